@@ -1,0 +1,56 @@
+# Leadflow: `make run` starts everything, `make test` runs every test. Both set up .venv first.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+MEMBERS := libs/common services/capture services/scoring services/routing
+PROJECT_FILES := pyproject.toml requirements.lock $(foreach m,$(MEMBERS),$(m)/pyproject.toml)
+
+.PHONY: run test unit integration lint compose-check tail venv clean lock
+
+venv: $(STAMP)
+
+$(STAMP): $(PROJECT_FILES)
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c requirements.lock \
+		$(foreach m,$(MEMBERS),-e $(m)) -e '.[dev]'
+	touch $@
+
+run: venv
+	$(BIN)/leadflow run
+
+tail: venv
+	$(BIN)/leadflow tail
+
+test: venv lint compose-check
+	$(BIN)/pytest -q
+
+unit: venv
+	$(BIN)/pytest -q -m "not integration and not e2e"
+
+integration: venv
+	$(BIN)/pytest -q -m "integration or e2e"
+
+lint: venv
+	$(BIN)/ruff check .
+
+# Validates docker-compose.yml offline; installs Debian's docker-compose when missing and allowed.
+compose-check:
+	@command -v docker-compose >/dev/null 2>&1 || { \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+			echo "installing docker-compose (Debian package) for the offline compose check"; \
+			apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker-compose >/dev/null; \
+		fi; }
+	@if command -v docker-compose >/dev/null 2>&1; then \
+		LEADFLOW_API_KEY=compose-check POSTGRES_PASSWORD=compose-check docker-compose -f docker-compose.yml config -q && echo "docker-compose.yml: valid"; \
+	else echo "SKIPPED: docker-compose is not installed and cannot be installed here (not root)"; fi
+
+# Re-pins every package (run after changing a pyproject.toml's dependencies).
+lock:
+	rm -rf /tmp/leadflow-lock && $(PYTHON) -m venv /tmp/leadflow-lock
+	/tmp/leadflow-lock/bin/pip install --quiet $(foreach m,$(MEMBERS),-e $(m)) -e '.[dev]'
+	/tmp/leadflow-lock/bin/pip freeze --exclude-editable | grep -v '^-e' > requirements.lock
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

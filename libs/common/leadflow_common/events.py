@@ -1,0 +1,246 @@
+"""Every event in the contract as a pydantic model: the one schema source for producers,
+consumers and the AsyncAPI document.
+
+Messages are CloudEvents 1.0 in structured JSON mode, keyed by lead id. Delivery is at least
+once, so each event has a unique `id` that consumers record, and every lead snapshot or score
+carries a per-lead `revision` so a consumer can drop one older than what it already holds.
+"""
+
+import uuid
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any, Generic, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+AttributeValue = str | int | float | bool
+
+
+class Temperature(StrEnum):
+    cold = "cold"
+    warm = "warm"
+    hot = "hot"
+
+
+class Channel(StrEnum):
+    landing_page = "landing_page"
+    popup = "popup"
+    sms = "sms"
+    api = "api"
+    import_ = "import"
+
+
+class Tier(StrEnum):
+    junior = "junior"
+    mid = "mid"
+    senior = "senior"
+
+
+class EventData(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+
+class ConsentGrant(BaseModel):
+    """Whether a person agreed to be contacted on one channel, when, and where they said so."""
+
+    granted: bool
+    at: datetime
+    channel: Channel
+
+
+class Attribution(BaseModel):
+    source: str | None = None
+    medium: str | None = None
+    campaign: str | None = None
+    term: str | None = None
+    content: str | None = None
+    referrer: str | None = None
+    landing_url: str | None = None
+
+
+class LeadProfile(BaseModel):
+    """A lead as merged so far from every submission of the same person."""
+
+    lead_id: uuid.UUID
+    revision: int = Field(description="Grows with every change; consumers keep the highest.")
+    email: str | None = None
+    phone: str | None = None
+    first_name: str | None = None
+    last_name: str | None = None
+    company: str | None = None
+    job_title: str | None = None
+    company_size: str | None = None
+    company_size_min: int | None = None
+    company_size_max: int | None = None
+    country: str | None = Field(default=None, description="ISO 3166-1 alpha-2")
+    city: str | None = None
+    language: str | None = None
+    segment: Literal["b2b", "b2c"] | None = None
+    consent: dict[str, ConsentGrant] = Field(default_factory=dict)
+    attribution: Attribution = Field(default_factory=Attribution)
+    attributes: dict[str, AttributeValue] = Field(default_factory=dict)
+    channels: list[Channel] = Field(default_factory=list)
+    created_at: datetime
+    updated_at: datetime
+
+
+class SubmissionSummary(BaseModel):
+    submission_id: uuid.UUID
+    channel: Channel
+    received_at: datetime
+    message: str | None = None
+
+
+class LeadCaptured(EventData):
+    lead: LeadProfile
+    channel: Channel
+    submission: SubmissionSummary
+
+
+class LeadMerged(EventData):
+    surviving_lead_id: uuid.UUID
+    absorbed_lead_id: uuid.UUID
+    lead: LeadProfile
+
+
+class LeadActivity(EventData):
+    activity_id: uuid.UUID
+    lead_id: uuid.UUID
+    type: str = Field(examples=["pricing_page_view", "demo_requested", "email_clicked"])
+    occurred_at: datetime
+    properties: dict[str, Any] = Field(default_factory=dict)
+
+
+class LeadOutcome(EventData):
+    outcome_id: uuid.UUID
+    lead_id: uuid.UUID
+    outcome: Literal["won", "lost"]
+    amount: float | None = None
+    occurred_at: datetime
+
+
+class ScoreReason(BaseModel):
+    factor: str
+    points: float
+
+
+class ModelRef(BaseModel):
+    kind: Literal["rules", "learned"]
+    version: int
+
+
+class RoutingHints(BaseModel):
+    """What routing matches reps on, carried with the score so routing needs no second topic."""
+
+    country: str | None = None
+    language: str | None = None
+    segment: Literal["b2b", "b2c"] | None = None
+
+
+class LeadScored(EventData):
+    lead_id: uuid.UUID
+    revision: int = Field(description="Per-lead score revision; consumers keep the highest.")
+    score: float = Field(ge=0, le=100)
+    previous_score: float | None = None
+    temperature: Temperature
+    previous_temperature: Temperature | None = None
+    reasons: list[ScoreReason]
+    model: ModelRef
+    scored_at: datetime
+    routing: RoutingHints = Field(default_factory=RoutingHints)
+
+
+class RepRef(BaseModel):
+    id: uuid.UUID
+    name: str
+    email: str
+    tier: Tier
+
+
+class AssignmentEvent(EventData):
+    assignment_id: uuid.UUID
+    lead_id: uuid.UUID
+    rep: RepRef | None = None
+    queue: str | None = Field(default=None, description="Set when the lead waits in a queue")
+    temperature: Temperature
+    score: float
+    reason: str
+    sla_deadline: datetime | None = None
+    attempt: int = 1
+
+
+class LeadRouted(AssignmentEvent):
+    pass
+
+
+class LeadReassigned(AssignmentEvent):
+    previous_rep_id: uuid.UUID | None = None
+
+
+class LeadNurtured(AssignmentEvent):
+    pass
+
+
+EVENT_TYPES: dict[str, type[EventData]] = {
+    "lead.captured": LeadCaptured,
+    "lead.merged": LeadMerged,
+    "lead.activity": LeadActivity,
+    "lead.outcome": LeadOutcome,
+    "lead.scored": LeadScored,
+    "lead.routed": LeadRouted,
+    "lead.reassigned": LeadReassigned,
+    "lead.nurtured": LeadNurtured,
+}
+TYPE_OF: dict[type[EventData], str] = {model: name for name, model in EVENT_TYPES.items()}
+
+DataT = TypeVar("DataT", bound=EventData)
+
+
+class CloudEvent(BaseModel, Generic[DataT]):
+    specversion: Literal["1.0"] = "1.0"
+    id: str
+    source: str
+    type: str
+    time: datetime
+    subject: str = Field(description="The lead id")
+    datacontenttype: Literal["application/json"] = "application/json"
+    data: DataT
+
+
+class _RawCloudEvent(BaseModel):
+    specversion: Literal["1.0"]
+    id: str = Field(min_length=1)
+    source: str
+    type: str
+    time: datetime
+    subject: str
+    datacontenttype: Literal["application/json"] = "application/json"
+    data: dict[str, Any]
+
+
+class UnknownEventType(ValueError):
+    pass
+
+
+def new_event(data: EventData, *, source: str, subject: uuid.UUID | str) -> CloudEvent:
+    return CloudEvent[type(data)](
+        id=str(uuid.uuid4()),
+        source=source,
+        type=TYPE_OF[type(data)],
+        time=datetime.now(UTC),
+        subject=str(subject),
+        data=data,
+    )
+
+
+def decode_event(raw: bytes | str) -> CloudEvent:
+    """Parse a message value into a typed CloudEvent; raises ValueError on anything else."""
+    envelope = _RawCloudEvent.model_validate_json(raw)
+    model = EVENT_TYPES.get(envelope.type)
+    if model is None:
+        raise UnknownEventType(f"unknown event type {envelope.type!r}")
+    try:
+        data = model.model_validate(envelope.data)
+    except ValidationError as error:
+        raise ValueError(f"invalid {envelope.type} data: {error}") from error
+    return CloudEvent[model](**envelope.model_dump(exclude={"data"}), data=data)

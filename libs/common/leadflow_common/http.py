@@ -1,0 +1,172 @@
+"""HTTP plumbing shared by the services: API-key auth, problem+json errors, request metrics,
+and the /healthz, /readyz and /metrics endpoints."""
+
+import asyncio
+import hmac
+import logging
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from leadflow_common import metrics
+
+log = logging.getLogger(__name__)
+
+PROBLEM_JSON = "application/problem+json"
+
+
+class Problem(Exception):
+    """An RFC 9457 problem to answer with."""
+
+    def __init__(
+        self,
+        status: int,
+        title: str,
+        detail: str | None = None,
+        *,
+        fields: list[dict[str, str]] | None = None,
+        headers: dict[str, str] | None = None,
+    ):
+        super().__init__(detail or title)
+        self.status = status
+        self.title = title
+        self.detail = detail
+        self.fields = fields
+        self.headers = headers
+
+
+def problem_response(problem: Problem, instance: str | None = None) -> JSONResponse:
+    body: dict[str, Any] = {"type": "about:blank", "title": problem.title, "status": problem.status}
+    if problem.detail:
+        body["detail"] = problem.detail
+    if instance:
+        body["instance"] = instance
+    if problem.fields is not None:
+        body["fields"] = problem.fields
+    return JSONResponse(body, status_code=problem.status, media_type=PROBLEM_JSON, headers=problem.headers)
+
+
+def field_name(location: Sequence[str | int]) -> str:
+    """`("body", "leads", 3, "email")` → `leads[3].email`: the name a client sent."""
+    name = ""
+    for part in location:
+        if part in ("body", "query", "path", "header"):
+            continue
+        name += f"[{part}]" if isinstance(part, int) else (f".{part}" if name else str(part))
+    return name or str(location[-1]) if location else ""
+
+
+def validation_problem(
+    errors: Sequence[dict[str, Any]], detail: str = "The request has invalid fields"
+) -> Problem:
+    fields = [
+        {"name": field_name(error.get("loc", ())), "message": error.get("msg", "invalid")} for error in errors
+    ]
+    return Problem(422, "Validation failed", detail, fields=fields)
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    @app.exception_handler(Problem)
+    async def on_problem(request: Request, problem: Problem) -> JSONResponse:
+        return problem_response(problem, request.url.path)
+
+    @app.exception_handler(RequestValidationError)
+    async def on_validation(request: Request, error: RequestValidationError) -> JSONResponse:
+        return problem_response(validation_problem(error.errors()), request.url.path)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def on_http(request: Request, error: StarletteHTTPException) -> JSONResponse:
+        title = {401: "Unauthorized", 404: "Not found", 405: "Method not allowed"}.get(
+            error.status_code, "Error"
+        )
+        detail = error.detail if isinstance(error.detail, str) else None
+        return problem_response(
+            Problem(error.status_code, title, detail, headers=error.headers), request.url.path
+        )
+
+    @app.exception_handler(Exception)
+    async def on_unexpected(request: Request, error: Exception) -> JSONResponse:
+        log.exception("unhandled error", extra={"path": request.url.path})
+        return problem_response(Problem(500, "Internal error"), request.url.path)
+
+
+_bearer = HTTPBearer(auto_error=False, description="`Authorization: Bearer <LEADFLOW_API_KEY>`")
+
+
+async def require_api_key(
+    request: Request, credentials: HTTPAuthorizationCredentials | None = Depends(_bearer)
+) -> None:
+    """Answer 401 unless the request carries the API key (compared in constant time)."""
+    expected: str = request.app.state.api_key
+    given = credentials.credentials if credentials else ""
+    if not expected or not hmac.compare_digest(given.encode(), expected.encode()):
+        raise Problem(
+            401, "Unauthorized", "A valid API key is required", headers={"WWW-Authenticate": "Bearer"}
+        )
+
+
+def health_router(*, timeout: float = 3.0) -> APIRouter:
+    """/healthz, /readyz (the runtime's database and broker checks) and /metrics."""
+    router = APIRouter(tags=["operations"])
+
+    @router.get("/healthz", summary="The process is alive")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @router.get("/readyz", summary="The database and the broker answer", responses={503: {}})
+    async def readyz(request: Request) -> JSONResponse:
+        async def run(name: str, check: Callable[[], Awaitable[None]]) -> tuple[str, str]:
+            try:
+                await asyncio.wait_for(check(), timeout)
+                return name, "ok"
+            except Exception as error:
+                return name, f"failing: {type(error).__name__}"
+
+        checks = request.app.state.runtime.readiness_checks()
+        results = dict(await asyncio.gather(*(run(name, check) for name, check in checks.items())))
+        ready = all(result == "ok" for result in results.values())
+        body = {"status": "ready" if ready else "not ready", "checks": results}
+        return JSONResponse(body, status_code=200 if ready else 503)
+
+    @router.get("/metrics", summary="Prometheus metrics", response_class=Response)
+    async def prometheus_metrics() -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    return router
+
+
+class RequestMetricsMiddleware:
+    """Counts and times requests per route template (pure ASGI: cheap on the hot path)."""
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500
+
+        async def send_with_status(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_status)
+        finally:
+            route = scope.get("route")
+            template = getattr(route, "path", "unmatched")
+            method = scope["method"]
+            metrics.HTTP_REQUESTS.labels(route=template, method=method, status=str(status)).inc()
+            metrics.HTTP_LATENCY.labels(route=template, method=method).observe(time.perf_counter() - started)

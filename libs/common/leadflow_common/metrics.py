@@ -1,0 +1,23 @@
+"""Prometheus metrics every service exposes at /metrics."""
+
+from prometheus_client import Counter, Gauge, Histogram
+
+HTTP_REQUESTS = Counter("leadflow_http_requests_total", "HTTP requests", ["route", "method", "status"])
+HTTP_LATENCY = Histogram(
+    "leadflow_http_request_seconds",
+    "HTTP request latency",
+    ["route", "method"],
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5),
+)
+EVENTS_PRODUCED = Counter("leadflow_events_produced_total", "Events acknowledged by the broker", ["topic"])
+EVENTS_CONSUMED = Counter(
+    "leadflow_events_consumed_total", "Events consumed, by outcome", ["topic", "outcome"]
+)
+DEAD_LETTERED = Counter(
+    "leadflow_events_dead_lettered_total", "Events sent to a dead-letter topic", ["topic"]
+)
+CONSUMER_LAG = Gauge(
+    "leadflow_consumer_lag", "Records behind the partition's end", ["group", "topic", "partition"]
+)
+OUTBOX_BACKLOG = Gauge("leadflow_outbox_backlog", "Events waiting in the outbox")
+OUTBOX_OLDEST_AGE = Gauge("leadflow_outbox_oldest_age_seconds", "Age of the oldest unpublished event")

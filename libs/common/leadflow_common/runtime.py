@@ -1,0 +1,95 @@
+"""What a service runs beside its HTTP app: the database engine, the producer, the outbox relay
+and its consumers, opened by the FastAPI lifespan and closed in reverse on shutdown."""
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+
+from sqlalchemy import Table
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from leadflow_common.db import create_engine, ping
+from leadflow_common.kafka import EventConsumer, EventHandler, EventProducer, broker_answers
+from leadflow_common.outbox import OutboxRelay
+from leadflow_common.settings import CommonSettings
+from leadflow_common.topics import Topics
+
+log = logging.getLogger(__name__)
+
+SHUTDOWN_GRACE_SECONDS = 10.0
+
+
+@dataclass
+class ServiceRuntime:
+    name: str
+    settings: CommonSettings
+    engine: AsyncEngine
+    producer: EventProducer
+    relay: OutboxRelay
+    topics: Topics
+    _tasks: list[asyncio.Task] = field(default_factory=list)
+
+    def consume(self, *, group: str, topics: list[str], handler: EventHandler) -> None:
+        consumer = EventConsumer(
+            bootstrap_servers=self.settings.kafka_bootstrap_servers,
+            group_id=f"{self.settings.leadflow_topic_prefix}{group}",
+            topics=topics,
+            handler=handler,
+            producer=self.producer,
+            max_attempts=self.settings.consumer_max_attempts,
+        )
+        self.background(consumer.run(), name=f"consumer:{group}")
+
+    def background(self, coroutine, *, name: str) -> None:
+        self._tasks.append(asyncio.create_task(coroutine, name=name))
+
+    async def check_database(self) -> None:
+        async with self.engine.connect() as connection:
+            await ping(connection)
+
+    async def check_broker(self) -> None:
+        await broker_answers(self.settings.kafka_bootstrap_servers)
+
+    def readiness_checks(self) -> dict:
+        return {"database": self.check_database, "broker": self.check_broker}
+
+
+@contextlib.asynccontextmanager
+async def service_runtime(
+    name: str, settings: CommonSettings, outbox: Table
+) -> AsyncIterator[ServiceRuntime]:
+    engine = create_engine(settings.database_url, application_name=f"leadflow-{name}")
+    producer = EventProducer(settings.kafka_bootstrap_servers, client_id=f"leadflow-{name}")
+    relay = OutboxRelay(
+        engine,
+        outbox,
+        producer,
+        batch_size=settings.outbox_batch_size,
+        poll_seconds=settings.outbox_poll_seconds,
+    )
+    runtime = ServiceRuntime(
+        name=name,
+        settings=settings,
+        engine=engine,
+        producer=producer,
+        relay=relay,
+        topics=Topics(settings.leadflow_topic_prefix),
+    )
+    relay_task = asyncio.create_task(relay.run(), name="outbox-relay")
+    try:
+        yield runtime
+    finally:
+        # Consumers stop first (their committed offsets cover only committed work), then the
+        # relay finishes its batch so what was accepted is published if the broker is up.
+        for task in runtime._tasks:
+            task.cancel()
+        await asyncio.gather(*runtime._tasks, return_exceptions=True)
+        await relay.stop()
+        try:
+            await asyncio.wait_for(relay_task, SHUTDOWN_GRACE_SECONDS)
+        except TimeoutError:
+            log.warning("outbox relay did not finish in time; the rest is published on next start")
+        await producer.stop()
+        await engine.dispose()

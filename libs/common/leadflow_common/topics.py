@@ -1,0 +1,44 @@
+"""Topic names from the contract; a prefix lets a test run own its topics."""
+
+from dataclasses import dataclass
+
+DLQ_SUFFIX = ".dlq"
+
+
+@dataclass(frozen=True)
+class Topics:
+    prefix: str = ""
+
+    def _name(self, base: str) -> str:
+        return f"{self.prefix}{base}"
+
+    @property
+    def captured(self) -> str:
+        return self._name("leads.captured")
+
+    @property
+    def activities(self) -> str:
+        return self._name("leads.activities")
+
+    @property
+    def outcomes(self) -> str:
+        return self._name("leads.outcomes")
+
+    @property
+    def scored(self) -> str:
+        return self._name("leads.scored")
+
+    @property
+    def routed(self) -> str:
+        return self._name("leads.routed")
+
+    def main_topics(self) -> list[str]:
+        return [self.captured, self.activities, self.outcomes, self.scored, self.routed]
+
+    def all_topics(self) -> list[str]:
+        """Every topic the system uses, dead-letter topics included."""
+        return [t for topic in self.main_topics() for t in (topic, dead_letter_topic(topic))]
+
+
+def dead_letter_topic(topic: str) -> str:
+    return f"{topic}{DLQ_SUFFIX}"

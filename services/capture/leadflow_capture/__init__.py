@@ -1,0 +1,1 @@
+"""Capture: validates, normalizes and merges submissions, stores them with their events."""

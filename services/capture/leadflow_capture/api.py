@@ -1,0 +1,247 @@
+"""Capture's HTTP endpoints."""
+
+import json
+import uuid
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from pydantic import BaseModel
+
+from leadflow_capture.domain import InvalidLead, NormalizedLead, form_to_lead_fields, parse_lead
+from leadflow_capture.intake import Accepted, accept_submission
+from leadflow_common.events import Channel
+from leadflow_common.http import Problem, require_api_key
+
+HONEYPOT_FIELD = "_gotcha"
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+router = APIRouter(prefix="/v1")
+
+
+class AcceptedResponse(BaseModel):
+    lead_id: uuid.UUID
+    submission_id: uuid.UUID
+
+
+def _body_schema(*content_types: str) -> dict:
+    schema = {"$ref": "#/components/schemas/LeadInput"}
+    return {"requestBody": {"required": True, "content": {t: {"schema": schema} for t in content_types}}}
+
+
+async def read_fields(request: Request, *, allow_form: bool) -> dict[str, Any]:
+    """The submission's fields from a JSON or form body, with 413, 415 and 400 for bodies that
+    are too large, of another type, or malformed."""
+    limit = request.app.state.capture_settings.max_body_bytes
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise Problem(413, "Payload too large", f"The body may have at most {limit} bytes")
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            raise Problem(413, "Payload too large", f"The body may have at most {limit} bytes")
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media_type == "application/json" or media_type.endswith("+json"):
+        try:
+            fields = json.loads(bytes(body))
+        except (ValueError, RecursionError):
+            raise Problem(400, "Malformed JSON", "The body is not valid UTF-8 JSON") from None
+        if not isinstance(fields, dict):
+            raise Problem(
+                422,
+                "Validation failed",
+                "The body must be a JSON object",
+                fields=[{"name": "body", "message": "must be an object"}],
+            )
+        return fields
+    if allow_form and media_type == FORM_TYPES[0]:
+        try:
+            pairs = parse_qsl(bytes(body).decode("utf-8"), keep_blank_values=True, strict_parsing=False)
+        except UnicodeDecodeError:
+            raise Problem(400, "Malformed form", "The body is not valid UTF-8") from None
+        return form_to_lead_fields(dict(pairs))
+    if allow_form and media_type == FORM_TYPES[1]:
+        form = await request.form()
+        return form_to_lead_fields({k: v for k, v in form.items() if isinstance(v, str)})
+    accepted = "application/json" + (" or a form" if allow_form else "")
+    raise Problem(415, "Unsupported media type", f"Send {accepted}")
+
+
+def validate(fields: dict[str, Any], request: Request) -> NormalizedLead:
+    try:
+        return parse_lead(fields, default_region=request.app.state.capture_settings.default_region)
+    except InvalidLead as invalid:
+        raise Problem(
+            422,
+            "Validation failed",
+            "The submission has invalid fields",
+            fields=[{"name": error.name, "message": error.message} for error in invalid.errors],
+        ) from None
+
+
+def allowed_redirect(target: str, request: Request) -> str:
+    parts = urlsplit(target)
+    origin = f"{parts.scheme}://{parts.netloc}".lower()
+    if parts.scheme not in ("http", "https") or origin not in {
+        o.lower() for o in request.app.state.capture_settings.origins
+    }:
+        raise Problem(
+            422,
+            "Validation failed",
+            "redirect_to must be on an allowed origin (CAPTURE_ALLOWED_ORIGINS)",
+            fields=[{"name": "redirect_to", "message": "not an allowed origin"}],
+        )
+    return target
+
+
+async def store(
+    request: Request,
+    lead: NormalizedLead,
+    channel: Channel,
+    fields: dict[str, Any],
+    *,
+    idempotency_key: str | None = None,
+    wake_relay: bool = True,
+) -> Accepted:
+    runtime = request.app.state.runtime
+    async with runtime.engine.begin() as connection:
+        accepted = await accept_submission(
+            connection,
+            lead,
+            channel=channel,
+            topics=runtime.topics,
+            payload=fields,
+            idempotency_key=idempotency_key or request.headers.get("idempotency-key"),
+        )
+    if wake_relay:
+        runtime.relay.wake()
+    return accepted
+
+
+def accepted_response(accepted: Accepted) -> JSONResponse:
+    body = {"lead_id": str(accepted.lead_id), "submission_id": str(accepted.submission_id)}
+    return JSONResponse(body, status_code=202)
+
+
+def dropped_response() -> JSONResponse:
+    """What a bot that filled the honeypot sees: the usual answer, with nothing behind it."""
+    return JSONResponse({"lead_id": str(uuid.uuid4()), "submission_id": str(uuid.uuid4())}, status_code=202)
+
+
+@router.post(
+    "/leads/landing-page",
+    status_code=202,
+    response_model=AcceptedResponse,
+    summary="A landing page's form (form-encoded or JSON)",
+    responses={303: {"description": "Redirect to `redirect_to`"}, 413: {}, 415: {}, 422: {}},
+    openapi_extra=_body_schema("application/json", *FORM_TYPES),
+)
+async def landing_page(request: Request) -> Response:
+    fields = await read_fields(request, allow_form=True)
+    if fields.pop(HONEYPOT_FIELD, None):
+        return dropped_response()
+    redirect_to = fields.pop("redirect_to", None)
+    target = allowed_redirect(str(redirect_to), request) if redirect_to else None
+    lead = validate(fields, request)
+    accepted = await store(request, lead, Channel.landing_page, fields)
+    if target:
+        return RedirectResponse(target, status_code=303)
+    return accepted_response(accepted)
+
+
+class BatchItemResult(BaseModel):
+    index: int
+    status: int
+    lead_id: uuid.UUID | None = None
+    submission_id: uuid.UUID | None = None
+    errors: list[dict[str, str]] | None = None
+
+
+class BatchResponse(BaseModel):
+    accepted: int
+    rejected: int
+    results: list[BatchItemResult]
+
+
+MAX_BATCH = 1000
+
+
+@router.post(
+    "/leads",
+    status_code=202,
+    response_model=AcceptedResponse | BatchResponse,
+    summary='One lead, or up to 1,000 as {"leads": [...]}, server to server',
+    dependencies=[Depends(require_api_key)],
+    responses={401: {}, 413: {}, 415: {}, 422: {}},
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {
+                    "schema": {
+                        "oneOf": [
+                            {"$ref": "#/components/schemas/LeadInput"},
+                            {
+                                "type": "object",
+                                "required": ["leads"],
+                                "properties": {
+                                    "leads": {
+                                        "type": "array",
+                                        "maxItems": MAX_BATCH,
+                                        "items": {"$ref": "#/components/schemas/LeadInput"},
+                                    }
+                                },
+                            },
+                        ]
+                    }
+                }
+            },
+        }
+    },
+)
+async def submit_leads(request: Request) -> Response:
+    fields = await read_fields(request, allow_form=False)
+    if "leads" not in fields:
+        lead = validate(fields, request)
+        return accepted_response(await store(request, lead, Channel.api, fields))
+    items = fields["leads"]
+    if not isinstance(items, list) or not 1 <= len(items) <= MAX_BATCH:
+        raise Problem(
+            422,
+            "Validation failed",
+            f"leads must be a list of 1 to {MAX_BATCH} leads",
+            fields=[{"name": "leads", "message": f"a list of 1 to {MAX_BATCH} leads"}],
+        )
+    # The CSV importer marks its batches so the lead's channel says where it came from.
+    channel = Channel.import_ if request.headers.get("x-leadflow-channel") == "import" else Channel.api
+    batch_key = request.headers.get("idempotency-key")
+    results = []
+    for index, item in enumerate(items):
+        try:
+            if not isinstance(item, dict):
+                raise Problem(
+                    422,
+                    "Validation failed",
+                    fields=[{"name": f"leads[{index}]", "message": "must be an object"}],
+                )
+            lead = validate(item, request)
+        except Problem as problem:
+            errors = [
+                {"name": f"leads[{index}].{f['name']}".rstrip("."), "message": f["message"]}
+                for f in problem.fields or []
+            ]
+            results.append(BatchItemResult(index=index, status=422, errors=errors))
+            continue
+        key = f"{batch_key}:{index}" if batch_key else None
+        accepted = await store(request, lead, channel, item, idempotency_key=key, wake_relay=False)
+        results.append(
+            BatchItemResult(
+                index=index, status=202, lead_id=accepted.lead_id, submission_id=accepted.submission_id
+            )
+        )
+    request.app.state.runtime.relay.wake()
+    accepted_count = sum(1 for r in results if r.status == 202)
+    body = BatchResponse(accepted=accepted_count, rejected=len(results) - accepted_count, results=results)
+    return JSONResponse(body.model_dump(mode="json"), status_code=202)

@@ -1,0 +1,36 @@
+"""Capture's tables, in its own schema."""
+
+from sqlalchemy import Column, DateTime, Integer, MetaData, Table, Text, func
+from sqlalchemy.dialects.postgresql import JSONB, UUID
+
+from leadflow_common.db import outbox_table
+
+SCHEMA = "capture"
+metadata = MetaData(schema=SCHEMA)
+
+leads = Table(
+    "leads",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("revision", Integer, nullable=False),
+    # Unique among live leads (migration 0001): the keys that make one person one lead.
+    Column("email", Text),
+    Column("phone", Text),
+    Column("profile", JSONB, nullable=False),
+    Column("merged_into", UUID(as_uuid=True)),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+submissions = Table(
+    "submissions",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("lead_id", UUID(as_uuid=True), nullable=False, index=True),
+    Column("channel", Text, nullable=False),
+    Column("idempotency_key", Text, unique=True),
+    Column("payload", JSONB, nullable=False),
+    Column("received_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+outbox = outbox_table(metadata)

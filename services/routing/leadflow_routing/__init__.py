@@ -1,0 +1,1 @@
+"""Routing: hands each scored lead to the right rep, or to a queue."""

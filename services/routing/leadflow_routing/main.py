@@ -1,0 +1,44 @@
+"""The routing service: app factory and entry point."""
+
+from datetime import timedelta
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from leadflow_common.app import create_service_app
+from leadflow_common.runtime import ServiceRuntime
+from leadflow_common.service import service_main
+from leadflow_common.settings import CommonSettings
+from leadflow_routing import api
+from leadflow_routing.consumers import RoutingHandlers
+from leadflow_routing.settings import RoutingSettings
+from leadflow_routing.tables import outbox
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def create_app(common: CommonSettings | None = None, settings: RoutingSettings | None = None) -> FastAPI:
+    settings = settings or RoutingSettings()
+
+    async def on_start(app: FastAPI, runtime: ServiceRuntime) -> None:
+        handlers = RoutingHandlers(runtime, timedelta(seconds=settings.sla_seconds))
+        runtime.consume(group="leadflow-routing", topics=[runtime.topics.scored], handler=handlers.handle)
+
+    app = create_service_app(
+        name="routing",
+        common=common or CommonSettings(),
+        outbox=outbox,
+        routers=[api.router],
+        on_start=on_start,
+    )
+    app.state.routing_settings = settings
+    return app
+
+
+def main() -> None:
+    service_main(
+        name="routing",
+        app_factory="leadflow_routing.main:create_app",
+        port=RoutingSettings().port,
+        migrations_dir=MIGRATIONS,
+    )

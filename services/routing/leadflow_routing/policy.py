@@ -1,0 +1,104 @@
+"""The routing policy, pure: which reps may take a lead, and which of them should.
+
+Hot leads go to senior reps; warm leads to mid reps, then senior ones when no mid rep can take
+them; cold leads to the nurture queue. Among eligible reps the one with the fewest open leads
+wins, ties going to the rep assigned least recently, so equal reps share leads evenly.
+"""
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+from leadflow_common.events import Temperature, Tier
+
+NURTURE_QUEUE = "nurture"
+WAITING_QUEUE = "waiting"
+TIERS_BY_TEMPERATURE: dict[Temperature, list[Tier]] = {
+    Temperature.hot: [Tier.senior],
+    Temperature.warm: [Tier.mid, Tier.senior],
+    Temperature.cold: [],
+}
+
+
+@dataclass(frozen=True)
+class Rep:
+    id: uuid.UUID
+    tier: Tier
+    capacity: int
+    open_leads: int
+    active: bool = True
+    available: bool = True
+    territories: tuple[str, ...] = ()
+    languages: tuple[str, ...] = ()
+    segments: tuple[str, ...] = ()
+    last_assigned_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class LeadToRoute:
+    lead_id: uuid.UUID
+    temperature: Temperature
+    score: float
+    country: str | None = None
+    language: str | None = None
+    segment: str | None = None
+
+
+@dataclass(frozen=True)
+class Decision:
+    kind: Literal["assign", "nurture", "wait"]
+    reason: str
+    rep_id: uuid.UUID | None = None
+    queue: str | None = None
+
+
+def matches(named: tuple[str, ...], value: str | None) -> bool:
+    """A rep who names no values takes any; one who does takes only those (case-insensitive)."""
+    if not named:
+        return True
+    return value is not None and value.lower() in {item.lower() for item in named}
+
+
+def is_eligible(rep: Rep, lead: LeadToRoute) -> bool:
+    return (
+        rep.active
+        and rep.available
+        and rep.open_leads < rep.capacity
+        and matches(rep.territories, lead.country)
+        and matches(rep.languages, lead.language)
+        and matches(rep.segments, lead.segment)
+    )
+
+
+def fairness_order(rep: Rep) -> tuple:
+    last = rep.last_assigned_at.timestamp() if rep.last_assigned_at else float("-inf")
+    return (rep.open_leads, last, rep.id)
+
+
+def decide(lead: LeadToRoute, reps: list[Rep], *, exclude: frozenset[uuid.UUID] = frozenset()) -> Decision:
+    tiers = TIERS_BY_TEMPERATURE[lead.temperature]
+    if not tiers:
+        return Decision(
+            kind="nurture",
+            queue=NURTURE_QUEUE,
+            reason=f"{lead.temperature.value} lead: nurture until it warms up",
+        )
+    for tier in tiers:
+        candidates = [
+            rep for rep in reps if rep.tier == tier and rep.id not in exclude and is_eligible(rep, lead)
+        ]
+        if candidates:
+            chosen = min(candidates, key=fairness_order)
+            return Decision(
+                kind="assign",
+                rep_id=chosen.id,
+                reason=(
+                    f"{lead.temperature.value} lead to {tier.value} rep with fewest open leads "
+                    f"({chosen.open_leads}/{chosen.capacity})"
+                ),
+            )
+    wanted = " or ".join(tier.value for tier in tiers)
+    return Decision(
+        kind="wait", queue=WAITING_QUEUE, reason=f"no eligible {wanted} rep: waiting for capacity"
+    )

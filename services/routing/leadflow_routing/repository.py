@@ -1,0 +1,141 @@
+"""Routing's SQL."""
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, literal, select, text, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from leadflow_common.events import Tier
+from leadflow_routing.policy import LeadToRoute, Rep
+from leadflow_routing.tables import CURRENT_STATUSES, OPEN_STATUSES, assignments, leads, reps
+
+
+async def lock_lead(connection: AsyncConnection, lead_id: uuid.UUID) -> None:
+    await connection.execute(
+        text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"), {"key": f"routing:{lead_id}"}
+    )
+
+
+async def save_lead_if_newer(
+    connection: AsyncConnection, lead: LeadToRoute, revision: int, now: datetime
+) -> bool:
+    values = {
+        "score_revision": revision,
+        "score": lead.score,
+        "temperature": lead.temperature.value,
+        "country": lead.country,
+        "language": lead.language,
+        "segment": lead.segment,
+        "updated_at": now,
+    }
+    statement = (
+        insert(leads)
+        .values(lead_id=lead.lead_id, **values)
+        .on_conflict_do_update(
+            index_elements=[leads.c.lead_id], set_=values, where=leads.c.score_revision < revision
+        )
+        .returning(leads.c.lead_id)
+    )
+    return (await connection.execute(statement)).first() is not None
+
+
+async def current_assignment(connection: AsyncConnection, lead_id: uuid.UUID) -> Any | None:
+    return (
+        await connection.execute(
+            select(assignments).where(
+                assignments.c.lead_id == lead_id, assignments.c.status.in_(CURRENT_STATUSES)
+            )
+        )
+    ).first()
+
+
+def _open_leads():
+    return (
+        select(func.count())
+        .where(assignments.c.rep_id == reps.c.id, assignments.c.status.in_(OPEN_STATUSES))
+        .scalar_subquery()
+    )
+
+
+async def lock_candidate_reps(connection: AsyncConnection, tiers: list[Tier]) -> list[Any]:
+    """The active reps of these tiers with their open-lead counts, row-locked (in id order, so
+    concurrent routers cannot deadlock) until the transaction ends: capacity cannot be
+    overrun by a concurrent assignment."""
+    rows = await connection.execute(
+        select(reps, _open_leads().label("open_leads"))
+        .where(reps.c.tier.in_([tier.value for tier in tiers]), reps.c.active)
+        .order_by(reps.c.id)
+        .with_for_update(of=reps)
+    )
+    return rows.all()
+
+
+def as_policy_rep(row: Any) -> Rep:
+    return Rep(
+        id=row.id,
+        tier=Tier(row.tier),
+        capacity=row.capacity,
+        open_leads=row.open_leads,
+        active=row.active,
+        available=row.available,
+        territories=tuple(row.territories),
+        languages=tuple(row.languages),
+        segments=tuple(row.segments),
+        last_assigned_at=row.last_assigned_at,
+    )
+
+
+async def insert_assignment(connection: AsyncConnection, **values: Any) -> None:
+    await connection.execute(insert(assignments).values(**values))
+
+
+async def set_assignment_status(
+    connection: AsyncConnection, assignment_id: uuid.UUID, status: str, now: datetime, **values: Any
+) -> None:
+    await connection.execute(
+        update(assignments)
+        .where(assignments.c.id == assignment_id)
+        .values(status=status, updated_at=now, **values)
+    )
+
+
+async def touch_rep(connection: AsyncConnection, rep_id: uuid.UUID, now: datetime) -> None:
+    await connection.execute(update(reps).where(reps.c.id == rep_id).values(last_assigned_at=now))
+
+
+async def create_rep(connection: AsyncConnection, **values: Any) -> Any:
+    return (
+        await connection.execute(
+            insert(reps).values(**values).returning(reps, literal(0).label("open_leads"))
+        )
+    ).one()
+
+
+async def list_reps(connection: AsyncConnection) -> list[Any]:
+    return (
+        await connection.execute(
+            select(reps, _open_leads().label("open_leads")).order_by(reps.c.created_at, reps.c.id)
+        )
+    ).all()
+
+
+async def get_rep(connection: AsyncConnection, rep_id: uuid.UUID) -> Any | None:
+    return (
+        await connection.execute(select(reps, _open_leads().label("open_leads")).where(reps.c.id == rep_id))
+    ).first()
+
+
+async def find_assignments(
+    connection: AsyncConnection, *, rep_id=None, status=None, lead_id=None, limit: int = 100
+) -> list[Any]:
+    query = select(assignments).order_by(assignments.c.created_at.desc()).limit(limit)
+    if rep_id:
+        query = query.where(assignments.c.rep_id == rep_id)
+    if status:
+        query = query.where(assignments.c.status == status)
+    if lead_id:
+        query = query.where(assignments.c.lead_id == lead_id)
+    return (await connection.execute(query)).all()

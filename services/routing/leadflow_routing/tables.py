@@ -1,0 +1,65 @@
+"""Routing's tables, in its own schema."""
+
+from sqlalchemy import ARRAY, Boolean, Column, DateTime, Float, Integer, MetaData, Table, Text, func
+from sqlalchemy.dialects.postgresql import UUID
+
+from leadflow_common.db import outbox_table, processed_events_table
+
+SCHEMA = "routing"
+metadata = MetaData(schema=SCHEMA)
+
+# Assignment statuses: an open one holds one of the rep's capacity slots.
+OPEN_STATUSES = ("offered", "accepted")
+# A lead has at most one current routing record: with a rep, or waiting in a queue.
+CURRENT_STATUSES = (*OPEN_STATUSES, "nurtured", "waiting")
+
+reps = Table(
+    "reps",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("email", Text, nullable=False, unique=True),
+    Column("tier", Text, nullable=False),
+    Column("capacity", Integer, nullable=False),
+    Column("territories", ARRAY(Text), nullable=False, server_default="{}"),
+    Column("languages", ARRAY(Text), nullable=False, server_default="{}"),
+    Column("segments", ARRAY(Text), nullable=False, server_default="{}"),
+    Column("active", Boolean, nullable=False, server_default="true"),
+    Column("available", Boolean, nullable=False, server_default="true"),
+    Column("last_assigned_at", DateTime(timezone=True)),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+leads = Table(
+    "leads",
+    metadata,
+    Column("lead_id", UUID(as_uuid=True), primary_key=True),
+    Column("score_revision", Integer, nullable=False),
+    Column("score", Float, nullable=False),
+    Column("temperature", Text, nullable=False),
+    Column("country", Text),
+    Column("language", Text),
+    Column("segment", Text),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+assignments = Table(
+    "assignments",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("lead_id", UUID(as_uuid=True), nullable=False, index=True),
+    Column("rep_id", UUID(as_uuid=True), index=True),
+    Column("queue", Text),
+    Column("status", Text, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("temperature", Text, nullable=False),
+    Column("score", Float, nullable=False),
+    Column("attempt", Integer, nullable=False, server_default="1"),
+    Column("sla_deadline", DateTime(timezone=True)),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+processed_events = processed_events_table(metadata)
+outbox = outbox_table(metadata)

@@ -1,0 +1,119 @@
+"""Scoring's SQL."""
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import insert, select, text, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from leadflow_common.events import LeadProfile
+from leadflow_scoring.rules import Activity
+from leadflow_scoring.tables import activities, leads, score_history, scores
+
+
+async def lock_lead(connection: AsyncConnection, lead_id: uuid.UUID) -> None:
+    """Serialise every change to one lead's score across consumers and processes."""
+    await connection.execute(
+        text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"), {"key": f"scoring:{lead_id}"}
+    )
+
+
+async def save_profile_if_newer(connection: AsyncConnection, profile: LeadProfile) -> bool:
+    """Keep the highest revision of a lead's profile; False when this one is older."""
+    values = {"revision": profile.revision, "profile": profile.model_dump(mode="json")}
+    statement = (
+        pg_insert(leads)
+        .values(lead_id=profile.lead_id, **values)
+        .on_conflict_do_update(
+            index_elements=[leads.c.lead_id], set_=values, where=leads.c.revision < profile.revision
+        )
+        .returning(leads.c.lead_id)
+    )
+    return (await connection.execute(statement)).first() is not None
+
+
+async def load_profile(connection: AsyncConnection, lead_id: uuid.UUID) -> LeadProfile | None:
+    row = (
+        await connection.execute(
+            select(leads.c.profile).where(leads.c.lead_id == lead_id, leads.c.merged_into.is_(None))
+        )
+    ).first()
+    return LeadProfile.model_validate(row.profile) if row else None
+
+
+async def mark_absorbed(connection: AsyncConnection, absorbed: uuid.UUID, into: uuid.UUID) -> None:
+    await connection.execute(update(leads).where(leads.c.lead_id == absorbed).values(merged_into=into))
+    await connection.execute(update(activities).where(activities.c.lead_id == absorbed).values(lead_id=into))
+
+
+async def add_activity(
+    connection: AsyncConnection,
+    *,
+    activity_id: uuid.UUID,
+    lead_id: uuid.UUID,
+    type: str,
+    occurred_at: datetime,
+) -> None:
+    await connection.execute(
+        pg_insert(activities)
+        .values(activity_id=activity_id, lead_id=lead_id, type=type, occurred_at=occurred_at)
+        .on_conflict_do_nothing()
+    )
+
+
+async def load_activities(connection: AsyncConnection, lead_id: uuid.UUID) -> list[Activity]:
+    rows = await connection.execute(
+        select(activities.c.type, activities.c.occurred_at).where(activities.c.lead_id == lead_id)
+    )
+    return [Activity(type=row.type, occurred_at=row.occurred_at) for row in rows]
+
+
+async def current_score(connection: AsyncConnection, lead_id: uuid.UUID):
+    return (await connection.execute(select(scores).where(scores.c.lead_id == lead_id))).first()
+
+
+async def save_score(
+    connection: AsyncConnection,
+    *,
+    lead_id: uuid.UUID,
+    revision: int,
+    score: float,
+    previous_score: float | None,
+    temperature: str,
+    reasons: list[dict],
+    model: dict,
+    cause: str,
+    scored_at: datetime,
+) -> None:
+    values = {
+        "revision": revision,
+        "score": score,
+        "temperature": temperature,
+        "reasons": reasons,
+        "model": model,
+        "scored_at": scored_at,
+    }
+    await connection.execute(
+        pg_insert(scores)
+        .values(lead_id=lead_id, **values)
+        .on_conflict_do_update(index_elements=[scores.c.lead_id], set_=values)
+    )
+    await connection.execute(
+        insert(score_history).values(
+            lead_id=lead_id,
+            previous_score=previous_score,
+            cause=cause,
+            **{k: v for k, v in values.items() if k != "revision"},
+        )
+    )
+
+
+async def score_history_of(connection: AsyncConnection, lead_id: uuid.UUID, limit: int = 100):
+    rows = await connection.execute(
+        select(score_history)
+        .where(score_history.c.lead_id == lead_id)
+        .order_by(score_history.c.id.desc())
+        .limit(limit)
+    )
+    return rows.all()

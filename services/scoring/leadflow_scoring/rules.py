@@ -1,0 +1,270 @@
+"""The rules engine, pure: points for who a lead is (fit) and what they do (engagement, which
+ages with a half-life), with a reason for every point so the score explains itself."""
+
+import math
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, Field, model_validator
+
+from leadflow_common.events import LeadProfile, ScoreReason, Temperature
+
+Segment = Literal["b2b", "b2c"]
+
+
+class Thresholds(BaseModel):
+    warm: float = Field(default=40, ge=0, le=100)
+    hot: float = Field(default=70, ge=0, le=100)
+
+    @model_validator(mode="after")
+    def ordered(self) -> "Thresholds":
+        if self.warm > self.hot:
+            raise ValueError("warm must not exceed hot")
+        return self
+
+
+class TitleRule(BaseModel):
+    level: str
+    keywords: list[str] = Field(min_length=1)
+    points: float
+
+
+class SizeRule(BaseModel):
+    min_employees: int = Field(ge=1)
+    points: float
+
+
+class ActivityRule(BaseModel):
+    points: float
+    cap: float = Field(description="Most points this activity type can add (or take, if negative)")
+
+
+class ProfileRules(BaseModel):
+    thresholds: Thresholds = Field(default_factory=Thresholds)
+    job_titles: list[TitleRule] = Field(default_factory=list, description="First match wins")
+    company_sizes: list[SizeRule] = Field(default_factory=list, description="Largest min_employees met wins")
+    countries: dict[str, float] = Field(default_factory=dict, description="ISO alpha-2 → points")
+    channels: dict[str, float] = Field(default_factory=dict)
+    sources: dict[str, float] = Field(default_factory=dict, description="attribution source → points")
+    has_email: float = 0
+    has_phone: float = 0
+    consent: float = 0
+    free_mail: float = 0
+    free_mail_domains: list[str] = Field(default_factory=list)
+    blocked_domains: list[str] = Field(default_factory=list)
+    blocked_domain: float = -100
+    competitor_domains: list[str] = Field(default_factory=list)
+    competitor_domain: float = -50
+    activities: dict[str, ActivityRule] = Field(default_factory=dict)
+    half_life_days: float = Field(default=14, gt=0)
+
+
+class RuleSet(BaseModel):
+    profiles: dict[Segment, ProfileRules]
+
+
+@dataclass(frozen=True)
+class Activity:
+    type: str
+    occurred_at: datetime
+
+
+@dataclass(frozen=True)
+class Score:
+    score: float
+    temperature: Temperature
+    reasons: list[ScoreReason]
+    segment: Segment
+
+
+FREE_MAIL = [
+    "gmail.com",
+    "yahoo.com",
+    "hotmail.com",
+    "outlook.com",
+    "aol.com",
+    "icloud.com",
+    "mail.ru",
+    "yandex.ru",
+    "gmx.de",
+    "web.de",
+    "proton.me",
+    "protonmail.com",
+    "live.com",
+    "msn.com",
+]
+
+
+def default_rules() -> RuleSet:
+    """Points a sales team would start from with no history; PUT /v1/scoring/rules changes them."""
+    activities = {
+        "demo_requested": ActivityRule(points=30, cap=30),
+        "pricing_page_view": ActivityRule(points=12, cap=24),
+        "call_answered": ActivityRule(points=15, cap=30),
+        "webinar_attended": ActivityRule(points=10, cap=20),
+        "form_submitted": ActivityRule(points=8, cap=16),
+        "chat_started": ActivityRule(points=8, cap=16),
+        "email_clicked": ActivityRule(points=5, cap=15),
+        "email_opened": ActivityRule(points=1, cap=5),
+        "page_view": ActivityRule(points=1, cap=10),
+        "sms_sent": ActivityRule(points=2, cap=6),
+        "email_bounced": ActivityRule(points=-15, cap=-15),
+        "sms_opt_out": ActivityRule(points=-10, cap=-10),
+        "unsubscribed": ActivityRule(points=-20, cap=-20),
+    }
+    b2b = ProfileRules(
+        job_titles=[
+            TitleRule(
+                level="c_level",
+                keywords=["ceo", "cto", "cfo", "coo", "cmo", "chief", "founder", "owner", "president"],
+                points=25,
+            ),
+            TitleRule(level="vp", keywords=["vp", "vice president", "head of"], points=20),
+            TitleRule(level="director", keywords=["director"], points=15),
+            TitleRule(level="manager", keywords=["manager", "lead"], points=10),
+            TitleRule(level="student", keywords=["student", "intern"], points=-10),
+        ],
+        company_sizes=[
+            SizeRule(min_employees=1, points=2),
+            SizeRule(min_employees=11, points=6),
+            SizeRule(min_employees=51, points=10),
+            SizeRule(min_employees=201, points=15),
+            SizeRule(min_employees=1000, points=20),
+        ],
+        channels={"landing_page": 5, "popup": 3, "sms": 4, "api": 3, "import": 0},
+        sources={"referral": 8, "google": 5, "linkedin": 6, "webinar": 6},
+        has_email=5,
+        has_phone=10,
+        consent=5,
+        free_mail=-10,
+        free_mail_domains=FREE_MAIL,
+        activities=activities,
+    )
+    b2c = b2b.model_copy(
+        update={
+            "job_titles": [
+                TitleRule(
+                    level="professional", keywords=["manager", "director", "owner", "founder"], points=5
+                )
+            ],
+            "company_sizes": [],
+            "has_email": 10,
+            "has_phone": 15,
+            "consent": 10,
+            "free_mail": 0,
+            "channels": {"landing_page": 8, "popup": 6, "sms": 8, "api": 4, "import": 0},
+        }
+    )
+    return RuleSet(profiles={"b2b": b2b, "b2c": b2c})
+
+
+def segment_of(lead: LeadProfile) -> Segment:
+    if lead.segment:
+        return lead.segment
+    return "b2b" if lead.company or lead.job_title or lead.company_size_min else "b2c"
+
+
+def temperature_for(score: float, thresholds: Thresholds) -> Temperature:
+    if score >= thresholds.hot:
+        return Temperature.hot
+    if score >= thresholds.warm:
+        return Temperature.warm
+    return Temperature.cold
+
+
+def fit_reasons(lead: LeadProfile, rules: ProfileRules) -> list[ScoreReason]:
+    reasons: list[ScoreReason] = []
+
+    def add(factor: str, points: float) -> None:
+        if points:
+            reasons.append(ScoreReason(factor=factor, points=points))
+
+    if lead.job_title:
+        title = lead.job_title.lower()
+        words = set(title.replace("-", " ").replace(",", " ").split())
+        for rule in rules.job_titles:
+            if any(
+                (keyword in words) if " " not in keyword else (keyword in title) for keyword in rule.keywords
+            ):
+                add(f"job_title:{rule.level}", rule.points)
+                break
+    if lead.company_size_min:
+        met = [rule for rule in rules.company_sizes if lead.company_size_min >= rule.min_employees]
+        if met:
+            best = max(met, key=lambda rule: rule.min_employees)
+            add(f"company_size:{best.min_employees}+", best.points)
+    if lead.country and lead.country in rules.countries:
+        add(f"country:{lead.country}", rules.countries[lead.country])
+    for channel in lead.channels:
+        if channel.value in rules.channels:
+            add(f"channel:{channel.value}", rules.channels[channel.value])
+            break
+    source = (lead.attribution.source or "").lower()
+    if source in rules.sources:
+        add(f"source:{source}", rules.sources[source])
+    if lead.email:
+        add("has_email", rules.has_email)
+    if lead.phone:
+        add("has_phone", rules.has_phone)
+    if any(grant.granted for grant in lead.consent.values()):
+        add("consent", rules.consent)
+    domain = lead.email.rsplit("@", 1)[-1] if lead.email else ""
+    if domain:
+        if domain in rules.blocked_domains:
+            add("blocked_domain", rules.blocked_domain)
+        elif domain in rules.competitor_domains:
+            add("competitor_domain", rules.competitor_domain)
+        elif domain in rules.free_mail_domains:
+            add("free_mail", rules.free_mail)
+    return reasons
+
+
+def decay(age_days: float, half_life_days: float) -> float:
+    return math.pow(0.5, max(age_days, 0.0) / half_life_days)
+
+
+def engagement_reasons(activities: list[Activity], rules: ProfileRules, now: datetime) -> list[ScoreReason]:
+    """Per activity type: each occurrence's points halved every half-life, then capped, so a
+    burst cannot inflate a score and old interest fades."""
+    totals: dict[str, float] = {}
+    for activity in activities:
+        rule = rules.activities.get(activity.type)
+        if rule is None:
+            continue
+        age_days = (now - activity.occurred_at).total_seconds() / 86400
+        totals[activity.type] = totals.get(activity.type, 0.0) + rule.points * decay(
+            age_days, rules.half_life_days
+        )
+    reasons = []
+    for activity_type, total in sorted(totals.items()):
+        cap = rules.activities[activity_type].cap
+        capped = min(total, cap) if cap >= 0 else max(total, cap)
+        reasons.append(ScoreReason(factor=f"activity:{activity_type}", points=capped))
+    return reasons
+
+
+def score_lead(lead: LeadProfile, activities: list[Activity], rules: RuleSet, now: datetime) -> Score:
+    """The lead's score: reasons rounded to a tenth, the score their sum, kept within 0-100 by a
+    final `bounds` reason, so the reasons always add up to the score."""
+    segment = segment_of(lead)
+    profile_rules = rules.profiles[segment]
+    reasons = [
+        ScoreReason(factor=f"{kind}:{reason.factor}", points=round(reason.points, 1))
+        for kind, group in (
+            ("fit", fit_reasons(lead, profile_rules)),
+            ("engagement", engagement_reasons(activities, profile_rules, now)),
+        )
+        for reason in group
+    ]
+    reasons = [reason for reason in reasons if reason.points]
+    raw = round(sum(reason.points for reason in reasons), 1)
+    score = min(max(raw, 0.0), 100.0)
+    if score != raw:
+        reasons.append(ScoreReason(factor="bounds", points=round(score - raw, 1)))
+    return Score(
+        score=score,
+        temperature=temperature_for(score, profile_rules.thresholds),
+        reasons=reasons,
+        segment=segment,
+    )

@@ -1,0 +1,146 @@
+"""Fixtures for integration and end-to-end tests: the real broker and PostgreSQL.
+
+Kafka: KAFKA_BOOTSTRAP_SERVERS when set, else a tansu broker started for the run; every test
+gets its own topic prefix. PostgreSQL: TEST_DATABASE_URL (an admin URL) when set, else the
+machine's server on 127.0.0.1:5432 when it answers, else an embedded one; the run migrates a
+template database once and every test gets a fresh copy of it.
+"""
+
+import asyncio
+import os
+import subprocess
+import uuid
+from pathlib import Path
+
+import asyncpg
+import pytest
+from harness import API_KEY
+
+from leadflow_capture.main import MIGRATIONS as CAPTURE_MIGRATIONS
+from leadflow_cli.infra import EmbeddedPostgres, LocalBroker, free_port, postgres_answers
+from leadflow_common import migrate
+from leadflow_common.kafka import create_topics
+from leadflow_common.settings import CommonSettings
+from leadflow_common.topics import Topics
+from leadflow_routing.main import MIGRATIONS as ROUTING_MIGRATIONS
+from leadflow_scoring.main import MIGRATIONS as SCORING_MIGRATIONS
+
+MACHINE_POSTGRES = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
+ALL_MIGRATIONS = (CAPTURE_MIGRATIONS, SCORING_MIGRATIONS, ROUTING_MIGRATIONS)
+
+
+@pytest.fixture(scope="session")
+def kafka_bootstrap(tmp_path_factory) -> str:
+    if os.environ.get("KAFKA_BOOTSTRAP_SERVERS"):
+        yield os.environ["KAFKA_BOOTSTRAP_SERVERS"]
+        return
+    log = tmp_path_factory.mktemp("tansu") / "tansu.log"
+    broker = LocalBroker(free_port(), log_path=log).start()
+    yield broker.bootstrap_servers
+    broker.stop()
+
+
+class PostgresServer:
+    """Where test databases are made: an admin URL, and how to reach a database by name."""
+
+    def __init__(self, admin_url: str, url_for):
+        self.admin_url = admin_url
+        self.url_for = url_for
+
+    async def execute(self, sql: str) -> None:
+        connection = await asyncpg.connect(self.admin_url.replace("postgresql+asyncpg://", "postgresql://"))
+        try:
+            await connection.execute(sql)
+        finally:
+            await connection.close()
+
+
+@pytest.fixture(scope="session")
+def postgres_server(tmp_path_factory) -> PostgresServer:
+    admin_url = os.environ.get("TEST_DATABASE_URL") or MACHINE_POSTGRES
+    if postgres_answers(admin_url):
+        base = admin_url.rsplit("/", 1)[0]
+        yield PostgresServer(admin_url, lambda name: f"{base}/{name}")
+        return
+    embedded = EmbeddedPostgres(tmp_path_factory.mktemp("pg") / "data")
+    yield PostgresServer(embedded.database_url("postgres"), embedded.database_url)
+    embedded.stop()
+
+
+@pytest.fixture(scope="session")
+def template_database(postgres_server) -> str:
+    """A database migrated once per run, cloned by every test."""
+    name = f"leadflow_template_{uuid.uuid4().hex[:10]}"
+    asyncio.run(postgres_server.execute(f'CREATE DATABASE "{name}"'))
+    for migrations in ALL_MIGRATIONS:
+        migrate.upgrade(migrations, postgres_server.url_for(name))
+    yield name
+    asyncio.run(postgres_server.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture
+async def database_url(postgres_server, template_database) -> str:
+    name = f"leadflow_test_{uuid.uuid4().hex[:12]}"
+    await postgres_server.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template_database}"')
+    yield postgres_server.url_for(name)
+    await postgres_server.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+async def topics(kafka_bootstrap) -> Topics:
+    topics = Topics(prefix=f"t{uuid.uuid4().hex[:10]}.")
+    await create_topics(kafka_bootstrap, topics.all_topics(), partitions=3)
+    return topics
+
+
+@pytest.fixture
+def settings(kafka_bootstrap, database_url, topics) -> CommonSettings:
+    return CommonSettings(
+        kafka_bootstrap_servers=kafka_bootstrap,
+        database_url=database_url,
+        leadflow_api_key=API_KEY,
+        leadflow_topic_prefix=topics.prefix,
+        outbox_poll_seconds=0.1,
+        consumer_max_attempts=2,
+    )
+
+
+def service_environment(settings: CommonSettings, **extra: str) -> dict[str, str]:
+    """The environment a service process needs to join this test's broker, database, topics."""
+    return {
+        **os.environ,
+        "KAFKA_BOOTSTRAP_SERVERS": settings.kafka_bootstrap_servers,
+        "DATABASE_URL": settings.database_url,
+        "LEADFLOW_API_KEY": settings.leadflow_api_key,
+        "LEADFLOW_TOPIC_PREFIX": settings.leadflow_topic_prefix,
+        "OUTBOX_POLL_SECONDS": str(settings.outbox_poll_seconds),
+        **extra,
+    }
+
+
+@pytest.fixture
+def start_service(tmp_path):
+    """Start a service as a real process (its own entry point); stopped with SIGTERM after."""
+    processes: list[subprocess.Popen] = []
+    bin_dir = Path(os.sys.executable).parent
+
+    def start(name: str, settings: CommonSettings, **extra: str) -> str:
+        port = free_port()
+        log = open(tmp_path / f"{name}-{port}.log", "wb")
+        process = subprocess.Popen(
+            [str(bin_dir / f"leadflow-{name}"), "serve", "--host", "127.0.0.1", "--port", str(port)],
+            env=service_environment(settings, **extra),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        processes.append(process)
+        return f"http://127.0.0.1:{port}"
+
+    yield start
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        try:
+            process.wait(15)
+        except subprocess.TimeoutExpired:
+            process.kill()

@@ -1,0 +1,66 @@
+"""Helpers for tests that talk to the real broker and database."""
+
+import asyncio
+import json
+import time
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer
+
+API_KEY = "test-api-key"
+AUTH = {"Authorization": f"Bearer {API_KEY}"}
+
+
+async def read_events(
+    bootstrap: str,
+    topic: str,
+    *,
+    until: Callable[[list[dict[str, Any]]], bool],
+    timeout: float = 20.0,
+) -> list[dict[str, Any]]:
+    """Every event on `topic` from the start, read until `until(events)` holds; fails at the
+    deadline rather than sleeping a fixed time."""
+    consumer = AIOKafkaConsumer(
+        topic,
+        bootstrap_servers=bootstrap,
+        group_id=f"test-reader-{uuid.uuid4().hex[:8]}",
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+    )
+    await consumer.start()
+    events: list[dict[str, Any]] = []
+    deadline = time.monotonic() + timeout
+    try:
+        while not until(events):
+            if time.monotonic() > deadline:
+                raise AssertionError(f"timed out on {topic}; read {len(events)} events: {events[-3:]}")
+            batches = await consumer.getmany(timeout_ms=200)
+            for records in batches.values():
+                for record in records:
+                    event = json.loads(record.value)
+                    event["_key"] = record.key.decode() if record.key else None
+                    event["_headers"] = {k: v.decode() for k, v in record.headers or ()}
+                    events.append(event)
+    finally:
+        await consumer.stop()
+    return events
+
+
+async def eventually(check: Callable[[], Any], *, timeout: float = 15.0, interval: float = 0.1):
+    """Await `check()` until it returns a truthy value (or raises no AssertionError)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            result = check()
+            if asyncio.iscoroutine(result):
+                result = await result
+            if result:
+                return result
+        except AssertionError:
+            if time.monotonic() > deadline:
+                raise
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met in time")
+        await asyncio.sleep(interval)
