@@ -63,12 +63,18 @@ class OutboxRelay:
         self._wakeup.set()
 
     async def run(self) -> None:
+        """Publish until stopped; on stop, drain what is left unless the broker is away (then
+        the rows wait in the outbox for the next start)."""
         backoff = 0.2
-        while not self._stopping:
+        while True:
+            # Only a pass that began after stop() was asked for can prove the outbox drained.
+            draining = self._stopping
             try:
                 published = await self.publish_batch()
                 backoff = 0.2
             except Exception as error:
+                if self._stopping:
+                    return
                 log.warning(
                     "outbox relay cannot publish yet, retrying",
                     extra={"error": str(error), "retry_in": backoff},
@@ -77,10 +83,13 @@ class OutboxRelay:
                 backoff = min(backoff * 2, 5.0)
                 continue
             if published < self._batch_size:
-                await self._sleep(self._poll_seconds)
+                if draining:
+                    return
+                if not self._stopping:
+                    await self._sleep(self._poll_seconds)
 
     async def stop(self) -> None:
-        """Finish the batch in flight, then return (used on SIGTERM)."""
+        """Ask the relay to drain and return (used on SIGTERM)."""
         self._stopping = True
         self.wake()
 

@@ -1,0 +1,175 @@
+"""Capture's HTTP rules against the real database and broker (the app in-process)."""
+
+import asyncio
+import contextlib
+
+import httpx
+import pytest
+from harness import AUTH, read_events, read_to_end
+from sqlalchemy import func, select
+
+from leadflow_capture.main import create_app
+from leadflow_capture.settings import CaptureSettings
+from leadflow_capture.tables import leads, submissions
+
+pytestmark = pytest.mark.integration
+
+
+@contextlib.asynccontextmanager
+async def capture_client(settings, **capture_settings):
+    app = create_app(settings, CaptureSettings(**capture_settings))
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://capture") as client:
+            yield client, app
+
+
+async def count(app, table) -> int:
+    async with app.state.runtime.engine.connect() as connection:
+        return await connection.scalar(select(func.count()).select_from(table))
+
+
+async def test_json_and_form_posts_are_accepted_stored_and_published(settings, topics):
+    async with capture_client(settings) as (client, app):
+        json_response = await client.post(
+            "/v1/leads/landing-page", json={"email": "Ada@Example.com", "country": "gb"}
+        )
+        form_response = await client.post(
+            "/v1/leads/landing-page", data={"phone": "202-555-0147", "utm_source": "google", "course": "data"}
+        )
+        assert json_response.status_code == 202 and form_response.status_code == 202
+        assert await count(app, leads) == 2
+    events = await read_events(settings.kafka_bootstrap_servers, topics.captured, until=lambda e: len(e) >= 2)
+    by_lead = {event["subject"]: event for event in events}
+    first = by_lead[json_response.json()["lead_id"]]["data"]
+    assert first["lead"]["email"] == "ada@example.com" and first["lead"]["country"] == "GB"
+    second = by_lead[form_response.json()["lead_id"]]["data"]
+    assert second["lead"]["phone"] == "+12025550147"
+    assert second["lead"]["attribution"]["source"] == "google"
+    assert second["lead"]["attributes"] == {"course": "data"}
+    assert all(event["_headers"]["ce_id"] == event["id"] for event in events)
+
+
+async def test_the_same_person_is_one_lead_and_linking_two_leads_merges_them(settings, topics):
+    async with capture_client(settings) as (client, _app):
+        by_email = (await client.post("/v1/leads/landing-page", json={"email": "a@example.com"})).json()
+        again = (
+            await client.post("/v1/leads/landing-page", json={"email": "A@EXAMPLE.com", "first_name": "Ada"})
+        ).json()
+        assert again["lead_id"] == by_email["lead_id"]
+        by_phone = (await client.post("/v1/leads/landing-page", json={"phone": "+12025550147"})).json()
+        assert by_phone["lead_id"] != by_email["lead_id"]
+        linking = (
+            await client.post(
+                "/v1/leads/landing-page", json={"email": "a@example.com", "phone": "+12025550147"}
+            )
+        ).json()
+        assert linking["lead_id"] == by_email["lead_id"]
+        later = (await client.post("/v1/leads/landing-page", json={"phone": "(202) 555-0147"})).json()
+        assert later["lead_id"] == by_email["lead_id"]
+    events = await read_events(settings.kafka_bootstrap_servers, topics.captured, until=lambda e: len(e) >= 6)
+    merged = [event for event in events if event["type"] == "lead.merged"]
+    assert len(merged) == 1
+    assert merged[0]["data"]["surviving_lead_id"] == by_email["lead_id"]
+    assert merged[0]["data"]["absorbed_lead_id"] == by_phone["lead_id"]
+    last = [e for e in events if e["type"] == "lead.captured"][-1]["data"]["lead"]
+    assert (last["email"], last["phone"], last["first_name"]) == ("a@example.com", "+12025550147", "Ada")
+
+
+async def test_a_repeated_idempotency_key_answers_as_the_first_time_even_concurrently(settings, topics):
+    async with capture_client(settings) as (client, app):
+        headers = {"Idempotency-Key": "form-123"}
+        responses = await asyncio.gather(
+            *(
+                client.post("/v1/leads/landing-page", json={"email": "b@example.com"}, headers=headers)
+                for _ in range(8)
+            )
+        )
+        assert {r.status_code for r in responses} == {202}
+        assert len({r.json()["submission_id"] for r in responses}) == 1
+        assert await count(app, submissions) == 1
+    assert len(await read_to_end(settings.kafka_bootstrap_servers, topics.captured)) == 1
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "status", "field"),
+    [
+        ({"json": {"first_name": "No contact"}}, 422, "email"),
+        ({"json": {"email": "bad@", "phone": "12"}}, 422, "phone"),
+        (
+            {"json": {"email": "a@example.com", "attributes": {f"k{i}": 1 for i in range(60)}}},
+            422,
+            "attributes",
+        ),
+        ({"json": ["not", "an", "object"]}, 422, "body"),
+        ({"content": b"{broken", "headers": {"content-type": "application/json"}}, 400, None),
+        (
+            {"content": b"\xff\xfe", "headers": {"content-type": "application/x-www-form-urlencoded"}},
+            400,
+            None,
+        ),
+        ({"content": b"<lead/>", "headers": {"content-type": "application/xml"}}, 415, None),
+        (
+            {"content": b"[" * 100_000 + b"]" * 100_000, "headers": {"content-type": "application/json"}},
+            400,
+            None,
+        ),
+    ],
+)
+async def test_bad_input_gets_a_problem_naming_the_field_and_stores_nothing(
+    settings, topics, kwargs, status, field
+):
+    async with capture_client(settings) as (client, app):
+        response = await client.post("/v1/leads/landing-page", **kwargs)
+        assert response.status_code == status, response.text
+        assert response.headers["content-type"] == "application/problem+json"
+        if field:
+            assert field in {f["name"] for f in response.json()["fields"]}
+        assert await count(app, leads) == 0
+
+
+async def test_oversized_bodies_get_413(settings, topics):
+    async with capture_client(settings, max_body_bytes=2048) as (client, app):
+        response = await client.post(
+            "/v1/leads/landing-page", json={"email": "a@example.com", "message": "x" * 4000}
+        )
+        assert response.status_code == 413
+        assert await count(app, leads) == 0
+
+
+async def test_a_filled_honeypot_answers_202_and_keeps_nothing(settings, topics):
+    async with capture_client(settings) as (client, app):
+        response = await client.post(
+            "/v1/leads/landing-page", data={"email": "bot@example.com", "_gotcha": "x"}
+        )
+        assert response.status_code == 202
+        assert await count(app, leads) == 0
+
+
+async def test_redirect_to_an_allowed_origin_answers_303(settings, topics):
+    async with capture_client(settings, allowed_origins="https://shop.example") as (client, app):
+        ok = await client.post(
+            "/v1/leads/landing-page",
+            data={"email": "a@example.com", "redirect_to": "https://shop.example/thanks"},
+        )
+        assert ok.status_code == 303 and ok.headers["location"] == "https://shop.example/thanks"
+        bad = await client.post(
+            "/v1/leads/landing-page", data={"email": "b@example.com", "redirect_to": "https://evil.example/"}
+        )
+        assert bad.status_code == 422 and bad.json()["fields"][0]["name"] == "redirect_to"
+        assert await count(app, leads) == 1
+
+
+async def test_api_batch_answers_per_item_and_needs_the_key(settings, topics):
+    async with capture_client(settings) as (client, app):
+        assert (await client.post("/v1/leads", json={"email": "a@example.com"})).status_code == 401
+        response = await client.post(
+            "/v1/leads",
+            headers=AUTH,
+            json={"leads": [{"email": "a@example.com"}, {"email": "nope"}, {"phone": "+12025550147"}]},
+        )
+        assert response.status_code == 202
+        body = response.json()
+        assert (body["accepted"], body["rejected"]) == (2, 1)
+        assert body["results"][1]["errors"][0]["name"] == "leads[1].email"
+        assert await count(app, leads) == 2
