@@ -21,7 +21,7 @@ run: venv
 	$(BIN)/leadflow run
 
 tail: venv
-	$(BIN)/leadflow tail
+	$(BIN)/leadflow tail $(or $(TOPIC),leads.routed) --from-beginning
 
 test: venv lint compose-check
 	$(BIN)/pytest -q

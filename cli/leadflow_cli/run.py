@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 import httpx
+from dotenv import dotenv_values
 
 from leadflow_cli.infra import EmbeddedPostgres, LocalBroker, port_open, wait_until
 from leadflow_common.kafka import create_topics
@@ -25,7 +26,7 @@ SERVICES = {
     "scoring": ("SCORING_PORT", 8002),
     "routing": ("ROUTING_PORT", 8003),
 }
-DEFAULT_KAFKA_PORT = 9092
+LOCAL_KAFKA_PORT = "LEADFLOW_LOCAL_KAFKA_PORT"
 
 
 class Stop(Exception):
@@ -55,27 +56,26 @@ def run(data_dir: Path) -> int:
     data_dir.mkdir(exist_ok=True)
     signal.signal(signal.SIGTERM, _raise_stop)
     signal.signal(signal.SIGINT, _raise_stop)
-    env = dict(os.environ)
+    # The same precedence the services use: the environment first, then .env.
+    env = {**{k: v for k, v in dotenv_values(".env").items() if v is not None}, **os.environ}
     env["LEADFLOW_API_KEY"] = api_key(data_dir)
     broker: LocalBroker | None = None
     postgres: EmbeddedPostgres | None = None
     services: dict[str, subprocess.Popen] = {}
     try:
         if not env.get("KAFKA_BOOTSTRAP_SERVERS"):
-            if port_open("127.0.0.1", DEFAULT_KAFKA_PORT):
-                print(
-                    f"port {DEFAULT_KAFKA_PORT} is taken: stop what uses it or set KAFKA_BOOTSTRAP_SERVERS",
-                    file=sys.stderr,
-                )
+            kafka_port = int(env.get(LOCAL_KAFKA_PORT, "9092"))
+            if port_open("127.0.0.1", kafka_port):
+                print(f"port {kafka_port} is taken: free it, or set KAFKA_BOOTSTRAP_SERVERS", file=sys.stderr)
                 return 1
-            broker = LocalBroker(DEFAULT_KAFKA_PORT, log_path=data_dir / "tansu.log").start()
+            broker = LocalBroker(kafka_port, log_path=data_dir / "tansu.log").start()
             env["KAFKA_BOOTSTRAP_SERVERS"] = broker.bootstrap_servers
-            print(f"broker     tansu on {broker.bootstrap_servers} (in memory; log .data/tansu.log)")
+            print(f"broker     tansu on {broker.bootstrap_servers} (in memory; log {data_dir}/tansu.log)")
         if not env.get("DATABASE_URL"):
             postgres = EmbeddedPostgres(data_dir.resolve() / "postgres")
             postgres.create_database("leadflow")
             env["DATABASE_URL"] = postgres.database_url("leadflow")
-            print("database   embedded PostgreSQL, data in .data/postgres")
+            print(f"database   embedded PostgreSQL, data in {data_dir}/postgres")
         topics = Topics(env.get("LEADFLOW_TOPIC_PREFIX", ""))
         asyncio.run(
             create_topics(

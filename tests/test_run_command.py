@@ -1,0 +1,58 @@
+"""`leadflow run` (what `make run` calls): starts everything, and SIGTERM stops everything."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import psutil
+import pytest
+
+from leadflow_cli.infra import free_port
+
+pytestmark = pytest.mark.e2e
+
+
+def test_run_starts_the_system_and_sigterm_leaves_nothing_running(tmp_path):
+    ports = {
+        name: free_port()
+        for name in ("CAPTURE_PORT", "SCORING_PORT", "ROUTING_PORT", "LEADFLOW_LOCAL_KAFKA_PORT")
+    }
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in ("KAFKA_BOOTSTRAP_SERVERS", "DATABASE_URL")
+    }
+    env.update({key: str(port) for key, port in ports.items()}, LEADFLOW_API_KEY="run-test-key")
+    data_dir = tmp_path / "data"
+    launcher = subprocess.Popen(
+        [str(Path(sys.executable).parent / "leadflow"), "run", "--data-dir", str(data_dir)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        output = []
+        deadline = time.monotonic() + 120
+        for line in launcher.stdout:
+            output.append(line)
+            if line.startswith("Ready.") or time.monotonic() > deadline:
+                break
+        assert any(line.startswith("Ready.") for line in output), "".join(output)
+        assert any("run-test-key" in line for line in output)
+        for port in (ports["CAPTURE_PORT"], ports["SCORING_PORT"], ports["ROUTING_PORT"]):
+            ready = httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=5)
+            assert ready.status_code == 200, ready.text
+        postgres_pid = int((data_dir / "postgres" / "postmaster.pid").read_text().split()[0])
+        # Postgres is daemonised by pg_ctl, so it is watched beside the launcher's children.
+        started = [*psutil.Process(launcher.pid).children(recursive=True), psutil.Process(postgres_pid)]
+        assert len(started) >= 5
+    finally:
+        launcher.send_signal(signal.SIGTERM)
+        launcher.wait(60)
+    _, alive = psutil.wait_procs(started, timeout=15)
+    assert alive == []
