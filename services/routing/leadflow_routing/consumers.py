@@ -1,43 +1,56 @@
 """Routing's Kafka handlers: each event is applied once, in one transaction with its effects."""
 
-from datetime import UTC, datetime, timedelta
-
-from leadflow_common.events import CloudEvent, LeadScored
+from leadflow_common.events import CloudEvent, LeadMerged, LeadOutcome, LeadScored
 from leadflow_common.idempotency import claim_event
 from leadflow_common.runtime import ServiceRuntime
 from leadflow_routing import assigner, repository
+from leadflow_routing.assigner import RoutingContext, routing_context
 from leadflow_routing.policy import LeadToRoute
+from leadflow_routing.settings import RoutingSettings
 from leadflow_routing.tables import processed_events
 
 CONSUMER = "routing"
 
 
 class RoutingHandlers:
-    def __init__(self, runtime: ServiceRuntime, sla: timedelta):
+    def __init__(self, runtime: ServiceRuntime, settings: RoutingSettings):
         self._runtime = runtime
-        self._sla = sla
+        self._settings = settings
+
+    def context(self) -> RoutingContext:
+        return routing_context(self._runtime, self._settings)
 
     async def handle(self, event: CloudEvent) -> None:
-        if not isinstance(event.data, LeadScored):
-            return
-        scored = event.data
-        lead = LeadToRoute(
-            lead_id=scored.lead_id,
-            temperature=scored.temperature,
-            score=scored.score,
-            country=scored.routing.country,
-            language=scored.routing.language,
-            segment=scored.routing.segment,
-        )
-        now = datetime.now(UTC)
+        data = event.data
+        if isinstance(data, LeadScored):
+            lead_id = data.lead_id
+        elif isinstance(data, LeadOutcome):
+            lead_id = data.lead_id
+        elif isinstance(data, LeadMerged):
+            lead_id = data.surviving_lead_id
+        else:
+            return  # lead.captured and others: scoring's business, not routing's
+        context = self.context()
         async with self._runtime.engine.begin() as connection:
-            await repository.lock_lead(connection, lead.lead_id)
+            await repository.lock_lead(connection, lead_id)
+            if isinstance(data, LeadMerged):
+                await repository.lock_lead(connection, data.absorbed_lead_id)
             if not await claim_event(connection, processed_events, consumer=CONSUMER, event_id=event.id):
                 return
-            if not await repository.save_lead_if_newer(connection, lead, scored.revision, now):
-                return
-            decision = await assigner.on_new_score(
-                connection, lead, topics=self._runtime.topics, sla=self._sla, now=now
-            )
-        if decision is not None:
-            self._runtime.relay.wake()
+            if isinstance(data, LeadScored):
+                lead = LeadToRoute(
+                    lead_id=data.lead_id,
+                    temperature=data.temperature,
+                    score=data.score,
+                    country=data.routing.country,
+                    language=data.routing.language,
+                    segment=data.routing.segment,
+                )
+                if not await repository.save_lead_if_newer(connection, lead, data.revision, context.now):
+                    return
+                await assigner.on_new_score(connection, lead, context)
+            elif isinstance(data, LeadOutcome):
+                await assigner.close_lead(connection, lead_id, f"outcome: {data.outcome}", context)
+            else:
+                await assigner.fold_merge(connection, data.absorbed_lead_id, data.surviving_lead_id, context)
+        self._runtime.relay.wake()

@@ -1,6 +1,5 @@
 """The routing service: app factory and entry point."""
 
-from datetime import timedelta
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -12,6 +11,7 @@ from leadflow_common.settings import CommonSettings
 from leadflow_routing import api
 from leadflow_routing.consumers import RoutingHandlers
 from leadflow_routing.settings import RoutingSettings
+from leadflow_routing.sla import run_sweeper
 from leadflow_routing.tables import outbox
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -21,8 +21,14 @@ def create_app(common: CommonSettings | None = None, settings: RoutingSettings |
     settings = settings or RoutingSettings()
 
     async def on_start(app: FastAPI, runtime: ServiceRuntime) -> None:
-        handlers = RoutingHandlers(runtime, timedelta(seconds=settings.sla_seconds))
-        runtime.consume(group="leadflow-routing", topics=[runtime.topics.scored], handler=handlers.handle)
+        handlers = RoutingHandlers(runtime, settings)
+        topics = runtime.topics
+        runtime.consume(
+            group="leadflow-routing",
+            topics=[topics.scored, topics.outcomes, topics.captured],
+            handler=handlers.handle,
+        )
+        runtime.background(run_sweeper(runtime, settings), name="routing-sweeper")
 
     app = create_service_app(
         name="routing",

@@ -7,18 +7,48 @@ wins, ties going to the rep assigned least recently, so equal reps share leads e
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, time
 from typing import Literal
+from zoneinfo import ZoneInfo
 
 from leadflow_common.events import Temperature, Tier
 
 NURTURE_QUEUE = "nurture"
 WAITING_QUEUE = "waiting"
+RANK = {Temperature.cold: 0, Temperature.warm: 1, Temperature.hot: 2}
 TIERS_BY_TEMPERATURE: dict[Temperature, list[Tier]] = {
     Temperature.hot: [Tier.senior],
     Temperature.warm: [Tier.mid, Tier.senior],
     Temperature.cold: [],
 }
+
+
+@dataclass(frozen=True)
+class WorkingHours:
+    """When a rep takes leads, in their own time zone; `days` are 0 (Monday) to 6."""
+
+    timezone: str
+    start: time
+    end: time
+    days: tuple[int, ...] = (0, 1, 2, 3, 4)
+
+    @classmethod
+    def from_document(cls, document: dict) -> "WorkingHours":
+        return cls(
+            timezone=document["timezone"],
+            start=time.fromisoformat(document["start"]),
+            end=time.fromisoformat(document["end"]),
+            days=tuple(document.get("days", (0, 1, 2, 3, 4))),
+        )
+
+    def contains(self, moment: datetime) -> bool:
+        local = moment.astimezone(ZoneInfo(self.timezone))
+        if local.weekday() not in self.days:
+            return False
+        clock = local.time().replace(tzinfo=None)
+        if self.start <= self.end:
+            return self.start <= clock < self.end
+        return clock >= self.start or clock < self.end  # a shift past midnight
 
 
 @dataclass(frozen=True)
@@ -33,6 +63,10 @@ class Rep:
     languages: tuple[str, ...] = ()
     segments: tuple[str, ...] = ()
     last_assigned_at: datetime | None = None
+    working_hours: WorkingHours | None = None
+
+    def available_at(self, moment: datetime) -> bool:
+        return self.available and (self.working_hours is None or self.working_hours.contains(moment))
 
 
 @dataclass(frozen=True)
@@ -60,10 +94,10 @@ def matches(named: tuple[str, ...], value: str | None) -> bool:
     return value is not None and value.lower() in {item.lower() for item in named}
 
 
-def is_eligible(rep: Rep, lead: LeadToRoute) -> bool:
+def is_eligible(rep: Rep, lead: LeadToRoute, now: datetime) -> bool:
     return (
         rep.active
-        and rep.available
+        and rep.available_at(now)
         and rep.open_leads < rep.capacity
         and matches(rep.territories, lead.country)
         and matches(rep.languages, lead.language)
@@ -76,8 +110,17 @@ def fairness_order(rep: Rep) -> tuple:
     return (rep.open_leads, last, rep.id)
 
 
-def decide(lead: LeadToRoute, reps: list[Rep], *, exclude: frozenset[uuid.UUID] = frozenset()) -> Decision:
-    tiers = TIERS_BY_TEMPERATURE[lead.temperature]
+def decide(
+    lead: LeadToRoute,
+    reps: list[Rep],
+    *,
+    now: datetime,
+    exclude: frozenset[uuid.UUID] = frozenset(),
+    senior_pool: bool = False,
+) -> Decision:
+    """Where the lead goes. `senior_pool` sends it to senior reps whatever its temperature:
+    where a lead lands after too many reps let it pass."""
+    tiers = [Tier.senior] if senior_pool else TIERS_BY_TEMPERATURE[lead.temperature]
     if not tiers:
         return Decision(
             kind="nurture",
@@ -86,15 +129,16 @@ def decide(lead: LeadToRoute, reps: list[Rep], *, exclude: frozenset[uuid.UUID] 
         )
     for tier in tiers:
         candidates = [
-            rep for rep in reps if rep.tier == tier and rep.id not in exclude and is_eligible(rep, lead)
+            rep for rep in reps if rep.tier == tier and rep.id not in exclude and is_eligible(rep, lead, now)
         ]
         if candidates:
             chosen = min(candidates, key=fairness_order)
+            pool = "senior pool after too many attempts: " if senior_pool else ""
             return Decision(
                 kind="assign",
                 rep_id=chosen.id,
                 reason=(
-                    f"{lead.temperature.value} lead to {tier.value} rep with fewest open leads "
+                    f"{pool}{lead.temperature.value} lead to {tier.value} rep with fewest open leads "
                     f"({chosen.open_leads}/{chosen.capacity})"
                 ),
             )
@@ -102,3 +146,8 @@ def decide(lead: LeadToRoute, reps: list[Rep], *, exclude: frozenset[uuid.UUID] 
     return Decision(
         kind="wait", queue=WAITING_QUEUE, reason=f"no eligible {wanted} rep: waiting for capacity"
     )
+
+
+def waiting_order(temperature: Temperature, score: float, since: datetime) -> tuple:
+    """Waiting leads are served hottest first, then by score, then first come."""
+    return (-RANK[temperature], -score, since)

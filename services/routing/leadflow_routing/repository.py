@@ -8,9 +8,16 @@ from sqlalchemy import func, literal, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from leadflow_common.events import Tier
-from leadflow_routing.policy import LeadToRoute, Rep
-from leadflow_routing.tables import CURRENT_STATUSES, OPEN_STATUSES, assignments, leads, reps
+from leadflow_common.events import Temperature, Tier
+from leadflow_routing.policy import LeadToRoute, Rep, WorkingHours
+from leadflow_routing.tables import (
+    CURRENT_STATUSES,
+    OPEN_STATUSES,
+    assignment_events,
+    assignments,
+    leads,
+    reps,
+)
 
 
 async def lock_lead(connection: AsyncConnection, lead_id: uuid.UUID) -> None:
@@ -85,6 +92,7 @@ def as_policy_rep(row: Any) -> Rep:
         languages=tuple(row.languages),
         segments=tuple(row.segments),
         last_assigned_at=row.last_assigned_at,
+        working_hours=WorkingHours.from_document(row.working_hours) if row.working_hours else None,
     )
 
 
@@ -139,3 +147,110 @@ async def find_assignments(
     if lead_id:
         query = query.where(assignments.c.lead_id == lead_id)
     return (await connection.execute(query)).all()
+
+
+async def try_lock_lead(connection: AsyncConnection, lead_id: uuid.UUID) -> bool:
+    """The lead's lock if it is free now; used where waiting for it could deadlock."""
+    return bool(
+        await connection.scalar(
+            text("SELECT pg_try_advisory_xact_lock(hashtextextended(:key, 0))"), {"key": f"routing:{lead_id}"}
+        )
+    )
+
+
+async def record_event(
+    connection: AsyncConnection,
+    *,
+    assignment_id: uuid.UUID,
+    lead_id: uuid.UUID,
+    rep_id: uuid.UUID | None,
+    status: str,
+    reason: str,
+    at: datetime,
+) -> None:
+    await connection.execute(
+        insert(assignment_events).values(
+            assignment_id=assignment_id, lead_id=lead_id, rep_id=rep_id, status=status, reason=reason, at=at
+        )
+    )
+
+
+async def get_assignment(connection: AsyncConnection, assignment_id: uuid.UUID, *, for_update: bool = False):
+    query = select(assignments).where(assignments.c.id == assignment_id)
+    if for_update:
+        query = query.with_for_update()
+    return (await connection.execute(query)).first()
+
+
+async def lead_to_route(connection: AsyncConnection, lead_id: uuid.UUID) -> LeadToRoute | None:
+    row = (await connection.execute(select(leads).where(leads.c.lead_id == lead_id))).first()
+    if row is None:
+        return None
+    return LeadToRoute(
+        lead_id=row.lead_id,
+        temperature=Temperature(row.temperature),
+        score=row.score,
+        country=row.country,
+        language=row.language,
+        segment=row.segment,
+    )
+
+
+async def reps_who_passed(connection: AsyncConnection, lead_id: uuid.UUID) -> frozenset[uuid.UUID]:
+    """Reps who rejected this lead or let its offer lapse: it is not offered to them again."""
+    rows = await connection.execute(
+        select(assignments.c.rep_id).where(
+            assignments.c.lead_id == lead_id, assignments.c.status.in_(("rejected", "reassigned"))
+        )
+    )
+    return frozenset(row.rep_id for row in rows)
+
+
+async def overdue_offers(connection: AsyncConnection, now: datetime, limit: int = 100) -> list[Any]:
+    rows = await connection.execute(
+        select(assignments.c.id, assignments.c.lead_id)
+        .where(assignments.c.status == "offered", assignments.c.sla_deadline < now)
+        .order_by(assignments.c.sla_deadline)
+        .limit(limit)
+    )
+    return rows.all()
+
+
+async def waiting_leads(connection: AsyncConnection) -> list[Any]:
+    rows = await connection.execute(
+        select(
+            assignments.c.id,
+            assignments.c.lead_id,
+            assignments.c.temperature,
+            assignments.c.score,
+            assignments.c.created_at,
+        ).where(assignments.c.status == "waiting")
+    )
+    return rows.all()
+
+
+async def update_rep(connection: AsyncConnection, rep_id: uuid.UUID, values: dict[str, Any]) -> Any | None:
+    await connection.execute(update(reps).where(reps.c.id == rep_id).values(**values, updated_at=func.now()))
+    return await get_rep(connection, rep_id)
+
+
+async def mark_lead_absorbed(connection: AsyncConnection, absorbed: uuid.UUID, into: uuid.UUID) -> None:
+    await connection.execute(update(leads).where(leads.c.lead_id == absorbed).values(merged_into=into))
+
+
+async def move_assignments(connection: AsyncConnection, absorbed: uuid.UUID, into: uuid.UUID) -> None:
+    await connection.execute(
+        update(assignments).where(assignments.c.lead_id == absorbed).values(lead_id=into)
+    )
+    await connection.execute(
+        update(assignment_events).where(assignment_events.c.lead_id == absorbed).values(lead_id=into)
+    )
+
+
+async def history_of_lead(connection: AsyncConnection, lead_id: uuid.UUID) -> list[Any]:
+    rows = await connection.execute(
+        select(assignment_events)
+        .where(assignment_events.c.lead_id == lead_id)
+        .order_by(assignment_events.c.id)
+    )
+    return rows.all()

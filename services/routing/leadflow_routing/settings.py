@@ -7,3 +7,9 @@ class RoutingSettings(BaseSettings):
 
     port: int = 8003
     sla_seconds: float = Field(default=300, gt=0, description="Seconds a rep has to accept an assignment")
+    max_attempts: int = Field(
+        default=3, ge=1, description="Reps offered a lead before it goes to the senior pool"
+    )
+    sweep_seconds: float = Field(
+        default=1.0, gt=0, description="How often overdue offers and the queue are checked"
+    )

@@ -1,7 +1,20 @@
 """Routing's tables, in its own schema."""
 
-from sqlalchemy import ARRAY, Boolean, Column, DateTime, Float, Integer, MetaData, Table, Text, func
-from sqlalchemy.dialects.postgresql import UUID
+from sqlalchemy import (
+    ARRAY,
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    Identity,
+    Integer,
+    MetaData,
+    Table,
+    Text,
+    func,
+)
+from sqlalchemy.dialects.postgresql import JSONB, UUID
 
 from leadflow_common.db import outbox_table, processed_events_table
 
@@ -27,6 +40,7 @@ reps = Table(
     Column("active", Boolean, nullable=False, server_default="true"),
     Column("available", Boolean, nullable=False, server_default="true"),
     Column("last_assigned_at", DateTime(timezone=True)),
+    Column("working_hours", JSONB),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )
@@ -41,6 +55,7 @@ leads = Table(
     Column("country", Text),
     Column("language", Text),
     Column("segment", Text),
+    Column("merged_into", UUID(as_uuid=True)),
     Column("updated_at", DateTime(timezone=True), nullable=False),
 )
 
@@ -59,6 +74,19 @@ assignments = Table(
     Column("sla_deadline", DateTime(timezone=True)),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+# Every status an assignment went through, with its reason: the decision trail.
+assignment_events = Table(
+    "assignment_events",
+    metadata,
+    Column("id", BigInteger, Identity(), primary_key=True),
+    Column("assignment_id", UUID(as_uuid=True), nullable=False, index=True),
+    Column("lead_id", UUID(as_uuid=True), nullable=False, index=True),
+    Column("rep_id", UUID(as_uuid=True)),
+    Column("status", Text, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
 )
 
 processed_events = processed_events_table(metadata)

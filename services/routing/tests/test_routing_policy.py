@@ -1,12 +1,12 @@
 import uuid
 from collections import Counter
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 
 from leadflow_common.events import Temperature, Tier
-from leadflow_routing.policy import LeadToRoute, Rep, decide, is_eligible
+from leadflow_routing.policy import LeadToRoute, Rep, WorkingHours, decide, is_eligible, waiting_order
 
 NOW = datetime(2026, 11, 23, tzinfo=UTC)
 
@@ -21,19 +21,19 @@ def lead(temperature: Temperature, **fields) -> LeadToRoute:
 
 def test_hot_goes_to_senior_only():
     junior, mid, senior = rep(Tier.junior), rep(Tier.mid), rep(Tier.senior)
-    assert decide(lead(Temperature.hot), [junior, mid, senior]).rep_id == senior.id
-    assert decide(lead(Temperature.hot), [junior, mid]).kind == "wait"
+    assert decide(lead(Temperature.hot), [junior, mid, senior], now=NOW).rep_id == senior.id
+    assert decide(lead(Temperature.hot), [junior, mid], now=NOW).kind == "wait"
 
 
 def test_warm_goes_to_mid_then_senior():
     mid, senior = rep(Tier.mid), rep(Tier.senior)
-    assert decide(lead(Temperature.warm), [mid, senior]).rep_id == mid.id
+    assert decide(lead(Temperature.warm), [mid, senior], now=NOW).rep_id == mid.id
     full_mid = replace(mid, open_leads=10)
-    assert decide(lead(Temperature.warm), [full_mid, senior]).rep_id == senior.id
+    assert decide(lead(Temperature.warm), [full_mid, senior], now=NOW).rep_id == senior.id
 
 
 def test_cold_goes_to_nurture():
-    decision = decide(lead(Temperature.cold), [rep(Tier.senior)])
+    decision = decide(lead(Temperature.cold), [rep(Tier.senior)], now=NOW)
     assert (decision.kind, decision.queue) == ("nurture", "nurture")
 
 
@@ -53,19 +53,22 @@ def test_cold_goes_to_nurture():
     ],
 )
 def test_eligibility(rep_fields, lead_fields, eligible):
-    assert is_eligible(rep(Tier.senior, **rep_fields), lead(Temperature.hot, **lead_fields)) is eligible
+    assert is_eligible(rep(Tier.senior, **rep_fields), lead(Temperature.hot, **lead_fields), NOW) is eligible
 
 
 def test_fewest_open_leads_first_then_least_recently_assigned():
     busy = rep(Tier.senior, open_leads=3)
     recent = rep(Tier.senior, open_leads=1, last_assigned_at=NOW)
     earlier = rep(Tier.senior, open_leads=1, last_assigned_at=NOW - timedelta(hours=1))
-    assert decide(lead(Temperature.hot), [busy, recent, earlier]).rep_id == earlier.id
+    assert decide(lead(Temperature.hot), [busy, recent, earlier], now=NOW).rep_id == earlier.id
 
 
 def test_excluded_reps_are_skipped():
     first, second = rep(Tier.senior), rep(Tier.senior, open_leads=5)
-    assert decide(lead(Temperature.hot), [first, second], exclude=frozenset({first.id})).rep_id == second.id
+    assert (
+        decide(lead(Temperature.hot), [first, second], exclude=frozenset({first.id}), now=NOW).rep_id
+        == second.id
+    )
 
 
 def test_three_equal_reps_split_300_leads_evenly():
@@ -73,9 +76,50 @@ def test_three_equal_reps_split_300_leads_evenly():
     counts: Counter = Counter()
     clock = NOW
     for _ in range(300):
-        decision = decide(lead(Temperature.hot), list(reps.values()))
+        decision = decide(lead(Temperature.hot), list(reps.values()), now=NOW)
         chosen = reps[decision.rep_id]
         clock += timedelta(seconds=1)
         reps[chosen.id] = replace(chosen, open_leads=chosen.open_leads + 1, last_assigned_at=clock)
         counts[chosen.id] += 1
     assert sorted(counts.values()) == [100, 100, 100]
+
+
+BERLIN_DAY = WorkingHours(timezone="Europe/Berlin", start=time(9), end=time(17))
+
+
+@pytest.mark.parametrize(
+    ("moment", "inside"),
+    [
+        (datetime(2026, 11, 23, 8, 30, tzinfo=UTC), True),  # Monday 09:30 in Berlin
+        (datetime(2026, 11, 23, 7, 30, tzinfo=UTC), False),  # Monday 08:30 in Berlin
+        (datetime(2026, 11, 23, 16, 0, tzinfo=UTC), False),  # Monday 17:00 in Berlin: the shift is over
+        (datetime(2026, 11, 22, 10, 0, tzinfo=UTC), False),  # Sunday
+    ],
+)
+def test_working_hours_are_read_in_the_reps_time_zone(moment, inside):
+    assert BERLIN_DAY.contains(moment) is inside
+    assert is_eligible(rep(Tier.senior, working_hours=BERLIN_DAY), lead(Temperature.hot), moment) is inside
+
+
+def test_a_night_shift_spans_midnight():
+    night = WorkingHours(timezone="UTC", start=time(22), end=time(6), days=tuple(range(7)))
+    assert night.contains(datetime(2026, 11, 23, 23, tzinfo=UTC))
+    assert night.contains(datetime(2026, 11, 23, 5, tzinfo=UTC))
+    assert not night.contains(datetime(2026, 11, 23, 12, tzinfo=UTC))
+
+
+def test_the_senior_pool_takes_any_temperature():
+    mid, senior = rep(Tier.mid), rep(Tier.senior)
+    decision = decide(lead(Temperature.warm), [mid, senior], now=NOW, senior_pool=True)
+    assert decision.rep_id == senior.id and decision.reason.startswith("senior pool")
+
+
+def test_waiting_leads_are_served_hottest_first_then_by_score_then_first_come():
+    waiting = [
+        ("warm-90", Temperature.warm, 90, NOW),
+        ("hot-70-late", Temperature.hot, 70, NOW + timedelta(minutes=1)),
+        ("hot-70-early", Temperature.hot, 70, NOW),
+        ("hot-95", Temperature.hot, 95, NOW + timedelta(minutes=5)),
+    ]
+    ordered = sorted(waiting, key=lambda w: waiting_order(w[1], w[2], w[3]))
+    assert [name for name, *_ in ordered] == ["hot-95", "hot-70-early", "hot-70-late", "warm-90"]

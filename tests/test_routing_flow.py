@@ -1,0 +1,265 @@
+"""Routing against the real broker and database: SLA reassignment, capacity freeing, the
+waiting queue, re-routing on a temperature rise, outcomes and merges."""
+
+import contextlib
+import uuid
+from datetime import UTC, datetime
+
+import httpx
+import pytest
+from aiokafka import AIOKafkaProducer
+from harness import AUTH, eventually, read_events
+
+from leadflow_common.events import (
+    LeadMerged,
+    LeadOutcome,
+    LeadProfile,
+    LeadScored,
+    ModelRef,
+    RoutingHints,
+    Temperature,
+    new_event,
+)
+from leadflow_routing.main import create_app
+from leadflow_routing.settings import RoutingSettings
+
+pytestmark = pytest.mark.integration
+
+
+class Scenario:
+    """A routing app in-process, a producer for the events it consumes, and its HTTP API."""
+
+    def __init__(self, settings, topics, client: httpx.AsyncClient, producer: AIOKafkaProducer):
+        self.settings, self.topics, self.client, self.producer = settings, topics, client, producer
+        self.revisions: dict[uuid.UUID, int] = {}
+
+    async def rep(self, tier: str, capacity: int = 5, **fields) -> str:
+        body = {
+            "name": f"{tier} {uuid.uuid4().hex[:4]}",
+            "email": f"{uuid.uuid4().hex[:8]}@sales.example",
+            "tier": tier,
+            "capacity": capacity,
+            **fields,
+        }
+        response = await self.client.post("/v1/reps", json=body)
+        assert response.status_code == 201, response.text
+        return response.json()["id"]
+
+    async def score(
+        self, lead_id: uuid.UUID, temperature: str, score: float, *, key: uuid.UUID | None = None, **routing
+    ) -> None:
+        """Publish a `lead.scored`; `key` puts it on another lead's partition, behind its events."""
+        self.revisions[lead_id] = self.revisions.get(lead_id, 0) + 1
+        data = LeadScored(
+            lead_id=lead_id,
+            revision=self.revisions[lead_id],
+            score=score,
+            temperature=Temperature(temperature),
+            reasons=[],
+            model=ModelRef(kind="rules", version=1),
+            scored_at=datetime.now(UTC),
+            routing=RoutingHints(**routing),
+        )
+        await self.publish(self.topics.scored, new_event(data, source="test", subject=lead_id), key=key)
+
+    async def publish(self, topic: str, event, key: uuid.UUID | None = None) -> None:
+        partition_key = str(key) if key else event.subject
+        await self.producer.send_and_wait(topic, event.model_dump_json().encode(), key=partition_key.encode())
+
+    async def current(self, lead_id: uuid.UUID) -> dict | None:
+        response = await self.client.get("/v1/assignments", params={"lead_id": str(lead_id)})
+        rows = [
+            row for row in response.json() if row["status"] in ("offered", "accepted", "nurtured", "waiting")
+        ]
+        assert len(rows) <= 1
+        return rows[0] if rows else None
+
+    async def until_status(self, lead_id: uuid.UUID, status: str, timeout: float = 15) -> dict:
+        async def check():
+            row = await self.current(lead_id)
+            return row if row and row["status"] == status else None
+
+        return await eventually(check, timeout=timeout)
+
+    async def routed_events(self, until) -> list[dict]:
+        return await read_events(self.settings.kafka_bootstrap_servers, self.topics.routed, until=until)
+
+
+@contextlib.asynccontextmanager
+async def scenario(settings, topics, **routing):
+    app = create_app(settings, RoutingSettings(**{"sweep_seconds": 0.2, **routing}))
+    producer = AIOKafkaProducer(bootstrap_servers=settings.kafka_bootstrap_servers, enable_idempotence=False)
+    async with app.router.lifespan_context(app):
+        await producer.start()
+        try:
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(
+                transport=transport, base_url="http://routing", headers=AUTH
+            ) as client:
+                yield Scenario(settings, topics, client, producer)
+        finally:
+            await producer.stop()
+
+
+async def test_an_offer_not_accepted_in_time_moves_to_the_next_rep_then_the_senior_pool(settings, topics):
+    async with scenario(settings, topics, sla_seconds=1, max_attempts=2) as s:
+        mid_a, mid_b = await s.rep("mid"), await s.rep("mid")
+        senior = await s.rep("senior")
+        lead = uuid.uuid4()
+        await s.score(lead, "warm", 55)
+        first = await s.until_status(lead, "offered")
+        assert first["rep_id"] in (mid_a, mid_b)
+        events = await s.routed_events(until=lambda events: len(events) >= 3)
+    assert [e["type"] for e in events] == ["lead.routed", "lead.reassigned", "lead.reassigned"]
+    first_rep, second_rep, third_rep = (e["data"]["rep"]["id"] for e in events)
+    assert {first_rep, second_rep} == {mid_a, mid_b}, "the next mid rep, not the same one"
+    assert events[1]["data"]["previous_rep_id"] == first_rep
+    assert third_rep == senior and events[2]["data"]["reason"].startswith("senior pool")
+    assert [e["data"]["attempt"] for e in events] == [1, 2, 3]
+    assert all(e["data"]["sla_deadline"] for e in events)
+
+
+async def test_accepting_stops_the_clock_and_keeps_the_lead(settings, topics):
+    async with scenario(settings, topics, sla_seconds=1) as s:
+        await s.rep("senior"), await s.rep("senior")
+        lead = uuid.uuid4()
+        await s.score(lead, "hot", 90)
+        offered = await s.until_status(lead, "offered")
+        accepted = await s.client.post(f"/v1/assignments/{offered['id']}/accept")
+        assert accepted.status_code == 200 and accepted.json()["status"] == "accepted"
+        again = await s.client.post(f"/v1/assignments/{offered['id']}/accept")
+        assert again.status_code == 409 and again.headers["content-type"] == "application/problem+json"
+        await s.score(lead, "hot", 99)  # a new score does not move an assigned lead
+        marker = uuid.uuid4()
+        await s.score(marker, "hot", 90, key=lead)  # consumed after the re-score: same partition
+        await s.until_status(marker, "offered")
+        assert (await s.current(lead))["id"] == offered["id"]
+        detail = (await s.client.get(f"/v1/assignments/{offered['id']}")).json()
+        assert [step["status"] for step in detail["history"]] == ["offered", "accepted"]
+
+
+async def test_freed_capacity_goes_to_the_waiting_queue_hottest_first(settings, topics):
+    async with scenario(settings, topics) as s:
+        mid = await s.rep("mid", capacity=1)
+        holder, warm_low, warm_high = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+        await s.score(holder, "warm", 50)
+        held = await s.until_status(holder, "offered")
+        await s.score(warm_low, "warm", 45)
+        await s.score(warm_high, "warm", 65)
+        await s.until_status(warm_low, "waiting")
+        await s.until_status(warm_high, "waiting")
+
+        completed = await s.client.post(f"/v1/assignments/{held['id']}/complete")
+        assert completed.status_code == 200
+        assert (await s.until_status(warm_high, "offered"))["rep_id"] == mid
+        assert (await s.current(warm_low))["status"] == "waiting"
+
+        offered = await s.current(warm_high)
+        rejected = await s.client.post(
+            f"/v1/assignments/{offered['id']}/reject", json={"reason": "not my area"}
+        )
+        assert rejected.status_code == 200 and rejected.json()["status"] == "rejected"
+        # The mid rep's slot went to the other waiting lead; the rejected one waits for someone else.
+        assert (await s.until_status(warm_low, "offered"))["rep_id"] == mid
+        assert (await s.current(warm_high))["status"] == "waiting"
+        assert (await s.client.post(f"/v1/assignments/{offered['id']}/reject", json={})).status_code == 422
+
+        senior = await s.rep("senior")  # a new rep takes from the queue at once
+        assert (await s.until_status(warm_high, "offered"))["rep_id"] == senior
+
+
+async def test_a_nurtured_lead_that_warms_up_is_routed_and_old_scores_are_ignored(settings, topics):
+    async with scenario(settings, topics) as s:
+        mid = await s.rep("mid")
+        lead = uuid.uuid4()
+        await s.score(lead, "cold", 20)
+        await s.until_status(lead, "nurtured")
+        nurture = (await s.client.get("/v1/nurture")).json()
+        assert [row["lead_id"] for row in nurture] == [str(lead)]
+        await s.score(lead, "warm", 50)
+        assert (await s.until_status(lead, "offered"))["rep_id"] == mid
+        s.revisions[lead] = 0  # replay revision 1 (cold) under a new event id: older than what routing holds
+        await s.score(lead, "cold", 20)
+        events = await s.routed_events(until=lambda events: len(events) >= 2)
+        assert [e["type"] for e in events] == ["lead.nurtured", "lead.routed"]
+        assert (await s.current(lead))["status"] == "offered"
+
+
+async def test_an_outcome_closes_the_assignment_and_frees_the_slot(settings, topics):
+    async with scenario(settings, topics) as s:
+        await s.rep("senior", capacity=1)
+        won, waiting = uuid.uuid4(), uuid.uuid4()
+        await s.score(won, "hot", 80)
+        await s.until_status(won, "offered")
+        await s.score(waiting, "hot", 75)
+        await s.until_status(waiting, "waiting")
+        outcome = LeadOutcome(
+            outcome_id=uuid.uuid4(), lead_id=won, outcome="won", occurred_at=datetime.now(UTC)
+        )
+        await s.publish(s.topics.outcomes, new_event(outcome, source="test", subject=won))
+        await s.until_status(waiting, "offered")
+        assert await s.current(won) is None
+
+
+async def test_a_merge_folds_the_absorbed_leads_assignments_into_the_survivor(settings, topics):
+    async with scenario(settings, topics) as s:
+        await s.rep("senior")
+        survivor, absorbed = uuid.uuid4(), uuid.uuid4()
+        await s.score(survivor, "hot", 85)
+        await s.score(absorbed, "cold", 10)
+        kept = await s.until_status(survivor, "offered")
+        await s.until_status(absorbed, "nurtured")
+        now = datetime.now(UTC)
+        profile = LeadProfile(
+            lead_id=survivor, revision=3, email="a@example.com", created_at=now, updated_at=now
+        )
+        merged = LeadMerged(surviving_lead_id=survivor, absorbed_lead_id=absorbed, lead=profile)
+        await s.publish(s.topics.captured, new_event(merged, source="test", subject=survivor))
+
+        async def folded():
+            rows = (await s.client.get("/v1/assignments", params={"lead_id": str(survivor)})).json()
+            return rows if len(rows) == 2 else None
+
+        rows = await eventually(folded)
+        assert {row["status"] for row in rows} == {"offered", "closed"}
+        assert (await s.current(survivor))["id"] == kept["id"]
+        assert (await s.client.get("/v1/assignments", params={"lead_id": str(absorbed)})).json() == []
+
+
+async def test_reps_are_validated_updated_and_deactivated(settings, topics):
+    async with scenario(settings, topics) as s:
+        bad = await s.client.post(
+            "/v1/reps", json={"name": "", "email": "nope", "tier": "boss", "capacity": -1}
+        )
+        assert bad.status_code == 422
+        assert {f["name"] for f in bad.json()["fields"]} == {"name", "email", "tier", "capacity"}
+        rep = await s.rep(
+            "mid",
+            territories=["de"],
+            working_hours={"timezone": "Europe/Berlin", "start": "09:00", "end": "17:00"},
+        )
+        duplicate = (await s.client.get(f"/v1/reps/{rep}")).json()["email"]
+        assert (
+            await s.client.post(
+                "/v1/reps", json={"name": "x", "email": duplicate, "tier": "mid", "capacity": 1}
+            )
+        ).status_code == 409
+        changed = await s.client.patch(
+            f"/v1/reps/{rep}", json={"capacity": 9, "languages": ["DE"], "working_hours": None}
+        )
+        assert changed.status_code == 200
+        body = changed.json()
+        assert (body["capacity"], body["languages"], body["territories"], body["working_hours"]) == (
+            9,
+            ["de"],
+            ["DE"],
+            None,
+        )
+        assert (
+            await s.client.patch(
+                f"/v1/reps/{rep}",
+                json={"working_hours": {"timezone": "Mars/Base", "start": "09:00", "end": "17:00"}},
+            )
+        ).status_code == 422
+        assert (await s.client.delete(f"/v1/reps/{rep}")).json()["active"] is False
+        assert (await s.client.get(f"/v1/reps/{uuid.uuid4()}")).status_code == 404
