@@ -1,8 +1,8 @@
 """Routing decisions applied inside the caller's transaction: assignment rows, their event
 trail, the rep's fairness clock and the `leads.routed` events commit together.
 
-Lock order, everywhere: the lead (advisory lock), then its assignment row, then the rep rows
-(in id order). Code that already holds a lead and reaches for another only tries its lock.
+Lock order, everywhere: the lead (advisory lock), then its assignment row, then the capacity
+lock. Code that already holds the capacity lock and reaches for a lead only tries its lock.
 """
 
 import uuid
@@ -81,7 +81,7 @@ async def route(
 ) -> Decision:
     senior_pool = attempt > context.max_attempts
     tiers = [Tier.senior] if senior_pool else TIERS_BY_TEMPERATURE[lead.temperature]
-    candidates = await repository.lock_candidate_reps(connection, tiers)
+    candidates = await repository.lock_capacity_and_load_reps(connection, tiers)
     decision = decide(
         lead,
         [repository.as_policy_rep(row) for row in candidates],

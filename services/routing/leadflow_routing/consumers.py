@@ -32,9 +32,11 @@ class RoutingHandlers:
             return  # lead.captured and others: scoring's business, not routing's
         context = self.context()
         async with self._runtime.engine.begin() as connection:
-            await repository.lock_lead(connection, lead_id)
-            if isinstance(data, LeadMerged):
-                await repository.lock_lead(connection, data.absorbed_lead_id)
+            both = (
+                [data.surviving_lead_id, data.absorbed_lead_id] if isinstance(data, LeadMerged) else [lead_id]
+            )
+            for locked in sorted(both):  # a fixed order: two merges cannot wait on each other
+                await repository.lock_lead(connection, locked)
             if not await claim_event(connection, processed_events, consumer=CONSUMER, event_id=event.id):
                 return
             if isinstance(data, LeadScored):

@@ -67,15 +67,19 @@ def _open_leads():
     )
 
 
-async def lock_candidate_reps(connection: AsyncConnection, tiers: list[Tier]) -> list[Any]:
-    """The active reps of these tiers with their open-lead counts, row-locked (in id order, so
-    concurrent routers cannot deadlock) until the transaction ends: capacity cannot be
-    overrun by a concurrent assignment."""
+async def lock_capacity_and_load_reps(connection: AsyncConnection, tiers: list[Tier]) -> list[Any]:
+    """The active reps of these tiers with their open-lead counts, read under the capacity lock.
+
+    Every decision that fills a slot holds this one transaction-scoped lock until it commits,
+    so no two can fill the same slot, and one lock cannot be taken in two orders. The count is
+    read by a statement that starts after the lock is held, so under READ COMMITTED it sees
+    everything the previous holder committed.
+    """
+    await connection.execute(text("SELECT pg_advisory_xact_lock(hashtextextended('routing:capacity', 0))"))
     rows = await connection.execute(
         select(reps, _open_leads().label("open_leads"))
         .where(reps.c.tier.in_([tier.value for tier in tiers]), reps.c.active)
         .order_by(reps.c.id)
-        .with_for_update(of=reps)
     )
     return rows.all()
 
