@@ -148,3 +148,51 @@ def postgres_answers(url: str, timeout: float = 2.0) -> bool:
         return True
 
     return asyncio.run(probe())
+
+
+@dataclass
+class LocalS3:
+    """moto's S3 server in its own process: a store for tansu that outlives a broker kill."""
+
+    port: int
+    process: subprocess.Popen | None = None
+    bucket: str = "tansu"
+
+    @property
+    def endpoint(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def broker_env(self) -> dict[str, str]:
+        """What tansu needs to keep its topics and offsets in this store."""
+        return {
+            "AWS_ENDPOINT": self.endpoint,
+            "AWS_ACCESS_KEY_ID": "leadflow",
+            "AWS_SECRET_ACCESS_KEY": "leadflow",
+            "AWS_DEFAULT_REGION": "us-east-1",
+            "AWS_ALLOW_HTTP": "true",
+        }
+
+    def start(self, moto_server: str, timeout: float = 30) -> "LocalS3":
+        self.process = subprocess.Popen(
+            [moto_server, "-H", "127.0.0.1", "-p", str(self.port)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        wait_until(lambda: port_open("127.0.0.1", self.port), timeout=timeout, what="moto S3 server")
+        import boto3
+
+        env = self.broker_env()
+        boto3.client(
+            "s3",
+            endpoint_url=self.endpoint,
+            aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
+            region_name=env["AWS_DEFAULT_REGION"],
+        ).create_bucket(Bucket=self.bucket)
+        return self
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(10)

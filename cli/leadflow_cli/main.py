@@ -1,6 +1,7 @@
 import argparse
 import asyncio
 import contextlib
+import os
 import sys
 from pathlib import Path
 
@@ -13,14 +14,36 @@ def main(argv=None) -> None:
     tail = commands.add_parser("tail", help="print a topic's events")
     tail.add_argument("topic", nargs="?", default="leads.routed")
     tail.add_argument("--from-beginning", action="store_true")
+    importer = commands.add_parser("import", help="post a CSV file's rows to capture as leads")
+    importer.add_argument("file", type=Path)
+    importer.add_argument(
+        "--mapping", type=Path, required=True, help="JSON mapping of columns to lead fields"
+    )
+    importer.add_argument("--url", default=os.environ.get("CAPTURE_URL", "http://127.0.0.1:8001"))
+    importer.add_argument("--api-key", default=os.environ.get("LEADFLOW_API_KEY") or _saved_api_key())
+    importer.add_argument(
+        "--rejects", type=Path, help="write rejected rows and their errors here (JSON lines)"
+    )
     args = parser.parse_args(argv)
 
     if args.command == "run":
         from leadflow_cli.run import run as run_system
 
         sys.exit(run_system(args.data_dir))
+    if args.command == "import":
+        from leadflow_cli.importer import main as import_main
+
+        if not args.api_key:
+            parser.error("set LEADFLOW_API_KEY or pass --api-key")
+        sys.exit(import_main(args.file, args.mapping, args.url, args.api_key, args.rejects))
     if args.command == "tail":
         from leadflow_cli.tail import tail as tail_topic
 
         with contextlib.suppress(KeyboardInterrupt):
             asyncio.run(tail_topic(args.topic, from_beginning=args.from_beginning))
+
+
+def _saved_api_key() -> str | None:
+    """The key `leadflow run` generated, when run from the project directory."""
+    saved = Path(".data/api_key")
+    return saved.read_text().strip() if saved.exists() else None

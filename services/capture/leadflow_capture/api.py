@@ -1,6 +1,8 @@
 """Capture's HTTP endpoints."""
 
 import json
+import math
+import time
 import uuid
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -9,6 +11,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel
 
+from leadflow_capture import metrics
 from leadflow_capture.domain import InvalidLead, NormalizedLead, form_to_lead_fields, parse_lead
 from leadflow_capture.intake import Accepted, accept_submission
 from leadflow_common.events import Channel
@@ -30,22 +33,31 @@ def _body_schema(*content_types: str) -> dict:
     return {"requestBody": {"required": True, "content": {t: {"schema": schema} for t in content_types}}}
 
 
-async def read_fields(request: Request, *, allow_form: bool) -> dict[str, Any]:
-    """The submission's fields from a JSON or form body, with 413, 415 and 400 for bodies that
-    are too large, of another type, or malformed."""
+async def read_limited_body(request: Request) -> bytes:
+    """The body, or 413 as soon as it is larger than CAPTURE_MAX_BODY_BYTES."""
     limit = request.app.state.capture_settings.max_body_bytes
+    too_large = Problem(413, "Payload too large", f"The body may have at most {limit} bytes")
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit:
-        raise Problem(413, "Payload too large", f"The body may have at most {limit} bytes")
+        raise too_large
     body = bytearray()
     async for chunk in request.stream():
         body += chunk
         if len(body) > limit:
-            raise Problem(413, "Payload too large", f"The body may have at most {limit} bytes")
+            raise too_large
+    # Starlette replays a cached body to request.form() (multipart) once the stream is read.
+    request._body = bytes(body)
+    return request._body
+
+
+async def read_fields(request: Request, *, allow_form: bool) -> dict[str, Any]:
+    """The submission's fields from a JSON or form body, with 413, 415 and 400 for bodies that
+    are too large, of another type, or malformed."""
+    body = await read_limited_body(request)
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media_type == "application/json" or media_type.endswith("+json"):
         try:
-            fields = json.loads(bytes(body))
+            fields = json.loads(body)
         except (ValueError, RecursionError):
             raise Problem(400, "Malformed JSON", "The body is not valid UTF-8 JSON") from None
         if not isinstance(fields, dict):
@@ -58,7 +70,7 @@ async def read_fields(request: Request, *, allow_form: bool) -> dict[str, Any]:
         return fields
     if allow_form and media_type == FORM_TYPES[0]:
         try:
-            pairs = parse_qsl(bytes(body).decode("utf-8"), keep_blank_values=True, strict_parsing=False)
+            pairs = parse_qsl(body.decode("utf-8"), keep_blank_values=True)
         except UnicodeDecodeError:
             raise Problem(400, "Malformed form", "The body is not valid UTF-8") from None
         return form_to_lead_fields(dict(pairs))
@@ -71,7 +83,10 @@ async def read_fields(request: Request, *, allow_form: bool) -> dict[str, Any]:
 
 def validate(fields: dict[str, Any], request: Request) -> NormalizedLead:
     try:
-        return parse_lead(fields, default_region=request.app.state.capture_settings.default_region)
+        settings = request.app.state.capture_settings
+        return parse_lead(
+            fields, default_region=settings.default_region, blocked_domains=settings.blocked_domains
+        )
     except InvalidLead as invalid:
         raise Problem(
             422,
@@ -125,9 +140,27 @@ def accepted_response(accepted: Accepted) -> JSONResponse:
     return JSONResponse(body, status_code=202)
 
 
-def dropped_response() -> JSONResponse:
+def dropped_response(channel: Channel) -> JSONResponse:
     """What a bot that filled the honeypot sees: the usual answer, with nothing behind it."""
+    metrics.HONEYPOT_HITS.labels(channel=channel.value).inc()
     return JSONResponse({"lead_id": str(uuid.uuid4()), "submission_id": str(uuid.uuid4())}, status_code=202)
+
+
+async def limit_public_submissions(request: Request) -> None:
+    """429 once a client has used up its per-minute submissions (CAPTURE_RATE_LIMIT)."""
+    buckets = request.app.state.rate_limiter
+    if buckets is None:
+        return
+    client = request.client.host if request.client else "unknown"
+    wait = buckets.take(client, time.monotonic())
+    if wait:
+        metrics.RATE_LIMITED.inc()
+        raise Problem(
+            429,
+            "Too many requests",
+            "Too many submissions from this client; try again later",
+            headers={"Retry-After": str(max(1, math.ceil(wait)))},
+        )
 
 
 @router.post(
@@ -135,13 +168,14 @@ def dropped_response() -> JSONResponse:
     status_code=202,
     response_model=AcceptedResponse,
     summary="A landing page's form (form-encoded or JSON)",
-    responses={303: {"description": "Redirect to `redirect_to`"}, 413: {}, 415: {}, 422: {}},
+    responses={303: {"description": "Redirect to `redirect_to`"}, 413: {}, 415: {}, 422: {}, 429: {}},
     openapi_extra=_body_schema("application/json", *FORM_TYPES),
+    dependencies=[Depends(limit_public_submissions)],
 )
 async def landing_page(request: Request) -> Response:
     fields = await read_fields(request, allow_form=True)
     if fields.pop(HONEYPOT_FIELD, None):
-        return dropped_response()
+        return dropped_response(Channel.landing_page)
     redirect_to = fields.pop("redirect_to", None)
     target = allowed_redirect(str(redirect_to), request) if redirect_to else None
     lead = validate(fields, request)
@@ -149,6 +183,57 @@ async def landing_page(request: Request) -> Response:
     if target:
         return RedirectResponse(target, status_code=303)
     return accepted_response(accepted)
+
+
+POPUP_TRIGGERS = ("exit_intent", "timer", "scroll", "click", "page_load")
+
+
+@router.post(
+    "/leads/popup",
+    status_code=202,
+    response_model=AcceptedResponse,
+    summary="A website popup's form (JSON, cross-origin)",
+    responses={413: {}, 415: {}, 422: {}, 429: {}},
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {
+                    "schema": {
+                        "allOf": [
+                            {"$ref": "#/components/schemas/LeadInput"},
+                            {
+                                "type": "object",
+                                "properties": {
+                                    "popup_id": {"type": "string", "maxLength": 100},
+                                    "trigger": {"type": "string", "enum": list(POPUP_TRIGGERS)},
+                                },
+                            },
+                        ]
+                    }
+                }
+            },
+        }
+    },
+    dependencies=[Depends(limit_public_submissions)],
+)
+async def popup(request: Request) -> Response:
+    fields = await read_fields(request, allow_form=False)
+    if fields.pop(HONEYPOT_FIELD, None):
+        return dropped_response(Channel.popup)
+    popup_id, trigger = fields.pop("popup_id", None), fields.pop("trigger", None)
+    problems = []
+    if popup_id is not None and (not isinstance(popup_id, str) or not 0 < len(popup_id) <= 100):
+        problems.append({"name": "popup_id", "message": "a string of 1 to 100 characters"})
+    if trigger is not None and trigger not in POPUP_TRIGGERS:
+        problems.append({"name": "trigger", "message": f"one of {', '.join(POPUP_TRIGGERS)}"})
+    if problems:
+        raise Problem(422, "Validation failed", "The submission has invalid fields", fields=problems)
+    kept = {name: value for name, value in (("popup_id", popup_id), ("popup_trigger", trigger)) if value}
+    if kept and isinstance(fields.get("attributes", {}), dict):  # anything else fails validation below
+        fields["attributes"] = {**fields.get("attributes", {}), **kept}
+    lead = validate(fields, request)
+    return accepted_response(await store(request, lead, Channel.popup, fields))
 
 
 class BatchItemResult(BaseModel):

@@ -127,7 +127,12 @@ def form_to_lead_fields(form: Mapping[str, str]) -> dict[str, Any]:
     return lead
 
 
-def parse_lead(fields: Mapping[str, Any], *, default_region: str) -> NormalizedLead:
+def parse_lead(
+    fields: Mapping[str, Any],
+    *,
+    default_region: str,
+    blocked_domains: frozenset[str] | set[str] = frozenset(),
+) -> NormalizedLead:
     """Validate and normalize one submission, or raise InvalidLead naming every bad field."""
     try:
         lead = LeadInput.model_validate(fields)
@@ -135,10 +140,12 @@ def parse_lead(fields: Mapping[str, Any], *, default_region: str) -> NormalizedL
         raise InvalidLead(
             [FieldError(".".join(str(p) for p in e["loc"]), e["msg"]) for e in error.errors()]
         ) from None
-    return normalize(lead, default_region=default_region)
+    return normalize(lead, default_region=default_region, blocked_domains=blocked_domains)
 
 
-def normalize(lead: LeadInput, *, default_region: str) -> NormalizedLead:
+def normalize(
+    lead: LeadInput, *, default_region: str, blocked_domains: frozenset[str] | set[str] = frozenset()
+) -> NormalizedLead:
     errors: list[FieldError] = []
 
     def check(name: str, parse, value):
@@ -151,6 +158,8 @@ def normalize(lead: LeadInput, *, default_region: str) -> NormalizedLead:
             return None
 
     email = check("email", normalize_email, lead.email)
+    if email and email.rsplit("@", 1)[1] in blocked_domains:
+        errors.append(FieldError("email", "this email domain is not accepted"))
     phone = check("phone", lambda v: normalize_phone(v, default_region), lead.phone)
     country = check("country", normalize_country, lead.country)
     size = check("company_size", parse_company_size, lead.company_size)

@@ -3,9 +3,11 @@
 from pathlib import Path
 
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 
-from leadflow_capture import api
+from leadflow_capture import api, api_sms, api_tracking
 from leadflow_capture.domain import LeadInput
+from leadflow_capture.ratelimit import TokenBuckets
 from leadflow_capture.settings import CaptureSettings
 from leadflow_capture.tables import outbox
 from leadflow_common.app import create_service_app
@@ -16,14 +18,25 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 def create_app(common: CommonSettings | None = None, settings: CaptureSettings | None = None) -> FastAPI:
+    settings = settings or CaptureSettings()
     app = create_service_app(
         name="capture",
         common=common or CommonSettings(),
         outbox=outbox,
-        routers=[api.router],
-        extra_schemas=(LeadInput,),
+        routers=[api.router, api_sms.router, api_tracking.router],
+        extra_schemas=(LeadInput, api_tracking.ActivityInput, api_tracking.OutcomeInput),
     )
-    app.state.capture_settings = settings or CaptureSettings()
+    app.state.capture_settings = settings
+    app.state.rate_limiter = TokenBuckets(settings.rate_limit) if settings.rate_limit else None
+    if settings.origins:
+        # Browsers on these origins only may post cross-origin (popups, script-posted forms).
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.origins,
+            allow_methods=["POST"],
+            allow_headers=["Content-Type", "Idempotency-Key"],
+            max_age=600,
+        )
     return app
 
 

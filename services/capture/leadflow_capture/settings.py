@@ -1,16 +1,49 @@
-from pydantic import Field
+from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _split(value: str) -> list[str]:
+    return [item.strip() for item in value.split(",") if item.strip()]
 
 
 class CaptureSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CAPTURE_", env_file=".env", extra="ignore")
 
     port: int = 8001
-    allowed_origins: str = ""
-    rate_limit: int = Field(default=60, ge=0, description="Public submissions per minute per client")
+    allowed_origins: str = Field(default="", description="Origins allowed for CORS and redirect_to")
+    rate_limit: int = Field(
+        default=60, ge=0, description="Public submissions per minute per client; 0 turns it off"
+    )
     default_region: str = "US"
     max_body_bytes: int = Field(default=1_000_000, ge=1024)
+    blocked_email_domains: str = Field(
+        default="", description="Comma-separated domains whose emails are refused"
+    )
+    public_url: str = Field(
+        default="", description="Public base URL the SMS provider calls (signature behind a proxy)"
+    )
+    sms_auth_token: str = Field(
+        default="",
+        validation_alias=AliasChoices("SMS_AUTH_TOKEN", "CAPTURE_SMS_AUTH_TOKEN"),
+        description="When set, inbound SMS must carry a valid X-Twilio-Signature",
+    )
+    sms_reply: str = Field(
+        default="Thanks! We'll be in touch soon.", description="TwiML reply; empty sends none"
+    )
+    sms_keywords: str = Field(
+        default="DEMO=demo,PRICE=pricing,PRICING=pricing,INFO=info",
+        description="WORD=campaign pairs: an SMS starting with WORD is tagged with that campaign",
+    )
 
     @property
     def origins(self) -> list[str]:
-        return [origin.strip().rstrip("/") for origin in self.allowed_origins.split(",") if origin.strip()]
+        return [origin.rstrip("/") for origin in _split(self.allowed_origins)]
+
+    @property
+    def blocked_domains(self) -> set[str]:
+        return {domain.lower() for domain in _split(self.blocked_email_domains)}
+
+    @property
+    def keyword_campaigns(self) -> dict[str, str]:
+        pairs = (item.split("=", 1) for item in _split(self.sms_keywords) if "=" in item)
+        return {word.strip().upper(): campaign.strip() for word, campaign in pairs}

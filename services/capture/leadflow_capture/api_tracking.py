@@ -1,0 +1,177 @@
+"""Activities and outcomes from other systems (API key): checked against the leads capture
+knows, then published on `leads.activities` and `leads.outcomes` through the outbox."""
+
+import uuid
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from leadflow_capture import repository
+from leadflow_capture.api import read_fields
+from leadflow_capture.domain import normalize_email, normalize_phone
+from leadflow_capture.intake import SOURCE
+from leadflow_capture.tables import outbox
+from leadflow_common.events import EventData, LeadActivity, LeadOutcome, new_event
+from leadflow_common.http import Problem, require_api_key, validation_problem
+from leadflow_common.outbox import enqueue
+
+router = APIRouter(prefix="/v1", dependencies=[Depends(require_api_key)], responses={401: {}})
+MAX_BATCH = 1000
+
+
+class PersonRef(BaseModel):
+    """Names the lead: its id, or the email or phone it was captured with."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    lead_id: uuid.UUID | None = None
+    email: Annotated[str, StringConstraints(strip_whitespace=True, max_length=320)] | None = None
+    phone: Annotated[str, StringConstraints(strip_whitespace=True, max_length=40)] | None = None
+
+    @model_validator(mode="after")
+    def names_someone(self):
+        if not (self.lead_id or self.email or self.phone):
+            raise ValueError("name the lead with lead_id, email or phone")
+        return self
+
+
+class ActivityInput(PersonRef):
+    type: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,63}$")] = Field(
+        examples=["pricing_page_view", "demo_requested", "email_clicked", "call_answered"]
+    )
+    occurred_at: datetime | None = None
+    properties: dict[str, Any] = Field(default_factory=dict, max_length=50)
+
+
+class OutcomeInput(PersonRef):
+    outcome: Literal["won", "lost"]
+    amount: float | None = Field(default=None, ge=0)
+    occurred_at: datetime | None = None
+
+
+class Published(BaseModel):
+    lead_id: uuid.UUID
+    event_id: str
+
+
+async def find_lead(connection: AsyncConnection, person: PersonRef, region: str) -> uuid.UUID | None:
+    if person.lead_id:
+        return await repository.lead_exists(connection, person.lead_id)
+    try:
+        email = normalize_email(person.email) if person.email else None
+        phone = normalize_phone(person.phone, region) if person.phone else None
+    except ValueError:
+        return None
+    leads = await repository.find_leads_of_person(connection, email, phone)
+    return leads[0].lead_id if leads else None
+
+
+def to_event(item: ActivityInput | OutcomeInput, lead_id: uuid.UUID) -> EventData:
+    occurred_at = item.occurred_at or datetime.now(UTC)
+    if isinstance(item, ActivityInput):
+        return LeadActivity(
+            activity_id=uuid.uuid4(),
+            lead_id=lead_id,
+            type=item.type,
+            occurred_at=occurred_at,
+            properties=item.properties,
+        )
+    return LeadOutcome(
+        outcome_id=uuid.uuid4(),
+        lead_id=lead_id,
+        outcome=item.outcome,
+        amount=item.amount,
+        occurred_at=occurred_at,
+    )
+
+
+async def publish(
+    request: Request, model: type[ActivityInput | OutcomeInput], plural: str, topic: str
+) -> JSONResponse:
+    """One item (404 if nobody is known by it) or `{plural: [...]}` with a result per item."""
+    fields = await read_fields(request, allow_form=False)
+    single = plural not in fields
+    raw_items = [fields] if single else fields[plural]
+    if not isinstance(raw_items, list) or not 1 <= len(raw_items) <= MAX_BATCH:
+        raise Problem(
+            422,
+            "Validation failed",
+            f"{plural} must be a list of 1 to {MAX_BATCH} items",
+            fields=[{"name": plural, "message": f"a list of 1 to {MAX_BATCH} items"}],
+        )
+    runtime = request.app.state.runtime
+    region = request.app.state.capture_settings.default_region
+    results: list[dict[str, Any]] = []
+    async with runtime.engine.begin() as connection:
+        for index, raw in enumerate(raw_items):
+            prefix = "" if single else f"{plural}[{index}]"
+            try:
+                item = model.model_validate(raw)
+            except ValidationError as error:
+                problem = validation_problem(
+                    [{**e, "loc": (prefix, *e["loc"]) if prefix else e["loc"]} for e in error.errors()]
+                )
+                if single:
+                    raise problem from None
+                results.append({"index": index, "status": 422, "errors": problem.fields})
+                continue
+            lead_id = await find_lead(connection, item, region)
+            if lead_id is None:
+                if single:
+                    raise Problem(404, "Not found", "No lead is known by this lead_id, email or phone")
+                results.append(
+                    {"index": index, "status": 404, "errors": [{"name": prefix, "message": "unknown lead"}]}
+                )
+                continue
+            event = new_event(to_event(item, lead_id), source=SOURCE, subject=lead_id)
+            await enqueue(connection, outbox, topic, event)
+            results.append({"index": index, "status": 202, "lead_id": str(lead_id), "event_id": event.id})
+    runtime.relay.wake()
+    if single:
+        return JSONResponse(
+            {"lead_id": results[0]["lead_id"], "event_id": results[0]["event_id"]}, status_code=202
+        )
+    accepted = sum(1 for result in results if result["status"] == 202)
+    return JSONResponse(
+        {"accepted": accepted, "rejected": len(results) - accepted, "results": results}, status_code=202
+    )
+
+
+def _one_or_many(schema: str, plural: str) -> dict:
+    ref = {"$ref": f"#/components/schemas/{schema}"}
+    many = {
+        "type": "object",
+        "required": [plural],
+        "properties": {plural: {"type": "array", "maxItems": MAX_BATCH, "items": ref}},
+    }
+    return {
+        "requestBody": {"required": True, "content": {"application/json": {"schema": {"oneOf": [ref, many]}}}}
+    }
+
+
+@router.post(
+    "/activities",
+    status_code=202,
+    response_model=Published,
+    responses={404: {}, 415: {}, 422: {}},
+    summary="What a lead did (email tool, web analytics, call system)",
+    openapi_extra=_one_or_many("ActivityInput", "activities"),
+)
+async def post_activities(request: Request) -> JSONResponse:
+    return await publish(request, ActivityInput, "activities", request.app.state.runtime.topics.activities)
+
+
+@router.post(
+    "/outcomes",
+    status_code=202,
+    response_model=Published,
+    responses={404: {}, 415: {}, 422: {}},
+    summary="A won or lost result from a sales tool",
+    openapi_extra=_one_or_many("OutcomeInput", "outcomes"),
+)
+async def post_outcomes(request: Request) -> JSONResponse:
+    return await publish(request, OutcomeInput, "outcomes", request.app.state.runtime.topics.outcomes)

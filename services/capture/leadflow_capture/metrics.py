@@ -1,0 +1,9 @@
+"""Capture's own metrics."""
+
+from prometheus_client import Counter
+
+HONEYPOT_HITS = Counter("leadflow_capture_honeypot_total", "Submissions dropped by the honeypot", ["channel"])
+RATE_LIMITED = Counter("leadflow_capture_rate_limited_total", "Public submissions refused by the rate limit")
+SMS_SIGNATURE_REJECTED = Counter(
+    "leadflow_capture_sms_signature_rejected_total", "Inbound SMS with a bad signature"
+)

@@ -1,0 +1,82 @@
+import pytest
+from twilio.request_validator import RequestValidator
+
+from leadflow_capture.domain import InvalidLead, parse_lead
+from leadflow_capture.ratelimit import TokenBuckets
+from leadflow_capture.sms import (
+    OPT_IN_WORDS,
+    OPT_OUT_WORDS,
+    read_message,
+    signature_is_valid,
+    twilio_signature,
+    twiml,
+)
+
+KEYWORDS = {"DEMO": "demo", "PRICE": "pricing"}
+
+
+def test_signature_matches_twilios_own_library():
+    token, url = "12345", "https://leads.example.com/v1/leads/sms?tenant=a"
+    params = {
+        "From": "+14155550100",
+        "To": "+14155550199",
+        "Body": "DEMO please",
+        "MessageSid": "SM123",
+        "AccountSid": "AC1",
+    }
+    expected = RequestValidator(token).compute_signature(url, params)
+    assert twilio_signature(token, url, params.items()) == expected
+    assert signature_is_valid(token, url, params.items(), expected)
+    assert not signature_is_valid(token, url, params.items(), None)
+    assert not signature_is_valid("other-token", url, params.items(), expected)
+    assert not signature_is_valid(token, url.replace("tenant=a", "tenant=b"), params.items(), expected)
+
+
+@pytest.mark.parametrize("word", sorted(OPT_OUT_WORDS))
+def test_opt_out_words_withdraw_consent(word):
+    assert read_message(f"{word.lower()}", None, KEYWORDS).consent is False
+
+
+@pytest.mark.parametrize("word", sorted(OPT_IN_WORDS))
+def test_opt_in_words_give_it_back(word):
+    assert read_message(word, None, KEYWORDS).consent is True
+
+
+def test_opt_out_type_counts_even_for_custom_words():
+    assert read_message("arret", "STOP", KEYWORDS).consent is False
+    assert read_message("hello there", None, KEYWORDS).consent is None
+
+
+def test_email_and_keyword_campaign_are_picked_up():
+    intent = read_message("Demo for me: Ada.L@Example.com thanks", None, KEYWORDS)
+    assert (intent.email, intent.keyword, intent.campaign) == ("Ada.L@Example.com", "DEMO", "demo")
+    assert read_message("What is the price", None, KEYWORDS).campaign is None
+
+
+def test_twiml_escapes_the_reply():
+    assert twiml("Tom & Jerry <3") == (
+        '<?xml version="1.0" encoding="UTF-8"?><Response><Message>Tom &amp; Jerry &lt;3</Message></Response>'
+    )
+    assert twiml(None).endswith("<Response></Response>")
+
+
+def test_token_bucket_allows_a_burst_then_refills():
+    buckets = TokenBuckets(per_minute=3)
+    assert [buckets.take("a", 0.0) for _ in range(3)] == [0, 0, 0]
+    assert buckets.take("a", 0.0) == pytest.approx(20.0)
+    assert buckets.take("b", 0.0) == 0, "clients have their own buckets"
+    assert buckets.take("a", 20.0) == 0, "one token back after 20 s at 3 per minute"
+
+
+def test_token_buckets_forget_the_least_recent_clients():
+    buckets = TokenBuckets(per_minute=1, max_clients=2)
+    buckets.take("a", 0.0)
+    buckets.take("b", 0.0)
+    buckets.take("c", 0.0)
+    assert buckets.take("a", 0.0) == 0, "a was forgotten and starts full"
+
+
+def test_blocked_email_domains_are_refused():
+    with pytest.raises(InvalidLead) as raised:
+        parse_lead({"email": "x@Spam.example"}, default_region="US", blocked_domains={"spam.example"})
+    assert raised.value.errors[0].name == "email"
