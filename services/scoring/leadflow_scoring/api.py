@@ -1,15 +1,17 @@
 """Scoring's HTTP endpoints."""
 
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 
 from fastapi import APIRouter, Depends, Request
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from leadflow_common.events import ModelRef, ScoreReason, Temperature
 from leadflow_common.http import Problem, require_api_key
 from leadflow_scoring import repository
+from leadflow_scoring.learning import NotEnoughOutcomes
 from leadflow_scoring.rules import RuleSet
+from leadflow_scoring.training import TrainingBusy
 
 router = APIRouter(prefix="/v1", dependencies=[Depends(require_api_key)], responses={401: {}})
 
@@ -30,7 +32,26 @@ class LeadScore(BaseModel):
     reasons: list[ScoreReason]
     model: ModelRef
     scored_at: datetime
-    history: list[ScoreChange]
+    history: list[ScoreChange] = Field(description="Changes of the score, newest first")
+
+
+class VersionedRules(BaseModel):
+    version: int = Field(description="0 is the built-in rule set")
+    rules: RuleSet
+
+
+class RetrainResult(BaseModel):
+    version: int
+    adopted: bool = Field(description="Put into use: it beat the model in use on the held-out outcomes")
+    metrics: dict
+
+
+class ModelInUse(BaseModel):
+    model: ModelRef
+    metrics: dict | None = Field(description="Held-out metrics of the learned model in use")
+    trained_at: datetime | None
+    outcomes: int = Field(description="Outcomes received so far")
+    conversion_by_band: dict = Field(description="Observed: outcomes by the band the lead had when it came")
 
 
 @router.get(
@@ -66,6 +87,55 @@ async def lead_score(lead_id: uuid.UUID, request: Request) -> LeadScore:
     )
 
 
-@router.get("/scoring/rules", response_model=RuleSet, summary="The rules in use")
-async def get_rules(request: Request) -> RuleSet:
-    return request.app.state.rules
+@router.get("/scoring/rules", response_model=VersionedRules, summary="The rules in use")
+async def get_rules(request: Request) -> VersionedRules:
+    state = request.app.state.scoring_state
+    return VersionedRules(version=state.rules_version, rules=state.rules)
+
+
+@router.put(
+    "/scoring/rules",
+    response_model=VersionedRules,
+    responses={422: {}},
+    summary="New rules: a new version, every lead re-scored in the background",
+)
+async def put_rules(rules: RuleSet, request: Request) -> VersionedRules:
+    runtime, state = request.app.state.runtime, request.app.state.scoring_state
+    async with runtime.engine.begin() as connection:
+        await repository.add_rules(connection, rules.model_dump(mode="json"), datetime.now(UTC))
+    async with runtime.engine.connect() as connection:
+        await state.refresh(connection)
+    request.app.state.scoring_jobs.rescore_everyone(f"rules:{state.rules_version}")
+    return VersionedRules(version=state.rules_version, rules=state.rules)
+
+
+@router.post(
+    "/scoring/retrain",
+    response_model=RetrainResult,
+    responses={409: {}},
+    summary="Learn from the outcomes so far; adopt the model only if it beats the one in use",
+)
+async def retrain(request: Request) -> RetrainResult:
+    try:
+        return RetrainResult.model_validate(await request.app.state.scoring_jobs.retrain())
+    except NotEnoughOutcomes as reason:
+        raise Problem(409, "Not enough outcomes", str(reason)) from None
+    except TrainingBusy as reason:
+        raise Problem(409, "Training in progress", str(reason)) from None
+
+
+@router.get(
+    "/scoring/model", response_model=ModelInUse, summary="The model in use and observed conversion per band"
+)
+async def model_in_use(request: Request) -> ModelInUse:
+    state = request.app.state.scoring_state
+    async with request.app.state.runtime.engine.connect() as connection:
+        outcomes = await repository.outcome_count(connection)
+        conversion = await repository.conversion_by_band(connection)
+    return ModelInUse(
+        model=state.model_ref,
+        metrics=state.model_metrics,
+        trained_at=state.model_trained_at,
+        outcomes=outcomes,
+        conversion_by_band=conversion,
+    )

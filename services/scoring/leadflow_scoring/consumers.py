@@ -1,20 +1,24 @@
 """Scoring's Kafka handlers: each event is applied once, in one transaction with its effects."""
 
-from leadflow_common.events import CloudEvent, LeadActivity, LeadCaptured, LeadMerged
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from leadflow_common.events import CloudEvent, LeadActivity, LeadCaptured, LeadMerged, LeadOutcome
 from leadflow_common.idempotency import claim_event
 from leadflow_common.runtime import ServiceRuntime
 from leadflow_scoring import repository
-from leadflow_scoring.rules import RuleSet
 from leadflow_scoring.scorer import rescore
+from leadflow_scoring.state import ScoringState
 from leadflow_scoring.tables import processed_events
 
 CONSUMER = "scoring"
 
 
 class ScoringHandlers:
-    def __init__(self, runtime: ServiceRuntime, rules: RuleSet):
+    def __init__(self, runtime: ServiceRuntime, state: ScoringState, on_outcome: Callable[[], None]):
         self._runtime = runtime
-        self._rules = rules
+        self._state = state
+        self._on_outcome = on_outcome
 
     async def handle(self, event: CloudEvent) -> None:
         data = event.data
@@ -24,27 +28,75 @@ class ScoringHandlers:
             lead_id, cause = data.surviving_lead_id, "lead.merged"
         elif isinstance(data, LeadActivity):
             lead_id, cause = data.lead_id, f"activity:{data.type}"
+        elif isinstance(data, LeadOutcome):
+            lead_id, cause = data.lead_id, f"outcome:{data.outcome}"
         else:
             return
+        scored = None
         async with self._runtime.engine.begin() as connection:
             await repository.lock_lead(connection, lead_id)
             if not await claim_event(connection, processed_events, consumer=CONSUMER, event_id=event.id):
                 return
-            if isinstance(data, LeadCaptured):
-                await repository.save_profile_if_newer(connection, data.lead)
-            elif isinstance(data, LeadMerged):
-                await repository.save_profile_if_newer(connection, data.lead)
-                await repository.mark_absorbed(connection, data.absorbed_lead_id, data.surviving_lead_id)
+            if isinstance(data, LeadOutcome):
+                await self._record_outcome(connection, data)
             else:
-                await repository.add_activity(
-                    connection,
-                    activity_id=data.activity_id,
-                    lead_id=lead_id,
-                    type=data.type,
-                    occurred_at=data.occurred_at,
+                if isinstance(data, LeadCaptured | LeadMerged):
+                    await repository.save_profile_if_newer(connection, data.lead)
+                if isinstance(data, LeadMerged):
+                    await repository.mark_absorbed(connection, data.absorbed_lead_id, data.surviving_lead_id)
+                if isinstance(data, LeadActivity):
+                    await repository.add_activity(
+                        connection,
+                        activity_id=data.activity_id,
+                        lead_id=lead_id,
+                        type=data.type,
+                        occurred_at=data.occurred_at,
+                    )
+                scored = await rescore(
+                    connection, lead_id, state=self._state, topics=self._runtime.topics, cause=cause
                 )
-            scored = await rescore(
-                connection, lead_id, rules=self._rules, topics=self._runtime.topics, cause=cause
-            )
+                if isinstance(data, LeadCaptured):
+                    await self._complete_early_outcomes(connection, lead_id)
         if scored is not None:
             self._runtime.relay.wake()
+        if isinstance(data, LeadOutcome):
+            self._on_outcome()
+
+    async def _record_outcome(self, connection, outcome: LeadOutcome) -> None:
+        """Keep the outcome with the lead as it stood, so a model learns from what was known
+        before the result, and with the band it had, for the observed conversion per band."""
+        known = await self._lead_as_it_stands(connection, outcome.lead_id)
+        await repository.add_outcome(
+            connection,
+            outcome_id=outcome.outcome_id,
+            lead_id=outcome.lead_id,
+            outcome=outcome.outcome,
+            amount=outcome.amount,
+            occurred_at=outcome.occurred_at,
+            received_at=datetime.now(UTC),
+            **known,
+        )
+
+    async def _complete_early_outcomes(self, connection, lead_id) -> None:
+        """An outcome can overtake its lead (they travel on different topics): it is kept
+        without a snapshot and completed with the lead as first known here."""
+        await repository.complete_outcomes(
+            connection, lead_id, **await self._lead_as_it_stands(connection, lead_id)
+        )
+
+    async def _lead_as_it_stands(self, connection, lead_id) -> dict:
+        profile = await repository.load_profile(connection, lead_id)
+        if profile is None:
+            return {"snapshot": None, "score": None, "temperature": None}
+        activities = await repository.load_activities(connection, lead_id)
+        current = await repository.current_score(connection, lead_id)
+        return {
+            "snapshot": {
+                "profile": profile.model_dump(mode="json"),
+                "activities": [
+                    {"type": a.type, "occurred_at": a.occurred_at.isoformat()} for a in activities
+                ],
+            },
+            "score": current.score if current else None,
+            "temperature": current.temperature if current else None,
+        }

@@ -10,21 +10,31 @@ from leadflow_common.service import service_main
 from leadflow_common.settings import CommonSettings
 from leadflow_scoring import api
 from leadflow_scoring.consumers import ScoringHandlers
-from leadflow_scoring.rules import default_rules
+from leadflow_scoring.jobs import ScoringJobs
 from leadflow_scoring.settings import ScoringSettings
+from leadflow_scoring.state import ScoringState
 from leadflow_scoring.tables import outbox
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
-def create_app(common: CommonSettings | None = None) -> FastAPI:
+def create_app(common: CommonSettings | None = None, settings: ScoringSettings | None = None) -> FastAPI:
+    settings = settings or ScoringSettings()
+
     async def on_start(app: FastAPI, runtime: ServiceRuntime) -> None:
-        handlers = ScoringHandlers(runtime, app.state.rules)
+        state = app.state.scoring_state
+        async with runtime.engine.connect() as connection:
+            await state.refresh(connection)  # a restart keeps the rules and the model in use
+        jobs = ScoringJobs(runtime, state, settings)
+        app.state.scoring_jobs = jobs
+        handlers = ScoringHandlers(runtime, state, on_outcome=jobs.outcome_arrived)
+        topics = runtime.topics
         runtime.consume(
             group="leadflow-scoring",
-            topics=[runtime.topics.captured, runtime.topics.activities],
+            topics=[topics.captured, topics.activities, topics.outcomes],
             handler=handlers.handle,
         )
+        runtime.background(jobs.run(), name="scoring-jobs")
 
     app = create_service_app(
         name="scoring",
@@ -33,7 +43,7 @@ def create_app(common: CommonSettings | None = None) -> FastAPI:
         routers=[api.router],
         on_start=on_start,
     )
-    app.state.rules = default_rules()
+    app.state.scoring_state = ScoringState()
     return app
 
 

@@ -3,13 +3,13 @@
 import uuid
 from datetime import datetime
 
-from sqlalchemy import insert, select, text, update
+from sqlalchemy import func, insert, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from leadflow_common.events import LeadProfile
 from leadflow_scoring.rules import Activity
-from leadflow_scoring.tables import activities, leads, score_history, scores
+from leadflow_scoring.tables import activities, leads, models, outcomes, rule_versions, score_history, scores
 
 
 async def lock_lead(connection: AsyncConnection, lead_id: uuid.UUID) -> None:
@@ -117,3 +117,92 @@ async def score_history_of(connection: AsyncConnection, lead_id: uuid.UUID, limi
         .limit(limit)
     )
     return rows.all()
+
+
+async def latest_rules(connection: AsyncConnection):
+    return (
+        await connection.execute(select(rule_versions).order_by(rule_versions.c.version.desc()).limit(1))
+    ).first()
+
+
+async def add_rules(connection: AsyncConnection, document: dict, now: datetime) -> int:
+    """Store a new rules version (serialised: two concurrent PUTs get two versions)."""
+    await connection.execute(text("LOCK TABLE scoring.rule_versions IN EXCLUSIVE MODE"))
+    version = (await connection.scalar(select(func.coalesce(func.max(rule_versions.c.version), 0)))) + 1
+    await connection.execute(insert(rule_versions).values(version=version, document=document, created_at=now))
+    return version
+
+
+async def model_in_use(connection: AsyncConnection):
+    return (await connection.execute(select(models).where(models.c.in_use))).first()
+
+
+async def add_model(
+    connection: AsyncConnection,
+    *,
+    blob: bytes,
+    metrics: dict,
+    outcome_count: int,
+    in_use: bool,
+    now: datetime,
+) -> int:
+    if in_use:
+        await connection.execute(update(models).where(models.c.in_use).values(in_use=False))
+    return await connection.scalar(
+        insert(models)
+        .values(blob=blob, metrics=metrics, outcomes=outcome_count, in_use=in_use, trained_at=now)
+        .returning(models.c.version)
+    )
+
+
+async def add_outcome(connection: AsyncConnection, **values) -> None:
+    await connection.execute(pg_insert(outcomes).values(**values).on_conflict_do_nothing())
+
+
+async def outcomes_for_training(connection: AsyncConnection) -> list:
+    rows = await connection.execute(
+        select(outcomes.c.outcome, outcomes.c.snapshot, outcomes.c.occurred_at)
+        .where(outcomes.c.snapshot.is_not(None))
+        .order_by(outcomes.c.received_at, outcomes.c.outcome_id)
+    )
+    return rows.all()
+
+
+async def outcome_count(connection: AsyncConnection) -> int:
+    return await connection.scalar(select(func.count()).select_from(outcomes))
+
+
+async def conversion_by_band(connection: AsyncConnection) -> dict:
+    """Observed conversion per band: outcomes by the temperature the lead had when it came."""
+    rows = await connection.execute(
+        select(outcomes.c.temperature, func.count(), func.count().filter(outcomes.c.outcome == "won"))
+        .where(outcomes.c.temperature.is_not(None))
+        .group_by(outcomes.c.temperature)
+    )
+    return {
+        band: {"outcomes": total, "won": won, "conversion": round(won / total, 4)}
+        for band, total, won in rows
+    }
+
+
+async def lead_ids_after(connection: AsyncConnection, after: uuid.UUID | None, limit: int) -> list[uuid.UUID]:
+    query = (
+        select(leads.c.lead_id).where(leads.c.merged_into.is_(None)).order_by(leads.c.lead_id).limit(limit)
+    )
+    if after is not None:
+        query = query.where(leads.c.lead_id > after)
+    return [row.lead_id for row in await connection.execute(query)]
+
+
+async def engaged_lead_ids(connection: AsyncConnection) -> list[uuid.UUID]:
+    """Leads with activity: the only ones whose score can change with age."""
+    rows = await connection.execute(select(activities.c.lead_id).distinct())
+    return [row.lead_id for row in rows]
+
+
+async def complete_outcomes(connection: AsyncConnection, lead_id: uuid.UUID, **known) -> None:
+    if known["snapshot"] is None:
+        return
+    await connection.execute(
+        update(outcomes).where(outcomes.c.lead_id == lead_id, outcomes.c.snapshot.is_(None)).values(**known)
+    )

@@ -35,6 +35,56 @@ class SizeRule(BaseModel):
     points: float
 
 
+class FieldRule(BaseModel):
+    """Points for a value of any lead field: `attributes.<name>`, `attribution.<name>`,
+    `consent.<channel>` or a profile field such as `country`. Matches when the value equals
+    `equals`, or lies in [`at_least`, `below`)."""
+
+    field: str = Field(pattern=r"^(attributes|attribution|consent)\.[\w.-]+$|^[a-z_]+$")
+    equals: str | float | bool | None = None
+    at_least: float | None = None
+    below: float | None = None
+    points: float
+
+    @model_validator(mode="after")
+    def has_a_condition(self) -> "FieldRule":
+        if self.equals is None and self.at_least is None and self.below is None:
+            raise ValueError("give equals, at_least or below")
+        return self
+
+    def value_of(self, lead: LeadProfile) -> object:
+        group, _, name = self.field.partition(".")
+        if not name:
+            return getattr(lead, group, None)
+        if group == "attributes":
+            return lead.attributes.get(name)
+        if group == "consent":
+            grant = lead.consent.get(name)
+            return grant.granted if grant else None
+        return getattr(lead.attribution, name, None)
+
+    def matches(self, lead: LeadProfile) -> bool:
+        value = self.value_of(lead)
+        if value is None:
+            return False
+        if self.equals is not None:
+            if isinstance(self.equals, str) and isinstance(value, str):
+                return value.strip().lower() == self.equals.strip().lower()
+            return value == self.equals
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return False
+        return (self.at_least is None or value >= self.at_least) and (
+            self.below is None or value < self.below
+        )
+
+    def label(self) -> str:
+        if self.equals is not None:
+            return f"{self.field}={self.equals}"
+        low = "" if self.at_least is None else f"{self.at_least:g}"
+        high = "" if self.below is None else f"{self.below:g}"
+        return f"{self.field}[{low},{high})"
+
+
 class ActivityRule(BaseModel):
     points: float
     cap: float = Field(description="Most points this activity type can add (or take, if negative)")
@@ -56,6 +106,7 @@ class ProfileRules(BaseModel):
     blocked_domain: float = -100
     competitor_domains: list[str] = Field(default_factory=list)
     competitor_domain: float = -50
+    fields: list[FieldRule] = Field(default_factory=list, description="Every matching rule adds its points")
     activities: dict[str, ActivityRule] = Field(default_factory=dict)
     half_life_days: float = Field(default=14, gt=0)
 
@@ -209,6 +260,9 @@ def fit_reasons(lead: LeadProfile, rules: ProfileRules) -> list[ScoreReason]:
         add("has_phone", rules.has_phone)
     if any(grant.granted for grant in lead.consent.values()):
         add("consent", rules.consent)
+    for rule in rules.fields:
+        if rule.matches(lead):
+            add(f"field:{rule.label()}", rule.points)
     domain = lead.email.rsplit("@", 1)[-1] if lead.email else ""
     if domain:
         if domain in rules.blocked_domains:

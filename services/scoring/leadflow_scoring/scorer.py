@@ -2,39 +2,44 @@
 
 import uuid
 from datetime import UTC, datetime
+from typing import Literal
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from leadflow_common.events import LeadScored, ModelRef, RoutingHints, Temperature, new_event
+from leadflow_common.events import LeadScored, RoutingHints, Temperature, new_event
 from leadflow_common.outbox import enqueue
 from leadflow_common.topics import Topics
 from leadflow_scoring import repository
-from leadflow_scoring.rules import RuleSet, score_lead
+from leadflow_scoring.state import ScoringState
 from leadflow_scoring.tables import outbox
 
 SOURCE = "leadflow/scoring"
-RULES_MODEL = ModelRef(kind="rules", version=1)
 
 
 async def rescore(
     connection: AsyncConnection,
     lead_id: uuid.UUID,
     *,
-    rules: RuleSet,
+    state: ScoringState,
     topics: Topics,
     cause: str,
     now: datetime | None = None,
+    publish_on: Literal["change", "band"] = "change",
 ) -> LeadScored | None:
     """Score the lead as it stands; store and publish `lead.scored` only when the score or the
-    temperature changed. Returns the published event, if any."""
+    temperature changed (with `publish_on="band"`, as the decay sweep asks: only the
+    temperature). Returns the published event, if any."""
     now = now or datetime.now(UTC)
     profile = await repository.load_profile(connection, lead_id)
     if profile is None:
         return None
-    result = score_lead(profile, await repository.load_activities(connection, lead_id), rules, now)
+    result = state.score(profile, await repository.load_activities(connection, lead_id), now)
+    model = state.model_ref
     current = await repository.current_score(connection, lead_id)
-    if current is not None and current.score == result.score and current.temperature == result.temperature:
-        return None
+    if current is not None:
+        same_band = current.temperature == result.temperature
+        if same_band and (publish_on == "band" or current.score == result.score):
+            return None
     revision = current.revision + 1 if current else 1
     reasons = [reason.model_dump() for reason in result.reasons]
     await repository.save_score(
@@ -45,7 +50,7 @@ async def rescore(
         previous_score=current.score if current else None,
         temperature=result.temperature.value,
         reasons=reasons,
-        model=RULES_MODEL.model_dump(),
+        model=model.model_dump(),
         cause=cause,
         scored_at=now,
     )
@@ -57,7 +62,7 @@ async def rescore(
         temperature=result.temperature,
         previous_temperature=Temperature(current.temperature) if current else None,
         reasons=result.reasons,
-        model=RULES_MODEL,
+        model=model,
         scored_at=now,
         routing=RoutingHints(country=profile.country, language=profile.language, segment=result.segment),
     )

@@ -1,6 +1,18 @@
 """Scoring's tables, in its own schema."""
 
-from sqlalchemy import BigInteger, Column, DateTime, Float, Identity, Integer, MetaData, Table, Text
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    Identity,
+    Integer,
+    LargeBinary,
+    MetaData,
+    Table,
+    Text,
+)
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 
 from leadflow_common.db import outbox_table, processed_events_table
@@ -50,6 +62,39 @@ score_history = Table(
     Column("model", JSONB, nullable=False),
     Column("cause", Text, nullable=False),
     Column("scored_at", DateTime(timezone=True), nullable=False),
+)
+
+rule_versions = Table(
+    "rule_versions",
+    metadata,
+    Column("version", Integer, primary_key=True),
+    Column("document", JSONB, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+outcomes = Table(
+    "outcomes",
+    metadata,
+    Column("outcome_id", UUID(as_uuid=True), primary_key=True),
+    Column("lead_id", UUID(as_uuid=True), nullable=False),
+    Column("outcome", Text, nullable=False),
+    Column("amount", Float),
+    Column("occurred_at", DateTime(timezone=True), nullable=False),
+    Column("snapshot", JSONB(none_as_null=True)),  # SQL NULL until the lead is known
+    Column("score", Float),
+    Column("temperature", Text),
+    Column("received_at", DateTime(timezone=True), nullable=False),
+)
+
+models = Table(
+    "models",
+    metadata,
+    Column("version", Integer, Identity(), primary_key=True),
+    Column("blob", LargeBinary, nullable=False),
+    Column("metrics", JSONB, nullable=False),
+    Column("outcomes", Integer, nullable=False),
+    Column("in_use", Boolean, nullable=False),
+    Column("trained_at", DateTime(timezone=True), nullable=False),
 )
 
 processed_events = processed_events_table(metadata)
