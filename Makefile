@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 MEMBERS := libs/common services/capture services/scoring services/routing
 PROJECT_FILES := pyproject.toml requirements.lock $(foreach m,$(MEMBERS),$(m)/pyproject.toml)
 
-.PHONY: run test unit integration lint compose-check tail venv clean lock
+.PHONY: run test unit integration lint compose-check tail eval-scoring venv clean lock
 
 venv: $(STAMP)
 
@@ -25,6 +25,10 @@ tail: venv
 
 test: venv lint compose-check
 	$(BIN)/pytest -q
+
+# The X Education leads through a system of its own; prints AUC and conversion per band.
+eval-scoring: venv
+	$(BIN)/leadflow eval-scoring
 
 unit: venv
 	$(BIN)/pytest -q -m "not integration and not e2e"

@@ -24,6 +24,9 @@ def main(argv=None) -> None:
     importer.add_argument(
         "--rejects", type=Path, help="write rejected rows and their errors here (JSON lines)"
     )
+    evaluation = commands.add_parser("eval-scoring", help="the X Education leads through the system, scored")
+    evaluation.add_argument("--output", type=Path, default=Path("reports/eval-scoring.json"))
+    commands.add_parser("asyncapi", help="print the AsyncAPI document of every topic")
     args = parser.parse_args(argv)
 
     if args.command == "run":
@@ -36,6 +39,17 @@ def main(argv=None) -> None:
         if not args.api_key:
             parser.error("set LEADFLOW_API_KEY or pass --api-key")
         sys.exit(import_main(args.file, args.mapping, args.url, args.api_key, args.rejects))
+    if args.command == "eval-scoring":
+        from leadflow_cli.eval_scoring import main as eval_main
+
+        sys.exit(eval_main(args.output))
+    if args.command == "asyncapi":
+        import json
+
+        from leadflow_common.asyncapi import asyncapi_document
+
+        print(json.dumps(asyncapi_document(), indent=2))
+        return
     if args.command == "tail":
         from leadflow_cli.tail import tail as tail_topic
 

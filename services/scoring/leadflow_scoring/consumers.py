@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from leadflow_common.events import CloudEvent, LeadActivity, LeadCaptured, LeadMerged, LeadOutcome
 from leadflow_common.idempotency import claim_event
 from leadflow_common.runtime import ServiceRuntime
-from leadflow_scoring import repository
+from leadflow_scoring import metrics, repository
 from leadflow_scoring.scorer import rescore
 from leadflow_scoring.state import ScoringState
 from leadflow_scoring.tables import processed_events
@@ -59,6 +59,8 @@ class ScoringHandlers:
                     await self._complete_early_outcomes(connection, lead_id)
         if scored is not None:
             self._runtime.relay.wake()
+            metrics.SCORES_PUBLISHED.labels(temperature=scored.temperature.value).inc()
+            metrics.SCORING_LATENCY.observe((datetime.now(UTC) - event.time).total_seconds())
         if isinstance(data, LeadOutcome):
             self._on_outcome()
 

@@ -206,3 +206,11 @@ async def complete_outcomes(connection: AsyncConnection, lead_id: uuid.UUID, **k
     await connection.execute(
         update(outcomes).where(outcomes.c.lead_id == lead_id, outcomes.c.snapshot.is_(None)).values(**known)
     )
+
+
+async def relabel_score(
+    connection: AsyncConnection, lead_id: uuid.UUID, *, reasons: list[dict], model: dict
+) -> None:
+    await connection.execute(
+        update(scores).where(scores.c.lead_id == lead_id).values(reasons=reasons, model=model)
+    )

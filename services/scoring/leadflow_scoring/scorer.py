@@ -36,12 +36,16 @@ async def rescore(
     result = state.score(profile, await repository.load_activities(connection, lead_id), now)
     model = state.model_ref
     current = await repository.current_score(connection, lead_id)
+    reasons = [reason.model_dump() for reason in result.reasons]
     if current is not None:
         same_band = current.temperature == result.temperature
         if same_band and (publish_on == "band" or current.score == result.score):
+            if current.score == result.score and current.model != model.model_dump():
+                # Same score from another model: nothing to publish, but the stored score must
+                # say which model gave it and why.
+                await repository.relabel_score(connection, lead_id, reasons=reasons, model=model.model_dump())
             return None
     revision = current.revision + 1 if current else 1
-    reasons = [reason.model_dump() for reason in result.reasons]
     await repository.save_score(
         connection,
         lead_id=lead_id,
