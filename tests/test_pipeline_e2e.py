@@ -1,9 +1,15 @@
 """The pipeline end to end: three services as real processes on the real broker and database.
 A lead posted over HTTP reaches `leads.routed` with a rep of the right tier."""
 
+import json
+from pathlib import Path
+
 import httpx
 import pytest
-from harness import AUTH, eventually, read_events
+from harness import AUTH, eventually, read_events, read_to_end
+from jsonschema import Draft202012Validator
+
+from leadflow_common.asyncapi import asyncapi_document
 
 pytestmark = pytest.mark.e2e
 
@@ -77,3 +83,28 @@ async def test_posted_lead_is_scored_and_routed_to_a_rep_of_its_tier(settings, t
     assert score["score"] == routed["data"]["score"]
     assert round(sum(reason["points"] for reason in score["reasons"]), 1) == score["score"]
     assert {"fit:job_title:c_level", "fit:company_size:1000+"} <= {r["factor"] for r in score["reasons"]}
+
+    async with httpx.AsyncClient(headers=AUTH) as client:
+        activity = {"lead_id": hot_id, "type": "pricing_page_view"}
+        assert (await client.post(f"{capture}/v1/activities", json=activity)).status_code == 202
+        outcome = {"email": "grace.hopper@navy.example", "outcome": "won", "amount": 1200}
+        assert (await client.post(f"{capture}/v1/outcomes", json=outcome)).status_code == 202
+    await read_events(
+        settings.kafka_bootstrap_servers, topics.outcomes, until=lambda events: len(events) >= 1
+    )
+
+    # What the services really published matches the AsyncAPI document, topic by topic.
+    document = asyncapi_document()
+    checked_in = json.loads((Path(__file__).parents[1] / "docs" / "asyncapi.json").read_text())
+    assert checked_in == json.loads(json.dumps(document)), "regenerate docs/asyncapi.json (leadflow asyncapi)"
+    for channel in document["channels"].values():
+        events = await read_to_end(settings.kafka_bootstrap_servers, topics.prefix + channel["address"])
+        assert events, channel["address"]
+        allowed = {
+            document["components"]["messages"][ref["$ref"].rsplit("/", 1)[1]]["name"]: ref["$ref"]
+            for ref in channel["messages"].values()
+        }
+        for event in events:
+            assert event["type"] in allowed, (channel["address"], event["type"])
+            schema = {**document, "$ref": allowed[event["type"]] + "/payload"}
+            Draft202012Validator(schema).validate(event)

@@ -24,7 +24,7 @@ from leadflow_common.events import (
 )
 from leadflow_common.outbox import enqueue
 from leadflow_common.topics import Topics
-from leadflow_routing import repository
+from leadflow_routing import metrics, repository
 from leadflow_routing.policy import TIERS_BY_TEMPERATURE, Decision, LeadToRoute, decide, waiting_order
 from leadflow_routing.tables import OPEN_STATUSES, outbox
 
@@ -105,6 +105,8 @@ async def route(
             connection, current, "promoted", f"routed again as a {lead.temperature.value} lead", context.now
         )
 
+    chosen_tier = next((row.tier for row in candidates if row.id == decision.rep_id), "")
+    metrics.DECISIONS.labels(kind=decision.kind, tier=chosen_tier, queue=decision.queue or "").inc()
     assignment_id = uuid.uuid4()
     status = {"assign": "offered", "nurture": "nurtured", "wait": "waiting"}[decision.kind]
     deadline = context.now + context.sla if decision.kind == "assign" else None

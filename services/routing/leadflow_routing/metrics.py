@@ -2,4 +2,9 @@
 
 from prometheus_client import Counter
 
+DECISIONS = Counter(
+    "leadflow_routing_decisions_total",
+    "Routing decisions, by kind, rep tier and queue",
+    ["kind", "tier", "queue"],
+)
 SLA_BREACHES = Counter("leadflow_routing_sla_breaches_total", "Offers not accepted before their SLA deadline")

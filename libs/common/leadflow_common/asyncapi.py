@@ -1,0 +1,91 @@
+"""The AsyncAPI 3 document for every topic, generated from the event models (`events.py`), so
+the document cannot drift from what producers and consumers use."""
+
+from pydantic.json_schema import models_json_schema
+
+from leadflow_common.events import EVENT_TYPES
+
+REF = "#/components/schemas/{model}"
+# topic → (event types on it, the service that publishes them, what it is for)
+CHANNELS = {
+    "leads.captured": (
+        ["lead.captured", "lead.merged"],
+        "capture",
+        "Every accepted submission, as the lead merged so far; and merges of two leads.",
+    ),
+    "leads.activities": (["lead.activity"], "capture", "What a lead did, reported by other systems."),
+    "leads.outcomes": (["lead.outcome"], "capture", "Won or lost results reported by sales tools."),
+    "leads.scored": (["lead.scored"], "scoring", "A lead's score or band changed."),
+    "leads.routed": (
+        ["lead.routed", "lead.reassigned", "lead.nurtured"],
+        "routing",
+        "Routing decisions: what sales tools subscribe to.",
+    ),
+}
+
+
+def _message_name(event_type: str) -> str:
+    return "".join(part.capitalize() for part in event_type.split("."))
+
+
+def _envelope(event_type: str) -> dict:
+    model = EVENT_TYPES[event_type].__name__
+    return {
+        "type": "object",
+        "required": ["specversion", "id", "source", "type", "time", "subject", "datacontenttype", "data"],
+        "properties": {
+            "specversion": {"const": "1.0"},
+            "id": {"type": "string", "description": "Unique per event; consumers drop ids they have seen"},
+            "source": {"type": "string", "examples": ["leadflow/capture"]},
+            "type": {"const": event_type},
+            "time": {"type": "string", "format": "date-time"},
+            "subject": {"type": "string", "description": "The lead id (also the message key)"},
+            "datacontenttype": {"const": "application/json"},
+            "data": {"$ref": REF.format(model=model)},
+        },
+    }
+
+
+def asyncapi_document(version: str = "0.1.0") -> dict:
+    _, definitions = models_json_schema(
+        [(model, "validation") for model in EVENT_TYPES.values()], ref_template=REF
+    )
+    messages = {
+        _message_name(event_type): {
+            "name": event_type,
+            "title": event_type,
+            "contentType": "application/cloudevents+json",
+            "summary": EVENT_TYPES[event_type].__doc__ or event_type,
+            "headers": {
+                "type": "object",
+                "properties": {"ce_id": {"type": "string"}, "ce_type": {"const": event_type}},
+            },
+            "payload": _envelope(event_type),
+        }
+        for event_type in EVENT_TYPES
+    }
+    channels, operations = {}, {}
+    for topic, (event_types, publisher, description) in CHANNELS.items():
+        name = topic.replace(".", "_")
+        refs = {_message_name(t): {"$ref": f"#/components/messages/{_message_name(t)}"} for t in event_types}
+        channels[name] = {"address": topic, "description": description, "messages": refs}
+        operations[f"{publisher}_publishes_{name}"] = {
+            "action": "send",
+            "channel": {"$ref": f"#/channels/{name}"},
+            "summary": f"{publisher} publishes on {topic} (key: lead id; at least once)",
+            "messages": [{"$ref": f"#/channels/{name}/messages/{message}"} for message in refs],
+        }
+    return {
+        "asyncapi": "3.0.0",
+        "info": {
+            "title": "Leadflow events",
+            "version": version,
+            "description": "CloudEvents 1.0 in structured JSON mode, keyed by lead id, delivered at least "
+            "once. Dead-letter topics `<topic>.dlq` carry failed events with a `dlq_error` header.",
+        },
+        "defaultContentType": "application/cloudevents+json",
+        "servers": {"kafka": {"host": "127.0.0.1:9092", "protocol": "kafka"}},
+        "channels": channels,
+        "operations": operations,
+        "components": {"schemas": definitions["$defs"], "messages": messages},
+    }

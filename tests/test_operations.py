@@ -1,0 +1,126 @@
+"""Operational promises that need no servers: every non-public endpoint wants the API key,
+the deployment manifests and the dashboard hold together, logs are JSON with ids."""
+
+import io
+import json
+import logging
+import re
+import uuid
+from pathlib import Path
+
+import httpx
+import pytest
+import yaml
+from prometheus_client import REGISTRY
+
+from leadflow_capture.main import create_app as capture_app
+from leadflow_common.logs import JsonFormatter
+from leadflow_common.settings import CommonSettings
+from leadflow_routing.main import create_app as routing_app
+from leadflow_scoring.main import create_app as scoring_app
+
+ROOT = Path(__file__).parents[1]
+PUBLIC = {"/healthz", "/readyz", "/metrics", "/v1/leads/landing-page", "/v1/leads/popup", "/v1/leads/sms"}
+APPS = {"capture": capture_app, "scoring": scoring_app, "routing": routing_app}
+
+
+@pytest.mark.parametrize("service", sorted(APPS))
+async def test_every_non_public_route_answers_401_without_the_key(service):
+    app = APPS[service](CommonSettings(leadflow_api_key="the-key"))
+    operations = [
+        (path, method)
+        for path, item in app.openapi()["paths"].items()
+        for method in item
+        if path not in PUBLIC
+    ]
+    assert operations
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://service") as client:
+        for path, method in operations:
+            url = re.sub(r"\{[^}]+\}", str(uuid.uuid4()), path)
+            for headers in ({}, {"Authorization": "Bearer wrong"}):
+                response = await client.request(method.upper(), url, json={}, headers=headers)
+                assert response.status_code == 401, (method, path, response.text)
+                assert response.headers["content-type"] == "application/problem+json"
+                assert response.headers["www-authenticate"] == "Bearer"
+
+
+def test_production_refuses_a_placeholder_api_key():
+    with pytest.raises(ValueError, match="LEADFLOW_API_KEY"):
+        CommonSettings(leadflow_env="production", leadflow_api_key="change-me")
+
+
+def manifests() -> list[dict]:
+    return [
+        doc
+        for path in sorted((ROOT / "deploy" / "k8s").glob("*.yaml"))
+        for doc in yaml.safe_load_all(path.read_text())
+        if doc
+    ]
+
+
+def test_kubernetes_manifests_probe_health_run_unprivileged_and_cap_scaling_at_the_partitions():
+    docs = manifests()
+    deployments = [d for d in docs if d["kind"] == "Deployment"]
+    assert {d["metadata"]["name"] for d in deployments} == {
+        "leadflow-capture",
+        "leadflow-scoring",
+        "leadflow-routing",
+    }
+    for deployment in deployments:
+        pod = deployment["spec"]["template"]["spec"]
+        container = pod["containers"][0]
+        assert container["readinessProbe"]["httpGet"]["path"] == "/readyz"
+        assert container["livenessProbe"]["httpGet"]["path"] == "/healthz"
+        assert pod["securityContext"]["runAsNonRoot"] is True
+        assert {"secretRef": {"name": "leadflow-secrets"}} in container["envFrom"]
+    autoscalers = [d for d in docs if d["kind"] == "HorizontalPodAutoscaler"]
+    assert len(autoscalers) == 3 and all(a["spec"]["maxReplicas"] <= 6 for a in autoscalers)
+    config = next(d for d in docs if d["kind"] == "ConfigMap")
+    assert not {"LEADFLOW_API_KEY", "DATABASE_URL", "SMS_AUTH_TOKEN"} & set(config["data"]), (
+        "secrets stay in the Secret"
+    )
+
+
+def test_the_dashboard_shows_metrics_the_services_export():
+    for factory in APPS.values():  # importing the apps registers every metric
+        factory(CommonSettings())
+    suffixes = {"counter": ["_total"], "histogram": ["_bucket", "_count", "_sum"]}
+    exported = {
+        metric.name + suffix for metric in REGISTRY.collect() for suffix in suffixes.get(metric.type, [""])
+    }
+    dashboard = json.loads((ROOT / "deploy" / "grafana-dashboard.json").read_text())
+    used = {
+        name
+        for panel in dashboard["panels"]
+        for target in panel["targets"]
+        for name in re.findall(r"leadflow_[a-z_]+", target["expr"])
+    }
+    assert used and used <= exported, used - exported
+    for needed in (
+        "outbox_oldest_age",
+        "consumer_lag",
+        "dead_lettered",
+        "scoring_latency",
+        "routing_decisions",
+        "sla_breaches",
+        "honeypot",
+        "rate_limited",
+    ):
+        assert any(needed in name for name in used), needed
+
+
+def test_logs_are_json_with_the_ids_given():
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(JsonFormatter("scoring"))
+    logger = logging.getLogger("test.json-logs")
+    logger.addHandler(handler)
+    logger.warning("event failed", extra={"lead_id": "L1", "event_id": "E1"})
+    line = json.loads(stream.getvalue())
+    assert (line["service"], line["message"], line["lead_id"], line["event_id"]) == (
+        "scoring",
+        "event failed",
+        "L1",
+        "E1",
+    )
