@@ -21,6 +21,8 @@ def create_engine(database_url: str, *, application_name: str, pool_size: int = 
         pool_size=pool_size,
         max_overflow=pool_size,
         pool_pre_ping=True,
+        # Statement parameters are personal data (emails, phones): keep them out of errors and logs.
+        hide_parameters=True,
         connect_args={"server_settings": {"application_name": application_name}},
     )
 

@@ -17,6 +17,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from leadflow_common import metrics
+from leadflow_common.failures import is_transient
 
 log = logging.getLogger(__name__)
 
@@ -94,6 +95,16 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def on_unexpected(request: Request, error: Exception) -> JSONResponse:
+        if is_transient(error):
+            # Nothing was stored: the client should try again (forms, Twilio and importers do).
+            log.warning(
+                "database or broker unavailable",
+                extra={"path": request.url.path, "error": type(error).__name__},
+            )
+            unavailable = Problem(
+                503, "Service unavailable", "Try again shortly", headers={"Retry-After": "5"}
+            )
+            return problem_response(unavailable, request.url.path)
         log.exception("unhandled error", extra={"path": request.url.path})
         return problem_response(Problem(500, "Internal error"), request.url.path)
 

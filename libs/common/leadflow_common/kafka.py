@@ -16,11 +16,10 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPa
 from aiokafka.abc import ConsumerRebalanceListener
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaError, TopicAlreadyExistsError
-from sqlalchemy.exc import DBAPIError, OperationalError
-from sqlalchemy.exc import InterfaceError as SAInterfaceError
 
 from leadflow_common import metrics
 from leadflow_common.events import CloudEvent, decode_event
+from leadflow_common.failures import is_transient
 from leadflow_common.topics import dead_letter_topic
 
 log = logging.getLogger(__name__)
@@ -116,16 +115,6 @@ async def broker_answers(bootstrap_servers: str, *, wait_seconds: float = 3.0) -
         await asyncio.wait_for(admin.list_topics(), wait_seconds)
     finally:
         await admin.close()
-
-
-def is_transient(error: BaseException) -> bool:
-    """Failures of the infrastructure rather than of the event: retried without limit, so a
-    database or broker restart never sends good events to the dead-letter topic."""
-    if isinstance(error, OperationalError | SAInterfaceError):
-        return True
-    if isinstance(error, DBAPIError) and error.connection_invalidated:
-        return True
-    return isinstance(error, OSError | ConnectionError | asyncio.TimeoutError | KafkaError)
 
 
 EventHandler = Callable[[CloudEvent], Awaitable[None]]
