@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 MEMBERS := libs/common services/capture services/scoring services/routing
 PROJECT_FILES := pyproject.toml requirements.lock $(foreach m,$(MEMBERS),$(m)/pyproject.toml)
 
-.PHONY: run test unit integration lint compose-check tail eval-scoring venv clean lock
+.PHONY: run test unit integration lint compose-check tail eval-scoring bench chaos venv clean lock
 
 venv: $(STAMP)
 
@@ -29,6 +29,14 @@ test: venv lint compose-check
 # The X Education leads through a system of its own; prints AUC and conversion per band.
 eval-scoring: venv
 	$(BIN)/leadflow eval-scoring
+
+# Throughput, latency and memory on this machine (a benchmark, not a test): reports/bench.*
+bench: venv
+	$(BIN)/leadflow bench
+
+# Faults injected while 10,000 leads are posted (a 5,000-lead version runs in make test).
+chaos: venv
+	$(BIN)/leadflow chaos --leads 10000
 
 unit: venv
 	$(BIN)/pytest -q -m "not integration and not e2e"

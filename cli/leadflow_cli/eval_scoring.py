@@ -11,9 +11,6 @@ import asyncio
 import csv
 import json
 import os
-import signal
-import subprocess
-import sys
 import tempfile
 import time
 import uuid
@@ -24,7 +21,7 @@ import httpx
 
 from leadflow_capture.domain import merge_submission, parse_lead
 from leadflow_cli.importer import row_to_lead, run_import
-from leadflow_cli.infra import free_port
+from leadflow_cli.infra import LocalSystem
 from leadflow_common.events import Channel, Temperature
 from leadflow_scoring.learning import evaluate
 from leadflow_scoring.rules import default_rules, score_lead, segment_of, temperature_for
@@ -45,34 +42,6 @@ def write_csv(rows: list[dict], path: Path) -> Path:
         writer.writeheader()
         writer.writerows(rows)
     return path
-
-
-def start_system(workdir: Path, api_key: str) -> tuple[subprocess.Popen, str, str]:
-    ports = {
-        name: free_port()
-        for name in ("CAPTURE_PORT", "SCORING_PORT", "ROUTING_PORT", "LEADFLOW_LOCAL_KAFKA_PORT")
-    }
-    env = {k: v for k, v in os.environ.items() if k not in ("KAFKA_BOOTSTRAP_SERVERS", "DATABASE_URL")}
-    env.update(
-        {k: str(v) for k, v in ports.items()},
-        LEADFLOW_API_KEY=api_key,
-        CAPTURE_RATE_LIMIT="0",
-        SCORING_REFRESH_SECONDS="1",
-        LOG_LEVEL="WARNING",
-    )
-    process = subprocess.Popen(
-        [str(Path(sys.executable).parent / "leadflow"), "run", "--data-dir", str(workdir / "data")],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    for line in process.stdout:
-        if line.startswith("Ready."):
-            break
-    else:
-        raise SystemExit("the system did not start")
-    return process, f"http://127.0.0.1:{ports['CAPTURE_PORT']}", f"http://127.0.0.1:{ports['SCORING_PORT']}"
 
 
 def email_of(row: dict, mapping: dict) -> str:
@@ -238,15 +207,16 @@ def main(output: Path) -> int:
         system = None
         if not (capture_url and scoring_url):
             print("starting a system of its own (leadflow run)")
-            system, capture_url, scoring_url = start_system(workdir, api_key)
+            overrides = {"CAPTURE_RATE_LIMIT": "0", "SCORING_REFRESH_SECONDS": "1", "LOG_LEVEL": "WARNING"}
+            system = LocalSystem(workdir / "data", overrides, api_key=api_key).start()
+            capture_url, scoring_url = system.url("capture"), system.url("scoring")
         try:
             started = time.monotonic()
             report = asyncio.run(evaluate_through_system(capture_url, scoring_url, api_key, workdir))
             report["seconds"] = round(time.monotonic() - started, 1)
         finally:
             if system is not None:
-                system.send_signal(signal.SIGTERM)
-                system.wait(60)
+                system.stop()
     print_report(report)
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(json.dumps(report, indent=2) + "\n")

@@ -8,6 +8,7 @@ import os
 import signal
 import socket
 import subprocess
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -196,3 +197,46 @@ class LocalS3:
         if self.process and self.process.poll() is None:
             self.process.terminate()
             self.process.wait(10)
+
+
+@dataclass
+class LocalSystem:
+    """`leadflow run` in a process of its own, on free ports, with its data in `data_dir`."""
+
+    data_dir: Path
+    env_overrides: dict[str, str] = field(default_factory=dict)
+    api_key: str = field(default_factory=lambda: os.urandom(16).hex())
+    process: subprocess.Popen | None = None
+    ports: dict[str, int] = field(default_factory=dict)
+
+    def url(self, service: str) -> str:
+        return f"http://127.0.0.1:{self.ports[f'{service.upper()}_PORT']}"
+
+    @property
+    def bootstrap_servers(self) -> str:
+        return f"127.0.0.1:{self.ports['LEADFLOW_LOCAL_KAFKA_PORT']}"
+
+    def start(self) -> "LocalSystem":
+        names = ("CAPTURE_PORT", "SCORING_PORT", "ROUTING_PORT", "LEADFLOW_LOCAL_KAFKA_PORT")
+        self.ports = {name: free_port() for name in names}
+        env = {k: v for k, v in os.environ.items() if k not in ("KAFKA_BOOTSTRAP_SERVERS", "DATABASE_URL")}
+        env.update(
+            {k: str(v) for k, v in self.ports.items()}, LEADFLOW_API_KEY=self.api_key, **self.env_overrides
+        )
+        leadflow = Path(sys.executable).parent / "leadflow"
+        self.process = subprocess.Popen(
+            [str(leadflow), "run", "--data-dir", str(self.data_dir)],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )
+        for line in self.process.stdout:
+            if line.startswith("Ready."):
+                return self
+        raise RuntimeError("the system did not start")
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            self.process.wait(60)

@@ -27,6 +27,11 @@ def main(argv=None) -> None:
     evaluation = commands.add_parser("eval-scoring", help="the X Education leads through the system, scored")
     evaluation.add_argument("--output", type=Path, default=Path("reports/eval-scoring.json"))
     commands.add_parser("asyncapi", help="print the AsyncAPI document of every topic")
+    chaos = commands.add_parser("chaos", help="post leads while the broker, services and database fail")
+    chaos.add_argument("--leads", type=int, default=10_000)
+    chaos.add_argument("--rate", type=float, default=100)
+    bench = commands.add_parser("bench", help="measure throughput, latency and memory on this machine")
+    bench.add_argument("--output-dir", type=Path, default=Path("reports"))
     args = parser.parse_args(argv)
 
     if args.command == "run":
@@ -43,6 +48,14 @@ def main(argv=None) -> None:
         from leadflow_cli.eval_scoring import main as eval_main
 
         sys.exit(eval_main(args.output))
+    if args.command == "chaos":
+        from leadflow_cli.chaos import main as chaos_main
+
+        sys.exit(chaos_main(args.leads, args.rate))
+    if args.command == "bench":
+        from leadflow_cli.bench import main as bench_main
+
+        sys.exit(bench_main(args.output_dir))
     if args.command == "asyncapi":
         import json
 

@@ -79,8 +79,11 @@ class EventProducer:
                     ),
                 )
             )
-        for topic, delivery in pending:
-            await delivery
+        # Every delivery is awaited, so none of their errors goes unretrieved when one fails.
+        outcomes = await asyncio.gather(*(delivery for _, delivery in pending), return_exceptions=True)
+        for (topic, _), outcome in zip(pending, outcomes, strict=True):
+            if isinstance(outcome, BaseException):
+                raise outcome
             metrics.EVENTS_PRODUCED.labels(topic=topic).inc()
 
     async def stop(self) -> None:

@@ -1,0 +1,312 @@
+"""`make bench`: throughput, latency and memory of the whole system on this machine.
+
+Starts a system of its own (`leadflow run` on free ports, rate limit off) and, in the same run, a
+bare FastAPI endpoint with the same body model and server settings. Load comes from separate
+processes (`leadflow_cli.loadgen`). Measures: capture throughput at saturation as a ratio to the
+bare endpoint; capture latency at 100 and 500 leads/s; POST → `lead.routed` latency (read from the
+topic); activity → `lead.scored` latency; the peak RSS of every process. Writes
+reports/bench.json, reports/bench.md and reports/bench-latency.png.
+"""
+
+import asyncio
+import json
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import httpx
+import psutil
+from aiokafka import AIOKafkaConsumer
+
+from leadflow_cli.infra import LocalSystem, free_port, port_open, wait_until
+from leadflow_common.topics import Topics
+
+SATURATION_SECONDS = 10
+RATES = (100, 500)
+RATE_SECONDS = 10
+ACTIVITY_SAMPLES = 300
+TARGETS = {
+    "capture_ratio": 0.6,
+    "capture_p99_ms_at_500": 20,
+    "routed_p50_ms_at_500": 100,
+    "routed_p99_ms_at_500": 500,
+    "scored_p99_ms": 300,
+    "rss_mb": 150,
+}
+
+
+def percentiles(values: list[float]) -> dict:
+    if not values:
+        return {"count": 0}
+    ordered = sorted(values)
+
+    def at(share: float) -> float:
+        return round(ordered[min(len(ordered) - 1, int(share * len(ordered)))] * 1000, 1)
+
+    return {
+        "count": len(ordered),
+        "p50_ms": at(0.50),
+        "p95_ms": at(0.95),
+        "p99_ms": at(0.99),
+        "max_ms": round(ordered[-1] * 1000, 1),
+    }
+
+
+def load(url: str, *args: str) -> dict:
+    out = subprocess.run(
+        [sys.executable, "-m", "leadflow_cli.loadgen", url, *args], capture_output=True, text=True, check=True
+    )
+    return json.loads(out.stdout)
+
+
+class PeakMemory:
+    """Samples the resident memory of every process of the system, keeping each one's peak."""
+
+    def __init__(self, processes: dict[str, psutil.Process]):
+        self.processes, self.peaks = processes, dict.fromkeys(processes, 0)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def _sample(self) -> None:
+        while not self._stop.is_set():
+            for name, process in self.processes.items():
+                try:
+                    self.peaks[name] = max(self.peaks[name], process.memory_info().rss)
+                except psutil.Error:
+                    pass
+            time.sleep(0.2)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+
+
+def system_processes(system: LocalSystem) -> dict[str, psutil.Process]:
+    found = {}
+    for child in psutil.Process(system.process.pid).children(recursive=True):
+        command = " ".join(child.cmdline())
+        for name in ("capture", "scoring", "routing"):
+            if f"leadflow-{name} serve" in command:
+                found[name] = child
+        if "tansu" in command:
+            found["broker (tansu)"] = child
+    postmaster = int((system.data_dir / "postgres" / "postmaster.pid").read_text().split()[0])
+    found["postgresql (postmaster)"] = psutil.Process(postmaster)
+    return found
+
+
+class Arrivals:
+    """First arrival time (wall clock) of each lead's event on a topic, read as it happens."""
+
+    def __init__(self, bootstrap: str, topic: str, event_type: str):
+        self.bootstrap, self.topic, self.event_type = bootstrap, topic, event_type
+        self.seen: dict[str, float] = {}
+
+    async def run(self, ready: asyncio.Event) -> None:
+        consumer = AIOKafkaConsumer(
+            self.topic, bootstrap_servers=self.bootstrap, auto_offset_reset="latest", enable_auto_commit=False
+        )
+        await consumer.start()
+        try:
+            await consumer.seek_to_end()
+            ready.set()
+            while True:
+                for records in (await consumer.getmany(timeout_ms=100)).values():
+                    now = time.time()
+                    for record in records:
+                        event = json.loads(record.value)
+                        if event["type"] == self.event_type:
+                            self.seen.setdefault(event["subject"], now)
+        finally:
+            await consumer.stop()
+
+
+async def wait_for(arrivals: Arrivals, lead_ids: set, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    # Polling: the readers fill plain dicts, and a benchmark's waits need no finer wake-up.
+    while not lead_ids <= arrivals.seen.keys() and time.monotonic() < deadline:  # noqa: ASYNC110
+        await asyncio.sleep(0.2)
+
+
+async def measure(system: LocalSystem, bare_url: str) -> dict:
+    capture, routing = system.url("capture"), system.url("routing")
+    auth = {"Authorization": f"Bearer {system.api_key}"}
+    topics = Topics()
+    async with httpx.AsyncClient(headers=auth, timeout=30) as client:
+        for index in range(20):
+            tier = "mid" if index % 2 else "senior"
+            rep = {
+                "name": f"{tier} {index}",
+                "email": f"rep{index}@bench.example",
+                "tier": tier,
+                "capacity": 10_000,
+            }
+            (await client.post(f"{routing}/v1/reps", json=rep)).raise_for_status()
+    routed = Arrivals(system.bootstrap_servers, topics.routed, "lead.routed")
+    scored = Arrivals(system.bootstrap_servers, topics.scored, "lead.scored")
+    ready = [asyncio.Event(), asyncio.Event()]
+    readers = [asyncio.create_task(routed.run(ready[0])), asyncio.create_task(scored.run(ready[1]))]
+    await asyncio.gather(*(event.wait() for event in ready))
+    report: dict = {}
+    try:
+        saturation = {}
+        for name, url in (
+            ("bare", f"{bare_url}/v1/leads/landing-page"),
+            ("capture", f"{capture}/v1/leads/landing-page"),
+        ):
+            run = await asyncio.to_thread(
+                load, url, "--seconds", str(SATURATION_SECONDS), "--concurrency", "32"
+            )
+            ok = [r for r in run["results"] if r["status"] == 202]
+            saturation[name] = {
+                "requests_per_second": round(len(ok) / run["elapsed"], 1),
+                "errors": len(run["results"]) - len(ok),
+                **percentiles([r["latency"] for r in ok]),
+            }
+            if name == "capture":
+                await wait_for(routed, {r["lead_id"] for r in ok}, timeout=300)
+        saturation["ratio"] = round(
+            saturation["capture"]["requests_per_second"] / saturation["bare"]["requests_per_second"], 3
+        )
+        report["saturation"] = saturation
+
+        report["rates"] = {}
+        for rate in RATES:
+            run = await asyncio.to_thread(
+                load, f"{capture}/v1/leads/landing-page", "--seconds", str(RATE_SECONDS), "--rate", str(rate)
+            )
+            ok = [r for r in run["results"] if r["status"] == 202]
+            await wait_for(routed, {r["lead_id"] for r in ok}, timeout=300)
+            to_routed = [routed.seen[r["lead_id"]] - r["due"] for r in ok if r["lead_id"] in routed.seen]
+            report["rates"][str(rate)] = {
+                "achieved_per_second": round(len(ok) / run["elapsed"], 1),
+                "errors": len(run["results"]) - len(ok),
+                "capture": percentiles([r["latency"] for r in ok]),
+                "post_to_routed": percentiles(to_routed),
+                "routed": len(to_routed),
+            }
+            last_batch = [r["lead_id"] for r in ok]
+
+        samples = last_batch[:ACTIVITY_SAMPLES]
+        for lead_id in samples:  # their first score was seen already; the next one counts
+            scored.seen.pop(lead_id, None)
+        sent: dict[str, float] = {}
+        async with httpx.AsyncClient(headers=auth, timeout=30) as client:
+            for lead_id in samples:  # 50 activities a second
+                started = time.time()
+                response = await client.post(
+                    f"{capture}/v1/activities", json={"lead_id": lead_id, "type": "demo_requested"}
+                )
+                if response.status_code == 202:
+                    sent[lead_id] = started
+                await asyncio.sleep(max(0.0, 0.02 - (time.time() - started)))
+        await wait_for(scored, set(sent), timeout=120)
+        report["activity_to_scored"] = percentiles(
+            [scored.seen[k] - t for k, t in sent.items() if k in scored.seen]
+        )
+    finally:
+        for reader in readers:
+            reader.cancel()
+        await asyncio.gather(*readers, return_exceptions=True)
+    return report
+
+
+def markdown(report: dict) -> str:
+    s, rates = report["saturation"], report["rates"]
+    lines = [
+        "# make bench",
+        "",
+        f"{report['when']}, {report['machine']}; everything local (tansu, embedded PostgreSQL, "
+        "three services, load from separate processes).",
+        "",
+        "| measure | figure | target |",
+        "|---|---|---|",
+        f"| capture throughput at saturation | {s['capture']['requests_per_second']}/s "
+        f"= **{s['ratio']}** of the bare endpoint ({s['bare']['requests_per_second']}/s) | ≥ 0.6 |",
+    ]
+    for rate, r in rates.items():
+        lines.append(
+            f"| capture latency at {rate}/s (achieved {r['achieved_per_second']}/s) "
+            f"| p50 {r['capture']['p50_ms']} ms · p95 {r['capture']['p95_ms']} "
+            f"· p99 **{r['capture']['p99_ms']}** "
+            "| p99 ≤ 20 ms at 500/s |"
+        )
+        lines.append(
+            f"| POST → lead.routed at {rate}/s ({r['routed']} leads) "
+            f"| p50 **{r['post_to_routed']['p50_ms']}** ms · p99 **{r['post_to_routed']['p99_ms']}** "
+            "| p50 ≤ 100, p99 ≤ 500 at 500/s |"
+        )
+    a = report["activity_to_scored"]
+    lines.append(
+        f"| activity → lead.scored ({a['count']} at 50/s) | p50 {a['p50_ms']} ms · p99 **{a['p99_ms']}** "
+        "| p99 ≤ 300 ms |"
+    )
+    for name, mb in report["peak_rss_mb"].items():
+        lines.append(f"| peak RSS {name} | {mb} MB | ≤ 150 MB per service |")
+    return "\n".join(lines) + "\n"
+
+
+def plot(report: dict, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    rates = sorted(report["rates"], key=int)
+    figure, axis = plt.subplots(figsize=(7, 4))
+    for series, label in (("capture", "capture POST"), ("post_to_routed", "POST → lead.routed")):
+        for quantile, style in (("p50_ms", "-o"), ("p99_ms", "--o")):
+            axis.plot(
+                [int(r) for r in rates],
+                [report["rates"][r][series][quantile] for r in rates],
+                style,
+                label=f"{label} {quantile[:3]}",
+            )
+    axis.set_xlabel("offered load (leads/s)")
+    axis.set_ylabel("latency (ms)")
+    axis.set_yscale("log")
+    axis.grid(True, which="both", alpha=0.3)
+    axis.legend()
+    axis.set_title("Leadflow latency against load")
+    figure.tight_layout()
+    figure.savefig(path, dpi=120)
+
+
+def main(output_dir: Path) -> int:
+    output_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="leadflow-bench-") as scratch:
+        system = LocalSystem(
+            Path(scratch) / "data", {"CAPTURE_RATE_LIMIT": "0", "LOG_LEVEL": "WARNING"}
+        ).start()
+        bare_port = free_port()
+        bare = subprocess.Popen(
+            [sys.executable, "-m", "leadflow_cli.bare", str(bare_port)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            wait_until(lambda: port_open("127.0.0.1", bare_port), timeout=30, what="the bare endpoint")
+            with PeakMemory(
+                {**system_processes(system), "bare endpoint": psutil.Process(bare.pid)}
+            ) as memory:
+                report = asyncio.run(measure(system, f"http://127.0.0.1:{bare_port}"))
+            report["peak_rss_mb"] = {name: round(peak / 2**20, 1) for name, peak in memory.peaks.items()}
+        finally:
+            bare.terminate()
+            system.stop()
+    report["when"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    report["machine"] = f"{psutil.cpu_count()} cores, {round(psutil.virtual_memory().total / 2**30)} GiB"
+    report["targets"] = TARGETS
+    (output_dir / "bench.json").write_text(json.dumps(report, indent=2) + "\n")
+    (output_dir / "bench.md").write_text(markdown(report))
+    plot(report, output_dir / "bench-latency.png")
+    print(markdown(report))
+    print(f"reports: {output_dir}/bench.json, bench.md, bench-latency.png")
+    return 0

@@ -1,0 +1,292 @@
+"""`make chaos`: faults injected while leads are posted, on real processes.
+
+While LEADS leads are posted at a steady rate: the broker is SIGKILLed for 30 s and restarted
+(its topics and offsets kept in a local S3, as a real Kafka keeps them on disk); the scoring and
+the routing processes are each SIGKILLed mid-stream and restarted; PostgreSQL (an embedded one
+this run owns) is restarted; a second routing process joins the group and leaves it.
+Then: every lead that got a 202 was captured once, scored, and assigned exactly once; no rep went
+past capacity; no lead had two reps; the dead-letter topics are empty. Prints the counts.
+"""
+
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from leadflow_cli.infra import EmbeddedPostgres, LocalBroker, LocalS3, free_port, port_open, wait_until
+from leadflow_common import migrate
+from leadflow_common.kafka import create_topics
+from leadflow_common.topics import Topics
+
+SERVICES = ("capture", "scoring", "routing")
+REPS, REP_CAPACITY = 10, 1000
+
+
+@dataclass
+class Service:
+    name: str
+    env: dict
+    log: Path
+    port: int = field(default_factory=free_port)
+    process: subprocess.Popen | None = None
+
+    def start(self) -> "Service":
+        self.process = subprocess.Popen(
+            [
+                str(Path(sys.executable).parent / f"leadflow-{self.name}"),
+                "serve",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+            ],
+            env=self.env,
+            stdout=self.log.open("ab"),
+            stderr=subprocess.STDOUT,
+        )
+        wait_until(lambda: port_open("127.0.0.1", self.port), timeout=60, what=f"{self.name} on {self.port}")
+        return self
+
+    def signal(self, signum: int) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signum)
+            self.process.wait(30)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+
+def restart_postgres(data_dir: Path) -> None:
+    """A fast restart of the embedded server with the options it was started with."""
+    from pgserver._commands import pg_ctl
+
+    user = "pgserver" if os.geteuid() == 0 else None
+    pg_ctl(["-w", "-m", "fast", "restart"], pgdata=data_dir, user=user, timeout=60)
+
+
+def timeline(events: list, name: str) -> None:
+    events.append((round(time.monotonic(), 1), name))
+    print(f"  {time.strftime('%H:%M:%S')} {name}", flush=True)
+
+
+def inject_faults(
+    broker: LocalBroker,
+    services: dict,
+    postgres_dir: Path,
+    env: dict,
+    workdir: Path,
+    broker_down: float,
+    events: list,
+) -> None:
+    """The fault schedule, in a thread beside the load."""
+    time.sleep(5)
+    timeline(events, "broker SIGKILL")
+    broker.stop(kill=True)
+    time.sleep(broker_down)
+    broker.start()
+    timeline(events, "broker restarted")
+    time.sleep(3)
+    timeline(events, "scoring SIGKILL")
+    services["scoring"].signal(signal.SIGKILL)
+    services["scoring"].start()
+    timeline(events, "scoring restarted")
+    time.sleep(2)
+    timeline(events, "routing SIGKILL")
+    services["routing"].signal(signal.SIGKILL)
+    services["routing"].start()
+    timeline(events, "routing restarted")
+    time.sleep(2)
+    timeline(events, "postgresql restart")
+    restart_postgres(postgres_dir)
+    timeline(events, "postgresql back")
+    second = Service("routing", env, workdir / "routing-2.log").start()
+    timeline(events, "second routing process joined")
+    time.sleep(6)
+    second.signal(signal.SIGTERM)
+    timeline(events, "second routing process left")
+
+
+QUERIES = {
+    "submissions": "SELECT count(*) FROM capture.submissions WHERE id = ANY(CAST(:ids AS uuid[]))",
+    "leads": "SELECT count(*) FROM capture.leads WHERE id = ANY(CAST(:leads AS uuid[]))",
+    "scored": "SELECT count(*) FROM scoring.scores WHERE lead_id = ANY(CAST(:leads AS uuid[]))",
+    "assigned": "SELECT count(DISTINCT lead_id) FROM routing.assignments"
+    " WHERE status IN ('offered', 'accepted')"
+    " AND lead_id = ANY(CAST(:leads AS uuid[]))",
+    "assignments": "SELECT count(*) FROM routing.assignments WHERE lead_id = ANY(CAST(:leads AS uuid[]))",
+    "over_capacity": "SELECT count(*) FROM (SELECT r.id FROM routing.reps r JOIN routing.assignments a"
+    " ON a.rep_id = r.id AND a.status IN ('offered','accepted') GROUP BY r.id, r.capacity"
+    " HAVING count(*) > r.capacity) over",
+    "two_reps": "SELECT count(*) FROM (SELECT lead_id FROM routing.assignments WHERE status IN"
+    " ('offered','accepted','nurtured','waiting') GROUP BY lead_id HAVING count(*) > 1) doubled",
+}
+
+
+async def counts(database_url: str, accepted: list[dict]) -> dict:
+    engine = create_async_engine(database_url)
+    params = {"ids": [a["submission_id"] for a in accepted], "leads": [a["lead_id"] for a in accepted]}
+    try:
+        async with engine.connect() as connection:
+            return {name: await connection.scalar(text(sql), params) for name, sql in QUERIES.items()}
+    finally:
+        await engine.dispose()
+
+
+async def dead_letters(bootstrap: str, topics: Topics) -> dict:
+    from aiokafka import AIOKafkaConsumer, TopicPartition
+
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        result = {}
+        for topic in topics.main_topics():
+            await consumer.topics()  # loads partition metadata
+            dlq = f"{topic}.dlq"
+            partitions = [TopicPartition(dlq, p) for p in consumer.partitions_for_topic(dlq) or ()]
+            result[dlq] = sum((await consumer.end_offsets(partitions)).values())
+        return result
+    finally:
+        await consumer.stop()
+
+
+def run_chaos(leads: int, rate: float, workdir: Path, broker_down: float = 30) -> dict:
+    store = LocalS3(free_port()).start(str(Path(sys.executable).parent / "moto_server"))
+    broker = LocalBroker(
+        free_port(), storage_engine="s3://tansu/", env=store.broker_env(), log_path=workdir / "tansu.log"
+    ).start()
+    postgres = EmbeddedPostgres(workdir / "postgres")
+    services: dict[str, Service] = {}
+    try:
+        postgres.create_database("leadflow")
+        database_url = postgres.database_url("leadflow")
+        topics = Topics()
+        asyncio.run(create_topics(broker.bootstrap_servers, topics.all_topics(), partitions=6))
+        from leadflow_capture.main import MIGRATIONS as capture_migrations
+        from leadflow_routing.main import MIGRATIONS as routing_migrations
+        from leadflow_scoring.main import MIGRATIONS as scoring_migrations
+
+        for migrations in (capture_migrations, scoring_migrations, routing_migrations):
+            migrate.upgrade(migrations, database_url)
+        api_key = "chaos-key"
+        env = {
+            **os.environ,
+            "KAFKA_BOOTSTRAP_SERVERS": broker.bootstrap_servers,
+            "DATABASE_URL": database_url,
+            "LEADFLOW_API_KEY": api_key,
+            "CAPTURE_RATE_LIMIT": "0",
+            "LOG_LEVEL": "WARNING",
+        }
+        for name in SERVICES:
+            services[name] = Service(name, env, workdir / f"{name}.log").start()
+        with httpx.Client(headers={"Authorization": f"Bearer {api_key}"}, timeout=30) as client:
+            for index in range(REPS):
+                rep = {
+                    "name": f"senior {index}",
+                    "email": f"s{index}@chaos.example",
+                    "tier": "senior",
+                    "capacity": REP_CAPACITY,
+                }
+                client.post(f"{services['routing'].url}/v1/reps", json=rep).raise_for_status()
+
+        events: list = []
+        faults = threading.Thread(
+            target=inject_faults,
+            daemon=True,
+            args=(broker, services, postgres.data_dir, env, workdir, broker_down, events),
+        )
+        print(f"posting {leads} leads at {rate}/s; faults:", flush=True)
+        load = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "leadflow_cli.loadgen",
+                f"{services['capture'].url}/v1/leads/landing-page",
+                "--seconds",
+                str(leads / rate),
+                "--rate",
+                str(rate),
+            ],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        faults.start()
+        output, _ = load.communicate()
+        faults.join()
+        results = json.loads(output)["results"]
+        accepted = [{"lead_id": r["lead_id"], "submission_id": None} for r in results if r["status"] == 202]
+        statuses: dict = {}
+        for r in results:
+            statuses[str(r["status"])] = statuses.get(str(r["status"]), 0) + 1
+        print(f"load done: {statuses}; waiting for the pipeline to settle", flush=True)
+        accepted = asyncio.run(_submission_ids(database_url, [a["lead_id"] for a in accepted]))
+
+        deadline = time.monotonic() + 600
+        while time.monotonic() < deadline:
+            settled = asyncio.run(counts(database_url, accepted))
+            if settled["assigned"] >= len(accepted):
+                break
+            time.sleep(3)
+        settled = asyncio.run(counts(database_url, accepted))
+        settled["dead_letters"] = asyncio.run(dead_letters(broker.bootstrap_servers, topics))
+        report = {
+            "posted": len(results),
+            "statuses": statuses,
+            "accepted": len(accepted),
+            **settled,
+            "faults": [name for _, name in events],
+        }
+        report["passed"] = (
+            settled["submissions"]
+            == settled["leads"]
+            == settled["scored"]
+            == settled["assigned"]
+            == settled["assignments"]
+            == len(accepted)
+            and settled["over_capacity"] == 0
+            and settled["two_reps"] == 0
+            and not any(settled["dead_letters"].values())
+        )
+        return report
+    finally:
+        for service in services.values():
+            service.signal(signal.SIGTERM)
+        broker.stop(kill=True)
+        store.stop()
+        postgres.stop()
+
+
+async def _submission_ids(database_url: str, lead_ids: list[str]) -> list[dict]:
+    """The accepted submissions (one per lead: every posted lead is a different person)."""
+    engine = create_async_engine(database_url)
+    try:
+        async with engine.connect() as connection:
+            rows = await connection.execute(
+                text(
+                    "SELECT id, lead_id FROM capture.submissions WHERE lead_id = ANY(CAST(:leads AS uuid[]))"
+                ),
+                {"leads": lead_ids},
+            )
+            found = {str(row.lead_id): str(row.id) for row in rows}
+    finally:
+        await engine.dispose()
+    return [{"lead_id": lead_id, "submission_id": found.get(lead_id, str(lead_id))} for lead_id in lead_ids]
+
+
+def main(leads: int, rate: float) -> int:
+    with tempfile.TemporaryDirectory(prefix="leadflow-chaos-") as scratch:
+        report = run_chaos(leads, rate, Path(scratch))
+    print(json.dumps(report, indent=2))
+    print("PASSED" if report["passed"] else "FAILED")
+    return 0 if report["passed"] else 1
