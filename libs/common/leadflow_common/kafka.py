@@ -192,13 +192,23 @@ class EventConsumer:
     async def _consume(self, consumer: AIOKafkaConsumer) -> None:
         while True:
             batches = await consumer.getmany(timeout_ms=500)
+            # Partitions are applied side by side (their waits on the database overlap), each
+            # in order, so a lead's events (one key, one partition) keep their order.
+            done = await asyncio.gather(
+                *(
+                    self._process_partition(consumer, partition, records)
+                    for partition, records in batches.items()
+                )
+            )
+            offsets = {
+                partition: last + 1 for partition, last in zip(batches, done, strict=True) if last is not None
+            }
+            if offsets:
+                with contextlib.suppress(KafkaError):
+                    # A failed commit (the group rebalanced) means redelivery, which the
+                    # handlers' idempotency absorbs.
+                    await consumer.commit(offsets)
             for partition, records in batches.items():
-                done = await self._process_partition(consumer, partition, records)
-                if done is not None:
-                    with contextlib.suppress(KafkaError):
-                        # A failed commit (the group rebalanced) means redelivery, which the
-                        # handlers' idempotency absorbs.
-                        await consumer.commit({partition: done + 1})
                 self._record_lag(consumer, partition, records)
 
     async def _process_partition(
