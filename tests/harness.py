@@ -1,12 +1,14 @@
 """Helpers for tests that talk to the real broker and database."""
 
 import asyncio
+import contextlib
 import json
 import time
 import uuid
 from collections.abc import Callable
 from typing import Any
 
+import httpx
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 
 API_KEY = "test-api-key"
@@ -94,3 +96,23 @@ async def read_to_end(bootstrap: str, topic: str, *, timeout: float = 20.0) -> l
     return [
         json.loads(record.value) for record in await read_records_to_end(bootstrap, topic, timeout=timeout)
     ]
+
+
+async def is_ready(url: str) -> bool:
+    """Whether a service process answers /readyz with 200 (its database and broker reachable)."""
+    try:
+        async with httpx.AsyncClient() as client:
+            return (await client.get(f"{url}/readyz")).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+@contextlib.asynccontextmanager
+async def in_process(app, *, headers: dict | None = None, raise_app_exceptions: bool = True):
+    """The app with its lifespan running, and an HTTP client that calls it in-process."""
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app, raise_app_exceptions=raise_app_exceptions)
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://service", headers=headers
+        ) as client:
+            yield client

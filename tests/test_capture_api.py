@@ -3,9 +3,8 @@
 import asyncio
 import contextlib
 
-import httpx
 import pytest
-from harness import AUTH, read_events, read_to_end
+from harness import AUTH, in_process, read_events, read_to_end
 from sqlalchemy import func, select
 
 from leadflow_capture.main import create_app
@@ -18,10 +17,8 @@ pytestmark = pytest.mark.integration
 @contextlib.asynccontextmanager
 async def capture_client(settings, **capture_settings):
     app = create_app(settings, CaptureSettings(**capture_settings))
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://capture") as client:
-            yield client, app
+    async with in_process(app) as client:
+        yield client, app
 
 
 async def count(app, table) -> int:
@@ -168,10 +165,13 @@ async def test_api_batch_answers_per_item_and_needs_the_key(settings, topics):
         response = await client.post(
             "/v1/leads",
             headers=AUTH,
-            json={"leads": [{"email": "a@example.com"}, {"email": "nope"}, {"phone": "+12025550147"}]},
+            json={
+                "leads": [{"email": "a@example.com"}, {"email": "nope"}, {"phone": "+12025550147"}, "text"]
+            },
         )
         assert response.status_code == 202
         body = response.json()
-        assert (body["accepted"], body["rejected"]) == (2, 1)
+        assert (body["accepted"], body["rejected"]) == (2, 2)
         assert body["results"][1]["errors"][0]["name"] == "leads[1].email"
+        assert body["results"][3]["errors"] == [{"name": "leads[3]", "message": "must be an object"}]
         assert await count(app, leads) == 2

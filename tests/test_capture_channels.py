@@ -3,9 +3,8 @@ activities and outcomes, rate limiting, consent per channel."""
 
 import contextlib
 
-import httpx
 import pytest
-from harness import AUTH, read_to_end
+from harness import AUTH, in_process, read_to_end
 from sqlalchemy import func, select
 from twilio.request_validator import RequestValidator
 
@@ -20,10 +19,8 @@ SMS_URL = "https://leads.example.com/v1/leads/sms"
 @contextlib.asynccontextmanager
 async def capture(settings, **capture_settings):
     app = create_app(settings, CaptureSettings(**capture_settings))
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://capture") as client:
-            yield client, app
+    async with in_process(app) as client:
+        yield client, app
 
 
 async def count(app, table) -> int:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from harness import API_KEY, eventually, read_to_end
+from harness import API_KEY, eventually, is_ready, read_to_end
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -17,18 +17,10 @@ pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).parents[1]
 
 
-async def ready(url: str) -> bool:
-    try:
-        async with httpx.AsyncClient() as client:
-            return (await client.get(f"{url}/readyz")).status_code == 200
-    except httpx.HTTPError:
-        return False
-
-
 async def test_two_capture_processes_keep_each_leads_events_in_order(settings, topics, start_service):
     urls = [start_service("capture", settings, CAPTURE_RATE_LIMIT="0") for _ in range(2)]
     for url in urls:
-        await eventually(lambda url=url: ready(url), timeout=30)
+        await eventually(lambda url=url: is_ready(url), timeout=30)
     people, rounds = 20, 5
     async with httpx.AsyncClient(timeout=10) as client:
         for round_ in range(rounds):
@@ -59,7 +51,7 @@ async def test_import_posts_a_csv_in_batches_and_reports_what_was_refused(
     settings, topics, start_service, tmp_path
 ):
     url = start_service("capture", settings)
-    await eventually(lambda: ready(url), timeout=30)
+    await eventually(lambda: is_ready(url), timeout=30)
     source = ROOT / "data" / "x-education-leads" / "leads.csv"
     sample = tmp_path / "sample.csv"
     with source.open(newline="") as reader, sample.open("w", newline="") as writer:

@@ -11,9 +11,11 @@ from pathlib import Path
 import httpx
 import pytest
 import yaml
+from harness import in_process
 from prometheus_client import REGISTRY
 
 from leadflow_capture.main import create_app as capture_app
+from leadflow_cli.infra import free_port
 from leadflow_common.logs import JsonFormatter
 from leadflow_common.settings import CommonSettings
 from leadflow_routing.main import create_app as routing_app
@@ -127,18 +129,14 @@ def test_logs_are_json_with_the_ids_given():
 
 
 async def test_without_a_database_readiness_fails_and_submissions_get_503_without_personal_data(caplog):
-    from leadflow_cli.infra import free_port
-
     closed = f"postgresql+asyncpg://postgres@127.0.0.1:{free_port()}/nowhere"
     app = capture_app(CommonSettings(database_url=closed, kafka_bootstrap_servers=f"127.0.0.1:{free_port()}"))
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-        async with httpx.AsyncClient(transport=transport, base_url="http://capture") as client:
-            assert (await client.get("/healthz")).status_code == 200
-            ready = await client.get("/readyz")
-            assert ready.status_code == 503
-            assert ready.json()["checks"]["database"].startswith("failing")
-            failed = await client.post("/v1/leads/landing-page", json={"email": "private.person@example.com"})
-            assert failed.status_code == 503 and failed.headers["retry-after"] == "5"
-            assert "private" not in failed.text
+    async with in_process(app, raise_app_exceptions=False) as client:
+        assert (await client.get("/healthz")).status_code == 200
+        ready = await client.get("/readyz")
+        assert ready.status_code == 503
+        assert ready.json()["checks"]["database"].startswith("failing")
+        failed = await client.post("/v1/leads/landing-page", json={"email": "private.person@example.com"})
+        assert failed.status_code == 503 and failed.headers["retry-after"] == "5"
+        assert "private" not in failed.text
     assert "private.person" not in caplog.text

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from harness import AUTH, eventually, read_events, read_to_end
+from harness import AUTH, eventually, is_ready, read_events, read_to_end
 from jsonschema import Draft202012Validator
 
 from leadflow_common.asyncapi import asyncapi_document
@@ -14,20 +14,12 @@ from leadflow_common.asyncapi import asyncapi_document
 pytestmark = pytest.mark.e2e
 
 
-async def healthy(url: str) -> bool:
-    try:
-        async with httpx.AsyncClient() as client:
-            return (await client.get(f"{url}/readyz")).status_code == 200
-    except httpx.HTTPError:
-        return False
-
-
 async def test_posted_lead_is_scored_and_routed_to_a_rep_of_its_tier(settings, topics, start_service):
     capture = start_service("capture", settings)
     scoring = start_service("scoring", settings)
     routing = start_service("routing", settings)
     for url in (capture, scoring, routing):
-        await eventually(lambda url=url: healthy(url), timeout=30)
+        await eventually(lambda url=url: is_ready(url), timeout=30)
 
     async with httpx.AsyncClient(headers=AUTH) as client:
         reps = {}

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import httpx
 import pytest
 from aiokafka import AIOKafkaProducer
-from harness import AUTH, eventually, read_records_to_end
+from harness import AUTH, eventually, is_ready, read_records_to_end
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -30,18 +30,10 @@ DOUBLE_HELD = text("""
 ROUTED_LEADS = text("SELECT count(DISTINCT lead_id) FROM routing.assignments")
 
 
-async def ready(url: str) -> bool:
-    try:
-        async with httpx.AsyncClient() as client:
-            return (await client.get(f"{url}/readyz")).status_code == 200
-    except httpx.HTTPError:
-        return False
-
-
 async def test_two_routing_processes_never_double_assign_nor_overfill(settings, topics, start_service):
     routers = [start_service("routing", settings, ROUTING_SWEEP_SECONDS="0.2") for _ in range(2)]
     for url in routers:
-        await eventually(lambda url=url: ready(url), timeout=30)
+        await eventually(lambda url=url: is_ready(url), timeout=30)
     engine = create_async_engine(settings.database_url)
     rng = random.Random(7)
     statuses: list[int] = []

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import httpx
 import pytest
 from aiokafka import AIOKafkaProducer
-from harness import AUTH, eventually, read_events
+from harness import AUTH, eventually, in_process, read_events
 
 from leadflow_common.events import (
     LeadMerged,
@@ -89,7 +89,7 @@ class Scenario:
 async def scenario(settings, topics, **routing):
     app = create_app(settings, RoutingSettings(**{"sweep_seconds": 0.2, **routing}))
     producer = AIOKafkaProducer(bootstrap_servers=settings.kafka_bootstrap_servers, enable_idempotence=False)
-    async with app.router.lifespan_context(app):
+    async with in_process(app, headers=AUTH) as client:
         await producer.start()
         try:
             transport = httpx.ASGITransport(app=app)

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 from aiokafka import AIOKafkaProducer
-from harness import AUTH, eventually, read_to_end
+from harness import AUTH, eventually, in_process, read_to_end
 
 from leadflow_common.events import (
     Channel,
@@ -90,7 +90,7 @@ class Scoring:
 async def scoring(settings, topics, **options):
     app = create_app(settings, ScoringSettings(**{"refresh_seconds": 0.2, **options}))
     producer = AIOKafkaProducer(bootstrap_servers=settings.kafka_bootstrap_servers, enable_idempotence=False)
-    async with app.router.lifespan_context(app):
+    async with in_process(app, headers=AUTH) as client:
         await producer.start()
         try:
             transport = httpx.ASGITransport(app=app)

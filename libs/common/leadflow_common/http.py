@@ -44,6 +44,11 @@ class Problem(Exception):
         self.headers = headers
 
 
+def field_problem(name: str, message: str, detail: str = "The request has an invalid field") -> Problem:
+    """A 422 naming one field."""
+    return Problem(422, "Validation failed", detail, fields=[{"name": name, "message": message}])
+
+
 def problem_response(problem: Problem, instance: str | None = None) -> JSONResponse:
     body: dict[str, Any] = {"type": "about:blank", "title": problem.title, "status": problem.status}
     if problem.detail:

@@ -15,7 +15,7 @@ from leadflow_capture import metrics
 from leadflow_capture.domain import InvalidLead, NormalizedLead, form_to_lead_fields, parse_lead
 from leadflow_capture.intake import Accepted, accept_submission
 from leadflow_common.events import Channel
-from leadflow_common.http import Problem, require_api_key
+from leadflow_common.http import Problem, field_problem, require_api_key
 
 HONEYPOT_FIELD = "_gotcha"
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
@@ -61,12 +61,7 @@ async def read_fields(request: Request, *, allow_form: bool) -> dict[str, Any]:
         except (ValueError, RecursionError):
             raise Problem(400, "Malformed JSON", "The body is not valid UTF-8 JSON") from None
         if not isinstance(fields, dict):
-            raise Problem(
-                422,
-                "Validation failed",
-                "The body must be a JSON object",
-                fields=[{"name": "body", "message": "must be an object"}],
-            )
+            raise field_problem("body", "must be an object", "The body must be a JSON object")
         return fields
     if allow_form and media_type == FORM_TYPES[0]:
         try:
@@ -102,11 +97,10 @@ def allowed_redirect(target: str, request: Request) -> str:
     if parts.scheme not in ("http", "https") or origin not in {
         o.lower() for o in request.app.state.capture_settings.origins
     }:
-        raise Problem(
-            422,
-            "Validation failed",
+        raise field_problem(
+            "redirect_to",
+            "not an allowed origin",
             "redirect_to must be on an allowed origin (CAPTURE_ALLOWED_ORIGINS)",
-            fields=[{"name": "redirect_to", "message": "not an allowed origin"}],
         )
     return target
 
@@ -293,29 +287,21 @@ async def submit_leads(request: Request) -> Response:
         return accepted_response(await store(request, lead, Channel.api, fields))
     items = fields["leads"]
     if not isinstance(items, list) or not 1 <= len(items) <= MAX_BATCH:
-        raise Problem(
-            422,
-            "Validation failed",
-            f"leads must be a list of 1 to {MAX_BATCH} leads",
-            fields=[{"name": "leads", "message": f"a list of 1 to {MAX_BATCH} leads"}],
-        )
+        raise field_problem("leads", f"a list of 1 to {MAX_BATCH} leads")
     # The CSV importer marks its batches so the lead's channel says where it came from.
     channel = Channel.import_ if request.headers.get("x-leadflow-channel") == "import" else Channel.api
     batch_key = request.headers.get("idempotency-key")
     results = []
     for index, item in enumerate(items):
+        if not isinstance(item, dict):
+            errors = [{"name": f"leads[{index}]", "message": "must be an object"}]
+            results.append(BatchItemResult(index=index, status=422, errors=errors))
+            continue
         try:
-            if not isinstance(item, dict):
-                raise Problem(
-                    422,
-                    "Validation failed",
-                    fields=[{"name": f"leads[{index}]", "message": "must be an object"}],
-                )
             lead = validate(item, request)
         except Problem as problem:
             errors = [
-                {"name": f"leads[{index}].{f['name']}".rstrip("."), "message": f["message"]}
-                for f in problem.fields or []
+                {"name": f"leads[{index}].{f['name']}", "message": f["message"]} for f in problem.fields or []
             ]
             results.append(BatchItemResult(index=index, status=422, errors=errors))
             continue

@@ -16,7 +16,7 @@ from leadflow_capture.domain import normalize_email, normalize_phone
 from leadflow_capture.intake import SOURCE
 from leadflow_capture.tables import outbox
 from leadflow_common.events import EventData, LeadActivity, LeadOutcome, new_event
-from leadflow_common.http import Problem, require_api_key, validation_problem
+from leadflow_common.http import Problem, field_problem, require_api_key, validation_problem
 from leadflow_common.outbox import enqueue
 
 router = APIRouter(prefix="/v1", dependencies=[Depends(require_api_key)], responses={401: {}})
@@ -97,12 +97,7 @@ async def publish(
     single = plural not in fields
     raw_items = [fields] if single else fields[plural]
     if not isinstance(raw_items, list) or not 1 <= len(raw_items) <= MAX_BATCH:
-        raise Problem(
-            422,
-            "Validation failed",
-            f"{plural} must be a list of 1 to {MAX_BATCH} items",
-            fields=[{"name": plural, "message": f"a list of 1 to {MAX_BATCH} items"}],
-        )
+        raise field_problem(plural, f"a list of 1 to {MAX_BATCH} items")
     runtime = request.app.state.runtime
     region = request.app.state.capture_settings.default_region
     results: list[dict[str, Any]] = []
