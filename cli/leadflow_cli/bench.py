@@ -111,7 +111,11 @@ class Arrivals:
 
     async def run(self, ready: asyncio.Event) -> None:
         consumer = AIOKafkaConsumer(
-            self.topic, bootstrap_servers=self.bootstrap, auto_offset_reset="latest", enable_auto_commit=False
+            self.topic,
+            bootstrap_servers=self.bootstrap,
+            auto_offset_reset="latest",
+            enable_auto_commit=False,
+            fetch_max_wait_ms=20,  # the reader must not add its own wait to what it measures
         )
         await consumer.start()
         try:

@@ -167,6 +167,9 @@ class EventConsumer:
             enable_auto_commit=False,
             auto_offset_reset="earliest",
             max_poll_records=500,
+            # The broker may hold a fetch this long when nothing waits: each hop of the pipeline
+            # adds up to it, so it is kept far below the 500 ms default (never 0: a busy loop).
+            fetch_max_wait_ms=50,
         )
 
     async def run(self) -> None:
