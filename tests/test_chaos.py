@@ -15,7 +15,7 @@ def test_every_accepted_lead_is_captured_scored_and_assigned_exactly_once_throug
     assert accepted >= 4500, report["statuses"]  # 503s while PostgreSQL restarts are refused, not lost
     assert report["submissions"] == report["leads"] == accepted, report
     assert report["scored"] == accepted, report
-    assert report["assigned"] == report["assignments"] == accepted, report
+    assert report["assigned"] == report["open_assignments"] == accepted, report
     assert report["over_capacity"] == 0 and report["two_reps"] == 0, report
     assert not any(report["dead_letters"].values()), report["dead_letters"]
     assert len(report["faults"]) == 10, report["faults"]

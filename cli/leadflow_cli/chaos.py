@@ -125,7 +125,10 @@ QUERIES = {
     "assigned": "SELECT count(DISTINCT lead_id) FROM routing.assignments"
     " WHERE status IN ('offered', 'accepted')"
     " AND lead_id = ANY(CAST(:leads AS uuid[]))",
-    "assignments": "SELECT count(*) FROM routing.assignments WHERE lead_id = ANY(CAST(:leads AS uuid[]))",
+    "open_assignments": "SELECT count(*) FROM routing.assignments WHERE status IN ('offered', 'accepted')"
+    " AND lead_id = ANY(CAST(:leads AS uuid[]))",
+    "reassigned": "SELECT count(*) FROM routing.assignments WHERE status = 'reassigned'"
+    " AND lead_id = ANY(CAST(:leads AS uuid[]))",
     "over_capacity": "SELECT count(*) FROM (SELECT r.id FROM routing.reps r JOIN routing.assignments a"
     " ON a.rep_id = r.id AND a.status IN ('offered','accepted') GROUP BY r.id, r.capacity"
     " HAVING count(*) > r.capacity) over",
@@ -187,6 +190,8 @@ def run_chaos(leads: int, rate: float, workdir: Path, broker_down: float = 30) -
             "LEADFLOW_API_KEY": api_key,
             "CAPTURE_RATE_LIMIT": "0",
             "LOG_LEVEL": "WARNING",
+            # Offers stay unaccepted here; a long SLA keeps reassignment out of what this run checks.
+            "ROUTING_SLA_SECONDS": "3600",
         }
         for name in SERVICES:
             services[name] = Service(name, env, workdir / f"{name}.log").start()
@@ -252,7 +257,7 @@ def run_chaos(leads: int, rate: float, workdir: Path, broker_down: float = 30) -
             == settled["leads"]
             == settled["scored"]
             == settled["assigned"]
-            == settled["assignments"]
+            == settled["open_assignments"]
             == len(accepted)
             and settled["over_capacity"] == 0
             and settled["two_reps"] == 0
