@@ -25,6 +25,7 @@ from leadflow_common.topics import dead_letter_topic
 log = logging.getLogger(__name__)
 
 TOPIC_ALREADY_EXISTS = TopicAlreadyExistsError.errno
+UNASSIGNED_REJOIN_SECONDS = 60
 
 
 @dataclass(frozen=True)
@@ -182,9 +183,15 @@ class EventConsumer:
                 consumer.subscribe(self._topics, listener=_LoggingRebalanceListener(self._group_id))
                 backoff = 0.5
                 await self._consume(consumer)
-            except KafkaError as error:
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:
+                # Whatever breaks the client (the broker gone, a garbled response while it
+                # restarts), the consumer starts over; a dead consumer task would leave the
+                # service up and idle.
                 log.warning(
-                    "consumer lost the broker, retrying", extra={"group": self._group_id, "error": str(error)}
+                    "consumer restarting",
+                    extra={"group": self._group_id, "error": f"{type(error).__name__}: {error}"},
                 )
             finally:
                 with contextlib.suppress(Exception):
@@ -193,8 +200,16 @@ class EventConsumer:
             backoff = min(backoff * 2, 5.0)
 
     async def _consume(self, consumer: AIOKafkaConsumer) -> None:
+        loop = asyncio.get_running_loop()
+        unassigned_since = loop.time()
         while True:
             batches = await consumer.getmany(timeout_ms=500)
+            if consumer.assignment():
+                unassigned_since = loop.time()
+            elif loop.time() - unassigned_since > UNASSIGNED_REJOIN_SECONDS:
+                # Replicas never outnumber partitions, so a member without any is stuck in a
+                # group the broker lost track of (seen after broker restarts): rejoin.
+                raise RuntimeError(f"no partitions assigned for {UNASSIGNED_REJOIN_SECONDS} s")
             # Partitions are applied side by side (their waits on the database overlap), each
             # in order, so a lead's events (one key, one partition) keep their order.
             done = await asyncio.gather(

@@ -43,7 +43,9 @@ class ServiceRuntime:
         self.background(consumer.run(), name=f"consumer:{group}")
 
     def background(self, coroutine, *, name: str) -> None:
-        self._tasks.append(asyncio.create_task(coroutine, name=name))
+        task = asyncio.create_task(coroutine, name=name)
+        task.add_done_callback(_report_death)
+        self._tasks.append(task)
 
     async def check_database(self) -> None:
         async with self.engine.connect() as connection:
@@ -54,6 +56,12 @@ class ServiceRuntime:
 
     def readiness_checks(self) -> dict:
         return {"database": self.check_database, "broker": self.check_broker}
+
+
+def _report_death(task: asyncio.Task) -> None:
+    """Background work is meant to run until shutdown: say so loudly if it ends early."""
+    if not task.cancelled() and task.exception() is not None:
+        log.error("background task died", extra={"task": task.get_name()}, exc_info=task.exception())
 
 
 @contextlib.asynccontextmanager
