@@ -1,12 +1,16 @@
 """The short version of `make chaos`: 5,000 leads posted while the broker is killed for 30 s,
 scoring and routing are killed and restarted, PostgreSQL restarts and a second routing process
-joins and leaves. Nothing accepted is lost or doubled, no rep overfills, nothing is dead-lettered."""
+joins and leaves. Nothing accepted is lost or doubled, no rep overfills, nothing is dead-lettered.
+
+Run by `make chaos-short`, not by `make test`: after a SIGKILL, tansu's S3-backed store sometimes
+stops serving fetches from the committed offsets (seen in 2 of 3 full runs), which stalls the
+restarted consumer; a test that fails on the local broker's bug would block every change."""
 
 import pytest
 
 from leadflow_cli.chaos import run_chaos
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.chaos]
 
 
 def test_every_accepted_lead_is_captured_scored_and_assigned_exactly_once_through_faults(tmp_path):
