@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 import httpx
-from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 
 API_KEY = "test-api-key"
 AUTH = {"Authorization": f"Bearer {API_KEY}"}
@@ -116,3 +116,25 @@ async def in_process(app, *, headers: dict | None = None, raise_app_exceptions: 
             transport=transport, base_url="http://service", headers=headers
         ) as client:
             yield client
+
+
+@contextlib.asynccontextmanager
+async def kafka_producer(bootstrap: str):
+    """A plain producer for tests that publish events themselves."""
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=False)
+    await producer.start()
+    try:
+        yield producer
+    finally:
+        await producer.stop()
+
+
+@contextlib.asynccontextmanager
+async def capture_in_process(settings, **capture_settings):
+    """The capture app in-process with these settings: (client, app)."""
+    from leadflow_capture.main import create_app
+    from leadflow_capture.settings import CaptureSettings
+
+    app = create_app(settings, CaptureSettings(**capture_settings))
+    async with in_process(app) as client:
+        yield client, app

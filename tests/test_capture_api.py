@@ -1,24 +1,14 @@
 """Capture's HTTP rules against the real database and broker (the app in-process)."""
 
 import asyncio
-import contextlib
 
 import pytest
-from harness import AUTH, in_process, read_events, read_to_end
+from harness import AUTH, capture_in_process, read_events, read_to_end
 from sqlalchemy import func, select
 
-from leadflow_capture.main import create_app
-from leadflow_capture.settings import CaptureSettings
 from leadflow_capture.tables import leads, submissions
 
 pytestmark = pytest.mark.integration
-
-
-@contextlib.asynccontextmanager
-async def capture_client(settings, **capture_settings):
-    app = create_app(settings, CaptureSettings(**capture_settings))
-    async with in_process(app) as client:
-        yield client, app
 
 
 async def count(app, table) -> int:
@@ -27,7 +17,7 @@ async def count(app, table) -> int:
 
 
 async def test_json_and_form_posts_are_accepted_stored_and_published(settings, topics):
-    async with capture_client(settings) as (client, app):
+    async with capture_in_process(settings) as (client, app):
         json_response = await client.post(
             "/v1/leads/landing-page", json={"email": "Ada@Example.com", "country": "gb"}
         )
@@ -48,7 +38,7 @@ async def test_json_and_form_posts_are_accepted_stored_and_published(settings, t
 
 
 async def test_the_same_person_is_one_lead_and_linking_two_leads_merges_them(settings, topics):
-    async with capture_client(settings) as (client, _app):
+    async with capture_in_process(settings) as (client, _app):
         by_email = (await client.post("/v1/leads/landing-page", json={"email": "a@example.com"})).json()
         again = (
             await client.post("/v1/leads/landing-page", json={"email": "A@EXAMPLE.com", "first_name": "Ada"})
@@ -76,7 +66,7 @@ async def test_the_same_person_is_one_lead_and_linking_two_leads_merges_them(set
 
 
 async def test_a_repeated_idempotency_key_answers_as_the_first_time_even_concurrently(settings, topics):
-    async with capture_client(settings) as (client, app):
+    async with capture_in_process(settings) as (client, app):
         headers = {"Idempotency-Key": "form-123"}
         responses = await asyncio.gather(
             *(
@@ -118,7 +108,7 @@ async def test_a_repeated_idempotency_key_answers_as_the_first_time_even_concurr
 async def test_bad_input_gets_a_problem_naming_the_field_and_stores_nothing(
     settings, topics, kwargs, status, field
 ):
-    async with capture_client(settings) as (client, app):
+    async with capture_in_process(settings) as (client, app):
         response = await client.post("/v1/leads/landing-page", **kwargs)
         assert response.status_code == status, response.text
         assert response.headers["content-type"] == "application/problem+json"
@@ -128,7 +118,7 @@ async def test_bad_input_gets_a_problem_naming_the_field_and_stores_nothing(
 
 
 async def test_oversized_bodies_get_413(settings, topics):
-    async with capture_client(settings, max_body_bytes=2048) as (client, app):
+    async with capture_in_process(settings, max_body_bytes=2048) as (client, app):
         response = await client.post(
             "/v1/leads/landing-page", json={"email": "a@example.com", "message": "x" * 4000}
         )
@@ -137,7 +127,7 @@ async def test_oversized_bodies_get_413(settings, topics):
 
 
 async def test_a_filled_honeypot_answers_202_and_keeps_nothing(settings, topics):
-    async with capture_client(settings) as (client, app):
+    async with capture_in_process(settings) as (client, app):
         response = await client.post(
             "/v1/leads/landing-page", data={"email": "bot@example.com", "_gotcha": "x"}
         )
@@ -146,7 +136,7 @@ async def test_a_filled_honeypot_answers_202_and_keeps_nothing(settings, topics)
 
 
 async def test_redirect_to_an_allowed_origin_answers_303(settings, topics):
-    async with capture_client(settings, allowed_origins="https://shop.example") as (client, app):
+    async with capture_in_process(settings, allowed_origins="https://shop.example") as (client, app):
         ok = await client.post(
             "/v1/leads/landing-page",
             data={"email": "a@example.com", "redirect_to": "https://shop.example/thanks"},
@@ -160,7 +150,7 @@ async def test_redirect_to_an_allowed_origin_answers_303(settings, topics):
 
 
 async def test_api_batch_answers_per_item_and_needs_the_key(settings, topics):
-    async with capture_client(settings) as (client, app):
+    async with capture_in_process(settings) as (client, app):
         assert (await client.post("/v1/leads", json={"email": "a@example.com"})).status_code == 401
         response = await client.post(
             "/v1/leads",

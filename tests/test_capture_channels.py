@@ -1,26 +1,15 @@
 """Capture's channels against the real database and broker: popup with CORS, the SMS webhook,
 activities and outcomes, rate limiting, consent per channel."""
 
-import contextlib
-
 import pytest
-from harness import AUTH, in_process, read_to_end
+from harness import AUTH, capture_in_process, read_to_end
 from sqlalchemy import func, select
 from twilio.request_validator import RequestValidator
 
-from leadflow_capture.main import create_app
-from leadflow_capture.settings import CaptureSettings
 from leadflow_capture.tables import leads, submissions
 
 pytestmark = pytest.mark.integration
 SMS_URL = "https://leads.example.com/v1/leads/sms"
-
-
-@contextlib.asynccontextmanager
-async def capture(settings, **capture_settings):
-    app = create_app(settings, CaptureSettings(**capture_settings))
-    async with in_process(app) as client:
-        yield client, app
 
 
 async def count(app, table) -> int:
@@ -34,7 +23,7 @@ async def lead_profile(app, lead_id: str) -> dict:
 
 
 async def test_popup_cors_for_configured_origins_only_and_its_id_and_trigger_kept(settings, topics):
-    async with capture(settings, allowed_origins="https://shop.example") as (client, app):
+    async with capture_in_process(settings, allowed_origins="https://shop.example") as (client, app):
         preflight = {
             "Access-Control-Request-Method": "POST",
             "Access-Control-Request-Headers": "content-type",
@@ -70,7 +59,7 @@ def signed(token: str, params: dict, url: str = SMS_URL) -> dict:
 async def test_sms_needs_a_valid_signature_when_a_token_is_set(settings, topics):
     token = "twilio-auth-token"
     params = {"From": "+14155550100", "To": "+14155550199", "Body": "DEMO please", "MessageSid": "SM1"}
-    async with capture(settings, sms_auth_token=token, public_url="https://leads.example.com") as (
+    async with capture_in_process(settings, sms_auth_token=token, public_url="https://leads.example.com") as (
         client,
         app,
     ):
@@ -88,7 +77,7 @@ async def test_sms_needs_a_valid_signature_when_a_token_is_set(settings, topics)
 
 
 async def test_sms_keywords_consent_email_and_message_sid(settings, topics):
-    async with capture(settings) as (client, app):
+    async with capture_in_process(settings) as (client, app):
         first = {"From": "+14155550100", "Body": "DEMO - write me at Ada@Example.com", "MessageSid": "SM-a"}
         assert (await client.post("/v1/leads/sms", data=first)).status_code == 200
         assert (await client.post("/v1/leads/sms", data=first)).status_code == 200  # the provider retried
@@ -124,7 +113,7 @@ async def test_sms_keywords_consent_email_and_message_sid(settings, topics):
 
 
 async def test_activities_and_outcomes_are_published_for_known_leads_only(settings, topics):
-    async with capture(settings) as (client, _app):
+    async with capture_in_process(settings) as (client, _app):
         lead_id = (await client.post("/v1/leads/landing-page", json={"email": "a@example.com"})).json()[
             "lead_id"
         ]
@@ -167,7 +156,7 @@ async def test_activities_and_outcomes_are_published_for_known_leads_only(settin
 
 
 async def test_public_submissions_are_rate_limited_per_client(settings, topics):
-    async with capture(settings, rate_limit=3) as (client, app):
+    async with capture_in_process(settings, rate_limit=3) as (client, app):
         statuses = [
             (await client.post("/v1/leads/landing-page", json={"email": f"r{i}@example.com"})).status_code
             for i in range(5)
@@ -183,7 +172,10 @@ async def test_public_submissions_are_rate_limited_per_client(settings, topics):
 
 
 async def test_blocked_email_domains_get_a_problem_naming_email(settings, topics):
-    async with capture(settings, blocked_email_domains="spam.example, junk.example") as (client, app):
+    async with capture_in_process(settings, blocked_email_domains="spam.example, junk.example") as (
+        client,
+        app,
+    ):
         response = await client.post("/v1/leads/landing-page", data={"email": "bot@junk.example"})
         assert response.status_code == 422 and response.json()["fields"][0]["name"] == "email"
         assert await count(app, leads) == 0

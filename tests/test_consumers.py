@@ -1,14 +1,12 @@
 """The consumer loop on the real broker: poison events go to the dead-letter topic with their
 error and the consumer keeps going; a redelivered event changes nothing."""
 
-import contextlib
 import json
 import uuid
 from datetime import UTC, datetime
 
 import pytest
-from aiokafka import AIOKafkaProducer
-from harness import eventually, read_records_to_end, read_to_end
+from harness import eventually, kafka_producer, read_records_to_end, read_to_end
 from sqlalchemy import func, select
 
 from leadflow_common.events import Channel, LeadCaptured, LeadProfile, SubmissionSummary, new_event
@@ -35,16 +33,6 @@ def captured_event(lead_id: uuid.UUID):
     )
 
 
-@contextlib.asynccontextmanager
-async def producer_for(bootstrap: str):
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=False)
-    await producer.start()
-    try:
-        yield producer
-    finally:
-        await producer.stop()
-
-
 async def count(app, table) -> int:
     async with app.state.runtime.engine.connect() as connection:
         return await connection.scalar(select(func.count()).select_from(table))
@@ -60,7 +48,7 @@ async def test_poison_events_are_dead_lettered_and_redeliveries_change_nothing(s
         json.dumps({**wire, "type": "lead.exploded"}).encode(),
         json.dumps({**wire, "data": {"lead": "missing fields"}}).encode(),
     ]
-    async with app.router.lifespan_context(app), producer_for(settings.kafka_bootstrap_servers) as producer:
+    async with app.router.lifespan_context(app), kafka_producer(settings.kafka_bootstrap_servers) as producer:
         key = str(lead_id).encode()
         for value in poison:
             await producer.send_and_wait(topics.captured, value, key=key)

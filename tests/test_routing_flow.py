@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import httpx
 import pytest
 from aiokafka import AIOKafkaProducer
-from harness import AUTH, eventually, in_process, read_events
+from harness import AUTH, eventually, in_process, kafka_producer, read_events
 
 from leadflow_common.events import (
     LeadMerged,
@@ -88,17 +88,11 @@ class Scenario:
 @contextlib.asynccontextmanager
 async def scenario(settings, topics, **routing):
     app = create_app(settings, RoutingSettings(**{"sweep_seconds": 0.2, **routing}))
-    producer = AIOKafkaProducer(bootstrap_servers=settings.kafka_bootstrap_servers, enable_idempotence=False)
-    async with in_process(app, headers=AUTH) as client:
-        await producer.start()
-        try:
-            transport = httpx.ASGITransport(app=app)
-            async with httpx.AsyncClient(
-                transport=transport, base_url="http://routing", headers=AUTH
-            ) as client:
-                yield Scenario(settings, topics, client, producer)
-        finally:
-            await producer.stop()
+    async with (
+        in_process(app, headers=AUTH) as client,
+        kafka_producer(settings.kafka_bootstrap_servers) as producer,
+    ):
+        yield Scenario(settings, topics, client, producer)
 
 
 async def test_an_offer_not_accepted_in_time_moves_to_the_next_rep_then_the_senior_pool(settings, topics):

@@ -8,10 +8,8 @@ import random
 import uuid
 from datetime import UTC, datetime, timedelta
 
-import httpx
 import pytest
-from aiokafka import AIOKafkaProducer
-from harness import AUTH, eventually, in_process, read_to_end
+from harness import AUTH, eventually, in_process, kafka_producer, read_to_end
 
 from leadflow_common.events import (
     Channel,
@@ -89,17 +87,11 @@ class Scoring:
 @contextlib.asynccontextmanager
 async def scoring(settings, topics, **options):
     app = create_app(settings, ScoringSettings(**{"refresh_seconds": 0.2, **options}))
-    producer = AIOKafkaProducer(bootstrap_servers=settings.kafka_bootstrap_servers, enable_idempotence=False)
-    async with in_process(app, headers=AUTH) as client:
-        await producer.start()
-        try:
-            transport = httpx.ASGITransport(app=app)
-            async with httpx.AsyncClient(
-                transport=transport, base_url="http://scoring", headers=AUTH
-            ) as client:
-                yield Scoring(settings, topics, client, producer)
-        finally:
-            await producer.stop()
+    async with (
+        in_process(app, headers=AUTH) as client,
+        kafka_producer(settings.kafka_bootstrap_servers) as producer,
+    ):
+        yield Scoring(settings, topics, client, producer)
 
 
 async def test_new_rules_are_versioned_and_republish_only_changed_scores(settings, topics):
@@ -163,7 +155,7 @@ async def test_outcomes_train_a_model_that_is_adopted_only_when_better_and_survi
             bands = (await s.client.get("/v1/scoring/model")).json()["conversion_by_band"]
             return sum(band["outcomes"] for band in bands.values()) == len(leads)
 
-        await eventually(all_outcomes, timeout=30)
+        await eventually(all_outcomes, timeout=90)
         model = (await s.client.get("/v1/scoring/model")).json()
         assert model["model"] == {"kind": "rules", "version": 0} and "cold" in model["conversion_by_band"], (
             model
@@ -187,7 +179,7 @@ async def test_outcomes_train_a_model_that_is_adopted_only_when_better_and_survi
         }
         learned = {"kind": "learned", "version": first["version"]}
         pro = next(lead for lead, plan in leads if plan == "pro")
-        rescored = await s.until(pro, lambda x: x["model"] == learned)
+        rescored = await s.until(pro, lambda x: x["model"] == learned, timeout=60)
         assert all(r["factor"].startswith("model:") for r in rescored["reasons"])
         assert round(sum(r["points"] for r in rescored["reasons"]), 1) == rescored["score"]
 
@@ -196,7 +188,7 @@ async def test_outcomes_train_a_model_that_is_adopted_only_when_better_and_survi
         assert model["model"] == learned and model["metrics"]["auc"] == first["metrics"]["auc"]
         newcomer = await restarted.capture(email="new@example.com", attributes={"plan": "pro", "seats": 3})
         # The restarted consumer first waits out the group rebalance (about 18 s on tansu).
-        assert (await restarted.until(newcomer, lambda x: True, timeout=60))["model"] == learned
+        assert (await restarted.until(newcomer, lambda x: True, timeout=120))["model"] == learned
 
 
 async def test_a_merge_folds_the_absorbed_leads_activity_into_the_survivor(settings, topics):
