@@ -42,7 +42,11 @@ async def retrain(runtime: ServiceRuntime, state: ScoringState) -> dict:
             learning.fit, [samples[i] for i in train], [labels[i] for i in train]
         )
         held_labels = [labels[i] for i in held_out]
-        candidate_scores = [float(p) * 100 for p in candidate.probabilities([samples[i] for i in held_out])]
+        # Scored as they would be served (a tenth of a point), like the model in use: an identical
+        # model must not win on rounding.
+        candidate_scores = [
+            round(float(p) * 100, 1) for p in candidate.probabilities([samples[i] for i in held_out])
+        ]
         candidate_bands = [
             temperature_for(score, state.rules.profiles[segment_of(leads[i][0])].thresholds)
             for score, i in zip(candidate_scores, held_out, strict=True)
