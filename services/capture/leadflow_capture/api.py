@@ -14,6 +14,7 @@ from pydantic import BaseModel
 from leadflow_capture import metrics
 from leadflow_capture.domain import InvalidLead, NormalizedLead, form_to_lead_fields, parse_lead
 from leadflow_capture.intake import Accepted, accept_submission
+from leadflow_capture.openapi import MAX_BATCH, one_or_many, request_body, schema_ref
 from leadflow_common.events import Channel
 from leadflow_common.http import Problem, field_problem, require_api_key
 
@@ -26,11 +27,6 @@ router = APIRouter(prefix="/v1")
 class AcceptedResponse(BaseModel):
     lead_id: uuid.UUID
     submission_id: uuid.UUID
-
-
-def _body_schema(*content_types: str) -> dict:
-    schema = {"$ref": "#/components/schemas/LeadInput"}
-    return {"requestBody": {"required": True, "content": {t: {"schema": schema} for t in content_types}}}
 
 
 async def read_limited_body(request: Request) -> bytes:
@@ -163,7 +159,7 @@ async def limit_public_submissions(request: Request) -> None:
     response_model=AcceptedResponse,
     summary="A landing page's form (form-encoded or JSON)",
     responses={303: {"description": "Redirect to `redirect_to`"}, 413: {}, 415: {}, 422: {}, 429: {}},
-    openapi_extra=_body_schema("application/json", *FORM_TYPES),
+    openapi_extra=request_body(schema_ref("LeadInput"), "application/json", *FORM_TYPES),
     dependencies=[Depends(limit_public_submissions)],
 )
 async def landing_page(request: Request) -> Response:
@@ -188,27 +184,20 @@ POPUP_TRIGGERS = ("exit_intent", "timer", "scroll", "click", "page_load")
     response_model=AcceptedResponse,
     summary="A website popup's form (JSON, cross-origin)",
     responses={413: {}, 415: {}, 422: {}, 429: {}},
-    openapi_extra={
-        "requestBody": {
-            "required": True,
-            "content": {
-                "application/json": {
-                    "schema": {
-                        "allOf": [
-                            {"$ref": "#/components/schemas/LeadInput"},
-                            {
-                                "type": "object",
-                                "properties": {
-                                    "popup_id": {"type": "string", "maxLength": 100},
-                                    "trigger": {"type": "string", "enum": list(POPUP_TRIGGERS)},
-                                },
-                            },
-                        ]
-                    }
-                }
-            },
+    openapi_extra=request_body(
+        {
+            "allOf": [
+                schema_ref("LeadInput"),
+                {
+                    "type": "object",
+                    "properties": {
+                        "popup_id": {"type": "string", "maxLength": 100},
+                        "trigger": {"type": "string", "enum": list(POPUP_TRIGGERS)},
+                    },
+                },
+            ]
         }
-    },
+    ),
     dependencies=[Depends(limit_public_submissions)],
 )
 async def popup(request: Request) -> Response:
@@ -244,9 +233,6 @@ class BatchResponse(BaseModel):
     results: list[BatchItemResult]
 
 
-MAX_BATCH = 1000
-
-
 @router.post(
     "/leads",
     status_code=202,
@@ -254,31 +240,7 @@ MAX_BATCH = 1000
     summary='One lead, or up to 1,000 as {"leads": [...]}, server to server',
     dependencies=[Depends(require_api_key)],
     responses={401: {}, 413: {}, 415: {}, 422: {}},
-    openapi_extra={
-        "requestBody": {
-            "required": True,
-            "content": {
-                "application/json": {
-                    "schema": {
-                        "oneOf": [
-                            {"$ref": "#/components/schemas/LeadInput"},
-                            {
-                                "type": "object",
-                                "required": ["leads"],
-                                "properties": {
-                                    "leads": {
-                                        "type": "array",
-                                        "maxItems": MAX_BATCH,
-                                        "items": {"$ref": "#/components/schemas/LeadInput"},
-                                    }
-                                },
-                            },
-                        ]
-                    }
-                }
-            },
-        }
-    },
+    openapi_extra=request_body(one_or_many("LeadInput", "leads")),
 )
 async def submit_leads(request: Request) -> Response:
     fields = await read_fields(request, allow_form=False)

@@ -7,6 +7,7 @@ from fastapi.responses import Response
 
 from leadflow_capture import metrics
 from leadflow_capture.api import read_limited_body, store, validate
+from leadflow_capture.openapi import request_body
 from leadflow_capture.sms import read_message, signature_is_valid, twiml
 from leadflow_common.events import Channel
 from leadflow_common.http import Problem
@@ -35,23 +36,17 @@ def public_url(request: Request) -> str:
         415: {},
         422: {},
     },
-    openapi_extra={
-        "requestBody": {
-            "required": True,
-            "content": {
-                "application/x-www-form-urlencoded": {
-                    "schema": {
-                        "type": "object",
-                        "required": ["From", "MessageSid"],
-                        "properties": {
-                            name: {"type": "string"}
-                            for name in ("From", "To", "Body", "MessageSid", "OptOutType", "AccountSid")
-                        },
-                    }
-                }
+    openapi_extra=request_body(
+        {
+            "type": "object",
+            "required": ["From", "MessageSid"],
+            "properties": {
+                name: {"type": "string"}
+                for name in ("From", "To", "Body", "MessageSid", "OptOutType", "AccountSid")
             },
-        }
-    },
+        },
+        "application/x-www-form-urlencoded",
+    ),
 )
 async def inbound_sms(request: Request) -> Response:
     settings = request.app.state.capture_settings

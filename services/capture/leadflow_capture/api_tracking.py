@@ -14,13 +14,13 @@ from leadflow_capture import repository
 from leadflow_capture.api import read_fields
 from leadflow_capture.domain import normalize_email, normalize_phone
 from leadflow_capture.intake import SOURCE
+from leadflow_capture.openapi import MAX_BATCH, one_or_many, request_body
 from leadflow_capture.tables import outbox
 from leadflow_common.events import EventData, LeadActivity, LeadOutcome, new_event
 from leadflow_common.http import Problem, field_problem, require_api_key, validation_problem
 from leadflow_common.outbox import enqueue
 
 router = APIRouter(prefix="/v1", dependencies=[Depends(require_api_key)], responses={401: {}})
-MAX_BATCH = 1000
 
 
 class PersonRef(BaseModel):
@@ -136,25 +136,13 @@ async def publish(
     )
 
 
-def _one_or_many(schema: str, plural: str) -> dict:
-    ref = {"$ref": f"#/components/schemas/{schema}"}
-    many = {
-        "type": "object",
-        "required": [plural],
-        "properties": {plural: {"type": "array", "maxItems": MAX_BATCH, "items": ref}},
-    }
-    return {
-        "requestBody": {"required": True, "content": {"application/json": {"schema": {"oneOf": [ref, many]}}}}
-    }
-
-
 @router.post(
     "/activities",
     status_code=202,
     response_model=Published,
     responses={404: {}, 415: {}, 422: {}},
     summary="What a lead did (email tool, web analytics, call system)",
-    openapi_extra=_one_or_many("ActivityInput", "activities"),
+    openapi_extra=request_body(one_or_many("ActivityInput", "activities")),
 )
 async def post_activities(request: Request) -> JSONResponse:
     return await publish(request, ActivityInput, "activities", request.app.state.runtime.topics.activities)
@@ -166,7 +154,7 @@ async def post_activities(request: Request) -> JSONResponse:
     response_model=Published,
     responses={404: {}, 415: {}, 422: {}},
     summary="A won or lost result from a sales tool",
-    openapi_extra=_one_or_many("OutcomeInput", "outcomes"),
+    openapi_extra=request_body(one_or_many("OutcomeInput", "outcomes")),
 )
 async def post_outcomes(request: Request) -> JSONResponse:
     return await publish(request, OutcomeInput, "outcomes", request.app.state.runtime.topics.outcomes)
