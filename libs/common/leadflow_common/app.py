@@ -2,12 +2,19 @@
 
 import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable
+from http import HTTPStatus
 
 from fastapi import APIRouter, FastAPI
 from pydantic import BaseModel
 from sqlalchemy import Table
 
-from leadflow_common.http import RequestMetricsMiddleware, health_router, install_problem_handlers
+from leadflow_common.http import (
+    PROBLEM_JSON,
+    ProblemDetails,
+    RequestMetricsMiddleware,
+    health_router,
+    install_problem_handlers,
+)
 from leadflow_common.logs import configure_logging
 from leadflow_common.runtime import ServiceRuntime, service_runtime
 from leadflow_common.settings import CommonSettings
@@ -43,13 +50,14 @@ def create_service_app(
     for router in routers:
         app.include_router(router)
     app.include_router(health_router())
-    if extra_schemas:
-        _add_component_schemas(app, extra_schemas)
+    _document_schemas_and_problems(app, (*extra_schemas, ProblemDetails))
     return app
 
 
-def _add_component_schemas(app: FastAPI, models: tuple[type[BaseModel], ...]) -> None:
-    """Request bodies described by hand (JSON or a form) still need their schemas listed."""
+def _document_schemas_and_problems(app: FastAPI, models: tuple[type[BaseModel], ...]) -> None:
+    """Lists the schemas of bodies described by hand, and documents every error answer as the
+    problem+json it is: any body may be unparsable (400), and the API's operations may answer
+    503 while the database or broker is away."""
     generate = app.openapi
 
     def openapi() -> dict:
@@ -61,6 +69,32 @@ def _add_component_schemas(app: FastAPI, models: tuple[type[BaseModel], ...]) ->
             definition = model.model_json_schema(ref_template="#/components/schemas/{model}")
             components.update(definition.pop("$defs", {}))
             components[model.__name__] = definition
+        for stale in ("HTTPValidationError", "ValidationError"):
+            components.pop(stale, None)
+        for path, operations in schema["paths"].items():
+            for operation in operations.values():
+                responses = operation["responses"]
+                if path.startswith("/v1/"):
+                    responses.setdefault("503", {})
+                if "requestBody" in operation:
+                    responses.setdefault("400", {"description": "The body cannot be parsed"})
+                for status, response in responses.items():
+                    if int(status) >= 400:
+                        described = response.get("description") not in (None, "Additional Response")
+                        kept = {"description": response["description"]} if described else {}
+                        response.update(problem_response_document(int(status)) | kept)
         return schema
 
     app.openapi = openapi
+
+
+def problem_response_document(status: int) -> dict:
+    document: dict = {
+        "description": HTTPStatus(status).phrase,
+        "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/ProblemDetails"}}},
+    }
+    if status == 503:
+        document["headers"] = {"Retry-After": {"description": "Seconds", "schema": {"type": "string"}}}
+    if status == 401:
+        document["headers"] = {"WWW-Authenticate": {"schema": {"type": "string"}}}
+    return document

@@ -6,6 +6,7 @@ import hmac
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
+from http import HTTPStatus
 from typing import Any
 
 from fastapi import APIRouter, Depends, FastAPI, Request
@@ -13,6 +14,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -22,6 +24,22 @@ from leadflow_common.failures import is_transient
 log = logging.getLogger(__name__)
 
 PROBLEM_JSON = "application/problem+json"
+
+
+class FieldError(BaseModel):
+    name: str = Field(description="The field as the client sent it, e.g. `leads[3].email`")
+    message: str
+
+
+class ProblemDetails(BaseModel):
+    """RFC 9457: how every error is answered."""
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str | None = None
+    instance: str | None = None
+    fields: list[FieldError] | None = Field(None, description="The fields at fault (422)")
 
 
 class Problem(Exception):
@@ -90,9 +108,7 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def on_http(request: Request, error: StarletteHTTPException) -> JSONResponse:
-        title = {401: "Unauthorized", 404: "Not found", 405: "Method not allowed"}.get(
-            error.status_code, "Error"
-        )
+        title = HTTPStatus(error.status_code).phrase
         detail = error.detail if isinstance(error.detail, str) else None
         return problem_response(
             Problem(error.status_code, title, detail, headers=error.headers), request.url.path

@@ -14,9 +14,10 @@ from pydantic import BaseModel
 from leadflow_capture import metrics
 from leadflow_capture.domain import InvalidLead, NormalizedLead, form_to_lead_fields, parse_lead
 from leadflow_capture.intake import Accepted, accept_submission
-from leadflow_capture.openapi import MAX_BATCH, one_or_many, request_body, schema_ref
+from leadflow_capture.openapi import BODY_PROBLEMS, MAX_BATCH, one_or_many, request_body, schema_ref
 from leadflow_common.events import Channel
 from leadflow_common.http import Problem, field_problem, require_api_key
+from leadflow_common.inputs import unacceptable_field
 
 HONEYPOT_FIELD = "_gotcha"
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
@@ -46,9 +47,20 @@ async def read_limited_body(request: Request) -> bytes:
     return request._body
 
 
+def storable(fields: dict[str, Any]) -> dict[str, Any]:
+    """The fields, or a 422 naming the first one that cannot be stored."""
+    if (found := unacceptable_field(fields)) is not None:
+        raise field_problem(*found)
+    return fields
+
+
 async def read_fields(request: Request, *, allow_form: bool) -> dict[str, Any]:
     """The submission's fields from a JSON or form body, with 413, 415 and 400 for bodies that
-    are too large, of another type, or malformed."""
+    are too large, of another type, or malformed, and 422 for text that cannot be stored."""
+    return storable(await _read_fields(request, allow_form=allow_form))
+
+
+async def _read_fields(request: Request, *, allow_form: bool) -> dict[str, Any]:
     body = await read_limited_body(request)
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media_type == "application/json" or media_type.endswith("+json"):
@@ -158,7 +170,7 @@ async def limit_public_submissions(request: Request) -> None:
     status_code=202,
     response_model=AcceptedResponse,
     summary="A landing page's form (form-encoded or JSON)",
-    responses={303: {"description": "Redirect to `redirect_to`"}, 413: {}, 415: {}, 422: {}, 429: {}},
+    responses={303: {"description": "Redirect to `redirect_to`"}, **BODY_PROBLEMS, 429: {}},
     openapi_extra=request_body(schema_ref("LeadInput"), "application/json", *FORM_TYPES),
     dependencies=[Depends(limit_public_submissions)],
 )
@@ -183,7 +195,7 @@ POPUP_TRIGGERS = ("exit_intent", "timer", "scroll", "click", "page_load")
     status_code=202,
     response_model=AcceptedResponse,
     summary="A website popup's form (JSON, cross-origin)",
-    responses={413: {}, 415: {}, 422: {}, 429: {}},
+    responses={**BODY_PROBLEMS, 429: {}},
     openapi_extra=request_body(
         {
             "allOf": [
@@ -239,7 +251,7 @@ class BatchResponse(BaseModel):
     response_model=AcceptedResponse | BatchResponse,
     summary='One lead, or up to 1,000 as {"leads": [...]}, server to server',
     dependencies=[Depends(require_api_key)],
-    responses={401: {}, 413: {}, 415: {}, 422: {}},
+    responses={401: {}, **BODY_PROBLEMS},
     openapi_extra=request_body(one_or_many("LeadInput", "leads")),
 )
 async def submit_leads(request: Request) -> Response:

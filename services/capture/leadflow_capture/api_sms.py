@@ -6,8 +6,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from leadflow_capture import metrics
-from leadflow_capture.api import read_limited_body, store, validate
-from leadflow_capture.openapi import request_body
+from leadflow_capture.api import read_limited_body, storable, store, validate
+from leadflow_capture.openapi import BODY_PROBLEMS, request_body
 from leadflow_capture.sms import read_message, signature_is_valid, twiml
 from leadflow_common.events import Channel
 from leadflow_common.http import Problem
@@ -33,8 +33,7 @@ def public_url(request: Request) -> str:
     responses={
         200: {"content": {TWIML: {}}, "description": "TwiML"},
         403: {"description": "Missing or invalid X-Twilio-Signature"},
-        415: {},
-        422: {},
+        **BODY_PROBLEMS,
     },
     openapi_extra=request_body(
         {
@@ -66,7 +65,7 @@ async def inbound_sms(request: Request) -> Response:
         metrics.SMS_SIGNATURE_REJECTED.inc()
         raise Problem(403, "Forbidden", "Missing or invalid X-Twilio-Signature")
 
-    form = dict(params)
+    form = storable(dict(params))
     missing = [{"name": name, "message": "required"} for name in ("From", "MessageSid") if not form.get(name)]
     if missing:
         raise Problem(422, "Validation failed", "Twilio's webhook fields are missing", fields=missing)

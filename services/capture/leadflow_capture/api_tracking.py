@@ -7,26 +7,25 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
+from pydantic import BaseModel, Field, StringConstraints, ValidationError, model_validator
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from leadflow_capture import repository
 from leadflow_capture.api import read_fields
 from leadflow_capture.domain import normalize_email, normalize_phone
 from leadflow_capture.intake import SOURCE
-from leadflow_capture.openapi import MAX_BATCH, one_or_many, request_body
+from leadflow_capture.openapi import BODY_PROBLEMS, MAX_BATCH, one_or_many, request_body
 from leadflow_capture.tables import outbox
 from leadflow_common.events import EventData, LeadActivity, LeadOutcome, new_event
-from leadflow_common.http import Problem, field_problem, require_api_key, validation_problem
+from leadflow_common.http import FieldError, Problem, field_problem, require_api_key, validation_problem
+from leadflow_common.inputs import InputModel
 from leadflow_common.outbox import enqueue
 
 router = APIRouter(prefix="/v1", dependencies=[Depends(require_api_key)], responses={401: {}})
 
 
-class PersonRef(BaseModel):
+class PersonRef(InputModel):
     """Names the lead: its id, or the email or phone it was captured with."""
-
-    model_config = ConfigDict(extra="forbid")
 
     lead_id: uuid.UUID | None = None
     email: Annotated[str, StringConstraints(strip_whitespace=True, max_length=320)] | None = None
@@ -56,6 +55,20 @@ class OutcomeInput(PersonRef):
 class Published(BaseModel):
     lead_id: uuid.UUID
     event_id: str
+
+
+class PublishedItem(BaseModel):
+    index: int
+    status: int = Field(description="202 published, 404 unknown lead, 422 invalid")
+    lead_id: uuid.UUID | None = None
+    event_id: str | None = None
+    errors: list[FieldError] | None = None
+
+
+class PublishedBatch(BaseModel):
+    accepted: int
+    rejected: int
+    results: list[PublishedItem]
 
 
 async def find_lead(connection: AsyncConnection, person: PersonRef, region: str) -> uuid.UUID | None:
@@ -100,7 +113,7 @@ async def publish(
         raise field_problem(plural, f"a list of 1 to {MAX_BATCH} items")
     runtime = request.app.state.runtime
     region = request.app.state.capture_settings.default_region
-    results: list[dict[str, Any]] = []
+    results: list[PublishedItem] = []
     async with runtime.engine.begin() as connection:
         for index, raw in enumerate(raw_items):
             prefix = "" if single else f"{plural}[{index}]"
@@ -112,35 +125,32 @@ async def publish(
                 )
                 if single:
                     raise problem from None
-                results.append({"index": index, "status": 422, "errors": problem.fields})
+                results.append(PublishedItem(index=index, status=422, errors=problem.fields))
                 continue
             lead_id = await find_lead(connection, item, region)
             if lead_id is None:
                 if single:
                     raise Problem(404, "Not found", "No lead is known by this lead_id, email or phone")
-                results.append(
-                    {"index": index, "status": 404, "errors": [{"name": prefix, "message": "unknown lead"}]}
-                )
+                unknown = [FieldError(name=prefix, message="unknown lead")]
+                results.append(PublishedItem(index=index, status=404, errors=unknown))
                 continue
             event = new_event(to_event(item, lead_id), source=SOURCE, subject=lead_id)
             await enqueue(connection, outbox, topic, event)
-            results.append({"index": index, "status": 202, "lead_id": str(lead_id), "event_id": event.id})
+            results.append(PublishedItem(index=index, status=202, lead_id=lead_id, event_id=event.id))
     runtime.relay.wake()
     if single:
-        return JSONResponse(
-            {"lead_id": results[0]["lead_id"], "event_id": results[0]["event_id"]}, status_code=202
-        )
-    accepted = sum(1 for result in results if result["status"] == 202)
-    return JSONResponse(
-        {"accepted": accepted, "rejected": len(results) - accepted, "results": results}, status_code=202
-    )
+        body: BaseModel = Published(lead_id=results[0].lead_id, event_id=results[0].event_id)
+    else:
+        accepted = sum(1 for result in results if result.status == 202)
+        body = PublishedBatch(accepted=accepted, rejected=len(results) - accepted, results=results)
+    return JSONResponse(body.model_dump(mode="json", exclude_none=True), status_code=202)
 
 
 @router.post(
     "/activities",
     status_code=202,
-    response_model=Published,
-    responses={404: {}, 415: {}, 422: {}},
+    response_model=Published | PublishedBatch,
+    responses={404: {}, **BODY_PROBLEMS},
     summary="What a lead did (email tool, web analytics, call system)",
     openapi_extra=request_body(one_or_many("ActivityInput", "activities")),
 )
@@ -151,8 +161,8 @@ async def post_activities(request: Request) -> JSONResponse:
 @router.post(
     "/outcomes",
     status_code=202,
-    response_model=Published,
-    responses={404: {}, 415: {}, 422: {}},
+    response_model=Published | PublishedBatch,
+    responses={404: {}, **BODY_PROBLEMS},
     summary="A won or lost result from a sales tool",
     openapi_extra=request_body(one_or_many("OutcomeInput", "outcomes")),
 )

@@ -11,9 +11,10 @@ from typing import Annotated, Any, Literal
 import phonenumbers
 import pycountry
 from email_validator import EmailNotValidError, validate_email
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from pydantic import ConfigDict, Field, StringConstraints, ValidationError
 
 from leadflow_common.events import AttributeValue, Channel, ConsentGrant, LeadProfile
+from leadflow_common.inputs import InputModel
 
 MAX_ATTRIBUTES = 50
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
@@ -24,14 +25,12 @@ PROFILE_FIELDS = ("first_name", "last_name", "company", "job_title", "city", "la
 TRUTHY = {"1", "true", "on", "yes", "y"}
 
 
-class ConsentInput(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class ConsentInput(InputModel):
     email: bool | None = None
     sms: bool | None = None
 
 
-class AttributionInput(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class AttributionInput(InputModel):
     source: ShortText | None = None
     medium: ShortText | None = None
     campaign: ShortText | None = None
@@ -41,7 +40,7 @@ class AttributionInput(BaseModel):
     landing_url: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] | None = None
 
 
-class LeadInput(BaseModel):
+class LeadInput(InputModel):
     """A lead as any channel submits it. Unknown top-level fields become `attributes`."""
 
     model_config = ConfigDict(

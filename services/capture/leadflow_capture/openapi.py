@@ -3,6 +3,9 @@ document still says what they take."""
 
 MAX_BATCH = 1000
 
+# A body read by hand can be malformed, too large, of another type, or invalid.
+BODY_PROBLEMS: dict[int | str, dict] = {400: {}, 413: {}, 415: {}, 422: {}}
+
 
 def schema_ref(model: str) -> dict:
     return {"$ref": f"#/components/schemas/{model}"}

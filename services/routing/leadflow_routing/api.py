@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from leadflow_common.events import Temperature, Tier
 from leadflow_common.http import Problem, require_api_key
+from leadflow_common.inputs import InputModel
 from leadflow_routing import assigner, repository
 from leadflow_routing.assigner import AssignmentConflict, RoutingContext, routing_context
 
@@ -23,9 +24,7 @@ Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max
 Segment = Literal["b2b", "b2c"]
 
 
-class WorkingHoursInput(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class WorkingHoursInput(InputModel):
     timezone: str = Field(examples=["Europe/Berlin"])
     start: time = Field(examples=["09:00"])
     end: time = Field(examples=["17:30"])
@@ -64,9 +63,8 @@ def _lower(values: list[str] | None) -> list[str] | None:
     return [value.lower() for value in values] if values is not None else None
 
 
-class RepInput(BaseModel):
+class RepInput(InputModel):
     model_config = ConfigDict(
-        extra="forbid",
         json_schema_extra={
             "examples": [{"name": "Sam Senior", "email": "sam@example.com", "tier": "senior", "capacity": 5}]
         },
@@ -89,10 +87,8 @@ class RepInput(BaseModel):
     _languages = field_validator("languages")(classmethod(lambda cls, v: _lower(v)))
 
 
-class RepUpdate(BaseModel):
+class RepUpdate(InputModel):
     """Fields to change; those left out keep their values."""
-
-    model_config = ConfigDict(extra="forbid")
 
     name: Name | None = None
     email: EmailStr | None = None
@@ -147,9 +143,7 @@ class AssignmentDetail(BaseModel):
     history: list[AssignmentChange] = Field(description="Every routing step of this lead, oldest first")
 
 
-class Rejection(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class Rejection(InputModel):
     reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
 
 

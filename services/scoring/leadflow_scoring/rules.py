@@ -4,16 +4,19 @@ ages with a half-life), with a reason for every point so the score explains itse
 import math
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import Field, model_validator
 
 from leadflow_common.events import LeadProfile, ScoreReason, Temperature
+from leadflow_common.inputs import InputModel
 
 Segment = Literal["b2b", "b2c"]
+# Scores are 0 to 100; bounded points keep every sum finite whatever a rules document says.
+Points = Annotated[float, Field(ge=-1000, le=1000)]
 
 
-class Thresholds(BaseModel):
+class Thresholds(InputModel):
     warm: float = Field(default=40, ge=0, le=100)
     hot: float = Field(default=70, ge=0, le=100)
 
@@ -24,18 +27,18 @@ class Thresholds(BaseModel):
         return self
 
 
-class TitleRule(BaseModel):
+class TitleRule(InputModel):
     level: str
     keywords: list[str] = Field(min_length=1)
-    points: float
+    points: Points
 
 
-class SizeRule(BaseModel):
+class SizeRule(InputModel):
     min_employees: int = Field(ge=1)
-    points: float
+    points: Points
 
 
-class FieldRule(BaseModel):
+class FieldRule(InputModel):
     """Points for a value of any lead field: `attributes.<name>`, `attribution.<name>`,
     `consent.<channel>` or a profile field such as `country`. Matches when the value equals
     `equals`, or lies in [`at_least`, `below`)."""
@@ -44,7 +47,7 @@ class FieldRule(BaseModel):
     equals: str | float | bool | None = None
     at_least: float | None = None
     below: float | None = None
-    points: float
+    points: Points
 
     @model_validator(mode="after")
     def has_a_condition(self) -> "FieldRule":
@@ -85,33 +88,33 @@ class FieldRule(BaseModel):
         return f"{self.field}[{low},{high})"
 
 
-class ActivityRule(BaseModel):
-    points: float
-    cap: float = Field(description="Most points this activity type can add (or take, if negative)")
+class ActivityRule(InputModel):
+    points: Points
+    cap: Points = Field(description="Most points this activity type can add (or take, if negative)")
 
 
-class ProfileRules(BaseModel):
+class ProfileRules(InputModel):
     thresholds: Thresholds = Field(default_factory=Thresholds)
     job_titles: list[TitleRule] = Field(default_factory=list, description="First match wins")
     company_sizes: list[SizeRule] = Field(default_factory=list, description="Largest min_employees met wins")
-    countries: dict[str, float] = Field(default_factory=dict, description="ISO alpha-2 → points")
-    channels: dict[str, float] = Field(default_factory=dict)
-    sources: dict[str, float] = Field(default_factory=dict, description="attribution source → points")
-    has_email: float = 0
-    has_phone: float = 0
-    consent: float = 0
-    free_mail: float = 0
+    countries: dict[str, Points] = Field(default_factory=dict, description="ISO alpha-2 → points")
+    channels: dict[str, Points] = Field(default_factory=dict)
+    sources: dict[str, Points] = Field(default_factory=dict, description="attribution source → points")
+    has_email: Points = 0
+    has_phone: Points = 0
+    consent: Points = 0
+    free_mail: Points = 0
     free_mail_domains: list[str] = Field(default_factory=list)
     blocked_domains: list[str] = Field(default_factory=list)
-    blocked_domain: float = -100
+    blocked_domain: Points = -100
     competitor_domains: list[str] = Field(default_factory=list)
-    competitor_domain: float = -50
+    competitor_domain: Points = -50
     fields: list[FieldRule] = Field(default_factory=list, description="Every matching rule adds its points")
     activities: dict[str, ActivityRule] = Field(default_factory=dict)
     half_life_days: float = Field(default=14, gt=0)
 
 
-class RuleSet(BaseModel):
+class RuleSet(InputModel):
     profiles: dict[Segment, ProfileRules]
 
 

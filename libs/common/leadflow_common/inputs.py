@@ -1,0 +1,61 @@
+"""What every request body must satisfy beyond its own schema.
+
+JSON may carry NUL characters and unpaired surrogates; PostgreSQL's text and JSONB refuse
+both, so they are refused here, naming the field, rather than failing at the INSERT. Free-form
+maps (attributes, properties) may not nest without bound either."""
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, field_validator
+
+UNSTORABLE_TEXT = "may not contain NUL characters or unpaired surrogates"
+MAX_DEPTH = 16
+TOO_DEEP = f"may not nest deeper than {MAX_DEPTH} levels"
+
+
+def _unstorable(text: str) -> bool:
+    if "\x00" in text:
+        return True
+    if text.isascii():
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def unacceptable_field(value: Any, path: str = "", depth: int = 0) -> tuple[str, str] | None:
+    """The path (`a.b[2]`) of the first value that cannot be stored, and why; else None.
+    A bad key is reported as the object holding it, so the name in an error is printable."""
+    if isinstance(value, str):
+        return (path, UNSTORABLE_TEXT) if _unstorable(value) else None
+    if not isinstance(value, dict | list):
+        return None
+    if depth >= MAX_DEPTH:
+        return path, TOO_DEEP
+    items = value.items() if isinstance(value, dict) else enumerate(value)
+    for key, item in items:
+        if isinstance(key, str):
+            if _unstorable(key):
+                return path or "body", UNSTORABLE_TEXT
+            child = f"{path}.{key}" if path else key
+        else:
+            child = f"{path}[{key}]"
+        found = unacceptable_field(item, child, depth + 1)
+        if found is not None:
+            return found
+    return None
+
+
+class InputModel(BaseModel):
+    """A request body: unknown fields are mistakes, numbers are finite, text is storable."""
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def acceptable(cls, value: Any) -> Any:
+        if (found := unacceptable_field(value)) is not None:
+            raise ValueError(found[1])
+        return value
