@@ -31,7 +31,7 @@ def test_unacceptable_field_names_the_first_value_that_cannot_be_stored(value, e
 class Example(InputModel):
     name: str
     score: float = 0
-    extra: dict = {}
+    extra: dict | None = None
 
 
 @pytest.mark.parametrize(
