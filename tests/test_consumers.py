@@ -1,6 +1,7 @@
-"""The consumer loop on the real broker: poison events go to the dead-letter topic with their
-error and the consumer keeps going; a redelivered event changes nothing."""
+"""The consumer loops on the real broker: poison on every consumed topic goes to the dead-letter
+topic with its error and the consumer keeps going; a redelivered event changes nothing."""
 
+import importlib
 import json
 import uuid
 from datetime import UTC, datetime
@@ -9,7 +10,19 @@ import pytest
 from harness import eventually, kafka_producer, read_records_to_end, read_to_end
 from sqlalchemy import func, select
 
-from leadflow_common.events import Channel, LeadCaptured, LeadProfile, SubmissionSummary, new_event
+from leadflow_common.events import (
+    Channel,
+    LeadActivity,
+    LeadCaptured,
+    LeadMerged,
+    LeadOutcome,
+    LeadProfile,
+    LeadScored,
+    ModelRef,
+    SubmissionSummary,
+    Temperature,
+    new_event,
+)
 from leadflow_scoring.main import create_app
 from leadflow_scoring.tables import score_history, scores
 
@@ -38,35 +51,103 @@ async def count(app, table) -> int:
         return await connection.scalar(select(func.count()).select_from(table))
 
 
-async def test_poison_events_are_dead_lettered_and_redeliveries_change_nothing(settings, topics):
-    app = create_app(settings)
+def valid_event(kind: str, lead_id: uuid.UUID):
+    now = datetime.now(UTC)
+    profile = LeadProfile(lead_id=lead_id, revision=1, email="a@acme.example", created_at=now, updated_at=now)
+    data = {
+        "captured": lambda: captured_event(lead_id).data,
+        "activity": lambda: LeadActivity(
+            activity_id=uuid.uuid4(), lead_id=lead_id, type="demo_requested", occurred_at=now
+        ),
+        "outcome": lambda: LeadOutcome(
+            outcome_id=uuid.uuid4(), lead_id=lead_id, outcome="won", occurred_at=now
+        ),
+        "scored": lambda: LeadScored(
+            lead_id=lead_id,
+            revision=1,
+            score=50,
+            temperature=Temperature.warm,
+            reasons=[],
+            model=ModelRef(kind="rules", version=0),
+            scored_at=now,
+        ),
+        "merged": lambda: LeadMerged(surviving_lead_id=lead_id, absorbed_lead_id=uuid.uuid4(), lead=profile),
+    }[kind]()
+    return new_event(data, source="test", subject=lead_id)
+
+
+# Every topic each service consumes, with an event it applies from there.
+CONSUMED = [
+    ("scoring", "captured", "captured"),
+    ("scoring", "activities", "activity"),
+    ("scoring", "outcomes", "outcome"),
+    ("routing", "scored", "scored"),
+    ("routing", "outcomes", "outcome"),
+    ("routing", "captured", "merged"),
+]
+
+
+@pytest.mark.parametrize(("service", "topic_name", "kind"), CONSUMED)
+async def test_poison_on_every_consumed_topic_is_dead_lettered_and_the_consumer_keeps_going(
+    settings, topics, service, topic_name, kind
+):
+    module = importlib.import_module(f"leadflow_{service}")
+    app = importlib.import_module(f"{module.__name__}.main").create_app(settings)
+    processed = importlib.import_module(f"{module.__name__}.tables").processed_events
+    topic = getattr(topics, topic_name)
     lead_id = uuid.uuid4()
-    event = captured_event(lead_id)
+    event = valid_event(kind, lead_id)
     wire = json.loads(event.model_dump_json())
     poison = [
         b"{not json",
+        b"",
+        b"[]",
         json.dumps({**wire, "type": "lead.exploded"}).encode(),
-        json.dumps({**wire, "data": {"lead": "missing fields"}}).encode(),
+        json.dumps({**wire, "data": {}}).encode(),
+        json.dumps({key: value for key, value in wire.items() if key != "id"}).encode(),
+        json.dumps({**wire, "time": "yesterday"}).encode(),
     ]
     async with app.router.lifespan_context(app), kafka_producer(settings.kafka_bootstrap_servers) as producer:
-        key = str(lead_id).encode()
+        key = str(lead_id).encode()  # one partition: the valid event comes after every poison
         for value in poison:
-            await producer.send_and_wait(topics.captured, value, key=key)
-        for _ in range(3):  # the same event delivered three times
-            await producer.send_and_wait(topics.captured, event.model_dump_json().encode(), key=key)
-        await producer.send_and_wait(topics.captured, b"[]", key=key)  # a last poison: the loop kept going
+            await producer.send_and_wait(topic, value, key=key)
+        await producer.send_and_wait(topic, event.model_dump_json().encode(), key=key)
 
         async def dead_lettered():
-            records = await read_records_to_end(settings.kafka_bootstrap_servers, f"{topics.captured}.dlq")
-            return records if len(records) >= 4 else None
+            records = await read_records_to_end(settings.kafka_bootstrap_servers, f"{topic}.dlq")
+            return records if len(records) >= len(poison) else None
 
-        dead = await eventually(dead_lettered, timeout=20, interval=0.3)
-        assert [record.value for record in dead] == [*poison, b"[]"]
-        errors = [dict(record.headers)["dlq_error"].decode() for record in dead]
-        assert "lead.exploded" in errors[1]
-        assert all(dict(record.headers)["dlq_source_topic"] == topics.captured.encode() for record in dead)
+        dead = await eventually(dead_lettered, timeout=30, interval=0.3)
+        assert [record.value for record in dead] == poison
+        for record in dead:
+            headers = dict(record.headers)
+            assert headers["dlq_source_topic"] == topic.encode() and headers["dlq_error"]
+        assert "lead.exploded" in dict(dead[3].headers)["dlq_error"].decode()
 
-        assert await eventually(lambda: count(app, scores)) == 1
-        assert await count(app, score_history) == 1
+        async def applied():
+            async with app.state.runtime.engine.connect() as connection:
+                ids = await connection.scalars(select(processed.c.event_id))
+                return event.id in set(ids)
+
+        assert await eventually(applied, timeout=30)
+
+
+async def test_redelivered_events_change_nothing(settings, topics):
+    app = create_app(settings)
+    lead_id = uuid.uuid4()
+    event = captured_event(lead_id)
+    marker = captured_event(uuid.uuid4())
+    key = str(lead_id).encode()
+    async with app.router.lifespan_context(app), kafka_producer(settings.kafka_bootstrap_servers) as producer:
+        for _ in range(3):  # the same event delivered three times
+            await producer.send_and_wait(topics.captured, event.model_dump_json().encode(), key=key)
+        # On the same partition after the repeats: once it is applied, so have they been.
+        await producer.send_and_wait(topics.captured, marker.model_dump_json().encode(), key=key)
+
+        async def both_scored():
+            return await count(app, scores) == 2
+
+        assert await eventually(both_scored)
+        assert await count(app, score_history) == 2
     scored = await read_to_end(settings.kafka_bootstrap_servers, topics.scored)
-    assert [event["subject"] for event in scored] == [str(lead_id)]
+    assert sorted(event["subject"] for event in scored) == sorted([str(lead_id), marker.subject])
