@@ -65,6 +65,52 @@ async def test_the_same_person_is_one_lead_and_linking_two_leads_merges_them(set
     assert (last["email"], last["phone"], last["first_name"]) == ("a@example.com", "+12025550147", "Ada")
 
 
+async def test_a_batch_merges_as_if_its_submissions_came_one_by_one(settings, topics):
+    """The batch endpoint's items are committed together (group commit): the merges must come
+    out as in the one-by-one test above, and the database must say the same."""
+    items = [
+        {"email": "a@example.com"},
+        {"email": "A@EXAMPLE.com", "first_name": "Ada"},
+        {"phone": "+12025550147"},
+        {"email": "a@example.com", "phone": "+12025550147"},
+        {"phone": "(202) 555-0147"},
+    ]
+    async with capture_in_process(settings) as (client, app):
+        response = await client.post("/v1/leads", json={"leads": items}, headers=AUTH)
+        assert response.status_code == 202 and response.json()["accepted"] == 5
+        ids = [result["lead_id"] for result in response.json()["results"]]
+        assert ids[0] == ids[1] == ids[3] == ids[4] != ids[2]
+        async with app.state.runtime.engine.connect() as connection:
+            rows = {
+                str(row.id): row
+                for row in await connection.execute(select(leads.c.id, leads.c.merged_into, leads.c.profile))
+            }
+    assert set(rows) == {ids[0], ids[2]}
+    assert str(rows[ids[2]].merged_into) == ids[0] and rows[ids[0]].merged_into is None
+    survivor = rows[ids[0]].profile
+    assert (survivor["email"], survivor["phone"], survivor["first_name"]) == (
+        "a@example.com",
+        "+12025550147",
+        "Ada",
+    )
+    events = await read_events(settings.kafka_bootstrap_servers, topics.captured, until=lambda e: len(e) >= 6)
+    assert [e["data"]["absorbed_lead_id"] for e in events if e["type"] == "lead.merged"] == [ids[2]]
+
+
+async def test_concurrent_submissions_of_overlapping_people_stay_one_lead_per_person(settings, topics):
+    emails = [f"p{n}@example.com" for n in range(5)]
+    phones = [f"+1202555{n:04d}" for n in range(5)]
+    bodies = [{"email": emails[n % 5], **({"phone": phones[n % 5]} if n % 3 == 0 else {})} for n in range(60)]
+    async with capture_in_process(settings, rate_limit=0) as (client, app):
+        responses = await asyncio.gather(*(client.post("/v1/leads/landing-page", json=b) for b in bodies))
+        assert {r.status_code for r in responses} == {202}
+        by_email: dict[str, set] = {}
+        for body, response in zip(bodies, responses, strict=True):
+            by_email.setdefault(body["email"], set()).add(response.json()["lead_id"])
+        assert all(len(ids) == 1 for ids in by_email.values()), by_email
+        assert await count(app, leads) == 5 and await count(app, submissions) == 60
+
+
 async def test_a_repeated_idempotency_key_answers_as_the_first_time_even_concurrently(settings, topics):
     async with capture_in_process(settings) as (client, app):
         headers = {"Idempotency-Key": "form-123"}

@@ -27,14 +27,27 @@ BACKLOG_SAMPLE_SECONDS = 1.0
 
 async def enqueue(connection: AsyncConnection, outbox: Table, topic: str, event: CloudEvent) -> None:
     """Add an event to the outbox inside the caller's transaction."""
+    await enqueue_many(connection, outbox, topic, [event])
+
+
+async def enqueue_many(
+    connection: AsyncConnection, outbox: Table, topic: str, events: list[CloudEvent]
+) -> None:
+    """Add events to the outbox inside the caller's transaction, in one statement, in order."""
+    if not events:
+        return
     await connection.execute(
-        insert(outbox).values(
-            event_id=event.id,
-            topic=topic,
-            key=event.subject,
-            payload=event.model_dump_json(),
-            headers={"ce_id": event.id, "ce_type": event.type},
-        )
+        insert(outbox),
+        [
+            {
+                "event_id": event.id,
+                "topic": topic,
+                "key": event.subject,
+                "payload": event.model_dump_json(),
+                "headers": {"ce_id": event.id, "ce_type": event.type},
+            }
+            for event in events
+        ],
     )
 
 

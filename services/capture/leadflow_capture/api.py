@@ -1,5 +1,6 @@
 """Capture's HTTP endpoints."""
 
+import asyncio
 import json
 import math
 import time
@@ -13,8 +14,8 @@ from pydantic import BaseModel
 
 from leadflow_capture import metrics
 from leadflow_capture.domain import InvalidLead, NormalizedLead, form_to_lead_fields, parse_lead
-from leadflow_capture.intake import Accepted, accept_submission
 from leadflow_capture.openapi import BODY_PROBLEMS, MAX_BATCH, one_or_many, request_body, schema_ref
+from leadflow_capture.people import Accepted, Submission
 from leadflow_common.events import Channel
 from leadflow_common.http import Problem, field_problem, require_api_key
 from leadflow_common.inputs import unacceptable_field
@@ -120,21 +121,15 @@ async def store(
     fields: dict[str, Any],
     *,
     idempotency_key: str | None = None,
-    wake_relay: bool = True,
 ) -> Accepted:
-    runtime = request.app.state.runtime
-    async with runtime.engine.begin() as connection:
-        accepted = await accept_submission(
-            connection,
-            lead,
-            channel=channel,
-            topics=runtime.topics,
-            payload=fields,
-            idempotency_key=idempotency_key or request.headers.get("idempotency-key"),
-        )
-    if wake_relay:
-        runtime.relay.wake()
-    return accepted
+    """Stored once this returns: the submission's batch has committed."""
+    submission = Submission(
+        lead=lead,
+        channel=channel,
+        payload=fields,
+        idempotency_key=idempotency_key or request.headers.get("idempotency-key"),
+    )
+    return await request.app.state.submission_writer.submit(submission)
 
 
 def accepted_response(accepted: Accepted) -> JSONResponse:
@@ -265,7 +260,8 @@ async def submit_leads(request: Request) -> Response:
     # The CSV importer marks its batches so the lead's channel says where it came from.
     channel = Channel.import_ if request.headers.get("x-leadflow-channel") == "import" else Channel.api
     batch_key = request.headers.get("idempotency-key")
-    results = []
+    results: list[BatchItemResult] = []
+    stores = []
     for index, item in enumerate(items):
         if not isinstance(item, dict):
             errors = [{"name": f"leads[{index}]", "message": "must be an object"}]
@@ -280,13 +276,14 @@ async def submit_leads(request: Request) -> Response:
             results.append(BatchItemResult(index=index, status=422, errors=errors))
             continue
         key = f"{batch_key}:{index}" if batch_key else None
-        accepted = await store(request, lead, channel, item, idempotency_key=key, wake_relay=False)
-        results.append(
-            BatchItemResult(
-                index=index, status=202, lead_id=accepted.lead_id, submission_id=accepted.submission_id
-            )
-        )
-    request.app.state.runtime.relay.wake()
+        results.append(BatchItemResult(index=index, status=202))
+        stores.append(store(request, lead, channel, item, idempotency_key=key))
+    # Together, in order: the writer commits them in as few transactions as it can.
+    stored = iter(await asyncio.gather(*stores))
+    for result in results:
+        if result.status == 202:
+            accepted = next(stored)
+            result.lead_id, result.submission_id = accepted.lead_id, accepted.submission_id
     accepted_count = sum(1 for r in results if r.status == 202)
     body = BatchResponse(accepted=accepted_count, rejected=len(results) - accepted_count, results=results)
     return JSONResponse(body.model_dump(mode="json"), status_code=202)

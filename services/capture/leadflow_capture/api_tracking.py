@@ -13,8 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from leadflow_capture import repository
 from leadflow_capture.api import read_fields
 from leadflow_capture.domain import normalize_email, normalize_phone
-from leadflow_capture.intake import SOURCE
 from leadflow_capture.openapi import BODY_PROBLEMS, MAX_BATCH, one_or_many, request_body
+from leadflow_capture.people import SOURCE
 from leadflow_capture.tables import outbox
 from leadflow_common.events import EventData, LeadActivity, LeadOutcome, new_event
 from leadflow_common.http import FieldError, Problem, field_problem, require_api_key, validation_problem

@@ -1,81 +1,86 @@
-"""Accepting a submission: one transaction that merges it into its person's lead, records it,
-and enqueues the events. A 202 is answered only after this commits."""
+"""Accepting submissions with group commit: submissions that arrive while a transaction is
+open wait for the next one, which writes up to a batch of them together. The database's cost
+per transaction (round trips, the WAL flush at commit) is then paid per batch rather than per
+submission, and each caller still gets its 202 only after its own batch has committed."""
 
-import uuid
-from dataclasses import dataclass
+import asyncio
+import logging
 from datetime import UTC, datetime
-from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from leadflow_capture import repository
-from leadflow_capture.domain import NormalizedLead, merge_leads, merge_submission
+from leadflow_capture.people import Accepted, People, Submission, plan_batch
 from leadflow_capture.tables import outbox
-from leadflow_common.events import Channel, LeadCaptured, LeadMerged, SubmissionSummary, new_event
-from leadflow_common.outbox import enqueue
+from leadflow_common.failures import is_transient
+from leadflow_common.outbox import OutboxRelay, enqueue_many
 from leadflow_common.topics import Topics
 
-SOURCE = "leadflow/capture"
+log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class Accepted:
-    lead_id: uuid.UUID
-    submission_id: uuid.UUID
-    replayed: bool = False
+async def accept_batch(
+    connection: AsyncConnection, batch: list[Submission], topics: Topics
+) -> list[Accepted]:
+    """One transaction for the batch: lock its people and keys, read them, apply the
+    submissions in order, write the result."""
+    await repository.lock(connection, [key for submission in batch for key in submission.lock_keys()])
+    keys = [submission.idempotency_key for submission in batch if submission.idempotency_key]
+    earlier = await repository.find_submissions(connection, keys)
+    emails = [submission.lead.email for submission in batch if submission.lead.email]
+    phones = [submission.lead.phone for submission in batch if submission.lead.phone]
+    people = People(await repository.find_people(connection, emails, phones))
+    plan = plan_batch(batch, people, earlier, clock=lambda: datetime.now(UTC))
+    await repository.write_plan(connection, plan)
+    await enqueue_many(connection, outbox, topics.captured, plan.events)
+    return plan.results
 
 
-async def accept_submission(
-    connection: AsyncConnection,
-    lead: NormalizedLead,
-    *,
-    channel: Channel,
-    topics: Topics,
-    payload: dict[str, Any],
-    idempotency_key: str | None = None,
-) -> Accepted:
-    lock_keys = [f"email:{lead.email}" if lead.email else "", f"phone:{lead.phone}" if lead.phone else ""]
-    if idempotency_key:
-        lock_keys.append(f"idempotency:{idempotency_key}")
-    await repository.lock(connection, [key for key in lock_keys if key])
-    if idempotency_key:
-        earlier = await repository.find_submission(connection, idempotency_key)
-        if earlier is not None:
-            return Accepted(lead_id=earlier.lead_id, submission_id=earlier.id, replayed=True)
+Pending = tuple[Submission, asyncio.Future]
 
-    now = datetime.now(UTC)
-    existing = await repository.find_leads_of_person(connection, lead.email, lead.phone)
-    survivor = existing[0] if existing else None
-    for younger in existing[1:]:
-        survivor = merge_leads(survivor, younger, now=now)
-        await repository.mark_absorbed(connection, younger.lead_id, survivor.lead_id, now)
-        merged = LeadMerged(
-            surviving_lead_id=survivor.lead_id, absorbed_lead_id=younger.lead_id, lead=survivor
-        )
-        await enqueue(
-            connection, outbox, topics.captured, new_event(merged, source=SOURCE, subject=survivor.lead_id)
-        )
 
-    profile = merge_submission(survivor, lead, lead_id=uuid.uuid4(), channel=channel, now=now)
-    await repository.save_lead(connection, profile)
-    submission_id = uuid.uuid4()
-    await repository.record_submission(
-        connection,
-        submission_id=submission_id,
-        lead_id=profile.lead_id,
-        channel=channel.value,
-        idempotency_key=idempotency_key,
-        payload=payload,
-        received_at=now,
-    )
-    captured = LeadCaptured(
-        lead=profile,
-        channel=channel,
-        submission=SubmissionSummary(
-            submission_id=submission_id, channel=channel, received_at=now, message=lead.message
-        ),
-    )
-    await enqueue(
-        connection, outbox, topics.captured, new_event(captured, source=SOURCE, subject=profile.lead_id)
-    )
-    return Accepted(lead_id=profile.lead_id, submission_id=submission_id)
+class SubmissionWriter:
+    def __init__(self, engine: AsyncEngine, topics: Topics, relay: OutboxRelay, *, max_batch: int):
+        self._engine = engine
+        self._topics = topics
+        self._relay = relay
+        self._max_batch = max_batch
+        self._queue: asyncio.Queue[Pending] = asyncio.Queue()
+
+    async def submit(self, submission: Submission) -> Accepted:
+        future = asyncio.get_running_loop().create_future()
+        self._queue.put_nowait((submission, future))
+        return await future
+
+    async def run(self) -> None:
+        """One writer: takes what is waiting (up to a batch) and commits it; several writers
+        share the queue, so one batch can be read and planned while another commits."""
+        while True:
+            batch = [await self._queue.get()]
+            while len(batch) < self._max_batch and not self._queue.empty():
+                batch.append(self._queue.get_nowait())
+            await self._write(batch)
+
+    async def _write(self, batch: list[Pending]) -> None:
+        try:
+            async with self._engine.begin() as connection:
+                results = await accept_batch(
+                    connection, [submission for submission, _ in batch], self._topics
+                )
+        except Exception as error:
+            if is_transient(error) or len(batch) == 1:
+                for _, future in batch:
+                    if not future.done():
+                        future.set_exception(error)
+                return
+            # One submission's fault must not fail the others: each is tried alone.
+            log.warning(
+                "batch failed, writing its submissions one by one", extra={"error": type(error).__name__}
+            )
+            for pending in batch:
+                await self._write([pending])
+            return
+        for (_, future), result in zip(batch, results, strict=True):
+            if not future.done():
+                future.set_result(result)
+        self._relay.wake()

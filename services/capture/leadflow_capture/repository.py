@@ -1,33 +1,66 @@
 """Capture's SQL."""
 
 import uuid
-from datetime import datetime
-from typing import Any
 
-from sqlalchemy import or_, select, text, update
+from sqlalchemy import bindparam, case, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from leadflow_capture.people import Accepted, BatchPlan, StoredLead
 from leadflow_capture.tables import leads, submissions
 from leadflow_common.events import LeadProfile
 
 
 async def lock(connection: AsyncConnection, keys: list[str]) -> None:
-    """Serialise transactions that touch the same person or idempotency key. Sorted, so two
-    transactions wanting the same keys cannot deadlock."""
-    for key in sorted(set(keys)):
-        await connection.execute(
-            text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"), {"key": key}
-        )
+    """Serialise transactions that touch the same person or idempotency key. Taken in one
+    statement, in sorted order, so two transactions wanting the same keys cannot deadlock."""
+    await connection.execute(
+        text(
+            "SELECT count(pg_advisory_xact_lock(hashtextextended(key, 0)))"
+            " FROM unnest(CAST(:keys AS text[])) AS key"
+        ),
+        {"keys": sorted(set(keys))},
+    )
 
 
-async def find_submission(connection: AsyncConnection, idempotency_key: str) -> Any | None:
-    result = await connection.execute(
-        select(submissions.c.id, submissions.c.lead_id).where(
-            submissions.c.idempotency_key == idempotency_key
+async def find_submissions(connection: AsyncConnection, idempotency_keys: list[str]) -> dict[str, Accepted]:
+    if not idempotency_keys:
+        return {}
+    rows = await connection.execute(
+        select(submissions.c.idempotency_key, submissions.c.id, submissions.c.lead_id).where(
+            submissions.c.idempotency_key.in_(idempotency_keys)
         )
     )
-    return result.first()
+    return {row.idempotency_key: Accepted(lead_id=row.lead_id, submission_id=row.id) for row in rows}
+
+
+async def find_people(connection: AsyncConnection, emails: list[str], phones: list[str]) -> list[StoredLead]:
+    """The leads holding any of these emails or phones, and the live leads that absorbed them."""
+    if not emails and not phones:
+        return []
+    matched = (
+        select(leads.c.id, leads.c.merged_into)
+        .where(or_(leads.c.email.in_(emails), leads.c.phone.in_(phones)))
+        .cte("matched")
+    )
+    wanted = select(matched.c.id).union(
+        select(matched.c.merged_into).where(matched.c.merged_into.is_not(None))
+    )
+    rows = await connection.execute(
+        select(leads.c.id, leads.c.email, leads.c.phone, leads.c.merged_into, leads.c.profile).where(
+            leads.c.id.in_(wanted)
+        )
+    )
+    return [
+        StoredLead(
+            lead_id=row.id,
+            email=row.email,
+            phone=row.phone,
+            merged_into=row.merged_into,
+            profile=None if row.merged_into else LeadProfile.model_validate(row.profile),
+        )
+        for row in rows
+    ]
 
 
 async def find_leads_of_person(
@@ -56,50 +89,47 @@ async def find_leads_of_person(
     return [LeadProfile.model_validate(row.profile) for row in rows]
 
 
-async def save_lead(connection: AsyncConnection, profile: LeadProfile) -> None:
-    values = {
-        "revision": profile.revision,
-        "email": profile.email,
-        "phone": profile.phone,
-        "profile": profile.model_dump(mode="json"),
-        "updated_at": profile.updated_at,
-    }
-    await connection.execute(
-        insert(leads)
-        .values(id=profile.lead_id, created_at=profile.created_at, **values)
-        .on_conflict_do_update(index_elements=[leads.c.id], set_=values)
-    )
-
-
-async def mark_absorbed(
-    connection: AsyncConnection, absorbed: uuid.UUID, into: uuid.UUID, now: datetime
-) -> None:
-    await connection.execute(
-        update(leads).where(leads.c.id == absorbed).values(merged_into=into, updated_at=now)
-    )
-    await connection.execute(update(leads).where(leads.c.merged_into == absorbed).values(merged_into=into))
-
-
-async def record_submission(
-    connection: AsyncConnection,
-    *,
-    submission_id: uuid.UUID,
-    lead_id: uuid.UUID,
-    channel: str,
-    idempotency_key: str | None,
-    payload: dict[str, Any],
-    received_at: datetime,
-) -> None:
-    await connection.execute(
-        insert(submissions).values(
-            id=submission_id,
-            lead_id=lead_id,
-            channel=channel,
-            idempotency_key=idempotency_key,
-            payload=payload,
-            received_at=received_at,
+async def write_plan(connection: AsyncConnection, plan: BatchPlan) -> None:
+    """A batch's absorptions first (freeing the keys of the leads absorbed), then its leads as
+    they end and its submissions, each kind in one statement."""
+    if plan.absorptions:
+        await connection.execute(
+            update(leads)
+            .where(or_(leads.c.id == bindparam("absorbed"), leads.c.merged_into == bindparam("absorbed")))
+            .values(
+                merged_into=bindparam("into"),
+                updated_at=case(
+                    (leads.c.id == bindparam("absorbed"), bindparam("at")), else_=leads.c.updated_at
+                ),
+            ),
+            [{"absorbed": absorbed, "into": into, "at": at} for absorbed, into, at in plan.absorptions],
         )
-    )
+    if plan.leads:
+        upsert = insert(leads)
+        await connection.execute(
+            upsert.on_conflict_do_update(
+                index_elements=[leads.c.id],
+                set_={
+                    name: upsert.excluded[name]
+                    for name in ("revision", "email", "phone", "profile", "merged_into", "updated_at")
+                },
+            ),
+            [
+                {
+                    "id": profile.lead_id,
+                    "revision": profile.revision,
+                    "email": profile.email,
+                    "phone": profile.phone,
+                    "profile": profile.model_dump(mode="json"),
+                    "merged_into": merged_into,
+                    "created_at": profile.created_at,
+                    "updated_at": profile.updated_at,
+                }
+                for profile, merged_into in plan.leads.values()
+            ],
+        )
+    if plan.submissions:
+        await connection.execute(insert(submissions), plan.submissions)
 
 
 async def lead_exists(connection: AsyncConnection, lead_id: uuid.UUID) -> uuid.UUID | None:

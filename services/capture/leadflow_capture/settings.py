@@ -16,6 +16,8 @@ class CaptureSettings(BaseSettings):
     )
     default_region: str = "US"
     max_body_bytes: int = Field(default=1_000_000, ge=1024)
+    write_batch: int = Field(default=100, ge=1, description="Most submissions committed together")
+    writers: int = Field(default=2, ge=1, description="Transactions writing submissions at once")
     blocked_email_domains: str = Field(
         default="", description="Comma-separated domains whose emails are refused"
     )

@@ -1,0 +1,183 @@
+"""Planning a batch of submissions, pure: which lead each one joins, which leads merge, and
+every row and event the batch writes. The batch's submissions are applied in order, each seeing
+the ones before it, exactly as if each had its own transaction."""
+
+import uuid
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from leadflow_capture.domain import NormalizedLead, merge_leads, merge_submission
+from leadflow_common.events import (
+    Channel,
+    CloudEvent,
+    LeadCaptured,
+    LeadMerged,
+    LeadProfile,
+    SubmissionSummary,
+    new_event,
+)
+
+SOURCE = "leadflow/capture"
+
+
+@dataclass(frozen=True)
+class Submission:
+    lead: NormalizedLead
+    channel: Channel
+    payload: dict[str, Any]
+    idempotency_key: str | None = None
+
+    def lock_keys(self) -> list[str]:
+        """What two transactions must not apply at once: the same person, the same key."""
+        keys = [
+            f"email:{self.lead.email}" if self.lead.email else "",
+            f"phone:{self.lead.phone}" if self.lead.phone else "",
+        ]
+        if self.idempotency_key:
+            keys.append(f"idempotency:{self.idempotency_key}")
+        return [key for key in keys if key]
+
+
+@dataclass(frozen=True)
+class Accepted:
+    lead_id: uuid.UUID
+    submission_id: uuid.UUID
+    replayed: bool = False
+
+
+@dataclass(frozen=True)
+class StoredLead:
+    """A lead as the database holds it; absorbed leads carry no profile."""
+
+    lead_id: uuid.UUID
+    email: str | None
+    phone: str | None
+    merged_into: uuid.UUID | None
+    profile: LeadProfile | None
+
+
+@dataclass
+class BatchPlan:
+    results: list[Accepted] = field(default_factory=list)
+    # In order: each absorbed lead, and the lead that absorbed it.
+    absorptions: list[tuple[uuid.UUID, uuid.UUID, datetime]] = field(default_factory=list)
+    # Every lead the batch changed or created, as it ends, with the lead it merged into if any.
+    leads: dict[uuid.UUID, tuple[LeadProfile, uuid.UUID | None]] = field(default_factory=dict)
+    submissions: list[dict[str, Any]] = field(default_factory=list)
+    events: list[CloudEvent] = field(default_factory=list)
+
+
+class People:
+    """Who holds an email or a phone, and which lead absorbed which, as the batch goes."""
+
+    def __init__(self, stored: Iterable[StoredLead]):
+        self._profiles: dict[uuid.UUID, LeadProfile] = {}
+        self._merged_into: dict[uuid.UUID, uuid.UUID] = {}
+        self._keys: dict[uuid.UUID, tuple[str | None, str | None]] = {}
+        self._holders: defaultdict[str, set[uuid.UUID]] = defaultdict(set)
+        for lead in stored:
+            if lead.merged_into:
+                self._merged_into[lead.lead_id] = lead.merged_into
+            if lead.profile is not None:
+                self._profiles[lead.lead_id] = lead.profile
+            self._index(lead.lead_id, lead.email, lead.phone)
+
+    def _index(self, lead_id: uuid.UUID, email: str | None, phone: str | None) -> None:
+        for key in self._keys.get(lead_id, (None, None)):
+            if key:
+                self._holders[key].discard(lead_id)
+        self._keys[lead_id] = (email and f"email:{email}", phone and f"phone:{phone}")
+        for key in self._keys[lead_id]:
+            if key:
+                self._holders[key].add(lead_id)
+
+    def leads_of(self, email: str | None, phone: str | None) -> list[LeadProfile]:
+        """The live leads an email or phone belongs to, oldest first; an absorbed lead's keys
+        lead to the lead that absorbed it."""
+        holders = set()
+        for key in (email and f"email:{email}", phone and f"phone:{phone}"):
+            if key:
+                holders |= self._holders.get(key, set())
+        live = {self._merged_into.get(lead_id, lead_id) for lead_id in holders}
+        profiles = [self._profiles[lead_id] for lead_id in live if lead_id in self._profiles]
+        return sorted(profiles, key=lambda profile: (profile.created_at, str(profile.lead_id)))
+
+    def save(self, profile: LeadProfile) -> None:
+        self._profiles[profile.lead_id] = profile
+        self._index(profile.lead_id, profile.email, profile.phone)
+
+    def absorb(self, absorbed: uuid.UUID, into: uuid.UUID) -> None:
+        self._profiles.pop(absorbed, None)
+        self._merged_into[absorbed] = into
+        for lead_id, target in self._merged_into.items():
+            if target == absorbed:
+                self._merged_into[lead_id] = into
+
+    def merged_into(self, lead_id: uuid.UUID) -> uuid.UUID | None:
+        return self._merged_into.get(lead_id)
+
+
+def plan_batch(
+    submissions: list[Submission],
+    people: People,
+    earlier: dict[str, Accepted],
+    *,
+    clock: Callable[[], datetime],
+    new_id: Callable[[], uuid.UUID] = uuid.uuid4,
+) -> BatchPlan:
+    """Applies the submissions in order to `people` (changing it) and returns what to write.
+    `earlier` holds the submissions already stored under an idempotency key."""
+    plan = BatchPlan()
+    seen = dict(earlier)
+    for submission in submissions:
+        key = submission.idempotency_key
+        if key and key in seen:
+            first = seen[key]
+            plan.results.append(
+                Accepted(lead_id=first.lead_id, submission_id=first.submission_id, replayed=True)
+            )
+            continue
+        now = clock()
+        lead = submission.lead
+        existing = people.leads_of(lead.email, lead.phone)
+        survivor = existing[0] if existing else None
+        for younger in existing[1:]:
+            survivor = merge_leads(survivor, younger, now=now)
+            people.absorb(younger.lead_id, survivor.lead_id)
+            plan.absorptions.append((younger.lead_id, survivor.lead_id, now))
+            merged = LeadMerged(
+                surviving_lead_id=survivor.lead_id, absorbed_lead_id=younger.lead_id, lead=survivor
+            )
+            plan.events.append(new_event(merged, source=SOURCE, subject=survivor.lead_id))
+
+        profile = merge_submission(survivor, lead, lead_id=new_id(), channel=submission.channel, now=now)
+        people.save(profile)
+        plan.leads[profile.lead_id] = (profile, None)
+        submission_id = new_id()
+        plan.submissions.append(
+            {
+                "id": submission_id,
+                "lead_id": profile.lead_id,
+                "channel": submission.channel.value,
+                "idempotency_key": key,
+                "payload": submission.payload,
+                "received_at": now,
+            }
+        )
+        summary = SubmissionSummary(
+            submission_id=submission_id, channel=submission.channel, received_at=now, message=lead.message
+        )
+        captured = LeadCaptured(lead=profile, channel=submission.channel, submission=summary)
+        plan.events.append(new_event(captured, source=SOURCE, subject=profile.lead_id))
+        accepted = Accepted(lead_id=profile.lead_id, submission_id=submission_id)
+        plan.results.append(accepted)
+        if key:
+            seen[key] = accepted
+    # A lead created or changed here and absorbed later in the batch is written absorbed.
+    plan.leads = {
+        lead_id: (profile, people.merged_into(lead_id)) for lead_id, (profile, _) in plan.leads.items()
+    }
+    return plan
