@@ -9,9 +9,8 @@ from pydantic import BaseModel, Field
 from leadflow_common.events import ModelRef, ScoreReason, Temperature
 from leadflow_common.http import Problem, require_api_key
 from leadflow_scoring import repository
-from leadflow_scoring.learning import NotEnoughOutcomes
 from leadflow_scoring.rules import RuleSet
-from leadflow_scoring.training import TrainingBusy
+from leadflow_scoring.training import NotEnoughOutcomes, TrainingBusy
 
 router = APIRouter(prefix="/v1", dependencies=[Depends(require_api_key)], responses={401: {}})
 

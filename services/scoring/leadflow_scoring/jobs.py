@@ -7,7 +7,6 @@ from typing import Literal
 
 from leadflow_common.runtime import ServiceRuntime
 from leadflow_scoring import repository, training
-from leadflow_scoring.learning import NotEnoughOutcomes
 from leadflow_scoring.scorer import rescore
 from leadflow_scoring.settings import ScoringSettings
 from leadflow_scoring.state import ScoringState
@@ -77,7 +76,7 @@ class ScoringJobs:
         try:
             result = await self.retrain()
             log.info("retrained", extra={"version": result["version"], "adopted": result["adopted"]})
-        except (NotEnoughOutcomes, training.TrainingBusy) as reason:
+        except (training.NotEnoughOutcomes, training.TrainingBusy) as reason:
             log.info("retraining skipped", extra={"reason": str(reason)})
 
     async def _model_outcomes(self) -> int | None:

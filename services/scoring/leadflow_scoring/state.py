@@ -1,7 +1,7 @@
 """Which rules and which model score leads now. Kept in PostgreSQL, so every scoring process
 follows a change another one made (it re-reads the versions every few seconds)."""
 
-import asyncio
+import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -10,17 +10,28 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from leadflow_common.events import LeadProfile, ModelRef
 from leadflow_scoring import repository
 from leadflow_scoring.features import lead_features
-from leadflow_scoring.learning import LearnedModel
+from leadflow_scoring.model import ServedModel
 from leadflow_scoring.rules import Activity, RuleSet, Score, default_rules, score_lead, segment_of
 
 BUILT_IN_RULES_VERSION = 0
+log = logging.getLogger(__name__)
+
+
+def _load_model(version: int, blob: bytes) -> ServedModel | None:
+    try:
+        return ServedModel.loads(blob)
+    except (ValueError, KeyError, TypeError):
+        # Models stored before they were kept as JSON were pickles: score with the rules until
+        # the next retraining rather than fail to start.
+        log.error("model in use cannot be read; scoring with the rules", extra={"model_version": version})
+        return None
 
 
 @dataclass
 class ScoringState:
     rules: RuleSet = field(default_factory=default_rules)
     rules_version: int = BUILT_IN_RULES_VERSION
-    model: LearnedModel | None = None
+    model: ServedModel | None = None
     model_version: int | None = None
     model_metrics: dict | None = None
     model_trained_at: datetime | None = None
@@ -51,8 +62,7 @@ class ScoringState:
         in_use = await repository.model_in_use(connection)
         in_use_version = in_use.version if in_use else None
         if in_use_version != self.model_version:
-            # Unpickling a model is CPU work: off the event loop.
-            self.model = await asyncio.to_thread(LearnedModel.loads, in_use.blob) if in_use else None
+            self.model = _load_model(in_use.version, in_use.blob) if in_use else None
             self.model_version = in_use_version
             self.model_metrics = in_use.metrics if in_use else None
             self.model_trained_at = in_use.trained_at if in_use else None

@@ -1,14 +1,20 @@
 """Retraining: fit a model on the outcomes so far, compare it with the model in use on the same
-held-out outcomes, and put it into use only if it ranks them better."""
+held-out outcomes, and put it into use only if it ranks them better.
+
+Fitting and measuring run in a process started for the retraining: scikit-learn and what it
+allocates (about 100 MB) leave with it instead of staying in the service for good."""
 
 import asyncio
+import random
+from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, datetime
+from multiprocessing import get_context
 
 from sqlalchemy import text
 
 from leadflow_common.events import LeadProfile
 from leadflow_common.runtime import ServiceRuntime
-from leadflow_scoring import learning, repository
+from leadflow_scoring import repository
 from leadflow_scoring.features import lead_features
 from leadflow_scoring.rules import Activity, segment_of, temperature_for
 from leadflow_scoring.state import ScoringState
@@ -16,8 +22,37 @@ from leadflow_scoring.state import ScoringState
 TRAINING_LOCK = "SELECT pg_try_advisory_xact_lock(hashtextextended('scoring:training', 0))"
 
 
+MIN_OUTCOMES = 20
+HELD_OUT_SHARE = 0.25
+
+
 class TrainingBusy(RuntimeError):
     pass
+
+
+class NotEnoughOutcomes(ValueError):
+    pass
+
+
+def held_out_split(labels: list[int], *, seed: int = 11) -> tuple[list[int], list[int]]:
+    """Indices to train on and to hold out, stratified so both keep the conversion rate."""
+    if len(labels) < MIN_OUTCOMES or min(labels.count(0), labels.count(1)) < 4:
+        raise NotEnoughOutcomes(f"need at least {MIN_OUTCOMES} outcomes with at least 4 won and 4 lost")
+    shuffle = random.Random(seed).shuffle
+    held_out: list[int] = []
+    for label in (0, 1):
+        indices = [index for index, value in enumerate(labels) if value == label]
+        shuffle(indices)
+        held_out += indices[: max(2, round(len(indices) * HELD_OUT_SHARE))]
+    chosen = set(held_out)
+    return [index for index in range(len(labels)) if index not in chosen], sorted(held_out)
+
+
+def run_learning(function: str, *args):
+    """In the training process: the only place scikit-learn is imported."""
+    from leadflow_scoring import learning
+
+    return getattr(learning, function)(*args)
 
 
 def _from_snapshot(snapshot: dict) -> tuple[LeadProfile, list[Activity]]:
@@ -35,27 +70,37 @@ async def retrain(runtime: ServiceRuntime, state: ScoringState) -> dict:
         rows = await repository.outcomes_for_training(connection)
         leads = [(*_from_snapshot(row.snapshot), row.occurred_at) for row in rows]
         labels = [int(row.outcome == "won") for row in rows]
-        train, held_out = learning.held_out_split(len(rows), labels)
+        train, held_out = held_out_split(labels)
         samples = [lead_features(profile, activities, at) for profile, activities, at in leads]
-
-        candidate = await asyncio.to_thread(
-            learning.fit, [samples[i] for i in train], [labels[i] for i in train]
-        )
         held_labels = [labels[i] for i in held_out]
-        # Scored as they would be served (a tenth of a point), like the model in use: an identical
-        # model must not win on rounding.
-        candidate_scores = [
-            round(float(p) * 100, 1) for p in candidate.probabilities([samples[i] for i in held_out])
-        ]
-        candidate_bands = [
-            temperature_for(score, state.rules.profiles[segment_of(leads[i][0])].thresholds)
-            for score, i in zip(candidate_scores, held_out, strict=True)
-        ]
         current = [state.score(*leads[i]) for i in held_out]
-        metrics = learning.evaluate(candidate_scores, held_labels, candidate_bands)
-        current_metrics = learning.evaluate(
-            [s.score for s in current], held_labels, [s.temperature for s in current]
-        )
+
+        loop = asyncio.get_running_loop()
+        pool = ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn"))
+        try:
+            candidate = await loop.run_in_executor(
+                pool, run_learning, "fit", [samples[i] for i in train], [labels[i] for i in train]
+            )
+            # Scored as served (a tenth of a point), like the model in use: an identical model
+            # must not win on rounding.
+            candidate_scores = [candidate.score(samples[i]) for i in held_out]
+            candidate_bands = [
+                temperature_for(score, state.rules.profiles[segment_of(leads[i][0])].thresholds)
+                for score, i in zip(candidate_scores, held_out, strict=True)
+            ]
+            metrics = await loop.run_in_executor(
+                pool, run_learning, "evaluate", candidate_scores, held_labels, candidate_bands
+            )
+            current_metrics = await loop.run_in_executor(
+                pool,
+                run_learning,
+                "evaluate",
+                [s.score for s in current],
+                held_labels,
+                [s.temperature for s in current],
+            )
+        finally:
+            await asyncio.to_thread(pool.shutdown)
         adopted = metrics["auc"] is not None and metrics["auc"] > (current_metrics["auc"] or 0)
         compared_with = state.model_ref.model_dump()
         metrics = {**metrics, "trained_on": len(train), "compared_with": {**compared_with, **current_metrics}}

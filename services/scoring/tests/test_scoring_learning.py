@@ -1,12 +1,16 @@
 import random
+import subprocess
+import sys
 import uuid
 from datetime import UTC, datetime, timedelta
 
+import numpy as np
 import pytest
 
 from leadflow_common.events import Attribution, Channel, ConsentGrant, LeadProfile, Temperature
 from leadflow_scoring import learning
 from leadflow_scoring.features import lead_features
+from leadflow_scoring.model import ServedModel
 from leadflow_scoring.rules import (
     Activity,
     FieldRule,
@@ -17,6 +21,7 @@ from leadflow_scoring.rules import (
     temperature_for,
 )
 from leadflow_scoring.state import ScoringState
+from leadflow_scoring.training import NotEnoughOutcomes, held_out_split
 
 NOW = datetime(2026, 11, 23, tzinfo=UTC)
 
@@ -126,9 +131,9 @@ def synthetic(count: int, seed: int = 3) -> tuple[list[dict], list[int]]:
 
 def test_a_learned_model_ranks_what_decides_and_explains_its_score():
     samples, labels = synthetic(1200)
-    train, held_out = learning.held_out_split(len(samples), labels)
+    train, held_out = held_out_split(labels)
     model = learning.fit([samples[i] for i in train], [labels[i] for i in train])
-    scores = [p * 100 for p in model.probabilities([samples[i] for i in held_out])]
+    scores = [model.score(samples[i]) for i in held_out]
     bands = [
         Temperature.hot if s >= 70 else Temperature.warm if s >= 40 else Temperature.cold for s in scores
     ]
@@ -140,15 +145,29 @@ def test_a_learned_model_ranks_what_decides_and_explains_its_score():
     assert 0 <= score <= 100 and temperature == temperature_for(score, Thresholds())
     assert round(sum(r.points for r in reasons), 1) == score
     assert reasons[0].factor == "model:attribute:plan=pro" and reasons[0].points > 0
-    restored = learning.LearnedModel.loads(model.dumps())
+    restored = ServedModel.loads(model.dumps())
     assert restored.explain(pro, Thresholds()) == (score, temperature, reasons)
 
 
-def test_too_few_outcomes_are_refused():
-    with pytest.raises(learning.NotEnoughOutcomes):
-        learning.held_out_split(10, [0, 1] * 5)
-    with pytest.raises(learning.NotEnoughOutcomes):
-        learning.held_out_split(100, [0] * 98 + [1] * 2)
+def test_the_served_model_gives_scikit_learns_probabilities_without_it():
+    samples, labels = synthetic(600)
+    samples = [{**sample, "has_phone": index % 2 == 0} for index, sample in enumerate(samples)]
+    pipeline, calibrator = learning.fit_calibrated(samples, labels)
+    model = learning.served(pipeline, calibrator)
+    unseen = lead_features(lead(attributes={"plan": "enterprise", "visits": 3}, city="Oslo"), [], NOW)
+    expected = calibrator.predict_proba([*samples, unseen])[:, 1]
+    assert np.allclose([model.probability(sample) for sample in [*samples, unseen]], expected, atol=1e-9)
+
+
+def test_the_held_out_part_keeps_the_conversion_rate_and_too_few_outcomes_are_refused():
+    labels = [1] * 40 + [0] * 160
+    train, held_out = held_out_split(labels)
+    assert sorted(train + held_out) == list(range(200)) and not set(train) & set(held_out)
+    assert [labels[i] for i in held_out].count(1) == 10 and len(held_out) == 50
+    with pytest.raises(NotEnoughOutcomes):
+        held_out_split([0, 1] * 5)
+    with pytest.raises(NotEnoughOutcomes):
+        held_out_split([0] * 98 + [1] * 2)
 
 
 def test_conversion_per_band():
@@ -171,3 +190,10 @@ def test_the_state_scores_with_the_model_when_one_is_in_use():
     scored = state.score(profile, [], NOW)
     assert state.model_ref.kind == "learned" and state.model_ref.version == 4
     assert all(r.factor.startswith("model:") for r in scored.reasons)
+
+
+def test_the_scoring_service_does_not_load_scikit_learn():
+    """Serving needs NumPy only; scikit-learn (≈100 MB resident) lives in the training process."""
+    check = "import sys, leadflow_scoring.main as m; m.create_app(); print('sklearn' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "False"
