@@ -192,6 +192,8 @@ def run_chaos(leads: int, rate: float, workdir: Path, broker_down: float = 30) -
             "LOG_LEVEL": "WARNING",
             # Offers stay unaccepted here; a long SLA keeps reassignment out of what this run checks.
             "ROUTING_SLA_SECONDS": "3600",
+            # tansu on S3 answers fetches empty when they may wait less than its read takes.
+            "CONSUMER_FETCH_WAIT_MS": "500",
         }
         for name in SERVICES:
             services[name] = Service(name, env, workdir / f"{name}.log").start()

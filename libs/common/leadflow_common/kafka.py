@@ -152,6 +152,7 @@ class EventConsumer:
         producer: EventProducer,
         max_attempts: int = 3,
         retry_backoff: float = 0.2,
+        fetch_wait_ms: int = 50,
     ):
         self._bootstrap_servers = bootstrap_servers
         self._group_id = group_id
@@ -160,6 +161,7 @@ class EventConsumer:
         self._producer = producer
         self._max_attempts = max_attempts
         self._retry_backoff = retry_backoff
+        self._fetch_wait_ms = fetch_wait_ms
 
     def _new_consumer(self) -> AIOKafkaConsumer:
         return AIOKafkaConsumer(
@@ -168,9 +170,7 @@ class EventConsumer:
             enable_auto_commit=False,
             auto_offset_reset="earliest",
             max_poll_records=500,
-            # The broker may hold a fetch this long when nothing waits: each hop of the pipeline
-            # adds up to it, so it is kept far below the 500 ms default (never 0: a busy loop).
-            fetch_max_wait_ms=50,
+            fetch_max_wait_ms=self._fetch_wait_ms,
         )
 
     async def run(self) -> None:

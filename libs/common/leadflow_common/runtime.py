@@ -39,6 +39,7 @@ class ServiceRuntime:
             handler=handler,
             producer=self.producer,
             max_attempts=self.settings.consumer_max_attempts,
+            fetch_wait_ms=self.settings.consumer_fetch_wait_ms,
         )
         self.background(consumer.run(), name=f"consumer:{group}")
 

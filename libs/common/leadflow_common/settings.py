@@ -20,6 +20,10 @@ class CommonSettings(BaseSettings):
     log_level: str = "INFO"
     # Consumer retries before an event is sent to `<topic>.dlq`.
     consumer_max_attempts: int = Field(default=3, ge=1)
+    # How long the broker may hold a fetch when nothing waits: every hop of the pipeline can add
+    # it, so it is far below aiokafka's 500 ms. A broker that reads slowly needs more: tansu on
+    # S3-backed storage answers every fetch empty when this is shorter than its read (seen at 50).
+    consumer_fetch_wait_ms: int = Field(default=50, ge=10)
     outbox_batch_size: int = Field(default=500, ge=1)
     outbox_poll_seconds: float = Field(default=0.5, gt=0)
 

@@ -59,7 +59,11 @@ class SubmissionWriter:
             batch = [await self._queue.get()]
             while len(batch) < self._max_batch and not self._queue.empty():
                 batch.append(self._queue.get_nowait())
-            await self._write(batch)
+            try:
+                await self._write(batch)
+            except Exception as error:  # a bug must fail these requests, not stop the writer
+                log.exception("writing a batch of submissions failed")
+                self._fail(batch, error)
 
     async def _write(self, batch: list[Pending]) -> None:
         try:
@@ -69,9 +73,7 @@ class SubmissionWriter:
                 )
         except Exception as error:
             if is_transient(error) or len(batch) == 1:
-                for _, future in batch:
-                    if not future.done():
-                        future.set_exception(error)
+                self._fail(batch, error)
                 return
             # One submission's fault must not fail the others: each is tried alone.
             log.warning(
@@ -84,3 +86,9 @@ class SubmissionWriter:
             if not future.done():
                 future.set_result(result)
         self._relay.wake()
+
+    @staticmethod
+    def _fail(batch: list[Pending], error: BaseException) -> None:
+        for _, future in batch:
+            if not future.done():
+                future.set_exception(error)

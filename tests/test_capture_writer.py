@@ -1,0 +1,52 @@
+"""The submission writer against the real database: a batch that fails for one submission's
+sake is written item by item, so only that submission fails."""
+
+import asyncio
+
+import pytest
+from sqlalchemy import func, select
+
+from leadflow_capture.domain import parse_lead
+from leadflow_capture.intake import SubmissionWriter
+from leadflow_capture.people import Submission
+from leadflow_capture.tables import submissions
+from leadflow_common.db import create_engine
+from leadflow_common.events import Channel
+
+pytestmark = pytest.mark.integration
+
+
+class Relay:
+    """Stands in for the outbox relay, which this test does not need: it only counts wake-ups."""
+
+    def __init__(self):
+        self.wakes = 0
+
+    def wake(self) -> None:
+        self.wakes += 1
+
+
+def submission(email: str, payload: dict) -> Submission:
+    return Submission(parse_lead({"email": email}, default_region="US"), Channel.api, payload)
+
+
+async def test_one_bad_submission_fails_alone_and_the_rest_of_its_batch_is_stored(settings, topics):
+    engine = create_engine(settings.database_url, application_name="test")
+    relay = Relay()
+    writer = SubmissionWriter(engine, topics, relay, max_batch=10)
+    try:
+        good = [submission(f"g{n}@example.com", {"n": n}) for n in range(4)]
+        bad = submission("bad@example.com", {"not json": {1, 2}})  # a set: PostgreSQL refuses it
+        # Queued before the writer starts, so all five are taken as one batch.
+        pending = [asyncio.ensure_future(writer.submit(s)) for s in (*good[:2], bad, *good[2:])]
+        await asyncio.sleep(0)
+        task = asyncio.create_task(writer.run())
+        results = await asyncio.gather(*pending, return_exceptions=True)
+        task.cancel()
+        assert isinstance(results[2], Exception)
+        assert all(not isinstance(r, Exception) for i, r in enumerate(results) if i != 2), results
+        async with engine.connect() as connection:
+            assert await connection.scalar(select(func.count()).select_from(submissions)) == 4
+        assert relay.wakes == 4, "each item committed on its own after the batch failed"
+    finally:
+        await engine.dispose()
