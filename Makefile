@@ -24,7 +24,7 @@ tail: venv
 	$(BIN)/leadflow tail $(or $(TOPIC),leads.routed) --from-beginning
 
 test: venv lint compose-check
-	$(BIN)/pytest -q -m "not chaos"
+	$(BIN)/pytest -q
 
 # The X Education leads through a system of its own; prints AUC and conversion per band.
 eval-scoring: venv
@@ -45,7 +45,7 @@ unit: venv
 	$(BIN)/pytest -q -m "not integration and not e2e"
 
 integration: venv
-	$(BIN)/pytest -q -m "(integration or e2e) and not chaos"
+	$(BIN)/pytest -q -m "integration or e2e"
 
 lint: venv
 	$(BIN)/ruff check .

@@ -82,6 +82,8 @@ class ScoringHandlers:
     async def _complete_early_outcomes(self, connection, lead_id) -> None:
         """An outcome can overtake its lead (they travel on different topics): it is kept
         without a snapshot and completed with the lead as first known here."""
+        if not await repository.has_outcomes_without_snapshot(connection, lead_id):
+            return  # the usual case, answered by one indexed lookup
         await repository.complete_outcomes(
             connection, lead_id, **await self._lead_as_it_stands(connection, lead_id)
         )

@@ -200,6 +200,13 @@ async def engaged_lead_ids(connection: AsyncConnection) -> list[uuid.UUID]:
     return [row.lead_id for row in rows]
 
 
+async def has_outcomes_without_snapshot(connection: AsyncConnection, lead_id: uuid.UUID) -> bool:
+    waiting = select(outcomes.c.outcome_id).where(
+        outcomes.c.lead_id == lead_id, outcomes.c.snapshot.is_(None)
+    )
+    return bool(await connection.scalar(select(waiting.exists())))
+
+
 async def complete_outcomes(connection: AsyncConnection, lead_id: uuid.UUID, **known) -> None:
     if known["snapshot"] is None:
         return
