@@ -1,6 +1,7 @@
 """The consumer loops on the real broker: poison on every consumed topic goes to the dead-letter
 topic with its error and the consumer keeps going; a redelivered event changes nothing."""
 
+import asyncio
 import importlib
 import json
 import uuid
@@ -23,6 +24,7 @@ from leadflow_common.events import (
     Temperature,
     new_event,
 )
+from leadflow_common.kafka import EventConsumer, EventProducer, OutgoingMessage
 from leadflow_scoring.main import create_app
 from leadflow_scoring.tables import score_history, scores
 
@@ -151,3 +153,53 @@ async def test_redelivered_events_change_nothing(settings, topics):
         assert await count(app, score_history) == 2
     scored = await read_to_end(settings.kafka_bootstrap_servers, topics.scored)
     assert sorted(event["subject"] for event in scored) == sorted([str(lead_id), marker.subject])
+
+
+async def test_a_batch_the_handler_fails_is_applied_event_by_event_and_only_the_culprit_dead_lettered(
+    settings, topics
+):
+    """Events arrive in batches (one transaction each); a handler failure that is not the
+    infrastructure's sends the batch through one event at a time."""
+    events = [captured_event(uuid.uuid4()) for _ in range(6)]
+    culprit = events[3].id
+    calls: list[list[str]] = []
+    applied: list[str] = []
+
+    async def handler(batch):
+        calls.append([event.id for event in batch])
+        if culprit in calls[-1]:
+            raise ValueError("this event cannot be applied")
+        applied.extend(calls[-1])
+
+    producer = EventProducer(settings.kafka_bootstrap_servers, client_id="test")
+    consumer = EventConsumer(
+        bootstrap_servers=settings.kafka_bootstrap_servers,
+        group_id=f"{topics.prefix}batch-test",
+        topics=[topics.captured],
+        handler=handler,
+        producer=producer,
+        max_attempts=2,
+        retry_backoff=0.01,
+    )
+    # All on one partition, published before the consumer starts: they come as one batch.
+    await producer.send_all(
+        [
+            OutgoingMessage(topic=topics.captured, key="one", value=e.model_dump_json().encode())
+            for e in events
+        ]
+    )
+    task = asyncio.create_task(consumer.run())
+    try:
+
+        async def dead_lettered():
+            return await read_records_to_end(settings.kafka_bootstrap_servers, f"{topics.captured}.dlq")
+
+        dead = await eventually(dead_lettered, timeout=60, interval=0.5)
+        await eventually(lambda: len(applied) == 5, timeout=30)
+    finally:
+        task.cancel()
+        await producer.stop()
+    assert calls[0] == [event.id for event in events], "the first call was the whole batch"
+    assert applied == [event.id for event in events if event.id != culprit], "the others in order"
+    assert [json.loads(record.value)["id"] for record in dead] == [culprit]
+    assert "this event cannot be applied" in dict(dead[0].headers)["dlq_error"].decode()

@@ -1,4 +1,7 @@
-"""Database engine and the tables every service has: its outbox and its processed-event log."""
+"""Database engine, advisory locks, and the tables every service has: its outbox and its
+processed-event log."""
+
+from collections.abc import Iterable
 
 from sqlalchemy import (
     BigInteger,
@@ -10,6 +13,7 @@ from sqlalchemy import (
     Table,
     Text,
     func,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
@@ -24,6 +28,18 @@ def create_engine(database_url: str, *, application_name: str, pool_size: int = 
         # Statement parameters are personal data (emails, phones): keep them out of errors and logs.
         hide_parameters=True,
         connect_args={"server_settings": {"application_name": application_name}},
+    )
+
+
+async def lock_keys(connection: AsyncConnection, keys: Iterable[str]) -> None:
+    """Transaction-scoped advisory locks on these keys, taken in one statement and in sorted
+    order, so two transactions wanting overlapping keys cannot deadlock on them."""
+    await connection.execute(
+        text(
+            "SELECT count(pg_advisory_xact_lock(hashtextextended(key, 0)))"
+            " FROM unnest(CAST(:keys AS text[])) AS key"
+        ),
+        {"keys": sorted(set(keys))},
     )
 
 

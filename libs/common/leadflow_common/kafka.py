@@ -121,7 +121,10 @@ async def broker_answers(bootstrap_servers: str, *, wait_seconds: float = 3.0) -
         await admin.close()
 
 
-EventHandler = Callable[[CloudEvent], Awaitable[None]]
+# Applies events in order, all or none (one transaction); a batch it fails is retried event by
+# event, so one poison event cannot hold back the others.
+EventHandler = Callable[[list[CloudEvent]], Awaitable[None]]
+BATCH_SIZE = 100
 
 
 class _LoggingRebalanceListener(ConsumerRebalanceListener):
@@ -232,19 +235,46 @@ class EventConsumer:
     async def _process_partition(
         self, consumer: AIOKafkaConsumer, partition: TopicPartition, records: list[ConsumerRecord]
     ) -> int | None:
-        """Apply records in order; return the offset of the last one finished with."""
+        """Apply records in order, a batch per transaction; return the offset of the last one
+        finished with."""
         last_done = None
-        for record in records:
+        for start in range(0, len(records), BATCH_SIZE):
+            chunk = records[start : start + BATCH_SIZE]
             try:
-                await self._apply(record)
+                await self._apply_batch(chunk)
             except Exception:
-                # Infrastructure is down: rewind so this record comes again, and back off.
-                log.exception("consumer paused on a transient failure", extra=self._log_context(record))
-                consumer.seek(partition, record.offset)
+                # Infrastructure is down: rewind so these records come again, and back off.
+                log.exception("consumer paused on a transient failure", extra=self._log_context(chunk[0]))
+                consumer.seek(partition, chunk[0].offset)
                 await asyncio.sleep(1.0)
                 break
-            last_done = record.offset
+            last_done = chunk[-1].offset
         return last_done
+
+    async def _apply_batch(self, records: list[ConsumerRecord]) -> None:
+        """The records in one call of the handler; one by one when any is undecodable or the
+        batch fails for a reason other than infrastructure."""
+        try:
+            events = [decode_event(record.value) for record in records]
+        except ValueError:
+            events = None
+        if events is not None and len(events) > 1:
+            try:
+                await self._handler(events)
+                for record in records:
+                    metrics.EVENTS_CONSUMED.labels(topic=record.topic, outcome="ok").inc()
+                return
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:
+                if is_transient(error):
+                    raise
+                log.warning(
+                    "batch failed, applying its events one by one",
+                    extra={**self._log_context(records[0]), "error": type(error).__name__},
+                )
+        for record in records:
+            await self._apply(record)
 
     async def _apply(self, record: ConsumerRecord) -> None:
         try:
@@ -256,7 +286,7 @@ class EventConsumer:
         while True:
             attempt += 1
             try:
-                await self._handler(event)
+                await self._handler([event])
                 metrics.EVENTS_CONSUMED.labels(topic=record.topic, outcome="ok").inc()
                 return
             except asyncio.CancelledError:

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from leadflow_capture import repository
 from leadflow_capture.people import Accepted, People, Submission, plan_batch
 from leadflow_capture.tables import outbox
+from leadflow_common.db import lock_keys
 from leadflow_common.failures import is_transient
 from leadflow_common.outbox import OutboxRelay, enqueue_many
 from leadflow_common.topics import Topics
@@ -24,7 +25,8 @@ async def accept_batch(
 ) -> list[Accepted]:
     """One transaction for the batch: lock its people and keys, read them, apply the
     submissions in order, write the result."""
-    await repository.lock(connection, [key for submission in batch for key in submission.lock_keys()])
+    # Transactions touching the same person or idempotency key take their turns.
+    await lock_keys(connection, [key for submission in batch for key in submission.lock_keys()])
     keys = [submission.idempotency_key for submission in batch if submission.idempotency_key]
     earlier = await repository.find_submissions(connection, keys)
     emails = [submission.lead.email for submission in batch if submission.lead.email]

@@ -2,25 +2,13 @@
 
 import uuid
 
-from sqlalchemy import bindparam, case, or_, select, text, update
+from sqlalchemy import bindparam, case, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from leadflow_capture.people import Accepted, BatchPlan, StoredLead
 from leadflow_capture.tables import leads, submissions
 from leadflow_common.events import LeadProfile
-
-
-async def lock(connection: AsyncConnection, keys: list[str]) -> None:
-    """Serialise transactions that touch the same person or idempotency key. Taken in one
-    statement, in sorted order, so two transactions wanting the same keys cannot deadlock."""
-    await connection.execute(
-        text(
-            "SELECT count(pg_advisory_xact_lock(hashtextextended(key, 0)))"
-            " FROM unnest(CAST(:keys AS text[])) AS key"
-        ),
-        {"keys": sorted(set(keys))},
-    )
 
 
 async def find_submissions(connection: AsyncConnection, idempotency_keys: list[str]) -> dict[str, Accepted]:

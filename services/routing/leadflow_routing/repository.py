@@ -8,6 +8,7 @@ from sqlalchemy import func, literal, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from leadflow_common.db import lock_keys
 from leadflow_common.events import Temperature, Tier
 from leadflow_routing.policy import LeadToRoute, Rep, WorkingHours
 from leadflow_routing.tables import (
@@ -24,6 +25,10 @@ async def lock_lead(connection: AsyncConnection, lead_id: uuid.UUID) -> None:
     await connection.execute(
         text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"), {"key": f"routing:{lead_id}"}
     )
+
+
+async def lock_leads(connection: AsyncConnection, lead_ids: list[uuid.UUID]) -> None:
+    await lock_keys(connection, [f"routing:{lead_id}" for lead_id in lead_ids])
 
 
 async def save_lead_if_newer(

@@ -1,5 +1,7 @@
-"""Scoring's Kafka handlers: each event is applied once, in one transaction with its effects."""
+"""Scoring's Kafka handlers: each event is applied once, with its effects, in the transaction of
+its batch."""
 
+import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 
@@ -20,49 +22,54 @@ class ScoringHandlers:
         self._state = state
         self._on_outcome = on_outcome
 
-    async def handle(self, event: CloudEvent) -> None:
-        data = event.data
-        if isinstance(data, LeadCaptured):
-            lead_id, cause = data.lead.lead_id, "lead.captured"
-        elif isinstance(data, LeadMerged):
-            lead_id, cause = data.surviving_lead_id, "lead.merged"
-        elif isinstance(data, LeadActivity):
-            lead_id, cause = data.lead_id, f"activity:{data.type}"
-        elif isinstance(data, LeadOutcome):
-            lead_id, cause = data.lead_id, f"outcome:{data.outcome}"
-        else:
+    async def handle(self, events: list[CloudEvent]) -> None:
+        """The events in one transaction: their leads locked first, all at once, then each
+        applied in order."""
+        relevant = [(event, *subject_and_cause(event.data)) for event in events]
+        relevant = [(event, lead_id, cause) for event, lead_id, cause in relevant if lead_id is not None]
+        if not relevant:
             return
-        scored = None
+        published = []
         async with self._runtime.engine.begin() as connection:
-            await repository.lock_lead(connection, lead_id)
-            if not await claim_event(connection, processed_events, consumer=CONSUMER, event_id=event.id):
-                return
-            if isinstance(data, LeadOutcome):
-                await self._record_outcome(connection, data)
-            else:
-                if isinstance(data, LeadCaptured | LeadMerged):
-                    await repository.save_profile_if_newer(connection, data.lead)
-                if isinstance(data, LeadMerged):
-                    await repository.mark_absorbed(connection, data.absorbed_lead_id, data.surviving_lead_id)
-                if isinstance(data, LeadActivity):
-                    await repository.add_activity(
-                        connection,
-                        activity_id=data.activity_id,
-                        lead_id=lead_id,
-                        type=data.type,
-                        occurred_at=data.occurred_at,
-                    )
-                scored = await rescore(
-                    connection, lead_id, state=self._state, topics=self._runtime.topics, cause=cause
-                )
-                if isinstance(data, LeadCaptured):
-                    await self._complete_early_outcomes(connection, lead_id)
-        if scored is not None:
+            await repository.lock_leads(connection, [lead_id for _, lead_id, _ in relevant])
+            for event, lead_id, cause in relevant:
+                scored = await self._apply(connection, event, lead_id, cause)
+                if scored is not None:
+                    published.append((event, scored))
+        if published:
             self._runtime.relay.wake()
+        for event, scored in published:
             metrics.SCORES_PUBLISHED.labels(temperature=scored.temperature.value).inc()
             metrics.SCORING_LATENCY.observe((datetime.now(UTC) - event.time).total_seconds())
-        if isinstance(data, LeadOutcome):
+        if any(isinstance(event.data, LeadOutcome) for event, _, _ in relevant):
             self._on_outcome()
+
+    async def _apply(self, connection, event: CloudEvent, lead_id: uuid.UUID, cause: str):
+        """The score it published, if any."""
+        if not await claim_event(connection, processed_events, consumer=CONSUMER, event_id=event.id):
+            return None
+        data = event.data
+        if isinstance(data, LeadOutcome):
+            await self._record_outcome(connection, data)
+            return None
+        if isinstance(data, LeadCaptured | LeadMerged):
+            await repository.save_profile_if_newer(connection, data.lead)
+        if isinstance(data, LeadMerged):
+            await repository.mark_absorbed(connection, data.absorbed_lead_id, data.surviving_lead_id)
+        if isinstance(data, LeadActivity):
+            await repository.add_activity(
+                connection,
+                activity_id=data.activity_id,
+                lead_id=lead_id,
+                type=data.type,
+                occurred_at=data.occurred_at,
+            )
+        scored = await rescore(
+            connection, lead_id, state=self._state, topics=self._runtime.topics, cause=cause
+        )
+        if isinstance(data, LeadCaptured):
+            await self._complete_early_outcomes(connection, lead_id)
+        return scored
 
     async def _record_outcome(self, connection, outcome: LeadOutcome) -> None:
         """Keep the outcome with the lead as it stood, so a model learns from what was known
@@ -104,3 +111,16 @@ class ScoringHandlers:
             "score": current.score if current else None,
             "temperature": current.temperature if current else None,
         }
+
+
+def subject_and_cause(data) -> tuple[uuid.UUID | None, str]:
+    """The lead an event changes and why, or None for events scoring does not read."""
+    if isinstance(data, LeadCaptured):
+        return data.lead.lead_id, "lead.captured"
+    if isinstance(data, LeadMerged):
+        return data.surviving_lead_id, "lead.merged"
+    if isinstance(data, LeadActivity):
+        return data.lead_id, f"activity:{data.type}"
+    if isinstance(data, LeadOutcome):
+        return data.lead_id, f"outcome:{data.outcome}"
+    return None, ""

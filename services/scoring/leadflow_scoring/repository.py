@@ -7,9 +7,15 @@ from sqlalchemy import func, insert, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from leadflow_common.db import lock_keys
 from leadflow_common.events import LeadProfile
 from leadflow_scoring.rules import Activity
 from leadflow_scoring.tables import activities, leads, models, outcomes, rule_versions, score_history, scores
+
+
+async def lock_leads(connection: AsyncConnection, lead_ids: list[uuid.UUID]) -> None:
+    """Serialise every change to these leads' scores across consumers and processes."""
+    await lock_keys(connection, [f"scoring:{lead_id}" for lead_id in lead_ids])
 
 
 async def lock_lead(connection: AsyncConnection, lead_id: uuid.UUID) -> None:
