@@ -1,20 +1,23 @@
 """`make bench`: throughput, latency and memory of the whole system on this machine.
 
-Starts a system of its own (`leadflow run` on free ports, rate limit off) and, in the same run, a
-bare FastAPI endpoint with the same body model and server settings. Load comes from separate
-processes (`leadflow_cli.loadgen`). Measures: capture throughput at saturation as a ratio to the
-bare endpoint; capture latency at 100 and 500 leads/s; POST → `lead.routed` latency (read from the
-topic); activity → `lead.scored` latency; the peak RSS of every process. Writes
-reports/bench.json, reports/bench.md and reports/bench-latency.png.
+Starts a system of its own (`leadflow run` on free ports, rate limit off), or uses the one the
+environment names (see GivenSystem), and, in the same run, a bare FastAPI endpoint with the same
+body model and server settings. Load comes from separate processes (`leadflow_cli.loadgen`).
+Measures: capture throughput at saturation as a ratio to the bare endpoint; capture latency at 100
+and 500 leads/s; POST → `lead.routed` latency (read from the topic); activity → `lead.scored`
+latency; the peak RSS of every process. Writes reports/bench.json, reports/bench.md and
+reports/bench-latency.png.
 """
 
 import asyncio
 import json
+import os
 import subprocess
 import sys
 import tempfile
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -139,10 +142,10 @@ async def wait_for(arrivals: Arrivals, lead_ids: set, timeout: float) -> None:
         await asyncio.sleep(0.2)
 
 
-async def measure(system: LocalSystem, bare_url: str) -> dict:
+async def measure(system: "LocalSystem | GivenSystem", bare_url: str) -> dict:
     capture, routing = system.url("capture"), system.url("routing")
     auth = {"Authorization": f"Bearer {system.api_key}"}
-    topics = Topics()
+    topics = Topics(prefix=os.environ.get("LEADFLOW_TOPIC_PREFIX", ""))
     async with httpx.AsyncClient(headers=auth, timeout=30) as client:
         for index in range(20):
             tier = "mid" if index % 2 else "senior"
@@ -227,8 +230,12 @@ def markdown(report: dict) -> str:
     lines = [
         "# make bench",
         "",
-        f"{report['when']}, {report['machine']}; everything local (tansu, embedded PostgreSQL, "
-        "three services, load from separate processes).",
+        f"{report['when']}, {report['machine']}; "
+        + (
+            "everything local (tansu, embedded PostgreSQL, three services, load from separate processes)."
+            if report["system"] == "started by the bench"
+            else "the system given by the environment (its memory not measured); load from this machine."
+        ),
         "",
         "| measure | figure | target |",
         "|---|---|---|",
@@ -283,12 +290,42 @@ def plot(report: dict, path: Path) -> None:
     figure.savefig(path, dpi=120)
 
 
+@dataclass(frozen=True)
+class GivenSystem:
+    """A running system named by the environment (docker compose, say): BENCH_CAPTURE_URL,
+    BENCH_ROUTING_URL, KAFKA_BOOTSTRAP_SERVERS and LEADFLOW_API_KEY. Its capture must run with
+    CAPTURE_RATE_LIMIT=0. Its memory is not measured: its processes are not the bench's."""
+
+    capture_url: str
+    routing_url: str
+    bootstrap_servers: str
+    api_key: str
+
+    def url(self, service: str) -> str:
+        return {"capture": self.capture_url, "routing": self.routing_url}[service]
+
+    @staticmethod
+    def from_environment() -> "GivenSystem | None":
+        if not os.environ.get("BENCH_CAPTURE_URL"):
+            return None
+        return GivenSystem(
+            os.environ["BENCH_CAPTURE_URL"].rstrip("/"),
+            os.environ["BENCH_ROUTING_URL"].rstrip("/"),
+            os.environ["KAFKA_BOOTSTRAP_SERVERS"],
+            os.environ["LEADFLOW_API_KEY"],
+        )
+
+
 def main(output_dir: Path) -> int:
     output_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="leadflow-bench-") as scratch:
-        system = LocalSystem(
-            Path(scratch) / "data", {"CAPTURE_RATE_LIMIT": "0", "LOG_LEVEL": "WARNING"}
-        ).start()
+        given = GivenSystem.from_environment()
+        system = (
+            given
+            or LocalSystem(
+                Path(scratch) / "data", {"CAPTURE_RATE_LIMIT": "0", "LOG_LEVEL": "WARNING"}
+            ).start()
+        )
         bare_port = free_port()
         bare = subprocess.Popen(
             [sys.executable, "-m", "leadflow_cli.bare", str(bare_port)],
@@ -297,14 +334,15 @@ def main(output_dir: Path) -> int:
         )
         try:
             wait_until(lambda: port_open("127.0.0.1", bare_port), timeout=30, what="the bare endpoint")
-            with PeakMemory(
-                {**system_processes(system), "bare endpoint": psutil.Process(bare.pid)}
-            ) as memory:
+            processes = {} if given else system_processes(system)
+            with PeakMemory({**processes, "bare endpoint": psutil.Process(bare.pid)}) as memory:
                 report = asyncio.run(measure(system, f"http://127.0.0.1:{bare_port}"))
             report["peak_rss_mb"] = {name: round(peak / 2**20, 1) for name, peak in memory.peaks.items()}
+            report["system"] = "given by the environment" if given else "started by the bench"
         finally:
             bare.terminate()
-            system.stop()
+            if not given:
+                system.stop()
     report["when"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     report["machine"] = f"{psutil.cpu_count()} cores, {round(psutil.virtual_memory().total / 2**30)} GiB"
     report["targets"] = TARGETS

@@ -264,8 +264,6 @@ class EventConsumer:
                 for record in records:
                     metrics.EVENTS_CONSUMED.labels(topic=record.topic, outcome="ok").inc()
                 return
-            except asyncio.CancelledError:
-                raise
             except Exception as error:
                 if is_transient(error):
                     raise
@@ -289,8 +287,6 @@ class EventConsumer:
                 await self._handler([event])
                 metrics.EVENTS_CONSUMED.labels(topic=record.topic, outcome="ok").inc()
                 return
-            except asyncio.CancelledError:
-                raise
             except Exception as error:
                 if is_transient(error):
                     raise
