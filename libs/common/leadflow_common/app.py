@@ -80,15 +80,16 @@ def _document_schemas_and_problems(app: FastAPI, models: tuple[type[BaseModel], 
                     responses.setdefault("400", {"description": "The body cannot be parsed"})
                 for status, response in responses.items():
                     if int(status) >= 400:
+                        # "Additional Response" is FastAPI's placeholder for a response declared {}.
                         described = response.get("description") not in (None, "Additional Response")
                         kept = {"description": response["description"]} if described else {}
-                        response.update(problem_response_document(int(status)) | kept)
+                        response.update(_problem_response_document(int(status)) | kept)
         return schema
 
     app.openapi = openapi
 
 
-def problem_response_document(status: int) -> dict:
+def _problem_response_document(status: int) -> dict:
     document: dict = {
         "description": HTTPStatus(status).phrase,
         "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/ProblemDetails"}}},
