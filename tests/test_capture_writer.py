@@ -12,6 +12,7 @@ from leadflow_capture.people import Submission
 from leadflow_capture.tables import submissions
 from leadflow_common.db import create_engine
 from leadflow_common.events import Channel
+from leadflow_common.http import Problem
 
 pytestmark = pytest.mark.integration
 
@@ -33,7 +34,7 @@ def submission(email: str, payload: dict) -> Submission:
 async def test_one_bad_submission_fails_alone_and_the_rest_of_its_batch_is_stored(settings, topics):
     engine = create_engine(settings.database_url, application_name="test")
     relay = Relay()
-    writer = SubmissionWriter(engine, topics, relay, max_batch=10)
+    writer = SubmissionWriter(engine, topics, relay, max_batch=10, max_waiting=100)
     try:
         good = [submission(f"g{n}@example.com", {"n": n}) for n in range(4)]
         bad = submission("bad@example.com", {"not json": {1, 2}})  # a set: PostgreSQL refuses it
@@ -48,5 +49,23 @@ async def test_one_bad_submission_fails_alone_and_the_rest_of_its_batch_is_store
         async with engine.connect() as connection:
             assert await connection.scalar(select(func.count()).select_from(submissions)) == 4
         assert relay.wakes == 4, "each item committed on its own after the batch failed"
+    finally:
+        await engine.dispose()
+
+
+async def test_when_too_many_submissions_wait_the_next_gets_503_at_once(settings, topics):
+    engine = create_engine(settings.database_url, application_name="test")
+    writer = SubmissionWriter(engine, topics, Relay(), max_batch=10, max_waiting=2)
+    try:
+        waiting = [
+            asyncio.ensure_future(writer.submit(submission(f"w{n}@example.com", {}))) for n in range(2)
+        ]
+        await asyncio.sleep(0)
+        with pytest.raises(Problem) as refused:
+            await writer.submit(submission("late@example.com", {}))
+        assert refused.value.status == 503 and refused.value.headers == {"Retry-After": "1"}
+        task = asyncio.create_task(writer.run())  # the two that waited are still written
+        assert all(accepted.lead_id for accepted in await asyncio.gather(*waiting))
+        task.cancel()
     finally:
         await engine.dispose()

@@ -14,6 +14,7 @@ from leadflow_capture.people import Accepted, People, Submission, plan_batch
 from leadflow_capture.tables import outbox
 from leadflow_common.db import lock_keys
 from leadflow_common.failures import is_transient
+from leadflow_common.http import Problem
 from leadflow_common.outbox import OutboxRelay, enqueue_many
 from leadflow_common.topics import Topics
 
@@ -42,16 +43,28 @@ Pending = tuple[Submission, asyncio.Future]
 
 
 class SubmissionWriter:
-    def __init__(self, engine: AsyncEngine, topics: Topics, relay: OutboxRelay, *, max_batch: int):
+    def __init__(
+        self, engine: AsyncEngine, topics: Topics, relay: OutboxRelay, *, max_batch: int, max_waiting: int
+    ):
         self._engine = engine
         self._topics = topics
         self._relay = relay
         self._max_batch = max_batch
-        self._queue: asyncio.Queue[Pending] = asyncio.Queue()
+        self._queue: asyncio.Queue[Pending] = asyncio.Queue(maxsize=max_waiting)
 
     async def submit(self, submission: Submission) -> Accepted:
+        """Accepted once its batch has committed; 503 at once when too many wait already, so an
+        overloaded capture sheds load instead of holding requests until they time out."""
         future = asyncio.get_running_loop().create_future()
-        self._queue.put_nowait((submission, future))
+        try:
+            self._queue.put_nowait((submission, future))
+        except asyncio.QueueFull:
+            raise Problem(
+                503,
+                "Service busy",
+                "Too many submissions are waiting; try again shortly",
+                headers={"Retry-After": "1"},
+            ) from None
         return await future
 
     async def run(self) -> None:

@@ -21,7 +21,13 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 
 async def start_writers(app: FastAPI, runtime: ServiceRuntime) -> None:
     settings: CaptureSettings = app.state.capture_settings
-    writer = SubmissionWriter(runtime.engine, runtime.topics, runtime.relay, max_batch=settings.write_batch)
+    writer = SubmissionWriter(
+        runtime.engine,
+        runtime.topics,
+        runtime.relay,
+        max_batch=settings.write_batch,
+        max_waiting=settings.max_waiting,
+    )
     for number in range(settings.writers):
         runtime.background(writer.run(), name=f"submission-writer-{number}")
     app.state.submission_writer = writer

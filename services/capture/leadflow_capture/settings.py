@@ -18,6 +18,9 @@ class CaptureSettings(BaseSettings):
     max_body_bytes: int = Field(default=1_000_000, ge=1024)
     write_batch: int = Field(default=100, ge=1, description="Most submissions committed together")
     writers: int = Field(default=2, ge=1, description="Transactions writing submissions at once")
+    max_waiting: int = Field(
+        default=2000, ge=1, description="Submissions waiting to be written; more get 503"
+    )
     blocked_email_domains: str = Field(
         default="", description="Comma-separated domains whose emails are refused"
     )
