@@ -9,6 +9,7 @@ import httpx
 import pytest
 from aiokafka import AIOKafkaProducer
 from harness import AUTH, eventually, in_process, kafka_producer, read_events
+from sqlalchemy import text
 
 from leadflow_common.events import (
     LeadMerged,
@@ -20,6 +21,7 @@ from leadflow_common.events import (
     Temperature,
     new_event,
 )
+from leadflow_routing.consumers import RoutingHandlers
 from leadflow_routing.main import create_app
 from leadflow_routing.settings import RoutingSettings
 
@@ -92,7 +94,9 @@ async def scenario(settings, topics, **routing):
         in_process(app, headers=AUTH) as client,
         kafka_producer(settings.kafka_bootstrap_servers) as producer,
     ):
-        yield Scenario(settings, topics, client, producer)
+        scenario = Scenario(settings, topics, client, producer)
+        scenario.runtime = app.state.runtime
+        yield scenario
 
 
 async def test_an_offer_not_accepted_in_time_moves_to_the_next_rep_then_the_senior_pool(settings, topics):
@@ -257,3 +261,74 @@ async def test_reps_are_validated_updated_and_deactivated(settings, topics):
         ).status_code == 422
         assert (await s.client.delete(f"/v1/reps/{rep}")).json()["active"] is False
         assert (await s.client.get(f"/v1/reps/{uuid.uuid4()}")).status_code == 404
+
+
+async def test_one_batch_of_scores_fills_a_rep_exactly_to_capacity_and_queues_the_rest(settings, topics):
+    """A batch of events is routed in one transaction against one read of the reps: each offer
+    it makes must count against the rep for the next lead in the same batch."""
+    async with scenario(settings, topics) as s:
+        rep = await s.rep("mid", capacity=2)
+        leads = [uuid.uuid4() for _ in range(3)]
+        events = []
+        for number, lead_id in enumerate(leads):
+            data = LeadScored(
+                lead_id=lead_id,
+                revision=1,
+                score=50 + number,
+                temperature=Temperature.warm,
+                reasons=[],
+                model=ModelRef(kind="rules", version=1),
+                scored_at=datetime.now(UTC),
+            )
+            events.append(new_event(data, source="test", subject=lead_id))
+        handlers = RoutingHandlers(s.runtime, RoutingSettings())
+        await handlers.handle(events)
+        placed = [await s.current(lead_id) for lead_id in leads]
+        assert [row["status"] for row in placed] == ["offered", "offered", "waiting"]
+        assert {row["rep_id"] for row in placed[:2]} == {rep}
+        # A later batch: an outcome frees a slot, which the waiting lead takes; a new lead scored
+        # after it in the same batch finds the rep full again.
+        outcome = LeadOutcome(
+            outcome_id=uuid.uuid4(), lead_id=leads[0], outcome="lost", occurred_at=datetime.now(UTC)
+        )
+        late = uuid.uuid4()
+        scored_late = LeadScored(
+            lead_id=late,
+            revision=1,
+            score=60,
+            temperature=Temperature.warm,
+            reasons=[],
+            model=ModelRef(kind="rules", version=1),
+            scored_at=datetime.now(UTC),
+        )
+        await handlers.handle(
+            [
+                new_event(outcome, source="test", subject=leads[0]),
+                new_event(scored_late, source="test", subject=late),
+            ]
+        )
+        assert (await s.current(leads[2]))["status"] == "offered"
+        assert (await s.current(late))["status"] == "waiting"
+
+
+async def test_freed_capacity_never_skips_a_hotter_waiting_lead_that_is_busy_elsewhere(settings, topics):
+    async with scenario(settings, topics) as s:
+        await s.rep("mid", capacity=1)
+        holder, colder, hotter = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+        await s.score(holder, "warm", 50)
+        held = await s.until_status(holder, "offered")
+        await s.score(colder, "warm", 45)
+        await s.score(hotter, "warm", 65)
+        await s.until_status(colder, "waiting")
+        await s.until_status(hotter, "waiting")
+
+        # Another transaction holds the hotter lead while the slot frees up.
+        async with s.runtime.engine.begin() as other:
+            await other.execute(
+                text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"), {"key": f"routing:{hotter}"}
+            )
+            assert (await s.client.post(f"/v1/assignments/{held['id']}/complete")).status_code == 200
+            assert (await s.current(colder))["status"] == "waiting"
+        # Once it lets go, the sweep gives the slot to the hotter lead.
+        await s.until_status(hotter, "offered")
+        assert (await s.current(colder))["status"] == "waiting"

@@ -8,6 +8,7 @@ lock. Code that already holds the capacity lock and reaches for a lead only trie
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -49,12 +50,41 @@ def routing_context(runtime, settings) -> RoutingContext:
     )
 
 
+class CapacityView:
+    """The active reps and their open leads, read once under the capacity lock by a transaction
+    that routes a batch of leads, and kept current by that transaction's own offers: while it
+    holds the lock nobody else fills a slot. Anything else it does that frees or moves slots
+    (closing, merging) must `forget()` the view."""
+
+    def __init__(self) -> None:
+        self._reps: dict[uuid.UUID, SimpleNamespace] | None = None
+
+    async def reps(self, connection: AsyncConnection, tiers: list[Tier]) -> list[Any]:
+        if self._reps is None:
+            rows = await repository.lock_capacity_and_load_reps(connection, list(Tier))
+            self._reps = {row.id: SimpleNamespace(**row._asdict()) for row in rows}
+        wanted = {tier.value for tier in tiers}
+        return [rep for rep in self._reps.values() if rep.tier in wanted]
+
+    def offered(self, rep_id: uuid.UUID, now: datetime) -> None:
+        if self._reps is not None:
+            self._reps[rep_id].open_leads += 1
+            self._reps[rep_id].last_assigned_at = now
+
+    def forget(self) -> None:
+        self._reps = None
+
+
 class AssignmentConflict(Exception):
     """The assignment is not in a state that allows the change asked for."""
 
 
 async def on_new_score(
-    connection: AsyncConnection, lead: LeadToRoute, context: RoutingContext
+    connection: AsyncConnection,
+    lead: LeadToRoute,
+    context: RoutingContext,
+    *,
+    capacity: CapacityView | None = None,
 ) -> Decision | None:
     """Route a lead whose score changed. A lead with a rep stays with that rep; a nurtured lead
     is routed again once it warms up; a waiting lead tries again with its new score."""
@@ -66,7 +96,7 @@ async def on_new_score(
             connection, current.id, "nurtured", context.now, score=lead.score
         )
         return None
-    return await route(connection, lead, context, current=current)
+    return await route(connection, lead, context, current=current, capacity=capacity)
 
 
 async def route(
@@ -78,10 +108,14 @@ async def route(
     exclude: frozenset[uuid.UUID] = frozenset(),
     attempt: int = 1,
     previous_rep_id: uuid.UUID | None = None,
+    capacity: CapacityView | None = None,
 ) -> Decision:
     senior_pool = attempt > context.max_attempts
     tiers = [Tier.senior] if senior_pool else TIERS_BY_TEMPERATURE[lead.temperature]
-    candidates = await repository.lock_capacity_and_load_reps(connection, tiers)
+    if capacity is not None:
+        candidates = await capacity.reps(connection, tiers)
+    else:
+        candidates = await repository.lock_capacity_and_load_reps(connection, tiers)
     decision = decide(
         lead,
         [repository.as_policy_rep(row) for row in candidates],
@@ -146,6 +180,8 @@ async def route(
     if decision.kind == "assign":
         rep = next(row for row in candidates if row.id == decision.rep_id)
         await repository.touch_rep(connection, rep.id, context.now)
+        if capacity is not None:
+            capacity.offered(rep.id, context.now)
         rep_ref = RepRef(id=rep.id, name=rep.name, email=rep.email, tier=Tier(rep.tier))
         if previous_rep_id is None and attempt == 1:
             event = LeadRouted(rep=rep_ref, sla_deadline=deadline, **common)
@@ -266,7 +302,10 @@ async def drain_waiting(connection: AsyncConnection, context: RoutingContext, *,
     )
     for waiting in queue[:limit]:
         if not await repository.try_lock_lead(connection, waiting.lead_id):
-            continue  # another transaction is routing this lead right now
+            # Another transaction holds this lead (routing it, most likely). Giving the slot to
+            # a colder lead instead would break hottest-first; the holder or the next sweep
+            # places it.
+            break
         current = await repository.get_assignment(connection, waiting.id)
         lead = await repository.lead_to_route(connection, waiting.lead_id)
         if current is None or current.status != "waiting" or lead is None:

@@ -7,7 +7,7 @@ from leadflow_common.events import CloudEvent, LeadMerged, LeadOutcome, LeadScor
 from leadflow_common.idempotency import claim_event
 from leadflow_common.runtime import ServiceRuntime
 from leadflow_routing import assigner, repository
-from leadflow_routing.assigner import RoutingContext, routing_context
+from leadflow_routing.assigner import CapacityView, RoutingContext, routing_context
 from leadflow_routing.policy import LeadToRoute
 from leadflow_routing.settings import RoutingSettings
 from leadflow_routing.tables import processed_events
@@ -32,15 +32,18 @@ class RoutingHandlers:
         if not relevant:
             return  # lead.captured and others: scoring's business, not routing's
         context = self.context()
+        capacity = CapacityView()
         async with self._runtime.engine.begin() as connection:
             await repository.lock_leads(
                 connection, [lead for event in relevant for lead in leads_of(event.data)]
             )
             for event in relevant:
-                await self._apply(connection, event, context)
+                await self._apply(connection, event, context, capacity)
         self._runtime.relay.wake()
 
-    async def _apply(self, connection, event: CloudEvent, context: RoutingContext) -> None:
+    async def _apply(
+        self, connection, event: CloudEvent, context: RoutingContext, capacity: CapacityView
+    ) -> None:
         if not await claim_event(connection, processed_events, consumer=CONSUMER, event_id=event.id):
             return
         data = event.data
@@ -54,11 +57,13 @@ class RoutingHandlers:
                 segment=data.routing.segment,
             )
             if await repository.save_lead_if_newer(connection, lead, data.revision, context.now):
-                await assigner.on_new_score(connection, lead, context)
+                await assigner.on_new_score(connection, lead, context, capacity=capacity)
         elif isinstance(data, LeadOutcome):
             await assigner.close_lead(connection, data.lead_id, f"outcome: {data.outcome}", context)
+            capacity.forget()
         else:
             await assigner.fold_merge(connection, data.absorbed_lead_id, data.surviving_lead_id, context)
+            capacity.forget()
 
 
 def leads_of(data: LeadScored | LeadOutcome | LeadMerged) -> list[uuid.UUID]:
