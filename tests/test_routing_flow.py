@@ -28,6 +28,20 @@ from leadflow_routing.settings import RoutingSettings
 pytestmark = pytest.mark.integration
 
 
+def scored_event(lead_id: uuid.UUID, temperature: str, score: float, *, revision: int = 1, **routing):
+    data = LeadScored(
+        lead_id=lead_id,
+        revision=revision,
+        score=score,
+        temperature=Temperature(temperature),
+        reasons=[],
+        model=ModelRef(kind="rules", version=1),
+        scored_at=datetime.now(UTC),
+        routing=RoutingHints(**routing),
+    )
+    return new_event(data, source="test", subject=lead_id)
+
+
 class Scenario:
     """A routing app in-process, a producer for the events it consumes, and its HTTP API."""
 
@@ -52,17 +66,21 @@ class Scenario:
     ) -> None:
         """Publish a `lead.scored`; `key` puts it on another lead's partition, behind its events."""
         self.revisions[lead_id] = self.revisions.get(lead_id, 0) + 1
-        data = LeadScored(
-            lead_id=lead_id,
-            revision=self.revisions[lead_id],
-            score=score,
-            temperature=Temperature(temperature),
-            reasons=[],
-            model=ModelRef(kind="rules", version=1),
-            scored_at=datetime.now(UTC),
-            routing=RoutingHints(**routing),
-        )
-        await self.publish(self.topics.scored, new_event(data, source="test", subject=lead_id), key=key)
+        event = scored_event(lead_id, temperature, score, revision=self.revisions[lead_id], **routing)
+        await self.publish(self.topics.scored, event, key=key)
+
+    async def one_held_two_waiting(self) -> tuple[str, dict, uuid.UUID, uuid.UUID]:
+        """A mid rep with one slot, taken; two warm leads waiting for it, a colder and a hotter.
+        Returns the rep, the assignment holding the slot, the colder and the hotter lead."""
+        rep = await self.rep("mid", capacity=1)
+        holder, colder, hotter = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+        await self.score(holder, "warm", 50)
+        held = await self.until_status(holder, "offered")
+        await self.score(colder, "warm", 45)
+        await self.score(hotter, "warm", 65)
+        await self.until_status(colder, "waiting")
+        await self.until_status(hotter, "waiting")
+        return rep, held, colder, hotter
 
     async def publish(self, topic: str, event, key: uuid.UUID | None = None) -> None:
         partition_key = str(key) if key else event.subject
@@ -138,14 +156,7 @@ async def test_accepting_stops_the_clock_and_keeps_the_lead(settings, topics):
 
 async def test_freed_capacity_goes_to_the_waiting_queue_hottest_first(settings, topics):
     async with scenario(settings, topics) as s:
-        mid = await s.rep("mid", capacity=1)
-        holder, warm_low, warm_high = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
-        await s.score(holder, "warm", 50)
-        held = await s.until_status(holder, "offered")
-        await s.score(warm_low, "warm", 45)
-        await s.score(warm_high, "warm", 65)
-        await s.until_status(warm_low, "waiting")
-        await s.until_status(warm_high, "waiting")
+        mid, held, warm_low, warm_high = await s.one_held_two_waiting()
 
         completed = await s.client.post(f"/v1/assignments/{held['id']}/complete")
         assert completed.status_code == 200
@@ -269,18 +280,7 @@ async def test_one_batch_of_scores_fills_a_rep_exactly_to_capacity_and_queues_th
     async with scenario(settings, topics) as s:
         rep = await s.rep("mid", capacity=2)
         leads = [uuid.uuid4() for _ in range(3)]
-        events = []
-        for number, lead_id in enumerate(leads):
-            data = LeadScored(
-                lead_id=lead_id,
-                revision=1,
-                score=50 + number,
-                temperature=Temperature.warm,
-                reasons=[],
-                model=ModelRef(kind="rules", version=1),
-                scored_at=datetime.now(UTC),
-            )
-            events.append(new_event(data, source="test", subject=lead_id))
+        events = [scored_event(lead_id, "warm", 50 + number) for number, lead_id in enumerate(leads)]
         handlers = RoutingHandlers(s.runtime, RoutingSettings())
         await handlers.handle(events)
         placed = [await s.current(lead_id) for lead_id in leads]
@@ -292,20 +292,8 @@ async def test_one_batch_of_scores_fills_a_rep_exactly_to_capacity_and_queues_th
             outcome_id=uuid.uuid4(), lead_id=leads[0], outcome="lost", occurred_at=datetime.now(UTC)
         )
         late = uuid.uuid4()
-        scored_late = LeadScored(
-            lead_id=late,
-            revision=1,
-            score=60,
-            temperature=Temperature.warm,
-            reasons=[],
-            model=ModelRef(kind="rules", version=1),
-            scored_at=datetime.now(UTC),
-        )
         await handlers.handle(
-            [
-                new_event(outcome, source="test", subject=leads[0]),
-                new_event(scored_late, source="test", subject=late),
-            ]
+            [new_event(outcome, source="test", subject=leads[0]), scored_event(late, "warm", 60)]
         )
         assert (await s.current(leads[2]))["status"] == "offered"
         assert (await s.current(late))["status"] == "waiting"
@@ -313,14 +301,7 @@ async def test_one_batch_of_scores_fills_a_rep_exactly_to_capacity_and_queues_th
 
 async def test_freed_capacity_never_skips_a_hotter_waiting_lead_that_is_busy_elsewhere(settings, topics):
     async with scenario(settings, topics) as s:
-        await s.rep("mid", capacity=1)
-        holder, colder, hotter = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
-        await s.score(holder, "warm", 50)
-        held = await s.until_status(holder, "offered")
-        await s.score(colder, "warm", 45)
-        await s.score(hotter, "warm", 65)
-        await s.until_status(colder, "waiting")
-        await s.until_status(hotter, "waiting")
+        _, held, colder, hotter = await s.one_held_two_waiting()
 
         # Another transaction holds the hotter lead while the slot frees up.
         async with s.runtime.engine.begin() as other:
