@@ -22,7 +22,7 @@ from leadflow_routing.main import create_app as routing_app
 from leadflow_scoring.main import create_app as scoring_app
 
 ROOT = Path(__file__).parents[1]
-PUBLIC = {"/healthz", "/readyz", "/metrics", "/v1/leads/landing-page", "/v1/leads/popup", "/v1/leads/sms"}
+PUBLIC = {"/healthz", "/readyz", "/v1/leads/landing-page", "/v1/leads/popup", "/v1/leads/sms"}
 APPS = {"capture": capture_app, "scoring": scoring_app, "routing": routing_app}
 
 

@@ -97,7 +97,9 @@ def run(data_dir: Path) -> int:
         print()
         for name, (port_variable, default_port) in SERVICES.items():
             print(f"{name:<10} http://127.0.0.1:{env.get(port_variable, default_port)}/docs")
-        print(f"API key    {env['LEADFLOW_API_KEY']}")
+        # The key itself stays out of the output: terminals and CI logs get shipped and kept.
+        where = "LEADFLOW_API_KEY" if os.environ.get("LEADFLOW_API_KEY") else f"{data_dir}/api_key"
+        print(f"API key    in {where} (export LEADFLOW_API_KEY=$(cat {data_dir}/api_key))")
         print("\nReady. Follow the README's walkthrough; Ctrl-C stops everything.", flush=True)
         while True:
             for name, process in services.items():

@@ -1,13 +1,15 @@
 """The FastAPI app every service is built on."""
 
 import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from http import HTTPStatus
 
 from fastapi import APIRouter, FastAPI
 from pydantic import BaseModel
 from sqlalchemy import Table
 
+from leadflow_common.docs import docs_router
+from leadflow_common.edge import BodyLimitMiddleware, SecurityHeadersMiddleware
 from leadflow_common.http import (
     PROBLEM_JSON,
     ProblemDetails,
@@ -30,9 +32,11 @@ def create_service_app(
     routers: list[APIRouter],
     on_start: StartHook | None = None,
     extra_schemas: tuple[type[BaseModel], ...] = (),
+    body_limits: Mapping[str, int] | None = None,
 ) -> FastAPI:
     """A service's app: its runtime opened by the lifespan (`on_start` adds consumers and
-    background work), problem+json errors, request metrics, health and metrics endpoints."""
+    background work), problem+json errors, request metrics, health and metrics endpoints,
+    bounded bodies (`body_limits` gives routes a smaller limit) and security headers."""
     configure_logging(name, common.log_level)
 
     @contextlib.asynccontextmanager
@@ -43,13 +47,25 @@ def create_service_app(
                 await on_start(app, runtime)
             yield
 
-    app = FastAPI(title=f"Leadflow {name}", version="0.1.0", lifespan=lifespan)
+    app = FastAPI(
+        title=f"Leadflow {name}", version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None
+    )
     app.state.api_key = common.leadflow_api_key
+    app.state.metrics_token = common.leadflow_metrics_token
     install_problem_handlers(app)
+    app.add_middleware(
+        BodyLimitMiddleware,
+        max_bytes=common.http_max_body_bytes,
+        timeout=common.http_body_timeout_seconds,
+        path_limits=body_limits,
+    )
     app.add_middleware(RequestMetricsMiddleware)
+    app.add_middleware(SecurityHeadersMiddleware, hsts=common.leadflow_env == "production")
     for router in routers:
         app.include_router(router)
     app.include_router(health_router())
+    if common.serve_docs:
+        app.include_router(docs_router(app.title))
     _document_schemas_and_problems(app, (*extra_schemas, ProblemDetails))
     return app
 

@@ -45,7 +45,20 @@ async def lock_keys(connection: AsyncConnection, keys: Iterable[str]) -> None:
 
 def outbox_table(metadata: MetaData) -> Table:
     """Events waiting to be published: written in the same transaction as the state they
-    describe, deleted by the relay once the broker has acknowledged them."""
+    describe, deleted by the relay once the broker has acknowledged them. Beside it,
+    `outbox_failed` keeps the events the broker refused for good, with its error."""
+    Table(
+        "outbox_failed",
+        metadata,
+        Column("id", BigInteger, Identity(), primary_key=True),
+        Column("event_id", Text, nullable=False),
+        Column("topic", Text, nullable=False),
+        Column("key", Text, nullable=False),
+        Column("payload", Text, nullable=False),
+        Column("headers", JSONB, nullable=False, server_default="{}"),
+        Column("error", Text, nullable=False),
+        Column("failed_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    )
     return Table(
         "outbox",
         metadata,
@@ -57,6 +70,11 @@ def outbox_table(metadata: MetaData) -> Table:
         Column("headers", JSONB, nullable=False, server_default="{}"),
         Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     )
+
+
+def set_aside_table(outbox: Table) -> Table:
+    """The `outbox_failed` table beside an outbox."""
+    return outbox.metadata.tables[f"{outbox.schema}.outbox_failed"]
 
 
 def processed_events_table(metadata: MetaData) -> Table:

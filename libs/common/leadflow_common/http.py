@@ -2,6 +2,7 @@
 and the /healthz, /readyz and /metrics endpoints."""
 
 import asyncio
+import contextlib
 import hmac
 import logging
 import time
@@ -16,6 +17,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from leadflow_common import metrics
@@ -24,6 +26,9 @@ from leadflow_common.failures import is_transient
 log = logging.getLogger(__name__)
 
 PROBLEM_JSON = "application/problem+json"
+# An error answer lists at most this many fields: a body with thousands of bad fields must not
+# buy a reply thousands of times larger (the count of the rest is in `detail`).
+MAX_LISTED_FIELDS = 20
 
 
 class FieldError(BaseModel):
@@ -74,7 +79,10 @@ def problem_response(problem: Problem, instance: str | None = None) -> JSONRespo
     if instance:
         body["instance"] = instance
     if problem.fields is not None:
-        body["fields"] = problem.fields
+        body["fields"] = problem.fields[:MAX_LISTED_FIELDS]
+        if len(problem.fields) > MAX_LISTED_FIELDS:
+            more = f"{len(problem.fields) - MAX_LISTED_FIELDS} more fields are invalid"
+            body["detail"] = f"{problem.detail} ({more})" if problem.detail else more
     return JSONResponse(body, status_code=problem.status, media_type=PROBLEM_JSON, headers=problem.headers)
 
 
@@ -114,6 +122,12 @@ def install_problem_handlers(app: FastAPI) -> None:
             Problem(error.status_code, title, detail, headers=error.headers), request.url.path
         )
 
+    @app.exception_handler(ClientDisconnect)
+    async def on_disconnect(request: Request, error: ClientDisconnect) -> Response:
+        # The client left mid-body: nothing was stored and nobody reads an answer. Not an error.
+        metrics.CONNECTIONS_REFUSED.labels(reason="client_disconnected").inc()
+        return Response(status_code=400)
+
     @app.exception_handler(Exception)
     async def on_unexpected(request: Request, error: Exception) -> JSONResponse:
         if is_transient(error):
@@ -133,16 +147,31 @@ def install_problem_handlers(app: FastAPI) -> None:
 _bearer = HTTPBearer(auto_error=False, description="`Authorization: Bearer <LEADFLOW_API_KEY>`")
 
 
+def _holds_one_of(credentials: HTTPAuthorizationCredentials | None, secrets: list[str]) -> bool:
+    given = (credentials.credentials if credentials else "").encode()
+    # Every secret is compared, in constant time, so timing tells nothing about which matched.
+    matches = [hmac.compare_digest(given, secret.encode()) for secret in secrets if secret]
+    return any(matches)
+
+
+def _unauthorized(detail: str) -> Problem:
+    return Problem(401, "Unauthorized", detail, headers={"WWW-Authenticate": "Bearer"})
+
+
 async def require_api_key(
     request: Request, credentials: HTTPAuthorizationCredentials | None = Depends(_bearer)
 ) -> None:
     """Answer 401 unless the request carries the API key (compared in constant time)."""
-    expected: str = request.app.state.api_key
-    given = credentials.credentials if credentials else ""
-    if not expected or not hmac.compare_digest(given.encode(), expected.encode()):
-        raise Problem(
-            401, "Unauthorized", "A valid API key is required", headers={"WWW-Authenticate": "Bearer"}
-        )
+    if not _holds_one_of(credentials, [request.app.state.api_key]):
+        raise _unauthorized("A valid API key is required")
+
+
+async def require_metrics_reader(
+    request: Request, credentials: HTTPAuthorizationCredentials | None = Depends(_bearer)
+) -> None:
+    """/metrics tells how the service is used: for the scraper's token or the API key only."""
+    if not _holds_one_of(credentials, [request.app.state.api_key, request.app.state.metrics_token]):
+        raise _unauthorized("The metrics token or the API key is required")
 
 
 def health_router(*, timeout: float = 3.0) -> APIRouter:
@@ -162,13 +191,26 @@ def health_router(*, timeout: float = 3.0) -> APIRouter:
             except Exception as error:
                 return name, f"failing: {type(error).__name__}"
 
-        checks = request.app.state.runtime.readiness_checks()
+        runtime = request.app.state.runtime
+        checks = runtime.readiness_checks()
         results = dict(await asyncio.gather(*(run(name, check) for name, check in checks.items())))
         ready = all(result == "ok" for result in results.values())
-        body = {"status": "ready" if ready else "not ready", "checks": results}
+        body: dict[str, Any] = {"status": "ready" if ready else "not ready", "checks": results}
+        if results.get("database") == "ok":
+            # Told, not judged: an outbox that lags while the broker is away is normal, and a
+            # replica taken out of service for it would turn a delay into lost submissions.
+            # Alert on these (deploy/alerts.yaml).
+            with contextlib.suppress(Exception):
+                body["outbox"] = await asyncio.wait_for(runtime.outbox_health(), timeout)
         return JSONResponse(body, status_code=200 if ready else 503)
 
-    @router.get("/metrics", summary="Prometheus metrics", response_class=Response)
+    @router.get(
+        "/metrics",
+        summary="Prometheus metrics (LEADFLOW_METRICS_TOKEN or the API key)",
+        response_class=Response,
+        dependencies=[Depends(require_metrics_reader)],
+        responses={401: {}},
+    )
     async def prometheus_metrics() -> Response:
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 

@@ -21,3 +21,10 @@ CONSUMER_LAG = Gauge(
 )
 OUTBOX_BACKLOG = Gauge("leadflow_outbox_backlog", "Events waiting in the outbox")
 OUTBOX_OLDEST_AGE = Gauge("leadflow_outbox_oldest_age_seconds", "Age of the oldest unpublished event")
+OUTBOX_SET_ASIDE = Counter(
+    "leadflow_outbox_set_aside_total", "Events the broker refused for good, kept in outbox_failed", ["topic"]
+)
+OUTBOX_FAILED = Gauge("leadflow_outbox_failed", "Events waiting in outbox_failed for an operator")
+CONNECTIONS_REFUSED = Counter(
+    "leadflow_http_refused_total", "Connections or requests refused at the edge, by reason", ["reason"]
+)

@@ -28,3 +28,18 @@ def create_processed_events(schema: str) -> None:
         sa.PrimaryKeyConstraint("consumer", "event_id"),
         schema=schema,
     )
+
+
+def create_outbox_failed(schema: str) -> None:
+    op.create_table(
+        "outbox_failed",
+        sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
+        sa.Column("event_id", sa.Text, nullable=False),
+        sa.Column("topic", sa.Text, nullable=False),
+        sa.Column("key", sa.Text, nullable=False),
+        sa.Column("payload", sa.Text, nullable=False),
+        sa.Column("headers", JSONB, nullable=False, server_default="{}"),
+        sa.Column("error", sa.Text, nullable=False),
+        sa.Column("failed_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+        schema=schema,
+    )

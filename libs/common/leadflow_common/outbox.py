@@ -3,8 +3,10 @@ and a relay publishes the events afterwards.
 
 Order per lead holds because one relay at a time publishes (a transaction-scoped advisory lock
 elects it, so two processes of a service are safe), rows go out in id order, and a row is
-deleted only after the broker acknowledged it. A failed batch is retried whole: events can be
-published twice, never lost, and consumers drop the repeats by event id.
+deleted only after the broker acknowledged it. A batch that failed because the broker is away is
+retried whole: events can be published twice, never lost, and consumers drop the repeats by
+event id. An event the broker refuses for good (too large, say) must not hold back every event
+behind it: it is moved to `outbox_failed` with the broker's error, counted, and the rest go on.
 """
 
 import asyncio
@@ -13,16 +15,40 @@ import logging
 import time
 import zlib
 
-from sqlalchemy import Table, delete, func, insert, select
+from aiokafka.errors import (
+    InvalidMessageError,
+    InvalidTopicError,
+    MessageSizeTooLargeError,
+    RecordListTooLargeError,
+    RecordTooLargeError,
+)
+from sqlalchemy import Row, Table, delete, func, insert, literal, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from leadflow_common import metrics
+from leadflow_common.db import set_aside_table
 from leadflow_common.events import CloudEvent
 from leadflow_common.kafka import EventProducer, OutgoingMessage
 
 log = logging.getLogger(__name__)
 
 BACKLOG_SAMPLE_SECONDS = 1.0
+# The largest event the outbox takes, well under the producer's 1 MiB request limit: whatever a
+# service enqueues can be published. A service bounds its events far below this (capture's
+# leads are bounded in count and bytes); this is the backstop that turns a bug into one error.
+MAX_EVENT_BYTES = 512 * 1024
+# What the broker (or the producer before it) answers for one event that no retry will fix.
+REFUSED_FOR_GOOD = (
+    MessageSizeTooLargeError,
+    RecordTooLargeError,
+    RecordListTooLargeError,
+    InvalidMessageError,
+    InvalidTopicError,
+)
+
+
+class EventTooLarge(ValueError):
+    pass
 
 
 async def enqueue(connection: AsyncConnection, outbox: Table, topic: str, event: CloudEvent) -> None:
@@ -36,19 +62,25 @@ async def enqueue_many(
     """Add events to the outbox inside the caller's transaction, in one statement, in order."""
     if not events:
         return
-    await connection.execute(
-        insert(outbox),
-        [
+    rows = []
+    for event in events:
+        payload = event.model_dump_json()
+        if len(payload) > MAX_EVENT_BYTES // 4 and len(payload.encode()) > MAX_EVENT_BYTES:
+            raise EventTooLarge(f"{event.type} event {event.id} exceeds {MAX_EVENT_BYTES} bytes")
+        rows.append(
             {
                 "event_id": event.id,
                 "topic": topic,
                 "key": event.subject,
-                "payload": event.model_dump_json(),
+                "payload": payload,
                 "headers": {"ce_id": event.id, "ce_type": event.type},
             }
-            for event in events
-        ],
-    )
+        )
+    await connection.execute(insert(outbox), rows)
+
+
+def _message(row: Row) -> OutgoingMessage:
+    return OutgoingMessage(topic=row.topic, key=row.key, value=row.payload.encode(), headers=row.headers)
 
 
 class OutboxRelay:
@@ -63,6 +95,7 @@ class OutboxRelay:
     ):
         self._engine = engine
         self._outbox = outbox
+        self._failed = set_aside_table(outbox)
         self._producer = producer
         self._batch_size = batch_size
         self._poll_seconds = poll_seconds
@@ -70,6 +103,10 @@ class OutboxRelay:
         self._wakeup = asyncio.Event()
         self._stopping = False
         self._last_sample = 0.0
+
+    @property
+    def outbox(self) -> Table:
+        return self._outbox
 
     def wake(self) -> None:
         """Publish now rather than at the next poll (called after a commit that enqueued)."""
@@ -127,26 +164,58 @@ class OutboxRelay:
             ).all()
             if not rows:
                 return 0
-            await self._producer.send_all(
-                OutgoingMessage(topic=row.topic, key=row.key, value=row.payload.encode(), headers=row.headers)
-                for row in rows
-            )
+            try:
+                await self._producer.send_all(_message(row) for row in rows)
+            except REFUSED_FOR_GOOD:
+                # Some event of the batch will never go: find it, set it aside, send the rest.
+                await self._send_one_by_one(connection, rows)
             # By id, not by range: a transaction that took a smaller id may commit after this read.
             await connection.execute(delete(outbox).where(outbox.c.id.in_([row.id for row in rows])))
         return len(rows)
+
+    async def _send_one_by_one(self, connection: AsyncConnection, rows: list[Row]) -> None:
+        """Sends the rows in order; one the broker refuses for good is copied to outbox_failed
+        with the error (the caller deletes every row of the batch from the outbox)."""
+        for row in rows:
+            try:
+                await self._producer.send_all([_message(row)])
+            except REFUSED_FOR_GOOD as error:
+                reason = f"{type(error).__name__}: {error}"[:2000]
+                names = ["event_id", "topic", "key", "payload", "headers"]
+                columns = [self._outbox.c[name] for name in names]
+                await connection.execute(
+                    insert(self._failed).from_select(
+                        [*names, "error"],
+                        select(*columns, literal(reason)).where(self._outbox.c.id == row.id),
+                    )
+                )
+                metrics.OUTBOX_SET_ASIDE.labels(topic=row.topic).inc()
+                log.error(
+                    "event refused by the broker for good; set aside in outbox_failed",
+                    extra={"event_id": row.headers.get("ce_id"), "topic": row.topic, "error": reason},
+                )
 
     async def _sample_backlog(self, connection: AsyncConnection) -> None:
         now = time.monotonic()
         if now - self._last_sample < BACKLOG_SAMPLE_SECONDS:
             return
         self._last_sample = now
-        count, oldest_age = (
-            await connection.execute(
-                select(
-                    func.count(),
-                    func.coalesce(func.extract("epoch", func.now() - func.min(self._outbox.c.created_at)), 0),
-                ).select_from(self._outbox)
-            )
-        ).one()
-        metrics.OUTBOX_BACKLOG.set(count)
-        metrics.OUTBOX_OLDEST_AGE.set(float(oldest_age))
+        health = await outbox_health(connection, self._outbox)
+        metrics.OUTBOX_BACKLOG.set(health["backlog"])
+        metrics.OUTBOX_OLDEST_AGE.set(health["oldest_age_seconds"])
+        metrics.OUTBOX_FAILED.set(health["set_aside"])
+
+
+async def outbox_health(connection: AsyncConnection, outbox: Table) -> dict:
+    """Events waiting, the age of the oldest, and events set aside for an operator."""
+    count, oldest_age = (
+        await connection.execute(
+            select(
+                func.count(),
+                func.coalesce(func.extract("epoch", func.now() - func.min(outbox.c.created_at)), 0),
+            ).select_from(outbox)
+        )
+    ).one()
+    failed = set_aside_table(outbox)
+    set_aside = await connection.scalar(select(func.count()).select_from(failed))
+    return {"backlog": count, "oldest_age_seconds": round(float(oldest_age), 1), "set_aside": set_aside}

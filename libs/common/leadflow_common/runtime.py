@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from leadflow_common.db import create_engine, ping
 from leadflow_common.kafka import EventConsumer, EventHandler, EventProducer, broker_answers
-from leadflow_common.outbox import OutboxRelay
+from leadflow_common.outbox import OutboxRelay, outbox_health
 from leadflow_common.settings import CommonSettings
 from leadflow_common.topics import Topics
 
@@ -54,6 +54,10 @@ class ServiceRuntime:
 
     async def check_broker(self) -> None:
         await broker_answers(self.settings.kafka_bootstrap_servers)
+
+    async def outbox_health(self) -> dict:
+        async with self.engine.connect() as connection:
+            return await outbox_health(connection, self.relay.outbox)
 
     def readiness_checks(self) -> dict:
         return {"database": self.check_database, "broker": self.check_broker}

@@ -5,6 +5,8 @@ from typing import Literal
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from leadflow_common.clients import IPNetwork, parse_networks
+
 PLACEHOLDER_KEYS = {"", "change-me", "changeme", "dev", "secret"}
 
 
@@ -14,6 +16,8 @@ class CommonSettings(BaseSettings):
     kafka_bootstrap_servers: str = "127.0.0.1:9092"
     database_url: str = "postgresql+asyncpg://postgres@127.0.0.1:5432/leadflow"
     leadflow_api_key: str = ""
+    # A read-only secret for the metrics scraper, so it need not hold the API key.
+    leadflow_metrics_token: str = ""
     leadflow_env: Literal["development", "production"] = "development"
     # Prepended to every topic name; tests use it to give each run its own topics.
     leadflow_topic_prefix: str = ""
@@ -27,8 +31,31 @@ class CommonSettings(BaseSettings):
     outbox_batch_size: int = Field(default=500, ge=1)
     outbox_poll_seconds: float = Field(default=0.5, gt=0)
 
+    # The HTTP edge (deploy/README.md pairs each with the proxy setting in front of it).
+    http_max_body_bytes: int = Field(default=1_000_000, ge=1024, description="Largest request body")
+    http_body_timeout_seconds: float = Field(default=15, gt=0, description="Time a body may take")
+    http_header_timeout_seconds: float = Field(default=10, gt=0, description="Time headers may take")
+    http_max_header_bytes: int = Field(default=16 * 1024, ge=1024, description="Request line + headers")
+    http_max_connections_per_client: int = Field(default=64, ge=1, description="Open sockets per address")
+    http_limit_concurrency: int = Field(default=4096, ge=16, description="Connections and requests at once")
+    # Proxies allowed to name the client in X-Forwarded-For (CIDRs); nobody else is believed.
+    leadflow_trusted_proxies: str = ""
+    # The Swagger UI at /docs: on in development, off in production unless asked for.
+    leadflow_serve_docs: bool | None = None
+
+    @property
+    def trusted_proxies(self) -> tuple[IPNetwork, ...]:
+        return parse_networks(self.leadflow_trusted_proxies)
+
+    @property
+    def serve_docs(self) -> bool:
+        if self.leadflow_serve_docs is None:
+            return self.leadflow_env == "development"
+        return self.leadflow_serve_docs
+
     @model_validator(mode="after")
     def refuse_placeholder_secrets(self) -> "CommonSettings":
         if self.leadflow_env == "production" and self.leadflow_api_key in PLACEHOLDER_KEYS:
             raise ValueError("LEADFLOW_API_KEY must be set to a real secret in production")
+        parse_networks(self.leadflow_trusted_proxies)  # a typo fails the start, not a request
         return self

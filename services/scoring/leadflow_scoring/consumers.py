@@ -5,7 +5,14 @@ import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from leadflow_common.events import CloudEvent, LeadActivity, LeadCaptured, LeadMerged, LeadOutcome
+from leadflow_common.events import (
+    CloudEvent,
+    LeadActivity,
+    LeadCaptured,
+    LeadMerged,
+    LeadOutcome,
+    LeadScored,
+)
 from leadflow_common.idempotency import claim_event
 from leadflow_common.runtime import ServiceRuntime
 from leadflow_scoring import metrics, repository
@@ -24,18 +31,41 @@ class ScoringHandlers:
 
     async def handle(self, events: list[CloudEvent]) -> None:
         """The events in one transaction: their leads locked first, all at once, then each
-        applied in order."""
+        applied in order. A lead is re-scored once for the batch, after its last event (a flood
+        of one lead's activities costs one score per batch, not one per activity), and before
+        an outcome is kept with the lead as it stood."""
         relevant = [(event, *subject_and_cause(event.data)) for event in events]
         relevant = [(event, lead_id, cause) for event, lead_id, cause in relevant if lead_id is not None]
         if not relevant:
             return
-        published = []
+        published: list[tuple[CloudEvent, LeadScored]] = []
         async with self._runtime.engine.begin() as connection:
             await repository.lock_leads(connection, [lead_id for _, lead_id, _ in relevant])
+            changed: dict[uuid.UUID, tuple[CloudEvent, str]] = {}
+
+            async def score_changed(lead_id: uuid.UUID) -> None:
+                if lead_id in changed:
+                    event, cause = changed.pop(lead_id)
+                    scored = await rescore(
+                        connection, lead_id, state=self._state, topics=self._runtime.topics, cause=cause
+                    )
+                    if scored is not None:
+                        published.append((event, scored))
+
             for event, lead_id, cause in relevant:
-                scored = await self._apply(connection, event, lead_id, cause)
-                if scored is not None:
-                    published.append((event, scored))
+                if not await claim_event(connection, processed_events, consumer=CONSUMER, event_id=event.id):
+                    continue
+                if isinstance(event.data, LeadOutcome):
+                    await score_changed(lead_id)
+                    await self._record_outcome(connection, event.data)
+                    continue
+                await self._apply(connection, event.data, lead_id)
+                changed[lead_id] = (event, cause)
+                if isinstance(event.data, LeadCaptured):
+                    await score_changed(lead_id)
+                    await self._complete_early_outcomes(connection, lead_id)
+            for lead_id in list(changed):
+                await score_changed(lead_id)
         if published:
             self._runtime.relay.wake()
         for event, scored in published:
@@ -44,14 +74,9 @@ class ScoringHandlers:
         if any(isinstance(event.data, LeadOutcome) for event, _, _ in relevant):
             self._on_outcome()
 
-    async def _apply(self, connection, event: CloudEvent, lead_id: uuid.UUID, cause: str):
-        """The score it published, if any."""
-        if not await claim_event(connection, processed_events, consumer=CONSUMER, event_id=event.id):
-            return None
-        data = event.data
-        if isinstance(data, LeadOutcome):
-            await self._record_outcome(connection, data)
-            return None
+    @staticmethod
+    async def _apply(connection, data, lead_id: uuid.UUID) -> None:
+        """What the event changes of the lead's profile and activities."""
         if isinstance(data, LeadCaptured | LeadMerged):
             await repository.save_profile_if_newer(connection, data.lead)
         if isinstance(data, LeadMerged):
@@ -64,12 +89,6 @@ class ScoringHandlers:
                 type=data.type,
                 occurred_at=data.occurred_at,
             )
-        scored = await rescore(
-            connection, lead_id, state=self._state, topics=self._runtime.topics, cause=cause
-        )
-        if isinstance(data, LeadCaptured):
-            await self._complete_early_outcomes(connection, lead_id)
-        return scored
 
     async def _record_outcome(self, connection, outcome: LeadOutcome) -> None:
         """Keep the outcome with the lead as it stood, so a model learns from what was known

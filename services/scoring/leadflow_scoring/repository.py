@@ -3,14 +3,27 @@
 import uuid
 from datetime import datetime
 
-from sqlalchemy import func, insert, select, text, update
+from sqlalchemy import delete, func, insert, select, text, true, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from leadflow_common.db import lock_keys
 from leadflow_common.events import LeadProfile
 from leadflow_scoring.rules import Activity
-from leadflow_scoring.tables import activities, leads, models, outcomes, rule_versions, score_history, scores
+from leadflow_scoring.tables import (
+    activities,
+    activity_counts,
+    leads,
+    models,
+    outcomes,
+    rule_versions,
+    score_history,
+    scores,
+)
+
+# Activities of one type read per score: each type's points are capped (rules.py), so beyond a
+# few dozen recent occurrences older ones only matter if each carries < 1/100 of the cap.
+ACTIVITY_WINDOW = 100
 
 
 async def lock_leads(connection: AsyncConnection, lead_ids: list[uuid.UUID]) -> None:
@@ -51,6 +64,27 @@ async def load_profile(connection: AsyncConnection, lead_id: uuid.UUID) -> LeadP
 async def mark_absorbed(connection: AsyncConnection, absorbed: uuid.UUID, into: uuid.UUID) -> None:
     await connection.execute(update(leads).where(leads.c.lead_id == absorbed).values(merged_into=into))
     await connection.execute(update(activities).where(activities.c.lead_id == absorbed).values(lead_id=into))
+    moved = delete(activity_counts).where(activity_counts.c.lead_id == absorbed).returning(
+        activity_counts.c.type, activity_counts.c.count, activity_counts.c.last_at
+    )
+    rows = (await connection.execute(moved)).all()
+    for row in rows:
+        await _count_activities(connection, into, row.type, row.count, row.last_at)
+
+
+async def _count_activities(
+    connection: AsyncConnection, lead_id: uuid.UUID, type: str, count: int, last_at: datetime
+) -> int:
+    """Adds to the running count of a lead's activities of a type; the new count."""
+    upsert = pg_insert(activity_counts).values(lead_id=lead_id, type=type, count=count, last_at=last_at)
+    upsert = upsert.on_conflict_do_update(
+        index_elements=[activity_counts.c.lead_id, activity_counts.c.type],
+        set_={
+            "count": activity_counts.c.count + upsert.excluded.count,
+            "last_at": func.greatest(activity_counts.c.last_at, upsert.excluded.last_at),
+        },
+    ).returning(activity_counts.c.count)
+    return (await connection.execute(upsert)).scalar_one()
 
 
 async def add_activity(
@@ -61,16 +95,47 @@ async def add_activity(
     type: str,
     occurred_at: datetime,
 ) -> None:
-    await connection.execute(
+    """Stores the activity and counts it; past the window, the oldest of its type are pruned
+    now and then, so a flood of one type neither grows the table nor the work per score."""
+    inserted = await connection.execute(
         pg_insert(activities)
         .values(activity_id=activity_id, lead_id=lead_id, type=type, occurred_at=occurred_at)
         .on_conflict_do_nothing()
+        .returning(activities.c.activity_id)
     )
+    if inserted.first() is None:
+        return
+    count = await _count_activities(connection, lead_id, type, 1, occurred_at)
+    if count > ACTIVITY_WINDOW and count % ACTIVITY_WINDOW == 0:
+        kept = (
+            select(activities.c.activity_id)
+            .where(activities.c.lead_id == lead_id, activities.c.type == type)
+            .order_by(activities.c.occurred_at.desc())
+            .limit(ACTIVITY_WINDOW)
+        )
+        await connection.execute(
+            delete(activities).where(
+                activities.c.lead_id == lead_id,
+                activities.c.type == type,
+                activities.c.activity_id.not_in(kept.scalar_subquery()),
+            )
+        )
 
 
 async def load_activities(connection: AsyncConnection, lead_id: uuid.UUID) -> list[Activity]:
+    """The lead's most recent ACTIVITY_WINDOW activities of each type (read through the
+    running counts and the (lead, type, time) index: bounded whatever the lead's history)."""
+    recent = (
+        select(activities.c.type, activities.c.occurred_at)
+        .where(activities.c.lead_id == activity_counts.c.lead_id, activities.c.type == activity_counts.c.type)
+        .order_by(activities.c.occurred_at.desc())
+        .limit(ACTIVITY_WINDOW)
+        .lateral("recent")
+    )
     rows = await connection.execute(
-        select(activities.c.type, activities.c.occurred_at).where(activities.c.lead_id == lead_id)
+        select(recent.c.type, recent.c.occurred_at)
+        .select_from(activity_counts.join(recent, true()))
+        .where(activity_counts.c.lead_id == lead_id)
     )
     return [Activity(type=row.type, occurred_at=row.occurred_at) for row in rows]
 
@@ -202,7 +267,7 @@ async def lead_ids_after(connection: AsyncConnection, after: uuid.UUID | None, l
 
 async def engaged_lead_ids(connection: AsyncConnection) -> list[uuid.UUID]:
     """Leads with activity: the only ones whose score can change with age."""
-    rows = await connection.execute(select(activities.c.lead_id).distinct())
+    rows = await connection.execute(select(activity_counts.c.lead_id).distinct())
     return [row.lead_id for row in rows]
 
 

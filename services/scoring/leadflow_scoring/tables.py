@@ -36,6 +36,18 @@ activities = Table(
     Column("lead_id", UUID(as_uuid=True), nullable=False, index=True),
     Column("type", Text, nullable=False),
     Column("occurred_at", DateTime(timezone=True), nullable=False),
+    # (lead_id, type, occurred_at DESC), migration 0003: a type's most recent occurrences.
+)
+
+# Running aggregates per lead and activity type: how many there were and the latest, so
+# scoring reads a bounded window of raw activities however many a lead has had.
+activity_counts = Table(
+    "activity_counts",
+    metadata,
+    Column("lead_id", UUID(as_uuid=True), primary_key=True),
+    Column("type", Text, primary_key=True),
+    Column("count", BigInteger, nullable=False),
+    Column("last_at", DateTime(timezone=True), nullable=False),
 )
 
 scores = Table(
