@@ -84,7 +84,8 @@ async def last_outbox_id(app) -> int:
 async def test_bad_bodies_get_a_clear_4xx_and_change_nothing(
     settings, topics, path, name, arguments, status, field
 ):
-    async with capture_in_process(settings, max_body_bytes=MAX_BODY) as (client, app):
+    limits = {"max_body_bytes": MAX_BODY, "public_max_body_bytes": MAX_BODY}
+    async with capture_in_process(settings, **limits) as (client, app):
         accepted = await client.post("/v1/leads/landing-page", json={"email": KNOWN, "first_name": "Ada"})
         assert accepted.status_code == 202
         profile_before = await scalar(app, select(leads.c.profile))

@@ -38,6 +38,7 @@ async def test_json_and_form_posts_are_accepted_stored_and_published(settings, t
 
 
 async def test_the_same_person_is_one_lead_and_linking_two_leads_merges_them(settings, topics):
+    """Linking two leads takes a caller with a key (public forms never link people)."""
     async with capture_in_process(settings) as (client, _app):
         by_email = (await client.post("/v1/leads/landing-page", json={"email": "a@example.com"})).json()
         again = (
@@ -46,15 +47,19 @@ async def test_the_same_person_is_one_lead_and_linking_two_leads_merges_them(set
         assert again["lead_id"] == by_email["lead_id"]
         by_phone = (await client.post("/v1/leads/landing-page", json={"phone": "+12025550147"})).json()
         assert by_phone["lead_id"] != by_email["lead_id"]
+        public = await client.post(
+            "/v1/leads/landing-page", json={"email": "a@example.com", "phone": "+12025550147"}
+        )
+        assert public.json()["lead_id"] == by_email["lead_id"]
         linking = (
             await client.post(
-                "/v1/leads/landing-page", json={"email": "a@example.com", "phone": "+12025550147"}
+                "/v1/leads", json={"email": "a@example.com", "phone": "+12025550147"}, headers=AUTH
             )
         ).json()
         assert linking["lead_id"] == by_email["lead_id"]
         later = (await client.post("/v1/leads/landing-page", json={"phone": "(202) 555-0147"})).json()
         assert later["lead_id"] == by_email["lead_id"]
-    events = await read_events(settings.kafka_bootstrap_servers, topics.captured, until=lambda e: len(e) >= 6)
+    events = await read_events(settings.kafka_bootstrap_servers, topics.captured, until=lambda e: len(e) >= 7)
     merged = [event for event in events if event["type"] == "lead.merged"]
     assert len(merged) == 1
     assert merged[0]["data"]["surviving_lead_id"] == by_email["lead_id"]

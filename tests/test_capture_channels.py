@@ -2,7 +2,7 @@
 activities and outcomes, rate limiting, consent per channel."""
 
 import pytest
-from harness import AUTH, capture_in_process, read_to_end
+from harness import AUTH, capture_in_process, message_sid, read_to_end
 from sqlalchemy import func, select
 from twilio.request_validator import RequestValidator
 
@@ -58,7 +58,8 @@ def signed(token: str, params: dict, url: str = SMS_URL) -> dict:
 
 async def test_sms_needs_a_valid_signature_when_a_token_is_set(settings, topics):
     token = "twilio-auth-token"
-    params = {"From": "+14155550100", "To": "+14155550199", "Body": "DEMO please", "MessageSid": "SM1"}
+    params = {"From": "+14155550100", "To": "+14155550199", "Body": "DEMO please"}
+    params["MessageSid"] = message_sid(1)
     async with capture_in_process(settings, sms_auth_token=token, public_url="https://leads.example.com") as (
         client,
         app,
@@ -78,13 +79,14 @@ async def test_sms_needs_a_valid_signature_when_a_token_is_set(settings, topics)
 
 async def test_sms_keywords_consent_email_and_message_sid(settings, topics):
     async with capture_in_process(settings) as (client, app):
-        first = {"From": "+14155550100", "Body": "DEMO - write me at Ada@Example.com", "MessageSid": "SM-a"}
+        first = {"From": "+14155550100", "Body": "DEMO - write me at Ada@Example.com"}
+        first["MessageSid"] = message_sid(0xA)
         assert (await client.post("/v1/leads/sms", data=first)).status_code == 200
         assert (await client.post("/v1/leads/sms", data=first)).status_code == 200  # the provider retried
         assert await count(app, submissions) == 1
 
         stop = await client.post(
-            "/v1/leads/sms", data={"From": "+14155550100", "Body": "STOP", "MessageSid": "SM-b"}
+            "/v1/leads/sms", data={"From": "+14155550100", "Body": "STOP", "MessageSid": message_sid(0xB)}
         )
         assert "<Message>" not in stop.text, "no reply to an opt-out"
         async with app.state.runtime.engine.connect() as connection:
@@ -94,7 +96,7 @@ async def test_sms_keywords_consent_email_and_message_sid(settings, topics):
         assert profile["consent"]["sms"]["granted"] is False and profile["consent"]["sms"]["channel"] == "sms"
 
         await client.post(
-            "/v1/leads/sms", data={"From": "+14155550100", "Body": "start", "MessageSid": "SM-c"}
+            "/v1/leads/sms", data={"From": "+14155550100", "Body": "start", "MessageSid": message_sid(0xC)}
         )
         web = await client.post(
             "/v1/leads/landing-page", json={"email": "ada@example.com", "consent": {"email": True}}

@@ -19,7 +19,8 @@ from pathlib import Path
 
 import httpx
 
-from leadflow_capture.domain import merge_submission, parse_lead
+from leadflow_capture.domain import parse_lead
+from leadflow_capture.merging import merge_submission
 from leadflow_cli.importer import row_to_lead, run_import
 from leadflow_cli.infra import LocalSystem
 from leadflow_common.events import Channel, Temperature
@@ -89,7 +90,7 @@ def built_in_rules_offline(rows: list[dict], mapping: dict) -> dict:
             lead_id=uuid.uuid4(),
             channel=Channel.import_,
             now=now,
-        )
+        ).lead
         result = score_lead(lead, [], rules, now)
         scores.append(result.score)
         labels.append(int(row["Converted"]))

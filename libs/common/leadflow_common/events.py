@@ -89,6 +89,11 @@ class SubmissionSummary(BaseModel):
     channel: Channel
     received_at: datetime
     message: str | None = None
+    withheld: list[str] = Field(
+        default_factory=list,
+        description="Fields this submission carried but did not change on the lead (a public channel"
+        " only adds what is missing); the values stay in the stored submission",
+    )
 
 
 class LeadCaptured(EventData):

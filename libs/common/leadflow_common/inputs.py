@@ -1,9 +1,11 @@
 """What every request body must satisfy beyond its own schema.
 
-JSON may carry NUL characters and unpaired surrogates; PostgreSQL's text and JSONB refuse
-both, so they are refused here, naming the field, rather than failing at the INSERT. Free-form
-maps (attributes, properties) may not nest without bound either."""
+JSON may carry NUL characters, unpaired surrogates and numbers that are not finite (`1e999`,
+`NaN`); PostgreSQL's text and JSONB refuse them all, so they are refused here, naming the field,
+rather than failing at the INSERT. Free-form maps (attributes, properties) may not nest without
+bound either."""
 
+import math
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, field_validator
@@ -11,6 +13,20 @@ from pydantic import BaseModel, ConfigDict, field_validator
 UNSTORABLE_TEXT = "may not contain NUL characters or unpaired surrogates"
 MAX_DEPTH = 16
 TOO_DEEP = f"may not nest deeper than {MAX_DEPTH} levels"
+NOT_FINITE = "must be a finite number"
+MAX_FIELDS = 100
+TOO_MANY_FIELDS = f"may have at most {MAX_FIELDS} fields"
+
+
+class OversizedObject:
+    """Stands, after parsing, where a JSON object with more than MAX_FIELDS keys was: it is
+    dropped as soon as it is parsed and named in the 422 (see `bounded_object`)."""
+
+
+def bounded_object(pairs: list[tuple[str, Any]]) -> dict[str, Any] | OversizedObject:
+    """`json.loads(..., object_pairs_hook=bounded_object)`: no object with too many keys gets
+    as far as validation, whose cost (and error list) grows with them."""
+    return OversizedObject() if len(pairs) > MAX_FIELDS else dict(pairs)
 
 
 def _unstorable(text: str) -> bool:
@@ -30,6 +46,10 @@ def unacceptable_field(value: Any, path: str = "", depth: int = 0) -> tuple[str,
     A bad key is reported as the object holding it, so the name in an error is printable."""
     if isinstance(value, str):
         return (path, UNSTORABLE_TEXT) if _unstorable(value) else None
+    if isinstance(value, float):
+        return None if math.isfinite(value) else (path or "body", NOT_FINITE)
+    if isinstance(value, OversizedObject):
+        return path or "body", TOO_MANY_FIELDS
     if not isinstance(value, dict | list):
         return None
     if depth >= MAX_DEPTH:

@@ -1,7 +1,14 @@
 import pytest
 from pydantic import ValidationError
 
-from leadflow_common.inputs import MAX_DEPTH, TOO_DEEP, UNSTORABLE_TEXT, InputModel, unacceptable_field
+from leadflow_common.inputs import (
+    MAX_DEPTH,
+    NOT_FINITE,
+    TOO_DEEP,
+    UNSTORABLE_TEXT,
+    InputModel,
+    unacceptable_field,
+)
 
 
 def nested(depth: int) -> dict:
@@ -20,6 +27,9 @@ def nested(depth: int) -> dict:
         ({"tags": ["ok", "bad\ud800"]}, ("tags[1]", UNSTORABLE_TEXT)),
         ({"outer": {"ke\x00y": 1}}, ("outer", UNSTORABLE_TEXT)),
         ({"k\x00": 1}, ("body", UNSTORABLE_TEXT)),
+        ({"ratio": 0.5, "tags": [1.5]}, None),
+        ({"attributes": {"score": float("inf")}}, ("attributes.score", NOT_FINITE)),
+        ({"values": [1.0, float("nan")]}, ("values[1]", NOT_FINITE)),
         (nested(MAX_DEPTH - 1), None),  # MAX_DEPTH objects, one inside another
         (nested(MAX_DEPTH), ("a" + ".a" * (MAX_DEPTH - 1), TOO_DEEP)),
     ],

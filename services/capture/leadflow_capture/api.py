@@ -1,27 +1,29 @@
 """Capture's HTTP endpoints."""
 
 import asyncio
-import json
 import math
 import time
 import uuid
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from leadflow_capture import metrics
-from leadflow_capture.domain import InvalidLead, NormalizedLead, form_to_lead_fields, parse_lead
+from leadflow_capture.bodies import FORM_TYPES, media_type, read_fields
+from leadflow_capture.domain import InvalidLead, NormalizedLead, parse_lead
 from leadflow_capture.openapi import BODY_PROBLEMS, MAX_BATCH, one_or_many, request_body, schema_ref
-from leadflow_capture.people import Accepted, Submission
+from leadflow_capture.people import Accepted, KeyConflict, Submission
+from leadflow_capture.request_keys import checked_key, request_hash, scoped_key
+from leadflow_common.clients import resolve_client
 from leadflow_common.events import Channel
-from leadflow_common.http import Problem, field_problem, require_api_key
-from leadflow_common.inputs import unacceptable_field
+from leadflow_common.http import MAX_LISTED_FIELDS, Problem, field_problem, require_api_key
 
 HONEYPOT_FIELD = "_gotcha"
-FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+# Who sent an API submission, for scoping its idempotency key (one key today; see the README).
+API_CALLER = "api-key"
 
 router = APIRouter(prefix="/v1")
 
@@ -29,60 +31,6 @@ router = APIRouter(prefix="/v1")
 class AcceptedResponse(BaseModel):
     lead_id: uuid.UUID
     submission_id: uuid.UUID
-
-
-async def read_limited_body(request: Request) -> bytes:
-    """The body, or 413 as soon as it is larger than CAPTURE_MAX_BODY_BYTES."""
-    limit = request.app.state.capture_settings.max_body_bytes
-    too_large = Problem(413, "Payload too large", f"The body may have at most {limit} bytes")
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > limit:
-        raise too_large
-    body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > limit:
-            raise too_large
-    # Starlette replays a cached body to request.form() (multipart) once the stream is read.
-    request._body = bytes(body)
-    return request._body
-
-
-def storable(fields: dict[str, Any]) -> dict[str, Any]:
-    """The fields, or a 422 naming the first one that cannot be stored."""
-    if (found := unacceptable_field(fields)) is not None:
-        raise field_problem(*found)
-    return fields
-
-
-async def read_fields(request: Request, *, allow_form: bool) -> dict[str, Any]:
-    """The submission's fields from a JSON or form body, with 413, 415 and 400 for bodies that
-    are too large, of another type, or malformed, and 422 for text that cannot be stored."""
-    return storable(await _read_fields(request, allow_form=allow_form))
-
-
-async def _read_fields(request: Request, *, allow_form: bool) -> dict[str, Any]:
-    body = await read_limited_body(request)
-    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if media_type == "application/json" or media_type.endswith("+json"):
-        try:
-            fields = json.loads(body)
-        except (ValueError, RecursionError):
-            raise Problem(400, "Malformed JSON", "The body is not valid UTF-8 JSON") from None
-        if not isinstance(fields, dict):
-            raise field_problem("body", "must be an object", "The body must be a JSON object")
-        return fields
-    if allow_form and media_type == FORM_TYPES[0]:
-        try:
-            pairs = parse_qsl(body.decode("utf-8"), keep_blank_values=True)
-        except UnicodeDecodeError:
-            raise Problem(400, "Malformed form", "The body is not valid UTF-8") from None
-        return form_to_lead_fields(dict(pairs))
-    if allow_form and media_type == FORM_TYPES[1]:
-        form = await request.form()
-        return form_to_lead_fields({k: v for k, v in form.items() if isinstance(v, str)})
-    accepted = "application/json" + (" or a form" if allow_form else "")
-    raise Problem(415, "Unsupported media type", f"Send {accepted}")
 
 
 def validate(fields: dict[str, Any], request: Request) -> NormalizedLead:
@@ -114,22 +62,43 @@ def allowed_redirect(target: str, request: Request) -> str:
     return target
 
 
-async def store(
-    request: Request,
-    lead: NormalizedLead,
-    channel: Channel,
-    fields: dict[str, Any],
-    *,
-    idempotency_key: str | None = None,
-) -> Accepted:
-    """Stored once this returns: the submission's batch has committed."""
+def client_of(request: Request) -> str:
+    """The client a public request counts against (leadflow_common.clients)."""
+    peer = request.client.host if request.client else None
+    return resolve_client(peer, request.headers.getlist("x-forwarded-for"), request.app.state.trusted_proxies)
+
+
+def caller_of(channel: Channel, request: Request) -> str:
+    return API_CALLER if channel in (Channel.api, Channel.import_) else client_of(request)
+
+
+async def submit(
+    request: Request, lead: NormalizedLead, channel: Channel, fields: dict[str, Any], *, key: str | None
+) -> Accepted | KeyConflict:
+    """Stored once this returns (the submission's batch has committed), or a conflict when
+    the idempotency key was used for another request."""
     submission = Submission(
         lead=lead,
         channel=channel,
         payload=fields,
-        idempotency_key=idempotency_key or request.headers.get("idempotency-key"),
+        idempotency_key=scoped_key(channel, caller_of(channel, request), key) if key else None,
+        request_hash=request_hash(fields) if key else None,
     )
     return await request.app.state.submission_writer.submit(submission)
+
+
+async def store(
+    request: Request, lead: NormalizedLead, channel: Channel, fields: dict[str, Any], *, key: str | None
+) -> Accepted:
+    """As `submit`, with a conflict answered 409."""
+    result = await submit(request, lead, channel, fields, key=key)
+    if isinstance(result, KeyConflict):
+        raise Problem(409, "Conflict", "This Idempotency-Key was used for a different request")
+    return result
+
+
+def idempotency_key(request: Request) -> str | None:
+    return checked_key(request.headers.get("idempotency-key"))
 
 
 def accepted_response(accepted: Accepted) -> JSONResponse:
@@ -143,21 +112,29 @@ def dropped_response(channel: Channel) -> JSONResponse:
     return JSONResponse({"lead_id": str(uuid.uuid4()), "submission_id": str(uuid.uuid4())}, status_code=202)
 
 
-async def limit_public_submissions(request: Request) -> None:
-    """429 once a client has used up its per-minute submissions (CAPTURE_RATE_LIMIT)."""
-    buckets = request.app.state.rate_limiter
-    if buckets is None:
-        return
-    client = request.client.host if request.client else "unknown"
-    wait = buckets.take(client, time.monotonic())
-    if wait:
-        metrics.RATE_LIMITED.inc()
-        raise Problem(
+class RateLimited(Problem):
+    """429; a person's browser posting a form gets a page they can read (main.py)."""
+
+    def __init__(self, wait: float, *, from_browser_form: bool):
+        super().__init__(
             429,
             "Too many requests",
             "Too many submissions from this client; try again later",
             headers={"Retry-After": str(max(1, math.ceil(wait)))},
         )
+        self.from_browser_form = from_browser_form
+
+
+async def limit_public_submissions(request: Request) -> None:
+    """429 once a client has used up its per-minute submissions (CAPTURE_RATE_LIMIT)."""
+    buckets = request.app.state.rate_limiter
+    if buckets is None:
+        return
+    wait = buckets.take(client_of(request), time.monotonic())
+    if wait:
+        metrics.RATE_LIMITED.inc()
+        browser = media_type(request) in FORM_TYPES and "text/html" in request.headers.get("accept", "")
+        raise RateLimited(wait, from_browser_form=browser)
 
 
 @router.post(
@@ -165,7 +142,7 @@ async def limit_public_submissions(request: Request) -> None:
     status_code=202,
     response_model=AcceptedResponse,
     summary="A landing page's form (form-encoded or JSON)",
-    responses={303: {"description": "Redirect to `redirect_to`"}, **BODY_PROBLEMS, 429: {}},
+    responses={303: {"description": "Redirect to `redirect_to`"}, **BODY_PROBLEMS, 409: {}, 429: {}},
     openapi_extra=request_body(schema_ref("LeadInput"), "application/json", *FORM_TYPES),
     dependencies=[Depends(limit_public_submissions)],
 )
@@ -176,7 +153,7 @@ async def landing_page(request: Request) -> Response:
     redirect_to = fields.pop("redirect_to", None)
     target = allowed_redirect(str(redirect_to), request) if redirect_to else None
     lead = validate(fields, request)
-    accepted = await store(request, lead, Channel.landing_page, fields)
+    accepted = await store(request, lead, Channel.landing_page, fields, key=idempotency_key(request))
     if target:
         return RedirectResponse(target, status_code=303)
     return accepted_response(accepted)
@@ -190,7 +167,7 @@ POPUP_TRIGGERS = ("exit_intent", "timer", "scroll", "click", "page_load")
     status_code=202,
     response_model=AcceptedResponse,
     summary="A website popup's form (JSON, cross-origin)",
-    responses={**BODY_PROBLEMS, 429: {}},
+    responses={**BODY_PROBLEMS, 409: {}, 429: {}},
     openapi_extra=request_body(
         {
             "allOf": [
@@ -223,12 +200,12 @@ async def popup(request: Request) -> Response:
     if kept and isinstance(fields.get("attributes", {}), dict):  # anything else fails validation below
         fields["attributes"] = {**fields.get("attributes", {}), **kept}
     lead = validate(fields, request)
-    return accepted_response(await store(request, lead, Channel.popup, fields))
+    return accepted_response(await store(request, lead, Channel.popup, fields, key=idempotency_key(request)))
 
 
 class BatchItemResult(BaseModel):
     index: int
-    status: int
+    status: int = Field(description="202 accepted, 409 key used for another lead, 422 invalid")
     lead_id: uuid.UUID | None = None
     submission_id: uuid.UUID | None = None
     errors: list[dict[str, str]] | None = None
@@ -246,20 +223,20 @@ class BatchResponse(BaseModel):
     response_model=AcceptedResponse | BatchResponse,
     summary='One lead, or up to 1,000 as {"leads": [...]}, server to server',
     dependencies=[Depends(require_api_key)],
-    responses={401: {}, **BODY_PROBLEMS},
+    responses={401: {}, 409: {}, **BODY_PROBLEMS},
     openapi_extra=request_body(one_or_many("LeadInput", "leads")),
 )
 async def submit_leads(request: Request) -> Response:
     fields = await read_fields(request, allow_form=False)
+    batch_key = idempotency_key(request)
     if "leads" not in fields:
         lead = validate(fields, request)
-        return accepted_response(await store(request, lead, Channel.api, fields))
+        return accepted_response(await store(request, lead, Channel.api, fields, key=batch_key))
     items = fields["leads"]
     if not isinstance(items, list) or not 1 <= len(items) <= MAX_BATCH:
         raise field_problem("leads", f"a list of 1 to {MAX_BATCH} leads")
     # The CSV importer marks its batches so the lead's channel says where it came from.
     channel = Channel.import_ if request.headers.get("x-leadflow-channel") == "import" else Channel.api
-    batch_key = request.headers.get("idempotency-key")
     results: list[BatchItemResult] = []
     stores = []
     for index, item in enumerate(items):
@@ -271,18 +248,24 @@ async def submit_leads(request: Request) -> Response:
             lead = validate(item, request)
         except Problem as problem:
             errors = [
-                {"name": f"leads[{index}].{f['name']}", "message": f["message"]} for f in problem.fields or []
+                {"name": f"leads[{index}].{f['name']}", "message": f["message"]}
+                for f in (problem.fields or [])[:MAX_LISTED_FIELDS]
             ]
             results.append(BatchItemResult(index=index, status=422, errors=errors))
             continue
         key = f"{batch_key}:{index}" if batch_key else None
         results.append(BatchItemResult(index=index, status=202))
-        stores.append(store(request, lead, channel, item, idempotency_key=key))
+        stores.append(submit(request, lead, channel, item, key=key))
     # Together, in order: the writer commits them in as few transactions as it can.
     stored = iter(await asyncio.gather(*stores))
     for result in results:
-        if result.status == 202:
-            accepted = next(stored)
+        if result.status != 202:
+            continue
+        accepted = next(stored)
+        if isinstance(accepted, KeyConflict):
+            result.status = 409
+            result.errors = [{"name": f"leads[{result.index}]", "message": "key used for another lead"}]
+        else:
             result.lead_id, result.submission_id = accepted.lead_id, accepted.submission_id
     accepted_count = sum(1 for r in results if r.status == 202)
     body = BatchResponse(accepted=accepted_count, rejected=len(results) - accepted_count, results=results)

@@ -1,14 +1,17 @@
 """The inbound SMS webhook (Twilio's form fields in, TwiML out)."""
 
-from urllib.parse import parse_qsl
+import time
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from leadflow_capture import metrics
-from leadflow_capture.api import read_limited_body, storable, store, validate
+from leadflow_capture.api import validate
+from leadflow_capture.bodies import media_type, parse_form, storable
 from leadflow_capture.openapi import BODY_PROBLEMS, request_body
-from leadflow_capture.sms import read_message, signature_is_valid, twiml
+from leadflow_capture.people import Submission
+from leadflow_capture.request_keys import scoped_key
+from leadflow_capture.sms import read_message, signature_is_valid, twilio_fields, twiml
 from leadflow_common.events import Channel
 from leadflow_common.http import Problem
 
@@ -17,8 +20,9 @@ TWIML = "text/xml"
 
 
 def public_url(request: Request) -> str:
-    """The URL the provider signed: CAPTURE_PUBLIC_URL stands in for scheme and host behind a
-    proxy, the path and query are the request's own."""
+    """The URL the provider signed: CAPTURE_PUBLIC_URL stands in for scheme and host (required
+    in production, so the signed URL never comes from a client's Host header); the path and
+    query are the request's own."""
     base = request.app.state.capture_settings.public_url.rstrip("/")
     if not base:
         return str(request.url)
@@ -33,6 +37,8 @@ def public_url(request: Request) -> str:
     responses={
         200: {"content": {TWIML: {}}, "description": "TwiML"},
         403: {"description": "Missing or invalid X-Twilio-Signature"},
+        404: {"description": "Inbound SMS is turned off"},
+        429: {},
         **BODY_PROBLEMS,
     },
     openapi_extra=request_body(
@@ -49,26 +55,22 @@ def public_url(request: Request) -> str:
 )
 async def inbound_sms(request: Request) -> Response:
     settings = request.app.state.capture_settings
-    if (
-        request.headers.get("content-type", "").split(";")[0].strip().lower()
-        != "application/x-www-form-urlencoded"
-    ):
+    if not settings.sms_enabled:
+        raise Problem(404, "Not found", "Inbound SMS is turned off (CAPTURE_SMS_ENABLED)")
+    if media_type(request) != "application/x-www-form-urlencoded":
         raise Problem(415, "Unsupported media type", "Send Twilio's form-encoded webhook")
-    body = await read_limited_body(request)
-    try:
-        params = parse_qsl(body.decode("utf-8"), keep_blank_values=True)
-    except UnicodeDecodeError:
-        raise Problem(400, "Malformed form", "The body is not valid UTF-8") from None
+    params = parse_form(await request.body())
     if settings.sms_auth_token and not signature_is_valid(
         settings.sms_auth_token, public_url(request), params, request.headers.get("x-twilio-signature")
     ):
         metrics.SMS_SIGNATURE_REJECTED.inc()
         raise Problem(403, "Forbidden", "Missing or invalid X-Twilio-Signature")
-
-    form = storable(dict(params))
-    missing = [{"name": name, "message": "required"} for name in ("From", "MessageSid") if not form.get(name)]
-    if missing:
-        raise Problem(422, "Validation failed", "Twilio's webhook fields are missing", fields=missing)
+    form, errors = twilio_fields(params, settings.sms_account_sid)
+    if errors:
+        fields = [error.model_dump() for error in errors]
+        raise Problem(422, "Validation failed", "Not a webhook Twilio sends", fields=fields)
+    form = storable(form)
+    limit_sender(request, form["From"])
     text = form.get("Body", "")
     intent = read_message(text, form.get("OptOutType"), settings.keyword_campaigns)
     fields: dict = {"phone": form["From"], "message": text or None, "attributes": {}}
@@ -82,7 +84,29 @@ async def inbound_sms(request: Request) -> Response:
     if form.get("To"):
         fields["attributes"]["sms_to"] = form["To"]
     lead = validate(fields, request)
-    # The provider retries a webhook it thinks failed: MessageSid makes that a repeat.
-    await store(request, lead, Channel.sms, fields, idempotency_key=f"sms:{form['MessageSid']}")
+    # The provider retries a webhook it thinks failed: MessageSid makes that a repeat, scoped to
+    # the SMS channel and the account, so no form post can claim an SMS's id.
+    account = form.get("AccountSid", "twilio")
+    submission = Submission(
+        lead=lead,
+        channel=Channel.sms,
+        payload=fields,
+        idempotency_key=scoped_key(Channel.sms, account, form["MessageSid"]),
+    )
+    await request.app.state.submission_writer.submit(submission)
     reply = None if intent.consent is False else settings.sms_reply
     return Response(twiml(reply), media_type=TWIML)
+
+
+def limit_sender(request: Request, sender: str) -> None:
+    """429 once one phone number has sent more than CAPTURE_SMS_RATE_LIMIT messages a minute
+    (Twilio retries later; a person texting STOP is well within it)."""
+    buckets = request.app.state.sms_rate_limiter
+    if buckets is None:
+        return
+    wait = buckets.take(sender, time.monotonic())
+    if wait:
+        metrics.RATE_LIMITED.inc()
+        raise Problem(
+            429, "Too many requests", "Too many messages from this number", headers={"Retry-After": "60"}
+        )

@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field, StringConstraints, ValidationError, model
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from leadflow_capture import repository
-from leadflow_capture.api import read_fields
+from leadflow_capture.bodies import read_fields
 from leadflow_capture.domain import normalize_email, normalize_phone
 from leadflow_capture.openapi import BODY_PROBLEMS, MAX_BATCH, one_or_many, request_body
 from leadflow_capture.people import SOURCE

@@ -1,8 +1,7 @@
-"""Capture's rules as pure functions: what a valid submission is, its normalized form, and how
-submissions of one person merge into one lead. No I/O here."""
+"""Capture's rules as pure functions: what a valid submission is and its normalized form (how
+submissions merge into one lead is `merging.py`). No I/O here."""
 
 import re
-import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -13,7 +12,7 @@ import pycountry
 from email_validator import EmailNotValidError, validate_email
 from pydantic import ConfigDict, Field, StringConstraints, ValidationError
 
-from leadflow_common.events import AttributeValue, Channel, ConsentGrant, LeadProfile
+from leadflow_common.events import AttributeValue
 from leadflow_common.inputs import InputModel
 
 MAX_ATTRIBUTES = 50
@@ -257,68 +256,3 @@ def parse_company_size(value: str | int) -> tuple[int | None, int | None]:
     if match.group(4):
         return low, None
     return low, low
-
-
-def merge_submission(
-    existing: LeadProfile | None,
-    submission: NormalizedLead,
-    *,
-    lead_id: uuid.UUID,
-    channel: Channel,
-    now: datetime,
-) -> LeadProfile:
-    """The lead after this submission: newer values win, empty values never erase, the first
-    touch's attribution is kept, consent is stamped with its time and channel."""
-    base = (
-        existing.model_dump()
-        if existing
-        else {
-            "lead_id": lead_id,
-            "revision": 0,
-            "created_at": now,
-            "consent": {},
-            "attribution": {},
-            "attributes": {},
-            "channels": [],
-        }
-    )
-    merged = {**base, **submission.profile}
-    merged["email"] = submission.email or base.get("email")
-    merged["phone"] = submission.phone or base.get("phone")
-    merged["attribution"] = (
-        base["attribution"] if any(base["attribution"].values()) else submission.attribution
-    )
-    merged["attributes"] = {**base["attributes"], **submission.attributes}
-    merged["consent"] = {
-        **base["consent"],
-        **{
-            name: ConsentGrant(granted=granted, at=now, channel=channel).model_dump()
-            for name, granted in submission.consent.items()
-        },
-    }
-    merged["channels"] = list(dict.fromkeys([*base["channels"], channel]))
-    merged["revision"] = base["revision"] + 1
-    merged["updated_at"] = now
-    return LeadProfile.model_validate(merged)
-
-
-def merge_leads(older: LeadProfile, younger: LeadProfile, *, now: datetime) -> LeadProfile:
-    """Fold the younger lead into the older one, which keeps its id and its values; the
-    younger fills what the older lacks, and the latest consent per channel wins."""
-    old, young = older.model_dump(), younger.model_dump()
-    merged = {**old}
-    for name, value in young.items():
-        if merged.get(name) in (None, "", {}, []):
-            merged[name] = value
-    merged["attributes"] = {**young["attributes"], **old["attributes"]}
-    consent = dict(old["consent"])
-    for name, grant in young["consent"].items():
-        if name not in consent or grant["at"] > consent[name]["at"]:
-            consent[name] = grant
-    merged["consent"] = consent
-    merged["channels"] = list(dict.fromkeys([*old["channels"], *young["channels"]]))
-    merged["lead_id"] = older.lead_id
-    merged["created_at"] = older.created_at
-    merged["revision"] = max(older.revision, younger.revision) + 1
-    merged["updated_at"] = now
-    return LeadProfile.model_validate(merged)

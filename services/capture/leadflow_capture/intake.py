@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from leadflow_capture import repository
-from leadflow_capture.people import Accepted, People, Submission, plan_batch
+from leadflow_capture.people import Accepted, KeyConflict, People, Submission, plan_batch
 from leadflow_capture.tables import outbox
 from leadflow_common.db import lock_keys
 from leadflow_common.failures import is_transient
@@ -23,7 +23,7 @@ log = logging.getLogger(__name__)
 
 async def accept_batch(
     connection: AsyncConnection, batch: list[Submission], topics: Topics
-) -> list[Accepted]:
+) -> list[Accepted | KeyConflict]:
     """One transaction for the batch: lock its people and keys, read them, apply the
     submissions in order, write the result."""
     # Transactions touching the same person or idempotency key take their turns.
@@ -52,7 +52,7 @@ class SubmissionWriter:
         self._max_batch = max_batch
         self._queue: asyncio.Queue[Pending] = asyncio.Queue(maxsize=max_waiting)
 
-    async def submit(self, submission: Submission) -> Accepted:
+    async def submit(self, submission: Submission) -> Accepted | KeyConflict:
         """Accepted once its batch has committed; 503 at once when too many wait already, so an
         overloaded capture sheds load instead of holding requests until they time out."""
         future = asyncio.get_running_loop().create_future()
@@ -90,12 +90,12 @@ class SubmissionWriter:
             if is_transient(error) or len(batch) == 1:
                 self._fail(batch, error)
                 return
-            # One submission's fault must not fail the others: each is tried alone.
-            log.warning(
-                "batch failed, writing its submissions one by one", extra={"error": type(error).__name__}
-            )
-            for pending in batch:
-                await self._write([pending])
+            # One submission's fault must not fail the others, nor cost a transaction each:
+            # halves are retried in order, so a bad one is found in about log2(batch) tries.
+            log.warning("batch failed, writing it in halves", extra={"error": type(error).__name__})
+            middle = len(batch) // 2
+            await self._write(batch[:middle])
+            await self._write(batch[middle:])
             return
         for (_, future), result in zip(batch, results, strict=True):
             if not future.done():

@@ -2,8 +2,9 @@
 
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import HTMLResponse, Response
 
 from leadflow_capture import api, api_sms, api_tracking
 from leadflow_capture.domain import LeadInput
@@ -12,11 +13,14 @@ from leadflow_capture.ratelimit import TokenBuckets
 from leadflow_capture.settings import CaptureSettings
 from leadflow_capture.tables import outbox
 from leadflow_common.app import create_service_app
+from leadflow_common.http import problem_response
 from leadflow_common.runtime import ServiceRuntime
 from leadflow_common.service import service_main
 from leadflow_common.settings import CommonSettings
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+PUBLIC_CHANNELS = ("landing-page", "popup", "sms")
+API_PATHS = ("/v1/leads", "/v1/activities", "/v1/outcomes")
 
 
 async def start_writers(app: FastAPI, runtime: ServiceRuntime) -> None:
@@ -33,18 +37,38 @@ async def start_writers(app: FastAPI, runtime: ServiceRuntime) -> None:
     app.state.submission_writer = writer
 
 
+RATE_LIMITED_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1"><title>Please try again</title>
+</head><body><h1>Please try again in a minute</h1>
+<p>We received many forms from your network just now, so yours was not sent. Nothing is wrong
+with what you entered: go back, wait a minute, and send it again.</p></body></html>"""
+
+
+async def answer_rate_limited(request: Request, limited: api.RateLimited) -> Response:
+    """A person whose browser posted the form reads a page; a script reads problem+json."""
+    if limited.from_browser_form:
+        return HTMLResponse(RATE_LIMITED_PAGE, status_code=429, headers=limited.headers)
+    return problem_response(limited, request.url.path)
+
+
 def create_app(common: CommonSettings | None = None, settings: CaptureSettings | None = None) -> FastAPI:
     settings = settings or CaptureSettings()
+    common = common or CommonSettings()
+    public = {f"/v1/leads/{channel}": settings.public_max_body_bytes for channel in PUBLIC_CHANNELS}
     app = create_service_app(
         name="capture",
-        common=common or CommonSettings(),
+        common=common,
         outbox=outbox,
         routers=[api.router, api_sms.router, api_tracking.router],
         extra_schemas=(LeadInput, api_tracking.ActivityInput, api_tracking.OutcomeInput),
         on_start=start_writers,
+        body_limits={**{path: settings.max_body_bytes for path in API_PATHS}, **public},
     )
+    app.add_exception_handler(api.RateLimited, answer_rate_limited)
     app.state.capture_settings = settings
+    app.state.trusted_proxies = common.trusted_proxies
     app.state.rate_limiter = TokenBuckets(settings.rate_limit) if settings.rate_limit else None
+    app.state.sms_rate_limiter = TokenBuckets(settings.sms_rate_limit) if settings.sms_rate_limit else None
     if settings.origins:
         # Browsers on these origins only may post cross-origin (popups, script-posted forms).
         app.add_middleware(

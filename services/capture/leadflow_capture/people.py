@@ -5,11 +5,12 @@ the ones before it, exactly as if each had its own transaction."""
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from leadflow_capture.domain import NormalizedLead, merge_leads, merge_submission
+from leadflow_capture.domain import NormalizedLead
+from leadflow_capture.merging import may_replace, merge_leads, merge_submission
 from leadflow_common.events import (
     Channel,
     CloudEvent,
@@ -28,7 +29,10 @@ class Submission:
     lead: NormalizedLead
     channel: Channel
     payload: dict[str, Any]
+    # Already scoped to the channel and caller (`idempotency.py`); the hash tells a repeat from
+    # another request under the same key.
     idempotency_key: str | None = None
+    request_hash: str | None = None
 
     def lock_keys(self) -> list[str]:
         """What two transactions must not apply at once: the same person, the same key."""
@@ -46,6 +50,12 @@ class Accepted:
     lead_id: uuid.UUID
     submission_id: uuid.UUID
     replayed: bool = False
+    request_hash: str | None = None
+
+
+@dataclass(frozen=True)
+class KeyConflict:
+    """The idempotency key was used before for another request: nothing was stored."""
 
 
 @dataclass(frozen=True)
@@ -61,7 +71,7 @@ class StoredLead:
 
 @dataclass
 class BatchPlan:
-    results: list[Accepted] = field(default_factory=list)
+    results: list[Accepted | KeyConflict] = field(default_factory=list)
     # In order: each absorbed lead, and the lead that absorbed it.
     absorptions: list[tuple[uuid.UUID, uuid.UUID, datetime]] = field(default_factory=list)
     # Every lead the batch changed or created, as it ends, with the lead it merged into if any.
@@ -119,6 +129,27 @@ class People:
     def merged_into(self, lead_id: uuid.UUID) -> uuid.UUID | None:
         return self._merged_into.get(lead_id)
 
+    def holder(self, key: str) -> uuid.UUID | None:
+        """The live lead an `email:`/`phone:` key names now, if any."""
+        live = {self._merged_into.get(lead_id, lead_id) for lead_id in self._holders.get(key, ())}
+        return next(iter(live), None)
+
+
+def _public_target(
+    lead: NormalizedLead, existing: list[LeadProfile], people: People
+) -> tuple[LeadProfile, NormalizedLead, list[str]]:
+    """The lead a public submission joins when its email and phone name different people: the
+    email's (or the phone's), unmerged; the identifier held by the other lead is withheld."""
+    by_email = people.holder(f"email:{lead.email}") if lead.email else None
+    target = next((p for p in existing if p.lead_id == by_email), existing[0])
+    withheld = []
+    if lead.email and by_email not in (None, target.lead_id):
+        lead, withheld = replace(lead, email=None), [*withheld, "email"]
+    by_phone = people.holder(f"phone:{lead.phone}") if lead.phone else None
+    if lead.phone and by_phone not in (None, target.lead_id):
+        lead, withheld = replace(lead, phone=None), [*withheld, "phone"]
+    return target, lead, withheld
+
 
 def plan_batch(
     submissions: list[Submission],
@@ -136,14 +167,19 @@ def plan_batch(
         key = submission.idempotency_key
         if key and key in seen:
             first = seen[key]
-            plan.results.append(
-                Accepted(lead_id=first.lead_id, submission_id=first.submission_id, replayed=True)
-            )
+            if first.request_hash and submission.request_hash != first.request_hash:
+                plan.results.append(KeyConflict())
+            else:
+                plan.results.append(replace(first, replayed=True))
             continue
         now = clock()
-        lead = submission.lead
+        lead, withheld = submission.lead, []
         existing = people.leads_of(lead.email, lead.phone)
         survivor = existing[0] if existing else None
+        if len(existing) > 1 and not may_replace(submission.channel):
+            # Linking two people is for a caller with a key, not for an anonymous form.
+            survivor, lead, withheld = _public_target(lead, existing, people)
+            existing = [survivor]
         for younger in existing[1:]:
             survivor = merge_leads(survivor, younger, now=now)
             people.absorb(younger.lead_id, survivor.lead_id)
@@ -153,7 +189,8 @@ def plan_batch(
             )
             plan.events.append(new_event(merged, source=SOURCE, subject=survivor.lead_id))
 
-        profile = merge_submission(survivor, lead, lead_id=new_id(), channel=submission.channel, now=now)
+        merge = merge_submission(survivor, lead, lead_id=new_id(), channel=submission.channel, now=now)
+        profile = merge.lead
         people.save(profile)
         plan.leads[profile.lead_id] = (profile, None)
         submission_id = new_id()
@@ -163,16 +200,23 @@ def plan_batch(
                 "lead_id": profile.lead_id,
                 "channel": submission.channel.value,
                 "idempotency_key": key,
+                "request_hash": submission.request_hash,
                 "payload": submission.payload,
                 "received_at": now,
             }
         )
         summary = SubmissionSummary(
-            submission_id=submission_id, channel=submission.channel, received_at=now, message=lead.message
+            submission_id=submission_id,
+            channel=submission.channel,
+            received_at=now,
+            message=lead.message,
+            withheld=withheld + merge.withheld,
         )
         captured = LeadCaptured(lead=profile, channel=submission.channel, submission=summary)
         plan.events.append(new_event(captured, source=SOURCE, subject=profile.lead_id))
-        accepted = Accepted(lead_id=profile.lead_id, submission_id=submission_id)
+        accepted = Accepted(
+            lead_id=profile.lead_id, submission_id=submission_id, request_hash=submission.request_hash
+        )
         plan.results.append(accepted)
         if key:
             seen[key] = accepted

@@ -15,11 +15,13 @@ async def find_submissions(connection: AsyncConnection, idempotency_keys: list[s
     if not idempotency_keys:
         return {}
     rows = await connection.execute(
-        select(submissions.c.idempotency_key, submissions.c.id, submissions.c.lead_id).where(
-            submissions.c.idempotency_key.in_(idempotency_keys)
-        )
+        select(
+            submissions.c.idempotency_key, submissions.c.id, submissions.c.lead_id, submissions.c.request_hash
+        ).where(submissions.c.idempotency_key.in_(idempotency_keys))
     )
-    return {row.idempotency_key: Accepted(lead_id=row.lead_id, submission_id=row.id) for row in rows}
+    return {
+        row.idempotency_key: Accepted(row.lead_id, row.id, request_hash=row.request_hash) for row in rows
+    }
 
 
 async def find_people(connection: AsyncConnection, emails: list[str], phones: list[str]) -> list[StoredLead]:

@@ -1,4 +1,6 @@
-from pydantic import AliasChoices, Field
+from typing import Literal
+
+from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -15,7 +17,10 @@ class CaptureSettings(BaseSettings):
         default=60, ge=0, description="Public submissions per minute per client; 0 turns it off"
     )
     default_region: str = "US"
-    max_body_bytes: int = Field(default=1_000_000, ge=1024)
+    max_body_bytes: int = Field(default=1_000_000, ge=1024, description="Largest body of the API routes")
+    public_max_body_bytes: int = Field(
+        default=32 * 1024, ge=1024, description="Largest body of a public form, popup or SMS post"
+    )
     write_batch: int = Field(default=100, ge=1, description="Most submissions committed together")
     writers: int = Field(default=2, ge=1, description="Transactions writing submissions at once")
     max_waiting: int = Field(
@@ -26,6 +31,16 @@ class CaptureSettings(BaseSettings):
     )
     public_url: str = Field(
         default="", description="Public base URL the SMS provider calls (signature behind a proxy)"
+    )
+    sms_enabled: bool = Field(default=True, description="Whether POST /v1/leads/sms takes messages")
+    sms_account_sid: str = Field(
+        default="",
+        validation_alias=AliasChoices("SMS_ACCOUNT_SID", "CAPTURE_SMS_ACCOUNT_SID"),
+        description="When set, inbound SMS must name this Twilio account (AccountSid)",
+    )
+    sms_rate_limit: int = Field(default=10, ge=0, description="Inbound SMS per minute per sender; 0: off")
+    leadflow_env: Literal["development", "production"] = Field(
+        default="development", validation_alias=AliasChoices("LEADFLOW_ENV")
     )
     sms_auth_token: str = Field(
         default="",
@@ -39,6 +54,18 @@ class CaptureSettings(BaseSettings):
         default="DEMO=demo,PRICE=pricing,PRICING=pricing,INFO=info",
         description="WORD=campaign pairs: an SMS starting with WORD is tagged with that campaign",
     )
+
+    @model_validator(mode="after")
+    def production_verifies_sms(self) -> "CaptureSettings":
+        """Unsigned SMS would let anyone speak for any phone number (and withdraw its consent);
+        a signed URL taken from the request's Host header would let a client choose it."""
+        if self.leadflow_env == "production" and self.sms_enabled:
+            if not self.sms_auth_token or not self.public_url:
+                raise ValueError(
+                    "in production inbound SMS needs SMS_AUTH_TOKEN and CAPTURE_PUBLIC_URL"
+                    " (or CAPTURE_SMS_ENABLED=false)"
+                )
+        return self
 
     @property
     def origins(self) -> list[str]:

@@ -1,5 +1,6 @@
-"""Inbound SMS (Twilio's webhook) as pure functions: the request signature, what a message
-says about consent, contact details and campaign, and the TwiML answer."""
+"""Inbound SMS (Twilio's webhook) as pure functions: the request signature, the parameters a
+genuine request may carry, what a message says about consent, contact details and campaign,
+and the TwiML answer."""
 
 import base64
 import hashlib
@@ -9,9 +10,56 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from xml.sax.saxutils import escape
 
+from leadflow_common.http import FieldError
+
 OPT_OUT_WORDS = {"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPTOUT"}
 OPT_IN_WORDS = {"START", "UNSTOP", "YES"}
 EMAIL_IN_TEXT = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
+
+
+# Twilio signs the URL followed by every parameter's name and value, so a signed request could be
+# re-sent with a boundary moved between a value and the next name. Accepting only Twilio's own
+# names, once each, with ids of Twilio's own shape, leaves no boundary to move.
+TWILIO_PARAMETERS = frozenset(
+    {
+        "AccountSid", "AddOns", "Address", "ApiVersion", "Body", "ButtonPayload", "ButtonText",
+        "ChannelMetadata", "Forwarded", "FrequentlyForwarded", "From", "FromCity", "FromCountry",
+        "FromState", "FromZip", "Label", "Latitude", "Longitude", "MessageSid", "MessageType",
+        "MessagingServiceSid", "NumMedia", "NumSegments", "OptOutType", "ProfileName",
+        "ReferralNumMedia", "SmsMessageSid", "SmsSid", "SmsStatus", "To", "ToCity", "ToCountry",
+        "ToState", "ToZip", "WaId",
+    }
+)  # fmt: skip
+NUMBERED_PARAMETER = re.compile(r"^(MediaUrl|MediaContentType)\d{1,2}$")
+MESSAGE_SID = re.compile(r"^(SM|MM)[0-9a-fA-F]{32}$")
+ACCOUNT_SID = re.compile(r"^AC[0-9a-fA-F]{32}$")
+
+
+def twilio_fields(params: list[tuple[str, str]], account_sid: str) -> tuple[dict[str, str], list[FieldError]]:
+    """The webhook's parameters as a dict, and what makes them something Twilio did not send:
+    an unknown or repeated name, a message id not of Twilio's shape (or `SmsSid` differing from
+    it), another account than `account_sid` (when set), a missing sender."""
+    fields: dict[str, str] = {}
+    errors: list[FieldError] = []
+    for name, value in params:
+        if name not in TWILIO_PARAMETERS and not NUMBERED_PARAMETER.match(name):
+            errors.append(FieldError(name="body", message="not a parameter of Twilio's webhook"))
+        elif name in fields:
+            errors.append(FieldError(name=name, message="given more than once"))
+        fields[name] = value
+    if not fields.get("From"):
+        errors.append(FieldError(name="From", message="required"))
+    if not MESSAGE_SID.match(fields.get("MessageSid", "")):
+        errors.append(FieldError(name="MessageSid", message="required: SM or MM and 32 hex digits"))
+    for alias in ("SmsSid", "SmsMessageSid"):
+        if alias in fields and fields[alias] != fields.get("MessageSid"):
+            errors.append(FieldError(name=alias, message="must equal MessageSid"))
+    sid = fields.get("AccountSid")
+    if sid is not None and not ACCOUNT_SID.match(sid):
+        errors.append(FieldError(name="AccountSid", message="AC and 32 hex digits"))
+    if account_sid and sid != account_sid:
+        errors.append(FieldError(name="AccountSid", message="not this service's account"))
+    return fields, errors[:20]
 
 
 def twilio_signature(auth_token: str, url: str, params: Iterable[tuple[str, str]]) -> str:

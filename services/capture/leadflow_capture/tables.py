@@ -28,7 +28,9 @@ submissions = Table(
     Column("id", UUID(as_uuid=True), primary_key=True),
     Column("lead_id", UUID(as_uuid=True), nullable=False, index=True),
     Column("channel", Text, nullable=False),
+    # sha256 of channel, caller and key (idempotency.py): fixed length whatever the client sent.
     Column("idempotency_key", Text, unique=True),
+    Column("request_hash", Text),
     Column("payload", JSONB, nullable=False),
     Column("received_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )

@@ -6,12 +6,11 @@ import pytest
 from leadflow_capture.domain import (
     InvalidLead,
     form_to_lead_fields,
-    merge_leads,
-    merge_submission,
     normalize_country,
     parse_company_size,
     parse_lead,
 )
+from leadflow_capture.merging import merge_leads, merge_submission
 from leadflow_common.events import Channel
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
@@ -101,7 +100,7 @@ def test_merge_keeps_the_id_lets_newer_values_win_and_never_erases():
         lead_id=uuid.uuid4(),
         channel=Channel.landing_page,
         now=NOW,
-    )
+    ).lead
     second = merge_submission(
         first,
         parse(
@@ -112,18 +111,18 @@ def test_merge_keeps_the_id_lets_newer_values_win_and_never_erases():
             attribution={"source": "facebook"},
         ),
         lead_id=uuid.uuid4(),
-        channel=Channel.popup,
+        channel=Channel.api,
         now=NOW + timedelta(minutes=5),
-    )
+    ).lead
     assert second.lead_id == first.lead_id
     assert second.revision == 2
     assert second.first_name == "Ada"
     assert second.company == "Engines Ltd"
     assert second.phone == "+12025550147"
     assert second.attribution.source == "google"  # first touch
-    assert second.consent["sms"].granted and second.consent["sms"].channel == Channel.popup
+    assert second.consent["sms"].granted and second.consent["sms"].channel == Channel.api
     assert second.consent["sms"].at == NOW + timedelta(minutes=5)
-    assert second.channels == [Channel.landing_page, Channel.popup]
+    assert second.channels == [Channel.landing_page, Channel.api]
 
 
 def test_merging_two_leads_keeps_the_older_and_fills_its_gaps():
@@ -133,14 +132,14 @@ def test_merging_two_leads_keeps_the_older_and_fills_its_gaps():
         lead_id=uuid.uuid4(),
         channel=Channel.landing_page,
         now=NOW,
-    )
+    ).lead
     younger = merge_submission(
         None,
         parse(phone="+12025550147", company="Engines", first_name="A."),
         lead_id=uuid.uuid4(),
         channel=Channel.sms,
         now=NOW + timedelta(days=1),
-    )
+    ).lead
     merged = merge_leads(older, younger, now=NOW + timedelta(days=2))
     assert merged.lead_id == older.lead_id
     assert merged.first_name == "Ada"
