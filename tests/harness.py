@@ -143,3 +143,33 @@ async def capture_in_process(settings, **capture_settings):
     app = create_app(settings, CaptureSettings(**capture_settings))
     async with in_process(app) as client:
         yield client, app
+
+
+class Latencies:
+    """Legitimate traffic's latency, measured beside an attack in the same run."""
+
+    def __init__(self, label: str):
+        self.label = label
+        self.seconds: list[float] = []
+
+    async def post(self, client: httpx.AsyncClient, url: str, **arguments) -> httpx.Response:
+        started = time.perf_counter()
+        response = await client.post(url, **arguments)
+        self.seconds.append(time.perf_counter() - started)
+        return response
+
+    def p95(self) -> float:
+        ordered = sorted(self.seconds)
+        return ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))]
+
+    def report(self) -> str:
+        return f"{self.label}: {len(self.seconds)} posts, p95 {self.p95() * 1000:.0f} ms"
+
+
+async def legitimate_posts(base: str, latencies: Latencies, count: int, *, tag: str) -> None:
+    """`count` ordinary landing-page leads, one after another, each timed."""
+    async with httpx.AsyncClient(timeout=30) as client:
+        for n in range(count):
+            body = {"email": f"{tag}{n}@example.com", "first_name": "Real", "job_title": "CTO"}
+            response = await latencies.post(client, f"{base}/v1/leads/landing-page", json=body)
+            assert response.status_code == 202, response.text

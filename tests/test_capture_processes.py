@@ -27,9 +27,10 @@ async def test_two_capture_processes_keep_each_leads_events_in_order(settings, t
             # Every person's round goes to both processes in turn, concurrently across people.
             responses = await asyncio.gather(
                 *(
-                    client.post(
-                        f"{urls[(person + round_) % 2]}/v1/leads/landing-page",
+                    client.post(  # the API: a public form would not replace the attribute
+                        f"{urls[(person + round_) % 2]}/v1/leads",
                         json={"email": f"p{person}@example.com", "attributes": {"round": round_}},
+                        headers={"Authorization": f"Bearer {API_KEY}"},
                     )
                     for person in range(people)
                 )
