@@ -3,7 +3,7 @@ up every accepted submission is published, in order per lead."""
 
 import httpx
 import pytest
-from harness import eventually, read_to_end
+from harness import AUTH, eventually, read_to_end
 
 from leadflow_capture.main import create_app
 from leadflow_capture.settings import CaptureSettings
@@ -27,9 +27,10 @@ async def test_submissions_accepted_while_the_broker_is_down_are_published_when_
                 accepted = []
                 for round_ in range(3):
                     for person in range(5):
-                        response = await client.post(
-                            "/v1/leads/landing-page",
+                        response = await client.post(  # the API: it may replace an attribute
+                            "/v1/leads",
                             json={"email": f"p{person}@example.com", "attributes": {"round": round_}},
+                            headers=AUTH,
                         )
                         assert response.status_code == 202
                         accepted.append(response.json())

@@ -108,8 +108,22 @@ def test_the_dashboard_shows_metrics_the_services_export():
         "sla_breaches",
         "honeypot",
         "rate_limited",
+        "outbox_failed",
+        "http_refused",
     ):
         assert any(needed in name for name in used), needed
+
+
+def test_alert_rules_watch_metrics_the_services_export():
+    for factory in APPS.values():
+        factory(CommonSettings())
+    exported = {metric.name for metric in REGISTRY.collect()}
+    rules = yaml.safe_load((ROOT / "deploy" / "alerts.yaml").read_text())
+    alerts = {rule["alert"]: rule["expr"] for group in rules["groups"] for rule in group["rules"]}
+    for name, expr in alerts.items():
+        for metric in re.findall(r"leadflow_[a-z_]+", expr):
+            assert metric.removesuffix("_total") in exported, (name, metric)
+    assert {"OutboxStalled", "EventsSetAside", "EventsDeadLettered"} <= set(alerts)
 
 
 def test_logs_are_json_with_the_ids_given():

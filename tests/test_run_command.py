@@ -43,7 +43,8 @@ def test_run_starts_the_system_and_sigterm_leaves_nothing_running(tmp_path):
             if line.startswith("Ready.") or time.monotonic() > deadline:
                 break
         assert any(line.startswith("Ready.") for line in output), "".join(output)
-        assert any("run-test-key" in line for line in output)
+        assert not any("run-test-key" in line for line in output), "the key stays out of the output"
+        assert any(line.startswith("API key") and "LEADFLOW_API_KEY" in line for line in output)
         for port in (ports["CAPTURE_PORT"], ports["SCORING_PORT"], ports["ROUTING_PORT"]):
             ready = httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=5)
             assert ready.status_code == 200, ready.text

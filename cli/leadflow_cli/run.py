@@ -98,8 +98,10 @@ def run(data_dir: Path) -> int:
         for name, (port_variable, default_port) in SERVICES.items():
             print(f"{name:<10} http://127.0.0.1:{env.get(port_variable, default_port)}/docs")
         # The key itself stays out of the output: terminals and CI logs get shipped and kept.
-        where = "LEADFLOW_API_KEY" if os.environ.get("LEADFLOW_API_KEY") else f"{data_dir}/api_key"
-        print(f"API key    in {where} (export LEADFLOW_API_KEY=$(cat {data_dir}/api_key))")
+        if os.environ.get("LEADFLOW_API_KEY"):
+            print("API key    the one in LEADFLOW_API_KEY")
+        else:
+            print(f"API key    in {data_dir}/api_key: export LEADFLOW_API_KEY=$(cat {data_dir}/api_key)")
         print("\nReady. Follow the README's walkthrough; Ctrl-C stops everything.", flush=True)
         while True:
             for name, process in services.items():

@@ -14,7 +14,12 @@ from leadflow_common.http import FieldError
 
 OPT_OUT_WORDS = {"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPTOUT"}
 OPT_IN_WORDS = {"START", "UNSTOP", "YES"}
-EMAIL_IN_TEXT = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
+# Matched against one word at a time (linear in the message): searching a whole hostile message
+# with it backtracks quadratically (a second of CPU for 30 KB of "@a-a-a-…").
+EMAIL_WORD = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
+WORD_PUNCTUATION = ".,;:!?()<>[]\"'"
+# Twilio delivers at most 1,600 characters in one message (ten segments).
+MAX_BODY = 1600
 
 
 # Twilio signs the URL followed by every parameter's name and value, so a signed request could be
@@ -49,6 +54,8 @@ def twilio_fields(params: list[tuple[str, str]], account_sid: str) -> tuple[dict
         fields[name] = value
     if not fields.get("From"):
         errors.append(FieldError(name="From", message="required"))
+    if len(fields.get("Body", "")) > MAX_BODY:
+        errors.append(FieldError(name="Body", message=f"at most {MAX_BODY} characters"))
     if not MESSAGE_SID.match(fields.get("MessageSid", "")):
         errors.append(FieldError(name="MessageSid", message="required: SM or MM and 32 hex digits"))
     for alias in ("SmsSid", "SmsMessageSid"):
@@ -95,14 +102,22 @@ def read_message(body: str, opt_out_type: str | None, keyword_campaigns: dict[st
         consent = False
     elif first in OPT_IN_WORDS or kind == "START":
         consent = True
-    email = EMAIL_IN_TEXT.search(body)
     campaign = keyword_campaigns.get(first)
     return SmsIntent(
         consent=consent,
-        email=email.group(0) if email else None,
+        email=email_in(words),
         keyword=first if campaign else None,
         campaign=campaign,
     )
+
+
+def email_in(words: list[str]) -> str | None:
+    for word in words:
+        if "@" in word and len(word) <= 320:
+            candidate = word.strip(WORD_PUNCTUATION)
+            if EMAIL_WORD.fullmatch(candidate):
+                return candidate
+    return None
 
 
 def twiml(reply: str | None) -> str:

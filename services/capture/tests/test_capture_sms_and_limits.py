@@ -1,3 +1,5 @@
+import time
+
 import pytest
 from twilio.request_validator import RequestValidator
 
@@ -8,6 +10,7 @@ from leadflow_capture.sms import (
     OPT_OUT_WORDS,
     read_message,
     signature_is_valid,
+    twilio_fields,
     twilio_signature,
     twiml,
 )
@@ -80,3 +83,36 @@ def test_blocked_email_domains_are_refused():
     with pytest.raises(InvalidLead) as raised:
         parse_lead({"email": "x@Spam.example"}, default_region="US", blocked_domains={"spam.example"})
     assert raised.value.errors[0].name == "email"
+
+
+def test_picking_an_email_out_of_a_hostile_message_stays_linear():
+    hostile = "@" + "a-" * 15_000  # searched whole with the pattern, this took a second
+    started = time.process_time()
+    assert read_message(hostile, None, KEYWORDS).email is None
+    assert time.process_time() - started < 0.05
+    assert read_message("mail me: (ada@example.com).", None, KEYWORDS).email == "ada@example.com"
+
+
+def test_only_twilios_parameters_once_each_with_ids_of_its_shape():
+    sid, account = "SM" + "a" * 32, "AC" + "b" * 32
+    good = [
+        ("From", "+14155550100"),
+        ("Body", "hi"),
+        ("MessageSid", sid),
+        ("SmsSid", sid),
+        ("MediaUrl0", "u"),
+    ]
+    fields, errors = twilio_fields([*good, ("AccountSid", account)], account)
+    assert errors == [] and fields["Body"] == "hi"
+    cases = {
+        "BodyhiFrom": [("MessageSid", sid), ("BodyhiFrom", "+1")],
+        "Body": [*good, ("Body", "STOP")],
+        "MessageSid": [("From", "+1"), ("MessageSid", "SM-forged")],
+        "SmsSid": [("From", "+1"), ("MessageSid", sid), ("SmsSid", "SM" + "c" * 32)],
+        "AccountSid": [*good, ("AccountSid", "AC" + "d" * 32)],
+    }
+    for named, params in cases.items():
+        _, errors = twilio_fields(params, account if named == "AccountSid" else "")
+        assert errors, named
+    _, errors = twilio_fields([*good[:1], ("Body", "x" * 1601), *good[2:]], "")
+    assert [e.name for e in errors] == ["Body"]

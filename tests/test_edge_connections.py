@@ -1,0 +1,79 @@
+"""Slow and greedy clients against a running capture process: half-sent headers and bodies from
+thousands of sockets. They are cut off in time and in number, while a legitimate client on
+another address keeps its latency and /readyz stays 200."""
+
+import asyncio
+import contextlib
+
+import httpx
+import pytest
+from harness import Latencies, eventually, is_ready, legitimate_posts
+
+pytestmark = pytest.mark.e2e
+LIMITS = {
+    "CAPTURE_RATE_LIMIT": "0",
+    "HTTP_HEADER_TIMEOUT_SECONDS": "2",
+    "HTTP_BODY_TIMEOUT_SECONDS": "2",
+    "HTTP_MAX_CONNECTIONS_PER_CLIENT": "50",
+}
+
+
+async def open_slow(
+    host: str, port: int, request: bytes
+) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+    reader, writer = await asyncio.open_connection(host, port, local_addr=("127.0.0.2", 0))
+    writer.write(request)
+    await writer.drain()
+    return reader, writer
+
+
+async def closed_within(reader: asyncio.StreamReader, seconds: float) -> bytes | None:
+    """What the server said before closing, or None if it still holds the socket."""
+    try:
+        return await asyncio.wait_for(reader.read(), seconds)
+    except ConnectionError:
+        return b""  # closed with unread data in its buffer: a reset
+    except TimeoutError:
+        return None
+
+
+async def test_thousands_of_half_sent_requests_are_cut_off_and_real_leads_go_on(settings, start_service):
+    url = start_service("capture", settings, **LIMITS)
+    await eventually(lambda: is_ready(url), timeout=30)
+    host, port = url.removeprefix("http://").split(":")
+    baseline = Latencies("legitimate, before")
+    await legitimate_posts(url, baseline, 20, tag="before")
+
+    slow = [
+        await open_slow(host, int(port), b"POST /v1/leads/popup HTTP/1.1\r\nhost: x\r\nx-slow: ")
+        for _ in range(1500)
+    ]
+    during = Latencies("legitimate, beside 1,500 sockets holding half-sent headers")
+    await legitimate_posts(url, during, 20, tag="during")
+    async with httpx.AsyncClient() as client:
+        assert (await client.get(f"{url}/readyz")).status_code == 200
+    print(baseline.report(), during.report(), sep="\n")
+    assert during.p95() < max(0.5, 10 * baseline.p95())
+
+    answers = await asyncio.gather(*(closed_within(reader, 6) for reader, _ in slow))
+    assert all(answer is not None for answer in answers), "every slow socket was closed by the server"
+    timed_out = [a for a in answers if a.startswith(b"HTTP/1.1 408")]
+    assert 0 < len(timed_out) <= 50, "at most 50 were held, until the header deadline"
+    for _, writer in slow:
+        with contextlib.suppress(Exception):
+            writer.close()
+
+
+async def test_a_body_that_does_not_arrive_in_time_is_refused(settings, start_service):
+    url = start_service("capture", settings, **LIMITS)
+    await eventually(lambda: is_ready(url), timeout=30)
+    host, port = url.removeprefix("http://").split(":")
+    reader, writer = await open_slow(
+        host,
+        int(port),
+        b"POST /v1/leads/popup HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\n"
+        b'content-length: 200\r\n\r\n{"email": ',
+    )
+    answer = await asyncio.wait_for(reader.read(4096), 6)
+    writer.close()
+    assert answer.startswith(b"HTTP/1.1 408") and b"problem+json" in answer
