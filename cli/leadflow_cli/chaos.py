@@ -189,6 +189,8 @@ def run_chaos(leads: int, rate: float, workdir: Path, broker_down: float = 30) -
             "DATABASE_URL": database_url,
             "LEADFLOW_API_KEY": api_key,
             "CAPTURE_RATE_LIMIT": "0",
+            # The load generator stands for visitors arriving through a proxy (see bench.py).
+            "LEADFLOW_TRUSTED_PROXIES": "127.0.0.1/32",
             "LOG_LEVEL": "WARNING",
             # Offers stay unaccepted here; a long SLA keeps reassignment out of what this run checks.
             "ROUTING_SLA_SECONDS": "3600",

@@ -3,7 +3,7 @@
 import uuid
 from datetime import datetime
 
-from sqlalchemy import delete, func, insert, select, text, true, update
+from sqlalchemy import bindparam, delete, func, insert, select, text, true, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -122,9 +122,10 @@ async def add_activity(
         )
 
 
-async def load_activities(connection: AsyncConnection, lead_id: uuid.UUID) -> list[Activity]:
-    """The lead's most recent ACTIVITY_WINDOW activities of each type (read through the
-    running counts and the (lead, type, time) index: bounded whatever the lead's history)."""
+def _recent_activities_statement():
+    """The lead's most recent ACTIVITY_WINDOW activities of each type, through the running counts
+    and the (lead, type, time) index: bounded whatever the lead's history. Built once: this runs
+    for every score."""
     recent = (
         select(activities.c.type, activities.c.occurred_at)
         .where(activities.c.lead_id == activity_counts.c.lead_id, activities.c.type == activity_counts.c.type)
@@ -132,11 +133,18 @@ async def load_activities(connection: AsyncConnection, lead_id: uuid.UUID) -> li
         .limit(ACTIVITY_WINDOW)
         .lateral("recent")
     )
-    rows = await connection.execute(
+    return (
         select(recent.c.type, recent.c.occurred_at)
         .select_from(activity_counts.join(recent, true()))
-        .where(activity_counts.c.lead_id == lead_id)
+        .where(activity_counts.c.lead_id == bindparam("lead_id"))
     )
+
+
+RECENT_ACTIVITIES = _recent_activities_statement()
+
+
+async def load_activities(connection: AsyncConnection, lead_id: uuid.UUID) -> list[Activity]:
+    rows = await connection.execute(RECENT_ACTIVITIES, {"lead_id": lead_id})
     return [Activity(type=row.type, occurred_at=row.occurred_at) for row in rows]
 
 
