@@ -11,6 +11,10 @@
  * The page's origin must be listed in CAPTURE_ALLOWED_ORIGINS (CORS). utm_* parameters of the
  * page's URL are sent as attribution. The trigger is one of exit_intent, timer, scroll, click,
  * page_load: set it on the form, or change data-leadflow-trigger when your popup opens.
+ *
+ * A visitor whose submission is refused for now (429 rate limited, 503 busy) is not lost: the
+ * snippet waits the Retry-After the answer names (at most a minute) and sends it again, up to
+ * three times, with the same Idempotency-Key, so a retry can never count twice.
  */
 (function () {
   var script = document.currentScript;
@@ -40,11 +44,22 @@
         body[name] = value;
       }
     });
+    send(form, JSON.stringify(body), 0);
+  }
+
+  function send(form, payload, attempt) {
     fetch(endpoint, {
       method: "POST",
       headers: { "Content-Type": "application/json", "Idempotency-Key": form.dataset.leadflowKey },
-      body: JSON.stringify(body),
+      body: payload,
     }).then(function (response) {
+      var later = response.status === 429 || response.status === 503;
+      if (later && attempt < 3) {
+        var wait = Math.min(parseInt(response.headers.get("Retry-After"), 10) || 5, 60);
+        form.dispatchEvent(new CustomEvent("leadflow:retrying", { detail: { wait: wait }, bubbles: true }));
+        setTimeout(function () { send(form, payload, attempt + 1); }, wait * 1000);
+        return;
+      }
       form.dispatchEvent(new CustomEvent(response.ok ? "leadflow:sent" : "leadflow:error", {
         detail: { status: response.status }, bubbles: true,
       }));

@@ -45,6 +45,8 @@ async def test_popup_cors_for_configured_origins_only_and_its_id_and_trigger_kep
         )
         assert response.status_code == 202
         assert response.headers["access-control-allow-origin"] == "https://shop.example"
+        # popup.js reads Retry-After from a 429 or 503 to send again: it must be exposed.
+        assert response.headers["access-control-expose-headers"] == "Retry-After"
         profile = await lead_profile(app, response.json()["lead_id"])
         assert profile["attributes"] == {"popup_id": "spring-sale", "popup_trigger": "exit_intent"}
         assert profile["channels"] == ["popup"]

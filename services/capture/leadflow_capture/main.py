@@ -76,6 +76,8 @@ def create_app(common: CommonSettings | None = None, settings: CaptureSettings |
             allow_origins=settings.origins,
             allow_methods=["POST"],
             allow_headers=["Content-Type", "Idempotency-Key"],
+            # popup.js waits what a 429 or 503 names before sending again.
+            expose_headers=["Retry-After"],
             max_age=600,
         )
     return app
