@@ -43,6 +43,17 @@ async def lock_keys(connection: AsyncConnection, keys: Iterable[str]) -> None:
     )
 
 
+def _event_columns() -> list[Column]:
+    """An event as the outbox keeps it: the published record's topic, key, value and headers."""
+    return [
+        Column("event_id", Text, nullable=False),
+        Column("topic", Text, nullable=False),
+        Column("key", Text, nullable=False),
+        Column("payload", Text, nullable=False),
+        Column("headers", JSONB, nullable=False, server_default="{}"),
+    ]
+
+
 def outbox_table(metadata: MetaData) -> Table:
     """Events waiting to be published: written in the same transaction as the state they
     describe, deleted by the relay once the broker has acknowledged them. Beside it,
@@ -51,11 +62,7 @@ def outbox_table(metadata: MetaData) -> Table:
         "outbox_failed",
         metadata,
         Column("id", BigInteger, Identity(), primary_key=True),
-        Column("event_id", Text, nullable=False),
-        Column("topic", Text, nullable=False),
-        Column("key", Text, nullable=False),
-        Column("payload", Text, nullable=False),
-        Column("headers", JSONB, nullable=False, server_default="{}"),
+        *_event_columns(),
         Column("error", Text, nullable=False),
         Column("failed_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     )
@@ -63,11 +70,7 @@ def outbox_table(metadata: MetaData) -> Table:
         "outbox",
         metadata,
         Column("id", BigInteger, Identity(), primary_key=True),
-        Column("event_id", Text, nullable=False),
-        Column("topic", Text, nullable=False),
-        Column("key", Text, nullable=False),
-        Column("payload", Text, nullable=False),
-        Column("headers", JSONB, nullable=False, server_default="{}"),
+        *_event_columns(),
         Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     )
 

@@ -5,15 +5,21 @@ from alembic import op
 from sqlalchemy.dialects.postgresql import JSONB
 
 
-def create_outbox(schema: str) -> None:
-    op.create_table(
-        "outbox",
-        sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
+def _event_columns() -> list[sa.Column]:
+    return [
         sa.Column("event_id", sa.Text, nullable=False),
         sa.Column("topic", sa.Text, nullable=False),
         sa.Column("key", sa.Text, nullable=False),
         sa.Column("payload", sa.Text, nullable=False),
         sa.Column("headers", JSONB, nullable=False, server_default="{}"),
+    ]
+
+
+def create_outbox(schema: str) -> None:
+    op.create_table(
+        "outbox",
+        sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
+        *_event_columns(),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
         schema=schema,
     )
@@ -34,11 +40,7 @@ def create_outbox_failed(schema: str) -> None:
     op.create_table(
         "outbox_failed",
         sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
-        sa.Column("event_id", sa.Text, nullable=False),
-        sa.Column("topic", sa.Text, nullable=False),
-        sa.Column("key", sa.Text, nullable=False),
-        sa.Column("payload", sa.Text, nullable=False),
-        sa.Column("headers", JSONB, nullable=False, server_default="{}"),
+        *_event_columns(),
         sa.Column("error", sa.Text, nullable=False),
         sa.Column("failed_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
         schema=schema,
