@@ -21,8 +21,8 @@ from leadflow_common.events import (
     Temperature,
     new_event,
 )
-from leadflow_routing.consumers import RoutingHandlers
 from leadflow_routing.main import create_app
+from leadflow_routing.services import RoutingService
 from leadflow_routing.settings import RoutingSettings
 
 pytestmark = pytest.mark.integration
@@ -281,8 +281,8 @@ async def test_one_batch_of_scores_fills_a_rep_exactly_to_capacity_and_queues_th
         rep = await s.rep("mid", capacity=2)
         leads = [uuid.uuid4() for _ in range(3)]
         events = [scored_event(lead_id, "warm", 50 + number) for number, lead_id in enumerate(leads)]
-        handlers = RoutingHandlers(s.runtime, RoutingSettings())
-        await handlers.handle(events)
+        routing = RoutingService(s.runtime, RoutingSettings())
+        await routing.apply_events(events)
         placed = [await s.current(lead_id) for lead_id in leads]
         assert [row["status"] for row in placed] == ["offered", "offered", "waiting"]
         assert {row["rep_id"] for row in placed[:2]} == {rep}
@@ -292,7 +292,7 @@ async def test_one_batch_of_scores_fills_a_rep_exactly_to_capacity_and_queues_th
             outcome_id=uuid.uuid4(), lead_id=leads[0], outcome="lost", occurred_at=datetime.now(UTC)
         )
         late = uuid.uuid4()
-        await handlers.handle(
+        await routing.apply_events(
             [new_event(outcome, source="test", subject=leads[0]), scored_event(late, "warm", 60)]
         )
         assert (await s.current(leads[2]))["status"] == "offered"

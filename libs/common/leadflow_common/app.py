@@ -33,6 +33,7 @@ def create_service_app(
     on_start: StartHook | None = None,
     extra_schemas: tuple[type[BaseModel], ...] = (),
     body_limits: Mapping[str, int] | None = None,
+    processed_events: Table | None = None,
 ) -> FastAPI:
     """A service's app: its runtime opened by the lifespan (`on_start` adds consumers and
     background work), problem+json errors, request metrics, health and metrics endpoints,
@@ -41,7 +42,7 @@ def create_service_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with service_runtime(name, common, outbox) as runtime:
+        async with service_runtime(name, common, outbox, processed_events) as runtime:
             app.state.runtime = runtime
             if on_start is not None:
                 await on_start(app, runtime)

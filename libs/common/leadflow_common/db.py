@@ -43,6 +43,12 @@ async def lock_keys(connection: AsyncConnection, keys: Iterable[str]) -> None:
     )
 
 
+async def try_lock_key(connection: AsyncConnection, key: str) -> bool:
+    """The key's transaction-scoped advisory lock if free now; False (without waiting) if not."""
+    statement = text("SELECT pg_try_advisory_xact_lock(hashtextextended(:key, 0))")
+    return bool(await connection.scalar(statement, {"key": key}))
+
+
 def _event_columns() -> list[Column]:
     """An event as the outbox keeps it: the published record's topic, key, value and headers."""
     return [

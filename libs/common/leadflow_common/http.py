@@ -21,6 +21,7 @@ from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from leadflow_common import metrics
+from leadflow_common.errors import FieldError, Invalid, LeadflowError, Unavailable
 from leadflow_common.failures import is_transient
 
 log = logging.getLogger(__name__)
@@ -29,11 +30,6 @@ PROBLEM_JSON = "application/problem+json"
 # An error answer lists at most this many fields: a body with thousands of bad fields must not
 # buy a reply thousands of times larger (the count of the rest is in `detail`).
 MAX_LISTED_FIELDS = 20
-
-
-class FieldError(BaseModel):
-    name: str = Field(description="The field as the client sent it, e.g. `leads[3].email`")
-    message: str
 
 
 class ProblemDetails(BaseModel):
@@ -47,8 +43,8 @@ class ProblemDetails(BaseModel):
     fields: list[FieldError] | None = Field(None, description="The fields at fault (422)")
 
 
-class Problem(Exception):
-    """An RFC 9457 problem to answer with."""
+class Problem(LeadflowError):
+    """An answer of the HTTP layer itself (401, 413, 415, …): what no domain error names."""
 
     def __init__(
         self,
@@ -59,27 +55,28 @@ class Problem(Exception):
         fields: list[dict[str, str]] | None = None,
         headers: dict[str, str] | None = None,
     ):
-        super().__init__(detail or title)
+        super().__init__(detail, fields=fields, headers=headers)
         self.status = status
         self.title = title
-        self.detail = detail
-        self.fields = fields
-        self.headers = headers
 
 
-def field_problem(name: str, message: str, detail: str = "The request has an invalid field") -> Problem:
+def field_problem(name: str, message: str, detail: str = "The request has an invalid field") -> Invalid:
     """A 422 naming one field."""
-    return Problem(422, "Validation failed", detail, fields=[{"name": name, "message": message}])
+    return Invalid.field(name, message, detail)
 
 
-def problem_response(problem: Problem, instance: str | None = None) -> JSONResponse:
+def _field(field: FieldError | dict) -> dict:
+    return field.model_dump() if isinstance(field, FieldError) else field
+
+
+def problem_response(problem: LeadflowError, instance: str | None = None) -> JSONResponse:
     body: dict[str, Any] = {"type": "about:blank", "title": problem.title, "status": problem.status}
     if problem.detail:
         body["detail"] = problem.detail
     if instance:
         body["instance"] = instance
     if problem.fields is not None:
-        body["fields"] = problem.fields[:MAX_LISTED_FIELDS]
+        body["fields"] = [_field(field) for field in problem.fields[:MAX_LISTED_FIELDS]]
         if len(problem.fields) > MAX_LISTED_FIELDS:
             more = f"{len(problem.fields) - MAX_LISTED_FIELDS} more fields are invalid"
             body["detail"] = f"{problem.detail} ({more})" if problem.detail else more
@@ -98,17 +95,22 @@ def field_name(location: Sequence[str | int]) -> str:
 
 def validation_problem(
     errors: Sequence[dict[str, Any]], detail: str = "The request has invalid fields"
-) -> Problem:
+) -> Invalid:
     fields = [
-        {"name": field_name(error.get("loc", ())), "message": error.get("msg", "invalid")} for error in errors
+        FieldError(name=field_name(error.get("loc", ())), message=error.get("msg", "invalid"))
+        for error in errors[:MAX_LISTED_FIELDS]
     ]
-    return Problem(422, "Validation failed", detail, fields=fields)
+    invalid = Invalid(detail, fields=fields)
+    if len(errors) > MAX_LISTED_FIELDS:  # the answer says how many more, as problem_response does
+        invalid.detail = f"{detail} ({len(errors) - MAX_LISTED_FIELDS} more fields are invalid)"
+    return invalid
 
 
 def install_problem_handlers(app: FastAPI) -> None:
-    @app.exception_handler(Problem)
-    async def on_problem(request: Request, problem: Problem) -> JSONResponse:
-        return problem_response(problem, request.url.path)
+    @app.exception_handler(LeadflowError)
+    async def on_domain_error(request: Request, error: LeadflowError) -> JSONResponse:
+        # The one place a domain error becomes an answer: every router just raises.
+        return problem_response(error, request.url.path)
 
     @app.exception_handler(RequestValidationError)
     async def on_validation(request: Request, error: RequestValidationError) -> JSONResponse:
@@ -136,10 +138,7 @@ def install_problem_handlers(app: FastAPI) -> None:
                 "database or broker unavailable",
                 extra={"path": request.url.path, "error": type(error).__name__},
             )
-            unavailable = Problem(
-                503, "Service unavailable", "Try again shortly", headers={"Retry-After": "5"}
-            )
-            return problem_response(unavailable, request.url.path)
+            return problem_response(Unavailable("Try again shortly"), request.url.path)
         log.exception("unhandled error", extra={"path": request.url.path})
         return problem_response(Problem(500, "Internal error"), request.url.path)
 

@@ -104,10 +104,6 @@ class OutboxRelay:
         self._stopping = False
         self._last_sample = 0.0
 
-    @property
-    def outbox(self) -> Table:
-        return self._outbox
-
     def wake(self) -> None:
         """Publish now rather than at the next poll (called after a commit that enqueued)."""
         self._wakeup.set()

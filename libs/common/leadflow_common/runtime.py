@@ -15,6 +15,7 @@ from leadflow_common.kafka import EventConsumer, EventHandler, EventProducer, br
 from leadflow_common.outbox import OutboxRelay, outbox_health
 from leadflow_common.settings import CommonSettings
 from leadflow_common.topics import Topics
+from leadflow_common.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +30,25 @@ class ServiceRuntime:
     producer: EventProducer
     relay: OutboxRelay
     topics: Topics
+    outbox: Table
+    processed_events: Table | None = None
     _tasks: list[asyncio.Task] = field(default_factory=list)
+
+    @property
+    def source(self) -> str:
+        """The CloudEvents `source` of everything this service publishes."""
+        return f"leadflow/{self.name}"
+
+    def unit_of_work(self, *, consumer: str | None = None) -> UnitOfWork:
+        """A new unit of work (one transaction); `consumer` names who claims event ids in it."""
+        return UnitOfWork(
+            self.engine,
+            outbox=self.outbox,
+            relay=self.relay,
+            source=self.source,
+            processed_events=self.processed_events,
+            consumer=consumer,
+        )
 
     def consume(self, *, group: str, topics: list[str], handler: EventHandler) -> None:
         consumer = EventConsumer(
@@ -57,7 +76,7 @@ class ServiceRuntime:
 
     async def outbox_health(self) -> dict:
         async with self.engine.connect() as connection:
-            return await outbox_health(connection, self.relay.outbox)
+            return await outbox_health(connection, self.outbox)
 
     def readiness_checks(self) -> dict:
         return {"database": self.check_database, "broker": self.check_broker}
@@ -71,7 +90,7 @@ def _report_death(task: asyncio.Task) -> None:
 
 @contextlib.asynccontextmanager
 async def service_runtime(
-    name: str, settings: CommonSettings, outbox: Table
+    name: str, settings: CommonSettings, outbox: Table, processed_events: Table | None = None
 ) -> AsyncIterator[ServiceRuntime]:
     engine = create_engine(settings.database_url, application_name=f"leadflow-{name}")
     producer = EventProducer(settings.kafka_bootstrap_servers, client_id=f"leadflow-{name}")
@@ -89,6 +108,8 @@ async def service_runtime(
         producer=producer,
         relay=relay,
         topics=Topics(settings.leadflow_topic_prefix),
+        outbox=outbox,
+        processed_events=processed_events,
     )
     relay_task = asyncio.create_task(relay.run(), name="outbox-relay")
     try:

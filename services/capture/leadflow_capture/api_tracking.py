@@ -16,8 +16,9 @@ from leadflow_capture.domain import normalize_email, normalize_phone
 from leadflow_capture.openapi import BODY_PROBLEMS, MAX_BATCH, one_or_many, request_body
 from leadflow_capture.people import SOURCE
 from leadflow_capture.tables import outbox
+from leadflow_common.errors import FieldError, NotFound
 from leadflow_common.events import EventData, LeadActivity, LeadOutcome, new_event
-from leadflow_common.http import FieldError, Problem, field_problem, require_api_key, validation_problem
+from leadflow_common.http import field_problem, require_api_key, validation_problem
 from leadflow_common.inputs import InputModel
 from leadflow_common.outbox import enqueue
 
@@ -130,7 +131,7 @@ async def publish(
             lead_id = await find_lead(connection, item, region)
             if lead_id is None:
                 if single:
-                    raise Problem(404, "Not found", "No lead is known by this lead_id, email or phone")
+                    raise NotFound("No lead is known by this lead_id, email or phone")
                 unknown = [FieldError(name=prefix, message="unknown lead")]
                 results.append(PublishedItem(index=index, status=404, errors=unknown))
                 continue

@@ -12,6 +12,7 @@ import pycountry
 from email_validator import EmailNotValidError, validate_email
 from pydantic import ConfigDict, Field, StringConstraints, ValidationError
 
+from leadflow_common.errors import FieldError, Invalid
 from leadflow_common.events import AttributeValue
 from leadflow_common.inputs import InputModel
 
@@ -78,15 +79,11 @@ class LeadInput(InputModel):
     occurred_at: datetime | None = None
 
 
-@dataclass(frozen=True)
-class FieldError:
-    name: str
-    message: str
+class InvalidLead(Invalid):
+    """A submission with invalid fields: 422, each named (the one error handler answers it)."""
 
-
-class InvalidLead(ValueError):
     def __init__(self, errors: list[FieldError]):
-        super().__init__("; ".join(f"{e.name}: {e.message}" for e in errors))
+        super().__init__("The submission has invalid fields", fields=errors)
         self.errors = errors
 
 
@@ -136,7 +133,7 @@ def parse_lead(
         lead = LeadInput.model_validate(fields)
     except ValidationError as error:
         raise InvalidLead(
-            [FieldError(".".join(str(p) for p in e["loc"]), e["msg"]) for e in error.errors()]
+            [FieldError(name=".".join(str(p) for p in e["loc"]), message=e["msg"]) for e in error.errors()]
         ) from None
     return normalize(lead, default_region=default_region, blocked_domains=blocked_domains)
 
@@ -152,28 +149,32 @@ def normalize(
         try:
             return parse(value)
         except ValueError as error:
-            errors.append(FieldError(name, str(error)))
+            errors.append(FieldError(name=name, message=str(error)))
             return None
 
     email = check("email", normalize_email, lead.email)
     if email and email.rsplit("@", 1)[1] in blocked_domains:
-        errors.append(FieldError("email", "this email domain is not accepted"))
+        errors.append(FieldError(name="email", message="this email domain is not accepted"))
     phone = check("phone", lambda v: normalize_phone(v, default_region), lead.phone)
     country = check("country", normalize_country, lead.country)
     size = check("company_size", parse_company_size, lead.company_size)
     if not lead.email and not lead.phone:
-        errors.append(FieldError("email", "at least one of email or phone is required"))
+        errors.append(FieldError(name="email", message="at least one of email or phone is required"))
 
     attributes = {**dict(lead.model_extra or {}), **lead.attributes}
     for name, value in list(attributes.items()):
         if not isinstance(value, str | int | float | bool):
-            errors.append(FieldError(f"attributes.{name}", "must be a string, number or boolean"))
+            errors.append(
+                FieldError(name=f"attributes.{name}", message="must be a string, number or boolean")
+            )
         elif isinstance(value, str) and len(value) > 500:
-            errors.append(FieldError(f"attributes.{name}", "at most 500 characters"))
+            errors.append(FieldError(name=f"attributes.{name}", message="at most 500 characters"))
         elif len(name) > 64:
-            errors.append(FieldError(f"attributes.{name}", "attribute names have at most 64 characters"))
+            errors.append(
+                FieldError(name=f"attributes.{name}", message="attribute names have at most 64 characters")
+            )
     if len(attributes) > MAX_ATTRIBUTES:
-        errors.append(FieldError("attributes", f"at most {MAX_ATTRIBUTES} attributes"))
+        errors.append(FieldError(name="attributes", message=f"at most {MAX_ATTRIBUTES} attributes"))
     if errors:
         raise InvalidLead(errors)
 

@@ -1,15 +1,14 @@
-"""Routing decisions applied inside the caller's transaction: assignment rows, their event
-trail, the rep's fairness clock and the `leads.routed` events commit together.
+"""Routing decisions applied in a unit of work: assignment rows, their event trail, the rep's
+fairness clock and the `leads.routed` events commit together.
 
 Lock order, everywhere: the lead (advisory lock), then its assignment row, then the capacity
 lock. Code that already holds the capacity lock and reaches for a lead only tries its lock.
 """
 
+import dataclasses
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from types import SimpleNamespace
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -21,15 +20,22 @@ from leadflow_common.events import (
     RepRef,
     Temperature,
     Tier,
-    new_event,
 )
-from leadflow_common.outbox import enqueue
 from leadflow_common.topics import Topics
+from leadflow_common.unit_of_work import UnitOfWork
 from leadflow_routing import metrics, repository
-from leadflow_routing.policy import TIERS_BY_TEMPERATURE, Decision, LeadToRoute, decide, waiting_order
-from leadflow_routing.tables import OPEN_STATUSES, outbox
-
-SOURCE = "leadflow/routing"
+from leadflow_routing.policy import (
+    STATUS_OF_DECISION,
+    TIERS_BY_TEMPERATURE,
+    Assignment,
+    AssignmentStatus,
+    Decision,
+    LeadToRoute,
+    Rep,
+    check_transition,
+    decide,
+    waiting_order,
+)
 
 
 @dataclass(frozen=True)
@@ -50,84 +56,89 @@ def routing_context(runtime, settings) -> RoutingContext:
     )
 
 
+async def transition(
+    connection: AsyncConnection, assignment: Assignment, status: AssignmentStatus, reason: str, now: datetime
+) -> None:
+    """Move the assignment to `status` (409 if the policy does not allow it) and record it."""
+    check_transition(assignment.status, status)
+    await repository.set_assignment_status(connection, assignment.id, status, now)
+    await repository.record_event(
+        connection,
+        assignment_id=assignment.id,
+        lead_id=assignment.lead_id,
+        rep_id=assignment.rep_id,
+        status=status,
+        reason=reason,
+        at=now,
+    )
+
+
 class CapacityView:
-    """The active reps and their open leads, read once under the capacity lock by a transaction
-    that routes a batch of leads, and kept current by that transaction's own offers: while it
-    holds the lock nobody else fills a slot. Anything else it does that frees or moves slots
-    (closing, merging) must `forget()` the view."""
+    """The active reps and their open leads, read once under the capacity lock by a unit of work
+    that routes a batch of leads, and kept current by its own offers: while it holds the lock
+    nobody else fills a slot. Anything else it does that frees or moves slots (closing, merging)
+    must `forget()` the view."""
 
     def __init__(self) -> None:
-        self._reps: dict[uuid.UUID, SimpleNamespace] | None = None
+        self._reps: dict[uuid.UUID, Rep] | None = None
 
-    async def reps(self, connection: AsyncConnection, tiers: list[Tier]) -> list[Any]:
+    async def reps(self, connection: AsyncConnection, tiers: list[Tier]) -> list[Rep]:
         if self._reps is None:
-            rows = await repository.lock_capacity_and_load_reps(connection, list(Tier))
-            self._reps = {row.id: SimpleNamespace(**row._asdict()) for row in rows}
-        wanted = {tier.value for tier in tiers}
-        return [rep for rep in self._reps.values() if rep.tier in wanted]
+            loaded = await repository.lock_capacity_and_load_reps(connection, list(Tier))
+            self._reps = {rep.id: rep for rep in loaded}
+        return [rep for rep in self._reps.values() if rep.tier in tiers]
 
     def offered(self, rep_id: uuid.UUID, now: datetime) -> None:
         if self._reps is not None:
-            self._reps[rep_id].open_leads += 1
-            self._reps[rep_id].last_assigned_at = now
+            rep = self._reps[rep_id]
+            self._reps[rep_id] = dataclasses.replace(rep, open_leads=rep.open_leads + 1, last_assigned_at=now)
 
     def forget(self) -> None:
         self._reps = None
 
 
-class AssignmentConflict(Exception):
-    """The assignment is not in a state that allows the change asked for."""
-
-
 async def on_new_score(
-    connection: AsyncConnection,
-    lead: LeadToRoute,
-    context: RoutingContext,
-    *,
-    capacity: CapacityView | None = None,
+    uow: UnitOfWork, lead: LeadToRoute, context: RoutingContext, *, capacity: CapacityView | None = None
 ) -> Decision | None:
     """Route a lead whose score changed. A lead with a rep stays with that rep; a nurtured lead
     is routed again once it warms up; a waiting lead tries again with its new score."""
-    current = await repository.current_assignment(connection, lead.lead_id)
-    if current is not None and current.status in OPEN_STATUSES:
+    current = await repository.current_assignment(uow.connection, lead.lead_id)
+    if current is not None and current.status.is_open:
         return None
-    if current is not None and current.status == "nurtured" and lead.temperature == Temperature.cold:
+    still_cold = lead.temperature == Temperature.cold
+    if current is not None and current.status == AssignmentStatus.nurtured and still_cold:
         await repository.set_assignment_status(
-            connection, current.id, "nurtured", context.now, score=lead.score
+            uow.connection, current.id, AssignmentStatus.nurtured, context.now, score=lead.score
         )
         return None
-    return await route(connection, lead, context, current=current, capacity=capacity)
+    return await route(uow, lead, context, current=current, capacity=capacity)
 
 
 async def route(
-    connection: AsyncConnection,
+    uow: UnitOfWork,
     lead: LeadToRoute,
     context: RoutingContext,
     *,
-    current: Any | None = None,
+    current: Assignment | None = None,
     exclude: frozenset[uuid.UUID] = frozenset(),
     attempt: int = 1,
     previous_rep_id: uuid.UUID | None = None,
     capacity: CapacityView | None = None,
 ) -> Decision:
+    """Decide where the lead goes now, record it, and publish it (a lead that still waits is
+    only updated in its place)."""
     senior_pool = attempt > context.max_attempts
     tiers = [Tier.senior] if senior_pool else TIERS_BY_TEMPERATURE[lead.temperature]
     if capacity is not None:
-        candidates = await capacity.reps(connection, tiers)
+        candidates = await capacity.reps(uow.connection, tiers)
     else:
-        candidates = await repository.lock_capacity_and_load_reps(connection, tiers)
-    decision = decide(
-        lead,
-        [repository.as_policy_rep(row) for row in candidates],
-        now=context.now,
-        exclude=exclude,
-        senior_pool=senior_pool,
-    )
-    if current is not None and current.status == "waiting" and decision.kind == "wait":
+        candidates = await repository.lock_capacity_and_load_reps(uow.connection, tiers)
+    decision = decide(lead, candidates, now=context.now, exclude=exclude, senior_pool=senior_pool)
+    if current is not None and current.status == AssignmentStatus.waiting and decision.kind == "wait":
         await repository.set_assignment_status(
-            connection,
+            uow.connection,
             current.id,
-            "waiting",
+            AssignmentStatus.waiting,
             context.now,
             score=lead.score,
             temperature=lead.temperature.value,
@@ -135,14 +146,29 @@ async def route(
         )
         return decision
     if current is not None:
-        await _transition(
-            connection, current, "promoted", f"routed again as a {lead.temperature.value} lead", context.now
-        )
+        reason = f"routed again as a {lead.temperature.value} lead"
+        await transition(uow.connection, current, AssignmentStatus.promoted, reason, context.now)
+    rep = next((rep for rep in candidates if rep.id == decision.rep_id), None)
+    metrics.DECISIONS.labels(
+        kind=decision.kind, tier=rep.tier.value if rep else "", queue=decision.queue or ""
+    ).inc()
+    assignment_id, deadline = await _record(uow.connection, lead, decision, attempt, context)
+    if rep is not None:
+        await repository.touch_rep(uow.connection, rep.id, context.now)
+        if capacity is not None:
+            capacity.offered(rep.id, context.now)
+    event = _event(assignment_id, lead, decision, rep, attempt, previous_rep_id, deadline)
+    if event is not None:
+        await uow.publish(context.topics.routed, event, subject=lead.lead_id)
+    return decision
 
-    chosen_tier = next((row.tier for row in candidates if row.id == decision.rep_id), "")
-    metrics.DECISIONS.labels(kind=decision.kind, tier=chosen_tier, queue=decision.queue or "").inc()
+
+async def _record(
+    connection: AsyncConnection, lead: LeadToRoute, decision: Decision, attempt: int, context: RoutingContext
+) -> tuple[uuid.UUID, datetime | None]:
+    """The decision's assignment row and the first step of its trail; its id and SLA deadline."""
     assignment_id = uuid.uuid4()
-    status = {"assign": "offered", "nurture": "nurtured", "wait": "waiting"}[decision.kind]
+    status = STATUS_OF_DECISION[decision.kind]
     deadline = context.now + context.sla if decision.kind == "assign" else None
     await repository.insert_assignment(
         connection,
@@ -168,6 +194,19 @@ async def route(
         reason=decision.reason,
         at=context.now,
     )
+    return assignment_id, deadline
+
+
+def _event(
+    assignment_id: uuid.UUID,
+    lead: LeadToRoute,
+    decision: Decision,
+    rep: Rep | None,
+    attempt: int,
+    previous_rep_id: uuid.UUID | None,
+    deadline: datetime | None,
+) -> AssignmentEvent | None:
+    """What `leads.routed` says of the decision; a lead that waits for capacity says nothing."""
     common = {
         "assignment_id": assignment_id,
         "lead_id": lead.lead_id,
@@ -176,143 +215,54 @@ async def route(
         "reason": decision.reason,
         "attempt": attempt,
     }
-    event: AssignmentEvent
-    if decision.kind == "assign":
-        rep = next(row for row in candidates if row.id == decision.rep_id)
-        await repository.touch_rep(connection, rep.id, context.now)
-        if capacity is not None:
-            capacity.offered(rep.id, context.now)
-        rep_ref = RepRef(id=rep.id, name=rep.name, email=rep.email, tier=Tier(rep.tier))
-        if previous_rep_id is None and attempt == 1:
-            event = LeadRouted(rep=rep_ref, sla_deadline=deadline, **common)
-        else:
-            event = LeadReassigned(
-                rep=rep_ref, sla_deadline=deadline, previous_rep_id=previous_rep_id, **common
-            )
-    elif decision.kind == "nurture":
-        event = LeadNurtured(queue=decision.queue, **common)
-    else:
-        return decision
-    await enqueue(
-        connection, outbox, context.topics.routed, new_event(event, source=SOURCE, subject=lead.lead_id)
-    )
-    return decision
-
-
-async def _transition(
-    connection: AsyncConnection, assignment: Any, status: str, reason: str, now: datetime
-) -> None:
-    await repository.set_assignment_status(connection, assignment.id, status, now)
-    await repository.record_event(
-        connection,
-        assignment_id=assignment.id,
-        lead_id=assignment.lead_id,
-        rep_id=assignment.rep_id,
-        status=status,
-        reason=reason,
-        at=now,
-    )
+    if decision.kind == "nurture":
+        return LeadNurtured(queue=decision.queue, **common)
+    if decision.kind != "assign" or rep is None:
+        return None
+    rep_ref = RepRef(id=rep.id, name=rep.name, email=rep.email, tier=rep.tier)
+    if previous_rep_id is None and attempt == 1:
+        return LeadRouted(rep=rep_ref, sla_deadline=deadline, **common)
+    return LeadReassigned(rep=rep_ref, sla_deadline=deadline, previous_rep_id=previous_rep_id, **common)
 
 
 async def pass_on(
-    connection: AsyncConnection, assignment: Any, status: str, reason: str, context: RoutingContext
+    uow: UnitOfWork, assignment: Assignment, status: AssignmentStatus, reason: str, context: RoutingContext
 ) -> Decision:
     """The rep let the lead go (rejected it, or let its SLA run out): offer it to the next
     eligible rep, never one who passed on it before, and to the senior pool after too many tries."""
-    await _transition(connection, assignment, status, reason, context.now)
-    lead = await repository.lead_to_route(connection, assignment.lead_id)
-    passed = await repository.reps_who_passed(connection, assignment.lead_id)
+    await transition(uow.connection, assignment, status, reason, context.now)
+    lead = await repository.lead_to_route(uow.connection, assignment.lead_id)
+    passed = await repository.reps_who_passed(uow.connection, assignment.lead_id)
     decision = await route(
-        connection,
+        uow,
         lead,
         context,
         exclude=passed,
         attempt=assignment.attempt + 1,
         previous_rep_id=assignment.rep_id,
     )
-    await drain_waiting(connection, context)
+    await drain_waiting(uow, context)
     return decision
 
 
-async def reject(
-    connection: AsyncConnection, assignment: Any, reason: str, context: RoutingContext
-) -> Decision:
-    if assignment.status not in OPEN_STATUSES:
-        raise AssignmentConflict(f"only an open assignment can be rejected; this one is {assignment.status}")
-    return await pass_on(connection, assignment, "rejected", f"rejected: {reason}", context)
-
-
-async def accept(connection: AsyncConnection, assignment: Any, now: datetime) -> None:
-    if assignment.status != "offered":
-        raise AssignmentConflict(
-            f"only an offered assignment can be accepted; this one is {assignment.status}"
-        )
-    await _transition(connection, assignment, "accepted", "accepted by the rep", now)
-
-
-async def finish(
-    connection: AsyncConnection, assignment: Any, status: str, reason: str, context: RoutingContext
-) -> None:
-    """Close an open assignment (completed, or closed by an outcome) and give its slot to the
-    waiting queue."""
-    if assignment.status not in OPEN_STATUSES:
-        raise AssignmentConflict(f"only an open assignment can be closed; this one is {assignment.status}")
-    await _transition(connection, assignment, status, reason, context.now)
-    await drain_waiting(connection, context)
-
-
-async def close_lead(
-    connection: AsyncConnection, lead_id: uuid.UUID, reason: str, context: RoutingContext
-) -> None:
-    """The lead's story ended (won or lost): whatever holds it now lets go."""
-    current = await repository.current_assignment(connection, lead_id)
-    if current is None:
-        return
-    if current.status in OPEN_STATUSES:
-        await finish(connection, current, "closed", reason, context)
-    else:
-        await _transition(connection, current, "closed", reason, context.now)
-
-
-async def fold_merge(
-    connection: AsyncConnection, absorbed: uuid.UUID, surviving: uuid.UUID, context: RoutingContext
-) -> None:
-    """The absorbed lead's assignments become the survivor's. If both are held somewhere, the
-    survivor's place is kept (a rep over a queue) and the other one closed."""
-    await repository.mark_lead_absorbed(connection, absorbed, surviving)
-    theirs = await repository.current_assignment(connection, absorbed)
-    ours = await repository.current_assignment(connection, surviving)
-    if theirs is not None and ours is not None:
-        keep_theirs = theirs.status in OPEN_STATUSES and ours.status not in OPEN_STATUSES
-        drop = ours if keep_theirs else theirs
-        reason = f"merged: lead {absorbed} folded into {surviving}"
-        if drop.status in OPEN_STATUSES:
-            await finish(connection, drop, "closed", reason, context)
-        else:
-            await _transition(connection, drop, "closed", reason, context.now)
-    await repository.move_assignments(connection, absorbed, surviving)
-
-
-async def drain_waiting(connection: AsyncConnection, context: RoutingContext, *, limit: int = 100) -> int:
+async def drain_waiting(uow: UnitOfWork, context: RoutingContext, *, limit: int = 100) -> int:
     """Give freed capacity to waiting leads, hottest first. Returns how many were placed."""
     placed = 0
     queue = sorted(
-        await repository.waiting_leads(connection),
+        await repository.waiting_leads(uow.connection),
         key=lambda row: waiting_order(Temperature(row.temperature), row.score, row.created_at),
     )
     for waiting in queue[:limit]:
-        if not await repository.try_lock_lead(connection, waiting.lead_id):
+        if not await repository.try_lock_lead(uow.connection, waiting.lead_id):
             # Another transaction holds this lead (routing it, most likely). Giving the slot to
             # a colder lead instead would break hottest-first; the holder or the next sweep
             # places it.
             break
-        current = await repository.get_assignment(connection, waiting.id)
-        lead = await repository.lead_to_route(connection, waiting.lead_id)
-        if current is None or current.status != "waiting" or lead is None:
+        current = await repository.get_assignment(uow.connection, waiting.id)
+        lead = await repository.lead_to_route(uow.connection, waiting.lead_id)
+        if current is None or current.status != AssignmentStatus.waiting or lead is None:
             continue
-        passed = await repository.reps_who_passed(connection, lead.lead_id)
-        decision = await route(
-            connection, lead, context, current=current, exclude=passed, attempt=current.attempt
-        )
+        passed = await repository.reps_who_passed(uow.connection, lead.lead_id)
+        decision = await route(uow, lead, context, current=current, exclude=passed, attempt=current.attempt)
         placed += decision.kind == "assign"
     return placed

@@ -8,11 +8,11 @@ from leadflow_common.app import create_service_app
 from leadflow_common.runtime import ServiceRuntime
 from leadflow_common.service import service_main
 from leadflow_common.settings import CommonSettings
-from leadflow_routing import api
-from leadflow_routing.consumers import RoutingHandlers
+from leadflow_routing import api, api_assignments
+from leadflow_routing.services import RoutingService
 from leadflow_routing.settings import RoutingSettings
 from leadflow_routing.sla import run_sweeper
-from leadflow_routing.tables import outbox
+from leadflow_routing.tables import outbox, processed_events
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -21,24 +21,23 @@ def create_app(common: CommonSettings | None = None, settings: RoutingSettings |
     settings = settings or RoutingSettings()
 
     async def on_start(app: FastAPI, runtime: ServiceRuntime) -> None:
-        handlers = RoutingHandlers(runtime, settings)
+        app.state.routing = service = RoutingService(runtime, settings)
         topics = runtime.topics
         runtime.consume(
             group="leadflow-routing",
             topics=[topics.scored, topics.outcomes, topics.captured],
-            handler=handlers.handle,
+            handler=service.apply_events,
         )
-        runtime.background(run_sweeper(runtime, settings), name="routing-sweeper")
+        runtime.background(run_sweeper(service), name="routing-sweeper")
 
-    app = create_service_app(
+    return create_service_app(
         name="routing",
         common=common or CommonSettings(),
         outbox=outbox,
-        routers=[api.router],
+        processed_events=processed_events,
+        routers=[api.router, api_assignments.router],
         on_start=on_start,
     )
-    app.state.routing_settings = settings
-    return app
 
 
 def main() -> None:

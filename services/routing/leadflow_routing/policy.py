@@ -1,4 +1,5 @@
-"""The routing policy, pure: which reps may take a lead, and which of them should.
+"""The routing policy, pure: which reps may take a lead, which of them should, and how an
+assignment's status may change.
 
 Hot leads go to senior reps; warm leads to mid reps, then senior ones when no mid rep can take
 them; cold leads to the nurture queue. Among eligible reps the one with the fewest open leads
@@ -8,9 +9,11 @@ wins, ties going to the rep assigned least recently, so equal reps share leads e
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, time
+from enum import StrEnum
 from typing import Literal
 from zoneinfo import ZoneInfo
 
+from leadflow_common.errors import Conflict
 from leadflow_common.events import Temperature, Tier
 
 NURTURE_QUEUE = "nurture"
@@ -21,6 +24,67 @@ TIERS_BY_TEMPERATURE: dict[Temperature, list[Tier]] = {
     Temperature.warm: [Tier.mid, Tier.senior],
     Temperature.cold: [],
 }
+
+
+class AssignmentStatus(StrEnum):
+    offered = "offered"  # with a rep, waiting to be accepted within the SLA
+    accepted = "accepted"
+    waiting = "waiting"  # no eligible rep has capacity: waits, hottest first
+    nurtured = "nurtured"  # cold: in the nurture queue until it warms up
+    rejected = "rejected"  # the rep passed on it
+    reassigned = "reassigned"  # the SLA ran out: offered to the next rep
+    completed = "completed"  # the rep is done with it
+    closed = "closed"  # ended by an outcome or a merge
+    promoted = "promoted"  # a waiting or nurtured lead routed again
+
+    @property
+    def is_open(self) -> bool:
+        """Holds one of the rep's capacity slots."""
+        return self in OPEN_STATUSES
+
+
+OPEN_STATUSES = frozenset({AssignmentStatus.offered, AssignmentStatus.accepted})
+# A lead has at most one current routing record: with a rep, or waiting in a queue.
+CURRENT_STATUSES = OPEN_STATUSES | {AssignmentStatus.nurtured, AssignmentStatus.waiting}
+# Reps who let a lead go are not offered it again.
+PASSED_STATUSES = frozenset({AssignmentStatus.rejected, AssignmentStatus.reassigned})
+_S = AssignmentStatus
+TRANSITIONS: dict[AssignmentStatus, frozenset[AssignmentStatus]] = {
+    _S.offered: frozenset({_S.accepted, _S.rejected, _S.reassigned, _S.completed, _S.closed}),
+    _S.accepted: frozenset({_S.rejected, _S.completed, _S.closed}),
+    _S.waiting: frozenset({_S.waiting, _S.promoted, _S.closed}),
+    _S.nurtured: frozenset({_S.nurtured, _S.promoted, _S.closed}),
+    **{end: frozenset() for end in (_S.rejected, _S.reassigned, _S.completed, _S.closed, _S.promoted)},
+}
+# What a decision creates.
+STATUS_OF_DECISION = {"assign": _S.offered, "nurture": _S.nurtured, "wait": _S.waiting}
+
+
+class InvalidTransition(Conflict):
+    """The assignment is not in a state that allows the change asked for (409)."""
+
+
+def check_transition(current: AssignmentStatus, target: AssignmentStatus) -> None:
+    if target not in TRANSITIONS[current]:
+        raise InvalidTransition(f"an assignment that is {current} cannot become {target}")
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """Where a lead stands with routing: a rep's offer, or a place in a queue."""
+
+    id: uuid.UUID
+    lead_id: uuid.UUID
+    rep_id: uuid.UUID | None
+    queue: str | None
+    status: AssignmentStatus
+    reason: str
+    temperature: Temperature
+    score: float
+    attempt: int
+    sla_deadline: datetime | None
+    created_at: datetime
+    updated_at: datetime
 
 
 @dataclass(frozen=True)
@@ -57,6 +121,8 @@ class Rep:
     tier: Tier
     capacity: int
     open_leads: int
+    name: str = ""
+    email: str = ""
     active: bool = True
     available: bool = True
     territories: tuple[str, ...] = ()

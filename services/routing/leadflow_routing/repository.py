@@ -4,31 +4,40 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, literal, select, text, update
+from sqlalchemy import Row, func, literal, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from leadflow_common.db import lock_keys
+from leadflow_common.db import lock_keys, try_lock_key
 from leadflow_common.events import Temperature, Tier
-from leadflow_routing.policy import LeadToRoute, Rep, WorkingHours
-from leadflow_routing.tables import (
+from leadflow_routing.policy import (
     CURRENT_STATUSES,
     OPEN_STATUSES,
-    assignment_events,
-    assignments,
-    leads,
-    reps,
+    PASSED_STATUSES,
+    Assignment,
+    AssignmentStatus,
+    LeadToRoute,
+    Rep,
+    WorkingHours,
 )
+from leadflow_routing.tables import assignment_events, assignments, leads, reps
+
+CAPACITY_LOCK = "routing:capacity"
 
 
-async def lock_lead(connection: AsyncConnection, lead_id: uuid.UUID) -> None:
-    await connection.execute(
-        text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"), {"key": f"routing:{lead_id}"}
-    )
+def lead_lock(lead_id: uuid.UUID) -> str:
+    return f"routing:{lead_id}"
 
 
 async def lock_leads(connection: AsyncConnection, lead_ids: list[uuid.UUID]) -> None:
-    await lock_keys(connection, [f"routing:{lead_id}" for lead_id in lead_ids])
+    await lock_keys(connection, [lead_lock(lead_id) for lead_id in lead_ids])
+
+
+def as_assignment(row: Row) -> Assignment:
+    values = row._asdict()
+    return Assignment(
+        **{**values, "status": AssignmentStatus(row.status), "temperature": Temperature(row.temperature)}
+    )
 
 
 async def save_lead_if_newer(
@@ -54,14 +63,15 @@ async def save_lead_if_newer(
     return (await connection.execute(statement)).first() is not None
 
 
-async def current_assignment(connection: AsyncConnection, lead_id: uuid.UUID) -> Any | None:
-    return (
+async def current_assignment(connection: AsyncConnection, lead_id: uuid.UUID) -> Assignment | None:
+    row = (
         await connection.execute(
             select(assignments).where(
                 assignments.c.lead_id == lead_id, assignments.c.status.in_(CURRENT_STATUSES)
             )
         )
     ).first()
+    return as_assignment(row) if row else None
 
 
 def _open_leads():
@@ -72,7 +82,7 @@ def _open_leads():
     )
 
 
-async def lock_capacity_and_load_reps(connection: AsyncConnection, tiers: list[Tier]) -> list[Any]:
+async def lock_capacity_and_load_reps(connection: AsyncConnection, tiers: list[Tier]) -> list[Rep]:
     """The active reps of these tiers with their open-lead counts, read under the capacity lock.
 
     Every decision that fills a slot holds this one transaction-scoped lock until it commits,
@@ -80,21 +90,23 @@ async def lock_capacity_and_load_reps(connection: AsyncConnection, tiers: list[T
     read by a statement that starts after the lock is held, so under READ COMMITTED it sees
     everything the previous holder committed.
     """
-    await connection.execute(text("SELECT pg_advisory_xact_lock(hashtextextended('routing:capacity', 0))"))
+    await lock_keys(connection, [CAPACITY_LOCK])
     rows = await connection.execute(
         select(reps, _open_leads().label("open_leads"))
         .where(reps.c.tier.in_([tier.value for tier in tiers]), reps.c.active)
         .order_by(reps.c.id)
     )
-    return rows.all()
+    return [as_policy_rep(row) for row in rows]
 
 
-def as_policy_rep(row: Any) -> Rep:
+def as_policy_rep(row: Row) -> Rep:
     return Rep(
         id=row.id,
         tier=Tier(row.tier),
         capacity=row.capacity,
         open_leads=row.open_leads,
+        name=row.name,
+        email=row.email,
         active=row.active,
         available=row.available,
         territories=tuple(row.territories),
@@ -110,7 +122,11 @@ async def insert_assignment(connection: AsyncConnection, **values: Any) -> None:
 
 
 async def set_assignment_status(
-    connection: AsyncConnection, assignment_id: uuid.UUID, status: str, now: datetime, **values: Any
+    connection: AsyncConnection,
+    assignment_id: uuid.UUID,
+    status: AssignmentStatus,
+    now: datetime,
+    **values: Any,
 ) -> None:
     await connection.execute(
         update(assignments)
@@ -146,8 +162,13 @@ async def get_rep(connection: AsyncConnection, rep_id: uuid.UUID) -> Any | None:
 
 
 async def find_assignments(
-    connection: AsyncConnection, *, rep_id=None, status=None, lead_id=None, limit: int = 100
-) -> list[Any]:
+    connection: AsyncConnection,
+    *,
+    rep_id: uuid.UUID | None = None,
+    status: AssignmentStatus | None = None,
+    lead_id: uuid.UUID | None = None,
+    limit: int = 100,
+) -> list[Assignment]:
     query = select(assignments).order_by(assignments.c.created_at.desc()).limit(limit)
     if rep_id:
         query = query.where(assignments.c.rep_id == rep_id)
@@ -155,16 +176,12 @@ async def find_assignments(
         query = query.where(assignments.c.status == status)
     if lead_id:
         query = query.where(assignments.c.lead_id == lead_id)
-    return (await connection.execute(query)).all()
+    return [as_assignment(row) for row in await connection.execute(query)]
 
 
 async def try_lock_lead(connection: AsyncConnection, lead_id: uuid.UUID) -> bool:
     """The lead's lock if it is free now; used where waiting for it could deadlock."""
-    return bool(
-        await connection.scalar(
-            text("SELECT pg_try_advisory_xact_lock(hashtextextended(:key, 0))"), {"key": f"routing:{lead_id}"}
-        )
-    )
+    return await try_lock_key(connection, lead_lock(lead_id))
 
 
 async def record_event(
@@ -173,7 +190,7 @@ async def record_event(
     assignment_id: uuid.UUID,
     lead_id: uuid.UUID,
     rep_id: uuid.UUID | None,
-    status: str,
+    status: AssignmentStatus,
     reason: str,
     at: datetime,
 ) -> None:
@@ -184,11 +201,14 @@ async def record_event(
     )
 
 
-async def get_assignment(connection: AsyncConnection, assignment_id: uuid.UUID, *, for_update: bool = False):
+async def get_assignment(
+    connection: AsyncConnection, assignment_id: uuid.UUID, *, for_update: bool = False
+) -> Assignment | None:
     query = select(assignments).where(assignments.c.id == assignment_id)
     if for_update:
         query = query.with_for_update()
-    return (await connection.execute(query)).first()
+    row = (await connection.execute(query)).first()
+    return as_assignment(row) if row else None
 
 
 async def lead_to_route(connection: AsyncConnection, lead_id: uuid.UUID) -> LeadToRoute | None:
@@ -209,7 +229,7 @@ async def reps_who_passed(connection: AsyncConnection, lead_id: uuid.UUID) -> fr
     """Reps who rejected this lead or let its offer lapse: it is not offered to them again."""
     rows = await connection.execute(
         select(assignments.c.rep_id).where(
-            assignments.c.lead_id == lead_id, assignments.c.status.in_(("rejected", "reassigned"))
+            assignments.c.lead_id == lead_id, assignments.c.status.in_(PASSED_STATUSES)
         )
     )
     return frozenset(row.rep_id for row in rows)
@@ -218,7 +238,7 @@ async def reps_who_passed(connection: AsyncConnection, lead_id: uuid.UUID) -> fr
 async def overdue_offers(connection: AsyncConnection, now: datetime, limit: int = 100) -> list[Any]:
     rows = await connection.execute(
         select(assignments.c.id, assignments.c.lead_id)
-        .where(assignments.c.status == "offered", assignments.c.sla_deadline < now)
+        .where(assignments.c.status == AssignmentStatus.offered, assignments.c.sla_deadline < now)
         .order_by(assignments.c.sla_deadline)
         .limit(limit)
     )
@@ -233,7 +253,7 @@ async def waiting_leads(connection: AsyncConnection) -> list[Any]:
             assignments.c.temperature,
             assignments.c.score,
             assignments.c.created_at,
-        ).where(assignments.c.status == "waiting")
+        ).where(assignments.c.status == AssignmentStatus.waiting)
     )
     return rows.all()
 

@@ -21,11 +21,6 @@ from leadflow_common.db import outbox_table, processed_events_table
 SCHEMA = "routing"
 metadata = MetaData(schema=SCHEMA)
 
-# Assignment statuses: an open one holds one of the rep's capacity slots.
-OPEN_STATUSES = ("offered", "accepted")
-# A lead has at most one current routing record: with a rep, or waiting in a queue.
-CURRENT_STATUSES = (*OPEN_STATUSES, "nurtured", "waiting")
-
 reps = Table(
     "reps",
     metadata,

@@ -6,7 +6,19 @@ from datetime import UTC, datetime, time, timedelta
 import pytest
 
 from leadflow_common.events import Temperature, Tier
-from leadflow_routing.policy import LeadToRoute, Rep, WorkingHours, decide, is_eligible, waiting_order
+from leadflow_routing.policy import (
+    CURRENT_STATUSES,
+    TRANSITIONS,
+    AssignmentStatus,
+    InvalidTransition,
+    LeadToRoute,
+    Rep,
+    WorkingHours,
+    check_transition,
+    decide,
+    is_eligible,
+    waiting_order,
+)
 
 NOW = datetime(2026, 11, 23, tzinfo=UTC)
 
@@ -123,3 +135,33 @@ def test_waiting_leads_are_served_hottest_first_then_by_score_then_first_come():
     ]
     ordered = sorted(waiting, key=lambda w: waiting_order(w[1], w[2], w[3]))
     assert [name for name, *_ in ordered] == ["hot-95", "hot-70-early", "hot-70-late", "warm-90"]
+
+
+@pytest.mark.parametrize(
+    ("current", "target", "allowed"),
+    [
+        (AssignmentStatus.offered, AssignmentStatus.accepted, True),
+        (AssignmentStatus.offered, AssignmentStatus.reassigned, True),
+        (AssignmentStatus.accepted, AssignmentStatus.completed, True),
+        (AssignmentStatus.accepted, AssignmentStatus.accepted, False),  # accepted twice
+        (AssignmentStatus.accepted, AssignmentStatus.reassigned, False),  # the SLA is met
+        (AssignmentStatus.waiting, AssignmentStatus.promoted, True),
+        (AssignmentStatus.waiting, AssignmentStatus.accepted, False),  # nobody was offered it
+        (AssignmentStatus.nurtured, AssignmentStatus.completed, False),
+        (AssignmentStatus.completed, AssignmentStatus.rejected, False),  # endings are final
+        (AssignmentStatus.closed, AssignmentStatus.closed, False),
+    ],
+)
+def test_an_assignment_moves_only_along_the_allowed_transitions(current, target, allowed):
+    if allowed:
+        check_transition(current, target)
+    else:
+        with pytest.raises(InvalidTransition) as refused:
+            check_transition(current, target)
+        assert refused.value.status == 409 and str(current) in str(refused.value)
+
+
+def test_every_status_has_its_transitions_and_only_offered_and_accepted_hold_a_slot():
+    assert set(TRANSITIONS) == set(AssignmentStatus)
+    assert {status for status in AssignmentStatus if status.is_open} == {"offered", "accepted"}
+    assert all(not TRANSITIONS[status] for status in AssignmentStatus if status not in CURRENT_STATUSES)

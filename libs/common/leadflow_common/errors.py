@@ -1,0 +1,56 @@
+"""Domain errors. Each carries the HTTP status it means, so one handler (`http.py`) answers
+every one of them as problem+json, and code below the API raises what went wrong in its own
+terms without knowing about HTTP (Polar's PolarError pattern). Pure: no I/O, no web framework."""
+
+from typing import ClassVar
+
+from pydantic import BaseModel, Field
+
+
+class FieldError(BaseModel):
+    """One field at fault, named as the client sent it (`leads[3].email`)."""
+
+    name: str = Field(description="The field as the client sent it, e.g. `leads[3].email`")
+    message: str
+
+
+class LeadflowError(Exception):
+    status: ClassVar[int] = 500
+    title: ClassVar[str] = "Internal error"
+
+    def __init__(
+        self,
+        detail: str | None = None,
+        *,
+        fields: list[FieldError] | None = None,
+        headers: dict[str, str] | None = None,
+    ):
+        super().__init__(detail or self.title)
+        self.detail = detail
+        self.fields = fields
+        self.headers = headers
+
+
+class NotFound(LeadflowError):
+    status, title = 404, "Not found"
+
+
+class Conflict(LeadflowError):
+    status, title = 409, "Conflict"
+
+
+class Invalid(LeadflowError):
+    status, title = 422, "Validation failed"
+
+    @classmethod
+    def field(cls, name: str, message: str, detail: str = "The request has an invalid field") -> "Invalid":
+        return cls(detail, fields=[FieldError(name=name, message=message)])
+
+
+class Unavailable(LeadflowError):
+    """Not now: the client should try again after `retry_after` seconds (nothing was stored)."""
+
+    status, title = 503, "Service unavailable"
+
+    def __init__(self, detail: str, *, retry_after: int = 5):
+        super().__init__(detail, headers={"Retry-After": str(retry_after)})

@@ -1,0 +1,86 @@
+"""One way to change state: a unit of work (cosmicpython's pattern, on SQLAlchemy Core).
+
+Every state change of every service, whether an HTTP route or a Kafka handler asked for it, runs
+as one unit of work: one transaction that owns the connection, records the event ids it claims
+(so a redelivered event changes nothing), takes advisory locks, and publishes events through the
+service's outbox, stamped with the service as their source. Leaving it commits everything
+together, or nothing; after a commit that published, it wakes the outbox relay, so no caller can
+forget to and no event waits for the relay's next poll.
+
+    async with runtime.unit_of_work() as uow:
+        if await uow.claim(event.id):
+            ...  # repository calls with uow.connection
+            await uow.publish(topics.scored, LeadScored(...), subject=lead_id)
+"""
+
+from collections.abc import Iterable
+from types import TracebackType
+
+from sqlalchemy import Table
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from leadflow_common.db import lock_keys, try_lock_key
+from leadflow_common.events import CloudEvent, EventData, new_event
+from leadflow_common.idempotency import claim_event
+from leadflow_common.outbox import OutboxRelay, enqueue_many
+
+
+class UnitOfWork:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        *,
+        outbox: Table,
+        relay: OutboxRelay,
+        source: str,
+        processed_events: Table | None = None,
+        consumer: str | None = None,
+    ):
+        self._engine = engine
+        self._outbox = outbox
+        self._relay = relay
+        self.source = source
+        self._processed_events = processed_events
+        self._consumer = consumer
+        self._transaction = None
+        self._published = 0
+        self.connection: AsyncConnection
+
+    async def __aenter__(self) -> "UnitOfWork":
+        self._transaction = self._engine.begin()
+        self.connection = await self._transaction.__aenter__()
+        self._published = 0
+        return self
+
+    async def __aexit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        await self._transaction.__aexit__(kind, error, trace)  # commits, or rolls back on error
+        if kind is None and self._published:
+            self._relay.wake()
+
+    async def claim(self, event_id: str) -> bool:
+        """True the first time this consumer sees the event (recorded with the effect)."""
+        if self._processed_events is None or self._consumer is None:
+            raise RuntimeError("this unit of work was opened without a consumer")
+        return await claim_event(
+            self.connection, self._processed_events, consumer=self._consumer, event_id=event_id
+        )
+
+    async def lock(self, keys: Iterable[str]) -> None:
+        """Advisory locks on these keys until the unit ends (sorted: no deadlock between units)."""
+        await lock_keys(self.connection, keys)
+
+    async def try_lock(self, key: str) -> bool:
+        return await try_lock_key(self.connection, key)
+
+    async def publish(self, topic: str, data: EventData, *, subject: object) -> CloudEvent:
+        """An event about `subject` (a lead id), published once the unit commits."""
+        event = new_event(data, source=self.source, subject=str(subject))
+        await self.publish_events(topic, [event])
+        return event
+
+    async def publish_events(self, topic: str, events: list[CloudEvent]) -> None:
+        """Events built already (a batch's plan), in order, in one statement."""
+        await enqueue_many(self.connection, self._outbox, topic, events)
+        self._published += len(events)

@@ -1,0 +1,14 @@
+"""Routing's FastAPI dependencies (see leadflow_common.deps)."""
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from leadflow_routing.services import RoutingService
+
+
+def get_routing(request: Request) -> RoutingService:
+    return request.app.state.routing
+
+
+RoutingDep = Annotated[RoutingService, Depends(get_routing)]

@@ -1,0 +1,56 @@
+"""What a rep or the lead's story does to an assignment after the decision: accept, reject,
+complete, close on an outcome, fold into another lead on a merge. Each ending of an open
+assignment frees the rep's slot for the waiting queue."""
+
+import uuid
+
+from leadflow_common.unit_of_work import UnitOfWork
+from leadflow_routing import repository
+from leadflow_routing.assigner import RoutingContext, drain_waiting, pass_on, transition
+from leadflow_routing.policy import Assignment, AssignmentStatus, check_transition
+
+
+async def accept(uow: UnitOfWork, assignment: Assignment, context: RoutingContext) -> None:
+    reason = "accepted by the rep"
+    await transition(uow.connection, assignment, AssignmentStatus.accepted, reason, context.now)
+
+
+async def reject(uow: UnitOfWork, assignment: Assignment, reason: str, context: RoutingContext) -> None:
+    check_transition(assignment.status, AssignmentStatus.rejected)
+    await pass_on(uow, assignment, AssignmentStatus.rejected, f"rejected: {reason}", context)
+
+
+async def finish(
+    uow: UnitOfWork,
+    assignment: Assignment,
+    status: AssignmentStatus,
+    reason: str,
+    context: RoutingContext,
+) -> None:
+    """End the assignment; an open one's slot goes to the waiting queue."""
+    await transition(uow.connection, assignment, status, reason, context.now)
+    if assignment.status.is_open:
+        await drain_waiting(uow, context)
+
+
+async def close_lead(uow: UnitOfWork, lead_id: uuid.UUID, reason: str, context: RoutingContext) -> None:
+    """The lead's story ended (won or lost): whatever holds it now lets go."""
+    current = await repository.current_assignment(uow.connection, lead_id)
+    if current is not None:
+        await finish(uow, current, AssignmentStatus.closed, reason, context)
+
+
+async def fold_merge(
+    uow: UnitOfWork, absorbed: uuid.UUID, surviving: uuid.UUID, context: RoutingContext
+) -> None:
+    """The absorbed lead's assignments become the survivor's. If both are held somewhere, the
+    survivor's place is kept (a rep over a queue) and the other one closed."""
+    await repository.mark_lead_absorbed(uow.connection, absorbed, surviving)
+    theirs = await repository.current_assignment(uow.connection, absorbed)
+    ours = await repository.current_assignment(uow.connection, surviving)
+    if theirs is not None and ours is not None:
+        keep_theirs = theirs.status.is_open and not ours.status.is_open
+        drop = ours if keep_theirs else theirs
+        reason = f"merged: lead {absorbed} folded into {surviving}"
+        await finish(uow, drop, AssignmentStatus.closed, reason, context)
+    await repository.move_assignments(uow.connection, absorbed, surviving)

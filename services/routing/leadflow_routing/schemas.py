@@ -1,0 +1,143 @@
+"""Routing's request and response bodies."""
+
+import uuid
+from datetime import datetime, time
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, field_validator
+
+from leadflow_common.events import Temperature, Tier
+from leadflow_common.inputs import InputModel
+from leadflow_routing.policy import AssignmentStatus
+
+Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=8)]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Segment = Literal["b2b", "b2c"]
+
+
+class WorkingHoursInput(InputModel):
+    timezone: str = Field(examples=["Europe/Berlin"])
+    start: time = Field(examples=["09:00"])
+    end: time = Field(examples=["17:30"])
+    days: list[int] = Field(default=[0, 1, 2, 3, 4], description="0 is Monday")
+
+    @field_validator("timezone")
+    @classmethod
+    def known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError("not an IANA time zone") from None
+        return value
+
+    @field_validator("days")
+    @classmethod
+    def weekdays(cls, values: list[int]) -> list[int]:
+        if not values or any(day not in range(7) for day in values):
+            raise ValueError("days are 0 (Monday) to 6")
+        return sorted(set(values))
+
+    def document(self) -> dict:
+        return {
+            "timezone": self.timezone,
+            "start": self.start.isoformat(),
+            "end": self.end.isoformat(),
+            "days": self.days,
+        }
+
+
+def _upper(values: list[str] | None) -> list[str] | None:
+    return [value.upper() for value in values] if values is not None else None
+
+
+def _lower(values: list[str] | None) -> list[str] | None:
+    return [value.lower() for value in values] if values is not None else None
+
+
+class RepInput(InputModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"name": "Sam Senior", "email": "sam@example.com", "tier": "senior", "capacity": 5}]
+        },
+    )
+
+    name: Name
+    email: EmailStr
+    tier: Tier
+    capacity: int = Field(ge=0, le=10_000, description="Open leads the rep can hold at once")
+    territories: list[Code] = Field(default_factory=list, description="ISO 3166 alpha-2; empty takes any")
+    languages: list[Code] = Field(default_factory=list, description="Language codes; empty takes any")
+    segments: list[Segment] = Field(default_factory=list, description="Empty takes any")
+    active: bool = True
+    available: bool = Field(default=True, description="Presence: false while away")
+    working_hours: WorkingHoursInput | None = Field(
+        default=None, description="When set, takes leads only then"
+    )
+
+    _territories = field_validator("territories")(classmethod(lambda cls, v: _upper(v)))
+    _languages = field_validator("languages")(classmethod(lambda cls, v: _lower(v)))
+
+
+class RepUpdate(InputModel):
+    """Fields to change; those left out keep their values."""
+
+    name: Name | None = None
+    email: EmailStr | None = None
+    tier: Tier | None = None
+    capacity: int | None = Field(default=None, ge=0, le=10_000)
+    territories: list[Code] | None = None
+    languages: list[Code] | None = None
+    segments: list[Segment] | None = None
+    active: bool | None = None
+    available: bool | None = None
+    working_hours: WorkingHoursInput | None = None
+
+    _territories = field_validator("territories")(classmethod(lambda cls, v: _upper(v)))
+    _languages = field_validator("languages")(classmethod(lambda cls, v: _lower(v)))
+
+
+class RepOut(RepInput):
+    model_config = ConfigDict(extra="ignore")
+
+    id: uuid.UUID
+    open_leads: int
+    last_assigned_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class AssignmentOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    lead_id: uuid.UUID
+    rep_id: uuid.UUID | None
+    queue: str | None
+    status: AssignmentStatus
+    reason: str
+    temperature: Temperature
+    score: float
+    attempt: int
+    sla_deadline: datetime | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class AssignmentChange(BaseModel):
+    assignment_id: uuid.UUID
+    rep_id: uuid.UUID | None
+    status: str
+    reason: str
+    at: datetime
+
+
+class AssignmentDetail(BaseModel):
+    assignment: AssignmentOut
+    history: list[AssignmentChange] = Field(description="Every routing step of this lead, oldest first")
+
+
+class Rejection(InputModel):
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+
+

@@ -1,0 +1,140 @@
+"""Routing's use cases: what HTTP routes, Kafka handlers and the sweeper ask for, each in one
+unit of work (so the state change and its `leads.routed` events commit together, and the relay
+is woken after). Routers and consumers only translate to and from these calls."""
+
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from leadflow_common.errors import Conflict, FieldError, NotFound
+from leadflow_common.events import CloudEvent, LeadMerged, LeadOutcome, LeadScored
+from leadflow_common.runtime import ServiceRuntime
+from leadflow_routing import assigner, lifecycle, metrics, repository
+from leadflow_routing.assigner import CapacityView, RoutingContext, routing_context
+from leadflow_routing.policy import Assignment, AssignmentStatus, LeadToRoute
+from leadflow_routing.settings import RoutingSettings
+
+CONSUMER = "routing"
+AssignmentAction = Callable[..., Awaitable[Any]]
+
+
+class EmailTaken(Conflict):
+    def __init__(self) -> None:
+        used = FieldError(name="email", message="already used")
+        super().__init__("A rep with this email exists", fields=[used])
+
+
+class RoutingService:
+    def __init__(self, runtime: ServiceRuntime, settings: RoutingSettings):
+        self._runtime = runtime
+        self.settings = settings
+
+    def context(self) -> RoutingContext:
+        return routing_context(self._runtime, self.settings)
+
+    async def apply_events(self, events: list[CloudEvent]) -> None:
+        """A consumer's batch in one unit of work: its leads locked first, all at once and in
+        order (the lock order routing keeps everywhere: leads, then capacity), then each event
+        applied once."""
+        relevant = [e for e in events if isinstance(e.data, LeadScored | LeadOutcome | LeadMerged)]
+        if not relevant:
+            return  # lead.captured and others: scoring's business, not routing's
+        context, capacity = self.context(), CapacityView()
+        async with self._runtime.unit_of_work(consumer=CONSUMER) as uow:
+            await repository.lock_leads(uow.connection, [lead for e in relevant for lead in leads_of(e.data)])
+            for event in relevant:
+                if await uow.claim(event.id):
+                    await self._apply(uow, event.data, context, capacity)
+
+    async def _apply(self, uow, data, context: RoutingContext, capacity: CapacityView) -> None:
+        if isinstance(data, LeadScored):
+            lead = LeadToRoute(
+                lead_id=data.lead_id,
+                temperature=data.temperature,
+                score=data.score,
+                country=data.routing.country,
+                language=data.routing.language,
+                segment=data.routing.segment,
+            )
+            if await repository.save_lead_if_newer(uow.connection, lead, data.revision, context.now):
+                await assigner.on_new_score(uow, lead, context, capacity=capacity)
+        elif isinstance(data, LeadOutcome):
+            await lifecycle.close_lead(uow, data.lead_id, f"outcome: {data.outcome}", context)
+            capacity.forget()
+        else:
+            await lifecycle.fold_merge(uow, data.absorbed_lead_id, data.surviving_lead_id, context)
+            capacity.forget()
+
+    async def act(self, assignment_id: uuid.UUID, action: AssignmentAction, *arguments: Any) -> Assignment:
+        """A rep's action on an assignment, under the lead's lock (the order every routing path
+        takes); 404 for an unknown assignment, 409 for one whose status does not allow it."""
+        context = self.context()
+        async with self._runtime.unit_of_work() as uow:
+            found = await repository.get_assignment(uow.connection, assignment_id)
+            if found is None:
+                raise NotFound(f"No assignment {assignment_id}")
+            await repository.lock_leads(uow.connection, [found.lead_id])
+            assignment = await repository.get_assignment(uow.connection, assignment_id, for_update=True)
+            await action(uow, assignment, *arguments, context)
+            return await repository.get_assignment(uow.connection, assignment_id)
+
+    async def accept(self, assignment_id: uuid.UUID) -> Assignment:
+        return await self.act(assignment_id, lifecycle.accept)
+
+    async def reject(self, assignment_id: uuid.UUID, reason: str) -> Assignment:
+        return await self.act(assignment_id, lifecycle.reject, reason)
+
+    async def complete(self, assignment_id: uuid.UUID) -> Assignment:
+        return await self.act(
+            assignment_id, lifecycle.finish, AssignmentStatus.completed, "completed by the rep"
+        )
+
+    async def change_reps(self, change: Callable[[AsyncConnection], Awaitable[Any]]) -> Any:
+        """A change to reps; added or freed capacity goes to waiting leads at once."""
+        try:
+            async with self._runtime.unit_of_work() as uow:
+                result = await change(uow.connection)
+                if result is not None:
+                    await assigner.drain_waiting(uow, self.context())
+        except IntegrityError:
+            raise EmailTaken() from None
+        return result
+
+    async def sweep(self) -> int:
+        """Every overdue offer goes to the next rep, each in its own unit of work; then waiting
+        leads get capacity that appeared without an event (working hours starting)."""
+        context = self.context()
+        async with self._runtime.engine.connect() as connection:
+            overdue = await repository.overdue_offers(connection, context.now)
+        moved = 0
+        for offer in overdue:
+            async with self._runtime.unit_of_work() as uow:
+                if not await repository.try_lock_lead(uow.connection, offer.lead_id):
+                    continue  # being handled elsewhere; the next sweep sees it again if still overdue
+                assignment = await repository.get_assignment(uow.connection, offer.id, for_update=True)
+                if not _still_overdue(assignment, context):
+                    continue
+                reason = f"not accepted within {self.settings.sla_seconds:g}s"
+                await assigner.pass_on(uow, assignment, AssignmentStatus.reassigned, reason, context)
+                metrics.SLA_BREACHES.inc()
+                moved += 1
+        async with self._runtime.unit_of_work() as uow:
+            moved += await assigner.drain_waiting(uow, context)
+        return moved
+
+
+def _still_overdue(assignment: Assignment | None, context: RoutingContext) -> bool:
+    return (
+        assignment is not None
+        and assignment.status == AssignmentStatus.offered
+        and assignment.sla_deadline < context.now
+    )
+
+
+def leads_of(data: LeadScored | LeadOutcome | LeadMerged) -> list[uuid.UUID]:
+    if isinstance(data, LeadMerged):
+        return [data.surviving_lead_id, data.absorbed_lead_id]
+    return [data.lead_id]
