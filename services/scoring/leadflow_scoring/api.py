@@ -1,18 +1,34 @@
 """Scoring's HTTP endpoints."""
 
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
+from leadflow_common.deps import RuntimeDep
+from leadflow_common.errors import NotFound
 from leadflow_common.events import ModelRef, ScoreReason, Temperature
-from leadflow_common.http import Problem, require_api_key
+from leadflow_common.http import require_api_key
 from leadflow_scoring import repository
+from leadflow_scoring.jobs import ScoringJobs
 from leadflow_scoring.rules import RuleSet
-from leadflow_scoring.training import NotEnoughOutcomes, TrainingBusy
+from leadflow_scoring.services import ScoringService
 
 router = APIRouter(prefix="/v1", dependencies=[Depends(require_api_key)], responses={401: {}})
+
+
+def get_scoring(request: Request) -> ScoringService:
+    return request.app.state.scoring
+
+
+def get_jobs(request: Request) -> ScoringJobs:
+    return request.app.state.scoring_jobs
+
+
+ScoringDep = Annotated[ScoringService, Depends(get_scoring)]
+JobsDep = Annotated[ScoringJobs, Depends(get_jobs)]
 
 
 class ScoreChange(BaseModel):
@@ -59,18 +75,18 @@ class ModelInUse(BaseModel):
     responses={404: {}},
     summary="A lead's score, why, and how it changed",
 )
-async def lead_score(lead_id: uuid.UUID, request: Request) -> LeadScore:
-    async with request.app.state.runtime.engine.connect() as connection:
+async def lead_score(lead_id: uuid.UUID, runtime: RuntimeDep) -> LeadScore:
+    async with runtime.engine.connect() as connection:
         current = await repository.current_score(connection, lead_id)
         if current is None:
-            raise Problem(404, "Not found", f"No score for lead {lead_id} (yet)")
+            raise NotFound(f"No score for lead {lead_id} (yet)")
         history = await repository.score_history_of(connection, lead_id)
     return LeadScore(
         lead_id=lead_id,
         score=current.score,
-        temperature=Temperature(current.temperature),
-        reasons=[ScoreReason.model_validate(reason) for reason in current.reasons],
-        model=ModelRef.model_validate(current.model),
+        temperature=current.temperature,
+        reasons=current.reasons,
+        model=current.model,
         scored_at=current.scored_at,
         history=[
             ScoreChange(
@@ -87,9 +103,8 @@ async def lead_score(lead_id: uuid.UUID, request: Request) -> LeadScore:
 
 
 @router.get("/scoring/rules", response_model=VersionedRules, summary="The rules in use")
-async def get_rules(request: Request) -> VersionedRules:
-    state = request.app.state.scoring_state
-    return VersionedRules(version=state.rules_version, rules=state.rules)
+async def get_rules(scoring: ScoringDep) -> VersionedRules:
+    return VersionedRules(version=scoring.state.rules_version, rules=scoring.state.rules)
 
 
 @router.put(
@@ -98,14 +113,10 @@ async def get_rules(request: Request) -> VersionedRules:
     responses={422: {}},
     summary="New rules: a new version, every lead re-scored in the background",
 )
-async def put_rules(rules: RuleSet, request: Request) -> VersionedRules:
-    runtime, state = request.app.state.runtime, request.app.state.scoring_state
-    async with runtime.engine.begin() as connection:
-        await repository.add_rules(connection, rules.model_dump(mode="json"), datetime.now(UTC))
-    async with runtime.engine.connect() as connection:
-        await state.refresh(connection)
-    request.app.state.scoring_jobs.rescore_everyone(f"rules:{state.rules_version}")
-    return VersionedRules(version=state.rules_version, rules=state.rules)
+async def put_rules(rules: RuleSet, scoring: ScoringDep, jobs: JobsDep) -> VersionedRules:
+    version = await scoring.store_rules(rules)
+    jobs.rescore_everyone(f"rules:{version}")
+    return VersionedRules(version=version, rules=scoring.state.rules)
 
 
 @router.post(
@@ -114,21 +125,16 @@ async def put_rules(rules: RuleSet, request: Request) -> VersionedRules:
     responses={409: {}},
     summary="Learn from the outcomes so far; adopt the model only if it beats the one in use",
 )
-async def retrain(request: Request) -> RetrainResult:
-    try:
-        return RetrainResult.model_validate(await request.app.state.scoring_jobs.retrain())
-    except NotEnoughOutcomes as reason:
-        raise Problem(409, "Not enough outcomes", str(reason)) from None
-    except TrainingBusy as reason:
-        raise Problem(409, "Training in progress", str(reason)) from None
+async def retrain(jobs: JobsDep) -> RetrainResult:
+    return RetrainResult.model_validate(await jobs.retrain())
 
 
 @router.get(
     "/scoring/model", response_model=ModelInUse, summary="The model in use and observed conversion per band"
 )
-async def model_in_use(request: Request) -> ModelInUse:
-    state = request.app.state.scoring_state
-    async with request.app.state.runtime.engine.connect() as connection:
+async def model_in_use(scoring: ScoringDep, runtime: RuntimeDep) -> ModelInUse:
+    state = scoring.state
+    async with runtime.engine.connect() as connection:
         outcomes = await repository.outcome_count(connection)
         conversion = await repository.conversion_by_band(connection)
     return ModelInUse(

@@ -7,17 +7,17 @@ from typing import Literal
 
 from leadflow_common.runtime import ServiceRuntime
 from leadflow_scoring import repository, training
-from leadflow_scoring.scorer import rescore
+from leadflow_scoring.services import ScoringService
 from leadflow_scoring.settings import ScoringSettings
-from leadflow_scoring.state import ScoringState
 
 log = logging.getLogger(__name__)
 CHUNK = 200
 
 
 class ScoringJobs:
-    def __init__(self, runtime: ServiceRuntime, state: ScoringState, settings: ScoringSettings):
-        self.runtime, self.state, self.settings = runtime, state, settings
+    def __init__(self, runtime: ServiceRuntime, service: ScoringService, settings: ScoringSettings):
+        self.runtime, self.service, self.settings = runtime, service, settings
+        self.state = service.state
         self._rescoring: asyncio.Task | None = None
         self._training: asyncio.Task | None = None
         self._outcomes_at_last_training: int | None = None
@@ -40,19 +40,8 @@ class ScoringJobs:
             if not chunk:
                 return published
             for lead_id in chunk:
-                async with self.runtime.engine.begin() as connection:
-                    await repository.lock_lead(connection, lead_id)
-                    if await rescore(
-                        connection,
-                        lead_id,
-                        state=self.state,
-                        topics=self.runtime.topics,
-                        cause=cause,
-                        publish_on=publish_on,
-                    ):
-                        published += 1
+                published += await self.service.rescore_lead(lead_id, cause, publish_on=publish_on)
             after = chunk[-1]
-            self.runtime.relay.wake()
 
     async def decay_sweep(self) -> int:
         """Re-score leads with activity as it ages; publish only those whose band changed."""

@@ -9,11 +9,11 @@ from leadflow_common.runtime import ServiceRuntime
 from leadflow_common.service import service_main
 from leadflow_common.settings import CommonSettings
 from leadflow_scoring import api
-from leadflow_scoring.consumers import ScoringHandlers
 from leadflow_scoring.jobs import ScoringJobs
+from leadflow_scoring.services import ScoringService
 from leadflow_scoring.settings import ScoringSettings
 from leadflow_scoring.state import ScoringState
-from leadflow_scoring.tables import outbox
+from leadflow_scoring.tables import outbox, processed_events
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -25,14 +25,14 @@ def create_app(common: CommonSettings | None = None, settings: ScoringSettings |
         state = app.state.scoring_state
         async with runtime.engine.connect() as connection:
             await state.refresh(connection)  # a restart keeps the rules and the model in use
-        jobs = ScoringJobs(runtime, state, settings)
-        app.state.scoring_jobs = jobs
-        handlers = ScoringHandlers(runtime, state, on_outcome=jobs.outcome_arrived)
+        service = ScoringService(runtime, state, on_outcome=lambda: jobs.outcome_arrived())
+        jobs = ScoringJobs(runtime, service, settings)
+        app.state.scoring, app.state.scoring_jobs = service, jobs
         topics = runtime.topics
         runtime.consume(
             group="leadflow-scoring",
             topics=[topics.captured, topics.activities, topics.outcomes],
-            handler=handlers.handle,
+            handler=service.apply_events,
         )
         runtime.background(jobs.run(), name="scoring-jobs")
 
@@ -40,6 +40,7 @@ def create_app(common: CommonSettings | None = None, settings: ScoringSettings |
         name="scoring",
         common=common or CommonSettings(),
         outbox=outbox,
+        processed_events=processed_events,
         routers=[api.router],
         on_start=on_start,
     )

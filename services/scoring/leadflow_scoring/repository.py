@@ -8,8 +8,8 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from leadflow_common.db import lock_keys
-from leadflow_common.events import LeadProfile
-from leadflow_scoring.rules import Activity
+from leadflow_common.events import LeadProfile, ModelRef, ScoreReason, Temperature
+from leadflow_scoring.rules import Activity, CurrentScore
 from leadflow_scoring.tables import (
     activities,
     activity_counts,
@@ -29,13 +29,6 @@ ACTIVITY_WINDOW = 100
 async def lock_leads(connection: AsyncConnection, lead_ids: list[uuid.UUID]) -> None:
     """Serialise every change to these leads' scores across consumers and processes."""
     await lock_keys(connection, [f"scoring:{lead_id}" for lead_id in lead_ids])
-
-
-async def lock_lead(connection: AsyncConnection, lead_id: uuid.UUID) -> None:
-    """Serialise every change to one lead's score across consumers and processes."""
-    await connection.execute(
-        text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"), {"key": f"scoring:{lead_id}"}
-    )
 
 
 async def save_profile_if_newer(connection: AsyncConnection, profile: LeadProfile) -> bool:
@@ -148,8 +141,18 @@ async def load_activities(connection: AsyncConnection, lead_id: uuid.UUID) -> li
     return [Activity(type=row.type, occurred_at=row.occurred_at) for row in rows]
 
 
-async def current_score(connection: AsyncConnection, lead_id: uuid.UUID):
-    return (await connection.execute(select(scores).where(scores.c.lead_id == lead_id))).first()
+async def current_score(connection: AsyncConnection, lead_id: uuid.UUID) -> CurrentScore | None:
+    row = (await connection.execute(select(scores).where(scores.c.lead_id == lead_id))).first()
+    if row is None:
+        return None
+    return CurrentScore(
+        revision=row.revision,
+        score=row.score,
+        temperature=Temperature(row.temperature),
+        reasons=[ScoreReason.model_validate(reason) for reason in row.reasons],
+        model=ModelRef.model_validate(row.model),
+        scored_at=row.scored_at,
+    )
 
 
 async def save_score(

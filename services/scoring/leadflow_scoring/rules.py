@@ -4,11 +4,12 @@ ages with a half-life), with a reason for every point so the score explains itse
 import math
 from dataclasses import dataclass
 from datetime import datetime
+from importlib.resources import files
 from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
-from leadflow_common.events import LeadProfile, ScoreReason, Temperature
+from leadflow_common.events import LeadProfile, ModelRef, ScoreReason, Temperature
 from leadflow_common.inputs import InputModel
 
 Segment = Literal["b2b", "b2c"]
@@ -132,85 +133,22 @@ class Score:
     segment: Segment
 
 
-FREE_MAIL = [
-    "gmail.com",
-    "yahoo.com",
-    "hotmail.com",
-    "outlook.com",
-    "aol.com",
-    "icloud.com",
-    "mail.ru",
-    "yandex.ru",
-    "gmx.de",
-    "web.de",
-    "proton.me",
-    "protonmail.com",
-    "live.com",
-    "msn.com",
-]
+@dataclass(frozen=True)
+class CurrentScore:
+    """A lead's score as stored: what the next score is compared with."""
+
+    revision: int
+    score: float
+    temperature: Temperature
+    reasons: list[ScoreReason]
+    model: ModelRef
+    scored_at: datetime
 
 
 def default_rules() -> RuleSet:
-    """Points a sales team would start from with no history; PUT /v1/scoring/rules changes them."""
-    activities = {
-        "demo_requested": ActivityRule(points=30, cap=30),
-        "pricing_page_view": ActivityRule(points=12, cap=24),
-        "call_answered": ActivityRule(points=15, cap=30),
-        "webinar_attended": ActivityRule(points=10, cap=20),
-        "form_submitted": ActivityRule(points=8, cap=16),
-        "chat_started": ActivityRule(points=8, cap=16),
-        "email_clicked": ActivityRule(points=5, cap=15),
-        "email_opened": ActivityRule(points=1, cap=5),
-        "page_view": ActivityRule(points=1, cap=10),
-        "sms_sent": ActivityRule(points=2, cap=6),
-        "email_bounced": ActivityRule(points=-15, cap=-15),
-        "sms_opt_out": ActivityRule(points=-10, cap=-10),
-        "unsubscribed": ActivityRule(points=-20, cap=-20),
-    }
-    b2b = ProfileRules(
-        job_titles=[
-            TitleRule(
-                level="c_level",
-                keywords=["ceo", "cto", "cfo", "coo", "cmo", "chief", "founder", "owner", "president"],
-                points=25,
-            ),
-            TitleRule(level="vp", keywords=["vp", "vice president", "head of"], points=20),
-            TitleRule(level="director", keywords=["director"], points=15),
-            TitleRule(level="manager", keywords=["manager", "lead"], points=10),
-            TitleRule(level="student", keywords=["student", "intern"], points=-10),
-        ],
-        company_sizes=[
-            SizeRule(min_employees=1, points=2),
-            SizeRule(min_employees=11, points=6),
-            SizeRule(min_employees=51, points=10),
-            SizeRule(min_employees=201, points=15),
-            SizeRule(min_employees=1000, points=20),
-        ],
-        channels={"landing_page": 5, "popup": 3, "sms": 4, "api": 3, "import": 0},
-        sources={"referral": 8, "google": 5, "linkedin": 6, "webinar": 6},
-        has_email=5,
-        has_phone=10,
-        consent=5,
-        free_mail=-10,
-        free_mail_domains=FREE_MAIL,
-        activities=activities,
-    )
-    b2c = b2b.model_copy(
-        update={
-            "job_titles": [
-                TitleRule(
-                    level="professional", keywords=["manager", "director", "owner", "founder"], points=5
-                )
-            ],
-            "company_sizes": [],
-            "has_email": 10,
-            "has_phone": 15,
-            "consent": 10,
-            "free_mail": 0,
-            "channels": {"landing_page": 8, "popup": 6, "sms": 8, "api": 4, "import": 0},
-        }
-    )
-    return RuleSet(profiles={"b2b": b2b, "b2c": b2c})
+    """Points a sales team would start from with no history (`default_rules.json`, shipped with
+    the package); PUT /v1/scoring/rules changes them."""
+    return RuleSet.model_validate_json(files("leadflow_scoring").joinpath("default_rules.json").read_text())
 
 
 def segment_of(lead: LeadProfile) -> Segment:

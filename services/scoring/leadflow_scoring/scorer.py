@@ -1,27 +1,21 @@
-"""Re-scoring one lead inside the caller's transaction, publishing only a change."""
+"""Re-scoring one lead in the caller's unit of work, publishing only a change."""
 
 import uuid
 from datetime import UTC, datetime
 from typing import Literal
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
-from leadflow_common.events import LeadScored, RoutingHints, Temperature, new_event
-from leadflow_common.outbox import enqueue
-from leadflow_common.topics import Topics
+from leadflow_common.events import LeadScored, RoutingHints
+from leadflow_common.unit_of_work import UnitOfWork
 from leadflow_scoring import repository
 from leadflow_scoring.state import ScoringState
-from leadflow_scoring.tables import outbox
-
-SOURCE = "leadflow/scoring"
 
 
 async def rescore(
-    connection: AsyncConnection,
+    uow: UnitOfWork,
     lead_id: uuid.UUID,
     *,
     state: ScoringState,
-    topics: Topics,
+    topic: str,
     cause: str,
     now: datetime | None = None,
     publish_on: Literal["change", "band"] = "change",
@@ -30,6 +24,7 @@ async def rescore(
     temperature changed (with `publish_on="band"`, as the decay sweep asks: only the
     temperature). Returns the published event, if any."""
     now = now or datetime.now(UTC)
+    connection = uow.connection
     profile = await repository.load_profile(connection, lead_id)
     if profile is None:
         return None
@@ -40,7 +35,7 @@ async def rescore(
     if current is not None:
         same_band = current.temperature == result.temperature
         if same_band and (publish_on == "band" or current.score == result.score):
-            if current.score == result.score and current.model != model.model_dump():
+            if current.score == result.score and current.model != model:
                 # Same score from another model: nothing to publish, but the stored score must
                 # say which model gave it and why.
                 await repository.relabel_score(connection, lead_id, reasons=reasons, model=model.model_dump())
@@ -64,11 +59,11 @@ async def rescore(
         score=result.score,
         previous_score=current.score if current else None,
         temperature=result.temperature,
-        previous_temperature=Temperature(current.temperature) if current else None,
+        previous_temperature=current.temperature if current else None,
         reasons=result.reasons,
         model=model,
         scored_at=now,
         routing=RoutingHints(country=profile.country, language=profile.language, segment=result.segment),
     )
-    await enqueue(connection, outbox, topics.scored, new_event(scored, source=SOURCE, subject=lead_id))
+    await uow.publish(topic, scored, subject=lead_id)
     return scored

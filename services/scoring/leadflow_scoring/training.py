@@ -10,8 +10,8 @@ from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, datetime
 from multiprocessing import get_context
 
-from sqlalchemy import text
-
+from leadflow_common.db import try_lock_key
+from leadflow_common.errors import Conflict
 from leadflow_common.events import LeadProfile
 from leadflow_common.runtime import ServiceRuntime
 from leadflow_scoring import repository
@@ -19,19 +19,19 @@ from leadflow_scoring.features import lead_features
 from leadflow_scoring.rules import Activity, segment_of, temperature_for
 from leadflow_scoring.state import ScoringState
 
-TRAINING_LOCK = "SELECT pg_try_advisory_xact_lock(hashtextextended('scoring:training', 0))"
+TRAINING_LOCK = "scoring:training"
 
 
 MIN_OUTCOMES = 20
 HELD_OUT_SHARE = 0.25
 
 
-class TrainingBusy(RuntimeError):
-    pass
+class TrainingBusy(Conflict):
+    title = "Training in progress"
 
 
-class NotEnoughOutcomes(ValueError):
-    pass
+class NotEnoughOutcomes(Conflict):
+    title = "Not enough outcomes"
 
 
 def held_out_split(labels: list[int], *, seed: int = 11) -> tuple[list[int], list[int]]:
@@ -65,7 +65,7 @@ def _from_snapshot(snapshot: dict) -> tuple[LeadProfile, list[Activity]]:
 
 async def retrain(runtime: ServiceRuntime, state: ScoringState) -> dict:
     async with runtime.engine.begin() as connection:
-        if not await connection.scalar(text(TRAINING_LOCK)):
+        if not await try_lock_key(connection, TRAINING_LOCK):
             raise TrainingBusy("a retraining is already running")
         rows = await repository.outcomes_for_training(connection)
         leads = [(*_from_snapshot(row.snapshot), row.occurred_at) for row in rows]

@@ -1,0 +1,163 @@
+"""Scoring's use cases: apply a consumer's batch of events, re-score a lead, store a rules
+version. Each runs in one unit of work, so a score and its `lead.scored` event commit together
+and the relay is woken after; the HTTP routes, the consumer and the background jobs call these."""
+
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Literal
+
+from leadflow_common.events import (
+    CloudEvent,
+    EventData,
+    LeadActivity,
+    LeadCaptured,
+    LeadMerged,
+    LeadOutcome,
+    LeadScored,
+)
+from leadflow_common.runtime import ServiceRuntime
+from leadflow_common.unit_of_work import UnitOfWork
+from leadflow_scoring import metrics, repository
+from leadflow_scoring.rules import RuleSet
+from leadflow_scoring.scorer import rescore
+from leadflow_scoring.state import ScoringState
+
+CONSUMER = "scoring"
+
+
+class ScoringService:
+    def __init__(self, runtime: ServiceRuntime, state: ScoringState, on_outcome: Callable[[], None]):
+        self._runtime = runtime
+        self.state = state
+        self._on_outcome = on_outcome
+
+    async def apply_events(self, events: list[CloudEvent]) -> None:
+        """A consumer's batch in one unit of work: its leads locked first, all at once, then
+        each event applied once, in order. A lead is re-scored once for the batch, after its
+        last event (a flood of one lead's activities costs one score per batch, not one per
+        activity), and before an outcome is kept with the lead as it stood."""
+        relevant = [(event, *subject_and_cause(event.data)) for event in events]
+        relevant = [(event, lead_id, cause) for event, lead_id, cause in relevant if lead_id is not None]
+        if not relevant:
+            return
+        published: list[tuple[CloudEvent, LeadScored]] = []
+        async with self._runtime.unit_of_work(consumer=CONSUMER) as uow:
+            await repository.lock_leads(uow.connection, [lead_id for _, lead_id, _ in relevant])
+            changed: dict[uuid.UUID, tuple[CloudEvent, str]] = {}
+
+            async def score_changed(lead_id: uuid.UUID) -> None:
+                if lead_id in changed:
+                    event, cause = changed.pop(lead_id)
+                    scored = await self._rescore(uow, lead_id, cause)
+                    if scored is not None:
+                        published.append((event, scored))
+
+            for event, lead_id, cause in relevant:
+                if not await uow.claim(event.id):
+                    continue
+                if isinstance(event.data, LeadOutcome):
+                    await score_changed(lead_id)
+                    await self._record_outcome(uow, event.data)
+                    continue
+                await _apply(uow, event.data, lead_id)
+                changed[lead_id] = (event, cause)
+                if isinstance(event.data, LeadCaptured):
+                    await score_changed(lead_id)
+                    await self._complete_early_outcomes(uow, lead_id)
+            for lead_id in list(changed):
+                await score_changed(lead_id)
+        for event, scored in published:
+            metrics.SCORES_PUBLISHED.labels(temperature=scored.temperature.value).inc()
+            metrics.SCORING_LATENCY.observe((datetime.now(UTC) - event.time).total_seconds())
+        if any(isinstance(event.data, LeadOutcome) for event, _, _ in relevant):
+            self._on_outcome()
+
+    async def rescore_lead(
+        self, lead_id: uuid.UUID, cause: str, *, publish_on: Literal["change", "band"] = "change"
+    ) -> bool:
+        """Re-score one lead under its lock (rules or model changed, or time passed); True when
+        a new score was published."""
+        async with self._runtime.unit_of_work() as uow:
+            await repository.lock_leads(uow.connection, [lead_id])
+            return await self._rescore(uow, lead_id, cause, publish_on=publish_on) is not None
+
+    async def store_rules(self, rules: RuleSet) -> int:
+        """A new rules version, in use by every scoring process within a refresh; its number."""
+        async with self._runtime.unit_of_work() as uow:
+            await repository.add_rules(uow.connection, rules.model_dump(mode="json"), datetime.now(UTC))
+        async with self._runtime.engine.connect() as connection:
+            await self.state.refresh(connection)
+        return self.state.rules_version
+
+    async def _rescore(self, uow: UnitOfWork, lead_id, cause: str, **options) -> LeadScored | None:
+        return await rescore(
+            uow, lead_id, state=self.state, topic=self._runtime.topics.scored, cause=cause, **options
+        )
+
+    async def _record_outcome(self, uow: UnitOfWork, outcome: LeadOutcome) -> None:
+        """Keep the outcome with the lead as it stood, so a model learns from what was known
+        before the result, and with the band it had, for the observed conversion per band."""
+        known = await _lead_as_it_stands(uow, outcome.lead_id)
+        await repository.add_outcome(
+            uow.connection,
+            outcome_id=outcome.outcome_id,
+            lead_id=outcome.lead_id,
+            outcome=outcome.outcome,
+            amount=outcome.amount,
+            occurred_at=outcome.occurred_at,
+            received_at=datetime.now(UTC),
+            **known,
+        )
+
+    async def _complete_early_outcomes(self, uow: UnitOfWork, lead_id: uuid.UUID) -> None:
+        """An outcome can overtake its lead (they travel on different topics): it is kept
+        without a snapshot and completed with the lead as first known here."""
+        if not await repository.has_outcomes_without_snapshot(uow.connection, lead_id):
+            return  # the usual case, answered by one indexed lookup
+        await repository.complete_outcomes(uow.connection, lead_id, **await _lead_as_it_stands(uow, lead_id))
+
+
+async def _apply(uow: UnitOfWork, data: EventData, lead_id: uuid.UUID) -> None:
+    """What the event changes of the lead's profile and activities."""
+    if isinstance(data, LeadCaptured | LeadMerged):
+        await repository.save_profile_if_newer(uow.connection, data.lead)
+    if isinstance(data, LeadMerged):
+        await repository.mark_absorbed(uow.connection, data.absorbed_lead_id, data.surviving_lead_id)
+    if isinstance(data, LeadActivity):
+        await repository.add_activity(
+            uow.connection,
+            activity_id=data.activity_id,
+            lead_id=lead_id,
+            type=data.type,
+            occurred_at=data.occurred_at,
+        )
+
+
+async def _lead_as_it_stands(uow: UnitOfWork, lead_id: uuid.UUID) -> dict:
+    profile = await repository.load_profile(uow.connection, lead_id)
+    if profile is None:
+        return {"snapshot": None, "score": None, "temperature": None}
+    activities = await repository.load_activities(uow.connection, lead_id)
+    current = await repository.current_score(uow.connection, lead_id)
+    return {
+        "snapshot": {
+            "profile": profile.model_dump(mode="json"),
+            "activities": [{"type": a.type, "occurred_at": a.occurred_at.isoformat()} for a in activities],
+        },
+        "score": current.score if current else None,
+        "temperature": current.temperature.value if current else None,
+    }
+
+
+def subject_and_cause(data: EventData) -> tuple[uuid.UUID | None, str]:
+    """The lead an event changes and why, or None for events scoring does not read."""
+    if isinstance(data, LeadCaptured):
+        return data.lead.lead_id, "lead.captured"
+    if isinstance(data, LeadMerged):
+        return data.surviving_lead_id, "lead.merged"
+    if isinstance(data, LeadActivity):
+        return data.lead_id, f"activity:{data.type}"
+    if isinstance(data, LeadOutcome):
+        return data.lead_id, f"outcome:{data.outcome}"
+    return None, ""
