@@ -9,22 +9,31 @@ from sqlalchemy import func, select
 from leadflow_capture.domain import parse_lead
 from leadflow_capture.intake import SubmissionWriter
 from leadflow_capture.people import Submission
-from leadflow_capture.tables import submissions
+from leadflow_capture.tables import outbox, submissions
 from leadflow_common.db import create_engine
+from leadflow_common.errors import Unavailable
 from leadflow_common.events import Channel
-from leadflow_common.http import Problem
+from leadflow_common.unit_of_work import UnitOfWork
 
 pytestmark = pytest.mark.integration
 
 
 class Relay:
-    """Stands in for the outbox relay, which this test does not need: it only counts wake-ups."""
+    """Stands in for the outbox relay, which this test does not need: it only counts wake-ups,
+    one per unit of work that committed events."""
 
     def __init__(self):
         self.wakes = 0
 
     def wake(self) -> None:
         self.wakes += 1
+
+
+def writer_with(engine, topics, relay: Relay, *, max_waiting: int) -> SubmissionWriter:
+    def unit_of_work() -> UnitOfWork:
+        return UnitOfWork(engine, outbox=outbox, relay=relay, source="test")
+
+    return SubmissionWriter(unit_of_work, topics, max_batch=10, max_waiting=max_waiting)
 
 
 def submission(email: str, payload: dict) -> Submission:
@@ -34,7 +43,7 @@ def submission(email: str, payload: dict) -> Submission:
 async def test_one_bad_submission_fails_alone_and_the_rest_of_its_batch_is_stored(settings, topics):
     engine = create_engine(settings.database_url, application_name="test")
     relay = Relay()
-    writer = SubmissionWriter(engine, topics, relay, max_batch=10, max_waiting=100)
+    writer = writer_with(engine, topics, relay, max_waiting=100)
     try:
         good = [submission(f"g{n}@example.com", {"n": n}) for n in range(4)]
         bad = submission("bad@example.com", {"not json": {1, 2}})  # a set: PostgreSQL refuses it
@@ -56,13 +65,13 @@ async def test_one_bad_submission_fails_alone_and_the_rest_of_its_batch_is_store
 
 async def test_when_too_many_submissions_wait_the_next_gets_503_at_once(settings, topics):
     engine = create_engine(settings.database_url, application_name="test")
-    writer = SubmissionWriter(engine, topics, Relay(), max_batch=10, max_waiting=2)
+    writer = writer_with(engine, topics, Relay(), max_waiting=2)
     try:
         waiting = [
             asyncio.ensure_future(writer.submit(submission(f"w{n}@example.com", {}))) for n in range(2)
         ]
         await asyncio.sleep(0)
-        with pytest.raises(Problem) as refused:
+        with pytest.raises(Unavailable) as refused:
             await writer.submit(submission("late@example.com", {}))
         assert refused.value.status == 503 and refused.value.headers == {"Retry-After": "1"}
         task = asyncio.create_task(writer.run())  # the two that waited are still written

@@ -13,7 +13,9 @@ forget to and no event waits for the relay's next poll.
             await uow.publish(topics.scored, LeadScored(...), subject=lead_id)
 """
 
+import uuid
 from collections.abc import Iterable
+from dataclasses import dataclass
 from types import TracebackType
 
 from sqlalchemy import Table
@@ -23,6 +25,14 @@ from leadflow_common.db import lock_keys, try_lock_key
 from leadflow_common.events import CloudEvent, EventData, new_event
 from leadflow_common.idempotency import claim_event
 from leadflow_common.outbox import OutboxRelay, enqueue_many
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """An event to publish about a lead, as pure code plans it (the unit of work stamps it)."""
+
+    data: EventData
+    subject: uuid.UUID | str
 
 
 class UnitOfWork:
@@ -76,11 +86,12 @@ class UnitOfWork:
 
     async def publish(self, topic: str, data: EventData, *, subject: object) -> CloudEvent:
         """An event about `subject` (a lead id), published once the unit commits."""
-        event = new_event(data, source=self.source, subject=str(subject))
-        await self.publish_events(topic, [event])
+        [event] = await self.publish_all(topic, [Outgoing(data, subject)])
         return event
 
-    async def publish_events(self, topic: str, events: list[CloudEvent]) -> None:
-        """Events built already (a batch's plan), in order, in one statement."""
+    async def publish_all(self, topic: str, outgoing: list[Outgoing]) -> list[CloudEvent]:
+        """A batch's events, in order, in one statement."""
+        events = [new_event(item.data, source=self.source, subject=str(item.subject)) for item in outgoing]
         await enqueue_many(self.connection, self._outbox, topic, events)
         self._published += len(events)
+        return events

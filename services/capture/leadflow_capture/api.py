@@ -4,8 +4,6 @@ import asyncio
 import math
 import time
 import uuid
-from typing import Any
-from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
@@ -13,92 +11,20 @@ from pydantic import BaseModel, Field
 
 from leadflow_capture import metrics
 from leadflow_capture.bodies import FORM_TYPES, media_type, read_fields
-from leadflow_capture.domain import InvalidLead, NormalizedLead, parse_lead
+from leadflow_capture.deps import ClientDep, IdempotencyKeyDep, IntakeDep, RateLimiterDep
+from leadflow_capture.domain import InvalidLead
 from leadflow_capture.openapi import BODY_PROBLEMS, MAX_BATCH, one_or_many, request_body, schema_ref
-from leadflow_capture.people import Accepted, KeyConflict, Submission
-from leadflow_capture.request_keys import checked_key, request_hash, scoped_key
-from leadflow_common.clients import resolve_client
+from leadflow_capture.people import Accepted, KeyConflict
 from leadflow_common.events import Channel
 from leadflow_common.http import MAX_LISTED_FIELDS, Problem, field_problem, require_api_key
 
 HONEYPOT_FIELD = "_gotcha"
-# Who sent an API submission, for scoping its idempotency key (one key today; see the README).
-API_CALLER = "api-key"
-
 router = APIRouter(prefix="/v1")
 
 
 class AcceptedResponse(BaseModel):
     lead_id: uuid.UUID
     submission_id: uuid.UUID
-
-
-def validate(fields: dict[str, Any], request: Request) -> NormalizedLead:
-    try:
-        settings = request.app.state.capture_settings
-        return parse_lead(
-            fields, default_region=settings.default_region, blocked_domains=settings.blocked_domains
-        )
-    except InvalidLead as invalid:
-        raise Problem(
-            422,
-            "Validation failed",
-            "The submission has invalid fields",
-            fields=[{"name": error.name, "message": error.message} for error in invalid.errors],
-        ) from None
-
-
-def allowed_redirect(target: str, request: Request) -> str:
-    parts = urlsplit(target)
-    origin = f"{parts.scheme}://{parts.netloc}".lower()
-    if parts.scheme not in ("http", "https") or origin not in {
-        o.lower() for o in request.app.state.capture_settings.origins
-    }:
-        raise field_problem(
-            "redirect_to",
-            "not an allowed origin",
-            "redirect_to must be on an allowed origin (CAPTURE_ALLOWED_ORIGINS)",
-        )
-    return target
-
-
-def client_of(request: Request) -> str:
-    """The client a public request counts against (leadflow_common.clients)."""
-    peer = request.client.host if request.client else None
-    return resolve_client(peer, request.headers.getlist("x-forwarded-for"), request.app.state.trusted_proxies)
-
-
-def caller_of(channel: Channel, request: Request) -> str:
-    return API_CALLER if channel in (Channel.api, Channel.import_) else client_of(request)
-
-
-async def submit(
-    request: Request, lead: NormalizedLead, channel: Channel, fields: dict[str, Any], *, key: str | None
-) -> Accepted | KeyConflict:
-    """Stored once this returns (the submission's batch has committed), or a conflict when
-    the idempotency key was used for another request."""
-    submission = Submission(
-        lead=lead,
-        channel=channel,
-        payload=fields,
-        idempotency_key=scoped_key(channel, caller_of(channel, request), key) if key else None,
-        request_hash=request_hash(fields) if key else None,
-    )
-    return await request.app.state.submission_writer.submit(submission)
-
-
-async def store(
-    request: Request, lead: NormalizedLead, channel: Channel, fields: dict[str, Any], *, key: str | None
-) -> Accepted:
-    """As `submit`, with a conflict answered 409."""
-    result = await submit(request, lead, channel, fields, key=key)
-    if isinstance(result, KeyConflict):
-        raise Problem(409, "Conflict", "This Idempotency-Key was used for a different request")
-    return result
-
-
-def idempotency_key(request: Request) -> str | None:
-    return checked_key(request.headers.get("idempotency-key"))
 
 
 def accepted_response(accepted: Accepted) -> JSONResponse:
@@ -125,12 +51,11 @@ class RateLimited(Problem):
         self.from_browser_form = from_browser_form
 
 
-async def limit_public_submissions(request: Request) -> None:
+async def limit_public_submissions(request: Request, buckets: RateLimiterDep, client: ClientDep) -> None:
     """429 once a client has used up its per-minute submissions (CAPTURE_RATE_LIMIT)."""
-    buckets = request.app.state.rate_limiter
     if buckets is None:
         return
-    wait = buckets.take(client_of(request), time.monotonic())
+    wait = buckets.take(client, time.monotonic())
     if wait:
         metrics.RATE_LIMITED.inc()
         browser = media_type(request) in FORM_TYPES and "text/html" in request.headers.get("accept", "")
@@ -146,14 +71,13 @@ async def limit_public_submissions(request: Request) -> None:
     openapi_extra=request_body(schema_ref("LeadInput"), "application/json", *FORM_TYPES),
     dependencies=[Depends(limit_public_submissions)],
 )
-async def landing_page(request: Request) -> Response:
+async def landing_page(request: Request, intake: IntakeDep, key: IdempotencyKeyDep) -> Response:
     fields = await read_fields(request, allow_form=True)
     if fields.pop(HONEYPOT_FIELD, None):
         return dropped_response(Channel.landing_page)
     redirect_to = fields.pop("redirect_to", None)
-    target = allowed_redirect(str(redirect_to), request) if redirect_to else None
-    lead = validate(fields, request)
-    accepted = await store(request, lead, Channel.landing_page, fields, key=idempotency_key(request))
+    target = intake.allowed_redirect(str(redirect_to)) if redirect_to else None
+    accepted = await intake.store(intake.validate(fields), Channel.landing_page, fields, key=key)
     if target:
         return RedirectResponse(target, status_code=303)
     return accepted_response(accepted)
@@ -184,7 +108,7 @@ POPUP_TRIGGERS = ("exit_intent", "timer", "scroll", "click", "page_load")
     ),
     dependencies=[Depends(limit_public_submissions)],
 )
-async def popup(request: Request) -> Response:
+async def popup(request: Request, intake: IntakeDep, key: IdempotencyKeyDep) -> Response:
     fields = await read_fields(request, allow_form=False)
     if fields.pop(HONEYPOT_FIELD, None):
         return dropped_response(Channel.popup)
@@ -199,8 +123,7 @@ async def popup(request: Request) -> Response:
     kept = {name: value for name, value in (("popup_id", popup_id), ("popup_trigger", trigger)) if value}
     if kept and isinstance(fields.get("attributes", {}), dict):  # anything else fails validation below
         fields["attributes"] = {**fields.get("attributes", {}), **kept}
-    lead = validate(fields, request)
-    return accepted_response(await store(request, lead, Channel.popup, fields, key=idempotency_key(request)))
+    return accepted_response(await intake.store(intake.validate(fields), Channel.popup, fields, key=key))
 
 
 class BatchItemResult(BaseModel):
@@ -226,12 +149,12 @@ class BatchResponse(BaseModel):
     responses={401: {}, 409: {}, **BODY_PROBLEMS},
     openapi_extra=request_body(one_or_many("LeadInput", "leads")),
 )
-async def submit_leads(request: Request) -> Response:
+async def submit_leads(request: Request, intake: IntakeDep, batch_key: IdempotencyKeyDep) -> Response:
     fields = await read_fields(request, allow_form=False)
-    batch_key = idempotency_key(request)
     if "leads" not in fields:
-        lead = validate(fields, request)
-        return accepted_response(await store(request, lead, Channel.api, fields, key=batch_key))
+        return accepted_response(
+            await intake.store(intake.validate(fields), Channel.api, fields, key=batch_key)
+        )
     items = fields["leads"]
     if not isinstance(items, list) or not 1 <= len(items) <= MAX_BATCH:
         raise field_problem("leads", f"a list of 1 to {MAX_BATCH} leads")
@@ -245,17 +168,17 @@ async def submit_leads(request: Request) -> Response:
             results.append(BatchItemResult(index=index, status=422, errors=errors))
             continue
         try:
-            lead = validate(item, request)
-        except Problem as problem:
+            lead = intake.validate(item)
+        except InvalidLead as problem:
             errors = [
-                {"name": f"leads[{index}].{f['name']}", "message": f["message"]}
-                for f in (problem.fields or [])[:MAX_LISTED_FIELDS]
+                {"name": f"leads[{index}].{field.name}", "message": field.message}
+                for field in problem.errors[:MAX_LISTED_FIELDS]
             ]
             results.append(BatchItemResult(index=index, status=422, errors=errors))
             continue
         key = f"{batch_key}:{index}" if batch_key else None
         results.append(BatchItemResult(index=index, status=202))
-        stores.append(submit(request, lead, channel, item, key=key))
+        stores.append(intake.submit(lead, channel, item, key=key))
     # Together, in order: the writer commits them in as few transactions as it can.
     stored = iter(await asyncio.gather(*stores))
     for result in results:

@@ -6,11 +6,13 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from leadflow_capture import metrics
-from leadflow_capture.api import validate
 from leadflow_capture.bodies import media_type, parse_form, storable
+from leadflow_capture.deps import IntakeDep, SmsRateLimiterDep
 from leadflow_capture.openapi import BODY_PROBLEMS, request_body
 from leadflow_capture.people import Submission
+from leadflow_capture.ratelimit import TokenBuckets
 from leadflow_capture.request_keys import scoped_key
+from leadflow_capture.settings import CaptureSettings
 from leadflow_capture.sms import read_message, signature_is_valid, twilio_fields, twiml
 from leadflow_common.events import Channel
 from leadflow_common.http import Problem
@@ -19,11 +21,11 @@ router = APIRouter(prefix="/v1")
 TWIML = "text/xml"
 
 
-def public_url(request: Request) -> str:
+def public_url(request: Request, settings: CaptureSettings) -> str:
     """The URL the provider signed: CAPTURE_PUBLIC_URL stands in for scheme and host (required
     in production, so the signed URL never comes from a client's Host header); the path and
     query are the request's own."""
-    base = request.app.state.capture_settings.public_url.rstrip("/")
+    base = settings.public_url.rstrip("/")
     if not base:
         return str(request.url)
     query = f"?{request.url.query}" if request.url.query else ""
@@ -53,15 +55,18 @@ def public_url(request: Request) -> str:
         "application/x-www-form-urlencoded",
     ),
 )
-async def inbound_sms(request: Request) -> Response:
-    settings = request.app.state.capture_settings
+async def inbound_sms(request: Request, intake: IntakeDep, limiter: SmsRateLimiterDep) -> Response:
+    settings = intake.settings
     if not settings.sms_enabled:
         raise Problem(404, "Not found", "Inbound SMS is turned off (CAPTURE_SMS_ENABLED)")
     if media_type(request) != "application/x-www-form-urlencoded":
         raise Problem(415, "Unsupported media type", "Send Twilio's form-encoded webhook")
     params = parse_form(await request.body())
     if settings.sms_auth_token and not signature_is_valid(
-        settings.sms_auth_token, public_url(request), params, request.headers.get("x-twilio-signature")
+        settings.sms_auth_token,
+        public_url(request, settings),
+        params,
+        request.headers.get("x-twilio-signature"),
     ):
         metrics.SMS_SIGNATURE_REJECTED.inc()
         raise Problem(403, "Forbidden", "Missing or invalid X-Twilio-Signature")
@@ -70,7 +75,7 @@ async def inbound_sms(request: Request) -> Response:
         fields = [error.model_dump() for error in errors]
         raise Problem(422, "Validation failed", "Not a webhook Twilio sends", fields=fields)
     form = storable(form)
-    limit_sender(request, form["From"])
+    limit_sender(limiter, form["From"])
     text = form.get("Body", "")
     intent = read_message(text, form.get("OptOutType"), settings.keyword_campaigns)
     fields: dict = {"phone": form["From"], "message": text or None, "attributes": {}}
@@ -83,7 +88,7 @@ async def inbound_sms(request: Request) -> Response:
         fields["attributes"]["sms_keyword"] = intent.keyword
     if form.get("To"):
         fields["attributes"]["sms_to"] = form["To"]
-    lead = validate(fields, request)
+    lead = intake.validate(fields)
     # The provider retries a webhook it thinks failed: MessageSid makes that a repeat, scoped to
     # the SMS channel and the account, so no form post can claim an SMS's id.
     account = form.get("AccountSid", "twilio")
@@ -93,15 +98,14 @@ async def inbound_sms(request: Request) -> Response:
         payload=fields,
         idempotency_key=scoped_key(Channel.sms, account, form["MessageSid"]),
     )
-    await request.app.state.submission_writer.submit(submission)
+    await intake.writer.submit(submission)
     reply = None if intent.consent is False else settings.sms_reply
     return Response(twiml(reply), media_type=TWIML)
 
 
-def limit_sender(request: Request, sender: str) -> None:
+def limit_sender(buckets: TokenBuckets | None, sender: str) -> None:
     """429 once one phone number has sent more than CAPTURE_SMS_RATE_LIMIT messages a minute
     (Twilio retries later; a person texting STOP is well within it)."""
-    buckets = request.app.state.sms_rate_limiter
     if buckets is None:
         return
     wait = buckets.take(sender, time.monotonic())

@@ -12,15 +12,15 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from leadflow_capture import repository
 from leadflow_capture.bodies import read_fields
+from leadflow_capture.deps import CaptureSettingsDep
 from leadflow_capture.domain import normalize_email, normalize_phone
 from leadflow_capture.openapi import BODY_PROBLEMS, MAX_BATCH, one_or_many, request_body
-from leadflow_capture.people import SOURCE
-from leadflow_capture.tables import outbox
+from leadflow_common.deps import RuntimeDep, UnitOfWorkDep
 from leadflow_common.errors import FieldError, NotFound
-from leadflow_common.events import EventData, LeadActivity, LeadOutcome, new_event
+from leadflow_common.events import EventData, LeadActivity, LeadOutcome
 from leadflow_common.http import field_problem, require_api_key, validation_problem
 from leadflow_common.inputs import InputModel
-from leadflow_common.outbox import enqueue
+from leadflow_common.unit_of_work import UnitOfWork
 
 router = APIRouter(prefix="/v1", dependencies=[Depends(require_api_key)], responses={401: {}})
 
@@ -104,47 +104,63 @@ def to_event(item: ActivityInput | OutcomeInput, lead_id: uuid.UUID) -> EventDat
 
 
 async def publish(
-    request: Request, model: type[ActivityInput | OutcomeInput], plural: str, topic: str
+    request: Request,
+    uow: UnitOfWork,
+    region: str,
+    model: type[ActivityInput | OutcomeInput],
+    plural: str,
+    topic: str,
 ) -> JSONResponse:
-    """One item (404 if nobody is known by it) or `{plural: [...]}` with a result per item."""
+    """One item (404 if nobody is known by it) or `{plural: [...]}` with a result per item,
+    published in one unit of work."""
     fields = await read_fields(request, allow_form=False)
     single = plural not in fields
     raw_items = [fields] if single else fields[plural]
     if not isinstance(raw_items, list) or not 1 <= len(raw_items) <= MAX_BATCH:
         raise field_problem(plural, f"a list of 1 to {MAX_BATCH} items")
-    runtime = request.app.state.runtime
-    region = request.app.state.capture_settings.default_region
-    results: list[PublishedItem] = []
-    async with runtime.engine.begin() as connection:
-        for index, raw in enumerate(raw_items):
-            prefix = "" if single else f"{plural}[{index}]"
-            try:
-                item = model.model_validate(raw)
-            except ValidationError as error:
-                problem = validation_problem(
-                    [{**e, "loc": (prefix, *e["loc"]) if prefix else e["loc"]} for e in error.errors()]
-                )
-                if single:
-                    raise problem from None
-                results.append(PublishedItem(index=index, status=422, errors=problem.fields))
-                continue
-            lead_id = await find_lead(connection, item, region)
-            if lead_id is None:
-                if single:
-                    raise NotFound("No lead is known by this lead_id, email or phone")
-                unknown = [FieldError(name=prefix, message="unknown lead")]
-                results.append(PublishedItem(index=index, status=404, errors=unknown))
-                continue
-            event = new_event(to_event(item, lead_id), source=SOURCE, subject=lead_id)
-            await enqueue(connection, outbox, topic, event)
-            results.append(PublishedItem(index=index, status=202, lead_id=lead_id, event_id=event.id))
-    runtime.relay.wake()
+    async with uow:
+        results = [
+            await _publish_item(uow, region, model, raw, "" if single else f"{plural}[{index}]", index, topic)
+            for index, raw in enumerate(raw_items)
+        ]
     if single:
-        body: BaseModel = Published(lead_id=results[0].lead_id, event_id=results[0].event_id)
-    else:
-        accepted = sum(1 for result in results if result.status == 202)
-        body = PublishedBatch(accepted=accepted, rejected=len(results) - accepted, results=results)
+        return JSONResponse(
+            Published(lead_id=results[0].lead_id, event_id=results[0].event_id).model_dump(mode="json"),
+            status_code=202,
+        )
+    accepted = sum(1 for result in results if result.status == 202)
+    body = PublishedBatch(accepted=accepted, rejected=len(results) - accepted, results=results)
     return JSONResponse(body.model_dump(mode="json", exclude_none=True), status_code=202)
+
+
+async def _publish_item(
+    uow: UnitOfWork,
+    region: str,
+    model: type[ActivityInput | OutcomeInput],
+    raw,
+    prefix: str,
+    index: int,
+    topic: str,
+) -> PublishedItem:
+    """One item's result; a single item's error is raised (422, 404) rather than listed."""
+    try:
+        item = model.model_validate(raw)
+    except ValidationError as error:
+        problem = validation_problem(
+            [{**e, "loc": (prefix, *e["loc"]) if prefix else e["loc"]} for e in error.errors()]
+        )
+        if not prefix:
+            raise problem from None
+        return PublishedItem(index=index, status=422, errors=problem.fields)
+    lead_id = await find_lead(uow.connection, item, region)
+    if lead_id is None:
+        if not prefix:
+            raise NotFound("No lead is known by this lead_id, email or phone")
+        return PublishedItem(
+            index=index, status=404, errors=[FieldError(name=prefix, message="unknown lead")]
+        )
+    event = await uow.publish(topic, to_event(item, lead_id), subject=lead_id)
+    return PublishedItem(index=index, status=202, lead_id=lead_id, event_id=event.id)
 
 
 @router.post(
@@ -155,8 +171,11 @@ async def publish(
     summary="What a lead did (email tool, web analytics, call system)",
     openapi_extra=request_body(one_or_many("ActivityInput", "activities")),
 )
-async def post_activities(request: Request) -> JSONResponse:
-    return await publish(request, ActivityInput, "activities", request.app.state.runtime.topics.activities)
+async def post_activities(
+    request: Request, uow: UnitOfWorkDep, runtime: RuntimeDep, settings: CaptureSettingsDep
+) -> JSONResponse:
+    topic = runtime.topics.activities
+    return await publish(request, uow, settings.default_region, ActivityInput, "activities", topic)
 
 
 @router.post(
@@ -167,5 +186,8 @@ async def post_activities(request: Request) -> JSONResponse:
     summary="A won or lost result from a sales tool",
     openapi_extra=request_body(one_or_many("OutcomeInput", "outcomes")),
 )
-async def post_outcomes(request: Request) -> JSONResponse:
-    return await publish(request, OutcomeInput, "outcomes", request.app.state.runtime.topics.outcomes)
+async def post_outcomes(
+    request: Request, uow: UnitOfWorkDep, runtime: RuntimeDep, settings: CaptureSettingsDep
+) -> JSONResponse:
+    topic = runtime.topics.outcomes
+    return await publish(request, uow, settings.default_region, OutcomeInput, "outcomes", topic)

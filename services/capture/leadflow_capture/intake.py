@@ -5,29 +5,27 @@ submission, and each caller still gets its 202 only after its own batch has comm
 
 import asyncio
 import logging
+from collections.abc import Callable
 from datetime import UTC, datetime
-
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from leadflow_capture import repository
 from leadflow_capture.people import Accepted, KeyConflict, People, Submission, plan_batch
-from leadflow_capture.tables import outbox
-from leadflow_common.db import lock_keys
+from leadflow_common.errors import Unavailable
 from leadflow_common.failures import is_transient
-from leadflow_common.http import Problem
-from leadflow_common.outbox import OutboxRelay, enqueue_many
 from leadflow_common.topics import Topics
+from leadflow_common.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
 
 
 async def accept_batch(
-    connection: AsyncConnection, batch: list[Submission], topics: Topics
+    uow: UnitOfWork, batch: list[Submission], topics: Topics
 ) -> list[Accepted | KeyConflict]:
-    """One transaction for the batch: lock its people and keys, read them, apply the
-    submissions in order, write the result."""
+    """The batch in one unit of work: lock its people and keys, read them, apply the
+    submissions in order, write the result and its events."""
+    connection = uow.connection
     # Transactions touching the same person or idempotency key take their turns.
-    await lock_keys(connection, [key for submission in batch for key in submission.lock_keys()])
+    await uow.lock([key for submission in batch for key in submission.lock_keys()])
     keys = [submission.idempotency_key for submission in batch if submission.idempotency_key]
     earlier = await repository.find_submissions(connection, keys)
     emails = [submission.lead.email for submission in batch if submission.lead.email]
@@ -35,7 +33,7 @@ async def accept_batch(
     people = People(await repository.find_people(connection, emails, phones))
     plan = plan_batch(batch, people, earlier, clock=lambda: datetime.now(UTC))
     await repository.write_plan(connection, plan)
-    await enqueue_many(connection, outbox, topics.captured, plan.events)
+    await uow.publish_all(topics.captured, plan.events)
     return plan.results
 
 
@@ -44,11 +42,15 @@ Pending = tuple[Submission, asyncio.Future]
 
 class SubmissionWriter:
     def __init__(
-        self, engine: AsyncEngine, topics: Topics, relay: OutboxRelay, *, max_batch: int, max_waiting: int
+        self,
+        unit_of_work: Callable[[], UnitOfWork],
+        topics: Topics,
+        *,
+        max_batch: int,
+        max_waiting: int,
     ):
-        self._engine = engine
+        self._unit_of_work = unit_of_work
         self._topics = topics
-        self._relay = relay
         self._max_batch = max_batch
         self._queue: asyncio.Queue[Pending] = asyncio.Queue(maxsize=max_waiting)
 
@@ -59,12 +61,7 @@ class SubmissionWriter:
         try:
             self._queue.put_nowait((submission, future))
         except asyncio.QueueFull:
-            raise Problem(
-                503,
-                "Service busy",
-                "Too many submissions are waiting; try again shortly",
-                headers={"Retry-After": "1"},
-            ) from None
+            raise Unavailable("Too many submissions are waiting; try again shortly", retry_after=1) from None
         return await future
 
     async def run(self) -> None:
@@ -82,10 +79,8 @@ class SubmissionWriter:
 
     async def _write(self, batch: list[Pending]) -> None:
         try:
-            async with self._engine.begin() as connection:
-                results = await accept_batch(
-                    connection, [submission for submission, _ in batch], self._topics
-                )
+            async with self._unit_of_work() as uow:
+                results = await accept_batch(uow, [submission for submission, _ in batch], self._topics)
         except Exception as error:
             if is_transient(error) or len(batch) == 1:
                 self._fail(batch, error)
@@ -100,7 +95,6 @@ class SubmissionWriter:
         for (_, future), result in zip(batch, results, strict=True):
             if not future.done():
                 future.set_result(result)
-        self._relay.wake()
 
     @staticmethod
     def _fail(batch: list[Pending], error: BaseException) -> None:

@@ -26,11 +26,7 @@ API_PATHS = ("/v1/leads", "/v1/activities", "/v1/outcomes")
 async def start_writers(app: FastAPI, runtime: ServiceRuntime) -> None:
     settings: CaptureSettings = app.state.capture_settings
     writer = SubmissionWriter(
-        runtime.engine,
-        runtime.topics,
-        runtime.relay,
-        max_batch=settings.write_batch,
-        max_waiting=settings.max_waiting,
+        runtime.unit_of_work, runtime.topics, max_batch=settings.write_batch, max_waiting=settings.max_waiting
     )
     for number in range(settings.writers):
         runtime.background(writer.run(), name=f"submission-writer-{number}")

@@ -13,15 +13,12 @@ from leadflow_capture.domain import NormalizedLead
 from leadflow_capture.merging import may_replace, merge_leads, merge_submission
 from leadflow_common.events import (
     Channel,
-    CloudEvent,
     LeadCaptured,
     LeadMerged,
     LeadProfile,
     SubmissionSummary,
-    new_event,
 )
-
-SOURCE = "leadflow/capture"
+from leadflow_common.unit_of_work import Outgoing
 
 
 @dataclass(frozen=True)
@@ -77,7 +74,7 @@ class BatchPlan:
     # Every lead the batch changed or created, as it ends, with the lead it merged into if any.
     leads: dict[uuid.UUID, tuple[LeadProfile, uuid.UUID | None]] = field(default_factory=dict)
     submissions: list[dict[str, Any]] = field(default_factory=list)
-    events: list[CloudEvent] = field(default_factory=list)
+    events: list[Outgoing] = field(default_factory=list)
 
 
 class People:
@@ -187,7 +184,7 @@ def plan_batch(
             merged = LeadMerged(
                 surviving_lead_id=survivor.lead_id, absorbed_lead_id=younger.lead_id, lead=survivor
             )
-            plan.events.append(new_event(merged, source=SOURCE, subject=survivor.lead_id))
+            plan.events.append(Outgoing(merged, survivor.lead_id))
 
         merge = merge_submission(survivor, lead, lead_id=new_id(), channel=submission.channel, now=now)
         profile = merge.lead
@@ -213,7 +210,7 @@ def plan_batch(
             withheld=withheld + merge.withheld,
         )
         captured = LeadCaptured(lead=profile, channel=submission.channel, submission=summary)
-        plan.events.append(new_event(captured, source=SOURCE, subject=profile.lead_id))
+        plan.events.append(Outgoing(captured, profile.lead_id))
         accepted = Accepted(
             lead_id=profile.lead_id, submission_id=submission_id, request_hash=submission.request_hash
         )
