@@ -59,9 +59,10 @@ async def test_the_same_person_is_one_lead_and_linking_two_leads_merges_them(set
         assert linking["lead_id"] == by_email["lead_id"]
         later = (await client.post("/v1/leads/landing-page", json={"phone": "(202) 555-0147"})).json()
         assert later["lead_id"] == by_email["lead_id"]
-    events = await read_events(settings.kafka_bootstrap_servers, topics.captured, until=lambda e: len(e) >= 7)
-    merged = [event for event in events if event["type"] == "lead.merged"]
-    assert len(merged) == 1
+    events = await read_events(settings.kafka_bootstrap_servers, topics.captured, until=lambda e: len(e) >= 6)
+    assert {event["type"] for event in events} == {"lead.captured"}, "merges travel on leads.merged"
+    merged = await read_to_end(settings.kafka_bootstrap_servers, topics.merged)
+    assert len(merged) == 1 and merged[0]["type"] == "lead.merged"
     assert merged[0]["data"]["surviving_lead_id"] == by_email["lead_id"]
     assert merged[0]["data"]["absorbed_lead_id"] == by_phone["lead_id"]
     # Partitions have no order between them: the survivor's newest snapshot is its highest revision.
@@ -98,8 +99,12 @@ async def test_a_batch_merges_as_if_its_submissions_came_one_by_one(settings, to
         "+12025550147",
         "Ada",
     )
-    events = await read_events(settings.kafka_bootstrap_servers, topics.captured, until=lambda e: len(e) >= 6)
-    assert [e["data"]["absorbed_lead_id"] for e in events if e["type"] == "lead.merged"] == [ids[2]]
+    captured = await read_events(
+        settings.kafka_bootstrap_servers, topics.captured, until=lambda e: len(e) >= 5
+    )
+    assert len(captured) == 5, "one snapshot per submission; the merge is on leads.merged"
+    merges = await read_events(settings.kafka_bootstrap_servers, topics.merged, until=lambda e: len(e) >= 1)
+    assert [e["data"]["absorbed_lead_id"] for e in merges] == [ids[2]]
 
 
 async def test_concurrent_submissions_of_overlapping_people_stay_one_lead_per_person(settings, topics):

@@ -11,6 +11,7 @@ import pytest
 from harness import eventually, kafka_producer, read_records_to_end, read_to_end
 from sqlalchemy import func, select
 
+from leadflow_common.consumer import EventConsumer
 from leadflow_common.events import (
     Channel,
     LeadActivity,
@@ -24,7 +25,7 @@ from leadflow_common.events import (
     Temperature,
     new_event,
 )
-from leadflow_common.kafka import EventConsumer, EventProducer, OutgoingMessage
+from leadflow_common.kafka import EventProducer, OutgoingMessage
 from leadflow_scoring.main import create_app
 from leadflow_scoring.tables import score_history, scores
 
@@ -81,11 +82,12 @@ def valid_event(kind: str, lead_id: uuid.UUID):
 # Every topic each service consumes, with an event it applies from there.
 CONSUMED = [
     ("scoring", "captured", "captured"),
+    ("scoring", "merged", "merged"),
     ("scoring", "activities", "activity"),
     ("scoring", "outcomes", "outcome"),
     ("routing", "scored", "scored"),
     ("routing", "outcomes", "outcome"),
-    ("routing", "captured", "merged"),
+    ("routing", "merged", "merged"),
 ]
 
 

@@ -85,6 +85,13 @@ async def test_posted_lead_is_scored_and_routed_to_a_rep_of_its_tier(settings, t
         settings.kafka_bootstrap_servers, topics.outcomes, until=lambda events: len(events) >= 1
     )
 
+    async with httpx.AsyncClient(headers=AUTH) as client:  # two leads of one person, then linked
+        for body in ({"email": "m@merge.example"}, {"phone": "+14155550111"}):
+            assert (await client.post(f"{capture}/v1/leads", json=body)).status_code == 202
+        linking = {"email": "m@merge.example", "phone": "+14155550111"}
+        assert (await client.post(f"{capture}/v1/leads", json=linking)).status_code == 202
+    await read_events(settings.kafka_bootstrap_servers, topics.merged, until=lambda events: len(events) >= 1)
+
     # What the services really published matches the AsyncAPI document, topic by topic.
     document = asyncapi_document()
     checked_in = json.loads((Path(__file__).parents[1] / "docs" / "asyncapi.json").read_text())

@@ -223,7 +223,7 @@ async def test_a_merge_folds_the_absorbed_leads_assignments_into_the_survivor(se
             lead_id=survivor, revision=3, email="a@example.com", created_at=now, updated_at=now
         )
         merged = LeadMerged(surviving_lead_id=survivor, absorbed_lead_id=absorbed, lead=profile)
-        await s.publish(s.topics.captured, new_event(merged, source="test", subject=survivor))
+        await s.publish(s.topics.merged, new_event(merged, source="test", subject=survivor))
 
         async def folded():
             rows = (await s.client.get("/v1/assignments", params={"lead_id": str(survivor)})).json()

@@ -210,7 +210,7 @@ async def test_a_merge_folds_the_absorbed_leads_activity_into_the_survivor(setti
             channels=[Channel.api],
         )
         await s.publish(
-            s.topics.captured,
+            s.topics.merged,
             LeadMerged(surviving_lead_id=survivor, absorbed_lead_id=absorbed, lead=merged_profile),
             survivor,
         )

@@ -9,9 +9,14 @@ REF = "#/components/schemas/{model}"
 # topic → (event types on it, the service that publishes them, what it is for)
 CHANNELS = {
     "leads.captured": (
-        ["lead.captured", "lead.merged"],
+        ["lead.captured"],
         "capture",
-        "Every accepted submission, as the lead merged so far; and merges of two leads.",
+        "Every accepted submission, as the lead merged so far.",
+    ),
+    "leads.merged": (
+        ["lead.merged"],
+        "capture",
+        "One submission linked two leads: the younger was merged into the older, which survives.",
     ),
     "leads.activities": (["lead.activity"], "capture", "What a lead did, reported by other systems."),
     "leads.outcomes": (["lead.outcome"], "capture", "Won or lost results reported by sales tools."),

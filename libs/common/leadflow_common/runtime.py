@@ -10,8 +10,9 @@ from dataclasses import dataclass, field
 from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from leadflow_common.consumer import EventConsumer, EventHandler
 from leadflow_common.db import create_engine, ping
-from leadflow_common.kafka import EventConsumer, EventHandler, EventProducer, broker_answers
+from leadflow_common.kafka import EventProducer, broker_answers
 from leadflow_common.outbox import OutboxRelay, outbox_health
 from leadflow_common.settings import CommonSettings
 from leadflow_common.topics import Topics

@@ -17,6 +17,10 @@ class Topics:
         return self._name("leads.captured")
 
     @property
+    def merged(self) -> str:
+        return self._name("leads.merged")
+
+    @property
     def activities(self) -> str:
         return self._name("leads.activities")
 
@@ -33,7 +37,7 @@ class Topics:
         return self._name("leads.routed")
 
     def main_topics(self) -> list[str]:
-        return [self.captured, self.activities, self.outcomes, self.scored, self.routed]
+        return [self.captured, self.merged, self.activities, self.outcomes, self.scored, self.routed]
 
     def all_topics(self) -> list[str]:
         """Every topic the system uses, dead-letter topics included."""

@@ -58,6 +58,7 @@ def test_decode_rejects_unknown_types_and_bad_data():
 def test_topic_names_follow_the_contract_and_take_a_prefix():
     assert Topics().main_topics() == [
         "leads.captured",
+        "leads.merged",
         "leads.activities",
         "leads.outcomes",
         "leads.scored",

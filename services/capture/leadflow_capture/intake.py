@@ -33,7 +33,10 @@ async def accept_batch(
     people = People(await repository.find_people(connection, emails, phones))
     plan = plan_batch(batch, people, earlier, clock=lambda: datetime.now(UTC))
     await repository.write_plan(connection, plan)
-    await uow.publish_all(topics.captured, plan.events)
+    # Merges are enqueued (so published) before the snapshots after them; consumers read the two
+    # topics independently, so neither scoring nor routing relies on that order (see the README).
+    await uow.publish_all(topics.merged, plan.merges)
+    await uow.publish_all(topics.captured, plan.captured)
     return plan.results
 
 

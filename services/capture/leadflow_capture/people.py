@@ -74,7 +74,8 @@ class BatchPlan:
     # Every lead the batch changed or created, as it ends, with the lead it merged into if any.
     leads: dict[uuid.UUID, tuple[LeadProfile, uuid.UUID | None]] = field(default_factory=dict)
     submissions: list[dict[str, Any]] = field(default_factory=list)
-    events: list[Outgoing] = field(default_factory=list)
+    captured: list[Outgoing] = field(default_factory=list)  # for leads.captured
+    merges: list[Outgoing] = field(default_factory=list)  # for leads.merged
 
 
 class People:
@@ -148,6 +149,56 @@ def _public_target(
     return target, lead, withheld
 
 
+def _apply(
+    submission: Submission, people: People, plan: BatchPlan, *, now: datetime, new_id: Callable[[], uuid.UUID]
+) -> Accepted:
+    """One submission into the plan: the leads it links merged (with a key), its lead as it
+    ends, the submission's own record, and their events."""
+    lead, withheld = submission.lead, []
+    existing = people.leads_of(lead.email, lead.phone)
+    survivor = existing[0] if existing else None
+    if len(existing) > 1 and not may_replace(submission.channel):
+        # Linking two people is for a caller with a key, not for an anonymous form.
+        survivor, lead, withheld = _public_target(lead, existing, people)
+        existing = [survivor]
+    for younger in existing[1:]:
+        survivor = merge_leads(survivor, younger, now=now)
+        people.absorb(younger.lead_id, survivor.lead_id)
+        plan.absorptions.append((younger.lead_id, survivor.lead_id, now))
+        merged = LeadMerged(
+            surviving_lead_id=survivor.lead_id, absorbed_lead_id=younger.lead_id, lead=survivor
+        )
+        plan.merges.append(Outgoing(merged, survivor.lead_id))
+    merge = merge_submission(survivor, lead, lead_id=new_id(), channel=submission.channel, now=now)
+    profile = merge.lead
+    people.save(profile)
+    plan.leads[profile.lead_id] = (profile, None)
+    submission_id = new_id()
+    plan.submissions.append(
+        {
+            "id": submission_id,
+            "lead_id": profile.lead_id,
+            "channel": submission.channel.value,
+            "idempotency_key": submission.idempotency_key,
+            "request_hash": submission.request_hash,
+            "payload": submission.payload,
+            "received_at": now,
+        }
+    )
+    summary = SubmissionSummary(
+        submission_id=submission_id,
+        channel=submission.channel,
+        received_at=now,
+        message=lead.message,
+        withheld=withheld + merge.withheld,
+    )
+    captured = LeadCaptured(lead=profile, channel=submission.channel, submission=summary)
+    plan.captured.append(Outgoing(captured, profile.lead_id))
+    return Accepted(
+        lead_id=profile.lead_id, submission_id=submission_id, request_hash=submission.request_hash
+    )
+
+
 def plan_batch(
     submissions: list[Submission],
     people: People,
@@ -164,56 +215,10 @@ def plan_batch(
         key = submission.idempotency_key
         if key and key in seen:
             first = seen[key]
-            if first.request_hash and submission.request_hash != first.request_hash:
-                plan.results.append(KeyConflict())
-            else:
-                plan.results.append(replace(first, replayed=True))
+            repeat = not first.request_hash or submission.request_hash == first.request_hash
+            plan.results.append(replace(first, replayed=True) if repeat else KeyConflict())
             continue
-        now = clock()
-        lead, withheld = submission.lead, []
-        existing = people.leads_of(lead.email, lead.phone)
-        survivor = existing[0] if existing else None
-        if len(existing) > 1 and not may_replace(submission.channel):
-            # Linking two people is for a caller with a key, not for an anonymous form.
-            survivor, lead, withheld = _public_target(lead, existing, people)
-            existing = [survivor]
-        for younger in existing[1:]:
-            survivor = merge_leads(survivor, younger, now=now)
-            people.absorb(younger.lead_id, survivor.lead_id)
-            plan.absorptions.append((younger.lead_id, survivor.lead_id, now))
-            merged = LeadMerged(
-                surviving_lead_id=survivor.lead_id, absorbed_lead_id=younger.lead_id, lead=survivor
-            )
-            plan.events.append(Outgoing(merged, survivor.lead_id))
-
-        merge = merge_submission(survivor, lead, lead_id=new_id(), channel=submission.channel, now=now)
-        profile = merge.lead
-        people.save(profile)
-        plan.leads[profile.lead_id] = (profile, None)
-        submission_id = new_id()
-        plan.submissions.append(
-            {
-                "id": submission_id,
-                "lead_id": profile.lead_id,
-                "channel": submission.channel.value,
-                "idempotency_key": key,
-                "request_hash": submission.request_hash,
-                "payload": submission.payload,
-                "received_at": now,
-            }
-        )
-        summary = SubmissionSummary(
-            submission_id=submission_id,
-            channel=submission.channel,
-            received_at=now,
-            message=lead.message,
-            withheld=withheld + merge.withheld,
-        )
-        captured = LeadCaptured(lead=profile, channel=submission.channel, submission=summary)
-        plan.events.append(Outgoing(captured, profile.lead_id))
-        accepted = Accepted(
-            lead_id=profile.lead_id, submission_id=submission_id, request_hash=submission.request_hash
-        )
+        accepted = _apply(submission, people, plan, now=clock(), new_id=new_id)
         plan.results.append(accepted)
         if key:
             seen[key] = accepted

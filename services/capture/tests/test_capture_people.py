@@ -41,7 +41,8 @@ def test_the_same_new_person_twice_in_a_batch_is_one_lead_with_both_submissions(
     [(profile, merged_into)] = plan.leads.values()
     assert (profile.revision, profile.first_name, merged_into) == (2, "Ada", None)
     assert [row["lead_id"] for row in plan.submissions] == [first.lead_id, first.lead_id]
-    assert [type(event.data) for event in plan.events] == [LeadCaptured, LeadCaptured]
+    assert [type(event.data) for event in plan.captured] == [LeadCaptured, LeadCaptured]
+    assert plan.merges == []
 
 
 def test_a_lead_created_in_the_batch_and_absorbed_later_in_it_is_written_absorbed():
@@ -58,7 +59,8 @@ def test_a_lead_created_in_the_batch_and_absorbed_later_in_it_is_written_absorbe
     survivor, merged_into = plan.leads[older.lead_id]
     assert merged_into is None and (survivor.email, survivor.phone) == ("x@example.com", "+12025550147")
     assert [(a, b) for a, b, _ in plan.absorptions] == [(created.lead_id, older.lead_id)]
-    merged = [event.data for event in plan.events if isinstance(event.data, LeadMerged)]
+    merged = [event.data for event in plan.merges]
+    assert all(isinstance(data, LeadMerged) for data in merged)
     assert [(m.surviving_lead_id, m.absorbed_lead_id) for m in merged] == [(older.lead_id, created.lead_id)]
 
 
@@ -107,4 +109,4 @@ def test_a_repeated_idempotency_key_replays_the_first_answer_within_and_across_b
         True,
     )
     assert (old.lead_id, old.submission_id, old.replayed) == (earlier.lead_id, earlier.submission_id, True)
-    assert len(plan.submissions) == 1 and len(plan.events) == 1
+    assert len(plan.submissions) == 1 and len(plan.captured) == 1

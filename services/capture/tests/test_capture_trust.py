@@ -106,7 +106,7 @@ def test_a_public_form_naming_two_people_links_neither():
     assert plan.absorptions == [] and plan.results[0].lead_id == ada.lead_id
     lead, _ = plan.leads[ada.lead_id]
     assert lead.phone is None, "the phone stays with the lead that holds it"
-    assert plan.events[0].data.submission.withheld == ["phone"]
+    assert plan.captured[0].data.submission.withheld == ["phone"]
 
 
 def test_the_same_key_with_another_body_is_a_conflict():

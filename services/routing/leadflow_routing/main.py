@@ -25,7 +25,7 @@ def create_app(common: CommonSettings | None = None, settings: RoutingSettings |
         topics = runtime.topics
         runtime.consume(
             group="leadflow-routing",
-            topics=[topics.scored, topics.outcomes, topics.captured],
+            topics=[topics.scored, topics.outcomes, topics.merged],
             handler=service.apply_events,
         )
         runtime.background(run_sweeper(service), name="routing-sweeper")

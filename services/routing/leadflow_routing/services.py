@@ -41,7 +41,7 @@ class RoutingService:
         applied once."""
         relevant = [e for e in events if isinstance(e.data, LeadScored | LeadOutcome | LeadMerged)]
         if not relevant:
-            return  # lead.captured and others: scoring's business, not routing's
+            return
         context, capacity = self.context(), CapacityView()
         async with self._runtime.unit_of_work(consumer=CONSUMER) as uow:
             await repository.lock_leads(uow.connection, [lead for e in relevant for lead in leads_of(e.data)])

@@ -31,7 +31,7 @@ def create_app(common: CommonSettings | None = None, settings: ScoringSettings |
         topics = runtime.topics
         runtime.consume(
             group="leadflow-scoring",
-            topics=[topics.captured, topics.activities, topics.outcomes],
+            topics=[topics.captured, topics.merged, topics.activities, topics.outcomes],
             handler=service.apply_events,
         )
         runtime.background(jobs.run(), name="scoring-jobs")

@@ -55,7 +55,13 @@ async def load_profile(connection: AsyncConnection, lead_id: uuid.UUID) -> LeadP
 
 
 async def mark_absorbed(connection: AsyncConnection, absorbed: uuid.UUID, into: uuid.UUID) -> None:
-    await connection.execute(update(leads).where(leads.c.lead_id == absorbed).values(merged_into=into))
+    """The absorbed lead is never scored again. Merges travel on their own topic, so the merge
+    can come before the absorbed lead's own snapshot: a placeholder row, marked absorbed, makes
+    that snapshot land absorbed too (its upsert leaves `merged_into` alone)."""
+    placeholder = pg_insert(leads).values(lead_id=absorbed, revision=0, profile={}, merged_into=into)
+    await connection.execute(
+        placeholder.on_conflict_do_update(index_elements=[leads.c.lead_id], set_={"merged_into": into})
+    )
     await connection.execute(update(activities).where(activities.c.lead_id == absorbed).values(lead_id=into))
     moved = delete(activity_counts).where(activity_counts.c.lead_id == absorbed).returning(
         activity_counts.c.type, activity_counts.c.count, activity_counts.c.last_at

@@ -1,0 +1,256 @@
+"""The consumer loop every service runs: manual commits, a batch per transaction, bounded
+retries, and a dead-letter topic.
+
+Delivery is at least once: offsets are committed only after the handler's unit of work has
+committed, and handlers drop event ids they have already applied. Three parts, one concern each:
+`DeadLetters` sets an event aside with its error; `BatchApplier` hands a partition's records to
+the handler a batch at a time, replaying a failed batch event by event with bounded retries so
+one poison event cannot hold back the others; `EventConsumer` keeps a client joined to its group
+through broker outages, applies each partition in order (partitions side by side), commits, and
+reports lag.
+"""
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+
+from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+from aiokafka.abc import ConsumerRebalanceListener
+from aiokafka.errors import KafkaError
+
+from leadflow_common import metrics
+from leadflow_common.events import CloudEvent, decode_event
+from leadflow_common.failures import is_transient
+from leadflow_common.kafka import EventProducer, OutgoingMessage
+from leadflow_common.topics import dead_letter_topic
+
+log = logging.getLogger(__name__)
+
+# Applies events in order, all or none (one unit of work).
+EventHandler = Callable[[list[CloudEvent]], Awaitable[None]]
+BATCH_SIZE = 100
+UNASSIGNED_REJOIN_SECONDS = 60
+
+
+def log_context(record: ConsumerRecord, event: CloudEvent | None = None) -> dict:
+    context = {"topic": record.topic, "partition": record.partition, "offset": record.offset}
+    if event is not None:
+        context.update(event_id=event.id, lead_id=event.subject)
+    return context
+
+
+class DeadLetters:
+    """Sets a record aside on `<topic>.dlq` with why, where it came from and how often it failed."""
+
+    def __init__(self, producer: EventProducer, group_id: str):
+        self._producer = producer
+        self._group_id = group_id
+
+    async def send(self, record: ConsumerRecord, error: BaseException, *, attempts: int) -> None:
+        headers = {name: value.decode(errors="replace") for name, value in record.headers or ()}
+        headers.update(
+            {
+                "dlq_error": f"{type(error).__name__}: {error}"[:2000],
+                "dlq_source_topic": record.topic,
+                "dlq_source_partition": str(record.partition),
+                "dlq_source_offset": str(record.offset),
+                "dlq_consumer_group": self._group_id,
+                "dlq_attempts": str(attempts),
+            }
+        )
+        message = OutgoingMessage(
+            topic=dead_letter_topic(record.topic),
+            key=(record.key or b"").decode(errors="replace"),
+            value=record.value or b"",
+            headers=headers,
+        )
+        await self._producer.send_all([message])
+        metrics.EVENTS_CONSUMED.labels(topic=record.topic, outcome="dead_lettered").inc()
+        metrics.DEAD_LETTERED.labels(topic=record.topic).inc()
+
+
+class BatchApplier:
+    """Records to the handler: a batch in one call; one by one, with retries and then the
+    dead-letter topic, when any is undecodable or the batch fails for a reason other than
+    infrastructure. Infrastructure failures propagate: the caller rewinds and waits."""
+
+    def __init__(
+        self, handler: EventHandler, dead_letters: DeadLetters, *, max_attempts: int, retry_backoff: float
+    ):
+        self._handler = handler
+        self._dead_letters = dead_letters
+        self._max_attempts = max_attempts
+        self._retry_backoff = retry_backoff
+
+    async def apply(self, records: list[ConsumerRecord]) -> None:
+        try:
+            events = [decode_event(record.value) for record in records]
+        except ValueError:
+            events = None
+        if events is not None and len(events) > 1:
+            try:
+                await self._handler(events)
+                for record in records:
+                    metrics.EVENTS_CONSUMED.labels(topic=record.topic, outcome="ok").inc()
+                return
+            except Exception as error:
+                if is_transient(error):
+                    raise
+                log.warning(
+                    "batch failed, applying its events one by one",
+                    extra={**log_context(records[0]), "error": type(error).__name__},
+                )
+        for record in records:
+            await self._apply_one(record)
+
+    async def _apply_one(self, record: ConsumerRecord) -> None:
+        try:
+            event = decode_event(record.value)
+        except ValueError as error:
+            await self._dead_letters.send(record, error, attempts=0)
+            return
+        for attempt in range(1, self._max_attempts + 1):
+            try:
+                await self._handler([event])
+                metrics.EVENTS_CONSUMED.labels(topic=record.topic, outcome="ok").inc()
+                return
+            except Exception as error:
+                if is_transient(error):
+                    raise
+                if attempt == self._max_attempts:
+                    log.exception("event failed, dead-lettering", extra=log_context(record, event))
+                    await self._dead_letters.send(record, error, attempts=attempt)
+                    return
+                await asyncio.sleep(self._retry_backoff * attempt)
+
+
+class _LoggingRebalanceListener(ConsumerRebalanceListener):
+    def __init__(self, group_id: str):
+        self._group_id = group_id
+
+    async def on_partitions_revoked(self, revoked: set[TopicPartition]) -> None:
+        # Offsets are committed right after each partition's batch, inside the fetch loop,
+        # so by the time a rebalance runs there is nothing processed and uncommitted.
+        log.info(
+            "partitions revoked", extra={"group": self._group_id, "partitions": sorted(map(str, revoked))}
+        )
+
+    async def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
+        log.info(
+            "partitions assigned", extra={"group": self._group_id, "partitions": sorted(map(str, assigned))}
+        )
+
+
+class EventConsumer:
+    def __init__(
+        self,
+        *,
+        bootstrap_servers: str,
+        group_id: str,
+        topics: list[str],
+        handler: EventHandler,
+        producer: EventProducer,
+        max_attempts: int = 3,
+        retry_backoff: float = 0.2,
+        fetch_wait_ms: int = 50,
+    ):
+        self._bootstrap_servers = bootstrap_servers
+        self._group_id = group_id
+        self._topics = topics
+        self._fetch_wait_ms = fetch_wait_ms
+        self._applier = BatchApplier(
+            handler, DeadLetters(producer, group_id), max_attempts=max_attempts, retry_backoff=retry_backoff
+        )
+
+    def _new_consumer(self) -> AIOKafkaConsumer:
+        return AIOKafkaConsumer(
+            bootstrap_servers=self._bootstrap_servers,
+            group_id=self._group_id,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            max_poll_records=500,
+            fetch_max_wait_ms=self._fetch_wait_ms,
+        )
+
+    async def run(self) -> None:
+        """Consume until cancelled, surviving broker outages."""
+        backoff = 0.5
+        while True:
+            consumer = self._new_consumer()
+            try:
+                await consumer.start()
+                consumer.subscribe(self._topics, listener=_LoggingRebalanceListener(self._group_id))
+                backoff = 0.5
+                await self._consume(consumer)
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:
+                # Whatever breaks the client (the broker gone, a garbled response while it
+                # restarts), the consumer starts over; a dead consumer task would leave the
+                # service up and idle.
+                log.warning(
+                    "consumer restarting",
+                    extra={"group": self._group_id, "error": f"{type(error).__name__}: {error}"},
+                )
+            finally:
+                with contextlib.suppress(Exception):
+                    await consumer.stop()
+            await asyncio.sleep(backoff)
+            backoff = min(backoff * 2, 5.0)
+
+    async def _consume(self, consumer: AIOKafkaConsumer) -> None:
+        loop = asyncio.get_running_loop()
+        unassigned_since = loop.time()
+        while True:
+            batches = await consumer.getmany(timeout_ms=500)
+            if consumer.assignment():
+                unassigned_since = loop.time()
+            elif loop.time() - unassigned_since > UNASSIGNED_REJOIN_SECONDS:
+                # Replicas never outnumber partitions, so a member without any is stuck in a
+                # group the broker lost track of (seen after broker restarts): rejoin.
+                raise RuntimeError(f"no partitions assigned for {UNASSIGNED_REJOIN_SECONDS} s")
+            # Partitions are applied side by side (their waits on the database overlap), each
+            # in order, so a lead's events (one key, one partition) keep their order.
+            done = await asyncio.gather(
+                *(
+                    self._process_partition(consumer, partition, records)
+                    for partition, records in batches.items()
+                )
+            )
+            offsets = {
+                partition: last + 1 for partition, last in zip(batches, done, strict=True) if last is not None
+            }
+            if offsets:
+                with contextlib.suppress(KafkaError):
+                    # A failed commit (the group rebalanced) means redelivery, which the
+                    # handlers' idempotency absorbs.
+                    await consumer.commit(offsets)
+            for partition, records in batches.items():
+                self._record_lag(consumer, partition, records)
+
+    async def _process_partition(
+        self, consumer: AIOKafkaConsumer, partition: TopicPartition, records: list[ConsumerRecord]
+    ) -> int | None:
+        """Apply records in order, a batch per unit of work; return the offset of the last one
+        finished with."""
+        last_done = None
+        for start in range(0, len(records), BATCH_SIZE):
+            chunk = records[start : start + BATCH_SIZE]
+            try:
+                await self._applier.apply(chunk)
+            except Exception:
+                # Infrastructure is down: rewind so these records come again, and back off.
+                log.exception("consumer paused on a transient failure", extra=log_context(chunk[0]))
+                consumer.seek(partition, chunk[0].offset)
+                await asyncio.sleep(1.0)
+                break
+            last_done = chunk[-1].offset
+        return last_done
+
+    def _record_lag(self, consumer: AIOKafkaConsumer, partition: TopicPartition, records) -> None:
+        highwater = consumer.highwater(partition)
+        if highwater is not None and records:
+            metrics.CONSUMER_LAG.labels(
+                group=self._group_id, topic=partition.topic, partition=str(partition.partition)
+            ).set(max(highwater - records[-1].offset - 1, 0))
