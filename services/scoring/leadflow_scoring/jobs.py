@@ -6,7 +6,7 @@ import logging
 from typing import Literal
 
 from leadflow_common.runtime import ServiceRuntime
-from leadflow_scoring import repository, training
+from leadflow_scoring import repository, training, versions
 from leadflow_scoring.services import ScoringService
 from leadflow_scoring.settings import ScoringSettings
 
@@ -70,7 +70,7 @@ class ScoringJobs:
 
     async def _model_outcomes(self) -> int | None:
         async with self.runtime.engine.connect() as connection:
-            in_use = await repository.model_in_use(connection)
+            in_use = await versions.model_in_use(connection)
         return in_use.outcomes if in_use else None
 
     async def retrain(self) -> dict:

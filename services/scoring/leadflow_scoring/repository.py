@@ -3,7 +3,7 @@
 import uuid
 from datetime import datetime
 
-from sqlalchemy import bindparam, delete, func, insert, select, text, true, update
+from sqlalchemy import bindparam, delete, func, insert, select, true, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -14,9 +14,7 @@ from leadflow_scoring.tables import (
     activities,
     activity_counts,
     leads,
-    models,
     outcomes,
-    rule_versions,
     score_history,
     scores,
 )
@@ -205,42 +203,6 @@ async def score_history_of(connection: AsyncConnection, lead_id: uuid.UUID, limi
         .limit(limit)
     )
     return rows.all()
-
-
-async def latest_rules(connection: AsyncConnection):
-    return (
-        await connection.execute(select(rule_versions).order_by(rule_versions.c.version.desc()).limit(1))
-    ).first()
-
-
-async def add_rules(connection: AsyncConnection, document: dict, now: datetime) -> int:
-    """Store a new rules version (serialised: two concurrent PUTs get two versions)."""
-    await connection.execute(text("LOCK TABLE scoring.rule_versions IN EXCLUSIVE MODE"))
-    version = (await connection.scalar(select(func.coalesce(func.max(rule_versions.c.version), 0)))) + 1
-    await connection.execute(insert(rule_versions).values(version=version, document=document, created_at=now))
-    return version
-
-
-async def model_in_use(connection: AsyncConnection):
-    return (await connection.execute(select(models).where(models.c.in_use))).first()
-
-
-async def add_model(
-    connection: AsyncConnection,
-    *,
-    blob: bytes,
-    metrics: dict,
-    outcome_count: int,
-    in_use: bool,
-    now: datetime,
-) -> int:
-    if in_use:
-        await connection.execute(update(models).where(models.c.in_use).values(in_use=False))
-    return await connection.scalar(
-        insert(models)
-        .values(blob=blob, metrics=metrics, outcomes=outcome_count, in_use=in_use, trained_at=now)
-        .returning(models.c.version)
-    )
 
 
 async def add_outcome(connection: AsyncConnection, **values) -> None:

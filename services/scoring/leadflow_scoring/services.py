@@ -18,7 +18,7 @@ from leadflow_common.events import (
 )
 from leadflow_common.runtime import ServiceRuntime
 from leadflow_common.unit_of_work import UnitOfWork
-from leadflow_scoring import metrics, repository
+from leadflow_scoring import metrics, repository, versions
 from leadflow_scoring.rules import RuleSet
 from leadflow_scoring.scorer import rescore
 from leadflow_scoring.state import ScoringState
@@ -85,7 +85,7 @@ class ScoringService:
     async def store_rules(self, rules: RuleSet) -> int:
         """A new rules version, in use by every scoring process within a refresh; its number."""
         async with self._runtime.unit_of_work() as uow:
-            await repository.add_rules(uow.connection, rules.model_dump(mode="json"), datetime.now(UTC))
+            await versions.add_rules(uow.connection, rules.model_dump(mode="json"), datetime.now(UTC))
         async with self._runtime.engine.connect() as connection:
             await self.state.refresh(connection)
         return self.state.rules_version

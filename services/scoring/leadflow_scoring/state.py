@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from leadflow_common.events import LeadProfile, ModelRef
-from leadflow_scoring import repository
+from leadflow_scoring import versions
 from leadflow_scoring.features import lead_features
 from leadflow_scoring.model import ServedModel
 from leadflow_scoring.rules import Activity, RuleSet, Score, default_rules, score_lead, segment_of
@@ -55,11 +55,11 @@ class ScoringState:
     async def refresh(self, connection: AsyncConnection) -> bool:
         """Load newer rules or another model in use; True when anything changed."""
         changed = False
-        latest = await repository.latest_rules(connection)
+        latest = await versions.latest_rules(connection)
         if latest is not None and latest.version != self.rules_version:
             self.rules, self.rules_version = RuleSet.model_validate(latest.document), latest.version
             changed = True
-        in_use = await repository.model_in_use(connection)
+        in_use = await versions.model_in_use(connection)
         in_use_version = in_use.version if in_use else None
         if in_use_version != self.model_version:
             self.model = _load_model(in_use.version, in_use.blob) if in_use else None

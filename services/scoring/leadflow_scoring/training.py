@@ -14,7 +14,7 @@ from leadflow_common.db import try_lock_key
 from leadflow_common.errors import Conflict
 from leadflow_common.events import LeadProfile
 from leadflow_common.runtime import ServiceRuntime
-from leadflow_scoring import repository
+from leadflow_scoring import repository, versions
 from leadflow_scoring.features import lead_features
 from leadflow_scoring.rules import Activity, segment_of, temperature_for
 from leadflow_scoring.state import ScoringState
@@ -104,7 +104,7 @@ async def retrain(runtime: ServiceRuntime, state: ScoringState) -> dict:
         adopted = metrics["auc"] is not None and metrics["auc"] > (current_metrics["auc"] or 0)
         compared_with = state.model_ref.model_dump()
         metrics = {**metrics, "trained_on": len(train), "compared_with": {**compared_with, **current_metrics}}
-        version = await repository.add_model(
+        version = await versions.add_model(
             connection,
             blob=candidate.dumps(),
             metrics=metrics,
