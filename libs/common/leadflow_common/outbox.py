@@ -51,11 +51,6 @@ class EventTooLarge(ValueError):
     pass
 
 
-async def enqueue(connection: AsyncConnection, outbox: Table, topic: str, event: CloudEvent) -> None:
-    """Add an event to the outbox inside the caller's transaction."""
-    await enqueue_many(connection, outbox, topic, [event])
-
-
 async def enqueue_many(
     connection: AsyncConnection, outbox: Table, topic: str, events: list[CloudEvent]
 ) -> None:
