@@ -12,23 +12,23 @@ from leadflow_capture.settings import CaptureSettings
 from leadflow_common.clients import IPNetwork, resolve_client
 
 
-def get_capture_settings(request: Request) -> CaptureSettings:
+async def get_capture_settings(request: Request) -> CaptureSettings:
     return request.app.state.capture_settings
 
 
-def get_writer(request: Request) -> SubmissionWriter:
+async def get_writer(request: Request) -> SubmissionWriter:
     return request.app.state.submission_writer
 
 
-def get_trusted_proxies(request: Request) -> tuple[IPNetwork, ...]:
+async def get_trusted_proxies(request: Request) -> tuple[IPNetwork, ...]:
     return request.app.state.trusted_proxies
 
 
-def get_rate_limiter(request: Request) -> TokenBuckets | None:
+async def get_rate_limiter(request: Request) -> TokenBuckets | None:
     return request.app.state.rate_limiter
 
 
-def get_sms_rate_limiter(request: Request) -> TokenBuckets | None:
+async def get_sms_rate_limiter(request: Request) -> TokenBuckets | None:
     return request.app.state.sms_rate_limiter
 
 
@@ -39,7 +39,7 @@ RateLimiterDep = Annotated[TokenBuckets | None, Depends(get_rate_limiter)]
 SmsRateLimiterDep = Annotated[TokenBuckets | None, Depends(get_sms_rate_limiter)]
 
 
-def get_client(request: Request, proxies: TrustedProxiesDep) -> str:
+async def get_client(request: Request, proxies: TrustedProxiesDep) -> str:
     """The client a public request counts against (leadflow_common.clients)."""
     peer = request.client.host if request.client else None
     return resolve_client(peer, request.headers.getlist("x-forwarded-for"), proxies)
@@ -48,14 +48,14 @@ def get_client(request: Request, proxies: TrustedProxiesDep) -> str:
 ClientDep = Annotated[str, Depends(get_client)]
 
 
-def get_intake(settings: CaptureSettingsDep, writer: WriterDep, client: ClientDep) -> Intake:
+async def get_intake(settings: CaptureSettingsDep, writer: WriterDep, client: ClientDep) -> Intake:
     return Intake(settings, writer, client)
 
 
 IntakeDep = Annotated[Intake, Depends(get_intake)]
 
 
-def get_idempotency_key(request: Request) -> str | None:
+async def get_idempotency_key(request: Request) -> str | None:
     """The client's Idempotency-Key, or 422 naming the header when it is not printable or long."""
     return checked_key(request.headers.get("idempotency-key"))
 

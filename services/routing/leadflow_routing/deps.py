@@ -7,7 +7,7 @@ from fastapi import Depends, Request
 from leadflow_routing.services import RoutingService
 
 
-def get_routing(request: Request) -> RoutingService:
+async def get_routing(request: Request) -> RoutingService:
     return request.app.state.routing
 
 

@@ -19,11 +19,11 @@ from leadflow_scoring.services import ScoringService
 router = APIRouter(prefix="/v1", dependencies=[Depends(require_api_key)], responses={401: {}})
 
 
-def get_scoring(request: Request) -> ScoringService:
+async def get_scoring(request: Request) -> ScoringService:
     return request.app.state.scoring
 
 
-def get_jobs(request: Request) -> ScoringJobs:
+async def get_jobs(request: Request) -> ScoringJobs:
     return request.app.state.scoring_jobs
 
 
