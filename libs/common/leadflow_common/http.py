@@ -21,6 +21,7 @@ from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from leadflow_common import metrics
+from leadflow_common.deps import RuntimeDep
 from leadflow_common.errors import FieldError, Invalid, LeadflowError, Unavailable
 from leadflow_common.failures import is_transient
 
@@ -182,7 +183,7 @@ def health_router(*, timeout: float = 3.0) -> APIRouter:
         return {"status": "ok"}
 
     @router.get("/readyz", summary="The database and the broker answer", responses={503: {}})
-    async def readyz(request: Request) -> JSONResponse:
+    async def readyz(runtime: RuntimeDep) -> JSONResponse:
         async def run(name: str, check: Callable[[], Awaitable[None]]) -> tuple[str, str]:
             try:
                 await asyncio.wait_for(check(), timeout)
@@ -190,7 +191,6 @@ def health_router(*, timeout: float = 3.0) -> APIRouter:
             except Exception as error:
                 return name, f"failing: {type(error).__name__}"
 
-        runtime = request.app.state.runtime
         checks = runtime.readiness_checks()
         results = dict(await asyncio.gather(*(run(name, check) for name, check in checks.items())))
         ready = all(result == "ok" for result in results.values())
