@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 
 from leadflow_capture import metrics
 from leadflow_capture.bodies import FORM_TYPES, media_type, read_fields
-from leadflow_capture.deps import ClientDep, IdempotencyKeyDep, IntakeDep, RateLimiterDep
+from leadflow_capture.deps import IdempotencyKeyDep, IntakeDep
 from leadflow_capture.domain import InvalidLead
 from leadflow_capture.openapi import BODY_PROBLEMS, MAX_BATCH, one_or_many, request_body, schema_ref
 from leadflow_capture.people import Accepted, KeyConflict
@@ -51,11 +51,11 @@ class RateLimited(Problem):
         self.from_browser_form = from_browser_form
 
 
-async def limit_public_submissions(request: Request, buckets: RateLimiterDep, client: ClientDep) -> None:
+async def limit_public_submissions(request: Request, intake: IntakeDep) -> None:
     """429 once a client has used up its per-minute submissions (CAPTURE_RATE_LIMIT)."""
-    if buckets is None:
+    if intake.submissions_limit is None:
         return
-    wait = buckets.take(client, time.monotonic())
+    wait = intake.submissions_limit.take(intake.client, time.monotonic())
     if wait:
         metrics.RATE_LIMITED.inc()
         browser = media_type(request) in FORM_TYPES and "text/html" in request.headers.get("accept", "")

@@ -7,7 +7,7 @@ from fastapi.responses import Response
 
 from leadflow_capture import metrics
 from leadflow_capture.bodies import media_type, parse_form, storable
-from leadflow_capture.deps import IntakeDep, SmsRateLimiterDep
+from leadflow_capture.deps import IntakeDep
 from leadflow_capture.openapi import BODY_PROBLEMS, request_body
 from leadflow_capture.people import Submission
 from leadflow_capture.ratelimit import TokenBuckets
@@ -55,7 +55,7 @@ def public_url(request: Request, settings: CaptureSettings) -> str:
         "application/x-www-form-urlencoded",
     ),
 )
-async def inbound_sms(request: Request, intake: IntakeDep, limiter: SmsRateLimiterDep) -> Response:
+async def inbound_sms(request: Request, intake: IntakeDep) -> Response:
     settings = intake.settings
     if not settings.sms_enabled:
         raise Problem(404, "Not found", "Inbound SMS is turned off (CAPTURE_SMS_ENABLED)")
@@ -75,7 +75,7 @@ async def inbound_sms(request: Request, intake: IntakeDep, limiter: SmsRateLimit
         fields = [error.model_dump() for error in errors]
         raise Problem(422, "Validation failed", "Not a webhook Twilio sends", fields=fields)
     form = storable(form)
-    limit_sender(limiter, form["From"])
+    limit_sender(intake.sms_limit, form["From"])
     text = form.get("Body", "")
     intent = read_message(text, form.get("OptOutType"), settings.keyword_campaigns)
     fields: dict = {"phone": form["From"], "message": text or None, "attributes": {}}

@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 from leadflow_capture.domain import NormalizedLead, parse_lead
 from leadflow_capture.intake import SubmissionWriter
 from leadflow_capture.people import Accepted, KeyConflict, Submission
+from leadflow_capture.ratelimit import TokenBuckets
 from leadflow_capture.request_keys import request_hash, scoped_key
 from leadflow_capture.settings import CaptureSettings
 from leadflow_common.errors import Conflict, Invalid
@@ -23,6 +24,8 @@ class Intake:
     settings: CaptureSettings
     writer: SubmissionWriter
     client: str  # the public client's key (leadflow_common.clients)
+    submissions_limit: TokenBuckets | None = None  # per client (CAPTURE_RATE_LIMIT)
+    sms_limit: TokenBuckets | None = None  # per sender (CAPTURE_SMS_RATE_LIMIT)
 
     def validate(self, fields: dict[str, Any]) -> NormalizedLead:
         """The submission normalized, or 422 (InvalidLead) naming every bad field."""
