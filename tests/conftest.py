@@ -15,6 +15,7 @@ from pathlib import Path
 import asyncpg
 import pytest
 from harness import API_KEY
+from leadflow_console.main import MIGRATIONS as CONSOLE_MIGRATIONS
 
 from leadflow_capture.main import MIGRATIONS as CAPTURE_MIGRATIONS
 from leadflow_cli.infra import EmbeddedPostgres, LocalBroker, free_port, postgres_answers
@@ -26,7 +27,7 @@ from leadflow_routing.main import MIGRATIONS as ROUTING_MIGRATIONS
 from leadflow_scoring.main import MIGRATIONS as SCORING_MIGRATIONS
 
 MACHINE_POSTGRES = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
-ALL_MIGRATIONS = (CAPTURE_MIGRATIONS, SCORING_MIGRATIONS, ROUTING_MIGRATIONS)
+ALL_MIGRATIONS = (CAPTURE_MIGRATIONS, SCORING_MIGRATIONS, ROUTING_MIGRATIONS, CONSOLE_MIGRATIONS)
 
 
 @pytest.fixture(scope="session")
@@ -102,6 +103,8 @@ def settings(kafka_bootstrap, database_url, topics) -> CommonSettings:
         leadflow_topic_prefix=topics.prefix,
         outbox_poll_seconds=0.1,
         consumer_max_attempts=2,
+        # No console unless a test starts one: only the bootstrap key is accepted then.
+        leadflow_console_url="",
     )
 
 
@@ -114,6 +117,7 @@ def service_environment(settings: CommonSettings, **extra: str) -> dict[str, str
         "LEADFLOW_API_KEY": settings.leadflow_api_key,
         "LEADFLOW_TOPIC_PREFIX": settings.leadflow_topic_prefix,
         "OUTBOX_POLL_SECONDS": str(settings.outbox_poll_seconds),
+        "LEADFLOW_CONSOLE_URL": settings.leadflow_console_url,
         **extra,
     }
 
@@ -144,3 +148,37 @@ def start_service(tmp_path):
             process.wait(15)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+ADMIN_EMAIL = "admin@leadflow.example"
+ADMIN_PASSWORD = "a long admin password"
+
+
+class System:
+    """The four services as real processes, each verifying credentials with the console."""
+
+    def __init__(self, urls: dict[str, str], settings: CommonSettings):
+        self.urls = urls
+        self.settings = settings
+
+    def __getattr__(self, name: str) -> str:
+        if name in self.__dict__.get("urls", {}):
+            return self.urls[name]
+        raise AttributeError(name)
+
+
+@pytest.fixture
+async def system(settings, start_service) -> System:
+    from harness import eventually, is_ready
+
+    console = start_service(
+        "console", settings, LEADFLOW_ADMIN_EMAIL=ADMIN_EMAIL, LEADFLOW_ADMIN_PASSWORD=ADMIN_PASSWORD
+    )
+    await eventually(lambda: is_ready(console), timeout=30)
+    wired = settings.model_copy(update={"leadflow_console_url": console})
+    urls = {"console": console}
+    for name in ("capture", "scoring", "routing"):
+        urls[name] = start_service(name, wired)
+    for url in urls.values():
+        await eventually(lambda url=url: is_ready(url), timeout=30)
+    return System(urls, wired)

@@ -17,6 +17,8 @@ API_KEY = "test-api-key"
 def message_sid(number: int) -> str:
     """A message id of Twilio's shape (capture refuses any other)."""
     return f"SM{number:032x}"
+
+
 AUTH = {"Authorization": f"Bearer {API_KEY}"}
 
 

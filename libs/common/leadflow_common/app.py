@@ -5,9 +5,13 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from http import HTTPStatus
 
 from fastapi import APIRouter, FastAPI
+from fastapi.routing import APIRoute
 from pydantic import BaseModel
 from sqlalchemy import Table
 
+from leadflow_common.auth import check_route_policies, route_policy
+from leadflow_common.credential_sync import Refresh, console_refresh, keep_current
+from leadflow_common.credentials import CredentialsState, CredentialStore
 from leadflow_common.docs import docs_router
 from leadflow_common.edge import BodyLimitMiddleware, SecurityHeadersMiddleware
 from leadflow_common.http import (
@@ -22,6 +26,8 @@ from leadflow_common.runtime import ServiceRuntime, service_runtime
 from leadflow_common.settings import CommonSettings
 
 StartHook = Callable[[FastAPI, ServiceRuntime], Awaitable[None]]
+# How a service refreshes its credentials: the console reads its own tables, the others ask it.
+RefreshFactory = Callable[[FastAPI], Refresh]
 
 
 def create_service_app(
@@ -34,6 +40,7 @@ def create_service_app(
     extra_schemas: tuple[type[BaseModel], ...] = (),
     body_limits: Mapping[str, int] | None = None,
     processed_events: Table | None = None,
+    credentials_refresh: RefreshFactory | None = None,
 ) -> FastAPI:
     """A service's app: its runtime opened by the lifespan (`on_start` adds consumers and
     background work), problem+json errors, request metrics, health and metrics endpoints,
@@ -46,12 +53,20 @@ def create_service_app(
             app.state.runtime = runtime
             if on_start is not None:
                 await on_start(app, runtime)
+            refresh = _credentials_refresh(name, common, app, credentials_refresh)
+            if refresh is not None:
+                runtime.background(
+                    keep_current(credentials, refresh, every=common.leadflow_credentials_refresh_seconds),
+                    name="credentials",
+                )
             yield
 
-    app = FastAPI(
-        title=f"Leadflow {name}", version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None
-    )
+    app = FastAPI(title=f"Leadflow {name}", version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None)
     app.state.api_key = common.leadflow_api_key
+    app.state.credentials = credentials = CredentialStore(common.leadflow_api_key)
+    if credentials_refresh is None and not common.leadflow_console_url:
+        # No console to ask: the bootstrap key is the only credential there is.
+        credentials.load(CredentialsState(signing_keys=[], keys=[], revoked_sessions=[]))
     app.state.metrics_token = common.leadflow_metrics_token
     install_problem_handlers(app)
     app.add_middleware(
@@ -67,8 +82,19 @@ def create_service_app(
     app.include_router(health_router())
     if common.serve_docs:
         app.include_router(docs_router(app.title))
+    check_route_policies(app)
     _document_schemas_and_problems(app, (*extra_schemas, ProblemDetails))
     return app
+
+
+def _credentials_refresh(
+    name: str, common: CommonSettings, app: FastAPI, factory: RefreshFactory | None
+) -> Refresh | None:
+    if factory is not None:
+        return factory(app)
+    if common.leadflow_console_url:
+        return console_refresh(common.leadflow_console_url, common.leadflow_api_key, name)
+    return None
 
 
 def _document_schemas_and_problems(app: FastAPI, models: tuple[type[BaseModel], ...]) -> None:
@@ -88,9 +114,23 @@ def _document_schemas_and_problems(app: FastAPI, models: tuple[type[BaseModel], 
             components[model.__name__] = definition
         for stale in ("HTTPValidationError", "ValidationError"):
             components.pop(stale, None)
+        policies = {
+            (route.path, method.lower()): route_policy(route)
+            for route in app.routes
+            if isinstance(route, APIRoute)
+            for method in route.methods
+        }
         for path, operations in schema["paths"].items():
-            for operation in operations.values():
+            for method, operation in operations.items():
                 responses = operation["responses"]
+                policy = policies.get((path, method))
+                if policy:
+                    # Who may call it, readable by people and by the policy test.
+                    operation["x-leadflow-policy"] = policy
+                if policy and policy != "public":
+                    operation.setdefault("security", [{"HTTPBearer": []}])
+                    responses.setdefault("401", {})
+                    responses.setdefault("403", {})
                 if path.startswith("/v1/"):
                     responses.setdefault("503", {})
                 if "requestBody" in operation:

@@ -62,9 +62,7 @@ def is_trusted_proxy(host: str | None, trusted: tuple[IPNetwork, ...]) -> bool:
     return bool(host and trusted) and _is_trusted(host, trusted)
 
 
-def resolve_client(
-    peer: str | None, forwarded_for: Iterable[str], trusted: tuple[IPNetwork, ...]
-) -> str:
+def resolve_client(peer: str | None, forwarded_for: Iterable[str], trusted: tuple[IPNetwork, ...]) -> str:
     """The client's key: the peer's, unless the peer is a trusted proxy, in which case the
     right-most address in X-Forwarded-For that is not itself a trusted proxy."""
     peer_address = _address(peer) if peer else None

@@ -120,9 +120,7 @@ class GuardedHttpProtocol(HttpToolsProtocol):
         self._refused = True
         self._disarm_deadline()
         if not self.transport.is_closing():
-            self.transport.write(
-                STATUS_LINE[status] + b"content-length: 0\r\nconnection: close\r\n\r\n"
-            )
+            self.transport.write(STATUS_LINE[status] + b"content-length: 0\r\nconnection: close\r\n\r\n")
             self.transport.close()
 
 

@@ -54,3 +54,17 @@ class Unavailable(LeadflowError):
 
     def __init__(self, detail: str, *, retry_after: int = 5):
         super().__init__(detail, headers={"Retry-After": str(retry_after)})
+
+
+class Unauthenticated(LeadflowError):
+    status, title = 401, "Unauthorized"
+
+    def __init__(self, detail: str = "A valid API key or access token is required"):
+        super().__init__(detail, headers={"WWW-Authenticate": "Bearer"})
+
+
+class Forbidden(LeadflowError):
+    """The caller is known but may not do this. For a rep, the same answer whether or not the
+    thing exists, so nobody learns of another rep's leads by asking."""
+
+    status, title = 403, "Forbidden"

@@ -186,6 +186,19 @@ class LeadNurtured(AssignmentEvent):
     pass
 
 
+class AuditRecorded(EventData):
+    """Who did what, for the audit trail the console keeps. Ids only: never a secret, never a
+    person's name, email, phone or address."""
+
+    actor: str = Field(description="`user:<id>`, `key:<id>`, `bootstrap` or `anonymous`")
+    action: str = Field(description="For example `rules.updated`, `assignment.accepted`, `key.revoked`")
+    target_type: str | None = None
+    target_id: str | None = None
+    service: str
+    outcome: Literal["succeeded", "refused"] = "succeeded"
+    details: dict[str, str | int | float | bool | None] = Field(default_factory=dict)
+
+
 EVENT_TYPES: dict[str, type[EventData]] = {
     "lead.captured": LeadCaptured,
     "lead.merged": LeadMerged,
@@ -195,6 +208,7 @@ EVENT_TYPES: dict[str, type[EventData]] = {
     "lead.routed": LeadRouted,
     "lead.reassigned": LeadReassigned,
     "lead.nurtured": LeadNurtured,
+    "audit.recorded": AuditRecorded,
 }
 TYPE_OF: dict[type[EventData], str] = {model: name for name, model in EVENT_TYPES.items()}
 
@@ -207,7 +221,7 @@ class CloudEvent(BaseModel, Generic[DataT]):
     source: str
     type: str
     time: datetime
-    subject: str = Field(description="The lead id")
+    subject: str = Field(description="The lead id (audit events: the target's id, or the actor)")
     datacontenttype: Literal["application/json"] = "application/json"
     data: DataT
 

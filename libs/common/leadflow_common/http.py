@@ -1,4 +1,4 @@
-"""HTTP plumbing shared by the services: API-key auth, problem+json errors, request metrics,
+"""HTTP plumbing shared by the services: problem+json errors, request metrics,
 and the /healthz, /readyz and /metrics endpoints."""
 
 import asyncio
@@ -13,7 +13,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.security import HTTPAuthorizationCredentials
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -21,8 +21,9 @@ from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from leadflow_common import metrics
+from leadflow_common.auth import bearer
 from leadflow_common.deps import RuntimeDep
-from leadflow_common.errors import FieldError, Invalid, LeadflowError, Unavailable
+from leadflow_common.errors import FieldError, Invalid, LeadflowError, Unauthenticated, Unavailable
 from leadflow_common.failures import is_transient
 
 log = logging.getLogger(__name__)
@@ -144,34 +145,15 @@ def install_problem_handlers(app: FastAPI) -> None:
         return problem_response(Problem(500, "Internal error"), request.url.path)
 
 
-_bearer = HTTPBearer(auto_error=False, description="`Authorization: Bearer <LEADFLOW_API_KEY>`")
-
-
-def _holds_one_of(credentials: HTTPAuthorizationCredentials | None, secrets: list[str]) -> bool:
-    given = (credentials.credentials if credentials else "").encode()
-    # Every secret is compared, in constant time, so timing tells nothing about which matched.
-    matches = [hmac.compare_digest(given, secret.encode()) for secret in secrets if secret]
-    return any(matches)
-
-
-def _unauthorized(detail: str) -> Problem:
-    return Problem(401, "Unauthorized", detail, headers={"WWW-Authenticate": "Bearer"})
-
-
-async def require_api_key(
-    request: Request, credentials: HTTPAuthorizationCredentials | None = Depends(_bearer)
-) -> None:
-    """Answer 401 unless the request carries the API key (compared in constant time)."""
-    if not _holds_one_of(credentials, [request.app.state.api_key]):
-        raise _unauthorized("A valid API key is required")
-
-
 async def require_metrics_reader(
-    request: Request, credentials: HTTPAuthorizationCredentials | None = Depends(_bearer)
+    request: Request, credentials: HTTPAuthorizationCredentials | None = Depends(bearer)
 ) -> None:
     """/metrics tells how the service is used: for the scraper's token or the API key only."""
-    if not _holds_one_of(credentials, [request.app.state.api_key, request.app.state.metrics_token]):
-        raise _unauthorized("The metrics token or the API key is required")
+    given = (credentials.credentials if credentials else "").encode()
+    secrets = [request.app.state.api_key, request.app.state.metrics_token]
+    # Every secret is compared, in constant time, so timing tells nothing about which matched.
+    if not any([hmac.compare_digest(given, secret.encode()) for secret in secrets if secret]):
+        raise Unauthenticated("The metrics token or the API key is required")
 
 
 def health_router(*, timeout: float = 3.0) -> APIRouter:

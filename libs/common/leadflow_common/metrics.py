@@ -28,3 +28,6 @@ OUTBOX_FAILED = Gauge("leadflow_outbox_failed", "Events waiting in outbox_failed
 CONNECTIONS_REFUSED = Counter(
     "leadflow_http_refused_total", "Connections or requests refused at the edge, by reason", ["reason"]
 )
+CREDENTIALS_AGE = Gauge(
+    "leadflow_credentials_age_seconds", "Seconds since the credentials were last refreshed from the console"
+)

@@ -49,6 +49,7 @@ class ServiceRuntime:
             source=self.source,
             processed_events=self.processed_events,
             consumer=consumer,
+            audit_topic=self.topics.audit,
         )
 
     def consume(self, *, group: str, topics: list[str], handler: EventHandler) -> None:

@@ -40,6 +40,11 @@ class CommonSettings(BaseSettings):
     http_limit_concurrency: int = Field(default=4096, ge=16, description="Connections and requests at once")
     # Proxies allowed to name the client in X-Forwarded-For (CIDRs); nobody else is believed.
     leadflow_trusted_proxies: str = ""
+    # Where the console (accounts, keys, tokens) answers; empty: only LEADFLOW_API_KEY is accepted.
+    leadflow_console_url: str = "http://127.0.0.1:8000"
+    # How often the live keys, public keys and revoked sessions are fetched from the console:
+    # a revocation is in force everywhere within this period.
+    leadflow_credentials_refresh_seconds: float = Field(default=2.0, gt=0, le=5)
     # The Swagger UI at /docs: on in development, off in production unless asked for.
     leadflow_serve_docs: bool | None = None
 

@@ -36,8 +36,14 @@ class Topics:
     def routed(self) -> str:
         return self._name("leads.routed")
 
+    @property
+    def audit(self) -> str:
+        """Who did what, from every service to the console's audit trail."""
+        return self._name("leadflow.audit")
+
     def main_topics(self) -> list[str]:
-        return [self.captured, self.merged, self.activities, self.outcomes, self.scored, self.routed]
+        leads = [self.captured, self.merged, self.activities, self.outcomes, self.scored, self.routed]
+        return [*leads, self.audit]
 
     def all_topics(self) -> list[str]:
         """Every topic the system uses, dead-letter topics included."""

@@ -21,8 +21,9 @@ from types import TracebackType
 from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from leadflow_common.access import Principal
 from leadflow_common.db import lock_keys, try_lock_key
-from leadflow_common.events import CloudEvent, EventData, new_event
+from leadflow_common.events import AuditRecorded, CloudEvent, EventData, new_event
 from leadflow_common.idempotency import claim_event
 from leadflow_common.outbox import OutboxRelay, enqueue_many
 
@@ -45,6 +46,7 @@ class UnitOfWork:
         source: str,
         processed_events: Table | None = None,
         consumer: str | None = None,
+        audit_topic: str | None = None,
     ):
         self._engine = engine
         self._outbox = outbox
@@ -52,6 +54,7 @@ class UnitOfWork:
         self.source = source
         self._processed_events = processed_events
         self._consumer = consumer
+        self._audit_topic = audit_topic
         self._transaction = None
         self._published = 0
         self.connection: AsyncConnection
@@ -88,6 +91,32 @@ class UnitOfWork:
         """An event about `subject` (a lead id), published once the unit commits."""
         [event] = await self.publish_all(topic, [Outgoing(data, subject)])
         return event
+
+    async def audit(
+        self,
+        actor: Principal | str,
+        action: str,
+        target: tuple[str, object] | None = None,
+        *,
+        outcome: str = "succeeded",
+        **details: str | int | float | bool | None,
+    ) -> None:
+        """Records who did what with the change itself: an audit entry exists exactly when the
+        change was committed (ids only in `details`, never personal data or secrets)."""
+        if self._audit_topic is None:
+            raise RuntimeError("this unit of work was opened without an audit topic")
+        target_type, target_id = (target[0], str(target[1])) if target else (None, None)
+        actor_name = actor.actor if isinstance(actor, Principal) else actor
+        entry = AuditRecorded(
+            actor=actor_name,
+            action=action,
+            target_type=target_type,
+            target_id=target_id,
+            service=self.source.removeprefix("leadflow/"),
+            outcome=outcome,
+            details=details,
+        )
+        await self.publish(self._audit_topic, entry, subject=target_id or actor_name)
 
     async def publish_all(self, topic: str, outgoing: list[Outgoing]) -> list[CloudEvent]:
         """A batch's events, in order, in one statement."""

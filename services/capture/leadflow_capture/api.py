@@ -15,8 +15,10 @@ from leadflow_capture.deps import IdempotencyKeyDep, IntakeDep
 from leadflow_capture.domain import InvalidLead
 from leadflow_capture.openapi import BODY_PROBLEMS, MAX_BATCH, one_or_many, request_body, schema_ref
 from leadflow_capture.people import Accepted, KeyConflict
+from leadflow_common.access import Scope
+from leadflow_common.auth import public, requires
 from leadflow_common.events import Channel
-from leadflow_common.http import MAX_LISTED_FIELDS, Problem, field_problem, require_api_key
+from leadflow_common.http import MAX_LISTED_FIELDS, Problem, field_problem
 
 HONEYPOT_FIELD = "_gotcha"
 router = APIRouter(prefix="/v1")
@@ -69,7 +71,7 @@ async def limit_public_submissions(request: Request, intake: IntakeDep) -> None:
     summary="A landing page's form (form-encoded or JSON)",
     responses={303: {"description": "Redirect to `redirect_to`"}, **BODY_PROBLEMS, 409: {}, 429: {}},
     openapi_extra=request_body(schema_ref("LeadInput"), "application/json", *FORM_TYPES),
-    dependencies=[Depends(limit_public_submissions)],
+    dependencies=[Depends(public), Depends(limit_public_submissions)],
 )
 async def landing_page(request: Request, intake: IntakeDep, key: IdempotencyKeyDep) -> Response:
     fields = await read_fields(request, allow_form=True)
@@ -106,7 +108,7 @@ POPUP_TRIGGERS = ("exit_intent", "timer", "scroll", "click", "page_load")
             ]
         }
     ),
-    dependencies=[Depends(limit_public_submissions)],
+    dependencies=[Depends(public), Depends(limit_public_submissions)],
 )
 async def popup(request: Request, intake: IntakeDep, key: IdempotencyKeyDep) -> Response:
     fields = await read_fields(request, allow_form=False)
@@ -145,8 +147,8 @@ class BatchResponse(BaseModel):
     status_code=202,
     response_model=AcceptedResponse | BatchResponse,
     summary='One lead, or up to 1,000 as {"leads": [...]}, server to server',
-    dependencies=[Depends(require_api_key)],
-    responses={401: {}, 409: {}, **BODY_PROBLEMS},
+    dependencies=[requires(Scope.leads_write)],
+    responses={409: {}, **BODY_PROBLEMS},
     openapi_extra=request_body(one_or_many("LeadInput", "leads")),
 )
 async def submit_leads(request: Request, intake: IntakeDep, batch_key: IdempotencyKeyDep) -> Response:

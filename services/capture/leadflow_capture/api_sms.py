@@ -2,7 +2,7 @@
 
 import time
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from leadflow_capture import metrics
@@ -14,6 +14,7 @@ from leadflow_capture.ratelimit import TokenBuckets
 from leadflow_capture.request_keys import scoped_key
 from leadflow_capture.settings import CaptureSettings
 from leadflow_capture.sms import read_message, signature_is_valid, twilio_fields, twiml
+from leadflow_common.auth import public
 from leadflow_common.events import Channel
 from leadflow_common.http import Problem
 
@@ -35,6 +36,7 @@ def public_url(request: Request, settings: CaptureSettings) -> str:
 @router.post(
     "/leads/sms",
     summary="Twilio's inbound SMS webhook",
+    dependencies=[Depends(public)],  # the provider's signature is checked instead
     response_class=Response,
     responses={
         200: {"content": {TWIML: {}}, "description": "TwiML"},

@@ -5,7 +5,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, StringConstraints, ValidationError, model_validator
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -15,14 +15,16 @@ from leadflow_capture.bodies import read_fields
 from leadflow_capture.deps import CaptureSettingsDep
 from leadflow_capture.domain import normalize_email, normalize_phone
 from leadflow_capture.openapi import BODY_PROBLEMS, MAX_BATCH, one_or_many, request_body
+from leadflow_common.access import Scope
+from leadflow_common.auth import requires
 from leadflow_common.deps import RuntimeDep, UnitOfWorkDep
 from leadflow_common.errors import FieldError, NotFound
 from leadflow_common.events import EventData, LeadActivity, LeadOutcome
-from leadflow_common.http import field_problem, require_api_key, validation_problem
+from leadflow_common.http import field_problem, validation_problem
 from leadflow_common.inputs import InputModel
 from leadflow_common.unit_of_work import UnitOfWork
 
-router = APIRouter(prefix="/v1", dependencies=[Depends(require_api_key)], responses={401: {}})
+router = APIRouter(prefix="/v1")
 
 
 class PersonRef(InputModel):
@@ -169,6 +171,7 @@ async def _publish_item(
     response_model=Published | PublishedBatch,
     responses={404: {}, **BODY_PROBLEMS},
     summary="What a lead did (email tool, web analytics, call system)",
+    dependencies=[requires(Scope.activities_write)],
     openapi_extra=request_body(one_or_many("ActivityInput", "activities")),
 )
 async def post_activities(
@@ -184,6 +187,7 @@ async def post_activities(
     response_model=Published | PublishedBatch,
     responses={404: {}, **BODY_PROBLEMS},
     summary="A won or lost result from a sales tool",
+    dependencies=[requires(Scope.outcomes_write)],
     openapi_extra=request_body(one_or_many("OutcomeInput", "outcomes")),
 )
 async def post_outcomes(

@@ -19,9 +19,7 @@ async def find_submissions(connection: AsyncConnection, idempotency_keys: list[s
             submissions.c.idempotency_key, submissions.c.id, submissions.c.lead_id, submissions.c.request_hash
         ).where(submissions.c.idempotency_key.in_(idempotency_keys))
     )
-    return {
-        row.idempotency_key: Accepted(row.lead_id, row.id, request_hash=row.request_hash) for row in rows
-    }
+    return {row.idempotency_key: Accepted(row.lead_id, row.id, request_hash=row.request_hash) for row in rows}
 
 
 async def find_people(connection: AsyncConnection, emails: list[str], phones: list[str]) -> list[StoredLead]:

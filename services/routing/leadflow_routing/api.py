@@ -1,19 +1,22 @@
 """Routing's HTTP endpoints for reps (assignments: api_assignments.py)."""
 
 import uuid
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from sqlalchemy import Row
 
+from leadflow_common.access import Principal, Scope, ensure_own
+from leadflow_common.auth import requires
 from leadflow_common.deps import RuntimeDep
 from leadflow_common.errors import NotFound
-from leadflow_common.http import require_api_key
 from leadflow_routing import repository
 from leadflow_routing.deps import RoutingDep
 from leadflow_routing.schemas import RepInput, RepOut, RepUpdate
 
-router = APIRouter(prefix="/v1", dependencies=[Depends(require_api_key)], responses={401: {}})
+router = APIRouter(prefix="/v1", tags=["reps"])
+RoutingAdmin = Annotated[Principal, requires(Scope.routing_admin)]
+RoutingReader = Annotated[Principal, requires(Scope.routing_read)]
 
 
 def rep_out(row: Row | None, rep_id: uuid.UUID | None = None) -> RepOut:
@@ -32,23 +35,31 @@ def rep_values(rep: RepInput | RepUpdate, *, partial: bool) -> dict[str, Any]:
 @router.post(
     "/reps", status_code=201, response_model=RepOut, responses={409: {}, 422: {}}, summary="Add a sales rep"
 )
-async def create_rep(rep: RepInput, routing: RoutingDep) -> RepOut:
+async def create_rep(rep: RepInput, principal: RoutingAdmin, routing: RoutingDep) -> RepOut:
     values = rep_values(rep, partial=False)
     return rep_out(
         await routing.change_reps(
-            lambda connection: repository.create_rep(connection, id=uuid.uuid4(), **values)
+            principal,
+            "rep.created",
+            lambda connection: repository.create_rep(connection, id=uuid.uuid4(), **values),
         )
     )
 
 
-@router.get("/reps", response_model=list[RepOut], summary="Every rep with their open leads")
-async def list_reps(runtime: RuntimeDep) -> list[RepOut]:
+@router.get(
+    "/reps", response_model=list[RepOut], summary="Every rep with their open leads (a rep: themselves)"
+)
+async def list_reps(principal: RoutingReader, runtime: RuntimeDep) -> list[RepOut]:
     async with runtime.engine.connect() as connection:
-        return [rep_out(row) for row in await repository.list_reps(connection)]
+        rows = await repository.list_reps(connection)
+    if principal.limited_to_own(Scope.routing_read):
+        rows = [row for row in rows if row.id == principal.rep_id]
+    return [rep_out(row) for row in rows]
 
 
 @router.get("/reps/{rep_id}", response_model=RepOut, responses={404: {}}, summary="One rep")
-async def get_rep(rep_id: uuid.UUID, runtime: RuntimeDep) -> RepOut:
+async def get_rep(rep_id: uuid.UUID, principal: RoutingReader, runtime: RuntimeDep) -> RepOut:
+    ensure_own(principal, Scope.routing_read, rep_id)
     async with runtime.engine.connect() as connection:
         return rep_out(await repository.get_rep(connection, rep_id), rep_id)
 
@@ -56,9 +67,13 @@ async def get_rep(rep_id: uuid.UUID, runtime: RuntimeDep) -> RepOut:
 @router.patch(
     "/reps/{rep_id}", response_model=RepOut, responses={404: {}, 409: {}, 422: {}}, summary="Change a rep"
 )
-async def update_rep(rep_id: uuid.UUID, change: RepUpdate, routing: RoutingDep) -> RepOut:
+async def update_rep(
+    rep_id: uuid.UUID, change: RepUpdate, principal: RoutingAdmin, routing: RoutingDep
+) -> RepOut:
     values = rep_values(change, partial=True)
-    row = await routing.change_reps(lambda connection: repository.update_rep(connection, rep_id, values))
+    row = await routing.change_reps(
+        principal, "rep.updated", lambda connection: repository.update_rep(connection, rep_id, values)
+    )
     return rep_out(row, rep_id)
 
 
@@ -68,8 +83,10 @@ async def update_rep(rep_id: uuid.UUID, change: RepUpdate, routing: RoutingDep) 
     responses={404: {}},
     summary="Deactivate a rep (kept for history)",
 )
-async def deactivate_rep(rep_id: uuid.UUID, routing: RoutingDep) -> RepOut:
+async def deactivate_rep(rep_id: uuid.UUID, principal: RoutingAdmin, routing: RoutingDep) -> RepOut:
     row = await routing.change_reps(
-        lambda connection: repository.update_rep(connection, rep_id, {"active": False})
+        principal,
+        "rep.deactivated",
+        lambda connection: repository.update_rep(connection, rep_id, {"active": False}),
     )
     return rep_out(row, rep_id)

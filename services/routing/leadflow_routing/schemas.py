@@ -139,5 +139,3 @@ class AssignmentDetail(BaseModel):
 
 class Rejection(InputModel):
     reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
-
-

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from leadflow_common.access import Principal, Scope, ensure_own
 from leadflow_common.errors import Conflict, FieldError, NotFound
 from leadflow_common.events import CloudEvent, LeadMerged, LeadOutcome, LeadScored
 from leadflow_common.runtime import ServiceRuntime
@@ -68,36 +69,51 @@ class RoutingService:
             await lifecycle.fold_merge(uow, data.absorbed_lead_id, data.surviving_lead_id, context)
             capacity.forget()
 
-    async def act(self, assignment_id: uuid.UUID, action: AssignmentAction, *arguments: Any) -> Assignment:
+    async def act(
+        self, principal: Principal, assignment_id: uuid.UUID, action: AssignmentAction, *arguments: Any
+    ) -> Assignment:
         """A rep's action on an assignment, under the lead's lock (the order every routing path
-        takes); 404 for an unknown assignment, 409 for one whose status does not allow it."""
+        takes); 404 for an unknown assignment (403 to a rep, as for another rep's), 409 for one
+        whose status does not allow it. Audited with the change."""
         context = self.context()
         async with self._runtime.unit_of_work() as uow:
             found = await repository.get_assignment(uow.connection, assignment_id)
+            ensure_own(principal, Scope.assignments_work, found.rep_id if found else None)
             if found is None:
                 raise NotFound(f"No assignment {assignment_id}")
             await repository.lock_leads(uow.connection, [found.lead_id])
             assignment = await repository.get_assignment(uow.connection, assignment_id, for_update=True)
             await action(uow, assignment, *arguments, context)
-            return await repository.get_assignment(uow.connection, assignment_id)
+            done = await repository.get_assignment(uow.connection, assignment_id)
+            await uow.audit(
+                principal,
+                f"assignment.{done.status}",
+                ("assignment", assignment_id),
+                lead_id=str(done.lead_id),
+            )
+            return done
 
-    async def accept(self, assignment_id: uuid.UUID) -> Assignment:
-        return await self.act(assignment_id, lifecycle.accept)
+    async def accept(self, principal: Principal, assignment_id: uuid.UUID) -> Assignment:
+        return await self.act(principal, assignment_id, lifecycle.accept)
 
-    async def reject(self, assignment_id: uuid.UUID, reason: str) -> Assignment:
-        return await self.act(assignment_id, lifecycle.reject, reason)
+    async def reject(self, principal: Principal, assignment_id: uuid.UUID, reason: str) -> Assignment:
+        return await self.act(principal, assignment_id, lifecycle.reject, reason)
 
-    async def complete(self, assignment_id: uuid.UUID) -> Assignment:
+    async def complete(self, principal: Principal, assignment_id: uuid.UUID) -> Assignment:
         return await self.act(
-            assignment_id, lifecycle.finish, AssignmentStatus.completed, "completed by the rep"
+            principal, assignment_id, lifecycle.finish, AssignmentStatus.completed, "completed by the rep"
         )
 
-    async def change_reps(self, change: Callable[[AsyncConnection], Awaitable[Any]]) -> Any:
-        """A change to reps; added or freed capacity goes to waiting leads at once."""
+    async def change_reps(
+        self, principal: Principal, action: str, change: Callable[[AsyncConnection], Awaitable[Any]]
+    ) -> Any:
+        """A change to reps, audited as `action`; added or freed capacity goes to waiting leads
+        at once."""
         try:
             async with self._runtime.unit_of_work() as uow:
                 result = await change(uow.connection)
                 if result is not None:
+                    await uow.audit(principal, action, ("rep", result.id))
                     await assigner.drain_waiting(uow, self.context())
         except IntegrityError:
             raise EmailTaken() from None

@@ -7,16 +7,17 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
+from leadflow_common.access import Principal, Scope, ensure_own
+from leadflow_common.auth import requires
 from leadflow_common.deps import RuntimeDep
 from leadflow_common.errors import NotFound
 from leadflow_common.events import ModelRef, ScoreReason, Temperature
-from leadflow_common.http import require_api_key
 from leadflow_scoring import repository
 from leadflow_scoring.jobs import ScoringJobs
 from leadflow_scoring.rules import RuleSet
 from leadflow_scoring.services import ScoringService
 
-router = APIRouter(prefix="/v1", dependencies=[Depends(require_api_key)], responses={401: {}})
+router = APIRouter(prefix="/v1")
 
 
 async def get_scoring(request: Request) -> ScoringService:
@@ -29,6 +30,8 @@ async def get_jobs(request: Request) -> ScoringJobs:
 
 ScoringDep = Annotated[ScoringService, Depends(get_scoring)]
 JobsDep = Annotated[ScoringJobs, Depends(get_jobs)]
+ScoringReader = Annotated[Principal, requires(Scope.scoring_read)]
+ScoringAdmin = Annotated[Principal, requires(Scope.scoring_admin)]
 
 
 class ScoreChange(BaseModel):
@@ -75,7 +78,14 @@ class ModelInUse(BaseModel):
     responses={404: {}},
     summary="A lead's score, why, and how it changed",
 )
-async def lead_score(lead_id: uuid.UUID, runtime: RuntimeDep) -> LeadScore:
+async def lead_score(
+    lead_id: uuid.UUID,
+    principal: Annotated[Principal, requires(Scope.leads_read)],
+    scoring: ScoringDep,
+    runtime: RuntimeDep,
+) -> LeadScore:
+    if principal.limited_to_own(Scope.leads_read):
+        ensure_own(principal, Scope.leads_read, await scoring.rep_of_lead(lead_id))
     async with runtime.engine.connect() as connection:
         current = await repository.current_score(connection, lead_id)
         if current is None:
@@ -103,7 +113,7 @@ async def lead_score(lead_id: uuid.UUID, runtime: RuntimeDep) -> LeadScore:
 
 
 @router.get("/scoring/rules", response_model=VersionedRules, summary="The rules in use")
-async def get_rules(scoring: ScoringDep) -> VersionedRules:
+async def get_rules(principal: ScoringReader, scoring: ScoringDep) -> VersionedRules:
     return VersionedRules(version=scoring.state.rules_version, rules=scoring.state.rules)
 
 
@@ -113,8 +123,10 @@ async def get_rules(scoring: ScoringDep) -> VersionedRules:
     responses={422: {}},
     summary="New rules: a new version, every lead re-scored in the background",
 )
-async def put_rules(rules: RuleSet, scoring: ScoringDep, jobs: JobsDep) -> VersionedRules:
-    version = await scoring.store_rules(rules)
+async def put_rules(
+    rules: RuleSet, principal: ScoringAdmin, scoring: ScoringDep, jobs: JobsDep
+) -> VersionedRules:
+    version = await scoring.store_rules(principal, rules)
     jobs.rescore_everyone(f"rules:{version}")
     return VersionedRules(version=version, rules=scoring.state.rules)
 
@@ -125,14 +137,14 @@ async def put_rules(rules: RuleSet, scoring: ScoringDep, jobs: JobsDep) -> Versi
     responses={409: {}},
     summary="Learn from the outcomes so far; adopt the model only if it beats the one in use",
 )
-async def retrain(jobs: JobsDep) -> RetrainResult:
-    return RetrainResult.model_validate(await jobs.retrain())
+async def retrain(principal: ScoringAdmin, jobs: JobsDep) -> RetrainResult:
+    return RetrainResult.model_validate(await jobs.retrain(principal))
 
 
 @router.get(
     "/scoring/model", response_model=ModelInUse, summary="The model in use and observed conversion per band"
 )
-async def model_in_use(scoring: ScoringDep, runtime: RuntimeDep) -> ModelInUse:
+async def model_in_use(principal: ScoringReader, scoring: ScoringDep, runtime: RuntimeDep) -> ModelInUse:
     state = scoring.state
     async with runtime.engine.connect() as connection:
         outcomes = await repository.outcome_count(connection)

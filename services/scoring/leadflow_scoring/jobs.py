@@ -5,6 +5,7 @@ import asyncio
 import logging
 from typing import Literal
 
+from leadflow_common.access import Principal
 from leadflow_common.runtime import ServiceRuntime
 from leadflow_scoring import repository, training, versions
 from leadflow_scoring.services import ScoringService
@@ -73,8 +74,8 @@ class ScoringJobs:
             in_use = await versions.model_in_use(connection)
         return in_use.outcomes if in_use else None
 
-    async def retrain(self) -> dict:
-        result = await training.retrain(self.runtime, self.state)
+    async def retrain(self, principal: Principal) -> dict:
+        result = await training.retrain(self.runtime, self.state, principal)
         if result["adopted"]:
             self.rescore_everyone(f"model:learned:{result['version']}")
         return result

@@ -7,7 +7,9 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Literal
 
+from leadflow_common.access import Principal
 from leadflow_common.events import (
+    AssignmentEvent,
     CloudEvent,
     EventData,
     LeadActivity,
@@ -82,10 +84,27 @@ class ScoringService:
             await repository.lock_leads(uow.connection, [lead_id])
             return await self._rescore(uow, lead_id, cause, publish_on=publish_on) is not None
 
-    async def store_rules(self, rules: RuleSet) -> int:
+    async def record_routing(self, events: list[CloudEvent]) -> None:
+        """Who each lead is offered to now, so a rep reads only their leads' scores."""
+        decisions = [
+            (event.data.lead_id, event.data.rep.id if event.data.rep else None, event.time)
+            for event in events
+            if isinstance(event.data, AssignmentEvent)
+        ]
+        if decisions:
+            async with self._runtime.unit_of_work() as uow:
+                await repository.record_lead_reps(uow.connection, decisions)
+
+    async def rep_of_lead(self, lead_id: uuid.UUID) -> uuid.UUID | None:
+        async with self._runtime.engine.connect() as connection:
+            return await repository.rep_of_lead(connection, lead_id)
+
+    async def store_rules(self, principal: Principal, rules: RuleSet) -> int:
         """A new rules version, in use by every scoring process within a refresh; its number."""
         async with self._runtime.unit_of_work() as uow:
-            await versions.add_rules(uow.connection, rules.model_dump(mode="json"), datetime.now(UTC))
+            document = rules.model_dump(mode="json")
+            version = await versions.add_rules(uow.connection, document, datetime.now(UTC))
+            await uow.audit(principal, "rules.updated", ("rules", version))
         async with self._runtime.engine.connect() as connection:
             await self.state.refresh(connection)
         return self.state.rules_version

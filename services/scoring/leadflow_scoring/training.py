@@ -10,7 +10,7 @@ from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, datetime
 from multiprocessing import get_context
 
-from leadflow_common.db import try_lock_key
+from leadflow_common.access import Principal
 from leadflow_common.errors import Conflict
 from leadflow_common.events import LeadProfile
 from leadflow_common.runtime import ServiceRuntime
@@ -63,9 +63,10 @@ def _from_snapshot(snapshot: dict) -> tuple[LeadProfile, list[Activity]]:
     return LeadProfile.model_validate(snapshot["profile"]), activities
 
 
-async def retrain(runtime: ServiceRuntime, state: ScoringState) -> dict:
-    async with runtime.engine.begin() as connection:
-        if not await try_lock_key(connection, TRAINING_LOCK):
+async def retrain(runtime: ServiceRuntime, state: ScoringState, principal: Principal) -> dict:
+    async with runtime.unit_of_work() as uow:
+        connection = uow.connection
+        if not await uow.try_lock(TRAINING_LOCK):
             raise TrainingBusy("a retraining is already running")
         rows = await repository.outcomes_for_training(connection)
         leads = [(*_from_snapshot(row.snapshot), row.occurred_at) for row in rows]
@@ -112,6 +113,7 @@ async def retrain(runtime: ServiceRuntime, state: ScoringState) -> dict:
             in_use=adopted,
             now=datetime.now(UTC),
         )
+        await uow.audit(principal, "model.retrained", ("model", version), adopted=adopted)
     if adopted:
         async with runtime.engine.connect() as connection:
             await state.refresh(connection)

@@ -1,0 +1,81 @@
+"""Who may call a route: the caller's principal, and each route's declared policy.
+
+Every /v1 route declares one: `requires(Scope.x)` (the caller must hold that scope) or
+`Depends(public)`. The app refuses to start with a route that declares neither, and the policy is
+written into the OpenAPI document (`x-leadflow-policy`), where the policy test reads it.
+"""
+
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.routing import APIRoute
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from leadflow_common.access import Principal, Scope
+from leadflow_common.credentials import CredentialStore
+from leadflow_common.errors import Forbidden
+
+bearer = HTTPBearer(
+    auto_error=False,
+    description="`Authorization: Bearer <credential>`: an access token from the console, an API key, "
+    "or `LEADFLOW_API_KEY`",
+)
+
+
+async def get_principal(
+    request: Request, credentials: HTTPAuthorizationCredentials | None = Depends(bearer)
+) -> Principal:
+    """Who is calling (401 when nobody known is)."""
+    store: CredentialStore = request.app.state.credentials
+    return store.authenticate(credentials.credentials if credentials else None)
+
+
+PrincipalDep = Annotated[Principal, Depends(get_principal)]
+
+
+class Requires:
+    """A route's policy: the one scope its caller must hold (403 otherwise). The app refuses to
+    start with a /v1 route that declares neither this nor `public` (`check_route_policies`)."""
+
+    def __init__(self, scope: Scope):
+        self.scope = scope
+
+    async def __call__(self, principal: PrincipalDep) -> Principal:
+        if not principal.may(self.scope):
+            raise Forbidden(f"This needs the {self.scope} scope")
+        return principal
+
+
+async def authenticated(principal: PrincipalDep) -> Principal:
+    """The policy of a route any known caller may use about themselves (who am I, log out)."""
+    return principal
+
+
+async def public() -> None:
+    """The policy of a route anyone may call (forms, the popup, the SMS provider, logging in)."""
+
+
+def requires(scope: Scope) -> Any:
+    """`Annotated[Principal, requires(Scope.x)]`: the route's caller, holding `scope`."""
+    return Depends(Requires(scope))
+
+
+def route_policy(route: APIRoute) -> str | None:
+    """The scope a route requires, `public`, or None when it declares no policy."""
+    pending = list(route.dependant.dependencies)
+    while pending:
+        dependant = pending.pop()
+        if isinstance(dependant.call, Requires):
+            return str(dependant.call.scope)
+        if dependant.call in (public, authenticated):
+            return dependant.call.__name__
+        pending.extend(dependant.dependencies)
+    return None
+
+
+def check_route_policies(app: FastAPI) -> None:
+    """Fail closed: an API route that names nobody who may call it stops the start."""
+    for route in app.routes:
+        if isinstance(route, APIRoute) and route.path.startswith("/v1/") and route_policy(route) is None:
+            methods = ",".join(sorted(route.methods))
+            raise RuntimeError(f"{methods} {route.path} declares no policy (requires or public)")

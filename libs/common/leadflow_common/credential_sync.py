@@ -1,0 +1,65 @@
+"""Keeps a service's `CredentialStore` current with the console, every couple of seconds.
+
+One round trip does both directions: the service reports the API keys used since the last one
+(the console lists keys with their last use) and gets the live keys, the public keys and the
+revoked sessions back. A revocation is therefore in force on every service within one period
+(`LEADFLOW_CREDENTIALS_REFRESH_SECONDS`, default 2 s) plus a request.
+
+While the console cannot be reached, a service keeps the last state it had: tokens and keys
+valid then stay valid (nobody can revoke anything while the console is down either), and
+`leadflow_credentials_age_seconds` grows, which the alert rules watch.
+"""
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+
+import httpx
+
+from leadflow_common import metrics
+from leadflow_common.credentials import CredentialsState, CredentialStore
+
+log = logging.getLogger(__name__)
+
+# What a refresh does: report these key uses, answer the current state.
+Refresh = Callable[[dict[str, datetime]], Awaitable[CredentialsState]]
+
+
+def console_refresh(console_url: str, bootstrap_key: str, service: str) -> Refresh:
+    """A refresh over HTTP, authenticated with the bootstrap key (service to service)."""
+    client = httpx.AsyncClient(
+        base_url=console_url, timeout=5, headers={"Authorization": f"Bearer {bootstrap_key}"}
+    )
+
+    async def refresh(uses: dict[str, datetime]) -> CredentialsState:
+        body = {"service": service, "key_uses": {key: at.isoformat() for key, at in uses.items()}}
+        response = await client.post("/v1/auth/sync", json=body)
+        response.raise_for_status()
+        return CredentialsState.model_validate_json(response.content)
+
+    return refresh
+
+
+async def keep_current(store: CredentialStore, refresh: Refresh, *, every: float) -> None:
+    loaded_at: float | None = None
+    metrics.CREDENTIALS_AGE.set_function(
+        lambda: time.monotonic() - loaded_at if loaded_at is not None else float("inf")
+    )
+    failing = False
+    while True:
+        uses = store.take_uses()
+        try:
+            store.load(await refresh(uses))
+            loaded_at = time.monotonic()
+            if failing:
+                log.info("credentials refreshed from the console again")
+            failing = False
+        except Exception as error:
+            # Uses not reported this time go with the next refresh, unless newer ones replace them.
+            store.unreported_uses = uses | store.unreported_uses
+            if not failing:
+                log.warning("cannot refresh credentials from the console", extra={"error": repr(error)})
+            failing = True
+        await asyncio.sleep(every)

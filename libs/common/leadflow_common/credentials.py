@@ -1,0 +1,127 @@
+"""How a service tells who is calling, without asking anyone on the request path.
+
+Three kinds of bearer credential are accepted:
+- the bootstrap key (`LEADFLOW_API_KEY`), compared in constant time: every scope;
+- an API key (`lf_<id>_<secret>`), looked up by its SHA-256 among the live keys the console
+  published: the scopes it was given;
+- a user's access token, an EdDSA-signed JWT the console issued, verified with the console's
+  public key: the scopes of the user's role, unless its session was revoked.
+
+The console's half (live keys, public keys, revoked sessions) is a `CredentialsState` that every
+service refreshes every couple of seconds (`credential_sync`); what it learns after a revocation
+is in force from then on. Key uses are counted here and reported back on the next refresh.
+"""
+
+import hashlib
+import hmac
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import jwt
+from cryptography.hazmat.primitives.serialization import load_pem_public_key
+from pydantic import BaseModel
+
+from leadflow_common.access import BOOTSTRAP, Principal, PrincipalKind, Role, Scope, user_principal
+from leadflow_common.errors import Unauthenticated, Unavailable
+
+TOKEN_ISSUER = "leadflow-console"
+TOKEN_AUDIENCE = "leadflow"
+KEY_PREFIX = "lf_"
+TOKEN_ALGORITHM = "EdDSA"
+
+
+class LiveKey(BaseModel):
+    id: str
+    sha256: str
+    scopes: list[Scope]
+    expires_at: datetime | None = None
+
+
+class SigningKey(BaseModel):
+    kid: str
+    public_key_pem: str
+
+
+class CredentialsState(BaseModel):
+    """What the console publishes to every service: nothing in it is a secret."""
+
+    signing_keys: list[SigningKey]
+    keys: list[LiveKey]
+    revoked_sessions: list[str]
+
+
+def key_digest(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+@dataclass
+class _Loaded:
+    keys_by_digest: dict[str, LiveKey]
+    public_keys: dict[str, object]
+    revoked_sessions: frozenset[str]
+
+
+@dataclass
+class CredentialStore:
+    bootstrap_key: str
+    _loaded: _Loaded | None = None
+    # Key id → last use, reported to the console with the next refresh.
+    unreported_uses: dict[str, datetime] = field(default_factory=dict)
+    loaded_at: datetime | None = None
+
+    def load(self, state: CredentialsState) -> None:
+        signing = state.signing_keys
+        public_keys = {key.kid: load_pem_public_key(key.public_key_pem.encode()) for key in signing}
+        self._loaded = _Loaded(
+            keys_by_digest={live.sha256: live for live in state.keys},
+            public_keys=public_keys,
+            revoked_sessions=frozenset(state.revoked_sessions),
+        )
+        self.loaded_at = datetime.now(UTC)
+
+    def take_uses(self) -> dict[str, datetime]:
+        uses, self.unreported_uses = self.unreported_uses, {}
+        return uses
+
+    def authenticate(self, credential: str | None) -> Principal:
+        if not credential:
+            raise Unauthenticated()
+        if self.bootstrap_key and hmac.compare_digest(credential.encode(), self.bootstrap_key.encode()):
+            return BOOTSTRAP
+        if self._loaded is None:
+            # Started while the console was away: only the bootstrap key is known yet.
+            raise Unavailable("Credentials are not loaded yet; try again shortly")
+        if credential.startswith(KEY_PREFIX):
+            return self._api_key(credential, self._loaded)
+        return self._access_token(credential, self._loaded)
+
+    def _api_key(self, credential: str, loaded: _Loaded) -> Principal:
+        live = loaded.keys_by_digest.get(key_digest(credential))
+        now = datetime.now(UTC)
+        if live is None or (live.expires_at is not None and live.expires_at <= now):
+            raise Unauthenticated("The API key is unknown, revoked or expired")
+        self.unreported_uses[live.id] = now
+        return Principal(PrincipalKind.key, live.id, frozenset(live.scopes))
+
+    def _access_token(self, credential: str, loaded: _Loaded) -> Principal:
+        try:
+            kid = jwt.get_unverified_header(credential).get("kid")
+            public_key = loaded.public_keys.get(kid)
+            if public_key is None:
+                raise Unauthenticated("The access token is not signed by a known key")
+            claims = jwt.decode(
+                credential,
+                public_key,
+                algorithms=[TOKEN_ALGORITHM],
+                audience=TOKEN_AUDIENCE,
+                issuer=TOKEN_ISSUER,
+                options={"require": ["exp", "iat", "sub", "sid", "role"]},
+            )
+            role = Role(claims["role"])
+            rep_id = uuid.UUID(claims["rep_id"]) if claims.get("rep_id") else None
+        except (jwt.PyJWTError, ValueError, TypeError) as error:
+            raise Unauthenticated(f"The access token is invalid: {type(error).__name__}") from None
+        if claims["sid"] in loaded.revoked_sessions:
+            raise Unauthenticated("The session was ended")
+        return user_principal(claims["sub"], role, rep_id=rep_id, session_id=claims["sid"])

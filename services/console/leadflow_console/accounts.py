@@ -1,0 +1,66 @@
+"""Accounts and keys as pure rules: password policy, key format, login throttling, what a
+user's change means for their sessions. No I/O."""
+
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from leadflow_common.access import Role
+from leadflow_common.credentials import KEY_PREFIX
+from leadflow_common.errors import Invalid
+
+MIN_PASSWORD_LENGTH = 12
+MAX_PASSWORD_LENGTH = 256  # Argon2 takes any length; an unbounded one is a free CPU burner
+
+
+def check_password(password: str) -> None:
+    if not MIN_PASSWORD_LENGTH <= len(password) <= MAX_PASSWORD_LENGTH:
+        raise Invalid.field(
+            "password", f"must be {MIN_PASSWORD_LENGTH} to {MAX_PASSWORD_LENGTH} characters long"
+        )
+
+
+def check_role(role: Role, rep_id: uuid.UUID | None) -> None:
+    """A rep account is linked to exactly one rep record; nobody else is."""
+    if role is Role.rep and rep_id is None:
+        raise Invalid.field("rep_id", "a rep account names the rep record it works as")
+    if role is not Role.rep and rep_id is not None:
+        raise Invalid.field("rep_id", "only a rep account is linked to a rep record")
+
+
+def new_api_key(key_id: uuid.UUID) -> str:
+    """`lf_<id>_<secret>`: the id lets an operator recognise a key in a leak report."""
+    return f"{KEY_PREFIX}{key_id.hex}_{secrets.token_urlsafe(32)}"
+
+
+def key_label(key_id: uuid.UUID) -> str:
+    """What a list shows of a key: its first characters, never the secret part."""
+    return f"{KEY_PREFIX}{key_id.hex[:8]}…"
+
+
+@dataclass(frozen=True)
+class LoginLimits:
+    window_seconds: int
+    per_account: int
+    per_address: int
+
+
+def login_retry_after(
+    limits: LoginLimits, *, account_failures: list[datetime], address_failures: list[datetime], now: datetime
+) -> int | None:
+    """Seconds until another attempt may be made, or None when one may be made now. Counted
+    per account (guessing one password) and per address (trying many accounts)."""
+    waits = []
+    for failures, allowed in ((account_failures, limits.per_account), (address_failures, limits.per_address)):
+        if len(failures) >= allowed:
+            oldest_counted = sorted(failures)[-allowed]
+            waits.append(limits.window_seconds - int((now - oldest_counted).total_seconds()))
+    return max(1, max(waits)) if waits else None
+
+
+def ends_sessions(
+    *, role_changed: bool, deactivated: bool, password_changed: bool, rep_changed: bool
+) -> bool:
+    """A token carries the role and rep it was issued for: any change to them ends the sessions."""
+    return role_changed or deactivated or password_changed or rep_changed

@@ -1,0 +1,90 @@
+"""The console API's bodies and answers."""
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Any
+
+from pydantic import BaseModel, EmailStr, Field, StringConstraints, field_validator
+
+from leadflow_common.access import Role, Scope, parse_scopes
+
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+
+
+class Token(BaseModel):
+    access_token: str
+    token_type: str = "bearer"
+    expires_at: datetime
+
+
+class UserIn(BaseModel):
+    email: EmailStr
+    password: str = Field(max_length=256)
+    role: Role
+    rep_id: uuid.UUID | None = Field(None, description="The rep record a rep account works as")
+
+
+class UserChange(BaseModel):
+    role: Role | None = None
+    rep_id: uuid.UUID | None = None
+    active: bool | None = None
+    password: str | None = Field(None, max_length=256)
+
+
+class UserOut(BaseModel):
+    id: uuid.UUID
+    email: str
+    role: Role
+    rep_id: uuid.UUID | None
+    active: bool
+    created_at: datetime
+
+
+class KeyIn(BaseModel):
+    name: Name
+    scopes: list[str] = Field(min_length=1, max_length=len(Scope), description="See the README's scope table")
+    expires_at: datetime | None = None
+
+    @field_validator("scopes")
+    @classmethod
+    def known_scopes(cls, scopes: list[str]) -> list[str]:
+        parse_scopes(scopes)  # a ValueError names the scope
+        return scopes
+
+
+class KeyOut(BaseModel):
+    id: uuid.UUID
+    name: str
+    label: str = Field(description="The key's first characters, to recognise it")
+    scopes: list[str]
+    created_by: str
+    created_at: datetime
+    expires_at: datetime | None
+    revoked_at: datetime | None
+    last_used_at: datetime | None
+
+
+class CreatedKey(KeyOut):
+    key: str = Field(description="The key itself: shown this once, stored only as a hash")
+
+
+class SyncIn(BaseModel):
+    service: Name
+    key_uses: dict[uuid.UUID, datetime] = Field(default_factory=dict, max_length=10_000)
+
+
+class AuditEntry(BaseModel):
+    id: int
+    at: datetime
+    actor: str
+    action: str
+    target_type: str | None
+    target_id: str | None
+    service: str
+    outcome: str
+    details: dict[str, Any]
+
+
+class AuditPage(BaseModel):
+    entries: list[AuditEntry]
+    next_cursor: str | None = Field(None, description="Pass as `cursor` for the older entries")

@@ -1,0 +1,250 @@
+"""The console's use cases: logging in, accounts, API keys, the credentials every service
+refreshes, and the audit trail. Each state change runs in one unit of work with its audit entry."""
+
+import asyncio
+import hashlib
+import logging
+import uuid
+from datetime import UTC, datetime, timedelta
+
+from pwdlib import PasswordHash
+from pwdlib.hashers.argon2 import Argon2Hasher
+
+from leadflow_common.access import Principal, Role, Scope
+from leadflow_common.credentials import CredentialsState, LiveKey, SigningKey, key_digest
+from leadflow_common.errors import Conflict, LeadflowError, NotFound, Unauthenticated
+from leadflow_common.events import AuditRecorded, CloudEvent
+from leadflow_common.runtime import ServiceRuntime
+from leadflow_console import accounts, repository
+from leadflow_console.accounts import LoginLimits
+from leadflow_console.repository import ApiKey, User
+from leadflow_console.settings import ConsoleSettings
+from leadflow_console.tokens import issue_token, new_key_pair
+
+log = logging.getLogger(__name__)
+
+SIGNING_KEY_LOCK = "console:signing-key"
+FIRST_ADMIN_LOCK = "console:first-admin"
+# Argon2id with pwdlib's defaults (the OWASP minimums or above).
+PASSWORDS = PasswordHash((Argon2Hasher(),))
+# Verified against when the account does not exist, so both answers take as long.
+UNKNOWN_ACCOUNT_HASH = PASSWORDS.hash("an account that does not exist")
+
+
+class TooManyAttempts(LeadflowError):
+    status, title = 429, "Too many requests"
+
+    def __init__(self, retry_after: int):
+        super().__init__("Too many failed logins; try again later", headers={"Retry-After": str(retry_after)})
+
+
+async def hash_password(password: str) -> str:
+    # Argon2 is tens of milliseconds of CPU by design: off the event loop.
+    return await asyncio.to_thread(PASSWORDS.hash, password)
+
+
+async def verify_password(password: str, hashed: str) -> bool:
+    return await asyncio.to_thread(PASSWORDS.verify, password, hashed)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class AccountsService:
+    def __init__(self, runtime: ServiceRuntime, settings: ConsoleSettings):
+        self._runtime = runtime
+        self._settings = settings
+        self._limits = LoginLimits(
+            settings.login_window_seconds,
+            settings.login_failures_per_account,
+            settings.login_failures_per_address,
+        )
+
+    async def prepare(self) -> None:
+        """At start: a signing key, and the first admin when none exists and one is configured."""
+        async with self._runtime.unit_of_work() as uow:
+            await uow.lock([SIGNING_KEY_LOCK])
+            if await repository.signing_key(uow.connection) is None:
+                await repository.insert_signing_key(uow.connection, new_key_pair())
+        email, password = self._settings.admin_email.strip().lower(), self._settings.admin_password
+        if email and password:
+            async with self._runtime.unit_of_work() as uow:
+                await uow.lock([FIRST_ADMIN_LOCK])
+                if await repository.count_users(uow.connection) == 0:
+                    await self._insert_user(uow, "bootstrap", email, password, Role.admin, None)
+                    log.info("created the first admin account")
+
+    async def login(self, email: str, password: str, client: str) -> tuple[str, datetime]:
+        """An access token for these credentials; throttled per account and per address."""
+        email = email.strip().lower()
+        account_subject = f"account:{hashlib.sha256(email.encode()).hexdigest()}"
+        subjects = [account_subject, f"address:{client}"]
+        now = _now()
+        async with self._runtime.unit_of_work() as uow:
+            # Attempts on one account wait for each other: a burst cannot outrun the count.
+            await uow.lock(subjects)
+            since = now - timedelta(seconds=self._limits.window_seconds)
+            failures = await repository.recent_failures(uow.connection, subjects, since)
+            retry_after = accounts.login_retry_after(
+                self._limits,
+                account_failures=failures[subjects[0]],
+                address_failures=failures[subjects[1]],
+                now=now,
+            )
+            user = await repository.user_by_email(uow.connection, email)
+            actor = f"user:{user.id}" if user else "anonymous"
+            if retry_after is not None:
+                await uow.audit(actor, "login.throttled", outcome="refused")
+            else:
+                valid = await verify_password(password, user.password_hash if user else UNKNOWN_ACCOUNT_HASH)
+                if valid and user.active:
+                    await repository.forget_failures(uow.connection, account_subject)
+                    token, expires_at = await self._open_session(uow, user, now)
+                    await uow.audit(actor, "login.succeeded", ("user", user.id))
+                    return token, expires_at
+                await repository.record_failure(uow.connection, subjects, now)
+                await uow.audit(actor, "login.failed", outcome="refused")
+        if retry_after is not None:
+            raise TooManyAttempts(retry_after)
+        raise Unauthenticated("The email or password is wrong, or the account is disabled")
+
+    async def _open_session(self, uow, user: User, now: datetime) -> tuple[str, datetime]:
+        lifetime = timedelta(seconds=self._settings.token_ttl_seconds)
+        session_id = uuid.uuid4().hex
+        await repository.insert_session(uow.connection, session_id, user.id, now + lifetime)
+        key = await repository.signing_key(uow.connection)
+        token = issue_token(
+            key,
+            user_id=user.id,
+            role=user.role,
+            rep_id=user.rep_id,
+            session_id=session_id,
+            issued_at=now,
+            lifetime=lifetime,
+        )
+        return token, now + lifetime
+
+    async def logout(self, principal: Principal) -> None:
+        async with self._runtime.unit_of_work() as uow:
+            if principal.session_id:
+                await repository.revoke_sessions(uow.connection, _now(), session_id=principal.session_id)
+            await uow.audit(principal, "logout", ("session", principal.session_id))
+
+    async def me(self, principal: Principal) -> User | None:
+        if principal.role is None:
+            return None
+        async with self._runtime.engine.connect() as connection:
+            return await repository.user_by_id(connection, uuid.UUID(principal.id))
+
+    async def create_user(
+        self, principal: Principal, email: str, password: str, role: Role, rep_id: uuid.UUID | None
+    ) -> User:
+        accounts.check_password(password)
+        accounts.check_role(role, rep_id)
+        async with self._runtime.unit_of_work() as uow:
+            if await repository.user_by_email(uow.connection, email.lower()):
+                raise Conflict("An account with this email exists")
+            return await self._insert_user(uow, principal, email.lower(), password, role, rep_id)
+
+    async def _insert_user(self, uow, actor, email, password, role: Role, rep_id) -> User:
+        user = await repository.insert_user(
+            uow.connection,
+            id=uuid.uuid4(),
+            email=email,
+            password_hash=await hash_password(password),
+            role=str(role),
+            rep_id=rep_id,
+        )
+        await uow.audit(actor, "user.created", ("user", user.id), role=str(role), rep_id=str(rep_id or ""))
+        return user
+
+    async def list_users(self) -> list[User]:
+        async with self._runtime.engine.connect() as connection:
+            return await repository.list_users(connection)
+
+    async def update_user(self, principal: Principal, user_id: uuid.UUID, changes: dict) -> User:
+        async with self._runtime.unit_of_work() as uow:
+            user = await repository.user_by_id(uow.connection, user_id, lock=True)
+            if user is None:
+                raise NotFound("No such user")
+            role = Role(changes.get("role", user.role))
+            rep_id = changes["rep_id"] if "rep_id" in changes else user.rep_id
+            accounts.check_role(role, rep_id)
+            values = {name: changes[name] for name in ("active",) if name in changes}
+            values |= {"role": str(role), "rep_id": rep_id}
+            if changes.get("password") is not None:
+                accounts.check_password(changes["password"])
+                values["password_hash"] = await hash_password(changes["password"])
+            updated = await repository.update_user(uow.connection, user_id, **values)
+            if accounts.ends_sessions(
+                role_changed=updated.role is not user.role,
+                deactivated=user.active and not updated.active,
+                password_changed="password_hash" in values,
+                rep_changed=updated.rep_id != user.rep_id,
+            ):
+                await repository.revoke_sessions(uow.connection, _now(), user_id=user_id)
+            changed = sorted(name for name in changes if name != "password") + (
+                ["password"] if "password_hash" in values else []
+            )
+            await uow.audit(principal, "user.updated", ("user", user_id), changed=",".join(changed))
+            return updated
+
+    async def create_key(
+        self, principal: Principal, name: str, scopes: frozenset[Scope], expires_at: datetime | None
+    ) -> tuple[ApiKey, str]:
+        key_id = uuid.uuid4()
+        secret = accounts.new_api_key(key_id)
+        async with self._runtime.unit_of_work() as uow:
+            stored = await repository.insert_key(
+                uow.connection,
+                id=key_id,
+                name=name,
+                digest=key_digest(secret),
+                scopes=sorted(scopes),
+                created_by=principal.actor,
+                expires_at=expires_at,
+            )
+            await uow.audit(principal, "key.created", ("key", key_id), scopes=",".join(sorted(scopes)))
+        return stored, secret
+
+    async def list_keys(self) -> list[ApiKey]:
+        async with self._runtime.engine.connect() as connection:
+            return await repository.list_keys(connection)
+
+    async def revoke_key(self, principal: Principal, key_id: uuid.UUID) -> None:
+        async with self._runtime.unit_of_work() as uow:
+            if await repository.revoke_key(uow.connection, key_id, _now()) is None:
+                raise NotFound("No such key")
+            await uow.audit(principal, "key.revoked", ("key", key_id))
+
+    async def credentials_state(self, uses: dict[uuid.UUID, datetime]) -> CredentialsState:
+        """What every service verifies credentials with; records the key uses it reports."""
+        now = _now()
+        async with self._runtime.unit_of_work() as uow:
+            if uses:
+                await repository.record_key_uses(uow.connection, uses)
+            keys = await repository.live_keys(uow.connection, now)
+            signing = await repository.all_signing_keys(uow.connection)
+            revoked = await repository.revoked_live_sessions(uow.connection, now)
+        return CredentialsState(
+            signing_keys=[SigningKey(kid=k.kid, public_key_pem=k.public_key_pem) for k in signing],
+            keys=[
+                LiveKey(id=str(k.id), sha256=k.digest, scopes=k.scopes, expires_at=k.expires_at) for k in keys
+            ],
+            revoked_sessions=revoked,
+        )
+
+    async def audit_entries(self, **filters) -> list:
+        async with self._runtime.engine.connect() as connection:
+            return await repository.audit_entries(connection, **filters)
+
+    async def record_audit(self, events: list[CloudEvent]) -> None:
+        """The audit consumer: entries from every service, each stored once."""
+        entries = [event for event in events if isinstance(event.data, AuditRecorded)]
+        if entries:
+            async with self._runtime.unit_of_work() as uow:
+                await repository.insert_audit_entries(uow.connection, entries)
+                # Failed logins older than the window count for nothing: keep the table small.
+                cutoff = _now() - timedelta(seconds=self._limits.window_seconds)
+                await repository.forget_failures(uow.connection, "", before=cutoff)

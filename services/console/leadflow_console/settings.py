@@ -1,0 +1,21 @@
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class ConsoleSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CONSOLE_", env_file=".env", extra="ignore")
+
+    port: int = 8000
+    token_ttl_seconds: int = Field(
+        default=3600, ge=60, le=86_400, description="How long an access token (and its session) lives"
+    )
+    login_window_seconds: int = Field(default=900, ge=60, description="The window failed logins count in")
+    login_failures_per_account: int = Field(
+        default=5, ge=1, description="Failed logins for one account in the window before it is throttled"
+    )
+    login_failures_per_address: int = Field(
+        default=30, ge=1, description="Failed logins from one address in the window before it is throttled"
+    )
+    # The first admin, created at start when no account exists yet (`make run` sets both).
+    admin_email: str = Field(default="", validation_alias=AliasChoices("LEADFLOW_ADMIN_EMAIL"))
+    admin_password: str = Field(default="", validation_alias=AliasChoices("LEADFLOW_ADMIN_PASSWORD"))
