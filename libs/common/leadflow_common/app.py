@@ -5,11 +5,10 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from http import HTTPStatus
 
 from fastapi import APIRouter, FastAPI
-from fastapi.routing import APIRoute
 from pydantic import BaseModel
 from sqlalchemy import Table
 
-from leadflow_common.auth import check_route_policies, route_policy
+from leadflow_common.auth import check_route_policies, declared_policies
 from leadflow_common.credential_sync import Refresh, console_refresh, keep_current
 from leadflow_common.credentials import CredentialsState, CredentialStore
 from leadflow_common.docs import docs_router
@@ -82,8 +81,8 @@ def create_service_app(
     app.include_router(health_router())
     if common.serve_docs:
         app.include_router(docs_router(app.title))
-    check_route_policies(app)
-    _document_schemas_and_problems(app, (*extra_schemas, ProblemDetails))
+    check_route_policies(routers)
+    _document_schemas_and_problems(app, (*extra_schemas, ProblemDetails), declared_policies(routers))
     return app
 
 
@@ -97,7 +96,9 @@ def _credentials_refresh(
     return None
 
 
-def _document_schemas_and_problems(app: FastAPI, models: tuple[type[BaseModel], ...]) -> None:
+def _document_schemas_and_problems(
+    app: FastAPI, models: tuple[type[BaseModel], ...], policies: dict[tuple[str, str], str | None]
+) -> None:
     """Lists the schemas of bodies described by hand, and documents every error answer as the
     problem+json it is: any body may be unparsable (400), and the API's operations may answer
     503 while the database or broker is away."""
@@ -114,12 +115,6 @@ def _document_schemas_and_problems(app: FastAPI, models: tuple[type[BaseModel], 
             components[model.__name__] = definition
         for stale in ("HTTPValidationError", "ValidationError"):
             components.pop(stale, None)
-        policies = {
-            (route.path, method.lower()): route_policy(route)
-            for route in app.routes
-            if isinstance(route, APIRoute)
-            for method in route.methods
-        }
         for path, operations in schema["paths"].items():
             for method, operation in operations.items():
                 responses = operation["responses"]

@@ -7,7 +7,7 @@ written into the OpenAPI document (`x-leadflow-policy`), where the policy test r
 
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
@@ -73,9 +73,22 @@ def route_policy(route: APIRoute) -> str | None:
     return None
 
 
-def check_route_policies(app: FastAPI) -> None:
+def declared_policies(routers: list[APIRouter]) -> dict[tuple[str, str], str | None]:
+    """(path, method) → policy of every route the routers declare. Read from the routers, not
+    from the app: FastAPI resolves included routers lazily."""
+    return {
+        (route.path, method.lower()): route_policy(route)
+        for router in routers
+        for route in router.routes
+        if isinstance(route, APIRoute)
+        for method in route.methods
+    }
+
+
+def check_route_policies(routers: list[APIRouter]) -> None:
     """Fail closed: an API route that names nobody who may call it stops the start."""
-    for route in app.routes:
-        if isinstance(route, APIRoute) and route.path.startswith("/v1/") and route_policy(route) is None:
-            methods = ",".join(sorted(route.methods))
-            raise RuntimeError(f"{methods} {route.path} declares no policy (requires or public)")
+    for (path, method), policy in declared_policies(routers).items():
+        if path.startswith("/v1/") and policy is None:
+            raise RuntimeError(
+                f"{method.upper()} {path} declares no policy (requires, authenticated or public)"
+            )
