@@ -58,7 +58,8 @@ compose-check:
 			apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker-compose >/dev/null; \
 		fi; }
 	@if command -v docker-compose >/dev/null 2>&1; then \
-		LEADFLOW_API_KEY=compose-check POSTGRES_PASSWORD=compose-check docker-compose -f docker-compose.yml config -q && echo "docker-compose.yml: valid"; \
+		LEADFLOW_API_KEY=compose-check POSTGRES_PASSWORD=compose-check \
+		LEADFLOW_ADMIN_EMAIL=admin@example.com LEADFLOW_ADMIN_PASSWORD=compose-check docker-compose -f docker-compose.yml config -q && echo "docker-compose.yml: valid"; \
 	else echo "SKIPPED: docker-compose is not installed and cannot be installed here (not root)"; fi
 
 # Re-pins every package (run after changing a pyproject.toml's dependencies).

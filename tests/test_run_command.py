@@ -19,12 +19,18 @@ pytestmark = pytest.mark.e2e
 def test_run_starts_the_system_and_sigterm_leaves_nothing_running(tmp_path):
     ports = {
         name: free_port()
-        for name in ("CAPTURE_PORT", "SCORING_PORT", "ROUTING_PORT", "LEADFLOW_LOCAL_KAFKA_PORT")
+        for name in (
+            "CONSOLE_PORT",
+            "CAPTURE_PORT",
+            "SCORING_PORT",
+            "ROUTING_PORT",
+            "LEADFLOW_LOCAL_KAFKA_PORT",
+        )
     }
     env = {
         key: value
         for key, value in os.environ.items()
-        if key not in ("KAFKA_BOOTSTRAP_SERVERS", "DATABASE_URL")
+        if key not in ("KAFKA_BOOTSTRAP_SERVERS", "DATABASE_URL", "LEADFLOW_CONSOLE_URL")
     }
     env.update({key: str(port) for key, port in ports.items()}, LEADFLOW_API_KEY="run-test-key")
     data_dir = tmp_path / "data"
@@ -45,13 +51,31 @@ def test_run_starts_the_system_and_sigterm_leaves_nothing_running(tmp_path):
         assert any(line.startswith("Ready.") for line in output), "".join(output)
         assert not any("run-test-key" in line for line in output), "the key stays out of the output"
         assert any(line.startswith("API key") and "LEADFLOW_API_KEY" in line for line in output)
-        for port in (ports["CAPTURE_PORT"], ports["SCORING_PORT"], ports["ROUTING_PORT"]):
+        for port in (
+            ports["CONSOLE_PORT"],
+            ports["CAPTURE_PORT"],
+            ports["SCORING_PORT"],
+            ports["ROUTING_PORT"],
+        ):
             ready = httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=5)
             assert ready.status_code == 200, ready.text
+        # The first admin logs in as the output says, and the token opens the other services.
+        password = (data_dir / "admin_password").read_text().strip()
+        assert not any(password in line for line in output)
+        assert any(line.startswith("log in") and "admin@example.com" in line for line in output)
+        login = {"username": "admin@example.com", "password": password}
+        token = httpx.post(f"http://127.0.0.1:{ports['CONSOLE_PORT']}/v1/auth/token", data=login, timeout=10)
+        assert token.status_code == 200, token.text
+        bearer = {"Authorization": f"Bearer {token.json()['access_token']}"}
+        reps_url = f"http://127.0.0.1:{ports['ROUTING_PORT']}/v1/reps"
+        deadline = time.monotonic() + 5
+        while httpx.get(reps_url, headers=bearer, timeout=5).status_code != 200:
+            assert time.monotonic() < deadline, "routing did not learn the console's key in 5 s"
+            time.sleep(0.2)
         postgres_pid = int((data_dir / "postgres" / "postmaster.pid").read_text().split()[0])
         # Postgres is daemonised by pg_ctl, so it is watched beside the launcher's children.
         started = [*psutil.Process(launcher.pid).children(recursive=True), psutil.Process(postgres_pid)]
-        assert len(started) >= 5
+        assert len(started) >= 6
     finally:
         launcher.send_signal(signal.SIGTERM)
         launcher.wait(60)

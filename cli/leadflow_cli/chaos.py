@@ -188,6 +188,8 @@ def run_chaos(leads: int, rate: float, workdir: Path, broker_down: float = 30) -
             "KAFKA_BOOTSTRAP_SERVERS": broker.bootstrap_servers,
             "DATABASE_URL": database_url,
             "LEADFLOW_API_KEY": api_key,
+            # No console here: the services take the bootstrap key only.
+            "LEADFLOW_CONSOLE_URL": "",
             "CAPTURE_RATE_LIMIT": "0",
             # The load generator stands for visitors arriving through a proxy (see bench.py).
             "LEADFLOW_TRUSTED_PROXIES": "127.0.0.1/32",

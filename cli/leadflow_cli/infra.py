@@ -217,9 +217,10 @@ class LocalSystem:
         return f"127.0.0.1:{self.ports['LEADFLOW_LOCAL_KAFKA_PORT']}"
 
     def start(self) -> "LocalSystem":
-        names = ("CAPTURE_PORT", "SCORING_PORT", "ROUTING_PORT", "LEADFLOW_LOCAL_KAFKA_PORT")
+        names = ("CONSOLE_PORT", "CAPTURE_PORT", "SCORING_PORT", "ROUTING_PORT", "LEADFLOW_LOCAL_KAFKA_PORT")
         self.ports = {name: free_port() for name in names}
-        env = {k: v for k, v in os.environ.items() if k not in ("KAFKA_BOOTSTRAP_SERVERS", "DATABASE_URL")}
+        own = ("KAFKA_BOOTSTRAP_SERVERS", "DATABASE_URL", "LEADFLOW_CONSOLE_URL")
+        env = {k: v for k, v in os.environ.items() if k not in own}
         env.update(
             {k: str(v) for k, v in self.ports.items()}, LEADFLOW_API_KEY=self.api_key, **self.env_overrides
         )

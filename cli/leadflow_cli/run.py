@@ -1,8 +1,8 @@
 """`leadflow run`: the whole system on one machine.
 
 Starts tansu unless KAFKA_BOOTSTRAP_SERVERS is set and an embedded PostgreSQL unless DATABASE_URL
-is set, creates the topics, applies every service's migrations, starts the three services and
-waits. SIGINT or SIGTERM stops every process it started.
+is set, creates the topics, applies every service's migrations, starts the four services (the
+console with its first admin) and waits. SIGINT or SIGTERM stops every process it started.
 """
 
 import asyncio
@@ -21,7 +21,9 @@ from leadflow_cli.infra import EmbeddedPostgres, LocalBroker, port_open, wait_un
 from leadflow_common.kafka import create_topics
 from leadflow_common.topics import Topics
 
+# The console first: the others refresh their credentials from it.
 SERVICES = {
+    "console": ("CONSOLE_PORT", 8000),
     "capture": ("CAPTURE_PORT", 8001),
     "scoring": ("SCORING_PORT", 8002),
     "routing": ("ROUTING_PORT", 8003),
@@ -37,15 +39,22 @@ def _raise_stop(signum, frame):
     raise Stop(signal.Signals(signum).name)
 
 
+DEFAULT_ADMIN_EMAIL = "admin@example.com"
+
+
+def kept_secret(data_dir: Path, variable: str, file_name: str) -> str:
+    """The variable's value, or a secret generated once and kept in .data/ so it stays the same."""
+    if os.environ.get(variable):
+        return os.environ[variable]
+    secret_file = data_dir / file_name
+    if not secret_file.exists():
+        secret_file.write_text(secrets.token_urlsafe(24))
+        secret_file.chmod(0o600)
+    return secret_file.read_text().strip()
+
+
 def api_key(data_dir: Path) -> str:
-    """LEADFLOW_API_KEY, or one generated once and kept in .data/ so it stays the same."""
-    if os.environ.get("LEADFLOW_API_KEY"):
-        return os.environ["LEADFLOW_API_KEY"]
-    key_file = data_dir / "api_key"
-    if not key_file.exists():
-        key_file.write_text(secrets.token_urlsafe(24))
-        key_file.chmod(0o600)
-    return key_file.read_text().strip()
+    return kept_secret(data_dir, "LEADFLOW_API_KEY", "api_key")
 
 
 def executable(name: str) -> str:
@@ -59,6 +68,9 @@ def run(data_dir: Path) -> int:
     # The same precedence the services use: the environment first, then .env.
     env = {**{k: v for k, v in dotenv_values(".env").items() if v is not None}, **os.environ}
     env["LEADFLOW_API_KEY"] = api_key(data_dir)
+    env["LEADFLOW_ADMIN_PASSWORD"] = kept_secret(data_dir, "LEADFLOW_ADMIN_PASSWORD", "admin_password")
+    env.setdefault("LEADFLOW_ADMIN_EMAIL", DEFAULT_ADMIN_EMAIL)
+    env.setdefault("LEADFLOW_CONSOLE_URL", f"http://127.0.0.1:{env.get('CONSOLE_PORT', 8000)}")
     broker: LocalBroker | None = None
     postgres: EmbeddedPostgres | None = None
     services: dict[str, subprocess.Popen] = {}
@@ -97,7 +109,14 @@ def run(data_dir: Path) -> int:
         print()
         for name, (port_variable, default_port) in SERVICES.items():
             print(f"{name:<10} http://127.0.0.1:{env.get(port_variable, default_port)}/docs")
-        # The key itself stays out of the output: terminals and CI logs get shipped and kept.
+        # Secrets stay out of the output: terminals and CI logs get shipped and kept.
+        console = f"http://127.0.0.1:{env.get('CONSOLE_PORT', 8000)}"
+        password = (
+            "LEADFLOW_ADMIN_PASSWORD"
+            if os.environ.get("LEADFLOW_ADMIN_PASSWORD")
+            else f"{data_dir}/admin_password"
+        )
+        print(f"log in     {console} as {env['LEADFLOW_ADMIN_EMAIL']}, password in {password}")
         if os.environ.get("LEADFLOW_API_KEY"):
             print("API key    the one in LEADFLOW_API_KEY")
         else:

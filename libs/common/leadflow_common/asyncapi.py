@@ -6,27 +6,40 @@ from pydantic.json_schema import models_json_schema
 from leadflow_common.events import EVENT_TYPES
 
 REF = "#/components/schemas/{model}"
-# topic → (event types on it, the service that publishes them, what it is for)
+# topic → (event types on it, who publishes them, what it is for)
 CHANNELS = {
     "leads.captured": (
         ["lead.captured"],
-        "capture",
+        "capture publishes",
         "Every accepted submission, as the lead merged so far.",
     ),
     "leads.merged": (
         ["lead.merged"],
-        "capture",
+        "capture publishes",
         "One submission linked two leads: the younger was merged into the older, which survives.",
     ),
-    "leads.activities": (["lead.activity"], "capture", "What a lead did, reported by other systems."),
-    "leads.outcomes": (["lead.outcome"], "capture", "Won or lost results reported by sales tools."),
-    "leads.scored": (["lead.scored"], "scoring", "A lead's score or band changed."),
+    "leads.activities": (
+        ["lead.activity"],
+        "capture publishes",
+        "What a lead did, reported by other systems.",
+    ),
+    "leads.outcomes": (["lead.outcome"], "capture publishes", "Won or lost results reported by sales tools."),
+    "leads.scored": (["lead.scored"], "scoring publishes", "A lead's score or band changed."),
     "leads.routed": (
         ["lead.routed", "lead.reassigned", "lead.nurtured"],
-        "routing",
+        "routing publishes",
         "Routing decisions: what sales tools subscribe to.",
     ),
+    "leadflow.audit": (
+        ["audit.recorded"],
+        "services publish",
+        "Who did what (ids only), published with the change itself; the console keeps the trail.",
+    ),
 }
+
+
+# Messages are keyed by lead id, except audit entries: by what the entry is about.
+KEYS = {"leadflow.audit": "the target's id, or the actor's"}
 
 
 def _message_name(event_type: str) -> str:
@@ -74,10 +87,10 @@ def asyncapi_document(version: str = "0.1.0") -> dict:
         name = topic.replace(".", "_")
         refs = {_message_name(t): {"$ref": f"#/components/messages/{_message_name(t)}"} for t in event_types}
         channels[name] = {"address": topic, "description": description, "messages": refs}
-        operations[f"{publisher}_publishes_{name}"] = {
+        operations[f"{publisher.split()[0]}_publishes_{name}"] = {
             "action": "send",
             "channel": {"$ref": f"#/channels/{name}"},
-            "summary": f"{publisher} publishes on {topic} (key: lead id; at least once)",
+            "summary": f"{publisher} on {topic} (key: {KEYS.get(topic, 'lead id')}; at least once)",
             "messages": [{"$ref": f"#/channels/{name}/messages/{message}"} for message in refs],
         }
     return {

@@ -8,7 +8,6 @@ from fastapi.security import OAuth2PasswordRequestForm
 
 from leadflow_common.access import Principal, Scope
 from leadflow_common.auth import authenticated, public, requires
-from leadflow_common.errors import NotFound
 from leadflow_console.deps import AccountsDep, ClientDep
 from leadflow_console.repository import User
 from leadflow_console.schemas import Token, UserChange, UserIn, UserOut
@@ -81,10 +80,4 @@ async def list_users(principal: UsersAdmin, accounts: AccountsDep) -> list[UserO
 async def update_user(
     user_id: uuid.UUID, body: UserChange, principal: UsersAdmin, accounts: AccountsDep
 ) -> UserOut:
-    changes = body.model_dump(exclude_unset=True)
-    if not changes:
-        user = next((u for u in await accounts.list_users() if u.id == user_id), None)
-        if user is None:
-            raise NotFound("No such user")
-        return user_out(user)
-    return user_out(await accounts.update_user(principal, user_id, changes))
+    return user_out(await accounts.update_user(principal, user_id, body.model_dump(exclude_unset=True)))

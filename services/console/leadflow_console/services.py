@@ -15,7 +15,7 @@ from leadflow_common.credentials import CredentialsState, LiveKey, SigningKey, k
 from leadflow_common.errors import Conflict, LeadflowError, NotFound, Unauthenticated
 from leadflow_common.events import AuditRecorded, CloudEvent
 from leadflow_common.runtime import ServiceRuntime
-from leadflow_console import accounts, repository
+from leadflow_console import accounts, metrics, repository
 from leadflow_console.accounts import LoginLimits
 from leadflow_console.repository import ApiKey, User
 from leadflow_console.settings import ConsoleSettings
@@ -38,13 +38,20 @@ class TooManyAttempts(LeadflowError):
         super().__init__("Too many failed logins; try again later", headers={"Retry-After": str(retry_after)})
 
 
-async def hash_password(password: str) -> str:
-    # Argon2 is tens of milliseconds of CPU by design: off the event loop.
-    return await asyncio.to_thread(PASSWORDS.hash, password)
+class Passwords:
+    """Argon2 takes tens of milliseconds and 64 MiB per hash by design: hashes run off the event
+    loop, two at a time, so a burst of logins queues instead of exhausting the memory."""
 
+    def __init__(self, at_once: int = 2):
+        self._slots = asyncio.Semaphore(at_once)
 
-async def verify_password(password: str, hashed: str) -> bool:
-    return await asyncio.to_thread(PASSWORDS.verify, password, hashed)
+    async def hash(self, password: str) -> str:
+        async with self._slots:
+            return await asyncio.to_thread(PASSWORDS.hash, password)
+
+    async def verify(self, password: str, hashed: str) -> bool:
+        async with self._slots:
+            return await asyncio.to_thread(PASSWORDS.verify, password, hashed)
 
 
 def _now() -> datetime:
@@ -55,6 +62,7 @@ class AccountsService:
     def __init__(self, runtime: ServiceRuntime, settings: ConsoleSettings):
         self._runtime = runtime
         self._settings = settings
+        self._passwords = Passwords()
         self._limits = LoginLimits(
             settings.login_window_seconds,
             settings.login_failures_per_account,
@@ -95,16 +103,21 @@ class AccountsService:
             user = await repository.user_by_email(uow.connection, email)
             actor = f"user:{user.id}" if user else "anonymous"
             if retry_after is not None:
+                metrics.LOGINS.labels(outcome="throttled").inc()
                 await uow.audit(actor, "login.throttled", outcome="refused")
             else:
-                valid = await verify_password(password, user.password_hash if user else UNKNOWN_ACCOUNT_HASH)
+                valid = await self._passwords.verify(
+                    password, user.password_hash if user else UNKNOWN_ACCOUNT_HASH
+                )
                 if valid and user.active:
                     await repository.forget_failures(uow.connection, account_subject)
                     token, expires_at = await self._open_session(uow, user, now)
                     await uow.audit(actor, "login.succeeded", ("user", user.id))
+                    metrics.LOGINS.labels(outcome="succeeded").inc()
                     return token, expires_at
                 await repository.record_failure(uow.connection, subjects, now)
                 await uow.audit(actor, "login.failed", outcome="refused")
+                metrics.LOGINS.labels(outcome="failed").inc()
         if retry_after is not None:
             raise TooManyAttempts(retry_after)
         raise Unauthenticated("The email or password is wrong, or the account is disabled")
@@ -152,7 +165,7 @@ class AccountsService:
             uow.connection,
             id=uuid.uuid4(),
             email=email,
-            password_hash=await hash_password(password),
+            password_hash=await self._passwords.hash(password),
             role=str(role),
             rep_id=rep_id,
         )
@@ -168,6 +181,8 @@ class AccountsService:
             user = await repository.user_by_id(uow.connection, user_id, lock=True)
             if user is None:
                 raise NotFound("No such user")
+            if not changes:
+                return user
             role = Role(changes.get("role", user.role))
             rep_id = changes["rep_id"] if "rep_id" in changes else user.rep_id
             accounts.check_role(role, rep_id)
@@ -175,7 +190,7 @@ class AccountsService:
             values |= {"role": str(role), "rep_id": rep_id}
             if changes.get("password") is not None:
                 accounts.check_password(changes["password"])
-                values["password_hash"] = await hash_password(changes["password"])
+                values["password_hash"] = await self._passwords.hash(changes["password"])
             updated = await repository.update_user(uow.connection, user_id, **values)
             if accounts.ends_sessions(
                 role_changed=updated.role is not user.role,
@@ -245,6 +260,8 @@ class AccountsService:
         if entries:
             async with self._runtime.unit_of_work() as uow:
                 await repository.insert_audit_entries(uow.connection, entries)
+                for entry in entries:
+                    metrics.AUDIT_RECORDED.labels(service=entry.data.service).inc()
                 # Failed logins older than the window count for nothing: keep the table small.
                 cutoff = _now() - timedelta(seconds=self._limits.window_seconds)
                 await repository.forget_failures(uow.connection, "", before=cutoff)

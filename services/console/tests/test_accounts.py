@@ -1,0 +1,116 @@
+"""The console's pure rules: passwords, rep links, key format, login throttling, tokens."""
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from leadflow_console.accounts import (
+    LoginLimits,
+    check_password,
+    check_role,
+    ends_sessions,
+    key_label,
+    login_retry_after,
+    new_api_key,
+)
+from leadflow_console.tokens import issue_token, new_key_pair
+
+from leadflow_common.access import PrincipalKind, Role, Scope
+from leadflow_common.credentials import CredentialsState, CredentialStore, LiveKey, SigningKey, key_digest
+from leadflow_common.errors import Invalid, Unauthenticated
+
+NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
+LIMITS = LoginLimits(window_seconds=900, per_account=5, per_address=30)
+
+
+def test_passwords_are_bounded_both_ways():
+    check_password("twelve chars")
+    for bad in ("short", "x" * 257):
+        with pytest.raises(Invalid) as refused:
+            check_password(bad)
+        assert refused.value.fields[0].name == "password"
+
+
+def test_a_rep_account_names_a_rep_and_no_other_account_does():
+    check_role(Role.rep, uuid.uuid4())
+    check_role(Role.marketer, None)
+    for role, rep_id in ((Role.rep, None), (Role.admin, uuid.uuid4())):
+        with pytest.raises(Invalid) as refused:
+            check_role(role, rep_id)
+        assert refused.value.fields[0].name == "rep_id"
+
+
+def test_a_key_names_its_id_and_its_label_hides_the_secret():
+    key_id = uuid.uuid4()
+    key = new_api_key(key_id)
+    assert key.startswith(f"lf_{key_id.hex}_") and len(key) > 70
+    assert new_api_key(key_id) != key
+    assert key_label(key_id) == f"lf_{key_id.hex[:8]}…" and key_label(key_id) not in key[12:]
+
+
+def test_logins_are_throttled_per_account_and_per_address_until_the_window_passes():
+    recent = [NOW - timedelta(seconds=60 * n) for n in range(5)]
+    assert login_retry_after(LIMITS, account_failures=recent[:4], address_failures=[], now=NOW) is None
+    wait = login_retry_after(LIMITS, account_failures=recent, address_failures=[], now=NOW)
+    assert wait == 900 - 240  # until the oldest of the five counted leaves the window
+    many = [NOW - timedelta(seconds=n) for n in range(30)]
+    assert login_retry_after(LIMITS, account_failures=[], address_failures=many, now=NOW) == 900 - 29
+
+
+def test_any_change_to_what_a_token_carries_ends_the_sessions():
+    unchanged = {"role_changed": False, "deactivated": False, "password_changed": False, "rep_changed": False}
+    assert not ends_sessions(**unchanged)
+    for change in unchanged:
+        assert ends_sessions(**{**unchanged, change: True})
+
+
+def _store_with(key_pair, *, keys=(), revoked=()) -> CredentialStore:
+    store = CredentialStore("boot")
+    store.load(
+        CredentialsState(
+            signing_keys=[SigningKey(kid=key_pair.kid, public_key_pem=key_pair.public_key_pem)],
+            keys=list(keys),
+            revoked_sessions=list(revoked),
+        )
+    )
+    return store
+
+
+def test_a_token_verifies_with_the_public_key_until_it_expires_or_its_session_ends():
+    pair, rep_id, user_id = new_key_pair(), uuid.uuid4(), uuid.uuid4()
+
+    def token(issued_at: datetime) -> str:
+        return issue_token(
+            pair,
+            user_id=user_id,
+            role=Role.rep,
+            rep_id=rep_id,
+            session_id="s1",
+            issued_at=issued_at,
+            lifetime=timedelta(hours=1),
+        )
+
+    principal = _store_with(pair).authenticate(token(datetime.now(UTC)))
+    assert (principal.kind, principal.role, principal.rep_id) == (PrincipalKind.user, Role.rep, rep_id)
+    assert principal.actor == f"user:{user_id}" and Scope.users_admin not in principal.scopes
+    for store, credential in (
+        (_store_with(pair), token(datetime.now(UTC) - timedelta(hours=2))),  # expired
+        (_store_with(pair, revoked=["s1"]), token(datetime.now(UTC))),  # logged out
+        (_store_with(new_key_pair()), token(datetime.now(UTC))),  # another console's key
+    ):
+        with pytest.raises(Unauthenticated):
+            store.authenticate(credential)
+
+
+def test_a_key_is_known_by_its_digest_counts_its_use_and_expires():
+    pair, key = new_key_pair(), new_api_key(uuid.uuid4())
+    live = LiveKey(id="k1", sha256=key_digest(key), scopes=[Scope.leads_write])
+    store = _store_with(pair, keys=[live])
+    principal = store.authenticate(key)
+    assert principal.actor == "key:k1" and principal.scopes == {Scope.leads_write}
+    assert set(store.take_uses()) == {"k1"} and store.take_uses() == {}
+    expired = live.model_copy(update={"expires_at": datetime.now(UTC) - timedelta(seconds=1)})
+    for holder, credential in ((_store_with(pair, keys=[expired]), key), (store, key + "x")):
+        with pytest.raises(Unauthenticated):
+            holder.authenticate(credential)
+    assert _store_with(pair).authenticate("boot").actor == "bootstrap"
