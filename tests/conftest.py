@@ -15,7 +15,6 @@ from pathlib import Path
 import asyncpg
 import pytest
 from harness import API_KEY
-from leadflow_console.main import MIGRATIONS as CONSOLE_MIGRATIONS
 
 from leadflow_capture.main import MIGRATIONS as CAPTURE_MIGRATIONS
 from leadflow_cli.infra import EmbeddedPostgres, LocalBroker, free_port, postgres_answers
@@ -23,6 +22,7 @@ from leadflow_common import migrate
 from leadflow_common.kafka import create_topics
 from leadflow_common.settings import CommonSettings
 from leadflow_common.topics import Topics
+from leadflow_console.main import MIGRATIONS as CONSOLE_MIGRATIONS
 from leadflow_routing.main import MIGRATIONS as ROUTING_MIGRATIONS
 from leadflow_scoring.main import MIGRATIONS as SCORING_MIGRATIONS
 

@@ -18,6 +18,7 @@ from leadflow_capture.main import create_app as capture_app
 from leadflow_cli.infra import free_port
 from leadflow_common.logs import JsonFormatter
 from leadflow_common.settings import CommonSettings
+from leadflow_console.main import create_app as console_app
 from leadflow_routing.main import create_app as routing_app
 from leadflow_scoring.main import create_app as scoring_app
 
@@ -32,6 +33,7 @@ PUBLIC = {
 }
 # The console loads its credentials in its lifespan: test_access_policy.py covers it running.
 APPS = {"capture": capture_app, "scoring": scoring_app, "routing": routing_app}
+EVERY_APP = {**APPS, "console": console_app}
 
 
 @pytest.mark.parametrize("service", sorted(APPS))
@@ -76,6 +78,7 @@ def test_kubernetes_manifests_probe_health_run_unprivileged_and_cap_scaling_at_t
         "leadflow-capture",
         "leadflow-scoring",
         "leadflow-routing",
+        "leadflow-console",
     }
     for deployment in deployments:
         pod = deployment["spec"]["template"]["spec"]
@@ -85,15 +88,14 @@ def test_kubernetes_manifests_probe_health_run_unprivileged_and_cap_scaling_at_t
         assert pod["securityContext"]["runAsNonRoot"] is True
         assert {"secretRef": {"name": "leadflow-secrets"}} in container["envFrom"]
     autoscalers = [d for d in docs if d["kind"] == "HorizontalPodAutoscaler"]
-    assert len(autoscalers) == 3 and all(a["spec"]["maxReplicas"] <= 6 for a in autoscalers)
+    assert len(autoscalers) == 4 and all(a["spec"]["maxReplicas"] <= 6 for a in autoscalers)
     config = next(d for d in docs if d["kind"] == "ConfigMap")
-    assert not {"LEADFLOW_API_KEY", "DATABASE_URL", "SMS_AUTH_TOKEN"} & set(config["data"]), (
-        "secrets stay in the Secret"
-    )
+    secrets = {"LEADFLOW_API_KEY", "DATABASE_URL", "SMS_AUTH_TOKEN", "LEADFLOW_ADMIN_PASSWORD"}
+    assert not secrets & set(config["data"]), "secrets stay in the Secret"
 
 
 def test_the_dashboard_shows_metrics_the_services_export():
-    for factory in APPS.values():  # importing the apps registers every metric
+    for factory in EVERY_APP.values():  # importing the apps registers every metric
         factory(CommonSettings())
     suffixes = {"counter": ["_total"], "histogram": ["_bucket", "_count", "_sum"]}
     exported = {
@@ -118,12 +120,15 @@ def test_the_dashboard_shows_metrics_the_services_export():
         "rate_limited",
         "outbox_failed",
         "http_refused",
+        "logins",
+        "credentials_age",
+        "audit_entries",
     ):
         assert any(needed in name for name in used), needed
 
 
 def test_alert_rules_watch_metrics_the_services_export():
-    for factory in APPS.values():
+    for factory in EVERY_APP.values():
         factory(CommonSettings())
     exported = {metric.name for metric in REGISTRY.collect()}
     rules = yaml.safe_load((ROOT / "deploy" / "alerts.yaml").read_text())
@@ -131,7 +136,7 @@ def test_alert_rules_watch_metrics_the_services_export():
     for name, expr in alerts.items():
         for metric in re.findall(r"leadflow_[a-z_]+", expr):
             assert metric.removesuffix("_total") in exported, (name, metric)
-    assert {"OutboxStalled", "EventsSetAside", "EventsDeadLettered"} <= set(alerts)
+    assert {"OutboxStalled", "EventsSetAside", "EventsDeadLettered", "CredentialsStale"} <= set(alerts)
 
 
 def test_logs_are_json_with_the_ids_given():

@@ -4,6 +4,10 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
+
+from leadflow_common.access import PrincipalKind, Role, Scope
+from leadflow_common.credentials import CredentialsState, CredentialStore, LiveKey, SigningKey, key_digest
+from leadflow_common.errors import Invalid, Unauthenticated
 from leadflow_console.accounts import (
     LoginLimits,
     check_password,
@@ -14,10 +18,6 @@ from leadflow_console.accounts import (
     new_api_key,
 )
 from leadflow_console.tokens import issue_token, new_key_pair
-
-from leadflow_common.access import PrincipalKind, Role, Scope
-from leadflow_common.credentials import CredentialsState, CredentialStore, LiveKey, SigningKey, key_digest
-from leadflow_common.errors import Invalid, Unauthenticated
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 LIMITS = LoginLimits(window_seconds=900, per_account=5, per_address=30)
