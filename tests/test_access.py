@@ -186,6 +186,18 @@ async def test_wrong_tampered_expired_foreign_and_ended_tokens_are_refused(syste
         assert await refused_within(client, everywhere, viewer, REVOCATION_DEADLINE) <= REVOCATION_DEADLINE
         assert (await log_in(client, system.console, email, password)).status_code == 401
 
+        async def recorded() -> bool:
+            entries = (
+                await client.get(
+                    f"{system.console}/v1/audit", params={"action": "user.updated"}, headers=admin
+                )
+            ).json()
+            return [(e["target_id"], e["details"]) for e in entries["entries"]] == [
+                (user_id, {"changed": "active"})
+            ]
+
+        await eventually(recorded, timeout=10)
+
 
 async def test_failed_logins_are_throttled_per_account_and_say_when_to_retry(system):
     async with httpx.AsyncClient(timeout=10) as client:

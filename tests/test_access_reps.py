@@ -92,6 +92,17 @@ async def test_two_reps_each_see_and_act_on_only_their_own_leads_in_routing_and_
         state = (await client.get(f"{routing}/v1/assignments/{theirs['id']}", headers=admin)).json()
         assert state["assignment"]["status"] == "offered"
 
+        completed = await client.post(f"{routing}/v1/assignments/{mine['id']}/complete", headers=ada)
+        assert completed.status_code == 200 and completed.json()["status"] == "completed"
+        rejection = {"reason": "not my territory"}
+        rejected = await client.post(
+            f"{routing}/v1/assignments/{theirs['id']}/reject", json=rejection, headers=grace
+        )
+        assert rejected.status_code == 200 and rejected.json()["status"] == "rejected"
+        changed = await client.patch(f"{routing}/v1/reps/{rep_ids[1]}", json={"capacity": 2}, headers=admin)
+        assert changed.status_code == 200
+        assert (await client.delete(f"{routing}/v1/reps/{rep_ids[1]}", headers=admin)).status_code == 200
+        assert (await client.post(f"{console}/v1/auth/logout", headers=grace)).status_code == 204
         rules = (await client.get(f"{scoring}/v1/scoring/rules", headers=admin)).json()["rules"]
         assert (await client.put(f"{scoring}/v1/scoring/rules", json=rules, headers=ada)).status_code == 403
         assert (await client.put(f"{scoring}/v1/scoring/rules", json=rules, headers=admin)).status_code == 200
