@@ -26,6 +26,8 @@ POLICY = {
     "capture POST /v1/leads": "leads:write",
     "capture POST /v1/activities": "activities:write",
     "capture POST /v1/outcomes": "outcomes:write",
+    "capture GET /v1/leads/{lead_id}": "leads:read",
+    "capture GET /v1/leads": "leads:read",
     "scoring GET /v1/leads/{lead_id}/score": "leads:read",
     "scoring GET /v1/scoring/rules": "scoring:read",
     "scoring PUT /v1/scoring/rules": "scoring:admin",
@@ -57,6 +59,7 @@ POLICY = {
 # Where a rep holding the scope is still refused what is not theirs: one thing named by id (the
 # test names one that is not theirs), or the nurture queue, which is nobody's.
 REP_REFUSED_FOR_OTHERS = {
+    "capture GET /v1/leads/{lead_id}",
     "scoring GET /v1/leads/{lead_id}/score",
     "routing GET /v1/reps/{rep_id}",
     "routing GET /v1/nurture",

@@ -102,6 +102,8 @@ CONSUMED = [
     ("routing", "outcomes", "outcome"),
     ("routing", "merged", "merged"),
     ("scoring", "routed", "routed"),
+    ("capture", "routed", "routed"),
+    ("routing", "captured", "captured"),
     ("console", "audit", "audit"),
 ]
 
@@ -110,9 +112,16 @@ def applied_query(service: str, kind: str, event):
     """How to tell the event was applied: its id among the processed, or (for consumers that
     keep no processed ids because their writes are idempotent) its effect."""
     if kind == "routed":
-        from leadflow_scoring.tables import lead_reps
-
+        lead_reps = importlib.import_module(f"leadflow_{service}.tables").lead_reps
         return select(func.count()).select_from(lead_reps).where(lead_reps.c.lead_id == event.data.lead_id)
+    if service == "routing" and kind == "captured":
+        from leadflow_routing.tables import lead_cards
+
+        return (
+            select(func.count())
+            .select_from(lead_cards)
+            .where(lead_cards.c.lead_id == event.data.lead.lead_id)
+        )
     if kind == "audit":
         from leadflow_console.tables import audit_log
 

@@ -162,6 +162,23 @@ class RepRef(BaseModel):
     tier: Tier
 
 
+class ContactCard(BaseModel):
+    """Who the person is, for whoever acts on the decision: enough to call or write at once."""
+
+    first_name: str | None = None
+    last_name: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    company: str | None = None
+    job_title: str | None = None
+    country: str | None = None
+    language: str | None = None
+    channels: list[Channel] = Field(default_factory=list)
+    attribution: Attribution = Field(default_factory=Attribution)
+    reasons: list[ScoreReason] = Field(default_factory=list, description="The score's largest reasons")
+    url: str | None = Field(None, description="The lead's golden record in the API")
+
+
 class AssignmentEvent(EventData):
     assignment_id: uuid.UUID
     lead_id: uuid.UUID
@@ -172,6 +189,9 @@ class AssignmentEvent(EventData):
     reason: str
     sla_deadline: datetime | None = None
     attempt: int = 1
+    lead: ContactCard | None = Field(
+        None, description="The contact card (absent while routing has not seen the lead)"
+    )
 
 
 class LeadRouted(AssignmentEvent):

@@ -2,7 +2,7 @@
 
 import sqlalchemy as sa
 from alembic import op
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import JSONB, UUID
 
 
 def _event_columns() -> list[sa.Column]:
@@ -45,3 +45,15 @@ def create_outbox_failed(schema: str) -> None:
         sa.Column("failed_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
         schema=schema,
     )
+
+
+def create_lead_reps(schema: str) -> None:
+    """The table of `lead_access.lead_reps_table`."""
+    op.create_table(
+        "lead_reps",
+        sa.Column("lead_id", UUID(as_uuid=True), primary_key=True),
+        sa.Column("rep_id", UUID(as_uuid=True)),
+        sa.Column("decided_at", sa.DateTime(timezone=True), nullable=False),
+        schema=schema,
+    )
+    op.create_index(f"ix_{schema}_lead_reps_rep_id", "lead_reps", ["rep_id"], schema=schema)

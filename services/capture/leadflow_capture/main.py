@@ -6,10 +6,11 @@ from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import HTMLResponse, Response
 
-from leadflow_capture import api, api_sms, api_tracking
+from leadflow_capture import api, api_leads, api_sms, api_tracking
 from leadflow_capture.domain import LeadInput
 from leadflow_capture.intake import SubmissionWriter
 from leadflow_capture.ratelimit import TokenBuckets
+from leadflow_capture.reading import LeadReader
 from leadflow_capture.settings import CaptureSettings
 from leadflow_capture.tables import outbox
 from leadflow_common.app import create_service_app
@@ -25,6 +26,11 @@ API_PATHS = ("/v1/leads", "/v1/activities", "/v1/outcomes")
 
 async def start_writers(app: FastAPI, runtime: ServiceRuntime) -> None:
     settings: CaptureSettings = app.state.capture_settings
+    app.state.lead_reader = reader = LeadReader(runtime, settings.default_region)
+    # Who may read a lead: its own group, so it never waits behind capture's own work.
+    runtime.consume(
+        group="leadflow-capture-access", topics=[runtime.topics.routed], handler=reader.record_routing
+    )
     writer = SubmissionWriter(
         runtime.unit_of_work, runtime.topics, max_batch=settings.write_batch, max_waiting=settings.max_waiting
     )
@@ -55,7 +61,7 @@ def create_app(common: CommonSettings | None = None, settings: CaptureSettings |
         name="capture",
         common=common,
         outbox=outbox,
-        routers=[api.router, api_sms.router, api_tracking.router],
+        routers=[api.router, api_sms.router, api_tracking.router, api_leads.router],
         extra_schemas=(LeadInput, api_tracking.ActivityInput, api_tracking.OutcomeInput),
         on_start=start_writers,
         body_limits={**{path: settings.max_body_bytes for path in API_PATHS}, **public},

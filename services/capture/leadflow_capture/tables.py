@@ -4,6 +4,7 @@ from sqlalchemy import Column, DateTime, Integer, MetaData, Table, Text, func
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 
 from leadflow_common.db import outbox_table
+from leadflow_common.lead_access import lead_reps_table
 
 SCHEMA = "capture"
 metadata = MetaData(schema=SCHEMA)
@@ -36,3 +37,6 @@ submissions = Table(
 )
 
 outbox = outbox_table(metadata)
+
+# The rep each lead is offered to now (from leads.routed): a rep reads only these leads.
+lead_reps = lead_reps_table(metadata)

@@ -23,7 +23,7 @@ from leadflow_common.events import (
 )
 from leadflow_common.topics import Topics
 from leadflow_common.unit_of_work import UnitOfWork
-from leadflow_routing import metrics, repository
+from leadflow_routing import cards, metrics, repository
 from leadflow_routing.policy import (
     STATUS_OF_DECISION,
     TIERS_BY_TEMPERATURE,
@@ -44,6 +44,7 @@ class RoutingContext:
     sla: timedelta
     max_attempts: int
     now: datetime
+    lead_url_base: str = ""
 
 
 def routing_context(runtime, settings) -> RoutingContext:
@@ -53,6 +54,7 @@ def routing_context(runtime, settings) -> RoutingContext:
         sla=timedelta(seconds=settings.sla_seconds),
         max_attempts=settings.max_attempts,
         now=datetime.now(UTC),
+        lead_url_base=settings.lead_url_base,
     )
 
 
@@ -159,6 +161,7 @@ async def route(
             capacity.offered(rep.id, context.now)
     event = _event(assignment_id, lead, decision, rep, attempt, previous_rep_id, deadline)
     if event is not None:
+        event.lead = await cards.contact_card(uow.connection, lead.lead_id, context.lead_url_base)
         await uow.publish(context.topics.routed, event, subject=lead.lead_id)
     return decision
 

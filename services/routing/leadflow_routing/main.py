@@ -28,6 +28,9 @@ def create_app(common: CommonSettings | None = None, settings: RoutingSettings |
             topics=[topics.scored, topics.outcomes, topics.merged],
             handler=service.apply_events,
         )
+        runtime.consume(
+            group="leadflow-routing-cards", topics=[topics.captured], handler=service.record_cards
+        )
         runtime.background(run_sweeper(service), name="routing-sweeper")
 
     return create_service_app(

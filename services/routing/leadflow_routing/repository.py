@@ -41,9 +41,10 @@ def as_assignment(row: Row) -> Assignment:
 
 
 async def save_lead_if_newer(
-    connection: AsyncConnection, lead: LeadToRoute, revision: int, now: datetime
+    connection: AsyncConnection, lead: LeadToRoute, revision: int, now: datetime, reasons: list | None = None
 ) -> bool:
     values = {
+        "reasons": reasons,
         "score_revision": revision,
         "score": lead.score,
         "temperature": lead.temperature.value,

@@ -13,7 +13,7 @@ from leadflow_common.access import Principal, Scope, ensure_own
 from leadflow_common.errors import Conflict, FieldError, NotFound
 from leadflow_common.events import CloudEvent, LeadMerged, LeadOutcome, LeadScored
 from leadflow_common.runtime import ServiceRuntime
-from leadflow_routing import assigner, lifecycle, metrics, repository
+from leadflow_routing import assigner, cards, lifecycle, metrics, repository
 from leadflow_routing.assigner import CapacityView, RoutingContext, routing_context
 from leadflow_routing.policy import Assignment, AssignmentStatus, LeadToRoute
 from leadflow_routing.settings import RoutingSettings
@@ -60,7 +60,8 @@ class RoutingService:
                 language=data.routing.language,
                 segment=data.routing.segment,
             )
-            if await repository.save_lead_if_newer(uow.connection, lead, data.revision, context.now):
+            reasons = cards.top_reasons(data.reasons)
+            if await repository.save_lead_if_newer(uow.connection, lead, data.revision, context.now, reasons):
                 await assigner.on_new_score(uow, lead, context, capacity=capacity)
         elif isinstance(data, LeadOutcome):
             await lifecycle.close_lead(uow, data.lead_id, f"outcome: {data.outcome}", context)
@@ -68,6 +69,12 @@ class RoutingService:
         else:
             await lifecycle.fold_merge(uow, data.absorbed_lead_id, data.surviving_lead_id, context)
             capacity.forget()
+
+    async def record_cards(self, events: list[CloudEvent]) -> None:
+        """Contact cards from leads.captured (its own consumer group: routing decisions never
+        wait behind the busiest topic)."""
+        async with self._runtime.unit_of_work() as uow:
+            await cards.record_cards(uow.connection, events)
 
     async def act(
         self, principal: Principal, assignment_id: uuid.UUID, action: AssignmentAction, *arguments: Any

@@ -13,3 +13,7 @@ class RoutingSettings(BaseSettings):
     sweep_seconds: float = Field(
         default=1.0, gt=0, description="How often overdue offers and the queue are checked"
     )
+    lead_url_base: str = Field(
+        default="http://127.0.0.1:8001",
+        description="Capture's API as sales tools reach it: the card's lead URL",
+    )

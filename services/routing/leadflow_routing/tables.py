@@ -51,7 +51,17 @@ leads = Table(
     Column("language", Text),
     Column("segment", Text),
     Column("merged_into", UUID(as_uuid=True)),
+    Column("reasons", JSONB),  # the score's largest reasons, for the contact card
     Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+# Who each lead is, from leads.captured: the contact card every routing decision carries.
+lead_cards = Table(
+    "lead_cards",
+    metadata,
+    Column("lead_id", UUID(as_uuid=True), primary_key=True),
+    Column("revision", Integer, nullable=False),
+    Column("card", JSONB, nullable=False),
 )
 
 assignments = Table(

@@ -13,7 +13,6 @@ from leadflow_scoring.rules import Activity, CurrentScore
 from leadflow_scoring.tables import (
     activities,
     activity_counts,
-    lead_reps,
     leads,
     outcomes,
     score_history,
@@ -274,26 +273,3 @@ async def relabel_score(
     await connection.execute(
         update(scores).where(scores.c.lead_id == lead_id).values(reasons=reasons, model=model)
     )
-
-
-async def record_lead_reps(
-    connection: AsyncConnection, decisions: list[tuple[uuid.UUID, uuid.UUID | None, datetime]]
-) -> None:
-    """The latest routing decision per lead wins, whatever order the events came in."""
-    latest: dict[uuid.UUID, tuple[uuid.UUID | None, datetime]] = {}
-    for lead_id, rep_id, at in decisions:
-        if lead_id not in latest or latest[lead_id][1] < at:
-            latest[lead_id] = (rep_id, at)
-    rows = [{"lead_id": lead, "rep_id": rep, "decided_at": at} for lead, (rep, at) in sorted(latest.items())]
-    statement = pg_insert(lead_reps).values(rows)
-    await connection.execute(
-        statement.on_conflict_do_update(
-            index_elements=["lead_id"],
-            set_={"rep_id": statement.excluded.rep_id, "decided_at": statement.excluded.decided_at},
-            where=lead_reps.c.decided_at < statement.excluded.decided_at,
-        )
-    )
-
-
-async def rep_of_lead(connection: AsyncConnection, lead_id: uuid.UUID) -> uuid.UUID | None:
-    return await connection.scalar(select(lead_reps.c.rep_id).where(lead_reps.c.lead_id == lead_id))

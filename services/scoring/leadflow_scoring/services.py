@@ -7,9 +7,9 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Literal
 
+from leadflow_common import lead_access
 from leadflow_common.access import Principal
 from leadflow_common.events import (
-    AssignmentEvent,
     CloudEvent,
     EventData,
     LeadActivity,
@@ -24,6 +24,7 @@ from leadflow_scoring import metrics, repository, versions
 from leadflow_scoring.rules import RuleSet
 from leadflow_scoring.scorer import rescore
 from leadflow_scoring.state import ScoringState
+from leadflow_scoring.tables import lead_reps
 
 CONSUMER = "scoring"
 
@@ -86,18 +87,12 @@ class ScoringService:
 
     async def record_routing(self, events: list[CloudEvent]) -> None:
         """Who each lead is offered to now, so a rep reads only their leads' scores."""
-        decisions = [
-            (event.data.lead_id, event.data.rep.id if event.data.rep else None, event.time)
-            for event in events
-            if isinstance(event.data, AssignmentEvent)
-        ]
-        if decisions:
-            async with self._runtime.unit_of_work() as uow:
-                await repository.record_lead_reps(uow.connection, decisions)
+        async with self._runtime.unit_of_work() as uow:
+            await lead_access.record_routing(uow.connection, lead_reps, events)
 
     async def rep_of_lead(self, lead_id: uuid.UUID) -> uuid.UUID | None:
         async with self._runtime.engine.connect() as connection:
-            return await repository.rep_of_lead(connection, lead_id)
+            return await lead_access.rep_of_lead(connection, lead_reps, lead_id)
 
     async def store_rules(self, principal: Principal, rules: RuleSet) -> int:
         """A new rules version, in use by every scoring process within a refresh; its number."""

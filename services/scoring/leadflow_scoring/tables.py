@@ -16,6 +16,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 
 from leadflow_common.db import outbox_table, processed_events_table
+from leadflow_common.lead_access import lead_reps_table
 
 SCHEMA = "scoring"
 metadata = MetaData(schema=SCHEMA)
@@ -112,12 +113,5 @@ models = Table(
 processed_events = processed_events_table(metadata)
 outbox = outbox_table(metadata)
 
-# Who may read a lead's score besides admins and marketers: the rep it is offered to now
-# (from leads.routed). A rep's credential reads only these leads.
-lead_reps = Table(
-    "lead_reps",
-    metadata,
-    Column("lead_id", UUID(as_uuid=True), primary_key=True),
-    Column("rep_id", UUID(as_uuid=True)),
-    Column("decided_at", DateTime(timezone=True), nullable=False),
-)
+# Who may read a lead's score besides admins and marketers: the rep it is offered to now.
+lead_reps = lead_reps_table(metadata)

@@ -4,9 +4,9 @@ Revision ID: 0004
 Revises: 0003
 Create Date: 2026-11-26
 """
-import sqlalchemy as sa
 from alembic import op
-from sqlalchemy.dialects.postgresql import UUID
+
+from leadflow_common.migration_ops import create_lead_reps
 
 SCHEMA = "scoring"
 revision = "0004"
@@ -16,13 +16,7 @@ depends_on = None
 
 
 def upgrade() -> None:
-    op.create_table(
-        "lead_reps",
-        sa.Column("lead_id", UUID(as_uuid=True), primary_key=True),
-        sa.Column("rep_id", UUID(as_uuid=True)),
-        sa.Column("decided_at", sa.DateTime(timezone=True), nullable=False),
-        schema=SCHEMA,
-    )
+    create_lead_reps(SCHEMA)
 
 
 def downgrade() -> None:
