@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-MEMBERS := libs/common services/capture services/scoring services/routing services/console
+MEMBERS := libs/common services/capture services/scoring services/routing services/console services/webhooks
 PROJECT_FILES := pyproject.toml requirements.lock $(foreach m,$(MEMBERS),$(m)/pyproject.toml)
 
 .PHONY: run test unit integration lint compose-check tail eval-scoring bench chaos chaos-short venv clean lock

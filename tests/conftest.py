@@ -25,9 +25,16 @@ from leadflow_common.topics import Topics
 from leadflow_console.main import MIGRATIONS as CONSOLE_MIGRATIONS
 from leadflow_routing.main import MIGRATIONS as ROUTING_MIGRATIONS
 from leadflow_scoring.main import MIGRATIONS as SCORING_MIGRATIONS
+from leadflow_webhooks.main import MIGRATIONS as WEBHOOKS_MIGRATIONS
 
 MACHINE_POSTGRES = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
-ALL_MIGRATIONS = (CAPTURE_MIGRATIONS, SCORING_MIGRATIONS, ROUTING_MIGRATIONS, CONSOLE_MIGRATIONS)
+ALL_MIGRATIONS = (
+    CAPTURE_MIGRATIONS,
+    SCORING_MIGRATIONS,
+    ROUTING_MIGRATIONS,
+    CONSOLE_MIGRATIONS,
+    WEBHOOKS_MIGRATIONS,
+)
 
 
 @pytest.fixture(scope="session")

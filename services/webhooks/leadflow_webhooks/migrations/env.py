@@ -1,0 +1,5 @@
+from leadflow_webhooks.tables import SCHEMA, metadata
+
+from leadflow_common.migrate import run_env
+
+run_env(SCHEMA, metadata)

@@ -1,0 +1,82 @@
+"""The webhooks API's bodies and answers."""
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import AnyHttpUrl, BaseModel, Field, StringConstraints
+
+EventType = Literal[
+    "lead.routed", "lead.reassigned", "lead.nurtured", "lead.scored", "lead.captured", "lead.merged"
+]
+Url = Annotated[AnyHttpUrl, Field(description="http or https; not an internal address")]
+Description = Annotated[str, StringConstraints(max_length=500)]
+
+
+class WebhookIn(BaseModel):
+    url: Url
+    events: list[EventType] = Field(min_length=1, max_length=6)
+    description: Description = ""
+    enabled: bool = True
+
+
+class WebhookChange(BaseModel):
+    url: Url | None = None
+    events: list[EventType] | None = Field(None, min_length=1, max_length=6)
+    description: Description | None = None
+    enabled: bool | None = None
+
+
+class WebhookOut(BaseModel):
+    id: uuid.UUID
+    url: str
+    events: list[str]
+    description: str
+    enabled: bool
+    disabled_reason: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class CreatedWebhook(WebhookOut):
+    secret: str = Field(description="`whsec_…`: shown once; verify signatures with it")
+
+
+class Rotation(BaseModel):
+    overlap_seconds: int = Field(
+        86_400, ge=0, le=7 * 86_400, description="How long the old secret still signs"
+    )
+
+
+class RotatedSecret(BaseModel):
+    secret: str
+    previous_secret_until: datetime | None
+
+
+class AttemptOut(BaseModel):
+    attempt: int
+    at: datetime
+    status_code: int | None
+    latency_ms: int
+    response_snippet: str | None
+    error: str | None
+
+
+class DeliveryOut(BaseModel):
+    id: uuid.UUID
+    event_id: str = Field(description="The `webhook-id` header: the same on every attempt")
+    event_type: str
+    lead_id: str
+    status: Literal["pending", "succeeded", "failed"]
+    attempts: list[AttemptOut]
+    next_attempt_at: datetime | None
+    created_at: datetime
+    delivered_at: datetime | None
+
+
+class Replay(BaseModel):
+    since: datetime = Field(description="Every delivery created since then is sent again")
+
+
+class Rescheduled(BaseModel):
+    scheduled: int

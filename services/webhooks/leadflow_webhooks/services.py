@@ -1,0 +1,170 @@
+"""The webhooks service's use cases: endpoints (with their secrets), the consumer that turns
+events into deliveries, the delivery log, retry and replay. Each change in one unit of work,
+audited with it."""
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+from leadflow_common.access import Principal
+from leadflow_common.errors import Invalid, NotFound
+from leadflow_common.events import CloudEvent
+from leadflow_common.runtime import ServiceRuntime
+from leadflow_webhooks import repository
+from leadflow_webhooks.addresses import RefusedTarget, check_url
+from leadflow_webhooks.repository import Delivery, Endpoint
+from leadflow_webhooks.settings import WebhooksSettings
+from leadflow_webhooks.signing import new_secret
+
+# The event types a webhook may subscribe to, and the topics they travel on.
+EVENT_TYPES = (
+    "lead.routed",
+    "lead.reassigned",
+    "lead.nurtured",
+    "lead.scored",
+    "lead.captured",
+    "lead.merged",
+)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class WebhooksService:
+    def __init__(self, runtime: ServiceRuntime, settings: WebhooksSettings):
+        self._runtime = runtime
+        self._settings = settings
+
+    def _checked(self, url: str) -> str:
+        try:
+            check_url(url, self._settings.hosts_allowed)
+        except RefusedTarget as refused:
+            raise Invalid.field("url", str(refused)) from None
+        return url
+
+    async def create(
+        self, principal: Principal, url: str, events: list[str], description: str, enabled: bool
+    ) -> Endpoint:
+        now = _now()
+        async with self._runtime.unit_of_work() as uow:
+            created = await repository.insert_endpoint(
+                uow.connection,
+                id=uuid.uuid4(),
+                url=self._checked(url),
+                events=sorted(set(events)),
+                description=description,
+                enabled=enabled,
+                secret=new_secret(),
+                created_by=principal.actor,
+                created_at=now,
+                updated_at=now,
+            )
+            await uow.audit(
+                principal, "webhook.created", ("webhook", created.id), events=",".join(created.events)
+            )
+        return created
+
+    async def endpoints(self) -> list[Endpoint]:
+        async with self._runtime.engine.connect() as connection:
+            return await repository.list_endpoints(connection)
+
+    async def endpoint(self, endpoint_id: uuid.UUID) -> Endpoint:
+        async with self._runtime.engine.connect() as connection:
+            found = await repository.endpoint(connection, endpoint_id)
+        if found is None:
+            raise NotFound(f"No webhook {endpoint_id}")
+        return found
+
+    async def update(self, principal: Principal, endpoint_id: uuid.UUID, changes: dict) -> Endpoint:
+        async with self._runtime.unit_of_work() as uow:
+            if await repository.endpoint(uow.connection, endpoint_id, lock=True) is None:
+                raise NotFound(f"No webhook {endpoint_id}")
+            values = dict(changes, updated_at=_now())
+            if "url" in values:
+                self._checked(values["url"])
+            if "events" in values:
+                values["events"] = sorted(set(values["events"]))
+            if values.get("enabled"):
+                values |= {"disabled_reason": None, "failing_since": None}  # enabled again by a person
+            updated = await repository.update_endpoint(uow.connection, endpoint_id, **values)
+            await uow.audit(
+                principal, "webhook.updated", ("webhook", endpoint_id), changed=",".join(sorted(changes))
+            )
+        return updated
+
+    async def delete(self, principal: Principal, endpoint_id: uuid.UUID) -> None:
+        async with self._runtime.unit_of_work() as uow:
+            if not await repository.delete_endpoint(uow.connection, endpoint_id):
+                raise NotFound(f"No webhook {endpoint_id}")
+            await uow.audit(principal, "webhook.deleted", ("webhook", endpoint_id))
+
+    async def rotate_secret(
+        self, principal: Principal, endpoint_id: uuid.UUID, overlap: timedelta
+    ) -> Endpoint:
+        """A new secret; the old one still signs (beside it) until the overlap ends."""
+        now = _now()
+        async with self._runtime.unit_of_work() as uow:
+            current = await repository.endpoint(uow.connection, endpoint_id, lock=True)
+            if current is None:
+                raise NotFound(f"No webhook {endpoint_id}")
+            rotated = await repository.update_endpoint(
+                uow.connection,
+                endpoint_id,
+                secret=new_secret(),
+                previous_secret=current.secret,
+                previous_secret_until=now + overlap,
+                updated_at=now,
+            )
+            await uow.audit(principal, "webhook.secret_rotated", ("webhook", endpoint_id))
+        return rotated
+
+    async def deliveries(
+        self, endpoint_id: uuid.UUID, status: str | None, limit: int
+    ) -> list[tuple[Delivery, list]]:
+        await self.endpoint(endpoint_id)
+        async with self._runtime.engine.connect() as connection:
+            return await repository.deliveries_of(connection, endpoint_id, status, limit)
+
+    async def send_again(
+        self,
+        principal: Principal,
+        endpoint_id: uuid.UUID,
+        *,
+        delivery_id: uuid.UUID | None = None,
+        since=None,
+    ) -> int:
+        """One delivery, or everything since a time, sent again now (with the same webhook-id)."""
+        async with self._runtime.unit_of_work() as uow:
+            if await repository.endpoint(uow.connection, endpoint_id) is None:
+                raise NotFound(f"No webhook {endpoint_id}")
+            count = await repository.reschedule(
+                uow.connection, endpoint_id, _now(), delivery_id=delivery_id, since=since
+            )
+            if delivery_id and count == 0:
+                raise NotFound(f"No delivery {delivery_id}")
+            await uow.audit(principal, "webhook.replayed", ("webhook", endpoint_id), deliveries=count)
+        return count
+
+    async def fan_out(self, events: list[CloudEvent]) -> None:
+        """The consumer: one pending delivery per subscribed endpoint and event (once, however
+        often the event is redelivered)."""
+        now = _now()
+        async with self._runtime.unit_of_work() as uow:
+            subscribed = await repository.subscribers(uow.connection)
+            rows = [
+                {
+                    "id": uuid.uuid4(),
+                    "endpoint_id": endpoint_id,
+                    "event_id": event.id,
+                    "event_type": event.type,
+                    "lead_id": event.subject,
+                    "payload": event.model_dump_json(),
+                    "status": "pending",
+                    "next_attempt_at": now,
+                    "created_at": now,
+                }
+                for event in events
+                for endpoint_id, types in subscribed
+                if event.type in types
+            ]
+            await repository.add_deliveries(uow.connection, rows)

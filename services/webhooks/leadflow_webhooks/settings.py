@@ -1,0 +1,40 @@
+from pydantic import AliasChoices, Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# Standard Webhooks' schedule (as Svix runs it): at once, then 5 s, 5 min, 30 min, 2 h, 5 h, 10 h
+# and 10 h — the last attempt about 27.6 hours after the event.
+DEFAULT_SCHEDULE = "0,5,300,1800,7200,18000,36000,36000"
+
+
+class WebhooksSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="WEBHOOKS_", env_file=".env", extra="ignore")
+
+    port: int = 8004
+    # Hosts a webhook may reach although they are or resolve to loopback or private addresses.
+    allowed_hosts: str = Field(default="", validation_alias=AliasChoices("WEBHOOKS_ALLOWED_HOSTS"))
+    retry_schedule: str = Field(
+        default=DEFAULT_SCHEDULE, description="Seconds before each attempt, the first after the event"
+    )
+    timeout_seconds: float = Field(default=10, gt=0, le=30, description="A 2xx within this counts")
+    disable_after_seconds: float = Field(
+        default=86_400, gt=0, description="An endpoint failing this long without a success is disabled"
+    )
+    concurrency: int = Field(default=16, ge=1, le=256, description="Deliveries in flight per process")
+    lease_seconds: float = Field(default=60, gt=0, description="A claimed delivery is retried after this")
+    poll_seconds: float = Field(default=0.2, gt=0)
+
+    @field_validator("retry_schedule")
+    @classmethod
+    def schedule_of_numbers(cls, value: str) -> str:
+        delays = [float(part) for part in value.split(",")]
+        if not delays or any(delay < 0 for delay in delays):
+            raise ValueError("a comma-separated list of seconds, none negative")
+        return value
+
+    @property
+    def delays(self) -> list[float]:
+        return [float(part) for part in self.retry_schedule.split(",")]
+
+    @property
+    def hosts_allowed(self) -> frozenset[str]:
+        return frozenset(host.strip().lower() for host in self.allowed_hosts.split(",") if host.strip())

@@ -1,0 +1,77 @@
+"""The webhooks service's tables, in its own schema."""
+
+from sqlalchemy import (
+    ARRAY,
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    Identity,
+    Index,
+    Integer,
+    MetaData,
+    Table,
+    Text,
+)
+from sqlalchemy.dialects.postgresql import UUID
+
+from leadflow_common.db import outbox_table
+
+SCHEMA = "webhooks"
+metadata = MetaData(schema=SCHEMA)
+
+endpoints = Table(
+    "endpoints",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("url", Text, nullable=False),
+    Column("events", ARRAY(Text), nullable=False),
+    Column("description", Text, nullable=False, server_default=""),
+    Column("enabled", Boolean, nullable=False, server_default="true"),
+    # Kept as given: an HMAC is computed with it on every delivery, so it cannot be a hash.
+    Column("secret", Text, nullable=False),
+    Column("previous_secret", Text),
+    Column("previous_secret_until", DateTime(timezone=True)),
+    Column("disabled_reason", Text),
+    Column("failing_since", DateTime(timezone=True)),
+    Column("created_by", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+deliveries = Table(
+    "deliveries",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("seq", BigInteger, Identity(), nullable=False, unique=True),  # arrival order, per lead
+    Column("endpoint_id", UUID(as_uuid=True), nullable=False),
+    Column("event_id", Text, nullable=False),
+    Column("event_type", Text, nullable=False),
+    Column("lead_id", Text, nullable=False),
+    Column("payload", Text, nullable=False),
+    Column("status", Text, nullable=False),  # pending, succeeded, failed
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("next_attempt_at", DateTime(timezone=True), nullable=False),
+    Column("last_status_code", Integer),
+    Column("last_error", Text),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("delivered_at", DateTime(timezone=True)),
+    Index("deliveries_endpoint_event", "endpoint_id", "event_id", unique=True),
+    Index("deliveries_due", "next_attempt_at", postgresql_where="status = 'pending'"),
+    Index("deliveries_lead_order", "endpoint_id", "lead_id", "seq", postgresql_where="status = 'pending'"),
+)
+
+attempts = Table(
+    "attempts",
+    metadata,
+    Column("id", BigInteger, Identity(), primary_key=True),
+    Column("delivery_id", UUID(as_uuid=True), nullable=False, index=True),
+    Column("attempt", Integer, nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("status_code", Integer),
+    Column("latency_ms", Integer, nullable=False),
+    Column("response_snippet", Text),
+    Column("error", Text),
+)
+
+outbox = outbox_table(metadata)
