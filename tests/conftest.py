@@ -162,7 +162,7 @@ ADMIN_PASSWORD = "a long admin password"
 
 
 class System:
-    """The four services as real processes, each verifying credentials with the console."""
+    """The five services as real processes, each verifying credentials with the console."""
 
     def __init__(self, urls: dict[str, str], settings: CommonSettings):
         self.urls = urls
@@ -186,6 +186,7 @@ async def system(settings, start_service) -> System:
     urls = {"console": console}
     for name in ("capture", "scoring", "routing"):
         urls[name] = start_service(name, wired)
+    urls["webhooks"] = start_service("webhooks", wired, WEBHOOKS_ALLOWED_HOSTS="127.0.0.1")
     for url in urls.values():
         await eventually(lambda url=url: is_ready(url), timeout=30)
     return System(urls, wired)

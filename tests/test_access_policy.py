@@ -16,7 +16,7 @@ from test_access import bearer, create_user, token_for
 from leadflow_common.access import ROLE_SCOPES, Role, Scope
 from leadflow_common.settings import CommonSettings
 
-SERVICES = ("capture", "scoring", "routing", "console")
+SERVICES = ("capture", "scoring", "routing", "console", "webhooks")
 
 # Who may call what: `public`, `authenticated` (anyone known, about themselves) or a scope.
 POLICY = {
@@ -55,6 +55,15 @@ POLICY = {
     "console DELETE /v1/keys/{key_id}": "users:admin",
     "console GET /v1/audit": "audit:read",
     "console POST /v1/auth/sync": "credentials:sync",
+    "webhooks GET /v1/webhooks": "webhooks:admin",
+    "webhooks POST /v1/webhooks": "webhooks:admin",
+    "webhooks GET /v1/webhooks/{webhook_id}": "webhooks:admin",
+    "webhooks PATCH /v1/webhooks/{webhook_id}": "webhooks:admin",
+    "webhooks DELETE /v1/webhooks/{webhook_id}": "webhooks:admin",
+    "webhooks POST /v1/webhooks/{webhook_id}/secret": "webhooks:admin",
+    "webhooks GET /v1/webhooks/{webhook_id}/deliveries": "webhooks:admin",
+    "webhooks POST /v1/webhooks/{webhook_id}/deliveries/{delivery_id}/retry": "webhooks:admin",
+    "webhooks POST /v1/webhooks/{webhook_id}/replay": "webhooks:admin",
 }
 # Where a rep holding the scope is still refused what is not theirs: one thing named by id (the
 # test names one that is not theirs), or the nurture queue, which is nobody's.

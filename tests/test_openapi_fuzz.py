@@ -69,7 +69,7 @@ def fuzz_operation(operation, mode: GenerationMode, call) -> None:
     check()
 
 
-@pytest.mark.parametrize("service", ["capture", "scoring", "routing", "console"])
+@pytest.mark.parametrize("service", ["capture", "scoring", "routing", "console", "webhooks"])
 async def test_every_operation_answers_as_documented_to_valid_and_invalid_requests(settings, service):
     app = importlib.import_module(f"leadflow_{service}.main").create_app(settings)
     schema = schemathesis.openapi.from_dict(app.openapi())

@@ -21,6 +21,7 @@ from leadflow_common.settings import CommonSettings
 from leadflow_console.main import create_app as console_app
 from leadflow_routing.main import create_app as routing_app
 from leadflow_scoring.main import create_app as scoring_app
+from leadflow_webhooks.main import create_app as webhooks_app
 
 ROOT = Path(__file__).parents[1]
 PUBLIC = {
@@ -33,7 +34,7 @@ PUBLIC = {
 }
 # The console loads its credentials in its lifespan: test_access_policy.py covers it running.
 APPS = {"capture": capture_app, "scoring": scoring_app, "routing": routing_app}
-EVERY_APP = {**APPS, "console": console_app}
+EVERY_APP = {**APPS, "console": console_app, "webhooks": webhooks_app}
 
 
 @pytest.mark.parametrize("service", sorted(APPS))
@@ -79,6 +80,7 @@ def test_kubernetes_manifests_probe_health_run_unprivileged_and_cap_scaling_at_t
         "leadflow-scoring",
         "leadflow-routing",
         "leadflow-console",
+        "leadflow-webhooks",
     }
     for deployment in deployments:
         pod = deployment["spec"]["template"]["spec"]
@@ -88,7 +90,7 @@ def test_kubernetes_manifests_probe_health_run_unprivileged_and_cap_scaling_at_t
         assert pod["securityContext"]["runAsNonRoot"] is True
         assert {"secretRef": {"name": "leadflow-secrets"}} in container["envFrom"]
     autoscalers = [d for d in docs if d["kind"] == "HorizontalPodAutoscaler"]
-    assert len(autoscalers) == 4 and all(a["spec"]["maxReplicas"] <= 6 for a in autoscalers)
+    assert len(autoscalers) == 5 and all(a["spec"]["maxReplicas"] <= 6 for a in autoscalers)
     config = next(d for d in docs if d["kind"] == "ConfigMap")
     secrets = {"LEADFLOW_API_KEY", "DATABASE_URL", "SMS_AUTH_TOKEN", "LEADFLOW_ADMIN_PASSWORD"}
     assert not secrets & set(config["data"]), "secrets stay in the Secret"
@@ -123,6 +125,9 @@ def test_the_dashboard_shows_metrics_the_services_export():
         "logins",
         "credentials_age",
         "audit_entries",
+        "webhook_attempts",
+        "webhook_backlog",
+        "webhook_oldest_pending",
     ):
         assert any(needed in name for name in used), needed
 

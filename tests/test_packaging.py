@@ -11,7 +11,7 @@ import pytest
 
 pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).parents[1]
-SERVICES = ("capture", "scoring", "routing", "console")
+SERVICES = ("capture", "scoring", "routing", "console", "webhooks")
 IMPORT_EVERY_MODULE = """
 import importlib, pkgutil, sys
 package = importlib.import_module(sys.argv[1])

@@ -75,7 +75,7 @@ def test_run_starts_the_system_and_sigterm_leaves_nothing_running(tmp_path):
         postgres_pid = int((data_dir / "postgres" / "postmaster.pid").read_text().split()[0])
         # Postgres is daemonised by pg_ctl, so it is watched beside the launcher's children.
         started = [*psutil.Process(launcher.pid).children(recursive=True), psutil.Process(postgres_pid)]
-        assert len(started) >= 6
+        assert len(started) >= 7
     finally:
         launcher.send_signal(signal.SIGTERM)
         launcher.wait(60)

@@ -217,7 +217,8 @@ class LocalSystem:
         return f"127.0.0.1:{self.ports['LEADFLOW_LOCAL_KAFKA_PORT']}"
 
     def start(self) -> "LocalSystem":
-        names = ("CONSOLE_PORT", "CAPTURE_PORT", "SCORING_PORT", "ROUTING_PORT", "LEADFLOW_LOCAL_KAFKA_PORT")
+        names = ("CONSOLE_PORT", "CAPTURE_PORT", "SCORING_PORT", "ROUTING_PORT", "WEBHOOKS_PORT")
+        names += ("LEADFLOW_LOCAL_KAFKA_PORT",)
         self.ports = {name: free_port() for name in names}
         own = ("KAFKA_BOOTSTRAP_SERVERS", "DATABASE_URL", "LEADFLOW_CONSOLE_URL")
         env = {k: v for k, v in os.environ.items() if k not in own}

@@ -30,6 +30,9 @@ def main(argv=None) -> None:
     chaos = commands.add_parser("chaos", help="post leads while the broker, services and database fail")
     chaos.add_argument("--leads", type=int, default=10_000)
     chaos.add_argument("--rate", type=float, default=100)
+    listen = commands.add_parser("webhook-listen", help="receive webhooks locally, verify and print them")
+    listen.add_argument("--port", type=int, default=9000)
+    listen.add_argument("--secret", help="the webhook's secret (whsec_…), to verify signatures")
     bench = commands.add_parser("bench", help="measure throughput, latency and memory on this machine")
     bench.add_argument("--output-dir", type=Path, default=Path("reports"))
     args = parser.parse_args(argv)
@@ -56,6 +59,11 @@ def main(argv=None) -> None:
         from leadflow_cli.bench import main as bench_main
 
         sys.exit(bench_main(args.output_dir))
+    if args.command == "webhook-listen":
+        from leadflow_cli.listen import listen as listen_for_webhooks
+
+        listen_for_webhooks(args.port, args.secret)
+        return
     if args.command == "asyncapi":
         import json
 

@@ -1,7 +1,7 @@
 """`leadflow run`: the whole system on one machine.
 
 Starts tansu unless KAFKA_BOOTSTRAP_SERVERS is set and an embedded PostgreSQL unless DATABASE_URL
-is set, creates the topics, applies every service's migrations, starts the four services (the
+is set, creates the topics, applies every service's migrations, starts the five services (the
 console with its first admin) and waits. SIGINT or SIGTERM stops every process it started.
 """
 
@@ -27,6 +27,7 @@ SERVICES = {
     "capture": ("CAPTURE_PORT", 8001),
     "scoring": ("SCORING_PORT", 8002),
     "routing": ("ROUTING_PORT", 8003),
+    "webhooks": ("WEBHOOKS_PORT", 8004),
 }
 LOCAL_KAFKA_PORT = "LEADFLOW_LOCAL_KAFKA_PORT"
 

@@ -1,7 +1,7 @@
 """Who may call a route: the caller's principal, and each route's declared policy.
 
-Every /v1 route declares one: `requires(Scope.x)` (the caller must hold that scope) or
-`Depends(public)`. The app refuses to start with a route that declares neither, and the policy is
+Every /v1 route declares one: `requires(Scope.x)` (the caller must hold that scope),
+`Depends(authenticated)` (any known caller, about themselves) or `openapi_extra=PUBLIC`. The app refuses to start with a route that declares neither, and the policy is
 written into the OpenAPI document (`x-leadflow-policy`), where the policy test reads it.
 """
 
@@ -51,8 +51,14 @@ async def authenticated(principal: PrincipalDep) -> Principal:
     return principal
 
 
-async def public() -> None:
-    """The policy of a route anyone may call (forms, the popup, the SMS provider, logging in)."""
+# The policy of a route anyone may call (forms, the popup, the SMS provider, logging in), given
+# as `openapi_extra=PUBLIC`: a declaration, not a dependency, so the hot public routes pay nothing.
+PUBLIC = {"x-leadflow-policy": "public"}
+
+
+def public_route(openapi_extra: dict | None = None) -> dict:
+    """`openapi_extra` for a public route that documents more (its body, say)."""
+    return {**(openapi_extra or {}), **PUBLIC}
 
 
 def requires(scope: Scope) -> Any:
@@ -61,14 +67,16 @@ def requires(scope: Scope) -> Any:
 
 
 def route_policy(route: APIRoute) -> str | None:
-    """The scope a route requires, `public`, or None when it declares no policy."""
+    """The scope a route requires, `public`, `authenticated`, or None when it declares none."""
+    if (route.openapi_extra or {}).get("x-leadflow-policy") == "public":
+        return "public"
     pending = list(route.dependant.dependencies)
     while pending:
         dependant = pending.pop()
         if isinstance(dependant.call, Requires):
             return str(dependant.call.scope)
-        if dependant.call in (public, authenticated):
-            return dependant.call.__name__
+        if dependant.call is authenticated:
+            return "authenticated"
         pending.extend(dependant.dependencies)
     return None
 

@@ -1,22 +1,20 @@
 """Capture's HTTP endpoints."""
 
 import asyncio
-import math
-import time
 import uuid
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 
 from leadflow_capture import metrics
-from leadflow_capture.bodies import FORM_TYPES, media_type, read_fields
-from leadflow_capture.deps import IdempotencyKeyDep, IntakeDep
+from leadflow_capture.bodies import FORM_TYPES, read_fields
+from leadflow_capture.deps import IdempotencyKeyDep, IntakeDep, PublicIntakeDep
 from leadflow_capture.domain import InvalidLead
 from leadflow_capture.openapi import BODY_PROBLEMS, MAX_BATCH, one_or_many, request_body, schema_ref
 from leadflow_capture.people import Accepted, KeyConflict
 from leadflow_common.access import Scope
-from leadflow_common.auth import public, requires
+from leadflow_common.auth import public_route, requires
 from leadflow_common.events import Channel
 from leadflow_common.http import MAX_LISTED_FIELDS, Problem, field_problem
 
@@ -40,40 +38,16 @@ def dropped_response(channel: Channel) -> JSONResponse:
     return JSONResponse({"lead_id": str(uuid.uuid4()), "submission_id": str(uuid.uuid4())}, status_code=202)
 
 
-class RateLimited(Problem):
-    """429; a person's browser posting a form gets a page they can read (main.py)."""
-
-    def __init__(self, wait: float, *, from_browser_form: bool):
-        super().__init__(
-            429,
-            "Too many requests",
-            "Too many submissions from this client; try again later",
-            headers={"Retry-After": str(max(1, math.ceil(wait)))},
-        )
-        self.from_browser_form = from_browser_form
-
-
-async def limit_public_submissions(request: Request, intake: IntakeDep) -> None:
-    """429 once a client has used up its per-minute submissions (CAPTURE_RATE_LIMIT)."""
-    if intake.submissions_limit is None:
-        return
-    wait = intake.submissions_limit.take(intake.client, time.monotonic())
-    if wait:
-        metrics.RATE_LIMITED.inc()
-        browser = media_type(request) in FORM_TYPES and "text/html" in request.headers.get("accept", "")
-        raise RateLimited(wait, from_browser_form=browser)
-
-
 @router.post(
     "/leads/landing-page",
     status_code=202,
     response_model=AcceptedResponse,
     summary="A landing page's form (form-encoded or JSON)",
     responses={303: {"description": "Redirect to `redirect_to`"}, **BODY_PROBLEMS, 409: {}, 429: {}},
-    openapi_extra=request_body(schema_ref("LeadInput"), "application/json", *FORM_TYPES),
-    dependencies=[Depends(public), Depends(limit_public_submissions)],
+    openapi_extra=public_route(request_body(schema_ref("LeadInput"), "application/json", *FORM_TYPES)),
 )
-async def landing_page(request: Request, intake: IntakeDep, key: IdempotencyKeyDep) -> Response:
+async def landing_page(request: Request, public: PublicIntakeDep) -> Response:
+    intake, key = public
     fields = await read_fields(request, allow_form=True)
     if fields.pop(HONEYPOT_FIELD, None):
         return dropped_response(Channel.landing_page)
@@ -94,23 +68,25 @@ POPUP_TRIGGERS = ("exit_intent", "timer", "scroll", "click", "page_load")
     response_model=AcceptedResponse,
     summary="A website popup's form (JSON, cross-origin)",
     responses={**BODY_PROBLEMS, 409: {}, 429: {}},
-    openapi_extra=request_body(
-        {
-            "allOf": [
-                schema_ref("LeadInput"),
-                {
-                    "type": "object",
-                    "properties": {
-                        "popup_id": {"type": "string", "maxLength": 100},
-                        "trigger": {"type": "string", "enum": list(POPUP_TRIGGERS)},
+    openapi_extra=public_route(
+        request_body(
+            {
+                "allOf": [
+                    schema_ref("LeadInput"),
+                    {
+                        "type": "object",
+                        "properties": {
+                            "popup_id": {"type": "string", "maxLength": 100},
+                            "trigger": {"type": "string", "enum": list(POPUP_TRIGGERS)},
+                        },
                     },
-                },
-            ]
-        }
+                ]
+            }
+        )
     ),
-    dependencies=[Depends(public), Depends(limit_public_submissions)],
 )
-async def popup(request: Request, intake: IntakeDep, key: IdempotencyKeyDep) -> Response:
+async def popup(request: Request, public: PublicIntakeDep) -> Response:
+    intake, key = public
     fields = await read_fields(request, allow_form=False)
     if fields.pop(HONEYPOT_FIELD, None):
         return dropped_response(Channel.popup)

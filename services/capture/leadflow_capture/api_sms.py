@@ -2,7 +2,7 @@
 
 import time
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from leadflow_capture import metrics
@@ -14,7 +14,7 @@ from leadflow_capture.ratelimit import TokenBuckets
 from leadflow_capture.request_keys import scoped_key
 from leadflow_capture.settings import CaptureSettings
 from leadflow_capture.sms import read_message, signature_is_valid, twilio_fields, twiml
-from leadflow_common.auth import public
+from leadflow_common.auth import public_route
 from leadflow_common.events import Channel
 from leadflow_common.http import Problem
 
@@ -36,7 +36,6 @@ def public_url(request: Request, settings: CaptureSettings) -> str:
 @router.post(
     "/leads/sms",
     summary="Twilio's inbound SMS webhook",
-    dependencies=[Depends(public)],  # the provider's signature is checked instead
     response_class=Response,
     responses={
         200: {"content": {TWIML: {}}, "description": "TwiML"},
@@ -45,16 +44,19 @@ def public_url(request: Request, settings: CaptureSettings) -> str:
         429: {},
         **BODY_PROBLEMS,
     },
-    openapi_extra=request_body(
-        {
-            "type": "object",
-            "required": ["From", "MessageSid"],
-            "properties": {
-                name: {"type": "string"}
-                for name in ("From", "To", "Body", "MessageSid", "OptOutType", "AccountSid")
+    # Public: the provider's signature is checked instead of a credential.
+    openapi_extra=public_route(
+        request_body(
+            {
+                "type": "object",
+                "required": ["From", "MessageSid"],
+                "properties": {
+                    name: {"type": "string"}
+                    for name in ("From", "To", "Body", "MessageSid", "OptOutType", "AccountSid")
+                },
             },
-        },
-        "application/x-www-form-urlencoded",
+            "application/x-www-form-urlencoded",
+        )
     ),
 )
 async def inbound_sms(request: Request, intake: IntakeDep) -> Response:

@@ -7,6 +7,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import HTMLResponse, Response
 
 from leadflow_capture import api, api_leads, api_sms, api_tracking
+from leadflow_capture.deps import RateLimited
 from leadflow_capture.domain import LeadInput
 from leadflow_capture.intake import SubmissionWriter
 from leadflow_capture.ratelimit import TokenBuckets
@@ -46,7 +47,7 @@ RATE_LIMITED_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8
 with what you entered: go back, wait a minute, and send it again.</p></body></html>"""
 
 
-async def answer_rate_limited(request: Request, limited: api.RateLimited) -> Response:
+async def answer_rate_limited(request: Request, limited: RateLimited) -> Response:
     """A person whose browser posted the form reads a page; a script reads problem+json."""
     if limited.from_browser_form:
         return HTMLResponse(RATE_LIMITED_PAGE, status_code=429, headers=limited.headers)
@@ -66,7 +67,7 @@ def create_app(common: CommonSettings | None = None, settings: CaptureSettings |
         on_start=start_writers,
         body_limits={**{path: settings.max_body_bytes for path in API_PATHS}, **public},
     )
-    app.add_exception_handler(api.RateLimited, answer_rate_limited)
+    app.add_exception_handler(RateLimited, answer_rate_limited)
     app.state.capture_settings = settings
     app.state.trusted_proxies = common.trusted_proxies
     app.state.rate_limiter = TokenBuckets(settings.rate_limit) if settings.rate_limit else None

@@ -20,6 +20,17 @@ TRUSTED_CALLERS = (Channel.api, Channel.import_)
 
 
 @dataclass(frozen=True)
+class PublicIntake:
+    """A public post's intake and its checked Idempotency-Key (see deps.get_public_intake)."""
+
+    intake: "Intake"
+    key: str | None
+
+    def __iter__(self):
+        return iter((self.intake, self.key))
+
+
+@dataclass(frozen=True)
 class Intake:
     settings: CaptureSettings
     writer: SubmissionWriter

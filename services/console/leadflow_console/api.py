@@ -7,7 +7,7 @@ from fastapi import APIRouter, Depends
 from fastapi.security import OAuth2PasswordRequestForm
 
 from leadflow_common.access import Principal, Scope
-from leadflow_common.auth import authenticated, public, requires
+from leadflow_common.auth import PUBLIC, authenticated, requires
 from leadflow_console.deps import AccountsDep, ClientDep
 from leadflow_console.repository import User
 from leadflow_console.schemas import Token, UserChange, UserIn, UserOut
@@ -30,7 +30,7 @@ def user_out(user: User) -> UserOut:
 @router.post(
     "/auth/token",
     summary="Log in: an access token for an email and password (OAuth2 password form)",
-    dependencies=[Depends(public)],
+    openapi_extra=PUBLIC,
     responses={401: {}, 429: {}},
     tags=["auth"],
 )

@@ -1,5 +1,4 @@
-from leadflow_webhooks.tables import SCHEMA, metadata
-
 from leadflow_common.migrate import run_env
+from leadflow_webhooks.tables import SCHEMA, metadata
 
 run_env(SCHEMA, metadata)
