@@ -66,6 +66,7 @@ class PrincipalKind(StrEnum):
     bootstrap = "bootstrap"  # LEADFLOW_API_KEY: scripts, the deployment, service to service
     user = "user"
     key = "key"
+    link = "link"  # a rep's one-click accept or reject link from a notification
 
 
 @dataclass(frozen=True)
@@ -105,6 +106,11 @@ def user_principal(
     return Principal(
         PrincipalKind.user, user_id, ROLE_SCOPES[role], role=role, rep_id=rep_id, session_id=session_id
     )
+
+
+def link_principal(rep_id: uuid.UUID) -> Principal:
+    """Who acts through a signed accept/reject link: that rep, on that offer only."""
+    return Principal(PrincipalKind.link, str(rep_id), frozenset({Scope.assignments_work}), role=Role.rep, rep_id=rep_id)
 
 
 def parse_scopes(names: list[str]) -> frozenset[Scope]:

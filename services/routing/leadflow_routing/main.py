@@ -8,7 +8,8 @@ from leadflow_common.app import create_service_app
 from leadflow_common.runtime import ServiceRuntime
 from leadflow_common.service import service_main
 from leadflow_common.settings import CommonSettings
-from leadflow_routing import api, api_assignments
+from leadflow_routing import api, api_assignments, api_offers
+from leadflow_routing.offers import Offers
 from leadflow_routing.services import RoutingService
 from leadflow_routing.settings import RoutingSettings
 from leadflow_routing.sla import run_sweeper
@@ -22,6 +23,7 @@ def create_app(common: CommonSettings | None = None, settings: RoutingSettings |
 
     async def on_start(app: FastAPI, runtime: ServiceRuntime) -> None:
         app.state.routing = service = RoutingService(runtime, settings)
+        app.state.offers = Offers(service, settings.link_secret or runtime.settings.leadflow_api_key)
         topics = runtime.topics
         runtime.consume(
             group="leadflow-routing",
@@ -38,7 +40,7 @@ def create_app(common: CommonSettings | None = None, settings: RoutingSettings |
         common=common or CommonSettings(),
         outbox=outbox,
         processed_events=processed_events,
-        routers=[api.router, api_assignments.router],
+        routers=[api.router, api_assignments.router, api_offers.router],
         on_start=on_start,
     )
 

@@ -20,7 +20,7 @@ from leadflow_routing.policy import (
     Rep,
     WorkingHours,
 )
-from leadflow_routing.tables import assignment_events, assignments, leads, reps
+from leadflow_routing.tables import assignment_events, assignments, leads, reps, used_links
 
 CAPACITY_LOCK = "routing:capacity"
 
@@ -284,3 +284,9 @@ async def history_of_lead(connection: AsyncConnection, lead_id: uuid.UUID) -> li
         .order_by(assignment_events.c.id)
     )
     return rows.all()
+
+
+async def use_link(connection: AsyncConnection, token_id: str, now: datetime) -> bool:
+    """Marks an accept or reject link used; False when it was already."""
+    statement = insert(used_links).values(token_id=token_id, used_at=now).on_conflict_do_nothing()
+    return (await connection.execute(statement.returning(used_links.c.token_id))).first() is not None

@@ -139,3 +139,9 @@ class AssignmentDetail(BaseModel):
 
 class Rejection(InputModel):
     reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+
+
+class OfferLinksOut(BaseModel):
+    accept_url: str
+    reject_url: str
+    expires_at: datetime

@@ -70,6 +70,10 @@ class RoutingService:
             await lifecycle.fold_merge(uow, data.absorbed_lead_id, data.surviving_lead_id, context)
             capacity.forget()
 
+    async def assignment(self, assignment_id: uuid.UUID) -> Assignment | None:
+        async with self._runtime.engine.connect() as connection:
+            return await repository.get_assignment(connection, assignment_id)
+
     async def record_cards(self, events: list[CloudEvent]) -> None:
         """Contact cards from leads.captured (its own consumer group: routing decisions never
         wait behind the busiest topic)."""
@@ -77,7 +81,12 @@ class RoutingService:
             await cards.record_cards(uow.connection, events)
 
     async def act(
-        self, principal: Principal, assignment_id: uuid.UUID, action: AssignmentAction, *arguments: Any
+        self,
+        principal: Principal,
+        assignment_id: uuid.UUID,
+        action: AssignmentAction,
+        *arguments: Any,
+        link_id: str | None = None,
     ) -> Assignment:
         """A rep's action on an assignment, under the lead's lock (the order every routing path
         takes); 404 for an unknown assignment (403 to a rep, as for another rep's), 409 for one
@@ -89,6 +98,8 @@ class RoutingService:
             if found is None:
                 raise NotFound(f"No assignment {assignment_id}")
             await repository.lock_leads(uow.connection, [found.lead_id])
+            if link_id is not None and not await repository.use_link(uow.connection, link_id, context.now):
+                raise Conflict("This link was used already")
             assignment = await repository.get_assignment(uow.connection, assignment_id, for_update=True)
             await action(uow, assignment, *arguments, context)
             done = await repository.get_assignment(uow.connection, assignment_id)
@@ -100,11 +111,13 @@ class RoutingService:
             )
             return done
 
-    async def accept(self, principal: Principal, assignment_id: uuid.UUID) -> Assignment:
-        return await self.act(principal, assignment_id, lifecycle.accept)
+    async def accept(self, principal: Principal, assignment_id: uuid.UUID, *, link_id=None) -> Assignment:
+        return await self.act(principal, assignment_id, lifecycle.accept, link_id=link_id)
 
-    async def reject(self, principal: Principal, assignment_id: uuid.UUID, reason: str) -> Assignment:
-        return await self.act(principal, assignment_id, lifecycle.reject, reason)
+    async def reject(
+        self, principal: Principal, assignment_id: uuid.UUID, reason: str, *, link_id=None
+    ) -> Assignment:
+        return await self.act(principal, assignment_id, lifecycle.reject, reason, link_id=link_id)
 
     async def complete(self, principal: Principal, assignment_id: uuid.UUID) -> Assignment:
         return await self.act(

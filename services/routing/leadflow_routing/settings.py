@@ -17,3 +17,9 @@ class RoutingSettings(BaseSettings):
         default="http://127.0.0.1:8001",
         description="Capture's API as sales tools reach it: the card's lead URL",
     )
+    public_url: str = Field(
+        default="http://127.0.0.1:8003", description="Routing as reps' browsers reach it: accept links"
+    )
+    link_secret: str = Field(
+        default="", description="Signs accept links; empty: derived from LEADFLOW_API_KEY", repr=False
+    )

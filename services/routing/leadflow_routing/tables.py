@@ -96,3 +96,11 @@ assignment_events = Table(
 
 processed_events = processed_events_table(metadata)
 outbox = outbox_table(metadata)
+
+# Accept and reject links already used: each works once (links.py).
+used_links = Table(
+    "used_links",
+    metadata,
+    Column("token_id", Text, primary_key=True),
+    Column("used_at", DateTime(timezone=True), nullable=False),
+)

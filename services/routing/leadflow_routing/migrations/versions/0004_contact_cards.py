@@ -1,4 +1,4 @@
-"""Contact cards from leads.captured, and each lead's largest score reasons.
+"""Contact cards from leads.captured, each lead's largest score reasons, used accept links.
 
 Revision ID: 0004
 Revises: 0003
@@ -24,8 +24,15 @@ def upgrade() -> None:
         sa.Column("card", JSONB, nullable=False),
         schema=SCHEMA,
     )
+    op.create_table(
+        "used_links",
+        sa.Column("token_id", sa.Text, primary_key=True),
+        sa.Column("used_at", sa.DateTime(timezone=True), nullable=False),
+        schema=SCHEMA,
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("used_links", schema=SCHEMA)
     op.drop_table("lead_cards", schema=SCHEMA)
     op.drop_column("leads", "reasons", schema=SCHEMA)

@@ -1,0 +1,82 @@
+"""The pages behind a rep's accept and reject links, and the links themselves for the notifier.
+GET shows what the link will do and changes nothing; the form's POST acts."""
+
+import html
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Path, Request
+from fastapi.responses import HTMLResponse
+
+from leadflow_common.access import Scope
+from leadflow_common.auth import PUBLIC, requires
+from leadflow_common.errors import LeadflowError
+from leadflow_routing.offers import Offers
+from leadflow_routing.schemas import OfferLinksOut
+
+router = APIRouter(prefix="/v1", tags=["offers"])
+
+PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1"><title>{title}</title></head>
+<body><main><h1>{title}</h1>{body}</main></body></html>"""
+
+
+async def get_offers(request: Request) -> Offers:
+    return request.app.state.offers
+
+
+OffersDep = Annotated[Offers, Depends(get_offers)]
+Token = Annotated[str, Path(max_length=512)]
+
+
+def page(title: str, body: str, status: int = 200) -> HTMLResponse:
+    return HTMLResponse(PAGE.format(title=html.escape(title), body=body), status_code=status)
+
+
+@router.post(
+    "/assignments/{assignment_id}/links",
+    summary="Signed one-time accept and reject links for the offer's rep (the notifier's)",
+    responses={404: {}, 409: {}},
+    dependencies=[requires(Scope.routing_admin)],
+)
+async def offer_links(assignment_id: uuid.UUID, offers: OffersDep) -> OfferLinksOut:
+    made = await offers.make_links(assignment_id)
+    return OfferLinksOut(accept_url=made.accept_url, reject_url=made.reject_url, expires_at=made.expires_at)
+
+
+@router.get(
+    "/offers/{token}",
+    summary="What an accept or reject link will do: a confirmation page (changes nothing)",
+    response_class=HTMLResponse,
+    responses={422: {}},
+    openapi_extra=PUBLIC,
+)
+async def confirm_offer(token: Token, offers: OffersDep) -> HTMLResponse:
+    try:
+        link = offers.read(token)
+    except LeadflowError as invalid:
+        return page("This link cannot be used", f"<p>{html.escape(invalid.fields[0].message)}</p>", 422)
+    verb = "Accept" if link.action == "accept" else "Reject"
+    field = '<label for="reason">Why (optional)</label><br><input id="reason" name="reason" maxlength="500">'
+    reason = f"<p>{field}</p>" if link.action == "reject" else ""
+    body = f'<form method="post">{reason}<p><button type="submit">{verb} this lead</button></p></form>'
+    return page(f"{verb} the lead offered to you?", body)
+
+
+@router.post(
+    "/offers/{token}",
+    summary="Act on an accept or reject link (once)",
+    response_class=HTMLResponse,
+    responses={403: {}, 404: {}, 409: {}, 422: {}},
+    openapi_extra=PUBLIC,
+)
+async def use_offer(
+    token: Token, offers: OffersDep, reason: Annotated[str | None, Form(max_length=500)] = None
+) -> HTMLResponse:
+    try:
+        assignment = await offers.use(token, reason)
+    except LeadflowError as refused:
+        detail = refused.fields[0].message if refused.fields else refused.detail or refused.title
+        return page("Nothing was changed", f"<p>{html.escape(detail)}</p>", refused.status)
+    done = "accepted: it is yours" if assignment.status == "accepted" else "passed on to the next rep"
+    return page("Done", f"<p>The lead was {done}.</p>")
