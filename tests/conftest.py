@@ -135,8 +135,8 @@ def start_service(tmp_path):
     processes: list[subprocess.Popen] = []
     bin_dir = Path(os.sys.executable).parent
 
-    def start(name: str, settings: CommonSettings, **extra: str) -> str:
-        port = free_port()
+    def start(name: str, settings: CommonSettings, port: int | None = None, **extra: str) -> str:
+        port = port or free_port()
         log = open(tmp_path / f"{name}-{port}.log", "wb")
         process = subprocess.Popen(
             [str(bin_dir / f"leadflow-{name}"), "serve", "--host", "127.0.0.1", "--port", str(port)],

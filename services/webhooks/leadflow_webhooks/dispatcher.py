@@ -1,20 +1,19 @@
-"""Sends due deliveries: signed, to the address checked at this moment, no redirects, 2xx
+"""Sends due deliveries: signed, to the address checked at this moment (outbound.py), 2xx
 within the timeout or it is retried on the schedule. A claimed delivery is leased, so a process
 that dies mid-send leaves it to be sent again (at least once, with the same webhook-id)."""
 
 import asyncio
 import logging
 import random
-import socket
 import time
 from datetime import UTC, datetime, timedelta
-from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
 from leadflow_common.runtime import ServiceRuntime
 from leadflow_webhooks import metrics, repository
-from leadflow_webhooks.addresses import RefusedTarget, check_resolved, check_url, literal_address
+from leadflow_webhooks.addresses import RefusedTarget
+from leadflow_webhooks.outbound import OutboundClient
 from leadflow_webhooks.repository import Delivery, Endpoint
 from leadflow_webhooks.schedule import next_attempt, outcome_of
 from leadflow_webhooks.settings import WebhooksSettings
@@ -28,9 +27,8 @@ class Dispatcher:
     def __init__(self, runtime: ServiceRuntime, settings: WebhooksSettings):
         self._runtime = runtime
         self._settings = settings
-        self._slots = asyncio.Semaphore(settings.concurrency)
         self._rng = random.Random()
-        self._client = httpx.AsyncClient(follow_redirects=False, timeout=settings.timeout_seconds)
+        self._client = OutboundClient(settings.hosts_allowed, settings.timeout_seconds, settings.concurrency)
 
     async def run(self) -> None:
         tasks: set[asyncio.Task] = set()
@@ -51,7 +49,7 @@ class Dispatcher:
         finally:
             for task in tasks:
                 task.cancel()
-            await self._client.aclose()
+            await self._client.close()
 
     async def _claim(self, limit: int) -> list[Delivery]:
         now = datetime.now(UTC)
@@ -82,31 +80,13 @@ class Dispatcher:
         await self._record(endpoint, delivery, status_code, snippet, error, latency_ms)
 
     async def _send(self, endpoint: Endpoint, delivery: Delivery) -> httpx.Response:
-        """POSTs to the address the name resolves to now, once it is checked: a name cannot be
-        re-pointed at an internal address between the check and the connection."""
-        allowed = self._settings.hosts_allowed
-        host = check_url(endpoint.url, allowed)
-        parts = urlsplit(endpoint.url)
-        port = parts.port or (443 if parts.scheme == "https" else 80)
-        if literal_address(host) is None:
-            infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
-            address = check_resolved(host, [info[4][0] for info in infos], allowed)
-        else:
-            address = host
-        pinned = f"[{address}]" if ":" in address else address
-        url = urlunsplit((parts.scheme, f"{pinned}:{port}", parts.path or "/", parts.query, ""))
         now = datetime.now(UTC)
         headers = {
             "content-type": "application/json",
-            "host": parts.netloc.rsplit("@", 1)[-1],
             "user-agent": "Leadflow-Webhooks/0.1",
             **signature_headers(delivery.event_id, delivery.payload, endpoint.live_secrets(now), now),
         }
-        extensions = {"sni_hostname": host} if parts.scheme == "https" else {}
-        async with self._slots:
-            return await self._client.post(
-                url, content=delivery.payload.encode(), headers=headers, extensions=extensions
-            )
+        return await self._client.post(endpoint.url, delivery.payload.encode(), headers)
 
     async def _record(
         self, endpoint: Endpoint, delivery: Delivery, status_code, snippet, error, latency_ms

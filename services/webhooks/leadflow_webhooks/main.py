@@ -1,4 +1,5 @@
-"""The webhooks service: app factory and entry point."""
+"""The webhooks service (the hand-off: signed webhooks for sales tools, notices for reps): app
+factory and entry point."""
 
 from pathlib import Path
 
@@ -8,17 +9,24 @@ from leadflow_common.app import create_service_app
 from leadflow_common.runtime import ServiceRuntime
 from leadflow_common.service import service_main
 from leadflow_common.settings import CommonSettings
-from leadflow_webhooks import api
+from leadflow_webhooks import api, api_notify
 from leadflow_webhooks.dispatcher import Dispatcher
+from leadflow_webhooks.notifier import Notifier
+from leadflow_webhooks.outbound import OutboundClient
 from leadflow_webhooks.services import WebhooksService
-from leadflow_webhooks.settings import WebhooksSettings
+from leadflow_webhooks.settings import NotifySettings, WebhooksSettings
 from leadflow_webhooks.tables import outbox
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
-def create_app(common: CommonSettings | None = None, settings: WebhooksSettings | None = None) -> FastAPI:
+def create_app(
+    common: CommonSettings | None = None,
+    settings: WebhooksSettings | None = None,
+    notify: NotifySettings | None = None,
+) -> FastAPI:
     settings = settings or WebhooksSettings()
+    notify = notify or NotifySettings()
 
     async def on_start(app: FastAPI, runtime: ServiceRuntime) -> None:
         app.state.webhooks = webhooks = WebhooksService(runtime, settings)
@@ -29,12 +37,16 @@ def create_app(common: CommonSettings | None = None, settings: WebhooksSettings 
             handler=webhooks.fan_out,
         )
         runtime.background(Dispatcher(runtime, settings).run(), name="webhook-dispatcher")
+        slack = OutboundClient(settings.hosts_allowed, settings.timeout_seconds, settings.concurrency)
+        notifier = Notifier(runtime, notify, slack)
+        runtime.consume(group="leadflow-notify", topics=[topics.routed], handler=notifier.record)
+        runtime.background(notifier.run(), name="notifier")
 
     return create_service_app(
         name="webhooks",
         common=common or CommonSettings(),
         outbox=outbox,
-        routers=[api.router],
+        routers=[api.router, api_notify.router],
         on_start=on_start,
     )
 

@@ -12,3 +12,9 @@ LATENCY = Histogram(
     "From the event's time to the receiver's 2xx",
     buckets=(0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 60, 600, 3600),
 )
+NOTICES = Counter("leadflow_notices_total", "Reps' notices, by kind and outcome", ["kind", "outcome"])
+NOTICE_LATENCY = Histogram(
+    "leadflow_notice_event_to_sent_seconds",
+    "From the routing decision to the rep's offer sent (mail and Slack)",
+    buckets=(0.1, 0.25, 0.5, 1, 2, 5, 10, 60, 600),
+)

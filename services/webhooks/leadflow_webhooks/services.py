@@ -9,8 +9,9 @@ from leadflow_common.access import Principal
 from leadflow_common.errors import Invalid, NotFound
 from leadflow_common.events import CloudEvent
 from leadflow_common.runtime import ServiceRuntime
-from leadflow_webhooks import repository
+from leadflow_webhooks import notice_store, repository
 from leadflow_webhooks.addresses import RefusedTarget, check_url
+from leadflow_webhooks.notice_store import Channels
 from leadflow_webhooks.repository import Delivery, Endpoint
 from leadflow_webhooks.settings import WebhooksSettings
 from leadflow_webhooks.signing import new_secret
@@ -168,3 +169,18 @@ class WebhooksService:
                 if event.type in types
             ]
             await repository.add_deliveries(uow.connection, rows)
+
+    async def channels(self, rep_id: uuid.UUID) -> Channels:
+        async with self._runtime.engine.connect() as connection:
+            return await notice_store.channels_of(connection, rep_id)
+
+    async def set_channels(self, principal: Principal, channels: Channels) -> Channels:
+        if channels.slack_url:
+            try:
+                check_url(channels.slack_url, self._settings.hosts_allowed)
+            except RefusedTarget as refused:
+                raise Invalid.field("slack_url", str(refused)) from None
+        async with self._runtime.unit_of_work() as uow:
+            await notice_store.set_channels(uow.connection, channels, _now())
+            await uow.audit(principal, "rep.notifications_updated", ("rep", channels.rep_id))
+        return channels

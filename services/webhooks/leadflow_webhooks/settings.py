@@ -1,3 +1,5 @@
+from typing import Literal
+
 from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -38,3 +40,27 @@ class WebhooksSettings(BaseSettings):
     @property
     def hosts_allowed(self) -> frozenset[str]:
         return frozenset(host.strip().lower() for host in self.allowed_hosts.split(",") if host.strip())
+
+
+class NotifySettings(BaseSettings):
+    """Reps' notifications: where routing is, when to remind, and the mail server."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    routing_url: str = Field(
+        default="http://127.0.0.1:8003", validation_alias=AliasChoices("WEBHOOKS_ROUTING_URL")
+    )
+    reminder_share: float = Field(
+        default=0.8,
+        gt=0,
+        lt=1,
+        validation_alias=AliasChoices("WEBHOOKS_REMINDER_SHARE"),
+        description="A reminder when this share of the SLA has passed without an accept",
+    )
+    smtp_host: str = ""  # no SMTP_HOST, no mail
+    smtp_port: int = 587
+    smtp_from: str = "Leadflow <leadflow@localhost>"
+    smtp_username: str = ""
+    smtp_password: str = Field(default="", repr=False)
+    smtp_tls: Literal["starttls", "tls", "none"] = "starttls"
+    max_attempts: int = Field(default=5, ge=1, validation_alias=AliasChoices("WEBHOOKS_NOTICE_ATTEMPTS"))

@@ -74,4 +74,33 @@ attempts = Table(
     Column("error", Text),
 )
 
+# How each rep is told of an offer (default: by mail only).
+rep_channels = Table(
+    "rep_channels",
+    metadata,
+    Column("rep_id", UUID(as_uuid=True), primary_key=True),
+    Column("email", Boolean, nullable=False, server_default="true"),
+    Column("slack_url", Text),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+# What reps are to be told: an offer, a reminder before its SLA runs out, a lead that moved on.
+notices = Table(
+    "notices",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("kind", Text, nullable=False),  # offer, reminder, moved
+    Column("assignment_id", UUID(as_uuid=True), nullable=False),
+    Column("rep_id", UUID(as_uuid=True), nullable=False),
+    Column("event", Text, nullable=False),  # the leads.routed CloudEvent it comes from
+    Column("status", Text, nullable=False),  # pending, sent, skipped, failed
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("due_at", DateTime(timezone=True), nullable=False),
+    Column("last_error", Text),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("sent_at", DateTime(timezone=True)),
+    Index("notices_once", "kind", "assignment_id", "rep_id", unique=True),
+    Index("notices_due", "due_at", postgresql_where="status = 'pending'"),
+)
+
 outbox = outbox_table(metadata)

@@ -1,0 +1,74 @@
+"""The notices' and reps' channels' SQL."""
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from leadflow_webhooks.tables import notices, rep_channels
+
+
+@dataclass(frozen=True)
+class Notice:
+    id: uuid.UUID
+    kind: str
+    assignment_id: uuid.UUID
+    rep_id: uuid.UUID
+    event: str
+    status: str
+    attempts: int
+    due_at: datetime
+    last_error: str | None
+    created_at: datetime
+    sent_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Channels:
+    rep_id: uuid.UUID
+    email: bool = True
+    slack_url: str | None = None
+
+
+async def add_notices(connection: AsyncConnection, rows: list[dict]) -> None:
+    if rows:
+        statement = (
+            insert(notices)
+            .values(rows)
+            .on_conflict_do_nothing(index_elements=["kind", "assignment_id", "rep_id"])
+        )
+        await connection.execute(statement)
+
+
+async def claim_due(
+    connection: AsyncConnection, now: datetime, lease_until: datetime, limit: int
+) -> list[Notice]:
+    due = (
+        select(notices.c.id)
+        .where(notices.c.status == "pending", notices.c.due_at <= now)
+        .order_by(notices.c.due_at)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    query = update(notices).where(notices.c.id.in_(due.scalar_subquery())).values(due_at=lease_until)
+    return [Notice(**row._mapping) for row in await connection.execute(query.returning(*notices.c))]
+
+
+async def finish(connection: AsyncConnection, notice_id: uuid.UUID, **values) -> None:
+    await connection.execute(update(notices).where(notices.c.id == notice_id).values(**values))
+
+
+async def channels_of(connection: AsyncConnection, rep_id: uuid.UUID) -> Channels:
+    row = (
+        await connection.execute(select(rep_channels).where(rep_channels.c.rep_id == rep_id))
+    ).one_or_none()
+    return Channels(rep_id, row.email, row.slack_url) if row else Channels(rep_id)
+
+
+async def set_channels(connection: AsyncConnection, channels: Channels, now: datetime) -> None:
+    values = {"email": channels.email, "slack_url": channels.slack_url, "updated_at": now}
+    statement = insert(rep_channels).values(rep_id=channels.rep_id, **values)
+    await connection.execute(statement.on_conflict_do_update(index_elements=["rep_id"], set_=values))

@@ -1,0 +1,156 @@
+"""Reps are told: an offer by mail (a real SMTP server in this process) and Slack (a real HTTP
+receiver) with the contact card and one-click links; a prefetch of the link changes nothing, its
+POST accepts once; a reminder before the SLA runs out; the previous rep told when a lead moves on."""
+
+import re
+from email import message_from_bytes, policy
+
+import httpx
+import pytest
+from aiosmtpd.controller import Controller
+from harness import AUTH, eventually, is_ready
+from webhook_receiver import receiving
+
+from leadflow_cli.infra import free_port
+
+pytestmark = pytest.mark.e2e
+
+HOT = {
+    "job_title": "CTO",
+    "company_size": "1000+",
+    "consent": {"email": True},
+    "attribution": {"source": "referral"},
+}
+
+
+class Inbox:
+    """An SMTP server's handler: every message it was given."""
+
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append((envelope.rcpt_tos, message_from_bytes(envelope.content, policy=policy.default)))
+        return "250 OK"
+
+    def to(self, address: str) -> list:
+        return [message for rcpt, message in self.messages if address in rcpt]
+
+
+@pytest.fixture
+def inbox():
+    handler = Inbox()
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    yield handler, controller.port
+    controller.stop()
+
+
+async def start_system(settings, start_service, smtp_port: int, sla: str) -> dict:
+    routing_port = free_port()
+    routing_url = f"http://127.0.0.1:{routing_port}"
+    urls = {
+        "capture": start_service("capture", settings),
+        "scoring": start_service("scoring", settings),
+        "routing": start_service(
+            "routing", settings, port=routing_port, ROUTING_PUBLIC_URL=routing_url, ROUTING_SLA_SECONDS=sla
+        ),
+        "webhooks": start_service(
+            "webhooks",
+            settings,
+            SMTP_HOST="127.0.0.1",
+            SMTP_PORT=str(smtp_port),
+            SMTP_TLS="none",
+            WEBHOOKS_ROUTING_URL=routing_url,
+            WEBHOOKS_REMINDER_SHARE="0.5",
+            WEBHOOKS_ALLOWED_HOSTS="127.0.0.1",
+        ),
+    }
+    for url in urls.values():
+        await eventually(lambda url=url: is_ready(url), timeout=30)
+    return urls
+
+
+def link_in(text: str, label: str) -> str:
+    return re.search(rf"{label}:\s+(\S+)", text).group(1)
+
+
+async def test_the_rep_is_mailed_and_messaged_and_accepts_with_one_click_once(settings, start_service, inbox):
+    mails, smtp_port = inbox
+    urls = await start_system(settings, start_service, smtp_port, sla="300")
+    async with receiving(free_port()) as slack, httpx.AsyncClient(headers=AUTH, timeout=10) as client:
+        rep = {"name": "Sam", "email": "sam@sales.example", "tier": "senior", "capacity": 3}
+        rep_id = (await client.post(f"{urls['routing']}/v1/reps", json=rep)).json()["id"]
+        channels = {"email": True, "slack_url": slack.url}
+        assert (
+            await client.put(f"{urls['webhooks']}/v1/notifications/reps/{rep_id}", json=channels)
+        ).status_code == 200
+        lead = {
+            **HOT,
+            "email": "grace@navy.example",
+            "first_name": "Grace",
+            "last_name": "Hopper",
+            "company": "Navy",
+            "phone": "+1 202 555 0147",
+        }
+        await client.post(f"{urls['capture']}/v1/leads/landing-page", json=lead)
+
+        await eventually(lambda: mails.to("sam@sales.example") and slack.received, timeout=30)
+        [mail] = mails.to("sam@sales.example")
+        text = mail.get_content()
+        assert "hot lead for you: Grace Hopper, Navy" in mail["subject"]
+        for shown in ("grace@navy.example", "+12025550147", "CTO", "Score ", "Accept by"):
+            assert shown in text, shown
+        message = slack.received[0].event
+        assert "Grace Hopper" in message["text"]
+        buttons = message["blocks"][1]["elements"]
+        assert [b["text"]["text"] for b in buttons] == ["Accept", "Pass"]
+
+        accept = link_in(text, "Accept")
+        assert buttons[0]["url"].split("/v1/offers/")[0] == accept.split("/v1/offers/")[0]
+        assignments = f"{urls['routing']}/v1/assignments"
+        page = await client.get(accept)  # what a mail scanner's prefetch does
+        assert page.status_code == 200 and '<form method="post">' in page.text
+        [offered] = (await client.get(assignments, params={"rep_id": rep_id})).json()
+        assert offered["status"] == "offered", "a GET accepts nothing"
+
+        done = await client.post(accept)
+        assert done.status_code == 200 and "accepted" in done.text
+        [accepted] = (await client.get(assignments, params={"rep_id": rep_id})).json()
+        assert accepted["status"] == "accepted"
+        again = await client.post(accept)
+        assert again.status_code == 409 and "used" in again.text
+        forged = await client.post(accept[:-3] + "abc")
+        assert forged.status_code == 422
+
+
+async def test_a_reminder_before_the_sla_then_the_next_rep_is_offered_and_the_first_told(
+    settings, start_service, inbox
+):
+    mails, smtp_port = inbox
+    urls = await start_system(settings, start_service, smtp_port, sla="4")
+    async with httpx.AsyncClient(headers=AUTH, timeout=10) as client:
+        for name in ("ada", "bob"):
+            rep = {"name": name, "email": f"{name}@sales.example", "tier": "senior", "capacity": 3}
+            assert (await client.post(f"{urls['routing']}/v1/reps", json=rep)).status_code == 201
+        lead = {**HOT, "email": "pat@bigco.example", "first_name": "Pat", "company": "BigCo"}
+        await client.post(f"{urls['capture']}/v1/leads/landing-page", json=lead)
+
+        def subjects(address: str) -> list[str]:
+            return [mail["subject"].strip() for mail in mails.to(address)]
+
+        await eventually(lambda: subjects("ada@sales.example") or subjects("bob@sales.example"), timeout=30)
+        first, second = ("ada", "bob") if subjects("ada@sales.example") else ("bob", "ada")
+        await eventually(
+            lambda: any(s.startswith("Reminder") for s in subjects(f"{first}@sales.example")), timeout=10
+        )
+        await eventually(
+            lambda: any("moved to another rep" in s for s in subjects(f"{first}@sales.example")), timeout=15
+        )
+        await eventually(lambda: subjects(f"{second}@sales.example"), timeout=10)
+        offer = mails.to(f"{second}@sales.example")[0].get_content()
+
+        passed = await client.post(link_in(offer, "Pass"), data={"reason": "not my territory"})
+        assert passed.status_code == 200
+        statuses = [a["status"] for a in (await client.get(f"{urls['routing']}/v1/assignments")).json()]
+        assert "rejected" in statuses, statuses
