@@ -44,6 +44,9 @@ POLICY = {
     "routing POST /v1/assignments/{assignment_id}/accept": "assignments:work",
     "routing POST /v1/assignments/{assignment_id}/reject": "assignments:work",
     "routing POST /v1/assignments/{assignment_id}/complete": "assignments:work",
+    "routing POST /v1/assignments/{assignment_id}/links": "routing:admin",
+    "routing GET /v1/offers/{token}": "public",
+    "routing POST /v1/offers/{token}": "public",
     "console POST /v1/auth/token": "public",
     "console POST /v1/auth/logout": "authenticated",
     "console GET /v1/auth/me": "authenticated",
@@ -64,6 +67,8 @@ POLICY = {
     "webhooks GET /v1/webhooks/{webhook_id}/deliveries": "webhooks:admin",
     "webhooks POST /v1/webhooks/{webhook_id}/deliveries/{delivery_id}/retry": "webhooks:admin",
     "webhooks POST /v1/webhooks/{webhook_id}/replay": "webhooks:admin",
+    "webhooks GET /v1/notifications/reps/{rep_id}": "routing:admin",
+    "webhooks PUT /v1/notifications/reps/{rep_id}": "routing:admin",
 }
 # Where a rep holding the scope is still refused what is not theirs: one thing named by id (the
 # test names one that is not theirs), or the nurture queue, which is nobody's.

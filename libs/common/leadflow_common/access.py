@@ -110,7 +110,9 @@ def user_principal(
 
 def link_principal(rep_id: uuid.UUID) -> Principal:
     """Who acts through a signed accept/reject link: that rep, on that offer only."""
-    return Principal(PrincipalKind.link, str(rep_id), frozenset({Scope.assignments_work}), role=Role.rep, rep_id=rep_id)
+    return Principal(
+        PrincipalKind.link, str(rep_id), frozenset({Scope.assignments_work}), role=Role.rep, rep_id=rep_id
+    )
 
 
 def parse_scopes(names: list[str]) -> frozenset[Scope]:

@@ -131,7 +131,7 @@ def _document_schemas_and_problems(
                 if "requestBody" in operation:
                     responses.setdefault("400", {"description": "The body cannot be parsed"})
                 for status, response in responses.items():
-                    if int(status) >= 400:
+                    if int(status) >= 400 and "text/html" not in response.get("content", {}):
                         # "Additional Response" is FastAPI's placeholder for a response declared {}.
                         described = response.get("description") not in (None, "Additional Response")
                         kept = {"description": response["description"]} if described else {}

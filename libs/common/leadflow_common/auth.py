@@ -1,8 +1,9 @@
 """Who may call a route: the caller's principal, and each route's declared policy.
 
 Every /v1 route declares one: `requires(Scope.x)` (the caller must hold that scope),
-`Depends(authenticated)` (any known caller, about themselves) or `openapi_extra=PUBLIC`. The app refuses to start with a route that declares neither, and the policy is
-written into the OpenAPI document (`x-leadflow-policy`), where the policy test reads it.
+`Depends(authenticated)` (any known caller, about themselves) or `openapi_extra=PUBLIC`. The app
+refuses to start with a route that declares none, and the policy is written into the OpenAPI
+document (`x-leadflow-policy`), where the policy test reads it.
 """
 
 from typing import Annotated, Any

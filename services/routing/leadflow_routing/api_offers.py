@@ -15,6 +15,16 @@ from leadflow_routing.offers import Offers
 from leadflow_routing.schemas import OfferLinksOut
 
 router = APIRouter(prefix="/v1", tags=["offers"])
+# The link's pages answer a person: their errors are pages too, saying what happened.
+HTML_PAGE = {"description": "A page saying why nothing was changed", "content": {"text/html": {}}}
+# A link that is not even well formed (too long, a reason too long) is refused before any page.
+HTML_OR_PROBLEM = {
+    "description": "A page for a link that cannot be used; problem+json for a malformed request",
+    "content": {
+        "text/html": {},
+        "application/problem+json": {"schema": {"$ref": "#/components/schemas/ProblemDetails"}},
+    },
+}
 
 PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1"><title>{title}</title></head>
@@ -48,7 +58,7 @@ async def offer_links(assignment_id: uuid.UUID, offers: OffersDep) -> OfferLinks
     "/offers/{token}",
     summary="What an accept or reject link will do: a confirmation page (changes nothing)",
     response_class=HTMLResponse,
-    responses={422: {}},
+    responses={422: HTML_OR_PROBLEM},
     openapi_extra=PUBLIC,
 )
 async def confirm_offer(token: Token, offers: OffersDep) -> HTMLResponse:
@@ -67,7 +77,7 @@ async def confirm_offer(token: Token, offers: OffersDep) -> HTMLResponse:
     "/offers/{token}",
     summary="Act on an accept or reject link (once)",
     response_class=HTMLResponse,
-    responses={403: {}, 404: {}, 409: {}, 422: {}},
+    responses={403: HTML_PAGE, 404: HTML_PAGE, 409: HTML_PAGE, 422: HTML_OR_PROBLEM},
     openapi_extra=PUBLIC,
 )
 async def use_offer(
