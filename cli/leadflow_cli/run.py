@@ -72,6 +72,12 @@ def run(data_dir: Path) -> int:
     env["LEADFLOW_ADMIN_PASSWORD"] = kept_secret(data_dir, "LEADFLOW_ADMIN_PASSWORD", "admin_password")
     env.setdefault("LEADFLOW_ADMIN_EMAIL", DEFAULT_ADMIN_EMAIL)
     env.setdefault("LEADFLOW_CONSOLE_URL", f"http://127.0.0.1:{env.get('CONSOLE_PORT', 8000)}")
+    # On one machine, webhooks may reach a local receiver (`leadflow webhook-listen`); deployments
+    # name their own (compose and Kubernetes leave it empty).
+    env.setdefault("WEBHOOKS_ALLOWED_HOSTS", "127.0.0.1,localhost")
+    env.setdefault("WEBHOOKS_ROUTING_URL", f"http://127.0.0.1:{env.get('ROUTING_PORT', 8003)}")
+    env.setdefault("ROUTING_PUBLIC_URL", f"http://127.0.0.1:{env.get('ROUTING_PORT', 8003)}")
+    env.setdefault("ROUTING_LEAD_URL_BASE", f"http://127.0.0.1:{env.get('CAPTURE_PORT', 8001)}")
     broker: LocalBroker | None = None
     postgres: EmbeddedPostgres | None = None
     services: dict[str, subprocess.Popen] = {}
