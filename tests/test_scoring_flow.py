@@ -183,10 +183,15 @@ async def test_outcomes_train_a_model_that_is_adopted_only_when_better_and_survi
         rescored = await s.until(pro, lambda x: x["model"] == learned, timeout=60)
         assert all(r["factor"].startswith("model:") for r in rescored["reasons"])
         assert round(sum(r["points"] for r in rescored["reasons"]), 1) == rescored["score"]
+
     # Both retrainings are in the audit trail, by who asked, with the version and the verdict.
-    audit = await read_to_end(settings.kafka_bootstrap_servers, topics.audit)
-    retrained = [e["data"] for e in audit if e["data"]["action"] == "model.retrained"]
-    assert [(e["actor"], e["target_id"], e["details"]["adopted"]) for e in retrained] == [
+    async def both_audited():
+        audit = await read_to_end(settings.kafka_bootstrap_servers, topics.audit)
+        found = [e["data"] for e in audit if e["data"]["action"] == "model.retrained"]
+        return found if len(found) == 2 else None
+
+    retrained = await eventually(both_audited, timeout=15)
+    assert sorted((e["actor"], e["target_id"], e["details"]["adopted"]) for e in retrained) == [
         ("bootstrap", str(first["version"]), True),
         ("bootstrap", str(again["version"]), False),
     ]

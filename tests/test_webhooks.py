@@ -226,3 +226,36 @@ async def test_a_receiver_down_across_a_sigkill_of_the_service_still_gets_every_
     finally:
         process.kill()
         process.wait(10)
+
+
+async def test_a_lead_s_events_arrive_in_order_and_a_day_of_failures_disables(
+    settings, topics, start_service
+):
+    # "A whole day" is 1.5 s here: the failing receiver's retries span about 2 s.
+    webhooks = start_service("webhooks", settings, **FAST_RETRIES, WEBHOOKS_DISABLE_AFTER_SECONDS="1.5")
+    await eventually(lambda: is_ready(webhooks), timeout=30)
+    async with (
+        receiving(free_port(), script=[500, 500]) as receiver,
+        httpx.AsyncClient(headers=AUTH) as client,
+    ):
+        await subscribe(client, webhooks, receiver.url)
+        lead_id = uuid.uuid4()
+        first, second, third = (routed_event(lead_id) for _ in range(3))
+        await publish(settings, topics, [first, second, third])
+        await eventually(lambda: len(receiver.of_event(third.id)) == 1, timeout=20)
+        order = [r.headers["webhook-id"] for r in receiver.received]
+        # The first is retried until it succeeds; the lead's later events wait behind it.
+        assert order == [first.id] * 3 + [second.id, third.id], order
+
+    async with (
+        receiving(free_port(), script=[500] * 100) as failing,
+        httpx.AsyncClient(headers=AUTH) as client,
+    ):
+        hook = await subscribe(client, webhooks, failing.url)
+        await publish(settings, topics, [routed_event(uuid.uuid4()) for _ in range(3)])
+
+        async def disabled():
+            found = (await client.get(f"{webhooks}/v1/webhooks/{hook['id']}")).json()
+            return found if not found["enabled"] else None
+
+        assert "failing since" in (await eventually(disabled, timeout=20))["disabled_reason"]

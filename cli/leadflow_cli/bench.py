@@ -5,7 +5,8 @@ environment names (see GivenSystem), and, in the same run, a bare FastAPI endpoi
 body model and server settings. Load comes from separate processes (`leadflow_cli.loadgen`).
 Measures: capture throughput at saturation as a ratio to the bare endpoint; capture latency at 100
 and 500 leads/s; POST → `lead.routed` latency (read from the topic); activity → `lead.scored`
-latency; the peak RSS of every process. Writes reports/bench.json, reports/bench.md and
+latency; POST → signed webhook and POST → the rep's mail at 50 and 100 leads/s; the peak RSS of
+every process. Writes reports/bench.json, reports/bench.md and
 reports/bench-latency.png.
 """
 
@@ -24,6 +25,7 @@ import httpx
 import psutil
 from aiokafka import AIOKafkaConsumer
 
+from leadflow_cli.bench_handoff import HandoffProbe, measure_handoff, set_mail
 from leadflow_cli.infra import LocalSystem, free_port, port_open, wait_until
 from leadflow_common.topics import Topics
 
@@ -142,10 +144,11 @@ async def wait_for(arrivals: Arrivals, lead_ids: set, timeout: float) -> None:
         await asyncio.sleep(0.2)
 
 
-async def measure(system: "LocalSystem | GivenSystem", bare_url: str) -> dict:
+async def measure(system: "LocalSystem | GivenSystem", bare_url: str, probe: HandoffProbe | None) -> dict:
     capture, routing = system.url("capture"), system.url("routing")
     auth = {"Authorization": f"Bearer {system.api_key}"}
     topics = Topics(prefix=os.environ.get("LEADFLOW_TOPIC_PREFIX", ""))
+    rep_ids = []
     async with httpx.AsyncClient(headers=auth, timeout=30) as client:
         for index in range(20):
             tier = "mid" if index % 2 else "senior"
@@ -155,7 +158,11 @@ async def measure(system: "LocalSystem | GivenSystem", bare_url: str) -> dict:
                 "tier": tier,
                 "capacity": 10_000,
             }
-            (await client.post(f"{routing}/v1/reps", json=rep)).raise_for_status()
+            created = await client.post(f"{routing}/v1/reps", json=rep)
+            created.raise_for_status()
+            rep_ids.append(created.json()["id"])
+        if probe:  # no mail until the hand-off phase: the earlier figures stay comparable
+            await set_mail(client, system.url("webhooks"), rep_ids, on=False)
     routed = Arrivals(system.bootstrap_servers, topics.routed, "lead.routed")
     scored = Arrivals(system.bootstrap_servers, topics.scored, "lead.scored")
     ready = [asyncio.Event(), asyncio.Event()]
@@ -218,6 +225,10 @@ async def measure(system: "LocalSystem | GivenSystem", bare_url: str) -> dict:
         report["activity_to_scored"] = percentiles(
             [scored.seen[k] - t for k, t in sent.items() if k in scored.seen]
         )
+        if probe:
+            async with httpx.AsyncClient(headers=auth, timeout=30) as client:
+                urls = {"capture": capture, "webhooks": system.url("webhooks")}
+                report["handoff"] = await measure_handoff(probe, client, urls, rep_ids, load, percentiles)
     finally:
         for reader in readers:
             reader.cancel()
@@ -232,7 +243,7 @@ def markdown(report: dict) -> str:
         "",
         f"{report['when']}, {report['machine']}; "
         + (
-            "everything local (tansu, embedded PostgreSQL, three services, load from separate processes)."
+            "everything local (tansu, embedded PostgreSQL, five services, load from separate processes)."
             if report["system"] == "started by the bench"
             else "the system given by the environment (its memory not measured); load from this machine."
         ),
@@ -259,6 +270,15 @@ def markdown(report: dict) -> str:
         f"| activity → lead.scored ({a['count']} at 50/s) | p50 {a['p50_ms']} ms · p99 **{a['p99_ms']}** "
         "| p99 ≤ 300 ms |"
     )
+    for rate, h in report.get("handoff", {}).items():
+        for key, label in (
+            ("post_to_webhook", "signed webhook at a receiver"),
+            ("post_to_mail", "the rep's mail"),
+        ):
+            lines.append(
+                f"| POST → {label} at {rate}/s ({h[key].get('count', 0)} of {h['posted']}) "
+                f"| p50 {h[key].get('p50_ms')} ms · p99 **{h[key].get('p99_ms')}** | p99 ≤ 2 s at 50/s |"
+            )
     for name, mb in report["peak_rss_mb"].items():
         lines.append(f"| peak RSS {name} | {mb} MB | ≤ 150 MB per service |")
     return "\n".join(lines) + "\n"
@@ -320,6 +340,9 @@ def main(output_dir: Path) -> int:
     output_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="leadflow-bench-") as scratch:
         given = GivenSystem.from_environment()
+        probe = None if given else HandoffProbe()
+        if probe:
+            probe.start_smtp()
         system = (
             given
             or LocalSystem(
@@ -330,6 +353,7 @@ def main(output_dir: Path) -> int:
                     "CAPTURE_RATE_LIMIT": "0",
                     "LOG_LEVEL": "WARNING",
                     "LEADFLOW_TRUSTED_PROXIES": "127.0.0.1/32",
+                    **probe.system_env,
                 },
             ).start()
         )
@@ -343,13 +367,14 @@ def main(output_dir: Path) -> int:
             wait_until(lambda: port_open("127.0.0.1", bare_port), timeout=30, what="the bare endpoint")
             processes = {} if given else system_processes(system)
             with PeakMemory({**processes, "bare endpoint": psutil.Process(bare.pid)}) as memory:
-                report = asyncio.run(measure(system, f"http://127.0.0.1:{bare_port}"))
+                report = asyncio.run(measure(system, f"http://127.0.0.1:{bare_port}", probe))
             report["peak_rss_mb"] = {name: round(peak / 2**20, 1) for name, peak in memory.peaks.items()}
             report["system"] = "given by the environment" if given else "started by the bench"
         finally:
             bare.terminate()
             if not given:
                 system.stop()
+                probe.stop_smtp()
     report["when"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     report["machine"] = f"{psutil.cpu_count()} cores, {round(psutil.virtual_memory().total / 2**30)} GiB"
     report["targets"] = TARGETS

@@ -15,7 +15,7 @@ from leadflow_common.events import AssignmentEvent, CloudEvent, LeadReassigned, 
 from leadflow_common.runtime import ServiceRuntime
 from leadflow_webhooks import metrics, notice_store
 from leadflow_webhooks.mail import send_mail
-from leadflow_webhooks.notice_store import Notice
+from leadflow_webhooks.notice_store import Channels, Notice
 from leadflow_webhooks.notices import Links, Message, moved_message, offer_message, slack_payload
 from leadflow_webhooks.outbound import OutboundClient
 from leadflow_webhooks.settings import NotifySettings
@@ -115,11 +115,16 @@ class Notifier:
         log.warning("a notice could not be sent", extra={"kind": notice.kind, "error": type(error).__name__})
 
     async def _send(self, notice: Notice, event: CloudEvent) -> bool:
-        """True once sent; False when there is nothing to say any more (the offer was taken)."""
+        """True once sent; False when there is nothing to say any more (the offer was taken) or
+        no channel to say it on."""
+        async with self._runtime.engine.connect() as connection:
+            channels = await notice_store.channels_of(connection, notice.rep_id)
+        if not (channels.email and self._settings.smtp_host) and not channels.slack_url:
+            return False
         if notice.kind == "moved":
             rep = await self._routing.get(f"/v1/reps/{notice.rep_id}")
             rep.raise_for_status()
-            await self._deliver(notice.rep_id, rep.json()["email"], moved_message(event.data), None)
+            await self._deliver(channels, rep.json()["email"], moved_message(event.data), None)
             return True
         answer = await self._routing.post(f"/v1/assignments/{notice.assignment_id}/links")
         if answer.status_code in (404, 409):
@@ -127,12 +132,10 @@ class Notifier:
         answer.raise_for_status()
         links = Links(answer.json()["accept_url"], answer.json()["reject_url"])
         message = offer_message(event.data, links, reminder=notice.kind == "reminder")
-        await self._deliver(notice.rep_id, event.data.rep.email, message, links)
+        await self._deliver(channels, event.data.rep.email, message, links)
         return True
 
-    async def _deliver(self, rep_id: uuid.UUID, email: str, message: Message, links: Links | None) -> None:
-        async with self._runtime.engine.connect() as connection:
-            channels = await notice_store.channels_of(connection, rep_id)
+    async def _deliver(self, channels: Channels, email: str, message: Message, links: Links | None) -> None:
         if channels.email and self._settings.smtp_host:
             await send_mail(self._settings, email, message)
         if channels.slack_url:
