@@ -97,7 +97,7 @@ def system_processes(system: LocalSystem) -> dict[str, psutil.Process]:
     found = {}
     for child in psutil.Process(system.process.pid).children(recursive=True):
         command = " ".join(child.cmdline())
-        for name in ("capture", "scoring", "routing"):
+        for name in ("capture", "scoring", "routing", "console", "webhooks"):
             if f"leadflow-{name} serve" in command:
                 found[name] = child
         if "tansu" in command:

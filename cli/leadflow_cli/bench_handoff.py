@@ -13,7 +13,7 @@ from leadflow_cli.infra import free_port
 
 HANDOFF_RATES = (50, 100)
 HANDOFF_SECONDS = 10
-LEAD_URL = re.compile(r"/v1/leads/([0-9a-f-]{36})")
+LEAD_LINE = re.compile(r"^Lead: ([0-9a-f-]{36})", re.MULTILINE)
 
 
 class _Inbox:
@@ -21,7 +21,7 @@ class _Inbox:
         self.seen = seen
 
     async def handle_DATA(self, server, session, envelope):
-        match = LEAD_URL.search(envelope.content.decode(errors="replace"))
+        match = LEAD_LINE.search(envelope.content.decode(errors="replace"))
         if match:
             self.seen.setdefault(match.group(1), time.time())
         return "250 OK"

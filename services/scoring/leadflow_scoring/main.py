@@ -31,7 +31,8 @@ def create_app(common: CommonSettings | None = None, settings: ScoringSettings |
         topics = runtime.topics
         runtime.consume(
             group="leadflow-scoring",
-            topics=[topics.captured, topics.merged, topics.activities, topics.outcomes],
+            # leads.routed too: who may read a score (every consumer group costs the broker polls).
+            topics=[topics.captured, topics.merged, topics.activities, topics.outcomes, topics.routed],
             handler=service.apply_events,
         )
         # Its own group: who may read a score must not wait behind scoring, nor slow it down.

@@ -10,6 +10,7 @@ from typing import Literal
 from leadflow_common import lead_access
 from leadflow_common.access import Principal
 from leadflow_common.events import (
+    AssignmentEvent,
     CloudEvent,
     EventData,
     LeadActivity,
@@ -40,6 +41,8 @@ class ScoringService:
         each event applied once, in order. A lead is re-scored once for the batch, after its
         last event (a flood of one lead's activities costs one score per batch, not one per
         activity), and before an outcome is kept with the lead as it stood."""
+        if any(isinstance(event.data, AssignmentEvent) for event in events):
+            await self.record_routing(events)
         relevant = [(event, *subject_and_cause(event.data)) for event in events]
         relevant = [(event, lead_id, cause) for event, lead_id, cause in relevant if lead_id is not None]
         if not relevant:

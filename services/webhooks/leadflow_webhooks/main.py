@@ -6,6 +6,7 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from leadflow_common.app import create_service_app
+from leadflow_common.events import CloudEvent
 from leadflow_common.runtime import ServiceRuntime
 from leadflow_common.service import service_main
 from leadflow_common.settings import CommonSettings
@@ -31,15 +32,20 @@ def create_app(
     async def on_start(app: FastAPI, runtime: ServiceRuntime) -> None:
         app.state.webhooks = webhooks = WebhooksService(runtime, settings)
         topics = runtime.topics
+        slack = OutboundClient(settings.hosts_allowed, settings.timeout_seconds, settings.concurrency)
+        notifier = Notifier(runtime, notify, slack)
+
+        async def handle(events: list[CloudEvent]) -> None:
+            # One consumer group for both: each group costs the broker its polls.
+            await webhooks.fan_out(events)
+            await notifier.record(events)
+
         runtime.consume(
             group="leadflow-webhooks",
             topics=[topics.routed, topics.scored, topics.captured, topics.merged],
-            handler=webhooks.fan_out,
+            handler=handle,
         )
         runtime.background(Dispatcher(runtime, settings).run(), name="webhook-dispatcher")
-        slack = OutboundClient(settings.hosts_allowed, settings.timeout_seconds, settings.concurrency)
-        notifier = Notifier(runtime, notify, slack)
-        runtime.consume(group="leadflow-notify", topics=[topics.routed], handler=notifier.record)
         runtime.background(notifier.run(), name="notifier")
 
     return create_service_app(

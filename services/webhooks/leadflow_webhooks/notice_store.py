@@ -68,6 +68,21 @@ async def channels_of(connection: AsyncConnection, rep_id: uuid.UUID) -> Channel
     return Channels(rep_id, row.email, row.slack_url) if row else Channels(rep_id)
 
 
+async def reps_with_channels(
+    connection: AsyncConnection, rep_ids: set[uuid.UUID], mail: bool
+) -> set[uuid.UUID]:
+    """Of these reps, those who can be told: by mail (when the service sends mail, and they did
+    not turn it off; the default) or by Slack."""
+    rows = await connection.execute(select(rep_channels).where(rep_channels.c.rep_id.in_(rep_ids)))
+    configured = {row.rep_id: row for row in rows}
+    return {
+        rep_id
+        for rep_id in rep_ids
+        if (rep_id not in configured and mail)
+        or (rep_id in configured and ((configured[rep_id].email and mail) or configured[rep_id].slack_url))
+    }
+
+
 async def set_channels(connection: AsyncConnection, channels: Channels, now: datetime) -> None:
     values = {"email": channels.email, "slack_url": channels.slack_url, "updated_at": now}
     statement = insert(rep_channels).values(rep_id=channels.rep_id, **values)

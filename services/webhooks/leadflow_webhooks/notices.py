@@ -70,6 +70,8 @@ def offer_message(event: AssignmentEvent, links: Links, *, reminder: bool = Fals
         f"Accept by {deadline}, or it goes to the next rep.",
         f"Accept: {links.accept_url}",
         f"Pass:   {links.reject_url}",
+        "",
+        f"Lead: {event.lead_id}",
     ]
     if event.lead and event.lead.url:
         lines.append(f"The whole record: {event.lead.url}")

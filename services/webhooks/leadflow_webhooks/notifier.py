@@ -68,8 +68,16 @@ class Notifier:
         """The consumer of leads.routed: each notice kept once, however often events repeat."""
         now = datetime.now(UTC)
         rows = [row for event in events for row in notices_for(event, self._settings.reminder_share, now)]
+        if not rows:
+            return
         async with self._runtime.unit_of_work() as uow:
-            await notice_store.add_notices(uow.connection, rows)
+            # A notice nobody can be sent is not kept: no mail server and no Slack, no work.
+            reachable = await notice_store.reps_with_channels(
+                uow.connection, {row["rep_id"] for row in rows}, mail=bool(self._settings.smtp_host)
+            )
+            await notice_store.add_notices(
+                uow.connection, [row for row in rows if row["rep_id"] in reachable]
+            )
 
     async def run(self) -> None:
         try:
