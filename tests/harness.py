@@ -20,6 +20,13 @@ def message_sid(number: int) -> str:
 
 
 AUTH = {"Authorization": f"Bearer {API_KEY}"}
+# What makes a form's lead hot under the default rules (with an email or phone of its own).
+HOT = {
+    "job_title": "CTO",
+    "company_size": "1000+",
+    "consent": {"email": True},
+    "attribution": {"source": "referral"},
+}
 
 
 async def read_events(

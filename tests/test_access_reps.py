@@ -7,17 +7,10 @@ import uuid
 import httpx
 import pytest
 from conftest import ADMIN_EMAIL, ADMIN_PASSWORD
-from harness import eventually
+from harness import HOT, eventually
 from test_access import create_user, token_for
 
 pytestmark = pytest.mark.e2e
-
-HOT = {
-    "job_title": "CTO",
-    "company_size": "1000+",
-    "consent": {"email": True},
-    "attribution": {"source": "referral"},
-}
 
 
 async def test_two_reps_each_see_and_act_on_only_their_own_leads_in_routing_and_scoring(system):

@@ -8,19 +8,12 @@ from email import message_from_bytes, policy
 import httpx
 import pytest
 from aiosmtpd.controller import Controller
-from harness import AUTH, eventually, is_ready
+from harness import AUTH, HOT, eventually, is_ready
 from webhook_receiver import receiving
 
 from leadflow_cli.infra import free_port
 
 pytestmark = pytest.mark.e2e
-
-HOT = {
-    "job_title": "CTO",
-    "company_size": "1000+",
-    "consent": {"email": True},
-    "attribution": {"source": "referral"},
-}
 
 
 class Inbox:
