@@ -35,10 +35,6 @@ def create_app(common: CommonSettings | None = None, settings: ScoringSettings |
             topics=[topics.captured, topics.merged, topics.activities, topics.outcomes, topics.routed],
             handler=service.apply_events,
         )
-        # Its own group: who may read a score must not wait behind scoring, nor slow it down.
-        runtime.consume(
-            group="leadflow-scoring-access", topics=[topics.routed], handler=service.record_routing
-        )
         runtime.background(jobs.run(), name="scoring-jobs")
 
     app = create_service_app(
