@@ -68,7 +68,6 @@ class CredentialStore:
     _loaded: _Loaded | None = None
     # Key id → last use, reported to the console with the next refresh.
     unreported_uses: dict[str, datetime] = field(default_factory=dict)
-    loaded_at: datetime | None = None
 
     def load(self, state: CredentialsState) -> None:
         signing = state.signing_keys
@@ -78,7 +77,6 @@ class CredentialStore:
             public_keys=public_keys,
             revoked_sessions=frozenset(state.revoked_sessions),
         )
-        self.loaded_at = datetime.now(UTC)
 
     def take_uses(self) -> dict[str, datetime]:
         uses, self.unreported_uses = self.unreported_uses, {}
