@@ -44,7 +44,7 @@ POLICY = {
     "routing POST /v1/assignments/{assignment_id}/accept": "assignments:work",
     "routing POST /v1/assignments/{assignment_id}/reject": "assignments:work",
     "routing POST /v1/assignments/{assignment_id}/complete": "assignments:work",
-    "routing POST /v1/assignments/{assignment_id}/links": "routing:admin",
+    "routing POST /v1/offer-links": "routing:admin",
     "routing GET /v1/offers/{token}": "public",
     "routing POST /v1/offers/{token}": "public",
     "console POST /v1/auth/token": "public",

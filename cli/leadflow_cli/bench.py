@@ -144,23 +144,25 @@ async def wait_for(arrivals: Arrivals, lead_ids: set, timeout: float) -> None:
         await asyncio.sleep(0.2)
 
 
+async def create_reps(client: httpx.AsyncClient, routing: str) -> list[str]:
+    """Twenty reps, senior and mid, with room for every lead the bench sends."""
+    rep_ids = []
+    for index in range(20):
+        tier = "mid" if index % 2 else "senior"
+        rep = {"name": f"{tier} {index}", "email": f"rep{index}@bench.example", "tier": tier}
+        rep["capacity"] = 10_000
+        created = await client.post(f"{routing}/v1/reps", json=rep)
+        created.raise_for_status()
+        rep_ids.append(created.json()["id"])
+    return rep_ids
+
+
 async def measure(system: "LocalSystem | GivenSystem", bare_url: str, probe: HandoffProbe | None) -> dict:
     capture, routing = system.url("capture"), system.url("routing")
     auth = {"Authorization": f"Bearer {system.api_key}"}
     topics = Topics(prefix=os.environ.get("LEADFLOW_TOPIC_PREFIX", ""))
-    rep_ids = []
     async with httpx.AsyncClient(headers=auth, timeout=30) as client:
-        for index in range(20):
-            tier = "mid" if index % 2 else "senior"
-            rep = {
-                "name": f"{tier} {index}",
-                "email": f"rep{index}@bench.example",
-                "tier": tier,
-                "capacity": 10_000,
-            }
-            created = await client.post(f"{routing}/v1/reps", json=rep)
-            created.raise_for_status()
-            rep_ids.append(created.json()["id"])
+        rep_ids = await create_reps(client, routing)
         if probe:  # no mail until the hand-off phase: the earlier figures stay comparable
             await set_mail(client, system.url("webhooks"), rep_ids, on=False)
     routed = Arrivals(system.bootstrap_servers, topics.routed, "lead.routed")

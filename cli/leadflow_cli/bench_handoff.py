@@ -4,6 +4,7 @@ the rep's mail at an SMTP server, both run by the bench itself (aiohttp, aiosmtp
 import asyncio
 import re
 import time
+from contextlib import asynccontextmanager
 
 import httpx
 from aiohttp import web
@@ -72,18 +73,38 @@ async def set_mail(client: httpx.AsyncClient, webhooks: str, rep_ids: list[str],
         (await client.put(f"{webhooks}/v1/notifications/reps/{rep_id}", json=body)).raise_for_status()
 
 
-async def measure_handoff(
-    probe: HandoffProbe, client, urls: dict, rep_ids: list[str], load, percentiles
-) -> dict:
-    """At each rate, every lead posted: POST → signed webhook delivered, POST → rep's mail."""
+@asynccontextmanager
+async def prepare_handoff(probe: HandoffProbe, client: httpx.AsyncClient, urls: dict, rep_ids: list[str]):
+    """The receiver subscribed to `lead.routed` and every rep's mail on, for the block's length."""
     hook = await probe.start_receiver()
     created = await client.post(
         f"{urls['webhooks']}/v1/webhooks", json={"url": hook, "events": ["lead.routed"]}
     )
     created.raise_for_status()
     await set_mail(client, urls["webhooks"], rep_ids, on=True)
-    report = {}
     try:
+        yield
+    finally:
+        await set_mail(client, urls["webhooks"], rep_ids, on=False)
+        await client.delete(f"{urls['webhooks']}/v1/webhooks/{created.json()['id']}")
+        await probe.stop_receiver()
+
+
+async def wait_handed_off(probe: HandoffProbe, posted: dict, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    # Polling: the probe fills plain dicts; a benchmark's wait needs no finer wake-up.
+    while time.monotonic() < deadline and not (  # noqa: ASYNC110
+        posted.keys() <= probe.mailed.keys() and posted.keys() <= probe.delivered.keys()
+    ):
+        await asyncio.sleep(0.2)
+
+
+async def measure_handoff(
+    probe: HandoffProbe, client, urls: dict, rep_ids: list[str], load, percentiles
+) -> dict:
+    """At each rate, every lead posted: POST → signed webhook delivered, POST → rep's mail."""
+    report = {}
+    async with prepare_handoff(probe, client, urls, rep_ids):
         for rate in HANDOFF_RATES:
             run = await asyncio.to_thread(
                 load,
@@ -94,12 +115,7 @@ async def measure_handoff(
                 str(rate),
             )
             posted = {r["lead_id"]: r["due"] for r in run["results"] if r["status"] == 202}
-            deadline = time.monotonic() + 120
-            # Polling: the probe fills plain dicts; a benchmark's wait needs no finer wake-up.
-            while time.monotonic() < deadline and not (  # noqa: ASYNC110
-                posted.keys() <= probe.mailed.keys() and posted.keys() <= probe.delivered.keys()
-            ):
-                await asyncio.sleep(0.2)
+            await wait_handed_off(probe, posted)
             report[str(rate)] = {
                 "posted": len(posted),
                 "post_to_webhook": percentiles(
@@ -109,7 +125,4 @@ async def measure_handoff(
                     [probe.mailed[k] - t for k, t in posted.items() if k in probe.mailed]
                 ),
             }
-    finally:
-        await set_mail(client, urls["webhooks"], rep_ids, on=False)
-        await probe.stop_receiver()
     return report

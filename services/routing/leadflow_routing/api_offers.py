@@ -2,7 +2,6 @@
 GET shows what the link will do and changes nothing; the form's POST acts."""
 
 import html
-import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Path, Request
@@ -12,7 +11,7 @@ from leadflow_common.access import Scope
 from leadflow_common.auth import PUBLIC, requires
 from leadflow_common.errors import LeadflowError
 from leadflow_routing.offers import Offers
-from leadflow_routing.schemas import OfferLinksOut
+from leadflow_routing.schemas import OfferLinksList, OfferLinksOut, OfferLinksRequest
 
 router = APIRouter(prefix="/v1", tags=["offers"])
 # The link's pages answer a person: their errors are pages too, saying what happened.
@@ -44,14 +43,23 @@ def page(title: str, body: str, status: int = 200) -> HTMLResponse:
 
 
 @router.post(
-    "/assignments/{assignment_id}/links",
-    summary="Signed one-time accept and reject links for the offer's rep (the notifier's)",
-    responses={404: {}, 409: {}},
+    "/offer-links",
+    summary="Signed one-time accept and reject links for offers' reps (the notifier's, in batches)",
     dependencies=[requires(Scope.routing_admin)],
 )
-async def offer_links(assignment_id: uuid.UUID, offers: OffersDep) -> OfferLinksOut:
-    made = await offers.make_links(assignment_id)
-    return OfferLinksOut(accept_url=made.accept_url, reject_url=made.reject_url, expires_at=made.expires_at)
+async def offer_links(request: OfferLinksRequest, offers: OffersDep) -> OfferLinksList:
+    made = await offers.make_links(request.assignment_ids)
+    return OfferLinksList(
+        links=[
+            OfferLinksOut(
+                assignment_id=assignment_id,
+                accept_url=link.accept_url,
+                reject_url=link.reject_url,
+                expires_at=link.expires_at,
+            )
+            for assignment_id, link in made.items()
+        ]
+    )
 
 
 @router.get(

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from leadflow_common.access import link_principal
-from leadflow_common.errors import Conflict, Invalid, NotFound
+from leadflow_common.errors import Invalid
 from leadflow_routing import links
 from leadflow_routing.links import InvalidLink, Link
 from leadflow_routing.policy import Assignment, AssignmentStatus
@@ -30,17 +30,22 @@ class Offers:
         self._key = links.link_key(secret)
         self._base = routing.settings.public_url.rstrip("/")
 
-    async def make_links(self, assignment_id: uuid.UUID) -> OfferLinks:
-        assignment = await self._routing.assignment(assignment_id)
-        if assignment is None:
-            raise NotFound(f"No assignment {assignment_id}")
-        if assignment.status is not AssignmentStatus.offered or assignment.rep_id is None:
-            raise Conflict(f"The assignment is {assignment.status}, not offered")
+    async def make_links(self, assignment_ids: list[uuid.UUID]) -> dict[uuid.UUID, OfferLinks]:
+        """Links for those of these assignments still offered to a rep; the others (accepted,
+        rejected, moved on, unknown) get none: there is nothing left to click."""
+        offered = [
+            assignment
+            for assignment in await self._routing.assignments(assignment_ids)
+            if assignment.status is AssignmentStatus.offered and assignment.rep_id is not None
+        ]
+        return {assignment.id: self._links(assignment) for assignment in offered}
+
+    def _links(self, assignment: Assignment) -> OfferLinks:
         expires_at = assignment.sla_deadline or datetime.now(UTC) + FALLBACK_LIFETIME
         urls = {
             action: f"{self._base}/v1/offers/"
             + links.sign(
-                self._key, Link(secrets.token_hex(8), assignment_id, assignment.rep_id, action, expires_at)
+                self._key, Link(secrets.token_hex(8), assignment.id, assignment.rep_id, action, expires_at)
             )
             for action in ("accept", "reject")
         }

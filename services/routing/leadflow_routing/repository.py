@@ -212,6 +212,11 @@ async def get_assignment(
     return as_assignment(row) if row else None
 
 
+async def get_assignments(connection: AsyncConnection, ids: list[uuid.UUID]) -> list[Assignment]:
+    rows = await connection.execute(select(assignments).where(assignments.c.id.in_(ids)))
+    return [as_assignment(row) for row in rows]
+
+
 async def lead_to_route(connection: AsyncConnection, lead_id: uuid.UUID) -> LeadToRoute | None:
     row = (await connection.execute(select(leads).where(leads.c.lead_id == lead_id))).first()
     if row is None:

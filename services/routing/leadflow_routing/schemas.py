@@ -141,7 +141,18 @@ class Rejection(InputModel):
     reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
 
 
+class OfferLinksRequest(InputModel):
+    assignment_ids: list[uuid.UUID] = Field(min_length=1, max_length=100)
+
+
 class OfferLinksOut(BaseModel):
+    assignment_id: uuid.UUID
     accept_url: str
     reject_url: str
     expires_at: datetime
+
+
+class OfferLinksList(BaseModel):
+    links: list[OfferLinksOut] = Field(
+        description="One entry per assignment still offered; the others are left out"
+    )

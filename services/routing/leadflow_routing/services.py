@@ -70,9 +70,9 @@ class RoutingService:
             await lifecycle.fold_merge(uow, data.absorbed_lead_id, data.surviving_lead_id, context)
             capacity.forget()
 
-    async def assignment(self, assignment_id: uuid.UUID) -> Assignment | None:
+    async def assignments(self, ids: list[uuid.UUID]) -> list[Assignment]:
         async with self._runtime.engine.connect() as connection:
-            return await repository.get_assignment(connection, assignment_id)
+            return await repository.get_assignments(connection, ids)
 
     async def record_cards(self, events: list[CloudEvent]) -> None:
         """Contact cards from leads.captured (its own consumer group: routing decisions never

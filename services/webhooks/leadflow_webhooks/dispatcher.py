@@ -1,11 +1,17 @@
 """Sends due deliveries: signed, to the address checked at this moment (outbound.py), 2xx
 within the timeout or it is retried on the schedule. A claimed delivery is leased, so a process
-that dies mid-send leaves it to be sent again (at least once, with the same webhook-id)."""
+that dies mid-send leaves it to be sent again (at least once, with the same webhook-id).
+
+Deliveries are claimed in batches with their endpoints, sent concurrently, and their outcomes
+recorded together (one transaction for every attempt that finished meanwhile, as capture's writer
+commits requests): per-delivery transactions cost more than the HTTP request they record."""
 
 import asyncio
+import contextlib
 import logging
 import random
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -23,50 +29,74 @@ log = logging.getLogger(__name__)
 SNIPPET = 500  # characters of a response kept in the delivery log
 
 
+@dataclass(frozen=True)
+class Attempt:
+    delivery: Delivery
+    endpoint: Endpoint
+    at: datetime
+    status_code: int | None
+    snippet: str | None
+    error: str | None
+    latency_ms: int
+
+
 class Dispatcher:
-    def __init__(self, runtime: ServiceRuntime, settings: WebhooksSettings):
+    def __init__(self, runtime: ServiceRuntime, settings: WebhooksSettings, wake: asyncio.Event):
         self._runtime = runtime
         self._settings = settings
+        self._wake = wake  # set when deliveries were added or a slot or a lead came free
         self._rng = random.Random()
         self._client = OutboundClient(settings.hosts_allowed, settings.timeout_seconds, settings.concurrency)
+        self._finished: asyncio.Queue[Attempt] = asyncio.Queue()
+        self._retry_at: datetime | None = None  # the earliest retry this process scheduled
 
     async def run(self) -> None:
         tasks: set[asyncio.Task] = set()
+        recorder = asyncio.create_task(self._record_finished())
         next_gauges = 0.0
         try:
             while True:
+                self._wake.clear()
                 free = self._settings.concurrency - len(tasks)
                 claimed = await self._claim(free) if free else []
-                for delivery in claimed:
-                    task = asyncio.create_task(self._deliver(delivery))
+                for delivery, endpoint in claimed:
+                    task = asyncio.create_task(self._deliver(delivery, endpoint))
                     tasks.add(task)
                     task.add_done_callback(tasks.discard)
                 if time.monotonic() >= next_gauges:
                     await self._update_gauges()
                     next_gauges = time.monotonic() + 5
                 if not claimed:
-                    await asyncio.sleep(self._settings.poll_seconds)
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._wake.wait(), self._idle_wait())
         finally:
-            for task in tasks:
+            for task in (*tasks, recorder):
                 task.cancel()
             await self._client.close()
 
-    async def _claim(self, limit: int) -> list[Delivery]:
+    def _idle_wait(self) -> float:
+        """Until the poll interval, or the first retry this process scheduled if sooner."""
+        wait = self._settings.poll_seconds
+        if self._retry_at is not None:
+            wait = min(wait, max(0.0, (self._retry_at - datetime.now(UTC)).total_seconds()))
+            self._retry_at = None if wait < self._settings.poll_seconds else self._retry_at
+        return wait
+
+    async def _claim(self, limit: int) -> list[tuple[Delivery, Endpoint]]:
         now = datetime.now(UTC)
         try:
             async with self._runtime.unit_of_work() as uow:
                 lease = now + timedelta(seconds=self._settings.lease_seconds)
-                return await repository.claim_due(uow.connection, now, lease, limit)
+                due = await repository.claim_due(uow.connection, now, lease, limit)
+                found = await repository.endpoints_by_id(uow.connection, {d.endpoint_id for d in due})
         except Exception as error:
             log.warning("cannot claim deliveries", extra={"error": type(error).__name__})
             await asyncio.sleep(1)
             return []
+        # Deleted meanwhile: nothing is sent, and the lease just runs out.
+        return [(delivery, found[delivery.endpoint_id]) for delivery in due if delivery.endpoint_id in found]
 
-    async def _deliver(self, delivery: Delivery) -> None:
-        async with self._runtime.engine.connect() as connection:
-            endpoint = await repository.endpoint(connection, delivery.endpoint_id)
-        if endpoint is None or not endpoint.enabled:
-            return  # deleted or disabled meanwhile: the lease runs out, nothing is sent
+    async def _deliver(self, delivery: Delivery, endpoint: Endpoint) -> None:
         started = time.perf_counter()
         status_code, snippet, error = None, None, None
         try:
@@ -77,7 +107,8 @@ class Dispatcher:
         except (httpx.HTTPError, OSError) as failure:
             error = f"{type(failure).__name__}: {failure}"[:SNIPPET]
         latency_ms = int((time.perf_counter() - started) * 1000)
-        await self._record(endpoint, delivery, status_code, snippet, error, latency_ms)
+        at = datetime.now(UTC)
+        self._finished.put_nowait(Attempt(delivery, endpoint, at, status_code, snippet, error, latency_ms))
 
     async def _send(self, endpoint: Endpoint, delivery: Delivery) -> httpx.Response:
         now = datetime.now(UTC)
@@ -88,36 +119,69 @@ class Dispatcher:
         }
         return await self._client.post(endpoint.url, delivery.payload.encode(), headers)
 
-    async def _record(
-        self, endpoint: Endpoint, delivery: Delivery, status_code, snippet, error, latency_ms
-    ) -> None:
-        now = datetime.now(UTC)
-        outcome = outcome_of(status_code)
-        async with self._runtime.unit_of_work() as uow:
-            await repository.record_attempt(
-                uow.connection,
-                delivery,
-                at=now,
-                status_code=status_code,
-                latency_ms=latency_ms,
-                response_snippet=snippet,
-                error=error,
-            )
-            values = {"attempts": delivery.attempts + 1, "last_status_code": status_code, "last_error": error}
-            if outcome.delivered:
-                values |= {"status": "succeeded", "delivered_at": now}
-                await repository.update_endpoint(uow.connection, endpoint.id, failing_since=None)
-                metrics.DELIVERY_ATTEMPTS.labels(outcome="delivered").inc()
-                metrics.LATENCY.observe((now - delivery.created_at).total_seconds())
-            else:
-                retry_at = next_attempt(self._settings.delays, delivery.attempts + 1, now, self._rng)
-                values |= {"next_attempt_at": retry_at} if retry_at else {"status": "failed"}
-                metrics.DELIVERY_ATTEMPTS.labels(outcome=_failure_kind(error, outcome, retry_at)).inc()
-                await self._note_failure(uow, endpoint, now, gone=outcome.disable_endpoint)
-            await repository.update_delivery(uow.connection, delivery.id, **values)
+    async def _record_finished(self) -> None:
+        while True:
+            finished = [await self._finished.get()]
+            while not self._finished.empty():
+                finished.append(self._finished.get_nowait())
+            try:
+                await self._record(finished)
+            except Exception as error:
+                # Unrecorded, the deliveries stay leased and are sent again when the lease ends.
+                log.warning("cannot record deliveries", extra={"error": type(error).__name__})
+                await asyncio.sleep(1)
+            self._wake.set()  # the next delivery of these leads may go now
 
-    async def _note_failure(self, uow, endpoint: Endpoint, now: datetime, *, gone: bool) -> None:
-        failing_since = endpoint.failing_since or now
+    async def _record(self, finished: list[Attempt]) -> None:
+        async with self._runtime.unit_of_work() as uow:
+            await repository.record_attempts(uow.connection, [self._rows(attempt) for attempt in finished])
+            for endpoint, outcomes in _by_endpoint(finished):
+                await self._note_endpoint(uow, endpoint, outcomes)
+
+    def _rows(self, attempt: Attempt) -> dict:
+        """The attempt's log row and its delivery's new state; counts it in the metrics."""
+        delivery, outcome = attempt.delivery, outcome_of(attempt.status_code)
+        tried = {
+            "delivery_id": delivery.id,
+            "attempt": delivery.attempts + 1,
+            "at": attempt.at,
+            "status_code": attempt.status_code,
+            "latency_ms": attempt.latency_ms,
+            "response_snippet": attempt.snippet,
+            "error": attempt.error,
+        }
+        state = {
+            "delivery_id": delivery.id,
+            "attempts": delivery.attempts + 1,
+            "last_status_code": attempt.status_code,
+            "last_error": attempt.error,
+            "status": "pending",
+            "delivered_at": None,
+            "next_attempt_at": delivery.next_attempt_at,
+        }
+        if outcome.delivered:
+            state |= {"status": "succeeded", "delivered_at": attempt.at}
+            metrics.DELIVERY_ATTEMPTS.labels(outcome="delivered").inc()
+            metrics.LATENCY.observe((attempt.at - delivery.created_at).total_seconds())
+        else:
+            retry_at = next_attempt(self._settings.delays, delivery.attempts + 1, attempt.at, self._rng)
+            state |= {"next_attempt_at": retry_at} if retry_at else {"status": "failed"}
+            if retry_at and (self._retry_at is None or retry_at < self._retry_at):
+                self._retry_at = retry_at
+            metrics.DELIVERY_ATTEMPTS.labels(outcome=_failure_kind(attempt.error, outcome, retry_at)).inc()
+        return {"attempt": tried, "delivery": state}
+
+    async def _note_endpoint(self, uow, endpoint: Endpoint, outcomes: list[Attempt]) -> None:
+        """An endpoint's health after these attempts: a 410 disables it, a success ends its
+        failing period, failures start one or, past the limit, disable it."""
+        results = [outcome_of(attempt.status_code) for attempt in outcomes]
+        now = outcomes[-1].at
+        gone = any(result.disable_endpoint for result in results)
+        if not gone and any(result.delivered for result in results):
+            if endpoint.failing_since is not None:
+                await repository.update_endpoint(uow.connection, endpoint.id, failing_since=None)
+            return
+        failing_since = endpoint.failing_since or outcomes[0].at
         too_long = (now - failing_since).total_seconds() >= self._settings.disable_after_seconds
         if gone or too_long:
             reason = (
@@ -138,7 +202,7 @@ class Dispatcher:
                 reason="gone" if gone else "failing",
             )
         elif endpoint.failing_since is None:
-            await repository.update_endpoint(uow.connection, endpoint.id, failing_since=now)
+            await repository.update_endpoint(uow.connection, endpoint.id, failing_since=failing_since)
 
     async def _update_gauges(self) -> None:
         try:
@@ -148,6 +212,13 @@ class Dispatcher:
             metrics.OLDEST_PENDING.set(oldest)
         except Exception as error:
             log.warning("cannot read the backlog", extra={"error": type(error).__name__})
+
+
+def _by_endpoint(finished: list[Attempt]) -> list[tuple[Endpoint, list[Attempt]]]:
+    grouped: dict = {}
+    for attempt in finished:
+        grouped.setdefault(attempt.endpoint.id, (attempt.endpoint, []))[1].append(attempt)
+    return list(grouped.values())
 
 
 def _failure_kind(error: str | None, outcome, retry_at) -> str:

@@ -45,7 +45,8 @@ def create_app(
             topics=[topics.routed, topics.scored, topics.captured, topics.merged],
             handler=handle,
         )
-        runtime.background(Dispatcher(runtime, settings).run(), name="webhook-dispatcher")
+        dispatcher = Dispatcher(runtime, settings, webhooks.deliveries_due)
+        runtime.background(dispatcher.run(), name="webhook-dispatcher")
         runtime.background(notifier.run(), name="notifier")
 
     return create_service_app(

@@ -4,7 +4,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -57,8 +57,11 @@ async def claim_due(
     return [Notice(**row._mapping) for row in await connection.execute(query.returning(*notices.c))]
 
 
-async def finish(connection: AsyncConnection, notice_id: uuid.UUID, **values) -> None:
-    await connection.execute(update(notices).where(notices.c.id == notice_id).values(**values))
+async def finish(connection: AsyncConnection, outcomes: list[dict]) -> None:
+    """Each notice's new state, in one statement sent for all (each dict: `notice_id` and the
+    same columns to set)."""
+    if outcomes:
+        await connection.execute(update(notices).where(notices.c.id == bindparam("notice_id")), outcomes)
 
 
 async def channels_of(connection: AsyncConnection, rep_id: uuid.UUID) -> Channels:
@@ -66,6 +69,13 @@ async def channels_of(connection: AsyncConnection, rep_id: uuid.UUID) -> Channel
         await connection.execute(select(rep_channels).where(rep_channels.c.rep_id == rep_id))
     ).one_or_none()
     return Channels(rep_id, row.email, row.slack_url) if row else Channels(rep_id)
+
+
+async def channels_for(connection: AsyncConnection, rep_ids: set[uuid.UUID]) -> dict[uuid.UUID, Channels]:
+    """Each rep's channels; a rep who never set any has the default (mail)."""
+    rows = await connection.execute(select(rep_channels).where(rep_channels.c.rep_id.in_(rep_ids)))
+    found = {row.rep_id: Channels(row.rep_id, row.email, row.slack_url) for row in rows}
+    return {rep_id: found.get(rep_id, Channels(rep_id)) for rep_id in rep_ids}
 
 
 async def reps_with_channels(

@@ -4,6 +4,7 @@ kept in PostgreSQL from `leads.routed` and sent by a loop that leases them (a re
 most a notice that was in flight). The links come from routing, which alone holds their key."""
 
 import asyncio
+import contextlib
 import json
 import logging
 import uuid
@@ -14,7 +15,7 @@ import httpx
 from leadflow_common.events import AssignmentEvent, CloudEvent, LeadReassigned, LeadRouted, decode_event
 from leadflow_common.runtime import ServiceRuntime
 from leadflow_webhooks import metrics, notice_store
-from leadflow_webhooks.mail import send_mail
+from leadflow_webhooks.mail import Mailer
 from leadflow_webhooks.notice_store import Channels, Notice
 from leadflow_webhooks.notices import Links, Message, moved_message, offer_message, slack_payload
 from leadflow_webhooks.outbound import OutboundClient
@@ -22,7 +23,10 @@ from leadflow_webhooks.settings import NotifySettings
 
 log = logging.getLogger(__name__)
 LEASE = timedelta(seconds=60)
-BATCH = 16
+BATCH = 64
+# Without a wake-up from this process's consumer, due notices (reminders, other processes'
+# offers, retries) are looked for this often.
+IDLE_POLL_SECONDS = 1.0
 
 
 def notices_for(event: CloudEvent, share: float, now: datetime) -> list[dict]:
@@ -58,6 +62,8 @@ class Notifier:
         self._runtime = runtime
         self._settings = settings
         self._outbound = outbound
+        self._mailer = Mailer(settings)
+        self._wake = asyncio.Event()
         self._routing = httpx.AsyncClient(
             base_url=settings.routing_url,
             timeout=10,
@@ -78,74 +84,109 @@ class Notifier:
             await notice_store.add_notices(
                 uow.connection, [row for row in rows if row["rep_id"] in reachable]
             )
+        self._wake.set()  # this process's loop sends them now; others find them on their next poll
 
     async def run(self) -> None:
         try:
             while True:
-                now = datetime.now(UTC)
-                try:
-                    async with self._runtime.unit_of_work() as uow:
-                        due = await notice_store.claim_due(uow.connection, now, now + LEASE, BATCH)
-                except Exception as error:
-                    log.warning("cannot claim notices", extra={"error": type(error).__name__})
-                    due = []
-                await asyncio.gather(*(self._handle(notice) for notice in due))
-                if not due:
-                    await asyncio.sleep(0.2)
+                if not await self._send_due():
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._wake.wait(), IDLE_POLL_SECONDS)
+                    self._wake.clear()
         finally:
             await self._routing.aclose()
+            await self._mailer.close()
 
-    async def _handle(self, notice: Notice) -> None:
-        event = decode_event(notice.event)
+    async def _send_due(self) -> bool:
+        """Claims a batch of due notices, sends them together, records every outcome in one
+        transaction. False when there was nothing to send."""
+        now = datetime.now(UTC)
         try:
-            sent = await self._send(notice, event)
-            status = "sent" if sent else "skipped"
             async with self._runtime.unit_of_work() as uow:
-                await notice_store.finish(uow.connection, notice.id, status=status, sent_at=datetime.now(UTC))
-            metrics.NOTICES.labels(kind=notice.kind, outcome=status).inc()
-            if sent and notice.kind == "offer":
-                metrics.NOTICE_LATENCY.observe((datetime.now(UTC) - event.time).total_seconds())
+                due = await notice_store.claim_due(uow.connection, now, now + LEASE, BATCH)
+                channels = await notice_store.channels_for(uow.connection, {n.rep_id for n in due})
         except Exception as error:
-            await self._failed(notice, error)
-
-    async def _failed(self, notice: Notice, error: Exception) -> None:
-        attempts = notice.attempts + 1
-        gave_up = attempts >= self._settings.max_attempts
-        values = {"attempts": attempts, "last_error": f"{type(error).__name__}: {error}"[:500]}
-        values |= (
-            {"status": "failed"}
-            if gave_up
-            else {"due_at": datetime.now(UTC) + timedelta(seconds=5 * 2**attempts)}
+            log.warning("cannot claim notices", extra={"error": type(error).__name__})
+            await asyncio.sleep(1)
+            return False
+        if not due:
+            return False
+        events = {notice.id: decode_event(notice.event) for notice in due}
+        offers = [n for n in due if n.kind != "moved" and self._reachable(channels[n.rep_id])]
+        links = await self._links(offers)
+        results = await asyncio.gather(
+            *(self._send(notice, events[notice.id], channels[notice.rep_id], links) for notice in due),
+            return_exceptions=True,
         )
+        outcomes = [
+            self._outcome(notice, events[notice.id], result)
+            for notice, result in zip(due, results, strict=True)
+        ]
         async with self._runtime.unit_of_work() as uow:
-            await notice_store.finish(uow.connection, notice.id, **values)
-        metrics.NOTICES.labels(kind=notice.kind, outcome="failed" if gave_up else "retried").inc()
-        log.warning("a notice could not be sent", extra={"kind": notice.kind, "error": type(error).__name__})
+            await notice_store.finish(uow.connection, outcomes)
+        return True
 
-    async def _send(self, notice: Notice, event: CloudEvent) -> bool:
+    async def _links(self, offers: list[Notice]) -> dict[uuid.UUID, Links] | Exception:
+        """Accept and reject links for these offers, from routing in one call; those it leaves
+        out were taken meanwhile. Routing unreachable: the error, for each offer to retry on."""
+        if not offers:
+            return {}
+        try:
+            body = {"assignment_ids": sorted({str(notice.assignment_id) for notice in offers})}
+            answer = await self._routing.post("/v1/offer-links", json=body)
+            answer.raise_for_status()
+        except httpx.HTTPError as error:
+            return error
+        return {
+            uuid.UUID(made["assignment_id"]): Links(made["accept_url"], made["reject_url"])
+            for made in answer.json()["links"]
+        }
+
+    def _reachable(self, channels: Channels) -> bool:
+        return bool((channels.email and self._settings.smtp_host) or channels.slack_url)
+
+    async def _send(self, notice: Notice, event: CloudEvent, channels: Channels, links) -> bool:
         """True once sent; False when there is nothing to say any more (the offer was taken) or
         no channel to say it on."""
-        async with self._runtime.engine.connect() as connection:
-            channels = await notice_store.channels_of(connection, notice.rep_id)
-        if not (channels.email and self._settings.smtp_host) and not channels.slack_url:
+        if not self._reachable(channels):
             return False
         if notice.kind == "moved":
             rep = await self._routing.get(f"/v1/reps/{notice.rep_id}")
             rep.raise_for_status()
             await self._deliver(channels, rep.json()["email"], moved_message(event.data), None)
             return True
-        answer = await self._routing.post(f"/v1/assignments/{notice.assignment_id}/links")
-        if answer.status_code in (404, 409):
+        if isinstance(links, Exception):
+            raise links
+        if notice.assignment_id not in links:
             return False  # accepted, rejected or moved on meanwhile
-        answer.raise_for_status()
-        links = Links(answer.json()["accept_url"], answer.json()["reject_url"])
-        message = offer_message(event.data, links, reminder=notice.kind == "reminder")
-        await self._deliver(channels, event.data.rep.email, message, links)
+        link = links[notice.assignment_id]
+        message = offer_message(event.data, link, reminder=notice.kind == "reminder")
+        await self._deliver(channels, event.data.rep.email, message, link)
         return True
+
+    def _outcome(self, notice: Notice, event: CloudEvent, result: bool | BaseException) -> dict:
+        """The notice's row after this attempt: sent, skipped, to retry with backoff, or failed."""
+        now = datetime.now(UTC)
+        row = {"notice_id": notice.id, "attempts": notice.attempts, "last_error": notice.last_error}
+        row |= {"status": "pending", "due_at": notice.due_at, "sent_at": None}
+        if not isinstance(result, BaseException):
+            status = "sent" if result else "skipped"
+            metrics.NOTICES.labels(kind=notice.kind, outcome=status).inc()
+            if result and notice.kind == "offer":
+                metrics.NOTICE_LATENCY.observe((now - event.time).total_seconds())
+            return row | {"status": status, "sent_at": now}
+        attempts = notice.attempts + 1
+        gave_up = attempts >= self._settings.max_attempts
+        metrics.NOTICES.labels(kind=notice.kind, outcome="failed" if gave_up else "retried").inc()
+        log.warning("a notice could not be sent", extra={"kind": notice.kind, "error": type(result).__name__})
+        row |= {"attempts": attempts, "last_error": f"{type(result).__name__}: {result}"[:500]}
+        if gave_up:
+            return row | {"status": "failed"}
+        return row | {"due_at": now + timedelta(seconds=5 * 2**attempts)}
 
     async def _deliver(self, channels: Channels, email: str, message: Message, links: Links | None) -> None:
         if channels.email and self._settings.smtp_host:
-            await send_mail(self._settings, email, message)
+            await self._mailer.send(email, message)
         if channels.slack_url:
             body = json.dumps(slack_payload(message, links)).encode()
             response = await self._outbound.post(

@@ -4,7 +4,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, delete, exists, func, insert, select, update
+from sqlalchemy import and_, bindparam, delete, exists, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm import aliased
@@ -62,6 +62,11 @@ async def endpoint(
     query = select(endpoints).where(endpoints.c.id == endpoint_id)
     row = (await connection.execute(query.with_for_update() if lock else query)).one_or_none()
     return Endpoint(**row._mapping) if row else None
+
+
+async def endpoints_by_id(connection: AsyncConnection, ids: set[uuid.UUID]) -> dict[uuid.UUID, Endpoint]:
+    rows = await connection.execute(select(endpoints).where(endpoints.c.id.in_(ids)))
+    return {row.id: Endpoint(**row._mapping) for row in rows}
 
 
 async def list_endpoints(connection: AsyncConnection) -> list[Endpoint]:
@@ -123,14 +128,14 @@ async def claim_due(
     return [Delivery(**row._mapping) for row in await connection.execute(query)]
 
 
-async def record_attempt(connection: AsyncConnection, delivery: Delivery, **values) -> None:
+async def record_attempts(connection: AsyncConnection, rows: list[dict]) -> None:
+    """Attempts made (each dict: the `attempts` row) and their deliveries' new state (each dict's
+    `delivery`: `delivery_id` and the same columns to set), two statements for all."""
+    await connection.execute(insert(attempts).values([row["attempt"] for row in rows]))
     await connection.execute(
-        insert(attempts).values(delivery_id=delivery.id, attempt=delivery.attempts + 1, **values)
+        update(deliveries).where(deliveries.c.id == bindparam("delivery_id")),
+        [row["delivery"] for row in rows],
     )
-
-
-async def update_delivery(connection: AsyncConnection, delivery_id: uuid.UUID, **values) -> None:
-    await connection.execute(update(deliveries).where(deliveries.c.id == delivery_id).values(**values))
 
 
 async def deliveries_of(

@@ -2,6 +2,7 @@
 events into deliveries, the delivery log, retry and replay. Each change in one unit of work,
 audited with it."""
 
+import asyncio
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -35,6 +36,8 @@ class WebhooksService:
     def __init__(self, runtime: ServiceRuntime, settings: WebhooksSettings):
         self._runtime = runtime
         self._settings = settings
+        # Set once deliveries were added or rescheduled: this process's dispatcher sends them now.
+        self.deliveries_due = asyncio.Event()
 
     def _checked(self, url: str) -> str:
         try:
@@ -144,6 +147,7 @@ class WebhooksService:
             if delivery_id and count == 0:
                 raise NotFound(f"No delivery {delivery_id}")
             await uow.audit(principal, "webhook.replayed", ("webhook", endpoint_id), deliveries=count)
+        self.deliveries_due.set()
         return count
 
     async def fan_out(self, events: list[CloudEvent]) -> None:
@@ -169,6 +173,8 @@ class WebhooksService:
                 if event.type in types
             ]
             await repository.add_deliveries(uow.connection, rows)
+        if rows:
+            self.deliveries_due.set()
 
     async def channels(self, rep_id: uuid.UUID) -> Channels:
         async with self._runtime.engine.connect() as connection:

@@ -23,7 +23,12 @@ class WebhooksSettings(BaseSettings):
     )
     concurrency: int = Field(default=16, ge=1, le=256, description="Deliveries in flight per process")
     lease_seconds: float = Field(default=60, gt=0, description="A claimed delivery is retried after this")
-    poll_seconds: float = Field(default=0.2, gt=0)
+    poll_seconds: float = Field(
+        default=1.0,
+        gt=0,
+        description="How often due deliveries are looked for when nothing woke the dispatcher "
+        "(retries coming due, deliveries another process added)",
+    )
 
     @field_validator("retry_schedule")
     @classmethod
