@@ -48,9 +48,12 @@ def idle_share(before: dict, after: dict, seconds: float) -> dict[str, float]:
     return {name: round(value, 2) for name, value in shares.items()}
 
 
-async def measure_cpu(processes, probe, client, urls, rep_ids, load, rate: float, seconds: float) -> dict:
+async def measure_cpu(
+    processes, probe, client, urls, rep_ids, load, rate: float, seconds: float, routed=None
+) -> dict:
     """Idle CPU for a while, then `rate` leads/s for `seconds` with the hand-off on (webhook and
     mail), counted until every lead reached the receiver and the rep's mail."""
+    from leadflow_cli.bench import percentiles
     from leadflow_cli.bench_handoff import prepare_handoff, wait_handed_off
 
     before = snapshot(processes)
@@ -69,6 +72,13 @@ async def measure_cpu(processes, probe, client, urls, rep_ids, load, rate: float
         "leads": len(posted),
         "idle_percent_of_a_core": idle,
         "cpu_ms_per_lead": per_lead(before, after, len(posted)),
+        "post_to_routed": percentiles([routed.seen[k] - t for k, t in posted.items() if k in routed.seen])
+        if routed
+        else None,
+        "post_to_webhook": percentiles(
+            [probe.delivered[k] - t for k, t in posted.items() if k in probe.delivered]
+        ),
+        "post_to_mail": percentiles([probe.mailed[k] - t for k, t in posted.items() if k in probe.mailed]),
     }
 
 
@@ -90,15 +100,23 @@ def main() -> int:
             processes = system_processes(system)
 
             async def run() -> dict:
-                from leadflow_cli.bench import create_reps
+                from leadflow_cli.bench import Arrivals, create_reps
+                from leadflow_common.topics import Topics
 
                 urls = {name: system.url(name) for name in ("capture", "routing", "webhooks")}
                 auth = {"Authorization": f"Bearer {system.api_key}"}
-                async with httpx.AsyncClient(headers=auth, timeout=30) as client:
-                    rep_ids = await create_reps(client, urls["routing"])
-                    return await measure_cpu(
-                        processes, probe, client, urls, rep_ids, load, args.rate, args.seconds
-                    )
+                routed = Arrivals(system.bootstrap_servers, Topics().routed, "lead.routed")
+                ready = asyncio.Event()
+                reader = asyncio.create_task(routed.run(ready))
+                await ready.wait()
+                try:
+                    async with httpx.AsyncClient(headers=auth, timeout=30) as client:
+                        rep_ids = await create_reps(client, urls["routing"])
+                        return await measure_cpu(
+                            processes, probe, client, urls, rep_ids, load, args.rate, args.seconds, routed
+                        )
+                finally:
+                    reader.cancel()
 
             report = asyncio.run(run())
         finally:

@@ -3,6 +3,7 @@ events into deliveries, the delivery log, retry and replay. Each change in one u
 audited with it."""
 
 import asyncio
+import time
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -32,12 +33,27 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+# How long another process's change to the subscriptions may take to apply in this one.
+SUBSCRIBERS_TTL = 2.0
+
+
 class WebhooksService:
     def __init__(self, runtime: ServiceRuntime, settings: WebhooksSettings):
         self._runtime = runtime
         self._settings = settings
         # Set once deliveries were added or rescheduled: this process's dispatcher sends them now.
         self.deliveries_due = asyncio.Event()
+        self._subscribed: list[tuple[uuid.UUID, list[str]]] | None = None
+        self._subscribed_until = 0.0
+
+    async def _subscribers(self) -> list[tuple[uuid.UUID, list[str]]]:
+        """Enabled endpoints and their event types, read at most every SUBSCRIBERS_TTL seconds:
+        most events (captured, scored) have no subscriber, and then cost no transaction."""
+        if self._subscribed is None or time.monotonic() >= self._subscribed_until:
+            async with self._runtime.engine.connect() as connection:
+                self._subscribed = await repository.subscribers(connection)
+            self._subscribed_until = time.monotonic() + SUBSCRIBERS_TTL
+        return self._subscribed
 
     def _checked(self, url: str) -> str:
         try:
@@ -66,6 +82,7 @@ class WebhooksService:
             await uow.audit(
                 principal, "webhook.created", ("webhook", created.id), events=",".join(created.events)
             )
+        self._subscribed = None  # this process applies its own change at once
         return created
 
     async def endpoints(self) -> list[Endpoint]:
@@ -94,6 +111,7 @@ class WebhooksService:
             await uow.audit(
                 principal, "webhook.updated", ("webhook", endpoint_id), changed=",".join(sorted(changes))
             )
+        self._subscribed = None  # this process applies its own change at once
         return updated
 
     async def delete(self, principal: Principal, endpoint_id: uuid.UUID) -> None:
@@ -101,6 +119,7 @@ class WebhooksService:
             if not await repository.delete_endpoint(uow.connection, endpoint_id):
                 raise NotFound(f"No webhook {endpoint_id}")
             await uow.audit(principal, "webhook.deleted", ("webhook", endpoint_id))
+        self._subscribed = None  # this process applies its own change at once
 
     async def rotate_secret(
         self, principal: Principal, endpoint_id: uuid.UUID, overlap: timedelta
@@ -154,26 +173,26 @@ class WebhooksService:
         """The consumer: one pending delivery per subscribed endpoint and event (once, however
         often the event is redelivered)."""
         now = _now()
-        async with self._runtime.unit_of_work() as uow:
-            subscribed = await repository.subscribers(uow.connection)
-            rows = [
-                {
-                    "id": uuid.uuid4(),
-                    "endpoint_id": endpoint_id,
-                    "event_id": event.id,
-                    "event_type": event.type,
-                    "lead_id": event.subject,
-                    "payload": event.model_dump_json(),
-                    "status": "pending",
-                    "next_attempt_at": now,
-                    "created_at": now,
-                }
-                for event in events
-                for endpoint_id, types in subscribed
-                if event.type in types
-            ]
-            await repository.add_deliveries(uow.connection, rows)
+        subscribed = await self._subscribers()
+        rows = [
+            {
+                "id": uuid.uuid4(),
+                "endpoint_id": endpoint_id,
+                "event_id": event.id,
+                "event_type": event.type,
+                "lead_id": event.subject,
+                "payload": event.model_dump_json(),
+                "status": "pending",
+                "next_attempt_at": now,
+                "created_at": now,
+            }
+            for event in events
+            for endpoint_id, types in subscribed
+            if event.type in types
+        ]
         if rows:
+            async with self._runtime.unit_of_work() as uow:
+                await repository.add_deliveries(uow.connection, rows)
             self.deliveries_due.set()
 
     async def channels(self, rep_id: uuid.UUID) -> Channels:
