@@ -25,6 +25,7 @@ import httpx
 import psutil
 from aiokafka import AIOKafkaConsumer
 
+from leadflow_cli.bench_cpu import cpu_lines, idle_cpu, measure_cpu
 from leadflow_cli.bench_handoff import HandoffProbe, measure_handoff, set_mail
 from leadflow_cli.infra import LocalSystem, free_port, port_open, wait_until
 from leadflow_common.topics import Topics
@@ -33,6 +34,7 @@ SATURATION_SECONDS = 10
 RATES = (100, 500)
 RATE_SECONDS = 10
 ACTIVITY_SAMPLES = 300
+CPU_RATE, CPU_SECONDS = 50, 30  # CPU per lead by process, with the whole hand-off on
 TARGETS = {
     "capture_ratio": 0.6,
     "capture_p99_ms_at_500": 20,
@@ -120,7 +122,8 @@ class Arrivals:
             bootstrap_servers=self.bootstrap,
             auto_offset_reset="latest",
             enable_auto_commit=False,
-            fetch_max_wait_ms=20,  # the reader must not add its own wait to what it measures
+            # Short, so the reader adds little to what it measures (tansu looks every ~50 ms).
+            fetch_max_wait_ms=50,
         )
         await consumer.start()
         try:
@@ -157,7 +160,9 @@ async def create_reps(client: httpx.AsyncClient, routing: str) -> list[str]:
     return rep_ids
 
 
-async def measure(system: "LocalSystem | GivenSystem", bare_url: str, probe: HandoffProbe | None) -> dict:
+async def measure(
+    system: "LocalSystem | GivenSystem", bare_url: str, probe: HandoffProbe | None, processes: dict
+) -> dict:
     capture, routing = system.url("capture"), system.url("routing")
     auth = {"Authorization": f"Bearer {system.api_key}"}
     topics = Topics(prefix=os.environ.get("LEADFLOW_TOPIC_PREFIX", ""))
@@ -231,6 +236,9 @@ async def measure(system: "LocalSystem | GivenSystem", bare_url: str, probe: Han
             async with httpx.AsyncClient(headers=auth, timeout=30) as client:
                 urls = {"capture": capture, "webhooks": system.url("webhooks")}
                 report["handoff"] = await measure_handoff(probe, client, urls, rep_ids, load, percentiles)
+                report["cpu"] = await measure_cpu(
+                    processes, probe, client, urls, rep_ids, load, CPU_RATE, CPU_SECONDS, routed
+                )
     finally:
         for reader in readers:
             reader.cancel()
@@ -281,6 +289,8 @@ def markdown(report: dict) -> str:
                 f"| POST → {label} at {rate}/s ({h[key].get('count', 0)} of {h['posted']}) "
                 f"| p50 {h[key].get('p50_ms')} ms · p99 **{h[key].get('p99_ms')}** | p99 ≤ 2 s at 50/s |"
             )
+    if "cpu" in report:
+        lines += cpu_lines(report["cpu"], report["idle_percent_of_a_core"])
     for name, mb in report["peak_rss_mb"].items():
         lines.append(f"| peak RSS {name} | {mb} MB | ≤ 150 MB per service |")
     return "\n".join(lines) + "\n"
@@ -368,8 +378,12 @@ def main(output_dir: Path) -> int:
         try:
             wait_until(lambda: port_open("127.0.0.1", bare_port), timeout=30, what="the bare endpoint")
             processes = {} if given else system_processes(system)
+            # Before the bench's own topic readers start: their polls are not the system's.
+            idle = {} if given else idle_cpu(processes)
             with PeakMemory({**processes, "bare endpoint": psutil.Process(bare.pid)}) as memory:
-                report = asyncio.run(measure(system, f"http://127.0.0.1:{bare_port}", probe))
+                report = asyncio.run(measure(system, f"http://127.0.0.1:{bare_port}", probe, processes))
+            if idle:
+                report["idle_percent_of_a_core"] = idle
             report["peak_rss_mb"] = {name: round(peak / 2**20, 1) for name, peak in memory.peaks.items()}
             report["system"] = "given by the environment" if given else "started by the bench"
         finally:

@@ -11,6 +11,7 @@ import argparse
 import asyncio
 import json
 import tempfile
+import time
 from pathlib import Path
 
 import httpx
@@ -41,8 +42,13 @@ def per_lead(before: dict, after: dict, leads: int) -> dict[str, float]:
     return {name: round(ms, 2) for name, ms in spent.items()}
 
 
-def idle_share(before: dict, after: dict, seconds: float) -> dict[str, float]:
-    """Percent of one core each process used while nothing was sent."""
+def idle_cpu(processes: dict[str, psutil.Process], settle: float = 5, seconds: float = IDLE_SECONDS) -> dict:
+    """Percent of one core each process uses while nothing is sent (after `settle` seconds for
+    the start-up's own work to end)."""
+    time.sleep(settle)
+    before = snapshot(processes)
+    time.sleep(seconds)
+    after = snapshot(processes)
     shares = {name: (after[name] - before[name]) * 100 / seconds for name in before}
     shares["total"] = sum(shares.values())
     return {name: round(value, 2) for name, value in shares.items()}
@@ -51,14 +57,11 @@ def idle_share(before: dict, after: dict, seconds: float) -> dict[str, float]:
 async def measure_cpu(
     processes, probe, client, urls, rep_ids, load, rate: float, seconds: float, routed=None
 ) -> dict:
-    """Idle CPU for a while, then `rate` leads/s for `seconds` with the hand-off on (webhook and
-    mail), counted until every lead reached the receiver and the rep's mail."""
+    """`rate` leads/s for `seconds` with the hand-off on (webhook and mail), counted until every
+    lead reached the receiver and the rep's mail."""
     from leadflow_cli.bench import percentiles
     from leadflow_cli.bench_handoff import prepare_handoff, wait_handed_off
 
-    before = snapshot(processes)
-    await asyncio.sleep(IDLE_SECONDS)
-    idle = idle_share(before, snapshot(processes), IDLE_SECONDS)
     async with prepare_handoff(probe, client, urls, rep_ids):
         before = snapshot(processes)
         run = await asyncio.to_thread(
@@ -70,7 +73,6 @@ async def measure_cpu(
     return {
         "rate": rate,
         "leads": len(posted),
-        "idle_percent_of_a_core": idle,
         "cpu_ms_per_lead": per_lead(before, after, len(posted)),
         "post_to_routed": percentiles([routed.seen[k] - t for k, t in posted.items() if k in routed.seen])
         if routed
@@ -80,6 +82,27 @@ async def measure_cpu(
         ),
         "post_to_mail": percentiles([probe.mailed[k] - t for k, t in posted.items() if k in probe.mailed]),
     }
+
+
+def cpu_lines(cpu: dict, idle: dict) -> list[str]:
+    """The bench report's rows: CPU per lead by process, idle CPU, and the latencies beside."""
+    spent = " · ".join(f"{name} {ms}" for name, ms in cpu["cpu_ms_per_lead"].items() if name != "total")
+    idle_by = " · ".join(f"{name} {share}" for name, share in idle.items() if name != "total")
+    latency = " · ".join(
+        f"{label} p50 {cpu[key]['p50_ms']} / p99 {cpu[key]['p99_ms']} ms"
+        for key, label in (
+            ("post_to_routed", "routed"),
+            ("post_to_webhook", "webhook"),
+            ("post_to_mail", "mail"),
+        )
+        if cpu.get(key)
+    )
+    return [
+        f"| CPU per lead at {cpu['rate']:g}/s, hand-off on ({cpu['leads']} leads) "
+        f"| **{cpu['cpu_ms_per_lead']['total']} ms**: {spent} | ≤ 8 ms at 50/s |",
+        f"| idle CPU, % of one core | **{idle['total']}**: {idle_by} | ≤ 2% |",
+        f"| in that run: POST → | {latency} | p99 ≤ 2 s (hand-off) |",
+    ]
 
 
 def main() -> int:
@@ -98,6 +121,7 @@ def main() -> int:
         system = LocalSystem(Path(scratch) / "data", {**env, **probe.system_env}).start()
         try:
             processes = system_processes(system)
+            idle = idle_cpu(processes)
 
             async def run() -> dict:
                 from leadflow_cli.bench import Arrivals, create_reps
@@ -118,7 +142,7 @@ def main() -> int:
                 finally:
                     reader.cancel()
 
-            report = asyncio.run(run())
+            report = {"idle_percent_of_a_core": idle, **asyncio.run(run())}
         finally:
             system.stop()
             probe.stop_smtp()

@@ -153,7 +153,7 @@ class EventConsumer:
         producer: EventProducer,
         max_attempts: int = 3,
         retry_backoff: float = 0.2,
-        fetch_wait_ms: int = 50,
+        fetch_wait_ms: int = 200,
     ):
         self._bootstrap_servers = bootstrap_servers
         self._group_id = group_id

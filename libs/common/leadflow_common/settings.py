@@ -24,10 +24,12 @@ class CommonSettings(BaseSettings):
     log_level: str = "INFO"
     # Consumer retries before an event is sent to `<topic>.dlq`.
     consumer_max_attempts: int = Field(default=3, ge=1)
-    # How long the broker may hold a fetch when nothing waits: every hop of the pipeline can add
-    # it, so it is far below aiokafka's 500 ms. A broker that reads slowly needs more: tansu on
-    # S3-backed storage answers every fetch empty when this is shorter than its read (seen at 50).
-    consumer_fetch_wait_ms: int = Field(default=50, ge=10)
+    # How long the broker may hold a fetch when nothing waits. Kafka answers as soon as a record
+    # arrives; tansu (memory store) looks again about every 50 ms, so a hop waits ~25 ms either
+    # way, while an idle consumer costs the broker a third of what it did at 50 ms (measured:
+    # 0.6% against 1.8% of a core per consumer). Tansu on S3-backed storage answers every fetch
+    # empty when this is shorter than its read (seen at 50): it needs 500.
+    consumer_fetch_wait_ms: int = Field(default=200, ge=10)
     outbox_batch_size: int = Field(default=500, ge=1)
     outbox_poll_seconds: float = Field(default=0.5, gt=0)
 
