@@ -11,6 +11,7 @@ import pytest
 from harness import eventually, kafka_producer, read_records_to_end, read_to_end
 from sqlalchemy import func, select
 
+from leadflow_common.access import BOOTSTRAP
 from leadflow_common.consumer import EventConsumer
 from leadflow_common.events import (
     AuditRecorded,
@@ -105,12 +106,18 @@ CONSUMED = [
     ("capture", "routed", "routed"),
     ("routing", "captured", "captured"),
     ("console", "audit", "audit"),
+    ("webhooks", "routed", "routed"),
+    ("webhooks", "captured", "captured"),
 ]
 
 
 def applied_query(service: str, kind: str, event):
     """How to tell the event was applied: its id among the processed, or (for consumers that
     keep no processed ids because their writes are idempotent) its effect."""
+    if service == "webhooks":
+        from leadflow_webhooks.tables import deliveries
+
+        return select(func.count()).select_from(deliveries).where(deliveries.c.event_id == event.id)
     if kind == "routed":
         lead_reps = importlib.import_module(f"leadflow_{service}.tables").lead_reps
         return select(func.count()).select_from(lead_reps).where(lead_reps.c.lead_id == event.data.lead_id)
@@ -150,6 +157,8 @@ async def test_poison_on_every_consumed_topic_is_dead_lettered_and_the_consumer_
         json.dumps({**wire, "time": "yesterday"}).encode(),
     ]
     async with app.router.lifespan_context(app), kafka_producer(settings.kafka_bootstrap_servers) as producer:
+        if service == "webhooks":  # its effect is a delivery, to an endpoint subscribed to the event
+            await app.state.webhooks.create(BOOTSTRAP, "https://crm.example/hook", [event.type], "", True)
         key = str(lead_id).encode()  # one partition: the valid event comes after every poison
         for value in poison:
             await producer.send_and_wait(topic, value, key=key)

@@ -3,6 +3,7 @@ receiver) with the contact card and one-click links; a prefetch of the link chan
 POST accepts once; a reminder before the SLA runs out; the previous rep told when a lead moves on."""
 
 import re
+import uuid
 from email import message_from_bytes, policy
 
 import httpx
@@ -106,6 +107,12 @@ async def test_the_rep_is_mailed_and_messaged_and_accepts_with_one_click_once(se
         assert page.status_code == 200 and '<form method="post">' in page.text
         [offered] = (await client.get(assignments, params={"rep_id": rep_id})).json()
         assert offered["status"] == "offered", "a GET accepts nothing"
+        offer_links = f"{urls['routing']}/v1/offer-links"
+        asked = {"assignment_ids": [offered["id"], str(uuid.uuid4())]}
+        made = (await client.post(offer_links, json=asked)).json()["links"]
+        assert [link["assignment_id"] for link in made] == [offered["id"]], "unknown ids get no links"
+        too_many = await client.post(offer_links, json={"assignment_ids": [str(uuid.uuid4())] * 101})
+        assert too_many.status_code == 422 and "assignment_ids" in too_many.text
 
         done = await client.post(accept)
         assert done.status_code == 200 and "accepted" in done.text
@@ -113,6 +120,7 @@ async def test_the_rep_is_mailed_and_messaged_and_accepts_with_one_click_once(se
         assert accepted["status"] == "accepted"
         again = await client.post(accept)
         assert again.status_code == 409 and "used" in again.text
+        assert (await client.post(offer_links, json=asked)).json()["links"] == [], "taken: nothing to click"
         forged = await client.post(accept[:-3] + "abc")
         assert forged.status_code == 422
 
