@@ -1,7 +1,8 @@
 """Each service installs and starts alone: a fresh virtual environment with only the shared
-library and that service (what its Dockerfile does, pinned by the lock file) imports every one of
-its modules and answers `--help`, so a dependency missing from a service's pyproject fails here
-rather than in a container. And the Kubernetes manifests validate against the API's schemas."""
+library and that service (what its Dockerfile does, pinned by the lock file; installed by uv)
+imports every one of its modules and answers `--help`, so a dependency missing from a service's
+pyproject fails here rather than in a container. And the Kubernetes manifests validate against
+the API's schemas."""
 
 import subprocess
 import sys
@@ -11,6 +12,7 @@ import pytest
 
 pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).parents[1]
+SHARED = ["./libs/common"]
 SERVICES = ("capture", "scoring", "routing", "console", "webhooks")
 IMPORT_EVERY_MODULE = """
 import importlib, pkgutil, sys
@@ -25,17 +27,20 @@ importlib.import_module(sys.argv[1] + ".main").create_app()
 @pytest.mark.parametrize("service", SERVICES)
 def test_a_service_installs_and_starts_with_only_its_own_dependencies(service, tmp_path):
     venv = tmp_path / "venv"
-    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-    pip = [str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
+    # uv rather than pip: the same resolution of the same pins in seconds instead of half a minute.
+    uv = str(Path(sys.executable).parent / "uv")
+    subprocess.run([uv, "venv", "--quiet", "--python", sys.executable, str(venv)], check=True)
+    python = str(venv / "bin" / "python")
+    packages = [*SHARED, f"./services/{service}"]
     install = subprocess.run(
-        [*pip, "-c", "requirements.lock", "./libs/common", f"./services/{service}"],
+        [uv, "pip", "install", "--quiet", "--python", python, "-c", "requirements.lock", *packages],
         cwd=ROOT,
         capture_output=True,
         text=True,
     )
     assert install.returncode == 0, install.stderr[-3000:]
     imported = subprocess.run(
-        [str(venv / "bin" / "python"), "-c", IMPORT_EVERY_MODULE, f"leadflow_{service}"],
+        [python, "-c", IMPORT_EVERY_MODULE, f"leadflow_{service}"],
         cwd=tmp_path,  # not the repository: only what was installed can be imported
         capture_output=True,
         text=True,
