@@ -24,7 +24,7 @@ tail: venv
 	$(BIN)/leadflow tail $(or $(TOPIC),leads.routed) --from-beginning
 
 test: venv lint compose-check
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q --durations=15
 
 # The X Education leads through a system of its own; prints AUC and conversion per band.
 eval-scoring: venv

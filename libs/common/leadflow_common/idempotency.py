@@ -1,23 +1,26 @@
 """Idempotent consumers: an event changes state only the first time it is seen."""
 
-from sqlalchemy import Table
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import Table, Text, bindparam, func, select
+from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 
-async def claim_event(
-    connection: AsyncConnection, processed_events: Table, *, consumer: str, event_id: str
-) -> bool:
-    """Record `event_id` for `consumer` inside the caller's transaction.
-
-    True the first time; False when it was already applied, in which case the caller must do
-    nothing. Because the row commits or rolls back with the effect, a crash between the two
-    cannot leave an event half-applied or applied twice.
-    """
-    result = await connection.execute(
+async def claim_events(
+    connection: AsyncConnection, processed_events: Table, *, consumer: str, event_ids: list[str]
+) -> set[str]:
+    """Record these event ids for `consumer` inside the caller's transaction, in one statement;
+    the ids seen for the first time. The caller applies those and nothing else: because the rows
+    commit or roll back with the effect, a crash between the two cannot leave an event
+    half-applied or applied twice."""
+    if not event_ids:
+        return set()
+    # unnest of one array parameter: the same statement (prepared once) for any batch size.
+    new_ids = select(bindparam("consumer", type_=Text), func.unnest(bindparam("ids", type_=ARRAY(Text))))
+    statement = (
         insert(processed_events)
-        .values(consumer=consumer, event_id=event_id)
+        .from_select(["consumer", "event_id"], new_ids)
         .on_conflict_do_nothing()
         .returning(processed_events.c.event_id)
     )
-    return result.first() is not None
+    rows = await connection.execute(statement, {"consumer": consumer, "ids": list(dict.fromkeys(event_ids))})
+    return {row.event_id for row in rows}

@@ -51,12 +51,8 @@ class EventTooLarge(ValueError):
     pass
 
 
-async def enqueue_many(
-    connection: AsyncConnection, outbox: Table, topic: str, events: list[CloudEvent]
-) -> None:
-    """Add events to the outbox inside the caller's transaction, in one statement, in order."""
-    if not events:
-        return
+def outbox_rows(topic: str, events: list[CloudEvent]) -> list[dict]:
+    """Events as outbox rows, serialized once; refuses one larger than the broker takes."""
     rows = []
     for event in events:
         payload = event.model_dump_json()
@@ -71,7 +67,13 @@ async def enqueue_many(
                 "headers": {"ce_id": event.id, "ce_type": event.type},
             }
         )
-    await connection.execute(insert(outbox), rows)
+    return rows
+
+
+async def enqueue_rows(connection: AsyncConnection, outbox: Table, rows: list[dict]) -> None:
+    """Add outbox rows inside the caller's transaction, in one statement, in order."""
+    if rows:
+        await connection.execute(insert(outbox), rows)
 
 
 def _message(row: Row) -> OutgoingMessage:

@@ -3,14 +3,18 @@
 Every state change of every service, whether an HTTP route or a Kafka handler asked for it, runs
 as one unit of work: one transaction that owns the connection, records the event ids it claims
 (so a redelivered event changes nothing), takes advisory locks, and publishes events through the
-service's outbox, stamped with the service as their source. Leaving it commits everything
-together, or nothing; after a commit that published, it wakes the outbox relay, so no caller can
-forget to and no event waits for the relay's next poll.
+service's outbox, stamped with the service as their source. The unit's events are written to the
+outbox together, in the order published, just before it commits (one statement for them all).
+Leaving it commits everything together, or nothing; after a commit that published, it wakes the
+outbox relay, so no caller can forget to and no event waits for the relay's next poll.
 
-    async with runtime.unit_of_work() as uow:
-        if await uow.claim(event.id):
-            ...  # repository calls with uow.connection
-            await uow.publish(topics.scored, LeadScored(...), subject=lead_id)
+    async with runtime.unit_of_work(consumer="scoring") as uow:
+        new = await uow.claim_all([event.id for event in events])
+        for event in events:
+            if event.id in new:
+                new.discard(event.id)  # a repeat within the batch is applied once
+                ...  # repository calls with uow.connection
+                await uow.publish(topics.scored, LeadScored(...), subject=lead_id)
 """
 
 import uuid
@@ -24,8 +28,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from leadflow_common.access import Principal
 from leadflow_common.db import lock_keys, try_lock_key
 from leadflow_common.events import AuditRecorded, CloudEvent, EventData, new_event
-from leadflow_common.idempotency import claim_event
-from leadflow_common.outbox import OutboxRelay, enqueue_many
+from leadflow_common.idempotency import claim_events
+from leadflow_common.outbox import OutboxRelay, enqueue_rows, outbox_rows
 
 
 @dataclass(frozen=True)
@@ -56,28 +60,37 @@ class UnitOfWork:
         self._consumer = consumer
         self._audit_topic = audit_topic
         self._transaction = None
-        self._published = 0
+        self._outgoing: list[dict] = []  # outbox rows, written just before the commit
         self.connection: AsyncConnection
 
     async def __aenter__(self) -> "UnitOfWork":
         self._transaction = self._engine.begin()
         self.connection = await self._transaction.__aenter__()
-        self._published = 0
+        self._outgoing = []
         return self
 
     async def __aexit__(
         self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
     ) -> None:
+        published = bool(self._outgoing) and kind is None
+        if published:
+            try:
+                await enqueue_rows(self.connection, self._outbox, self._outgoing)
+            except BaseException as failed:  # nothing of the unit is kept
+                await self._transaction.__aexit__(type(failed), failed, failed.__traceback__)
+                raise
         await self._transaction.__aexit__(kind, error, trace)  # commits, or rolls back on error
-        if kind is None and self._published:
+        if published:
             self._relay.wake()
 
-    async def claim(self, event_id: str) -> bool:
-        """True the first time this consumer sees the event (recorded with the effect)."""
+    async def claim_all(self, event_ids: list[str]) -> set[str]:
+        """Of these events, those this consumer sees for the first time (recorded with the
+        effect, in one statement). An id repeated in the batch is returned once: the caller
+        applies it once."""
         if self._processed_events is None or self._consumer is None:
             raise RuntimeError("this unit of work was opened without a consumer")
-        return await claim_event(
-            self.connection, self._processed_events, consumer=self._consumer, event_id=event_id
+        return await claim_events(
+            self.connection, self._processed_events, consumer=self._consumer, event_ids=event_ids
         )
 
     async def lock(self, keys: Iterable[str]) -> None:
@@ -119,8 +132,7 @@ class UnitOfWork:
         await self.publish(self._audit_topic, entry, subject=target_id or actor_name)
 
     async def publish_all(self, topic: str, outgoing: list[Outgoing]) -> list[CloudEvent]:
-        """A batch's events, in order, in one statement."""
+        """A batch's events, in order (written to the outbox with the unit's others at its end)."""
         events = [new_event(item.data, source=self.source, subject=str(item.subject)) for item in outgoing]
-        await enqueue_many(self.connection, self._outbox, topic, events)
-        self._published += len(events)
+        self._outgoing += outbox_rows(topic, events)
         return events

@@ -59,9 +59,11 @@ class ScoringService:
                     if scored is not None:
                         published.append((event, scored))
 
+            new = await uow.claim_all([event.id for event, _, _ in relevant])
             for event, lead_id, cause in relevant:
-                if not await uow.claim(event.id):
+                if event.id not in new:
                     continue
+                new.discard(event.id)  # a repeat within the batch is applied once
                 if isinstance(event.data, LeadOutcome):
                     await score_changed(lead_id)
                     await self._record_outcome(uow, event.data)
