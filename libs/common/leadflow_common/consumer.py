@@ -210,43 +210,37 @@ class EventConsumer:
                 # Replicas never outnumber partitions, so a member without any is stuck in a
                 # group the broker lost track of (seen after broker restarts): rejoin.
                 raise RuntimeError(f"no partitions assigned for {UNASSIGNED_REJOIN_SECONDS} s")
-            # Partitions are applied side by side (their waits on the database overlap), each
-            # in order, so a lead's events (one key, one partition) keep their order.
-            done = await asyncio.gather(
-                *(
-                    self._process_partition(consumer, partition, records)
-                    for partition, records in batches.items()
-                )
-            )
-            offsets = {
-                partition: last + 1 for partition, last in zip(batches, done, strict=True) if last is not None
-            }
-            if offsets:
+            done = await self._apply_fetched(consumer, batches)
+            if done:
                 with contextlib.suppress(KafkaError):
                     # A failed commit (the group rebalanced) means redelivery, which the
                     # handlers' idempotency absorbs.
-                    await consumer.commit(offsets)
+                    await consumer.commit({partition: last + 1 for partition, last in done.items()})
             for partition, records in batches.items():
                 self._record_lag(consumer, partition, records)
 
-    async def _process_partition(
-        self, consumer: AIOKafkaConsumer, partition: TopicPartition, records: list[ConsumerRecord]
-    ) -> int | None:
-        """Apply records in order, a batch per unit of work; return the offset of the last one
-        finished with."""
-        last_done = None
-        for start in range(0, len(records), BATCH_SIZE):
-            chunk = records[start : start + BATCH_SIZE]
+    async def _apply_fetched(
+        self, consumer: AIOKafkaConsumer, batches: dict[TopicPartition, list[ConsumerRecord]]
+    ) -> dict[TopicPartition, int]:
+        """Every partition's records of one fetch together, up to BATCH_SIZE per unit of work
+        (each partition's in order, so a lead's events, one key and one partition, keep their
+        order): at a few events per partition, a transaction per partition cost more than the
+        events in it. Returns, per partition, the offset of the last record finished with."""
+        fetched = [(partition, record) for partition, records in batches.items() for record in records]
+        done: dict[TopicPartition, int] = {}
+        for start in range(0, len(fetched), BATCH_SIZE):
+            chunk = fetched[start : start + BATCH_SIZE]
             try:
-                await self._applier.apply(chunk)
+                await self._applier.apply([record for _, record in chunk])
             except Exception:
                 # Infrastructure is down: rewind so these records come again, and back off.
-                log.exception("consumer paused on a transient failure", extra=log_context(chunk[0]))
-                consumer.seek(partition, chunk[0].offset)
+                log.exception("consumer paused on a transient failure", extra=log_context(chunk[0][1]))
+                for partition, record in reversed(fetched[start:]):  # each partition's first left
+                    consumer.seek(partition, record.offset)
                 await asyncio.sleep(1.0)
                 break
-            last_done = chunk[-1].offset
-        return last_done
+            done |= {partition: record.offset for partition, record in chunk}
+        return done
 
     def _record_lag(self, consumer: AIOKafkaConsumer, partition: TopicPartition, records) -> None:
         highwater = consumer.highwater(partition)
