@@ -4,6 +4,7 @@ processed-event log."""
 from collections.abc import Iterable
 
 from sqlalchemy import (
+    ARRAY,
     BigInteger,
     Column,
     DateTime,
@@ -12,11 +13,14 @@ from sqlalchemy import (
     PrimaryKeyConstraint,
     Table,
     Text,
+    any_,
     func,
+    literal,
     text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.sql.elements import ColumnElement
 
 
 def create_engine(database_url: str, *, application_name: str, pool_size: int = 10) -> AsyncEngine:
@@ -32,6 +36,12 @@ def create_engine(database_url: str, *, application_name: str, pool_size: int = 
         hide_parameters=True,
         connect_args={"server_settings": {"application_name": application_name}},
     )
+
+
+def any_of(column: ColumnElement, values: Iterable) -> ColumnElement[bool]:
+    """`column IN (values)` written `column = ANY(:array)`: one statement text for any number of
+    values, compiled and prepared once (an IN list is a new statement for every length)."""
+    return column == any_(literal(list(values), ARRAY(column.type)))
 
 
 async def lock_keys(connection: AsyncConnection, keys: Iterable[str]) -> None:

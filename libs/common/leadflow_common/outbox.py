@@ -26,7 +26,7 @@ from sqlalchemy import Row, Table, delete, func, insert, literal, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from leadflow_common import metrics
-from leadflow_common.db import set_aside_table
+from leadflow_common.db import any_of, set_aside_table
 from leadflow_common.events import CloudEvent
 from leadflow_common.kafka import EventProducer, OutgoingMessage
 
@@ -163,7 +163,7 @@ class OutboxRelay:
                 # Some event of the batch will never go: find it, set it aside, send the rest.
                 await self._send_one_by_one(connection, rows)
             # By id, not by range: a transaction that took a smaller id may commit after this read.
-            await connection.execute(delete(outbox).where(outbox.c.id.in_([row.id for row in rows])))
+            await connection.execute(delete(outbox).where(any_of(outbox.c.id, [row.id for row in rows])))
         return len(rows)
 
     async def _send_one_by_one(self, connection: AsyncConnection, rows: list[Row]) -> None:

@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from leadflow_capture.people import Accepted, BatchPlan, StoredLead
 from leadflow_capture.tables import leads, submissions
+from leadflow_common.db import any_of
 from leadflow_common.events import LeadProfile
 
 
@@ -17,7 +18,7 @@ async def find_submissions(connection: AsyncConnection, idempotency_keys: list[s
     rows = await connection.execute(
         select(
             submissions.c.idempotency_key, submissions.c.id, submissions.c.lead_id, submissions.c.request_hash
-        ).where(submissions.c.idempotency_key.in_(idempotency_keys))
+        ).where(any_of(submissions.c.idempotency_key, idempotency_keys))
     )
     return {row.idempotency_key: Accepted(row.lead_id, row.id, request_hash=row.request_hash) for row in rows}
 
@@ -28,7 +29,7 @@ async def find_people(connection: AsyncConnection, emails: list[str], phones: li
         return []
     matched = (
         select(leads.c.id, leads.c.merged_into)
-        .where(or_(leads.c.email.in_(emails), leads.c.phone.in_(phones)))
+        .where(or_(any_of(leads.c.email, emails), any_of(leads.c.phone, phones)))
         .cte("matched")
     )
     wanted = select(matched.c.id).union(

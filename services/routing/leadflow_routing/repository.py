@@ -8,7 +8,7 @@ from sqlalchemy import Row, func, literal, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from leadflow_common.db import lock_keys, try_lock_key
+from leadflow_common.db import any_of, lock_keys, try_lock_key
 from leadflow_common.events import Temperature, Tier
 from leadflow_routing.policy import (
     CURRENT_STATUSES,
@@ -213,7 +213,7 @@ async def get_assignment(
 
 
 async def get_assignments(connection: AsyncConnection, ids: list[uuid.UUID]) -> list[Assignment]:
-    rows = await connection.execute(select(assignments).where(assignments.c.id.in_(ids)))
+    rows = await connection.execute(select(assignments).where(any_of(assignments.c.id, ids)))
     return [as_assignment(row) for row in rows]
 
 

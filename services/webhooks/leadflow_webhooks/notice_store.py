@@ -8,6 +8,7 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from leadflow_common.db import any_of
 from leadflow_webhooks.tables import notices, rep_channels
 
 
@@ -73,7 +74,7 @@ async def channels_of(connection: AsyncConnection, rep_id: uuid.UUID) -> Channel
 
 async def channels_for(connection: AsyncConnection, rep_ids: set[uuid.UUID]) -> dict[uuid.UUID, Channels]:
     """Each rep's channels; a rep who never set any has the default (mail)."""
-    rows = await connection.execute(select(rep_channels).where(rep_channels.c.rep_id.in_(rep_ids)))
+    rows = await connection.execute(select(rep_channels).where(any_of(rep_channels.c.rep_id, rep_ids)))
     found = {row.rep_id: Channels(row.rep_id, row.email, row.slack_url) for row in rows}
     return {rep_id: found.get(rep_id, Channels(rep_id)) for rep_id in rep_ids}
 
@@ -83,7 +84,7 @@ async def reps_with_channels(
 ) -> set[uuid.UUID]:
     """Of these reps, those who can be told: by mail (when the service sends mail, and they did
     not turn it off; the default) or by Slack."""
-    rows = await connection.execute(select(rep_channels).where(rep_channels.c.rep_id.in_(rep_ids)))
+    rows = await connection.execute(select(rep_channels).where(any_of(rep_channels.c.rep_id, rep_ids)))
     configured = {row.rep_id: row for row in rows}
     return {
         rep_id

@@ -9,6 +9,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm import aliased
 
+from leadflow_common.db import any_of
 from leadflow_webhooks.tables import attempts, deliveries, endpoints
 
 
@@ -65,7 +66,7 @@ async def endpoint(
 
 
 async def endpoints_by_id(connection: AsyncConnection, ids: set[uuid.UUID]) -> dict[uuid.UUID, Endpoint]:
-    rows = await connection.execute(select(endpoints).where(endpoints.c.id.in_(ids)))
+    rows = await connection.execute(select(endpoints).where(any_of(endpoints.c.id, ids)))
     return {row.id: Endpoint(**row._mapping) for row in rows}
 
 
