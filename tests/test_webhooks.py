@@ -116,6 +116,15 @@ async def test_a_failing_receiver_gets_the_event_again_until_it_answers_2xx_then
             and logged["attempts"][0]["response_snippet"] == "not now"
         )
 
+        async def counted() -> bool:  # each attempt counted once, by its outcome, once recorded
+            metrics = (await client.get(f"{webhooks}/metrics")).text
+            return (
+                'leadflow_webhook_attempts_total{outcome="failed"} 5.0' in metrics
+                and 'leadflow_webhook_attempts_total{outcome="delivered"} 1.0' in metrics
+            )
+
+        await eventually(counted, timeout=5)
+
         again = await client.post(f"{webhooks}/v1/webhooks/{hook['id']}/deliveries/{logged['id']}/retry")
         assert again.status_code == 202
         await eventually(lambda: len(receiver.of_event(event.id)) == 7, timeout=10)

@@ -127,19 +127,28 @@ class Dispatcher:
             try:
                 await self._record(finished)
             except Exception as error:
-                # Unrecorded, the deliveries stay leased and are sent again when the lease ends.
                 log.warning("cannot record deliveries", extra={"error": type(error).__name__})
-                await asyncio.sleep(1)
+                # One attempt whose delivery went meanwhile (its endpoint deleted) must not leave
+                # the others unrecorded; what still fails stays leased and is sent again when
+                # the lease ends (at least once).
+                for attempt in finished if len(finished) > 1 else ():
+                    with contextlib.suppress(Exception):
+                        await self._record([attempt])
             self._wake.set()  # the next delivery of these leads may go now
 
     async def _record(self, finished: list[Attempt]) -> None:
+        rows = [self._rows(attempt) for attempt in finished]
         async with self._runtime.unit_of_work() as uow:
-            await repository.record_attempts(uow.connection, [self._rows(attempt) for attempt in finished])
+            await repository.record_attempts(uow.connection, rows)
             for endpoint, outcomes in _by_endpoint(finished):
                 await self._note_endpoint(uow, endpoint, outcomes)
+        for attempt, row in zip(finished, rows, strict=True):  # counted once recorded
+            metrics.DELIVERY_ATTEMPTS.labels(outcome=row["outcome"]).inc()
+            if row["outcome"] == "delivered":
+                metrics.LATENCY.observe((attempt.at - attempt.delivery.created_at).total_seconds())
 
     def _rows(self, attempt: Attempt) -> dict:
-        """The attempt's log row and its delivery's new state; counts it in the metrics."""
+        """The attempt's log row, its delivery's new state, and its outcome for the metrics."""
         delivery, outcome = attempt.delivery, outcome_of(attempt.status_code)
         tried = {
             "delivery_id": delivery.id,
@@ -161,15 +170,13 @@ class Dispatcher:
         }
         if outcome.delivered:
             state |= {"status": "succeeded", "delivered_at": attempt.at}
-            metrics.DELIVERY_ATTEMPTS.labels(outcome="delivered").inc()
-            metrics.LATENCY.observe((attempt.at - delivery.created_at).total_seconds())
-        else:
-            retry_at = next_attempt(self._settings.delays, delivery.attempts + 1, attempt.at, self._rng)
-            state |= {"next_attempt_at": retry_at} if retry_at else {"status": "failed"}
-            if retry_at and (self._retry_at is None or retry_at < self._retry_at):
-                self._retry_at = retry_at
-            metrics.DELIVERY_ATTEMPTS.labels(outcome=_failure_kind(attempt.error, outcome, retry_at)).inc()
-        return {"attempt": tried, "delivery": state}
+            return {"attempt": tried, "delivery": state, "outcome": "delivered"}
+        retry_at = next_attempt(self._settings.delays, delivery.attempts + 1, attempt.at, self._rng)
+        state |= {"next_attempt_at": retry_at} if retry_at else {"status": "failed"}
+        if retry_at and (self._retry_at is None or retry_at < self._retry_at):
+            self._retry_at = retry_at
+        failure = _failure_kind(attempt.error, outcome, retry_at)
+        return {"attempt": tried, "delivery": state, "outcome": failure}
 
     async def _note_endpoint(self, uow, endpoint: Endpoint, outcomes: list[Attempt]) -> None:
         """An endpoint's health after these attempts: a 410 disables it, a success ends its

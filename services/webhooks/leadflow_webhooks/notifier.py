@@ -89,7 +89,15 @@ class Notifier:
     async def run(self) -> None:
         try:
             while True:
-                if not await self._send_due():
+                try:
+                    sent = await self._send_due()
+                except Exception as error:
+                    # Outcomes not recorded (the database away): the notices stay leased and are
+                    # sent again when the lease ends; the loop goes on.
+                    log.warning("cannot record notices", extra={"error": type(error).__name__})
+                    await asyncio.sleep(1)
+                    continue
+                if not sent:
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(self._wake.wait(), IDLE_POLL_SECONDS)
                     self._wake.clear()
