@@ -84,14 +84,8 @@ async def reps_with_channels(
 ) -> set[uuid.UUID]:
     """Of these reps, those who can be told: by mail (when the service sends mail, and they did
     not turn it off; the default) or by Slack."""
-    rows = await connection.execute(select(rep_channels).where(any_of(rep_channels.c.rep_id, rep_ids)))
-    configured = {row.rep_id: row for row in rows}
-    return {
-        rep_id
-        for rep_id in rep_ids
-        if (rep_id not in configured and mail)
-        or (rep_id in configured and ((configured[rep_id].email and mail) or configured[rep_id].slack_url))
-    }
+    channels = await channels_for(connection, rep_ids)
+    return {rep_id for rep_id, of_rep in channels.items() if (of_rep.email and mail) or of_rep.slack_url}
 
 
 async def set_channels(connection: AsyncConnection, channels: Channels, now: datetime) -> None:

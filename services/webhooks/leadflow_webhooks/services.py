@@ -55,6 +55,9 @@ class WebhooksService:
             self._subscribed_until = time.monotonic() + SUBSCRIBERS_TTL
         return self._subscribed
 
+    def _subscriptions_changed(self) -> None:
+        self._subscribed = None  # this process applies its own change at once
+
     def _checked(self, url: str) -> str:
         try:
             check_url(url, self._settings.hosts_allowed)
@@ -82,7 +85,7 @@ class WebhooksService:
             await uow.audit(
                 principal, "webhook.created", ("webhook", created.id), events=",".join(created.events)
             )
-        self._subscribed = None  # this process applies its own change at once
+        self._subscriptions_changed()
         return created
 
     async def endpoints(self) -> list[Endpoint]:
@@ -111,7 +114,7 @@ class WebhooksService:
             await uow.audit(
                 principal, "webhook.updated", ("webhook", endpoint_id), changed=",".join(sorted(changes))
             )
-        self._subscribed = None  # this process applies its own change at once
+        self._subscriptions_changed()
         return updated
 
     async def delete(self, principal: Principal, endpoint_id: uuid.UUID) -> None:
@@ -119,7 +122,7 @@ class WebhooksService:
             if not await repository.delete_endpoint(uow.connection, endpoint_id):
                 raise NotFound(f"No webhook {endpoint_id}")
             await uow.audit(principal, "webhook.deleted", ("webhook", endpoint_id))
-        self._subscribed = None  # this process applies its own change at once
+        self._subscriptions_changed()
 
     async def rotate_secret(
         self, principal: Principal, endpoint_id: uuid.UUID, overlap: timedelta
