@@ -4,9 +4,10 @@ Starts a system of its own (`leadflow run` on free ports, rate limit off), or us
 environment names (see GivenSystem), and, in the same run, a bare FastAPI endpoint with the same
 body model and server settings. Load comes from separate processes (`leadflow_cli.loadgen`).
 Measures: capture throughput at saturation as a ratio to the bare endpoint; capture latency at 100
-and 500 leads/s; POST → `lead.routed` latency (read from the topic); activity → `lead.scored`
-latency; POST → signed webhook and POST → the rep's mail at 50 and 100 leads/s; the peak RSS of
-every process. Writes reports/bench.json, reports/bench.md and
+and 500 leads/s; POST → `lead.routed` latency (read from the topic); the knee (the highest rate
+whose POST → `lead.routed` p99 stays ≤ 1 s); activity → `lead.scored` latency; POST → signed
+webhook and POST → the rep's mail at 50 and 100 leads/s; CPU per lead by process and idle CPU;
+the peak RSS of every process. Writes reports/bench.json, reports/bench.md and
 reports/bench-latency.png.
 """
 
@@ -32,6 +33,7 @@ from leadflow_common.topics import Topics
 
 SATURATION_SECONDS = 10
 RATES = (100, 500)
+KNEE_RATES, KNEE_P99_MS = (100, 150, 200, 250, 300, 400, 500), 1000
 RATE_SECONDS = 10
 ACTIVITY_SAMPLES = 300
 CPU_RATE, CPU_SECONDS = 50, 30  # CPU per lead by process, with the whole hand-off on
@@ -160,6 +162,25 @@ async def create_reps(client: httpx.AsyncClient, routing: str) -> list[str]:
     return rep_ids
 
 
+async def find_knee(capture: str, routed: Arrivals) -> dict:
+    """The highest offered rate whose POST → lead.routed p99 stays within KNEE_P99_MS: rates
+    rising, RATE_SECONDS each, every lead drained before the next; stops at the first above."""
+    steps, knee = {}, None
+    for rate in KNEE_RATES:
+        run = await asyncio.to_thread(
+            load, f"{capture}/v1/leads/landing-page", "--seconds", str(RATE_SECONDS), "--rate", str(rate)
+        )
+        ok = [r for r in run["results"] if r["status"] == 202]
+        await wait_for(routed, {r["lead_id"] for r in ok}, timeout=300)
+        steps[str(rate)] = percentiles(
+            [routed.seen[r["lead_id"]] - r["due"] for r in ok if r["lead_id"] in routed.seen]
+        )
+        if len(ok) < len(run["results"]) or steps[str(rate)].get("p99_ms", KNEE_P99_MS + 1) > KNEE_P99_MS:
+            break
+        knee = rate
+    return {"rate": knee, "steps": steps}
+
+
 async def measure(
     system: "LocalSystem | GivenSystem", bare_url: str, probe: HandoffProbe | None, processes: dict
 ) -> dict:
@@ -232,6 +253,7 @@ async def measure(
         report["activity_to_scored"] = percentiles(
             [scored.seen[k] - t for k, t in sent.items() if k in scored.seen]
         )
+        report["knee"] = await find_knee(capture, routed)
         if probe:
             async with httpx.AsyncClient(headers=auth, timeout=30) as client:
                 urls = {"capture": capture, "webhooks": system.url("webhooks")}
@@ -275,6 +297,12 @@ def markdown(report: dict) -> str:
             f"| p50 **{r['post_to_routed']['p50_ms']}** ms · p99 **{r['post_to_routed']['p99_ms']}** "
             "| p50 ≤ 100, p99 ≤ 500 at 500/s |"
         )
+    knee = report["knee"]
+    steps = " · ".join(f"{rate}/s {p.get('p99_ms')}" for rate, p in knee["steps"].items())
+    lines.append(
+        f"| the knee: highest rate with POST → lead.routed p99 ≤ 1 s | **{knee['rate']}/s** "
+        f"(p99 ms by rate: {steps}) | ≥ 500/s |"
+    )
     a = report["activity_to_scored"]
     lines.append(
         f"| activity → lead.scored ({a['count']} at 50/s) | p50 {a['p50_ms']} ms · p99 **{a['p99_ms']}** "
