@@ -182,6 +182,27 @@ async def test_poison_on_every_consumed_topic_is_dead_lettered_and_the_consumer_
         assert await eventually(applied, timeout=30)
 
 
+async def test_first_seen_claims_a_batch_once_and_keeps_its_order(settings, topics):
+    """The unit of work's batch claim: events already applied are left out, an event repeated
+    within the batch comes once, the rest in the batch's order; rolled back, nothing is claimed."""
+    app = create_app(settings)
+    first, second, third = (captured_event(uuid.uuid4()) for _ in range(3))
+    async with app.router.lifespan_context(app):
+        runtime = app.state.runtime
+        async with runtime.unit_of_work(consumer="test") as uow:
+            assert await uow.first_seen([first]) == [first]
+        async with runtime.unit_of_work(consumer="test") as uow:
+            fresh = await uow.first_seen([second, first, third, second])
+        assert [event.id for event in fresh] == [second.id, third.id]
+        with pytest.raises(RuntimeError):
+            async with runtime.unit_of_work(consumer="test") as uow:
+                new = captured_event(uuid.uuid4())
+                assert await uow.first_seen([new]) == [new]
+                raise RuntimeError("the effect failed")
+        async with runtime.unit_of_work(consumer="test") as uow:
+            assert await uow.first_seen([new]) == [new], "a rolled-back claim is no claim"
+
+
 async def test_redelivered_events_change_nothing(settings, topics):
     app = create_app(settings)
     lead_id = uuid.uuid4()

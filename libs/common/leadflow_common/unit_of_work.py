@@ -9,18 +9,16 @@ Leaving it commits everything together, or nothing; after a commit that publishe
 outbox relay, so no caller can forget to and no event waits for the relay's next poll.
 
     async with runtime.unit_of_work(consumer="scoring") as uow:
-        new = await uow.claim_all([event.id for event in events])
-        for event in events:
-            if event.id in new:
-                new.discard(event.id)  # a repeat within the batch is applied once
-                ...  # repository calls with uow.connection
-                await uow.publish(topics.scored, LeadScored(...), subject=lead_id)
+        for event in await uow.first_seen(events):  # claimed in one statement, each once
+            ...  # repository calls with uow.connection
+            await uow.publish(topics.scored, LeadScored(...), subject=lead_id)
 """
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from types import TracebackType
+from typing import TypeVar
 
 from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -30,6 +28,12 @@ from leadflow_common.db import lock_keys, try_lock_key
 from leadflow_common.events import AuditRecorded, CloudEvent, EventData, new_event
 from leadflow_common.idempotency import claim_events
 from leadflow_common.outbox import OutboxRelay, enqueue_rows, outbox_rows
+
+T = TypeVar("T")
+
+
+def _event_id(event: CloudEvent) -> str:
+    return event.id
 
 
 @dataclass(frozen=True)
@@ -83,15 +87,25 @@ class UnitOfWork:
         if published:
             self._relay.wake()
 
-    async def claim_all(self, event_ids: list[str]) -> set[str]:
-        """Of these events, those this consumer sees for the first time (recorded with the
-        effect, in one statement). An id repeated in the batch is returned once: the caller
-        applies it once."""
+    async def first_seen(self, items: list[T], key: Callable[[T], str] = _event_id) -> list[T]:
+        """Of these events (or items holding one, `key` giving its id), in order, those this
+        consumer sees for the first time, each once however often the batch repeats it. They
+        are recorded as seen with the effect, in one statement: the caller applies exactly
+        these."""
         if self._processed_events is None or self._consumer is None:
             raise RuntimeError("this unit of work was opened without a consumer")
-        return await claim_events(
-            self.connection, self._processed_events, consumer=self._consumer, event_ids=event_ids
+        new = await claim_events(
+            self.connection,
+            self._processed_events,
+            consumer=self._consumer,
+            event_ids=[key(item) for item in items],
         )
+        fresh = []
+        for item in items:
+            if key(item) in new:
+                new.discard(key(item))
+                fresh.append(item)
+        return fresh
 
     async def lock(self, keys: Iterable[str]) -> None:
         """Advisory locks on these keys until the unit ends (sorted: no deadlock between units)."""

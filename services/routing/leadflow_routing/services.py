@@ -46,11 +46,8 @@ class RoutingService:
         context, capacity = self.context(), CapacityView()
         async with self._runtime.unit_of_work(consumer=CONSUMER) as uow:
             await repository.lock_leads(uow.connection, [lead for e in relevant for lead in leads_of(e.data)])
-            new = await uow.claim_all([event.id for event in relevant])
-            for event in relevant:
-                if event.id in new:
-                    new.discard(event.id)  # a repeat within the batch is applied once
-                    await self._apply(uow, event.data, context, capacity)
+            for event in await uow.first_seen(relevant):
+                await self._apply(uow, event.data, context, capacity)
 
     async def _apply(self, uow, data, context: RoutingContext, capacity: CapacityView) -> None:
         if isinstance(data, LeadScored):

@@ -59,11 +59,7 @@ class ScoringService:
                     if scored is not None:
                         published.append((event, scored))
 
-            new = await uow.claim_all([event.id for event, _, _ in relevant])
-            for event, lead_id, cause in relevant:
-                if event.id not in new:
-                    continue
-                new.discard(event.id)  # a repeat within the batch is applied once
+            for event, lead_id, cause in await uow.first_seen(relevant, key=lambda item: item[0].id):
                 if isinstance(event.data, LeadOutcome):
                     await score_changed(lead_id)
                     await self._record_outcome(uow, event.data)
