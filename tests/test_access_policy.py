@@ -32,12 +32,14 @@ POLICY = {
     "scoring GET /v1/scoring/rules": "scoring:read",
     "scoring PUT /v1/scoring/rules": "scoring:admin",
     "scoring POST /v1/scoring/retrain": "scoring:admin",
+    "scoring POST /v1/scoring/rules/preview": "scoring:admin",
     "scoring GET /v1/scoring/model": "scoring:read",
     "routing GET /v1/reps": "routing:read",
     "routing POST /v1/reps": "routing:admin",
     "routing GET /v1/reps/{rep_id}": "routing:read",
     "routing PATCH /v1/reps/{rep_id}": "routing:admin",
     "routing DELETE /v1/reps/{rep_id}": "routing:admin",
+    "routing PUT /v1/reps/{rep_id}/presence": "assignments:work",
     "routing GET /v1/assignments": "routing:read",
     "routing GET /v1/nurture": "routing:read",
     "routing GET /v1/assignments/{assignment_id}": "routing:read",
@@ -74,6 +76,8 @@ POLICY = {
 # test names one that is not theirs), or the nurture queue, which is nobody's.
 REP_REFUSED_FOR_OTHERS = {
     "capture GET /v1/leads/{lead_id}",
+    "capture POST /v1/outcomes",
+    "routing PUT /v1/reps/{rep_id}/presence",
     "scoring GET /v1/leads/{lead_id}/score",
     "routing GET /v1/reps/{rep_id}",
     "routing GET /v1/nurture",
@@ -83,7 +87,11 @@ REP_REFUSED_FOR_OTHERS = {
     "routing POST /v1/assignments/{assignment_id}/complete",
 }
 # Bodies that pass validation where it would otherwise answer before ownership is checked.
-BODIES = {"routing POST /v1/assignments/{assignment_id}/reject": {"reason": "not for me"}}
+BODIES = {
+    "routing POST /v1/assignments/{assignment_id}/reject": {"reason": "not for me"},
+    "routing PUT /v1/reps/{rep_id}/presence": {"available": True},
+    "capture POST /v1/outcomes": {"email": "nobody@example.com", "outcome": "won"},
+}
 KEY_SCOPES = frozenset({Scope.leads_write, Scope.routing_read, Scope.scoring_admin})
 
 

@@ -54,12 +54,20 @@ ROLE_SCOPES: dict[Role, frozenset[Scope]] = {
         }
     ),
     # A rep's reads and actions are limited to their own assignments and leads (OWN_SCOPES).
-    Role.rep: frozenset({Scope.leads_read, Scope.routing_read, Scope.assignments_work, Scope.scoring_read}),
+    Role.rep: frozenset(
+        {
+            Scope.leads_read,
+            Scope.routing_read,
+            Scope.assignments_work,
+            Scope.scoring_read,
+            Scope.outcomes_write,
+        }
+    ),
     Role.viewer: frozenset({Scope.scoring_read, Scope.routing_read}),
 }
 
 # Scopes a rep holds only over what is theirs: the route filters or refuses the rest.
-OWN_SCOPES = frozenset({Scope.leads_read, Scope.routing_read, Scope.assignments_work})
+OWN_SCOPES = frozenset({Scope.leads_read, Scope.routing_read, Scope.assignments_work, Scope.outcomes_write})
 
 
 class PrincipalKind(StrEnum):

@@ -15,10 +15,12 @@ from leadflow_capture.bodies import read_fields
 from leadflow_capture.deps import CaptureSettingsDep
 from leadflow_capture.domain import normalize_email, normalize_phone
 from leadflow_capture.openapi import BODY_PROBLEMS, MAX_BATCH, one_or_many, request_body
-from leadflow_common.access import Scope
+from leadflow_capture.tables import lead_reps
+from leadflow_common import lead_access
+from leadflow_common.access import NOT_YOURS, Principal, Scope
 from leadflow_common.auth import requires
 from leadflow_common.deps import RuntimeDep, UnitOfWorkDep
-from leadflow_common.errors import FieldError, NotFound
+from leadflow_common.errors import FieldError, Forbidden, NotFound
 from leadflow_common.events import EventData, LeadActivity, LeadOutcome
 from leadflow_common.http import field_problem, validation_problem
 from leadflow_common.inputs import InputModel
@@ -112,9 +114,11 @@ async def publish(
     model: type[ActivityInput | OutcomeInput],
     plural: str,
     topic: str,
+    only_rep: uuid.UUID | None = None,
 ) -> JSONResponse:
     """One item (404 if nobody is known by it) or `{plural: [...]}` with a result per item,
-    published in one unit of work."""
+    published in one unit of work. With `only_rep` (a rep reporting), only leads offered to that
+    rep now are taken (403 otherwise)."""
     fields = await read_fields(request, allow_form=False)
     single = plural not in fields
     raw_items = [fields] if single else fields[plural]
@@ -122,7 +126,9 @@ async def publish(
         raise field_problem(plural, f"a list of 1 to {MAX_BATCH} items")
     async with uow:
         results = [
-            await _publish_item(uow, region, model, raw, "" if single else f"{plural}[{index}]", index, topic)
+            await _publish_item(
+                uow, region, model, raw, "" if single else f"{plural}[{index}]", index, topic, only_rep
+            )
             for index, raw in enumerate(raw_items)
         ]
     if single:
@@ -143,6 +149,7 @@ async def _publish_item(
     prefix: str,
     index: int,
     topic: str,
+    only_rep: uuid.UUID | None,
 ) -> PublishedItem:
     """One item's result; a single item's error is raised (422, 404) rather than listed."""
     try:
@@ -155,6 +162,13 @@ async def _publish_item(
             raise problem from None
         return PublishedItem(index=index, status=422, errors=problem.fields)
     lead_id = await find_lead(uow.connection, item, region)
+    if only_rep is not None and (
+        lead_id is None or await lead_access.rep_of_lead(uow.connection, lead_reps, lead_id) != only_rep
+    ):
+        # The same answer whether the lead exists or not: a rep cannot probe for people.
+        if not prefix:
+            raise Forbidden(NOT_YOURS)
+        return PublishedItem(index=index, status=403, errors=[FieldError(name=prefix, message=NOT_YOURS)])
     if lead_id is None:
         if not prefix:
             raise NotFound("No lead is known by this lead_id, email or phone")
@@ -186,12 +200,16 @@ async def post_activities(
     status_code=202,
     response_model=Published | PublishedBatch,
     responses={404: {}, **BODY_PROBLEMS},
-    summary="A won or lost result from a sales tool",
-    dependencies=[requires(Scope.outcomes_write)],
+    summary="A won or lost result from a sales tool (a rep: for the leads offered to them)",
     openapi_extra=request_body(one_or_many("OutcomeInput", "outcomes")),
 )
 async def post_outcomes(
-    request: Request, uow: UnitOfWorkDep, runtime: RuntimeDep, settings: CaptureSettingsDep
+    request: Request,
+    uow: UnitOfWorkDep,
+    runtime: RuntimeDep,
+    settings: CaptureSettingsDep,
+    principal: Annotated[Principal, requires(Scope.outcomes_write)],
 ) -> JSONResponse:
     topic = runtime.topics.outcomes
-    return await publish(request, uow, settings.default_region, OutcomeInput, "outcomes", topic)
+    only_rep = principal.rep_id if principal.limited_to_own(Scope.outcomes_write) else None
+    return await publish(request, uow, settings.default_region, OutcomeInput, "outcomes", topic, only_rep)

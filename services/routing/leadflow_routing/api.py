@@ -12,7 +12,7 @@ from leadflow_common.deps import RuntimeDep
 from leadflow_common.errors import NotFound
 from leadflow_routing import repository
 from leadflow_routing.deps import RoutingDep
-from leadflow_routing.schemas import RepInput, RepOut, RepUpdate
+from leadflow_routing.schemas import Presence, RepInput, RepOut, RepUpdate
 
 router = APIRouter(prefix="/v1", tags=["reps"])
 RoutingAdmin = Annotated[Principal, requires(Scope.routing_admin)]
@@ -25,7 +25,7 @@ def rep_out(row: Row | None, rep_id: uuid.UUID | None = None) -> RepOut:
     return RepOut.model_validate(row._asdict())
 
 
-def rep_values(rep: RepInput | RepUpdate, *, partial: bool) -> dict[str, Any]:
+def rep_values(rep: RepInput | RepUpdate | Presence, *, partial: bool) -> dict[str, Any]:
     values = rep.model_dump(exclude_unset=partial, exclude={"working_hours"})
     if not partial or "working_hours" in rep.model_fields_set:
         values["working_hours"] = rep.working_hours.document() if rep.working_hours else None
@@ -88,5 +88,25 @@ async def deactivate_rep(rep_id: uuid.UUID, principal: RoutingAdmin, routing: Ro
         principal,
         "rep.deactivated",
         lambda connection: repository.update_rep(connection, rep_id, {"active": False}),
+    )
+    return rep_out(row, rep_id)
+
+
+@router.put(
+    "/reps/{rep_id}/presence",
+    response_model=RepOut,
+    responses={404: {}, 422: {}},
+    summary="A rep's own availability and working hours (an admin: anyone's)",
+)
+async def set_presence(
+    rep_id: uuid.UUID,
+    presence: Presence,
+    principal: Annotated[Principal, requires(Scope.assignments_work)],
+    routing: RoutingDep,
+) -> RepOut:
+    ensure_own(principal, Scope.assignments_work, rep_id)
+    values = rep_values(presence, partial=True)
+    row = await routing.change_reps(
+        principal, "rep.presence", lambda connection: repository.update_rep(connection, rep_id, values)
     )
     return rep_out(row, rep_id)

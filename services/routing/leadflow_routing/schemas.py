@@ -97,6 +97,13 @@ class RepUpdate(InputModel):
     _languages = field_validator("languages")(classmethod(lambda cls, v: _lower(v)))
 
 
+class Presence(InputModel):
+    """What a rep sets about themselves: whether they take leads now, and when they work."""
+
+    available: bool | None = None
+    working_hours: WorkingHoursInput | None = None
+
+
 class RepOut(RepInput):
     model_config = ConfigDict(extra="ignore")
 
