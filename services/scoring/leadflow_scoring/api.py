@@ -64,6 +64,13 @@ class RetrainResult(BaseModel):
     metrics: dict
 
 
+class RulesPreview(BaseModel):
+    recent: dict = Field(
+        description="The most recent leads' bands now and under the candidate, and the moves"
+    )
+    outcomes: dict = Field(description="On leads with a known outcome: AUC and conversion per band, each way")
+
+
 class ModelInUse(BaseModel):
     model: ModelRef
     metrics: dict | None = Field(description="Held-out metrics of the learned model in use")
@@ -129,6 +136,16 @@ async def put_rules(
     version = await scoring.store_rules(principal, rules)
     jobs.rescore_everyone(f"rules:{version}")
     return VersionedRules(version=version, rules=scoring.state.rules)
+
+
+@router.post(
+    "/scoring/rules/preview",
+    response_model=RulesPreview,
+    responses={422: {}},
+    summary="What candidate rules would change (bands of recent leads; AUC and conversion on known outcomes)",
+)
+async def preview_rules(rules: RuleSet, principal: ScoringAdmin, scoring: ScoringDep) -> RulesPreview:
+    return RulesPreview.model_validate(await scoring.preview_rules(rules))
 
 
 @router.post(

@@ -7,7 +7,7 @@ from sqlalchemy import bindparam, delete, func, insert, select, true, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from leadflow_common.db import lock_keys
+from leadflow_common.db import any_of, lock_keys
 from leadflow_common.events import LeadProfile, ModelRef, ScoreReason, Temperature
 from leadflow_scoring.rules import Activity, CurrentScore
 from leadflow_scoring.tables import (
@@ -273,3 +273,26 @@ async def relabel_score(
     await connection.execute(
         update(scores).where(scores.c.lead_id == lead_id).values(reasons=reasons, model=model)
     )
+
+
+async def recent_leads(connection: AsyncConnection, limit: int) -> list[tuple[LeadProfile, list[Activity]]]:
+    """The most recently scored live leads with their activities (two statements)."""
+    rows = (
+        await connection.execute(
+            select(leads.c.lead_id, leads.c.profile)
+            .join(scores, scores.c.lead_id == leads.c.lead_id)
+            .where(leads.c.merged_into.is_(None))
+            .order_by(scores.c.scored_at.desc())
+            .limit(limit)
+        )
+    ).all()
+    found: dict[uuid.UUID, list[Activity]] = {row.lead_id: [] for row in rows}
+    if found:
+        done = await connection.execute(
+            select(activities.c.lead_id, activities.c.type, activities.c.occurred_at).where(
+                any_of(activities.c.lead_id, found)
+            )
+        )
+        for row in done:
+            found[row.lead_id].append(Activity(type=row.type, occurred_at=row.occurred_at))
+    return [(LeadProfile.model_validate(row.profile), found[row.lead_id]) for row in rows]

@@ -2,6 +2,7 @@
 version. Each runs in one unit of work, so a score and its `lead.scored` event commit together
 and the relay is woken after; the HTTP routes, the consumer and the background jobs call these."""
 
+import asyncio
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -21,11 +22,12 @@ from leadflow_common.events import (
 )
 from leadflow_common.runtime import ServiceRuntime
 from leadflow_common.unit_of_work import UnitOfWork
-from leadflow_scoring import metrics, repository, versions
+from leadflow_scoring import metrics, preview, repository, versions
 from leadflow_scoring.rules import RuleSet
 from leadflow_scoring.scorer import rescore
 from leadflow_scoring.state import ScoringState
 from leadflow_scoring.tables import lead_reps
+from leadflow_scoring.training import snapshot_lead
 
 CONSUMER = "scoring"
 
@@ -104,6 +106,20 @@ class ScoringService:
         async with self._runtime.engine.connect() as connection:
             await self.state.refresh(connection)
         return self.state.rules_version
+
+    async def preview_rules(self, candidate: RuleSet) -> dict:
+        """What the candidate rules would change against the rules in use (nothing is stored)."""
+        async with self._runtime.engine.connect() as connection:
+            recent = await repository.recent_leads(connection, preview.RECENT_LEADS)
+            rows = await repository.outcomes_for_training(connection)
+        known = [
+            preview.KnownOutcome(*snapshot_lead(row.snapshot), at=row.occurred_at, won=row.outcome == "won")
+            for row in rows
+        ]
+        # Thousands of leads scored twice: off the event loop.
+        return await asyncio.to_thread(
+            preview.compare, self.state.rules, candidate, recent, known, datetime.now(UTC)
+        )
 
     async def _rescore(self, uow: UnitOfWork, lead_id, cause: str, **options) -> LeadScored | None:
         return await rescore(

@@ -55,7 +55,7 @@ def run_learning(function: str, *args):
     return getattr(learning, function)(*args)
 
 
-def _from_snapshot(snapshot: dict) -> tuple[LeadProfile, list[Activity]]:
+def snapshot_lead(snapshot: dict) -> tuple[LeadProfile, list[Activity]]:
     activities = [
         Activity(type=a["type"], occurred_at=datetime.fromisoformat(a["occurred_at"]))
         for a in snapshot["activities"]
@@ -69,7 +69,7 @@ async def retrain(runtime: ServiceRuntime, state: ScoringState, principal: Princ
         if not await uow.try_lock(TRAINING_LOCK):
             raise TrainingBusy("a retraining is already running")
         rows = await repository.outcomes_for_training(connection)
-        leads = [(*_from_snapshot(row.snapshot), row.occurred_at) for row in rows]
+        leads = [(*snapshot_lead(row.snapshot), row.occurred_at) for row in rows]
         labels = [int(row.outcome == "won") for row in rows]
         train, held_out = held_out_split(labels)
         samples = [lead_features(profile, activities, at) for profile, activities, at in leads]
