@@ -178,15 +178,18 @@ class System:
 async def system(settings, start_service) -> System:
     from harness import eventually, is_ready
 
+    # The console's web app sends commands to the others: every address is chosen first.
+    ports = {name: free_port() for name in ("capture", "scoring", "routing", "webhooks")}
+    peers = {f"CONSOLE_{name.upper()}_URL": f"http://127.0.0.1:{port}" for name, port in ports.items()}
     console = start_service(
-        "console", settings, LEADFLOW_ADMIN_EMAIL=ADMIN_EMAIL, LEADFLOW_ADMIN_PASSWORD=ADMIN_PASSWORD
+        "console", settings, LEADFLOW_ADMIN_EMAIL=ADMIN_EMAIL, LEADFLOW_ADMIN_PASSWORD=ADMIN_PASSWORD, **peers
     )
     await eventually(lambda: is_ready(console), timeout=30)
     wired = settings.model_copy(update={"leadflow_console_url": console})
     urls = {"console": console}
     for name in ("capture", "scoring", "routing"):
-        urls[name] = start_service(name, wired)
-    urls["webhooks"] = start_service("webhooks", wired, WEBHOOKS_ALLOWED_HOSTS="127.0.0.1")
+        urls[name] = start_service(name, wired, ports[name])
+    urls["webhooks"] = start_service("webhooks", wired, ports["webhooks"], WEBHOOKS_ALLOWED_HOSTS="127.0.0.1")
     for url in urls.values():
         await eventually(lambda url=url: is_ready(url), timeout=30)
     return System(urls, wired)

@@ -4,7 +4,7 @@ and its consumers, opened by the FastAPI lifespan and closed in reverse on shutd
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 
 from sqlalchemy import Table
@@ -34,6 +34,7 @@ class ServiceRuntime:
     outbox: Table
     processed_events: Table | None = None
     _tasks: list[asyncio.Task] = field(default_factory=list)
+    _on_stop: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
     @property
     def source(self) -> str:
@@ -63,6 +64,10 @@ class ServiceRuntime:
             fetch_wait_ms=self.settings.consumer_fetch_wait_ms,
         )
         self.background(consumer.run(), name=f"consumer:{group}")
+
+    def on_stop(self, close: Callable[[], Awaitable[None]]) -> None:
+        """Something to close when the service stops (after its background work ended)."""
+        self._on_stop.append(close)
 
     def background(self, coroutine, *, name: str) -> None:
         task = asyncio.create_task(coroutine, name=name)
@@ -122,6 +127,8 @@ async def service_runtime(
         for task in runtime._tasks:
             task.cancel()
         await asyncio.gather(*runtime._tasks, return_exceptions=True)
+        for close in runtime._on_stop:
+            await close()
         await relay.stop()
         try:
             await asyncio.wait_for(relay_task, SHUTDOWN_GRACE_SECONDS)

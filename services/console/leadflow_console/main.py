@@ -1,4 +1,4 @@
-"""The console service: accounts, API keys, the audit trail (and, next, the web app)."""
+"""The console service: accounts, API keys, the audit trail, and the web app over its read models."""
 
 import uuid
 from datetime import datetime
@@ -13,9 +13,13 @@ from leadflow_common.runtime import ServiceRuntime
 from leadflow_common.service import service_main
 from leadflow_common.settings import CommonSettings
 from leadflow_console import api, api_keys
+from leadflow_console.read_model import ReadModel
+from leadflow_console.read_tables import processed_events
 from leadflow_console.services import AccountsService
 from leadflow_console.settings import ConsoleSettings
 from leadflow_console.tables import outbox
+from leadflow_console.web.app import install_web_app
+from leadflow_console.web.upstream import Upstream
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -26,9 +30,20 @@ def create_app(common: CommonSettings | None = None, settings: ConsoleSettings |
     async def on_start(app: FastAPI, runtime: ServiceRuntime) -> None:
         app.state.accounts = accounts = AccountsService(runtime, settings)
         await accounts.prepare()
+        app.state.page_secret = accounts.page_secret
         runtime.consume(
             group="leadflow-console-audit", topics=[runtime.topics.audit], handler=accounts.record_audit
         )
+        app.state.read_model = read_model = ReadModel(runtime)
+        topics = runtime.topics
+        read_topics = [topics.captured, topics.merged, topics.activities, topics.outcomes, topics.scored]
+        runtime.consume(
+            group="leadflow-console-read-model",
+            topics=[*read_topics, topics.routed, topics.audit],
+            handler=read_model.apply_events,
+        )
+        app.state.upstream = upstream = Upstream(settings)
+        runtime.on_stop(upstream.close)
 
     def own_tables(app: FastAPI) -> Refresh:
         # The console verifies credentials from its own tables, not over HTTP to itself.
@@ -37,14 +52,17 @@ def create_app(common: CommonSettings | None = None, settings: ConsoleSettings |
 
         return refresh
 
-    return create_service_app(
+    app = create_service_app(
         name="console",
         common=common or CommonSettings(),
         outbox=outbox,
         routers=[api.router, api_keys.router],
         on_start=on_start,
+        processed_events=processed_events,
         credentials_refresh=own_tables,
     )
+    install_web_app(app)
+    return app
 
 
 def main() -> None:

@@ -75,6 +75,9 @@ class AccountsService:
             await uow.lock([SIGNING_KEY_LOCK])
             if await repository.signing_key(uow.connection) is None:
                 await repository.insert_signing_key(uow.connection, new_key_pair())
+            key = await repository.signing_key(uow.connection)
+        # What the web app's CSRF tokens are derived from: the same on every replica.
+        self.page_secret = hashlib.sha256(b"leadflow-console-pages:" + key.private_key_pem.encode()).digest()
         email, password = self._settings.admin_email.strip().lower(), self._settings.admin_password
         if email and password:
             async with self._runtime.unit_of_work() as uow:

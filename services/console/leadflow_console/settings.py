@@ -19,3 +19,9 @@ class ConsoleSettings(BaseSettings):
     # The first admin, created at start when no account exists yet (`make run` sets both).
     admin_email: str = Field(default="", validation_alias=AliasChoices("LEADFLOW_ADMIN_EMAIL"))
     admin_password: str = Field(default="", validation_alias=AliasChoices("LEADFLOW_ADMIN_PASSWORD"))
+
+    # The services the web app sends commands to, with the signed-in user's own token.
+    capture_url: str = "http://127.0.0.1:8001"
+    scoring_url: str = "http://127.0.0.1:8002"
+    routing_url: str = "http://127.0.0.1:8003"
+    webhooks_url: str = "http://127.0.0.1:8004"

@@ -1,0 +1,30 @@
+"""The web app inside the console service: its pages, static files and error pages."""
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from leadflow_console.web import (
+    pages_admin,
+    pages_auth,
+    pages_funnel,
+    pages_inbox,
+    pages_leads,
+    pages_scoring,
+)
+from leadflow_console.web.render import HERE, install_error_pages
+
+PAGE_ROUTERS = (
+    pages_auth.router,
+    pages_inbox.router,
+    pages_leads.router,
+    pages_funnel.router,
+    pages_scoring.router,
+    pages_admin.router,
+)
+
+
+def install_web_app(app: FastAPI) -> None:
+    for router in PAGE_ROUTERS:
+        app.include_router(router)
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    install_error_pages(app)

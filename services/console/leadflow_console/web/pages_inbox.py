@@ -1,0 +1,118 @@
+"""The rep's inbox: their offers with the SLA counting down, new ones pushed without a reload
+(Server-Sent Events); accept, reject, complete, won, lost; their presence."""
+
+import hashlib
+import uuid
+from collections.abc import AsyncIterator
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import Response
+from sse_starlette.sse import EventSourceResponse
+
+from leadflow_console.web.deps import ReadModelDep, RepOnly, UpstreamDep
+from leadflow_console.web.render import page, redirect, templates
+from leadflow_console.web.session import signed_in
+
+router = APIRouter(include_in_schema=False)
+# A replica that did not consume the change itself finds it within this time.
+LOOK_AGAIN_SECONDS = 5.0
+
+
+@router.get("/inbox", summary="rep: my offers")
+async def inbox(
+    request: Request, viewer: RepOnly, read_model: ReadModelDep, upstream: UpstreamDep
+) -> Response:
+    rep_id = viewer.principal.rep_id
+    offers = await read_model.inbox(rep_id)
+    me = await upstream.call("routing", "GET", f"/v1/reps/{rep_id}", viewer.token)
+    return page(request, "inbox.html", viewer, offers=offers, me=me)
+
+
+@router.get("/inbox/stream", summary="rep: my offers as they change (text/event-stream)")
+async def inbox_stream(request: Request, viewer: RepOnly, read_model: ReadModelDep) -> Response:
+    rep_id = viewer.principal.rep_id
+
+    async def render() -> str:
+        offers = await read_model.inbox(rep_id)
+        return templates.get_template("_offers.html").render(offers=offers, viewer=viewer)
+
+    async def events() -> AsyncIterator[dict]:
+        shown = ""
+        version = read_model.changed.version
+        while signed_in(request) is not None:  # a revoked or expired session ends the stream
+            html = await render()
+            digest = hashlib.sha256(html.encode()).hexdigest()
+            if digest != shown:
+                shown = digest
+                yield {"event": "offers", "data": html}
+            while True:
+                latest = await read_model.changed.wait(version, LOOK_AGAIN_SECONDS)
+                touched = latest == version or read_model.changed.touched(rep_id, version)
+                version = latest
+                if touched:
+                    break
+
+    return EventSourceResponse(events(), ping=15, send_timeout=10, headers={"cache-control": "no-store"})
+
+
+@router.post("/assignments/{assignment_id}/accept", summary="rep: take the lead")
+async def accept(
+    request: Request, assignment_id: uuid.UUID, viewer: RepOnly, upstream: UpstreamDep
+) -> Response:
+    await upstream.call("routing", "POST", f"/v1/assignments/{assignment_id}/accept", viewer.token)
+    return redirect(request, "/inbox", "Accepted. The lead is yours.")
+
+
+@router.post("/assignments/{assignment_id}/reject", summary="rep: pass the lead on, with a reason")
+async def reject(
+    request: Request,
+    assignment_id: uuid.UUID,
+    viewer: RepOnly,
+    upstream: UpstreamDep,
+    reason: Annotated[str, Form(min_length=1, max_length=200)],
+) -> Response:
+    path = f"/v1/assignments/{assignment_id}/reject"
+    await upstream.call("routing", "POST", path, viewer.token, json={"reason": reason})
+    return redirect(request, "/inbox", "Passed on to the next rep.")
+
+
+@router.post("/assignments/{assignment_id}/complete", summary="rep: done with the lead")
+async def complete(
+    request: Request, assignment_id: uuid.UUID, viewer: RepOnly, upstream: UpstreamDep
+) -> Response:
+    await upstream.call("routing", "POST", f"/v1/assignments/{assignment_id}/complete", viewer.token)
+    return redirect(request, "/inbox", "Marked complete.")
+
+
+@router.post("/leads/{lead_id}/outcome", summary="rep: the lead was won or lost")
+async def outcome(
+    request: Request,
+    lead_id: uuid.UUID,
+    viewer: RepOnly,
+    upstream: UpstreamDep,
+    result: Annotated[Literal["won", "lost"], Form()],
+) -> Response:
+    body = {"lead_id": str(lead_id), "outcome": result}
+    await upstream.call("capture", "POST", "/v1/outcomes", viewer.token, json=body)
+    return redirect(request, "/inbox", f"Recorded as {result}.")
+
+
+@router.post("/presence", summary="rep: whether I take leads now, and my working hours")
+async def presence(
+    request: Request,
+    viewer: RepOnly,
+    upstream: UpstreamDep,
+    available: Annotated[Literal["yes", "no"], Form()],
+    timezone: Annotated[str, Form(max_length=64)] = "",
+    start: Annotated[str, Form(max_length=5)] = "",
+    end: Annotated[str, Form(max_length=5)] = "",
+) -> Response:
+    body: dict = {"available": available == "yes"}
+    if timezone and start and end:
+        body["working_hours"] = {"timezone": timezone, "start": start, "end": end}
+    path = f"/v1/reps/{viewer.principal.rep_id}/presence"
+    await upstream.call("routing", "PUT", path, viewer.token, json=body)
+    return redirect(
+        request, "/inbox", "Available for new leads." if body["available"] else "Away: no new leads."
+    )

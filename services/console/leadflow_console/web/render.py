@@ -1,0 +1,107 @@
+"""Pages as HTML: the templates, the navigation each role sees, the Content-Security-Policy of
+every page, notices carried across a redirect, and the error pages."""
+
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import quote, unquote
+
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from leadflow_common.access import Role
+from leadflow_console.web.session import (
+    NOTICE_COOKIE,
+    CsrfRejected,
+    LoginRequired,
+    PageForbidden,
+    Viewer,
+    cookie_options,
+    signed_in,
+)
+from leadflow_console.web.upstream import UpstreamProblem
+
+HERE = Path(__file__).parent
+templates = Jinja2Templates(directory=HERE / "templates")
+# Scripts and styles come only from the console itself: no inline script, no inline style.
+PAGE_CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+)
+ADMIN, MARKETER, REP, VIEWER = Role.admin, Role.marketer, Role.rep, Role.viewer
+NAVIGATION = [
+    ("/inbox", "Inbox", {REP}),
+    ("/feed", "Live feed", {ADMIN, MARKETER, VIEWER}),
+    ("/funnel", "Funnel", {ADMIN, MARKETER}),
+    ("/leads", "Leads", {ADMIN, MARKETER, REP}),
+    ("/scoring", "Scoring", {ADMIN, MARKETER}),
+    ("/team", "Team", {ADMIN}),
+    ("/admin/users", "Admin", {ADMIN}),
+]
+HOME = {REP: "/inbox", MARKETER: "/funnel", ADMIN: "/team", VIEWER: "/feed"}
+
+
+def when(value: datetime | str | None) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+templates.env.filters["when"] = when
+templates.env.filters["urldecode"] = unquote
+templates.env.filters["iso"] = lambda value: value.astimezone(UTC).isoformat() if value else ""
+
+
+def page(request: Request, name: str, viewer: Viewer | None, status: int = 200, **context) -> HTMLResponse:
+    notice = request.cookies.get(NOTICE_COOKIE)
+    nav = [(href, label) for href, label, roles in NAVIGATION if viewer and viewer.role in roles]
+    response = templates.TemplateResponse(
+        request,
+        name,
+        {"viewer": viewer, "nav": nav, "notice": notice, "path": request.url.path, **context},
+        status_code=status,
+    )
+    _protect(response)
+    if notice:
+        response.delete_cookie(NOTICE_COOKIE, path="/")
+    return response
+
+
+def redirect(request: Request, to: str, notice: str | None = None) -> RedirectResponse:
+    """After a form: back to a page (303), with a notice shown there once. Notices never carry
+    personal data; the cookie keeps it out of the URL anyway."""
+    response = RedirectResponse(to, status_code=303)
+    if notice:
+        response.set_cookie(NOTICE_COOKIE, quote(notice), **cookie_options(request, 60))
+    return response
+
+
+def _protect(response: Response) -> None:
+    response.headers["content-security-policy"] = PAGE_CSP
+    response.headers["cache-control"] = "no-store"
+
+
+def install_error_pages(app: FastAPI) -> None:
+    @app.exception_handler(LoginRequired)
+    async def to_login(request: Request, _: LoginRequired) -> Response:
+        if request.headers.get("accept") == "text/event-stream":
+            return Response(status_code=401)
+        return RedirectResponse("/", status_code=303)
+
+    @app.exception_handler(PageForbidden)
+    async def forbidden(request: Request, error: PageForbidden) -> Response:
+        return page(request, "error.html", signed_in(request), 403, title="Not yours", message=str(error))
+
+    @app.exception_handler(CsrfRejected)
+    async def csrf(request: Request, _: CsrfRejected) -> Response:
+        message = "The form had expired or came from elsewhere. Reload the page and try again."
+        return page(request, "error.html", None, 403, title="Form refused", message=message)
+
+    @app.exception_handler(UpstreamProblem)
+    async def upstream(request: Request, problem: UpstreamProblem) -> Response:
+        status = problem.status if problem.status in (403, 404, 409, 422, 503) else 502
+        return page(
+            request, "error.html", signed_in(request), status, title=problem.title, message=problem.detail
+        )

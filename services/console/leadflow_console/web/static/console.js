@@ -1,0 +1,31 @@
+// Leadflow console: live regions fed by Server-Sent Events, and SLA countdowns. No inline
+// script anywhere (the Content-Security-Policy allows only this file).
+"use strict";
+
+function countdowns() {
+  const now = Date.now();
+  for (const el of document.querySelectorAll("time.countdown")) {
+    const left = Math.round((Date.parse(el.getAttribute("datetime")) - now) / 1000);
+    if (Number.isNaN(left)) continue;
+    if (left <= 0) { el.textContent = "now (overdue)"; el.classList.add("late"); continue; }
+    const minutes = Math.floor(left / 60), seconds = left % 60;
+    el.textContent = `${minutes}:${String(seconds).padStart(2, "0")}`;
+  }
+}
+
+function live(region) {
+  // The server sends the region's new HTML whenever it changed; the browser reconnects by itself.
+  const source = new EventSource(region.dataset.stream);
+  source.addEventListener(region.dataset.event, (message) => {
+    region.innerHTML = message.data;
+    region.dataset.updated = String(Date.now());
+    countdowns();
+  });
+  window.addEventListener("pagehide", () => source.close());
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  for (const region of document.querySelectorAll("[data-stream]")) live(region);
+  countdowns();
+  setInterval(countdowns, 1000);
+});

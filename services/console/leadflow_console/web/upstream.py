@@ -1,0 +1,68 @@
+"""Commands and reads sent to the services that own them, as the signed-in user: every rule
+(who may accept what, what a valid rules document is) stays in the owning service."""
+
+from dataclasses import dataclass, field
+
+import httpx
+
+from leadflow_console.settings import ConsoleSettings
+
+TIMEOUT = httpx.Timeout(10.0, connect=3.0)
+
+
+@dataclass
+class UpstreamProblem(Exception):
+    """A service refused or failed: its problem+json, for the page to show."""
+
+    status: int
+    title: str
+    detail: str = ""
+    fields: list[dict] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        return f"{self.title}: {self.detail}" if self.detail else self.title
+
+
+class Upstream:
+    def __init__(self, settings: ConsoleSettings):
+        self._urls = {
+            "capture": settings.capture_url,
+            "scoring": settings.scoring_url,
+            "routing": settings.routing_url,
+            "webhooks": settings.webhooks_url,
+        }
+        self._client = httpx.AsyncClient(timeout=TIMEOUT)
+
+    async def close(self) -> None:
+        await self._client.aclose()
+
+    async def call(self, service: str, method: str, path: str, token: str, **arguments) -> dict | list | None:
+        try:
+            response = await self._client.request(
+                method,
+                f"{self._urls[service]}{path}",
+                headers={"authorization": f"Bearer {token}"},
+                **arguments,
+            )
+        except httpx.HTTPError:
+            raise UpstreamProblem(
+                503, f"The {service} service does not answer", "Try again shortly."
+            ) from None
+        if response.status_code >= 400:
+            raise _problem(service, response)
+        return response.json() if response.content else None
+
+
+def _problem(service: str, response: httpx.Response) -> UpstreamProblem:
+    try:
+        body = response.json()
+    except ValueError:
+        body = {}
+    if not isinstance(body, dict):
+        body = {}
+    return UpstreamProblem(
+        status=response.status_code,
+        title=str(body.get("title") or f"The {service} service answered {response.status_code}"),
+        detail=str(body.get("detail") or ""),
+        fields=[f for f in body.get("fields") or [] if isinstance(f, dict)],
+    )
