@@ -73,6 +73,7 @@ async def test_a_rep_works_a_lead_from_the_landing_page_to_accepted_in_the_brows
     await screenshot(admin, "admin-users")
     captured_before = await stage_count(admin, console, "captured")
     accepted_before = await stage_count(admin, console, "accepted")
+    won_before = await stage_count(admin, console, "won")
 
     # Ada waits on her inbox, on a phone-sized screen; Grace has her own session.
     ada = await new_page(browser, PHONE)
@@ -109,6 +110,18 @@ async def test_a_rep_works_a_lead_from_the_landing_page_to_accepted_in_the_brows
     assert assignment["assignment"]["status"] == "accepted"
     await ada.get_by_role("button", name="Won").wait_for(timeout=10_000)  # the inbox caught up
 
+    # Grace passes hers on with a reason; routing records the rejection.
+    grace_offer = grace.locator("li.offer")
+    await grace_offer.first.wait_for(timeout=10_000)
+    rejected_id = await grace_offer.first.get_attribute("data-assignment")
+    await grace_offer.first.get_by_label("Reason").select_option("Not a fit")
+    await grace_offer.first.get_by_role("button", name="Reject").click()
+    await grace.get_by_text("Passed on to the next rep.").wait_for()
+    async with httpx.AsyncClient(timeout=10) as client:
+        rejected = (await client.get(f"{system.routing}/v1/assignments/{rejected_id}", headers=AUTH)).json()
+    assert rejected["assignment"]["status"] == "rejected"
+    assert "rejected: Not a fit" in [change["reason"] for change in rejected["history"]]
+
     await ada.goto(f"{console}{lead_href}")
     await ada.get_by_role("heading", name="Timeline").wait_for()
     assert await ada.get_by_text("Came in by landing_page").count() == 1
@@ -120,11 +133,17 @@ async def test_a_rep_works_a_lead_from_the_landing_page_to_accepted_in_the_brows
     assert response.status == 403
     await grace.get_by_role("heading", name="Not yours").wait_for()
 
+    # Ada won hers.
+    await ada.goto(f"{console}/inbox")
+    await (
+        ada.locator(f'li.offer[data-assignment="{assignment_id}"]').get_by_role("button", name="Won").click()
+    )
+    await ada.get_by_text("Recorded as won.").wait_for()
+
     # The funnel counts moved.
     async def moved() -> bool:
-        captured = await stage_count(admin, console, "captured")
-        accepted = await stage_count(admin, console, "accepted")
-        assert (captured, accepted) == (captured_before + 2, accepted_before + 1)
+        counts = [await stage_count(admin, console, stage) for stage in ("captured", "accepted", "won")]
+        assert counts == [captured_before + 2, accepted_before + 1, won_before + 1]
         return True
 
     await eventually(moved, timeout=10)

@@ -4,7 +4,7 @@ anyone else's answers the 403 page, whether it exists or not."""
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
 from leadflow_common.access import Role
@@ -16,12 +16,19 @@ from leadflow_console.web.upstream import UpstreamProblem
 router = APIRouter(include_in_schema=False)
 
 
-@router.get("/leads", summary="admin, marketer, rep (their own): search by email, phone, name, company")
-async def leads(
+@router.get("/leads", summary="admin, marketer, rep: the search form")
+async def leads(request: Request, viewer: LeadWorkers) -> Response:
+    return page(request, "leads.html", viewer, q="", found=None)
+
+
+# A search is posted, not put in the URL: emails and phone numbers stay out of access logs,
+# browser history and referrers.
+@router.post("/leads/search", summary="admin, marketer, rep (their own): by email, phone, name, company")
+async def search(
     request: Request,
     viewer: LeadWorkers,
     read_model: ReadModelDep,
-    q: Annotated[str, Query(max_length=200)] = "",
+    q: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
     rep_id = viewer.principal.rep_id if viewer.is_(Role.rep) else None
     found = await read_model.search(q, rep_id) if q.strip() else []

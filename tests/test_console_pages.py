@@ -1,0 +1,144 @@
+"""The console's pages over HTTP: every page declares who may open it and the server enforces
+it for every role; the session cookie's flags; CSRF on every form; the Content-Security-Policy;
+a session ended by signing out ends the pages too."""
+
+import re
+
+import httpx
+import pytest
+from conftest import ADMIN_EMAIL, ADMIN_PASSWORD
+from fastapi.routing import APIRoute
+from harness import eventually
+from test_access import create_user, token_for
+
+from leadflow_console.web.app import PAGE_ROUTERS
+from leadflow_console.web.session import Page
+
+pytestmark = pytest.mark.e2e
+PUBLIC_PAGES = {("GET", "/"), ("POST", "/login")}
+# The pages a GET opens, and the roles that may open each.
+PAGES = {
+    "/inbox": {"rep"},
+    "/feed": {"admin", "marketer", "viewer"},
+    "/funnel": {"admin", "marketer"},
+    "/funnel.csv": {"admin", "marketer"},
+    "/leads": {"admin", "marketer", "rep"},
+    "/scoring": {"admin", "marketer"},
+    "/scoring/model": {"admin", "marketer"},
+    "/team": {"admin"},
+    "/admin/users": {"admin"},
+    "/admin/keys": {"admin"},
+    "/admin/webhooks": {"admin"},
+    "/admin/audit": {"admin"},
+}
+
+
+def page_roles(route: APIRoute) -> frozenset[str] | None:
+    pending = list(route.dependant.dependencies)
+    while pending:
+        dependant = pending.pop()
+        if isinstance(dependant.call, Page):
+            return frozenset(str(role) for role in dependant.call.roles)
+        pending.extend(dependant.dependencies)
+    return None
+
+
+def test_every_page_declares_the_roles_that_may_open_it():
+    pages = [route for router in PAGE_ROUTERS for route in router.routes if isinstance(route, APIRoute)]
+    assert len(pages) > 20
+    for route in pages:
+        for method in route.methods:
+            if (method, route.path) in PUBLIC_PAGES:
+                assert page_roles(route) is None
+                continue
+            assert page_roles(route), f"{method} {route.path} declares no page policy"
+    declared = {route.path: page_roles(route) for route in pages if "GET" in route.methods}
+    assert {path: declared[path] for path in PAGES} == PAGES
+
+
+async def sign_in(console: str, email: str, password: str) -> httpx.AsyncClient:
+    client = httpx.AsyncClient(base_url=console, timeout=10)
+    form = await client.get("/")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form.text).group(1)
+    response = await client.post("/login", data={"email": email, "password": password, "csrf_token": token})
+    assert response.status_code == 303, response.text
+    return client
+
+
+async def test_pages_sessions_and_forms_are_guarded(system):
+    console = system.console
+    async with httpx.AsyncClient(base_url=console, timeout=10) as anonymous:
+        login = await anonymous.get("/")
+        csp = login.headers["content-security-policy"]
+        assert "script-src 'self'" in csp and "unsafe-inline" not in csp and "frame-ancestors 'none'" in csp
+        assert "HttpOnly" in login.headers["set-cookie"] and "SameSite=lax" in login.headers["set-cookie"]
+        # Login CSRF: a form posted without the cookie the login page set is refused.
+        async with httpx.AsyncClient(base_url=console, cookies={"leadflow_login": "y"}) as forger:
+            forged = await forger.post(
+                "/login", data={"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD, "csrf_token": "x"}
+            )
+        assert forged.status_code == 403
+        for path in PAGES:
+            response = await anonymous.get(path)
+            assert (response.status_code, response.headers["location"]) == (303, "/")
+
+        wrong = await anonymous.get("/")
+        token = re.search(r'name="csrf_token" value="([^"]+)"', wrong.text).group(1)
+        refused = await anonymous.post(
+            "/login", data={"email": ADMIN_EMAIL, "password": "not it at all", "csrf_token": token}
+        )
+        assert refused.status_code == 401 and "wrong" in refused.text
+
+    admin = await sign_in(console, ADMIN_EMAIL, ADMIN_PASSWORD)
+    session_cookie = next(value for name, value in admin.cookies.items() if name == "leadflow_session")
+    async with httpx.AsyncClient(timeout=10) as api:
+        admin_token = await token_for(api, console, ADMIN_EMAIL, ADMIN_PASSWORD)
+        rep = {"name": "P", "email": "p@sales.example", "tier": "mid", "capacity": 1}
+        rep_id = (await api.post(f"{system.routing}/v1/reps", json=rep, headers=admin_token)).json()["id"]
+        clients = {"admin": admin}
+        for role in ("marketer", "viewer", "rep"):
+            email, password, _ = await create_user(
+                api, system, admin_token, role, **({"rep_id": rep_id} if role == "rep" else {})
+            )
+            clients[role] = await sign_in(console, email, password)
+    try:
+        for role, client in clients.items():
+            for path, allowed in PAGES.items():
+                response = await client.get(path)
+                expected = 200 if role in allowed else 403
+                assert response.status_code == expected, f"{role} GET {path}: {response.status_code}"
+                if path != "/funnel.csv":
+                    assert "unsafe-inline" not in response.headers["content-security-policy"]
+
+        # A form without this session's CSRF token changes nothing.
+        keys_before = (await admin.get("/admin/keys")).text.count("<tr>")
+        forged = await admin.post("/admin/keys", data={"name": "forged", "scopes": ["leads:read"]})
+        assert forged.status_code == 403
+        page = await admin.get("/admin/keys")
+        assert page.text.count("<tr>") == keys_before
+        csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+        other_csrf = re.search(
+            r'name="csrf_token" value="([^"]+)"', (await clients["marketer"].get("/funnel")).text
+        ).group(1)
+        assert other_csrf != csrf  # bound to the session
+        made = await admin.post(
+            "/admin/keys", data={"name": "made", "scopes": ["leads:read"], "csrf_token": csrf}
+        )
+        assert made.status_code == 200 and "Copy it now" in made.text
+        assert re.search(r"lf_[0-9a-f]{32}_", made.text)
+
+        # Signing out ends the session: the old cookie opens nothing once the revocation is loaded.
+        assert (await admin.post("/logout", data={"csrf_token": csrf})).status_code == 303
+        async with httpx.AsyncClient(
+            base_url=console, timeout=10, cookies={"leadflow_session": session_cookie}
+        ) as stale:
+
+            async def ended() -> bool:
+                response = await stale.get("/team")
+                assert response.status_code == 303
+                return True
+
+            await eventually(ended, timeout=10)
+    finally:
+        for client in clients.values():
+            await client.aclose()
