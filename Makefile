@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 MEMBERS := libs/common services/capture services/scoring services/routing services/console services/webhooks
 PROJECT_FILES := pyproject.toml requirements.lock $(foreach m,$(MEMBERS),$(m)/pyproject.toml)
 
-.PHONY: run test unit integration lint compose-check tail eval-scoring bench chaos chaos-short venv clean lock
+.PHONY: run test unit integration lint compose-check browser tail eval-scoring bench chaos chaos-short venv clean lock
 
 venv: $(STAMP)
 
@@ -26,7 +26,7 @@ tail: venv
 # Most tests wait on processes, the broker and the database rather than compute: three workers
 # (each with its own broker and template database; every test has its own topics and database)
 # finish in about a third of the time. The fault-injection run goes alone, after them.
-test: venv lint compose-check
+test: venv lint compose-check browser
 	$(BIN)/pytest -q -n 3 -m "not chaos" --durations=15
 	$(BIN)/pytest -q -m chaos
 
@@ -65,6 +65,16 @@ compose-check:
 		LEADFLOW_API_KEY=compose-check POSTGRES_PASSWORD=compose-check \
 		LEADFLOW_ADMIN_EMAIL=admin@example.com LEADFLOW_ADMIN_PASSWORD=compose-check docker-compose -f docker-compose.yml config -q && echo "docker-compose.yml: valid"; \
 	else echo "SKIPPED: docker-compose is not installed and cannot be installed here (not root)"; fi
+
+# The console's browser tests drive Debian's chromium with Playwright (which cannot download its
+# own browsers here): installed when missing and allowed; otherwise those tests skip, saying why.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+			echo "installing chromium (Debian package) for the console's browser tests"; \
+			{ apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } \
+				|| echo "SKIPPED: chromium could not be installed: the browser tests skip"; \
+		else echo "SKIPPED: chromium is not installed and cannot be installed here (not root): the browser tests skip"; fi; }
 
 # Re-pins every package (run after changing a pyproject.toml's dependencies).
 lock:

@@ -2,6 +2,7 @@
 A lead posted over HTTP reaches `leads.routed` with a rep of the right tier."""
 
 import json
+import re
 from pathlib import Path
 
 import httpx
@@ -107,3 +108,16 @@ async def test_posted_lead_is_scored_and_routed_to_a_rep_of_its_tier(settings, t
             assert event["type"] in allowed, (channel["address"], event["type"])
             schema = {**document, "$ref": allowed[event["type"]] + "/payload"}
             Draft202012Validator(schema).validate(event)
+
+
+def test_the_asyncapi_document_names_every_consumer_group_with_the_topics_it_reads():
+    """Each service's entry point subscribes its groups to exactly the topics documented."""
+    from leadflow_common.asyncapi import CONSUMERS
+
+    root = Path(__file__).parents[1] / "services"
+    for group, (service, topics, _) in CONSUMERS.items():
+        source = (root / service / f"leadflow_{service}" / "main.py").read_text()
+        assert f'group="{group}"' in source, group
+        call = source[source.index(f'group="{group}"') :].split("handler=", 1)[0]
+        read = set(re.findall(r"topics\.(captured|merged|activities|outcomes|scored|routed|audit)\b", call))
+        assert read == {topic.split(".")[-1] for topic in topics}, group

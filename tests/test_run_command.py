@@ -62,7 +62,12 @@ def test_run_starts_the_system_and_sigterm_leaves_nothing_running(tmp_path):
         # The first admin logs in as the output says, and the token opens the other services.
         password = (data_dir / "admin_password").read_text().strip()
         assert not any(password in line for line in output)
-        assert any(line.startswith("log in") and "admin@example.com" in line for line in output)
+        assert any(
+            line.startswith("console")
+            and f":{ports['CONSOLE_PORT']}  (the web app" in line
+            and "admin@example.com" in line
+            for line in output
+        )
         login = {"username": "admin@example.com", "password": password}
         token = httpx.post(f"http://127.0.0.1:{ports['CONSOLE_PORT']}/v1/auth/token", data=login, timeout=10)
         assert token.status_code == 200, token.text

@@ -78,6 +78,12 @@ def run(data_dir: Path) -> int:
     env.setdefault("WEBHOOKS_ROUTING_URL", f"http://127.0.0.1:{env.get('ROUTING_PORT', 8003)}")
     env.setdefault("ROUTING_PUBLIC_URL", f"http://127.0.0.1:{env.get('ROUTING_PORT', 8003)}")
     env.setdefault("ROUTING_LEAD_URL_BASE", f"http://127.0.0.1:{env.get('CAPTURE_PORT', 8001)}")
+    # The console's web app sends reps' and marketers' commands to the services that own them.
+    for name, (port_variable, default_port) in SERVICES.items():
+        if name != "console":
+            env.setdefault(
+                f"CONSOLE_{name.upper()}_URL", f"http://127.0.0.1:{env.get(port_variable, default_port)}"
+            )
     broker: LocalBroker | None = None
     postgres: EmbeddedPostgres | None = None
     services: dict[str, subprocess.Popen] = {}
@@ -123,7 +129,9 @@ def run(data_dir: Path) -> int:
             if os.environ.get("LEADFLOW_ADMIN_PASSWORD")
             else f"{data_dir}/admin_password"
         )
-        print(f"log in     {console} as {env['LEADFLOW_ADMIN_EMAIL']}, password in {password}")
+        print(
+            f"\nconsole    {console}  (the web app: log in as {env['LEADFLOW_ADMIN_EMAIL']}, password in {password})"
+        )
         if os.environ.get("LEADFLOW_API_KEY"):
             print("API key    the one in LEADFLOW_API_KEY")
         else:

@@ -38,6 +38,38 @@ CHANNELS = {
 }
 
 
+# Consumer group → (the service, the topics it reads, what for).
+CONSUMERS = {
+    "leadflow-scoring": (
+        "scoring",
+        ["leads.captured", "leads.merged", "leads.activities", "leads.outcomes", "leads.routed"],
+        "Scores every lead as its profile and activity change; learns from outcomes.",
+    ),
+    "leadflow-routing": ("routing", ["leads.scored", "leads.outcomes", "leads.merged"], "Routes by score."),
+    "leadflow-routing-cards": ("routing", ["leads.captured"], "Keeps the contact cards decisions carry."),
+    "leadflow-capture-access": ("capture", ["leads.routed"], "Which rep may read which lead."),
+    "leadflow-webhooks": (
+        "webhooks",
+        ["leads.routed", "leads.scored", "leads.captured", "leads.merged"],
+        "Signed deliveries to subscribers; reps' notifications.",
+    ),
+    "leadflow-console-audit": ("console", ["leadflow.audit"], "The audit trail."),
+    "leadflow-console-read-model": (
+        "console",
+        [
+            "leads.captured",
+            "leads.merged",
+            "leads.activities",
+            "leads.outcomes",
+            "leads.scored",
+            "leads.routed",
+            "leadflow.audit",
+        ],
+        "The web app's read models: inbox, lead timelines, live feed, funnel.",
+    ),
+}
+
+
 # Messages are keyed by lead id, except audit entries: by what the entry is about.
 KEYS = {"leadflow.audit": "the target's id, or the actor's"}
 
@@ -93,6 +125,14 @@ def asyncapi_document(version: str = "0.1.0") -> dict:
             "summary": f"{publisher} on {topic} (key: {KEYS.get(topic, 'lead id')}; at least once)",
             "messages": [{"$ref": f"#/channels/{name}/messages/{message}"} for message in refs],
         }
+    for group, (service, topics, purpose) in CONSUMERS.items():
+        for topic in topics:
+            name = topic.replace(".", "_")
+            operations[f"{group.replace('-', '_')}_receives_{name}"] = {
+                "action": "receive",
+                "channel": {"$ref": f"#/channels/{name}"},
+                "summary": f"{service} reads {topic} as consumer group {group}: {purpose}",
+            }
     return {
         "asyncapi": "3.0.0",
         "info": {

@@ -204,11 +204,12 @@ async def post_activities(
     openapi_extra=request_body(one_or_many("OutcomeInput", "outcomes")),
 )
 async def post_outcomes(
+    # First: the caller is known (401, 403) before the database is touched.
+    principal: Annotated[Principal, requires(Scope.outcomes_write)],
     request: Request,
     uow: UnitOfWorkDep,
     runtime: RuntimeDep,
     settings: CaptureSettingsDep,
-    principal: Annotated[Principal, requires(Scope.outcomes_write)],
 ) -> JSONResponse:
     topic = runtime.topics.outcomes
     only_rep = principal.rep_id if principal.limited_to_own(Scope.outcomes_write) else None

@@ -12,7 +12,7 @@ from leadflow_common.credentials import CredentialsState
 from leadflow_common.runtime import ServiceRuntime
 from leadflow_common.service import service_main
 from leadflow_common.settings import CommonSettings
-from leadflow_console import api, api_keys
+from leadflow_console import api, api_keys, live
 from leadflow_console.read_model import ReadModel
 from leadflow_console.read_tables import processed_events
 from leadflow_console.services import AccountsService
@@ -36,12 +36,15 @@ def create_app(common: CommonSettings | None = None, settings: ConsoleSettings |
         )
         app.state.read_model = read_model = ReadModel(runtime)
         topics = runtime.topics
-        read_topics = [topics.captured, topics.merged, topics.activities, topics.outcomes, topics.scored]
         runtime.consume(
             group="leadflow-console-read-model",
-            topics=[*read_topics, topics.routed, topics.audit],
+            topics=[
+                *(topics.captured, topics.merged, topics.activities, topics.outcomes),
+                *(topics.scored, topics.routed, topics.audit),
+            ],
             handler=read_model.apply_events,
         )
+        runtime.background(live.listen(runtime.settings.database_url, read_model.changed), name="live-pages")
         app.state.upstream = upstream = Upstream(settings)
         runtime.on_stop(upstream.close)
 

@@ -9,12 +9,11 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
-from sse_starlette.sse import EventSourceResponse
 
 from leadflow_console import funnel
 from leadflow_console.read_queries import DIMENSIONS
 from leadflow_console.web.deps import Analysts, ReadModelDep, Watchers
-from leadflow_console.web.render import page, templates
+from leadflow_console.web.render import live_stream, page, templates
 from leadflow_console.web.session import signed_in
 
 router = APIRouter(include_in_schema=False)
@@ -69,7 +68,7 @@ async def feed_stream(
             version = await read_model.changed.wait(version, 5.0)
             await asyncio.sleep(0.2)  # a burst of decisions redraws the feed once
 
-    return EventSourceResponse(events(), ping=15, send_timeout=10, headers={"cache-control": "no-store"})
+    return live_stream(events(), "feed")
 
 
 async def _funnel(read_model, since: str, until: str, by: str):

@@ -8,10 +8,9 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
-from sse_starlette.sse import EventSourceResponse
 
 from leadflow_console.web.deps import ReadModelDep, RepOnly, UpstreamDep
-from leadflow_console.web.render import page, redirect, templates
+from leadflow_console.web.render import live_stream, page, redirect, templates
 from leadflow_console.web.session import signed_in
 
 router = APIRouter(include_in_schema=False)
@@ -53,7 +52,7 @@ async def inbox_stream(request: Request, viewer: RepOnly, read_model: ReadModelD
                 if touched:
                     break
 
-    return EventSourceResponse(events(), ping=15, send_timeout=10, headers={"cache-control": "no-store"})
+    return live_stream(events(), "inbox")
 
 
 @router.post("/assignments/{assignment_id}/accept", summary="rep: take the lead")

@@ -1,6 +1,7 @@
 """Pages as HTML: the templates, the navigation each role sees, the Content-Security-Policy of
 every page, notices carried across a redirect, and the error pages."""
 
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import quote, unquote
@@ -8,8 +9,10 @@ from urllib.parse import quote, unquote
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from sse_starlette.sse import EventSourceResponse
 
 from leadflow_common.access import Role
+from leadflow_console import metrics
 from leadflow_console.web.session import (
     NOTICE_COOKIE,
     CsrfRejected,
@@ -67,6 +70,21 @@ def page(request: Request, name: str, viewer: Viewer | None, status: int = 200, 
     if notice:
         response.delete_cookie(NOTICE_COOKIE, path="/")
     return response
+
+
+def live_stream(events: AsyncIterator[dict], name: str) -> EventSourceResponse:
+    """Server-Sent Events: a ping every 15 s keeps proxies from closing an idle stream, and a
+    client that stops reading is dropped after 10 s instead of holding the server's buffers."""
+
+    async def counted() -> AsyncIterator[dict]:
+        metrics.LIVE_STREAMS.labels(page=name).inc()
+        try:
+            async for event in events:
+                yield event
+        finally:
+            metrics.LIVE_STREAMS.labels(page=name).dec()
+
+    return EventSourceResponse(counted(), ping=15, send_timeout=10, headers={"cache-control": "no-store"})
 
 
 def redirect(request: Request, to: str, notice: str | None = None) -> RedirectResponse:

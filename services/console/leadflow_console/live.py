@@ -1,0 +1,105 @@
+"""Telling the live pages of every console replica that the read model changed: the replica
+that applied a batch sends a PostgreSQL NOTIFY with the reps whose inbox changed (delivered
+when its transaction commits), and every replica listens. A page also looks again every few
+seconds, so a listener that is reconnecting delays a page, never loses a change."""
+
+import asyncio
+import logging
+import uuid
+
+import asyncpg
+from sqlalchemy import func, select
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "leadflow_console_changed"
+EVERYONE = "*"
+MAX_PAYLOAD = 7000  # PostgreSQL takes up to 8000 bytes; beyond it every inbox looks again
+KEEPALIVE_SECONDS = 30.0
+RECONNECT_SECONDS = 2.0
+
+
+def encode(reps: set[uuid.UUID]) -> str:
+    text = ",".join(sorted(str(rep) for rep in reps))
+    return text if len(text) <= MAX_PAYLOAD else EVERYONE
+
+
+def decode(payload: str) -> set[uuid.UUID] | None:
+    """The reps named, or None for everyone."""
+    if payload == EVERYONE:
+        return None
+    return {uuid.UUID(part) for part in payload.split(",") if part}
+
+
+async def announce(connection: AsyncConnection, reps: set[uuid.UUID]) -> None:
+    """Sent with the transaction: nobody hears of a change that did not commit."""
+    await connection.execute(select(func.pg_notify(CHANNEL, encode(reps))))
+
+
+class Changed:
+    """A version that grows with every change heard, and whose inbox each one touched."""
+
+    def __init__(self):
+        self._version = 0
+        self._reps: dict[int, set[uuid.UUID] | None] = {}
+        self._event = asyncio.Event()
+
+    @property
+    def version(self) -> int:
+        return self._version
+
+    def notify(self, reps: set[uuid.UUID] | None) -> None:
+        self._version += 1
+        self._reps[self._version] = reps
+        self._reps.pop(self._version - 1000, None)
+        self._event.set()
+        self._event = asyncio.Event()
+
+    async def wait(self, after: int, timeout: float) -> int:
+        """The version after `after`, or `after` itself when nothing changed within `timeout`."""
+        if self._version == after:
+            try:
+                await asyncio.wait_for(self._event.wait(), timeout)
+            except TimeoutError:
+                pass
+        return self._version
+
+    def touched(self, rep_id: uuid.UUID, after: int) -> bool:
+        """Whether a change after version `after` may have touched this rep's inbox."""
+        for version in range(after + 1, self._version + 1):
+            reps = self._reps.get(version)
+            if reps is None or rep_id in reps:
+                return True
+        return False
+
+
+async def listen(database_url: str, changed: Changed) -> None:
+    """Forever: listen on the channel, reconnecting when the connection is lost."""
+    dsn = make_url(database_url).set(drivername="postgresql").render_as_string(hide_password=False)
+    while True:
+        try:
+            await _listen_until_lost(dsn, changed)
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError) as error:
+            log.warning(
+                "the live pages' listener lost the database; reconnecting", extra={"error": str(error)}
+            )
+        await asyncio.sleep(RECONNECT_SECONDS)
+
+
+async def _listen_until_lost(dsn: str, changed: Changed) -> None:
+    connection = await asyncpg.connect(dsn, timeout=10)
+    try:
+        lost = asyncio.Event()
+        connection.add_termination_listener(lambda _: lost.set())
+        await connection.add_listener(CHANNEL, lambda *message: changed.notify(decode(message[3])))
+        changed.notify(None)  # whatever happened while nobody listened
+        while not lost.is_set():
+            try:
+                await asyncio.wait_for(lost.wait(), KEEPALIVE_SECONDS)
+            except TimeoutError:
+                await connection.execute("SELECT 1")  # a silently dropped socket shows here
+    finally:
+        if not connection.is_closed():
+            await connection.close()
