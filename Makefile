@@ -34,9 +34,11 @@ test: venv lint compose-check browser
 eval-scoring: venv
 	$(BIN)/leadflow eval-scoring
 
-# Throughput, latency and memory on this machine (a benchmark, not a test): reports/bench.*
+# Throughput, latency and memory on this machine (a benchmark, not a test): reports/bench.*;
+# then the console's pages with 100,000 leads in its read model: reports/bench-console.json
 bench: venv
 	$(BIN)/leadflow bench
+	$(BIN)/python -m leadflow_cli.bench_console
 
 # Faults injected while 10,000 leads are posted; chaos-short is the 5,000-lead test.
 chaos: venv

@@ -129,9 +129,8 @@ def run(data_dir: Path) -> int:
             if os.environ.get("LEADFLOW_ADMIN_PASSWORD")
             else f"{data_dir}/admin_password"
         )
-        print(
-            f"\nconsole    {console}  (the web app: log in as {env['LEADFLOW_ADMIN_EMAIL']}, password in {password})"
-        )
+        login = f"log in as {env['LEADFLOW_ADMIN_EMAIL']}, password in {password}"
+        print(f"\nconsole    {console}  (the web app: {login})")
         if os.environ.get("LEADFLOW_API_KEY"):
             print("API key    the one in LEADFLOW_API_KEY")
         else:

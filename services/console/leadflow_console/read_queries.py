@@ -4,7 +4,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from leadflow_console.read_tables import decisions, lead_timeline, lead_views
@@ -121,21 +121,25 @@ async def timeline(connection: AsyncConnection, lead_id: uuid.UUID) -> list[Time
 
 
 async def search(connection: AsyncConnection, text: str, *, rep_id: uuid.UUID | None) -> list[LeadView]:
-    """An email or phone matches exactly; other text matches the start of a name or company."""
+    """An email or phone matches exactly; other text matches the start of a name or company,
+    in alphabetical order (each through its own index)."""
     text = text.strip().lower()
     if "@" in text:
-        condition = lead_views.c.email == text
+        conditions = [(lead_views.c.email == text, lead_views.c.captured_at.desc())]
     elif text.lstrip("+").replace(" ", "").isdigit():
         digits = "+" + text.lstrip("+").replace(" ", "")
-        condition = lead_views.c.phone == digits
+        conditions = [(lead_views.c.phone == digits, lead_views.c.captured_at.desc())]
     else:
         pattern = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        condition = or_(lead_views.c.name.like(pattern), lead_views.c.company.like(pattern))
-    query = select(*VIEW_COLUMNS).where(condition, lead_views.c.merged_into.is_(None))
-    if rep_id is not None:
-        query = query.where(lead_views.c.rep_id == rep_id)
-    rows = await connection.execute(query.order_by(lead_views.c.captured_at.desc()).limit(SHOWN))
-    return [LeadView(**row._mapping) for row in rows]
+        conditions = [(column.like(pattern), column) for column in (lead_views.c.name, lead_views.c.company)]
+    found: dict[uuid.UUID, LeadView] = {}
+    for condition, order in conditions:
+        query = select(*VIEW_COLUMNS).where(condition, lead_views.c.merged_into.is_(None))
+        if rep_id is not None:
+            query = query.where(lead_views.c.rep_id == rep_id)
+        for row in await connection.execute(query.order_by(order).limit(SHOWN)):
+            found.setdefault(row.lead_id, LeadView(**row._mapping))
+    return list(found.values())[:SHOWN]
 
 
 async def feed(
