@@ -4,6 +4,7 @@ reload; the rep accepts it and routing records it; another rep gets the 403 page
 funnel counts move; a marketer previews a rules change, sees the bands shift, saves it, and the
 new version is in use. The screenshots in the README are taken here."""
 
+import asyncio
 import json
 import re
 import time
@@ -12,7 +13,7 @@ import httpx
 import pytest
 from browser import DESKTOP, PHONE, chromium_or_skip, screenshot, sign_in
 from conftest import ADMIN_EMAIL, ADMIN_PASSWORD
-from harness import AUTH, HOT, eventually
+from harness import AUTH, HOT, eventually, is_ready
 
 pytestmark = pytest.mark.e2e
 PASSWORD = "a long enough password"
@@ -148,6 +149,14 @@ async def test_a_rep_works_a_lead_from_the_landing_page_to_accepted_in_the_brows
 
     await eventually(moved, timeout=10)
     await screenshot(admin, "funnel")
+
+    # The admin finds the lead by email and by the start of the company's name.
+    for text in ("pat@bigco.example", "bigc"):
+        await admin.goto(f"{console}/leads")
+        await admin.get_by_label("Email, phone, name or company").fill(text)
+        await admin.get_by_role("button", name="Search").click()
+        await admin.get_by_role("link", name="Pat", exact=True).wait_for()
+    assert "bigco" not in admin.url  # searches are posted: no personal data in the URL
     await admin.goto(f"{console}/feed")
     await admin.locator("#decisions tbody tr").first.wait_for()
     await screenshot(admin, "feed")
@@ -208,3 +217,59 @@ async def test_a_marketer_previews_a_rules_change_sees_the_bands_shift_and_saves
     # A marketer's role does not open the admin's pages.
     response = await marketer.goto(f"{console}/admin/users")
     assert response.status == 403
+
+
+async def test_a_live_inbox_served_by_another_console_replica_hears_every_new_offer(system, start_service):
+    """Two console replicas share the read-model consumer group: each applies some partitions'
+    events, and the rep's stream on replica B must still hear each change within 2 s (NOTIFY)."""
+    peers = {f"CONSOLE_{name.upper()}_URL": system.urls[name] for name in ("capture", "scoring", "routing")}
+    replica = start_service("console", system.settings, **peers)
+    await eventually(lambda: is_ready(replica), timeout=30)
+    async with httpx.AsyncClient(timeout=10) as api:
+        rep = {"name": "Ada", "email": "ada@sales.example", "tier": "senior", "capacity": 50}
+        rep_id = (await api.post(f"{system.routing}/v1/reps", json=rep, headers=AUTH)).json()["id"]
+        user = {"email": "ada@leadflow.example", "password": PASSWORD, "role": "rep", "rep_id": rep_id}
+        assert (await api.post(f"{system.console}/v1/users", json=user, headers=AUTH)).status_code == 201
+
+    shown: list[tuple[float, int]] = []  # when each inbox arrived, and how many offers it held
+
+    async def listen(client: httpx.AsyncClient) -> None:
+        async with client.stream("GET", "/inbox/stream", headers={"accept": "text/event-stream"}) as stream:
+            data: list[str] = []
+            async for line in stream.aiter_lines():
+                if line.startswith("data:"):
+                    data.append(line[5:])
+                elif not line and data:
+                    shown.append((time.monotonic(), "\n".join(data).count('class="offer card')))
+                    data = []
+
+    async with httpx.AsyncClient(base_url=replica, timeout=None) as rep_client:
+        form = await rep_client.get("/")
+        token = re.search(r'name="csrf_token" value="([^"]+)"', form.text).group(1)
+        login = {"email": user["email"], "password": PASSWORD, "csrf_token": token}
+        assert (await rep_client.post("/login", data=login)).status_code == 303
+        listener = asyncio.create_task(listen(rep_client))
+        try:
+            async with httpx.AsyncClient(timeout=10) as client:
+                waits = []
+                for number in range(1, 11):
+                    lead = {**HOT, "email": f"buyer{number}@bigco.example", "company": "BigCo"}
+                    posted = time.monotonic()
+                    assert (
+                        await client.post(f"{system.capture}/v1/leads/landing-page", json=lead)
+                    ).status_code == 202
+
+                    def arrived(number=number) -> float | None:
+                        return next((at for at, offers in shown if offers >= number), None)
+
+                    waits.append(await eventually(arrived, timeout=10) - posted)
+                applied = []
+                for url in (system.console, replica):
+                    metrics = (await client.get(f"{url}/metrics", headers=AUTH)).text
+                    count = r"^leadflow_console_read_model_delay_seconds_count (\S+)$"
+                    applied.append(float(re.search(count, metrics, re.M).group(1)))
+            # The first offers wait for the replicas to share the partitions; the rest are timed.
+            assert max(waits[2:]) <= 2.0, waits
+            assert all(count > 0 for count in applied), applied  # both replicas applied events
+        finally:
+            listener.cancel()
