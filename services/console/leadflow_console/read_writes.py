@@ -1,9 +1,13 @@
 """Writing the read models: the folded rows of `projection`, each guarded so that an older
-change arriving after a newer one leaves the newer in place."""
+change arriving after a newer one leaves the newer in place.
+
+Every statement is built once and run with the batch's rows as parameters (executemany): one
+prepared statement whatever the batch's size, instead of a new statement text to compile for
+every number of rows."""
 
 import uuid
 
-from sqlalchemy import case, func, update
+from sqlalchemy import bindparam, case, func, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -17,98 +21,110 @@ ASSIGNMENT_COLUMNS = ("decided_at", "assignment_id", "assignment_status", "rep_i
 ASSIGNMENT_COLUMNS += ("sla_deadline",)
 
 
-def _upsert_profiles(rows: list[dict]):
-    statement = pg_insert(lead_views).values(rows)
+def _upsert(set_, where=None):
+    """INSERT INTO lead_views … ON CONFLICT (lead_id) DO UPDATE: `set_` and `where` are given the
+    stored row and the incoming one."""
+    statement = pg_insert(lead_views)
     stored, incoming = lead_views.c, statement.excluded
     return statement.on_conflict_do_update(
         index_elements=["lead_id"],
-        set_={name: getattr(incoming, name) for name in PROFILE_COLUMNS},
-        where=stored.revision < incoming.revision,
+        set_=set_(stored, incoming),
+        where=where(stored, incoming) if where else None,
     )
+
+
+# The newest profile revision wins.
+PROFILES = _upsert(
+    lambda stored, incoming: {name: getattr(incoming, name) for name in PROFILE_COLUMNS},
+    lambda stored, incoming: stored.revision < incoming.revision,
+)
+# The newest score revision wins; the first times warm and hot come from every revision
+# (LEAST skips NULLs).
+SCORES = _upsert(
+    lambda stored, incoming: (
+        {
+            name: case(
+                (stored.score_revision < incoming.score_revision, getattr(incoming, name)),
+                else_=getattr(stored, name),
+            )
+            for name in SCORE_COLUMNS
+        }
+        | {name: func.least(getattr(stored, name), getattr(incoming, name)) for name in ("warm_at", "hot_at")}
+    )
+)
+# The latest decision is the current assignment; the first offer is kept.
+ASSIGNMENTS = _upsert(
+    lambda stored, incoming: (
+        {name: getattr(incoming, name) for name in ASSIGNMENT_COLUMNS}
+        | {"offered_at": func.coalesce(stored.offered_at, incoming.offered_at)}
+    ),
+    lambda stored, incoming: func.coalesce(stored.decided_at, incoming.decided_at) <= incoming.decided_at,
+)
+OUTCOMES = _upsert(lambda stored, incoming: {"outcome": incoming.outcome, "outcome_at": incoming.outcome_at})
+MERGES = _upsert(lambda stored, incoming: {"merged_into": incoming.merged_into})
+DECISIONS = pg_insert(decisions).on_conflict_do_nothing()
+TIMELINE = pg_insert(lead_timeline).on_conflict_do_nothing()
+# The offer a reassignment replaced: moved on, breached when the SLA ran out on it.
+MOVED_ON = (
+    update(decisions)
+    .where(
+        decisions.c.lead_id == bindparam("moved_lead"),
+        decisions.c.status == "offered",
+        decisions.c.assignment_id != bindparam("moved_to"),
+        decisions.c.at < bindparam("moved_at"),
+    )
+    .values(status="moved on", acted_at=bindparam("moved_at"), breached=bindparam("moved_breached"))
+)
 
 
 async def apply(connection: AsyncConnection, changes: Changes) -> set[uuid.UUID]:
     """Writes the changes; answers the reps whose inbox changed."""
     if changes.profiles:
-        await connection.execute(_upsert_profiles(_sorted(changes.profiles)))
+        await connection.execute(PROFILES, _sorted(changes.profiles))
     if changes.scores:
-        await _write_scores(connection, _sorted(changes.scores))
+        await connection.execute(SCORES, _sorted(changes.scores))
     if changes.decisions:
         await _write_decisions(connection, changes)
     reps = changes.reps
     for action in changes.actions:
         reps |= await _write_action(connection, action)
-    for lead_id, row in sorted(changes.outcomes.items()):
-        await connection.execute(
-            pg_insert(lead_views)
-            .values(lead_id=lead_id, outcome=row["outcome"], outcome_at=row["at"])
-            .on_conflict_do_update(
-                index_elements=["lead_id"], set_={"outcome": row["outcome"], "outcome_at": row["at"]}
-            )
-        )
-    for absorbed, surviving in sorted(changes.merges.items()):
-        await connection.execute(
-            pg_insert(lead_views)
-            .values(lead_id=absorbed, merged_into=surviving)
-            .on_conflict_do_update(index_elements=["lead_id"], set_={"merged_into": surviving})
-        )
+    if changes.outcomes:
+        rows = [
+            {"lead_id": lead_id, "outcome": row["outcome"], "outcome_at": row["at"]}
+            for lead_id, row in sorted(changes.outcomes.items())
+        ]
+        await connection.execute(OUTCOMES, rows)
+    if changes.merges:
+        rows = [
+            {"lead_id": absorbed, "merged_into": into} for absorbed, into in sorted(changes.merges.items())
+        ]
+        await connection.execute(MERGES, rows)
     if changes.timeline:
-        await connection.execute(pg_insert(lead_timeline).values(changes.timeline).on_conflict_do_nothing())
+        await connection.execute(TIMELINE, changes.timeline)
     return reps
 
 
 def _sorted(rows: dict) -> list[dict]:
+    """In lead order: two batches writing the same leads lock them in the same order."""
     return [rows[key] for key in sorted(rows)]
-
-
-async def _write_scores(connection: AsyncConnection, rows: list[dict]) -> None:
-    """The newest revision's score; the first times warm and hot from every revision (LEAST
-    skips NULLs)."""
-    statement = pg_insert(lead_views).values(rows)
-    stored, incoming = lead_views.c, statement.excluded
-    newer = stored.score_revision < incoming.score_revision
-    await connection.execute(
-        statement.on_conflict_do_update(
-            index_elements=["lead_id"],
-            set_={
-                name: case((newer, getattr(incoming, name)), else_=getattr(stored, name))
-                for name in SCORE_COLUMNS
-            }
-            | {
-                name: func.least(getattr(stored, name), getattr(incoming, name))
-                for name in ("warm_at", "hot_at")
-            },
-        )
-    )
 
 
 async def _write_decisions(connection: AsyncConnection, changes: Changes) -> None:
     rows = [{key: value for key, value in row.items() if key != "moved_on"} for row in changes.decisions]
-    await connection.execute(pg_insert(decisions).values(rows).on_conflict_do_nothing())
-    for row in changes.decisions:
-        if row["moved_on"]:
-            # The offer it replaced: moved on, breached when the SLA ran out on it.
-            await connection.execute(
-                update(decisions)
-                .where(
-                    decisions.c.lead_id == row["lead_id"],
-                    decisions.c.status == "offered",
-                    decisions.c.assignment_id != row["assignment_id"],
-                    decisions.c.at < row["at"],
-                )
-                .values(status="moved on", acted_at=row["at"], breached=row["breached"])
-            )
-    current = _sorted(changes.assignments)
-    statement = pg_insert(lead_views).values(current)
-    stored, incoming = lead_views.c, statement.excluded
-    await connection.execute(
-        statement.on_conflict_do_update(
-            index_elements=["lead_id"],
-            set_={name: getattr(incoming, name) for name in ASSIGNMENT_COLUMNS}
-            | {"offered_at": func.coalesce(stored.offered_at, incoming.offered_at)},
-            where=func.coalesce(stored.decided_at, incoming.decided_at) <= incoming.decided_at,
-        )
-    )
+    await connection.execute(DECISIONS, rows)
+    moves = [
+        {
+            "moved_lead": row["lead_id"],
+            "moved_to": row["assignment_id"],
+            "moved_at": row["at"],
+            "moved_breached": row["breached"],
+        }
+        for row in changes.decisions
+        if row["moved_on"]
+    ]
+    if moves:
+        await connection.execute(MOVED_ON, moves)
+    await connection.execute(ASSIGNMENTS, _sorted(changes.assignments))
 
 
 async def _write_action(connection: AsyncConnection, action: dict) -> set[uuid.UUID]:

@@ -5,14 +5,14 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from leadflow_common.access import Principal, Scope, ensure_own
 from leadflow_common.auth import requires
 from leadflow_common.deps import RuntimeDep
 from leadflow_common.errors import NotFound
 from leadflow_common.events import ModelRef, ScoreReason, Temperature
-from leadflow_scoring import repository
+from leadflow_scoring import repository, versions
 from leadflow_scoring.jobs import ScoringJobs
 from leadflow_scoring.rules import RuleSet
 from leadflow_scoring.services import ScoringService
@@ -69,6 +69,16 @@ class RulesPreview(BaseModel):
         description="The most recent leads' bands now and under the candidate, and the moves"
     )
     outcomes: dict = Field(description="On leads with a known outcome: AUC and conversion per band, each way")
+
+
+class ModelVersion(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    version: int
+    in_use: bool
+    trained_at: datetime
+    outcomes: int = Field(description="Outcomes received when it was trained")
+    metrics: dict = Field(description="Held-out AUC, Brier score, conversion per band, calibration")
 
 
 class ModelInUse(BaseModel):
@@ -173,3 +183,13 @@ async def model_in_use(principal: ScoringReader, scoring: ScoringDep, runtime: R
         outcomes=outcomes,
         conversion_by_band=conversion,
     )
+
+
+@router.get(
+    "/scoring/models",
+    response_model=list[ModelVersion],
+    summary="The trained models, newest first: which is in use, and each one's held-out metrics",
+)
+async def trained_models(principal: ScoringReader, runtime: RuntimeDep) -> list[ModelVersion]:
+    async with runtime.engine.connect() as connection:
+        return [ModelVersion.model_validate(row) for row in await versions.recent_models(connection)]

@@ -68,4 +68,21 @@ def evaluate(scores: list[float], labels: list[int], bands: list[Temperature]) -
         "brier": round(float(brier_score_loss(labels, [score / 100 for score in scores])), 4),
         "held_out": len(labels),
         "conversion_by_band": by_band,
+        "calibration": calibration(scores, labels),
     }
+
+
+def calibration(scores: list[float], labels: list[int], bins: int = 10) -> list[dict]:
+    """Scores read as probabilities, in equal-width bins: the mean predicted against the share
+    actually won (a calibrated model's points lie on the diagonal). Empty bins are left out."""
+    grouped: dict[int, list[tuple[float, int]]] = {}
+    for score, label in zip(scores, labels, strict=True):
+        grouped.setdefault(min(int(score / 100 * bins), bins - 1), []).append((score / 100, label))
+    return [
+        {
+            "predicted": round(sum(p for p, _ in members) / len(members), 4),
+            "observed": round(sum(label for _, label in members) / len(members), 4),
+            "leads": len(members),
+        }
+        for _, members in sorted(grouped.items())
+    ]

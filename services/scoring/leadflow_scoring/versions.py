@@ -26,6 +26,12 @@ async def model_in_use(connection: AsyncConnection) -> Row | None:
     return (await connection.execute(select(models).where(models.c.in_use))).first()
 
 
+async def recent_models(connection: AsyncConnection, limit: int = 20) -> list[Row]:
+    """The latest trained models, newest first, without their blobs."""
+    columns = (models.c.version, models.c.in_use, models.c.trained_at, models.c.outcomes, models.c.metrics)
+    return (await connection.execute(select(*columns).order_by(models.c.version.desc()).limit(limit))).all()
+
+
 async def add_model(
     connection: AsyncConnection,
     *,

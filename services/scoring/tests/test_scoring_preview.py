@@ -56,3 +56,14 @@ def test_lowering_the_thresholds_moves_a_recent_lead_up_and_is_measured_on_known
         "won": 1,
         "conversion": 1.0,
     }
+
+
+def test_calibration_bins_put_predictions_beside_what_was_won():
+    from leadflow_scoring.learning import calibration
+
+    bins = calibration([5, 8, 55, 95, 100], [0, 1, 1, 1, 1])
+    assert bins == [
+        {"predicted": 0.065, "observed": 0.5, "leads": 2},
+        {"predicted": 0.55, "observed": 1.0, "leads": 1},
+        {"predicted": 0.975, "observed": 1.0, "leads": 2},  # 100 joins the top bin
+    ]

@@ -65,6 +65,22 @@ async def create_rep(
     return redirect(request, "/team", f"Rep {name} added.")
 
 
+@router.post("/team/reps/{rep_id}", summary="admin: change a rep's tier, capacity, activity or presence")
+async def change_rep(
+    request: Request,
+    rep_id: uuid.UUID,
+    viewer: AdminOnly,
+    upstream: UpstreamDep,
+    tier: Annotated[Tier, Form()],
+    capacity: Annotated[int, Form(ge=0, le=10_000)],
+    active: Annotated[Literal["yes", "no"], Form()],
+    available: Annotated[Literal["yes", "no"], Form()],
+) -> Response:
+    body = {"tier": tier, "capacity": capacity, "active": active == "yes", "available": available == "yes"}
+    rep = await upstream.call("routing", "PATCH", f"/v1/reps/{rep_id}", viewer.token, json=body)
+    return redirect(request, "/team", f"Rep {rep['name']} changed.")
+
+
 async def _users(request, viewer, accounts, upstream, status: int = 200, **context) -> Response:
     users = await accounts.list_users()
     reps = await upstream.call("routing", "GET", "/v1/reps", viewer.token)
@@ -103,6 +119,24 @@ async def create_user(
             form={"email": email, "role": role},
         )
     return redirect(request, "/admin/users", "Account created.")
+
+
+@router.post("/admin/users/{user_id}/role", summary="admin: change an account's role (ends its sessions)")
+async def set_role(
+    request: Request,
+    user_id: uuid.UUID,
+    viewer: AdminOnly,
+    accounts: AccountsDep,
+    upstream: UpstreamDep,
+    role: Annotated[Role, Form()],
+    rep_id: Annotated[str, Form(pattern=r"^([0-9a-fA-F-]{36})?$")] = "",
+) -> Response:
+    change = {"role": role, "rep_id": uuid.UUID(rep_id) if rep_id and role is Role.rep else None}
+    try:
+        await accounts.update_user(viewer.principal, user_id, change)
+    except LeadflowError as refused:
+        return await _users(request, viewer, accounts, upstream, refused.status, error=refused)
+    return redirect(request, "/admin/users", "Role changed; the account's sessions ended.")
 
 
 @router.post("/admin/users/{user_id}/active", summary="admin: enable or disable an account")

@@ -12,7 +12,7 @@ from fastapi.responses import Response
 
 from leadflow_console import funnel
 from leadflow_console.read_queries import DIMENSIONS
-from leadflow_console.web.deps import Analysts, ReadModelDep, Watchers
+from leadflow_console.web.deps import Analysts, ReadModelDep, UpstreamDep, Watchers
 from leadflow_console.web.render import live_stream, page, templates
 from leadflow_console.web.session import signed_in
 
@@ -35,13 +35,15 @@ async def feed(
     request: Request,
     viewer: Watchers,
     read_model: ReadModelDep,
+    upstream: UpstreamDep,
     temperature: Temperature = "",
     tier: Tier = "",
     rep: Annotated[str, Query(pattern=r"^([0-9a-fA-F-]{36})?$")] = "",
 ) -> Response:
     decisions = await read_model.feed(**_filters(temperature, tier, rep))
+    reps = await upstream.call("routing", "GET", "/v1/reps", viewer.token)
     chosen = {"temperature": temperature, "tier": tier, "rep": rep}
-    return page(request, "feed.html", viewer, decisions=decisions, chosen=chosen)
+    return page(request, "feed.html", viewer, decisions=decisions, chosen=chosen, reps=reps)
 
 
 @router.get("/feed/stream", summary="admin, marketer, viewer: the feed as it changes (text/event-stream)")

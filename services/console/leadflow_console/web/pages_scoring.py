@@ -89,7 +89,10 @@ async def save(
 @router.get("/scoring/model", summary="admin, marketer: the model in use, its metrics, conversion per band")
 async def model_page(request: Request, viewer: Analysts, upstream: UpstreamDep) -> Response:
     model = await upstream.call("scoring", "GET", "/v1/scoring/model", viewer.token)
-    return page(request, "model.html", viewer, model=model)
+    trained = await upstream.call("scoring", "GET", "/v1/scoring/models", viewer.token)
+    shown = next((m for m in trained if m["in_use"]), trained[0] if trained else None)
+    points = shown["metrics"].get("calibration", []) if shown else []
+    return page(request, "model.html", viewer, model=model, trained=trained, shown=shown, points=points)
 
 
 @router.post("/scoring/retrain", summary="admin, marketer: learn from the outcomes so far")
