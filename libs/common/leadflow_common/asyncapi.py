@@ -53,8 +53,7 @@ CONSUMERS = {
         ["leads.routed", "leads.scored", "leads.captured", "leads.merged"],
         "Signed deliveries to subscribers; reps' notifications.",
     ),
-    "leadflow-console-audit": ("console", ["leadflow.audit"], "The audit trail."),
-    "leadflow-console-read-model": (
+    "leadflow-console": (
         "console",
         [
             "leads.captured",
@@ -65,7 +64,7 @@ CONSUMERS = {
             "leads.routed",
             "leadflow.audit",
         ],
-        "The web app's read models: inbox, lead timelines, live feed, funnel.",
+        "The audit trail, and the web app's read models: inbox, lead timelines, live feed, funnel.",
     ),
 }
 

@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from leadflow_common.app import create_service_app
 from leadflow_common.credential_sync import Refresh
 from leadflow_common.credentials import CredentialsState
+from leadflow_common.events import CloudEvent
 from leadflow_common.runtime import ServiceRuntime
 from leadflow_common.service import service_main
 from leadflow_common.settings import CommonSettings
@@ -31,18 +32,22 @@ def create_app(common: CommonSettings | None = None, settings: ConsoleSettings |
         app.state.accounts = accounts = AccountsService(runtime, settings)
         await accounts.prepare()
         app.state.page_secret = accounts.page_secret
-        runtime.consume(
-            group="leadflow-console-audit", topics=[runtime.topics.audit], handler=accounts.record_audit
-        )
         app.state.read_model = read_model = ReadModel(runtime)
+
+        async def keep_trail_and_read_models(events: list[CloudEvent]) -> None:
+            await accounts.record_audit(events)  # idempotent by event id, like the read models
+            await read_model.apply_events(events)
+
+        # One consumer group for the audit trail and the read models: one subscription for the
+        # broker to poll, and each audit entry fetched once.
         topics = runtime.topics
         runtime.consume(
-            group="leadflow-console-read-model",
+            group="leadflow-console",
             topics=[
                 *(topics.captured, topics.merged, topics.activities, topics.outcomes),
                 *(topics.scored, topics.routed, topics.audit),
             ],
-            handler=read_model.apply_events,
+            handler=keep_trail_and_read_models,
         )
         runtime.background(live.listen(runtime.settings.database_url, read_model.changed), name="live-pages")
         app.state.upstream = upstream = Upstream(settings)
