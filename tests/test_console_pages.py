@@ -109,6 +109,8 @@ async def test_pages_sessions_and_forms_are_guarded(system):
                 assert response.status_code == expected, f"{role} GET {path}: {response.status_code}"
                 if path != "/funnel.csv":
                     assert "unsafe-inline" not in response.headers["content-security-policy"]
+                    title = re.search(r"<title>(.*?)</title>", response.text, re.S).group(1)
+                    assert title.endswith(" · Leadflow") and "<" not in title, (path, title)
 
         # A form without this session's CSRF token changes nothing.
         keys_before = (await admin.get("/admin/keys")).text.count("<tr>")

@@ -4,10 +4,11 @@ import asyncio
 import hashlib
 import uuid
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
 from leadflow_console import funnel
@@ -22,40 +23,48 @@ Tier = Literal["", "junior", "mid", "senior"]
 Dimension = Literal["channel", "source", "campaign", "segment"]
 
 
-def _filters(temperature: str, tier: str, rep: str) -> dict:
-    return {
-        "temperature": temperature or None,
-        "tier": tier or None,
-        "rep_id": uuid.UUID(rep) if rep else None,
-    }
+@dataclass(frozen=True)
+class FeedFilter:
+    """The feed's filters as asked (for the form) and as the read model takes them."""
+
+    temperature: str
+    tier: str
+    rep: str
+
+    @property
+    def query(self) -> dict:
+        return {
+            "temperature": self.temperature or None,
+            "tier": self.tier or None,
+            "rep_id": uuid.UUID(self.rep) if self.rep else None,
+        }
+
+
+def feed_filter(
+    temperature: Temperature = "",
+    tier: Tier = "",
+    rep: Annotated[str, Query(pattern=r"^([0-9a-fA-F-]{36})?$")] = "",
+) -> FeedFilter:
+    return FeedFilter(temperature, tier, rep)
+
+
+FeedFilterDep = Annotated[FeedFilter, Depends(feed_filter)]
 
 
 @router.get("/feed", summary="admin, marketer, viewer: routing decisions as they happen")
 async def feed(
-    request: Request,
-    viewer: Watchers,
-    read_model: ReadModelDep,
-    upstream: UpstreamDep,
-    temperature: Temperature = "",
-    tier: Tier = "",
-    rep: Annotated[str, Query(pattern=r"^([0-9a-fA-F-]{36})?$")] = "",
+    request: Request, viewer: Watchers, read_model: ReadModelDep, upstream: UpstreamDep, chosen: FeedFilterDep
 ) -> Response:
-    decisions = await read_model.feed(**_filters(temperature, tier, rep))
+    decisions = await read_model.feed(**chosen.query)
     reps = await upstream.call("routing", "GET", "/v1/reps", viewer.token)
-    chosen = {"temperature": temperature, "tier": tier, "rep": rep}
     return page(request, "feed.html", viewer, decisions=decisions, chosen=chosen, reps=reps)
 
 
 @router.get("/feed/stream", summary="admin, marketer, viewer: the feed as it changes (text/event-stream)")
 async def feed_stream(
-    request: Request,
-    viewer: Watchers,
-    read_model: ReadModelDep,
-    temperature: Temperature = "",
-    tier: Tier = "",
-    rep: Annotated[str, Query(pattern=r"^([0-9a-fA-F-]{36})?$")] = "",
+    request: Request, viewer: Watchers, read_model: ReadModelDep, chosen: FeedFilterDep
 ) -> Response:
-    filters = _filters(temperature, tier, rep)
+    filters = chosen.query
 
     async def events() -> AsyncIterator[dict]:
         shown = ""
