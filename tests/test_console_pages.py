@@ -112,6 +112,11 @@ async def test_pages_sessions_and_forms_are_guarded(system):
                     title = re.search(r"<title>(.*?)</title>", response.text, re.S).group(1)
                     assert title.endswith(" · Leadflow") and "<" not in title, (path, title)
 
+        # A range the wrong way round is the page's own error, not a crash or JSON.
+        wrong = await admin.get("/funnel", params={"since": "2026-12-01", "until": "2026-11-01"})
+        assert wrong.status_code == 422 and "since: must not be after until" in wrong.text
+        assert wrong.headers["content-type"].startswith("text/html")
+
         # A form without this session's CSRF token changes nothing.
         keys_before = (await admin.get("/admin/keys")).text.count("<tr>")
         forged = await admin.post("/admin/keys", data={"name": "forged", "scopes": ["leads:read"]})

@@ -11,11 +11,12 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
+from leadflow_common.errors import Invalid
 from leadflow_console import funnel
 from leadflow_console.read_queries import DIMENSIONS
 from leadflow_console.web.deps import Analysts, ReadModelDep, UpstreamDep, Watchers
 from leadflow_console.web.render import live_stream, page, templates
-from leadflow_console.web.session import signed_in
+from leadflow_console.web.session import PageInvalid, signed_in
 
 router = APIRouter(include_in_schema=False)
 Temperature = Literal["", "cold", "warm", "hot"]
@@ -83,7 +84,11 @@ async def feed_stream(
 
 
 async def _funnel(read_model, since: str, until: str, by: str):
-    start, end = funnel.date_range(since, until, datetime.now(UTC).date())
+    try:
+        start, end = funnel.date_range(since, until, datetime.now(UTC).date())
+    except Invalid as refused:
+        field = refused.fields[0]
+        raise PageInvalid(f"{field.name}: {field.message}") from None
     rows, speed = await read_model.funnel(start, end, by)
     return start, end, rows, speed
 

@@ -18,6 +18,7 @@ from leadflow_console.web.session import (
     CsrfRejected,
     LoginRequired,
     PageForbidden,
+    PageInvalid,
     Viewer,
     cookie_options,
     signed_in,
@@ -111,6 +112,12 @@ def install_error_pages(app: FastAPI) -> None:
     @app.exception_handler(PageForbidden)
     async def forbidden(request: Request, error: PageForbidden) -> Response:
         return page(request, "error.html", signed_in(request), 403, title="Not yours", message=str(error))
+
+    @app.exception_handler(PageInvalid)
+    async def invalid(request: Request, error: PageInvalid) -> Response:
+        return page(
+            request, "error.html", signed_in(request), 422, title="Cannot show that", message=str(error)
+        )
 
     @app.exception_handler(CsrfRejected)
     async def csrf(request: Request, _: CsrfRejected) -> Response:

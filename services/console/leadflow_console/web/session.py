@@ -28,6 +28,10 @@ class PageForbidden(Exception):
     """The viewer's role may not open this page, or the thing on it is not theirs."""
 
 
+class PageInvalid(Exception):
+    """What the page was asked for cannot be shown (a date range the wrong way round, say)."""
+
+
 class CsrfRejected(Exception):
     """A form came without this session's CSRF token."""
 
