@@ -100,6 +100,9 @@ async def test_a_rep_works_a_lead_from_the_landing_page_to_accepted_in_the_brows
     assert await ada.evaluate("performance.getEntriesByType('navigation').length") == 1  # no reload
     await ada.locator("time.countdown").first.wait_for()
     assert re.fullmatch(r"\d+:\d\d", await ada.locator("time.countdown").first.text_content())
+    # The card's story: why the score, and what happened so far; it stays open as offers arrive.
+    await offer.first.locator("summary").click()
+    await offer.first.get_by_text("Came in by landing_page").wait_for()
     await screenshot(ada, "inbox-phone")
 
     assignment_id = await offer.first.get_attribute("data-assignment")

@@ -28,9 +28,12 @@ class ReadModel:
         for event in fresh:
             metrics.READ_MODEL_DELAY.observe(max(0.0, (now - event.time).total_seconds()))
 
-    async def inbox(self, rep_id: uuid.UUID) -> list[LeadView]:
+    async def inbox(self, rep_id: uuid.UUID) -> tuple[list[LeadView], dict[uuid.UUID, list[TimelineEntry]]]:
+        """The rep's offers, each with its latest timeline entries."""
         async with self._runtime.engine.connect() as connection:
-            return await read_queries.inbox(connection, rep_id)
+            offers = await read_queries.inbox(connection, rep_id)
+            timelines = await read_queries.recent_timelines(connection, [offer.lead_id for offer in offers])
+        return offers, timelines
 
     async def lead(self, lead_id: uuid.UUID) -> tuple[LeadView | None, list[TimelineEntry]]:
         async with self._runtime.engine.connect() as connection:

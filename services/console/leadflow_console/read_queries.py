@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import and_, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from leadflow_common.db import any_of
 from leadflow_console.read_tables import decisions, lead_timeline, lead_views
 
 INBOX_STATUSES = ("offered", "accepted")
@@ -118,6 +119,43 @@ async def timeline(connection: AsyncConnection, lead_id: uuid.UUID) -> list[Time
         .limit(200)
     )
     return [TimelineEntry(**row._mapping) for row in rows]
+
+
+async def recent_timelines(
+    connection: AsyncConnection, lead_ids: list[uuid.UUID], per_lead: int = 5
+) -> dict[uuid.UUID, list[TimelineEntry]]:
+    """Each lead's latest entries, for the cards of a list (one statement for the whole list)."""
+    if not lead_ids:
+        return {}
+    position = (
+        func.row_number()
+        .over(
+            partition_by=lead_timeline.c.lead_id,
+            order_by=(lead_timeline.c.at.desc(), lead_timeline.c.id.desc()),
+        )
+        .label("position")
+    )
+    ranked = (
+        select(
+            lead_timeline.c.lead_id,
+            lead_timeline.c.at,
+            lead_timeline.c.kind,
+            lead_timeline.c.title,
+            lead_timeline.c.details,
+            position,
+        )
+        .where(any_of(lead_timeline.c.lead_id, lead_ids))
+        .subquery()
+    )
+    rows = await connection.execute(
+        select(ranked).where(ranked.c.position <= per_lead).order_by(ranked.c.lead_id, ranked.c.position)
+    )
+    found: dict[uuid.UUID, list[TimelineEntry]] = {lead_id: [] for lead_id in lead_ids}
+    for row in rows:
+        found[row.lead_id].append(
+            TimelineEntry(at=row.at, kind=row.kind, title=row.title, details=row.details)
+        )
+    return found
 
 
 async def search(connection: AsyncConnection, text: str, *, rep_id: uuid.UUID | None) -> list[LeadView]:

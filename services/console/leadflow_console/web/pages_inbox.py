@@ -23,9 +23,9 @@ async def inbox(
     request: Request, viewer: RepOnly, read_model: ReadModelDep, upstream: UpstreamDep
 ) -> Response:
     rep_id = viewer.principal.rep_id
-    offers = await read_model.inbox(rep_id)
+    offers, timelines = await read_model.inbox(rep_id)
     me = await upstream.call("routing", "GET", f"/v1/reps/{rep_id}", viewer.token)
-    return page(request, "inbox.html", viewer, offers=offers, me=me)
+    return page(request, "inbox.html", viewer, offers=offers, timelines=timelines, me=me)
 
 
 @router.get("/inbox/stream", summary="rep: my offers as they change (text/event-stream)")
@@ -33,8 +33,10 @@ async def inbox_stream(request: Request, viewer: RepOnly, read_model: ReadModelD
     rep_id = viewer.principal.rep_id
 
     async def render() -> str:
-        offers = await read_model.inbox(rep_id)
-        return templates.get_template("_offers.html").render(offers=offers, viewer=viewer)
+        offers, timelines = await read_model.inbox(rep_id)
+        return templates.get_template("_offers.html").render(
+            offers=offers, timelines=timelines, viewer=viewer
+        )
 
     async def events() -> AsyncIterator[dict]:
         shown = ""

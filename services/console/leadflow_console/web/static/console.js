@@ -17,7 +17,10 @@ function live(region) {
   // The server sends the region's new HTML whenever it changed; the browser reconnects by itself.
   const source = new EventSource(region.dataset.stream);
   source.addEventListener(region.dataset.event, (message) => {
+    // What the reader had opened stays open across the redraw.
+    const open = [...region.querySelectorAll("details[open][id]")].map((el) => el.id);
     region.innerHTML = message.data;
+    for (const id of open) document.getElementById(id)?.setAttribute("open", "");
     region.dataset.updated = String(Date.now());
     countdowns();
   });
