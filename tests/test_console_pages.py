@@ -8,9 +8,10 @@ import httpx
 import pytest
 from conftest import ADMIN_EMAIL, ADMIN_PASSWORD
 from fastapi.routing import APIRoute
-from harness import eventually
+from harness import HOT, eventually, is_ready
 from test_access import create_user, token_for
 
+from leadflow_cli.infra import free_port
 from leadflow_console.web.app import PAGE_ROUTERS
 from leadflow_console.web.session import Page
 
@@ -188,4 +189,33 @@ async def test_the_forms_change_what_they_name_in_the_owning_service(system):
         assert next(u for u in users if u["email"] == viewer_email)["role"] == "marketer"
     finally:
         await admin.aclose()
+        await rep_client.aclose()
+
+
+async def test_a_reps_inbox_still_shows_the_offers_while_routing_is_away(system, start_service):
+    """The inbox reads the console's own read model; only presence and actions need routing."""
+    cut_off = start_service(
+        "console",
+        system.settings,
+        CONSOLE_ROUTING_URL=f"http://127.0.0.1:{free_port()}",  # nobody listens
+    )
+    await eventually(lambda: is_ready(cut_off), timeout=30)
+    async with httpx.AsyncClient(timeout=10) as api:
+        admin_token = await token_for(api, system.console, ADMIN_EMAIL, ADMIN_PASSWORD)
+        rep = {"name": "P", "email": "p@sales.example", "tier": "senior", "capacity": 3}
+        rep_id = (await api.post(f"{system.routing}/v1/reps", json=rep, headers=admin_token)).json()["id"]
+        email, password, _ = await create_user(api, system, admin_token, "rep", rep_id=rep_id)
+        lead = {**HOT, "email": "pat@bigco.example", "first_name": "Pat"}
+        assert (await api.post(f"{system.capture}/v1/leads/landing-page", json=lead)).status_code == 202
+    rep_client = await sign_in(cut_off, email, password)
+    try:
+
+        async def offered() -> bool:
+            inbox = await rep_client.get("/inbox")
+            assert inbox.status_code == 200 and "Routing does not answer right now" in inbox.text
+            assert 'class="offer card' in inbox.text
+            return True
+
+        await eventually(offered, timeout=20)
+    finally:
         await rep_client.aclose()

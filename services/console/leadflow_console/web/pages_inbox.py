@@ -12,6 +12,7 @@ from fastapi.responses import Response
 from leadflow_console.web.deps import ReadModelDep, RepOnly, UpstreamDep
 from leadflow_console.web.render import live_stream, page, redirect, templates
 from leadflow_console.web.session import signed_in
+from leadflow_console.web.upstream import UpstreamProblem
 
 router = APIRouter(include_in_schema=False)
 # A replica that did not consume the change itself finds it within this time.
@@ -24,7 +25,10 @@ async def inbox(
 ) -> Response:
     rep_id = viewer.principal.rep_id
     offers, timelines = await read_model.inbox(rep_id)
-    me = await upstream.call("routing", "GET", f"/v1/reps/{rep_id}", viewer.token)
+    try:
+        me = await upstream.call("routing", "GET", f"/v1/reps/{rep_id}", viewer.token)
+    except UpstreamProblem:
+        me = None  # routing is away: the offers still show (from the read model), presence waits
     return page(request, "inbox.html", viewer, offers=offers, timelines=timelines, me=me)
 
 
