@@ -28,6 +28,7 @@ POLICY = {
     "capture POST /v1/outcomes": "outcomes:write",
     "capture GET /v1/leads/{lead_id}": "leads:read",
     "capture GET /v1/leads": "leads:read",
+    "capture POST /v1/privacy/suppressions": "privacy:admin",
     "scoring GET /v1/leads/{lead_id}/score": "leads:read",
     "scoring GET /v1/scoring/rules": "scoring:read",
     "scoring PUT /v1/scoring/rules": "scoring:admin",
@@ -91,6 +92,7 @@ REP_REFUSED_FOR_OTHERS = {
 BODIES = {
     "routing POST /v1/assignments/{assignment_id}/reject": {"reason": "not for me"},
     "routing PUT /v1/reps/{rep_id}/presence": {"available": True},
+    "capture POST /v1/privacy/suppressions": {"email": "nobody@example.com"},
     "capture POST /v1/outcomes": {"email": "nobody@example.com", "outcome": "won"},
 }
 KEY_SCOPES = frozenset({Scope.leads_write, Scope.routing_read, Scope.scoring_admin})

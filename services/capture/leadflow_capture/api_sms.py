@@ -9,7 +9,7 @@ from leadflow_capture import metrics
 from leadflow_capture.bodies import media_type, parse_form, storable
 from leadflow_capture.deps import IntakeDep
 from leadflow_capture.openapi import BODY_PROBLEMS, request_body
-from leadflow_capture.people import Submission
+from leadflow_capture.people import Accepted, Submission
 from leadflow_capture.ratelimit import TokenBuckets
 from leadflow_capture.request_keys import scoped_key
 from leadflow_capture.settings import CaptureSettings
@@ -102,8 +102,10 @@ async def inbound_sms(request: Request, intake: IntakeDep) -> Response:
         payload=fields,
         idempotency_key=scoped_key(Channel.sms, account, form["MessageSid"]),
     )
-    await intake.writer.submit(submission)
-    reply = None if intent.consent is False else settings.sms_reply
+    accepted = await intake.writer.submit(submission)
+    # No reply to an opt-out, nor to anyone on the do-not-contact list.
+    refused = isinstance(accepted, Accepted) and accepted.suppressed
+    reply = None if intent.consent is False or refused else settings.sms_reply
     return Response(twiml(reply), media_type=TWIML)
 
 

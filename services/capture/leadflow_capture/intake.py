@@ -6,9 +6,10 @@ submission, and each caller still gets its 202 only after its own batch has comm
 import asyncio
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 
-from leadflow_capture import repository
+from leadflow_capture import metrics, privacy, repository
 from leadflow_capture.people import Accepted, KeyConflict, People, Submission, plan_batch
 from leadflow_common.errors import Unavailable
 from leadflow_common.failures import is_transient
@@ -28,6 +29,7 @@ async def accept_batch(
     await uow.lock([key for submission in batch for key in submission.lock_keys()])
     keys = [submission.idempotency_key for submission in batch if submission.idempotency_key]
     earlier = await repository.find_submissions(connection, keys)
+    batch = await _mark_suppressed(connection, batch)
     emails = [submission.lead.email for submission in batch if submission.lead.email]
     phones = [submission.lead.phone for submission in batch if submission.lead.phone]
     people = People(await repository.find_people(connection, emails, phones))
@@ -38,6 +40,21 @@ async def accept_batch(
     await uow.publish_all(topics.merged, plan.merges)
     await uow.publish_all(topics.captured, plan.captured)
     return plan.results
+
+
+async def _mark_suppressed(connection, batch: list[Submission]) -> list[Submission]:
+    """The batch, with the submissions of people on the do-not-contact list marked."""
+    by_submission = [privacy.digests_of(s.lead.email, s.lead.phone) for s in batch]
+    listed = await repository.suppressed(connection, [d for digests in by_submission for d in digests])
+    if not listed:
+        return batch
+    marked = []
+    for submission, digests in zip(batch, by_submission, strict=True):
+        if listed.intersection(digests):
+            metrics.SUPPRESSED.labels(channel=submission.channel.value).inc()
+            submission = replace(submission, suppressed=True)
+        marked.append(submission)
+    return marked
 
 
 Pending = tuple[Submission, asyncio.Future]

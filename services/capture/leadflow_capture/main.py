@@ -6,7 +6,7 @@ from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import HTMLResponse, Response
 
-from leadflow_capture import api, api_leads, api_sms, api_tracking
+from leadflow_capture import api, api_leads, api_privacy, api_sms, api_tracking
 from leadflow_capture.deps import RateLimited
 from leadflow_capture.domain import LeadInput
 from leadflow_capture.intake import SubmissionWriter
@@ -62,7 +62,7 @@ def create_app(common: CommonSettings | None = None, settings: CaptureSettings |
         name="capture",
         common=common,
         outbox=outbox,
-        routers=[api.router, api_sms.router, api_tracking.router, api_leads.router],
+        routers=[api.router, api_sms.router, api_tracking.router, api_leads.router, api_privacy.router],
         extra_schemas=(LeadInput, api_tracking.ActivityInput, api_tracking.OutcomeInput),
         on_start=start_writers,
         body_limits={**{path: settings.max_body_bytes for path in API_PATHS}, **public},

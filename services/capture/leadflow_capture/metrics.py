@@ -7,3 +7,8 @@ RATE_LIMITED = Counter("leadflow_capture_rate_limited_total", "Public submission
 SMS_SIGNATURE_REJECTED = Counter(
     "leadflow_capture_sms_signature_rejected_total", "Inbound SMS with a bad signature"
 )
+SUPPRESSED = Counter(
+    "leadflow_capture_suppressed_total",
+    "Submissions refused: the person is on the do-not-contact list",
+    ["channel"],
+)

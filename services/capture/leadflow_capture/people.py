@@ -30,6 +30,7 @@ class Submission:
     # another request under the same key.
     idempotency_key: str | None = None
     request_hash: str | None = None
+    suppressed: bool = False  # its email or phone is on the do-not-contact list (privacy.py)
 
     def lock_keys(self) -> list[str]:
         """What two transactions must not apply at once: the same person, the same key."""
@@ -48,6 +49,7 @@ class Accepted:
     submission_id: uuid.UUID
     replayed: bool = False
     request_hash: str | None = None
+    suppressed: bool = False  # refused (do not contact): nothing stands behind these ids
 
 
 @dataclass(frozen=True)
@@ -213,6 +215,10 @@ def plan_batch(
     seen = dict(earlier)
     for submission in submissions:
         key = submission.idempotency_key
+        if submission.suppressed:
+            # Refused, answered like any other: the caller does not learn who is on the list.
+            plan.results.append(Accepted(lead_id=new_id(), submission_id=new_id(), suppressed=True))
+            continue
         if key and key in seen:
             first = seen[key]
             repeat = not first.request_hash or submission.request_hash == first.request_hash

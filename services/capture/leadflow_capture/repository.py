@@ -7,7 +7,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from leadflow_capture.people import Accepted, BatchPlan, StoredLead
-from leadflow_capture.tables import leads, submissions
+from leadflow_capture.tables import leads, submissions, suppressions
 from leadflow_common.db import any_of
 from leadflow_common.events import LeadProfile
 
@@ -129,3 +129,17 @@ async def lead_exists(connection: AsyncConnection, lead_id: uuid.UUID) -> uuid.U
     if row is None:
         return None
     return row.merged_into or row.id
+
+
+async def suppressed(connection: AsyncConnection, digests: list[str]) -> set[str]:
+    """Which of these digests are on the do-not-contact list."""
+    if not digests:
+        return set()
+    rows = await connection.execute(
+        select(suppressions.c.digest).where(any_of(suppressions.c.digest, digests))
+    )
+    return {row.digest for row in rows}
+
+
+async def add_suppressions(connection: AsyncConnection, rows: list[dict]) -> None:
+    await connection.execute(insert(suppressions).on_conflict_do_nothing(), rows)

@@ -36,6 +36,17 @@ submissions = Table(
     Column("received_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )
 
+# Do not contact (privacy.py): SHA-256 digests of normalized emails and phones, never the values.
+suppressions = Table(
+    "suppressions",
+    metadata,
+    Column("digest", Text, primary_key=True),
+    Column("kind", Text, nullable=False),  # email or phone
+    Column("reason", Text, nullable=False),
+    Column("added_by", Text, nullable=False),
+    Column("added_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
 outbox = outbox_table(metadata)
 
 # The rep each lead is offered to now (from leads.routed): a rep reads only these leads.

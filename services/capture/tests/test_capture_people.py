@@ -3,6 +3,7 @@ transaction."""
 
 import itertools
 import uuid
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from leadflow_capture.domain import parse_lead
@@ -110,3 +111,13 @@ def test_a_repeated_idempotency_key_replays_the_first_answer_within_and_across_b
     )
     assert (old.lead_id, old.submission_id, old.replayed) == (earlier.lead_id, earlier.submission_id, True)
     assert len(plan.submissions) == 1 and len(plan.captured) == 1
+
+
+def test_a_submission_from_someone_on_the_do_not_contact_list_writes_nothing_and_looks_accepted():
+    refused = replace(submission(email="ada@example.com"), suppressed=True)
+    plan = plan_batch([refused, submission(email="bo@example.com")], People([]), {}, clock=clock())
+    first, second = plan.results
+    assert first.suppressed and not second.suppressed
+    assert [row["lead_id"] for row in plan.submissions] == [second.lead_id]
+    assert [event.data.lead.email for event in plan.captured] == ["bo@example.com"]
+    assert first.lead_id not in plan.leads
