@@ -74,7 +74,7 @@ browser:
 	@command -v chromium >/dev/null 2>&1 || { \
 		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 			echo "installing chromium (Debian package) for the console's browser tests"; \
-			{ apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } \
+			{ apt-get update -qq >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null 2>&1; } \
 				|| echo "SKIPPED: chromium could not be installed: the browser tests skip"; \
 		else echo "SKIPPED: chromium is not installed and cannot be installed here (not root): the browser tests skip"; fi; }
 
