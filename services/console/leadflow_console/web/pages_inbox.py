@@ -61,14 +61,6 @@ async def inbox_stream(request: Request, viewer: RepOnly, read_model: ReadModelD
     return live_stream(events(), "inbox")
 
 
-@router.post("/assignments/{assignment_id}/accept", summary="rep: take the lead")
-async def accept(
-    request: Request, assignment_id: uuid.UUID, viewer: RepOnly, upstream: UpstreamDep
-) -> Response:
-    await upstream.call("routing", "POST", f"/v1/assignments/{assignment_id}/accept", viewer.token)
-    return redirect(request, "/inbox", "Accepted. The lead is yours.")
-
-
 @router.post("/assignments/{assignment_id}/reject", summary="rep: pass the lead on, with a reason")
 async def reject(
     request: Request,
@@ -82,12 +74,20 @@ async def reject(
     return redirect(request, "/inbox", "Passed on to the next rep.")
 
 
-@router.post("/assignments/{assignment_id}/complete", summary="rep: done with the lead")
-async def complete(
-    request: Request, assignment_id: uuid.UUID, viewer: RepOnly, upstream: UpstreamDep
+# After /reject: the first route whose path matches takes the request.
+DONE = {"accept": "Accepted. The lead is yours.", "complete": "Marked complete."}
+
+
+@router.post("/assignments/{assignment_id}/{action}", summary="rep: take the lead, or be done with it")
+async def act(
+    request: Request,
+    assignment_id: uuid.UUID,
+    action: Literal["accept", "complete"],
+    viewer: RepOnly,
+    upstream: UpstreamDep,
 ) -> Response:
-    await upstream.call("routing", "POST", f"/v1/assignments/{assignment_id}/complete", viewer.token)
-    return redirect(request, "/inbox", "Marked complete.")
+    await upstream.call("routing", "POST", f"/v1/assignments/{assignment_id}/{action}", viewer.token)
+    return redirect(request, "/inbox", DONE[action])
 
 
 @router.post("/leads/{lead_id}/outcome", summary="rep: the lead was won or lost")
