@@ -9,6 +9,7 @@ template database once and every test gets a fresh copy of it.
 import asyncio
 import os
 import subprocess
+import sys
 import uuid
 from pathlib import Path
 
@@ -17,7 +18,7 @@ import pytest
 from harness import API_KEY
 
 from leadflow_capture.main import MIGRATIONS as CAPTURE_MIGRATIONS
-from leadflow_cli.infra import EmbeddedPostgres, LocalBroker, free_port, postgres_answers
+from leadflow_cli.infra import EmbeddedPostgres, LocalBroker, LocalS3, free_port, postgres_answers
 from leadflow_common import migrate
 from leadflow_common.kafka import create_topics
 from leadflow_common.settings import CommonSettings
@@ -193,3 +194,16 @@ async def system(settings, start_service) -> System:
     for url in urls.values():
         await eventually(lambda url=url: is_ready(url), timeout=30)
     return System(urls, wired)
+
+
+@pytest.fixture
+def durable_broker(tmp_path):
+    """A broker of its own that keeps its data in a local S3 (moto), so that, like a real Kafka,
+    it survives being killed: tests stop and start it."""
+    store = LocalS3(free_port()).start(str(Path(sys.executable).parent / "moto_server"))
+    broker = LocalBroker(
+        free_port(), storage_engine="s3://tansu/", env=store.broker_env(), log_path=tmp_path / "tansu.log"
+    ).start()
+    yield broker
+    broker.stop(kill=True)
+    store.stop()

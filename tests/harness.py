@@ -11,6 +11,9 @@ from typing import Any
 import httpx
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 
+from leadflow_common import keyring, sealing
+from leadflow_common.db import create_engine
+
 API_KEY = "test-api-key"
 
 
@@ -110,6 +113,25 @@ async def read_to_end(bootstrap: str, topic: str, *, timeout: float = 20.0) -> l
     return [
         json.loads(record.value) for record in await read_records_to_end(bootstrap, topic, timeout=timeout)
     ]
+
+
+async def opened(database_url: str, events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Events as read from a topic, their sealed personal parts opened with the leads' keys
+    where the keys still exist (as a consumer reads them)."""
+    sealed = {uuid.UUID(e["subject"]) for e in events if sealing.is_sealed(e["type"], e["data"])}
+    engine = create_engine(database_url, application_name="test-reader")
+    try:
+        async with engine.connect() as connection:
+            keys = await keyring.read(connection, sealed)
+    finally:
+        await engine.dispose()
+
+    def key_of(event: dict[str, Any]) -> bytes | None:
+        return (
+            keys.get(uuid.UUID(event["subject"])) if sealing.is_sealed(event["type"], event["data"]) else None
+        )
+
+    return [{**e, "data": sealing.unseal(e["type"], e["data"], key_of(e), e["subject"])} for e in events]
 
 
 async def is_ready(url: str) -> bool:

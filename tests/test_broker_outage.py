@@ -2,30 +2,15 @@
 accepted submission is on `leads.captured`, in order per lead. The broker keeps its data in a
 local S3 (moto) so that, like a real Kafka, it survives the kill."""
 
-import sys
-from pathlib import Path
-
 import httpx
 import pytest
-from harness import eventually, read_to_end
+from harness import eventually, opened, read_to_end
 
 from leadflow_capture.main import create_app
 from leadflow_capture.settings import CaptureSettings
-from leadflow_cli.infra import LocalBroker, LocalS3, free_port
 from leadflow_common.kafka import create_topics
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture
-def durable_broker(tmp_path):
-    store = LocalS3(free_port()).start(str(Path(sys.executable).parent / "moto_server"))
-    broker = LocalBroker(
-        free_port(), storage_engine="s3://tansu/", env=store.broker_env(), log_path=tmp_path / "tansu.log"
-    ).start()
-    yield broker
-    broker.stop(kill=True)
-    store.stop()
 
 
 async def test_every_accepted_submission_is_published_after_the_broker_is_killed_and_restarted(
@@ -60,6 +45,7 @@ async def test_every_accepted_submission_is_published_after_the_broker_is_killed
 
             async def everything_published():
                 events = await read_to_end(durable_broker.bootstrap_servers, topics.captured)
+                events = await opened(settings.database_url, events)
                 ids = {event["data"]["submission"]["submission_id"] for event in events}
                 return events if ids >= set(accepted) else None
 

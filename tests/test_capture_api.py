@@ -3,7 +3,7 @@
 import asyncio
 
 import pytest
-from harness import AUTH, capture_in_process, read_events, read_to_end
+from harness import AUTH, capture_in_process, opened, read_events, read_to_end
 from sqlalchemy import func, select
 
 from leadflow_capture.tables import leads, submissions
@@ -26,7 +26,10 @@ async def test_json_and_form_posts_are_accepted_stored_and_published(settings, t
         )
         assert json_response.status_code == 202 and form_response.status_code == 202
         assert await count(app, leads) == 2
-    events = await read_events(settings.kafka_bootstrap_servers, topics.captured, until=lambda e: len(e) >= 2)
+    events = await opened(
+        settings.database_url,
+        await read_events(settings.kafka_bootstrap_servers, topics.captured, until=lambda e: len(e) >= 2),
+    )
     by_lead = {event["subject"]: event for event in events}
     first = by_lead[json_response.json()["lead_id"]]["data"]
     assert first["lead"]["email"] == "ada@example.com" and first["lead"]["country"] == "GB"
@@ -59,7 +62,10 @@ async def test_the_same_person_is_one_lead_and_linking_two_leads_merges_them(set
         assert linking["lead_id"] == by_email["lead_id"]
         later = (await client.post("/v1/leads/landing-page", json={"phone": "(202) 555-0147"})).json()
         assert later["lead_id"] == by_email["lead_id"]
-    events = await read_events(settings.kafka_bootstrap_servers, topics.captured, until=lambda e: len(e) >= 6)
+    events = await opened(
+        settings.database_url,
+        await read_events(settings.kafka_bootstrap_servers, topics.captured, until=lambda e: len(e) >= 6),
+    )
     assert {event["type"] for event in events} == {"lead.captured"}, "merges travel on leads.merged"
     merged = await read_to_end(settings.kafka_bootstrap_servers, topics.merged)
     assert len(merged) == 1 and merged[0]["type"] == "lead.merged"

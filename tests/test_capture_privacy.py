@@ -4,7 +4,7 @@
 import json
 
 import pytest
-from harness import AUTH, capture_in_process, message_sid, read_to_end
+from harness import AUTH, capture_in_process, message_sid, opened, read_to_end
 from sqlalchemy import func, select
 
 from leadflow_capture.tables import leads, submissions, suppressions
@@ -51,7 +51,8 @@ async def test_a_suppressed_person_is_refused_on_every_channel_and_nobody_can_te
         # Only the other person was stored and published; the refused ids lead nowhere.
         assert await count(app, leads) == 1 and await count(app, submissions) == 1
         assert (await client.get(f"/v1/leads/{form.json()['lead_id']}", headers=AUTH)).status_code == 404
-        published = json.dumps(await read_to_end(settings.kafka_bootstrap_servers, topics.captured))
+        captured = await read_to_end(settings.kafka_bootstrap_servers, topics.captured)
+        published = json.dumps(await opened(settings.database_url, captured))
         assert "bo@example.com" in published and EMAIL not in published and "5550100" not in published
 
         # The list and the audit trail hold no email or phone.

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from harness import API_KEY, eventually, is_ready, read_to_end
+from harness import API_KEY, eventually, is_ready, opened, read_to_end
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -39,7 +39,7 @@ async def test_two_capture_processes_keep_each_leads_events_in_order(settings, t
 
     async def all_published():
         events = await read_to_end(settings.kafka_bootstrap_servers, topics.captured)
-        return events if len(events) >= people * rounds else None
+        return await opened(settings.database_url, events) if len(events) >= people * rounds else None
 
     events = await eventually(all_published, timeout=30, interval=0.5)
     for person in range(people):

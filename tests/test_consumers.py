@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from leadflow_common.access import BOOTSTRAP
 from leadflow_common.consumer import EventConsumer
+from leadflow_common.db import create_engine
 from leadflow_common.events import (
     AuditRecorded,
     Channel,
@@ -241,12 +242,14 @@ async def test_a_batch_the_handler_fails_is_applied_event_by_event_and_only_the_
         applied.extend(calls[-1])
 
     producer = EventProducer(settings.kafka_bootstrap_servers, client_id="test")
+    engine = create_engine(settings.database_url, application_name="test")
     consumer = EventConsumer(
         bootstrap_servers=settings.kafka_bootstrap_servers,
         group_id=f"{topics.prefix}batch-test",
         topics=[topics.captured],
         handler=handler,
         producer=producer,
+        engine=engine,
         max_attempts=2,
         retry_backoff=0.01,
     )
@@ -268,6 +271,7 @@ async def test_a_batch_the_handler_fails_is_applied_event_by_event_and_only_the_
     finally:
         task.cancel()
         await producer.stop()
+        await engine.dispose()
     assert calls[0] == [event.id for event in events], "the first call was the whole batch"
     assert applied == [event.id for event in events if event.id != culprit], "the others in order"
     assert [json.loads(record.value)["id"] for record in dead] == [culprit]

@@ -6,7 +6,7 @@ import uuid
 import httpx
 import pytest
 from conftest import ADMIN_EMAIL, ADMIN_PASSWORD
-from harness import AUTH, eventually, read_events
+from harness import AUTH, eventually, opened, read_events
 from test_access import create_user, token_for
 
 pytestmark = pytest.mark.e2e
@@ -42,6 +42,8 @@ async def test_a_routed_lead_carries_its_contact_card_and_its_record_can_be_read
             until=lambda events: any(e["subject"] == lead_id for e in events),
             timeout=30,
         )
+        assert all("email" not in (e["data"]["lead"] or {}) for e in routed), "sealed on the topic"
+        routed = await opened(system.settings.database_url, routed)
         card = next(e for e in routed if e["subject"] == lead_id)["data"]["lead"]
         assert (card["first_name"], card["last_name"], card["email"], card["phone"]) == (
             "Grace",

@@ -13,14 +13,15 @@ reports lag.
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.abc import ConsumerRebalanceListener
 from aiokafka.errors import KafkaError
+from sqlalchemy.ext.asyncio import AsyncEngine
 
-from leadflow_common import metrics
-from leadflow_common.events import CloudEvent, decode_event
+from leadflow_common import keyring, metrics
+from leadflow_common.events import CloudEvent, RawEvent, read_event, typed_event
 from leadflow_common.failures import is_transient
 from leadflow_common.kafka import EventProducer, OutgoingMessage
 from leadflow_common.topics import dead_letter_topic
@@ -70,27 +71,52 @@ class DeadLetters:
         metrics.DEAD_LETTERED.labels(topic=record.topic).inc()
 
 
+class Undecodable(ValueError):
+    """A record that is no event of the contract (or whose sealed parts do not open)."""
+
+
 class BatchApplier:
     """Records to the handler: a batch in one call; one by one, with retries and then the
     dead-letter topic, when any is undecodable or the batch fails for a reason other than
-    infrastructure. Infrastructure failures propagate: the caller rewinds and waits."""
+    infrastructure. Infrastructure failures propagate: the caller rewinds and waits.
+
+    Sealed personal data (`sealing.py`) is opened with the leads' keys, held until the handler
+    is done with the events (`keyring.holding`): an erasure of one of these people waits for it."""
 
     def __init__(
-        self, handler: EventHandler, dead_letters: DeadLetters, *, max_attempts: int, retry_backoff: float
+        self,
+        handler: EventHandler,
+        dead_letters: DeadLetters,
+        engine: AsyncEngine,
+        *,
+        max_attempts: int,
+        retry_backoff: float,
     ):
         self._handler = handler
         self._dead_letters = dead_letters
+        self._engine = engine
         self._max_attempts = max_attempts
         self._retry_backoff = retry_backoff
 
+    @contextlib.asynccontextmanager
+    async def _opened(self, envelopes: list[RawEvent]) -> AsyncIterator[list[CloudEvent]]:
+        leads = {lead for lead in map(RawEvent.sealed_lead, envelopes) if lead is not None}
+        async with keyring.holding(self._engine, leads) as keys:
+            try:
+                events = [typed_event(item, keys.get(item.sealed_lead())) for item in envelopes]
+            except ValueError as error:
+                raise Undecodable(str(error)) from error
+            yield events
+
     async def apply(self, records: list[ConsumerRecord]) -> None:
         try:
-            events = [decode_event(record.value) for record in records]
+            envelopes = [read_event(record.value) for record in records]
         except ValueError:
-            events = None
-        if events is not None and len(events) > 1:
+            envelopes = None
+        if envelopes is not None and len(envelopes) > 1:
             try:
-                await self._handler(events)
+                async with self._opened(envelopes) as events:
+                    await self._handler(events)
                 for record in records:
                     metrics.EVENTS_CONSUMED.labels(topic=record.topic, outcome="ok").inc()
                 return
@@ -106,20 +132,24 @@ class BatchApplier:
 
     async def _apply_one(self, record: ConsumerRecord) -> None:
         try:
-            event = decode_event(record.value)
+            envelope = read_event(record.value)
         except ValueError as error:
             await self._dead_letters.send(record, error, attempts=0)
             return
         for attempt in range(1, self._max_attempts + 1):
             try:
-                await self._handler([event])
+                async with self._opened([envelope]) as events:
+                    await self._handler(events)
                 metrics.EVENTS_CONSUMED.labels(topic=record.topic, outcome="ok").inc()
+                return
+            except Undecodable as error:
+                await self._dead_letters.send(record, error, attempts=0)
                 return
             except Exception as error:
                 if is_transient(error):
                     raise
                 if attempt == self._max_attempts:
-                    log.exception("event failed, dead-lettering", extra=log_context(record, event))
+                    log.exception("event failed, dead-lettering", extra=log_context(record))
                     await self._dead_letters.send(record, error, attempts=attempt)
                     return
                 await asyncio.sleep(self._retry_backoff * attempt)
@@ -151,6 +181,7 @@ class EventConsumer:
         topics: list[str],
         handler: EventHandler,
         producer: EventProducer,
+        engine: AsyncEngine,
         max_attempts: int = 3,
         retry_backoff: float = 0.2,
         fetch_wait_ms: int = 200,
@@ -160,7 +191,11 @@ class EventConsumer:
         self._topics = topics
         self._fetch_wait_ms = fetch_wait_ms
         self._applier = BatchApplier(
-            handler, DeadLetters(producer, group_id), max_attempts=max_attempts, retry_backoff=retry_backoff
+            handler,
+            DeadLetters(producer, group_id),
+            engine,
+            max_attempts=max_attempts,
+            retry_backoff=retry_backoff,
         )
 
     def _new_consumer(self) -> AIOKafkaConsumer:

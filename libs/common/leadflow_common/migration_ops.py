@@ -57,3 +57,16 @@ def create_lead_reps(schema: str) -> None:
         schema=schema,
     )
     op.create_index(f"ix_{schema}_lead_reps_rep_id", "lead_reps", ["rep_id"], schema=schema)
+
+
+def create_keyring() -> None:
+    """The keyring every service reads (`keyring.py`): created by whichever service migrates
+    first, under a lock so two migrating at once do not both try."""
+    op.execute("SELECT pg_advisory_xact_lock(hashtextextended('leadflow:keyring', 0))")
+    op.execute("CREATE SCHEMA IF NOT EXISTS keyring")
+    op.execute(
+        "CREATE TABLE IF NOT EXISTS keyring.data_keys ("
+        " lead_id uuid PRIMARY KEY,"
+        " key bytea NOT NULL,"
+        " created_at timestamptz NOT NULL DEFAULT now())"
+    )

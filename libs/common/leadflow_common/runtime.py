@@ -60,6 +60,7 @@ class ServiceRuntime:
             topics=topics,
             handler=handler,
             producer=self.producer,
+            engine=self.engine,
             max_attempts=self.settings.consumer_max_attempts,
             fetch_wait_ms=self.settings.consumer_fetch_wait_ms,
         )

@@ -23,11 +23,13 @@ from typing import TypeVar
 from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from leadflow_common import keyring
 from leadflow_common.access import Principal
 from leadflow_common.db import lock_keys, try_lock_key
-from leadflow_common.events import AuditRecorded, CloudEvent, EventData, new_event
+from leadflow_common.events import AuditRecorded, CloudEvent, EventData, new_event, wire_payload
 from leadflow_common.idempotency import claim_events
 from leadflow_common.outbox import OutboxRelay, enqueue_rows, outbox_rows
+from leadflow_common.sealing import is_sealable
 
 T = TypeVar("T")
 
@@ -65,12 +67,14 @@ class UnitOfWork:
         self._audit_topic = audit_topic
         self._transaction = None
         self._outgoing: list[dict] = []  # outbox rows, written just before the commit
+        self._keys: keyring.Keys = {}  # the leads' keys read so far, to seal what is published
         self.connection: AsyncConnection
 
     async def __aenter__(self) -> "UnitOfWork":
         self._transaction = self._engine.begin()
         self.connection = await self._transaction.__aenter__()
         self._outgoing = []
+        self._keys = {}
         return self
 
     async def __aexit__(
@@ -148,5 +152,13 @@ class UnitOfWork:
     async def publish_all(self, topic: str, outgoing: list[Outgoing]) -> list[CloudEvent]:
         """A batch's events, in order (written to the outbox with the unit's others at its end)."""
         events = [new_event(item.data, source=self.source, subject=str(item.subject)) for item in outgoing]
-        self._outgoing += outbox_rows(topic, events)
+        leads = {uuid.UUID(event.subject) for event in events if is_sealable(event.type)}
+        if missing := leads - self._keys.keys():
+            self._keys |= await keyring.read(self.connection, missing)
+        payloads = [wire_payload(event, self._keys.get(_lead_of(event))) for event in events]
+        self._outgoing += outbox_rows(topic, events, payloads)
         return events
+
+
+def _lead_of(event: CloudEvent) -> uuid.UUID | None:
+    return uuid.UUID(event.subject) if is_sealable(event.type) else None

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 
 from leadflow_capture import metrics, privacy, repository
 from leadflow_capture.people import Accepted, KeyConflict, People, Submission, plan_batch
+from leadflow_common import keyring
 from leadflow_common.errors import Unavailable
 from leadflow_common.failures import is_transient
 from leadflow_common.topics import Topics
@@ -32,9 +33,13 @@ async def accept_batch(
     batch = await _mark_suppressed(connection, batch)
     emails = [submission.lead.email for submission in batch if submission.lead.email]
     phones = [submission.lead.phone for submission in batch if submission.lead.phone]
-    people = People(await repository.find_people(connection, emails, phones))
+    stored = await repository.find_people(connection, emails, phones)
+    people = People(stored)
     plan = plan_batch(batch, people, earlier, clock=lambda: datetime.now(UTC))
     await repository.write_plan(connection, plan)
+    # A new person's key, with them: what is published about them is sealed with it.
+    known = {lead.lead_id for lead in stored}
+    await keyring.create(connection, [lead_id for lead_id in plan.leads if lead_id not in known])
     # Merges are enqueued (so published) before the snapshots after them; consumers read the two
     # topics independently, so neither scoring nor routing relies on that order (see the README).
     await uow.publish_all(topics.merged, plan.merges)

@@ -1,0 +1,87 @@
+"""The keyring: one data key per lead, which seals the lead's personal data in events
+(`sealing.py`). Capture creates a lead's key with the lead and destroys it when the person is
+erased; every service reads keys to seal what it publishes and to open what it consumes.
+
+It is the one table services share, in its own schema (`keyring`), as they would share a key
+management service: each service's migrations create it if missing. Reading a key takes a shared
+advisory lock on it for the reader's transaction, and destroying one takes the exclusive lock:
+an erasure waits for a consumer that opened the person's events to commit what it did with
+them, so the erasure that follows in every service cannot run before it and be undone by it.
+"""
+
+import contextlib
+import uuid
+from collections.abc import AsyncIterator, Iterable
+
+from sqlalchemy import Column, DateTime, LargeBinary, MetaData, Table, delete, func, select, text
+from sqlalchemy.dialects.postgresql import UUID, insert
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from leadflow_common.db import any_of, lock_keys
+from leadflow_common.sealing import new_key
+
+SCHEMA = "keyring"
+metadata = MetaData(schema=SCHEMA)
+
+data_keys = Table(
+    "data_keys",
+    metadata,
+    Column("lead_id", UUID(as_uuid=True), primary_key=True),
+    Column("key", LargeBinary, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+Keys = dict[uuid.UUID, bytes]
+
+
+def _lock_name(lead_id: uuid.UUID) -> str:
+    return f"keyring:{lead_id}"
+
+
+async def create(connection: AsyncConnection, lead_ids: Iterable[uuid.UUID]) -> None:
+    """Keys for new leads, in the transaction that creates them (one statement)."""
+    rows = [{"lead_id": lead_id, "key": new_key()} for lead_id in lead_ids]
+    if rows:
+        await connection.execute(insert(data_keys).on_conflict_do_nothing(), rows)
+
+
+async def read(connection: AsyncConnection, lead_ids: Iterable[uuid.UUID]) -> Keys:
+    """The keys that still exist of these leads (an erased lead has none)."""
+    ids = set(lead_ids)
+    if not ids:
+        return {}
+    rows = await connection.execute(
+        select(data_keys.c.lead_id, data_keys.c.key).where(any_of(data_keys.c.lead_id, ids))
+    )
+    return {row.lead_id: row.key for row in rows}
+
+
+async def destroy(connection: AsyncConnection, lead_ids: Iterable[uuid.UUID]) -> int:
+    """Destroys these leads' keys once no reader holds them: every sealed copy of their personal
+    data, on any topic, is unreadable from the commit on. Returns how many existed."""
+    ids = sorted(set(lead_ids))
+    if not ids:
+        return 0
+    await lock_keys(connection, [_lock_name(lead_id) for lead_id in ids])
+    result = await connection.execute(delete(data_keys).where(any_of(data_keys.c.lead_id, ids)))
+    return result.rowcount
+
+
+@contextlib.asynccontextmanager
+async def holding(engine: AsyncEngine, lead_ids: Iterable[uuid.UUID]) -> AsyncIterator[Keys]:
+    """These leads' keys, held (a shared lock each) until the block ends: a consumer applies
+    the events it opened with them inside it."""
+    ids = sorted(set(lead_ids))
+    if not ids:
+        yield {}
+        return
+    async with engine.begin() as connection:
+        await connection.execute(
+            text(
+                "SELECT count(pg_advisory_xact_lock_shared(hashtextextended(name, 0)))"
+                " FROM unnest(CAST(:names AS text[])) AS name"
+            ),
+            {"names": [_lock_name(lead_id) for lead_id in ids]},
+        )
+        # A statement after the locks: it sees an erasure that committed while they waited.
+        yield await read(connection, ids)

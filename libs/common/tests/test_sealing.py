@@ -1,0 +1,90 @@
+"""Sealing personal data in events (crypto-shredding): pure, no broker or database."""
+
+import json
+import uuid
+from datetime import UTC, datetime
+
+import pytest
+
+from leadflow_common import sealing
+from leadflow_common.events import (
+    Channel,
+    LeadActivity,
+    LeadCaptured,
+    LeadProfile,
+    SubmissionSummary,
+    new_event,
+    read_event,
+    typed_event,
+    wire_payload,
+)
+
+NOW = datetime(2026, 11, 26, tzinfo=UTC)
+LEAD = uuid.uuid4()
+
+
+def captured() -> LeadCaptured:
+    profile = LeadProfile(
+        lead_id=LEAD,
+        revision=1,
+        email="ada@example.com",
+        phone="+14155550100",
+        first_name="Ada",
+        company="Engines",
+        country="GB",
+        attributes={"course": "maths"},
+        channels=[Channel.popup],
+        created_at=NOW,
+        updated_at=NOW,
+    )
+    submission = SubmissionSummary(
+        submission_id=uuid.uuid4(), channel=Channel.popup, received_at=NOW, message="call me"
+    )
+    return LeadCaptured(lead=profile, channel=Channel.popup, submission=submission)
+
+
+def test_on_the_wire_personal_fields_are_ciphertext_and_the_rest_stays_readable():
+    event = new_event(captured(), source="test", subject=LEAD)
+    key = sealing.new_key()
+    wire = wire_payload(event, key)
+    for personal in ("ada@example.com", "5550100", "Ada", "Engines", "maths", "call me"):
+        assert personal not in wire
+    document = json.loads(wire)
+    assert document["data"]["lead"]["country"] == "GB" and document["data"]["lead"]["channels"] == ["popup"]
+    assert "sealed" in document["data"]["lead"] and "sealed" in document["data"]["submission"]
+
+    opened = typed_event(read_event(wire), key)
+    assert opened.data == event.data
+
+
+def test_without_the_key_the_event_reads_as_one_without_personal_data():
+    event = new_event(captured(), source="test", subject=LEAD)
+    erased = typed_event(read_event(wire_payload(event, sealing.new_key())), None)
+    lead = erased.data.lead
+    assert (lead.email, lead.phone, lead.first_name, lead.company, lead.attributes) == (None, None, None, None, {})
+    assert lead.country == "GB" and erased.data.submission.message is None
+    # Published after the key is gone: the personal fields are left out, not kept in the clear.
+    assert "ada@example.com" not in wire_payload(event, None)
+
+
+def test_a_sealed_part_opens_only_for_its_own_lead_and_key():
+    activity = LeadActivity(
+        activity_id=uuid.uuid4(), lead_id=LEAD, type="demo", occurred_at=NOW, properties={"note": "Ada"}
+    )
+    key = sealing.new_key()
+    wire = json.loads(wire_payload(new_event(activity, source="test", subject=LEAD), key))
+    with pytest.raises(sealing.UnreadableSeal):
+        typed_event(read_event(json.dumps(wire)), sealing.new_key())
+    moved = {**wire, "subject": str(uuid.uuid4())}  # the ciphertext carried to another lead's event
+    with pytest.raises(sealing.UnreadableSeal):
+        typed_event(read_event(json.dumps(moved)), key)
+    assert typed_event(read_event(json.dumps(wire)), key).data.properties == {"note": "Ada"}
+
+
+def test_events_without_personal_data_and_clear_events_pass_unchanged():
+    assert not sealing.is_sealable("lead.scored") and not sealing.is_sealable("audit.recorded")
+    event = new_event(captured(), source="test", subject=LEAD)
+    clear = event.model_dump_json()  # as an older producer, or a test, publishes it
+    assert typed_event(read_event(clear), None).data == event.data
+    assert read_event(clear).sealed_lead() is None
+    assert read_event(wire_payload(event, sealing.new_key())).sealed_lead() == LEAD
