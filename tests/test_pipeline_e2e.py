@@ -93,6 +93,17 @@ async def test_posted_lead_is_scored_and_routed_to_a_rep_of_its_tier(settings, t
         assert (await client.post(f"{capture}/v1/leads", json=linking)).status_code == 202
     await read_events(settings.kafka_bootstrap_servers, topics.merged, until=lambda events: len(events) >= 1)
 
+    async with httpx.AsyncClient(headers=AUTH) as client:  # the merged person asks to be erased
+        erasure = await client.post(f"{capture}/v1/privacy/erasures", json={"email": "m@merge.example"})
+        assert erasure.status_code == 202 and erasure.json()["leads"] == 2, erasure.text
+    # Capture asks, scoring and routing answer, for both of the person's leads.
+    await read_events(
+        settings.kafka_bootstrap_servers,
+        topics.erased,
+        until=lambda events: sum(e["type"] == "lead.erasure_applied" for e in events) >= 4,
+        timeout=30,
+    )
+
     # What the services really published matches the AsyncAPI document, topic by topic.
     document = asyncapi_document()
     checked_in = json.loads((Path(__file__).parents[1] / "docs" / "asyncapi.json").read_text())
@@ -119,5 +130,7 @@ def test_the_asyncapi_document_names_every_consumer_group_with_the_topics_it_rea
         source = (root / service / f"leadflow_{service}" / "main.py").read_text()
         assert f'group="{group}"' in source, group
         call = source[source.index(f'group="{group}"') :].split("handler=", 1)[0]
-        read = set(re.findall(r"topics\.(captured|merged|activities|outcomes|scored|routed|audit)\b", call))
+        read = set(
+            re.findall(r"topics\.(captured|merged|activities|outcomes|scored|routed|erased|audit)\b", call)
+        )
         assert read == {topic.split(".")[-1] for topic in topics}, group

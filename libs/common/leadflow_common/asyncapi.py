@@ -3,6 +3,7 @@ the document cannot drift from what producers and consumers use."""
 
 from pydantic.json_schema import models_json_schema
 
+from leadflow_common import sealing
 from leadflow_common.events import EVENT_TYPES
 
 REF = "#/components/schemas/{model}"
@@ -30,6 +31,11 @@ CHANNELS = {
         "routing publishes",
         "Routing decisions: what sales tools subscribe to.",
     ),
+    "leads.erased": (
+        ["lead.erased", "lead.erasure_applied"],
+        "capture publishes lead.erased; every service answers lead.erasure_applied",
+        "A person was erased: each service removes what it holds that says who they are, and says so.",
+    ),
     "leadflow.audit": (
         ["audit.recorded"],
         "services publish",
@@ -42,15 +48,30 @@ CHANNELS = {
 CONSUMERS = {
     "leadflow-scoring": (
         "scoring",
-        ["leads.captured", "leads.merged", "leads.activities", "leads.outcomes", "leads.routed"],
+        [
+            "leads.captured",
+            "leads.merged",
+            "leads.activities",
+            "leads.outcomes",
+            "leads.routed",
+            "leads.erased",
+        ],
         "Scores every lead as its profile and activity change; learns from outcomes.",
     ),
     "leadflow-routing": ("routing", ["leads.scored", "leads.outcomes", "leads.merged"], "Routes by score."),
-    "leadflow-routing-cards": ("routing", ["leads.captured"], "Keeps the contact cards decisions carry."),
-    "leadflow-capture-access": ("capture", ["leads.routed"], "Which rep may read which lead."),
+    "leadflow-routing-cards": (
+        "routing",
+        ["leads.captured", "leads.erased"],
+        "Keeps the contact cards decisions carry (and erases them).",
+    ),
+    "leadflow-capture-access": (
+        "capture",
+        ["leads.routed", "leads.erased"],
+        "Which rep may read which lead; how far each erasure got.",
+    ),
     "leadflow-webhooks": (
         "webhooks",
-        ["leads.routed", "leads.scored", "leads.captured", "leads.merged"],
+        ["leads.routed", "leads.scored", "leads.captured", "leads.merged", "leads.erased"],
         "Signed deliveries to subscribers; reps' notifications.",
     ),
     "leadflow-console": (
@@ -62,6 +83,7 @@ CONSUMERS = {
             "leads.outcomes",
             "leads.scored",
             "leads.routed",
+            "leads.erased",
             "leadflow.audit",
         ],
         "The audit trail, and the web app's read models: inbox, lead timelines, live feed, funnel.",
@@ -90,9 +112,21 @@ def _envelope(event_type: str) -> dict:
             "time": {"type": "string", "format": "date-time"},
             "subject": {"type": "string", "description": "The lead id (also the message key)"},
             "datacontenttype": {"const": "application/json"},
-            "data": {"$ref": REF.format(model=model)},
+            "data": {"$ref": REF.format(model=model), "description": _sealing_note(event_type)},
         },
     }
+
+
+def _sealing_note(event_type: str) -> str:
+    parts = sealing.SEALED_PARTS.get(event_type)
+    if not parts:
+        return "Nothing in it is sealed: it holds no personal data."
+    where = "; ".join(f"in `{name or 'data'}`: {', '.join(sorted(fields))}" for name, fields in parts)
+    return (
+        f"Personal fields are sealed ({where}): on the wire each such part has them in `sealed`, "
+        "AES-256-GCM under the lead's key from the keyring (base64url of nonce and ciphertext, the "
+        "lead id as associated data). Once the person is erased the key is gone and they stay sealed."
+    )
 
 
 def asyncapi_document(version: str = "0.1.0") -> dict:
@@ -138,7 +172,9 @@ def asyncapi_document(version: str = "0.1.0") -> dict:
             "title": "Leadflow events",
             "version": version,
             "description": "CloudEvents 1.0 in structured JSON mode, keyed by lead id, delivered at least "
-            "once. Dead-letter topics `<topic>.dlq` carry failed events with a `dlq_error` header.",
+            "once. Dead-letter topics `<topic>.dlq` carry failed events with a `dlq_error` header. "
+            "Personal data is sealed with a key per lead (see each message's `data`): erasing a person "
+            "destroys the key, and every copy on every topic stops opening.",
         },
         "defaultContentType": "application/cloudevents+json",
         "servers": {"kafka": {"host": "127.0.0.1:9092", "protocol": "kafka"}},

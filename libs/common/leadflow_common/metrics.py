@@ -31,3 +31,6 @@ CONNECTIONS_REFUSED = Counter(
 CREDENTIALS_AGE = Gauge(
     "leadflow_credentials_age_seconds", "Seconds since the credentials were last refreshed from the console"
 )
+ERASURES_APPLIED = Counter(
+    "leadflow_erasures_applied_total", "Leads whose personal data this service erased (lead.erased)"
+)

@@ -37,12 +37,25 @@ class Topics:
         return self._name("leads.routed")
 
     @property
+    def erased(self) -> str:
+        """Erasures (`lead.erased`, from capture) and each service's answer to them."""
+        return self._name("leads.erased")
+
+    @property
     def audit(self) -> str:
         """Who did what, from every service to the console's audit trail."""
         return self._name("leadflow.audit")
 
     def main_topics(self) -> list[str]:
-        leads = [self.captured, self.merged, self.activities, self.outcomes, self.scored, self.routed]
+        leads = [
+            self.captured,
+            self.merged,
+            self.activities,
+            self.outcomes,
+            self.scored,
+            self.routed,
+            self.erased,
+        ]
         return [*leads, self.audit]
 
     def all_topics(self) -> list[str]:

@@ -1,13 +1,17 @@
-"""Privacy routes: the do-not-contact list."""
+"""Privacy routes: erasure (erasing.py) and the do-not-contact list."""
 
+import uuid
+from datetime import datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field, model_validator
 
 from leadflow_capture import privacy, repository
 from leadflow_capture.deps import CaptureSettingsDep
 from leadflow_capture.domain import normalize_email, normalize_phone
+from leadflow_capture.erasing import Erasures
+from leadflow_capture.erasure_store import Erasure
 from leadflow_common.access import Principal, Scope
 from leadflow_common.auth import requires
 from leadflow_common.deps import RuntimeDep
@@ -31,6 +35,21 @@ class SuppressionInput(InputModel):
         return self
 
 
+def _normalized(email: str | None, phone: str | None, region: str) -> dict[str, str]:
+    """The identifiers as capture stores them (what the list and the leads are keyed by)."""
+    identifiers: dict[str, str] = {}
+    for kind, value, normalize in (
+        ("email", email, normalize_email),
+        ("phone", phone, lambda v: normalize_phone(v, region)),
+    ):
+        if value:
+            try:
+                identifiers[kind] = normalize(value)
+            except ValueError as error:
+                raise Invalid.field(kind, str(error)) from None
+    return identifiers
+
+
 class SuppressionAdded(BaseModel):
     suppressed: list[Literal["email", "phone"]] = Field(description="The identifiers now on the list")
 
@@ -48,16 +67,7 @@ async def add_suppression(
     runtime: RuntimeDep,
     settings: CaptureSettingsDep,
 ) -> SuppressionAdded:
-    identifiers: dict[str, str] = {}
-    for kind, value, normalize in (
-        ("email", body.email, normalize_email),
-        ("phone", body.phone, lambda v: normalize_phone(v, settings.default_region)),
-    ):
-        if value:
-            try:
-                identifiers[kind] = normalize(value)
-            except ValueError as error:
-                raise Invalid.field(kind, str(error)) from None
+    identifiers = _normalized(body.email, body.phone, settings.default_region)
     rows = [
         {
             "digest": privacy.digest(kind, value),
@@ -77,3 +87,92 @@ async def add_suppression(
                 principal, "suppression.added", ("suppression", row["digest"][:16]), reason=body.reason
             )
     return SuppressionAdded(suppressed=sorted(identifiers))
+
+
+class ErasureInput(InputModel):
+    email: str | None = Field(default=None, max_length=320)
+    phone: str | None = Field(default=None, max_length=64)
+    lead_id: uuid.UUID | None = Field(default=None, description="Any lead of the person, merged or not")
+    suppress: bool = Field(
+        default=True,
+        description="Also put the email and phone on the do-not-contact list, so the person is not"
+        " re-created by a later submission (the list keeps digests, never the values)",
+    )
+
+    @model_validator(mode="after")
+    def names_someone(self) -> "ErasureInput":
+        if not (self.email or self.phone or self.lead_id):
+            raise ValueError("an email, a phone or a lead_id is required")
+        return self
+
+
+class ServicePart(BaseModel):
+    service: str
+    erased: int = Field(description="Of the erasure's leads, how many this service has erased")
+    completed_at: datetime | None = Field(description="When it erased the last of them")
+
+
+class ErasureOut(BaseModel):
+    erasure_id: uuid.UUID
+    status: Literal["pending", "done"] = Field(description="done: every service has erased its copy")
+    requested_at: datetime
+    leads: int = Field(description="The person's leads erased (0: unknown, or erased before)")
+    suppressed: bool = Field(description="Whether the email and phone went on the do-not-contact list")
+    services: list[ServicePart]
+
+
+def erasure_out(erasure: Erasure) -> ErasureOut:
+    parts = privacy.progress(len(erasure.lead_ids), erasure.applied)
+    done = all(part.completed_at for part in parts) or not erasure.lead_ids
+    return ErasureOut(
+        erasure_id=erasure.id,
+        status="done" if done else "pending",
+        requested_at=erasure.requested_at,
+        leads=len(erasure.lead_ids),
+        suppressed=erasure.suppressed,
+        services=[ServicePart(**vars(part)) for part in parts],
+    )
+
+
+def _erasures(request: Request) -> Erasures:
+    return request.app.state.erasures
+
+
+@router.post(
+    "/erasures",
+    status_code=202,
+    response_model=ErasureOut,
+    responses={422: {}},
+    summary="Erase a person everywhere: capture at once, every other service within seconds",
+)
+async def request_erasure(
+    body: ErasureInput,
+    principal: Annotated[Principal, requires(Scope.privacy_admin)],
+    settings: CaptureSettingsDep,
+    request: Request,
+    response: Response,
+) -> ErasureOut:
+    identifiers = _normalized(body.email, body.phone, settings.default_region)
+    erasure = await _erasures(request).request(
+        principal,
+        email=identifiers.get("email"),
+        phone=identifiers.get("phone"),
+        lead_id=body.lead_id,
+        suppress=body.suppress,
+    )
+    response.headers["Location"] = f"/v1/privacy/erasures/{erasure.id}"
+    return erasure_out(erasure)
+
+
+@router.get(
+    "/erasures/{erasure_id}",
+    response_model=ErasureOut,
+    responses={404: {}},
+    summary="An erasure's progress, per service",
+)
+async def get_erasure(
+    erasure_id: uuid.UUID,
+    principal: Annotated[Principal, requires(Scope.privacy_admin)],
+    request: Request,
+) -> ErasureOut:
+    return erasure_out(await _erasures(request).find(erasure_id))

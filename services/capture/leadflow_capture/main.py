@@ -9,12 +9,14 @@ from fastapi.responses import HTMLResponse, Response
 from leadflow_capture import api, api_leads, api_privacy, api_sms, api_tracking
 from leadflow_capture.deps import RateLimited
 from leadflow_capture.domain import LeadInput
+from leadflow_capture.erasing import Erasures
 from leadflow_capture.intake import SubmissionWriter
 from leadflow_capture.ratelimit import TokenBuckets
 from leadflow_capture.reading import LeadReader
 from leadflow_capture.settings import CaptureSettings
 from leadflow_capture.tables import outbox
 from leadflow_common.app import create_service_app
+from leadflow_common.events import CloudEvent
 from leadflow_common.http import problem_response
 from leadflow_common.runtime import ServiceRuntime
 from leadflow_common.service import service_main
@@ -28,9 +30,16 @@ API_PATHS = ("/v1/leads", "/v1/activities", "/v1/outcomes")
 async def start_writers(app: FastAPI, runtime: ServiceRuntime) -> None:
     settings: CaptureSettings = app.state.capture_settings
     app.state.lead_reader = reader = LeadReader(runtime, settings.default_region)
-    # Who may read a lead: its own group, so it never waits behind capture's own work.
+    app.state.erasures = erasures = Erasures(runtime)
+
+    async def follow(events: list[CloudEvent]) -> None:
+        await reader.record_routing(events)
+        await erasures.record_answers(events)
+
+    # Who may read a lead, and how far erasures got: its own group, so it never waits behind
+    # capture's own work.
     runtime.consume(
-        group="leadflow-capture-access", topics=[runtime.topics.routed], handler=reader.record_routing
+        group="leadflow-capture-access", topics=[runtime.topics.routed, runtime.topics.erased], handler=follow
     )
     writer = SubmissionWriter(
         runtime.unit_of_work, runtime.topics, max_batch=settings.write_batch, max_waiting=settings.max_waiting

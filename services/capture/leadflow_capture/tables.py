@@ -1,6 +1,17 @@
 """Capture's tables, in its own schema."""
 
-from sqlalchemy import Column, DateTime, Integer, MetaData, Table, Text, func
+from sqlalchemy import (
+    ARRAY,
+    Boolean,
+    Column,
+    DateTime,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    Table,
+    Text,
+    func,
+)
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 
 from leadflow_common.db import outbox_table
@@ -21,6 +32,7 @@ leads = Table(
     Column("merged_into", UUID(as_uuid=True)),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("erased_at", DateTime(timezone=True)),  # the person's data erased (ids and counts stay)
 )
 
 submissions = Table(
@@ -45,6 +57,26 @@ suppressions = Table(
     Column("reason", Text, nullable=False),
     Column("added_by", Text, nullable=False),
     Column("added_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+# Erasure requests (privacy:admin) and, per lead, which service has applied them (erasing.py).
+erasures = Table(
+    "erasures",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("lead_ids", ARRAY(UUID(as_uuid=True)), nullable=False),
+    Column("requested_by", Text, nullable=False),
+    Column("requested_at", DateTime(timezone=True), nullable=False),
+    Column("suppressed", Boolean, nullable=False),
+)
+erasure_progress = Table(
+    "erasure_progress",
+    metadata,
+    Column("erasure_id", UUID(as_uuid=True), nullable=False),
+    Column("lead_id", UUID(as_uuid=True), nullable=False),
+    Column("service", Text, nullable=False),
+    Column("applied_at", DateTime(timezone=True), nullable=False),
+    PrimaryKeyConstraint("erasure_id", "lead_id", "service"),
 )
 
 outbox = outbox_table(metadata)

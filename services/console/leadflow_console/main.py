@@ -9,11 +9,12 @@ from fastapi import FastAPI
 from leadflow_common.app import create_service_app
 from leadflow_common.credential_sync import Refresh
 from leadflow_common.credentials import CredentialsState
+from leadflow_common.erasure import apply_erasures
 from leadflow_common.events import CloudEvent
 from leadflow_common.runtime import ServiceRuntime
 from leadflow_common.service import service_main
 from leadflow_common.settings import CommonSettings
-from leadflow_console import api, api_keys, live
+from leadflow_console import api, api_keys, erasing, live
 from leadflow_console.read_model import ReadModel
 from leadflow_console.read_tables import processed_events
 from leadflow_console.services import AccountsService
@@ -36,6 +37,7 @@ def create_app(common: CommonSettings | None = None, settings: ConsoleSettings |
 
         async def keep_trail_and_read_models(events: list[CloudEvent]) -> None:
             await accounts.record_audit(events)  # idempotent by event id, like the read models
+            await apply_erasures(runtime, events, erasing.erase_leads)
             await read_model.apply_events(events)
 
         # One consumer group for the audit trail and the read models: one subscription for the
@@ -45,7 +47,7 @@ def create_app(common: CommonSettings | None = None, settings: ConsoleSettings |
             group="leadflow-console",
             topics=[
                 *(topics.captured, topics.merged, topics.activities, topics.outcomes),
-                *(topics.scored, topics.routed, topics.audit),
+                *(topics.scored, topics.routed, topics.erased, topics.audit),
             ],
             handler=keep_trail_and_read_models,
         )

@@ -3,10 +3,12 @@ wins) and put on every `leads.routed` event with the score's largest reasons and
 
 import uuid
 
-from sqlalchemy import select
+from sqlalchemy import ARRAY, Text, literal, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from leadflow_common.db import any_of
+from leadflow_common.erasure import PERSONAL_CARD_FIELDS
 from leadflow_common.events import CloudEvent, ContactCard, LeadCaptured, LeadProfile, ScoreReason
 from leadflow_routing.tables import lead_cards, leads
 
@@ -46,6 +48,15 @@ async def record_cards(connection: AsyncConnection, events: list[CloudEvent]) ->
             set_={"revision": statement.excluded.revision, "card": statement.excluded.card},
             where=lead_cards.c.revision < statement.excluded.revision,
         )
+    )
+
+
+async def erase_cards(connection: AsyncConnection, lead_ids: list[uuid.UUID]) -> None:
+    """An erased person's card keeps what routing matched on (country, language, channels)."""
+    await connection.execute(
+        update(lead_cards)
+        .where(any_of(lead_cards.c.lead_id, lead_ids))
+        .values(card=lead_cards.c.card.op("-")(literal(PERSONAL_CARD_FIELDS, ARRAY(Text))))
     )
 
 

@@ -31,7 +31,9 @@ def create_app(common: CommonSettings | None = None, settings: RoutingSettings |
             handler=service.apply_events,
         )
         runtime.consume(
-            group="leadflow-routing-cards", topics=[topics.captured], handler=service.record_cards
+            group="leadflow-routing-cards",
+            topics=[topics.captured, topics.erased],
+            handler=service.record_cards,
         )
         runtime.background(run_sweeper(service), name="routing-sweeper")
 

@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from leadflow_common.access import Principal, Scope, ensure_own
+from leadflow_common.erasure import apply_erasures
 from leadflow_common.errors import Conflict, FieldError, NotFound
 from leadflow_common.events import CloudEvent, LeadMerged, LeadOutcome, LeadScored
 from leadflow_common.runtime import ServiceRuntime
@@ -75,7 +76,9 @@ class RoutingService:
 
     async def record_cards(self, events: list[CloudEvent]) -> None:
         """Contact cards from leads.captured (its own consumer group: routing decisions never
-        wait behind the busiest topic)."""
+        wait behind the busiest topic), and erasures (`lead.erased`): what routing holds that
+        says who a person is are the cards."""
+        await apply_erasures(self._runtime, events, cards.erase_cards)
         async with self._runtime.unit_of_work() as uow:
             await cards.record_cards(uow.connection, events)
 

@@ -32,7 +32,14 @@ def create_app(common: CommonSettings | None = None, settings: ScoringSettings |
         runtime.consume(
             group="leadflow-scoring",
             # leads.routed too: who may read a score (every consumer group costs the broker polls).
-            topics=[topics.captured, topics.merged, topics.activities, topics.outcomes, topics.routed],
+            topics=[
+                topics.captured,
+                topics.merged,
+                topics.activities,
+                topics.outcomes,
+                topics.routed,
+                topics.erased,
+            ],
             handler=service.apply_events,
         )
         runtime.background(jobs.run(), name="scoring-jobs")

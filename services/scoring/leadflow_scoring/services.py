@@ -10,6 +10,7 @@ from typing import Literal
 
 from leadflow_common import lead_access
 from leadflow_common.access import Principal
+from leadflow_common.erasure import apply_erasures
 from leadflow_common.events import (
     AssignmentEvent,
     CloudEvent,
@@ -22,7 +23,7 @@ from leadflow_common.events import (
 )
 from leadflow_common.runtime import ServiceRuntime
 from leadflow_common.unit_of_work import UnitOfWork
-from leadflow_scoring import metrics, preview, repository, versions
+from leadflow_scoring import erasing, metrics, preview, repository, versions
 from leadflow_scoring.rules import RuleSet
 from leadflow_scoring.scorer import rescore
 from leadflow_scoring.state import ScoringState
@@ -42,7 +43,8 @@ class ScoringService:
         """A consumer's batch in one unit of work: its leads locked first, all at once, then
         each event applied once, in order. A lead is re-scored once for the batch, after its
         last event (a flood of one lead's activities costs one score per batch, not one per
-        activity), and before an outcome is kept with the lead as it stood."""
+        activity), and before an outcome is kept with the lead as it stood. Erasures first."""
+        await apply_erasures(self._runtime, events, erasing.erase_leads)
         if any(isinstance(event.data, AssignmentEvent) for event in events):
             await self.record_routing(events)
         relevant = [(event, *subject_and_cause(event.data)) for event in events]

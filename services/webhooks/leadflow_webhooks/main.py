@@ -6,11 +6,12 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from leadflow_common.app import create_service_app
+from leadflow_common.erasure import apply_erasures
 from leadflow_common.events import CloudEvent
 from leadflow_common.runtime import ServiceRuntime
 from leadflow_common.service import service_main
 from leadflow_common.settings import CommonSettings
-from leadflow_webhooks import api, api_notify
+from leadflow_webhooks import api, api_notify, erasing
 from leadflow_webhooks.dispatcher import Dispatcher
 from leadflow_webhooks.notifier import Notifier
 from leadflow_webhooks.outbound import OutboundClient
@@ -38,11 +39,13 @@ def create_app(
         async def handle(events: list[CloudEvent]) -> None:
             # One consumer group for both: each group costs the broker its polls.
             await webhooks.fan_out(events)
+            # After the fan-out: an erasure cancels what is pending, not its own notice.
+            await apply_erasures(runtime, events, erasing.erase_leads)
             await notifier.record(events)
 
         runtime.consume(
             group="leadflow-webhooks",
-            topics=[topics.routed, topics.scored, topics.captured, topics.merged],
+            topics=[topics.routed, topics.scored, topics.captured, topics.merged, topics.erased],
             handler=handle,
         )
         dispatcher = Dispatcher(runtime, settings, webhooks.deliveries_due)

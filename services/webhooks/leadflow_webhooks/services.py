@@ -29,6 +29,10 @@ EVENT_TYPES = (
 )
 
 
+# Whatever an endpoint subscribed to, it was sent a person's data: it hears of their erasure.
+TOLD_TO_EVERY_ENDPOINT = ("lead.erased",)
+
+
 def _now() -> datetime:
     return datetime.now(UTC)
 
@@ -174,7 +178,7 @@ class WebhooksService:
 
     async def fan_out(self, events: list[CloudEvent]) -> None:
         """The consumer: one pending delivery per subscribed endpoint and event (once, however
-        often the event is redelivered)."""
+        often the event is redelivered); `lead.erased` to every endpoint."""
         now = _now()
         subscribed = await self._subscribers()
         rows = [
@@ -191,7 +195,7 @@ class WebhooksService:
             }
             for event in events
             for endpoint_id, types in subscribed
-            if event.type in types
+            if event.type in types or event.type in TOLD_TO_EVERY_ENDPOINT
         ]
         if rows:
             async with self._runtime.unit_of_work() as uow:

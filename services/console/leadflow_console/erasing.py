@@ -1,0 +1,22 @@
+"""What the console's read models keep of an erased person: the lead's row with its channel,
+campaign, score, assignment and outcome (the funnel still counts them), without the golden
+record, the searchable name, email, phone and company, or the messages on its timeline."""
+
+import uuid
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+ERASE_VIEWS = text(
+    "UPDATE console.lead_views SET profile = NULL, email = NULL, phone = NULL, name = NULL, company = NULL"
+    " WHERE lead_id = ANY(CAST(:leads AS uuid[]))"
+)
+ERASE_TIMELINES = text(
+    "UPDATE console.lead_timeline SET details = details - 'message'"
+    " WHERE lead_id = ANY(CAST(:leads AS uuid[])) AND details ? 'message'"
+)
+
+
+async def erase_leads(connection: AsyncConnection, lead_ids: list[uuid.UUID]) -> None:
+    await connection.execute(ERASE_VIEWS, {"leads": lead_ids})
+    await connection.execute(ERASE_TIMELINES, {"leads": lead_ids})
