@@ -188,8 +188,14 @@ async def system(settings, start_service) -> System:
     await eventually(lambda: is_ready(console), timeout=30)
     wired = settings.model_copy(update={"leadflow_console_url": console})
     urls = {"console": console}
+    # Capture's export asks the others what they hold.
+    capture_peers = {
+        f"CAPTURE_{name.upper()}_URL": f"http://127.0.0.1:{port}"
+        for name, port in ports.items()
+        if name != "capture"
+    }
     for name in ("capture", "scoring", "routing"):
-        urls[name] = start_service(name, wired, ports[name])
+        urls[name] = start_service(name, wired, ports[name], **(capture_peers if name == "capture" else {}))
     urls["webhooks"] = start_service("webhooks", wired, ports["webhooks"], WEBHOOKS_ALLOWED_HOSTS="127.0.0.1")
     for url in urls.values():
         await eventually(lambda url=url: is_ready(url), timeout=30)

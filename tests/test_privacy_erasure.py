@@ -57,6 +57,15 @@ async def stored_text(database_url: str) -> str:
     return "\n".join(rows).lower()
 
 
+def traces_by_table(stored: str) -> dict[str, set[str]]:
+    """Which of her traces the scan found in which table."""
+    found: dict[str, set[str]] = {}
+    for line in stored.splitlines():
+        table = line.split(": ", 1)[0]
+        found.setdefault(table, set()).update(trace for trace in ADA_TRACES if trace in line)
+    return {table: traces for table, traces in found.items() if traces}
+
+
 async def published_text(settings, topics: Topics) -> str:
     """Every event on every topic, dead letters included, opened where a key still exists."""
     events = []
@@ -160,6 +169,16 @@ async def test_an_erased_person_is_nowhere_and_what_must_stay_stays(system, topi
         kept = await rows_of(settings.database_url, lead_id)
         assert all(kept.values()), kept
 
+        # Her export holds every row the scan found her in, with what it found there.
+        exported = await client.get(f"{system.capture}/v1/privacy/export", params={"email": ADA["email"]})
+        assert exported.status_code == 200, exported.text
+        assert exported.json()["lead_ids"] == [lead_id]
+        found = traces_by_table(before)
+        print("the scan found her in", ", ".join(sorted(found)))
+        for table, traces in found.items():
+            rows = json.dumps(exported.json()["services"][table.split(".")[0]][table]).lower()
+            assert all(trace in rows for trace in traces), (table, traces)
+
         started = time.monotonic()
         asked = await client.post(
             f"{system.capture}/v1/privacy/erasures", json={"email": "ADA.lovelace@engines.example"}
@@ -193,6 +212,11 @@ async def test_an_erased_person_is_nowhere_and_what_must_stay_stays(system, topi
             )
 
         await eventually(told, timeout=30)
+        exported = (
+            await client.get(f"{system.capture}/v1/privacy/export", params={"lead_id": lead_id})
+        ).json()
+        assert exported["do_not_contact"] is False  # asked by lead id: no email or phone to look up
+        assert not [trace for trace in ADA_TRACES if trace in json.dumps(exported).lower()]
         record = (await client.get(f"{system.capture}/v1/leads/{lead_id}")).json()
         assert record["profile"].get("email") is None and record["profile"].get("last_name") is None
 

@@ -79,11 +79,13 @@ def run(data_dir: Path) -> int:
     env.setdefault("ROUTING_PUBLIC_URL", f"http://127.0.0.1:{env.get('ROUTING_PORT', 8003)}")
     env.setdefault("ROUTING_LEAD_URL_BASE", f"http://127.0.0.1:{env.get('CAPTURE_PORT', 8001)}")
     # The console's web app sends reps' and marketers' commands to the services that own them.
+    # Capture's export asks the others what they hold about a person.
     for name, (port_variable, default_port) in SERVICES.items():
+        address = f"http://127.0.0.1:{env.get(port_variable, default_port)}"
         if name != "console":
-            env.setdefault(
-                f"CONSOLE_{name.upper()}_URL", f"http://127.0.0.1:{env.get(port_variable, default_port)}"
-            )
+            env.setdefault(f"CONSOLE_{name.upper()}_URL", address)
+        if name not in ("console", "capture"):
+            env.setdefault(f"CAPTURE_{name.upper()}_URL", address)
     broker: LocalBroker | None = None
     postgres: EmbeddedPostgres | None = None
     services: dict[str, subprocess.Popen] = {}

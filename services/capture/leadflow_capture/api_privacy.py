@@ -1,10 +1,10 @@
-"""Privacy routes: erasure (erasing.py) and the do-not-contact list."""
+"""Privacy routes: erasure (erasing.py), export (exporting.py) and the do-not-contact list."""
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, Field, model_validator
 
 from leadflow_capture import privacy, repository
@@ -12,6 +12,7 @@ from leadflow_capture.deps import CaptureSettingsDep
 from leadflow_capture.domain import normalize_email, normalize_phone
 from leadflow_capture.erasing import Erasures
 from leadflow_capture.erasure_store import Erasure
+from leadflow_capture.exporting import Exports
 from leadflow_common.access import Principal, Scope
 from leadflow_common.auth import requires
 from leadflow_common.deps import RuntimeDep
@@ -176,3 +177,42 @@ async def get_erasure(
     request: Request,
 ) -> ErasureOut:
     return erasure_out(await _erasures(request).find(erasure_id))
+
+
+class PersonExport(BaseModel):
+    exported_at: datetime
+    asked_for: dict[str, str | None]
+    lead_ids: list[uuid.UUID] = Field(description="The person's leads, merged and erased ones too")
+    do_not_contact: bool = Field(description="Whether the email or phone asked for is on the list")
+    services: dict[str, dict[str, list[dict[str, Any]]]] = Field(
+        description="Service → table → the rows about the person's leads, as stored (submissions"
+        " keep each raw body: where and how consent was given)"
+    )
+
+
+@router.get(
+    "/export",
+    response_model=PersonExport,
+    responses={422: {}, 503: {}},
+    summary="Everything every service holds about a person, as one document (right of access)",
+)
+async def export_person(
+    principal: Annotated[Principal, requires(Scope.privacy_admin)],
+    settings: CaptureSettingsDep,
+    request: Request,
+    email: Annotated[str | None, Query(max_length=320)] = None,
+    phone: Annotated[str | None, Query(max_length=64)] = None,
+    lead_id: uuid.UUID | None = None,
+) -> PersonExport:
+    if not (email or phone or lead_id):
+        raise Invalid.field("email", "an email, a phone or a lead_id is required")
+    identifiers = _normalized(email, phone, settings.default_region)
+    exports: Exports = request.app.state.exports
+    document = await exports.export(
+        principal,
+        request.headers.get("authorization", ""),
+        email=identifiers.get("email"),
+        phone=identifiers.get("phone"),
+        lead_id=lead_id,
+    )
+    return PersonExport.model_validate(document)

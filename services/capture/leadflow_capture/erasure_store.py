@@ -24,10 +24,15 @@ class Erasure:
 
 
 async def leads_of_person(
-    connection: AsyncConnection, email: str | None, phone: str | None, lead_id: uuid.UUID | None
+    connection: AsyncConnection,
+    email: str | None,
+    phone: str | None,
+    lead_id: uuid.UUID | None,
+    *,
+    erased_too: bool = False,
 ) -> list[uuid.UUID]:
     """Every lead of the person (the one holding the email or phone, or this lead; the lead it
-    was merged into; the leads merged into that one) not yet erased."""
+    was merged into; the leads merged into that one), not yet erased unless `erased_too`."""
     conditions = []
     if email:
         conditions.append(leads.c.email == email)
@@ -40,11 +45,10 @@ async def leads_of_person(
     everyone = union(
         select(survivors.c.id), select(leads.c.id).where(leads.c.merged_into.in_(select(survivors.c.id)))
     ).subquery()
-    rows = await connection.execute(
-        select(leads.c.id)
-        .where(leads.c.id.in_(select(everyone.c.id)), leads.c.erased_at.is_(None))
-        .order_by(leads.c.id)
-    )
+    query = select(leads.c.id).where(leads.c.id.in_(select(everyone.c.id))).order_by(leads.c.id)
+    if not erased_too:
+        query = query.where(leads.c.erased_at.is_(None))
+    rows = await connection.execute(query)
     return [row.id for row in rows]
 
 

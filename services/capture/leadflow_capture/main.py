@@ -10,6 +10,7 @@ from leadflow_capture import api, api_leads, api_privacy, api_sms, api_tracking
 from leadflow_capture.deps import RateLimited
 from leadflow_capture.domain import LeadInput
 from leadflow_capture.erasing import Erasures
+from leadflow_capture.exporting import Exports
 from leadflow_capture.intake import SubmissionWriter
 from leadflow_capture.ratelimit import TokenBuckets
 from leadflow_capture.reading import LeadReader
@@ -31,6 +32,14 @@ async def start_writers(app: FastAPI, runtime: ServiceRuntime) -> None:
     settings: CaptureSettings = app.state.capture_settings
     app.state.lead_reader = reader = LeadReader(runtime, settings.default_region)
     app.state.erasures = erasures = Erasures(runtime)
+    peers = {
+        "scoring": settings.scoring_url,
+        "routing": settings.routing_url,
+        "webhooks": settings.webhooks_url,
+        "console": runtime.settings.leadflow_console_url,
+    }
+    # No console configured (LEADFLOW_CONSOLE_URL empty): there is none to ask.
+    app.state.exports = Exports(runtime, {name: url for name, url in peers.items() if url})
 
     async def follow(events: list[CloudEvent]) -> None:
         await reader.record_routing(events)

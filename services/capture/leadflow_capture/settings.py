@@ -12,6 +12,10 @@ class CaptureSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CAPTURE_", env_file=".env", extra="ignore")
 
     port: int = 8001
+    # Where the export asks the other services what they hold (the console: LEADFLOW_CONSOLE_URL).
+    scoring_url: str = "http://127.0.0.1:8002"
+    routing_url: str = "http://127.0.0.1:8003"
+    webhooks_url: str = "http://127.0.0.1:8004"
     allowed_origins: str = Field(default="", description="Origins allowed for CORS and redirect_to")
     rate_limit: int = Field(
         default=60, ge=0, description="Public submissions per minute per client; 0 turns it off"

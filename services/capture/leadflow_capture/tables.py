@@ -15,6 +15,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 
 from leadflow_common.db import outbox_table
+from leadflow_common.export import Holding
 from leadflow_common.lead_access import lead_reps_table
 
 SCHEMA = "capture"
@@ -83,3 +84,10 @@ outbox = outbox_table(metadata)
 
 # The rep each lead is offered to now (from leads.routed): a rep reads only these leads.
 lead_reps = lead_reps_table(metadata)
+
+# What the export reads about a person's leads (export.py); erasure_store.py erases them.
+HOLDINGS = (
+    Holding("capture.leads", "t.id::text = ANY({leads})"),
+    Holding("capture.submissions"),
+    Holding("capture.lead_reps"),
+)

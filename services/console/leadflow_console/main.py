@@ -11,12 +11,13 @@ from leadflow_common.credential_sync import Refresh
 from leadflow_common.credentials import CredentialsState
 from leadflow_common.erasure import apply_erasures
 from leadflow_common.events import CloudEvent
+from leadflow_common.export import held_router
 from leadflow_common.runtime import ServiceRuntime
 from leadflow_common.service import service_main
 from leadflow_common.settings import CommonSettings
 from leadflow_console import api, api_keys, erasing, live
 from leadflow_console.read_model import ReadModel
-from leadflow_console.read_tables import processed_events
+from leadflow_console.read_tables import HOLDINGS, processed_events
 from leadflow_console.services import AccountsService
 from leadflow_console.settings import ConsoleSettings
 from leadflow_console.tables import outbox
@@ -66,7 +67,7 @@ def create_app(common: CommonSettings | None = None, settings: ConsoleSettings |
         name="console",
         common=common or CommonSettings(),
         outbox=outbox,
-        routers=[api.router, api_keys.router],
+        routers=[api.router, api_keys.router, held_router("console", HOLDINGS)],
         on_start=on_start,
         processed_events=processed_events,
         credentials_refresh=own_tables,

@@ -6,6 +6,7 @@ from sqlalchemy import BigInteger, Column, DateTime, Float, Identity, Integer, T
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 
 from leadflow_common.db import processed_events_table
+from leadflow_common.export import Holding
 from leadflow_console.tables import metadata
 
 lead_views = Table(
@@ -78,3 +79,6 @@ decisions = Table(
 )
 
 processed_events = processed_events_table(metadata)
+
+# What the export reads about a person's leads (export.py); erasing.py erases what says who.
+HOLDINGS = tuple(Holding(f"console.{name}") for name in ("lead_views", "lead_timeline", "decisions"))

@@ -5,6 +5,7 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from leadflow_common.app import create_service_app
+from leadflow_common.export import held_router
 from leadflow_common.runtime import ServiceRuntime
 from leadflow_common.service import service_main
 from leadflow_common.settings import CommonSettings
@@ -13,7 +14,7 @@ from leadflow_routing.offers import Offers
 from leadflow_routing.services import RoutingService
 from leadflow_routing.settings import RoutingSettings
 from leadflow_routing.sla import run_sweeper
-from leadflow_routing.tables import outbox, processed_events
+from leadflow_routing.tables import HOLDINGS, outbox, processed_events
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -42,7 +43,7 @@ def create_app(common: CommonSettings | None = None, settings: RoutingSettings |
         common=common or CommonSettings(),
         outbox=outbox,
         processed_events=processed_events,
-        routers=[api.router, api_assignments.router, api_offers.router],
+        routers=[api.router, api_assignments.router, api_offers.router, held_router("routing", HOLDINGS)],
         on_start=on_start,
     )
 

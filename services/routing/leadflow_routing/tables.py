@@ -17,6 +17,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 
 from leadflow_common.db import outbox_table, processed_events_table
+from leadflow_common.export import Holding
 
 SCHEMA = "routing"
 metadata = MetaData(schema=SCHEMA)
@@ -103,4 +104,9 @@ used_links = Table(
     metadata,
     Column("token_id", Text, primary_key=True),
     Column("used_at", DateTime(timezone=True), nullable=False),
+)
+
+# What the export reads about a person's leads (export.py); cards.erase_cards erases what says who.
+HOLDINGS = tuple(
+    Holding(f"routing.{name}") for name in ("leads", "lead_cards", "assignments", "assignment_events")
 )

@@ -5,6 +5,7 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from leadflow_common.app import create_service_app
+from leadflow_common.export import held_router
 from leadflow_common.runtime import ServiceRuntime
 from leadflow_common.service import service_main
 from leadflow_common.settings import CommonSettings
@@ -13,7 +14,7 @@ from leadflow_scoring.jobs import ScoringJobs
 from leadflow_scoring.services import ScoringService
 from leadflow_scoring.settings import ScoringSettings
 from leadflow_scoring.state import ScoringState
-from leadflow_scoring.tables import outbox, processed_events
+from leadflow_scoring.tables import HOLDINGS, outbox, processed_events
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -49,7 +50,7 @@ def create_app(common: CommonSettings | None = None, settings: ScoringSettings |
         common=common or CommonSettings(),
         outbox=outbox,
         processed_events=processed_events,
-        routers=[api.router],
+        routers=[api.router, held_router("scoring", HOLDINGS)],
         on_start=on_start,
     )
     app.state.scoring_state = ScoringState()

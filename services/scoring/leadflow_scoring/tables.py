@@ -16,6 +16,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 
 from leadflow_common.db import outbox_table, processed_events_table
+from leadflow_common.export import Holding
 from leadflow_common.lead_access import lead_reps_table
 
 SCHEMA = "scoring"
@@ -115,3 +116,9 @@ outbox = outbox_table(metadata)
 
 # Who may read a lead's score besides admins and marketers: the rep it is offered to now.
 lead_reps = lead_reps_table(metadata)
+
+# What the export reads about a person's leads (export.py); erasing.py erases what says who.
+HOLDINGS = tuple(
+    Holding(f"scoring.{name}")
+    for name in ("leads", "activities", "activity_counts", "scores", "score_history", "outcomes", "lead_reps")
+)

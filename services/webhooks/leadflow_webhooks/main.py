@@ -8,6 +8,7 @@ from fastapi import FastAPI
 from leadflow_common.app import create_service_app
 from leadflow_common.erasure import apply_erasures
 from leadflow_common.events import CloudEvent
+from leadflow_common.export import held_router
 from leadflow_common.runtime import ServiceRuntime
 from leadflow_common.service import service_main
 from leadflow_common.settings import CommonSettings
@@ -17,7 +18,7 @@ from leadflow_webhooks.notifier import Notifier
 from leadflow_webhooks.outbound import OutboundClient
 from leadflow_webhooks.services import WebhooksService
 from leadflow_webhooks.settings import NotifySettings, WebhooksSettings
-from leadflow_webhooks.tables import outbox
+from leadflow_webhooks.tables import HOLDINGS, outbox
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -56,7 +57,7 @@ def create_app(
         name="webhooks",
         common=common or CommonSettings(),
         outbox=outbox,
-        routers=[api.router, api_notify.router],
+        routers=[api.router, api_notify.router, held_router("webhooks", HOLDINGS)],
         on_start=on_start,
     )
 

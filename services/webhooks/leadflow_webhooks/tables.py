@@ -16,6 +16,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import UUID
 
 from leadflow_common.db import outbox_table
+from leadflow_common.export import Holding
 
 SCHEMA = "webhooks"
 metadata = MetaData(schema=SCHEMA)
@@ -104,3 +105,13 @@ notices = Table(
 )
 
 outbox = outbox_table(metadata)
+
+# What the export reads about a person's leads (export.py); erasing.py erases what says who.
+HOLDINGS = (
+    Holding("webhooks.deliveries"),
+    Holding(
+        "webhooks.attempts",
+        "t.delivery_id IN (SELECT id FROM webhooks.deliveries WHERE lead_id = ANY({leads}))",
+    ),
+    Holding("webhooks.notices", "t.event::jsonb->>'subject' = ANY({leads})"),
+)
