@@ -17,8 +17,10 @@ from leadflow_common.db import create_engine
 from leadflow_common.events import (
     AuditRecorded,
     Channel,
+    ErasureApplied,
     LeadActivity,
     LeadCaptured,
+    LeadErased,
     LeadMerged,
     LeadOutcome,
     LeadProfile,
@@ -90,6 +92,10 @@ def valid_event(kind: str, lead_id: uuid.UUID):
             reason="test",
         ),
         "audit": lambda: AuditRecorded(actor="bootstrap", action="test.done", service="test"),
+        "erased": lambda: LeadErased(erasure_id=uuid.uuid4(), lead_id=lead_id, requested_at=now),
+        "erasure_applied": lambda: ErasureApplied(
+            erasure_id=uuid.uuid4(), lead_id=lead_id, service="scoring", applied_at=now
+        ),
     }[kind]()
     return new_event(data, source="test", subject=lead_id)
 
@@ -109,6 +115,8 @@ CONSUMED = [
     ("console", "audit", "audit"),
     ("webhooks", "routed", "routed"),
     ("webhooks", "captured", "captured"),
+    ("webhooks", "erased", "erased"),
+    ("capture", "erased", "erasure_applied"),
 ]
 
 
@@ -129,6 +137,14 @@ def applied_query(service: str, kind: str, event):
             select(func.count())
             .select_from(lead_cards)
             .where(lead_cards.c.lead_id == event.data.lead.lead_id)
+        )
+    if kind == "erasure_applied":
+        from leadflow_capture.tables import erasure_progress
+
+        return (
+            select(func.count())
+            .select_from(erasure_progress)
+            .where(erasure_progress.c.erasure_id == event.data.erasure_id)
         )
     if kind == "audit":
         from leadflow_console.tables import audit_log

@@ -3,7 +3,7 @@ up every accepted submission is published, in order per lead."""
 
 import httpx
 import pytest
-from harness import AUTH, eventually, read_to_end
+from harness import AUTH, eventually, opened, read_to_end
 
 from leadflow_capture.main import create_app
 from leadflow_capture.settings import CaptureSettings
@@ -42,7 +42,7 @@ async def test_submissions_accepted_while_the_broker_is_down_are_published_when_
 
                 async def all_published() -> list:
                     events = await read_to_end(broker.bootstrap_servers, topics.captured)
-                    return events if len(events) >= len(accepted) else []
+                    return await opened(settings.database_url, events) if len(events) >= len(accepted) else []
 
                 events = await eventually(all_published, timeout=30, interval=0.5)
     finally:
