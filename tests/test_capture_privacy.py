@@ -2,12 +2,14 @@
 (nobody learns who is on it), not replied to by SMS, and the list holds digests only."""
 
 import json
+import uuid
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from harness import AUTH, capture_in_process, message_sid, opened, read_to_end
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
-from leadflow_capture.tables import leads, submissions, suppressions
+from leadflow_capture.tables import consent_changes, erasures, leads, submissions, suppressions
 
 pytestmark = pytest.mark.integration
 EMAIL, PHONE = "ada@example.com", "+14155550100"
@@ -63,3 +65,62 @@ async def test_a_suppressed_person_is_refused_on_every_channel_and_nobody_can_te
         assert EMAIL not in stored.lower() and "5550100" not in stored
         trail = json.dumps(await read_to_end(settings.kafka_bootstrap_servers, topics.audit))
         assert "suppression.added" in trail and EMAIL not in trail.lower() and "5550100" not in trail
+
+
+async def test_each_consent_change_is_kept_with_when_the_channel_and_where(settings):
+    async with capture_in_process(settings) as (client, app):
+        popup = {
+            "email": EMAIL,
+            "phone": PHONE,
+            "consent": {"sms": True, "email": True},
+            "popup_id": "spring-sale",
+            "attribution": {"landing_url": "https://shop.example/pricing"},
+        }
+        lead_id = (await client.post("/v1/leads/popup", json=popup)).json()["lead_id"]
+        stop = {"From": PHONE, "Body": "STOP", "MessageSid": message_sid(0x5709)}
+        assert (await client.post("/v1/leads/sms", data=stop)).status_code == 200
+        # A form saying nothing new about consent changes nothing in the ledger.
+        assert (await client.post("/v1/leads/landing-page", json={"email": EMAIL})).status_code == 202
+        async with app.state.runtime.engine.connect() as connection:
+            rows = (
+                await connection.execute(
+                    select(consent_changes)
+                    .where(consent_changes.c.lead_id == lead_id)
+                    .order_by(consent_changes.c.id)
+                )
+            ).all()
+    assert [(r.consent, r.granted, r.channel) for r in rows] == [
+        ("email", True, "popup"),
+        ("sms", True, "popup"),
+        ("sms", False, "sms"),
+    ]
+    assert rows[0].source == {"popup_id": "spring-sale", "page": "https://shop.example/pricing"}
+    assert rows[2].source == {"keyword": "STOP"} and rows[2].at > rows[1].at
+
+
+async def test_retention_erases_leads_inactive_too_long_and_drops_old_raw_bodies(settings, topics):
+    async with capture_in_process(
+        settings, retain_inactive_days=5, retain_raw_bodies_days=5, retention_check_seconds=3600
+    ) as (client, app):
+        quiet = (await client.post("/v1/leads", json={"email": "quiet@example.com"}, headers=AUTH)).json()
+        busy = (await client.post("/v1/leads", json={"email": "busy@example.com"}, headers=AUTH)).json()
+        async with app.state.runtime.engine.begin() as connection:  # both last seen ten days ago
+            ago = datetime.now(UTC) - timedelta(days=10)
+            await connection.execute(update(leads).values(updated_at=ago))
+            await connection.execute(update(submissions).values(received_at=ago))
+        activity = {"lead_id": busy["lead_id"], "type": "email_clicked"}
+        assert (await client.post("/v1/activities", json=activity, headers=AUTH)).status_code == 202
+
+        erased, dropped = await app.state.retention.apply(datetime.now(UTC))
+        assert (erased, dropped) == (1, 2)
+        assert await app.state.retention.apply(datetime.now(UTC)) == (0, 0)  # nothing left to do
+        async with app.state.runtime.engine.connect() as connection:
+            kept = {row.id: row for row in await connection.execute(select(leads))}
+            requests = (await connection.execute(select(erasures))).all()
+            bodies = [row.payload for row in await connection.execute(select(submissions))]
+    assert kept[uuid.UUID(quiet["lead_id"])].erased_at and kept[uuid.UUID(quiet["lead_id"])].email is None
+    assert kept[uuid.UUID(busy["lead_id"])].erased_at is None  # its activity counts
+    assert [(r.requested_by, r.suppressed) for r in requests] == [("retention", False)]
+    assert bodies == [{}, {}]
+    erased_events = await read_to_end(settings.kafka_bootstrap_servers, topics.erased)
+    assert [e["subject"] for e in erased_events if e["type"] == "lead.erased"] == [quiet["lead_id"]]

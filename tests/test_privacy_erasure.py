@@ -135,7 +135,13 @@ async def test_an_erased_person_is_nowhere_and_what_must_stay_stays(system, topi
         form = await client.post(f"{system.capture}/v1/leads/landing-page", json=ADA)
         assert form.status_code == 202
         lead_id = form.json()["lead_id"]
-        popup = {"email": ADA["email"], "phone": ADA_PHONE, "city": "Marylebone"}
+        popup = {
+            "email": ADA["email"],
+            "phone": ADA_PHONE,
+            "city": "Marylebone",
+            "consent": {"sms": True},
+            "popup_id": "spring-sale",
+        }
         assert (await client.post(f"{system.capture}/v1/leads/popup", json=popup)).status_code == 202
         sms = {"From": ADA_PHONE, "Body": "Augusta here, call me", "MessageSid": message_sid(0xADA)}
         assert (await client.post(f"{system.capture}/v1/leads/sms", data=sms)).status_code == 200
@@ -173,6 +179,12 @@ async def test_an_erased_person_is_nowhere_and_what_must_stay_stays(system, topi
         exported = await client.get(f"{system.capture}/v1/privacy/export", params={"email": ADA["email"]})
         assert exported.status_code == 200, exported.text
         assert exported.json()["lead_ids"] == [lead_id]
+        # Proof of consent: each change, its channel and where (the popup).
+        consents = exported.json()["services"]["capture"]["capture.consent_changes"]
+        given = {
+            (c["consent"], c["granted"], c["channel"], (c["source"] or {}).get("popup_id")) for c in consents
+        }
+        assert given == {("email", True, "landing_page", None), ("sms", True, "popup", "spring-sale")}
         found = traces_by_table(before)
         print("the scan found her in", ", ".join(sorted(found)))
         for table, traces in found.items():

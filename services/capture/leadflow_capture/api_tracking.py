@@ -131,6 +131,9 @@ async def publish(
             )
             for index, raw in enumerate(raw_items)
         ]
+        # What retention counts as activity (retention.py): one statement for the batch.
+        active = {result.lead_id for result in results if result.status == 202}
+        await repository.mark_active(uow.connection, active, datetime.now(UTC))
     if single:
         return JSONResponse(
             Published(lead_id=results[0].lead_id, event_id=results[0].event_id).model_dump(mode="json"),

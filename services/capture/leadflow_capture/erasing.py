@@ -29,7 +29,7 @@ class Erasures:
 
     async def request(
         self,
-        principal: Principal,
+        actor: Principal | str,
         *,
         email: str | None,
         phone: str | None,
@@ -37,8 +37,10 @@ class Erasures:
         suppress: bool,
     ) -> Erasure:
         """Erases the person now in capture and asks every service to; a person already erased
-        (or unknown) makes an erasure of no leads, complete at once."""
+        (or unknown) makes an erasure of no leads, complete at once. `actor`: who asked (a
+        principal, or the retention job)."""
         erasure_id, now = uuid.uuid4(), datetime.now(UTC)
+        requested_by = actor.actor if isinstance(actor, Principal) else actor
         identifiers = {kind: value for kind, value in (("email", email), ("phone", phone)) if value}
         async with self._runtime.unit_of_work() as uow:
             # The intake's locks on the same person: a batch writing them commits first, or after.
@@ -52,13 +54,13 @@ class Erasures:
                     for kind, value in identifiers.items()
                 ]
                 await repository.add_suppressions(
-                    uow.connection, [{**row, "added_by": principal.actor} for row in rows]
+                    uow.connection, [{**row, "added_by": requested_by} for row in rows]
                 )
             await erasure_store.add_erasure(
                 uow.connection,
                 id=erasure_id,
                 lead_ids=lead_ids,
-                requested_by=principal.actor,
+                requested_by=requested_by,
                 requested_at=now,
                 suppressed=suppress and bool(identifiers),
             )
@@ -75,7 +77,7 @@ class Erasures:
             ]
             await uow.publish_all(self._runtime.topics.erased, erased)
             # Ids and a count in the trail, never the email or phone asked for.
-            await uow.audit(principal, "erasure.requested", ("erasure", erasure_id), leads=len(lead_ids))
+            await uow.audit(actor, "erasure.requested", ("erasure", erasure_id), leads=len(lead_ids))
         return Erasure(
             erasure_id, lead_ids, now, suppress and bool(identifiers), {SERVICE: (len(lead_ids), now)}
         )

@@ -9,7 +9,7 @@ from sqlalchemy import ARRAY, Text, func, literal, or_, select, text, union, upd
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from leadflow_capture.tables import erasure_progress, erasures, leads, submissions
+from leadflow_capture.tables import consent_changes, erasure_progress, erasures, leads, submissions
 from leadflow_common.db import any_of
 from leadflow_common.erasure import PERSONAL_PROFILE_FIELDS
 
@@ -68,6 +68,10 @@ async def erase_leads(connection: AsyncConnection, lead_ids: list[uuid.UUID], no
     await connection.execute(
         update(submissions).where(any_of(submissions.c.lead_id, lead_ids)).values(payload=text("'{}'::jsonb"))
     )
+    # Consent changes stay (what was agreed, when, on which channel); where, a page address, goes.
+    await connection.execute(
+        update(consent_changes).where(any_of(consent_changes.c.lead_id, lead_ids)).values(source=None)
+    )
 
 
 async def add_erasure(connection: AsyncConnection, **values) -> None:
@@ -100,3 +104,28 @@ async def find_erasure(connection: AsyncConnection, erasure_id: uuid.UUID) -> Er
         suppressed=row.suppressed,
         applied={answer.service: (answer.leads, answer.latest) for answer in answers},
     )
+
+
+async def inactive_leads(connection: AsyncConnection, before: datetime, limit: int) -> list[uuid.UUID]:
+    """Live leads with no submission, activity or outcome since `before`, oldest first."""
+    last_seen = func.greatest(leads.c.updated_at, func.coalesce(leads.c.active_at, leads.c.updated_at))
+    rows = await connection.execute(
+        select(leads.c.id)
+        .where(leads.c.merged_into.is_(None), leads.c.erased_at.is_(None), last_seen < before)
+        .order_by(last_seen)
+        .limit(limit)
+    )
+    return [row.id for row in rows]
+
+
+async def drop_raw_bodies(connection: AsyncConnection, before: datetime, limit: int) -> int:
+    """Up to `limit` submissions received before `before` lose their raw body; how many did."""
+    older = (
+        select(submissions.c.id)
+        .where(submissions.c.received_at < before, submissions.c.payload != text("'{}'::jsonb"))
+        .limit(limit)
+    )
+    result = await connection.execute(
+        update(submissions).where(submissions.c.id.in_(older)).values(payload=text("'{}'::jsonb"))
+    )
+    return result.rowcount

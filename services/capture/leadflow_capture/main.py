@@ -14,6 +14,7 @@ from leadflow_capture.exporting import Exports
 from leadflow_capture.intake import SubmissionWriter
 from leadflow_capture.ratelimit import TokenBuckets
 from leadflow_capture.reading import LeadReader
+from leadflow_capture.retention import Retention
 from leadflow_capture.settings import CaptureSettings
 from leadflow_capture.tables import outbox
 from leadflow_common.app import create_service_app
@@ -40,6 +41,9 @@ async def start_writers(app: FastAPI, runtime: ServiceRuntime) -> None:
     }
     # No console configured (LEADFLOW_CONSOLE_URL empty): there is none to ask.
     app.state.exports = Exports(runtime, {name: url for name, url in peers.items() if url})
+    app.state.retention = retention = Retention(runtime, erasures, settings)
+    if retention.enabled:
+        runtime.background(retention.run(), name="retention")
 
     async def follow(events: list[CloudEvent]) -> None:
         await reader.record_routing(events)

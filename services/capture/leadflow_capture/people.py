@@ -9,6 +9,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
+from leadflow_capture import consents
 from leadflow_capture.domain import NormalizedLead
 from leadflow_capture.merging import may_replace, merge_leads, merge_submission
 from leadflow_common.events import (
@@ -76,6 +77,7 @@ class BatchPlan:
     # Every lead the batch changed or created, as it ends, with the lead it merged into if any.
     leads: dict[uuid.UUID, tuple[LeadProfile, uuid.UUID | None]] = field(default_factory=dict)
     submissions: list[dict[str, Any]] = field(default_factory=list)
+    consents: list[dict[str, Any]] = field(default_factory=list)  # each change, for the ledger
     captured: list[Outgoing] = field(default_factory=list)  # for leads.captured
     merges: list[Outgoing] = field(default_factory=list)  # for leads.merged
 
@@ -173,9 +175,22 @@ def _apply(
         plan.merges.append(Outgoing(merged, survivor.lead_id))
     merge = merge_submission(survivor, lead, lead_id=new_id(), channel=submission.channel, now=now)
     profile = merge.lead
+    submission_id = new_id()
+    where = consents.where_given(submission.channel, lead)
+    plan.consents += [
+        {
+            "lead_id": profile.lead_id,
+            "submission_id": submission_id,
+            "consent": kind,
+            "granted": grant.granted,
+            "at": grant.at,
+            "channel": grant.channel.value,
+            "source": where or None,
+        }
+        for kind, grant in consents.changed(survivor.consent if survivor else {}, profile.consent)
+    ]
     people.save(profile)
     plan.leads[profile.lead_id] = (profile, None)
-    submission_id = new_id()
     plan.submissions.append(
         {
             "id": submission_id,

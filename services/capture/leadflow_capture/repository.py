@@ -1,13 +1,14 @@
 """Capture's SQL."""
 
 import uuid
+from datetime import datetime
 
 from sqlalchemy import bindparam, case, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from leadflow_capture.people import Accepted, BatchPlan, StoredLead
-from leadflow_capture.tables import leads, submissions, suppressions
+from leadflow_capture.tables import consent_changes, leads, submissions, suppressions
 from leadflow_common.db import any_of
 from leadflow_common.events import LeadProfile
 
@@ -119,6 +120,8 @@ async def write_plan(connection: AsyncConnection, plan: BatchPlan) -> None:
         )
     if plan.submissions:
         await connection.execute(insert(submissions), plan.submissions)
+    if plan.consents:
+        await connection.execute(insert(consent_changes), plan.consents)
 
 
 async def lead_exists(connection: AsyncConnection, lead_id: uuid.UUID) -> uuid.UUID | None:
@@ -143,3 +146,9 @@ async def suppressed(connection: AsyncConnection, digests: list[str]) -> set[str
 
 async def add_suppressions(connection: AsyncConnection, rows: list[dict]) -> None:
     await connection.execute(insert(suppressions).on_conflict_do_nothing(), rows)
+
+
+async def mark_active(connection: AsyncConnection, lead_ids: set[uuid.UUID], now: datetime) -> None:
+    """These leads did something (an activity, an outcome) now."""
+    if lead_ids:
+        await connection.execute(update(leads).where(any_of(leads.c.id, lead_ids)).values(active_at=now))

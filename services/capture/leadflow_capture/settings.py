@@ -12,6 +12,16 @@ class CaptureSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CAPTURE_", env_file=".env", extra="ignore")
 
     port: int = 8001
+    # Retention (retention.py): off by default.
+    retain_inactive_days: float = Field(
+        default=0,
+        ge=0,
+        description="Erase leads without a submission, activity or outcome for this many days; 0: keep",
+    )
+    retain_raw_bodies_days: float = Field(
+        default=0, ge=0, description="Drop submissions' raw bodies older than this; 0: keep"
+    )
+    retention_check_seconds: float = Field(default=3600, gt=0, description="How often retention looks")
     # Where the export asks the other services what they hold (the console: LEADFLOW_CONSOLE_URL).
     scoring_url: str = "http://127.0.0.1:8002"
     routing_url: str = "http://127.0.0.1:8003"

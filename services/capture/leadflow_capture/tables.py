@@ -2,9 +2,11 @@
 
 from sqlalchemy import (
     ARRAY,
+    BigInteger,
     Boolean,
     Column,
     DateTime,
+    Identity,
     Integer,
     MetaData,
     PrimaryKeyConstraint,
@@ -34,6 +36,7 @@ leads = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
     Column("erased_at", DateTime(timezone=True)),  # the person's data erased (ids and counts stay)
+    Column("active_at", DateTime(timezone=True)),  # the latest activity or outcome (retention.py)
 )
 
 submissions = Table(
@@ -47,6 +50,20 @@ submissions = Table(
     Column("request_hash", Text),
     Column("payload", JSONB, nullable=False),
     Column("received_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+# Proof of consent (consents.py): each change, when, on which channel, where, from which submission.
+consent_changes = Table(
+    "consent_changes",
+    metadata,
+    Column("id", BigInteger, Identity(), primary_key=True),
+    Column("lead_id", UUID(as_uuid=True), nullable=False, index=True),
+    Column("submission_id", UUID(as_uuid=True), nullable=False),
+    Column("consent", Text, nullable=False),  # email, sms, …
+    Column("granted", Boolean, nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("channel", Text, nullable=False),
+    Column("source", JSONB),  # where: page, popup_id, SMS keyword (erasure drops it)
 )
 
 # Do not contact (privacy.py): SHA-256 digests of normalized emails and phones, never the values.
@@ -89,5 +106,6 @@ lead_reps = lead_reps_table(metadata)
 HOLDINGS = (
     Holding("capture.leads", "t.id::text = ANY({leads})"),
     Holding("capture.submissions"),
+    Holding("capture.consent_changes"),
     Holding("capture.lead_reps"),
 )

@@ -1,8 +1,11 @@
-"""Privacy rules (pure): the do-not-contact digests and an erasure's progress per service."""
+"""Privacy rules (pure): the do-not-contact digests, an erasure's progress per service, and the
+consent ledger's changes and where each was given."""
 
 from datetime import UTC, datetime, timedelta
 
-from leadflow_capture import privacy
+from leadflow_capture import consents, privacy
+from leadflow_capture.domain import NormalizedLead
+from leadflow_common.events import Channel, ConsentGrant
 
 T0 = datetime(2026, 11, 26, tzinfo=UTC)
 
@@ -26,3 +29,30 @@ def test_a_service_is_done_when_it_has_answered_for_every_lead_of_the_erasure():
     assert parts["scoring"].completed_at == T0 + timedelta(seconds=1) and parts["scoring"].erased == 2
     assert parts["routing"].completed_at is None and parts["routing"].erased == 1
     assert parts["console"].erased == 0 and parts["console"].completed_at is None
+
+
+def lead(**fields) -> NormalizedLead:
+    base = {"email": None, "phone": None, "profile": {}, "consent": {}, "attribution": {}, "attributes": {}}
+    return NormalizedLead(**{**base, **fields})
+
+
+def test_where_consent_was_given_names_the_page_the_popup_or_the_sms_keyword():
+    page = {"landing_url": "https://shop.example/pricing"}
+    assert consents.where_given(Channel.landing_page, lead(attribution=page)) == {"page": page["landing_url"]}
+    popup = lead(attributes={"popup_id": "spring-sale"}, attribution={"referrer": "https://x.example"})
+    assert consents.where_given(Channel.popup, popup) == {
+        "page": "https://x.example",
+        "popup_id": "spring-sale",
+    }
+    assert consents.where_given(Channel.sms, lead(message="stop. please")) == {"keyword": "STOP"}
+    assert consents.where_given(Channel.api, lead(attributes={"popup_id": "x"})) == {}
+
+
+def test_a_consent_change_is_a_new_or_different_grant():
+    grant = ConsentGrant(granted=True, at=T0, channel=Channel.popup)
+    withdrawn = ConsentGrant(granted=False, at=T0 + timedelta(minutes=1), channel=Channel.sms)
+    assert consents.changed({}, {"sms": grant}) == [("sms", grant)]
+    assert consents.changed({"sms": grant}, {"sms": grant}) == []
+    assert consents.changed({"sms": grant, "email": grant}, {"sms": withdrawn, "email": grant}) == [
+        ("sms", withdrawn)
+    ]
