@@ -2,6 +2,7 @@
 it for every role; the session cookie's flags; CSRF on every form; the Content-Security-Policy;
 a session ended by signing out ends the pages too."""
 
+import json
 import re
 
 import httpx
@@ -219,3 +220,25 @@ async def test_a_reps_inbox_still_shows_the_offers_while_routing_is_away(system,
         await eventually(offered, timeout=20)
     finally:
         await rep_client.aclose()
+
+
+async def test_an_admin_downloads_everything_held_about_a_person_from_the_lead_page(system):
+    async with httpx.AsyncClient(timeout=10) as api:
+        lead = {**HOT, "email": "pat@bigco.example", "first_name": "Pat"}
+        lead_id = (await api.post(f"{system.capture}/v1/leads/landing-page", json=lead)).json()["lead_id"]
+    admin = await sign_in(system.console, ADMIN_EMAIL, ADMIN_PASSWORD)
+    try:
+
+        async def shown() -> httpx.Response | None:  # once the read model has the lead
+            answer = await admin.get(f"/leads/{lead_id}")
+            return answer if answer.status_code == 200 else None
+
+        assert f'href="/leads/{lead_id}/export"' in (await eventually(shown, timeout=20)).text
+        exported = await admin.get(f"/leads/{lead_id}/export")
+        assert exported.status_code == 200 and "attachment" in exported.headers["content-disposition"]
+        document = exported.json()
+        assert document["lead_ids"] == [lead_id]
+        assert set(document["services"]) == {"capture", "scoring", "routing", "webhooks", "console"}
+        assert "pat@bigco.example" in json.dumps(document["services"]["capture"]).lower()
+    finally:
+        await admin.aclose()

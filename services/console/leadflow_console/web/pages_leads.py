@@ -5,10 +5,10 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import Response
+from fastapi.responses import JSONResponse, Response
 
 from leadflow_common.access import Role
-from leadflow_console.web.deps import LeadWorkers, ReadModelDep, UpstreamDep
+from leadflow_console.web.deps import AdminOnly, LeadWorkers, ReadModelDep, UpstreamDep
 from leadflow_console.web.render import page
 from leadflow_console.web.session import PageForbidden
 from leadflow_console.web.upstream import UpstreamProblem
@@ -51,3 +51,19 @@ async def lead_page(
     except UpstreamProblem:
         score = None  # not scored yet, or scoring is away: the page shows what the read model has
     return page(request, "lead.html", viewer, lead=view, timeline=timeline, score=score)
+
+
+@router.get("/leads/{lead_id}/export", summary="admin: everything held about the person, as a JSON file")
+async def export(request: Request, lead_id: uuid.UUID, viewer: AdminOnly, upstream: UpstreamDep) -> Response:
+    try:
+        document = await upstream.call(
+            "capture", "GET", "/v1/privacy/export", viewer.token, params={"lead_id": str(lead_id)}
+        )
+    except UpstreamProblem as problem:
+        return page(
+            request, "error.html", viewer, problem.status, title=problem.title, message=problem.detail
+        )
+    return JSONResponse(
+        document,
+        headers={"Content-Disposition": f'attachment; filename="leadflow-person-{lead_id}.json"'},
+    )
