@@ -45,6 +45,12 @@ async def test_a_suppressed_person_is_refused_on_every_channel_and_nobody_can_te
             json={"leads": [{"phone": "+1 415 555 0100"}, {"email": "bo@example.com"}]},
             headers=AUTH,
         )
+        imported = await client.post(  # what `leadflow import` sends
+            "/v1/leads",
+            json={"leads": [{"email": EMAIL, "first_name": "Ada"}]},
+            headers={**AUTH, "X-Leadflow-Channel": "import"},
+        )
+        assert imported.status_code == 202 and imported.json()["results"][0]["status"] == 202
         for answer in (form, popup):
             assert answer.status_code == 202 and set(answer.json()) == {"lead_id", "submission_id"}
         assert sms.status_code == 200 and "<Message>" not in sms.text  # no reply to someone on the list
