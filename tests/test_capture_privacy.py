@@ -128,5 +128,5 @@ async def test_retention_erases_leads_inactive_too_long_and_drops_old_raw_bodies
     assert kept[uuid.UUID(busy["lead_id"])].erased_at is None  # its activity counts
     assert [(r.requested_by, r.suppressed) for r in requests] == [("retention", False)]
     assert bodies == [{}, {}]
-    erased_events = await read_to_end(settings.kafka_bootstrap_servers, topics.erased)
+    erased_events = await read_to_end(settings.kafka_bootstrap_servers, topics.captured)
     assert [e["subject"] for e in erased_events if e["type"] == "lead.erased"] == [quiet["lead_id"]]

@@ -115,7 +115,7 @@ CONSUMED = [
     ("console", "audit", "audit"),
     ("webhooks", "routed", "routed"),
     ("webhooks", "captured", "captured"),
-    ("webhooks", "erased", "erased"),
+    ("webhooks", "captured", "erased"),
     ("capture", "erased", "erasure_applied"),
 ]
 

@@ -10,9 +10,10 @@ REF = "#/components/schemas/{model}"
 # topic → (event types on it, who publishes them, what it is for)
 CHANNELS = {
     "leads.captured": (
-        ["lead.captured"],
+        ["lead.captured", "lead.erased"],
         "capture publishes",
-        "Every accepted submission, as the lead merged so far.",
+        "Every accepted submission, as the lead merged so far; and a person's erasure, after their"
+        " captures: every consumer erases what it holds of the lead.",
     ),
     "leads.merged": (
         ["lead.merged"],
@@ -32,9 +33,9 @@ CHANNELS = {
         "Routing decisions: what sales tools subscribe to.",
     ),
     "leads.erased": (
-        ["lead.erased", "lead.erasure_applied"],
-        "capture publishes lead.erased; every service answers lead.erasure_applied",
-        "A person was erased: each service removes what it holds that says who they are, and says so.",
+        ["lead.erasure_applied"],
+        "services publish",
+        "Each service's answer to an erasure (lead.erased on leads.captured): done for this lead.",
     ),
     "leadflow.audit": (
         ["audit.recorded"],
@@ -48,20 +49,13 @@ CHANNELS = {
 CONSUMERS = {
     "leadflow-scoring": (
         "scoring",
-        [
-            "leads.captured",
-            "leads.merged",
-            "leads.activities",
-            "leads.outcomes",
-            "leads.routed",
-            "leads.erased",
-        ],
+        ["leads.captured", "leads.merged", "leads.activities", "leads.outcomes", "leads.routed"],
         "Scores every lead as its profile and activity change; learns from outcomes.",
     ),
     "leadflow-routing": ("routing", ["leads.scored", "leads.outcomes", "leads.merged"], "Routes by score."),
     "leadflow-routing-cards": (
         "routing",
-        ["leads.captured", "leads.erased"],
+        ["leads.captured"],
         "Keeps the contact cards decisions carry (and erases them).",
     ),
     "leadflow-capture-access": (
@@ -71,7 +65,7 @@ CONSUMERS = {
     ),
     "leadflow-webhooks": (
         "webhooks",
-        ["leads.routed", "leads.scored", "leads.captured", "leads.merged", "leads.erased"],
+        ["leads.routed", "leads.scored", "leads.captured", "leads.merged"],
         "Signed deliveries to subscribers; reps' notifications.",
     ),
     "leadflow-console": (
@@ -83,7 +77,6 @@ CONSUMERS = {
             "leads.outcomes",
             "leads.scored",
             "leads.routed",
-            "leads.erased",
             "leadflow.audit",
         ],
         "The audit trail, and the web app's read models: inbox, lead timelines, live feed, funnel.",

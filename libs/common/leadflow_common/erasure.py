@@ -1,7 +1,8 @@
-"""What every service does when a person is erased (`lead.erased`, from capture): it removes in
-one unit of work what it holds of the lead that says who the person is, keeps ids, counts,
-scores and outcomes, and answers `lead.erasure_applied` on the same topic, so capture can tell
-how far the erasure got. Applying it twice changes nothing the first time did not.
+"""What every service does when a person is erased (`lead.erased`, from capture on
+`leads.captured`): it removes in one unit of work what it holds of the lead that says who the
+person is, keeps ids, counts, scores and outcomes, and answers `lead.erasure_applied` on
+`leads.erased`, so capture can tell how far the erasure got. Applying it twice changes nothing
+the first time did not.
 
 By the time a service sees `lead.erased`, the lead's key is destroyed: events about the lead it
 has not consumed yet open without their personal parts (`sealing.py`), so nothing it applies

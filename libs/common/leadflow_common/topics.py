@@ -38,7 +38,8 @@ class Topics:
 
     @property
     def erased(self) -> str:
-        """Erasures (`lead.erased`, from capture) and each service's answer to them."""
+        """Each service's answer to an erasure (`lead.erasure_applied`; the erasure itself,
+        `lead.erased`, travels on `leads.captured`, which every service keeping a person reads)."""
         return self._name("leads.erased")
 
     @property

@@ -48,7 +48,7 @@ def create_app(common: CommonSettings | None = None, settings: ConsoleSettings |
             group="leadflow-console",
             topics=[
                 *(topics.captured, topics.merged, topics.activities, topics.outcomes),
-                *(topics.scored, topics.routed, topics.erased, topics.audit),
+                *(topics.scored, topics.routed, topics.audit),
             ],
             handler=keep_trail_and_read_models,
         )

@@ -33,7 +33,7 @@ def create_app(common: CommonSettings | None = None, settings: RoutingSettings |
         )
         runtime.consume(
             group="leadflow-routing-cards",
-            topics=[topics.captured, topics.erased],
+            topics=[topics.captured],  # lead.erased travels there too
             handler=service.record_cards,
         )
         runtime.background(run_sweeper(service), name="routing-sweeper")

@@ -33,14 +33,7 @@ def create_app(common: CommonSettings | None = None, settings: ScoringSettings |
         runtime.consume(
             group="leadflow-scoring",
             # leads.routed too: who may read a score (every consumer group costs the broker polls).
-            topics=[
-                topics.captured,
-                topics.merged,
-                topics.activities,
-                topics.outcomes,
-                topics.routed,
-                topics.erased,
-            ],
+            topics=[topics.captured, topics.merged, topics.activities, topics.outcomes, topics.routed],
             handler=service.apply_events,
         )
         runtime.background(jobs.run(), name="scoring-jobs")

@@ -46,7 +46,7 @@ def create_app(
 
         runtime.consume(
             group="leadflow-webhooks",
-            topics=[topics.routed, topics.scored, topics.captured, topics.merged, topics.erased],
+            topics=[topics.routed, topics.scored, topics.captured, topics.merged],
             handler=handle,
         )
         dispatcher = Dispatcher(runtime, settings, webhooks.deliveries_due)
