@@ -2,7 +2,7 @@
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, Field, model_validator
@@ -22,18 +22,25 @@ from leadflow_common.inputs import InputModel
 router = APIRouter(prefix="/v1/privacy", tags=["privacy"])
 
 
-class SuppressionInput(InputModel):
+class PersonInput(InputModel):
+    """Names a person by their email or phone (as given: capture normalizes them), or by what a
+    subclass adds to `NAMED_BY`."""
+
+    NAMED_BY: ClassVar[tuple[str, ...]] = ("email", "phone")
     email: str | None = Field(default=None, max_length=320)
     phone: str | None = Field(default=None, max_length=64)
+
+    @model_validator(mode="after")
+    def names_someone(self) -> "PersonInput":
+        if not any(getattr(self, name) for name in self.NAMED_BY):
+            raise ValueError(f"one of {', '.join(self.NAMED_BY)} is required")
+        return self
+
+
+class SuppressionInput(PersonInput):
     reason: Literal["objection", "erasure", "other"] = Field(
         default="objection", description="Why: the person objected, was erased, or otherwise"
     )
-
-    @model_validator(mode="after")
-    def names_someone(self) -> "SuppressionInput":
-        if not (self.email or self.phone):
-            raise ValueError("an email or a phone is required")
-        return self
 
 
 def _normalized(email: str | None, phone: str | None, region: str) -> dict[str, str]:
@@ -90,21 +97,14 @@ async def add_suppression(
     return SuppressionAdded(suppressed=sorted(identifiers))
 
 
-class ErasureInput(InputModel):
-    email: str | None = Field(default=None, max_length=320)
-    phone: str | None = Field(default=None, max_length=64)
+class ErasureInput(PersonInput):
+    NAMED_BY: ClassVar[tuple[str, ...]] = ("email", "phone", "lead_id")
     lead_id: uuid.UUID | None = Field(default=None, description="Any lead of the person, merged or not")
     suppress: bool = Field(
         default=True,
         description="Also put the email and phone on the do-not-contact list, so the person is not"
         " re-created by a later submission (the list keeps digests, never the values)",
     )
-
-    @model_validator(mode="after")
-    def names_someone(self) -> "ErasureInput":
-        if not (self.email or self.phone or self.lead_id):
-            raise ValueError("an email, a phone or a lead_id is required")
-        return self
 
 
 class ServicePart(BaseModel):
