@@ -29,6 +29,7 @@ POLICY = {
     "capture GET /v1/leads/{lead_id}": "leads:read",
     "capture GET /v1/leads": "leads:read",
     "capture POST /v1/privacy/suppressions": "privacy:admin",
+    "capture POST /v1/privacy/suppressions/lift": "privacy:admin",
     "capture POST /v1/privacy/erasures": "privacy:admin",
     "capture GET /v1/privacy/erasures/{erasure_id}": "privacy:admin",
     "capture GET /v1/privacy/export": "privacy:admin",
@@ -100,6 +101,7 @@ BODIES = {
     "routing POST /v1/assignments/{assignment_id}/reject": {"reason": "not for me"},
     "routing PUT /v1/reps/{rep_id}/presence": {"available": True},
     "capture POST /v1/privacy/suppressions": {"email": "nobody@example.com"},
+    "capture POST /v1/privacy/suppressions/lift": {"email": "nobody@example.com"},
     "capture POST /v1/outcomes": {"email": "nobody@example.com", "outcome": "won"},
 }
 KEY_SCOPES = frozenset({Scope.leads_write, Scope.routing_read, Scope.scoring_admin})

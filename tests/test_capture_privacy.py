@@ -63,6 +63,17 @@ async def test_a_suppressed_person_is_refused_on_every_channel_and_nobody_can_te
         published = json.dumps(await opened(settings.database_url, captured))
         assert "bo@example.com" in published and EMAIL not in published and "5550100" not in published
 
+        # She agrees to be contacted again: her email comes off the list, her phone stays on it.
+        lifted = await client.post(
+            "/v1/privacy/suppressions/lift", json={"email": "ADA@example.com"}, headers=AUTH
+        )
+        assert lifted.status_code == 200 and lifted.json() == {"lifted": ["email"]}
+        again = await client.post("/v1/privacy/suppressions/lift", json={"email": EMAIL}, headers=AUTH)
+        assert again.json() == {"lifted": []}
+        back = await client.post("/v1/leads/landing-page", json={"email": EMAIL, "first_name": "Ada"})
+        assert (await client.get(f"/v1/leads/{back.json()['lead_id']}", headers=AUTH)).status_code == 200
+        assert await count(app, leads) == 2
+
         # The list and the audit trail hold no email or phone.
         async with app.state.runtime.engine.connect() as connection:
             stored = json.dumps(
@@ -70,7 +81,8 @@ async def test_a_suppressed_person_is_refused_on_every_channel_and_nobody_can_te
             )
         assert EMAIL not in stored.lower() and "5550100" not in stored
         trail = json.dumps(await read_to_end(settings.kafka_bootstrap_servers, topics.audit))
-        assert "suppression.added" in trail and EMAIL not in trail.lower() and "5550100" not in trail
+        assert "suppression.added" in trail and "suppression.lifted" in trail
+        assert EMAIL not in trail.lower() and "5550100" not in trail
 
 
 async def test_each_consent_change_is_kept_with_when_the_channel_and_where(settings):

@@ -97,6 +97,33 @@ async def add_suppression(
     return SuppressionAdded(suppressed=sorted(identifiers))
 
 
+class SuppressionLifted(BaseModel):
+    lifted: list[Literal["email", "phone"]] = Field(description="The identifiers taken off the list")
+
+
+@router.post(
+    "/suppressions/lift",
+    response_model=SuppressionLifted,
+    responses={422: {}},
+    summary="Take an email or phone off the do-not-contact list (the person agreed to be contacted again)",
+)
+async def lift_suppression(
+    body: PersonInput,
+    principal: Annotated[Principal, requires(Scope.privacy_admin)],
+    runtime: RuntimeDep,
+    settings: CaptureSettingsDep,
+) -> SuppressionLifted:
+    identifiers = _normalized(body.email, body.phone, settings.default_region)
+    digests = {kind: privacy.digest(kind, value) for kind, value in identifiers.items()}
+    async with runtime.unit_of_work() as uow:
+        await uow.lock([f"{kind}:{value}" for kind, value in identifiers.items()])
+        removed = await repository.remove_suppressions(uow.connection, list(digests.values()))
+        lifted = sorted(kind for kind, digest in digests.items() if digest in removed)
+        for kind in lifted:
+            await uow.audit(principal, "suppression.lifted", ("suppression", digests[kind][:16]))
+    return SuppressionLifted(lifted=lifted)
+
+
 class ErasureInput(PersonInput):
     NAMED_BY: ClassVar[tuple[str, ...]] = ("email", "phone", "lead_id")
     lead_id: uuid.UUID | None = Field(default=None, description="Any lead of the person, merged or not")

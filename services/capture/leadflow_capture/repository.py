@@ -3,7 +3,7 @@
 import uuid
 from datetime import datetime
 
-from sqlalchemy import bindparam, case, or_, select, update
+from sqlalchemy import bindparam, case, delete, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -146,6 +146,14 @@ async def suppressed(connection: AsyncConnection, digests: list[str]) -> set[str
 
 async def add_suppressions(connection: AsyncConnection, rows: list[dict]) -> None:
     await connection.execute(insert(suppressions).on_conflict_do_nothing(), rows)
+
+
+async def remove_suppressions(connection: AsyncConnection, digests: list[str]) -> set[str]:
+    """Takes these digests off the list; those that were on it."""
+    rows = await connection.execute(
+        delete(suppressions).where(any_of(suppressions.c.digest, digests)).returning(suppressions.c.digest)
+    )
+    return {row.digest for row in rows}
 
 
 async def mark_active(connection: AsyncConnection, lead_ids: set[uuid.UUID], now: datetime) -> None:
