@@ -128,6 +128,7 @@ def test_the_dashboard_shows_metrics_the_services_export():
         "webhook_attempts",
         "webhook_backlog",
         "webhook_oldest_pending",
+        "erasures_applied",
         "console_read_model_delay",
         "console_live_streams",
     ):
