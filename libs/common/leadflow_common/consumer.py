@@ -13,6 +13,7 @@ reports lag.
 import asyncio
 import contextlib
 import logging
+import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
@@ -81,7 +82,9 @@ class BatchApplier:
     infrastructure. Infrastructure failures propagate: the caller rewinds and waits.
 
     Sealed personal data (`sealing.py`) is opened with the leads' keys, held until the handler
-    is done with the events (`keyring.holding`): an erasure of one of these people waits for it."""
+    is done with the events (`keyring.holding`): an erasure of one of these people waits for it.
+    Only the event types in `opens` are opened (None: every type); the others reach the handler
+    without their personal parts, and cost no key read."""
 
     def __init__(
         self,
@@ -91,19 +94,28 @@ class BatchApplier:
         *,
         max_attempts: int,
         retry_backoff: float,
+        opens: frozenset[str] | None = None,
     ):
         self._handler = handler
         self._dead_letters = dead_letters
         self._engine = engine
         self._max_attempts = max_attempts
         self._retry_backoff = retry_backoff
+        self._opens = opens
+
+    def _lead_to_open(self, envelope: RawEvent) -> uuid.UUID | None:
+        if self._opens is not None and envelope.type not in self._opens:
+            return None
+        return envelope.sealed_lead()
 
     @contextlib.asynccontextmanager
     async def _opened(self, envelopes: list[RawEvent]) -> AsyncIterator[list[CloudEvent]]:
-        leads = {lead for lead in map(RawEvent.sealed_lead, envelopes) if lead is not None}
-        async with keyring.holding(self._engine, leads) as keys:
+        to_open = [self._lead_to_open(item) for item in envelopes]
+        async with keyring.holding(self._engine, {lead for lead in to_open if lead is not None}) as keys:
             try:
-                events = [typed_event(item, keys.get(item.sealed_lead())) for item in envelopes]
+                events = [
+                    typed_event(item, keys.get(lead)) for item, lead in zip(envelopes, to_open, strict=True)
+                ]
             except ValueError as error:
                 raise Undecodable(str(error)) from error
             yield events
@@ -185,6 +197,7 @@ class EventConsumer:
         max_attempts: int = 3,
         retry_backoff: float = 0.2,
         fetch_wait_ms: int = 200,
+        opens: frozenset[str] | None = None,
     ):
         self._bootstrap_servers = bootstrap_servers
         self._group_id = group_id
@@ -196,6 +209,7 @@ class EventConsumer:
             engine,
             max_attempts=max_attempts,
             retry_backoff=retry_backoff,
+            opens=opens,
         )
 
     def _new_consumer(self) -> AIOKafkaConsumer:

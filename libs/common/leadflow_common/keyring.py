@@ -38,11 +38,14 @@ def _lock_name(lead_id: uuid.UUID) -> str:
     return f"keyring:{lead_id}"
 
 
-async def create(connection: AsyncConnection, lead_ids: Iterable[uuid.UUID]) -> None:
-    """Keys for new leads, in the transaction that creates them (one statement)."""
-    rows = [{"lead_id": lead_id, "key": new_key()} for lead_id in lead_ids]
-    if rows:
-        await connection.execute(insert(data_keys).on_conflict_do_nothing(), rows)
+async def create(connection: AsyncConnection, lead_ids: Iterable[uuid.UUID]) -> Keys:
+    """Keys for new leads, in the transaction that creates them (one statement). A lead that
+    has one already is an error, not skipped: the caller seals with the keys returned."""
+    keys = {lead_id: new_key() for lead_id in lead_ids}
+    if keys:
+        rows = [{"lead_id": lead_id, "key": key} for lead_id, key in keys.items()]
+        await connection.execute(insert(data_keys), rows)
+    return keys
 
 
 async def read(connection: AsyncConnection, lead_ids: Iterable[uuid.UUID]) -> Keys:

@@ -53,7 +53,11 @@ class ServiceRuntime:
             audit_topic=self.topics.audit,
         )
 
-    def consume(self, *, group: str, topics: list[str], handler: EventHandler) -> None:
+    def consume(
+        self, *, group: str, topics: list[str], handler: EventHandler, opens: frozenset[str] | None = None
+    ) -> None:
+        """Runs `handler` on the topics' events as consumer group `group`; `opens`: the event
+        types whose personal data the handler uses (None: all), the only ones opened."""
         consumer = EventConsumer(
             bootstrap_servers=self.settings.kafka_bootstrap_servers,
             group_id=f"{self.settings.leadflow_topic_prefix}{group}",
@@ -63,6 +67,7 @@ class ServiceRuntime:
             engine=self.engine,
             max_attempts=self.settings.consumer_max_attempts,
             fetch_wait_ms=self.settings.consumer_fetch_wait_ms,
+            opens=opens,
         )
         self.background(consumer.run(), name=f"consumer:{group}")
 

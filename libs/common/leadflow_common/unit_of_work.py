@@ -68,13 +68,14 @@ class UnitOfWork:
         self._transaction = None
         self._outgoing: list[dict] = []  # outbox rows, written just before the commit
         self._keys: keyring.Keys = {}  # the leads' keys read so far, to seal what is published
+        self._keys_looked_up: set[uuid.UUID] = set()  # found or not (an erased lead has none)
         self.connection: AsyncConnection
 
     async def __aenter__(self) -> "UnitOfWork":
         self._transaction = self._engine.begin()
         self.connection = await self._transaction.__aenter__()
         self._outgoing = []
-        self._keys = {}
+        self._keys, self._keys_looked_up = {}, set()
         return self
 
     async def __aexit__(
@@ -149,12 +150,22 @@ class UnitOfWork:
         )
         await self.publish(self._audit_topic, entry, subject=target_id or actor_name)
 
+    async def load_keys(self, lead_ids: Iterable[uuid.UUID]) -> None:
+        """Reads these leads' keys in one statement for what the unit will publish about them: a
+        unit publishing about many leads one at a time reads them once, not once each."""
+        if missing := set(lead_ids) - self._keys_looked_up:
+            self._keys |= await keyring.read(self.connection, missing)
+            self._keys_looked_up |= missing
+
+    def know_keys(self, keys: keyring.Keys) -> None:
+        """Keys this unit created (capture's new leads): nothing to read back."""
+        self._keys |= keys
+        self._keys_looked_up |= keys.keys()
+
     async def publish_all(self, topic: str, outgoing: list[Outgoing]) -> list[CloudEvent]:
         """A batch's events, in order (written to the outbox with the unit's others at its end)."""
         events = [new_event(item.data, source=self.source, subject=str(item.subject)) for item in outgoing]
-        leads = {uuid.UUID(event.subject) for event in events if is_sealable(event.type)}
-        if missing := leads - self._keys.keys():
-            self._keys |= await keyring.read(self.connection, missing)
+        await self.load_keys(uuid.UUID(event.subject) for event in events if is_sealable(event.type))
         payloads = [wire_payload(event, self._keys.get(_lead_of(event))) for event in events]
         self._outgoing += outbox_rows(topic, events, payloads)
         return events

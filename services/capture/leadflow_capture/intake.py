@@ -39,7 +39,9 @@ async def accept_batch(
     await repository.write_plan(connection, plan)
     # A new person's key, with them: what is published about them is sealed with it.
     known = {lead.lead_id for lead in stored}
-    await keyring.create(connection, [lead_id for lead_id in plan.leads if lead_id not in known])
+    uow.know_keys(
+        await keyring.create(connection, [lead_id for lead_id in plan.leads if lead_id not in known])
+    )
     # Merges are enqueued (so published) before the snapshots after them; consumers read the two
     # topics independently, so neither scoring nor routing relies on that order (see the README).
     await uow.publish_all(topics.merged, plan.merges)

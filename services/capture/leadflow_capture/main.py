@@ -52,7 +52,10 @@ async def start_writers(app: FastAPI, runtime: ServiceRuntime) -> None:
     # Who may read a lead, and how far erasures got: its own group, so it never waits behind
     # capture's own work.
     runtime.consume(
-        group="leadflow-capture-access", topics=[runtime.topics.routed, runtime.topics.erased], handler=follow
+        group="leadflow-capture-access",
+        topics=[runtime.topics.routed, runtime.topics.erased],
+        handler=follow,
+        opens=frozenset(),  # the rep of each decision and erasure answers: no personal data
     )
     writer = SubmissionWriter(
         runtime.unit_of_work, runtime.topics, max_batch=settings.write_batch, max_waiting=settings.max_waiting

@@ -51,6 +51,7 @@ def create_app(common: CommonSettings | None = None, settings: ConsoleSettings |
                 *(topics.scored, topics.routed, topics.audit),
             ],
             handler=keep_trail_and_read_models,
+            opens=frozenset({"lead.captured", "lead.merged"}),  # the read models keep profiles only
         )
         runtime.background(live.listen(runtime.settings.database_url, read_model.changed), name="live-pages")
         app.state.upstream = upstream = Upstream(settings)

@@ -30,11 +30,13 @@ def create_app(common: CommonSettings | None = None, settings: RoutingSettings |
             group="leadflow-routing",
             topics=[topics.scored, topics.outcomes, topics.merged],
             handler=service.apply_events,
+            opens=frozenset(),  # merges are followed by their ids
         )
         runtime.consume(
             group="leadflow-routing-cards",
             topics=[topics.captured],  # lead.erased travels there too
             handler=service.record_cards,
+            opens=frozenset({"lead.captured"}),
         )
         runtime.background(run_sweeper(service), name="routing-sweeper")
 

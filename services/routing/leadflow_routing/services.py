@@ -46,7 +46,9 @@ class RoutingService:
             return
         context, capacity = self.context(), CapacityView()
         async with self._runtime.unit_of_work(consumer=CONSUMER) as uow:
-            await repository.lock_leads(uow.connection, [lead for e in relevant for lead in leads_of(e.data)])
+            leads = [lead for e in relevant for lead in leads_of(e.data)]
+            await repository.lock_leads(uow.connection, leads)
+            await uow.load_keys(leads)  # for the contact cards of the decisions, in one read
             for event in await uow.first_seen(relevant):
                 await self._apply(uow, event.data, context, capacity)
 

@@ -35,6 +35,7 @@ def create_app(common: CommonSettings | None = None, settings: ScoringSettings |
             # leads.routed too: who may read a score (every consumer group costs the broker polls).
             topics=[topics.captured, topics.merged, topics.activities, topics.outcomes, topics.routed],
             handler=service.apply_events,
+            opens=frozenset({"lead.captured", "lead.merged"}),  # profiles; decisions only for their rep
         )
         runtime.background(jobs.run(), name="scoring-jobs")
 
