@@ -22,10 +22,11 @@ from aiokafka.errors import KafkaError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from leadflow_common import keyring, metrics
-from leadflow_common.events import CloudEvent, RawEvent, read_event, typed_event
+from leadflow_common.events import CloudEvent
 from leadflow_common.failures import is_transient
 from leadflow_common.kafka import EventProducer, OutgoingMessage
 from leadflow_common.topics import dead_letter_topic
+from leadflow_common.wire import RawEvent, read_event, typed_event
 
 log = logging.getLogger(__name__)
 

@@ -26,10 +26,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from leadflow_common import keyring
 from leadflow_common.access import Principal
 from leadflow_common.db import lock_keys, try_lock_key
-from leadflow_common.events import AuditRecorded, CloudEvent, EventData, new_event, wire_payload
+from leadflow_common.events import AuditRecorded, CloudEvent, EventData, new_event
 from leadflow_common.idempotency import claim_events
 from leadflow_common.outbox import OutboxRelay, enqueue_rows, outbox_rows
 from leadflow_common.sealing import is_sealable
+from leadflow_common.wire import wire_payload
 
 T = TypeVar("T")
 

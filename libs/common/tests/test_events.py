@@ -10,12 +10,11 @@ from leadflow_common.events import (
     ModelRef,
     ScoreReason,
     Temperature,
-    UnknownEventType,
-    decode_event,
     new_event,
 )
 from leadflow_common.http import field_name
 from leadflow_common.topics import Topics
+from leadflow_common.wire import UnknownEventType, decode_event
 
 NOW = datetime(2026, 11, 23, tzinfo=UTC)
 

@@ -14,10 +14,8 @@ from leadflow_common.events import (
     LeadProfile,
     SubmissionSummary,
     new_event,
-    read_event,
-    typed_event,
-    wire_payload,
 )
+from leadflow_common.wire import read_event, typed_event, wire_payload
 
 NOW = datetime(2026, 11, 26, tzinfo=UTC)
 LEAD = uuid.uuid4()

@@ -12,8 +12,9 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 
-from leadflow_common.events import AssignmentEvent, CloudEvent, LeadReassigned, LeadRouted, decode_event
+from leadflow_common.events import AssignmentEvent, CloudEvent, LeadReassigned, LeadRouted
 from leadflow_common.runtime import ServiceRuntime
+from leadflow_common.wire import decode_event
 from leadflow_webhooks import metrics, notice_store
 from leadflow_webhooks.mail import Mailer
 from leadflow_webhooks.notice_store import Channels, Notice

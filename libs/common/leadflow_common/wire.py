@@ -1,0 +1,73 @@
+"""Events on the wire: reading a message into a typed event (its sealed personal parts opened
+with the lead's key, `sealing.py`), and an event as it is published. The models are in
+`events.py`."""
+
+import json
+import uuid
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field, ValidationError
+
+from leadflow_common import sealing
+from leadflow_common.events import EVENT_TYPES, CloudEvent
+
+
+class RawEvent(BaseModel):
+    """A message as read, before its data is typed (and, where sealed, opened)."""
+
+    specversion: Literal["1.0"]
+    id: str = Field(min_length=1)
+    source: str
+    type: str
+    time: datetime
+    subject: str
+    datacontenttype: Literal["application/json"] = "application/json"
+    data: dict[str, Any]
+
+    def sealed_lead(self) -> uuid.UUID | None:
+        """The lead whose key opens this event, if anything in it is sealed."""
+        if not sealing.is_sealed(self.type, self.data):
+            return None
+        try:
+            return uuid.UUID(self.subject)
+        except ValueError:
+            return None
+
+
+class UnknownEventType(ValueError):
+    pass
+
+
+def read_event(raw: bytes | str) -> RawEvent:
+    """A message value's envelope; raises ValueError on anything but a CloudEvent."""
+    return RawEvent.model_validate_json(raw)
+
+
+def typed_event(envelope: RawEvent, key: bytes | None = None) -> CloudEvent:
+    """The envelope as a typed CloudEvent, its sealed parts opened with `key` (the lead's); with
+    no key they are left out. Raises ValueError on an unknown type or invalid data."""
+    model = EVENT_TYPES.get(envelope.type)
+    if model is None:
+        raise UnknownEventType(f"unknown event type {envelope.type!r}")
+    raw_data = sealing.unseal(envelope.type, envelope.data, key, envelope.subject)
+    try:
+        data = model.model_validate(raw_data)
+    except ValidationError as error:
+        raise ValueError(f"invalid {envelope.type} data: {error}") from error
+    return CloudEvent[model](**envelope.model_dump(exclude={"data"}), data=data)
+
+
+def decode_event(raw: bytes | str) -> CloudEvent:
+    """Parse a message value (never sealed: an event as a service keeps it) into a typed
+    CloudEvent; raises ValueError on anything else."""
+    return typed_event(read_event(raw))
+
+
+def wire_payload(event: CloudEvent, key: bytes | None) -> str:
+    """The event as published: its personal parts sealed with the lead's key (`sealing.py`)."""
+    if not sealing.is_sealable(event.type):
+        return event.model_dump_json()
+    document = event.model_dump(mode="json")
+    document["data"] = sealing.seal(event.type, document["data"], key, event.subject)
+    return json.dumps(document, separators=(",", ":"))
