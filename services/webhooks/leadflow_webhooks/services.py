@@ -153,6 +153,9 @@ class WebhooksService:
     ) -> list[tuple[Delivery, list]]:
         await self.endpoint(endpoint_id)
         async with self._runtime.engine.connect() as connection:
+            # One snapshot for the deliveries and their attempts: read committed, an attempt
+            # recorded between the two reads showed beside its delivery's older status.
+            connection = await connection.execution_options(isolation_level="REPEATABLE READ")
             return await repository.deliveries_of(connection, endpoint_id, status, limit)
 
     async def send_again(
