@@ -76,15 +76,7 @@ async def add_suppression(
     settings: CaptureSettingsDep,
 ) -> SuppressionAdded:
     identifiers = _normalized(body.email, body.phone, settings.default_region)
-    rows = [
-        {
-            "digest": privacy.digest(kind, value),
-            "kind": kind,
-            "reason": body.reason,
-            "added_by": principal.actor,
-        }
-        for kind, value in identifiers.items()
-    ]
+    rows = privacy.suppression_rows(identifiers, body.reason, principal.actor)
     async with runtime.unit_of_work() as uow:
         # The intake's locks on the same person: a batch writing them commits before, or sees this.
         await uow.lock([f"{kind}:{value}" for kind, value in identifiers.items()])

@@ -49,13 +49,8 @@ class Erasures:
             await erasure_store.erase_leads(uow.connection, lead_ids, now)
             await keyring.destroy(uow.connection, lead_ids)
             if suppress and identifiers:
-                rows = [
-                    {"digest": privacy.digest(kind, value), "kind": kind, "reason": "erasure"}
-                    for kind, value in identifiers.items()
-                ]
-                await repository.add_suppressions(
-                    uow.connection, [{**row, "added_by": requested_by} for row in rows]
-                )
+                listed = privacy.suppression_rows(identifiers, "erasure", requested_by)
+                await repository.add_suppressions(uow.connection, listed)
             await erasure_store.add_erasure(
                 uow.connection,
                 id=erasure_id,

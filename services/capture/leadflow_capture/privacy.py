@@ -28,6 +28,14 @@ def digests_of(email: str | None, phone: str | None) -> list[str]:
     return found
 
 
+def suppression_rows(identifiers: dict[str, str], reason: str, added_by: str) -> list[dict[str, str]]:
+    """The list's rows for these normalized identifiers (kind → value): digests only."""
+    return [
+        {"digest": digest(kind, value), "kind": kind, "reason": reason, "added_by": added_by}
+        for kind, value in identifiers.items()
+    ]
+
+
 # Who holds a person's data and answers each erasure (capture erases its part with the request).
 ERASING_SERVICES = ("capture", "scoring", "routing", "webhooks", "console")
 
