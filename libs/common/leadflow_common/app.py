@@ -55,7 +55,12 @@ def create_service_app(
             refresh = _credentials_refresh(name, common, app, credentials_refresh)
             if refresh is not None:
                 runtime.background(
-                    keep_current(credentials, refresh, every=common.leadflow_credentials_refresh_seconds),
+                    keep_current(
+                        credentials,
+                        refresh,
+                        every=common.leadflow_credentials_refresh_seconds,
+                        listener=runtime.listener,
+                    ),
                     name="credentials",
                 )
             yield

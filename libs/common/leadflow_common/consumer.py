@@ -2,12 +2,13 @@
 retries, and a dead-letter topic.
 
 Delivery is at least once: offsets are committed only after the handler's unit of work has
-committed, and handlers drop event ids they have already applied. Three parts, one concern each:
-`DeadLetters` sets an event aside with its error; `BatchApplier` hands a partition's records to
-the handler a batch at a time, replaying a failed batch event by event with bounded retries so
-one poison event cannot hold back the others; `EventConsumer` keeps a client joined to its group
-through broker outages, applies each partition in order (partitions side by side), commits, and
-reports lag.
+committed, and handlers drop event ids they have already applied. Three parts, one concern
+each: `DeadLetters` (dead_letters.py) sets an event aside with its error; `BatchApplier` hands a
+partition's records to the handler a batch at a time, replaying a failed batch event by event
+with bounded retries so one poison event cannot hold back the others; `EventConsumer` keeps a
+client joined to its group through broker outages, applies each partition in order (partitions
+side by side), commits, reports lag, and stops fetching while nothing is published
+(`wakeups.py`).
 """
 
 import asyncio
@@ -22,10 +23,11 @@ from aiokafka.errors import KafkaError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from leadflow_common import keyring, metrics
+from leadflow_common.dead_letters import DeadLetters, log_context
 from leadflow_common.events import CloudEvent
 from leadflow_common.failures import is_transient
-from leadflow_common.kafka import EventProducer, OutgoingMessage
-from leadflow_common.topics import dead_letter_topic
+from leadflow_common.kafka import EventProducer
+from leadflow_common.wakeups import Wakeups
 from leadflow_common.wire import RawEvent, read_event, typed_event
 
 log = logging.getLogger(__name__)
@@ -34,43 +36,6 @@ log = logging.getLogger(__name__)
 EventHandler = Callable[[list[CloudEvent]], Awaitable[None]]
 BATCH_SIZE = 100
 UNASSIGNED_REJOIN_SECONDS = 60
-
-
-def log_context(record: ConsumerRecord, event: CloudEvent | None = None) -> dict:
-    context = {"topic": record.topic, "partition": record.partition, "offset": record.offset}
-    if event is not None:
-        context.update(event_id=event.id, lead_id=event.subject)
-    return context
-
-
-class DeadLetters:
-    """Sets a record aside on `<topic>.dlq` with why, where it came from and how often it failed."""
-
-    def __init__(self, producer: EventProducer, group_id: str):
-        self._producer = producer
-        self._group_id = group_id
-
-    async def send(self, record: ConsumerRecord, error: BaseException, *, attempts: int) -> None:
-        headers = {name: value.decode(errors="replace") for name, value in record.headers or ()}
-        headers.update(
-            {
-                "dlq_error": f"{type(error).__name__}: {error}"[:2000],
-                "dlq_source_topic": record.topic,
-                "dlq_source_partition": str(record.partition),
-                "dlq_source_offset": str(record.offset),
-                "dlq_consumer_group": self._group_id,
-                "dlq_attempts": str(attempts),
-            }
-        )
-        message = OutgoingMessage(
-            topic=dead_letter_topic(record.topic),
-            key=(record.key or b"").decode(errors="replace"),
-            value=record.value or b"",
-            headers=headers,
-        )
-        await self._producer.send_all([message])
-        metrics.EVENTS_CONSUMED.labels(topic=record.topic, outcome="dead_lettered").inc()
-        metrics.DEAD_LETTERED.labels(topic=record.topic).inc()
 
 
 class Undecodable(ValueError):
@@ -199,8 +164,12 @@ class EventConsumer:
         retry_backoff: float = 0.2,
         fetch_wait_ms: int = 200,
         opens: frozenset[str] | None = None,
+        wakeups: Wakeups | None = None,
+        idle_look_seconds: float = 5.0,
     ):
         self._bootstrap_servers = bootstrap_servers
+        self._wakeups = wakeups
+        self._idle_look_seconds = idle_look_seconds
         self._group_id = group_id
         self._topics = topics
         self._fetch_wait_ms = fetch_wait_ms
@@ -252,8 +221,14 @@ class EventConsumer:
     async def _consume(self, consumer: AIOKafkaConsumer) -> None:
         loop = asyncio.get_running_loop()
         unassigned_since = loop.time()
+        watch = self._wakeups.watch(self._topics) if self._wakeups else None
         while True:
-            batches = await consumer.getmany(timeout_ms=500)
+            if watch is not None:
+                watch.heard.clear()
+            # A little longer than one fetch's wait: an empty answer means idle.
+            batches = await consumer.getmany(timeout_ms=self._fetch_wait_ms + 100)
+            if not batches and watch is not None:
+                await self._idle(consumer, watch)
             if consumer.assignment():
                 unassigned_since = loop.time()
             elif loop.time() - unassigned_since > UNASSIGNED_REJOIN_SECONDS:
@@ -268,6 +243,19 @@ class EventConsumer:
                     await consumer.commit({partition: last + 1 for partition, last in done.items()})
             for partition, records in batches.items():
                 self._record_lag(consumer, partition, records)
+
+    async def _idle(self, consumer: AIOKafkaConsumer, watch) -> None:
+        """Nothing fetched and nothing announced meanwhile: no fetches until a topic of ours is
+        announced or the idle look is due (the group's heartbeats go on)."""
+        assigned = consumer.assignment()
+        if not assigned or watch.heard.is_set() or not self._wakeups.listening:
+            return
+        consumer.pause(*assigned)
+        try:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(watch.heard.wait(), self._idle_look_seconds)
+        finally:
+            consumer.resume(*consumer.paused())
 
     async def _apply_fetched(
         self, consumer: AIOKafkaConsumer, batches: dict[TopicPartition, list[ConsumerRecord]]

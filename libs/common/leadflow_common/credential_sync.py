@@ -1,9 +1,13 @@
-"""Keeps a service's `CredentialStore` current with the console, every couple of seconds.
+"""Keeps a service's `CredentialStore` current with the console.
 
 One round trip does both directions: the service reports the API keys used since the last one
 (the console lists keys with their last use) and gets the live keys, the public keys and the
-revoked sessions back. A revocation is therefore in force on every service within one period
-(`LEADFLOW_CREDENTIALS_REFRESH_SECONDS`, default 2 s) plus a request.
+revoked sessions back. The console's tables announce every change of a key, a signing key or a
+session (a PostgreSQL NOTIFY on `leadflow_credentials`, console migration 0004) and a service
+refreshes when it hears one; it also refreshes every `LEADFLOW_CREDENTIALS_REFRESH_SECONDS`
+(default 2 s) while it has key uses to report or cannot hear announcements, and otherwise every
+`QUIET_REFRESH_SECONDS`. A revocation is therefore in force on every service within a request
+of being announced, and within one period while the listener reconnects.
 
 While the console cannot be reached, a service keeps the last state it had: tokens and keys
 valid then stay valid (nobody can revoke anything while the console is down either), and
@@ -11,6 +15,7 @@ valid then stay valid (nobody can revoke anything while the console is down eith
 """
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -20,8 +25,14 @@ import httpx
 
 from leadflow_common import metrics
 from leadflow_common.credentials import CredentialsState, CredentialStore
+from leadflow_common.listener import Listener
 
 log = logging.getLogger(__name__)
+
+CHANNEL = "leadflow_credentials"
+# While announcements are heard and no key was used, nothing is known to be stale: this only
+# bounds the effect of an announcement lost to a dropped connection.
+QUIET_REFRESH_SECONDS = 30.0
 
 # What a refresh does: report these key uses, answer the current state.
 Refresh = Callable[[dict[str, datetime]], Awaitable[CredentialsState]]
@@ -42,13 +53,16 @@ def console_refresh(console_url: str, bootstrap_key: str, service: str) -> Refre
     return refresh
 
 
-async def keep_current(store: CredentialStore, refresh: Refresh, *, every: float) -> None:
+async def keep_current(store: CredentialStore, refresh: Refresh, *, every: float, listener: Listener) -> None:
+    changed = asyncio.Event()
+    listener.on(CHANNEL, lambda _table: changed.set(), on_connect=changed.set)
     loaded_at: float | None = None
     metrics.CREDENTIALS_AGE.set_function(
         lambda: time.monotonic() - loaded_at if loaded_at is not None else float("inf")
     )
     failing = False
     while True:
+        changed.clear()  # before asking: a change announced during the request is not lost
         uses = store.take_uses()
         try:
             store.load(await refresh(uses))
@@ -62,4 +76,17 @@ async def keep_current(store: CredentialStore, refresh: Refresh, *, every: float
             if not failing:
                 log.warning("cannot refresh credentials from the console", extra={"error": repr(error)})
             failing = True
-        await asyncio.sleep(every)
+        quiet = listener.connected and not failing and not store.has_uses()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(
+                _changed_or_used(changed, store, every), QUIET_REFRESH_SECONDS if quiet else every
+            )
+
+
+async def _changed_or_used(changed: asyncio.Event, store: CredentialStore, every: float) -> None:
+    """Until an announcement, or a key use to report (looked for every `every` seconds)."""
+    while not changed.is_set():
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(changed.wait(), every)
+        if store.has_uses():
+            return

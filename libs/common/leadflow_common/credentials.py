@@ -78,6 +78,9 @@ class CredentialStore:
             revoked_sessions=frozenset(state.revoked_sessions),
         )
 
+    def has_uses(self) -> bool:
+        return bool(self.unreported_uses)
+
     def take_uses(self) -> dict[str, datetime]:
         uses, self.unreported_uses = self.unreported_uses, {}
         return uses

@@ -6,6 +6,7 @@ once, so each event has a unique `id` that consumers record, and every lead snap
 carries a per-lead `revision` so a consumer can drop one older than what it already holds.
 """
 
+import functools
 import uuid
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -267,8 +268,14 @@ class CloudEvent(BaseModel, Generic[DataT]):
     data: DataT
 
 
+@functools.cache
+def event_class(data_type: type[EventData]) -> type[CloudEvent]:
+    # pydantic caches parametrized models too, but finding one costs more than the event.
+    return CloudEvent[data_type]
+
+
 def new_event(data: EventData, *, source: str, subject: uuid.UUID | str) -> CloudEvent:
-    return CloudEvent[type(data)](
+    return event_class(type(data))(
         id=str(uuid.uuid4()),
         source=source,
         type=TYPE_OF[type(data)],

@@ -33,13 +33,14 @@ async def record_routing(connection: AsyncConnection, table: Table, events: list
     if not latest:
         return
     rows = [{"lead_id": lead, "rep_id": rep, "decided_at": at} for lead, (rep, at) in sorted(latest.items())]
-    statement = pg_insert(table).values(rows)
+    statement = pg_insert(table)
     await connection.execute(
         statement.on_conflict_do_update(
             index_elements=["lead_id"],
             set_={"rep_id": statement.excluded.rep_id, "decided_at": statement.excluded.decided_at},
             where=table.c.decided_at < statement.excluded.decided_at,
-        )
+        ),
+        rows,
     )
 
 

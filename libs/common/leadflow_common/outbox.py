@@ -25,7 +25,7 @@ from aiokafka.errors import (
 from sqlalchemy import Row, Table, delete, func, insert, literal, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from leadflow_common import metrics
+from leadflow_common import metrics, wakeups
 from leadflow_common.db import any_of, set_aside_table
 from leadflow_common.events import CloudEvent
 from leadflow_common.kafka import EventProducer, OutgoingMessage
@@ -33,6 +33,9 @@ from leadflow_common.kafka import EventProducer, OutgoingMessage
 log = logging.getLogger(__name__)
 
 BACKLOG_SAMPLE_SECONDS = 1.0
+# Another process of the service holds the relay's lock: look again this soon, not at the next
+# poll, so the rows this process just enqueued wait for the other's batch, not for a poll.
+ELECTION_RETRY_SECONDS = 0.05
 # The largest event the outbox takes, well under the producer's 1 MiB request limit: whatever a
 # service enqueues can be published. A service bounds its events far below this (capture's
 # leads are bounded in count and bytes); this is the backstop that turns a bug into one error.
@@ -115,6 +118,11 @@ class OutboxRelay:
             try:
                 published = await self.publish_batch()
                 backoff = 0.2
+                if published is None:
+                    if draining:
+                        return  # the elected process publishes what is left
+                    await self._sleep(ELECTION_RETRY_SECONDS)
+                    continue
             except Exception as error:
                 if self._stopping:
                     return
@@ -141,12 +149,13 @@ class OutboxRelay:
             await asyncio.wait_for(self._wakeup.wait(), seconds)
         self._wakeup.clear()
 
-    async def publish_batch(self) -> int:
+    async def publish_batch(self) -> int | None:
+        """Publishes the oldest rows; how many, or None when another process is publishing."""
         outbox = self._outbox
         async with self._engine.begin() as connection:
             elected = await connection.scalar(select(func.pg_try_advisory_xact_lock(self._lock_key)))
             if not elected:
-                return 0
+                return None
             await self._sample_backlog(connection)
             rows = (
                 await connection.execute(
@@ -162,6 +171,7 @@ class OutboxRelay:
             except REFUSED_FOR_GOOD:
                 # Some event of the batch will never go: find it, set it aside, send the rest.
                 await self._send_one_by_one(connection, rows)
+            await wakeups.announce(connection, {row.topic for row in rows})
             # By id, not by range: a transaction that took a smaller id may commit after this read.
             await connection.execute(delete(outbox).where(any_of(outbox.c.id, [row.id for row in rows])))
         return len(rows)

@@ -13,10 +13,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from leadflow_common.consumer import EventConsumer, EventHandler
 from leadflow_common.db import create_engine, ping
 from leadflow_common.kafka import EventProducer, broker_answers
+from leadflow_common.listener import Listener
 from leadflow_common.outbox import OutboxRelay, outbox_health
 from leadflow_common.settings import CommonSettings
 from leadflow_common.topics import Topics
 from leadflow_common.unit_of_work import UnitOfWork
+from leadflow_common.wakeups import Wakeups
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +34,8 @@ class ServiceRuntime:
     relay: OutboxRelay
     topics: Topics
     outbox: Table
+    listener: Listener
+    wakeups: Wakeups
     processed_events: Table | None = None
     _tasks: list[asyncio.Task] = field(default_factory=list)
     _on_stop: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
@@ -68,6 +72,8 @@ class ServiceRuntime:
             max_attempts=self.settings.consumer_max_attempts,
             fetch_wait_ms=self.settings.consumer_fetch_wait_ms,
             opens=opens,
+            wakeups=self.wakeups,
+            idle_look_seconds=self.settings.consumer_idle_look_seconds,
         )
         self.background(consumer.run(), name=f"consumer:{group}")
 
@@ -114,6 +120,7 @@ async def service_runtime(
         batch_size=settings.outbox_batch_size,
         poll_seconds=settings.outbox_poll_seconds,
     )
+    listener = Listener(settings.database_url, application_name=f"leadflow-{name}-listener")
     runtime = ServiceRuntime(
         name=name,
         settings=settings,
@@ -122,9 +129,12 @@ async def service_runtime(
         relay=relay,
         topics=Topics(settings.leadflow_topic_prefix),
         outbox=outbox,
+        listener=listener,
+        wakeups=Wakeups(listener),
         processed_events=processed_events,
     )
     relay_task = asyncio.create_task(relay.run(), name="outbox-relay")
+    runtime.background(listener.run(), name="listener")
     try:
         yield runtime
     finally:

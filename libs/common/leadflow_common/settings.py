@@ -31,7 +31,12 @@ class CommonSettings(BaseSettings):
     # empty when this is shorter than its read (seen at 50): it needs 500.
     consumer_fetch_wait_ms: int = Field(default=200, ge=10)
     outbox_batch_size: int = Field(default=500, ge=1)
-    outbox_poll_seconds: float = Field(default=0.5, gt=0)
+    # How long an idle consumer goes without fetching when no relay announced its topics
+    # (wakeups.py); events published by anything but a relay wait up to this long.
+    consumer_idle_look_seconds: float = Field(default=5.0, gt=0, le=60)
+    # A relay is woken by each commit that enqueued; the poll finds what a process that died
+    # left behind and keeps the backlog gauges current.
+    outbox_poll_seconds: float = Field(default=5.0, gt=0)
 
     # The HTTP edge (deploy/README.md pairs each with the proxy setting in front of it).
     http_max_body_bytes: int = Field(default=1_000_000, ge=1024, description="Largest request body")

@@ -10,7 +10,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, ValidationError
 
 from leadflow_common import sealing
-from leadflow_common.events import EVENT_TYPES, CloudEvent
+from leadflow_common.events import EVENT_TYPES, CloudEvent, event_class
 
 
 class RawEvent(BaseModel):
@@ -35,6 +35,9 @@ class RawEvent(BaseModel):
             return None
 
 
+ENVELOPE_FIELDS = ("specversion", "id", "source", "type", "time", "subject", "datacontenttype")
+
+
 class UnknownEventType(ValueError):
     pass
 
@@ -55,7 +58,9 @@ def typed_event(envelope: RawEvent, key: bytes | None = None) -> CloudEvent:
         data = model.model_validate(raw_data)
     except ValidationError as error:
         raise ValueError(f"invalid {envelope.type} data: {error}") from error
-    return CloudEvent[model](**envelope.model_dump(exclude={"data"}), data=data)
+    # The envelope's fields were validated as read: constructed, not validated again.
+    fields = {name: getattr(envelope, name) for name in ENVELOPE_FIELDS}
+    return event_class(model).model_construct(**fields, data=data)
 
 
 def decode_event(raw: bytes | str) -> CloudEvent:

@@ -1,24 +1,20 @@
 """Telling the live pages of every console replica that the read model changed: the replica
 that applied a batch sends a PostgreSQL NOTIFY with the reps whose inbox changed (delivered
-when its transaction commits), and every replica listens. A page also looks again every few
-seconds, so a listener that is reconnecting delays a page, never loses a change."""
+when its transaction commits), and every replica listens (the process's `Listener`). A page
+also looks again every few seconds, so a listener that is reconnecting delays a page, never
+loses a change."""
 
 import asyncio
-import logging
 import uuid
 
-import asyncpg
 from sqlalchemy import func, select
-from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-log = logging.getLogger(__name__)
+from leadflow_common.listener import Listener
 
 CHANNEL = "leadflow_console_changed"
 EVERYONE = "*"
 MAX_PAYLOAD = 7000  # PostgreSQL takes up to 8000 bytes; beyond it every inbox looks again
-KEEPALIVE_SECONDS = 30.0
-RECONNECT_SECONDS = 2.0
 
 
 def encode(reps: set[uuid.UUID]) -> str:
@@ -75,31 +71,9 @@ class Changed:
         return False
 
 
-async def listen(database_url: str, changed: Changed) -> None:
-    """Forever: listen on the channel, reconnecting when the connection is lost."""
-    dsn = make_url(database_url).set(drivername="postgresql").render_as_string(hide_password=False)
-    while True:
-        try:
-            await _listen_until_lost(dsn, changed)
-        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError) as error:
-            log.warning(
-                "the live pages' listener lost the database; reconnecting", extra={"error": str(error)}
-            )
-        await asyncio.sleep(RECONNECT_SECONDS)
-
-
-async def _listen_until_lost(dsn: str, changed: Changed) -> None:
-    connection = await asyncpg.connect(dsn, timeout=10)
-    try:
-        lost = asyncio.Event()
-        connection.add_termination_listener(lambda _: lost.set())
-        await connection.add_listener(CHANNEL, lambda *message: changed.notify(decode(message[3])))
-        changed.notify(None)  # whatever happened while nobody listened
-        while not lost.is_set():
-            try:
-                await asyncio.wait_for(lost.wait(), KEEPALIVE_SECONDS)
-            except TimeoutError:
-                await connection.execute("SELECT 1")  # a silently dropped socket shows here
-    finally:
-        if not connection.is_closed():
-            await connection.close()
+def listen(listener: Listener, changed: Changed) -> None:
+    """Every change announced reaches `changed`; after a reconnection, a change for everyone
+    (whatever happened while nobody listened)."""
+    listener.on(
+        CHANNEL, lambda payload: changed.notify(decode(payload)), on_connect=lambda: changed.notify(None)
+    )

@@ -53,7 +53,7 @@ def create_app(common: CommonSettings | None = None, settings: ConsoleSettings |
             handler=keep_trail_and_read_models,
             opens=frozenset({"lead.captured", "lead.merged"}),  # the read models keep profiles only
         )
-        runtime.background(live.listen(runtime.settings.database_url, read_model.changed), name="live-pages")
+        live.listen(runtime.listener, read_model.changed)
         app.state.upstream = upstream = Upstream(settings)
         runtime.on_stop(upstream.close)
 

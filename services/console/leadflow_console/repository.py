@@ -173,9 +173,7 @@ async def insert_audit_entries(connection: AsyncConnection, events: list[CloudEv
         {"event_id": event.id, "at": event.time, **event.data.model_dump(include=AUDIT_FIELDS)}
         for event in events
     ]
-    await connection.execute(
-        pg_insert(audit_log).values(rows).on_conflict_do_nothing(index_elements=["event_id"])
-    )
+    await connection.execute(pg_insert(audit_log).on_conflict_do_nothing(index_elements=["event_id"]), rows)
 
 
 AUDIT_FIELDS = {"actor", "action", "target_type", "target_id", "service", "outcome", "details"}

@@ -41,13 +41,14 @@ async def record_cards(connection: AsyncConnection, events: list[CloudEvent]) ->
         {"lead_id": lead_id, "revision": profile.revision, "card": card_of_profile(profile)}
         for lead_id, profile in sorted(newest.items())
     ]
-    statement = insert(lead_cards).values(rows)
+    statement = insert(lead_cards)
     await connection.execute(
         statement.on_conflict_do_update(
             index_elements=["lead_id"],
             set_={"revision": statement.excluded.revision, "card": statement.excluded.card},
             where=lead_cards.c.revision < statement.excluded.revision,
-        )
+        ),
+        rows,
     )
 
 

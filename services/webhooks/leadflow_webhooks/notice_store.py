@@ -36,12 +36,8 @@ class Channels:
 
 async def add_notices(connection: AsyncConnection, rows: list[dict]) -> None:
     if rows:
-        statement = (
-            insert(notices)
-            .values(rows)
-            .on_conflict_do_nothing(index_elements=["kind", "assignment_id", "rep_id"])
-        )
-        await connection.execute(statement)
+        statement = insert(notices).on_conflict_do_nothing(index_elements=["kind", "assignment_id", "rep_id"])
+        await connection.execute(statement, rows)
 
 
 async def claim_due(

@@ -92,12 +92,10 @@ async def subscribers(connection: AsyncConnection) -> list[tuple[uuid.UUID, list
 
 async def add_deliveries(connection: AsyncConnection, rows: list[dict]) -> None:
     if rows:
-        statement = (
-            pg_insert(deliveries)
-            .values(rows)
-            .on_conflict_do_nothing(index_elements=["endpoint_id", "event_id"])
-        )
-        await connection.execute(statement)
+        # The rows as parameters of one statement (compiled once), not a VALUES list whose
+        # text changes with the batch.
+        statement = pg_insert(deliveries).on_conflict_do_nothing(index_elements=["endpoint_id", "event_id"])
+        await connection.execute(statement, rows)
 
 
 async def claim_due(
@@ -132,7 +130,7 @@ async def claim_due(
 async def record_attempts(connection: AsyncConnection, rows: list[dict]) -> None:
     """Attempts made (each dict: the `attempts` row) and their deliveries' new state (each dict's
     `delivery`: `delivery_id` and the same columns to set), two statements for all."""
-    await connection.execute(insert(attempts).values([row["attempt"] for row in rows]))
+    await connection.execute(insert(attempts), [row["attempt"] for row in rows])
     await connection.execute(
         update(deliveries).where(deliveries.c.id == bindparam("delivery_id")),
         [row["delivery"] for row in rows],
