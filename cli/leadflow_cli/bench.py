@@ -1,9 +1,11 @@
 """`make bench`: throughput, latency and memory of the whole system on this machine.
 
 Starts a system of its own (`leadflow run` on free ports, rate limit off), or uses the one the
-environment names (see GivenSystem), and, in the same run, a bare FastAPI endpoint with the same
-body model and server settings. Load comes from separate processes (`leadflow_cli.loadgen`).
-Measures: capture throughput at saturation as a ratio to the bare endpoint; capture latency at 100
+environment names (see GivenSystem), and, in the same run, two yardsticks (`leadflow_cli.bare`):
+a bare FastAPI endpoint with the same body model and server settings, and a naive durable one
+that also INSERTs each submission with a commit per request. Load comes from separate processes
+(`leadflow_cli.loadgen`). Measures: capture throughput at saturation as a ratio to each
+yardstick; capture latency at 100
 and 500 leads/s; POST → `lead.routed` latency (read from the topic); the knee (the highest rate
 whose POST → `lead.routed` p99 stays ≤ 1 s); activity → `lead.scored` latency; POST → signed
 webhook and POST → the rep's mail at 50 and 100 leads/s; CPU per lead by process and idle CPU;
@@ -26,9 +28,10 @@ import httpx
 import psutil
 from aiokafka import AIOKafkaConsumer
 
+from leadflow_cli.bare import start_yardstick, system_database
 from leadflow_cli.bench_cpu import cpu_lines, idle_cpu, measure_cpu
 from leadflow_cli.bench_handoff import HandoffProbe, measure_handoff, set_mail
-from leadflow_cli.infra import LocalSystem, free_port, port_open, wait_until
+from leadflow_cli.infra import LocalSystem, port_open, wait_until
 from leadflow_common.topics import Topics
 
 SATURATION_SECONDS = 10
@@ -39,6 +42,7 @@ ACTIVITY_SAMPLES = 300
 CPU_RATE, CPU_SECONDS = 50, 30  # CPU per lead by process, with the whole hand-off on
 TARGETS = {
     "capture_ratio": 0.6,
+    "capture_to_naive_durable": 1.0,
     "capture_p99_ms_at_500": 20,
     "routed_p50_ms_at_500": 100,
     "routed_p99_ms_at_500": 500,
@@ -182,8 +186,12 @@ async def find_knee(capture: str, routed: Arrivals) -> dict:
 
 
 async def measure(
-    system: "LocalSystem | GivenSystem", bare_url: str, probe: HandoffProbe | None, processes: dict
+    system: "LocalSystem | GivenSystem",
+    yardsticks: dict[str, str],
+    probe: HandoffProbe | None,
+    processes: dict,
 ) -> dict:
+    """`yardsticks`: the bare endpoint's URL and, when a database was given, the naive durable one's."""
     capture, routing = system.url("capture"), system.url("routing")
     auth = {"Authorization": f"Bearer {system.api_key}"}
     topics = Topics(prefix=os.environ.get("LEADFLOW_TOPIC_PREFIX", ""))
@@ -200,7 +208,7 @@ async def measure(
     try:
         saturation = {}
         for name, url in (
-            ("bare", f"{bare_url}/v1/leads/landing-page"),
+            *((name, f"{base}/v1/leads/landing-page") for name, base in yardsticks.items()),
             ("capture", f"{capture}/v1/leads/landing-page"),
         ):
             run = await asyncio.to_thread(
@@ -217,6 +225,12 @@ async def measure(
         saturation["ratio"] = round(
             saturation["capture"]["requests_per_second"] / saturation["bare"]["requests_per_second"], 3
         )
+        if "naive durable" in saturation:
+            saturation["ratio_to_naive_durable"] = round(
+                saturation["capture"]["requests_per_second"]
+                / saturation["naive durable"]["requests_per_second"],
+                3,
+            )
         report["saturation"] = saturation
 
         report["rates"] = {}
@@ -285,6 +299,11 @@ def markdown(report: dict) -> str:
         f"| capture throughput at saturation | {s['capture']['requests_per_second']}/s "
         f"= **{s['ratio']}** of the bare endpoint ({s['bare']['requests_per_second']}/s) | ≥ 0.6 |",
     ]
+    if "naive durable" in s:
+        lines.append(
+            f"| … and of the naive durable endpoint (INSERT, a commit per request) "
+            f"| **{s['ratio_to_naive_durable']}** ({s['naive durable']['requests_per_second']}/s) | ≥ 1.0 |"
+        )
     for rate, r in rates.items():
         lines.append(
             f"| capture latency at {rate}/s (achieved {r['achieved_per_second']}/s) "
@@ -397,25 +416,32 @@ def main(output_dir: Path) -> int:
                 },
             ).start()
         )
-        bare_port = free_port()
-        bare = subprocess.Popen(
-            [sys.executable, "-m", "leadflow_cli.bare", str(bare_port)],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+        database = os.environ.get("BENCH_DATABASE_URL") if given else system_database(system)
+        yardsticks = {"bare": start_yardstick()}
+        if database:
+            yardsticks["naive durable"] = start_yardstick("--database", database)
         try:
-            wait_until(lambda: port_open("127.0.0.1", bare_port), timeout=30, what="the bare endpoint")
+            for name, (_, url) in yardsticks.items():
+                port = int(url.rsplit(":", 1)[1])
+                wait_until(
+                    lambda port=port: port_open("127.0.0.1", port), timeout=30, what=f"the {name} endpoint"
+                )
             processes = {} if given else system_processes(system)
             # Before the bench's own topic readers start: their polls are not the system's.
             idle = {} if given else idle_cpu(processes)
-            with PeakMemory({**processes, "bare endpoint": psutil.Process(bare.pid)}) as memory:
-                report = asyncio.run(measure(system, f"http://127.0.0.1:{bare_port}", probe, processes))
+            endpoints = {
+                f"{name} endpoint": psutil.Process(process.pid) for name, (process, _) in yardsticks.items()
+            }
+            with PeakMemory({**processes, **endpoints}) as memory:
+                urls = {name: url for name, (_, url) in yardsticks.items()}
+                report = asyncio.run(measure(system, urls, probe, processes))
             if idle:
                 report["idle_percent_of_a_core"] = idle
             report["peak_rss_mb"] = {name: round(peak / 2**20, 1) for name, peak in memory.peaks.items()}
             report["system"] = "given by the environment" if given else "started by the bench"
         finally:
-            bare.terminate()
+            for process, _ in yardsticks.values():
+                process.terminate()
             if not given:
                 system.stop()
                 probe.stop_smtp()
