@@ -48,7 +48,7 @@ class Dispatcher:
         self._rng = random.Random()
         self._client = OutboundClient(settings.hosts_allowed, settings.timeout_seconds, settings.concurrency)
         self._finished: asyncio.Queue[Attempt] = asyncio.Queue()
-        self._retry_at: datetime | None = None  # the earliest retry this process scheduled
+        self._next_due: datetime | None = None  # the earliest retry or lease end, as last read
 
     async def run(self) -> None:
         tasks: set[asyncio.Task] = set()
@@ -75,12 +75,12 @@ class Dispatcher:
             await self._client.close()
 
     def _idle_wait(self) -> float:
-        """Until the poll interval, or the first retry this process scheduled if sooner."""
-        wait = self._settings.poll_seconds
-        if self._retry_at is not None:
-            wait = min(wait, max(0.0, (self._retry_at - datetime.now(UTC)).total_seconds()))
-            self._retry_at = None if wait < self._settings.poll_seconds else self._retry_at
-        return wait
+        """Until the next retry or lease end (read with the last claim that found nothing; a
+        recorded attempt wakes the loop, which reads it again), at most the poll interval."""
+        if self._next_due is None:
+            return self._settings.poll_seconds
+        until = (self._next_due - datetime.now(UTC)).total_seconds()
+        return min(self._settings.poll_seconds, max(0.0, until))
 
     async def _claim(self, limit: int) -> list[tuple[Delivery, Endpoint]]:
         now = datetime.now(UTC)
@@ -89,6 +89,7 @@ class Dispatcher:
                 lease = now + timedelta(seconds=self._settings.lease_seconds)
                 due = await repository.claim_due(uow.connection, now, lease, limit)
                 found = await repository.endpoints_by_id(uow.connection, {d.endpoint_id for d in due})
+                self._next_due = None if due else await repository.next_due(uow.connection, now)
         except Exception as error:
             log.warning("cannot claim deliveries", extra={"error": type(error).__name__})
             await asyncio.sleep(1)
@@ -173,8 +174,6 @@ class Dispatcher:
             return {"attempt": tried, "delivery": state, "outcome": "delivered"}
         retry_at = next_attempt(self._settings.delays, delivery.attempts + 1, attempt.at, self._rng)
         state |= {"next_attempt_at": retry_at} if retry_at else {"status": "failed"}
-        if retry_at and (self._retry_at is None or retry_at < self._retry_at):
-            self._retry_at = retry_at
         failure = _failure_kind(attempt.error, outcome, retry_at)
         return {"attempt": tried, "delivery": state, "outcome": failure}
 

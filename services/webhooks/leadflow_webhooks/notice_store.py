@@ -4,7 +4,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -52,6 +52,12 @@ async def claim_due(
     )
     query = update(notices).where(notices.c.id.in_(due.scalar_subquery())).values(due_at=lease_until)
     return [Notice(**row._mapping) for row in await connection.execute(query.returning(*notices.c))]
+
+
+async def next_due(connection: AsyncConnection, now: datetime) -> datetime | None:
+    """When the next pending notice comes due (a reminder, a retry, a lease ending)."""
+    query = select(func.min(notices.c.due_at)).where(notices.c.status == "pending", notices.c.due_at > now)
+    return await connection.scalar(query)
 
 
 async def finish(connection: AsyncConnection, outcomes: list[dict]) -> None:

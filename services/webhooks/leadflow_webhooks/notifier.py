@@ -25,9 +25,9 @@ from leadflow_webhooks.settings import NotifySettings
 log = logging.getLogger(__name__)
 LEASE = timedelta(seconds=60)
 BATCH = 64
-# Without a wake-up from this process's consumer, due notices (reminders, other processes'
-# offers, retries) are looked for this often.
-IDLE_POLL_SECONDS = 1.0
+# Without a wake-up from this process's consumer, the loop sleeps until the next notice it read
+# comes due (a reminder, a retry, a lease ending), at most this long (other processes' offers).
+IDLE_POLL_SECONDS = 5.0
 
 
 def notices_for(event: CloudEvent, share: float, now: datetime) -> list[dict]:
@@ -65,6 +65,7 @@ class Notifier:
         self._outbound = outbound
         self._mailer = Mailer(settings)
         self._wake = asyncio.Event()
+        self._next_due: datetime | None = None  # the earliest pending notice, as last read
         self._routing = httpx.AsyncClient(
             base_url=settings.routing_url,
             timeout=10,
@@ -100,11 +101,16 @@ class Notifier:
                     continue
                 if not sent:
                     with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(self._wake.wait(), IDLE_POLL_SECONDS)
+                        await asyncio.wait_for(self._wake.wait(), self._idle_wait())
                     self._wake.clear()
         finally:
             await self._routing.aclose()
             await self._mailer.close()
+
+    def _idle_wait(self) -> float:
+        if self._next_due is None:
+            return IDLE_POLL_SECONDS
+        return min(IDLE_POLL_SECONDS, max(0.0, (self._next_due - datetime.now(UTC)).total_seconds()))
 
     async def _send_due(self) -> bool:
         """Claims a batch of due notices, sends them together, records every outcome in one
@@ -114,6 +120,7 @@ class Notifier:
             async with self._runtime.unit_of_work() as uow:
                 due = await notice_store.claim_due(uow.connection, now, now + LEASE, BATCH)
                 channels = await notice_store.channels_for(uow.connection, {n.rep_id for n in due})
+                self._next_due = None if due else await notice_store.next_due(uow.connection, now)
         except Exception as error:
             log.warning("cannot claim notices", extra={"error": type(error).__name__})
             await asyncio.sleep(1)

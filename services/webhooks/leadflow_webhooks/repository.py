@@ -127,6 +127,16 @@ async def claim_due(
     return [Delivery(**row._mapping) for row in await connection.execute(query)]
 
 
+async def next_due(connection: AsyncConnection, now: datetime) -> datetime | None:
+    """When the next pending delivery comes due (a retry, or a lease ending), if any is later
+    than now (one due now but not claimed waits for its lead's earlier delivery, which wakes
+    the dispatcher when recorded)."""
+    query = select(func.min(deliveries.c.next_attempt_at)).where(
+        deliveries.c.status == "pending", deliveries.c.next_attempt_at > now
+    )
+    return await connection.scalar(query)
+
+
 async def record_attempts(connection: AsyncConnection, rows: list[dict]) -> None:
     """Attempts made (each dict: the `attempts` row) and their deliveries' new state (each dict's
     `delivery`: `delivery_id` and the same columns to set), two statements for all."""

@@ -24,10 +24,11 @@ class WebhooksSettings(BaseSettings):
     concurrency: int = Field(default=16, ge=1, le=256, description="Deliveries in flight per process")
     lease_seconds: float = Field(default=60, gt=0, description="A claimed delivery is retried after this")
     poll_seconds: float = Field(
-        default=1.0,
+        default=5.0,
         gt=0,
-        description="How often due deliveries are looked for when nothing woke the dispatcher "
-        "(retries coming due, deliveries another process added)",
+        description="The longest the dispatcher waits without looking for due deliveries when "
+        "nothing woke it (it wakes for the next retry it knows of; this bounds deliveries another "
+        "process added, and an endpoint enabled again)",
     )
 
     @field_validator("retry_schedule")
