@@ -12,7 +12,7 @@ from leadflow_common.auth import requires
 from leadflow_common.deps import RuntimeDep
 from leadflow_common.errors import NotFound
 from leadflow_common.events import ModelRef, ScoreReason, Temperature
-from leadflow_scoring import repository, versions
+from leadflow_scoring import repository, score_store, versions
 from leadflow_scoring.jobs import ScoringJobs
 from leadflow_scoring.rules import RuleSet
 from leadflow_scoring.services import ScoringService
@@ -104,7 +104,7 @@ async def lead_score(
     if principal.limited_to_own(Scope.leads_read):
         ensure_own(principal, Scope.leads_read, await scoring.rep_of_lead(lead_id))
     async with runtime.engine.connect() as connection:
-        current = await repository.current_score(connection, lead_id)
+        current = await score_store.current_score(connection, lead_id)
         if current is None:
             raise NotFound(f"No score for lead {lead_id} (yet)")
         history = await repository.score_history_of(connection, lead_id)

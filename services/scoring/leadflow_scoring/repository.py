@@ -3,13 +3,13 @@
 import uuid
 from datetime import datetime
 
-from sqlalchemy import bindparam, delete, func, insert, select, true, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from leadflow_common.db import any_of, lock_keys
-from leadflow_common.events import LeadProfile, ModelRef, ScoreReason, Temperature
-from leadflow_scoring.rules import Activity, CurrentScore
+from leadflow_common.events import LeadProfile
+from leadflow_scoring.rules import Activity
 from leadflow_scoring.tables import (
     activities,
     activity_counts,
@@ -41,15 +41,6 @@ async def save_profile_if_newer(connection: AsyncConnection, profile: LeadProfil
         .returning(leads.c.lead_id)
     )
     return (await connection.execute(statement)).first() is not None
-
-
-async def load_profile(connection: AsyncConnection, lead_id: uuid.UUID) -> LeadProfile | None:
-    row = (
-        await connection.execute(
-            select(leads.c.profile).where(leads.c.lead_id == lead_id, leads.c.merged_into.is_(None))
-        )
-    ).first()
-    return LeadProfile.model_validate(row.profile) if row else None
 
 
 async def mark_absorbed(connection: AsyncConnection, absorbed: uuid.UUID, into: uuid.UUID) -> None:
@@ -121,82 +112,6 @@ async def add_activity(
         )
 
 
-def _recent_activities_statement():
-    """The lead's most recent ACTIVITY_WINDOW activities of each type, through the running counts
-    and the (lead, type, time) index: bounded whatever the lead's history. Built once: this runs
-    for every score."""
-    recent = (
-        select(activities.c.type, activities.c.occurred_at)
-        .where(activities.c.lead_id == activity_counts.c.lead_id, activities.c.type == activity_counts.c.type)
-        .order_by(activities.c.occurred_at.desc())
-        .limit(ACTIVITY_WINDOW)
-        .lateral("recent")
-    )
-    return (
-        select(recent.c.type, recent.c.occurred_at)
-        .select_from(activity_counts.join(recent, true()))
-        .where(activity_counts.c.lead_id == bindparam("lead_id"))
-    )
-
-
-RECENT_ACTIVITIES = _recent_activities_statement()
-
-
-async def load_activities(connection: AsyncConnection, lead_id: uuid.UUID) -> list[Activity]:
-    rows = await connection.execute(RECENT_ACTIVITIES, {"lead_id": lead_id})
-    return [Activity(type=row.type, occurred_at=row.occurred_at) for row in rows]
-
-
-async def current_score(connection: AsyncConnection, lead_id: uuid.UUID) -> CurrentScore | None:
-    row = (await connection.execute(select(scores).where(scores.c.lead_id == lead_id))).first()
-    if row is None:
-        return None
-    return CurrentScore(
-        revision=row.revision,
-        score=row.score,
-        temperature=Temperature(row.temperature),
-        reasons=[ScoreReason.model_validate(reason) for reason in row.reasons],
-        model=ModelRef.model_validate(row.model),
-        scored_at=row.scored_at,
-    )
-
-
-async def save_score(
-    connection: AsyncConnection,
-    *,
-    lead_id: uuid.UUID,
-    revision: int,
-    score: float,
-    previous_score: float | None,
-    temperature: str,
-    reasons: list[dict],
-    model: dict,
-    cause: str,
-    scored_at: datetime,
-) -> None:
-    values = {
-        "revision": revision,
-        "score": score,
-        "temperature": temperature,
-        "reasons": reasons,
-        "model": model,
-        "scored_at": scored_at,
-    }
-    await connection.execute(
-        pg_insert(scores)
-        .values(lead_id=lead_id, **values)
-        .on_conflict_do_update(index_elements=[scores.c.lead_id], set_=values)
-    )
-    await connection.execute(
-        insert(score_history).values(
-            lead_id=lead_id,
-            previous_score=previous_score,
-            cause=cause,
-            **{k: v for k, v in values.items() if k != "revision"},
-        )
-    )
-
-
 async def score_history_of(connection: AsyncConnection, lead_id: uuid.UUID, limit: int = 100):
     rows = await connection.execute(
         select(score_history)
@@ -252,11 +167,13 @@ async def engaged_lead_ids(connection: AsyncConnection) -> list[uuid.UUID]:
     return [row.lead_id for row in rows]
 
 
-async def has_outcomes_without_snapshot(connection: AsyncConnection, lead_id: uuid.UUID) -> bool:
-    waiting = select(outcomes.c.outcome_id).where(
-        outcomes.c.lead_id == lead_id, outcomes.c.snapshot.is_(None)
+async def leads_with_outcomes_without_snapshot(
+    connection: AsyncConnection, lead_ids: list[uuid.UUID]
+) -> set[uuid.UUID]:
+    query = select(outcomes.c.lead_id).where(
+        any_of(outcomes.c.lead_id, lead_ids), outcomes.c.snapshot.is_(None)
     )
-    return bool(await connection.scalar(select(waiting.exists())))
+    return set(await connection.scalars(query.distinct()))
 
 
 async def complete_outcomes(connection: AsyncConnection, lead_id: uuid.UUID, **known) -> None:
@@ -264,14 +181,6 @@ async def complete_outcomes(connection: AsyncConnection, lead_id: uuid.UUID, **k
         return
     await connection.execute(
         update(outcomes).where(outcomes.c.lead_id == lead_id, outcomes.c.snapshot.is_(None)).values(**known)
-    )
-
-
-async def relabel_score(
-    connection: AsyncConnection, lead_id: uuid.UUID, *, reasons: list[dict], model: dict
-) -> None:
-    await connection.execute(
-        update(scores).where(scores.c.lead_id == lead_id).values(reasons=reasons, model=model)
     )
 
 

@@ -1,4 +1,5 @@
-"""Re-scoring one lead in the caller's unit of work, publishing only a change."""
+"""Re-scoring leads in the caller's unit of work, publishing only a change: a batch's leads read
+and written together (`score_store.py`), one lead being a batch of one."""
 
 import uuid
 from datetime import UTC, datetime
@@ -6,64 +7,76 @@ from typing import Literal
 
 from leadflow_common.events import LeadScored, RoutingHints
 from leadflow_common.unit_of_work import UnitOfWork
-from leadflow_scoring import repository
+from leadflow_scoring import score_store
 from leadflow_scoring.state import ScoringState
 
 
-async def rescore(
+async def rescore_many(
     uow: UnitOfWork,
-    lead_id: uuid.UUID,
+    causes: dict[uuid.UUID, str],
     *,
     state: ScoringState,
     topic: str,
-    cause: str,
     now: datetime | None = None,
     publish_on: Literal["change", "band"] = "change",
-) -> LeadScored | None:
-    """Score the lead as it stands; store and publish `lead.scored` only when the score or the
-    temperature changed (with `publish_on="band"`, as the decay sweep asks: only the
-    temperature). Returns the published event, if any."""
+) -> dict[uuid.UUID, LeadScored]:
+    """Score each lead (`causes`: why, by lead) as it stands; store and publish `lead.scored`
+    only when the score or the temperature changed (with `publish_on="band"`, as the decay
+    sweep asks: only the temperature). Returns the published events by lead, in `causes`' order."""
     now = now or datetime.now(UTC)
     connection = uow.connection
-    profile = await repository.load_profile(connection, lead_id)
-    if profile is None:
-        return None
-    result = state.score(profile, await repository.load_activities(connection, lead_id), now)
+    profiles = await score_store.profiles_of(connection, list(causes))
+    found = [lead_id for lead_id in causes if lead_id in profiles]
+    if not found:
+        return {}
+    activities = await score_store.recent_activities_of(connection, found)
+    currents = await score_store.current_scores(connection, found)
     model = state.model_ref
-    current = await repository.current_score(connection, lead_id)
-    reasons = [reason.model_dump() for reason in result.reasons]
-    if current is not None:
-        same_band = current.temperature == result.temperature
-        if same_band and (publish_on == "band" or current.score == result.score):
-            if current.score == result.score and current.model != model:
-                # Same score from another model: nothing to publish, but the stored score must
-                # say which model gave it and why.
-                await repository.relabel_score(connection, lead_id, reasons=reasons, model=model.model_dump())
-            return None
-    revision = current.revision + 1 if current else 1
-    await repository.save_score(
-        connection,
-        lead_id=lead_id,
-        revision=revision,
-        score=result.score,
-        previous_score=current.score if current else None,
-        temperature=result.temperature.value,
-        reasons=reasons,
-        model=model.model_dump(),
-        cause=cause,
-        scored_at=now,
-    )
-    scored = LeadScored(
-        lead_id=lead_id,
-        revision=revision,
-        score=result.score,
-        previous_score=current.score if current else None,
-        temperature=result.temperature,
-        previous_temperature=current.temperature if current else None,
-        reasons=result.reasons,
-        model=model,
-        scored_at=now,
-        routing=RoutingHints(country=profile.country, language=profile.language, segment=result.segment),
-    )
-    await uow.publish(topic, scored, subject=lead_id)
-    return scored
+    model_document = model.model_dump()
+    saved: list[dict] = []
+    relabelled: list[dict] = []
+    published: dict[uuid.UUID, LeadScored] = {}
+    for lead_id in found:
+        profile, current = profiles[lead_id], currents.get(lead_id)
+        result = state.score(profile, activities[lead_id], now)
+        reasons = [reason.model_dump() for reason in result.reasons]
+        if current is not None:
+            same_band = current.temperature == result.temperature
+            if same_band and (publish_on == "band" or current.score == result.score):
+                if current.score == result.score and current.model != model:
+                    # Same score from another model: nothing to publish, but the stored score
+                    # must say which model gave it and why.
+                    relabelled.append({"lead": lead_id, "reasons": reasons, "model": model_document})
+                continue
+        revision = current.revision + 1 if current else 1
+        previous = current.score if current else None
+        saved.append(
+            {
+                "lead_id": lead_id,
+                "revision": revision,
+                "score": result.score,
+                "previous_score": previous,
+                "temperature": result.temperature.value,
+                "reasons": reasons,
+                "model": model_document,
+                "cause": causes[lead_id],
+                "scored_at": now,
+            }
+        )
+        published[lead_id] = LeadScored(
+            lead_id=lead_id,
+            revision=revision,
+            score=result.score,
+            previous_score=previous,
+            temperature=result.temperature,
+            previous_temperature=current.temperature if current else None,
+            reasons=result.reasons,
+            model=model,
+            scored_at=now,
+            routing=RoutingHints(country=profile.country, language=profile.language, segment=result.segment),
+        )
+    await score_store.relabel_scores(connection, relabelled)
+    await score_store.save_scores(connection, saved)
+    for lead_id, scored in published.items():
+        await uow.publish(topic, scored, subject=lead_id)
+    return published

@@ -23,9 +23,9 @@ from leadflow_common.events import (
 )
 from leadflow_common.runtime import ServiceRuntime
 from leadflow_common.unit_of_work import UnitOfWork
-from leadflow_scoring import erasing, metrics, preview, repository, versions
+from leadflow_scoring import erasing, metrics, preview, repository, score_store, versions
 from leadflow_scoring.rules import RuleSet
-from leadflow_scoring.scorer import rescore
+from leadflow_scoring.scorer import rescore_many
 from leadflow_scoring.state import ScoringState
 from leadflow_scoring.tables import lead_reps
 from leadflow_scoring.training import snapshot_lead
@@ -43,7 +43,8 @@ class ScoringService:
         """A consumer's batch in one unit of work: its leads locked first, all at once, then
         each event applied once, in order. A lead is re-scored once for the batch, after its
         last event (a flood of one lead's activities costs one score per batch, not one per
-        activity), and before an outcome is kept with the lead as it stood. Erasures first."""
+        activity), and before an outcome is kept with the lead as it stood; the batch's leads
+        are scored together, a statement per kind of row for all of them. Erasures first."""
         await apply_erasures(self._runtime, events, erasing.erase_leads)
         if any(isinstance(event.data, AssignmentEvent) for event in events):
             await self.record_routing(events)
@@ -55,26 +56,24 @@ class ScoringService:
         async with self._runtime.unit_of_work(consumer=CONSUMER) as uow:
             await repository.lock_leads(uow.connection, [lead_id for _, lead_id, _ in relevant])
             changed: dict[uuid.UUID, tuple[CloudEvent, str]] = {}
+            captured: list[uuid.UUID] = []
 
-            async def score_changed(lead_id: uuid.UUID) -> None:
-                if lead_id in changed:
-                    event, cause = changed.pop(lead_id)
-                    scored = await self._rescore(uow, lead_id, cause)
-                    if scored is not None:
-                        published.append((event, scored))
+            async def score_changed(lead_ids: list[uuid.UUID]) -> None:
+                pending = {lead_id: changed.pop(lead_id) for lead_id in lead_ids if lead_id in changed}
+                scored = await self._rescore(uow, {lead_id: cause for lead_id, (_, cause) in pending.items()})
+                published.extend((pending[lead_id][0], event) for lead_id, event in scored.items())
 
             for event, lead_id, cause in await uow.first_seen(relevant, key=lambda item: item[0].id):
                 if isinstance(event.data, LeadOutcome):
-                    await score_changed(lead_id)
+                    await score_changed([lead_id])  # kept with the lead's score as it now stands
                     await self._record_outcome(uow, event.data)
                     continue
                 await _apply(uow, event.data, lead_id)
                 changed[lead_id] = (event, cause)
                 if isinstance(event.data, LeadCaptured):
-                    await score_changed(lead_id)
-                    await self._complete_early_outcomes(uow, lead_id)
-            for lead_id in list(changed):
-                await score_changed(lead_id)
+                    captured.append(lead_id)
+            await score_changed(list(changed))
+            await self._complete_early_outcomes(uow, captured)
         for event, scored in published:
             metrics.SCORES_PUBLISHED.labels(temperature=scored.temperature.value).inc()
             metrics.SCORING_LATENCY.observe((datetime.now(UTC) - event.time).total_seconds())
@@ -88,7 +87,7 @@ class ScoringService:
         a new score was published."""
         async with self._runtime.unit_of_work() as uow:
             await repository.lock_leads(uow.connection, [lead_id])
-            return await self._rescore(uow, lead_id, cause, publish_on=publish_on) is not None
+            return bool(await self._rescore(uow, {lead_id: cause}, publish_on=publish_on))
 
     async def record_routing(self, events: list[CloudEvent]) -> None:
         """Who each lead is offered to now, so a rep reads only their leads' scores."""
@@ -123,10 +122,10 @@ class ScoringService:
             preview.compare, self.state.rules, candidate, recent, known, datetime.now(UTC)
         )
 
-    async def _rescore(self, uow: UnitOfWork, lead_id, cause: str, **options) -> LeadScored | None:
-        return await rescore(
-            uow, lead_id, state=self.state, topic=self._runtime.topics.scored, cause=cause, **options
-        )
+    async def _rescore(
+        self, uow: UnitOfWork, causes: dict[uuid.UUID, str], **options
+    ) -> dict[uuid.UUID, LeadScored]:
+        return await rescore_many(uow, causes, state=self.state, topic=self._runtime.topics.scored, **options)
 
     async def _record_outcome(self, uow: UnitOfWork, outcome: LeadOutcome) -> None:
         """Keep the outcome with the lead as it stood, so a model learns from what was known
@@ -143,12 +142,16 @@ class ScoringService:
             **known,
         )
 
-    async def _complete_early_outcomes(self, uow: UnitOfWork, lead_id: uuid.UUID) -> None:
+    async def _complete_early_outcomes(self, uow: UnitOfWork, lead_ids: list[uuid.UUID]) -> None:
         """An outcome can overtake its lead (they travel on different topics): it is kept
-        without a snapshot and completed with the lead as first known here."""
-        if not await repository.has_outcomes_without_snapshot(uow.connection, lead_id):
-            return  # the usual case, answered by one indexed lookup
-        await repository.complete_outcomes(uow.connection, lead_id, **await _lead_as_it_stands(uow, lead_id))
+        without a snapshot and completed with the lead as first known here (scored)."""
+        if not lead_ids:
+            return
+        # The usual case, none, is answered by one indexed lookup for the batch.
+        for lead_id in await repository.leads_with_outcomes_without_snapshot(uow.connection, lead_ids):
+            await repository.complete_outcomes(
+                uow.connection, lead_id, **await _lead_as_it_stands(uow, lead_id)
+            )
 
 
 async def _apply(uow: UnitOfWork, data: EventData, lead_id: uuid.UUID) -> None:
@@ -168,11 +171,11 @@ async def _apply(uow: UnitOfWork, data: EventData, lead_id: uuid.UUID) -> None:
 
 
 async def _lead_as_it_stands(uow: UnitOfWork, lead_id: uuid.UUID) -> dict:
-    profile = await repository.load_profile(uow.connection, lead_id)
+    profile = await score_store.load_profile(uow.connection, lead_id)
     if profile is None:
         return {"snapshot": None, "score": None, "temperature": None}
-    activities = await repository.load_activities(uow.connection, lead_id)
-    current = await repository.current_score(uow.connection, lead_id)
+    activities = await score_store.load_activities(uow.connection, lead_id)
+    current = await score_store.current_score(uow.connection, lead_id)
     return {
         "snapshot": {
             "profile": profile.model_dump(mode="json"),
