@@ -109,7 +109,6 @@ def settings(kafka_bootstrap, database_url, topics) -> CommonSettings:
         database_url=database_url,
         leadflow_api_key=API_KEY,
         leadflow_topic_prefix=topics.prefix,
-        outbox_poll_seconds=0.1,
         consumer_max_attempts=2,
         # No console unless a test starts one: only the bootstrap key is accepted then.
         leadflow_console_url="",
