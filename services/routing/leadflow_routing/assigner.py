@@ -78,11 +78,13 @@ async def transition(
 class CapacityView:
     """The active reps and their open leads, read once under the capacity lock by a unit of work
     that routes a batch of leads, and kept current by its own offers: while it holds the lock
-    nobody else fills a slot. Anything else it does that frees or moves slots (closing, merging)
-    must `forget()` the view."""
+    nobody else fills a slot. The reps' fairness clocks are written once for the batch
+    (`flush`, before the unit of work commits). Anything else it does that frees or moves slots
+    (closing, merging) must `forget()` the view."""
 
     def __init__(self) -> None:
         self._reps: dict[uuid.UUID, Rep] | None = None
+        self._touched: dict[uuid.UUID, datetime] = {}
 
     async def reps(self, connection: AsyncConnection, tiers: list[Tier]) -> list[Rep]:
         if self._reps is None:
@@ -91,20 +93,35 @@ class CapacityView:
         return [rep for rep in self._reps.values() if rep.tier in tiers]
 
     def offered(self, rep_id: uuid.UUID, now: datetime) -> None:
+        self._touched[rep_id] = now
         if self._reps is not None:
             rep = self._reps[rep_id]
             self._reps[rep_id] = dataclasses.replace(rep, open_leads=rep.open_leads + 1, last_assigned_at=now)
 
-    def forget(self) -> None:
+    async def flush(self, connection: AsyncConnection) -> None:
+        await repository.touch_reps(connection, self._touched)
+        self._touched = {}
+
+    async def forget(self, connection: AsyncConnection) -> None:
+        await self.flush(connection)  # whoever reads the reps next sees the clocks
         self._reps = None
 
 
 async def on_new_score(
-    uow: UnitOfWork, lead: LeadToRoute, context: RoutingContext, *, capacity: CapacityView | None = None
+    uow: UnitOfWork,
+    lead: LeadToRoute,
+    context: RoutingContext,
+    *,
+    capacity: CapacityView | None = None,
+    known: dict[uuid.UUID, Assignment | None] | None = None,
 ) -> Decision | None:
     """Route a lead whose score changed. A lead with a rep stays with that rep; a nurtured lead
-    is routed again once it warms up; a waiting lead tries again with its new score."""
-    current = await repository.current_assignment(uow.connection, lead.lead_id)
+    is routed again once it warms up; a waiting lead tries again with its new score. `known`:
+    current assignments a batch read up front, each used once (then it may have changed)."""
+    if known is not None and lead.lead_id in known:
+        current = known.pop(lead.lead_id)
+    else:
+        current = await repository.current_assignment(uow.connection, lead.lead_id)
     if current is not None and current.status.is_open:
         return None
     still_cold = lead.temperature == Temperature.cold
@@ -156,9 +173,10 @@ async def route(
     ).inc()
     assignment_id, deadline = await _record(uow.connection, lead, decision, attempt, context)
     if rep is not None:
-        await repository.touch_rep(uow.connection, rep.id, context.now)
         if capacity is not None:
             capacity.offered(rep.id, context.now)
+        else:
+            await repository.touch_reps(uow.connection, {rep.id: context.now})
     event = _event(assignment_id, lead, decision, rep, attempt, previous_rep_id, deadline)
     if event is not None:
         event.lead = await cards.contact_card(uow.connection, lead.lead_id, context.lead_url_base)

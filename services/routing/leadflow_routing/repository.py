@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, func, literal, select, update
+from sqlalchemy import Row, bindparam, func, literal, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -75,6 +75,19 @@ async def current_assignment(connection: AsyncConnection, lead_id: uuid.UUID) ->
     return as_assignment(row) if row else None
 
 
+async def current_assignments(
+    connection: AsyncConnection, lead_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, Assignment | None]:
+    """Each lead's current assignment (None: none), one statement for all."""
+    query = select(assignments).where(
+        any_of(assignments.c.lead_id, lead_ids), assignments.c.status.in_(CURRENT_STATUSES)
+    )
+    found: dict[uuid.UUID, Assignment | None] = dict.fromkeys(lead_ids)
+    for row in await connection.execute(query):
+        found[row.lead_id] = as_assignment(row)
+    return found
+
+
 def _open_leads():
     return (
         select(func.count())
@@ -136,8 +149,11 @@ async def set_assignment_status(
     )
 
 
-async def touch_rep(connection: AsyncConnection, rep_id: uuid.UUID, now: datetime) -> None:
-    await connection.execute(update(reps).where(reps.c.id == rep_id).values(last_assigned_at=now))
+async def touch_reps(connection: AsyncConnection, assigned_at: dict[uuid.UUID, datetime]) -> None:
+    """The reps' fairness clocks (when each was last offered a lead), one statement for all."""
+    if assigned_at:
+        rows = [{"rep": rep_id, "last_assigned_at": at} for rep_id, at in assigned_at.items()]
+        await connection.execute(update(reps).where(reps.c.id == bindparam("rep")), rows)
 
 
 async def create_rep(connection: AsyncConnection, **values: Any) -> Any:

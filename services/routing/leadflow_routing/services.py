@@ -49,10 +49,13 @@ class RoutingService:
             leads = [lead for e in relevant for lead in leads_of(e.data)]
             await repository.lock_leads(uow.connection, leads)
             await uow.load_keys(leads)  # for the contact cards of the decisions, in one read
+            scored = [e.data.lead_id for e in relevant if isinstance(e.data, LeadScored)]
+            known = await repository.current_assignments(uow.connection, scored)
             for event in await uow.first_seen(relevant):
-                await self._apply(uow, event.data, context, capacity)
+                await self._apply(uow, event.data, context, capacity, known)
+            await capacity.flush(uow.connection)
 
-    async def _apply(self, uow, data, context: RoutingContext, capacity: CapacityView) -> None:
+    async def _apply(self, uow, data, context: RoutingContext, capacity: CapacityView, known: dict) -> None:
         if isinstance(data, LeadScored):
             lead = LeadToRoute(
                 lead_id=data.lead_id,
@@ -64,13 +67,19 @@ class RoutingService:
             )
             reasons = cards.top_reasons(data.reasons)
             if await repository.save_lead_if_newer(uow.connection, lead, data.revision, context.now, reasons):
-                await assigner.on_new_score(uow, lead, context, capacity=capacity)
+                await assigner.on_new_score(uow, lead, context, capacity=capacity, known=known)
         elif isinstance(data, LeadOutcome):
             await lifecycle.close_lead(uow, data.lead_id, f"outcome: {data.outcome}", context)
-            capacity.forget()
+            await self._moved_slots(uow, capacity, known)
         else:
             await lifecycle.fold_merge(uow, data.absorbed_lead_id, data.surviving_lead_id, context)
-            capacity.forget()
+            await self._moved_slots(uow, capacity, known)
+
+    @staticmethod
+    async def _moved_slots(uow, capacity: CapacityView, known: dict) -> None:
+        """Closing or merging moved assignments and slots: what the batch read of them is stale."""
+        known.clear()
+        await capacity.forget(uow.connection)
 
     async def assignments(self, ids: list[uuid.UUID]) -> list[Assignment]:
         async with self._runtime.engine.connect() as connection:
