@@ -8,7 +8,7 @@ from sqlalchemy import Row, bindparam, func, literal, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from leadflow_common.db import any_of, lock_keys, try_lock_key
+from leadflow_common.db import any_of, constant, lock_keys, try_lock_key
 from leadflow_common.events import Temperature, Tier
 from leadflow_routing.policy import (
     CURRENT_STATUSES,
@@ -23,6 +23,10 @@ from leadflow_routing.policy import (
 from leadflow_routing.tables import assignment_events, assignments, leads, reps, used_links
 
 CAPACITY_LOCK = "routing:capacity"
+# The statuses as constants in the statement: the partial indexes on current and open
+# assignments serve only queries that name them so (`db.constant`).
+CURRENT = [constant(status) for status in sorted(CURRENT_STATUSES)]
+OPEN = [constant(status) for status in sorted(OPEN_STATUSES)]
 
 
 def lead_lock(lead_id: uuid.UUID) -> str:
@@ -67,9 +71,7 @@ async def save_lead_if_newer(
 async def current_assignment(connection: AsyncConnection, lead_id: uuid.UUID) -> Assignment | None:
     row = (
         await connection.execute(
-            select(assignments).where(
-                assignments.c.lead_id == lead_id, assignments.c.status.in_(CURRENT_STATUSES)
-            )
+            select(assignments).where(assignments.c.lead_id == lead_id, assignments.c.status.in_(CURRENT))
         )
     ).first()
     return as_assignment(row) if row else None
@@ -80,7 +82,7 @@ async def current_assignments(
 ) -> dict[uuid.UUID, Assignment | None]:
     """Each lead's current assignment (None: none), one statement for all."""
     query = select(assignments).where(
-        any_of(assignments.c.lead_id, lead_ids), assignments.c.status.in_(CURRENT_STATUSES)
+        any_of(assignments.c.lead_id, lead_ids), assignments.c.status.in_(CURRENT)
     )
     found: dict[uuid.UUID, Assignment | None] = dict.fromkeys(lead_ids)
     for row in await connection.execute(query):
@@ -91,7 +93,7 @@ async def current_assignments(
 def _open_leads():
     return (
         select(func.count())
-        .where(assignments.c.rep_id == reps.c.id, assignments.c.status.in_(OPEN_STATUSES))
+        .where(assignments.c.rep_id == reps.c.id, assignments.c.status.in_(OPEN))
         .scalar_subquery()
     )
 
@@ -260,7 +262,7 @@ async def reps_who_passed(connection: AsyncConnection, lead_id: uuid.UUID) -> fr
 async def overdue_offers(connection: AsyncConnection, now: datetime, limit: int = 100) -> list[Any]:
     rows = await connection.execute(
         select(assignments.c.id, assignments.c.lead_id)
-        .where(assignments.c.status == AssignmentStatus.offered, assignments.c.sla_deadline < now)
+        .where(assignments.c.status == constant(AssignmentStatus.offered), assignments.c.sla_deadline < now)
         .order_by(assignments.c.sla_deadline)
         .limit(limit)
     )
@@ -275,7 +277,7 @@ async def waiting_leads(connection: AsyncConnection) -> list[Any]:
             assignments.c.temperature,
             assignments.c.score,
             assignments.c.created_at,
-        ).where(assignments.c.status == AssignmentStatus.waiting)
+        ).where(assignments.c.status == constant(AssignmentStatus.waiting))
     )
     return rows.all()
 

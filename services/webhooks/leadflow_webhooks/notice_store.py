@@ -8,8 +8,11 @@ from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from leadflow_common.db import any_of
+from leadflow_common.db import any_of, constant
 from leadflow_webhooks.tables import notices, rep_channels
+
+# The partial index on pending notices serves only queries naming the status as a constant.
+PENDING = constant("pending")
 
 
 @dataclass(frozen=True)
@@ -45,7 +48,7 @@ async def claim_due(
 ) -> list[Notice]:
     due = (
         select(notices.c.id)
-        .where(notices.c.status == "pending", notices.c.due_at <= now)
+        .where(notices.c.status == PENDING, notices.c.due_at <= now)
         .order_by(notices.c.due_at)
         .limit(limit)
         .with_for_update(skip_locked=True)
@@ -56,7 +59,7 @@ async def claim_due(
 
 async def next_due(connection: AsyncConnection, now: datetime) -> datetime | None:
     """When the next pending notice comes due (a reminder, a retry, a lease ending)."""
-    query = select(func.min(notices.c.due_at)).where(notices.c.status == "pending", notices.c.due_at > now)
+    query = select(func.min(notices.c.due_at)).where(notices.c.status == PENDING, notices.c.due_at > now)
     return await connection.scalar(query)
 
 

@@ -9,8 +9,11 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm import aliased
 
-from leadflow_common.db import any_of
+from leadflow_common.db import any_of, constant
 from leadflow_webhooks.tables import attempts, deliveries, endpoints
+
+# The partial indexes on pending deliveries serve only queries naming the status as a constant.
+PENDING = constant("pending")
 
 
 @dataclass(frozen=True)
@@ -107,13 +110,13 @@ async def claim_due(
     blocked = exists().where(
         earlier.c.endpoint_id == deliveries.c.endpoint_id,
         earlier.c.lead_id == deliveries.c.lead_id,
-        earlier.c.status == "pending",
+        earlier.c.status == PENDING,
         earlier.c.seq < deliveries.c.seq,
     )
     due = (
         select(deliveries.c.id)
         .join(endpoints, and_(endpoints.c.id == deliveries.c.endpoint_id, endpoints.c.enabled))
-        .where(deliveries.c.status == "pending", deliveries.c.next_attempt_at <= now, ~blocked)
+        .where(deliveries.c.status == PENDING, deliveries.c.next_attempt_at <= now, ~blocked)
         .order_by(deliveries.c.next_attempt_at)
         .limit(limit)
         .with_for_update(of=deliveries, skip_locked=True)
@@ -132,7 +135,7 @@ async def next_due(connection: AsyncConnection, now: datetime) -> datetime | Non
     than now (one due now but not claimed waits for its lead's earlier delivery, which wakes
     the dispatcher when recorded)."""
     query = select(func.min(deliveries.c.next_attempt_at)).where(
-        deliveries.c.status == "pending", deliveries.c.next_attempt_at > now
+        deliveries.c.status == PENDING, deliveries.c.next_attempt_at > now
     )
     return await connection.scalar(query)
 
@@ -186,7 +189,7 @@ async def backlog(connection: AsyncConnection, now: datetime) -> tuple[int, floa
     """Pending deliveries and the age of the oldest, in seconds."""
     row = (
         await connection.execute(
-            select(func.count(), func.min(deliveries.c.created_at)).where(deliveries.c.status == "pending")
+            select(func.count(), func.min(deliveries.c.created_at)).where(deliveries.c.status == PENDING)
         )
     ).one()
     return row[0], (now - row[1]).total_seconds() if row[1] else 0.0
