@@ -49,6 +49,20 @@ class CountingConsumer(EventConsumer):
         return client
 
 
+def idle_reader(kind, bootstrap, topics, handler, producer, engine, listener, idle_look_seconds):
+    """A consumer of the activities topic, in a group of its own, woken by `listener`."""
+    return kind(
+        bootstrap_servers=bootstrap,
+        group_id=f"test-wakeups-{uuid.uuid4().hex[:8]}",
+        topics=[topics.activities],
+        handler=handler,
+        producer=producer,
+        engine=engine,
+        wakeups=Wakeups(listener),
+        idle_look_seconds=idle_look_seconds,
+    )
+
+
 @pytest.fixture
 async def listening(database_url):
     listener = Listener(database_url, application_name="test-listener")
@@ -107,15 +121,8 @@ async def test_an_idle_consumer_stops_fetching_and_a_relay_wakes_it_at_once(
         for event in events:
             handled[event.id] = time.monotonic()
 
-    consumer = CountingConsumer(
-        bootstrap_servers=kafka_bootstrap,
-        group_id=f"test-wakeups-{uuid.uuid4().hex[:8]}",
-        topics=[topics.activities],
-        handler=handler,
-        producer=producer,
-        engine=engine,
-        wakeups=Wakeups(listening),
-        idle_look_seconds=30,
+    consumer = idle_reader(
+        CountingConsumer, kafka_bootstrap, topics, handler, producer, engine, listening, 30
     )
     relay = OutboxRelay(engine, scoring_outbox, producer, poll_seconds=30)
     running = [asyncio.create_task(consumer.run()), asyncio.create_task(relay.run())]
@@ -167,16 +174,7 @@ async def test_an_event_nobody_announced_is_read_by_the_next_idle_look(
     async def handler(events: list[CloudEvent]) -> None:
         handled.update(event.id for event in events)
 
-    consumer = EventConsumer(
-        bootstrap_servers=kafka_bootstrap,
-        group_id=f"test-look-{uuid.uuid4().hex[:8]}",
-        topics=[topics.activities],
-        handler=handler,
-        producer=producer,
-        engine=engine,
-        wakeups=Wakeups(listening),
-        idle_look_seconds=1.0,
-    )
+    consumer = idle_reader(EventConsumer, kafka_bootstrap, topics, handler, producer, engine, listening, 1.0)
     running = asyncio.create_task(consumer.run())
     try:
         await asyncio.sleep(3.0)  # joined and idle
