@@ -169,6 +169,8 @@ class EventConsumer:
     ):
         self._bootstrap_servers = bootstrap_servers
         self._wakeups = wakeups
+        # One watch for the consumer's life, whichever client it runs (clients restart).
+        self._watch = wakeups.watch(topics) if wakeups else None
         self._idle_look_seconds = idle_look_seconds
         self._group_id = group_id
         self._topics = topics
@@ -221,7 +223,7 @@ class EventConsumer:
     async def _consume(self, consumer: AIOKafkaConsumer) -> None:
         loop = asyncio.get_running_loop()
         unassigned_since = loop.time()
-        watch = self._wakeups.watch(self._topics) if self._wakeups else None
+        watch = self._watch
         while True:
             if watch is not None:
                 watch.heard.clear()

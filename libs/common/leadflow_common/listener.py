@@ -48,8 +48,6 @@ class Listener:
                 await self._listen_until_lost()
             except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError) as error:
                 log.warning("the listener lost the database; reconnecting", extra={"error": str(error)})
-            finally:
-                self.connected = False
             await asyncio.sleep(RECONNECT_SECONDS)
 
     async def _add_channel(self, connection: asyncpg.Connection, channel: str) -> None:
