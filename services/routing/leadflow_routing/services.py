@@ -68,18 +68,15 @@ class RoutingService:
             reasons = cards.top_reasons(data.reasons)
             if await repository.save_lead_if_newer(uow.connection, lead, data.revision, context.now, reasons):
                 await assigner.on_new_score(uow, lead, context, capacity=capacity, known=known)
-        elif isinstance(data, LeadOutcome):
-            await lifecycle.close_lead(uow, data.lead_id, f"outcome: {data.outcome}", context)
-            await self._moved_slots(uow, capacity, known)
         else:
-            await lifecycle.fold_merge(uow, data.absorbed_lead_id, data.surviving_lead_id, context)
-            await self._moved_slots(uow, capacity, known)
-
-    @staticmethod
-    async def _moved_slots(uow, capacity: CapacityView, known: dict) -> None:
-        """Closing or merging moved assignments and slots: what the batch read of them is stale."""
-        known.clear()
-        await capacity.forget(uow.connection)
+            # Closing or merging moves assignments and slots, and may route the lead on: the
+            # batch's clocks are written first, and what it read of reps and assignments dropped.
+            await capacity.forget(uow.connection)
+            known.clear()
+            if isinstance(data, LeadOutcome):
+                await lifecycle.close_lead(uow, data.lead_id, f"outcome: {data.outcome}", context)
+            else:
+                await lifecycle.fold_merge(uow, data.absorbed_lead_id, data.surviving_lead_id, context)
 
     async def assignments(self, ids: list[uuid.UUID]) -> list[Assignment]:
         async with self._runtime.engine.connect() as connection:
