@@ -7,15 +7,15 @@ from typing import Annotated, Any, ClassVar, Literal
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, Field, model_validator
 
-from leadflow_capture import privacy, repository
+from leadflow_capture import privacy
 from leadflow_capture.deps import CaptureSettingsDep
+from leadflow_capture.do_not_contact import DoNotContact
 from leadflow_capture.domain import normalize_email, normalize_phone
 from leadflow_capture.erasing import Erasures
 from leadflow_capture.erasure_store import Erasure
 from leadflow_capture.exporting import Exports
 from leadflow_common.access import Principal, Scope
 from leadflow_common.auth import requires
-from leadflow_common.deps import RuntimeDep
 from leadflow_common.errors import Invalid
 from leadflow_common.inputs import InputModel
 
@@ -58,6 +58,10 @@ def _normalized(email: str | None, phone: str | None, region: str) -> dict[str, 
     return identifiers
 
 
+def _do_not_contact(request: Request) -> DoNotContact:
+    return request.app.state.do_not_contact
+
+
 class SuppressionAdded(BaseModel):
     suppressed: list[Literal["email", "phone"]] = Field(description="The identifiers now on the list")
 
@@ -72,21 +76,12 @@ class SuppressionAdded(BaseModel):
 async def add_suppression(
     body: SuppressionInput,
     principal: Annotated[Principal, requires(Scope.privacy_admin)],
-    runtime: RuntimeDep,
     settings: CaptureSettingsDep,
+    request: Request,
 ) -> SuppressionAdded:
     identifiers = _normalized(body.email, body.phone, settings.default_region)
-    rows = privacy.suppression_rows(identifiers, body.reason, principal.actor)
-    async with runtime.unit_of_work() as uow:
-        # The intake's locks on the same person: a batch writing them commits before, or sees this.
-        await uow.lock([f"{kind}:{value}" for kind, value in identifiers.items()])
-        await repository.add_suppressions(uow.connection, rows)
-        # Ids only in the trail: a digest's first characters, never the email or phone.
-        for row in rows:
-            await uow.audit(
-                principal, "suppression.added", ("suppression", row["digest"][:16]), reason=body.reason
-            )
-    return SuppressionAdded(suppressed=sorted(identifiers))
+    listed = await _do_not_contact(request).add(principal, identifiers, body.reason)
+    return SuppressionAdded(suppressed=listed)
 
 
 class SuppressionLifted(BaseModel):
@@ -102,18 +97,11 @@ class SuppressionLifted(BaseModel):
 async def lift_suppression(
     body: PersonInput,
     principal: Annotated[Principal, requires(Scope.privacy_admin)],
-    runtime: RuntimeDep,
     settings: CaptureSettingsDep,
+    request: Request,
 ) -> SuppressionLifted:
     identifiers = _normalized(body.email, body.phone, settings.default_region)
-    digests = {kind: privacy.digest(kind, value) for kind, value in identifiers.items()}
-    async with runtime.unit_of_work() as uow:
-        await uow.lock([f"{kind}:{value}" for kind, value in identifiers.items()])
-        removed = await repository.remove_suppressions(uow.connection, list(digests.values()))
-        lifted = sorted(kind for kind, digest in digests.items() if digest in removed)
-        for kind in lifted:
-            await uow.audit(principal, "suppression.lifted", ("suppression", digests[kind][:16]))
-    return SuppressionLifted(lifted=lifted)
+    return SuppressionLifted(lifted=await _do_not_contact(request).lift(principal, identifiers))
 
 
 class ErasureInput(PersonInput):

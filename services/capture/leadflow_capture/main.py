@@ -8,6 +8,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from leadflow_capture import api, api_leads, api_privacy, api_sms, api_tracking
 from leadflow_capture.deps import RateLimited
+from leadflow_capture.do_not_contact import DoNotContact
 from leadflow_capture.domain import LeadInput
 from leadflow_capture.erasing import Erasures
 from leadflow_capture.exporting import Exports
@@ -33,6 +34,7 @@ async def start_writers(app: FastAPI, runtime: ServiceRuntime) -> None:
     settings: CaptureSettings = app.state.capture_settings
     app.state.lead_reader = reader = LeadReader(runtime, settings.default_region)
     app.state.erasures = erasures = Erasures(runtime)
+    app.state.do_not_contact = DoNotContact(runtime)
     peers = {
         "scoring": settings.scoring_url,
         "routing": settings.routing_url,
