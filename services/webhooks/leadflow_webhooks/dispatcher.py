@@ -21,7 +21,7 @@ from leadflow_webhooks import metrics, repository
 from leadflow_webhooks.addresses import RefusedTarget
 from leadflow_webhooks.outbound import OutboundClient
 from leadflow_webhooks.repository import Delivery, Endpoint
-from leadflow_webhooks.schedule import next_attempt, outcome_of
+from leadflow_webhooks.schedule import idle_wait, next_attempt, outcome_of
 from leadflow_webhooks.settings import WebhooksSettings
 from leadflow_webhooks.signing import signature_headers
 
@@ -68,19 +68,13 @@ class Dispatcher:
                     next_gauges = time.monotonic() + 5
                 if not claimed:
                     with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(self._wake.wait(), self._idle_wait())
+                        # A recorded attempt wakes the loop, which reads the next due time again.
+                        wait = idle_wait(self._next_due, datetime.now(UTC), self._settings.poll_seconds)
+                        await asyncio.wait_for(self._wake.wait(), wait)
         finally:
             for task in (*tasks, recorder):
                 task.cancel()
             await self._client.close()
-
-    def _idle_wait(self) -> float:
-        """Until the next retry or lease end (read with the last claim that found nothing; a
-        recorded attempt wakes the loop, which reads it again), at most the poll interval."""
-        if self._next_due is None:
-            return self._settings.poll_seconds
-        until = (self._next_due - datetime.now(UTC)).total_seconds()
-        return min(self._settings.poll_seconds, max(0.0, until))
 
     async def _claim(self, limit: int) -> list[tuple[Delivery, Endpoint]]:
         now = datetime.now(UTC)

@@ -20,6 +20,7 @@ from leadflow_webhooks.mail import Mailer
 from leadflow_webhooks.notice_store import Channels, Notice
 from leadflow_webhooks.notices import Links, Message, moved_message, offer_message, slack_payload
 from leadflow_webhooks.outbound import OutboundClient
+from leadflow_webhooks.schedule import idle_wait
 from leadflow_webhooks.settings import NotifySettings
 
 log = logging.getLogger(__name__)
@@ -101,16 +102,12 @@ class Notifier:
                     continue
                 if not sent:
                     with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(self._wake.wait(), self._idle_wait())
+                        wait = idle_wait(self._next_due, datetime.now(UTC), IDLE_POLL_SECONDS)
+                        await asyncio.wait_for(self._wake.wait(), wait)
                     self._wake.clear()
         finally:
             await self._routing.aclose()
             await self._mailer.close()
-
-    def _idle_wait(self) -> float:
-        if self._next_due is None:
-            return IDLE_POLL_SECONDS
-        return min(IDLE_POLL_SECONDS, max(0.0, (self._next_due - datetime.now(UTC)).total_seconds()))
 
     async def _send_due(self) -> bool:
         """Claims a batch of due notices, sends them together, records every outcome in one

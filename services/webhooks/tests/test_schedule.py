@@ -1,0 +1,20 @@
+"""How long the delivery and notice loops sleep when nothing is due."""
+
+from datetime import UTC, datetime, timedelta
+
+from leadflow_webhooks.schedule import idle_wait
+
+NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
+
+
+def test_a_loop_with_nothing_pending_sleeps_the_longest_wait():
+    assert idle_wait(None, NOW, 5.0) == 5.0
+
+
+def test_a_loop_wakes_when_the_next_item_comes_due_but_never_later_than_the_longest_wait():
+    assert idle_wait(NOW + timedelta(seconds=1.5), NOW, 5.0) == 1.5
+    assert idle_wait(NOW + timedelta(minutes=10), NOW, 5.0) == 5.0
+
+
+def test_an_item_already_due_means_no_sleep():
+    assert idle_wait(NOW - timedelta(seconds=3), NOW, 5.0) == 0.0
