@@ -35,7 +35,7 @@ class RawEvent(BaseModel):
             return None
 
 
-ENVELOPE_FIELDS = ("specversion", "id", "source", "type", "time", "subject", "datacontenttype")
+ENVELOPE_FIELDS = tuple(name for name in CloudEvent.model_fields if name != "data")
 
 
 class UnknownEventType(ValueError):
