@@ -68,15 +68,6 @@ async def save_lead_if_newer(
     return (await connection.execute(statement)).first() is not None
 
 
-async def current_assignment(connection: AsyncConnection, lead_id: uuid.UUID) -> Assignment | None:
-    row = (
-        await connection.execute(
-            select(assignments).where(assignments.c.lead_id == lead_id, assignments.c.status.in_(CURRENT))
-        )
-    ).first()
-    return as_assignment(row) if row else None
-
-
 async def current_assignments(
     connection: AsyncConnection, lead_ids: list[uuid.UUID]
 ) -> dict[uuid.UUID, Assignment | None]:
@@ -88,6 +79,10 @@ async def current_assignments(
     for row in await connection.execute(query):
         found[row.lead_id] = as_assignment(row)
     return found
+
+
+async def current_assignment(connection: AsyncConnection, lead_id: uuid.UUID) -> Assignment | None:
+    return (await current_assignments(connection, [lead_id]))[lead_id]
 
 
 def _open_leads():
