@@ -4,8 +4,8 @@ Starts a system of its own (`leadflow run` on free ports, rate limit off), or us
 environment names (see GivenSystem), and, in the same run, two yardsticks (`leadflow_cli.bare`):
 a bare FastAPI endpoint with the same body model and server settings, and a naive durable one
 that also INSERTs each submission with a commit per request. Load comes from separate processes
-(`leadflow_cli.loadgen`). Measures: capture throughput at saturation as a ratio to each
-yardstick; capture latency at 100
+(`leadflow_cli.loadgen`). Measures: capture throughput at saturation, alone and with the
+pipeline running, as a ratio to each yardstick (`bench_saturation.py`); capture latency at 100
 and 500 leads/s; POST → `lead.routed` latency (read from the topic); the knee (the highest rate
 whose POST → `lead.routed` p99 stays ≤ 1 s); activity → `lead.scored` latency; POST → signed
 webhook and POST → the rep's mail at 50 and 100 leads/s; CPU per lead by process and idle CPU;
@@ -14,6 +14,7 @@ reports/bench-latency.png.
 """
 
 import asyncio
+import functools
 import json
 import os
 import subprocess
@@ -31,10 +32,10 @@ from aiokafka import AIOKafkaConsumer
 from leadflow_cli.bare import start_yardstick, system_database
 from leadflow_cli.bench_cpu import cpu_lines, idle_cpu, measure_cpu
 from leadflow_cli.bench_handoff import HandoffProbe, measure_handoff, set_mail
+from leadflow_cli.bench_saturation import measure_capture_alone, measure_saturation, saturation_lines
 from leadflow_cli.infra import LocalSystem, port_open, wait_until
 from leadflow_common.topics import Topics
 
-SATURATION_SECONDS = 10
 RATES = (100, 500)
 KNEE_RATES, KNEE_P99_MS = (100, 150, 200, 250, 300, 400, 500), 1000
 RATE_SECONDS = 10
@@ -206,32 +207,8 @@ async def measure(
     await asyncio.gather(*(event.wait() for event in ready))
     report: dict = {}
     try:
-        saturation = {}
-        for name, url in (
-            *((name, f"{base}/v1/leads/landing-page") for name, base in yardsticks.items()),
-            ("capture", f"{capture}/v1/leads/landing-page"),
-        ):
-            run = await asyncio.to_thread(
-                load, url, "--seconds", str(SATURATION_SECONDS), "--concurrency", "32"
-            )
-            ok = [r for r in run["results"] if r["status"] == 202]
-            saturation[name] = {
-                "requests_per_second": round(len(ok) / run["elapsed"], 1),
-                "errors": len(run["results"]) - len(ok),
-                **percentiles([r["latency"] for r in ok]),
-            }
-            if name == "capture":
-                await wait_for(routed, {r["lead_id"] for r in ok}, timeout=300)
-        saturation["ratio"] = round(
-            saturation["capture"]["requests_per_second"] / saturation["bare"]["requests_per_second"], 3
-        )
-        if "naive durable" in saturation:
-            saturation["ratio_to_naive_durable"] = round(
-                saturation["capture"]["requests_per_second"]
-                / saturation["naive durable"]["requests_per_second"],
-                3,
-            )
-        report["saturation"] = saturation
+        drained = functools.partial(wait_for, routed, timeout=300)
+        report["saturation"] = await measure_saturation(load, percentiles, yardsticks, capture, drained)
 
         report["rates"] = {}
         for rate in RATES:
@@ -275,6 +252,9 @@ async def measure(
                 report["cpu"] = await measure_cpu(
                     processes, probe, client, urls, rep_ids, load, CPU_RATE, CPU_SECONDS, routed
                 )
+        await measure_capture_alone(
+            load, percentiles, report["saturation"], yardsticks, capture, drained, processes
+        )
     finally:
         for reader in readers:
             reader.cancel()
@@ -296,14 +276,8 @@ def markdown(report: dict) -> str:
         "",
         "| measure | figure | target |",
         "|---|---|---|",
-        f"| capture throughput at saturation | {s['capture']['requests_per_second']}/s "
-        f"= **{s['ratio']}** of the bare endpoint ({s['bare']['requests_per_second']}/s) | ≥ 0.6 |",
+        *saturation_lines(s),
     ]
-    if "naive durable" in s:
-        lines.append(
-            f"| … and of the naive durable endpoint (INSERT, a commit per request) "
-            f"| **{s['ratio_to_naive_durable']}** ({s['naive durable']['requests_per_second']}/s) | ≥ 1.0 |"
-        )
     for rate, r in rates.items():
         lines.append(
             f"| capture latency at {rate}/s (achieved {r['achieved_per_second']}/s) "
