@@ -1,14 +1,47 @@
 """The command line every service's entry point shares: `serve` (default) and `migrate`."""
 
 import argparse
+import asyncio
+import contextlib
 import resource
+import sys
 from pathlib import Path
+from types import FrameType
 
 import uvicorn
 
 from leadflow_common import migrate
 from leadflow_common.edge_protocol import ConnectionLimits, protocol_with
 from leadflow_common.settings import CommonSettings
+
+TICK_SECONDS = 1.0
+
+
+class QuietServer(uvicorn.Server):
+    """uvicorn's server without its ten wake-ups a second: its main loop looks once a second
+    (to refresh the Date header, as uvicorn does) and at once when a signal asks it to stop.
+    Idle, the ticks were a third of a service's CPU (a bare uvicorn app: 0.17% of a core, 0.03%
+    with this), and five services idle on the same machine."""
+
+    _loop: asyncio.AbstractEventLoop | None = None
+
+    async def main_loop(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._exit_asked = asyncio.Event()
+        counter = 0
+        should_exit = await self.on_tick(counter)
+        while not should_exit:
+            # uvicorn's ticks are a tenth of a second: every tenth refreshes the Date header.
+            counter = (counter + 10) % 864000
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._exit_asked.wait(), TICK_SECONDS)
+            should_exit = await self.on_tick(counter)
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        super().handle_exit(sig, frame)
+        if self._loop is not None:  # a signal handler: the loop is woken through its own pipe
+            with contextlib.suppress(RuntimeError):  # the loop closed already
+                self._loop.call_soon_threadsafe(self._exit_asked.set)
 
 
 def _raise_open_files_limit() -> None:
@@ -35,7 +68,7 @@ def service_main(*, name: str, app_factory: str, port: int, migrations_dir: Path
         max_connections_per_client=settings.http_max_connections_per_client,
         trusted_proxies=settings.trusted_proxies,
     )
-    uvicorn.run(
+    config = uvicorn.Config(
         app_factory,
         factory=True,
         host=args.host,
@@ -50,3 +83,7 @@ def service_main(*, name: str, app_factory: str, port: int, migrations_dir: Path
         timeout_graceful_shutdown=10,
         access_log=False,
     )
+    server = QuietServer(config)
+    server.run()
+    if not server.started:
+        sys.exit(3)  # as uvicorn.run does: the service could not start

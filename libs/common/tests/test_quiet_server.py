@@ -1,0 +1,77 @@
+"""The services' uvicorn server ticks once a second instead of ten times, yet stops at once when
+asked and still dates its answers."""
+
+import email.utils
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+import httpx
+
+from leadflow_common.service import TICK_SECONDS
+
+SERVE = """
+import sys
+import uvicorn
+from fastapi import FastAPI
+from leadflow_common import service
+from leadflow_common.service import QuietServer
+
+service.TICK_SECONDS = float(sys.argv[2])
+
+app = FastAPI()
+
+@app.get("/")
+def root():
+    return {"ok": True}
+
+QuietServer(uvicorn.Config(app, host="127.0.0.1", port=int(sys.argv[1]), log_config=None)).run()
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def serving(port: int, tick_seconds: float) -> subprocess.Popen:
+    server = subprocess.Popen([sys.executable, "-c", SERVE, str(port), str(tick_seconds)])
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        try:
+            httpx.get(f"http://127.0.0.1:{port}/", timeout=1)
+            return server
+        except httpx.TransportError:
+            time.sleep(0.05)
+    server.kill()
+    raise AssertionError("the server did not start")
+
+
+def test_answers_are_dated_within_a_tick():
+    port = free_port()
+    server = serving(port, TICK_SECONDS)
+    try:
+        time.sleep(TICK_SECONDS * 2.5)
+        response = httpx.get(f"http://127.0.0.1:{port}/")
+        dated = email.utils.parsedate_to_datetime(response.headers["date"]).timestamp()
+        assert abs(dated - time.time()) < TICK_SECONDS + 1  # the header has whole seconds
+    finally:
+        server.kill()
+        server.wait()
+
+
+def test_a_signal_stops_it_at_once_not_at_the_next_tick():
+    port = free_port()
+    server = serving(port, tick_seconds=60)
+    try:
+        asked = time.monotonic()
+        server.send_signal(signal.SIGTERM)
+        # uvicorn raises the signal again once it has shut down, as a process stopped by it.
+        assert server.wait(timeout=30) == -signal.SIGTERM
+        assert time.monotonic() - asked < 5
+    finally:
+        server.kill()
+        server.wait()
