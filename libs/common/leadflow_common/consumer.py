@@ -36,6 +36,10 @@ log = logging.getLogger(__name__)
 EventHandler = Callable[[list[CloudEvent]], Awaitable[None]]
 BATCH_SIZE = 100
 UNASSIGNED_REJOIN_SECONDS = 60
+# aiokafka's fetcher wakes this often with nothing to do (default 200 ms: five times a second per
+# consumer, paused or not); what it waits for (a fetch's answer, records taken, a resume, a
+# rebalance) wakes it anyway.
+FETCHER_IDLE_WAKE_MS = 5000
 
 
 class Undecodable(ValueError):
@@ -192,6 +196,7 @@ class EventConsumer:
             auto_offset_reset="earliest",
             max_poll_records=500,
             fetch_max_wait_ms=self._fetch_wait_ms,
+            consumer_timeout_ms=FETCHER_IDLE_WAKE_MS,
         )
 
     async def run(self) -> None:
