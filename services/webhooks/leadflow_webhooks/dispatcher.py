@@ -16,12 +16,13 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 
+from leadflow_common.pacing import idle_wait
 from leadflow_common.runtime import ServiceRuntime
 from leadflow_webhooks import metrics, repository
 from leadflow_webhooks.addresses import RefusedTarget
 from leadflow_webhooks.outbound import OutboundClient
 from leadflow_webhooks.repository import Delivery, Endpoint
-from leadflow_webhooks.schedule import idle_wait, next_attempt, outcome_of
+from leadflow_webhooks.schedule import next_attempt, outcome_of
 from leadflow_webhooks.settings import WebhooksSettings
 from leadflow_webhooks.signing import signature_headers
 

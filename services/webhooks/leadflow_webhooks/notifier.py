@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 
 from leadflow_common.events import AssignmentEvent, CloudEvent, LeadReassigned, LeadRouted
+from leadflow_common.pacing import idle_wait
 from leadflow_common.runtime import ServiceRuntime
 from leadflow_common.wire import decode_event
 from leadflow_webhooks import metrics, notice_store
@@ -20,7 +21,6 @@ from leadflow_webhooks.mail import Mailer
 from leadflow_webhooks.notice_store import Channels, Notice
 from leadflow_webhooks.notices import Links, Message, moved_message, offer_message, slack_payload
 from leadflow_webhooks.outbound import OutboundClient
-from leadflow_webhooks.schedule import idle_wait
 from leadflow_webhooks.settings import NotifySettings
 
 log = logging.getLogger(__name__)

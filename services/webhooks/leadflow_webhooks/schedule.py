@@ -1,4 +1,4 @@
-"""When a delivery is tried again, what an answer means, and how long a loop sleeps. Pure."""
+"""When a delivery is tried again, and what an answer means. Pure."""
 
 import random
 from dataclasses import dataclass
@@ -27,11 +27,3 @@ def outcome_of(status_code: int | None) -> Outcome:
     if status_code is not None and 200 <= status_code < 300:
         return Outcome(delivered=True)
     return Outcome(delivered=False, disable_endpoint=status_code == 410)
-
-
-def idle_wait(next_due: datetime | None, now: datetime, longest: float) -> float:
-    """Seconds a loop that found nothing due sleeps: until the next item it knows of comes due
-    (a retry, a reminder, a lease ending), at most `longest` (what other processes add)."""
-    if next_due is None:
-        return longest
-    return min(longest, max(0.0, (next_due - now).total_seconds()))

@@ -1,8 +1,9 @@
-"""How long the delivery and notice loops sleep when nothing is due."""
+"""How long a background loop sleeps when nothing is due (webhooks' delivery and notice loops,
+routing's sweeper)."""
 
 from datetime import UTC, datetime, timedelta
 
-from leadflow_webhooks.schedule import idle_wait
+from leadflow_common.pacing import idle_wait
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 
