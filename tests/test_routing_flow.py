@@ -3,7 +3,7 @@ waiting queue, re-routing on a temperature rise, outcomes and merges."""
 
 import contextlib
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -133,6 +133,21 @@ async def test_an_offer_not_accepted_in_time_moves_to_the_next_rep_then_the_seni
     assert third_rep == senior and events[2]["data"]["reason"].startswith("senior pool")
     assert [e["data"]["attempt"] for e in events] == [1, 2, 3]
     assert all(e["data"]["sla_deadline"] for e in events)
+
+
+async def test_the_sweeper_moves_an_offer_on_at_its_deadline_not_at_its_next_round(settings, topics):
+    # Rounds of 60 s: only waking at the deadline it read (and looking once per SLA, so that it
+    # reads the deadline of an offer made after its last look) moves the lead in time.
+    async with scenario(settings, topics, sla_seconds=2, sweep_seconds=60) as s:
+        await s.rep("mid"), await s.rep("mid")
+        lead = uuid.uuid4()
+        await s.score(lead, "warm", 55)
+        offered = await s.until_status(lead, "offered")
+        events = await s.routed_events(until=lambda events: len(events) >= 2)
+    assert [e["type"] for e in events] == ["lead.routed", "lead.reassigned"]
+    deadline = datetime.fromisoformat(offered["sla_deadline"])
+    moved = datetime.fromisoformat(events[1]["time"])
+    assert deadline <= moved < deadline + timedelta(seconds=1.5)
 
 
 async def test_accepting_stops_the_clock_and_keeps_the_lead(settings, topics):

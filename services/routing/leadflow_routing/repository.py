@@ -254,7 +254,7 @@ async def reps_who_passed(connection: AsyncConnection, lead_id: uuid.UUID) -> fr
     return frozenset(row.rep_id for row in rows)
 
 
-async def overdue_offers(connection: AsyncConnection, now: datetime, limit: int = 100) -> list[Any]:
+async def overdue_offers(connection: AsyncConnection, now: datetime, limit: int) -> list[Any]:
     rows = await connection.execute(
         select(assignments.c.id, assignments.c.lead_id)
         .where(assignments.c.status == constant(AssignmentStatus.offered), assignments.c.sla_deadline < now)
@@ -262,6 +262,15 @@ async def overdue_offers(connection: AsyncConnection, now: datetime, limit: int 
         .limit(limit)
     )
     return rows.all()
+
+
+async def next_offer_deadline(connection: AsyncConnection, now: datetime) -> datetime | None:
+    """When the first open offer not yet overdue runs out (None: there is none)."""
+    return await connection.scalar(
+        select(func.min(assignments.c.sla_deadline)).where(
+            assignments.c.status == constant(AssignmentStatus.offered), assignments.c.sla_deadline >= now
+        )
+    )
 
 
 async def waiting_leads(connection: AsyncConnection) -> list[Any]:

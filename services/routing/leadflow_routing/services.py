@@ -4,6 +4,7 @@ is woken after). Routers and consumers only translate to and from these calls.""
 
 import uuid
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -18,6 +19,8 @@ from leadflow_routing import assigner, cards, lifecycle, metrics, repository
 from leadflow_routing.assigner import CapacityView, RoutingContext, routing_context
 from leadflow_routing.policy import Assignment, AssignmentStatus, LeadToRoute
 from leadflow_routing.settings import RoutingSettings
+
+OVERDUE_BATCH = 100  # overdue offers moved on per look
 
 CONSUMER = "routing"
 AssignmentAction = Callable[..., Awaitable[Any]]
@@ -149,13 +152,15 @@ class RoutingService:
             raise EmailTaken() from None
         return result
 
-    async def sweep(self) -> int:
+    async def sweep(self) -> datetime | None:
         """Every overdue offer goes to the next rep, each in its own unit of work; then waiting
-        leads get capacity that appeared without an event (working hours starting)."""
+        leads get capacity that appeared without an event (working hours starting). Returns
+        when to look again for overdue offers: now if there were more than one batch of them,
+        else when the next open offer runs out (None: no offer is open)."""
         context = self.context()
         async with self._runtime.engine.connect() as connection:
-            overdue = await repository.overdue_offers(connection, context.now)
-        moved = 0
+            overdue = await repository.overdue_offers(connection, context.now, OVERDUE_BATCH)
+            next_deadline = await repository.next_offer_deadline(connection, context.now)
         for offer in overdue:
             async with self._runtime.unit_of_work() as uow:
                 if not await repository.try_lock_lead(uow.connection, offer.lead_id):
@@ -166,10 +171,9 @@ class RoutingService:
                 reason = f"not accepted within {self.settings.sla_seconds:g}s"
                 await assigner.pass_on(uow, assignment, AssignmentStatus.reassigned, reason, context)
                 metrics.SLA_BREACHES.inc()
-                moved += 1
         async with self._runtime.unit_of_work() as uow:
-            moved += await assigner.drain_waiting(uow, context)
-        return moved
+            await assigner.drain_waiting(uow, context)
+        return context.now if len(overdue) == OVERDUE_BATCH else next_deadline
 
 
 def _still_overdue(assignment: Assignment | None, context: RoutingContext) -> bool:

@@ -11,7 +11,11 @@ class RoutingSettings(BaseSettings):
         default=3, ge=1, description="Reps offered a lead before it goes to the senior pool"
     )
     sweep_seconds: float = Field(
-        default=1.0, gt=0, description="How often overdue offers and the queue are checked"
+        default=5.0,
+        gt=0,
+        description="The longest the SLA sweeper waits between looks (it wakes when the next open"
+        " offer runs out, and looks at least once per SLA): capacity appearing without an event"
+        " (working hours starting) is seen within this",
     )
     lead_url_base: str = Field(
         default="http://127.0.0.1:8001",
