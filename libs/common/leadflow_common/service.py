@@ -26,8 +26,8 @@ class QuietServer(uvicorn.Server):
     _loop: asyncio.AbstractEventLoop | None = None
 
     async def main_loop(self) -> None:
-        self._loop = asyncio.get_running_loop()
         self._exit_asked = asyncio.Event()
+        self._loop = asyncio.get_running_loop()  # last: handle_exit uses the event once this is set
         counter = 0
         should_exit = await self.on_tick(counter)
         while not should_exit:
