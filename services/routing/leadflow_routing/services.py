@@ -155,8 +155,8 @@ class RoutingService:
     async def sweep(self) -> datetime | None:
         """Every overdue offer goes to the next rep, each in its own unit of work; then waiting
         leads get capacity that appeared without an event (working hours starting). Returns
-        when to look again for overdue offers: now if there were more than one batch of them,
-        else when the next open offer runs out (None: no offer is open)."""
+        when to look again for overdue offers: now if a full batch of them was found (there may
+        be more), else when the next open offer runs out (None: no offer is open)."""
         context = self.context()
         async with self._runtime.engine.connect() as connection:
             overdue = await repository.overdue_offers(connection, context.now, OVERDUE_BATCH)

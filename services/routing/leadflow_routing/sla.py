@@ -1,5 +1,5 @@
 """The sweeper: moves overdue offers on (`RoutingService.sweep`), waking when the next open offer
-runs out rather than every second (a look a second was most of routing's CPU at rest).
+runs out rather than every second (a look a second was a third of routing's CPU at rest).
 
 It never sleeps longer than the SLA itself, so an offer made after a look, in this process or
 another, runs out after the next look, which reads its deadline: every deadline is kept to within
