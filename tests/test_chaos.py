@@ -5,6 +5,7 @@ joins and leaves. Nothing accepted is lost or doubled, no rep overfills, nothing
 import tempfile
 from pathlib import Path
 
+import psutil
 import pytest
 
 from leadflow_cli.chaos import run_chaos
@@ -17,6 +18,11 @@ def test_every_accepted_lead_is_captured_scored_and_assigned_exactly_once_throug
     # PostgreSQL runs as another user that must reach its data directory to restart.
     with tempfile.TemporaryDirectory(prefix="leadflow-chaos-") as workdir:
         report = run_chaos(leads=5000, rate=100, workdir=Path(workdir))
+        # Nothing the run started outlives it: not the PostgreSQL it restarted either.
+        left = [
+            p.pid for p in psutil.process_iter(["cmdline"]) if workdir in " ".join(p.info["cmdline"] or [])
+        ]
+        assert not left, f"still running after the run: {left}"
     accepted = report["accepted"]
     assert accepted >= 4500, report["statuses"]  # 503s while PostgreSQL restarts are refused, not lost
     assert report["submissions"] == report["leads"] == accepted, report

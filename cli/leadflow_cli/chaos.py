@@ -68,14 +68,6 @@ class Service:
         return f"http://127.0.0.1:{self.port}"
 
 
-def restart_postgres(data_dir: Path) -> None:
-    """A fast restart of the embedded server with the options it was started with."""
-    from pgserver._commands import pg_ctl
-
-    user = "pgserver" if os.geteuid() == 0 else None
-    pg_ctl(["-w", "-m", "fast", "restart"], pgdata=data_dir, user=user, timeout=60)
-
-
 def timeline(events: list, name: str) -> None:
     events.append((round(time.monotonic(), 1), name))
     print(f"  {time.strftime('%H:%M:%S')} {name}", flush=True)
@@ -84,7 +76,7 @@ def timeline(events: list, name: str) -> None:
 def inject_faults(
     broker: LocalBroker,
     services: dict,
-    postgres_dir: Path,
+    postgres: EmbeddedPostgres,
     env: dict,
     workdir: Path,
     broker_down: float,
@@ -109,7 +101,7 @@ def inject_faults(
     timeline(events, "routing restarted")
     time.sleep(2)
     timeline(events, "postgresql restart")
-    restart_postgres(postgres_dir)
+    postgres.restart()
     timeline(events, "postgresql back")
     second = Service("routing", env, workdir / "routing-2.log").start()
     timeline(events, "second routing process joined")
@@ -215,7 +207,7 @@ def run_chaos(leads: int, rate: float, workdir: Path, broker_down: float = 30) -
         faults = threading.Thread(
             target=inject_faults,
             daemon=True,
-            args=(broker, services, postgres.data_dir, env, workdir, broker_down, events),
+            args=(broker, services, postgres, env, workdir, broker_down, events),
         )
         print(f"posting {leads} leads at {rate}/s; faults:", flush=True)
         load = subprocess.Popen(

@@ -118,8 +118,22 @@ class EmbeddedPostgres:
         if "(1 row)" not in exists:
             self._server.psql(f'CREATE DATABASE "{database}";')
 
+    def restart(self) -> None:
+        """A fast restart with the options it was started with (the fault-injection run's)."""
+        self._pg_ctl("restart")
+
     def stop(self) -> None:
         self._server.cleanup()
+        # pgserver stops only the postmaster it started: after a restart it leaves the new one
+        # running (seen after the fault-injection run), so whatever still runs is stopped here.
+        if (self.data_dir / "postmaster.pid").exists():
+            self._pg_ctl("stop")
+
+    def _pg_ctl(self, action: str) -> None:
+        from pgserver._commands import pg_ctl
+
+        user = "pgserver" if os.geteuid() == 0 else None  # pgserver's own user when run as root
+        pg_ctl(["-w", "-m", "fast", action], pgdata=self.data_dir, user=user, timeout=60)
 
 
 async def create_database(admin_url: str, database: str) -> None:
