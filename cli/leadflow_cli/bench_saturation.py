@@ -43,7 +43,9 @@ def held_still(processes: list[psutil.Process]) -> Iterator[None]:
                 process.send_signal(signal.SIGCONT)
 
 
-def _saturate(load: Callable[..., dict], percentiles: Callable[[list[float]], dict], url: str):
+def _saturate(
+    load: Callable[..., dict], percentiles: Callable[[list[float]], dict], url: str
+) -> tuple[dict, set[str]]:
     """`url` as fast as CONCURRENCY connections allow: its figures, and the leads it accepted."""
     run = load(
         f"{url}/v1/leads/landing-page",
