@@ -118,6 +118,7 @@ def test_the_dashboard_shows_metrics_the_services_export():
         "scoring_latency",
         "routing_decisions",
         "sla_breaches",
+        "cardless_decisions",
         "honeypot",
         "rate_limited",
         "outbox_failed",

@@ -31,7 +31,15 @@ ROUTED_LEADS = text("SELECT count(DISTINCT lead_id) FROM routing.assignments")
 
 
 async def test_two_routing_processes_never_double_assign_nor_overfill(settings, topics, start_service):
-    routers = [start_service("routing", settings, ROUTING_SWEEP_SECONDS="0.2") for _ in range(2)]
+    routers = [
+        start_service(
+            "routing",
+            settings,
+            ROUTING_SWEEP_SECONDS="0.2",
+            ROUTING_CARD_WAIT_SECONDS="0",  # scores alone here: no card comes
+        )
+        for _ in range(2)
+    ]
     for url in routers:
         await eventually(lambda url=url: is_ready(url), timeout=30)
     engine = create_async_engine(settings.database_url)

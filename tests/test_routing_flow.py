@@ -107,7 +107,10 @@ class Scenario:
 
 @contextlib.asynccontextmanager
 async def scenario(settings, topics, **routing):
-    app = create_app(settings, RoutingSettings(**{"sweep_seconds": 0.2, **routing}))
+    # These scenarios publish scores alone, with no card to wait for (test_routing_cards.py
+    # publishes both).
+    defaults = {"sweep_seconds": 0.2, "card_wait_seconds": 0}
+    app = create_app(settings, RoutingSettings(**{**defaults, **routing}))
     async with (
         in_process(app, headers=AUTH) as client,
         kafka_producer(settings.kafka_bootstrap_servers) as producer,
@@ -296,7 +299,7 @@ async def test_one_batch_of_scores_fills_a_rep_exactly_to_capacity_and_queues_th
         rep = await s.rep("mid", capacity=2)
         leads = [uuid.uuid4() for _ in range(3)]
         events = [scored_event(lead_id, "warm", 50 + number) for number, lead_id in enumerate(leads)]
-        routing = RoutingService(s.runtime, RoutingSettings())
+        routing = RoutingService(s.runtime, RoutingSettings(card_wait_seconds=0))
         await routing.apply_events(events)
         placed = [await s.current(lead_id) for lead_id in leads]
         assert [row["status"] for row in placed] == ["offered", "offered", "waiting"]

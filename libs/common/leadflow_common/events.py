@@ -191,7 +191,9 @@ class AssignmentEvent(EventData):
     sla_deadline: datetime | None = None
     attempt: int = 1
     lead: ContactCard | None = Field(
-        None, description="The contact card (absent while routing has not seen the lead)"
+        None,
+        description="The contact card; absent only when it had not reached routing within"
+        " ROUTING_CARD_WAIT_SECONDS of the score",
     )
 
 

@@ -180,6 +180,8 @@ async def route(
     event = _event(assignment_id, lead, decision, rep, attempt, previous_rep_id, deadline)
     if event is not None:
         event.lead = await cards.contact_card(uow.connection, lead.lead_id, context.lead_url_base)
+        if event.lead is None:
+            metrics.CARDLESS_DECISIONS.inc()
         await uow.publish(context.topics.routed, event, subject=lead.lead_id)
     return decision
 

@@ -1,16 +1,23 @@
 """Contact cards: who a routed lead is, kept current from `leads.captured` (the newest revision
-wins) and put on every `leads.routed` event with the score's largest reasons and the lead's URL."""
+wins) and put on every `leads.routed` event with the score's largest reasons and the lead's URL.
+
+Routing reads the cards apart from the scores (their own consumer group), so a lead's score can
+come first: after a restart with a backlog, or whenever scoring is ahead of the cards' consumer.
+A first decision made then would tell the rep nothing about the person, so it waits: the lead
+is kept in `awaiting_cards` and routed when its card is recorded, or by the sweeper, without a
+card, once ROUTING_CARD_WAIT_SECONDS have passed (a card that never comes never holds a lead)."""
 
 import uuid
+from datetime import datetime
 
-from sqlalchemy import ARRAY, Text, literal, select, update
+from sqlalchemy import ARRAY, Text, delete, literal, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from leadflow_common.db import any_of
 from leadflow_common.erasure import PERSONAL_CARD_FIELDS
 from leadflow_common.events import CloudEvent, ContactCard, LeadCaptured, LeadProfile, ScoreReason
-from leadflow_routing.tables import lead_cards, leads
+from leadflow_routing.tables import awaiting_cards, lead_cards, leads
 
 CARD_FIELDS = ("first_name", "last_name", "email", "phone", "company", "job_title", "country", "language")
 REASONS_ON_CARD = 3
@@ -28,15 +35,18 @@ def top_reasons(reasons: list[ScoreReason]) -> list[dict]:
     return [reason.model_dump() for reason in largest]
 
 
-async def record_cards(connection: AsyncConnection, events: list[CloudEvent]) -> None:
+def newest_profiles(events: list[CloudEvent]) -> dict[uuid.UUID, LeadProfile]:
+    """Each captured lead's newest profile in these events."""
     newest: dict[uuid.UUID, LeadProfile] = {}
     for event in events:
         if isinstance(event.data, LeadCaptured):
             profile = event.data.lead
             if profile.lead_id not in newest or newest[profile.lead_id].revision < profile.revision:
                 newest[profile.lead_id] = profile
-    if not newest:
-        return
+    return newest
+
+
+async def record_cards(connection: AsyncConnection, newest: dict[uuid.UUID, LeadProfile]) -> None:
     rows = [
         {"lead_id": lead_id, "revision": profile.revision, "card": card_of_profile(profile)}
         for lead_id, profile in sorted(newest.items())
@@ -53,7 +63,10 @@ async def record_cards(connection: AsyncConnection, events: list[CloudEvent]) ->
 
 
 async def erase_cards(connection: AsyncConnection, lead_ids: list[uuid.UUID]) -> None:
-    """An erased person's card keeps what routing matched on (country, language, channels)."""
+    """An erased person's card keeps what routing matched on (country, language, channels); a
+    first decision still waiting for the card is not made (whatever card came now would say
+    nobody)."""
+    await stop_awaiting(connection, lead_ids)
     await connection.execute(
         update(lead_cards)
         .where(any_of(lead_cards.c.lead_id, lead_ids))
@@ -71,3 +84,39 @@ async def contact_card(connection: AsyncConnection, lead_id: uuid.UUID, url_base
     if row is None:
         return None
     return ContactCard(**row.card, reasons=row.reasons or [], url=f"{url_base}/v1/leads/{lead_id}")
+
+
+async def without_card(connection: AsyncConnection, lead_ids: list[uuid.UUID]) -> set[uuid.UUID]:
+    if not lead_ids:
+        return set()
+    rows = await connection.execute(
+        select(lead_cards.c.lead_id).where(any_of(lead_cards.c.lead_id, lead_ids))
+    )
+    return set(lead_ids) - {row.lead_id for row in rows}
+
+
+async def await_card(connection: AsyncConnection, lead_id: uuid.UUID, now: datetime) -> None:
+    """The lead's first decision waits for its card (still waiting: it keeps its place)."""
+    statement = insert(awaiting_cards).values(lead_id=lead_id, since=now)
+    await connection.execute(statement.on_conflict_do_nothing(index_elements=["lead_id"]))
+
+
+async def stop_awaiting(connection: AsyncConnection, lead_ids: list[uuid.UUID]) -> list[uuid.UUID]:
+    """These leads wait no longer (their card came, their wait ran out, their story ended);
+    returns those that were waiting, in lead order (the order locks are taken in)."""
+    if not lead_ids:
+        return []
+    rows = await connection.execute(
+        delete(awaiting_cards)
+        .where(any_of(awaiting_cards.c.lead_id, lead_ids))
+        .returning(awaiting_cards.c.lead_id)
+    )
+    return sorted(row.lead_id for row in rows)
+
+
+async def longest_waits(connection: AsyncConnection, limit: int) -> list[tuple[uuid.UUID, datetime]]:
+    """The leads waiting longest for their card, and since when, longest first."""
+    rows = await connection.execute(
+        select(awaiting_cards.c.lead_id, awaiting_cards.c.since).order_by(awaiting_cards.c.since).limit(limit)
+    )
+    return [(row.lead_id, row.since) for row in rows]

@@ -5,7 +5,7 @@ assignment frees the rep's slot for the waiting queue."""
 import uuid
 
 from leadflow_common.unit_of_work import UnitOfWork
-from leadflow_routing import repository
+from leadflow_routing import cards, repository
 from leadflow_routing.assigner import RoutingContext, drain_waiting, pass_on, transition
 from leadflow_routing.policy import Assignment, AssignmentStatus, check_transition
 
@@ -34,7 +34,9 @@ async def finish(
 
 
 async def close_lead(uow: UnitOfWork, lead_id: uuid.UUID, reason: str, context: RoutingContext) -> None:
-    """The lead's story ended (won or lost): whatever holds it now lets go."""
+    """The lead's story ended (won or lost): whatever holds it now lets go, and a first
+    decision still waiting for the card is not made."""
+    await cards.stop_awaiting(uow.connection, [lead_id])
     current = await repository.current_assignment(uow.connection, lead_id)
     if current is not None:
         await finish(uow, current, AssignmentStatus.closed, reason, context)
@@ -46,6 +48,7 @@ async def fold_merge(
     """The absorbed lead's assignments become the survivor's. If both are held somewhere, the
     survivor's place is kept (a rep over a queue) and the other one closed."""
     await repository.mark_lead_absorbed(uow.connection, absorbed, surviving)
+    await cards.stop_awaiting(uow.connection, [absorbed])  # the survivor is the one routed
     theirs = await repository.current_assignment(uow.connection, absorbed)
     ours = await repository.current_assignment(uow.connection, surviving)
     if theirs is not None and ours is not None:

@@ -8,3 +8,7 @@ DECISIONS = Counter(
     ["kind", "tier", "queue"],
 )
 SLA_BREACHES = Counter("leadflow_routing_sla_breaches_total", "Offers not accepted before their SLA deadline")
+CARDLESS_DECISIONS = Counter(
+    "leadflow_routing_cardless_decisions_total",
+    "Decisions published without the lead's contact card (it had not arrived in time)",
+)

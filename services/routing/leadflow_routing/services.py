@@ -4,7 +4,7 @@ is woken after). Routers and consumers only translate to and from these calls.""
 
 import uuid
 from collections.abc import Awaitable, Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -54,11 +54,25 @@ class RoutingService:
             await uow.load_keys(leads)  # for the contact cards of the decisions, in one read
             scored = [e.data.lead_id for e in relevant if isinstance(e.data, LeadScored)]
             known = await repository.current_assignments(uow.connection, scored)
+            cardless = await self._first_decisions_without_card(uow.connection, known)
             for event in await uow.first_seen(relevant):
-                await self._apply(uow, event.data, context, capacity, known)
+                await self._apply(uow, event.data, context, capacity, known, cardless)
             await capacity.flush(uow.connection)
 
-    async def _apply(self, uow, data, context: RoutingContext, capacity: CapacityView, known: dict) -> None:
+    async def _first_decisions_without_card(
+        self, connection: AsyncConnection, known: dict[uuid.UUID, Assignment | None]
+    ) -> set[uuid.UUID]:
+        """The batch's leads that routing has not decided on yet and does not know the card of:
+        their first decision waits for it (cards.py)."""
+        if self.settings.card_wait_seconds == 0:
+            return set()
+        return await cards.without_card(
+            connection, [lead for lead, current in known.items() if current is None]
+        )
+
+    async def _apply(
+        self, uow, data, context: RoutingContext, capacity: CapacityView, known: dict, cardless: set
+    ) -> None:
         if isinstance(data, LeadScored):
             lead = LeadToRoute(
                 lead_id=data.lead_id,
@@ -69,7 +83,13 @@ class RoutingService:
                 segment=data.routing.segment,
             )
             reasons = cards.top_reasons(data.reasons)
-            if await repository.save_lead_if_newer(uow.connection, lead, data.revision, context.now, reasons):
+            if not await repository.save_lead_if_newer(
+                uow.connection, lead, data.revision, context.now, reasons
+            ):
+                return
+            if lead.lead_id in cardless:
+                await cards.await_card(uow.connection, lead.lead_id, context.now)
+            else:
                 await assigner.on_new_score(uow, lead, context, capacity=capacity, known=known)
         else:
             # Closing or merging moves assignments and slots, and may route the lead on: the
@@ -90,8 +110,28 @@ class RoutingService:
         wait behind the busiest topic), and erasures (`lead.erased`): what routing holds that
         says who a person is are the cards."""
         await apply_erasures(self._runtime, events, cards.erase_cards)
+        profiles = cards.newest_profiles(events)
+        if not profiles:
+            return
         async with self._runtime.unit_of_work() as uow:
-            await cards.record_cards(uow.connection, events)
+            # The leads' locks first: a batch of scores deciding that one of them waits for
+            # its card either sees the card or has its wait seen here.
+            await repository.lock_leads(uow.connection, sorted(profiles))
+            await cards.record_cards(uow.connection, profiles)
+            carded = await cards.stop_awaiting(uow.connection, sorted(profiles))
+            await self._route_awaited(uow, carded, self.context())
+
+    async def _route_awaited(self, uow, lead_ids: list[uuid.UUID], context: RoutingContext) -> None:
+        """The first decisions of leads that waited for their card (locked by the caller)."""
+        if not lead_ids:
+            return
+        await uow.load_keys(lead_ids)
+        capacity = CapacityView()
+        for lead_id in lead_ids:
+            lead = await repository.lead_to_route(uow.connection, lead_id)
+            if lead is not None:
+                await assigner.on_new_score(uow, lead, context, capacity=capacity)
+        await capacity.flush(uow.connection)
 
     async def act(
         self,
@@ -153,14 +193,24 @@ class RoutingService:
         return result
 
     async def sweep(self) -> datetime | None:
-        """Every overdue offer goes to the next rep, each in its own unit of work; then waiting
-        leads get capacity that appeared without an event (working hours starting). Returns
-        when to look again for overdue offers: now if a full batch of them was found (there may
-        be more), else when the next open offer runs out (None: no offer is open)."""
+        """Every overdue offer goes to the next rep and every lead that waited its longest for
+        its card is routed without it, each in its own unit of work; then waiting leads get
+        capacity that appeared without an event (working hours starting). Returns when to look
+        again: now if a full batch of either was found (there may be more), else when the next
+        open offer or card wait runs out (None: neither is open)."""
         context = self.context()
+        card_wait = timedelta(seconds=self.settings.card_wait_seconds)
         async with self._runtime.engine.connect() as connection:
             overdue = await repository.overdue_offers(connection, context.now, OVERDUE_BATCH)
             next_deadline = await repository.next_offer_deadline(connection, context.now)
+            waits = await cards.longest_waits(connection, OVERDUE_BATCH + 1)
+        waited_out = [lead_id for lead_id, since in waits if since + card_wait <= context.now]
+        for lead_id in waited_out[:OVERDUE_BATCH]:
+            async with self._runtime.unit_of_work() as uow:
+                if await repository.try_lock_lead(uow.connection, lead_id):  # else: the next look
+                    await self._route_awaited(
+                        uow, await cards.stop_awaiting(uow.connection, [lead_id]), context
+                    )
         for offer in overdue:
             async with self._runtime.unit_of_work() as uow:
                 if not await repository.try_lock_lead(uow.connection, offer.lead_id):
@@ -173,7 +223,10 @@ class RoutingService:
                 metrics.SLA_BREACHES.inc()
         async with self._runtime.unit_of_work() as uow:
             await assigner.drain_waiting(uow, context)
-        return context.now if len(overdue) == OVERDUE_BATCH else next_deadline
+        if len(overdue) == OVERDUE_BATCH or len(waited_out) > OVERDUE_BATCH:
+            return context.now
+        next_wait_end = waits[len(waited_out)][1] + card_wait if len(waits) > len(waited_out) else None
+        return min((t for t in (next_deadline, next_wait_end) if t is not None), default=None)
 
 
 def _still_overdue(assignment: Assignment | None, context: RoutingContext) -> bool:

@@ -17,6 +17,13 @@ class RoutingSettings(BaseSettings):
         " offer runs out, and looks at least once per SLA): capacity appearing without an event"
         " (working hours starting) is seen within this",
     )
+    card_wait_seconds: float = Field(
+        default=10.0,
+        ge=0,
+        description="The longest a lead's first decision waits for its contact card (from"
+        " leads.captured, which routing reads apart from the scores); then it goes out without"
+        " one. 0: never waits",
+    )
     lead_url_base: str = Field(
         default="http://127.0.0.1:8001",
         description="Capture's API as sales tools reach it: the card's lead URL",

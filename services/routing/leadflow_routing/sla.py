@@ -3,7 +3,8 @@ runs out rather than every second (a look a second was a third of routing's CPU 
 
 It never sleeps longer than the SLA itself, so an offer made after a look, in this process or
 another, runs out after the next look, which reads its deadline: every deadline is kept to within
-the timer's slack. ROUTING_SWEEP_SECONDS bounds the sleep further, for capacity that appears
+the timer's slack. Leads waiting for their contact card (cards.py) are kept to their wait the
+same way. ROUTING_SWEEP_SECONDS bounds the sleep further, for capacity that appears
 without an event (working hours starting) and the waiting queue it goes to."""
 
 import asyncio
@@ -19,7 +20,9 @@ DEADLINE_SLACK_SECONDS = 0.05
 
 
 async def run_sweeper(service: RoutingService) -> None:
-    longest = min(service.settings.sweep_seconds, service.settings.sla_seconds)
+    settings = service.settings
+    # A card wait begun after a look runs out after the next look, like an offer made then.
+    longest = min(settings.sweep_seconds, settings.sla_seconds, settings.card_wait_seconds or float("inf"))
     while True:
         next_look = None
         try:

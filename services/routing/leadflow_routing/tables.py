@@ -65,6 +65,15 @@ lead_cards = Table(
     Column("card", JSONB, nullable=False),
 )
 
+# Leads scored before routing heard who they are: their first decision waits for the card
+# (cards.py), at most ROUTING_CARD_WAIT_SECONDS from `since`.
+awaiting_cards = Table(
+    "awaiting_cards",
+    metadata,
+    Column("lead_id", UUID(as_uuid=True), primary_key=True),
+    Column("since", DateTime(timezone=True), nullable=False, index=True),
+)
+
 assignments = Table(
     "assignments",
     metadata,
@@ -108,5 +117,6 @@ used_links = Table(
 
 # What the export reads about a person's leads (export.py); cards.erase_cards erases what says who.
 HOLDINGS = tuple(
-    Holding(f"routing.{name}") for name in ("leads", "lead_cards", "assignments", "assignment_events")
+    Holding(f"routing.{name}")
+    for name in ("leads", "lead_cards", "awaiting_cards", "assignments", "assignment_events")
 )
