@@ -118,8 +118,8 @@ class RoutingService:
             # its card either sees the card or has its wait seen here.
             await repository.lock_leads(uow.connection, sorted(profiles))
             await cards.record_cards(uow.connection, profiles)
-            carded = await cards.stop_awaiting(uow.connection, sorted(profiles))
-            await self._route_awaited(uow, carded, self.context())
+            if carded := await cards.stop_awaiting(uow.connection, sorted(profiles)):
+                await self._route_awaited(uow, carded, self.context())
 
     async def _route_awaited(self, uow, lead_ids: list[uuid.UUID], context: RoutingContext) -> None:
         """The first decisions of leads that waited for their card (locked by the caller)."""
