@@ -94,7 +94,7 @@ def built_in_rules_offline(rows: list[dict], mapping: dict) -> dict:
         result = score_lead(lead, [], rules, now)
         scores.append(result.score)
         labels.append(int(row["Converted"]))
-        bands.append(temperature_for(result.score, rules.profiles[segment_of(lead)].thresholds))
+        bands.append(temperature_for(result.score, rules.profile(segment_of(lead)).thresholds))
     return evaluate(scores, labels, bands)
 
 

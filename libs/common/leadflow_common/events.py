@@ -218,7 +218,9 @@ class AuditRecorded(EventData):
     target_type: str | None = None
     target_id: str | None = None
     service: str
-    outcome: Literal["succeeded", "refused"] = "succeeded"
+    outcome: Literal["succeeded", "refused", "failed"] = Field(
+        "succeeded", description="`failed`: a service found something it could not use (e.g. `rules.invalid`)"
+    )
     details: dict[str, str | int | float | bool | None] = Field(default_factory=dict)
 
 

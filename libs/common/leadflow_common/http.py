@@ -164,7 +164,11 @@ def health_router(*, timeout: float = 3.0) -> APIRouter:
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    @router.get("/readyz", summary="The database and the broker answer", responses={503: {}})
+    @router.get(
+        "/readyz",
+        summary="The database and the broker answer (503 if not); `degraded` lists what works only in part",
+        responses={503: {}},
+    )
     async def readyz(runtime: RuntimeDep) -> JSONResponse:
         async def run(name: str, check: Callable[[], Awaitable[None]]) -> tuple[str, str]:
             try:
@@ -176,7 +180,13 @@ def health_router(*, timeout: float = 3.0) -> APIRouter:
         checks = runtime.readiness_checks()
         results = dict(await asyncio.gather(*(run(name, check) for name, check in checks.items())))
         ready = all(result == "ok" for result in results.values())
-        body: dict[str, Any] = {"status": "ready" if ready else "not ready", "checks": results}
+        degraded = runtime.degraded_conditions()
+        status = ("degraded" if degraded else "ready") if ready else "not ready"
+        body: dict[str, Any] = {"status": status, "checks": results}
+        if degraded:
+            # Still 200: the service works (e.g. scoring with the last good rules); taking it
+            # out of service would stop what still works. Alerted on (deploy/alerts.yaml).
+            body["degraded"] = degraded
         if results.get("database") == "ok":
             # Told, not judged: an outbox that lags while the broker is away is normal, and a
             # replica taken out of service for it would turn a delay into lost submissions.

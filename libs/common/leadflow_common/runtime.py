@@ -39,6 +39,7 @@ class ServiceRuntime:
     processed_events: Table | None = None
     _tasks: list[asyncio.Task] = field(default_factory=list)
     _on_stop: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    _conditions: dict[str, Callable[[], str | None]] = field(default_factory=dict)
 
     @property
     def source(self) -> str:
@@ -96,6 +97,14 @@ class ServiceRuntime:
     async def outbox_health(self) -> dict:
         async with self.engine.connect() as connection:
             return await outbox_health(connection, self.outbox)
+
+    def report_condition(self, name: str, describe: Callable[[], str | None]) -> None:
+        """Something `/readyz` tells (None: fine; else what is wrong) without taking the
+        service out of service: it still does its work, in a degraded way that needs a person."""
+        self._conditions[name] = describe
+
+    def degraded_conditions(self) -> dict[str, str]:
+        return {name: text for name, describe in self._conditions.items() if (text := describe())}
 
     def readiness_checks(self) -> dict:
         return {"database": self.check_database, "broker": self.check_broker}

@@ -2,7 +2,7 @@
 
 import uuid
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ConfigDict, Field
@@ -16,6 +16,7 @@ from leadflow_scoring import repository, score_store, versions
 from leadflow_scoring.jobs import ScoringJobs
 from leadflow_scoring.rules import RuleSet
 from leadflow_scoring.services import ScoringService
+from leadflow_scoring.state import ScoringState
 
 router = APIRouter(prefix="/v1")
 
@@ -53,9 +54,33 @@ class LeadScore(BaseModel):
     history: list[ScoreChange] = Field(description="Changes of the score, newest first")
 
 
+class RulesProblemOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    kind: Literal["rules", "learned"]
+    version: int
+    problem: Literal["invalid", "fails"] = Field(description="Does not validate, or raised on a lead")
+    detail: str = Field(description="The fields at fault, or the error's type")
+    fallback_version: int = Field(description="The rules version that scores instead")
+    since: datetime
+
+
 class VersionedRules(BaseModel):
     version: int = Field(description="0 is the built-in rule set")
     rules: RuleSet
+    problems: list[RulesProblemOut] = Field(
+        default_factory=list,
+        description="What cannot score now (a stored version that does not validate, a version that"
+        " fails on leads) and what scores instead; empty when healthy",
+    )
+
+
+def _versioned(state: ScoringState) -> VersionedRules:
+    return VersionedRules(
+        version=state.rules_version,
+        rules=state.rules,
+        problems=[RulesProblemOut.model_validate(problem) for problem in state.degraded],
+    )
 
 
 class RetrainResult(BaseModel):
@@ -131,7 +156,7 @@ async def lead_score(
 
 @router.get("/scoring/rules", response_model=VersionedRules, summary="The rules in use")
 async def get_rules(principal: ScoringReader, scoring: ScoringDep) -> VersionedRules:
-    return VersionedRules(version=scoring.state.rules_version, rules=scoring.state.rules)
+    return _versioned(scoring.state)
 
 
 @router.put(
@@ -145,7 +170,7 @@ async def put_rules(
 ) -> VersionedRules:
     version = await scoring.store_rules(principal, rules)
     jobs.rescore_everyone(f"rules:{version}")
-    return VersionedRules(version=version, rules=scoring.state.rules)
+    return _versioned(scoring.state)
 
 
 @router.post(

@@ -89,6 +89,7 @@ class ScoringJobs:
                 try:
                     async with self.runtime.engine.connect() as connection:
                         await self.state.refresh(connection)
+                    await self.service.report_rules_problems()
                     if loop.time() >= next_sweep:
                         next_sweep = loop.time() + self.settings.decay_sweep_seconds
                         changed = await self.decay_sweep()

@@ -26,6 +26,9 @@ def create_app(common: CommonSettings | None = None, settings: ScoringSettings |
         state = app.state.scoring_state
         async with runtime.engine.connect() as connection:
             await state.refresh(connection)  # a restart keeps the rules and the model in use
+        runtime.report_condition(
+            "rules", lambda: "; ".join(problem.describe() for problem in state.degraded) or None
+        )
         service = ScoringService(runtime, state, on_outcome=lambda: jobs.outcome_arrived())
         jobs = ScoringJobs(runtime, service, settings)
         app.state.scoring, app.state.scoring_jobs = service, jobs
@@ -37,6 +40,7 @@ def create_app(common: CommonSettings | None = None, settings: ScoringSettings |
             handler=service.apply_events,
             opens=frozenset({"lead.captured", "lead.merged"}),  # profiles; decisions only for their rep
         )
+        await service.report_rules_problems()
         runtime.background(jobs.run(), name="scoring-jobs")
 
     app = create_service_app(

@@ -10,6 +10,7 @@ from leadflow_common.events import LeadProfile
 from leadflow_scoring.rules import Activity, RuleSet, score_lead
 
 RECENT_LEADS = 2000  # how many of the most recently scored leads the preview covers
+TRIAL_LEADS = 200  # how many recent leads new rules must score before they are stored
 
 
 @dataclass(frozen=True)
@@ -88,3 +89,16 @@ def compare(
             "candidate": _outcome_metrics(candidate, known),
         },
     }
+
+
+def first_failure(
+    rules: RuleSet, leads: list[tuple[LeadProfile, list[Activity]]], now: datetime
+) -> str | None:
+    """What goes wrong when `rules` score these leads (the error's type), or None: rules are
+    tried on real leads before they are stored or previewed, not only validated."""
+    for profile, activities in leads:
+        try:
+            score_lead(profile, activities, rules, now)
+        except Exception as error:
+            return type(error).__name__
+    return None

@@ -7,30 +7,48 @@ from datetime import datetime
 from importlib.resources import files
 from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
+from pydantic import AfterValidator, Field, ValidationInfo, field_validator, model_validator
 
-from leadflow_common.events import LeadProfile, ModelRef, ScoreReason, Temperature
+from leadflow_common.events import Channel, LeadProfile, ModelRef, ScoreReason, Temperature
 from leadflow_common.inputs import InputModel
 
 Segment = Literal["b2b", "b2c"]
 # Scores are 0 to 100; bounded points keep every sum finite whatever a rules document says.
 Points = Annotated[float, Field(ge=-1000, le=1000)]
+# Lead text is compared in lower case: a keyword, source or domain typed in capitals still matches.
+Lowered = Annotated[
+    str, Field(min_length=1, max_length=200), AfterValidator(lambda text: text.strip().lower())
+]
+CountryCode = Annotated[str, Field(pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2, upper case")]
+ActivityType = Annotated[str, Field(pattern=r"^[\w.:-]{1,100}$")]
+# The profile fields a field rule may name without a group (`country`, `company_size_min`, …).
+PROFILE_FIELDS = frozenset(LeadProfile.model_fields) - {
+    "lead_id",
+    "revision",
+    "consent",
+    "attribution",
+    "attributes",
+}
+MAX_RULES = 500  # per list or map of a profile: a document is read by people and scored per lead
 
 
 class Thresholds(InputModel):
     warm: float = Field(default=40, ge=0, le=100)
     hot: float = Field(default=70, ge=0, le=100)
 
-    @model_validator(mode="after")
-    def ordered(self) -> "Thresholds":
-        if self.warm > self.hot:
-            raise ValueError("warm must not exceed hot")
-        return self
+    @field_validator("hot")
+    @classmethod
+    def ordered(cls, hot: float, info: ValidationInfo) -> float:
+        # Checked on `hot`, so the error names `….thresholds.hot`, the value to change.
+        warm = info.data.get("warm")
+        if warm is not None and warm > hot:
+            raise ValueError(f"hot ({hot:g}) must not be below warm ({warm:g})")
+        return hot
 
 
 class TitleRule(InputModel):
-    level: str
-    keywords: list[str] = Field(min_length=1)
+    level: str = Field(min_length=1, max_length=100)
+    keywords: list[Lowered] = Field(min_length=1, max_length=MAX_RULES)
     points: Points
 
 
@@ -44,11 +62,18 @@ class FieldRule(InputModel):
     `consent.<channel>` or a profile field such as `country`. Matches when the value equals
     `equals`, or lies in [`at_least`, `below`)."""
 
-    field: str = Field(pattern=r"^(attributes|attribution|consent)\.[\w.-]+$|^[a-z_]+$")
+    field: str = Field(pattern=r"^(attributes|attribution|consent)\.[\w.-]+$|^[a-z_]+$", max_length=200)
     equals: str | float | bool | None = None
     at_least: float | None = None
     below: float | None = None
     points: Points
+
+    @field_validator("field")
+    @classmethod
+    def names_a_field(cls, name: str) -> str:
+        if "." not in name and name not in PROFILE_FIELDS:
+            raise ValueError(f"{name!r} is not a lead field; one of {', '.join(sorted(PROFILE_FIELDS))}")
+        return name
 
     @model_validator(mode="after")
     def has_a_condition(self) -> "FieldRule":
@@ -94,29 +119,46 @@ class ActivityRule(InputModel):
     cap: Points = Field(description="Most points this activity type can add (or take, if negative)")
 
 
+def _bounded(description: str) -> dict:
+    return {"max_length": MAX_RULES, "description": description}
+
+
 class ProfileRules(InputModel):
     thresholds: Thresholds = Field(default_factory=Thresholds)
-    job_titles: list[TitleRule] = Field(default_factory=list, description="First match wins")
-    company_sizes: list[SizeRule] = Field(default_factory=list, description="Largest min_employees met wins")
-    countries: dict[str, Points] = Field(default_factory=dict, description="ISO alpha-2 → points")
-    channels: dict[str, Points] = Field(default_factory=dict)
-    sources: dict[str, Points] = Field(default_factory=dict, description="attribution source → points")
+    job_titles: list[TitleRule] = Field(default_factory=list, **_bounded("First match wins"))
+    company_sizes: list[SizeRule] = Field(default_factory=list, **_bounded("Largest min_employees met wins"))
+    countries: dict[CountryCode, Points] = Field(default_factory=dict, **_bounded("ISO alpha-2 → points"))
+    channels: dict[Channel, Points] = Field(default_factory=dict, **_bounded("channel → points"))
+    sources: dict[Lowered, Points] = Field(default_factory=dict, **_bounded("attribution source → points"))
     has_email: Points = 0
     has_phone: Points = 0
     consent: Points = 0
     free_mail: Points = 0
-    free_mail_domains: list[str] = Field(default_factory=list)
-    blocked_domains: list[str] = Field(default_factory=list)
+    free_mail_domains: list[Lowered] = Field(default_factory=list, max_length=20_000)
+    blocked_domains: list[Lowered] = Field(default_factory=list, max_length=20_000)
     blocked_domain: Points = -100
-    competitor_domains: list[str] = Field(default_factory=list)
+    competitor_domains: list[Lowered] = Field(default_factory=list, max_length=20_000)
     competitor_domain: Points = -50
-    fields: list[FieldRule] = Field(default_factory=list, description="Every matching rule adds its points")
-    activities: dict[str, ActivityRule] = Field(default_factory=dict)
-    half_life_days: float = Field(default=14, gt=0)
+    fields: list[FieldRule] = Field(default_factory=list, **_bounded("Every matching rule adds its points"))
+    activities: dict[ActivityType, ActivityRule] = Field(default_factory=dict, **_bounded("type → rule"))
+    half_life_days: float = Field(default=14, gt=0, le=3650)
+
+
+class Profiles(InputModel):
+    """Both profiles, always: every lead is B2B or B2C, and a lead of a profile with no rules
+    could not be scored."""
+
+    b2b: ProfileRules
+    b2c: ProfileRules
 
 
 class RuleSet(InputModel):
-    profiles: dict[Segment, ProfileRules]
+    """A whole rules document, validated as a whole before it is previewed, stored or used."""
+
+    profiles: Profiles
+
+    def profile(self, segment: Segment) -> ProfileRules:
+        return self.profiles.b2b if segment == "b2b" else self.profiles.b2c
 
 
 @dataclass(frozen=True)
@@ -243,7 +285,7 @@ def score_lead(lead: LeadProfile, activities: list[Activity], rules: RuleSet, no
     """The lead's score: reasons rounded to a tenth, the score their sum, kept within 0-100 by a
     final `bounds` reason, so the reasons always add up to the score."""
     segment = segment_of(lead)
-    profile_rules = rules.profiles[segment]
+    profile_rules = rules.profile(segment)
     reasons = [
         ScoreReason(factor=f"{kind}:{reason.factor}", points=round(reason.points, 1))
         for kind, group in (

@@ -31,14 +31,13 @@ async def rescore_many(
         return {}
     activities = await score_store.recent_activities_of(connection, found)
     currents = await score_store.current_scores(connection, found)
-    model = state.model_ref
-    model_document = model.model_dump()
     saved: list[dict] = []
     relabelled: list[dict] = []
     published: dict[uuid.UUID, LeadScored] = {}
     for lead_id in found:
         profile, current = profiles[lead_id], currents.get(lead_id)
-        result = state.score(profile, activities[lead_id], now)
+        result, model = state.score_as_served(profile, activities[lead_id], now)
+        model_document = model.model_dump()
         reasons = [reason.model_dump() for reason in result.reasons]
         if current is not None:
             same_band = current.temperature == result.temperature
@@ -79,4 +78,19 @@ async def rescore_many(
     await score_store.save_scores(connection, saved)
     for lead_id, scored in published.items():
         await uow.publish(topic, scored, subject=lead_id)
+    await audit_problems(uow, state)  # with the scores a fallback gave
     return published
+
+
+async def audit_problems(uow: UnitOfWork, state: ScoringState) -> None:
+    """Each rules or model version that failed, in the audit trail once, naming the version
+    that scored instead (ids and field paths only: never a lead's data)."""
+    for problem in state.take_unreported():
+        await uow.audit(
+            "service:scoring",
+            f"{'model' if problem.kind == 'learned' else 'rules'}.{problem.problem}",
+            ("model" if problem.kind == "learned" else "rules", problem.version),
+            outcome="failed",
+            fallback_rules_version=problem.fallback_version,
+            detail=problem.detail,
+        )

@@ -11,6 +11,7 @@ from typing import Literal
 from leadflow_common import lead_access
 from leadflow_common.access import Principal
 from leadflow_common.erasure import apply_erasures
+from leadflow_common.errors import Invalid
 from leadflow_common.events import (
     AssignmentEvent,
     CloudEvent,
@@ -25,7 +26,7 @@ from leadflow_common.runtime import ServiceRuntime
 from leadflow_common.unit_of_work import UnitOfWork
 from leadflow_scoring import erasing, metrics, preview, repository, score_store, versions
 from leadflow_scoring.rules import RuleSet
-from leadflow_scoring.scorer import rescore_many
+from leadflow_scoring.scorer import audit_problems, rescore_many
 from leadflow_scoring.state import ScoringState
 from leadflow_scoring.tables import lead_reps
 from leadflow_scoring.training import snapshot_lead
@@ -94,12 +95,20 @@ class ScoringService:
         async with self._runtime.unit_of_work() as uow:
             await lead_access.record_routing(uow.connection, lead_reps, events)
 
+    async def report_rules_problems(self) -> None:
+        """Problems found while loading versions (not while scoring) into the audit trail."""
+        if self.state.unreported:
+            async with self._runtime.unit_of_work() as uow:
+                await audit_problems(uow, self.state)
+
     async def rep_of_lead(self, lead_id: uuid.UUID) -> uuid.UUID | None:
         async with self._runtime.engine.connect() as connection:
             return await lead_access.rep_of_lead(connection, lead_reps, lead_id)
 
     async def store_rules(self, principal: Principal, rules: RuleSet) -> int:
-        """A new rules version, in use by every scoring process within a refresh; its number."""
+        """A new rules version, in use by every scoring process within a refresh; its number.
+        Tried on recent leads first: rules that fail on one are refused, nothing stored."""
+        await self._try_on_recent_leads(rules, preview.TRIAL_LEADS)
         async with self._runtime.unit_of_work() as uow:
             document = rules.model_dump(mode="json")
             version = await versions.add_rules(uow.connection, document, datetime.now(UTC))
@@ -113,6 +122,7 @@ class ScoringService:
         async with self._runtime.engine.connect() as connection:
             recent = await repository.recent_leads(connection, preview.RECENT_LEADS)
             rows = await repository.outcomes_for_training(connection)
+        await self._try_on_recent_leads(candidate, preview.RECENT_LEADS, recent)
         known = [
             preview.KnownOutcome(*snapshot_lead(row.snapshot), at=row.occurred_at, won=row.outcome == "won")
             for row in rows
@@ -121,6 +131,14 @@ class ScoringService:
         return await asyncio.to_thread(
             preview.compare, self.state.rules, candidate, recent, known, datetime.now(UTC)
         )
+
+    async def _try_on_recent_leads(self, rules: RuleSet, count: int, recent: list | None = None) -> None:
+        if recent is None:
+            async with self._runtime.engine.connect() as connection:
+                recent = await repository.recent_leads(connection, count)
+        failure = await asyncio.to_thread(preview.first_failure, rules, recent, datetime.now(UTC))
+        if failure is not None:
+            raise Invalid(f"These rules fail on a recent lead ({failure}); nothing was saved")
 
     async def _rescore(
         self, uow: UnitOfWork, causes: dict[uuid.UUID, str], **options

@@ -86,7 +86,7 @@ async def retrain(runtime: ServiceRuntime, state: ScoringState, principal: Princ
             # must not win on rounding.
             candidate_scores = [candidate.score(samples[i]) for i in held_out]
             candidate_bands = [
-                temperature_for(score, state.rules.profiles[segment_of(leads[i][0])].thresholds)
+                temperature_for(score, state.rules.profile(segment_of(leads[i][0])).thresholds)
                 for score, i in zip(candidate_scores, held_out, strict=True)
             ]
             metrics = await loop.run_in_executor(

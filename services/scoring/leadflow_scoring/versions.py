@@ -8,12 +8,6 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from leadflow_scoring.tables import models, rule_versions
 
 
-async def latest_rules(connection: AsyncConnection) -> Row | None:
-    return (
-        await connection.execute(select(rule_versions).order_by(rule_versions.c.version.desc()).limit(1))
-    ).first()
-
-
 async def add_rules(connection: AsyncConnection, document: dict, now: datetime) -> int:
     """Store a new rules version (serialised: two concurrent PUTs get two versions)."""
     await connection.execute(text("LOCK TABLE scoring.rule_versions IN EXCLUSIVE MODE"))
@@ -48,3 +42,17 @@ async def add_model(
         .values(blob=blob, metrics=metrics, outcomes=outcome_count, in_use=in_use, trained_at=now)
         .returning(models.c.version)
     )
+
+
+async def latest_rules_version(connection: AsyncConnection) -> int | None:
+    """The newest stored version's number (what every process compares with, every few seconds)."""
+    return await connection.scalar(select(func.max(rule_versions.c.version)))
+
+
+async def rules_newest_first(connection: AsyncConnection, limit: int) -> list[tuple[int, dict]]:
+    rows = await connection.execute(
+        select(rule_versions.c.version, rule_versions.c.document)
+        .order_by(rule_versions.c.version.desc())
+        .limit(limit)
+    )
+    return [(row.version, row.document) for row in rows]

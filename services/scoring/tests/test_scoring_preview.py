@@ -34,7 +34,7 @@ def test_auc_counts_pairs_and_ties_half():
 def test_lowering_the_thresholds_moves_a_recent_lead_up_and_is_measured_on_known_outcomes():
     current = default_rules()
     candidate = current.model_copy(deep=True)
-    for profile in candidate.profiles.values():
+    for profile in (candidate.profiles.b2b, candidate.profiles.b2c):
         profile.thresholds.warm, profile.thresholds.hot = 1.0, 2.0
     recent = [(lead("CTO"), []), (lead("Intern"), [])]
     known = [
