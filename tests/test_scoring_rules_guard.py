@@ -8,11 +8,14 @@ trail say so, a scoring process started meanwhile starts, and when the rules are
 lead posted in between has a score and a routing decision."""
 
 import json
+import re
 
 import asyncpg
 import httpx
 import pytest
+from conftest import ADMIN_EMAIL, ADMIN_PASSWORD
 from harness import AUTH, HOT, eventually, is_ready, read_events
+from test_console_pages import sign_in
 
 pytestmark = pytest.mark.e2e
 
@@ -29,14 +32,8 @@ async def _readyz(client: httpx.AsyncClient, url: str) -> dict:
     return response.json()
 
 
-async def test_broken_rules_by_every_route_leave_no_lead_unscored_or_unrouted(
-    settings, topics, start_service
-):
-    capture = start_service("capture", settings)
-    scoring = start_service("scoring", settings, SCORING_REFRESH_SECONDS="0.3")
-    routing = start_service("routing", settings)
-    for url in (capture, scoring, routing):
-        await eventually(lambda url=url: is_ready(url), timeout=30)
+async def test_broken_rules_by_every_route_leave_no_lead_unscored_or_unrouted(system, topics, start_service):
+    settings, capture, scoring, routing = system.settings, system.capture, system.scoring, system.routing
 
     async with httpx.AsyncClient(headers=AUTH, timeout=30) as client:
         rep = {"name": "Senior", "email": "senior@sales.example", "tier": "senior", "capacity": 100}
@@ -80,7 +77,7 @@ async def test_broken_rules_by_every_route_leave_no_lead_unscored_or_unrouted(
             body = await _readyz(client, scoring)
             return body if body["status"] == "degraded" else None
 
-        body = await eventually(degraded, timeout=10)
+        body = await eventually(degraded, timeout=15)  # SCORING_REFRESH_SECONDS: 5
         assert "rules version 2 does not validate" in body["degraded"]["rules"]
         assert "scoring with rules version 1" in body["degraded"]["rules"]
         in_use = (await client.get(f"{scoring}/v1/scoring/rules")).json()
@@ -90,9 +87,16 @@ async def test_broken_rules_by_every_route_leave_no_lead_unscored_or_unrouted(
         ]
         exposition = (await client.get(f"{scoring}/metrics")).text
         assert "leadflow_scoring_rules_degraded 1.0" in exposition
+        marketer = await sign_in(system.console, ADMIN_EMAIL, ADMIN_PASSWORD)
+        try:
+            page = re.sub(r"\s+", " ", (await marketer.get("/scoring")).text)
+        finally:
+            await marketer.aclose()
+        assert "Rules version 2 does not validate (<code>profiles.b2b, profiles.b2c</code>)" in page
+        assert "scored by rules version 1" in page
 
         # A scoring process started now starts, scores with version 1, and says so.
-        second = start_service("scoring", settings)
+        second = start_service("scoring", settings, SCORING_REFRESH_SECONDS="0.3")
         await eventually(lambda: is_ready(second), timeout=30)
         assert (await _readyz(client, second))["status"] == "degraded"
 

@@ -32,7 +32,17 @@ async def _editor(request: Request, viewer, upstream, text: str | None = None, s
     in_use = await upstream.call("scoring", "GET", "/v1/scoring/rules", viewer.token)
     if text is None:
         text = json.dumps(in_use["rules"], indent=2)
-    return page(request, "scoring.html", viewer, status, version=in_use["version"], text=text, **context)
+    problems = in_use.get("problems", [])
+    return page(
+        request,
+        "scoring.html",
+        viewer,
+        status,
+        version=in_use["version"],
+        text=text,
+        problems=problems,
+        **context,
+    )
 
 
 @router.get("/scoring", summary="admin, marketer: the rules in use, to edit and preview")
