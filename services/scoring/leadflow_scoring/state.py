@@ -6,6 +6,7 @@ is not put into use, and a version in use that fails on a lead leaves that lead 
 version that worked (then the built-in rules). Each such problem is kept here until a newer
 version is in use: it is what `/readyz`, the metrics and the audit trail report."""
 
+import functools
 import logging
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -54,6 +55,12 @@ class RulesProblem:
         return f"{self.kind} version {self.version} {what} ({self.detail}); {fallback}"
 
 
+@functools.cache
+def _ref(kind: Literal["rules", "learned"], version: int) -> ModelRef:
+    """One ModelRef per version, not one per lead scored (it is never mutated)."""
+    return ModelRef(kind=kind, version=version)
+
+
 def _invalid_fields(error: ValidationError) -> str:
     paths = [".".join(str(part) for part in item["loc"]) for item in error.errors()[:3]]
     more = error.error_count() - len(paths)
@@ -80,8 +87,8 @@ class ScoringState:
     @property
     def model_ref(self) -> ModelRef:
         if self.model is not None:
-            return ModelRef(kind="learned", version=self.model_version)
-        return ModelRef(kind="rules", version=self.rules_version)
+            return _ref("learned", self.model_version)
+        return _ref("rules", self.rules_version)
 
     @property
     def degraded(self) -> list[RulesProblem]:
@@ -114,27 +121,29 @@ class ScoringState:
                 features = lead_features(lead, activities, now)
                 score, temperature, reasons = self.model.explain(features, thresholds)
                 result = Score(score=score, temperature=temperature, reasons=reasons, segment=segment)
-                return result, ModelRef(kind="learned", version=self.model_version)
+                return result, _ref("learned", self.model_version)
             except Exception as error:
                 self._failed("learned", self.model_version, error, fallback_version=self.rules_version)
-        try:
-            return score_lead(lead, activities, self.rules, now), ModelRef(
-                kind="rules", version=self.rules_version
-            )
-        except Exception as error:
-            if self.rules_version == self.fallback_version:
-                raise  # the built-in rules themselves: a bug to fix, not a colleague's setting
-            self._failed("rules", self.rules_version, error, fallback_version=self.fallback_version)
-        try:
-            result = score_lead(lead, activities, self.fallback, now)
-            return result, ModelRef(kind="rules", version=self.fallback_version)
-        except Exception as error:
-            if self.fallback_version == BUILT_IN_RULES_VERSION:
-                raise
-            self._failed("rules", self.fallback_version, error, fallback_version=BUILT_IN_RULES_VERSION)
-        return score_lead(lead, activities, self.built_in, now), ModelRef(
-            kind="rules", version=BUILT_IN_RULES_VERSION
-        )
+        chain = self._rules_chain()
+        for (version, rules), next_version in zip(chain, [v for v, _ in chain[1:]] + [None], strict=True):
+            try:
+                return score_lead(lead, activities, rules, now), _ref("rules", version)
+            except Exception as error:
+                if next_version is None:
+                    raise  # the built-in rules themselves: a bug to fix, not a colleague's setting
+                self._failed("rules", version, error, fallback_version=next_version)
+        raise AssertionError("unreachable: the chain ends by raising")
+
+    def _rules_chain(self) -> list[tuple[int, RuleSet]]:
+        """The rules in use, the fallback, the built-in rules: each version once, in that order."""
+        chain = [(self.rules_version, self.rules)]
+        for version, rules in (
+            (self.fallback_version, self.fallback),
+            (BUILT_IN_RULES_VERSION, self.built_in),
+        ):
+            if all(version != known for known, _ in chain):
+                chain.append((version, rules))
+        return chain
 
     def _failed(
         self, kind: Literal["rules", "learned"], version: int, error: Exception, *, fallback_version: int
