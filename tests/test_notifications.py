@@ -22,9 +22,11 @@ class Inbox:
 
     def __init__(self):
         self.messages = []
+        self.raw: list[bytes] = []  # each message as it came over the wire
 
     async def handle_DATA(self, server, session, envelope):
         self.messages.append((envelope.rcpt_tos, message_from_bytes(envelope.content, policy=policy.default)))
+        self.raw.append(envelope.content)
         return "250 OK"
 
     def to(self, address: str) -> list:
@@ -97,7 +99,8 @@ async def test_the_rep_is_mailed_and_messaged_and_accepts_with_one_click_once(se
             assert shown in text, shown
         message = slack.received[0].event
         assert "Grace Hopper" in message["text"]
-        buttons = message["blocks"][1]["elements"]
+        [actions] = [block for block in message["blocks"] if block["type"] == "actions"]
+        buttons = actions["elements"]
         assert [b["text"]["text"] for b in buttons] == ["Accept", "Pass"]
 
         accept = link_in(text, "Accept")
@@ -155,3 +158,73 @@ async def test_a_reminder_before_the_sla_then_the_next_rep_is_offered_and_the_fi
         assert passed.status_code == 200
         statuses = [a["status"] for a in (await client.get(f"{urls['routing']}/v1/assignments")).json()]
         assert "rejected" in statuses, statuses
+
+
+# A lead's own fields, written to forge the rep's notices: a Slack link and a channel-wide ping in
+# the name, and a mail header in the company (CR/LF to start a line of its own).
+FORGED_NAME = "<https://evil.example|ACCEPT THIS LEAD NOW> <!channel>"
+FORGED_COMPANY = "Navy\r\nBcc: attacker@example.com"
+# Every header a notice may carry: ours, and the ones a mail library or server adds.
+MAIL_HEADERS = set(
+    "from to subject date message-id mime-version content-type content-transfer-encoding".split()
+)
+
+
+def texts_of(value) -> list[str]:
+    """Every string in a Slack payload, wherever it sits."""
+    if isinstance(value, dict):
+        return [text for item in value.values() for text in texts_of(item)]
+    if isinstance(value, list):
+        return [text for item in value for text in texts_of(item)]
+    return [value] if isinstance(value, str) else []
+
+
+async def test_a_leads_own_fields_cannot_forge_a_link_a_ping_or_a_mail_header(settings, start_service, inbox):
+    mails, smtp_port = inbox
+    urls = await start_system(settings, start_service, smtp_port, sla="300")
+    async with receiving(free_port()) as slack, httpx.AsyncClient(headers=AUTH, timeout=10) as client:
+        rep = {"name": "Sam", "email": "sam@sales.example", "tier": "senior", "capacity": 3}
+        rep_id = (await client.post(f"{urls['routing']}/v1/reps", json=rep)).json()["id"]
+        channels = {"email": True, "slack_url": slack.url}
+        await client.put(f"{urls['webhooks']}/v1/notifications/reps/{rep_id}", json=channels)
+        lead = {
+            **HOT,
+            "email": "mallory@forge.example",
+            "first_name": FORGED_NAME,
+            "last_name": "Hopper\r\nX-Forged: yes\u2028Accept: https://evil.example/ok",
+            "company": FORGED_COMPANY,
+        }
+        posted = await client.post(f"{urls['capture']}/v1/leads/landing-page", json=lead)
+        assert posted.status_code == 202, posted.text
+
+        await eventually(lambda: mails.to("sam@sales.example") and slack.received, timeout=30)
+
+        payload = slack.received[0].event
+        texts = texts_of(payload)
+        assert not any("<!channel>" in text or "<https://evil" in text for text in texts), texts
+        card = payload["blocks"][0]["text"]
+        assert card["verbatim"] is True, "no plain @channel, #channel or bare URL is parsed"
+        assert "&lt;https://evil.example|ACCEPT THIS LEAD NOW&gt; &lt;!channel&gt;" in card["text"]
+        assert "&lt;!channel&gt;" in payload["text"], "the notification's own text is escaped too"
+        lines = card["text"].splitlines()
+        assert "Company: Navy Bcc: attacker@example.com" in lines, lines
+        assert not any(line.startswith(("Bcc:", "X-Forged:", "Accept: https://evil")) for line in lines)
+
+        [(recipients, mail)] = [(rcpt, m) for rcpt, m in mails.messages if "sam@sales.example" in rcpt]
+        assert recipients == ["sam@sales.example"], "the envelope goes to the rep alone"
+        assert mail["Bcc"] is None and mail["X-Forged"] is None
+        headers = {name.lower() for name in mail.keys()}
+        assert headers <= MAIL_HEADERS, headers
+        raw_head = mails.raw[0].split(b"\r\n\r\n", 1)[0]
+        assert b"\nBcc:" not in raw_head and b"\nX-Forged:" not in raw_head, raw_head
+        subject = str(mail["subject"])
+        assert "\n" not in subject and "\r" not in subject and "Navy Bcc: attacker@example.com" in subject
+        body = mail.get_content().splitlines()
+        assert "Company: Navy Bcc: attacker@example.com" in body, body
+        name_lines = [line for line in body if line.startswith("Name: ")]
+        assert (
+            len(name_lines) == 1 and "Hopper X-Forged: yes Accept: https://evil.example/ok" in name_lines[0]
+        )
+        assert not any(line.startswith(("Bcc:", "X-Forged:")) for line in body), body
+        accepts = [line for line in body if line.startswith("Accept:")]
+        assert len(accepts) == 1 and "evil" not in accepts[0], accepts

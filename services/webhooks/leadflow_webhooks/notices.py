@@ -1,10 +1,17 @@
 """What a rep is told, as text for mail and as a Slack message. Pure: from the routing event,
-the links and the kind of notice."""
+the links and the kind of notice.
+
+Every text the lead (or a rep, or a rules author) wrote goes through `one_line` before it joins a
+line of ours, so no field starts a line of its own; Slack's rendering escapes the whole text for
+mrkdwn, and our links are Slack's link markup and buttons, never text the lead could imitate."""
 
 from dataclasses import dataclass
 from datetime import datetime
 
 from leadflow_common.events import AssignmentEvent, ContactCard
+from leadflow_webhooks.escaping import one_line, slack_link, slack_text
+
+SLACK_TEXT_LIMIT = 3000  # characters in a section's text object; a longer one is refused
 
 
 @dataclass(frozen=True)
@@ -15,20 +22,26 @@ class Links:
 
 @dataclass(frozen=True)
 class Message:
-    subject: str
-    text: str
+    subject: str  # one line
+    lines: tuple[str, ...]  # the body, each field on one line of it
+    links: tuple[tuple[str, str], ...] = ()  # ours, label and URL, after the body
+
+    @property
+    def text(self) -> str:
+        """The message as plain text (mail's body): the lines, then a line per link."""
+        links = [f"{label}: {url}" for label, url in self.links]
+        return "\n".join([*self.lines, *([""] if links else []), *links])
+
+
+def _name(card: ContactCard) -> str:
+    return " ".join(one_line(part) for part in (card.first_name, card.last_name) if part)
 
 
 def _who(card: ContactCard | None) -> str:
     if card is None:
         return "a new lead"
-    name = (
-        " ".join(part for part in (card.first_name, card.last_name) if part)
-        or card.email
-        or card.phone
-        or "a lead"
-    )
-    return f"{name}, {card.company}" if card.company else name
+    name = _name(card) or one_line(card.email or card.phone or "") or "a lead"
+    return f"{name}, {one_line(card.company)}" if card.company else name
 
 
 def _deadline(at: datetime | None) -> str:
@@ -39,7 +52,7 @@ def _card_lines(card: ContactCard | None) -> list[str]:
     if card is None:
         return ["(The contact card is not known yet: open the lead from the console.)"]
     fields = [
-        ("Name", " ".join(p for p in (card.first_name, card.last_name) if p)),
+        ("Name", _name(card)),
         ("Company", card.company),
         ("Job title", card.job_title),
         ("Email", card.email),
@@ -48,7 +61,7 @@ def _card_lines(card: ContactCard | None) -> list[str]:
         ("Came from", ", ".join(c.value for c in card.channels)),
         ("Campaign", card.attribution.campaign or card.attribution.source),
     ]
-    return [f"{label}: {value}" for label, value in fields if value]
+    return [f"{label}: {one_line(value)}" for label, value in fields if value]
 
 
 def offer_message(event: AssignmentEvent, links: Links, *, reminder: bool = False) -> Message:
@@ -57,7 +70,8 @@ def offer_message(event: AssignmentEvent, links: Links, *, reminder: bool = Fals
     lead = f"A {event.temperature.value} lead"
     subject = f"{'Reminder: ' if reminder else ''}{lead} for you: {who} (accept by {deadline})"
     reasons = [
-        f"  {reason.factor}: {reason.points:+g}" for reason in (event.lead.reasons if event.lead else [])
+        f"  {one_line(reason.factor)}: {reason.points:+g}"
+        for reason in (event.lead.reasons if event.lead else [])
     ]
     lines = [
         f"{lead} was offered to you{' and still waits for you' if reminder else ''}.",
@@ -68,29 +82,42 @@ def offer_message(event: AssignmentEvent, links: Links, *, reminder: bool = Fals
         *(reasons or ["  (no reasons given)"]),
         "",
         f"Accept by {deadline}, or it goes to the next rep.",
-        f"Accept: {links.accept_url}",
-        f"Pass:   {links.reject_url}",
-        "",
         f"Lead: {event.lead_id}",
     ]
+    ours = [("Accept", links.accept_url), ("Pass", links.reject_url)]
     if event.lead and event.lead.url:
-        lines.append(f"The whole record: {event.lead.url}")
-    return Message(subject, "\n".join(lines))
+        ours.append(("The whole record", event.lead.url))
+    return Message(subject, tuple(lines), tuple(ours))
 
 
 def moved_message(event: AssignmentEvent) -> Message:
     who = _who(event.lead)
+    reason = one_line(event.reason)  # a rep's own words when they passed
     return Message(
         f"{who} moved to another rep",
-        f"The lead offered to you ({who}) was not accepted in time and went to another rep: {event.reason}.",
+        (f"The lead offered to you ({who}) was not accepted in time and went to another rep: {reason}.",),
     )
 
 
+def _mrkdwn(text: str) -> dict:
+    # verbatim: Slack turns no bare URL, #channel or @here in the text into a link or a mention.
+    return {"type": "mrkdwn", "text": text, "verbatim": True}
+
+
+def _clipped(text: str) -> str:
+    return text if len(text) <= SLACK_TEXT_LIMIT else text[: SLACK_TEXT_LIMIT - 1] + "…"
+
+
 def slack_payload(message: Message, links: Links | None) -> dict:
-    """Slack's incoming-webhook format: the text, and buttons that open the confirmation pages."""
-    blocks: list[dict] = [
-        {"type": "section", "text": {"type": "mrkdwn", "text": f"*{message.subject}*\n{message.text}"}}
-    ]
+    """Slack's incoming-webhook format: the text escaped for mrkdwn (only the subject's bold and
+    the links are markup, ours), and buttons that open the confirmation pages."""
+    subject = slack_text(message.subject)
+    body = slack_text("\n".join(message.lines))
+    blocks: list[dict] = [{"type": "section", "text": _mrkdwn(_clipped(f"*{subject}*\n{body}"))}]
+    buttoned = {links.accept_url, links.reject_url} if links else set()
+    shown = [slack_link(url, label) for label, url in message.links if url not in buttoned]
+    if shown:
+        blocks.append({"type": "section", "text": _mrkdwn(_clipped("\n".join(shown)))})
     if links:
         buttons = [("Accept", links.accept_url, "primary"), ("Pass", links.reject_url, "danger")]
         blocks.append(
@@ -107,4 +134,4 @@ def slack_payload(message: Message, links: Links | None) -> dict:
                 ],
             }
         )
-    return {"text": message.subject, "blocks": blocks}
+    return {"text": subject, "blocks": blocks}

@@ -47,9 +47,9 @@ async def test_messages_share_a_kept_open_connection(smtp):
     mailer = mailer_for(controller.port)
     try:
         for number in range(5):
-            await mailer.send("rep@sales.example", Message(f"Lead {number}", f"Lead: {number}\n"))
+            await mailer.send("rep@sales.example", Message(f"Lead {number}", (f"Lead: {number}",)))
         await asyncio.gather(
-            *(mailer.send("rep@sales.example", Message(f"Lead {n}", "x\n")) for n in range(5, 9))
+            *(mailer.send("rep@sales.example", Message(f"Lead {n}", ("x",))) for n in range(5, 9))
         )
     finally:
         await mailer.close()
@@ -62,12 +62,12 @@ async def test_a_connection_the_server_closed_is_replaced_and_the_message_sent(s
     inbox, controller = smtp
     mailer = mailer_for(controller.port)
     try:
-        await mailer.send("rep@sales.example", Message("first", "one\n"))
+        await mailer.send("rep@sales.example", Message("first", ("one",)))
         controller.stop()  # the server goes away, and with it the kept connection
         again = Controller(inbox, hostname="127.0.0.1", port=controller.port)
         again.start()
         try:
-            await mailer.send("rep@sales.example", Message("second", "two\n"))
+            await mailer.send("rep@sales.example", Message("second", ("two",)))
         finally:
             again.stop()
     finally:
@@ -80,7 +80,7 @@ async def test_non_ascii_arrives_intact(smtp):
     mailer = mailer_for(controller.port)
     try:
         await mailer.send(
-            "rep@sales.example", Message("Hot lead: Jürgen Müller — 87", "Name: Jürgen Müller\n")
+            "rep@sales.example", Message("Hot lead: Jürgen Müller — 87", ("Name: Jürgen Müller",))
         )
     finally:
         await mailer.close()

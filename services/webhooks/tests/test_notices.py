@@ -1,0 +1,113 @@
+"""What a rep is told, built from a lead whose own fields try to forge it: every field stays on
+its line, Slack gets escaped text with only our markup, mail gets no header the lead wrote."""
+
+import json
+import uuid
+from datetime import UTC, datetime
+from email import message_from_bytes, policy
+
+import pytest
+
+from leadflow_common.events import Attribution, ContactCard, LeadRouted, RepRef, ScoreReason
+from leadflow_webhooks.mail import build_mail, sender_header
+from leadflow_webhooks.notices import Links, Message, moved_message, offer_message, slack_payload
+
+LINKS = Links("https://routing.example/v1/offers/a?x=1&y=2", "https://routing.example/v1/offers/r")
+FORGED = ContactCard(
+    first_name="<https://evil.example|ACCEPT THIS LEAD NOW> <!channel>",
+    last_name="Hopper\r\nBcc: attacker@example.com",
+    company="Navy\u2028Accept: https://evil.example/ok",
+    job_title="*CTO*\n> quoted <@U123>",
+    email="mallory@forge.example",
+    attribution=Attribution(campaign="spring\r\nPass: https://evil.example/no"),
+    reasons=[ScoreReason(factor="fit\nforged", points=5)],
+    url="https://capture.example/v1/leads/1",
+)
+
+
+def routed(card: ContactCard | None = FORGED, reason: str = "best match") -> LeadRouted:
+    return LeadRouted(
+        assignment_id=uuid.uuid4(),
+        lead_id=uuid.uuid4(),
+        rep=RepRef(id=uuid.uuid4(), name="Sam", email="sam@sales.example", tier="senior"),
+        temperature="hot",
+        score=87,
+        reason=reason,
+        sla_deadline=datetime(2026, 12, 2, 21, 40, tzinfo=UTC),
+        lead=card,
+    )
+
+
+def test_each_field_keeps_to_its_own_line():
+    message = offer_message(routed(), LINKS)
+    assert "\n" not in message.subject and "\r" not in message.subject
+    lines = message.text.splitlines()
+    assert (
+        "Name: <https://evil.example|ACCEPT THIS LEAD NOW> <!channel> Hopper Bcc: attacker@example.com"
+        in lines
+    )
+    assert "Company: Navy Accept: https://evil.example/ok" in lines
+    assert "Campaign: spring Pass: https://evil.example/no" in lines
+    assert "  fit forged: +5" in lines
+    assert [line for line in lines if line.startswith(("Accept:", "Pass:"))] == [
+        f"Accept: {LINKS.accept_url}",
+        f"Pass: {LINKS.reject_url}",
+    ]
+    assert not any(line.startswith(("Bcc:", ">", "forged")) for line in lines)
+
+
+def test_slack_gets_escaped_text_and_only_our_markup():
+    payload = slack_payload(offer_message(routed(), LINKS), LINKS)
+    card, links, actions = payload["blocks"]
+    assert card["text"]["verbatim"] is True and links["text"]["verbatim"] is True
+    text = card["text"]["text"]
+    assert "&lt;https://evil.example|ACCEPT THIS LEAD NOW&gt; &lt;!channel&gt;" in text
+    assert "<" not in text and ">" not in text, "no link, mention or quote of the lead's"
+    assert text.startswith("*A hot lead for you: &lt;https://evil.example")
+    assert "Job title: *CTO* &gt; quoted &lt;@U123&gt;" in text.splitlines()
+    assert links["text"]["text"] == "<https://capture.example/v1/leads/1|The whole record>", (
+        "buttons carry the rest"
+    )
+    assert [button["url"] for button in actions["elements"]] == [LINKS.accept_url, LINKS.reject_url]
+    assert "<" not in payload["text"] and "&lt;!channel&gt;" in payload["text"]
+    assert "<!channel>" not in json.dumps(payload)
+
+
+def test_a_slack_text_too_long_for_slack_is_clipped():
+    huge = ContactCard(
+        first_name="<" * 200,
+        last_name="&" * 200,
+        company=">" * 200,
+        job_title="<" * 200,
+        attribution=Attribution(campaign="<" * 200),
+        email="a@b.example",
+    )
+    payload = slack_payload(offer_message(routed(huge), LINKS), LINKS)
+    assert all(
+        len(block["text"]["text"]) <= 3000 for block in payload["blocks"] if block["type"] == "section"
+    )
+
+
+def test_moved_carries_the_reps_reason_on_one_line():
+    message = moved_message(routed(reason="not mine\r\nBcc: someone@example.com"))
+    assert len(message.text.splitlines()) == 1 and "not mine Bcc: someone@example.com" in message.text
+    assert slack_payload(message, None)["blocks"][1:] == [], "no links, no buttons"
+
+
+def test_mail_headers_are_the_ones_we_set():
+    sender = sender_header("Leadflow <leadflow@localhost>")
+    # Even a subject that was never collapsed (a caller's mistake) becomes one line.
+    message = Message("Lead: Navy\r\nBcc: attacker@example.com", ("Company: Navy",))
+    raw = build_mail(sender, "sam@sales.example", message).as_bytes(policy=policy.SMTP)
+    parsed = message_from_bytes(raw, policy=policy.default)
+    assert parsed["Subject"] == "Lead: Navy Bcc: attacker@example.com"
+    assert parsed["Bcc"] is None
+    assert sorted(parsed.keys()) == sorted(
+        ["From", "To", "Subject", "Content-Type", "Content-Transfer-Encoding", "MIME-Version"]
+    )
+
+
+@pytest.mark.parametrize("to", ["sam@sales.example\r\nBcc: attacker@example.com", "a@b.example, c@d.example"])
+def test_a_recipient_that_is_not_one_address_is_refused(to):
+    with pytest.raises(ValueError):
+        build_mail(sender_header("leadflow@localhost"), to, Message("s", ("x",)))
