@@ -155,7 +155,7 @@ def _erasures(request: Request) -> Erasures:
     "/erasures",
     status_code=202,
     response_model=ErasureOut,
-    responses={422: {}},
+    responses={422: {}, 503: {"description": "Her leads kept changing while being locked; try again"}},
     summary="Erase a person everywhere: capture at once, every other service within seconds",
 )
 async def request_erasure(
