@@ -109,8 +109,10 @@ class ErasureInput(PersonInput):
     lead_id: uuid.UUID | None = Field(default=None, description="Any lead of the person, merged or not")
     suppress: bool = Field(
         default=True,
-        description="Also put the email and phone on the do-not-contact list, so the person is not"
-        " re-created by a later submission (the list keeps digests, never the values)",
+        description="Also put on the do-not-contact list every email and phone the person's leads"
+        " held (and the email or phone asked by), however she is named — email, phone or lead id —"
+        " in the erasure's own transaction, so no later submission by any of them (a form, the API,"
+        " an SMS) re-creates her; false lists nothing. The list keeps digests, never the values",
     )
 
 
@@ -125,7 +127,10 @@ class ErasureOut(BaseModel):
     status: Literal["pending", "done"] = Field(description="done: every service has erased its copy")
     requested_at: datetime
     leads: int = Field(description="The person's leads erased (0: unknown, or erased before)")
-    suppressed: bool = Field(description="Whether the email and phone went on the do-not-contact list")
+    suppressed: bool = Field(
+        description="Whether anything went on the do-not-contact list: every email and phone of the"
+        " person's leads, and those asked by (false with `suppress: false`, or nothing to list)"
+    )
     services: list[ServicePart]
 
 
@@ -150,7 +155,7 @@ def _erasures(request: Request) -> Erasures:
     "/erasures",
     status_code=202,
     response_model=ErasureOut,
-    responses={422: {}},
+    responses={422: {}, 503: {"description": "Her leads kept changing while being locked; try again"}},
     summary="Erase a person everywhere: capture at once, every other service within seconds",
 )
 async def request_erasure(

@@ -17,7 +17,7 @@ class DoNotContact:
 
     async def add(self, principal: Principal, identifiers: dict[str, str], reason: str) -> list[str]:
         """Lists the identifiers (kind → normalized value); the kinds listed."""
-        rows = privacy.suppression_rows(identifiers, reason, principal.actor)
+        rows = privacy.suppression_rows(identifiers.items(), reason, principal.actor)
         async with self._locked(identifiers) as uow:
             await repository.add_suppressions(uow.connection, rows)
             for row in rows:

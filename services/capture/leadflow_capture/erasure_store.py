@@ -52,6 +52,18 @@ async def leads_of_person(
     return [row.id for row in rows]
 
 
+async def identifiers_held(connection: AsyncConnection, lead_ids: list[uuid.UUID]) -> set[tuple[str, str]]:
+    """Every (kind, normalized value) these leads hold: the emails and phones of the leads the
+    person's survivor absorbed too, which keep their own."""
+    if not lead_ids:
+        return set()
+    rows = await connection.execute(select(leads.c.email, leads.c.phone).where(any_of(leads.c.id, lead_ids)))
+    held = set()
+    for row in rows:
+        held |= {(kind, value) for kind, value in (("email", row.email), ("phone", row.phone)) if value}
+    return held
+
+
 async def erase_leads(connection: AsyncConnection, lead_ids: list[uuid.UUID], now: datetime) -> None:
     """The leads keep their ids, revisions, channels, consent and times; the submissions their
     ids, channels and times: the raw bodies and every field that says who it was go."""

@@ -8,6 +8,7 @@ tells whether a submission comes from someone on it, and cannot be read back as 
 """
 
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -28,12 +29,24 @@ def digests_of(email: str | None, phone: str | None) -> list[str]:
     return found
 
 
-def suppression_rows(identifiers: dict[str, str], reason: str, added_by: str) -> list[dict[str, str]]:
-    """The list's rows for these normalized identifiers (kind → value): digests only."""
+def suppression_rows(
+    identifiers: Iterable[tuple[str, str]], reason: str, added_by: str
+) -> list[dict[str, str]]:
+    """The list's rows for these normalized identifiers ((kind, value) pairs): digests only,
+    each once, in digest order (two transactions listing the same ones insert in one order)."""
+    kinds = {digest(kind, value): kind for kind, value in identifiers}
     return [
-        {"digest": digest(kind, value), "kind": kind, "reason": reason, "added_by": added_by}
-        for kind, value in identifiers.items()
+        {"digest": key, "kind": kinds[key], "reason": reason, "added_by": added_by} for key in sorted(kinds)
     ]
+
+
+def listed_on_erasure(
+    asked: dict[str, str], held: set[tuple[str, str]], *, suppress: bool
+) -> set[tuple[str, str]]:
+    """What an erasure puts on the list: every email and phone the person's leads held, however
+    she was named (email, phone or a lead id), and those she was named by (someone with no lead
+    left is listed too: she asked); nothing when told not to (`"suppress": false`, retention)."""
+    return set(asked.items()) | held if suppress else set()
 
 
 # Who holds a person's data and answers each erasure (capture erases its part with the request).

@@ -1,5 +1,5 @@
-"""Privacy rules (pure): the do-not-contact digests, an erasure's progress per service, and the
-consent ledger's changes and where each was given."""
+"""Privacy rules (pure): the do-not-contact digests and what an erasure lists, an erasure's
+progress per service, and the consent ledger's changes and where each was given."""
 
 from datetime import UTC, datetime, timedelta
 
@@ -16,6 +16,26 @@ def test_digests_name_the_kind_and_never_hold_the_value():
     assert "ada" not in email and len(email) == 64
     assert privacy.digests_of("ada@example.com", "+14155550100") == [email, phone]
     assert privacy.digests_of(None, None) == []
+
+
+def test_an_erasure_lists_every_identifier_her_leads_held_unless_told_not_to():
+    held = {("email", "ada@example.com"), ("email", "ada@work.example"), ("phone", "+14155550100")}
+    asked = {"email": "ada@example.com"}
+    assert privacy.listed_on_erasure(asked, held, suppress=True) == held
+    assert privacy.listed_on_erasure({}, held, suppress=True) == held  # asked by a lead id
+    gone = {"email": "gone@example.com"}  # no lead left: she is listed as she asked
+    assert privacy.listed_on_erasure(gone, set(), suppress=True) == {("email", "gone@example.com")}
+    assert privacy.listed_on_erasure(asked, held, suppress=False) == set()
+
+
+def test_suppression_rows_hold_digests_once_each_in_digest_order():
+    pairs = [("phone", "+14155550100"), ("email", "ada@example.com"), ("phone", "+14155550100")]
+    rows = privacy.suppression_rows(pairs, "erasure", "key:admin")
+    assert [row["digest"] for row in rows] == sorted(
+        {privacy.digest("email", "ada@example.com"), privacy.digest("phone", "+14155550100")}
+    )
+    assert {row["kind"] for row in rows} == {"email", "phone"}
+    assert "ada" not in str(rows) and "5550100" not in str(rows)
 
 
 def test_a_service_is_done_when_it_has_answered_for_every_lead_of_the_erasure():
