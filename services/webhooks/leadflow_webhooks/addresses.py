@@ -29,15 +29,23 @@ class RefusedTarget(ValueError):
 
 def is_public(address: IPAddress) -> bool:
     """True only for an address a request may go to without reaching anyone's inside."""
-    if address.is_multicast or not address.is_global or any(address in net for net in NOT_GLOBAL_TOO):
+    if isinstance(address, ipaddress.IPv6Address):
+        carried = _carried_ipv4(address)
+        if carried is not None:  # what a relay or translator on the way would deliver to
+            return is_public(carried)
+        if address not in GLOBAL_UNICAST or address.teredo is not None:
+            return False
+    if address.is_multicast or any(address in network for network in NOT_GLOBAL_TOO):
         return False
-    if isinstance(address, ipaddress.IPv4Address):
-        return True
+    return address.is_global
+
+
+def _carried_ipv4(address: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 a 6to4 or (well-known prefix) NAT64 address stands for; decided here, not by
+    whichever view of these prefixes this Python's `is_global` holds."""
     if address in NAT64:
-        return is_public(ipaddress.IPv4Address(int(address) & 0xFFFF_FFFF))
-    if address not in GLOBAL_UNICAST or address.teredo is not None:
-        return False
-    return address.sixtofour is None or is_public(address.sixtofour)
+        return ipaddress.IPv4Address(int(address) & 0xFFFF_FFFF)
+    return address.sixtofour
 
 
 def literal_address(host: str) -> IPAddress | None:
