@@ -3,6 +3,7 @@ receiver) with the contact card and one-click links; a prefetch of the link chan
 POST accepts once; a reminder before the SLA runs out; the previous rep told when a lead moves on."""
 
 import re
+import secrets
 import uuid
 from email import message_from_bytes, policy
 
@@ -71,10 +72,16 @@ def link_in(text: str, label: str) -> str:
     return re.search(rf"{label}:\s+(\S+)", text).group(1)
 
 
-async def test_the_rep_is_mailed_and_messaged_and_accepts_with_one_click_once(settings, start_service, inbox):
+async def test_the_rep_is_mailed_and_messaged_and_accepts_with_one_click_once(
+    settings, start_service, inbox, tmp_path
+):
     mails, smtp_port = inbox
     urls = await start_system(settings, start_service, smtp_port, sla="300")
-    async with receiving(free_port()) as slack, httpx.AsyncClient(headers=AUTH, timeout=10) as client:
+    slack_secret = secrets.token_urlsafe(18)  # an incoming webhook's path is its credential
+    async with (
+        receiving(free_port(), path=f"/services/T0001/B0001/{slack_secret}") as slack,
+        httpx.AsyncClient(headers=AUTH, timeout=10) as client,
+    ):
         rep = {"name": "Sam", "email": "sam@sales.example", "tier": "senior", "capacity": 3}
         rep_id = (await client.post(f"{urls['routing']}/v1/reps", json=rep)).json()["id"]
         channels = {"email": True, "slack_url": slack.url}
@@ -126,6 +133,8 @@ async def test_the_rep_is_mailed_and_messaged_and_accepts_with_one_click_once(se
         assert (await client.post(offer_links, json=asked)).json()["links"] == [], "taken: nothing to click"
         forged = await client.post(accept[:-3] + "abc")
         assert forged.status_code == 422
+    logs = "".join(log.read_text() for log in tmp_path.glob("webhooks-*.log"))
+    assert logs and slack_secret not in logs, "the Slack URL is never logged"
 
 
 async def test_a_reminder_before_the_sla_then_the_next_rep_is_offered_and_the_first_told(

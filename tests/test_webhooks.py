@@ -177,7 +177,9 @@ async def test_internal_addresses_are_refused_when_saved_and_when_resolved(setti
             return logged if logged and logged[0]["attempts"] else None
 
         [logged] = await eventually(refused_attempt, timeout=15)
-        assert logged["status"] == "failed" and "internal address" in logged["attempts"][0]["error"]
+        assert (
+            logged["status"] == "failed" and "not a public internet address" in logged["attempts"][0]["error"]
+        )
         assert logged["attempts"][0]["status_code"] is None
 
 

@@ -24,11 +24,12 @@ class Receiver:
     # Statuses answered to the first requests, in order; 200 after them.
     script: list[int] = field(default_factory=list)
     received: list[Received] = field(default_factory=list)
+    path: str = "/hooks/leadflow"
     _runner: web.AppRunner | None = None
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/hooks/leadflow"
+        return f"http://127.0.0.1:{self.port}{self.path}"
 
     async def _handle(self, request: web.Request) -> web.Response:
         self.received.append(Received(dict(request.headers), await request.read()))
@@ -37,7 +38,7 @@ class Receiver:
 
     async def start(self) -> "Receiver":
         app = web.Application()
-        app.router.add_post("/hooks/leadflow", self._handle)
+        app.router.add_post(self.path, self._handle)
         self._runner = web.AppRunner(app)
         await self._runner.setup()
         await web.TCPSite(self._runner, "127.0.0.1", self.port).start()
@@ -53,8 +54,8 @@ class Receiver:
 
 
 @contextlib.asynccontextmanager
-async def receiving(port: int, script: list[int] | None = None):
-    receiver = await Receiver(port, list(script or [])).start()
+async def receiving(port: int, script: list[int] | None = None, path: str = "/hooks/leadflow"):
+    receiver = await Receiver(port, list(script or []), path=path).start()
     try:
         yield receiver
     finally:

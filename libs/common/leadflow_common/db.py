@@ -22,6 +22,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.expression import CTE, Select
 
 
 def create_engine(database_url: str, *, application_name: str, pool_size: int = 10) -> AsyncEngine:
@@ -46,6 +47,14 @@ def constant(value: str) -> ColumnElement:
     (it may, from the sixth run), and it scans the table instead — measured: claiming webhook
     deliveries beside 20,000 delivered ones, 0.8 ms with the constant, 25 ms without."""
     return literal_column("'" + value.replace("'", "''") + "'", Text)
+
+
+def claimed_once(picked: Select, name: str = "picked") -> CTE:
+    """Rows to claim (a `SELECT … LIMIT n FOR UPDATE SKIP LOCKED`) as a MATERIALIZED CTE, for an
+    `UPDATE … FROM` it. Written `UPDATE … WHERE id IN (SELECT …)`, PostgreSQL may run the
+    subquery more than once (a rescan, a recheck after a concurrent update), each run skipping
+    other rows, and the UPDATE then claims more than n; materialized, it runs exactly once."""
+    return picked.cte(name).prefix_with("MATERIALIZED")
 
 
 def any_of(column: ColumnElement, values: Iterable) -> ColumnElement[bool]:

@@ -36,6 +36,11 @@ def configure_logging(service: str, level: str = "INFO") -> None:
     root.setLevel(level.upper())
     # aiokafka logs every failed reconnect at ERROR; the relay and consumers report outages.
     logging.getLogger("aiokafka").setLevel(logging.CRITICAL)
+    # httpx logs every request's full URL at INFO (httpcore its steps at DEBUG), and the URLs
+    # users give are secrets (a Slack incoming webhook's path is its credential): our own lines
+    # name an endpoint by id or host.
+    for name in ("httpx", "httpcore"):
+        logging.getLogger(name).setLevel(logging.WARNING)
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
         logging.getLogger(name).handlers[:] = []
         logging.getLogger(name).propagate = True

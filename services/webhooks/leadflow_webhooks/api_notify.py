@@ -4,12 +4,13 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter
-from pydantic import AnyHttpUrl, BaseModel
+from pydantic import BaseModel
 
 from leadflow_common.access import Principal, Scope
 from leadflow_common.auth import requires
 from leadflow_webhooks.api import WebhooksDep
 from leadflow_webhooks.notice_store import Channels
+from leadflow_webhooks.schemas import Url
 
 router = APIRouter(prefix="/v1/notifications", tags=["notifications"])
 RoutingAdmin = Annotated[Principal, requires(Scope.routing_admin)]
@@ -17,7 +18,7 @@ RoutingAdmin = Annotated[Principal, requires(Scope.routing_admin)]
 
 class RepChannels(BaseModel):
     email: bool = True
-    slack_url: AnyHttpUrl | None = None
+    slack_url: Url | None = None
 
 
 @router.get("/reps/{rep_id}", summary="How a rep is told of offers")

@@ -59,7 +59,7 @@ class Dispatcher:
             while True:
                 self._wake.clear()
                 free = self._settings.concurrency - len(tasks)
-                claimed = await self._claim(free) if free else []
+                claimed = await self._claim(free) if free > 0 else []
                 for delivery, endpoint in claimed:
                     task = asyncio.create_task(self._deliver(delivery, endpoint))
                     tasks.add(task)

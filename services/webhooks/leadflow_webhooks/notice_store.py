@@ -8,7 +8,7 @@ from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from leadflow_common.db import any_of, constant
+from leadflow_common.db import any_of, claimed_once, constant
 from leadflow_webhooks.tables import notices, rep_channels
 
 # The partial index on pending notices serves only queries naming the status as a constant.
@@ -46,14 +46,14 @@ async def add_notices(connection: AsyncConnection, rows: list[dict]) -> None:
 async def claim_due(
     connection: AsyncConnection, now: datetime, lease_until: datetime, limit: int
 ) -> list[Notice]:
-    due = (
+    picked = claimed_once(
         select(notices.c.id)
         .where(notices.c.status == PENDING, notices.c.due_at <= now)
         .order_by(notices.c.due_at)
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
-    query = update(notices).where(notices.c.id.in_(due.scalar_subquery())).values(due_at=lease_until)
+    query = update(notices).where(notices.c.id == picked.c.id).values(due_at=lease_until)
     return [Notice(**row._mapping) for row in await connection.execute(query.returning(*notices.c))]
 
 

@@ -31,6 +31,10 @@ BATCH = 64
 IDLE_POLL_SECONDS = 5.0
 
 
+class SlackRefused(Exception):
+    """Slack's incoming webhook did not take the message."""
+
+
 def notices_for(event: CloudEvent, share: float, now: datetime) -> list[dict]:
     """The notices one routing event calls for."""
     data = event.data
@@ -205,4 +209,7 @@ class Notifier:
             response = await self._outbound.post(
                 channels.slack_url, body, {"content-type": "application/json"}
             )
-            response.raise_for_status()
+            if not response.is_success:
+                # Not httpx's raise_for_status: its message carries the URL, whose path is the
+                # Slack webhook's secret, into the notice's last_error.
+                raise SlackRefused(f"Slack answered {response.status_code}")

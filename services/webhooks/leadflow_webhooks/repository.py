@@ -9,7 +9,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm import aliased
 
-from leadflow_common.db import any_of, constant
+from leadflow_common.db import any_of, claimed_once, constant
 from leadflow_webhooks.tables import attempts, deliveries, endpoints
 
 # The partial indexes on pending deliveries serve only queries naming the status as a constant.
@@ -104,8 +104,10 @@ async def add_deliveries(connection: AsyncConnection, rows: list[dict]) -> None:
 async def claim_due(
     connection: AsyncConnection, now: datetime, lease_until: datetime, limit: int
 ) -> list[Delivery]:
-    """Due deliveries of enabled endpoints whose lead has no earlier one pending at the same
-    endpoint (per-lead order), leased so no other process takes them meanwhile."""
+    """At most `limit` due deliveries of enabled endpoints whose lead has no earlier one pending
+    at the same endpoint (per-lead order), leased so no other process takes them meanwhile."""
+    if limit <= 0:
+        return []  # LIMIT must not be negative; and no slot, no claim
     earlier = aliased(deliveries)
     blocked = exists().where(
         earlier.c.endpoint_id == deliveries.c.endpoint_id,
@@ -113,7 +115,7 @@ async def claim_due(
         earlier.c.status == PENDING,
         earlier.c.seq < deliveries.c.seq,
     )
-    due = (
+    picked = claimed_once(
         select(deliveries.c.id)
         .join(endpoints, and_(endpoints.c.id == deliveries.c.endpoint_id, endpoints.c.enabled))
         .where(deliveries.c.status == PENDING, deliveries.c.next_attempt_at <= now, ~blocked)
@@ -123,7 +125,7 @@ async def claim_due(
     )
     query = (
         update(deliveries)
-        .where(deliveries.c.id.in_(due.scalar_subquery()))
+        .where(deliveries.c.id == picked.c.id)
         .values(next_attempt_at=lease_until)
         .returning(*deliveries.c)
     )

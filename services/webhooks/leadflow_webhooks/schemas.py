@@ -4,12 +4,18 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import AnyHttpUrl, BaseModel, Field, StringConstraints
+from pydantic import AnyHttpUrl, BaseModel, Field, StringConstraints, UrlConstraints
+
+from leadflow_webhooks.addresses import MAX_URL_LENGTH
 
 EventType = Literal[
     "lead.routed", "lead.reassigned", "lead.nurtured", "lead.scored", "lead.captured", "lead.merged"
 ]
-Url = Annotated[AnyHttpUrl, Field(description="http or https; not an internal address")]
+Url = Annotated[
+    AnyHttpUrl,
+    UrlConstraints(max_length=MAX_URL_LENGTH),
+    Field(description="http or https, at most 2,048 characters; a public internet address"),
+]
 Description = Annotated[str, StringConstraints(max_length=500)]
 
 

@@ -12,7 +12,8 @@ class WebhooksSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="WEBHOOKS_", env_file=".env", extra="ignore")
 
     port: int = 8004
-    # Hosts a webhook may reach although they are or resolve to loopback or private addresses.
+    # Hosts webhooks and Slack URLs may reach although they are or resolve to addresses that are
+    # not public internet addresses (addresses.py).
     allowed_hosts: str = Field(default="", validation_alias=AliasChoices("WEBHOOKS_ALLOWED_HOSTS"))
     retry_schedule: str = Field(
         default=DEFAULT_SCHEDULE, description="Seconds before each attempt, the first after the event"
