@@ -110,7 +110,7 @@ async def test_a_honeypot_submission_answers_like_a_real_one_and_as_late(setting
     real_ms, bot_ms = (statistics.median(latencies[kind]) for kind in (False, True))
     print(f"real:     {percentiles(latencies[False])}\nhoneypot: {percentiles(latencies[True])}")
     # An instant answer (about a third of a stored one's here) is what gave the honeypot away.
-    assert 0.6 * real_ms <= bot_ms <= 1.6 * real_ms, (real_ms, bot_ms)
+    assert 0.6 * real_ms <= bot_ms <= 2 * real_ms, (real_ms, bot_ms)
 
 
 async def test_a_subdomain_of_a_blocked_domain_is_refused(settings, start_service):
