@@ -4,15 +4,15 @@ import asyncio
 import uuid
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 
-from leadflow_capture import metrics
-from leadflow_capture.bodies import FORM_TYPES, read_fields
+from leadflow_capture.bodies import FORM_TYPES, media_type, read_fields
 from leadflow_capture.deps import IdempotencyKeyDep, IntakeDep, PublicIntakeDep
 from leadflow_capture.domain import InvalidLead
 from leadflow_capture.openapi import BODY_PROBLEMS, MAX_BATCH, one_or_many, request_body, schema_ref
 from leadflow_capture.people import Accepted, KeyConflict
+from leadflow_capture.services import Intake
 from leadflow_common.access import Scope
 from leadflow_common.auth import public_route, requires
 from leadflow_common.events import Channel
@@ -32,10 +32,23 @@ def accepted_response(accepted: Accepted) -> JSONResponse:
     return JSONResponse(body, status_code=202)
 
 
-def dropped_response(channel: Channel) -> JSONResponse:
-    """What a bot that filled the honeypot sees: the usual answer, with nothing behind it."""
-    metrics.HONEYPOT_HITS.labels(channel=channel.value).inc()
-    return JSONResponse({"lead_id": str(uuid.uuid4()), "submission_id": str(uuid.uuid4())}, status_code=202)
+THANK_YOU_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1"><title>Thank you</title>
+</head><body><h1>Thank you</h1><p>We received your details and will be in touch.</p></body></html>"""
+
+
+def landing_answer(request: Request, accepted: Accepted, redirect_to: object, intake: Intake) -> Response:
+    """303 to an allowed `redirect_to`; when one was given but is refused, a plain page for a
+    browser's form post (the visitor's submission is stored all the same) and the usual 202 for
+    a script; otherwise the 202."""
+    if redirect_to in (None, ""):
+        return accepted_response(accepted)
+    target = intake.redirect_target(redirect_to)
+    if target:
+        return RedirectResponse(target, status_code=303)
+    if media_type(request) in FORM_TYPES and "text/html" in request.headers.get("accept", ""):
+        return HTMLResponse(THANK_YOU_PAGE, status_code=202)
+    return accepted_response(accepted)
 
 
 @router.post(
@@ -43,20 +56,31 @@ def dropped_response(channel: Channel) -> JSONResponse:
     status_code=202,
     response_model=AcceptedResponse,
     summary="A landing page's form (form-encoded or JSON)",
-    responses={303: {"description": "Redirect to `redirect_to`"}, **BODY_PROBLEMS, 409: {}, 429: {}},
+    responses={
+        202: {
+            "content": {"text/html": {}},
+            "description": "Accepted (a page for a browser's form post whose `redirect_to` is refused)",
+        },
+        303: {"description": "Redirect to an allowed `redirect_to`"},
+        **BODY_PROBLEMS,
+        409: {},
+        429: {},
+    },
     openapi_extra=public_route(request_body(schema_ref("LeadInput"), "application/json", *FORM_TYPES)),
 )
 async def landing_page(request: Request, public: PublicIntakeDep) -> Response:
     intake, key = public
     fields = await read_fields(request, allow_form=True)
-    if fields.pop(HONEYPOT_FIELD, None):
-        return dropped_response(Channel.landing_page)
+    # A bot that filled the honeypot is answered as anyone else: validated, then redirected or
+    # answered alike, after a real submission's time (Intake.drop).
+    trapped = fields.pop(HONEYPOT_FIELD, None)
     redirect_to = fields.pop("redirect_to", None)
-    target = intake.allowed_redirect(str(redirect_to)) if redirect_to else None
-    accepted = await intake.store(intake.validate(fields), Channel.landing_page, fields, key=key)
-    if target:
-        return RedirectResponse(target, status_code=303)
-    return accepted_response(accepted)
+    lead = intake.validate(fields, Channel.landing_page)
+    if trapped:
+        accepted = await intake.drop(Channel.landing_page)
+    else:
+        accepted = await intake.store(lead, Channel.landing_page, fields, key=key)
+    return landing_answer(request, accepted, redirect_to, intake)
 
 
 POPUP_TRIGGERS = ("exit_intent", "timer", "scroll", "click", "page_load")
@@ -88,8 +112,7 @@ POPUP_TRIGGERS = ("exit_intent", "timer", "scroll", "click", "page_load")
 async def popup(request: Request, public: PublicIntakeDep) -> Response:
     intake, key = public
     fields = await read_fields(request, allow_form=False)
-    if fields.pop(HONEYPOT_FIELD, None):
-        return dropped_response(Channel.popup)
+    trapped = fields.pop(HONEYPOT_FIELD, None)
     popup_id, trigger = fields.pop("popup_id", None), fields.pop("trigger", None)
     problems = []
     if popup_id is not None and (not isinstance(popup_id, str) or not 0 < len(popup_id) <= 100):
@@ -101,7 +124,10 @@ async def popup(request: Request, public: PublicIntakeDep) -> Response:
     kept = {name: value for name, value in (("popup_id", popup_id), ("popup_trigger", trigger)) if value}
     if kept and isinstance(fields.get("attributes", {}), dict):  # anything else fails validation below
         fields["attributes"] = {**fields.get("attributes", {}), **kept}
-    return accepted_response(await intake.store(intake.validate(fields), Channel.popup, fields, key=key))
+    lead = intake.validate(fields, Channel.popup)
+    if trapped:
+        return accepted_response(await intake.drop(Channel.popup))
+    return accepted_response(await intake.store(lead, Channel.popup, fields, key=key))
 
 
 class BatchItemResult(BaseModel):
@@ -131,7 +157,7 @@ async def submit_leads(request: Request, intake: IntakeDep, batch_key: Idempoten
     fields = await read_fields(request, allow_form=False)
     if "leads" not in fields:
         return accepted_response(
-            await intake.store(intake.validate(fields), Channel.api, fields, key=batch_key)
+            await intake.store(intake.validate(fields, Channel.api), Channel.api, fields, key=batch_key)
         )
     items = fields["leads"]
     if not isinstance(items, list) or not 1 <= len(items) <= MAX_BATCH:
@@ -146,7 +172,7 @@ async def submit_leads(request: Request, intake: IntakeDep, batch_key: Idempoten
             results.append(BatchItemResult(index=index, status=422, errors=errors))
             continue
         try:
-            lead = intake.validate(item)
+            lead = intake.validate(item, channel)
         except InvalidLead as problem:
             errors = [
                 {"name": f"leads[{index}].{field.name}", "message": field.message}

@@ -92,7 +92,7 @@ async def inbound_sms(request: Request, intake: IntakeDep) -> Response:
         fields["attributes"]["sms_keyword"] = intent.keyword
     if form.get("To"):
         fields["attributes"]["sms_to"] = form["To"]
-    lead = intake.validate(fields)
+    lead = intake.validate(fields, Channel.sms)
     # The provider retries a webhook it thinks failed: MessageSid makes that a repeat, scoped to
     # the SMS channel and the account, so no form post can claim an SMS's id.
     account = form.get("AccountSid", "twilio")

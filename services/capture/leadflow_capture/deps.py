@@ -23,7 +23,12 @@ async def get_intake(request: Request) -> Intake:
     peer = request.client.host if request.client else None
     client = resolve_client(peer, request.headers.getlist("x-forwarded-for"), state.trusted_proxies)
     return Intake(
-        state.capture_settings, state.submission_writer, client, state.rate_limiter, state.sms_rate_limiter
+        state.capture_settings,
+        state.submission_writer,
+        client,
+        state.rate_limiter,
+        state.sms_rate_limiter,
+        state.submission_latencies,
     )
 
 

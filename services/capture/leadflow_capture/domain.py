@@ -7,11 +7,16 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-import phonenumbers
 import pycountry
-from email_validator import EmailNotValidError, validate_email
 from pydantic import ConfigDict, Field, StringConstraints, ValidationError
 
+from leadflow_capture.identifiers import (
+    email_mixes_scripts,
+    is_blocked,
+    is_pay_number,
+    normalize_email,
+    normalize_phone,
+)
 from leadflow_common.errors import FieldError, Invalid
 from leadflow_common.events import AttributeValue
 from leadflow_common.inputs import InputModel
@@ -100,6 +105,21 @@ class NormalizedLead:
     company_size: tuple[int | None, int | None] | None = field(default=None)
 
 
+@dataclass(frozen=True)
+class Screening:
+    """What a submission must pass beyond its shape: the operator's blocked email domains (and
+    every domain under them), and on a public channel, where anyone can type anything, no email
+    mixing look-alike scripts and, unless the operator allows them, no premium-rate or
+    shared-cost phone number (a rep's call back would pay whoever typed it)."""
+
+    blocked_domains: frozenset[str] = frozenset()
+    refuse_mixed_scripts: bool = False
+    refuse_pay_numbers: bool = False
+
+
+NO_SCREENING = Screening()
+
+
 def form_to_lead_fields(form: Mapping[str, str]) -> dict[str, Any]:
     """An HTML form's flat fields in the shape of `LeadInput`: `utm_*` into attribution,
     `consent_email`/`consent_sms` checkboxes into consent, `attributes[...]`/unknown fields kept."""
@@ -123,10 +143,7 @@ def form_to_lead_fields(form: Mapping[str, str]) -> dict[str, Any]:
 
 
 def parse_lead(
-    fields: Mapping[str, Any],
-    *,
-    default_region: str,
-    blocked_domains: frozenset[str] | set[str] = frozenset(),
+    fields: Mapping[str, Any], *, default_region: str, screening: Screening = NO_SCREENING
 ) -> NormalizedLead:
     """Validate and normalize one submission, or raise InvalidLead naming every bad field."""
     try:
@@ -135,12 +152,29 @@ def parse_lead(
         raise InvalidLead(
             [FieldError(name=".".join(str(p) for p in e["loc"]), message=e["msg"]) for e in error.errors()]
         ) from None
-    return normalize(lead, default_region=default_region, blocked_domains=blocked_domains)
+    return normalize(lead, default_region=default_region, screening=screening)
 
 
-def normalize(
-    lead: LeadInput, *, default_region: str, blocked_domains: frozenset[str] | set[str] = frozenset()
-) -> NormalizedLead:
+def screen(email: str | None, phone: str | None, screening: Screening) -> list[FieldError]:
+    """The valid identifiers' problems under this screening (see Screening)."""
+    errors = []
+    if email and is_blocked(email, screening.blocked_domains):
+        errors.append(FieldError(name="email", message="this email domain is not accepted"))
+    if email and screening.refuse_mixed_scripts and email_mixes_scripts(email):
+        errors.append(
+            FieldError(
+                name="email",
+                message="mixes scripts whose letters look alike (such as Cyrillic among Latin letters)",
+            )
+        )
+    if phone and screening.refuse_pay_numbers and is_pay_number(phone):
+        errors.append(
+            FieldError(name="phone", message="premium-rate and shared-cost numbers are not accepted")
+        )
+    return errors
+
+
+def normalize(lead: LeadInput, *, default_region: str, screening: Screening = NO_SCREENING) -> NormalizedLead:
     errors: list[FieldError] = []
 
     def check(name: str, parse, value):
@@ -153,9 +187,8 @@ def normalize(
             return None
 
     email = check("email", normalize_email, lead.email)
-    if email and email.rsplit("@", 1)[1] in blocked_domains:
-        errors.append(FieldError(name="email", message="this email domain is not accepted"))
     phone = check("phone", lambda v: normalize_phone(v, default_region), lead.phone)
+    errors += screen(email, phone, screening)
     country = check("country", normalize_country, lead.country)
     size = check("company_size", parse_company_size, lead.company_size)
     if not lead.email and not lead.phone:
@@ -197,23 +230,6 @@ def normalize(
         occurred_at=lead.occurred_at,
         company_size=size,
     )
-
-
-def normalize_email(value: str) -> str:
-    try:
-        return validate_email(value, check_deliverability=False).normalized.lower()
-    except EmailNotValidError as error:
-        raise ValueError(str(error)) from None
-
-
-def normalize_phone(value: str, default_region: str) -> str:
-    try:
-        number = phonenumbers.parse(value, default_region.upper())
-    except phonenumbers.NumberParseException as error:
-        raise ValueError(f"not a phone number: {error}") from None
-    if not phonenumbers.is_valid_number(number):
-        raise ValueError("not a valid phone number")
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
 def normalize_country(value: str) -> str:

@@ -13,6 +13,7 @@ from leadflow_capture.domain import LeadInput
 from leadflow_capture.erasing import Erasures
 from leadflow_capture.exporting import Exports
 from leadflow_capture.intake import SubmissionWriter
+from leadflow_capture.pacing import RecentLatencies
 from leadflow_capture.ratelimit import TokenBuckets
 from leadflow_capture.reading import LeadReader
 from leadflow_capture.retention import Retention
@@ -98,6 +99,7 @@ def create_app(common: CommonSettings | None = None, settings: CaptureSettings |
     app.state.capture_settings = settings
     app.state.trusted_proxies = common.trusted_proxies
     app.state.rate_limiter = TokenBuckets(settings.rate_limit) if settings.rate_limit else None
+    app.state.submission_latencies = RecentLatencies()
     app.state.sms_rate_limiter = TokenBuckets(settings.sms_rate_limit) if settings.sms_rate_limit else None
     if settings.origins:
         # Browsers on these origins only may post cross-origin (popups, script-posted forms).

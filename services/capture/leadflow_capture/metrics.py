@@ -12,3 +12,7 @@ SUPPRESSED = Counter(
     "Submissions refused: the person is on the do-not-contact list",
     ["channel"],
 )
+REDIRECTS_REFUSED = Counter(
+    "leadflow_capture_redirects_refused_total",
+    "Landing-page posts whose redirect_to was not followed (not an allowed origin, or malformed)",
+)

@@ -1,17 +1,22 @@
 """Capture's use cases for submissions: validate one, and store it (the writer commits it in a
 unit of work with its batch), with its idempotency key scoped to the channel and the caller."""
 
-from dataclasses import dataclass
+import asyncio
+import time
+import uuid
+from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
 
-from leadflow_capture.domain import NormalizedLead, parse_lead
+from leadflow_capture import metrics
+from leadflow_capture.domain import NormalizedLead, Screening, parse_lead
 from leadflow_capture.intake import SubmissionWriter
+from leadflow_capture.pacing import RecentLatencies
 from leadflow_capture.people import Accepted, KeyConflict, Submission
 from leadflow_capture.ratelimit import TokenBuckets
+from leadflow_capture.redirects import allowed_redirect
 from leadflow_capture.request_keys import request_hash, scoped_key
 from leadflow_capture.settings import CaptureSettings
-from leadflow_common.errors import Conflict, Invalid
+from leadflow_common.errors import Conflict
 from leadflow_common.events import Channel
 
 # Who sent an API submission, for scoping its idempotency key (one key today; see the README).
@@ -37,23 +42,33 @@ class Intake:
     client: str  # the public client's key (leadflow_common.clients)
     submissions_limit: TokenBuckets | None = None  # per client (CAPTURE_RATE_LIMIT)
     sms_limit: TokenBuckets | None = None  # per sender (CAPTURE_SMS_RATE_LIMIT)
+    # How long public submissions took to store, for the honeypot's answers (pacing.py).
+    latencies: RecentLatencies = field(default_factory=RecentLatencies)
 
-    def validate(self, fields: dict[str, Any]) -> NormalizedLead:
-        """The submission normalized, or 422 (InvalidLead) naming every bad field."""
-        return parse_lead(
-            fields, default_region=self.settings.default_region, blocked_domains=self.settings.blocked_domains
+    def validate(self, fields: dict[str, Any], channel: Channel) -> NormalizedLead:
+        """The submission normalized, or 422 (InvalidLead) naming every bad field. A public
+        channel's submission is screened more (domain.Screening); a caller with a key is trusted."""
+        public = channel not in TRUSTED_CALLERS
+        screening = Screening(
+            blocked_domains=self.settings.blocked_domains,
+            refuse_mixed_scripts=public,
+            refuse_pay_numbers=public and not self.settings.allow_premium_numbers,
         )
+        return parse_lead(fields, default_region=self.settings.default_region, screening=screening)
 
-    def allowed_redirect(self, target: str) -> str:
-        parts = urlsplit(target)
-        origin = f"{parts.scheme}://{parts.netloc}".lower()
-        if parts.scheme not in ("http", "https") or origin not in {o.lower() for o in self.settings.origins}:
-            raise Invalid.field(
-                "redirect_to",
-                "not an allowed origin",
-                "redirect_to must be on an allowed origin (CAPTURE_ALLOWED_ORIGINS)",
-            )
-        return target
+    def redirect_target(self, target: Any) -> str | None:
+        """`redirect_to` when it may be followed (redirects.py); a refused one is counted, and
+        the visitor's submission is kept all the same."""
+        allowed = allowed_redirect(target, self.settings.origins) if isinstance(target, str) else None
+        if allowed is None:
+            metrics.REDIRECTS_REFUSED.inc()
+        return allowed
+
+    async def drop(self, channel: Channel) -> Accepted:
+        """A honeypot hit: nothing stored, answered as a stored one would be, as late (pacing.py)."""
+        metrics.HONEYPOT_HITS.labels(channel=channel.value).inc()
+        await asyncio.sleep(self.latencies.sample())
+        return Accepted(lead_id=uuid.uuid4(), submission_id=uuid.uuid4())
 
     async def submit(
         self, lead: NormalizedLead, channel: Channel, fields: dict[str, Any], *, key: str | None
@@ -74,7 +89,10 @@ class Intake:
         self, lead: NormalizedLead, channel: Channel, fields: dict[str, Any], *, key: str | None
     ) -> Accepted:
         """As `submit`, with a conflict answered 409."""
+        started = time.perf_counter()
         result = await self.submit(lead, channel, fields, key=key)
+        if channel not in TRUSTED_CALLERS:
+            self.latencies.record(time.perf_counter() - started)
         if isinstance(result, KeyConflict):
             raise Conflict("This Idempotency-Key was used for a different request")
         return result

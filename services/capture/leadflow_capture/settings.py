@@ -41,7 +41,12 @@ class CaptureSettings(BaseSettings):
         default=2000, ge=1, description="Submissions waiting to be written; more get 503"
     )
     blocked_email_domains: str = Field(
-        default="", description="Comma-separated domains whose emails are refused"
+        default="",
+        description="Comma-separated domains whose emails are refused, with every domain under them",
+    )
+    allow_premium_numbers: bool = Field(
+        default=False,
+        description="Accept premium-rate and shared-cost phone numbers on the public form, popup and SMS",
     )
     public_url: str = Field(
         default="", description="Public base URL the SMS provider calls (signature behind a proxy)"
@@ -86,8 +91,11 @@ class CaptureSettings(BaseSettings):
         return [origin.rstrip("/") for origin in _split(self.allowed_origins)]
 
     @property
-    def blocked_domains(self) -> set[str]:
-        return {domain.lower() for domain in _split(self.blocked_email_domains)}
+    def blocked_domains(self) -> frozenset[str]:
+        """`spam.example`, `.spam.example` and `*.spam.example` all name spam.example and below."""
+        return frozenset(
+            domain.lower().lstrip("*.").rstrip(".") for domain in _split(self.blocked_email_domains)
+        )
 
     @property
     def keyword_campaigns(self) -> dict[str, str]:

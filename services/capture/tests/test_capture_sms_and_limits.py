@@ -3,7 +3,7 @@ import time
 import pytest
 from twilio.request_validator import RequestValidator
 
-from leadflow_capture.domain import InvalidLead, parse_lead
+from leadflow_capture.domain import InvalidLead, Screening, parse_lead
 from leadflow_capture.ratelimit import TokenBuckets
 from leadflow_capture.sms import (
     OPT_IN_WORDS,
@@ -79,10 +79,13 @@ def test_token_buckets_forget_the_least_recent_clients():
     assert buckets.take("a", 0.0) == 0, "a was forgotten and starts full"
 
 
-def test_blocked_email_domains_are_refused():
+@pytest.mark.parametrize("email", ["x@Spam.example", "x@mail.spam.example", "x@a.b.SPAM.example"])
+def test_blocked_email_domains_and_every_domain_under_them_are_refused(email):
+    screening = Screening(blocked_domains=frozenset({"spam.example"}))
     with pytest.raises(InvalidLead) as raised:
-        parse_lead({"email": "x@Spam.example"}, default_region="US", blocked_domains={"spam.example"})
+        parse_lead({"email": email}, default_region="US", screening=screening)
     assert raised.value.errors[0].name == "email"
+    assert parse_lead({"email": "x@notspam.example"}, default_region="US", screening=screening).email
 
 
 def test_picking_an_email_out_of_a_hostile_message_stays_linear():

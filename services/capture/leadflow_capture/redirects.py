@@ -1,0 +1,27 @@
+"""Where a landing page's form may send the visitor next (`redirect_to`), pure.
+
+A target that is not exactly an http(s) URL on an allowed origin is never followed: a browser
+and Python's URL parser disagree about surrounding whitespace and control characters (the
+parser drops them, so `" https://shop.example/"` looks allowed, while percent-encoded into
+`Location` it becomes a path on capture's own host), so such characters are refused rather than
+cleaned. The visitor's submission is stored all the same; only the redirect is withheld."""
+
+import unicodedata
+from urllib.parse import urlsplit
+
+
+def has_control_or_edge_space(target: str) -> bool:
+    """Leading or trailing whitespace (any Unicode space), or a control character anywhere
+    (C0, DEL, C1: Unicode category Cc)."""
+    return target != target.strip() or any(unicodedata.category(char) == "Cc" for char in target)
+
+
+def allowed_redirect(target: str, origins: list[str]) -> str | None:
+    """The target when it may go into `Location` as it is; None otherwise."""
+    if not target or has_control_or_edge_space(target):
+        return None
+    parts = urlsplit(target)
+    origin = f"{parts.scheme}://{parts.netloc}".lower()
+    if parts.scheme not in ("http", "https") or origin not in {o.lower() for o in origins}:
+        return None
+    return target
