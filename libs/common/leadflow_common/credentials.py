@@ -8,12 +8,16 @@ Three kinds of bearer credential are accepted:
   public key: the scopes of the user's role, unless its session was revoked.
 
 The console's half (live keys, public keys, revoked sessions) is a `CredentialsState` that every
-service refreshes every couple of seconds (`credential_sync`); what it learns after a revocation
-is in force from then on. Key uses are counted here and reported back on the next refresh.
+service keeps a copy of (`credential_sync`), stamped with the credentials' epoch it is at least as
+new as. This module judges a credential by the copy alone; `credentials_current` makes sure the
+copy is current first. A refusal the copy cannot be sure of (a key it does not know may be a key
+created a moment ago) is an `UnknownCredential`; every other refusal would stand with any copy.
+Key uses are counted here and reported back on the next refresh.
 """
 
 import hashlib
 import hmac
+import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -23,11 +27,14 @@ from cryptography.hazmat.primitives.serialization import load_pem_public_key
 from pydantic import BaseModel
 
 from leadflow_common.access import BOOTSTRAP, Principal, PrincipalKind, Role, Scope, user_principal
-from leadflow_common.errors import Unauthenticated, Unavailable
+from leadflow_common.errors import Unauthenticated, Unavailable, UnknownCredential
 
 TOKEN_ISSUER = "leadflow-console"
 TOKEN_AUDIENCE = "leadflow"
 KEY_PREFIX = "lf_"
+# What the console issues (`lf_<id as 32 hex digits>_<secret>`): anything else is no key at all,
+# refused without asking whether the copy is current.
+KEY_SHAPE = re.compile(r"lf_[0-9a-f]{32}_[A-Za-z0-9_-]{20,100}")
 TOKEN_ALGORITHM = "EdDSA"
 
 
@@ -49,6 +56,8 @@ class CredentialsState(BaseModel):
     signing_keys: list[SigningKey]
     keys: list[LiveKey]
     revoked_sessions: list[str]
+    # The credentials' epoch read before the rest: the state holds every change up to it.
+    epoch: int = 0
 
 
 def key_digest(key: str) -> str:
@@ -60,6 +69,7 @@ class _Loaded:
     keys_by_digest: dict[str, LiveKey]
     public_keys: dict[str, object]
     revoked_sessions: frozenset[str]
+    epoch: int
 
 
 @dataclass
@@ -68,6 +78,7 @@ class CredentialStore:
     _loaded: _Loaded | None = None
     # Key id → last use, reported to the console with the next refresh.
     unreported_uses: dict[str, datetime] = field(default_factory=dict)
+    generation: int = 0  # how many copies were loaded: a caller tells whether it has a newer one
 
     def load(self, state: CredentialsState) -> None:
         signing = state.signing_keys
@@ -76,7 +87,14 @@ class CredentialStore:
             keys_by_digest={live.sha256: live for live in state.keys},
             public_keys=public_keys,
             revoked_sessions=frozenset(state.revoked_sessions),
+            epoch=state.epoch,
         )
+        self.generation += 1
+
+    @property
+    def epoch(self) -> int | None:
+        """The epoch the copy is at least as new as; None before the first load."""
+        return self._loaded.epoch if self._loaded is not None else None
 
     def has_uses(self) -> bool:
         return bool(self.unreported_uses)
@@ -98,9 +116,13 @@ class CredentialStore:
         return self._access_token(credential, self._loaded)
 
     def _api_key(self, credential: str, loaded: _Loaded) -> Principal:
+        if not KEY_SHAPE.fullmatch(credential):
+            raise Unauthenticated("The API key is unknown, revoked or expired")
         live = loaded.keys_by_digest.get(key_digest(credential))
         now = datetime.now(UTC)
-        if live is None or (live.expires_at is not None and live.expires_at <= now):
+        if live is None:
+            raise UnknownCredential("The API key is unknown, revoked or expired")
+        if live.expires_at is not None and live.expires_at <= now:
             raise Unauthenticated("The API key is unknown, revoked or expired")
         self.unreported_uses[live.id] = now
         return Principal(PrincipalKind.key, live.id, frozenset(live.scopes))
@@ -110,7 +132,7 @@ class CredentialStore:
             kid = jwt.get_unverified_header(credential).get("kid")
             public_key = loaded.public_keys.get(kid)
             if public_key is None:
-                raise Unauthenticated("The access token is not signed by a known key")
+                raise UnknownCredential("The access token is not signed by a known key")
             claims = jwt.decode(
                 credential,
                 public_key,

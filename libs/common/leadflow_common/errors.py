@@ -63,6 +63,11 @@ class Unauthenticated(LeadflowError):
         super().__init__(detail, headers={"WWW-Authenticate": "Bearer"})
 
 
+class UnknownCredential(Unauthenticated):
+    """Refused by a copy of the credentials that may be behind (a key it does not know, a token
+    signed by a key it does not know): the same answer, unless a current copy knows better."""
+
+
 class Forbidden(LeadflowError):
     """The caller is known but may not do this. For a rep, the same answer whether or not the
     thing exists, so nobody learns of another rep's leads by asking."""

@@ -9,6 +9,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from leadflow_common.access import Role
+from leadflow_common.credentials_epoch import CURRENT_EPOCH
 from leadflow_common.events import AuditRecorded, CloudEvent
 from leadflow_console.tables import api_keys, audit_log, login_failures, sessions, signing_keys, users
 from leadflow_console.tokens import KeyPair
@@ -94,6 +95,11 @@ async def revoked_live_sessions(connection: AsyncConnection, now: datetime) -> l
     """Sessions ended before their tokens expire: the only ones services need to know."""
     query = select(sessions.c.id).where(sessions.c.revoked_at.is_not(None), sessions.c.expires_at > now)
     return list(await connection.scalars(query))
+
+
+async def credentials_epoch(connection: AsyncConnection) -> int:
+    """The credentials' epoch (console migration 0005 bumps it with every change)."""
+    return await connection.scalar(CURRENT_EPOCH)
 
 
 async def insert_key(connection: AsyncConnection, **values) -> ApiKey:

@@ -242,6 +242,9 @@ class AccountsService:
         async with self._runtime.unit_of_work() as uow:
             if uses:
                 await repository.record_key_uses(uow.connection, uses)
+            # First: each statement after it sees every change up to it (and maybe later ones),
+            # so the state is at least as new as the epoch it is stamped with.
+            epoch = await repository.credentials_epoch(uow.connection)
             keys = await repository.live_keys(uow.connection, now)
             signing = await repository.all_signing_keys(uow.connection)
             revoked = await repository.revoked_live_sessions(uow.connection, now)
@@ -251,6 +254,7 @@ class AccountsService:
                 LiveKey(id=str(k.id), sha256=k.digest, scopes=k.scopes, expires_at=k.expires_at) for k in keys
             ],
             revoked_sessions=revoked,
+            epoch=epoch,
         )
 
     async def audit_entries(self, **filters) -> list:
