@@ -9,8 +9,10 @@ from pydantic import BaseModel
 from sqlalchemy import Table
 
 from leadflow_common.auth import check_route_policies, declared_policies
-from leadflow_common.credential_sync import Refresh, console_refresh, keep_current
+from leadflow_common.credential_sync import CredentialSync, Refresh, console_refresh, keep_current
 from leadflow_common.credentials import CredentialsState, CredentialStore
+from leadflow_common.credentials_current import CurrentCredentials
+from leadflow_common.credentials_epoch import read_epoch
 from leadflow_common.docs import docs_router
 from leadflow_common.edge import BodyLimitMiddleware, SecurityHeadersMiddleware
 from leadflow_common.http import (
@@ -54,23 +56,22 @@ def create_service_app(
                 await on_start(app, runtime)
             refresh = _credentials_refresh(name, common, app, credentials_refresh)
             if refresh is not None:
+                sync = CredentialSync(store, refresh)
+                # Every credential is judged by a copy at least as new as the database's epoch.
+                credentials.follow(sync, lambda: read_epoch(runtime.engine))
+                every = common.leadflow_credentials_refresh_seconds
                 runtime.background(
-                    keep_current(
-                        credentials,
-                        refresh,
-                        every=common.leadflow_credentials_refresh_seconds,
-                        listener=runtime.listener,
-                    ),
-                    name="credentials",
+                    keep_current(sync, every=every, listener=runtime.listener), name="credentials"
                 )
             yield
 
     app = FastAPI(title=f"Leadflow {name}", version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None)
     app.state.api_key = common.leadflow_api_key
-    app.state.credentials = credentials = CredentialStore(common.leadflow_api_key)
+    store = CredentialStore(common.leadflow_api_key)
+    app.state.credentials = credentials = CurrentCredentials(store)
     if credentials_refresh is None and not common.leadflow_console_url:
         # No console to ask: the bootstrap key is the only credential there is.
-        credentials.load(CredentialsState(signing_keys=[], keys=[], revoked_sessions=[]))
+        store.load(CredentialsState(signing_keys=[], keys=[], revoked_sessions=[]))
     app.state.metrics_token = common.leadflow_metrics_token
     install_problem_handlers(app)
     app.add_middleware(

@@ -6,8 +6,9 @@ revoked sessions back. The console's tables announce every change of a key, a si
 session (a PostgreSQL NOTIFY on `leadflow_credentials`, console migration 0004) and a service
 refreshes when it hears one; it also refreshes every `LEADFLOW_CREDENTIALS_REFRESH_SECONDS`
 (default 2 s) while it has key uses to report or cannot hear announcements, and otherwise every
-`QUIET_REFRESH_SECONDS`. A revocation is therefore in force on every service within a request
-of being announced, and within one period while the listener reconnects.
+`QUIET_REFRESH_SECONDS`. That keeps the copy close; what makes a change count at once is the
+request path (`credentials_current`): a request that finds the copy behind the database's
+credentials epoch refreshes it through `CredentialSync.catch_up` before it is answered.
 
 While the console cannot be reached, a service keeps the last state it had: tokens and keys
 valid then stay valid (nobody can revoke anything while the console is down either), and
@@ -53,26 +54,61 @@ def console_refresh(console_url: str, bootstrap_key: str, service: str) -> Refre
     return refresh
 
 
-async def keep_current(store: CredentialStore, refresh: Refresh, *, every: float, listener: Listener) -> None:
+class CredentialSync:
+    """The one way a service's copy is refreshed, by its background loop or, when a request
+    finds the copy behind the database's epoch, on that request's path: one refresh at a time,
+    so a refresh never overwrites a newer copy with an older one."""
+
+    def __init__(self, store: CredentialStore, refresh: Refresh):
+        self.store = store
+        self._refresh = refresh
+        self._one_at_a_time = asyncio.Lock()
+        self.loaded_at: float | None = None
+
+    async def refresh(self) -> None:
+        async with self._one_at_a_time:
+            await self._refresh_now()
+
+    async def catch_up(self, epoch: int) -> bool:
+        """Refreshes unless the copy is at `epoch` or newer by the time it is this caller's
+        turn (another caller's refresh may have done it); raises what the refresh raised.
+        True when the copy is at `epoch` or newer after it."""
+        async with self._one_at_a_time:
+            if not self._behind(epoch):
+                return True
+            await self._refresh_now()
+            return not self._behind(epoch)
+
+    def _behind(self, epoch: int) -> bool:
+        return self.store.epoch is None or self.store.epoch < epoch
+
+    async def _refresh_now(self) -> None:
+        uses = self.store.take_uses()
+        try:
+            self.store.load(await self._refresh(uses))
+        except BaseException:
+            # Uses not reported this time go with the next refresh, unless newer ones replace them.
+            self.store.unreported_uses = uses | self.store.unreported_uses
+            raise
+        self.loaded_at = time.monotonic()
+
+
+async def keep_current(sync: CredentialSync, *, every: float, listener: Listener) -> None:
     changed = asyncio.Event()
     listener.on(CHANNEL, lambda _table: changed.set(), on_connect=changed.set)
-    loaded_at: float | None = None
     metrics.CREDENTIALS_AGE.set_function(
-        lambda: time.monotonic() - loaded_at if loaded_at is not None else float("inf")
+        lambda: time.monotonic() - sync.loaded_at if sync.loaded_at is not None else float("inf")
     )
+    store = sync.store
     failing = False
     while True:
         changed.clear()  # before asking: a change announced during the request is not lost
-        uses = store.take_uses()
         try:
-            store.load(await refresh(uses))
-            loaded_at = time.monotonic()
+            await sync.refresh()
             if failing:
                 log.info("credentials refreshed from the console again")
             failing = False
         except Exception as error:
-            # Uses not reported this time go with the next refresh, unless newer ones replace them.
-            store.unreported_uses = uses | store.unreported_uses
             if not failing:
                 log.warning("cannot refresh credentials from the console", extra={"error": repr(error)})
             failing = True

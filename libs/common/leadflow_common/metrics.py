@@ -31,6 +31,16 @@ CONNECTIONS_REFUSED = Counter(
 CREDENTIALS_AGE = Gauge(
     "leadflow_credentials_age_seconds", "Seconds since the credentials were last refreshed from the console"
 )
+CREDENTIALS_EPOCH_READS = Counter(
+    "leadflow_credentials_epoch_reads_total",
+    "Reads of the credentials' epoch (each shared by the requests waiting at once)",
+)
+CREDENTIALS_CHECKS = Counter(
+    "leadflow_credentials_checks_total",
+    "Requests whose credential was checked against the epoch, by outcome"
+    " (current, refreshed, epoch_unreadable, refresh_failed, refresh_behind)",
+    ["outcome"],
+)
 ERASURES_APPLIED = Counter(
     "leadflow_erasures_applied_total", "Leads whose personal data this service erased (lead.erased)"
 )

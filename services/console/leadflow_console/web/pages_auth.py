@@ -27,7 +27,7 @@ LOGIN_FORM_SECONDS = 3600
 
 @router.get("/", summary="public: the login page, or the viewer's home when signed in")
 async def login_page(request: Request) -> Response:
-    viewer = signed_in(request)
+    viewer = await signed_in(request)
     if viewer is not None:
         return redirect(request, HOME[viewer.role])
     return _login_form(request)
@@ -57,7 +57,7 @@ async def log_in(
         token, expires_at = await accounts.login(email, password, client)
     except LeadflowError as refused:
         return _login_form(request, refused.detail or refused.title, refused.status)
-    principal = request.app.state.credentials.authenticate(token)
+    principal = await request.app.state.credentials.authenticate(token)
     response = redirect(request, HOME[principal.role])
     lifetime = int((expires_at - datetime.now(UTC)).total_seconds())
     response.set_cookie(SESSION_COOKIE, token, **cookie_options(request, lifetime))

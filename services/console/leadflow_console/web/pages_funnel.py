@@ -70,7 +70,7 @@ async def feed_stream(
     async def events() -> AsyncIterator[dict]:
         shown = ""
         version = read_model.changed.version
-        while signed_in(request) is not None:
+        while await signed_in(request) is not None:
             rows = await read_model.feed(**filters)
             html = templates.get_template("_decisions.html").render(decisions=rows)
             digest = hashlib.sha256(html.encode()).hexdigest()

@@ -45,7 +45,7 @@ async def inbox_stream(request: Request, viewer: RepOnly, read_model: ReadModelD
     async def events() -> AsyncIterator[dict]:
         shown = ""
         version = read_model.changed.version
-        while signed_in(request) is not None:  # a revoked or expired session ends the stream
+        while await signed_in(request) is not None:  # a revoked or expired session ends the stream
             html = await render()
             digest = hashlib.sha256(html.encode()).hexdigest()
             if digest != shown:

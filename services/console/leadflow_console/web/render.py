@@ -111,12 +111,13 @@ def install_error_pages(app: FastAPI) -> None:
 
     @app.exception_handler(PageForbidden)
     async def forbidden(request: Request, error: PageForbidden) -> Response:
-        return page(request, "error.html", signed_in(request), 403, title="Not yours", message=str(error))
+        viewer = await signed_in(request)
+        return page(request, "error.html", viewer, 403, title="Not yours", message=str(error))
 
     @app.exception_handler(PageInvalid)
     async def invalid(request: Request, error: PageInvalid) -> Response:
         return page(
-            request, "error.html", signed_in(request), 422, title="Cannot show that", message=str(error)
+            request, "error.html", await signed_in(request), 422, title="Cannot show that", message=str(error)
         )
 
     @app.exception_handler(CsrfRejected)
@@ -127,6 +128,5 @@ def install_error_pages(app: FastAPI) -> None:
     @app.exception_handler(UpstreamProblem)
     async def upstream(request: Request, problem: UpstreamProblem) -> Response:
         status = problem.status if problem.status in (403, 404, 409, 422, 503) else 502
-        return page(
-            request, "error.html", signed_in(request), status, title=problem.title, message=problem.detail
-        )
+        viewer = await signed_in(request)
+        return page(request, "error.html", viewer, status, title=problem.title, message=problem.detail)

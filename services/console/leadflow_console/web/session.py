@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from fastapi import Request
 
 from leadflow_common.access import Principal, PrincipalKind, Role
-from leadflow_common.errors import LeadflowError
+from leadflow_common.errors import LeadflowError, Unauthenticated
 
 SESSION_COOKIE = "leadflow_session"
 LOGIN_COOKIE = "leadflow_login"  # the login form's own CSRF token, before there is a session
@@ -69,17 +69,29 @@ def cookie_options(request: Request, max_age: int) -> dict:
     }
 
 
-def signed_in(request: Request) -> Viewer | None:
+async def viewer_of(request: Request) -> Viewer | None:
+    """The signed-in viewer, judged by credentials as they are now (a session ended a moment
+    ago opens nothing); None without a live session. Raises `Unavailable` (503) when that
+    cannot be told."""
     token = request.cookies.get(SESSION_COOKIE)
     if not token:
         return None
     try:
-        principal = request.app.state.credentials.authenticate(token)
-    except LeadflowError:
+        principal = await request.app.state.credentials.authenticate(token)
+    except Unauthenticated:
         return None
     if principal.kind is not PrincipalKind.user or principal.session_id is None:
         return None
     return Viewer(principal, token, csrf_token(request.app.state.page_secret, principal.session_id))
+
+
+async def signed_in(request: Request) -> Viewer | None:
+    """The viewer, or None also when that cannot be told now: for what only decorates a page
+    (an error page's menu) and for live streams, which end rather than fail."""
+    try:
+        return await viewer_of(request)
+    except LeadflowError:
+        return None
 
 
 class Page:
@@ -90,7 +102,7 @@ class Page:
         self.roles = frozenset(roles)
 
     async def __call__(self, request: Request) -> Viewer:
-        viewer = signed_in(request)
+        viewer = await viewer_of(request)
         if viewer is None:
             raise LoginRequired()
         if viewer.role not in self.roles:
