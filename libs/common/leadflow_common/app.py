@@ -12,7 +12,7 @@ from leadflow_common.auth import check_route_policies, declared_policies
 from leadflow_common.credential_sync import CredentialSync, Refresh, console_refresh, keep_current
 from leadflow_common.credentials import CredentialsState, CredentialStore
 from leadflow_common.credentials_current import CurrentCredentials
-from leadflow_common.credentials_epoch import read_epoch
+from leadflow_common.credentials_epoch import EpochReader
 from leadflow_common.docs import docs_router
 from leadflow_common.edge import BodyLimitMiddleware, SecurityHeadersMiddleware
 from leadflow_common.http import (
@@ -58,7 +58,9 @@ def create_service_app(
             if refresh is not None:
                 sync = CredentialSync(store, refresh)
                 # Every credential is judged by a copy at least as new as the database's epoch.
-                credentials.follow(sync, lambda: read_epoch(runtime.engine))
+                epoch = EpochReader(common.database_url, application_name=f"leadflow-{name}-credentials")
+                credentials.follow(sync, epoch)
+                runtime.on_stop(epoch.close)
                 every = common.leadflow_credentials_refresh_seconds
                 runtime.background(
                     keep_current(sync, every=every, listener=runtime.listener), name="credentials"

@@ -3,16 +3,19 @@ transaction of every credential change bumps. A copy of the credentials says whi
 at least as new as; a service whose copy is at an older epoch than the database knows a change
 was committed that it has not seen.
 
-Every service reaches it through its own engine: the services share the PostgreSQL database,
-each in its own schema, as they share the keyring. Reading it is one statement on one row by its
-primary key, outside any transaction; `SharedRead` lets the requests waiting at once share one.
+Every service reads it itself: the services share the PostgreSQL database, each in its own
+schema, as they share the keyring. Reading it is one statement on one row by its primary key,
+outside any transaction, on a connection of its own (`EpochReader`); `SharedRead` lets the
+requests waiting at once share one read, and makes one read at a time, so one connection is all
+the reads of a process need.
 """
 
 import asyncio
 from collections.abc import Awaitable, Callable
 
+import asyncpg
 from sqlalchemy import BigInteger, Column, MetaData, SmallInteger, Table, select
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.engine import make_url
 
 credentials_epoch = Table(
     "credentials_epoch",
@@ -23,14 +26,47 @@ credentials_epoch = Table(
 CURRENT_EPOCH = select(credentials_epoch.c.epoch).where(credentials_epoch.c.id == 1)
 
 
-async def read_epoch(engine: AsyncEngine) -> int:
-    """The database's epoch now. Autocommit: no BEGIN and ROLLBACK around the one statement."""
-    async with engine.connect() as connection:
-        connection = await connection.execution_options(isolation_level="AUTOCOMMIT")
-        epoch = await connection.scalar(CURRENT_EPOCH)
-    if epoch is None:
-        raise LookupError("the credentials' epoch row is missing")
-    return epoch
+CURRENT_EPOCH_SQL = "SELECT epoch FROM console.credentials_epoch WHERE id = 1"
+CONNECT_TIMEOUT_SECONDS = 5.0
+
+
+class EpochReader:
+    """Reads the epoch on a connection of its own, kept open and made again after a failure.
+    Not through the service's pool: a checkout and SQLAlchemy's statement handling cost several
+    times the read itself (measured: 0.45 ms a read through the engine, 0.06 ms on its own
+    connection), and every authenticated request pays it. One read at a time (`SharedRead`)."""
+
+    def __init__(self, database_url: str, *, application_name: str):
+        self._dsn = make_url(database_url).set(drivername="postgresql").render_as_string(hide_password=False)
+        self._application_name = application_name
+        self._connection: asyncpg.Connection | None = None
+
+    async def __call__(self) -> int:
+        try:
+            if self._connection is None or self._connection.is_closed():
+                self._connection = await asyncpg.connect(
+                    self._dsn,
+                    timeout=CONNECT_TIMEOUT_SECONDS,
+                    server_settings={"application_name": self._application_name},
+                )
+            epoch = await self._connection.fetchval(CURRENT_EPOCH_SQL)
+        except BaseException:
+            # Failed, timed out or cancelled mid-statement: the next read starts on a new one.
+            self._drop()
+            raise
+        if epoch is None:
+            raise LookupError("the credentials' epoch row is missing")
+        return epoch
+
+    def _drop(self) -> None:
+        if self._connection is not None and not self._connection.is_closed():
+            self._connection.terminate()
+        self._connection = None
+
+    async def close(self) -> None:
+        if self._connection is not None and not self._connection.is_closed():
+            await self._connection.close()
+        self._connection = None
 
 
 class SharedRead:
