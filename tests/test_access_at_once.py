@@ -9,6 +9,7 @@ hundred milliseconds later, and these uses fell in that window."""
 
 import asyncio
 import uuid
+from collections import Counter
 
 import asyncpg
 import httpx
@@ -36,6 +37,12 @@ def every_service(system) -> list[str]:
     ]
 
 
+def by_service(system, wrong: list[tuple[str, int]]) -> dict[str, int]:
+    """How many wrong answers each service gave."""
+    names = {url: name for name, url in system.urls.items()}
+    return dict(Counter(next((n for u, n in names.items() if url.startswith(u)), url) for url, _ in wrong))
+
+
 async def statuses(client: httpx.AsyncClient, urls: list[str], headers: dict) -> list[int]:
     """Every url at once, as a client that just got its answer would."""
     answers = await asyncio.gather(*(client.get(url, headers=headers) for url in urls))
@@ -58,7 +65,7 @@ async def test_a_new_key_works_on_every_service_the_moment_its_201_is_sent(syste
             key = bearer((await new_key(client, system, admin))["key"])
             answers = await statuses(client, urls, key)
             refused += [(url, status) for url, status in zip(urls, answers, strict=True) if status != 200]
-    print(f"new keys: {len(refused)}/{NEW_KEYS * len(urls)} uses refused")
+    print(f"new keys: {len(refused)}/{NEW_KEYS * len(urls)} uses refused {by_service(system, refused)}")
     assert refused == [], f"{len(refused)}/{NEW_KEYS * len(urls)} uses refused: {refused[:5]}"
 
 
@@ -80,7 +87,7 @@ async def test_a_signed_out_token_fails_everywhere_the_moment_its_204_is_sent(sy
             if page.status_code != 303 or page.headers["location"] != "/":
                 accepted.append(("console /team page", page.status_code))
     uses = SIGN_OUTS * (len(urls) + 1)
-    print(f"signed-out tokens: {len(accepted)}/{uses} uses accepted")
+    print(f"signed-out tokens: {len(accepted)}/{uses} uses accepted {by_service(system, accepted)}")
     assert accepted == [], f"{len(accepted)}/{uses} uses accepted: {accepted[:5]}"
 
 
@@ -108,8 +115,9 @@ async def test_a_revoked_key_fails_everywhere_the_moment_its_204_is_sent(system)
             assert revoked.status_code == 204, revoked.text
             answers = await statuses(client, urls, key)
             accepted += [(url, status) for url, status in zip(urls, answers, strict=True) if status != 401]
-    print(f"revoked keys: {len(accepted)}/{REVOCATIONS * len(urls)} uses accepted")
-    assert accepted == [], f"{len(accepted)}/{REVOCATIONS * len(urls)} uses accepted: {accepted[:5]}"
+    uses = REVOCATIONS * len(urls)
+    print(f"revoked keys: {len(accepted)}/{uses} uses accepted {by_service(system, accepted)}")
+    assert accepted == [], f"{len(accepted)}/{uses} uses accepted: {accepted[:5]}"
 
 
 async def test_a_service_that_cannot_read_the_epoch_answers_503_and_accepts_nothing(system):
