@@ -49,8 +49,9 @@ class CommonSettings(BaseSettings):
     leadflow_trusted_proxies: str = ""
     # Where the console (accounts, keys, tokens) answers; empty: only LEADFLOW_API_KEY is accepted.
     leadflow_console_url: str = "http://127.0.0.1:8000"
-    # How often the live keys, public keys and revoked sessions are fetched from the console:
-    # a revocation is in force everywhere within this period.
+    # How often the live keys, public keys and revoked sessions are fetched from the console while
+    # key uses wait to be reported or announcements cannot be heard. It bounds how old the copy
+    # gets, not when a change counts: that is at once (the credentials epoch, credentials_current).
     leadflow_credentials_refresh_seconds: float = Field(default=2.0, gt=0, le=5)
     # The Swagger UI at /docs: on in development, off in production unless asked for.
     leadflow_serve_docs: bool | None = None
