@@ -104,6 +104,18 @@ class CredentialStore:
         return uses
 
     def authenticate(self, credential: str | None) -> Principal:
+        """Who is calling, by this copy, counting a key's use."""
+        principal = self.judge(credential)
+        self.count_use(principal)
+        return principal
+
+    def count_use(self, principal: Principal) -> None:
+        """A key's use, reported to the console with the next refresh (its last use)."""
+        if principal.kind is PrincipalKind.key:
+            self.unreported_uses[principal.id] = datetime.now(UTC)
+
+    def judge(self, credential: str | None) -> Principal:
+        """Who is calling, by this copy; counts nothing (the caller may ask a newer copy)."""
         if not credential:
             raise Unauthenticated()
         if self.bootstrap_key and hmac.compare_digest(credential.encode(), self.bootstrap_key.encode()):
@@ -124,7 +136,6 @@ class CredentialStore:
             raise UnknownCredential("The API key is unknown, revoked or expired")
         if live.expires_at is not None and live.expires_at <= now:
             raise Unauthenticated("The API key is unknown, revoked or expired")
-        self.unreported_uses[live.id] = now
         return Principal(PrincipalKind.key, live.id, frozenset(live.scopes))
 
     def _access_token(self, credential: str, loaded: _Loaded) -> Principal:

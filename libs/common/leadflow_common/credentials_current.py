@@ -56,15 +56,17 @@ class CurrentCredentials:
             return self.store.authenticate(credential)
         generation = self.store.generation
         try:
-            principal = self.store.authenticate(credential)
+            principal = self.store.judge(credential)
         except UnknownCredential:
             principal = None  # maybe created a moment ago: a current copy tells
         if principal is BOOTSTRAP:
             return principal
         await self._catch_up()
-        if principal is not None and self.store.generation == generation:
-            return principal
-        return self.store.authenticate(credential)  # the newer copy's verdict
+        if principal is None or self.store.generation != generation:
+            principal = self.store.judge(credential)  # the newer copy's verdict
+        # Counted only once accepted by a current copy: a revoked key's refused use is no use.
+        self.store.count_use(principal)
+        return principal
 
     async def _catch_up(self) -> None:
         try:

@@ -107,16 +107,18 @@ async def test_a_key_created_after_the_copy_was_loaded_is_accepted_at_once():
     assert (console.epoch_reads, console.refreshes) == (2, 1)
 
 
-async def test_a_revoked_key_and_an_ended_session_are_refused_at_once():
+async def test_a_revoked_key_and_an_ended_session_are_refused_at_once_and_count_no_use():
     console = Console()
     key = new_key()
     console.change(key=key)
     current = await following(console)
     assert (await current.authenticate(key)).actor.startswith("key:")
     assert (await current.authenticate(token("s1"))).session_id == "s1"
+    assert set(current.store.take_uses()) == {key[3:35]}  # its use, for the console's list
     console.change(revoke_key=key)
     with pytest.raises(Unauthenticated):
         await current.authenticate(key)
+    assert current.store.take_uses() == {}  # a refused use is no use, though the old copy knew it
     console.change(end="s1")
     with pytest.raises(Unauthenticated):
         await current.authenticate(token("s1"))
