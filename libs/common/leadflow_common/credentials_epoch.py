@@ -65,7 +65,8 @@ class EpochReader:
 
     async def close(self) -> None:
         if self._connection is not None and not self._connection.is_closed():
-            await self._connection.close()
+            # Bounded: a database that went away must not hold the service's shutdown.
+            await self._connection.close(timeout=CONNECT_TIMEOUT_SECONDS)
         self._connection = None
 
 
