@@ -24,6 +24,7 @@ from leadflow_common.events import (
 from leadflow_common.topics import Topics
 from leadflow_common.unit_of_work import UnitOfWork
 from leadflow_routing import cards, metrics, repository
+from leadflow_routing.changes import Actor, Change, announce
 from leadflow_routing.policy import (
     STATUS_OF_DECISION,
     TIERS_BY_TEMPERATURE,
@@ -45,6 +46,7 @@ class RoutingContext:
     max_attempts: int
     now: datetime
     lead_url_base: str = ""
+    actor: Actor = "system"  # who makes the change asked for (what follows from it: the system)
 
 
 def routing_context(runtime, settings) -> RoutingContext:
@@ -59,20 +61,23 @@ def routing_context(runtime, settings) -> RoutingContext:
 
 
 async def transition(
-    connection: AsyncConnection, assignment: Assignment, status: AssignmentStatus, reason: str, now: datetime
+    uow: UnitOfWork, assignment: Assignment, status: AssignmentStatus, reason: str, context: RoutingContext
 ) -> None:
-    """Move the assignment to `status` (409 if the policy does not allow it) and record it."""
+    """Move the assignment to `status` (409 if the policy does not allow it), record it on its
+    trail and publish it (`assignment.changed`), as done by `context.actor`."""
     check_transition(assignment.status, status)
-    await repository.set_assignment_status(connection, assignment.id, status, now)
+    await repository.set_assignment_status(uow.connection, assignment.id, status, context.now)
     await repository.record_event(
-        connection,
+        uow.connection,
         assignment_id=assignment.id,
         lead_id=assignment.lead_id,
         rep_id=assignment.rep_id,
         status=status,
         reason=reason,
-        at=now,
+        at=context.now,
     )
+    change = Change.of(assignment, status, reason, context.now, context.actor)
+    await announce(uow, context.topics.routed, change)
 
 
 class CapacityView:
@@ -154,24 +159,16 @@ async def route(
         candidates = await repository.lock_capacity_and_load_reps(uow.connection, tiers)
     decision = decide(lead, candidates, now=context.now, exclude=exclude, senior_pool=senior_pool)
     if current is not None and current.status == AssignmentStatus.waiting and decision.kind == "wait":
-        await repository.set_assignment_status(
-            uow.connection,
-            current.id,
-            AssignmentStatus.waiting,
-            context.now,
-            score=lead.score,
-            temperature=lead.temperature.value,
-            reason=decision.reason,
-        )
+        await _still_waiting(uow, current, lead, decision, context)
         return decision
     if current is not None:
         reason = f"routed again as a {lead.temperature.value} lead"
-        await transition(uow.connection, current, AssignmentStatus.promoted, reason, context.now)
+        await transition(uow, current, AssignmentStatus.promoted, reason, context)
     rep = next((rep for rep in candidates if rep.id == decision.rep_id), None)
     metrics.DECISIONS.labels(
         kind=decision.kind, tier=rep.tier.value if rep else "", queue=decision.queue or ""
     ).inc()
-    assignment_id, deadline = await _record(uow.connection, lead, decision, attempt, context)
+    assignment_id, deadline = await _record(uow, lead, decision, attempt, context, rep)
     if rep is not None:
         if capacity is not None:
             capacity.offered(rep.id, context.now)
@@ -186,15 +183,41 @@ async def route(
     return decision
 
 
+async def _still_waiting(
+    uow: UnitOfWork, current: Assignment, lead: LeadToRoute, decision: Decision, context: RoutingContext
+) -> None:
+    """A waiting lead that still finds no rep keeps its place with its new score; what it waits
+    for, when that changed, is a change subscribers hear of."""
+    await repository.set_assignment_status(
+        uow.connection,
+        current.id,
+        AssignmentStatus.waiting,
+        context.now,
+        score=lead.score,
+        temperature=lead.temperature.value,
+        reason=decision.reason,
+    )
+    if decision.reason != current.reason:
+        change = Change.of(current, AssignmentStatus.waiting, decision.reason, context.now, "system")
+        change = dataclasses.replace(change, waiting_for=decision.waiting_for, temperature=lead.temperature)
+        await announce(uow, context.topics.routed, change)
+
+
 async def _record(
-    connection: AsyncConnection, lead: LeadToRoute, decision: Decision, attempt: int, context: RoutingContext
+    uow: UnitOfWork,
+    lead: LeadToRoute,
+    decision: Decision,
+    attempt: int,
+    context: RoutingContext,
+    rep: Rep | None,
 ) -> tuple[uuid.UUID, datetime | None]:
-    """The decision's assignment row and the first step of its trail; its id and SLA deadline."""
+    """The decision's assignment row, the first step of its trail and its `assignment.changed`;
+    its id and SLA deadline."""
     assignment_id = uuid.uuid4()
     status = STATUS_OF_DECISION[decision.kind]
     deadline = context.now + context.sla if decision.kind == "assign" else None
     await repository.insert_assignment(
-        connection,
+        uow.connection,
         id=assignment_id,
         lead_id=lead.lead_id,
         rep_id=decision.rep_id,
@@ -209,7 +232,7 @@ async def _record(
         updated_at=context.now,
     )
     await repository.record_event(
-        connection,
+        uow.connection,
         assignment_id=assignment_id,
         lead_id=lead.lead_id,
         rep_id=decision.rep_id,
@@ -217,6 +240,21 @@ async def _record(
         reason=decision.reason,
         at=context.now,
     )
+    change = Change(
+        assignment_id=assignment_id,
+        lead_id=lead.lead_id,
+        status=status,
+        previous=None,
+        rep_id=decision.rep_id,
+        queue=decision.queue,
+        reason=decision.reason,
+        temperature=lead.temperature,
+        attempt=attempt,
+        at=context.now,
+        sla_deadline=deadline,
+        waiting_for=decision.waiting_for,
+    )
+    await announce(uow, context.topics.routed, change, rep)
     return assignment_id, deadline
 
 
@@ -253,7 +291,8 @@ async def pass_on(
 ) -> Decision:
     """The rep let the lead go (rejected it, or let its SLA run out): offer it to the next
     eligible rep, never one who passed on it before, and to the senior pool after too many tries."""
-    await transition(uow.connection, assignment, status, reason, context.now)
+    await transition(uow, assignment, status, reason, context)
+    context = dataclasses.replace(context, actor="system")  # where it goes next is routing's doing
     lead = await repository.lead_to_route(uow.connection, assignment.lead_id)
     passed = await repository.reps_who_passed(uow.connection, assignment.lead_id)
     decision = await route(

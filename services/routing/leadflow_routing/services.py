@@ -2,6 +2,7 @@
 unit of work (so the state change and its `leads.routed` events commit together, and the relay
 is woken after). Routers and consumers only translate to and from these calls."""
 
+import dataclasses
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
@@ -10,13 +11,14 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from leadflow_common.access import Principal, Scope, ensure_own
+from leadflow_common.access import Principal, PrincipalKind, Scope, ensure_own
 from leadflow_common.erasure import apply_erasures
 from leadflow_common.errors import Conflict, FieldError, NotFound
 from leadflow_common.events import CloudEvent, LeadMerged, LeadOutcome, LeadScored
 from leadflow_common.runtime import ServiceRuntime
 from leadflow_routing import assigner, cards, lifecycle, metrics, repository
 from leadflow_routing.assigner import CapacityView, RoutingContext, routing_context
+from leadflow_routing.changes import Actor
 from leadflow_routing.policy import Assignment, AssignmentStatus, LeadToRoute
 from leadflow_routing.settings import RoutingSettings
 
@@ -144,7 +146,7 @@ class RoutingService:
         """A rep's action on an assignment, under the lead's lock (the order every routing path
         takes); 404 for an unknown assignment (403 to a rep, as for another rep's), 409 for one
         whose status does not allow it. Audited with the change."""
-        context = self.context()
+        context = dataclasses.replace(self.context(), actor=actor_of(principal))
         async with self._runtime.unit_of_work() as uow:
             found = await repository.get_assignment(uow.connection, assignment_id)
             ensure_own(principal, Scope.assignments_work, found.rep_id if found else None)
@@ -227,6 +229,12 @@ class RoutingService:
             return context.now
         next_wait_end = waits[len(waited_out)][1] + card_wait if len(waits) > len(waited_out) else None
         return min((t for t in (next_deadline, next_wait_end) if t is not None), default=None)
+
+
+def actor_of(principal: Principal) -> Actor:
+    """How `assignment.changed` names who acted: a rep (signed in or by a notice's link), or
+    anyone else with the right (an admin, a key, the bootstrap key)."""
+    return "rep" if principal.is_rep or principal.kind is PrincipalKind.link else "admin"
 
 
 def _still_overdue(assignment: Assignment | None, context: RoutingContext) -> bool:
