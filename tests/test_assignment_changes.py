@@ -7,7 +7,8 @@ import uuid
 from datetime import UTC, datetime
 
 import pytest
-from test_routing_flow import scenario
+from harness import eventually
+from test_routing_flow import DECISIONS, scenario
 
 from leadflow_common.events import LeadOutcome, new_event
 
@@ -108,3 +109,55 @@ async def test_a_waiting_lead_says_what_it_waits_for_as_that_changes_and_an_outc
     held = life_of(events, holder)
     assert held[0]["waiting_for"] == "a senior rep with capacity"
     assert steps(held)[1:] == [("promoted", "waiting", "system"), ("offered", None, "system")]
+
+
+async def test_a_warm_offer_that_turns_hot_before_it_is_accepted_goes_to_a_senior(settings, topics):
+    async with scenario(settings, topics) as s:
+        mid, senior = await s.rep("mid"), await s.rep("senior")
+        lead, taken = uuid.uuid4(), uuid.uuid4()
+        await s.score(lead, "warm", 55)
+        assert (await s.until_status(lead, "offered"))["rep_id"] == mid
+        await s.score(lead, "hot", 85)  # a demo request landed before the mid rep accepted
+
+        async def with_senior():
+            current = await s.current(lead)
+            return current if current and current["rep_id"] == senior else None
+
+        promoted = await eventually(with_senior)
+        assert promoted["status"] == "offered"
+        # One the mid rep accepted stays with her when it turns hot.
+        await s.score(taken, "warm", 55)
+        offer = await s.until_status(taken, "offered")
+        assert offer["rep_id"] == mid
+        assert (await s.client.post(f"/v1/assignments/{offer['id']}/accept")).status_code == 200
+        await s.score(taken, "hot", 90)
+        marker = uuid.uuid4()
+        await s.score(marker, "cold", 5, key=taken)  # consumed after the re-score: same partition
+        await s.until_status(marker, "nurtured")
+        assert (await s.current(taken))["id"] == offer["id"]
+
+        def told(events: list[dict]) -> bool:
+            return len(life_of(events, lead)) >= 4
+
+        events = await s.routed_events(until=told, types=CHANGE | DECISIONS)
+    life = life_of(events, lead)
+    kinds = [(e["type"], e["data"].get("status")) for e in events if e["subject"] == str(lead)]
+    assert kinds == [
+        ("assignment.changed", "offered"),
+        ("lead.routed", None),
+        ("assignment.changed", "promoted"),
+        ("assignment.changed", "offered"),
+        ("lead.reassigned", None),
+    ]
+    promotion, moved = life[2], life[4]
+    assert promotion["rep"]["id"] == mid and promotion["previous_status"] == "offered"
+    assert promotion["by"] == "system" and promotion["reason"].startswith("turned hot before it was accepted")
+    assert moved["rep"]["id"] == senior and moved["previous_rep_id"] == mid, "the mid rep is told it moved"
+    assert [
+        e["data"]["status"]
+        for e in events
+        if e["subject"] == str(taken) and e["type"] == "assignment.changed"
+    ] == [
+        "offered",
+        "accepted",
+    ]

@@ -10,31 +10,26 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from leadflow_common.events import (
-    AssignmentEvent,
-    LeadNurtured,
-    LeadReassigned,
-    LeadRouted,
-    RepRef,
     Temperature,
     Tier,
 )
 from leadflow_common.topics import Topics
 from leadflow_common.unit_of_work import UnitOfWork
 from leadflow_routing import cards, metrics, repository
+from leadflow_routing.capacity import CapacityView
 from leadflow_routing.changes import Actor, Change, announce
+from leadflow_routing.decision_records import decision_event, record_decision
 from leadflow_routing.policy import (
-    STATUS_OF_DECISION,
     TIERS_BY_TEMPERATURE,
     Assignment,
     AssignmentStatus,
     Decision,
     LeadToRoute,
-    Rep,
     check_transition,
     decide,
+    outgrows,
+    turned_hotter,
     waiting_order,
 )
 
@@ -80,38 +75,6 @@ async def transition(
     await announce(uow, context.topics.routed, change)
 
 
-class CapacityView:
-    """The active reps and their open leads, read once under the capacity lock by a unit of work
-    that routes a batch of leads, and kept current by its own offers: while it holds the lock
-    nobody else fills a slot. The reps' fairness clocks are written once for the batch
-    (`flush`, before the unit of work commits). Anything else it does that frees or moves slots
-    (closing, merging) must `forget()` the view."""
-
-    def __init__(self) -> None:
-        self._reps: dict[uuid.UUID, Rep] | None = None
-        self._touched: dict[uuid.UUID, datetime] = {}
-
-    async def reps(self, connection: AsyncConnection, tiers: list[Tier]) -> list[Rep]:
-        if self._reps is None:
-            loaded = await repository.lock_capacity_and_load_reps(connection, list(Tier))
-            self._reps = {rep.id: rep for rep in loaded}
-        return [rep for rep in self._reps.values() if rep.tier in tiers]
-
-    def offered(self, rep_id: uuid.UUID, now: datetime) -> None:
-        self._touched[rep_id] = now
-        if self._reps is not None:
-            rep = self._reps[rep_id]
-            self._reps[rep_id] = dataclasses.replace(rep, open_leads=rep.open_leads + 1, last_assigned_at=now)
-
-    async def flush(self, connection: AsyncConnection) -> None:
-        await repository.touch_reps(connection, self._touched)
-        self._touched = {}
-
-    async def forget(self, connection: AsyncConnection) -> None:
-        await self.flush(connection)  # whoever reads the reps next sees the clocks
-        self._reps = None
-
-
 async def on_new_score(
     uow: UnitOfWork,
     lead: LeadToRoute,
@@ -128,7 +91,7 @@ async def on_new_score(
     else:
         current = await repository.current_assignment(uow.connection, lead.lead_id)
     if current is not None and current.status.is_open:
-        return None
+        return await _promote_if_outgrown(uow, current, lead, context, capacity)
     still_cold = lead.temperature == Temperature.cold
     if current is not None and current.status == AssignmentStatus.nurtured and still_cold:
         await repository.set_assignment_status(
@@ -136,6 +99,46 @@ async def on_new_score(
         )
         return None
     return await route(uow, lead, context, current=current, capacity=capacity)
+
+
+async def _promote_if_outgrown(
+    uow: UnitOfWork,
+    offer: Assignment,
+    lead: LeadToRoute,
+    context: RoutingContext,
+    capacity: CapacityView | None,
+) -> Decision | None:
+    """A warm offer whose lead turned hot before it was accepted goes to a senior rep, when one
+    can take it now (else it stays where it is worked soonest); its rep is told it moved (the
+    new offer is a `lead.reassigned` naming them)."""
+    if not turned_hotter(offer, lead):
+        return None  # the usual case, decided without a statement
+    reps = await (capacity or CapacityView()).reps(uow.connection, list(Tier))
+    holder = next((rep for rep in reps if rep.id == offer.rep_id), None)
+    if not outgrows(holder.tier if holder else None, lead):
+        return None
+    tiers = TIERS_BY_TEMPERATURE[lead.temperature]
+    candidates = [rep for rep in reps if rep.tier in tiers]
+    if decide(lead, candidates, now=context.now, exclude=frozenset({offer.rep_id})).kind != "assign":
+        return None
+    reason = f"turned {lead.temperature.value} before it was accepted: to a {' or '.join(tiers)} rep"
+    await transition(uow, offer, AssignmentStatus.promoted, reason, context)
+    if capacity is not None:
+        await capacity.forget(uow.connection)  # the holder's slot is free again
+    exclude = frozenset({offer.rep_id}) if offer.rep_id else frozenset()
+    decision = await route(
+        uow,
+        lead,
+        context,
+        exclude=exclude,
+        attempt=offer.attempt,
+        previous_rep_id=offer.rep_id,
+        capacity=capacity,
+    )
+    await drain_waiting(uow, context)  # the slot it left
+    if capacity is not None:
+        await capacity.forget(uow.connection)
+    return decision
 
 
 async def route(
@@ -168,13 +171,13 @@ async def route(
     metrics.DECISIONS.labels(
         kind=decision.kind, tier=rep.tier.value if rep else "", queue=decision.queue or ""
     ).inc()
-    assignment_id, deadline = await _record(uow, lead, decision, attempt, context, rep)
+    assignment_id, deadline = await record_decision(uow, lead, decision, attempt, context, rep)
     if rep is not None:
         if capacity is not None:
             capacity.offered(rep.id, context.now)
         else:
             await repository.touch_reps(uow.connection, {rep.id: context.now})
-    event = _event(assignment_id, lead, decision, rep, attempt, previous_rep_id, deadline)
+    event = decision_event(assignment_id, lead, decision, rep, attempt, previous_rep_id, deadline)
     if event is not None:
         event.lead = await cards.contact_card(uow.connection, lead.lead_id, context.lead_url_base)
         if event.lead is None:
@@ -201,89 +204,6 @@ async def _still_waiting(
         change = Change.of(current, AssignmentStatus.waiting, decision.reason, context.now, "system")
         change = dataclasses.replace(change, waiting_for=decision.waiting_for, temperature=lead.temperature)
         await announce(uow, context.topics.routed, change)
-
-
-async def _record(
-    uow: UnitOfWork,
-    lead: LeadToRoute,
-    decision: Decision,
-    attempt: int,
-    context: RoutingContext,
-    rep: Rep | None,
-) -> tuple[uuid.UUID, datetime | None]:
-    """The decision's assignment row, the first step of its trail and its `assignment.changed`;
-    its id and SLA deadline."""
-    assignment_id = uuid.uuid4()
-    status = STATUS_OF_DECISION[decision.kind]
-    deadline = context.now + context.sla if decision.kind == "assign" else None
-    await repository.insert_assignment(
-        uow.connection,
-        id=assignment_id,
-        lead_id=lead.lead_id,
-        rep_id=decision.rep_id,
-        queue=decision.queue,
-        status=status,
-        reason=decision.reason,
-        temperature=lead.temperature.value,
-        score=lead.score,
-        attempt=attempt,
-        sla_deadline=deadline,
-        created_at=context.now,
-        updated_at=context.now,
-    )
-    await repository.record_event(
-        uow.connection,
-        assignment_id=assignment_id,
-        lead_id=lead.lead_id,
-        rep_id=decision.rep_id,
-        status=status,
-        reason=decision.reason,
-        at=context.now,
-    )
-    change = Change(
-        assignment_id=assignment_id,
-        lead_id=lead.lead_id,
-        status=status,
-        previous=None,
-        rep_id=decision.rep_id,
-        queue=decision.queue,
-        reason=decision.reason,
-        temperature=lead.temperature,
-        attempt=attempt,
-        at=context.now,
-        sla_deadline=deadline,
-        waiting_for=decision.waiting_for,
-    )
-    await announce(uow, context.topics.routed, change, rep)
-    return assignment_id, deadline
-
-
-def _event(
-    assignment_id: uuid.UUID,
-    lead: LeadToRoute,
-    decision: Decision,
-    rep: Rep | None,
-    attempt: int,
-    previous_rep_id: uuid.UUID | None,
-    deadline: datetime | None,
-) -> AssignmentEvent | None:
-    """What `leads.routed` says of the decision; a lead that waits for capacity says nothing."""
-    common = {
-        "assignment_id": assignment_id,
-        "lead_id": lead.lead_id,
-        "temperature": lead.temperature,
-        "score": lead.score,
-        "reason": decision.reason,
-        "attempt": attempt,
-    }
-    if decision.kind == "nurture":
-        return LeadNurtured(queue=decision.queue, **common)
-    if decision.kind != "assign" or rep is None:
-        return None
-    rep_ref = RepRef(id=rep.id, name=rep.name, email=rep.email, tier=rep.tier)
-    if previous_rep_id is None and attempt == 1:
-        return LeadRouted(rep=rep_ref, sla_deadline=deadline, **common)
-    return LeadReassigned(rep=rep_ref, sla_deadline=deadline, previous_rep_id=previous_rep_id, **common)
 
 
 async def pass_on(

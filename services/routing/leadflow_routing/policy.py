@@ -51,7 +51,7 @@ CURRENT_STATUSES = OPEN_STATUSES | {AssignmentStatus.nurtured, AssignmentStatus.
 PASSED_STATUSES = frozenset({AssignmentStatus.rejected, AssignmentStatus.reassigned})
 _S = AssignmentStatus
 TRANSITIONS: dict[AssignmentStatus, frozenset[AssignmentStatus]] = {
-    _S.offered: frozenset({_S.accepted, _S.rejected, _S.reassigned, _S.completed, _S.closed}),
+    _S.offered: frozenset({_S.accepted, _S.rejected, _S.reassigned, _S.completed, _S.closed, _S.promoted}),
     _S.accepted: frozenset({_S.rejected, _S.completed, _S.closed}),
     _S.waiting: frozenset({_S.waiting, _S.promoted, _S.closed}),
     _S.nurtured: frozenset({_S.nurtured, _S.promoted, _S.closed}),
@@ -248,6 +248,18 @@ def what_is_missing(
         if not left:
             return missing
     return f"a {wanted} rep with capacity"  # all met: a slot was taken while deciding
+
+
+def turned_hotter(offer: Assignment, lead: LeadToRoute) -> bool:
+    """An offer not yet accepted whose lead is now hotter than when it was offered. An accepted
+    lead stays with the rep who took it."""
+    return offer.status is AssignmentStatus.offered and RANK[lead.temperature] > RANK[offer.temperature]
+
+
+def outgrows(rep_tier: Tier | None, lead: LeadToRoute) -> bool:
+    """Whether a rep of this tier no longer takes the lead at its temperature (a mid rep, a lead
+    turned hot): it should go to a rep of the new temperature's tiers."""
+    return rep_tier not in TIERS_BY_TEMPERATURE[lead.temperature]
 
 
 def waiting_order(temperature: Temperature, score: float, since: datetime) -> tuple:

@@ -17,7 +17,8 @@ from leadflow_common.errors import Conflict, FieldError, NotFound
 from leadflow_common.events import CloudEvent, LeadMerged, LeadOutcome, LeadScored
 from leadflow_common.runtime import ServiceRuntime
 from leadflow_routing import assigner, cards, lifecycle, metrics, repository
-from leadflow_routing.assigner import CapacityView, RoutingContext, routing_context
+from leadflow_routing.assigner import RoutingContext, routing_context
+from leadflow_routing.capacity import CapacityView
 from leadflow_routing.changes import Actor
 from leadflow_routing.policy import Assignment, AssignmentStatus, LeadToRoute
 from leadflow_routing.settings import RoutingSettings
