@@ -123,6 +123,11 @@ class LeadOutcome(EventData):
     outcome: Literal["won", "lost"]
     amount: float | None = None
     occurred_at: datetime
+    corrects: uuid.UUID | None = Field(
+        None,
+        description="A correction: the outcome it replaces (a lead's outcome is counted once, the latest)",
+    )
+    reason: str | None = Field(None, description="Why it was corrected")
 
 
 class ScoreReason(BaseModel):

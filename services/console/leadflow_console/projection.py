@@ -117,17 +117,9 @@ def fold(events: list[CloudEvent]) -> Changes:
                 "outcome": data.outcome,
                 "at": data.occurred_at,
             }
-            changes.timeline.append(
-                _entry(
-                    event,
-                    data.lead_id,
-                    "outcome",
-                    f"Outcome: {data.outcome}",
-                    {
-                        "amount": data.amount,
-                    },
-                )
-            )
+            title = f"Outcome corrected to {data.outcome}" if data.corrects else f"Outcome: {data.outcome}"
+            details = {"amount": data.amount, "reason": data.reason}
+            changes.timeline.append(_entry(event, data.lead_id, "outcome", title, details))
         elif isinstance(data, AssignmentChanged):
             _fold_change(changes, event, data)
     return changes

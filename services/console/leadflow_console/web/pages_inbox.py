@@ -128,7 +128,12 @@ async def outcome(
     result: Annotated[Literal["won", "lost"], Form()],
 ) -> Response:
     body = {"lead_id": str(lead_id), "outcome": result}
-    await upstream.call("capture", "POST", "/v1/outcomes", viewer.token, json=body)
+    try:
+        await upstream.call("capture", "POST", "/v1/outcomes", viewer.token, json=body)
+    except UpstreamProblem as problem:
+        if problem.status != 409:
+            raise
+        return redirect(request, "/inbox", problem.detail or "This lead's outcome is recorded already.")
     return redirect(request, "/inbox", f"Recorded as {result}.")
 
 
