@@ -11,7 +11,7 @@ import httpx
 import pytest
 from browser import DESKTOP, PASSWORD, PHONE, add_account, add_rep, new_page, screenshot, sign_in
 from conftest import ADMIN_EMAIL, ADMIN_PASSWORD, start_system
-from harness import HOT, eventually
+from harness import AUTH, HOT, eventually
 
 pytestmark = pytest.mark.e2e
 SLA_SECONDS = 8
@@ -93,3 +93,59 @@ async def test_an_offer_that_runs_out_leaves_the_inbox_and_a_late_click_says_wha
     await admin.goto(f"{console}/leads/{lead_id}")
     await admin.get_by_text("Passed on by Grace: Not a fit").wait_for()
     await screenshot(admin, "lead-routing-story")
+
+
+async def test_a_waiting_hot_lead_is_listed_with_its_reason_assigned_by_hand_and_offered_live(
+    system, browser
+):
+    console = system.console
+    async with httpx.AsyncClient(timeout=10, headers=AUTH) as client:
+        # A senior rep with no free slot: the lead waits, and only an admin's override places it.
+        rep = {"name": "Lee", "email": "lee@sales.example", "tier": "senior", "capacity": 0}
+        assert (await client.post(f"{system.routing}/v1/reps", json=rep)).status_code == 201
+    admin = await new_page(browser)
+    await sign_in(admin, console, ADMIN_EMAIL, ADMIN_PASSWORD)
+    await add_account(admin, console, "lee@leadflow.example", "rep", "Lee")
+    lee = await new_page(browser, PHONE)
+    await sign_in(lee, console, "lee@leadflow.example", PASSWORD)
+    await lee.get_by_text("No offers right now").wait_for()
+    async with httpx.AsyncClient(timeout=10) as client:
+        lead = {**HOT, "email": "kim@bigco.example", "first_name": "Kim", "company": "BigCo"}
+        response = await client.post(f"{system.capture}/v1/leads/landing-page", json=lead)
+        lead_id = response.json()["lead_id"]
+
+    async def listed() -> bool:
+        await admin.goto(f"{console}/queue")
+        assert await admin.locator(f'li[data-lead="{lead_id}"]').count() == 1
+        return True
+
+    await eventually(listed, timeout=15)
+    entry = admin.locator(f'li[data-lead="{lead_id}"]')
+    assert await entry.locator("a.who").text_content() == "Kim"
+    assert (
+        await entry.locator(".waiting-for").text_content() == "Waiting for a mid or senior rep with capacity"
+    )
+    await screenshot(admin, "queue")
+
+    # Lee is at capacity: the first try asks to confirm, keeping what was chosen.
+    await entry.get_by_label("Rep").select_option(label="Lee (senior) · 0 / 0 · at capacity")
+    await entry.get_by_label("Why (optional; in the lead's story)").fill("Lee knows BigCo")
+    await entry.get_by_role("button", name="Assign").click()
+    entry = admin.locator(f'li[data-lead="{lead_id}"]')
+    await entry.get_by_text("has 0 of 0 open leads").wait_for()
+    assert await entry.get_by_label("Why (optional; in the lead's story)").input_value() == "Lee knows BigCo"
+    await screenshot(admin, "queue-confirm-over-capacity")
+    await entry.get_by_label("Assign anyway, over the rep's capacity").check()
+    assigned_at = time.monotonic()
+    await entry.get_by_role("button", name="Assign").click()
+    await admin.get_by_text("Assigned. The lead is offered to the rep").wait_for()
+    assert await admin.locator(f'li[data-lead="{lead_id}"]').count() == 0
+
+    # It reaches Lee's open inbox without a reload.
+    await lee.locator("li.offer").wait_for(timeout=5000)
+    appeared = time.monotonic() - assigned_at
+    assert appeared <= 2.0, f"the assigned lead took {appeared:.2f} s to reach the inbox"
+    assert await lee.locator("li.offer a.who").text_content() == "Kim"
+    await admin.goto(f"{console}/leads/{lead_id}")
+    assert await admin.locator("#routing-now").text_content() == "With Lee (senior), offered"
+    await admin.get_by_text("assigned by hand to Lee: Lee knows BigCo").first.wait_for()

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from leadflow_common.events import (
+    AssignmentStatusName,
     Temperature,
     Tier,
 )
@@ -26,6 +27,7 @@ from leadflow_routing.policy import (
     AssignmentStatus,
     Decision,
     LeadToRoute,
+    Rep,
     check_transition,
     decide,
     outgrows,
@@ -168,10 +170,29 @@ async def route(
         reason = f"routed again as a {lead.temperature.value} lead"
         await transition(uow, current, AssignmentStatus.promoted, reason, context)
     rep = next((rep for rep in candidates if rep.id == decision.rep_id), None)
+    await place(
+        uow, lead, decision, rep, context, attempt=attempt, previous_rep_id=previous_rep_id, capacity=capacity
+    )
+    return decision
+
+
+async def place(
+    uow: UnitOfWork,
+    lead: LeadToRoute,
+    decision: Decision,
+    rep: Rep | None,
+    context: RoutingContext,
+    *,
+    attempt: int,
+    previous_rep_id: uuid.UUID | None = None,
+    capacity: CapacityView | None = None,
+    shown_as: AssignmentStatusName | None = None,
+) -> None:
+    """Record a decision made (by the policy, or by an admin's hand) and publish it with the card."""
     metrics.DECISIONS.labels(
         kind=decision.kind, tier=rep.tier.value if rep else "", queue=decision.queue or ""
     ).inc()
-    assignment_id, deadline = await record_decision(uow, lead, decision, attempt, context, rep)
+    assignment_id, deadline = await record_decision(uow, lead, decision, attempt, context, rep, shown_as)
     if rep is not None:
         if capacity is not None:
             capacity.offered(rep.id, context.now)
@@ -183,7 +204,6 @@ async def route(
         if event.lead is None:
             metrics.CARDLESS_DECISIONS.inc()
         await uow.publish(context.topics.routed, event, subject=lead.lead_id)
-    return decision
 
 
 async def _still_waiting(
@@ -199,6 +219,7 @@ async def _still_waiting(
         score=lead.score,
         temperature=lead.temperature.value,
         reason=decision.reason,
+        waiting_for=decision.waiting_for,
     )
     if decision.reason != current.reason:
         change = Change.of(current, AssignmentStatus.waiting, decision.reason, context.now, "system")

@@ -46,6 +46,7 @@ class Change:
     sla_deadline: datetime | None = None
     waiting_for: str | None = None
     by: Actor = "system"
+    shown_as: AssignmentStatusName | None = None  # a new offer made by hand is `assigned`
 
     @classmethod
     def of(
@@ -72,7 +73,7 @@ def as_event(change: Change, rep: RepRef | None) -> AssignmentChanged:
     return AssignmentChanged(
         assignment_id=change.assignment_id,
         lead_id=change.lead_id,
-        status=PUBLIC_STATUS[change.status],
+        status=change.shown_as or PUBLIC_STATUS[change.status],
         previous_status=PUBLIC_STATUS[change.previous] if change.previous is not None else None,
         rep=rep,
         queue=change.queue,

@@ -5,7 +5,14 @@ import uuid
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from leadflow_common.events import AssignmentEvent, LeadNurtured, LeadReassigned, LeadRouted, RepRef
+from leadflow_common.events import (
+    AssignmentEvent,
+    AssignmentStatusName,
+    LeadNurtured,
+    LeadReassigned,
+    LeadRouted,
+    RepRef,
+)
 from leadflow_common.unit_of_work import UnitOfWork
 from leadflow_routing import repository
 from leadflow_routing.changes import Change, announce
@@ -22,6 +29,7 @@ async def record_decision(
     attempt: int,
     context: "RoutingContext",
     rep: Rep | None,
+    shown_as: AssignmentStatusName | None = None,
 ) -> tuple[uuid.UUID, datetime | None]:
     """The decision's assignment row, the first step of its trail and its `assignment.changed`;
     its id and SLA deadline."""
@@ -42,6 +50,7 @@ async def record_decision(
         sla_deadline=deadline,
         created_at=context.now,
         updated_at=context.now,
+        waiting_for=decision.waiting_for,
     )
     await repository.record_event(
         uow.connection,
@@ -65,6 +74,8 @@ async def record_decision(
         at=context.now,
         sla_deadline=deadline,
         waiting_for=decision.waiting_for,
+        shown_as=shown_as,
+        by=context.actor if shown_as else "system",
     )
     await announce(uow, context.topics.routed, change, rep)
     return assignment_id, deadline

@@ -86,6 +86,7 @@ class Assignment:
     sla_deadline: datetime | None
     created_at: datetime
     updated_at: datetime
+    waiting_for: str | None = None
 
 
 @dataclass(frozen=True)
