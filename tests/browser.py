@@ -11,6 +11,7 @@ CHROMIUM = "/usr/bin/chromium"
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
 PHONE = {"width": 375, "height": 812}
 DESKTOP = {"width": 1280, "height": 860}
+PASSWORD = "a long enough password"  # the accounts tests create
 
 
 def chromium_or_skip() -> str:
@@ -34,3 +35,31 @@ async def sign_in(page, console: str, email: str, password: str) -> None:
     await page.get_by_label("Password").fill(password)
     await page.get_by_role("button", name="Sign in").click()
     await page.wait_for_load_state()
+
+
+async def new_page(browser, viewport=DESKTOP):
+    context = await browser.new_context(viewport=viewport)
+    return await context.new_page()
+
+
+async def add_rep(page, console: str, name: str) -> None:
+    await page.goto(f"{console}/team")
+    form = page.locator('form[action="/team/reps"]')
+    await form.get_by_label("Name").fill(name)
+    await form.get_by_label("Email").fill(f"{name.lower()}@sales.example")
+    await form.get_by_label("Tier").select_option("senior")
+    await form.get_by_label("Capacity (open leads)").fill("5")
+    await form.get_by_role("button", name="Add rep").click()
+    await page.get_by_text(f"Rep {name} added.").wait_for()
+
+
+async def add_account(page, console: str, email: str, role: str, rep_name: str | None = None) -> None:
+    await page.goto(f"{console}/admin/users")
+    form = page.locator('form[action="/admin/users"]')
+    await form.get_by_label("Email").fill(email)
+    await form.get_by_label("Password (12 characters or more)").fill(PASSWORD)
+    await form.get_by_label("Role").select_option(role)
+    if rep_name:
+        await form.get_by_label("Rep record (for a rep account)").select_option(label=f"{rep_name} (senior)")
+    await form.get_by_role("button", name="Create account").click()
+    await page.get_by_text("Account created.").wait_for()

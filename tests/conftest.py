@@ -176,6 +176,11 @@ class System:
 
 @pytest.fixture
 async def system(settings, start_service) -> System:
+    return await start_system(settings, start_service)
+
+
+async def start_system(settings, start_service, **routing_env: str) -> System:
+    """The five services as processes, wired to each other; `routing_env`: routing's settings."""
     from harness import eventually, is_ready
 
     # The console's web app sends commands to the others: every address is chosen first.
@@ -193,12 +198,27 @@ async def system(settings, start_service) -> System:
         for name, port in ports.items()
         if name != "capture"
     }
+    extra = {"capture": capture_peers, "routing": routing_env}
     for name in ("capture", "scoring", "routing"):
-        urls[name] = start_service(name, wired, ports[name], **(capture_peers if name == "capture" else {}))
+        urls[name] = start_service(name, wired, ports[name], **extra.get(name, {}))
     urls["webhooks"] = start_service("webhooks", wired, ports["webhooks"], WEBHOOKS_ALLOWED_HOSTS="127.0.0.1")
     for url in urls.values():
         await eventually(lambda url=url: is_ready(url), timeout=30)
     return System(urls, wired)
+
+
+@pytest.fixture
+async def browser():
+    """Real Chromium (Debian's), for the console's browser tests; skips, saying why, without it."""
+    from browser import chromium_or_skip
+
+    executable = chromium_or_skip()
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=executable, args=["--no-sandbox"])
+        yield browser
+        await browser.close()
 
 
 @pytest.fixture

@@ -28,6 +28,7 @@ PAGES = {
     "/scoring": {"admin", "marketer"},
     "/scoring/model": {"admin", "marketer"},
     "/team": {"admin"},
+    "/queue": {"admin", "marketer"},
     "/admin/users": {"admin"},
     "/admin/keys": {"admin"},
     "/admin/webhooks": {"admin"},

@@ -11,51 +11,11 @@ import time
 
 import httpx
 import pytest
-from browser import DESKTOP, PHONE, chromium_or_skip, screenshot, sign_in
+from browser import DESKTOP, PASSWORD, PHONE, add_account, add_rep, new_page, screenshot, sign_in
 from conftest import ADMIN_EMAIL, ADMIN_PASSWORD
 from harness import AUTH, HOT, eventually, is_ready
 
 pytestmark = pytest.mark.e2e
-PASSWORD = "a long enough password"
-
-
-@pytest.fixture
-async def browser():
-    executable = chromium_or_skip()
-    from playwright.async_api import async_playwright
-
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=executable, args=["--no-sandbox"])
-        yield browser
-        await browser.close()
-
-
-async def new_page(browser, viewport=DESKTOP):
-    context = await browser.new_context(viewport=viewport)
-    return await context.new_page()
-
-
-async def add_rep(page, console: str, name: str) -> None:
-    await page.goto(f"{console}/team")
-    form = page.locator('form[action="/team/reps"]')
-    await form.get_by_label("Name").fill(name)
-    await form.get_by_label("Email").fill(f"{name.lower()}@sales.example")
-    await form.get_by_label("Tier").select_option("senior")
-    await form.get_by_label("Capacity (open leads)").fill("5")
-    await form.get_by_role("button", name="Add rep").click()
-    await page.get_by_text(f"Rep {name} added.").wait_for()
-
-
-async def add_account(page, console: str, email: str, role: str, rep_name: str | None = None) -> None:
-    await page.goto(f"{console}/admin/users")
-    form = page.locator('form[action="/admin/users"]')
-    await form.get_by_label("Email").fill(email)
-    await form.get_by_label("Password (12 characters or more)").fill(PASSWORD)
-    await form.get_by_label("Role").select_option(role)
-    if rep_name:
-        await form.get_by_label("Rep record (for a rep account)").select_option(label=f"{rep_name} (senior)")
-    await form.get_by_role("button", name="Create account").click()
-    await page.get_by_text("Account created.").wait_for()
 
 
 async def stage_count(page, console: str, stage: str) -> int:
@@ -122,7 +82,7 @@ async def test_a_rep_works_a_lead_from_the_landing_page_to_accepted_in_the_brows
     rejected_id = await grace_offer.first.get_attribute("data-assignment")
     await grace_offer.first.get_by_label("Reason").select_option("Not a fit")
     await grace_offer.first.get_by_role("button", name="Reject").click()
-    await grace.get_by_text("Passed on to the next rep.").wait_for()
+    await grace.get_by_text("You passed on this lead at").wait_for()  # and where it went
     async with httpx.AsyncClient(timeout=10) as client:
         rejected = (await client.get(f"{system.routing}/v1/assignments/{rejected_id}", headers=AUTH)).json()
     assert rejected["assignment"]["status"] == "rejected"

@@ -39,9 +39,10 @@ async def test_a_routed_lead_carries_its_contact_card_and_its_record_can_be_read
         routed = await read_events(
             system.settings.kafka_bootstrap_servers,
             system.settings.leadflow_topic_prefix + "leads.routed",
-            until=lambda events: any(e["subject"] == lead_id for e in events),
+            until=lambda events: any(e["subject"] == lead_id and e["type"] == "lead.routed" for e in events),
             timeout=30,
         )
+        routed = [e for e in routed if e["type"] == "lead.routed"]  # the decision, with the card
         assert all("email" not in (e["data"]["lead"] or {}) for e in routed), "sealed on the topic"
         routed = await opened(system.settings.database_url, routed)
         card = next(e for e in routed if e["subject"] == lead_id)["data"]["lead"]

@@ -26,6 +26,7 @@ from leadflow_routing.services import RoutingService
 from leadflow_routing.settings import RoutingSettings
 
 pytestmark = pytest.mark.integration
+DECISIONS = frozenset({"lead.routed", "lead.reassigned", "lead.nurtured"})
 
 
 def scored_event(lead_id: uuid.UUID, temperature: str, score: float, *, revision: int = 1, **routing):
@@ -101,8 +102,16 @@ class Scenario:
 
         return await eventually(check, timeout=timeout)
 
-    async def routed_events(self, until) -> list[dict]:
-        return await read_events(self.settings.kafka_bootstrap_servers, self.topics.routed, until=until)
+    async def routed_events(self, until, *, types: frozenset[str] = DECISIONS) -> list[dict]:
+        """The events of `types` on `leads.routed` (by default the decisions, not each change of
+        an assignment), read until `until` holds for them."""
+
+        def wanted(events: list[dict]) -> list[dict]:
+            return [event for event in events if event["type"] in types]
+
+        bootstrap = self.settings.kafka_bootstrap_servers
+        read = await read_events(bootstrap, self.topics.routed, until=lambda events: until(wanted(events)))
+        return wanted(read)
 
 
 @contextlib.asynccontextmanager

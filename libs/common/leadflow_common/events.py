@@ -123,6 +123,11 @@ class LeadOutcome(EventData):
     outcome: Literal["won", "lost"]
     amount: float | None = None
     occurred_at: datetime
+    corrects: uuid.UUID | None = Field(
+        None,
+        description="A correction: the outcome it replaces (a lead's outcome is counted once, the latest)",
+    )
+    reason: str | None = Field(None, description="Why it was corrected")
 
 
 class ScoreReason(BaseModel):
@@ -209,6 +214,41 @@ class LeadNurtured(AssignmentEvent):
     pass
 
 
+class AssignmentStatusName(StrEnum):
+    """An assignment's status as subscribers see it (`assignment.changed`)."""
+
+    offered = "offered"  # with a rep, to accept before `sla_deadline`
+    accepted = "accepted"
+    rejected = "rejected"  # the rep passed on it (`reason` says why); the next step follows
+    expired = "expired"  # the rep let the offer run out; the next step follows
+    waiting = "waiting"  # in a queue: `queue` says which, `waiting_for` what no rep offers now
+    promoted = "promoted"  # left its queue: the next change offers it to a rep
+    completed = "completed"  # the rep is done with it
+    closed = "closed"  # ended by an outcome (won or lost) or a merge
+    assigned = "assigned"  # given to a rep by hand
+
+
+class AssignmentChanged(EventData):
+    """One change of one assignment, in the order it happened (per lead, on the lead's
+    partition): with the decisions themselves, the whole life of a lead with routing."""
+
+    assignment_id: uuid.UUID
+    lead_id: uuid.UUID
+    status: AssignmentStatusName
+    previous_status: AssignmentStatusName | None = Field(description="None: the assignment is new")
+    rep: RepRef | None = Field(description="The rep it is or was with; None in a queue")
+    queue: str | None = Field(None, description="`waiting` (for a rep) or `nurture` (cold leads)")
+    reason: str = Field(description="Why: the rule that decided, or a rep's reason to reject")
+    waiting_for: str | None = Field(
+        None, description="When waiting: what no rep offers now, e.g. `a senior rep with capacity`"
+    )
+    by: Literal["rep", "admin", "system"]
+    at: datetime
+    sla_deadline: datetime | None = None
+    temperature: Temperature
+    attempt: int = 1
+
+
 class AuditRecorded(EventData):
     """Who did what, for the audit trail the console keeps. Ids only: never a secret, never a
     person's name, email, phone or address."""
@@ -252,6 +292,7 @@ EVENT_TYPES: dict[str, type[EventData]] = {
     "lead.routed": LeadRouted,
     "lead.reassigned": LeadReassigned,
     "lead.nurtured": LeadNurtured,
+    "assignment.changed": AssignmentChanged,
     "audit.recorded": AuditRecorded,
     "lead.erased": LeadErased,
     "lead.erasure_applied": ErasureApplied,

@@ -10,7 +10,7 @@ from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from leadflow_common.events import AssignmentEvent, CloudEvent
+from leadflow_common.events import AssignmentChanged, AssignmentEvent, AssignmentStatusName, CloudEvent
 
 
 def lead_reps_table(metadata: MetaData) -> Table:
@@ -23,11 +23,30 @@ def lead_reps_table(metadata: MetaData) -> Table:
     )
 
 
+# A rep who let the lead go (rejected it, let the offer run out) loses it with the change; a rep
+# who completed it or closed it with an outcome keeps reading what they worked on.
+_S = AssignmentStatusName
+HOLDS = frozenset({_S.offered, _S.accepted, _S.assigned})
+LETS_GO = frozenset({_S.rejected, _S.expired, _S.waiting})
+
+
+def rep_now(data: object) -> tuple[bool, uuid.UUID | None]:
+    """Whether a routing event says who holds its lead now, and who (None: no rep)."""
+    if isinstance(data, AssignmentEvent):
+        return True, data.rep.id if data.rep else None
+    if isinstance(data, AssignmentChanged) and data.status in HOLDS:
+        return True, data.rep.id if data.rep else None
+    if isinstance(data, AssignmentChanged) and data.status in LETS_GO:
+        return True, None
+    return False, None
+
+
 async def record_routing(connection: AsyncConnection, table: Table, events: list[CloudEvent]) -> None:
     latest: dict[uuid.UUID, tuple[uuid.UUID | None, datetime]] = {}
     for event in events:
-        if isinstance(event.data, AssignmentEvent):
-            lead_id, rep_id = event.data.lead_id, event.data.rep.id if event.data.rep else None
+        says, rep_id = rep_now(event.data)
+        if says:
+            lead_id = event.data.lead_id
             if lead_id not in latest or latest[lead_id][1] < event.time:
                 latest[lead_id] = (rep_id, event.time)
     if not latest:

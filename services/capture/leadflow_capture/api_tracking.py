@@ -10,17 +10,18 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, StringConstraints, ValidationError, model_validator
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from leadflow_capture import repository
+from leadflow_capture import outcome_store, repository
 from leadflow_capture.bodies import read_fields
 from leadflow_capture.deps import CaptureSettingsDep
 from leadflow_capture.domain import normalize_email, normalize_phone
 from leadflow_capture.openapi import BODY_PROBLEMS, MAX_BATCH, one_or_many, request_body
+from leadflow_capture.outcome_rules import OutcomeReport, RecordedOutcome, judge
 from leadflow_capture.tables import lead_reps
 from leadflow_common import lead_access
 from leadflow_common.access import NOT_YOURS, Principal, Scope
 from leadflow_common.auth import requires
 from leadflow_common.deps import RuntimeDep, UnitOfWorkDep
-from leadflow_common.errors import FieldError, Forbidden, NotFound
+from leadflow_common.errors import FieldError, Forbidden, LeadflowError, NotFound
 from leadflow_common.events import EventData, LeadActivity, LeadOutcome
 from leadflow_common.http import field_problem, validation_problem
 from leadflow_common.inputs import InputModel
@@ -55,6 +56,14 @@ class OutcomeInput(PersonRef):
     outcome: Literal["won", "lost"]
     amount: float | None = Field(default=None, ge=0)
     occurred_at: datetime | None = None
+    corrects: uuid.UUID | None = Field(
+        default=None,
+        description="A correction: the outcome_id of the lead's recorded outcome it replaces (admins,"
+        " keys and the bootstrap key; a lead's outcome is otherwise final: another one is a 409)",
+    )
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)] | None = (
+        Field(default=None, description="Why the outcome is corrected (required with `corrects`)")
+    )
 
 
 class Published(BaseModel):
@@ -104,6 +113,8 @@ def to_event(item: ActivityInput | OutcomeInput, lead_id: uuid.UUID) -> EventDat
         outcome=item.outcome,
         amount=item.amount,
         occurred_at=occurred_at,
+        corrects=item.corrects,
+        reason=item.reason,
     )
 
 
@@ -114,11 +125,11 @@ async def publish(
     model: type[ActivityInput | OutcomeInput],
     plural: str,
     topic: str,
-    only_rep: uuid.UUID | None = None,
+    principal: Principal | None = None,
 ) -> JSONResponse:
     """One item (404 if nobody is known by it) or `{plural: [...]}` with a result per item,
-    published in one unit of work. With `only_rep` (a rep reporting), only leads offered to that
-    rep now are taken (403 otherwise)."""
+    published in one unit of work. A rep reporting (`principal`) reports only on leads offered to
+    her (403 otherwise); an outcome is judged against the lead's recorded one (`outcome_rules`)."""
     fields = await read_fields(request, allow_form=False)
     single = plural not in fields
     raw_items = [fields] if single else fields[plural]
@@ -127,7 +138,7 @@ async def publish(
     async with uow:
         results = [
             await _publish_item(
-                uow, region, model, raw, "" if single else f"{plural}[{index}]", index, topic, only_rep
+                uow, region, model, raw, "" if single else f"{plural}[{index}]", index, topic, principal
             )
             for index, raw in enumerate(raw_items)
         ]
@@ -152,9 +163,10 @@ async def _publish_item(
     prefix: str,
     index: int,
     topic: str,
-    only_rep: uuid.UUID | None,
+    principal: Principal | None,
 ) -> PublishedItem:
     """One item's result; a single item's error is raised (422, 404) rather than listed."""
+    only_rep = principal.rep_id if principal and principal.limited_to_own(Scope.outcomes_write) else None
     try:
         item = model.model_validate(raw)
     except ValidationError as error:
@@ -178,7 +190,33 @@ async def _publish_item(
         return PublishedItem(
             index=index, status=404, errors=[FieldError(name=prefix, message="unknown lead")]
         )
+    if isinstance(item, OutcomeInput) and principal is not None:
+        try:
+            return await _settle_outcome(uow, item, lead_id, topic, principal, index)
+        except LeadflowError as error:
+            if not prefix:
+                raise
+            found = error.fields or [FieldError(name=prefix, message=str(error))]
+            return PublishedItem(index=index, status=error.status, errors=found)
     event = await uow.publish(topic, to_event(item, lead_id), subject=lead_id)
+    return PublishedItem(index=index, status=202, lead_id=lead_id, event_id=event.id)
+
+
+async def _settle_outcome(
+    uow: UnitOfWork, item: "OutcomeInput", lead_id: uuid.UUID, topic: str, principal: Principal, index: int
+) -> PublishedItem:
+    """The lead's first outcome, a repeat of it (answered with the first, nothing published), or
+    a correction (published with what it corrects, and audited)."""
+    recorded = await outcome_store.lock_and_read(uow.connection, lead_id)
+    verdict = judge(recorded, OutcomeReport(item.outcome, item.corrects, item.reason), principal)
+    if verdict == "same":
+        return PublishedItem(index=index, status=202, lead_id=lead_id, event_id=recorded.event_id)
+    data = to_event(item, lead_id)
+    event = await uow.publish(topic, data, subject=lead_id)
+    stands = RecordedOutcome(lead_id, data.outcome_id, data.outcome, data.occurred_at, event.id)
+    await outcome_store.record(uow.connection, stands)
+    if verdict == "correct":
+        await uow.audit(principal, "outcome.corrected", ("lead", lead_id), corrects=str(item.corrects))
     return PublishedItem(index=index, status=202, lead_id=lead_id, event_id=event.id)
 
 
@@ -215,5 +253,4 @@ async def post_outcomes(
     settings: CaptureSettingsDep,
 ) -> JSONResponse:
     topic = runtime.topics.outcomes
-    only_rep = principal.rep_id if principal.limited_to_own(Scope.outcomes_write) else None
-    return await publish(request, uow, settings.default_region, OutcomeInput, "outcomes", topic, only_rep)
+    return await publish(request, uow, settings.default_region, OutcomeInput, "outcomes", topic, principal)

@@ -99,6 +99,18 @@ erasure_progress = Table(
 
 outbox = outbox_table(metadata)
 
+# Each lead's outcome as it stands: outcomes are final, a second one corrects it
+# (outcome_rules.py). Ids and the result only.
+lead_outcomes = Table(
+    "lead_outcomes",
+    metadata,
+    Column("lead_id", UUID(as_uuid=True), primary_key=True),
+    Column("outcome_id", UUID(as_uuid=True), nullable=False),
+    Column("outcome", Text, nullable=False),
+    Column("occurred_at", DateTime(timezone=True), nullable=False),
+    Column("event_id", Text, nullable=False),
+)
+
 # The rep each lead is offered to now (from leads.routed): a rep reads only these leads.
 lead_reps = lead_reps_table(metadata)
 

@@ -10,8 +10,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from leadflow_common.events import (
+    AssignmentChanged,
     AssignmentEvent,
-    AuditRecorded,
+    AssignmentStatusName,
     CloudEvent,
     LeadActivity,
     LeadCaptured,
@@ -23,13 +24,18 @@ from leadflow_common.events import (
     Temperature,
 )
 
-# What a rep did, from routing's audit entries (the only record of it on a topic).
-ACTIONS = {
-    "assignment.accepted": "accepted",
-    "assignment.completed": "completed",
-    "assignment.rejected": "rejected",
-}
 SLA_REASON = "not accepted within"
+_S = AssignmentStatusName
+# How the console names an assignment that changed (routing's `assignment.changed`, the one
+# source of an assignment's state; the audit trail only says who did it).
+ENDED = {
+    _S.accepted: "accepted",
+    _S.rejected: "rejected",
+    _S.expired: "moved on",
+    _S.completed: "completed",
+    _S.closed: "closed",
+    _S.promoted: "promoted",
+}
 
 
 @dataclass
@@ -43,11 +49,12 @@ class Changes:
     merges: dict[uuid.UUID, uuid.UUID] = field(default_factory=dict)
     timeline: list[dict] = field(default_factory=list)
 
+    changed_reps: set[uuid.UUID] = field(default_factory=set)  # named by assignment changes
+
     @property
     def reps(self) -> set[uuid.UUID]:
-        """Reps whose inbox a decision changed (an action's rep is known once it is stored)."""
-        touched = {row["rep_id"] for row in self.decisions if row["rep_id"]}
-        return touched
+        """Reps whose inbox a decision or a change of an assignment touched."""
+        return {row["rep_id"] for row in self.decisions if row["rep_id"]} | self.changed_reps
 
 
 def profile_row(profile: LeadProfile, channel: str) -> dict:
@@ -110,19 +117,11 @@ def fold(events: list[CloudEvent]) -> Changes:
                 "outcome": data.outcome,
                 "at": data.occurred_at,
             }
-            changes.timeline.append(
-                _entry(
-                    event,
-                    data.lead_id,
-                    "outcome",
-                    f"Outcome: {data.outcome}",
-                    {
-                        "amount": data.amount,
-                    },
-                )
-            )
-        elif isinstance(data, AuditRecorded) and data.action in ACTIONS and data.outcome == "succeeded":
-            _fold_action(changes, event, data)
+            title = f"Outcome corrected to {data.outcome}" if data.corrects else f"Outcome: {data.outcome}"
+            details = {"amount": data.amount, "reason": data.reason}
+            changes.timeline.append(_entry(event, data.lead_id, "outcome", title, details))
+        elif isinstance(data, AssignmentChanged):
+            _fold_change(changes, event, data)
     return changes
 
 
@@ -185,13 +184,55 @@ def _fold_decision(changes: Changes, event: CloudEvent, data: AssignmentEvent) -
     changes.timeline.append(_entry(event, data.lead_id, "routing", f"To {who}", {"reason": data.reason}))
 
 
-def _fold_action(changes: Changes, event: CloudEvent, data: AuditRecorded) -> None:
-    lead_id = data.details.get("lead_id")
-    if not (data.target_id and lead_id):
-        return
-    status = ACTIONS[data.action]
-    changes.actions.append({"assignment_id": uuid.UUID(data.target_id), "status": status, "at": event.time})
-    changes.timeline.append(_entry(event, uuid.UUID(str(lead_id)), "action", f"The rep {status} it", {}))
+def _fold_change(changes: Changes, event: CloudEvent, data: AssignmentChanged) -> None:
+    """A change of an assignment: a new place in the waiting queue is the lead's current
+    assignment; any other change updates the assignment it names (a new offer and the nurture
+    queue arrive as decisions, with the card)."""
+    if data.rep is not None:
+        changes.changed_reps.add(data.rep.id)
+    if data.status in ENDED:
+        status = ENDED[data.status]
+        breached = int(data.status is _S.expired)
+        changes.actions.append(
+            {"assignment_id": data.assignment_id, "status": status, "at": data.at, "breached": breached}
+        )
+    elif data.status is _S.waiting and data.queue != "nurture":
+        current = {
+            "lead_id": data.lead_id,
+            "decided_at": event.time,
+            "assignment_id": data.assignment_id,
+            "assignment_status": "waiting",
+            "rep_id": None,
+            "rep_name": None,
+            "tier": None,
+            "sla_deadline": None,
+            "offered_at": None,
+        }
+        _keep_newer(changes.assignments, data.lead_id, current, "decided_at")
+    title = change_title(data)
+    if title is not None:
+        # The title already says what a wait is for and a rep's reason; the rule's words would repeat it.
+        said = data.status in (_S.waiting, _S.rejected)
+        details = {"reason": None if said else data.reason, "waiting_for": data.waiting_for, "by": data.by}
+        changes.timeline.append(_entry(event, data.lead_id, "routing", title, details))
+
+
+def change_title(data: AssignmentChanged) -> str | None:
+    """The timeline's line for a change (None: the decision's own line says it)."""
+    rep = data.rep.name if data.rep else "the rep"
+    if data.status is _S.waiting:
+        if data.queue == "nurture":
+            return None
+        still = "Still waiting" if data.previous_status is _S.waiting else "Waiting"
+        return f"{still} for {data.waiting_for}" if data.waiting_for else f"{still} for a rep"
+    return {
+        _S.accepted: f"Accepted by {rep}",
+        _S.rejected: f"Passed on by {rep}: {data.reason.removeprefix('rejected: ')}",
+        _S.expired: f"Moved on: {rep} did not accept it in time",
+        _S.completed: f"Completed by {rep}",
+        _S.closed: f"Closed: {data.reason.removeprefix('outcome: ')}",
+        _S.promoted: "Left the queue for a rep",
+    }.get(data.status)
 
 
 def _entry(event: CloudEvent, lead_id: uuid.UUID, kind: str, title: str, details: dict) -> dict:

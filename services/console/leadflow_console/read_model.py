@@ -40,6 +40,10 @@ class ReadModel:
             view = await read_queries.lead(connection, lead_id)
             return view, (await read_queries.timeline(connection, lead_id) if view else [])
 
+    async def leads(self, lead_ids: list[uuid.UUID]) -> dict[uuid.UUID, LeadView]:
+        async with self._runtime.engine.connect() as connection:
+            return await read_queries.leads(connection, lead_ids)
+
     async def search(self, text: str, rep_id: uuid.UUID | None) -> list[LeadView]:
         async with self._runtime.engine.connect() as connection:
             return await read_queries.search(connection, text, rep_id=rep_id)

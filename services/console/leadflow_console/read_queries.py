@@ -111,6 +111,14 @@ async def lead(connection: AsyncConnection, lead_id: uuid.UUID) -> LeadView | No
     return LeadView(**row._mapping) if row else None
 
 
+async def leads(connection: AsyncConnection, lead_ids: list[uuid.UUID]) -> dict[uuid.UUID, LeadView]:
+    """These leads' rows (one statement), for a list that knows only their ids (the queue)."""
+    if not lead_ids:
+        return {}
+    rows = await connection.execute(select(*VIEW_COLUMNS).where(lead_views.c.lead_id.in_(lead_ids)))
+    return {row.lead_id: LeadView(**row._mapping) for row in rows}
+
+
 async def timeline(connection: AsyncConnection, lead_id: uuid.UUID) -> list[TimelineEntry]:
     rows = await connection.execute(
         select(lead_timeline.c.at, lead_timeline.c.kind, lead_timeline.c.title, lead_timeline.c.details)

@@ -85,6 +85,8 @@ async def apply(connection: AsyncConnection, changes: Changes) -> set[uuid.UUID]
         await connection.execute(SCORES, _sorted(changes.scores))
     if changes.decisions:
         await _write_decisions(connection, changes)
+    if changes.assignments:
+        await connection.execute(ASSIGNMENTS, _sorted(changes.assignments))
     reps = changes.reps
     for action in changes.actions:
         reps |= await _write_action(connection, action)
@@ -124,10 +126,11 @@ async def _write_decisions(connection: AsyncConnection, changes: Changes) -> Non
     ]
     if moves:
         await connection.execute(MOVED_ON, moves)
-    await connection.execute(ASSIGNMENTS, _sorted(changes.assignments))
 
 
 async def _write_action(connection: AsyncConnection, action: dict) -> set[uuid.UUID]:
+    """A change of an assignment: its decision's row (the feed, speed to lead) and, while it is
+    the lead's current one, the lead's row (the inbox, the lead page)."""
     accepted = action["status"] == "accepted"
     decided = await connection.execute(
         update(decisions)
@@ -136,6 +139,7 @@ async def _write_action(connection: AsyncConnection, action: dict) -> set[uuid.U
             status=action["status"],
             acted_at=action["at"],
             accepted_at=action["at"] if accepted else decisions.c.accepted_at,
+            breached=func.greatest(decisions.c.breached, action["breached"]),
         )
         .returning(decisions.c.rep_id)
     )

@@ -8,6 +8,7 @@ import pytest
 
 from leadflow_common.errors import Invalid
 from leadflow_common.events import (
+    AssignmentChanged,
     AuditRecorded,
     Channel,
     CloudEvent,
@@ -115,23 +116,81 @@ def test_the_latest_decision_is_the_current_assignment_and_a_reassignment_marks_
     assert changes.reps == {ADA.id, GRACE.id}
 
 
-def test_a_reps_accept_is_read_from_routings_audit_entry_and_a_refused_one_is_not():
+def change(
+    status: str, assignment: uuid.UUID, at: datetime, rep: RepRef | None = ADA, **fields
+) -> CloudEvent:
+    data = AssignmentChanged(
+        assignment_id=assignment,
+        lead_id=LEAD,
+        status=status,
+        previous_status=fields.pop("previous", "offered"),
+        rep=rep,
+        reason=fields.pop("reason", ""),
+        by=fields.pop("by", "rep"),
+        at=at,
+        temperature=Temperature.warm,
+        **fields,
+    )
+    return event(data, at, "assignment.changed")
+
+
+def test_an_assignments_state_comes_from_its_changes_not_from_the_audit_trail():
     assignment = uuid.uuid4()
+    audit = AuditRecorded(
+        actor="user:1",
+        action="assignment.accepted",
+        target_type="assignment",
+        target_id=str(assignment),
+        service="routing",
+        details={"lead_id": str(LEAD)},
+    )
+    assert projection.fold([event(audit, T0, "audit.recorded")]).actions == []
+    changes = projection.fold([change("accepted", assignment, T0)])
+    assert changes.actions == [{"assignment_id": assignment, "status": "accepted", "at": T0, "breached": 0}]
+    assert changes.reps == {ADA.id}, "her inbox is told"
+    assert [entry["title"] for entry in changes.timeline] == ["Accepted by Ada"]
 
-    def audit(outcome: str) -> CloudEvent:
-        data = AuditRecorded(
-            actor="user:1",
-            action="assignment.accepted",
-            target_type="assignment",
-            target_id=str(assignment),
-            service="routing",
-            outcome=outcome,
-            details={"lead_id": str(LEAD)},
-        )
-        return event(data, T0, "audit.recorded")
 
-    changes = projection.fold([audit("succeeded"), audit("refused")])
-    assert changes.actions == [{"assignment_id": assignment, "status": "accepted", "at": T0}]
+def test_an_offer_that_ran_out_then_waits_is_the_leads_current_state_with_what_it_waits_for():
+    offered, waiting = uuid.uuid4(), uuid.uuid4()
+    expired = change("expired", offered, T0, reason="not accepted within 300s", by="system")
+    queued = change(
+        "waiting",
+        waiting,
+        T0 + timedelta(milliseconds=1),
+        rep=None,
+        previous=None,
+        queue="waiting",
+        waiting_for="a senior rep with capacity",
+        by="system",
+    )
+    changes = projection.fold([expired, queued])
+    assert changes.actions == [{"assignment_id": offered, "status": "moved on", "at": T0, "breached": 1}]
+    current = changes.assignments[LEAD]
+    assert (current["assignment_id"], current["assignment_status"], current["rep_id"]) == (
+        waiting,
+        "waiting",
+        None,
+    )
+    titles = [entry["title"] for entry in changes.timeline]
+    assert titles == ["Moved on: Ada did not accept it in time", "Waiting for a senior rep with capacity"]
+    assert changes.reps == {ADA.id}
+
+
+@pytest.mark.parametrize(
+    ("status", "fields", "title"),
+    [
+        ("rejected", {"reason": "rejected: Not a fit"}, "Passed on by Ada: Not a fit"),
+        ("completed", {"previous": "accepted"}, "Completed by Ada"),
+        ("closed", {"reason": "outcome: won", "by": "system"}, "Closed: won"),
+        ("promoted", {"previous": "waiting", "rep": None}, "Left the queue for a rep"),
+        ("offered", {"previous": None}, None),  # the decision's own line says it, with the card
+        ("waiting", {"previous": None, "queue": "nurture", "rep": None}, None),
+    ],
+)
+def test_each_change_has_its_line_on_the_timeline(status, fields, title):
+    changes = projection.fold([change(status, uuid.uuid4(), T0, **fields)])
+    assert [entry["title"] for entry in changes.timeline] == ([title] if title else [])
 
 
 def test_funnel_totals_conversions_and_bars():

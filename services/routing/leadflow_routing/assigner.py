@@ -10,22 +10,18 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from leadflow_common.events import (
-    AssignmentEvent,
-    LeadNurtured,
-    LeadReassigned,
-    LeadRouted,
-    RepRef,
+    AssignmentStatusName,
     Temperature,
     Tier,
 )
 from leadflow_common.topics import Topics
 from leadflow_common.unit_of_work import UnitOfWork
 from leadflow_routing import cards, metrics, repository
+from leadflow_routing.capacity import CapacityView
+from leadflow_routing.changes import Actor, Change, announce
+from leadflow_routing.decision_records import decision_event, record_decision
 from leadflow_routing.policy import (
-    STATUS_OF_DECISION,
     TIERS_BY_TEMPERATURE,
     Assignment,
     AssignmentStatus,
@@ -34,6 +30,8 @@ from leadflow_routing.policy import (
     Rep,
     check_transition,
     decide,
+    outgrows,
+    turned_hotter,
     waiting_order,
 )
 
@@ -45,6 +43,7 @@ class RoutingContext:
     max_attempts: int
     now: datetime
     lead_url_base: str = ""
+    actor: Actor = "system"  # who makes the change asked for (what follows from it: the system)
 
 
 def routing_context(runtime, settings) -> RoutingContext:
@@ -59,52 +58,23 @@ def routing_context(runtime, settings) -> RoutingContext:
 
 
 async def transition(
-    connection: AsyncConnection, assignment: Assignment, status: AssignmentStatus, reason: str, now: datetime
+    uow: UnitOfWork, assignment: Assignment, status: AssignmentStatus, reason: str, context: RoutingContext
 ) -> None:
-    """Move the assignment to `status` (409 if the policy does not allow it) and record it."""
+    """Move the assignment to `status` (409 if the policy does not allow it), record it on its
+    trail and publish it (`assignment.changed`), as done by `context.actor`."""
     check_transition(assignment.status, status)
-    await repository.set_assignment_status(connection, assignment.id, status, now)
+    await repository.set_assignment_status(uow.connection, assignment.id, status, context.now)
     await repository.record_event(
-        connection,
+        uow.connection,
         assignment_id=assignment.id,
         lead_id=assignment.lead_id,
         rep_id=assignment.rep_id,
         status=status,
         reason=reason,
-        at=now,
+        at=context.now,
     )
-
-
-class CapacityView:
-    """The active reps and their open leads, read once under the capacity lock by a unit of work
-    that routes a batch of leads, and kept current by its own offers: while it holds the lock
-    nobody else fills a slot. The reps' fairness clocks are written once for the batch
-    (`flush`, before the unit of work commits). Anything else it does that frees or moves slots
-    (closing, merging) must `forget()` the view."""
-
-    def __init__(self) -> None:
-        self._reps: dict[uuid.UUID, Rep] | None = None
-        self._touched: dict[uuid.UUID, datetime] = {}
-
-    async def reps(self, connection: AsyncConnection, tiers: list[Tier]) -> list[Rep]:
-        if self._reps is None:
-            loaded = await repository.lock_capacity_and_load_reps(connection, list(Tier))
-            self._reps = {rep.id: rep for rep in loaded}
-        return [rep for rep in self._reps.values() if rep.tier in tiers]
-
-    def offered(self, rep_id: uuid.UUID, now: datetime) -> None:
-        self._touched[rep_id] = now
-        if self._reps is not None:
-            rep = self._reps[rep_id]
-            self._reps[rep_id] = dataclasses.replace(rep, open_leads=rep.open_leads + 1, last_assigned_at=now)
-
-    async def flush(self, connection: AsyncConnection) -> None:
-        await repository.touch_reps(connection, self._touched)
-        self._touched = {}
-
-    async def forget(self, connection: AsyncConnection) -> None:
-        await self.flush(connection)  # whoever reads the reps next sees the clocks
-        self._reps = None
+    change = Change.of(assignment, status, reason, context.now, context.actor)
+    await announce(uow, context.topics.routed, change)
 
 
 async def on_new_score(
@@ -123,7 +93,7 @@ async def on_new_score(
     else:
         current = await repository.current_assignment(uow.connection, lead.lead_id)
     if current is not None and current.status.is_open:
-        return None
+        return await _promote_if_outgrown(uow, current, lead, context, capacity)
     still_cold = lead.temperature == Temperature.cold
     if current is not None and current.status == AssignmentStatus.nurtured and still_cold:
         await repository.set_assignment_status(
@@ -131,6 +101,46 @@ async def on_new_score(
         )
         return None
     return await route(uow, lead, context, current=current, capacity=capacity)
+
+
+async def _promote_if_outgrown(
+    uow: UnitOfWork,
+    offer: Assignment,
+    lead: LeadToRoute,
+    context: RoutingContext,
+    capacity: CapacityView | None,
+) -> Decision | None:
+    """A warm offer whose lead turned hot before it was accepted goes to a senior rep, when one
+    can take it now (else it stays where it is worked soonest); its rep is told it moved (the
+    new offer is a `lead.reassigned` naming them)."""
+    if not turned_hotter(offer, lead):
+        return None  # the usual case, decided without a statement
+    reps = await (capacity or CapacityView()).reps(uow.connection, list(Tier))
+    holder = next((rep for rep in reps if rep.id == offer.rep_id), None)
+    if not outgrows(holder.tier if holder else None, lead):
+        return None
+    tiers = TIERS_BY_TEMPERATURE[lead.temperature]
+    candidates = [rep for rep in reps if rep.tier in tiers]
+    if decide(lead, candidates, now=context.now, exclude=frozenset({offer.rep_id})).kind != "assign":
+        return None
+    reason = f"turned {lead.temperature.value} before it was accepted: to a {' or '.join(tiers)} rep"
+    await transition(uow, offer, AssignmentStatus.promoted, reason, context)
+    if capacity is not None:
+        await capacity.forget(uow.connection)  # the holder's slot is free again
+    exclude = frozenset({offer.rep_id}) if offer.rep_id else frozenset()
+    decision = await route(
+        uow,
+        lead,
+        context,
+        exclude=exclude,
+        attempt=offer.attempt,
+        previous_rep_id=offer.rep_id,
+        capacity=capacity,
+    )
+    await drain_waiting(uow, context)  # the slot it left
+    if capacity is not None:
+        await capacity.forget(uow.connection)
+    return decision
 
 
 async def route(
@@ -154,98 +164,67 @@ async def route(
         candidates = await repository.lock_capacity_and_load_reps(uow.connection, tiers)
     decision = decide(lead, candidates, now=context.now, exclude=exclude, senior_pool=senior_pool)
     if current is not None and current.status == AssignmentStatus.waiting and decision.kind == "wait":
-        await repository.set_assignment_status(
-            uow.connection,
-            current.id,
-            AssignmentStatus.waiting,
-            context.now,
-            score=lead.score,
-            temperature=lead.temperature.value,
-            reason=decision.reason,
-        )
+        await _still_waiting(uow, current, lead, decision, context)
         return decision
     if current is not None:
         reason = f"routed again as a {lead.temperature.value} lead"
-        await transition(uow.connection, current, AssignmentStatus.promoted, reason, context.now)
+        await transition(uow, current, AssignmentStatus.promoted, reason, context)
     rep = next((rep for rep in candidates if rep.id == decision.rep_id), None)
+    await place(
+        uow, lead, decision, rep, context, attempt=attempt, previous_rep_id=previous_rep_id, capacity=capacity
+    )
+    return decision
+
+
+async def place(
+    uow: UnitOfWork,
+    lead: LeadToRoute,
+    decision: Decision,
+    rep: Rep | None,
+    context: RoutingContext,
+    *,
+    attempt: int,
+    previous_rep_id: uuid.UUID | None = None,
+    capacity: CapacityView | None = None,
+    shown_as: AssignmentStatusName | None = None,
+) -> None:
+    """Record a decision made (by the policy, or by an admin's hand) and publish it with the card."""
     metrics.DECISIONS.labels(
         kind=decision.kind, tier=rep.tier.value if rep else "", queue=decision.queue or ""
     ).inc()
-    assignment_id, deadline = await _record(uow.connection, lead, decision, attempt, context)
+    assignment_id, deadline = await record_decision(uow, lead, decision, attempt, context, rep, shown_as)
     if rep is not None:
         if capacity is not None:
             capacity.offered(rep.id, context.now)
         else:
             await repository.touch_reps(uow.connection, {rep.id: context.now})
-    event = _event(assignment_id, lead, decision, rep, attempt, previous_rep_id, deadline)
+    event = decision_event(assignment_id, lead, decision, rep, attempt, previous_rep_id, deadline)
     if event is not None:
         event.lead = await cards.contact_card(uow.connection, lead.lead_id, context.lead_url_base)
         if event.lead is None:
             metrics.CARDLESS_DECISIONS.inc()
         await uow.publish(context.topics.routed, event, subject=lead.lead_id)
-    return decision
 
 
-async def _record(
-    connection: AsyncConnection, lead: LeadToRoute, decision: Decision, attempt: int, context: RoutingContext
-) -> tuple[uuid.UUID, datetime | None]:
-    """The decision's assignment row and the first step of its trail; its id and SLA deadline."""
-    assignment_id = uuid.uuid4()
-    status = STATUS_OF_DECISION[decision.kind]
-    deadline = context.now + context.sla if decision.kind == "assign" else None
-    await repository.insert_assignment(
-        connection,
-        id=assignment_id,
-        lead_id=lead.lead_id,
-        rep_id=decision.rep_id,
-        queue=decision.queue,
-        status=status,
-        reason=decision.reason,
-        temperature=lead.temperature.value,
+async def _still_waiting(
+    uow: UnitOfWork, current: Assignment, lead: LeadToRoute, decision: Decision, context: RoutingContext
+) -> None:
+    """A waiting lead that still finds no rep keeps its place with its new score; what it waits
+    for, when that changed, is a change subscribers hear of."""
+    await repository.set_assignment_status(
+        uow.connection,
+        current.id,
+        AssignmentStatus.waiting,
+        context.now,
         score=lead.score,
-        attempt=attempt,
-        sla_deadline=deadline,
-        created_at=context.now,
-        updated_at=context.now,
-    )
-    await repository.record_event(
-        connection,
-        assignment_id=assignment_id,
-        lead_id=lead.lead_id,
-        rep_id=decision.rep_id,
-        status=status,
+        temperature=lead.temperature.value,
         reason=decision.reason,
-        at=context.now,
+        waiting_for=decision.waiting_for,
     )
-    return assignment_id, deadline
-
-
-def _event(
-    assignment_id: uuid.UUID,
-    lead: LeadToRoute,
-    decision: Decision,
-    rep: Rep | None,
-    attempt: int,
-    previous_rep_id: uuid.UUID | None,
-    deadline: datetime | None,
-) -> AssignmentEvent | None:
-    """What `leads.routed` says of the decision; a lead that waits for capacity says nothing."""
-    common = {
-        "assignment_id": assignment_id,
-        "lead_id": lead.lead_id,
-        "temperature": lead.temperature,
-        "score": lead.score,
-        "reason": decision.reason,
-        "attempt": attempt,
-    }
-    if decision.kind == "nurture":
-        return LeadNurtured(queue=decision.queue, **common)
-    if decision.kind != "assign" or rep is None:
-        return None
-    rep_ref = RepRef(id=rep.id, name=rep.name, email=rep.email, tier=rep.tier)
-    if previous_rep_id is None and attempt == 1:
-        return LeadRouted(rep=rep_ref, sla_deadline=deadline, **common)
-    return LeadReassigned(rep=rep_ref, sla_deadline=deadline, previous_rep_id=previous_rep_id, **common)
+    if decision.reason != current.reason:
+        change = Change.of(current, AssignmentStatus.waiting, decision.reason, context.now, "system")
+        change = dataclasses.replace(change, waiting_for=decision.waiting_for, temperature=lead.temperature)
+        await announce(uow, context.topics.routed, change)
 
 
 async def pass_on(
@@ -253,7 +232,8 @@ async def pass_on(
 ) -> Decision:
     """The rep let the lead go (rejected it, or let its SLA run out): offer it to the next
     eligible rep, never one who passed on it before, and to the senior pool after too many tries."""
-    await transition(uow.connection, assignment, status, reason, context.now)
+    await transition(uow, assignment, status, reason, context)
+    context = dataclasses.replace(context, actor="system")  # where it goes next is routing's doing
     lead = await repository.lead_to_route(uow.connection, assignment.lead_id)
     passed = await repository.reps_who_passed(uow.connection, assignment.lead_id)
     decision = await route(

@@ -2,6 +2,7 @@
 complete, close on an outcome, fold into another lead on a merge. Each ending of an open
 assignment frees the rep's slot for the waiting queue."""
 
+import dataclasses
 import uuid
 
 from leadflow_common.unit_of_work import UnitOfWork
@@ -12,7 +13,7 @@ from leadflow_routing.policy import Assignment, AssignmentStatus, check_transiti
 
 async def accept(uow: UnitOfWork, assignment: Assignment, context: RoutingContext) -> None:
     reason = "accepted by the rep"
-    await transition(uow.connection, assignment, AssignmentStatus.accepted, reason, context.now)
+    await transition(uow, assignment, AssignmentStatus.accepted, reason, context)
 
 
 async def reject(uow: UnitOfWork, assignment: Assignment, reason: str, context: RoutingContext) -> None:
@@ -28,9 +29,9 @@ async def finish(
     context: RoutingContext,
 ) -> None:
     """End the assignment; an open one's slot goes to the waiting queue."""
-    await transition(uow.connection, assignment, status, reason, context.now)
+    await transition(uow, assignment, status, reason, context)
     if assignment.status.is_open:
-        await drain_waiting(uow, context)
+        await drain_waiting(uow, dataclasses.replace(context, actor="system"))
 
 
 async def close_lead(uow: UnitOfWork, lead_id: uuid.UUID, reason: str, context: RoutingContext) -> None:

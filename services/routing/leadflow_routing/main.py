@@ -9,7 +9,7 @@ from leadflow_common.export import held_router
 from leadflow_common.runtime import ServiceRuntime
 from leadflow_common.service import service_main
 from leadflow_common.settings import CommonSettings
-from leadflow_routing import api, api_assignments, api_offers
+from leadflow_routing import api, api_assignments, api_offers, api_queue
 from leadflow_routing.offers import Offers
 from leadflow_routing.services import RoutingService
 from leadflow_routing.settings import RoutingSettings
@@ -45,7 +45,13 @@ def create_app(common: CommonSettings | None = None, settings: RoutingSettings |
         common=common or CommonSettings(),
         outbox=outbox,
         processed_events=processed_events,
-        routers=[api.router, api_assignments.router, api_offers.router, held_router("routing", HOLDINGS)],
+        routers=[
+            api.router,
+            api_assignments.router,
+            api_offers.router,
+            api_queue.router,
+            held_router("routing", HOLDINGS),
+        ],
         on_start=on_start,
     )
 

@@ -1,6 +1,6 @@
 """Routing's own metrics."""
 
-from prometheus_client import Counter
+from prometheus_client import Counter, Gauge
 
 DECISIONS = Counter(
     "leadflow_routing_decisions_total",
@@ -11,4 +11,9 @@ SLA_BREACHES = Counter("leadflow_routing_sla_breaches_total", "Offers not accept
 CARDLESS_DECISIONS = Counter(
     "leadflow_routing_cardless_decisions_total",
     "Decisions published without the lead's contact card (it had not arrived in time)",
+)
+OLDEST_WAITING = Gauge(
+    "leadflow_routing_oldest_waiting_seconds",
+    "How long the longest-waiting lead of each temperature has waited for a rep (0: none waits)",
+    ["temperature"],
 )

@@ -7,6 +7,7 @@ wins, ties going to the rep assigned least recently, so equal reps share leads e
 """
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, time
 from enum import StrEnum
@@ -50,7 +51,7 @@ CURRENT_STATUSES = OPEN_STATUSES | {AssignmentStatus.nurtured, AssignmentStatus.
 PASSED_STATUSES = frozenset({AssignmentStatus.rejected, AssignmentStatus.reassigned})
 _S = AssignmentStatus
 TRANSITIONS: dict[AssignmentStatus, frozenset[AssignmentStatus]] = {
-    _S.offered: frozenset({_S.accepted, _S.rejected, _S.reassigned, _S.completed, _S.closed}),
+    _S.offered: frozenset({_S.accepted, _S.rejected, _S.reassigned, _S.completed, _S.closed, _S.promoted}),
     _S.accepted: frozenset({_S.rejected, _S.completed, _S.closed}),
     _S.waiting: frozenset({_S.waiting, _S.promoted, _S.closed}),
     _S.nurtured: frozenset({_S.nurtured, _S.promoted, _S.closed}),
@@ -85,6 +86,7 @@ class Assignment:
     sla_deadline: datetime | None
     created_at: datetime
     updated_at: datetime
+    waiting_for: str | None = None
 
 
 @dataclass(frozen=True)
@@ -151,6 +153,7 @@ class Decision:
     reason: str
     rep_id: uuid.UUID | None = None
     queue: str | None = None
+    waiting_for: str | None = None  # "wait": what no rep offers now
 
 
 def matches(named: tuple[str, ...], value: str | None) -> bool:
@@ -192,6 +195,7 @@ def decide(
             kind="nurture",
             queue=NURTURE_QUEUE,
             reason=f"{lead.temperature.value} lead: nurture until it warms up",
+            waiting_for="a warm or hot score",
         )
     for tier in tiers:
         candidates = [
@@ -209,9 +213,54 @@ def decide(
                 ),
             )
     wanted = " or ".join(tier.value for tier in tiers)
+    missing = what_is_missing(lead, [rep for rep in reps if rep.tier in tiers], now, wanted, exclude)
     return Decision(
-        kind="wait", queue=WAITING_QUEUE, reason=f"no eligible {wanted} rep: waiting for capacity"
+        kind="wait",
+        queue=WAITING_QUEUE,
+        reason=f"no eligible {wanted} rep: waiting for {missing}",
+        waiting_for=missing,
     )
+
+
+def what_is_missing(
+    lead: LeadToRoute, reps: list[Rep], now: datetime, wanted: str, exclude: frozenset[uuid.UUID]
+) -> str:
+    """What no rep of the wanted tiers offers, named by the first requirement that leaves none
+    (in the order a person fixes them: someone active, who has not passed on it, who covers the
+    lead's country, language and segment, who is working now, who has a free slot)."""
+
+    def covering(what: str, value: str | None) -> str:
+        if value:
+            return f"a {wanted} rep for {what} {value}"
+        return f"a {wanted} rep taking leads with no {what}"
+
+    requirements: list[tuple[str, Callable[[Rep], bool]]] = [
+        (f"an active {wanted} rep", lambda rep: rep.active),
+        (f"a {wanted} rep who has not passed on it", lambda rep: rep.id not in exclude),
+        (covering("country", lead.country), lambda rep: matches(rep.territories, lead.country)),
+        (covering("language", lead.language), lambda rep: matches(rep.languages, lead.language)),
+        (covering("segment", lead.segment), lambda rep: matches(rep.segments, lead.segment)),
+        (f"a {wanted} rep available now (presence, working hours)", lambda rep: rep.available_at(now)),
+        (f"a {wanted} rep with capacity", lambda rep: rep.open_leads < rep.capacity),
+    ]
+    left = reps
+    for missing, requirement in requirements:
+        left = [rep for rep in left if requirement(rep)]
+        if not left:
+            return missing
+    return f"a {wanted} rep with capacity"  # all met: a slot was taken while deciding
+
+
+def turned_hotter(offer: Assignment, lead: LeadToRoute) -> bool:
+    """An offer not yet accepted whose lead is now hotter than when it was offered. An accepted
+    lead stays with the rep who took it."""
+    return offer.status is AssignmentStatus.offered and RANK[lead.temperature] > RANK[offer.temperature]
+
+
+def outgrows(rep_tier: Tier | None, lead: LeadToRoute) -> bool:
+    """Whether a rep of this tier no longer takes the lead at its temperature (a mid rep, a lead
+    turned hot): it should go to a rep of the new temperature's tiers."""
+    return rep_tier not in TIERS_BY_TEMPERATURE[lead.temperature]
 
 
 def waiting_order(temperature: Temperature, score: float, since: datetime) -> tuple:

@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, bindparam, func, literal, select, update
+from sqlalchemy import Row, bindparam, case, func, literal, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -190,6 +190,29 @@ async def find_assignments(
         query = query.where(assignments.c.status == status)
     if lead_id:
         query = query.where(assignments.c.lead_id == lead_id)
+    return [as_assignment(row) for row in await connection.execute(query)]
+
+
+async def oldest_waiting(connection: AsyncConnection) -> dict[str, datetime]:
+    """When the longest-waiting lead of each temperature began waiting."""
+    rows = await connection.execute(
+        select(assignments.c.temperature, func.min(assignments.c.created_at))
+        .where(assignments.c.status == constant(AssignmentStatus.waiting))
+        .group_by(assignments.c.temperature)
+    )
+    return {temperature: since for temperature, since in rows}
+
+
+async def waiting_queue(connection: AsyncConnection, limit: int) -> list[Assignment]:
+    """Leads waiting for a rep in the order they are served (`policy.waiting_order`): hottest
+    first, then by score, then first come."""
+    hottest_first = case({"hot": 0, "warm": 1}, value=assignments.c.temperature, else_=2)
+    query = (
+        select(assignments)
+        .where(assignments.c.status == constant(AssignmentStatus.waiting))
+        .order_by(hottest_first, assignments.c.score.desc(), assignments.c.created_at)
+        .limit(limit)
+    )
     return [as_assignment(row) for row in await connection.execute(query)]
 
 

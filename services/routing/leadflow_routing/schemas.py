@@ -129,6 +129,7 @@ class AssignmentOut(BaseModel):
     sla_deadline: datetime | None
     created_at: datetime
     updated_at: datetime
+    waiting_for: str | None = Field(None, description="Waiting: what no rep offers now")
 
 
 class AssignmentChange(BaseModel):
@@ -162,4 +163,25 @@ class OfferLinksOut(BaseModel):
 class OfferLinksList(BaseModel):
     links: list[OfferLinksOut] = Field(
         description="One entry per assignment still offered; the others are left out"
+    )
+
+
+class QueueEntry(BaseModel):
+    """A lead waiting for a rep (no personal data: the console names it)."""
+
+    assignment_id: uuid.UUID
+    lead_id: uuid.UUID
+    temperature: Temperature
+    score: float
+    since: datetime = Field(description="When it began waiting")
+    waiting_for: str | None = Field(description="What no rep offers now, e.g. `a senior rep with capacity`")
+    reason: str
+    attempt: int
+
+
+class HandAssignmentIn(InputModel):
+    rep_id: uuid.UUID
+    override_capacity: bool = Field(False, description="Assign although the rep is at capacity")
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)] | None = (
+        None
     )

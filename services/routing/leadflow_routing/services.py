@@ -2,6 +2,7 @@
 unit of work (so the state change and its `leads.routed` events commit together, and the relay
 is woken after). Routers and consumers only translate to and from these calls."""
 
+import dataclasses
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
@@ -10,13 +11,15 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from leadflow_common.access import Principal, Scope, ensure_own
+from leadflow_common.access import Principal, PrincipalKind, Scope, ensure_own
 from leadflow_common.erasure import apply_erasures
 from leadflow_common.errors import Conflict, FieldError, NotFound
-from leadflow_common.events import CloudEvent, LeadMerged, LeadOutcome, LeadScored
+from leadflow_common.events import CloudEvent, LeadMerged, LeadOutcome, LeadScored, Temperature
 from leadflow_common.runtime import ServiceRuntime
-from leadflow_routing import assigner, cards, lifecycle, metrics, repository
-from leadflow_routing.assigner import CapacityView, RoutingContext, routing_context
+from leadflow_routing import assigner, cards, lifecycle, metrics, queue, repository
+from leadflow_routing.assigner import RoutingContext, routing_context
+from leadflow_routing.capacity import CapacityView
+from leadflow_routing.changes import Actor
 from leadflow_routing.policy import Assignment, AssignmentStatus, LeadToRoute
 from leadflow_routing.settings import RoutingSettings
 
@@ -144,7 +147,7 @@ class RoutingService:
         """A rep's action on an assignment, under the lead's lock (the order every routing path
         takes); 404 for an unknown assignment (403 to a rep, as for another rep's), 409 for one
         whose status does not allow it. Audited with the change."""
-        context = self.context()
+        context = dataclasses.replace(self.context(), actor=actor_of(principal))
         async with self._runtime.unit_of_work() as uow:
             found = await repository.get_assignment(uow.connection, assignment_id)
             ensure_own(principal, Scope.assignments_work, found.rep_id if found else None)
@@ -192,6 +195,21 @@ class RoutingService:
             raise EmailTaken() from None
         return result
 
+    async def queue(self, limit: int) -> list[Assignment]:
+        """Leads waiting for a rep, hottest first (then by score, then first come)."""
+        async with self._runtime.engine.connect() as connection:
+            return await repository.waiting_queue(connection, limit)
+
+    async def assign(
+        self, principal: Principal, lead_id: uuid.UUID, rep_id: uuid.UUID, override: bool, reason: str | None
+    ) -> Assignment:
+        """An admin gives a waiting lead to a rep (`queue.assign_by_hand`)."""
+        context = dataclasses.replace(self.context(), actor=actor_of(principal))
+        request = queue.HandAssignment(lead_id, rep_id, override, reason)
+        async with self._runtime.unit_of_work() as uow:
+            assignment_id = await queue.assign_by_hand(uow, request, principal, context)
+            return await repository.get_assignment(uow.connection, assignment_id)
+
     async def sweep(self) -> datetime | None:
         """Every overdue offer goes to the next rep and every lead that waited its longest for
         its card is routed without it, each in its own unit of work; then waiting leads get
@@ -202,6 +220,7 @@ class RoutingService:
         card_wait = timedelta(seconds=self.settings.card_wait_seconds)
         async with self._runtime.engine.connect() as connection:
             overdue = await repository.overdue_offers(connection, context.now, OVERDUE_BATCH)
+            report_waits(await repository.oldest_waiting(connection), context.now)
             next_deadline = await repository.next_offer_deadline(connection, context.now)
             waits = await cards.longest_waits(connection, OVERDUE_BATCH + 1)
         waited_out = [lead_id for lead_id, since in waits if since + card_wait <= context.now]
@@ -227,6 +246,21 @@ class RoutingService:
             return context.now
         next_wait_end = waits[len(waited_out)][1] + card_wait if len(waits) > len(waited_out) else None
         return min((t for t in (next_deadline, next_wait_end) if t is not None), default=None)
+
+
+def report_waits(oldest: dict[str, datetime], now: datetime) -> None:
+    """The longest wait per temperature, for the alert on hot leads nobody takes."""
+    for temperature in Temperature:
+        since = oldest.get(temperature.value)
+        metrics.OLDEST_WAITING.labels(temperature=temperature.value).set(
+            (now - since).total_seconds() if since else 0
+        )
+
+
+def actor_of(principal: Principal) -> Actor:
+    """How `assignment.changed` names who acted: a rep (signed in or by a notice's link), or
+    anyone else with the right (an admin, a key, the bootstrap key)."""
+    return "rep" if principal.is_rep or principal.kind is PrincipalKind.link else "admin"
 
 
 def _still_overdue(assignment: Assignment | None, context: RoutingContext) -> bool:

@@ -89,6 +89,7 @@ assignments = Table(
     Column("sla_deadline", DateTime(timezone=True)),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("waiting_for", Text),  # waiting: what no rep offers now (policy.what_is_missing)
 )
 
 # Every status an assignment went through, with its reason: the decision trail.

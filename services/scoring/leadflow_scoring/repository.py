@@ -122,8 +122,16 @@ async def score_history_of(connection: AsyncConnection, lead_id: uuid.UUID, limi
     return rows.all()
 
 
+# What a later outcome of a lead replaces (a correction): the result and when; the lead as it
+# stood at the first report (snapshot, score, band) stays, as what was known before the result.
+REPLACED_BY_A_LATER_OUTCOME = ("outcome_id", "outcome", "amount", "occurred_at", "received_at")
+
+
 async def add_outcome(connection: AsyncConnection, **values) -> None:
-    await connection.execute(pg_insert(outcomes).values(**values).on_conflict_do_nothing())
+    """A lead's outcome; a later one of the same lead replaces it (each lead counts once)."""
+    statement = pg_insert(outcomes).values(**values)
+    replaced = {name: statement.excluded[name] for name in REPLACED_BY_A_LATER_OUTCOME}
+    await connection.execute(statement.on_conflict_do_update(index_elements=["lead_id"], set_=replaced))
 
 
 async def outcomes_for_training(connection: AsyncConnection) -> list:

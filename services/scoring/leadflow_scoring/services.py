@@ -13,7 +13,6 @@ from leadflow_common.access import Principal
 from leadflow_common.erasure import apply_erasures
 from leadflow_common.errors import Invalid
 from leadflow_common.events import (
-    AssignmentEvent,
     CloudEvent,
     EventData,
     LeadActivity,
@@ -47,7 +46,7 @@ class ScoringService:
         activity), and before an outcome is kept with the lead as it stood; the batch's leads
         are scored together, a statement per kind of row for all of them. Erasures first."""
         await apply_erasures(self._runtime, events, erasing.erase_leads)
-        if any(isinstance(event.data, AssignmentEvent) for event in events):
+        if any(lead_access.rep_now(event.data)[0] for event in events):
             await self.record_routing(events)
         relevant = [(event, *subject_and_cause(event.data)) for event in events]
         relevant = [(event, lead_id, cause) for event, lead_id, cause in relevant if lead_id is not None]

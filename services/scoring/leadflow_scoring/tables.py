@@ -7,6 +7,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     Identity,
+    Index,
     Integer,
     LargeBinary,
     MetaData,
@@ -98,6 +99,7 @@ outcomes = Table(
     Column("score", Float),
     Column("temperature", Text),
     Column("received_at", DateTime(timezone=True), nullable=False),
+    Index("outcomes_one_per_lead", "lead_id", unique=True),  # each lead counts once: its latest
 )
 
 models = Table(

@@ -92,10 +92,12 @@ def offer_message(event: AssignmentEvent, links: Links, *, reminder: bool = Fals
 
 def moved_message(event: AssignmentEvent) -> Message:
     who = _who(event.lead)
-    reason = one_line(event.reason)  # a rep's own words when they passed
+    reason = one_line(event.reason)  # why the next rep was chosen (it may be a rep's own words)
+    # It may have run out, been passed on, or turned hotter than the rep's tier takes: the
+    # notice says only what is true of all three.
     return Message(
         f"{who} moved to another rep",
-        (f"The lead offered to you ({who}) was not accepted in time and went to another rep: {reason}.",),
+        (f"The lead offered to you ({who}) is no longer yours: it went to another rep ({reason}).",),
     )
 
 

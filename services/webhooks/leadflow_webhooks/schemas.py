@@ -9,7 +9,13 @@ from pydantic import AnyHttpUrl, BaseModel, Field, StringConstraints, UrlConstra
 from leadflow_webhooks.addresses import MAX_URL_LENGTH
 
 EventType = Literal[
-    "lead.routed", "lead.reassigned", "lead.nurtured", "lead.scored", "lead.captured", "lead.merged"
+    "lead.routed",
+    "lead.reassigned",
+    "lead.nurtured",
+    "assignment.changed",
+    "lead.scored",
+    "lead.captured",
+    "lead.merged",
 ]
 Url = Annotated[
     AnyHttpUrl,
@@ -21,14 +27,14 @@ Description = Annotated[str, StringConstraints(max_length=500)]
 
 class WebhookIn(BaseModel):
     url: Url
-    events: list[EventType] = Field(min_length=1, max_length=6)
+    events: list[EventType] = Field(min_length=1, max_length=7)
     description: Description = ""
     enabled: bool = True
 
 
 class WebhookChange(BaseModel):
     url: Url | None = None
-    events: list[EventType] | None = Field(None, min_length=1, max_length=6)
+    events: list[EventType] | None = Field(None, min_length=1, max_length=7)
     description: Description | None = None
     enabled: bool | None = None
 

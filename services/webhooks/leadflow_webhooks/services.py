@@ -23,6 +23,7 @@ EVENT_TYPES = (
     "lead.routed",
     "lead.reassigned",
     "lead.nurtured",
+    "assignment.changed",
     "lead.scored",
     "lead.captured",
     "lead.merged",

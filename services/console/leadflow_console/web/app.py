@@ -9,6 +9,7 @@ from leadflow_console.web import (
     pages_funnel,
     pages_inbox,
     pages_leads,
+    pages_queue,
     pages_scoring,
 )
 from leadflow_console.web.render import HERE, install_error_pages
@@ -20,6 +21,7 @@ PAGE_ROUTERS = (
     pages_funnel.router,
     pages_scoring.router,
     pages_admin.router,
+    pages_queue.router,
 )
 
 

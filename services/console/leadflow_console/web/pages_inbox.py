@@ -9,10 +9,11 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
+from leadflow_console.assignment_story import what_happened
 from leadflow_console.web.deps import ReadModelDep, RepOnly, UpstreamDep
-from leadflow_console.web.render import live_stream, page, redirect, templates
-from leadflow_console.web.session import signed_in
-from leadflow_console.web.upstream import UpstreamProblem
+from leadflow_console.web.render import live_stream, page, redirect, templates, when
+from leadflow_console.web.session import Viewer, signed_in
+from leadflow_console.web.upstream import Upstream, UpstreamProblem
 
 router = APIRouter(include_in_schema=False)
 # A replica that did not consume the change itself finds it within this time.
@@ -70,8 +71,12 @@ async def reject(
     reason: Annotated[str, Form(min_length=1, max_length=200)],
 ) -> Response:
     path = f"/v1/assignments/{assignment_id}/reject"
-    await upstream.call("routing", "POST", path, viewer.token, json={"reason": reason})
-    return redirect(request, "/inbox", "Passed on to the next rep.")
+    try:
+        await upstream.call("routing", "POST", path, viewer.token, json={"reason": reason})
+    except UpstreamProblem as problem:
+        return await _stale(request, assignment_id, viewer, upstream, problem)
+    story = await _story(assignment_id, viewer, upstream)  # where it went, said truthfully
+    return redirect(request, "/inbox", story or "You passed on this lead.")
 
 
 # After /reject: the first route whose path matches takes the request.
@@ -86,8 +91,32 @@ async def act(
     viewer: RepOnly,
     upstream: UpstreamDep,
 ) -> Response:
-    await upstream.call("routing", "POST", f"/v1/assignments/{assignment_id}/{action}", viewer.token)
+    path = f"/v1/assignments/{assignment_id}/{action}"
+    try:
+        await upstream.call("routing", "POST", path, viewer.token)
+    except UpstreamProblem as problem:
+        return await _stale(request, assignment_id, viewer, upstream, problem)
     return redirect(request, "/inbox", DONE[action])
+
+
+async def _story(assignment_id: uuid.UUID, viewer: Viewer, upstream: Upstream) -> str | None:
+    path = f"/v1/assignments/{assignment_id}"
+    try:
+        detail = await upstream.call("routing", "GET", path, viewer.token)
+    except UpstreamProblem:
+        return None
+    return what_happened(detail, when) if isinstance(detail, dict) else None
+
+
+async def _stale(
+    request: Request, assignment_id: uuid.UUID, viewer: Viewer, upstream: Upstream, problem: UpstreamProblem
+) -> Response:
+    """A click on an offer that changed since the page showed it (409): back to the inbox, which
+    shows the present, with what happened instead of an error page."""
+    if problem.status != 409:
+        raise problem
+    story = await _story(assignment_id, viewer, upstream)
+    return redirect(request, "/inbox", story or "This lead changed before your click reached it.")
 
 
 @router.post("/leads/{lead_id}/outcome", summary="rep: the lead was won or lost")
@@ -99,7 +128,12 @@ async def outcome(
     result: Annotated[Literal["won", "lost"], Form()],
 ) -> Response:
     body = {"lead_id": str(lead_id), "outcome": result}
-    await upstream.call("capture", "POST", "/v1/outcomes", viewer.token, json=body)
+    try:
+        await upstream.call("capture", "POST", "/v1/outcomes", viewer.token, json=body)
+    except UpstreamProblem as problem:
+        if problem.status != 409:
+            raise
+        return redirect(request, "/inbox", problem.detail or "This lead's outcome is recorded already.")
     return redirect(request, "/inbox", f"Recorded as {result}.")
 
 

@@ -40,6 +40,7 @@ NAVIGATION = [
     ("/leads", "Leads", {ADMIN, MARKETER, REP}),
     ("/scoring", "Scoring", {ADMIN, MARKETER}),
     ("/team", "Team", {ADMIN}),
+    ("/queue", "Queue", {ADMIN, MARKETER}),
     ("/admin/users", "Admin", {ADMIN}),
 ]
 HOME = {REP: "/inbox", MARKETER: "/funnel", ADMIN: "/team", VIEWER: "/feed"}

@@ -1,0 +1,223 @@
+"""An assignment's whole life as `assignment.changed` events on `leads.routed`, against the real
+broker and database: every change (offered, rejected with the rep's reason, expired, waiting with
+what is missing, promoted, accepted, completed, closed) in order on the lead's key, naming who
+made it."""
+
+import uuid
+from datetime import UTC, datetime
+
+import pytest
+from harness import eventually
+from test_routing_flow import DECISIONS, scenario
+
+from leadflow_common.events import LeadOutcome, new_event
+
+pytestmark = pytest.mark.integration
+CHANGE = frozenset({"assignment.changed"})
+
+
+def life_of(events: list[dict], lead: uuid.UUID) -> list[dict]:
+    return [event["data"] for event in events if event["subject"] == str(lead)]
+
+
+def steps(life: list[dict]) -> list[tuple]:
+    return [(step["status"], step["previous_status"], step["by"]) for step in life]
+
+
+async def test_an_offer_rejected_then_let_run_out_then_accepted_and_completed(settings, topics):
+    async with scenario(settings, topics, sla_seconds=1.5, max_attempts=3) as s:
+        mid_a, mid_b = await s.rep("mid"), await s.rep("mid")
+        lead = uuid.uuid4()
+        await s.score(lead, "warm", 55)
+        first = await s.until_status(lead, "offered")
+        rejected = await s.client.post(
+            f"/v1/assignments/{first['id']}/reject", json={"reason": "not my area"}
+        )
+        assert rejected.status_code == 200
+        second = await s.until_status(lead, "offered")
+        assert {first["rep_id"], second["rep_id"]} == {mid_a, mid_b}
+        # Nobody accepts the second offer in time: every mid rep passed, so the lead waits.
+        await s.until_status(lead, "waiting")
+        senior = await s.rep("senior")  # capacity appears: the lead is promoted and offered
+        third = await s.until_status(lead, "offered")
+        assert third["rep_id"] == senior
+        assert (await s.client.post(f"/v1/assignments/{third['id']}/accept")).status_code == 200
+        assert (await s.client.post(f"/v1/assignments/{third['id']}/complete")).status_code == 200
+        events = await s.routed_events(until=lambda events: len(life_of(events, lead)) >= 9, types=CHANGE)
+    life = life_of(events, lead)
+    assert all(event["_key"] == str(lead) for event in events if event["subject"] == str(lead))
+    assert steps(life) == [
+        ("offered", None, "system"),
+        ("rejected", "offered", "admin"),  # the bootstrap key acted: not a rep
+        ("offered", None, "system"),
+        ("expired", "offered", "system"),
+        ("waiting", None, "system"),
+        ("promoted", "waiting", "system"),
+        ("offered", None, "system"),
+        ("accepted", "offered", "admin"),
+        ("completed", "accepted", "admin"),
+    ]
+    offered, rejection, again, expiry, waiting, promoted, last, accepted, completed = life
+    assert offered["rep"]["id"] == first["rep_id"] and offered["sla_deadline"]
+    assert rejection["rep"]["id"] == first["rep_id"] and "not my area" in rejection["reason"]
+    assert again["rep"]["id"] == second["rep_id"] and again["attempt"] == 2
+    assert expiry["rep"]["id"] == second["rep_id"] and "not accepted within" in expiry["reason"]
+    assert waiting["rep"] is None and waiting["queue"] == "waiting"
+    assert waiting["waiting_for"] == "a mid or senior rep who has not passed on it"
+    assert promoted["assignment_id"] == waiting["assignment_id"]
+    assert last["rep"]["id"] == senior and last["rep"]["tier"] == "senior"
+    assert accepted["assignment_id"] == completed["assignment_id"] == last["assignment_id"]
+    assert accepted["sla_deadline"] is None and completed["sla_deadline"] is None
+    ordered = [datetime.fromisoformat(step["at"]) for step in life]
+    assert ordered == sorted(ordered)
+
+
+async def test_a_waiting_lead_says_what_it_waits_for_as_that_changes_and_an_outcome_closes_it(
+    settings, topics
+):
+    async with scenario(settings, topics) as s:
+        lead = uuid.uuid4()
+        await s.score(lead, "hot", 90, language="en", country="DE")
+        await s.until_status(lead, "waiting")
+        # A senior rep appears, but for French speakers only: the reason changes, the lead waits.
+        await s.rep("senior", languages=["fr"])
+        full = await s.rep("senior", capacity=1)
+        offered = await s.until_status(lead, "offered")
+        assert offered["rep_id"] == full
+        holder = uuid.uuid4()  # waits behind it for the only slot
+        await s.score(holder, "hot", 80)
+        await s.until_status(holder, "waiting")
+        outcome = LeadOutcome(
+            outcome_id=uuid.uuid4(), lead_id=lead, outcome="won", occurred_at=datetime.now(UTC)
+        )
+        await s.publish(s.topics.outcomes, new_event(outcome, source="test", subject=lead))
+        await s.until_status(holder, "offered")  # the slot the outcome freed
+
+        def enough(events: list[dict]) -> bool:
+            return len(life_of(events, lead)) >= 5 and len(life_of(events, holder)) >= 3
+
+        events = await s.routed_events(until=enough, types=CHANGE)
+    waits = [step["waiting_for"] for step in life_of(events, lead) if step["status"] == "waiting"]
+    assert waits == ["an active senior rep", "a senior rep for language en"]
+    assert steps(life_of(events, lead))[2:] == [
+        ("promoted", "waiting", "system"),
+        ("offered", None, "system"),
+        ("closed", "offered", "system"),
+    ]
+    closed = life_of(events, lead)[-1]
+    assert closed["rep"]["id"] == full and "won" in closed["reason"]
+    held = life_of(events, holder)
+    assert held[0]["waiting_for"] == "a senior rep with capacity"
+    assert steps(held)[1:] == [("promoted", "waiting", "system"), ("offered", None, "system")]
+
+
+async def test_a_warm_offer_that_turns_hot_before_it_is_accepted_goes_to_a_senior(settings, topics):
+    async with scenario(settings, topics) as s:
+        mid, senior = await s.rep("mid"), await s.rep("senior")
+        lead, taken = uuid.uuid4(), uuid.uuid4()
+        await s.score(lead, "warm", 55)
+        assert (await s.until_status(lead, "offered"))["rep_id"] == mid
+        await s.score(lead, "hot", 85)  # a demo request landed before the mid rep accepted
+
+        async def with_senior():
+            current = await s.current(lead)
+            return current if current and current["rep_id"] == senior else None
+
+        promoted = await eventually(with_senior)
+        assert promoted["status"] == "offered"
+        # One the mid rep accepted stays with her when it turns hot.
+        await s.score(taken, "warm", 55)
+        offer = await s.until_status(taken, "offered")
+        assert offer["rep_id"] == mid
+        assert (await s.client.post(f"/v1/assignments/{offer['id']}/accept")).status_code == 200
+        await s.score(taken, "hot", 90)
+        marker = uuid.uuid4()
+        await s.score(marker, "cold", 5, key=taken)  # consumed after the re-score: same partition
+        await s.until_status(marker, "nurtured")
+        assert (await s.current(taken))["id"] == offer["id"]
+
+        def told(events: list[dict]) -> bool:
+            return len(life_of(events, lead)) >= 4
+
+        events = await s.routed_events(until=told, types=CHANGE | DECISIONS)
+    life = life_of(events, lead)
+    kinds = [(e["type"], e["data"].get("status")) for e in events if e["subject"] == str(lead)]
+    assert kinds == [
+        ("assignment.changed", "offered"),
+        ("lead.routed", None),
+        ("assignment.changed", "promoted"),
+        ("assignment.changed", "offered"),
+        ("lead.reassigned", None),
+    ]
+    promotion, moved = life[2], life[4]
+    assert promotion["rep"]["id"] == mid and promotion["previous_status"] == "offered"
+    assert promotion["by"] == "system" and promotion["reason"].startswith("turned hot before it was accepted")
+    assert moved["rep"]["id"] == senior and moved["previous_rep_id"] == mid, "the mid rep is told it moved"
+    assert [
+        e["data"]["status"]
+        for e in events
+        if e["subject"] == str(taken) and e["type"] == "assignment.changed"
+    ] == [
+        "offered",
+        "accepted",
+    ]
+
+
+async def test_the_queue_lists_what_waits_and_for_what_and_an_admin_assigns_by_hand(settings, topics):
+    async with scenario(settings, topics) as s:
+        first, second = uuid.uuid4(), uuid.uuid4()
+        await s.score(first, "hot", 92)
+        await s.score(second, "warm", 60)
+        await s.until_status(first, "waiting")
+        await s.until_status(second, "waiting")
+        queue = (await s.client.get("/v1/queue")).json()
+        assert [(row["lead_id"], row["waiting_for"]) for row in queue] == [
+            (str(first), "an active senior rep"),  # hottest first
+            (str(second), "an active mid or senior rep"),
+        ]
+
+        async def hot_wait_measured() -> float:
+            metrics = (await s.client.get("/metrics")).text
+            line = next(
+                x
+                for x in metrics.splitlines()
+                if x.startswith('leadflow_routing_oldest_waiting_seconds{temperature="hot"}')
+            )
+            assert float(line.split()[-1]) > 0, line
+            return float(line.split()[-1])
+
+        await eventually(hot_wait_measured, timeout=5)  # what the HotLeadWaiting alert reads
+        # No senior yet: the admin gives the hot lead to a mid rep with one slot.
+        mid = await s.rep("mid", capacity=1, segments=["b2b"])  # the warm lead names no segment
+        unknown = await s.client.post(f"/v1/leads/{first}/assign", json={"rep_id": str(uuid.uuid4())})
+        assert unknown.status_code == 422 and unknown.json()["fields"][0]["name"] == "rep_id"
+        body = {"rep_id": mid, "reason": "Sam knows this account"}
+        assigned = await s.client.post(f"/v1/leads/{first}/assign", json=body)
+        assert assigned.status_code == 200, assigned.text
+        assert (assigned.json()["status"], assigned.json()["rep_id"]) == ("offered", mid)
+        again = await s.client.post(f"/v1/leads/{first}/assign", json=body)
+        assert again.status_code == 409, "an offered lead is not in a queue"
+        full = await s.client.post(f"/v1/leads/{second}/assign", json={"rep_id": mid})
+        assert full.status_code == 409 and full.json()["fields"][0]["name"] == "override_capacity"
+        assert "has 1 of 1 open leads" in full.json()["detail"]
+        over = await s.client.post(
+            f"/v1/leads/{second}/assign", json={"rep_id": mid, "override_capacity": True}
+        )
+        assert over.status_code == 200
+        assert (await s.client.get("/v1/queue")).json() == []
+
+        def told(events: list[dict]) -> bool:
+            return len(life_of(events, first)) >= 3
+
+        events = await s.routed_events(until=told, types=CHANGE)
+    assert steps(life_of(events, first)) == [
+        ("waiting", None, "system"),
+        ("promoted", "waiting", "admin"),
+        ("assigned", None, "admin"),
+    ]
+    hand = life_of(events, first)[2]
+    assert (
+        hand["rep"]["id"] == mid
+        and hand["reason"] == "assigned by hand to " + hand["rep"]["name"] + ": Sam knows this account"
+    )
+    assert hand["sla_deadline"], "an offer made by hand has the same time to accept"
