@@ -11,7 +11,8 @@ from leadflow_common.events import Temperature, Tier
 from leadflow_common.inputs import InputModel
 from leadflow_routing.policy import AssignmentStatus
 
-Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=8)]
+CODE_LENGTH = 8
+Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=CODE_LENGTH)]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Segment = Literal["b2b", "b2c"]
 
@@ -47,12 +48,20 @@ class WorkingHoursInput(InputModel):
         }
 
 
+def _fitting(values: list[str]) -> list[str]:
+    # A change of case can lengthen text ("ß".upper() is "SS"): a code must still fit as stored,
+    # or the rep is saved and then cannot be answered.
+    if any(len(value) > CODE_LENGTH for value in values):
+        raise ValueError(f"a code has at most {CODE_LENGTH} characters")
+    return values
+
+
 def _upper(values: list[str] | None) -> list[str] | None:
-    return [value.upper() for value in values] if values is not None else None
+    return _fitting([value.upper() for value in values]) if values is not None else None
 
 
 def _lower(values: list[str] | None) -> list[str] | None:
-    return [value.lower() for value in values] if values is not None else None
+    return _fitting([value.lower() for value in values]) if values is not None else None
 
 
 class RepInput(InputModel):
