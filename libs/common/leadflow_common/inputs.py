@@ -16,7 +16,7 @@ import types
 from functools import cache
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
-from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
 UNSTORABLE_TEXT = "may not contain NUL characters or unpaired surrogates"
@@ -49,6 +49,16 @@ def _unstorable(text: str) -> bool:
     except UnicodeEncodeError:
         return True
     return False
+
+
+def storable(text: str) -> str:
+    if _unstorable(text):
+        raise ValueError(UNSTORABLE_TEXT)
+    return text
+
+
+# Text outside a body (a query parameter) that reaches SQL: refused as a body's text would be.
+StorableText = Annotated[str, AfterValidator(storable)]
 
 
 def unacceptable_field(value: Any, path: str = "", depth: int = 0) -> tuple[str, str] | None:

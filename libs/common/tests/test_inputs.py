@@ -1,7 +1,7 @@
 from typing import Annotated, Any, Optional
 
 import pytest
-from pydantic import MISSING, Field, ValidationError
+from pydantic import MISSING, Field, TypeAdapter, ValidationError
 
 from leadflow_common.inputs import (
     MAX_DEPTH,
@@ -10,6 +10,7 @@ from leadflow_common.inputs import (
     TOO_DEEP,
     UNSTORABLE_TEXT,
     InputModel,
+    StorableText,
     unacceptable_field,
 )
 
@@ -87,3 +88,10 @@ def test_the_schema_offers_null_only_where_it_is_accepted():
     properties = Change.model_json_schema()["properties"]
     assert "anyOf" not in properties["name"] and properties["name"]["type"] == "string"
     assert {"type": "null"} in properties["note"]["anyOf"]
+
+
+def test_text_outside_a_body_is_refused_when_postgresql_cannot_take_it():
+    adapter = TypeAdapter(StorableText)
+    assert adapter.validate_python("Zoë") == "Zoë"
+    with pytest.raises(ValidationError, match=UNSTORABLE_TEXT):
+        adapter.validate_python("a\x00b")
