@@ -3,12 +3,21 @@
 JSON may carry NUL characters, unpaired surrogates and numbers that are not finite (`1e999`,
 `NaN`); PostgreSQL's text and JSONB refuse them all, so they are refused here, naming the field,
 rather than failing at the INSERT. Free-form maps (attributes, properties) may not nest without
-bound either."""
+bound either.
+
+An explicit `null` is refused for every field whose type does not admit it, as "may not be
+null", whatever the type's own message would be. A change (PATCH) whose fields may be left out
+declares them `T | MISSING = MISSING` (pydantic's sentinel): left out is not `null`, and the
+OpenAPI document does not offer `null` where it is refused. A field whose `null` means
+something (clearing it) says `T | None` and says what it means."""
 
 import math
-from typing import Any
+import types
+from functools import cache
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
-from pydantic import BaseModel, ConfigDict, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationInfo, field_validator
+from pydantic_core import PydanticCustomError
 
 UNSTORABLE_TEXT = "may not contain NUL characters or unpaired surrogates"
 MAX_DEPTH = 16
@@ -16,6 +25,7 @@ TOO_DEEP = f"may not nest deeper than {MAX_DEPTH} levels"
 NOT_FINITE = "must be a finite number"
 MAX_FIELDS = 100
 TOO_MANY_FIELDS = f"may have at most {MAX_FIELDS} fields"
+NOT_NULL = "may not be null"
 
 
 class OversizedObject:
@@ -39,6 +49,16 @@ def _unstorable(text: str) -> bool:
     except UnicodeEncodeError:
         return True
     return False
+
+
+def storable(text: str) -> str:
+    if _unstorable(text):
+        raise ValueError(UNSTORABLE_TEXT)
+    return text
+
+
+# Text outside a body (a query parameter) that reaches SQL: refused as a body's text would be.
+StorableText = Annotated[str, AfterValidator(storable)]
 
 
 def unacceptable_field(value: Any, path: str = "", depth: int = 0) -> tuple[str, str] | None:
@@ -68,14 +88,40 @@ def unacceptable_field(value: Any, path: str = "", depth: int = 0) -> tuple[str,
     return None
 
 
+def admits_null(annotation: Any) -> bool:
+    """Whether a field of this type may be `null`: `None`, `Any`, or a union with one of them."""
+    if annotation is None or annotation is type(None) or annotation is Any:
+        return True
+    origin = get_origin(annotation)
+    if origin is Annotated:
+        return admits_null(get_args(annotation)[0])
+    if origin is Union or origin is types.UnionType:
+        return any(admits_null(argument) for argument in get_args(annotation))
+    if origin is Literal:
+        return None in get_args(annotation)
+    return False
+
+
+@cache
+def _null_refused(model: type[BaseModel], field: str) -> bool:
+    # Per model class and field: the annotation is read once, not on every request.
+    return not admits_null(model.model_fields[field].annotation)
+
+
 class InputModel(BaseModel):
-    """A request body: unknown fields are mistakes, numbers are finite, text is storable."""
+    """A request body: unknown fields are mistakes, numbers are finite, text is storable, and
+    `null` is only where a field's type admits it."""
 
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     @field_validator("*", mode="before")
     @classmethod
-    def acceptable(cls, value: Any) -> Any:
+    def acceptable(cls, value: Any, info: ValidationInfo) -> Any:
+        if value is None:
+            if info.field_name is not None and _null_refused(cls, info.field_name):
+                # The message every service gives, not the type's ("should be a valid string").
+                raise PydanticCustomError("null_refused", NOT_NULL)
+            return value
         if (found := unacceptable_field(value)) is not None:
             raise ValueError(found[1])
         return value

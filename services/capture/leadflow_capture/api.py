@@ -99,9 +99,12 @@ POPUP_TRIGGERS = ("exit_intent", "timer", "scroll", "click", "page_load")
                     schema_ref("LeadInput"),
                     {
                         "type": "object",
+                        # `null` is "not given", as for every field of a lead from a form.
                         "properties": {
-                            "popup_id": {"type": "string", "maxLength": 100},
-                            "trigger": {"type": "string", "enum": list(POPUP_TRIGGERS)},
+                            "popup_id": {"anyOf": [{"type": "string", "maxLength": 100}, {"type": "null"}]},
+                            "trigger": {
+                                "anyOf": [{"type": "string", "enum": list(POPUP_TRIGGERS)}, {"type": "null"}]
+                            },
                         },
                     },
                 ]

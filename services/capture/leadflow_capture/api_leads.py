@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from leadflow_capture.reading import LeadPage, LeadQuery, LeadReader, LeadRecord
 from leadflow_common.access import Principal, Scope
 from leadflow_common.auth import requires
+from leadflow_common.inputs import StorableText
 
 router = APIRouter(prefix="/v1", tags=["leads"])
 LeadsReader = Annotated[Principal, requires(Scope.leads_read)]
@@ -37,10 +38,11 @@ async def read_lead(lead_id: uuid.UUID, principal: LeadsReader, reader: ReaderDe
 async def find_leads(
     principal: LeadsReader,
     reader: ReaderDep,
-    email: Annotated[str | None, Query(max_length=254)] = None,
-    phone: Annotated[str | None, Query(max_length=40)] = None,
+    email: Annotated[StorableText | None, Query(max_length=254)] = None,
+    phone: Annotated[StorableText | None, Query(max_length=40)] = None,
     q: Annotated[
-        str | None, Query(min_length=2, max_length=100, description="Part of a name, company or email")
+        StorableText | None,
+        Query(min_length=2, max_length=100, description="Part of a name, company or email"),
     ] = None,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,

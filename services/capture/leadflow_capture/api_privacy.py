@@ -17,7 +17,7 @@ from leadflow_capture.exporting import Exports
 from leadflow_common.access import Principal, Scope
 from leadflow_common.auth import requires
 from leadflow_common.errors import Invalid
-from leadflow_common.inputs import InputModel
+from leadflow_common.inputs import InputModel, StorableText
 
 router = APIRouter(prefix="/v1/privacy", tags=["privacy"])
 
@@ -212,8 +212,8 @@ async def export_person(
     principal: Annotated[Principal, requires(Scope.privacy_admin)],
     settings: CaptureSettingsDep,
     request: Request,
-    email: Annotated[str | None, Query(max_length=320)] = None,
-    phone: Annotated[str | None, Query(max_length=64)] = None,
+    email: Annotated[StorableText | None, Query(max_length=320)] = None,
+    phone: Annotated[StorableText | None, Query(max_length=64)] = None,
     lead_id: uuid.UUID | None = None,
 ) -> PersonExport:
     if not (email or phone or lead_id):

@@ -14,6 +14,8 @@ from leadflow_console.schemas import Token, UserChange, UserIn, UserOut
 
 router = APIRouter(prefix="/v1")
 UsersAdmin = Annotated[Principal, requires(Scope.users_admin)]
+# A rep account's rep_id is checked with routing, which owns the reps.
+UNCHECKED_REP = {503: {"description": "Routing cannot say whether the rep_id exists now; try again"}}
 
 
 def user_out(user: User) -> UserOut:
@@ -60,7 +62,11 @@ async def whoami(principal: Annotated[Principal, Depends(authenticated)], accoun
 
 
 @router.post(
-    "/users", status_code=201, summary="Create an account", responses={409: {}, 422: {}}, tags=["users"]
+    "/users",
+    status_code=201,
+    summary="Create an account",
+    responses={409: {}, 422: {}, **UNCHECKED_REP},
+    tags=["users"],
 )
 async def create_user(body: UserIn, principal: UsersAdmin, accounts: AccountsDep) -> UserOut:
     return user_out(await accounts.create_user(principal, body.email, body.password, body.role, body.rep_id))
@@ -74,7 +80,7 @@ async def list_users(principal: UsersAdmin, accounts: AccountsDep) -> list[UserO
 @router.patch(
     "/users/{user_id}",
     summary="Change an account's role, rep, password or whether it is active (ends its sessions)",
-    responses={404: {}, 422: {}},
+    responses={404: {}, 422: {}, **UNCHECKED_REP},
     tags=["users"],
 )
 async def update_user(

@@ -11,6 +11,7 @@ from leadflow_common.access import Principal, Scope, parse_scopes
 from leadflow_common.auth import requires
 from leadflow_common.credentials import CredentialsState
 from leadflow_common.errors import Invalid
+from leadflow_common.inputs import StorableText
 from leadflow_console.accounts import key_label
 from leadflow_console.deps import AccountsDep
 from leadflow_console.repository import ApiKey
@@ -65,9 +66,11 @@ async def audit(
     principal: Annotated[Principal, requires(Scope.audit_read)],
     accounts: AccountsDep,
     actor: Annotated[
-        str | None, Query(max_length=100, description="`user:<id>`, `key:<id>`, `bootstrap`")
+        StorableText | None, Query(max_length=100, description="`user:<id>`, `key:<id>`, `bootstrap`")
     ] = None,
-    action: Annotated[str | None, Query(max_length=100, description="For example `key.revoked`")] = None,
+    action: Annotated[
+        StorableText | None, Query(max_length=100, description="For example `key.revoked`")
+    ] = None,
     since: datetime | None = None,
     until: datetime | None = None,
     cursor: Annotated[str | None, Query(max_length=40)] = None,

@@ -18,6 +18,7 @@ from leadflow_common.settings import CommonSettings
 from leadflow_console import api, api_keys, erasing, live
 from leadflow_console.read_model import ReadModel
 from leadflow_console.read_tables import HOLDINGS, processed_events
+from leadflow_console.reps import RepDirectory
 from leadflow_console.services import AccountsService
 from leadflow_console.settings import ConsoleSettings
 from leadflow_console.tables import outbox
@@ -31,7 +32,9 @@ def create_app(common: CommonSettings | None = None, settings: ConsoleSettings |
     settings = settings or ConsoleSettings()
 
     async def on_start(app: FastAPI, runtime: ServiceRuntime) -> None:
-        app.state.accounts = accounts = AccountsService(runtime, settings)
+        reps = RepDirectory(settings.routing_url, runtime.settings.leadflow_api_key)
+        runtime.on_stop(reps.close)
+        app.state.accounts = accounts = AccountsService(runtime, settings, reps)
         await accounts.prepare()
         app.state.page_secret = accounts.page_secret
         app.state.read_model = read_model = ReadModel(runtime)

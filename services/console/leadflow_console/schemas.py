@@ -4,9 +4,10 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, EmailStr, Field, StringConstraints, field_validator
+from pydantic import MISSING, BaseModel, EmailStr, Field, StringConstraints, field_validator
 
 from leadflow_common.access import Role, Scope, parse_scopes
+from leadflow_common.inputs import InputModel
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 
@@ -17,18 +18,23 @@ class Token(BaseModel):
     expires_at: datetime
 
 
-class UserIn(BaseModel):
+REP_ID = "The rep record a rep account works as (routing must have it); `null` for any other role"
+
+
+class UserIn(InputModel):
     email: EmailStr
     password: str = Field(max_length=256)
     role: Role
-    rep_id: uuid.UUID | None = Field(None, description="The rep record a rep account works as")
+    rep_id: uuid.UUID | None = Field(None, description=REP_ID)
 
 
-class UserChange(BaseModel):
-    role: Role | None = None
-    rep_id: uuid.UUID | None = None
-    active: bool | None = None
-    password: str | None = Field(None, max_length=256)
+class UserChange(InputModel):
+    """Fields to change; those left out keep their values. `null` only unlinks a rep record."""
+
+    role: Role | MISSING = MISSING
+    rep_id: uuid.UUID | MISSING | None = Field(MISSING, description=REP_ID)
+    active: bool | MISSING = MISSING
+    password: str | MISSING = Field(MISSING, max_length=256)
 
 
 class UserOut(BaseModel):
@@ -40,10 +46,10 @@ class UserOut(BaseModel):
     created_at: datetime
 
 
-class KeyIn(BaseModel):
+class KeyIn(InputModel):
     name: Name
     scopes: list[str] = Field(min_length=1, max_length=len(Scope), description="See the README's scope table")
-    expires_at: datetime | None = None
+    expires_at: datetime | None = Field(None, description="`null`: never expires")
 
     @field_validator("scopes")
     @classmethod
@@ -68,7 +74,7 @@ class CreatedKey(KeyOut):
     key: str = Field(description="The key itself: shown this once, stored only as a hash")
 
 
-class SyncIn(BaseModel):
+class SyncIn(InputModel):
     service: Name
     key_uses: dict[uuid.UUID, datetime] = Field(default_factory=dict, max_length=10_000)
 

@@ -12,12 +12,13 @@ from pwdlib.hashers.argon2 import Argon2Hasher
 
 from leadflow_common.access import Principal, Role, Scope
 from leadflow_common.credentials import CredentialsState, LiveKey, SigningKey, key_digest
-from leadflow_common.errors import Conflict, LeadflowError, NotFound, Unauthenticated
+from leadflow_common.errors import Conflict, Invalid, LeadflowError, NotFound, Unauthenticated
 from leadflow_common.events import AuditRecorded, CloudEvent
 from leadflow_common.runtime import ServiceRuntime
 from leadflow_console import accounts, metrics, repository
 from leadflow_console.accounts import LoginLimits
 from leadflow_console.repository import ApiKey, User
+from leadflow_console.reps import RepDirectory
 from leadflow_console.settings import ConsoleSettings
 from leadflow_console.tokens import issue_token, new_key_pair
 
@@ -59,9 +60,10 @@ def _now() -> datetime:
 
 
 class AccountsService:
-    def __init__(self, runtime: ServiceRuntime, settings: ConsoleSettings):
+    def __init__(self, runtime: ServiceRuntime, settings: ConsoleSettings, reps: RepDirectory):
         self._runtime = runtime
         self._settings = settings
+        self._reps = reps
         self._passwords = Passwords()
         self._limits = LoginLimits(
             settings.login_window_seconds,
@@ -158,6 +160,8 @@ class AccountsService:
     ) -> User:
         accounts.check_password(password)
         accounts.check_role(role, rep_id)
+        if rep_id is not None:
+            await self._known_rep(rep_id)
         async with self._runtime.unit_of_work() as uow:
             if await repository.user_by_email(uow.connection, email.lower()):
                 raise Conflict("An account with this email exists")
@@ -175,6 +179,10 @@ class AccountsService:
         await uow.audit(actor, "user.created", ("user", user.id), role=str(role), rep_id=str(rep_id or ""))
         return user
 
+    async def _known_rep(self, rep_id: uuid.UUID) -> None:
+        if not await self._reps.exists(rep_id):
+            raise Invalid.field("rep_id", "routing has no rep with this id: add the rep first")
+
     async def list_users(self) -> list[User]:
         async with self._runtime.engine.connect() as connection:
             return await repository.list_users(connection)
@@ -189,6 +197,8 @@ class AccountsService:
             role = Role(changes.get("role", user.role))
             rep_id = changes["rep_id"] if "rep_id" in changes else user.rep_id
             accounts.check_role(role, rep_id)
+            if rep_id is not None and rep_id != user.rep_id:
+                await self._known_rep(rep_id)  # the one it had was checked when it was named
             values = {name: changes[name] for name in ("active",) if name in changes}
             values |= {"role": str(role), "rep_id": rep_id}
             if changes.get("password") is not None:

@@ -5,13 +5,14 @@ from datetime import datetime, time
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, field_validator
+from pydantic import MISSING, BaseModel, ConfigDict, EmailStr, Field, StringConstraints, field_validator
 
 from leadflow_common.events import Temperature, Tier
 from leadflow_common.inputs import InputModel
 from leadflow_routing.policy import AssignmentStatus
 
-Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=8)]
+CODE_LENGTH = 8
+Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=CODE_LENGTH)]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Segment = Literal["b2b", "b2c"]
 
@@ -47,12 +48,20 @@ class WorkingHoursInput(InputModel):
         }
 
 
+def _fitting(values: list[str]) -> list[str]:
+    # A change of case can lengthen text ("ß".upper() is "SS"): a code must still fit as stored,
+    # or the rep is saved and then cannot be answered.
+    if any(len(value) > CODE_LENGTH for value in values):
+        raise ValueError(f"a code has at most {CODE_LENGTH} characters")
+    return values
+
+
 def _upper(values: list[str] | None) -> list[str] | None:
-    return [value.upper() for value in values] if values is not None else None
+    return _fitting([value.upper() for value in values]) if values is not None else None
 
 
 def _lower(values: list[str] | None) -> list[str] | None:
-    return [value.lower() for value in values] if values is not None else None
+    return _fitting([value.lower() for value in values]) if values is not None else None
 
 
 class RepInput(InputModel):
@@ -80,28 +89,33 @@ class RepInput(InputModel):
 
 
 class RepUpdate(InputModel):
-    """Fields to change; those left out keep their values."""
+    """Fields to change; those left out keep their values. `null` only clears working hours."""
 
-    name: Name | None = None
-    email: EmailStr | None = None
-    tier: Tier | None = None
-    capacity: int | None = Field(default=None, ge=0, le=10_000)
-    territories: list[Code] | None = None
-    languages: list[Code] | None = None
-    segments: list[Segment] | None = None
-    active: bool | None = None
-    available: bool | None = None
-    working_hours: WorkingHoursInput | None = None
+    name: Name | MISSING = MISSING
+    email: EmailStr | MISSING = MISSING
+    tier: Tier | MISSING = MISSING
+    capacity: int | MISSING = Field(default=MISSING, ge=0, le=10_000)
+    territories: list[Code] | MISSING = MISSING
+    languages: list[Code] | MISSING = MISSING
+    segments: list[Segment] | MISSING = MISSING
+    active: bool | MISSING = MISSING
+    available: bool | MISSING = MISSING
+    working_hours: WorkingHoursInput | MISSING | None = Field(
+        default=MISSING, description="`null`: takes leads at any time"
+    )
 
     _territories = field_validator("territories")(classmethod(lambda cls, v: _upper(v)))
     _languages = field_validator("languages")(classmethod(lambda cls, v: _lower(v)))
 
 
 class Presence(InputModel):
-    """What a rep sets about themselves: whether they take leads now, and when they work."""
+    """What a rep sets about themselves: whether they take leads now, and when they work. A
+    field left out keeps its value; `null` only clears working hours."""
 
-    available: bool | None = None
-    working_hours: WorkingHoursInput | None = None
+    available: bool | MISSING = MISSING
+    working_hours: WorkingHoursInput | MISSING | None = Field(
+        default=MISSING, description="`null`: takes leads at any time"
+    )
 
 
 class RepOut(RepInput):

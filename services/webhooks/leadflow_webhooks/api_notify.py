@@ -4,10 +4,11 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter
-from pydantic import BaseModel
+from pydantic import Field
 
 from leadflow_common.access import Principal, Scope
 from leadflow_common.auth import requires
+from leadflow_common.inputs import InputModel
 from leadflow_webhooks.api import WebhooksDep
 from leadflow_webhooks.notice_store import Channels
 from leadflow_webhooks.schemas import Url
@@ -16,9 +17,11 @@ router = APIRouter(prefix="/v1/notifications", tags=["notifications"])
 RoutingAdmin = Annotated[Principal, requires(Scope.routing_admin)]
 
 
-class RepChannels(BaseModel):
+class RepChannels(InputModel):
+    """The whole setting (PUT): a field left out takes its default."""
+
     email: bool = True
-    slack_url: Url | None = None
+    slack_url: Url | None = Field(None, description="A Slack incoming webhook; `null`: no Slack")
 
 
 @router.get("/reps/{rep_id}", summary="How a rep is told of offers")

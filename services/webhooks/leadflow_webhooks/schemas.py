@@ -4,8 +4,9 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import AnyHttpUrl, BaseModel, Field, StringConstraints, UrlConstraints
+from pydantic import MISSING, AnyHttpUrl, BaseModel, Field, StringConstraints, UrlConstraints, field_validator
 
+from leadflow_common.inputs import InputModel
 from leadflow_webhooks.addresses import MAX_URL_LENGTH
 
 EventType = Literal[
@@ -25,18 +26,25 @@ Url = Annotated[
 Description = Annotated[str, StringConstraints(max_length=500)]
 
 
-class WebhookIn(BaseModel):
+class WebhookIn(InputModel):
     url: Url
     events: list[EventType] = Field(min_length=1, max_length=7)
     description: Description = ""
     enabled: bool = True
 
 
-class WebhookChange(BaseModel):
-    url: Url | None = None
-    events: list[EventType] | None = Field(None, min_length=1, max_length=7)
-    description: Description | None = None
-    enabled: bool | None = None
+class WebhookChange(InputModel):
+    """Fields to change; those left out keep their values. `null` only clears a description."""
+
+    url: Url | MISSING = MISSING
+    events: list[EventType] | MISSING = Field(MISSING, min_length=1, max_length=7)
+    description: Description | MISSING | None = Field(MISSING, description='`null` or `""` clears it')
+    enabled: bool | MISSING = MISSING
+
+    @field_validator("description")
+    @classmethod
+    def cleared(cls, description: str | None) -> str:
+        return description or ""  # stored as "": no description
 
 
 class WebhookOut(BaseModel):
@@ -54,7 +62,7 @@ class CreatedWebhook(WebhookOut):
     secret: str = Field(description="`whsec_…`: shown once; verify signatures with it")
 
 
-class Rotation(BaseModel):
+class Rotation(InputModel):
     overlap_seconds: int = Field(
         86_400, ge=0, le=7 * 86_400, description="How long the old secret still signs"
     )
@@ -86,7 +94,7 @@ class DeliveryOut(BaseModel):
     delivered_at: datetime | None
 
 
-class Replay(BaseModel):
+class Replay(InputModel):
     since: datetime = Field(description="Every delivery created since then is sent again")
 
 
