@@ -249,8 +249,9 @@ async def measure(
             async with httpx.AsyncClient(headers=auth, timeout=30) as client:
                 urls = {"capture": capture, "webhooks": system.url("webhooks")}
                 report["handoff"] = await measure_handoff(probe, client, urls, rep_ids, load, percentiles)
+                counted = {**urls, **{name: system.url(name) for name in ("scoring", "routing", "console")}}
                 report["cpu"] = await measure_cpu(
-                    processes, probe, client, urls, rep_ids, load, CPU_RATE, CPU_SECONDS, routed
+                    processes, probe, client, counted, rep_ids, load, CPU_RATE, CPU_SECONDS, routed
                 )
         await measure_capture_alone(
             load, percentiles, report["saturation"], yardsticks, capture, drained, processes

@@ -54,6 +54,29 @@ def idle_cpu(processes: dict[str, psutil.Process], settle: float = 5, seconds: f
     return {name: round(value, 2) for name, value in shares.items()}
 
 
+COUNTERS = {"statements": "leadflow_db_statements_total", "transactions": "leadflow_db_transactions_total"}
+
+
+async def round_trips(client: httpx.AsyncClient, services: dict[str, str]) -> dict[str, dict[str, float]]:
+    """Each service's SQL statements and committed transactions so far (its `/metrics`)."""
+    found = {}
+    for name, url in services.items():
+        text = (await client.get(f"{url}/metrics")).text
+        values = dict(line.rsplit(" ", 1) for line in text.splitlines() if line and not line.startswith("#"))
+        found[name] = {kind: float(values.get(metric, 0)) for kind, metric in COUNTERS.items()}
+    return found
+
+
+def per_lead_trips(before: dict, after: dict, leads: int) -> dict[str, dict[str, float]]:
+    spent = {
+        kind: {name: round((after[name][kind] - before[name][kind]) / max(leads, 1), 2) for name in before}
+        for kind in COUNTERS
+    }
+    for counts in spent.values():
+        counts["total"] = round(sum(counts.values()), 2)
+    return spent
+
+
 async def measure_cpu(
     processes, probe, client, urls, rep_ids, load, rate: float, seconds: float, routed=None
 ) -> dict:
@@ -62,7 +85,9 @@ async def measure_cpu(
     from leadflow_cli.bench import percentiles
     from leadflow_cli.bench_handoff import prepare_handoff, wait_handed_off
 
+    services = {name: url for name, url in urls.items()}
     async with prepare_handoff(probe, client, urls, rep_ids):
+        trips_before = await round_trips(client, services)
         before = snapshot(processes)
         run = await asyncio.to_thread(
             load, f"{urls['capture']}/v1/leads/landing-page", "--seconds", str(seconds), "--rate", str(rate)
@@ -70,10 +95,15 @@ async def measure_cpu(
         posted = {r["lead_id"]: r["due"] for r in run["results"] if r["status"] == 202}
         await wait_handed_off(probe, posted)
         after = snapshot(processes)
+        trips_after = await round_trips(client, services)
     return {
         "rate": rate,
         "leads": len(posted),
         "cpu_ms_per_lead": per_lead(before, after, len(posted)),
+        **{
+            f"{kind}_per_lead": spent
+            for kind, spent in per_lead_trips(trips_before, trips_after, len(posted)).items()
+        },
         "post_to_routed": percentiles([routed.seen[k] - t for k, t in posted.items() if k in routed.seen])
         if routed
         else None,
@@ -127,7 +157,10 @@ def main() -> int:
                 from leadflow_cli.bench import Arrivals, create_reps
                 from leadflow_common.topics import Topics
 
-                urls = {name: system.url(name) for name in ("capture", "routing", "webhooks")}
+                urls = {
+                    name: system.url(name)
+                    for name in ("capture", "scoring", "routing", "webhooks", "console")
+                }
                 auth = {"Authorization": f"Bearer {system.api_key}"}
                 routed = Arrivals(system.bootstrap_servers, Topics().routed, "lead.routed")
                 ready = asyncio.Event()

@@ -14,6 +14,7 @@ from sqlalchemy import (
     Table,
     Text,
     any_,
+    event,
     func,
     literal,
     literal_column,
@@ -24,9 +25,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.expression import CTE, Select
 
+from leadflow_common import metrics
+
 
 def create_engine(database_url: str, *, application_name: str, pool_size: int = 10) -> AsyncEngine:
-    return create_async_engine(
+    engine = create_async_engine(
         database_url,
         pool_size=pool_size,
         max_overflow=pool_size,
@@ -38,6 +41,16 @@ def create_engine(database_url: str, *, application_name: str, pool_size: int = 
         hide_parameters=True,
         connect_args={"server_settings": {"application_name": application_name}},
     )
+    count_round_trips(engine)
+    return engine
+
+
+def count_round_trips(engine: AsyncEngine) -> None:
+    """Statements (an executemany counts once: one round trip) and committed transactions, per
+    process, for `/metrics` and the bench's per-lead figures. Raw asyncpg connections (the
+    credentials epoch's) are not counted."""
+    event.listen(engine.sync_engine, "before_cursor_execute", lambda *_: metrics.DB_STATEMENTS.inc())
+    event.listen(engine.sync_engine, "commit", lambda _: metrics.DB_TRANSACTIONS.inc())
 
 
 def constant(value: str) -> ColumnElement:

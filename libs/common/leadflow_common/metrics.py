@@ -44,3 +44,5 @@ CREDENTIALS_CHECKS = Counter(
 ERASURES_APPLIED = Counter(
     "leadflow_erasures_applied_total", "Leads whose personal data this service erased (lead.erased)"
 )
+DB_STATEMENTS = Counter("leadflow_db_statements_total", "SQL statements sent through SQLAlchemy")
+DB_TRANSACTIONS = Counter("leadflow_db_transactions_total", "Transactions committed through SQLAlchemy")
