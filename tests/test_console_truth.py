@@ -149,3 +149,52 @@ async def test_a_waiting_hot_lead_is_listed_with_its_reason_assigned_by_hand_and
     await admin.goto(f"{console}/leads/{lead_id}")
     assert await admin.locator("#routing-now").text_content() == "With Lee (senior), offered"
     await admin.get_by_text("assigned by hand to Lee: Lee knows BigCo").first.wait_for()
+
+
+async def test_an_admin_edits_a_reps_territories_languages_segments_and_hours_from_lists(system, browser):
+    console = system.console
+    async with httpx.AsyncClient(timeout=10, headers=AUTH) as client:
+        wrong = {
+            "name": "Ida",
+            "email": "ida@sales.example",
+            "tier": "mid",
+            "capacity": 3,
+            "territories": ["Germany"],
+        }
+        refused = await client.post(f"{system.routing}/v1/reps", json=wrong)
+        assert refused.status_code == 422 and "not an ISO 3166 country code" in refused.text
+        created = await client.post(f"{system.routing}/v1/reps", json={**wrong, "territories": []})
+        rep_id = created.json()["id"]
+    admin = await new_page(browser)
+    await sign_in(admin, console, ADMIN_EMAIL, ADMIN_PASSWORD)
+    await admin.goto(f"{console}/team")
+    await admin.get_by_role("link", name="All settings").click()
+    await admin.get_by_label(
+        "Territories (none chosen: any country; Ctrl or ⌘ to choose several)"
+    ).select_option(["DE", "AT"])
+    await admin.get_by_label("Languages (none chosen: any language)").select_option(["de"])
+    await admin.get_by_label("B2B").check()
+    await admin.get_by_label("Time zone").select_option("Europe/Berlin")
+    await admin.get_by_label("From").fill("09:00")
+    await admin.get_by_role("button", name="Save").click()
+    # Half the hours: said at the field, and what was chosen is kept.
+    error = admin.locator(".field-error")
+    await error.wait_for()
+    assert await error.text_content() == "working hours need a time zone, a start and an end"
+    assert await admin.get_by_label("Time zone").input_value() == "Europe/Berlin"
+    assert await admin.get_by_label("Languages (none chosen: any language)").evaluate(
+        "select => [...select.selectedOptions].map(o => o.value)"
+    ) == ["de"]
+    await screenshot(admin, "rep-edit-error")
+    await admin.get_by_label("Until").fill("17:30")
+    await admin.get_by_role("button", name="Save").click()
+    await admin.get_by_text("Rep Ida changed.").wait_for()
+    async with httpx.AsyncClient(timeout=10, headers=AUTH) as client:
+        rep = (await client.get(f"{system.routing}/v1/reps/{rep_id}")).json()
+    assert (sorted(rep["territories"]), rep["languages"], rep["segments"]) == (["AT", "DE"], ["de"], ["b2b"])
+    assert rep["working_hours"] == {
+        "timezone": "Europe/Berlin",
+        "start": "09:00:00",
+        "end": "17:30:00",
+        "days": [0, 1, 2, 3, 4],
+    }

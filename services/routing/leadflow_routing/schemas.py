@@ -5,6 +5,7 @@ from datetime import datetime, time
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import pycountry
 from pydantic import MISSING, BaseModel, ConfigDict, EmailStr, Field, StringConstraints, field_validator
 
 from leadflow_common.events import Temperature, Tier
@@ -56,12 +57,26 @@ def _fitting(values: list[str]) -> list[str]:
     return values
 
 
-def _upper(values: list[str] | None) -> list[str] | None:
-    return _fitting([value.upper() for value in values]) if values is not None else None
+def _countries(values: list[str] | None) -> list[str] | None:
+    """ISO 3166-1 alpha-2 codes, upper case ("Germany" is refused, not stored as a code)."""
+    if values is None:
+        return None
+    codes = _fitting([value.upper() for value in values])
+    for code in codes:
+        if pycountry.countries.get(alpha_2=code) is None:
+            raise ValueError(f"{code!r} is not an ISO 3166 country code (two letters, e.g. DE)")
+    return codes
 
 
-def _lower(values: list[str] | None) -> list[str] | None:
-    return _fitting([value.lower() for value in values]) if values is not None else None
+def _languages(values: list[str] | None) -> list[str] | None:
+    """ISO 639-1 codes, lower case, a region allowed after them ("pt-br")."""
+    if values is None:
+        return None
+    codes = _fitting([value.lower() for value in values])
+    for code in codes:
+        if pycountry.languages.get(alpha_2=code.split("-")[0]) is None:
+            raise ValueError(f"{code!r} is not an ISO 639-1 language code (two letters, e.g. de)")
+    return codes
 
 
 class RepInput(InputModel):
@@ -76,7 +91,7 @@ class RepInput(InputModel):
     tier: Tier
     capacity: int = Field(ge=0, le=10_000, description="Open leads the rep can hold at once")
     territories: list[Code] = Field(default_factory=list, description="ISO 3166 alpha-2; empty takes any")
-    languages: list[Code] = Field(default_factory=list, description="Language codes; empty takes any")
+    languages: list[Code] = Field(default_factory=list, description="ISO 639-1; empty takes any")
     segments: list[Segment] = Field(default_factory=list, description="Empty takes any")
     active: bool = True
     available: bool = Field(default=True, description="Presence: false while away")
@@ -84,8 +99,8 @@ class RepInput(InputModel):
         default=None, description="When set, takes leads only then"
     )
 
-    _territories = field_validator("territories")(classmethod(lambda cls, v: _upper(v)))
-    _languages = field_validator("languages")(classmethod(lambda cls, v: _lower(v)))
+    _territories = field_validator("territories")(classmethod(lambda cls, v: _countries(v)))
+    _languages = field_validator("languages")(classmethod(lambda cls, v: _languages(v)))
 
 
 class RepUpdate(InputModel):
@@ -104,8 +119,8 @@ class RepUpdate(InputModel):
         default=MISSING, description="`null`: takes leads at any time"
     )
 
-    _territories = field_validator("territories")(classmethod(lambda cls, v: _upper(v)))
-    _languages = field_validator("languages")(classmethod(lambda cls, v: _lower(v)))
+    _territories = field_validator("territories")(classmethod(lambda cls, v: _countries(v)))
+    _languages = field_validator("languages")(classmethod(lambda cls, v: _languages(v)))
 
 
 class Presence(InputModel):
@@ -120,6 +135,9 @@ class Presence(InputModel):
 
 class RepOut(RepInput):
     model_config = ConfigDict(extra="ignore")
+    # A rep stored before codes were checked is still answered as stored.
+    _territories = field_validator("territories")(classmethod(lambda cls, v: v))
+    _languages = field_validator("languages")(classmethod(lambda cls, v: v))
 
     id: uuid.UUID
     open_leads: int

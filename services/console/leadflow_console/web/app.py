@@ -10,6 +10,7 @@ from leadflow_console.web import (
     pages_inbox,
     pages_leads,
     pages_queue,
+    pages_reps,
     pages_scoring,
 )
 from leadflow_console.web.render import HERE, install_error_pages
@@ -22,6 +23,7 @@ PAGE_ROUTERS = (
     pages_scoring.router,
     pages_admin.router,
     pages_queue.router,
+    pages_reps.router,
 )
 
 
