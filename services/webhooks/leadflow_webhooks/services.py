@@ -6,6 +6,7 @@ import asyncio
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
+from typing import get_args
 
 from leadflow_common.access import Principal
 from leadflow_common.errors import Invalid, NotFound
@@ -15,19 +16,12 @@ from leadflow_webhooks import notice_store, repository
 from leadflow_webhooks.addresses import RefusedTarget, check_url
 from leadflow_webhooks.notice_store import Channels
 from leadflow_webhooks.repository import Delivery, Endpoint
+from leadflow_webhooks.schemas import EventType
 from leadflow_webhooks.settings import WebhooksSettings
 from leadflow_webhooks.signing import new_secret
 
-# The event types a webhook may subscribe to, and the topics they travel on.
-EVENT_TYPES = (
-    "lead.routed",
-    "lead.reassigned",
-    "lead.nurtured",
-    "assignment.changed",
-    "lead.scored",
-    "lead.captured",
-    "lead.merged",
-)
+# The event types a webhook may subscribe to: the API's own list.
+EVENT_TYPES: tuple[str, ...] = get_args(EventType)
 
 
 # Whatever an endpoint subscribed to, it was sent a person's data: it hears of their erasure.
