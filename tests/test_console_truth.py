@@ -136,9 +136,9 @@ async def test_a_waiting_hot_lead_is_listed_with_its_reason_assigned_by_hand_and
     assert await entry.get_by_label("Why (optional; in the lead's story)").input_value() == "Lee knows BigCo"
     await screenshot(admin, "queue-confirm-over-capacity")
     await entry.get_by_label("Assign anyway, over the rep's capacity").check()
-    assigned_at = time.monotonic()
     await entry.get_by_role("button", name="Assign").click()
     await admin.get_by_text("Assigned. The lead is offered to the rep").wait_for()
+    assigned_at = time.monotonic()  # routing has committed it
     assert await admin.locator(f'li[data-lead="{lead_id}"]').count() == 0
 
     # It reaches Lee's open inbox without a reload.
