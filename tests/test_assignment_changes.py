@@ -221,3 +221,23 @@ async def test_the_queue_lists_what_waits_and_for_what_and_an_admin_assigns_by_h
         and hand["reason"] == "assigned by hand to " + hand["rep"]["name"] + ": Sam knows this account"
     )
     assert hand["sla_deadline"], "an offer made by hand has the same time to accept"
+
+
+async def test_a_waiting_lead_relaxes_after_its_wait_and_may_go_back_to_a_rep_who_let_it_run_out(
+    settings, topics
+):
+    async with scenario(settings, topics, relax_hot_seconds=1, sla_seconds=1.5) as s:
+        german = await s.rep("senior", languages=["de"])  # the form never carries a language
+        lead = uuid.uuid4()
+        await s.score(lead, "hot", 90, language="en")
+        waiting = await s.until_status(lead, "waiting")
+        assert waiting["waiting_for"] == "a senior rep for language en"
+        first = await s.until_status(lead, "offered", timeout=10)
+        assert first["rep_id"] == german
+        assert first["reason"].startswith("after its wait, any territory, language or segment:")
+        # Nobody accepts in time: she let it run out, so it waits again; once its tier relaxes
+        # too, nobody else fits and it comes back to her.
+        await s.until_status(lead, "waiting")
+        again = await s.until_status(lead, "offered", timeout=10)
+        assert (again["rep_id"], again["id"] != first["id"]) == (german, True)
+        assert "and the next tier" in again["reason"]

@@ -22,15 +22,19 @@ from leadflow_routing.capacity import CapacityView
 from leadflow_routing.changes import Actor, Change, announce
 from leadflow_routing.decision_records import decision_event, record_decision
 from leadflow_routing.policy import (
+    NEXT_TIER,
+    PASSED_STATUSES,
     TIERS_BY_TEMPERATURE,
     Assignment,
     AssignmentStatus,
     Decision,
     LeadToRoute,
+    Relaxation,
     Rep,
     check_transition,
     decide,
     outgrows,
+    relaxation_after,
     turned_hotter,
     waiting_order,
 )
@@ -43,7 +47,12 @@ class RoutingContext:
     max_attempts: int
     now: datetime
     lead_url_base: str = ""
-    actor: Actor = "system"  # who makes the change asked for (what follows from it: the system)
+    actor: Actor = "system"
+    # How long a waiting lead of each temperature waits before its soft constraints relax
+    # (twice that: its tier); a temperature not named never relaxes.
+    relax_after: dict[Temperature, timedelta] = dataclasses.field(
+        default_factory=dict
+    )  # who makes the change asked for (what follows from it: the system)
 
 
 def routing_context(runtime, settings) -> RoutingContext:
@@ -54,6 +63,7 @@ def routing_context(runtime, settings) -> RoutingContext:
         max_attempts=settings.max_attempts,
         now=datetime.now(UTC),
         lead_url_base=settings.lead_url_base,
+        relax_after=settings.relax_after(),
     )
 
 
@@ -153,16 +163,21 @@ async def route(
     attempt: int = 1,
     previous_rep_id: uuid.UUID | None = None,
     capacity: CapacityView | None = None,
+    relaxed: Relaxation = Relaxation(),
 ) -> Decision:
     """Decide where the lead goes now, record it, and publish it (a lead that still waits is
     only updated in its place)."""
     senior_pool = attempt > context.max_attempts
     tiers = [Tier.senior] if senior_pool else TIERS_BY_TEMPERATURE[lead.temperature]
+    if relaxed.next_tier:
+        tiers = [*tiers, *NEXT_TIER[lead.temperature]]
     if capacity is not None:
         candidates = await capacity.reps(uow.connection, tiers)
     else:
         candidates = await repository.lock_capacity_and_load_reps(uow.connection, tiers)
-    decision = decide(lead, candidates, now=context.now, exclude=exclude, senior_pool=senior_pool)
+    decision = decide(
+        lead, candidates, now=context.now, exclude=exclude, senior_pool=senior_pool, relaxed=relaxed
+    )
     if current is not None and current.status == AssignmentStatus.waiting and decision.kind == "wait":
         await _still_waiting(uow, current, lead, decision, context)
         return decision
@@ -248,6 +263,9 @@ async def pass_on(
     return decision
 
 
+REJECTED_ONLY = frozenset({AssignmentStatus.rejected})
+
+
 async def drain_waiting(uow: UnitOfWork, context: RoutingContext, *, limit: int = 100) -> int:
     """Give freed capacity to waiting leads, hottest first. Returns how many were placed."""
     placed = 0
@@ -265,7 +283,15 @@ async def drain_waiting(uow: UnitOfWork, context: RoutingContext, *, limit: int 
         lead = await repository.lead_to_route(uow.connection, waiting.lead_id)
         if current is None or current.status != AssignmentStatus.waiting or lead is None:
             continue
-        passed = await repository.reps_who_passed(uow.connection, lead.lead_id)
-        decision = await route(uow, lead, context, current=current, exclude=passed, attempt=current.attempt)
+        relaxed = relaxation_after(
+            context.now - current.created_at, context.relax_after.get(lead.temperature)
+        )
+        # Once its tier relaxes, a rep who let its offer run out may have it again; one who
+        # rejected it may not.
+        statuses = REJECTED_ONLY if relaxed.next_tier else PASSED_STATUSES
+        passed = await repository.reps_who_passed(uow.connection, lead.lead_id, statuses)
+        decision = await route(
+            uow, lead, context, current=current, exclude=passed, attempt=current.attempt, relaxed=relaxed
+        )
         placed += decision.kind == "assign"
     return placed

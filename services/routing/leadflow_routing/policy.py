@@ -9,7 +9,7 @@ wins, ties going to the rep assigned least recently, so equal reps share leads e
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 from enum import StrEnum
 from typing import Literal
 from zoneinfo import ZoneInfo
@@ -163,14 +163,45 @@ def matches(named: tuple[str, ...], value: str | None) -> bool:
     return value is not None and value.lower() in {item.lower() for item in named}
 
 
-def is_eligible(rep: Rep, lead: LeadToRoute, now: datetime) -> bool:
+@dataclass(frozen=True)
+class Relaxation:
+    """What a lead that has waited long enough no longer requires: first the soft constraints
+    (territory, language, segment), then also its tier (the tier below joins, and reps who let
+    its offer run out, not those who rejected it, may have it again)."""
+
+    soft: bool = False
+    next_tier: bool = False
+
+    def said(self) -> str:
+        if self.next_tier:
+            return "after its wait, any territory, language or segment, and the next tier: "
+        return "after its wait, any territory, language or segment: " if self.soft else ""
+
+
+# The tier that joins when a waiting lead relaxes its tier.
+NEXT_TIER = {Temperature.hot: [Tier.mid], Temperature.warm: [Tier.junior], Temperature.cold: []}
+
+
+def relaxation_after(waited: timedelta, step: timedelta | None) -> Relaxation:
+    """Soft constraints go after one `step` of waiting, the tier after two (None: never)."""
+    if step is None:
+        return Relaxation()
+    return Relaxation(soft=waited >= step, next_tier=waited >= 2 * step)
+
+
+def is_eligible(rep: Rep, lead: LeadToRoute, now: datetime, *, soft_relaxed: bool = False) -> bool:
     return (
         rep.active
         and rep.available_at(now)
         and rep.open_leads < rep.capacity
-        and matches(rep.territories, lead.country)
-        and matches(rep.languages, lead.language)
-        and matches(rep.segments, lead.segment)
+        and (
+            soft_relaxed
+            or (
+                matches(rep.territories, lead.country)
+                and matches(rep.languages, lead.language)
+                and matches(rep.segments, lead.segment)
+            )
+        )
     )
 
 
@@ -186,10 +217,14 @@ def decide(
     now: datetime,
     exclude: frozenset[uuid.UUID] = frozenset(),
     senior_pool: bool = False,
+    relaxed: Relaxation = Relaxation(),
 ) -> Decision:
     """Where the lead goes. `senior_pool` sends it to senior reps whatever its temperature:
-    where a lead lands after too many reps let it pass."""
+    where a lead lands after too many reps let it pass; `relaxed`: what a lead that waited long
+    enough no longer requires."""
     tiers = [Tier.senior] if senior_pool else TIERS_BY_TEMPERATURE[lead.temperature]
+    if relaxed.next_tier:
+        tiers = [*tiers, *(tier for tier in NEXT_TIER[lead.temperature] if tier not in tiers)]
     if not tiers:
         return Decision(
             kind="nurture",
@@ -199,11 +234,15 @@ def decide(
         )
     for tier in tiers:
         candidates = [
-            rep for rep in reps if rep.tier == tier and rep.id not in exclude and is_eligible(rep, lead, now)
+            rep
+            for rep in reps
+            if rep.tier == tier
+            and rep.id not in exclude
+            and is_eligible(rep, lead, now, soft_relaxed=relaxed.soft)
         ]
         if candidates:
             chosen = min(candidates, key=fairness_order)
-            pool = "senior pool after too many attempts: " if senior_pool else ""
+            pool = "senior pool after too many attempts: " if senior_pool else relaxed.said()
             return Decision(
                 kind="assign",
                 rep_id=chosen.id,
@@ -213,7 +252,9 @@ def decide(
                 ),
             )
     wanted = " or ".join(tier.value for tier in tiers)
-    missing = what_is_missing(lead, [rep for rep in reps if rep.tier in tiers], now, wanted, exclude)
+    missing = what_is_missing(
+        lead, [rep for rep in reps if rep.tier in tiers], now, wanted, exclude, relaxed.soft
+    )
     return Decision(
         kind="wait",
         queue=WAITING_QUEUE,
@@ -223,7 +264,12 @@ def decide(
 
 
 def what_is_missing(
-    lead: LeadToRoute, reps: list[Rep], now: datetime, wanted: str, exclude: frozenset[uuid.UUID]
+    lead: LeadToRoute,
+    reps: list[Rep],
+    now: datetime,
+    wanted: str,
+    exclude: frozenset[uuid.UUID],
+    soft_relaxed: bool = False,
 ) -> str:
     """What no rep of the wanted tiers offers, named by the first requirement that leaves none
     (in the order a person fixes them: someone active, who has not passed on it, who covers the
@@ -237,9 +283,15 @@ def what_is_missing(
     requirements: list[tuple[str, Callable[[Rep], bool]]] = [
         (f"an active {wanted} rep", lambda rep: rep.active),
         (f"a {wanted} rep who has not passed on it", lambda rep: rep.id not in exclude),
-        (covering("country", lead.country), lambda rep: matches(rep.territories, lead.country)),
-        (covering("language", lead.language), lambda rep: matches(rep.languages, lead.language)),
-        (covering("segment", lead.segment), lambda rep: matches(rep.segments, lead.segment)),
+        (
+            covering("country", lead.country),
+            lambda rep: soft_relaxed or matches(rep.territories, lead.country),
+        ),
+        (
+            covering("language", lead.language),
+            lambda rep: soft_relaxed or matches(rep.languages, lead.language),
+        ),
+        (covering("segment", lead.segment), lambda rep: soft_relaxed or matches(rep.segments, lead.segment)),
         (f"a {wanted} rep available now (presence, working hours)", lambda rep: rep.available_at(now)),
         (f"a {wanted} rep with capacity", lambda rep: rep.open_leads < rep.capacity),
     ]

@@ -267,11 +267,14 @@ async def lead_to_route(connection: AsyncConnection, lead_id: uuid.UUID) -> Lead
     )
 
 
-async def reps_who_passed(connection: AsyncConnection, lead_id: uuid.UUID) -> frozenset[uuid.UUID]:
-    """Reps who rejected this lead or let its offer lapse: it is not offered to them again."""
+async def reps_who_passed(
+    connection: AsyncConnection, lead_id: uuid.UUID, statuses: frozenset[AssignmentStatus] = PASSED_STATUSES
+) -> frozenset[uuid.UUID]:
+    """Reps who rejected this lead or let its offer lapse (`statuses`): it is not offered to
+    them again."""
     rows = await connection.execute(
         select(assignments.c.rep_id).where(
-            assignments.c.lead_id == lead_id, assignments.c.status.in_(PASSED_STATUSES)
+            assignments.c.lead_id == lead_id, assignments.c.status.in_(statuses)
         )
     )
     return frozenset(row.rep_id for row in rows)

@@ -1,5 +1,9 @@
+from datetime import timedelta
+
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from leadflow_common.events import Temperature
 
 
 class RoutingSettings(BaseSettings):
@@ -34,3 +38,19 @@ class RoutingSettings(BaseSettings):
     link_secret: str = Field(
         default="", description="Signs accept links; empty: derived from LEADFLOW_API_KEY", repr=False
     )
+    relax_hot_seconds: float = Field(
+        default=120,
+        ge=0,
+        description="A hot lead waiting this long is offered to a senior rep whatever their territory,"
+        " language and segment; twice this long, to a mid rep too, or to one who let it run out."
+        " 0: never",
+    )
+    relax_warm_seconds: float = Field(
+        default=600,
+        ge=0,
+        description="The same for a warm lead (the next tier: junior). 0: never",
+    )
+
+    def relax_after(self) -> dict[Temperature, timedelta]:
+        steps = {Temperature.hot: self.relax_hot_seconds, Temperature.warm: self.relax_warm_seconds}
+        return {temperature: timedelta(seconds=s) for temperature, s in steps.items() if s > 0}

@@ -113,3 +113,30 @@ def test_who_may_read_a_lead_follows_its_changes():
             assert (says, rep_id) == (True, None), "a rep who let the lead go no longer reads it"
         else:
             assert not says, f"{status}: whoever worked on it keeps reading it"
+
+
+def test_a_lead_that_waited_long_enough_relaxes_its_soft_constraints_then_its_tier():
+    from datetime import timedelta
+
+    from leadflow_routing.policy import Relaxation, relaxation_after
+
+    step = timedelta(minutes=2)
+    assert relaxation_after(timedelta(minutes=1), step) == Relaxation()
+    assert relaxation_after(timedelta(minutes=2), step) == Relaxation(soft=True)
+    assert relaxation_after(timedelta(minutes=4), step) == Relaxation(soft=True, next_tier=True)
+    assert relaxation_after(timedelta(days=1), None) == Relaxation()
+
+    lead = hot(language="en", segment="b2c")
+    german, mid = rep(languages=("de",)), rep(Tier.mid)
+    assert decide(lead, [german, mid], now=NOW).kind == "wait"
+    soft = decide(lead, [german, mid], now=NOW, relaxed=Relaxation(soft=True))
+    assert soft.rep_id == german.id and soft.reason.startswith(
+        "after its wait, any territory, language or segment:"
+    )
+    busy = rep(open_leads=2)
+    tier = decide(lead, [busy, mid], now=NOW, relaxed=Relaxation(soft=True, next_tier=True))
+    assert tier.rep_id == mid.id and "and the next tier" in tier.reason
+    assert (
+        decide(lead, [busy, mid], now=NOW, relaxed=Relaxation(soft=True)).waiting_for
+        == "a senior rep with capacity"
+    )
