@@ -202,8 +202,9 @@ async def place(
     previous_rep_id: uuid.UUID | None = None,
     capacity: CapacityView | None = None,
     shown_as: AssignmentStatusName | None = None,
-) -> None:
-    """Record a decision made (by the policy, or by an admin's hand) and publish it with the card."""
+) -> uuid.UUID:
+    """Record a decision made (by the policy, or by an admin's hand) and publish it with the card;
+    the new assignment's id."""
     metrics.DECISIONS.labels(
         kind=decision.kind, tier=rep.tier.value if rep else "", queue=decision.queue or ""
     ).inc()
@@ -219,6 +220,7 @@ async def place(
         if event.lead is None:
             metrics.CARDLESS_DECISIONS.inc()
         await uow.publish(context.topics.routed, event, subject=lead.lead_id)
+    return assignment_id
 
 
 async def _still_waiting(

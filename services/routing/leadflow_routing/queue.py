@@ -66,9 +66,8 @@ async def assign_by_hand(
     await transition(uow, current, AssignmentStatus.promoted, reason, context)
     decision = Decision(kind="assign", rep_id=rep.id, reason=reason)
     shown = AssignmentStatusName.assigned
-    await place(uow, lead, decision, rep, context, attempt=current.attempt, shown_as=shown)
+    assignment_id = await place(uow, lead, decision, rep, context, attempt=current.attempt, shown_as=shown)
     await uow.audit(
         principal, "lead.assigned", ("lead", request.lead_id), rep_id=str(rep.id), over_capacity=over
     )
-    found = await repository.current_assignment(connection, request.lead_id)
-    return found.id
+    return assignment_id
