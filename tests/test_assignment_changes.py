@@ -3,6 +3,7 @@ broker and database: every change (offered, rejected with the rep's reason, expi
 what is missing, promoted, accepted, completed, closed) in order on the lead's key, naming who
 made it."""
 
+import asyncio
 import uuid
 from datetime import UTC, datetime
 
@@ -241,3 +242,29 @@ async def test_a_waiting_lead_relaxes_after_its_wait_and_may_go_back_to_a_rep_wh
         again = await s.until_status(lead, "offered", timeout=10)
         assert (again["rep_id"], again["id"] != first["id"]) == (german, True)
         assert "and the next tier" in again["reason"]
+
+
+async def test_a_hot_lead_waiting_past_its_limit_is_said_once_and_a_warm_one_never(settings, topics):
+    said = frozenset({"lead.waiting_too_long"})
+    settings = settings.model_copy(update={"leadflow_console_url": "http://console.test:8000"})
+    async with scenario(settings, topics, hot_wait_limit_seconds=1, relax_hot_seconds=0) as s:
+        hot, warm = uuid.uuid4(), uuid.uuid4()
+        await s.score(hot, "hot", 90, language="en")
+        await s.score(warm, "warm", 55)
+        waiting = await s.until_status(hot, "waiting")
+        await s.until_status(warm, "waiting")
+        events = await s.routed_events(until=lambda events: len(events) >= 1, types=said)
+        # Several more looks of the sweeper (0.2 s apart) say nothing more of the same wait.
+        await asyncio.sleep(1.5)
+        events = await s.routed_events(until=lambda events: len(events) >= 1, types=said)
+        senior = await s.rep("senior")  # capacity appears: the wait ends with an offer
+        offered = await s.until_status(hot, "offered")
+    assert [event["subject"] for event in events] == [str(hot)], "once, and never the warm lead"
+    [event] = events
+    data = event["data"]
+    assert data["assignment_id"] == waiting["id"] and data["temperature"] == "hot"
+    assert data["waiting_for"] == waiting["waiting_for"] and data["limit_seconds"] == 1
+    assert data["queue_url"] == "http://console.test:8000/queue"
+    waited = datetime.fromisoformat(event["time"]) - datetime.fromisoformat(data["waiting_since"])
+    assert waited.total_seconds() >= 1
+    assert offered["rep_id"] == senior

@@ -2,6 +2,7 @@
 receiver) with the contact card and one-click links; a prefetch of the link changes nothing, its
 POST accepts once; a reminder before the SLA runs out; the previous rep told when a lead moves on."""
 
+import asyncio
 import re
 import secrets
 import uuid
@@ -43,14 +44,26 @@ def inbox():
     controller.stop()
 
 
-async def start_system(settings, start_service, smtp_port: int, sla: str) -> dict:
+async def start_system(
+    settings,
+    start_service,
+    smtp_port: int,
+    sla: str,
+    routing: dict | None = None,
+    webhooks: dict | None = None,
+) -> dict:
     routing_port = free_port()
     routing_url = f"http://127.0.0.1:{routing_port}"
     urls = {
         "capture": start_service("capture", settings),
         "scoring": start_service("scoring", settings),
         "routing": start_service(
-            "routing", settings, port=routing_port, ROUTING_PUBLIC_URL=routing_url, ROUTING_SLA_SECONDS=sla
+            "routing",
+            settings,
+            port=routing_port,
+            ROUTING_PUBLIC_URL=routing_url,
+            ROUTING_SLA_SECONDS=sla,
+            **(routing or {}),
         ),
         "webhooks": start_service(
             "webhooks",
@@ -61,6 +74,7 @@ async def start_system(settings, start_service, smtp_port: int, sla: str) -> dic
             WEBHOOKS_ROUTING_URL=routing_url,
             WEBHOOKS_REMINDER_SHARE="0.5",
             WEBHOOKS_ALLOWED_HOSTS="127.0.0.1",
+            **(webhooks or {}),
         ),
     }
     for url in urls.values():
@@ -237,3 +251,51 @@ async def test_a_leads_own_fields_cannot_forge_a_link_a_ping_or_a_mail_header(se
         assert not any(line.startswith(("Bcc:", "X-Forged:")) for line in body), body
         accepts = [line for line in body if line.startswith("Accept:")]
         assert len(accepts) == 1 and "evil" not in accepts[0], accepts
+
+
+async def test_admins_are_mailed_and_messaged_once_when_a_hot_lead_waits_past_its_limit(
+    settings, start_service, inbox
+):
+    mails, smtp_port = inbox
+    settings = settings.model_copy(update={"leadflow_console_url": "http://console.test:8000"})
+    slack_port = free_port()
+    slack_path = f"/services/T0001/B0002/{secrets.token_urlsafe(18)}"
+    routing = {"ROUTING_HOT_WAIT_LIMIT_SECONDS": "2", "ROUTING_RELAX_HOT_SECONDS": "0"}
+    admins = {
+        "WEBHOOKS_ADMIN_EMAILS": "ops@sales.example, head@sales.example",
+        "WEBHOOKS_ADMIN_SLACK_URL": f"http://127.0.0.1:{slack_port}{slack_path}",
+    }
+    async with (
+        receiving(slack_port, path=slack_path) as slack,
+        httpx.AsyncClient(headers=AUTH, timeout=10) as client,
+    ):
+        urls = await start_system(settings, start_service, smtp_port, "300", routing, admins)
+        # Only a mid rep: a hot lead waits for a senior, and nobody relaxes it here.
+        rep = {"name": "Mo", "email": "mo@sales.example", "tier": "mid", "capacity": 3}
+        assert (await client.post(f"{urls['routing']}/v1/reps", json=rep)).status_code == 201
+        lead = {
+            **HOT,
+            "email": "ada@engines.example",
+            "first_name": "Ada",
+            "last_name": "<b>Lovelace</b>",
+            "company": "Analytical Engines",
+            "phone": "+1 202 555 0148",
+        }
+        assert (await client.post(f"{urls['capture']}/v1/leads/landing-page", json=lead)).status_code == 202
+
+        def told():
+            return (
+                len(mails.to("ops@sales.example")) and len(mails.to("head@sales.example")) and slack.received
+            )
+
+        await eventually(told, timeout=30)
+        await asyncio.sleep(3)  # the sweeper looks again and again: nothing more is said of this wait
+    [mail] = mails.to("ops@sales.example")
+    assert len(mails.to("head@sales.example")) == 1 and len(slack.received) == 1
+    assert "A hot lead has waited" in mail["subject"] and "Ada <b>Lovelace</b>" in mail["subject"]
+    text = mail.get_content()
+    assert "It waits for: an active senior rep" in text, text
+    assert "Queue: http://console.test:8000/queue" in text, text
+    message = slack.received[0].event
+    assert "Ada &lt;b&gt;Lovelace&lt;/b&gt;" in message["text"], "the lead's text is escaped for Slack"
+    assert mails.to("mo@sales.example") == [], "a rep is not told of a lead not offered to them"

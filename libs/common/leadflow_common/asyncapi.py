@@ -28,11 +28,11 @@ CHANNELS = {
     "leads.outcomes": (["lead.outcome"], "capture publishes", "Won or lost results reported by sales tools."),
     "leads.scored": (["lead.scored"], "scoring publishes", "A lead's score or band changed."),
     "leads.routed": (
-        ["lead.routed", "lead.reassigned", "lead.nurtured", "assignment.changed"],
+        ["lead.routed", "lead.reassigned", "lead.nurtured", "assignment.changed", "lead.waiting_too_long"],
         "routing publishes",
         "Routing decisions, and every later change of each assignment (accepted, rejected with the"
         " reason, expired, waiting with what is missing, promoted, completed, closed): what sales"
-        " tools subscribe to.",
+        " tools subscribe to; and a hot lead waiting longer than its limit, once per wait.",
     ),
     "leads.erased": (
         ["lead.erasure_applied"],

@@ -249,6 +249,22 @@ class AssignmentChanged(EventData):
     attempt: int = 1
 
 
+class LeadWaitingTooLong(EventData):
+    """A hot lead has waited for a rep longer than its limit (ROUTING_HOT_WAIT_LIMIT_SECONDS):
+    said once per wait, so that someone acts (admins are told by mail or Slack)."""
+
+    assignment_id: uuid.UUID = Field(description="The waiting assignment")
+    lead_id: uuid.UUID
+    temperature: Temperature
+    score: float
+    waiting_since: datetime
+    limit_seconds: float = Field(description="The wait after which this is said")
+    waiting_for: str | None = Field(None, description="What no rep offers now")
+    reason: str = Field(description="Why it waits, as its assignment says")
+    lead: ContactCard | None = Field(None, description="The contact card, when routing has it")
+    queue_url: str | None = Field(None, description="The console's queue page, to assign it by hand")
+
+
 class AuditRecorded(EventData):
     """Who did what, for the audit trail the console keeps. Ids only: never a secret, never a
     person's name, email, phone or address."""
@@ -293,6 +309,7 @@ EVENT_TYPES: dict[str, type[EventData]] = {
     "lead.reassigned": LeadReassigned,
     "lead.nurtured": LeadNurtured,
     "assignment.changed": AssignmentChanged,
+    "lead.waiting_too_long": LeadWaitingTooLong,
     "audit.recorded": AuditRecorded,
     "lead.erased": LeadErased,
     "lead.erasure_applied": ErasureApplied,

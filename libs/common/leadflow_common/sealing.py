@@ -41,6 +41,7 @@ SEALED_PARTS: dict[str, tuple[tuple[str | None, frozenset[str]], ...]] = {
     "lead.routed": (("lead", CARD_FIELDS),),
     "lead.reassigned": (("lead", CARD_FIELDS),),
     "lead.nurtured": (("lead", CARD_FIELDS),),
+    "lead.waiting_too_long": (("lead", CARD_FIELDS),),
 }
 
 

@@ -21,6 +21,7 @@ from leadflow_common.events import (
     LeadProfile,
     LeadReassigned,
     LeadScored,
+    LeadWaitingTooLong,
     Temperature,
 )
 
@@ -122,6 +123,11 @@ def fold(events: list[CloudEvent]) -> Changes:
             changes.timeline.append(_entry(event, data.lead_id, "outcome", title, details))
         elif isinstance(data, AssignmentChanged):
             _fold_change(changes, event, data)
+        elif isinstance(data, LeadWaitingTooLong):
+            minutes = max(1, round(data.limit_seconds / 60))
+            title = f"Waited over {minutes} min for a rep: admins told"
+            details = {"waiting_for": data.waiting_for}
+            changes.timeline.append(_entry(event, data.lead_id, "assignment", title, details))
     return changes
 
 

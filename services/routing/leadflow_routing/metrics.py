@@ -17,3 +17,7 @@ OLDEST_WAITING = Gauge(
     "How long the longest-waiting lead of each temperature has waited for a rep (0: none waits)",
     ["temperature"],
 )
+WAITED_TOO_LONG = Counter(
+    "leadflow_routing_waited_too_long_total",
+    "Hot leads that waited for a rep longer than ROUTING_HOT_WAIT_LIMIT_SECONDS (each said once)",
+)

@@ -16,7 +16,7 @@ from leadflow_common.erasure import apply_erasures
 from leadflow_common.errors import Conflict, FieldError, NotFound
 from leadflow_common.events import CloudEvent, LeadMerged, LeadOutcome, LeadScored, Temperature
 from leadflow_common.runtime import ServiceRuntime
-from leadflow_routing import assigner, cards, lifecycle, metrics, queue, repository
+from leadflow_routing import assigner, cards, escalations, lifecycle, metrics, queue, repository
 from leadflow_routing.assigner import RoutingContext, routing_context
 from leadflow_routing.capacity import CapacityView
 from leadflow_routing.changes import Actor
@@ -39,6 +39,9 @@ class RoutingService:
     def __init__(self, runtime: ServiceRuntime, settings: RoutingSettings):
         self._runtime = runtime
         self.settings = settings
+        self._escalation = escalations.escalation_of(
+            settings.hot_wait_limit_seconds, runtime.settings.leadflow_console_url
+        )
 
     def context(self) -> RoutingContext:
         return routing_context(self._runtime, self.settings)
@@ -215,12 +218,14 @@ class RoutingService:
         its card is routed without it, each in its own unit of work; then waiting leads get
         capacity that appeared without an event (working hours starting). Returns when to look
         again: now if a full batch of either was found (there may be more), else when the next
-        open offer or card wait runs out (None: neither is open)."""
+        open offer or card wait runs out or a hot lead's wait reaches its limit (escalations.py;
+        None: none of these is open)."""
         context = self.context()
         card_wait = timedelta(seconds=self.settings.card_wait_seconds)
         async with self._runtime.engine.connect() as connection:
             overdue = await repository.overdue_offers(connection, context.now, OVERDUE_BATCH)
-            report_waits(await repository.oldest_waiting(connection), context.now)
+            oldest = await repository.oldest_waiting(connection)
+            report_waits(oldest, context.now)
             next_deadline = await repository.next_offer_deadline(connection, context.now)
             waits = await cards.longest_waits(connection, OVERDUE_BATCH + 1)
         waited_out = [lead_id for lead_id, since in waits if since + card_wait <= context.now]
@@ -242,10 +247,24 @@ class RoutingService:
                 metrics.SLA_BREACHES.inc()
         async with self._runtime.unit_of_work() as uow:
             await assigner.drain_waiting(uow, context)
-        if len(overdue) == OVERDUE_BATCH or len(waited_out) > OVERDUE_BATCH:
+        said, next_long_wait = await self._say_long_waits(context, oldest.get(Temperature.hot.value))
+        if len(overdue) == OVERDUE_BATCH or len(waited_out) > OVERDUE_BATCH or said == escalations.BATCH:
             return context.now
         next_wait_end = waits[len(waited_out)][1] + card_wait if len(waits) > len(waited_out) else None
-        return min((t for t in (next_deadline, next_wait_end) if t is not None), default=None)
+        return min((t for t in (next_deadline, next_wait_end, next_long_wait) if t is not None), default=None)
+
+    async def _say_long_waits(
+        self, context: RoutingContext, oldest_hot: datetime | None
+    ) -> tuple[int, datetime | None]:
+        """Hot leads waiting past their limit said (after freed capacity placed what it could),
+        and when the next one will be due. No transaction while no hot lead waits that long."""
+        if self._escalation is None or oldest_hot is None:
+            return 0, None
+        if oldest_hot + self._escalation.limit > context.now:
+            return 0, oldest_hot + self._escalation.limit
+        async with self._runtime.unit_of_work() as uow:
+            said = await escalations.say_long_waits(uow, context, self._escalation)
+            return said, await escalations.next_due(uow.connection, self._escalation.limit)
 
 
 def report_waits(oldest: dict[str, datetime], now: datetime) -> None:

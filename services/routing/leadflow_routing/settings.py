@@ -51,6 +51,13 @@ class RoutingSettings(BaseSettings):
         description="The same for a warm lead (the next tier: junior). 0: never",
     )
 
+    hot_wait_limit_seconds: float = Field(
+        default=120,
+        ge=0,
+        description="A hot lead waiting this long for a rep is said to wait too long, once per wait"
+        " (`lead.waiting_too_long`; admins are told by mail or Slack). 0: never",
+    )
+
     def relax_after(self) -> dict[Temperature, timedelta]:
         steps = {Temperature.hot: self.relax_hot_seconds, Temperature.warm: self.relax_warm_seconds}
         return {temperature: timedelta(seconds=s) for temperature, s in steps.items() if s > 0}

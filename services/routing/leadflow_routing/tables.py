@@ -105,6 +105,15 @@ assignment_events = Table(
     Column("at", DateTime(timezone=True), nullable=False),
 )
 
+# Waits of hot leads already said to be too long (escalations.py): each wait is said once.
+waiting_escalations = Table(
+    "waiting_escalations",
+    metadata,
+    Column("assignment_id", UUID(as_uuid=True), primary_key=True),
+    Column("lead_id", UUID(as_uuid=True), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+)
+
 processed_events = processed_events_table(metadata)
 outbox = outbox_table(metadata)
 
@@ -119,5 +128,12 @@ used_links = Table(
 # What the export reads about a person's leads (export.py); cards.erase_cards erases what says who.
 HOLDINGS = tuple(
     Holding(f"routing.{name}")
-    for name in ("leads", "lead_cards", "awaiting_cards", "assignments", "assignment_events")
+    for name in (
+        "leads",
+        "lead_cards",
+        "awaiting_cards",
+        "assignments",
+        "assignment_events",
+        "waiting_escalations",
+    )
 )

@@ -8,7 +8,7 @@ mrkdwn, and our links are Slack's link markup and buttons, never text the lead c
 from dataclasses import dataclass
 from datetime import datetime
 
-from leadflow_common.events import AssignmentEvent, ContactCard
+from leadflow_common.events import AssignmentEvent, ContactCard, LeadWaitingTooLong
 from leadflow_webhooks.escaping import one_line, slack_link, slack_text
 
 SLACK_TEXT_LIMIT = 3000  # characters in a section's text object; a longer one is refused
@@ -99,6 +99,33 @@ def moved_message(event: AssignmentEvent) -> Message:
         f"{who} moved to another rep",
         (f"The lead offered to you ({who}) is no longer yours: it went to another rep ({reason}).",),
     )
+
+
+def waiting_message(event: LeadWaitingTooLong, now: datetime) -> Message:
+    """The admins' notice: a hot lead no rep has taken within its limit, and where to act."""
+    who = _who(event.lead)
+    waited = _duration((now - event.waiting_since).total_seconds())
+    lines = [
+        f"A hot lead (score {event.score:g}) has waited since {_deadline(event.waiting_since)},"
+        f" {waited}, and no rep has taken it.",
+        f"It waits for: {one_line(event.waiting_for or event.reason)}",
+        "",
+        *_card_lines(event.lead),
+        "",
+        "Assign it to a rep by hand on the queue page, or free or add a rep who can take it.",
+        f"Lead: {event.lead_id}",
+    ]
+    ours = [("Queue", event.queue_url)] if event.queue_url else []
+    if event.lead and event.lead.url:
+        ours.append(("The whole record", event.lead.url))
+    return Message(f"A hot lead has waited {waited} for a rep: {who}", tuple(lines), tuple(ours))
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 90:
+        return f"{max(seconds, 0):.0f} s"
+    minutes = round(seconds / 60)
+    return f"{minutes} min" if minutes < 90 else f"{minutes // 60} h {minutes % 60} min"
 
 
 def _mrkdwn(text: str) -> dict:

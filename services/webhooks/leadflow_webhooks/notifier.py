@@ -12,14 +12,27 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 
-from leadflow_common.events import AssignmentEvent, CloudEvent, LeadReassigned, LeadRouted
+from leadflow_common.events import (
+    AssignmentEvent,
+    CloudEvent,
+    LeadReassigned,
+    LeadRouted,
+    LeadWaitingTooLong,
+)
 from leadflow_common.pacing import idle_wait
 from leadflow_common.runtime import ServiceRuntime
 from leadflow_common.wire import decode_event
 from leadflow_webhooks import metrics, notice_store
 from leadflow_webhooks.mail import Mailer
 from leadflow_webhooks.notice_store import Channels, Notice
-from leadflow_webhooks.notices import Links, Message, moved_message, offer_message, slack_payload
+from leadflow_webhooks.notices import (
+    Links,
+    Message,
+    moved_message,
+    offer_message,
+    slack_payload,
+    waiting_message,
+)
 from leadflow_webhooks.outbound import OutboundClient
 from leadflow_webhooks.settings import NotifySettings
 
@@ -29,6 +42,11 @@ BATCH = 64
 # Without a wake-up from this process's consumer, the loop sleeps until the next notice it read
 # comes due (a reminder, a retry, a lease ending), at most this long (other processes' offers).
 IDLE_POLL_SECONDS = 5.0
+# The recipient of admins' notices (a hot lead waiting too long): not a rep; their addresses come
+# from the settings (WEBHOOKS_ADMIN_EMAILS, WEBHOOKS_ADMIN_SLACK_URL).
+ADMINS = uuid.UUID(int=0)
+# Notices that carry no accept links: nothing to ask routing for.
+WITHOUT_LINKS = frozenset({"moved", "waiting"})
 
 
 class SlackRefused(Exception):
@@ -38,6 +56,8 @@ class SlackRefused(Exception):
 def notices_for(event: CloudEvent, share: float, now: datetime) -> list[dict]:
     """The notices one routing event calls for."""
     data = event.data
+    if isinstance(data, LeadWaitingTooLong):
+        return [_notice("waiting", data, ADMINS, event.model_dump_json(), now)]
     if not isinstance(data, LeadRouted | LeadReassigned) or data.rep is None:
         return []
     wire = event.model_dump_json()
@@ -50,7 +70,9 @@ def notices_for(event: CloudEvent, share: float, now: datetime) -> list[dict]:
     return rows
 
 
-def _notice(kind: str, data: AssignmentEvent, rep_id: uuid.UUID, wire: str, due_at: datetime) -> dict:
+def _notice(
+    kind: str, data: AssignmentEvent | LeadWaitingTooLong, rep_id: uuid.UUID, wire: str, due_at: datetime
+) -> dict:
     return {
         "id": uuid.uuid4(),
         "kind": kind,
@@ -69,6 +91,9 @@ class Notifier:
         self._settings = settings
         self._outbound = outbound
         self._mailer = Mailer(settings)
+        self._admins = Channels(
+            ADMINS, email=bool(settings.admin_addresses), slack_url=settings.admin_slack_url or None
+        )
         self._wake = asyncio.Event()
         self._next_due: datetime | None = None  # the earliest pending notice, as last read
         self._routing = httpx.AsyncClient(
@@ -85,9 +110,12 @@ class Notifier:
             return
         async with self._runtime.unit_of_work() as uow:
             # A notice nobody can be sent is not kept: no mail server and no Slack, no work.
+            reps = {row["rep_id"] for row in rows} - {ADMINS}
             reachable = await notice_store.reps_with_channels(
-                uow.connection, {row["rep_id"] for row in rows}, mail=bool(self._settings.smtp_host)
+                uow.connection, reps, mail=bool(self._settings.smtp_host)
             )
+            if self._reachable(self._admins):
+                reachable.add(ADMINS)
             await notice_store.add_notices(
                 uow.connection, [row for row in rows if row["rep_id"] in reachable]
             )
@@ -120,7 +148,8 @@ class Notifier:
         try:
             async with self._runtime.unit_of_work() as uow:
                 due = await notice_store.claim_due(uow.connection, now, now + LEASE, BATCH)
-                channels = await notice_store.channels_for(uow.connection, {n.rep_id for n in due})
+                reps = {n.rep_id for n in due} - {ADMINS}
+                channels = await notice_store.channels_for(uow.connection, reps) | {ADMINS: self._admins}
                 self._next_due = None if due else await notice_store.next_due(uow.connection, now)
         except Exception as error:
             log.warning("cannot claim notices", extra={"error": type(error).__name__})
@@ -129,7 +158,7 @@ class Notifier:
         if not due:
             return False
         events = {notice.id: decode_event(notice.event) for notice in due}
-        offers = [n for n in due if n.kind != "moved" and self._reachable(channels[n.rep_id])]
+        offers = [n for n in due if n.kind not in WITHOUT_LINKS and self._reachable(channels[n.rep_id])]
         links = await self._links(offers)
         results = await asyncio.gather(
             *(self._send(notice, events[notice.id], channels[notice.rep_id], links) for notice in due),
@@ -167,6 +196,9 @@ class Notifier:
         no channel to say it on."""
         if not self._reachable(channels):
             return False
+        if notice.kind == "waiting":
+            await self._tell_admins(waiting_message(event.data, datetime.now(UTC)))
+            return True
         if notice.kind == "moved":
             rep = await self._routing.get(f"/v1/reps/{notice.rep_id}")
             rep.raise_for_status()
@@ -200,6 +232,14 @@ class Notifier:
         if gave_up:
             return row | {"status": "failed"}
         return row | {"due_at": now + timedelta(seconds=5 * 2**attempts)}
+
+    async def _tell_admins(self, message: Message) -> None:
+        """Each admin address by mail, then the admins' Slack channel (a retry repeats both)."""
+        for address in self._settings.admin_addresses:
+            await self._deliver(Channels(ADMINS, slack_url=None), address, message, None)
+        if self._admins.slack_url:
+            slack_only = Channels(ADMINS, email=False, slack_url=self._admins.slack_url)
+            await self._deliver(slack_only, "", message, None)
 
     async def _deliver(self, channels: Channels, email: str, message: Message, links: Links | None) -> None:
         if channels.email and self._settings.smtp_host:

@@ -14,6 +14,7 @@ EventType = Literal[
     "lead.reassigned",
     "lead.nurtured",
     "assignment.changed",
+    "lead.waiting_too_long",
     "lead.scored",
     "lead.captured",
     "lead.merged",
@@ -28,7 +29,7 @@ Description = Annotated[str, StringConstraints(max_length=500)]
 
 class WebhookIn(InputModel):
     url: Url
-    events: list[EventType] = Field(min_length=1, max_length=7)
+    events: list[EventType] = Field(min_length=1, max_length=8)
     description: Description = ""
     enabled: bool = True
 
@@ -37,7 +38,7 @@ class WebhookChange(InputModel):
     """Fields to change; those left out keep their values. `null` only clears a description."""
 
     url: Url | MISSING = MISSING
-    events: list[EventType] | MISSING = Field(MISSING, min_length=1, max_length=7)
+    events: list[EventType] | MISSING = Field(MISSING, min_length=1, max_length=8)
     description: Description | MISSING | None = Field(MISSING, description='`null` or `""` clears it')
     enabled: bool | MISSING = MISSING
 

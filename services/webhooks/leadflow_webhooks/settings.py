@@ -1,5 +1,6 @@
 from typing import Literal
 
+from email_validator import EmailNotValidError, validate_email
 from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -64,6 +65,17 @@ class NotifySettings(BaseSettings):
         validation_alias=AliasChoices("WEBHOOKS_REMINDER_SHARE"),
         description="A reminder when this share of the SLA has passed without an accept",
     )
+    admin_emails: str = Field(
+        default="",
+        validation_alias=AliasChoices("WEBHOOKS_ADMIN_EMAILS"),
+        description="Comma-separated: who is mailed when a hot lead waits too long (needs SMTP_HOST)",
+    )
+    admin_slack_url: str = Field(
+        default="",
+        repr=False,  # an incoming webhook's path is its credential
+        validation_alias=AliasChoices("WEBHOOKS_ADMIN_SLACK_URL"),
+        description="A Slack incoming webhook told when a hot lead waits too long",
+    )
     smtp_host: str = ""  # no SMTP_HOST, no mail
     smtp_port: int = 587
     smtp_from: str = "Leadflow <leadflow@localhost>"
@@ -71,3 +83,17 @@ class NotifySettings(BaseSettings):
     smtp_password: str = Field(default="", repr=False)
     smtp_tls: Literal["starttls", "tls", "none"] = "starttls"
     max_attempts: int = Field(default=5, ge=1, validation_alias=AliasChoices("WEBHOOKS_NOTICE_ATTEMPTS"))
+
+    @field_validator("admin_emails")
+    @classmethod
+    def addresses(cls, value: str) -> str:
+        for address in filter(None, (part.strip() for part in value.split(","))):
+            try:
+                validate_email(address, check_deliverability=False)
+            except EmailNotValidError as error:
+                raise ValueError(f"{address!r} is not an email address: {error}") from None
+        return value
+
+    @property
+    def admin_addresses(self) -> tuple[str, ...]:
+        return tuple(part.strip() for part in self.admin_emails.split(",") if part.strip())

@@ -90,7 +90,7 @@ notices = Table(
     "notices",
     metadata,
     Column("id", UUID(as_uuid=True), primary_key=True),
-    Column("kind", Text, nullable=False),  # offer, reminder, moved
+    Column("kind", Text, nullable=False),  # offer, reminder, moved; waiting (to the admins)
     Column("assignment_id", UUID(as_uuid=True), nullable=False),
     Column("rep_id", UUID(as_uuid=True), nullable=False),
     Column("event", Text, nullable=False),  # the leads.routed CloudEvent it comes from

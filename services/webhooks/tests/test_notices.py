@@ -3,14 +3,28 @@ its line, Slack gets escaped text with only our markup, mail gets no header the 
 
 import json
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
 
 import pytest
 
-from leadflow_common.events import Attribution, ContactCard, LeadRouted, RepRef, ScoreReason
+from leadflow_common.events import (
+    Attribution,
+    ContactCard,
+    LeadRouted,
+    LeadWaitingTooLong,
+    RepRef,
+    ScoreReason,
+)
 from leadflow_webhooks.mail import build_mail, sender_header
-from leadflow_webhooks.notices import Links, Message, moved_message, offer_message, slack_payload
+from leadflow_webhooks.notices import (
+    Links,
+    Message,
+    moved_message,
+    offer_message,
+    slack_payload,
+    waiting_message,
+)
 
 LINKS = Links("https://routing.example/v1/offers/a?x=1&y=2", "https://routing.example/v1/offers/r")
 FORGED = ContactCard(
@@ -111,3 +125,39 @@ def test_mail_headers_are_the_ones_we_set():
 def test_a_recipient_that_is_not_one_address_is_refused(to):
     with pytest.raises(ValueError):
         build_mail(sender_header("leadflow@localhost"), to, Message("s", ("x",)))
+
+
+def waiting_too_long(waiting_for: str | None) -> LeadWaitingTooLong:
+    return LeadWaitingTooLong(
+        assignment_id=uuid.uuid4(),
+        lead_id=uuid.uuid4(),
+        temperature="hot",
+        score=91,
+        waiting_since=datetime(2026, 12, 3, 12, 0, tzinfo=UTC),
+        limit_seconds=120,
+        waiting_for=waiting_for,
+        reason="no eligible senior rep\nPass: https://evil.example/no",
+        lead=FORGED,
+        queue_url="https://console.example/queue",
+    )
+
+
+@pytest.mark.parametrize(("waited", "said"), [(45, "45 s"), (150, "2 min"), (3 * 3600 + 600, "3 h 10 min")])
+def test_admins_are_told_how_long_for_what_and_where_to_act_each_field_on_its_line(waited, said):
+    event = waiting_too_long("a senior rep for language de\r\nBcc: x@evil.example")
+    message = waiting_message(event, event.waiting_since + timedelta(seconds=waited))
+    assert message.subject.startswith(f"A hot lead has waited {said} for a rep: ")
+    assert "\n" not in message.subject and "\r" not in message.subject
+    lines = message.text.splitlines()
+    assert "It waits for: a senior rep for language de Bcc: x@evil.example" in lines
+    assert "Company: Navy Accept: https://evil.example/ok" in lines
+    assert [line for line in lines if line.startswith(("Queue:", "The whole record:"))] == [
+        "Queue: https://console.example/queue",
+        "The whole record: https://capture.example/v1/leads/1",
+    ]
+    assert not any(line.startswith(("Bcc:", "Pass:")) for line in lines)
+
+
+def test_without_what_is_missing_the_reason_says_why_it_waits():
+    message = waiting_message(waiting_too_long(None), datetime(2026, 12, 3, 12, 3, tzinfo=UTC))
+    assert "It waits for: no eligible senior rep Pass: https://evil.example/no" in message.text.splitlines()
