@@ -79,6 +79,7 @@ async def test_an_offer_that_runs_out_leaves_the_inbox_and_a_late_click_says_wha
     await offered.get_by_label("Reason").select_option("Not a fit")
     await offered.get_by_role("button", name="Reject").click()
     await grace.get_by_text("You passed on this lead at").wait_for()
+    await screenshot(grace, "inbox-after-reject")
     assert (
         "it went to the waiting queue" in await grace.get_by_text("You passed on this lead at").text_content()
     )
@@ -198,3 +199,45 @@ async def test_an_admin_edits_a_reps_territories_languages_segments_and_hours_fr
         "end": "17:30:00",
         "days": [0, 1, 2, 3, 4],
     }
+
+
+async def test_a_won_lead_leaves_the_offers_with_every_action_and_the_inbox_says_how_it_ended(
+    system, browser
+):
+    console = system.console
+    admin = await new_page(browser)
+    await sign_in(admin, console, ADMIN_EMAIL, ADMIN_PASSWORD)
+    await add_rep(admin, console, "Ada")
+    await add_account(admin, console, "ada@leadflow.example", "rep", "Ada")
+    ada = await new_page(browser)
+    await sign_in(ada, console, "ada@leadflow.example", PASSWORD)
+    stale_context = await browser.new_context(viewport=DESKTOP, java_script_enabled=False)
+    stale = await stale_context.new_page()
+    await sign_in(stale, console, "ada@leadflow.example", PASSWORD)
+    async with httpx.AsyncClient(timeout=10) as client:
+        lead = {**HOT, "email": "kay@smallco.example", "first_name": "Kay", "company": "SmallCo"}
+        response = await client.post(f"{system.capture}/v1/leads/landing-page", json=lead)
+        lead_id = response.json()["lead_id"]
+    offer = ada.locator("li.offer")
+    await offer.get_by_role("button", name="Accept").click()
+    await offer.get_by_role("button", name="Won").wait_for()
+    await stale.goto(f"{console}/inbox")  # a tab that will not hear the won
+    await stale.locator("li.offer").get_by_role("button", name="Lost").wait_for()
+
+    await offer.get_by_role("button", name="Won").click()
+    closed = ada.locator("li.closed-lead")
+    await closed.wait_for(timeout=5_000)
+    assert await ada.locator("li.offer").count() == 0, "a won lead is no longer an offer"
+    assert await closed.locator(".outcome").text_content() == "Won"
+    assert await ada.locator("section.closed button").count() == 0, "no action on a closed lead"
+    await screenshot(ada, "inbox-after-won")
+
+    # The tab that did not hear it: Lost is refused in words, and the won stands.
+    await stale.locator("li.offer").get_by_role("button", name="Lost").click()
+    notice = stale.get_by_role("status").filter(has_text="won")
+    await notice.wait_for()
+    assert await stale.locator("li.offer").count() == 0
+    assert await stale.locator("li.closed-lead .outcome").text_content() == "Won"
+    await ada.goto(f"{console}/leads/{lead_id}")
+    await ada.get_by_role("paragraph").filter(has_text="Outcome: won").wait_for()
+    assert await ada.get_by_role("button", name="Lost").count() == 0

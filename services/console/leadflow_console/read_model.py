@@ -2,7 +2,7 @@
 announced to the live pages of every replica), read by the pages."""
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from leadflow_common.events import CloudEvent
 from leadflow_common.runtime import ServiceRuntime
@@ -10,6 +10,9 @@ from leadflow_console import live, metrics, projection, read_queries, read_write
 from leadflow_console.read_queries import Decision, FunnelRow, LeadView, SpeedRow, TimelineEntry
 
 CONSUMER = "console-read-model"
+# The inbox's "Closed lately": a rep sees how their recent leads ended, not their whole history.
+CLOSED_SHOWN_DAYS = 14
+CLOSED_SHOWN = 10
 
 
 class ReadModel:
@@ -34,6 +37,12 @@ class ReadModel:
             offers = await read_queries.inbox(connection, rep_id)
             timelines = await read_queries.recent_timelines(connection, [offer.lead_id for offer in offers])
         return offers, timelines
+
+    async def closed(self, rep_id: uuid.UUID) -> list[LeadView]:
+        """The rep's leads won or lost in the last CLOSED_SHOWN_DAYS days (at most CLOSED_SHOWN)."""
+        since = datetime.now(UTC) - timedelta(days=CLOSED_SHOWN_DAYS)
+        async with self._runtime.engine.connect() as connection:
+            return await read_queries.closed_recently(connection, rep_id, since, CLOSED_SHOWN)
 
     async def lead(self, lead_id: uuid.UUID) -> tuple[LeadView | None, list[TimelineEntry]]:
         async with self._runtime.engine.connect() as connection:

@@ -33,6 +33,7 @@ class LeadView:
     sla_deadline: datetime | None
     decided_at: datetime | None
     outcome: str | None
+    outcome_at: datetime | None
 
     @property
     def display_name(self) -> str:
@@ -99,9 +100,30 @@ async def inbox(connection: AsyncConnection, rep_id: uuid.UUID) -> list[LeadView
             lead_views.c.rep_id == rep_id,
             lead_views.c.assignment_status.in_(INBOX_STATUSES),
             lead_views.c.merged_into.is_(None),
+            # An outcome is final: the card goes with it, before routing's close follows.
+            lead_views.c.outcome.is_(None),
         )
         .order_by(lead_views.c.decided_at.desc())
         .limit(SHOWN)
+    )
+    return [LeadView(**row._mapping) for row in rows]
+
+
+async def closed_recently(
+    connection: AsyncConnection, rep_id: uuid.UUID, since: datetime, limit: int
+) -> list[LeadView]:
+    """The rep's leads closed by an outcome since `since`, the latest first: the inbox says how
+    each ended after its card leaves the offers."""
+    rows = await connection.execute(
+        select(*VIEW_COLUMNS)
+        .where(
+            lead_views.c.rep_id == rep_id,
+            lead_views.c.outcome.is_not(None),
+            lead_views.c.outcome_at >= since,
+            lead_views.c.merged_into.is_(None),
+        )
+        .order_by(lead_views.c.outcome_at.desc())
+        .limit(limit)
     )
     return [LeadView(**row._mapping) for row in rows]
 

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
 from leadflow_console.assignment_story import what_happened
+from leadflow_console.read_model import ReadModel
 from leadflow_console.web.deps import ReadModelDep, RepOnly, UpstreamDep
 from leadflow_console.web.render import live_stream, page, redirect, templates, when
 from leadflow_console.web.session import Viewer, signed_in
@@ -25,12 +26,19 @@ async def inbox(
     request: Request, viewer: RepOnly, read_model: ReadModelDep, upstream: UpstreamDep
 ) -> Response:
     rep_id = viewer.principal.rep_id
-    offers, timelines = await read_model.inbox(rep_id)
+    shown = await _inbox_of(read_model, rep_id)
     try:
         me = await upstream.call("routing", "GET", f"/v1/reps/{rep_id}", viewer.token)
     except UpstreamProblem:
         me = None  # routing is away: the offers still show (from the read model), presence waits
-    return page(request, "inbox.html", viewer, offers=offers, timelines=timelines, me=me)
+    return page(request, "inbox.html", viewer, me=me, **shown)
+
+
+async def _inbox_of(read_model: ReadModel, rep_id: uuid.UUID) -> dict:
+    """What the inbox shows, for the page and its live updates alike: the rep's open offers with
+    their stories, and how their recent leads ended."""
+    offers, timelines = await read_model.inbox(rep_id)
+    return {"offers": offers, "timelines": timelines, "closed": await read_model.closed(rep_id)}
 
 
 @router.get("/inbox/stream", summary="rep: my offers as they change (text/event-stream)")
@@ -38,9 +46,8 @@ async def inbox_stream(request: Request, viewer: RepOnly, read_model: ReadModelD
     rep_id = viewer.principal.rep_id
 
     async def render() -> str:
-        offers, timelines = await read_model.inbox(rep_id)
         return templates.get_template("_offers.html").render(
-            offers=offers, timelines=timelines, viewer=viewer
+            viewer=viewer, **await _inbox_of(read_model, rep_id)
         )
 
     async def events() -> AsyncIterator[dict]:
