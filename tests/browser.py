@@ -53,13 +53,15 @@ async def add_rep(page, console: str, name: str) -> None:
     await page.get_by_text(f"Rep {name} added.").wait_for()
 
 
-async def add_account(page, console: str, email: str, role: str, rep_name: str | None = None) -> None:
+async def add_account(
+    page, console: str, email: str, role: str, rep_name: str | None = None, tier: str = "senior"
+) -> None:
     await page.goto(f"{console}/admin/users")
     form = page.locator('form[action="/admin/users"]')
     await form.get_by_label("Email").fill(email)
     await form.get_by_label("Password (12 characters or more)").fill(PASSWORD)
     await form.get_by_label("Role").select_option(role)
     if rep_name:
-        await form.get_by_label("Rep record (for a rep account)").select_option(label=f"{rep_name} (senior)")
+        await form.get_by_label("Rep record (for a rep account)").select_option(label=f"{rep_name} ({tier})")
     await form.get_by_role("button", name="Create account").click()
     await page.get_by_text("Account created.").wait_for()

@@ -91,8 +91,13 @@ async def test_an_offer_that_runs_out_leaves_the_inbox_and_a_late_click_says_wha
 
     await eventually(closed_to_her, timeout=2, interval=0.2)  # the console follows within a second
 
-    await admin.goto(f"{console}/leads/{lead_id}")
-    await admin.get_by_text("Passed on by Grace: Not a fit").wait_for()
+    async def on_its_timeline() -> bool:
+        # The lead page is not live: it shows the present when opened, so it is opened again.
+        await admin.goto(f"{console}/leads/{lead_id}")
+        assert await admin.get_by_text("Passed on by Grace: Not a fit").count() == 1
+        return True
+
+    await eventually(on_its_timeline, timeout=5, interval=0.5)
     await screenshot(admin, "lead-routing-story")
 
 
@@ -241,3 +246,41 @@ async def test_a_won_lead_leaves_the_offers_with_every_action_and_the_inbox_says
     await ada.goto(f"{console}/leads/{lead_id}")
     await ada.get_by_role("paragraph").filter(has_text="Outcome: won").wait_for()
     assert await ada.get_by_role("button", name="Lost").count() == 0
+
+
+async def test_a_warm_offer_turning_hot_leaves_the_mid_rep_live_and_her_inbox_says_where_it_went(
+    system, browser
+):
+    console = system.console
+    async with httpx.AsyncClient(timeout=10, headers=AUTH) as client:
+        for name, tier in (("Mia", "mid"), ("Sol", "senior")):
+            rep = {"name": name, "email": f"{name.lower()}@sales.example", "tier": tier, "capacity": 5}
+            assert (await client.post(f"{system.routing}/v1/reps", json=rep)).status_code == 201
+    admin = await new_page(browser)
+    await sign_in(admin, console, ADMIN_EMAIL, ADMIN_PASSWORD)
+    await add_account(admin, console, "mia@leadflow.example", "rep", "Mia", tier="mid")
+    await add_account(admin, console, "sol@leadflow.example", "rep", "Sol")
+    mia, sol = await new_page(browser), await new_page(browser)
+    await sign_in(mia, console, "mia@leadflow.example", PASSWORD)
+    await sign_in(sol, console, "sol@leadflow.example", PASSWORD)
+    async with httpx.AsyncClient(timeout=10, headers=AUTH) as client:
+        # A CTO of a large company with nothing more: warm, for a mid rep.
+        lead = {**HOT, "email": "noor@midco.example", "first_name": "Noor"}
+        response = await client.post(f"{system.capture}/v1/leads/landing-page", json=lead)
+        lead_id = response.json()["lead_id"]
+        offer = mia.locator("li.offer")
+        await offer.wait_for(timeout=10_000)
+        assert await offer.locator(".badge").text_content() == "warm · 68"
+        # Her demo request lands before Mia accepts: hot, for a senior.
+        activity = {"lead_id": lead_id, "type": "demo_requested"}
+        assert (await client.post(f"{system.capture}/v1/activities", json=activity)).status_code == 202
+    await sol.locator("li.offer").wait_for(timeout=10_000)
+    await offer.wait_for(state="detached", timeout=2_000)
+    left = mia.locator("li.left-lead")
+    await left.wait_for(timeout=2_000)
+    assert await left.locator(".how").text_content() == (
+        "It turned hotter and went to a more senior rep; another rep has it"
+    )
+    await screenshot(mia, "inbox-after-promotion")
+    await admin.goto(f"{console}/leads/{lead_id}")
+    await admin.get_by_text("Moved on from Mia: turned hot before it was accepted").wait_for()

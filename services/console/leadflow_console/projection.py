@@ -237,7 +237,11 @@ def change_title(data: AssignmentChanged) -> str | None:
         _S.expired: f"Moved on: {rep} did not accept it in time",
         _S.completed: f"Completed by {rep}",
         _S.closed: f"Closed: {data.reason.removeprefix('outcome: ')}",
-        _S.promoted: "Left the queue for a rep",
+        _S.promoted: (
+            f"Moved on from {rep}: {data.reason}"
+            if data.previous_status is _S.offered
+            else "Left the queue for a rep"
+        ),
     }.get(data.status)
 
 

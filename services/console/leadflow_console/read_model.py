@@ -6,13 +6,16 @@ from datetime import UTC, datetime, timedelta
 
 from leadflow_common.events import CloudEvent
 from leadflow_common.runtime import ServiceRuntime
-from leadflow_console import live, metrics, projection, read_queries, read_writes
+from leadflow_console import inbox_queries, live, metrics, projection, read_queries, read_writes
+from leadflow_console.inbox_queries import LeftLead
 from leadflow_console.read_queries import Decision, FunnelRow, LeadView, SpeedRow, TimelineEntry
 
 CONSUMER = "console-read-model"
-# The inbox's "Closed lately": a rep sees how their recent leads ended, not their whole history.
+# The inbox's "Lately": a rep sees how their recent leads ended and which left them, not their
+# whole history.
 CLOSED_SHOWN_DAYS = 14
-CLOSED_SHOWN = 10
+LEFT_SHOWN_HOURS = 24
+SHOWN_LATELY = 10
 
 
 class ReadModel:
@@ -38,11 +41,16 @@ class ReadModel:
             timelines = await read_queries.recent_timelines(connection, [offer.lead_id for offer in offers])
         return offers, timelines
 
-    async def closed(self, rep_id: uuid.UUID) -> list[LeadView]:
-        """The rep's leads won or lost in the last CLOSED_SHOWN_DAYS days (at most CLOSED_SHOWN)."""
-        since = datetime.now(UTC) - timedelta(days=CLOSED_SHOWN_DAYS)
+    async def lately(self, rep_id: uuid.UUID) -> tuple[list[LeadView], list[LeftLead]]:
+        """The rep's leads won or lost in the last CLOSED_SHOWN_DAYS days, and those that left
+        them in the last LEFT_SHOWN_HOURS hours (at most SHOWN_LATELY of each)."""
+        now = datetime.now(UTC)
         async with self._runtime.engine.connect() as connection:
-            return await read_queries.closed_recently(connection, rep_id, since, CLOSED_SHOWN)
+            closed_since = now - timedelta(days=CLOSED_SHOWN_DAYS)
+            closed = await inbox_queries.closed_recently(connection, rep_id, closed_since, SHOWN_LATELY)
+            left_since = now - timedelta(hours=LEFT_SHOWN_HOURS)
+            left = await inbox_queries.left_recently(connection, rep_id, left_since, SHOWN_LATELY)
+        return closed, left
 
     async def lead(self, lead_id: uuid.UUID) -> tuple[LeadView | None, list[TimelineEntry]]:
         async with self._runtime.engine.connect() as connection:

@@ -109,25 +109,6 @@ async def inbox(connection: AsyncConnection, rep_id: uuid.UUID) -> list[LeadView
     return [LeadView(**row._mapping) for row in rows]
 
 
-async def closed_recently(
-    connection: AsyncConnection, rep_id: uuid.UUID, since: datetime, limit: int
-) -> list[LeadView]:
-    """The rep's leads closed by an outcome since `since`, the latest first: the inbox says how
-    each ended after its card leaves the offers."""
-    rows = await connection.execute(
-        select(*VIEW_COLUMNS)
-        .where(
-            lead_views.c.rep_id == rep_id,
-            lead_views.c.outcome.is_not(None),
-            lead_views.c.outcome_at >= since,
-            lead_views.c.merged_into.is_(None),
-        )
-        .order_by(lead_views.c.outcome_at.desc())
-        .limit(limit)
-    )
-    return [LeadView(**row._mapping) for row in rows]
-
-
 async def lead(connection: AsyncConnection, lead_id: uuid.UUID) -> LeadView | None:
     row = (await connection.execute(select(*VIEW_COLUMNS).where(lead_views.c.lead_id == lead_id))).first()
     return LeadView(**row._mapping) if row else None

@@ -36,9 +36,10 @@ async def inbox(
 
 async def _inbox_of(read_model: ReadModel, rep_id: uuid.UUID) -> dict:
     """What the inbox shows, for the page and its live updates alike: the rep's open offers with
-    their stories, and how their recent leads ended."""
+    their stories, how their recent leads ended and which left them."""
     offers, timelines = await read_model.inbox(rep_id)
-    return {"offers": offers, "timelines": timelines, "closed": await read_model.closed(rep_id)}
+    closed, left = await read_model.lately(rep_id)
+    return {"offers": offers, "timelines": timelines, "closed": closed, "left": left}
 
 
 @router.get("/inbox/stream", summary="rep: my offers as they change (text/event-stream)")
