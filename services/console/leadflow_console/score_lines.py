@@ -106,6 +106,6 @@ def breakdown(reasons: list[dict] | None, limit: int | None = None) -> list[Line
 
 
 def signed(points: float) -> str:
-    """+25, −2.5: whole points without a decimal, and a real minus sign."""
+    """+25, \u22122.5: whole points without a decimal, and a real minus sign."""
     text = f"{points:+.1f}".removesuffix(".0")
     return text.replace("-", "\u2212")

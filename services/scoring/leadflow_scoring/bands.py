@@ -2,7 +2,8 @@
 scored as they stood when it came, hot is the lowest threshold whose band (score >= it) still
 converts at least HOT_CONVERSION, and warm the highest threshold below which leads convert at
 most COLD_CONVERSION. The thresholds tried are the leads' scores rounded down to whole points
-(a threshold a person can read and type, and no lower than the evidence reaches). Shown with the conversion each band would give and the leads that move."""
+(a threshold a person can read and type). Shown with the conversion each band would give and
+the leads that would move."""
 
 import math
 from dataclasses import dataclass
@@ -66,7 +67,9 @@ def propose_thresholds(observed: list[Observed], current: Thresholds) -> tuple[T
         None,
     )
     if warm is None:
-        notes.append(f"No cold band of {MIN_BAND_LEADS} or more leads converts at {COLD_CONVERSION:.0%} or less.")
+        notes.append(
+            f"No cold band of {MIN_BAND_LEADS} or more leads converts at {COLD_CONVERSION:.0%} or less."
+        )
         warm = min(current.warm, hot)
     return Thresholds(warm=warm, hot=hot), notes
 

@@ -284,9 +284,7 @@ def engagement_reasons(activities: list[Activity], rules: ProfileRules, now: dat
         capped = min(total, cap) if cap >= 0 else max(total, cap)
         # Rounded running totals: each line is the step between two of them.
         steps = [round(earned[activity_type], 1), round(total, 1), round(capped, 1)]
-        for kind, before, after in zip(
-            ("activity", "decay", "cap"), [0.0, *steps], steps, strict=False
-        ):
+        for kind, before, after in zip(("activity", "decay", "cap"), [0.0, *steps], steps, strict=False):
             reasons.append(ScoreReason(factor=f"{kind}:{activity_type}", points=round(after - before, 1)))
     return reasons
 

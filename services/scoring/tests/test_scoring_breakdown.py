@@ -47,7 +47,9 @@ def random_lead(rng: random.Random) -> LeadProfile:
         country=rng.choice([None, "DE", "US", "FR"]),
         channels=[rng.choice(list(Channel))] if rng.random() < 0.9 else [],
         attribution=Attribution(source=rng.choice([None, "google", "referral", "Webinar"])),
-        consent={"email": ConsentGrant(granted=True, at=NOW, channel=Channel.popup)} if rng.random() < 0.5 else {},
+        consent={"email": ConsentGrant(granted=True, at=NOW, channel=Channel.popup)}
+        if rng.random() < 0.5
+        else {},
     )
 
 
@@ -69,6 +71,8 @@ def test_the_lines_add_up_to_the_score_for_many_leads_and_rules():
             assert 0 <= scored.score <= 100
             assert round(sum(line.points for line in scored.reasons), 1) == scored.score
             assert all(line.points for line in scored.reasons)  # no empty line
-            kinds_seen.update(line.factor.split(":")[1] if ":" in line.factor else line.factor for line in scored.reasons)
+            kinds_seen.update(
+                line.factor.split(":")[1] if ":" in line.factor else line.factor for line in scored.reasons
+            )
     # The loop did meet every kind of line, so the property was tried on each.
     assert {"activity", "decay", "cap", "bounds", "job_title", "has_email"} <= kinds_seen
