@@ -18,9 +18,9 @@ async def model_page(request: Request, viewer: Analysts, upstream: UpstreamDep) 
     trained = await upstream.call("scoring", "GET", "/v1/scoring/models", viewer.token)
     shown = next((m for m in trained if m["in_use"]), trained[0] if trained else None)
     points = shown["metrics"].get("calibration", []) if shown else []
-    bands = await upstream.call("scoring", "GET", "/v1/scoring/bands", viewer.token)
+    proposals = await upstream.call("scoring", "GET", "/v1/scoring/bands", viewer.token)
     return page(
-        request, "model.html", viewer, model=model, trained=trained, shown=shown, points=points, bands=bands
+        request, "model.html", viewer, model=model, trained=trained, shown=shown, points=points, proposals=proposals
     )
 
 
