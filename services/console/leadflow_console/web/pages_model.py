@@ -20,7 +20,14 @@ async def model_page(request: Request, viewer: Analysts, upstream: UpstreamDep) 
     points = shown["metrics"].get("calibration", []) if shown else []
     proposals = await upstream.call("scoring", "GET", "/v1/scoring/bands", viewer.token)
     return page(
-        request, "model.html", viewer, model=model, trained=trained, shown=shown, points=points, proposals=proposals
+        request,
+        "model.html",
+        viewer,
+        model=model,
+        trained=trained,
+        shown=shown,
+        points=points,
+        proposals=proposals,
     )
 
 
