@@ -232,9 +232,21 @@ def place_errors(candidate: Candidate, fields: list[dict]) -> tuple[dict[str, st
     elsewhere: list[str] = []
     for error in fields:
         name, message = str(error.get("name", "")), in_words(str(error.get("message", "")))
-        target = candidate.input_for(name)
+        target = candidate.input_for(name) if name else None
         if target is None or target.endswith(".fields"):
-            elsewhere.append(f"{name.removeprefix('profiles.')}: {message}")
+            where = name.removeprefix("profiles.")
+            advanced = " (field rules are edited in the advanced view)" if ".fields" in name else ""
+            elsewhere.append(f"{where}: {message}{advanced}" if where else message)
         else:
             at_inputs.setdefault(target, message)
     return at_inputs, elsewhere
+
+
+def field_title(name: str) -> str:
+    """An input's name as the error summary says it: `b2b.job_titles.2.points` →
+    `B2B job titles, row 3, points`."""
+    profile, *parts = name.split(".")
+    words = [f"row {int(part) + 1}" if part.isdigit() else part.replace("_", " ") for part in parts]
+    if len(words) == 3 and words[1].startswith("row"):
+        return f"{profile.upper()} {words[0]}, {words[1]}, {'name' if parts[2] == 'key' else words[2]}"
+    return f"{profile.upper()} {' '.join(words)}"

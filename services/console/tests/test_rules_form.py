@@ -4,6 +4,7 @@ from pathlib import Path
 from leadflow_console.rules_form import (
     SPARE_ROWS,
     document_from_rows,
+    field_title,
     in_words,
     place_errors,
     rows_from_document,
@@ -86,7 +87,19 @@ def test_service_errors_land_at_the_input_they_came_from():
         "b2c.activities.1.cap": "Enter a number",
         "b2b.countries.0.key": "Enter a two-letter country code, such as DE",
     }
-    assert elsewhere == ["b2b.fields[0].field: 'x' is not a lead field"]
+    assert elsewhere == [
+        "b2b.fields[0].field: 'x' is not a lead field (field rules are edited in the advanced view)"
+    ]
+    assert place_errors(candidate, [{"name": "", "message": "These rules fail on a recent lead"}]) == (
+        {},
+        ["These rules fail on a recent lead"],
+    )
+
+
+def test_the_error_summary_names_fields_in_words():
+    assert field_title("b2b.thresholds.hot") == "B2B thresholds hot"
+    assert field_title("b2c.job_titles.2.points") == "B2C job titles, row 3, points"
+    assert field_title("b2b.countries.0.key") == "B2B countries, row 1, name"
 
 
 def test_a_key_listed_twice_is_an_error_at_the_second():

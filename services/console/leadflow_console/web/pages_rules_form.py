@@ -28,6 +28,7 @@ async def _form_page(
         problems=in_use.get("problems", []),
         rows=rows,
         channels=CHANNELS,
+        field_title=rules_form.field_title,
         errors=context.pop("errors", {}),
         elsewhere=context.pop("elsewhere", []),
         **context,
