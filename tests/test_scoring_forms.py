@@ -63,6 +63,10 @@ async def test_a_marketer_edits_rules_in_the_form_and_the_next_lead_is_scored_by
     await marketer.locator("#b2b-job_titles-0-points").fill("30")
     await marketer.get_by_label("Country code (two letters) of country 1 (B2B)").fill("de")
     await marketer.get_by_label("Points of country 1 (B2B)").fill("15")
+    # A row added by the page's script, past the empty ones it always has.
+    await marketer.locator("#profile-b2b").get_by_role("button", name="Add a row to sources").click()
+    await marketer.get_by_label("Source of source 7 (B2B)").fill("newsletter")
+    await marketer.get_by_label("Points of source 7 (B2B)").fill("4")
     await marketer.get_by_role("button", name="Preview", exact=True).click()
     await marketer.locator("#preview").wait_for()
     assert await marketer.locator("#form-errors").count() == 0
@@ -79,6 +83,7 @@ async def test_a_marketer_edits_rules_in_the_form_and_the_next_lead_is_scored_by
         b2b = rules["profiles"]["b2b"]
         assert b2b["thresholds"] == {"warm": 30, "hot": 60}
         assert b2b["countries"] == {"DE": 15}
+        assert b2b["sources"]["newsletter"] == 4
         assert b2b["job_titles"][0]["points"] == 30
         assert rules["profiles"]["b2c"]["thresholds"] == {"warm": 40, "hot": 70}
 
