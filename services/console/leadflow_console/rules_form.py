@@ -105,7 +105,7 @@ def with_spare_rows(rows: Rows) -> Rows:
 
 def rows_from_form(form: Mapping[str, str]) -> Rows:
     """The inputs as typed (`b2b.thresholds.hot`, `b2b.job_titles.0.points`, …), row order kept;
-    a row whose "remove" box is ticked is left out."""
+    an empty row, or one whose "remove" box is ticked, is left out."""
 
     def typed(name: str) -> str:
         value = form.get(name, "")
@@ -119,11 +119,14 @@ def rows_from_form(form: Mapping[str, str]) -> Rows:
             indexes = sorted(
                 {int(name[len(prefix) :].split(".")[0]) for name in form if name.startswith(prefix)}
             )
-            sections[section] = [
+            typed_rows = [
                 {column: typed(f"{prefix}{index}.{column}").strip() for column in columns}
                 for index in indexes
                 if not typed(f"{prefix}{index}.remove")
             ]
+            # Empty rows are left out here, so a row's place is the same in the document, in
+            # the errors and in the form shown again.
+            sections[section] = [row for row in typed_rows if any(row.values())]
         rows[profile] = {
             "thresholds": {name: typed(f"{profile}.thresholds.{name}").strip() for name in ("warm", "hot")},
             "half_life_days": typed(f"{profile}.half_life_days").strip(),

@@ -9,6 +9,7 @@ from leadflow_console.rules_form import (
     place_errors,
     rows_from_document,
     rows_from_form,
+    with_spare_rows,
 )
 
 # The scoring service's shipped rules, read as a file: a service never imports another.
@@ -59,8 +60,11 @@ def test_service_errors_land_at_the_input_they_came_from():
     form["b2b.job_titles.2.points"] = "lots"
     form["b2c.activities.1.cap"] = "x"
     form["b2b.countries.0.key"], form["b2b.countries.0.points"] = "Germany", "5"
-    candidate = document_from_rows(rows_from_form(form))
+    rows = rows_from_form(form)
+    candidate = document_from_rows(rows)
     assert candidate.document["profiles"]["b2b"]["job_titles"][1]["points"] == "lots"  # sent as typed
+    # Shown again, the typed value is in the row the error names.
+    assert with_spare_rows(rows)["b2b"]["sections"]["job_titles"][1]["points"] == "lots"
     fields = [
         {
             "name": "profiles.b2b.thresholds.hot",
@@ -83,7 +87,7 @@ def test_service_errors_land_at_the_input_they_came_from():
     at_inputs, elsewhere = place_errors(candidate, fields)
     assert at_inputs == {
         "b2b.thresholds.hot": "Hot (30) must not be below warm (40)",
-        "b2b.job_titles.2.points": "Enter a number",  # the blank row before it is not counted
+        "b2b.job_titles.1.points": "Enter a number",  # the emptied row before it is gone
         "b2c.activities.1.cap": "Enter a number",
         "b2b.countries.0.key": "Enter a two-letter country code, such as DE",
     }
