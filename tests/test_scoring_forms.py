@@ -34,10 +34,24 @@ async def rules_version(client: httpx.AsyncClient, scoring: str) -> int:
 
 async def test_a_marketer_edits_rules_in_the_form_and_the_next_lead_is_scored_by_them(system, browser):
     console = system.console
+    async with httpx.AsyncClient(timeout=10) as client:
+        # Two warm leads already in (68 points each): the preview shows them moving to hot.
+        earlier = []
+        for email in ("ann@bigco.example", "bo@bigco.example"):
+            lead = {**HOT, "email": email, "company": "BigCo"}
+            response = await client.post(f"{system.capture}/v1/leads/landing-page", json=lead)
+            earlier.append(response.json()["lead_id"])
+
+        async def scored() -> bool:
+            for lead_id in earlier:
+                response = await client.get(f"{system.scoring}/v1/leads/{lead_id}/score", headers=AUTH)
+                assert response.status_code == 200 and response.json()["temperature"] == "warm"
+            return True
+
+        await eventually(scored, timeout=20)
+        version_before = await rules_version(client, system.scoring)
     marketer = await signed_in_marketer(browser, console)
     await marketer.goto(f"{console}/scoring")
-    async with httpx.AsyncClient(timeout=10) as client:
-        version_before = await rules_version(client, system.scoring)
 
     # Mistakes: hot below warm, and a word where a number goes. Each is said at its field.
     await marketer.locator("#b2b-thresholds-hot").fill("30")
@@ -70,6 +84,8 @@ async def test_a_marketer_edits_rules_in_the_form_and_the_next_lead_is_scored_by
     await marketer.get_by_role("button", name="Preview", exact=True).click()
     await marketer.locator("#preview").wait_for()
     assert await marketer.locator("#form-errors").count() == 0
+    assert int(await marketer.locator("strong.moved").text_content()) == 2
+    assert await marketer.locator('td[data-band="hot"]').text_content() == "2"
     assert await marketer.locator("#b2b-countries-0-key").input_value() == "de"  # as typed
     assert await marketer.locator("#b2b-thresholds-hot").input_value() == "60"
     async with httpx.AsyncClient(timeout=10) as client:
