@@ -8,11 +8,17 @@ import re
 
 import httpx
 import pytest
-from browser import PASSWORD, add_account, new_page, screenshot, sign_in
+from browser import PASSWORD, SCREENSHOTS, add_account, new_page, screenshot, sign_in
 from conftest import ADMIN_EMAIL, ADMIN_PASSWORD
 from harness import AUTH, HOT, eventually
 
 pytestmark = pytest.mark.e2e
+
+
+async def screenshot_of_the_top(page, name: str) -> None:
+    """What a marketer sees first, not the whole (long) form."""
+    await page.evaluate("window.scrollTo(0, 0)")
+    await page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
 
 
 def number(text: str) -> float:
@@ -67,7 +73,7 @@ async def test_a_marketer_edits_rules_in_the_form_and_the_next_lead_is_scored_by
     assert await marketer.locator("#b2b-thresholds-hot").get_attribute("aria-invalid") == "true"
     assert "about:blank" not in await marketer.content()
     await marketer.locator("#b2b-thresholds-hot").focus()
-    await screenshot(marketer, "scoring-rule-error")
+    await screenshot_of_the_top(marketer, "scoring-rule-error")
 
     # The corrected thresholds, C-level worth 30, and a new fit rule: leads from Germany +15.
     await marketer.locator("#b2b-thresholds-warm").fill("30")
@@ -90,7 +96,7 @@ async def test_a_marketer_edits_rules_in_the_form_and_the_next_lead_is_scored_by
     assert await marketer.locator("#b2b-thresholds-hot").input_value() == "60"
     async with httpx.AsyncClient(timeout=10) as client:
         assert await rules_version(client, system.scoring) == version_before  # a preview saves nothing
-    await screenshot(marketer, "scoring-rules-form")
+    await screenshot_of_the_top(marketer, "scoring-rules-form")
 
     await marketer.get_by_role("button", name="Save and use", exact=True).click()
     await marketer.get_by_text(f"Rules version {version_before + 1} is in use").wait_for()
