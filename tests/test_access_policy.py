@@ -44,6 +44,7 @@ POLICY = {
     "scoring POST /v1/scoring/rules/preview": "scoring:admin",
     "scoring GET /v1/scoring/model": "scoring:read",
     "scoring GET /v1/scoring/models": "scoring:read",
+    "scoring GET /v1/scoring/bands": "scoring:read",
     "routing GET /v1/reps": "routing:read",
     "routing POST /v1/reps": "routing:admin",
     "routing GET /v1/reps/{rep_id}": "routing:read",

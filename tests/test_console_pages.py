@@ -26,6 +26,7 @@ PAGES = {
     "/funnel.csv": {"admin", "marketer"},
     "/leads": {"admin", "marketer", "rep"},
     "/scoring": {"admin", "marketer"},
+    "/scoring/json": {"admin", "marketer"},
     "/scoring/model": {"admin", "marketer"},
     "/team": {"admin"},
     "/queue": {"admin", "marketer"},

@@ -151,7 +151,7 @@ async def test_a_marketer_previews_a_rules_change_sees_the_bands_shift_and_saves
     marketer = await new_page(browser)
     await sign_in(marketer, console, "mia@leadflow.example", PASSWORD)
     assert marketer.url.endswith("/funnel")
-    await marketer.goto(f"{console}/scoring")
+    await marketer.goto(f"{console}/scoring/json")
 
     # A broken document shows its error in place.
     rules = marketer.get_by_label("Rules (JSON)")

@@ -30,9 +30,23 @@ def card_of_profile(profile: LeadProfile) -> dict:
     return card
 
 
+def net_reasons(reasons: list[ScoreReason]) -> list[ScoreReason]:
+    """An activity type's lines (as earned, faded, capped) as the one line of what it gives: a
+    card with room for few reasons shows what counts, not a burst and its cap cancelling out."""
+    totals: dict[str, float] = {}
+    for reason in reasons:
+        kind, step, activity = [*reason.factor.split(":", 2), "", ""][:3]
+        if kind == "engagement" and step in ("activity", "decay", "cap") and activity:
+            factor = f"engagement:activity:{activity}"
+        else:
+            factor = reason.factor
+        totals[factor] = round(totals.get(factor, 0.0) + reason.points, 1)
+    return [ScoreReason(factor=factor, points=points) for factor, points in totals.items() if points]
+
+
 def top_reasons(reasons: list[ScoreReason]) -> list[dict]:
-    largest = sorted(reasons, key=lambda reason: abs(reason.points), reverse=True)[:REASONS_ON_CARD]
-    return [reason.model_dump() for reason in largest]
+    largest = sorted(net_reasons(reasons), key=lambda reason: abs(reason.points), reverse=True)
+    return [reason.model_dump() for reason in largest[:REASONS_ON_CARD]]
 
 
 def newest_profiles(events: list[CloudEvent]) -> dict[uuid.UUID, LeadProfile]:

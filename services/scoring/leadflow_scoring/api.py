@@ -14,7 +14,7 @@ from leadflow_common.errors import NotFound
 from leadflow_common.events import ModelRef, ScoreReason, Temperature
 from leadflow_scoring import repository, score_store, versions
 from leadflow_scoring.jobs import ScoringJobs
-from leadflow_scoring.rules import RuleSet
+from leadflow_scoring.rules import RuleSet, Thresholds
 from leadflow_scoring.services import ScoringService
 from leadflow_scoring.state import ScoringState
 
@@ -94,6 +94,25 @@ class RulesPreview(BaseModel):
         description="The most recent leads' bands now and under the candidate, and the moves"
     )
     outcomes: dict = Field(description="On leads with a known outcome: AUC and conversion per band, each way")
+
+
+class BandConversion(BaseModel):
+    leads: int
+    won: int
+    conversion: float | None = Field(description="Share won; None for an empty band")
+
+
+class BandsUnder(BaseModel):
+    thresholds: Thresholds
+    bands: dict[Temperature, BandConversion]
+
+
+class ProfileBands(BaseModel):
+    outcomes: int = Field(description="Leads of this profile with a known outcome")
+    current: BandsUnder
+    proposed: BandsUnder
+    moved: int = Field(description="Of those leads, how many the proposed thresholds put in another band")
+    notes: list[str] = Field(description="Each threshold that could not be found from the outcomes, in words")
 
 
 class ModelVersion(BaseModel):
@@ -181,6 +200,16 @@ async def put_rules(
 )
 async def preview_rules(rules: RuleSet, principal: ScoringAdmin, scoring: ScoringDep) -> RulesPreview:
     return RulesPreview.model_validate(await scoring.preview_rules(rules))
+
+
+@router.get(
+    "/scoring/bands",
+    response_model=dict[Literal["b2b", "b2c"], ProfileBands],
+    summary="Warm and hot thresholds per profile proposed from observed conversion"
+    " (hot: the band converts at least 60%; cold: at most 10%), with each band's conversion",
+)
+async def proposed_bands(principal: ScoringReader, scoring: ScoringDep) -> dict:
+    return await scoring.propose_bands()
 
 
 @router.post(

@@ -263,21 +263,29 @@ def decay(age_days: float, half_life_days: float) -> float:
 
 def engagement_reasons(activities: list[Activity], rules: ProfileRules, now: datetime) -> list[ScoreReason]:
     """Per activity type: each occurrence's points halved every half-life, then capped, so a
-    burst cannot inflate a score and old interest fades."""
-    totals: dict[str, float] = {}
+    burst cannot inflate a score and old interest fades. Each step is a line of its own (the
+    points as earned, what fading took, what the cap took), every line to a tenth, so the lines
+    of a type add up to exactly what it gives."""
+    earned: dict[str, float] = {}
+    faded: dict[str, float] = {}
     for activity in activities:
         rule = rules.activities.get(activity.type)
         if rule is None:
             continue
         age_days = (now - activity.occurred_at).total_seconds() / 86400
-        totals[activity.type] = totals.get(activity.type, 0.0) + rule.points * decay(
+        earned[activity.type] = earned.get(activity.type, 0.0) + rule.points
+        faded[activity.type] = faded.get(activity.type, 0.0) + rule.points * decay(
             age_days, rules.half_life_days
         )
     reasons = []
-    for activity_type, total in sorted(totals.items()):
+    for activity_type in sorted(earned):
         cap = rules.activities[activity_type].cap
+        total = faded[activity_type]
         capped = min(total, cap) if cap >= 0 else max(total, cap)
-        reasons.append(ScoreReason(factor=f"activity:{activity_type}", points=capped))
+        # Rounded running totals: each line is the step between two of them.
+        steps = [round(earned[activity_type], 1), round(total, 1), round(capped, 1)]
+        for kind, before, after in zip(("activity", "decay", "cap"), [0.0, *steps], steps, strict=False):
+            reasons.append(ScoreReason(factor=f"{kind}:{activity_type}", points=round(after - before, 1)))
     return reasons
 
 

@@ -23,7 +23,7 @@ from leadflow_common.events import (
 )
 from leadflow_common.runtime import ServiceRuntime
 from leadflow_common.unit_of_work import UnitOfWork
-from leadflow_scoring import erasing, metrics, preview, repository, score_store, versions
+from leadflow_scoring import bands, erasing, metrics, preview, repository, score_store, versions
 from leadflow_scoring.rules import RuleSet
 from leadflow_scoring.scorer import audit_problems, rescore_many
 from leadflow_scoring.state import ScoringState
@@ -122,14 +122,18 @@ class ScoringService:
             recent = await repository.recent_leads(connection, preview.RECENT_LEADS)
             rows = await repository.outcomes_for_training(connection)
         await self._try_on_recent_leads(candidate, preview.RECENT_LEADS, recent)
-        known = [
-            preview.KnownOutcome(*snapshot_lead(row.snapshot), at=row.occurred_at, won=row.outcome == "won")
-            for row in rows
-        ]
+        known = _known_outcomes(rows)
         # Thousands of leads scored twice: off the event loop.
         return await asyncio.to_thread(
             preview.compare, self.state.rules, candidate, recent, known, datetime.now(UTC)
         )
+
+    async def propose_bands(self) -> dict:
+        """Warm and hot thresholds per profile from the outcomes so far (nothing is stored)."""
+        async with self._runtime.engine.connect() as connection:
+            rows = await repository.outcomes_for_training(connection)
+        rules = self.state.rules
+        return await asyncio.to_thread(bands.propose_bands, rules, _known_outcomes(rows))
 
     async def _try_on_recent_leads(self, rules: RuleSet, count: int, recent: list | None = None) -> None:
         if recent is None:
@@ -169,6 +173,13 @@ class ScoringService:
             await repository.complete_outcomes(
                 uow.connection, lead_id, **await _lead_as_it_stands(uow, lead_id)
             )
+
+
+def _known_outcomes(rows: list) -> list[preview.KnownOutcome]:
+    return [
+        preview.KnownOutcome(*snapshot_lead(row.snapshot), at=row.occurred_at, won=row.outcome == "won")
+        for row in rows
+    ]
 
 
 async def _apply(uow: UnitOfWork, data: EventData, lead_id: uuid.UUID) -> None:

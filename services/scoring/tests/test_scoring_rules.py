@@ -84,21 +84,21 @@ def test_segment_picks_the_profile():
     assert "fit:free_mail" not in factors(score_lead(lead(email="a@gmail.com"), [], RULES, NOW))
 
 
-def test_engagement_is_capped_per_type():
+def test_engagement_is_capped_per_type_and_the_cap_is_a_line():
     burst = [Activity("pricing_page_view", NOW)] * 50
-    assert (
-        factors(score_lead(lead(company="Acme"), burst, RULES, NOW))["engagement:activity:pricing_page_view"]
-        == 24
-    )
+    lines = factors(score_lead(lead(company="Acme"), burst, RULES, NOW))
+    assert lines["engagement:activity:pricing_page_view"] == 600
+    assert lines["engagement:cap:pricing_page_view"] == -576
+    assert "engagement:decay:pricing_page_view" not in lines  # all fresh: nothing faded
 
 
-def test_engagement_halves_every_half_life():
+def test_engagement_halves_every_half_life_and_the_fading_is_a_line():
     assert decay(14, 14) == pytest.approx(0.5)
     old_demo = [Activity("demo_requested", NOW - timedelta(days=14))]
-    assert (
-        factors(score_lead(lead(company="Acme"), old_demo, RULES, NOW))["engagement:activity:demo_requested"]
-        == 15
-    )
+    lines = factors(score_lead(lead(company="Acme"), old_demo, RULES, NOW))
+    assert lines["engagement:activity:demo_requested"] == 30
+    assert lines["engagement:decay:demo_requested"] == -15
+    assert "engagement:cap:demo_requested" not in lines
 
 
 def test_negative_signals_take_points():

@@ -9,8 +9,10 @@ from leadflow_console.web import (
     pages_funnel,
     pages_inbox,
     pages_leads,
+    pages_model,
     pages_queue,
     pages_reps,
+    pages_rules_form,
     pages_scoring,
 )
 from leadflow_console.web.render import HERE, install_error_pages
@@ -20,7 +22,9 @@ PAGE_ROUTERS = (
     pages_inbox.router,
     pages_leads.router,
     pages_funnel.router,
+    pages_rules_form.router,
     pages_scoring.router,
+    pages_model.router,
     pages_admin.router,
     pages_queue.router,
     pages_reps.router,

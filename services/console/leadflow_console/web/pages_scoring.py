@@ -1,6 +1,6 @@
-"""The scoring rules, edited with their validation errors in place and previewed before they
-are saved; the model in use, and retraining. All of it is the scoring service's, called as the
-signed-in user."""
+"""The scoring rules as JSON: the advanced view of the same document the form edits
+(`pages_rules_form.py`), with its validation errors and a preview before saving. The rules are
+the scoring service's, called as the signed-in user."""
 
 import json
 from typing import Annotated
@@ -35,7 +35,7 @@ async def _editor(request: Request, viewer, upstream, text: str | None = None, s
     problems = in_use.get("problems", [])
     return page(
         request,
-        "scoring.html",
+        "scoring_json.html",
         viewer,
         status,
         version=in_use["version"],
@@ -45,8 +45,8 @@ async def _editor(request: Request, viewer, upstream, text: str | None = None, s
     )
 
 
-@router.get("/scoring", summary="admin, marketer: the rules in use, to edit and preview")
-async def rules_page(request: Request, viewer: Analysts, upstream: UpstreamDep) -> Response:
+@router.get("/scoring/json", summary="admin, marketer: the rules in use as JSON, to edit and preview")
+async def rules_json_page(request: Request, viewer: Analysts, upstream: UpstreamDep) -> Response:
     return await _editor(request, viewer, upstream)
 
 
@@ -90,28 +90,7 @@ async def save(
         else:
             return redirect(
                 request,
-                "/scoring",
+                "/scoring/json",
                 f"Rules version {saved['version']} is in use; every lead is being re-scored.",
             )
     return await _editor(request, viewer, upstream, rules, 422, errors=errors)
-
-
-@router.get("/scoring/model", summary="admin, marketer: the model in use, its metrics, conversion per band")
-async def model_page(request: Request, viewer: Analysts, upstream: UpstreamDep) -> Response:
-    model = await upstream.call("scoring", "GET", "/v1/scoring/model", viewer.token)
-    trained = await upstream.call("scoring", "GET", "/v1/scoring/models", viewer.token)
-    shown = next((m for m in trained if m["in_use"]), trained[0] if trained else None)
-    points = shown["metrics"].get("calibration", []) if shown else []
-    return page(request, "model.html", viewer, model=model, trained=trained, shown=shown, points=points)
-
-
-@router.post("/scoring/retrain", summary="admin, marketer: learn from the outcomes so far")
-async def retrain(request: Request, viewer: Analysts, upstream: UpstreamDep) -> Response:
-    try:
-        result = await upstream.call("scoring", "POST", "/v1/scoring/retrain", viewer.token)
-    except UpstreamProblem as problem:
-        if problem.status != 409:
-            raise
-        return redirect(request, "/scoring/model", f"Not retrained: {problem.detail}")
-    verdict = "put into use" if result["adopted"] else "kept aside (the model in use ranks better)"
-    return redirect(request, "/scoring/model", f"Model version {result['version']} trained and {verdict}.")

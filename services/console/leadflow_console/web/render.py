@@ -12,7 +12,7 @@ from fastapi.templating import Jinja2Templates
 from sse_starlette.sse import EventSourceResponse
 
 from leadflow_common.access import Role
-from leadflow_console import metrics
+from leadflow_console import metrics, score_lines
 from leadflow_console.web.session import (
     NOTICE_COOKIE,
     CsrfRejected,
@@ -56,6 +56,8 @@ def when(value: datetime | str | None) -> str:
 
 templates.env.filters["when"] = when
 templates.env.filters["urldecode"] = unquote
+templates.env.filters["signed"] = score_lines.signed
+templates.env.globals["breakdown"] = score_lines.breakdown
 templates.env.filters["iso"] = lambda value: value.astimezone(UTC).isoformat() if value else ""
 
 

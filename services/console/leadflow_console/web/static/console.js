@@ -27,8 +27,47 @@ function live(region) {
   window.addEventListener("pagehide", () => source.close());
 }
 
+function addRowButtons() {
+  // The rules form works without this (it always has empty rows to fill); with it, a list can
+  // grow without a round trip: the last row is copied empty, under the next free index.
+  for (const table of document.querySelectorAll("table.rule-rows")) {
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "add-row";
+    button.textContent = `Add a row to ${table.caption.textContent.split(" (")[0].toLowerCase()}`;
+    button.addEventListener("click", () => addRow(table));
+    table.after(button);
+  }
+}
+
+function addRow(table) {
+  const rows = table.tBodies[0].rows;
+  const last = rows[rows.length - 1];
+  const index = (name) => Number(name.split(".")[2]);
+  const next = Math.max(...[...table.querySelectorAll("[name]")].map((el) => index(el.name))) + 1;
+  const row = last.cloneNode(true);
+  row.querySelectorAll(".field-error").forEach((el) => el.remove());
+  row.querySelector("td:last-child").replaceChildren();  // nothing to remove in an empty row
+  for (const field of row.querySelectorAll("input, select")) {
+    const parts = field.name.split(".");
+    parts[2] = String(next);
+    field.name = parts.join(".");
+    field.id = parts.join("-");
+    field.value = "";
+    field.removeAttribute("aria-invalid");
+    field.removeAttribute("aria-describedby");
+  }
+  for (const label of row.querySelectorAll("label")) {
+    label.htmlFor = label.nextElementSibling.id;
+    label.textContent = label.textContent.replace(/\d+ \((B2B|B2C)\)$/, `${next + 1} ($1)`);
+  }
+  last.after(row);
+  row.querySelector("input, select").focus();
+}
+
 document.addEventListener("DOMContentLoaded", () => {
   for (const region of document.querySelectorAll("[data-stream]")) live(region);
+  addRowButtons();
   countdowns();
   setInterval(countdowns, 1000);
 });

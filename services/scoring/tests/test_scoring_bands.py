@@ -1,0 +1,57 @@
+import random
+
+from leadflow_scoring.bands import Observed, band_conversion, proposal, propose_thresholds
+from leadflow_scoring.rules import Thresholds
+
+CURRENT = Thresholds(warm=40, hot=70)
+
+
+def leads(score: float, won: int, lost: int) -> list[Observed]:
+    return [Observed(score, True)] * won + [Observed(score, False)] * lost
+
+
+def test_hot_is_the_lowest_threshold_converting_at_least_60_percent_and_cold_at_most_10():
+    observed = leads(10, 1, 19) + leads(30, 3, 7) + leads(55, 5, 5) + leads(80, 9, 1)
+    proposed, notes = propose_thresholds(observed, CURRENT)
+    # >= 55: 14 of 20 won (70%); >= 30 adds the 30s: 17 of 30 (57%), under 60%.
+    assert proposed.hot == 55
+    # below 30: 1 of 20 (5%); below 55 adds the 30s: 4 of 30 (13%), over 10%.
+    assert proposed.warm == 30
+    assert notes == []
+    bands = band_conversion(observed, proposed)
+    assert bands["hot"]["conversion"] >= 0.6
+    assert bands["cold"]["conversion"] <= 0.1
+
+
+def test_without_evidence_the_thresholds_stay_and_say_why():
+    proposed, notes = propose_thresholds(leads(50, 1, 1), CURRENT)
+    assert proposed == CURRENT
+    assert len(notes) == 2
+
+
+def test_the_proposal_counts_the_leads_that_move_band():
+    observed = leads(10, 0, 20) + leads(50, 8, 2)
+    result = proposal(observed, CURRENT)
+    hot = result["proposed"]["thresholds"]["hot"]
+    assert hot <= 50
+    assert result["moved"] == 10  # the 50s were warm, now hot
+    assert result["current"]["bands"]["warm"]["leads"] == 10
+    assert result["proposed"]["bands"]["hot"] == {"leads": 10, "won": 8, "conversion": 0.8}
+
+
+def test_proposed_bands_meet_their_targets_on_random_outcomes():
+    rng = random.Random(7)
+    for _ in range(50):
+        observed = []
+        for _ in range(rng.randint(20, 200)):
+            score = rng.uniform(0, 100)
+            observed.append(Observed(round(score, 1), rng.random() < score / 100))
+        proposed, notes = propose_thresholds(observed, CURRENT)
+        assert proposed.warm <= proposed.hot
+        bands = band_conversion(observed, proposed)
+        if not notes:
+            hot_and_above = [lead for lead in observed if lead.score >= proposed.hot]
+            assert sum(lead.won for lead in hot_and_above) / len(hot_and_above) >= 0.6
+            cold = [lead for lead in observed if lead.score < proposed.warm]
+            assert sum(lead.won for lead in cold) / len(cold) <= 0.1
+            assert bands["cold"]["conversion"] <= 0.1
