@@ -208,6 +208,9 @@ class LeadRouted(AssignmentEvent):
 
 class LeadReassigned(AssignmentEvent):
     previous_rep_id: uuid.UUID | None = None
+    previous_rep: RepRef | None = Field(
+        None, description="The rep it was offered to before (told it moved on); None: it waited in a queue"
+    )
 
 
 class LeadNurtured(AssignmentEvent):

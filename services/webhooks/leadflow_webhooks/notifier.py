@@ -200,9 +200,9 @@ class Notifier:
             await self._tell_admins(waiting_message(event.data, datetime.now(UTC)))
             return True
         if notice.kind == "moved":
-            rep = await self._routing.get(f"/v1/reps/{notice.rep_id}")
-            rep.raise_for_status()
-            await self._deliver(channels, rep.json()["email"], moved_message(event.data), None)
+            await self._deliver(
+                channels, await self._previous_email(event.data), moved_message(event.data), None
+            )
             return True
         if isinstance(links, Exception):
             raise links
@@ -232,6 +232,15 @@ class Notifier:
         if gave_up:
             return row | {"status": "failed"}
         return row | {"due_at": now + timedelta(seconds=5 * 2**attempts)}
+
+    async def _previous_email(self, data: LeadReassigned) -> str:
+        """The address of the rep a lead moved on from: on the event; routing is asked only for
+        events published before `previous_rep` was carried."""
+        if data.previous_rep is not None:
+            return data.previous_rep.email
+        rep = await self._routing.get(f"/v1/reps/{data.previous_rep_id}")
+        rep.raise_for_status()
+        return rep.json()["email"]
 
     async def _tell_admins(self, message: Message) -> None:
         """Each admin address by mail, then the admins' Slack channel (a retry repeats both)."""
