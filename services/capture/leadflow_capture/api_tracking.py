@@ -219,10 +219,10 @@ async def _settle_outcome(
     if verdict == "correct":
         corrects = str(item.corrects)
         await uow.audit(
-            principal, "outcome.corrected", ("lead", lead_id), outcome=data.outcome, corrects=corrects
+            principal, "outcome.corrected", ("lead", lead_id), result=data.outcome, corrects=corrects
         )
     else:
-        await uow.audit(principal, "outcome.recorded", ("lead", lead_id), outcome=data.outcome)
+        await uow.audit(principal, "outcome.recorded", ("lead", lead_id), result=data.outcome)
     return PublishedItem(index=index, status=202, lead_id=lead_id, event_id=event.id)
 
 

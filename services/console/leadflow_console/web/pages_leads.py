@@ -45,7 +45,7 @@ async def leads(request: Request, viewer: LeadWorkers, read_model: ReadModelDep)
     next_url = None
     if found.next_cursor is not None:
         next_url = "/leads?" + urlencode(query | {"after": write_cursor(found.next_cursor)})
-    filtered = any(value for name, value in shown.items() if name != "sort")
+    filtered = any(value for name, value in shown.items() if name not in ("q", "sort"))
     return page(
         request,
         "leads.html",
