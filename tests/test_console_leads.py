@@ -137,6 +137,7 @@ async def test_leads_are_found_by_a_word_or_a_phone_a_rep_sees_only_hers_and_the
         await admin.wait_for_load_state()
         rows = await admin.locator("tbody tr").all_text_contents()
         assert any("outcome.recorded: won" in row and "lead Charles Babbage" in row for row in rows), rows
+        assert any("assignment.accepted" in row and "assignment of Charles Babbage" in row for row in rows)
         assert all("ada@leadflow.example" in row for row in rows), rows
         return True
 

@@ -8,6 +8,7 @@ timeline entries each) straight in SQL, then opens each page as a signed-in admi
 import argparse
 import asyncio
 import hashlib
+import html
 import json
 import re
 import tempfile
@@ -144,7 +145,7 @@ async def measure(system: LocalSystem, database_url: str, leads: int, times: int
             )
             assert (await api.post(f"{console}/v1/users", json=body)).status_code == 201
     seconds = await seed(database_url, leads, rep_id)
-    admin, admin_csrf = await signed_in(console, *ADMIN)
+    admin, _ = await signed_in(console, *ADMIN)
     rep_client, _ = await signed_in(console, *REP)
     lead_id = str(uuid.UUID(hashlib.md5(b"lead20").hexdigest()))  # routed to the bench's rep
     pages = {
@@ -162,14 +163,7 @@ async def measure(system: LocalSystem, database_url: str, leads: int, times: int
             ),
         ),
         "admin: funnel CSV": (admin, ("GET", "/funnel.csv", None)),
-        "admin: search by email": (
-            admin,
-            ("POST", "/leads/search", {"q": "lead777@bench.example", "csrf_token": admin_csrf}),
-        ),
-        "admin: search by name": (
-            admin,
-            ("POST", "/leads/search", {"q": "lead number 77", "csrf_token": admin_csrf}),
-        ),
+        **leads_pages(admin, rep_client, await next_page_of(admin, "/leads?sort=score")),
         "admin: lead page": (admin, ("GET", f"/leads/{lead_id}", None)),
         "admin: team": (admin, ("GET", "/team", None)),
         "admin: scoring rules": (admin, ("GET", "/scoring", None)),
@@ -190,6 +184,32 @@ async def measure(system: LocalSystem, database_url: str, leads: int, times: int
         await admin.aclose()
         await rep_client.aclose()
     return report
+
+
+def leads_pages(admin: httpx.AsyncClient, rep: httpx.AsyncClient, next_page: str) -> dict:
+    """The leads page: its search (by a word, a phone as a person writes it, an email), its
+    filters and sorts, a later page (keyset), and a rep's own list."""
+    since = time.strftime("%Y-%m-%d", time.gmtime(time.time() - 30 * 86400))
+    pages = {
+        "leads: search by words (number 4242)": "/leads?q=number+4242",
+        "leads: search by a word every lead has (lead)": "/leads?q=lead",
+        "leads: search by phone ((415) 000-7777)": "/leads?q=%28415%29+000-7777",
+        "leads: search by email": "/leads?q=lead777%40bench.example",
+        "leads: all, newest first": "/leads",
+        "leads: hot, sms, offered": "/leads?temperature=hot&channel=sms&status=offered",
+        "leads: campaign, 30 days, by score": f"/leads?campaign=campaign-7&from={since}&sort=score",
+        "leads: a later page by score (keyset)": next_page,
+    }
+    found = {f"admin: {name}": (admin, ("GET", path, None)) for name, path in pages.items()}
+    return found | {"rep: leads, own, newest first": (rep, ("GET", "/leads", None))}
+
+
+async def next_page_of(client: httpx.AsyncClient, path: str, pages: int = 20) -> str:
+    """The address of the page `pages` after the first, following each page's Next link."""
+    for _ in range(pages):
+        text = (await client.get(path)).text
+        path = html.unescape(re.search(r'<a href="([^"]+)" rel="next">', text).group(1))
+    return path
 
 
 def markdown(report: dict) -> str:

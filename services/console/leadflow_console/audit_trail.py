@@ -1,8 +1,9 @@
 """The audit trail as a person reads it: the actor as the account's email or the key's name, the
-target by name (an account's email, a key's name, a lead's name from the read model), each
-looked up in the same statement; ids stay where nothing names them (an erased lead, a deleted
-account). The entries themselves keep ids only (`AuditRecorded`)."""
+target by name (an account's email, a key's name, a lead's name from the read model, an
+assignment by its lead's name), each looked up in the same statement; ids stay where nothing
+names them (an erased lead, a deleted account). The entries themselves keep ids only."""
 
+import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -10,7 +11,7 @@ from sqlalchemy import case, cast, func, select
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from leadflow_console.read_tables import lead_views
+from leadflow_console.read_tables import decisions, lead_views
 from leadflow_console.tables import api_keys, audit_log, users
 
 
@@ -25,13 +26,14 @@ class NamedEntry:
     target_type: str | None
     target_id: str | None
     target_name: str | None
+    target_lead: uuid.UUID | None  # the lead the target is or is an assignment of, when it has a name
     service: str
     outcome: str
     details: dict
 
     @property
     def target_link(self) -> str | None:
-        return f"/leads/{self.target_id}" if self.target_type == "lead" and self.target_name else None
+        return f"/leads/{self.target_lead}" if self.target_lead else None
 
 
 def _id_after(column, prefix: str):
@@ -61,19 +63,23 @@ async def named_entries(
 ) -> list[NamedEntry]:
     actor_user, actor_key = users.alias("actor_user"), api_keys.alias("actor_key")
     target_user, target_key = users.alias("target_user"), api_keys.alias("target_key")
+    lead = lead_views.alias("target_lead")
+    target_lead = func.coalesce(_target("lead"), decisions.c.lead_id)
     query = (
         select(
             audit_log,
             func.coalesce(actor_user.c.email, actor_key.c.name).label("actor_name"),
             target_user.c.email.label("target_email"),
             target_key.c.name.label("target_key_name"),
-            lead_views.c.profile.label("target_profile"),
+            lead.c.lead_id.label("target_lead"),
+            lead.c.profile.label("target_profile"),
         )
         .outerjoin(actor_user, actor_user.c.id == _id_after(audit_log.c.actor, "user:"))
         .outerjoin(actor_key, actor_key.c.id == _id_after(audit_log.c.actor, "key:"))
         .outerjoin(target_user, target_user.c.id == _target("user"))
         .outerjoin(target_key, target_key.c.id == _target("key"))
-        .outerjoin(lead_views, lead_views.c.lead_id == _target("lead"))
+        .outerjoin(decisions, decisions.c.assignment_id == _target("assignment"))
+        .outerjoin(lead, lead.c.lead_id == target_lead)
         .order_by(audit_log.c.id.desc())
         .limit(limit)
     )
@@ -95,6 +101,7 @@ def _named(row) -> NamedEntry:
         target_type=row.target_type,
         target_id=row.target_id,
         target_name=row.target_email or row.target_key_name or lead_name(row.target_profile),
+        target_lead=row.target_lead if lead_name(row.target_profile) else None,
         service=row.service,
         outcome=row.outcome,
         details=row.details,
