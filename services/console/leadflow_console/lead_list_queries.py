@@ -5,12 +5,12 @@ migration 0006. A rep's leads are scoped here, in SQL."""
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, func, literal_column, select, tuple_
+from sqlalchemy import ColumnElement, Select, func, literal_column, select, text, tuple_
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from leadflow_console.lead_filters import OUTCOMES, PAGE_SIZE, Cursor, LeadCriteria, Search
 from leadflow_console.read_queries import VIEW_COLUMNS, LeadView
-from leadflow_console.read_tables import decisions, lead_views
+from leadflow_console.read_tables import lead_views
 
 V = lead_views.c
 # Written out as migration 0006 wrote its index: PostgreSQL uses the index only for this expression.
@@ -36,21 +36,21 @@ class Owner:
 async def lead_page(
     connection: AsyncConnection, criteria: LeadCriteria, *, only_rep: uuid.UUID | None
 ) -> LeadPage:
-    order, key = (SCORE, SCORE) if criteria.sort == "score" else (V.captured_at, V.captured_at)
-    query = select(*VIEW_COLUMNS).where(*conditions(criteria, only_rep))
-    if criteria.after is not None:
-        query = query.where(tuple_(key, V.lead_id) < tuple_(criteria.after.value, criteria.after.lead_id))
-    rows = [
-        LeadView(**row._mapping)
-        for row in await connection.execute(
-            query.order_by(order.desc(), V.lead_id.desc()).limit(PAGE_SIZE + 1)
-        )
-    ]
+    rows = [LeadView(**row._mapping) for row in await connection.execute(page_query(criteria, only_rep))]
     if len(rows) <= PAGE_SIZE:
         return LeadPage(rows, None)
     last = rows[PAGE_SIZE - 1]
     value = (last.score if last.score is not None else -1.0) if criteria.sort == "score" else last.captured_at
     return LeadPage(rows[:PAGE_SIZE], Cursor(value, last.lead_id))
+
+
+def page_query(criteria: LeadCriteria, only_rep: uuid.UUID | None) -> Select:
+    """One page and one row more (whether there is a next page)."""
+    key = SCORE if criteria.sort == "score" else V.captured_at
+    query = select(*VIEW_COLUMNS).where(*conditions(criteria, only_rep))
+    if criteria.after is not None:
+        query = query.where(tuple_(key, V.lead_id) < tuple_(criteria.after.value, criteria.after.lead_id))
+    return query.order_by(key.desc(), V.lead_id.desc()).limit(PAGE_SIZE + 1)
 
 
 def conditions(criteria: LeadCriteria, only_rep: uuid.UUID | None) -> list[ColumnElement]:
@@ -95,13 +95,25 @@ def _status(status: str) -> ColumnElement:
     return V.assignment_status == status
 
 
-async def owners(connection: AsyncConnection) -> list[Owner]:
-    """The reps any lead was offered to, by name: the owner filter's choices."""
-    rows = await connection.execute(
-        select(decisions.c.rep_id, func.max(decisions.c.rep_name).label("name"))
-        .where(decisions.c.rep_id.is_not(None))
-        .group_by(decisions.c.rep_id)
-        .order_by(func.max(decisions.c.rep_name))
-        .limit(500)
+# Each rep in `decisions` once, found by skipping through its (rep_id, at) index rather than
+# grouping every decision: a probe per rep, however many decisions there are.
+OWNERS = text(
+    """
+    WITH RECURSIVE owner AS (
+        (SELECT rep_id FROM console.decisions WHERE rep_id IS NOT NULL ORDER BY rep_id LIMIT 1)
+        UNION ALL
+        SELECT (SELECT d.rep_id FROM console.decisions AS d WHERE d.rep_id > owner.rep_id
+                ORDER BY d.rep_id LIMIT 1)
+        FROM owner WHERE owner.rep_id IS NOT NULL
     )
-    return [Owner(row.rep_id, row.name or str(row.rep_id)) for row in rows]
+    SELECT owner.rep_id, (SELECT d.rep_name FROM console.decisions AS d WHERE d.rep_id = owner.rep_id
+                          ORDER BY d.at DESC LIMIT 1) AS name
+    FROM owner WHERE owner.rep_id IS NOT NULL LIMIT 500
+    """
+)
+
+
+async def owners(connection: AsyncConnection) -> list[Owner]:
+    """The reps any lead was offered to, by name (as last decided): the owner filter's choices."""
+    found = [Owner(row.rep_id, row.name or str(row.rep_id)) for row in await connection.execute(OWNERS)]
+    return sorted(found, key=lambda owner: owner.name.lower())
