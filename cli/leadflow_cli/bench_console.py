@@ -145,7 +145,7 @@ async def measure(system: LocalSystem, database_url: str, leads: int, times: int
             )
             assert (await api.post(f"{console}/v1/users", json=body)).status_code == 201
     seconds = await seed(database_url, leads, rep_id)
-    admin, _ = await signed_in(console, *ADMIN)
+    admin, admin_csrf = await signed_in(console, *ADMIN)
     rep_client, _ = await signed_in(console, *REP)
     lead_id = str(uuid.UUID(hashlib.md5(b"lead20").hexdigest()))  # routed to the bench's rep
     pages = {
@@ -163,7 +163,7 @@ async def measure(system: LocalSystem, database_url: str, leads: int, times: int
             ),
         ),
         "admin: funnel CSV": (admin, ("GET", "/funnel.csv", None)),
-        **leads_pages(admin, rep_client, await next_page_of(admin, "/leads?sort=score")),
+        **leads_pages((admin, admin_csrf), rep_client, await next_page_of(admin, "/leads?sort=score")),
         "admin: lead page": (admin, ("GET", f"/leads/{lead_id}", None)),
         "admin: team": (admin, ("GET", "/team", None)),
         "admin: scoring rules": (admin, ("GET", "/scoring", None)),
@@ -186,21 +186,29 @@ async def measure(system: LocalSystem, database_url: str, leads: int, times: int
     return report
 
 
-def leads_pages(admin: httpx.AsyncClient, rep: httpx.AsyncClient, next_page: str) -> dict:
-    """The leads page: its search (by a word, a phone as a person writes it, an email), its
-    filters and sorts, a later page (keyset), and a rep's own list."""
+def leads_pages(admin: tuple[httpx.AsyncClient, str], rep: httpx.AsyncClient, next_page: str) -> dict:
+    """The leads page: its search (posted: by a word, a phone as a person writes it, an email),
+    its filters and sorts (in the URL), a later page (keyset), and a rep's own list."""
+    client, csrf = admin
     since = time.strftime("%Y-%m-%d", time.gmtime(time.time() - 30 * 86400))
-    pages = {
-        "leads: search by words (number 4242)": "/leads?q=number+4242",
-        "leads: search by a word every lead has (lead)": "/leads?q=lead",
-        "leads: search by phone ((415) 000-7777)": "/leads?q=%28415%29+000-7777",
-        "leads: search by email": "/leads?q=lead777%40bench.example",
-        "leads: all, newest first": "/leads",
-        "leads: hot, sms, offered": "/leads?temperature=hot&channel=sms&status=offered",
-        "leads: campaign, 30 days, by score": f"/leads?campaign=campaign-7&from={since}&sort=score",
-        "leads: a later page by score (keyset)": next_page,
+    searches = {
+        "words (number 4242)": "number 4242",
+        "a word every lead has (lead)": "lead",
+        "phone ((415) 000-7777)": "(415) 000-7777",
+        "email": "lead777@bench.example",
     }
-    found = {f"admin: {name}": (admin, ("GET", path, None)) for name, path in pages.items()}
+    lists = {
+        "all, newest first": "/leads",
+        "hot, sms, offered": "/leads?temperature=hot&channel=sms&status=offered",
+        "cold, by score": "/leads?temperature=cold&sort=score",
+        "campaign, 30 days, by score": f"/leads?campaign=campaign-7&from={since}&sort=score",
+        "a later page by score (keyset)": next_page,
+    }
+    found = {
+        f"admin: leads: search by {name}": (client, ("POST", "/leads", {"q": text, "csrf_token": csrf}))
+        for name, text in searches.items()
+    }
+    found |= {f"admin: leads: {name}": (client, ("GET", path, None)) for name, path in lists.items()}
     return found | {"rep: leads, own, newest first": (rep, ("GET", "/leads", None))}
 
 

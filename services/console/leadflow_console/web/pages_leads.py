@@ -1,12 +1,13 @@
 """Finding a lead and everything known about them. The list shows every lead the viewer may see
-(a rep: only their own, scoped in SQL), filtered, searched and sorted by what its URL says, so a
-link can be shared; a rep opening anyone else's lead gets the 403 page, whether it exists or not."""
+(a rep: only their own, scoped in SQL), filtered and sorted by what its URL says, so a link can
+be shared, and searched by a posted form; a rep opening anyone else's lead gets the 403 page,
+whether it exists or not."""
 
 import uuid
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from leadflow_common.access import Role
 from leadflow_console.lead_filters import (
@@ -18,9 +19,10 @@ from leadflow_console.lead_filters import (
     read_criteria,
     write_cursor,
 )
+from leadflow_console.read_model import ReadModel
 from leadflow_console.web.deps import AdminOnly, LeadWorkers, ReadModelDep, UpstreamDep
 from leadflow_console.web.render import page
-from leadflow_console.web.session import PageForbidden
+from leadflow_console.web.session import PageForbidden, Viewer
 from leadflow_console.web.upstream import UpstreamProblem
 
 router = APIRouter(include_in_schema=False)
@@ -32,20 +34,33 @@ CHOICES = {
 }
 
 
-# A GET form: the filters are in the URL, so a link to a list can be shared. Every parameter is
+# The list's address carries its filters, so a link to it can be shared. A search is posted
+# instead: emails and phone numbers stay out of access logs, browser history and referrers; the
+# form posts both, and without a search it is redirected to the filters' address. Every field is
 # read as text and checked here, so a bad value is said at its field rather than as JSON.
-@router.get("/leads", summary="admin, marketer, rep (their own): every lead, filtered, searched, sorted")
+@router.get("/leads", summary="admin, marketer, rep (their own): every lead, filtered and sorted")
 async def leads(request: Request, viewer: LeadWorkers, read_model: ReadModelDep) -> Response:
-    typed = {name: request.query_params.get(name, "")[:1000] for name in PARAMETERS}
+    typed = {name: request.query_params.get(name, "")[:1000] for name in PARAMETERS if name != "q"}
+    return await _list(request, viewer, read_model, typed | {"q": ""})
+
+
+@router.post("/leads", summary="admin, marketer, rep (their own): search by words, phone or email")
+async def search(request: Request, viewer: LeadWorkers, read_model: ReadModelDep) -> Response:
+    form = await request.form()
+    typed = {name: str(form.get(name) or "")[:1000] for name in PARAMETERS}
+    if not typed["q"].strip():
+        filters = {name: value for name, value in typed.items() if value and name not in ("q", "after")}
+        return RedirectResponse("/leads" + ("?" + urlencode(filters) if filters else ""), status_code=303)
+    return await _list(request, viewer, read_model, typed)
+
+
+async def _list(request: Request, viewer: Viewer, read_model: ReadModel, typed: dict[str, str]) -> Response:
     read = read_criteria(typed, request.app.state.default_region)
     only_rep = viewer.principal.rep_id if viewer.is_(Role.rep) else None
     found, owners = await read_model.lead_list(read.criteria, only_rep, with_owners=only_rep is None)
     shown = {name: value for name, value in typed.items() if name != "after"}
-    query = {name: value for name, value in shown.items() if value}
-    next_url = None
-    if found.next_cursor is not None:
-        next_url = "/leads?" + urlencode(query | {"after": write_cursor(found.next_cursor)})
-    filtered = any(value for name, value in shown.items() if name not in ("q", "sort"))
+    filters = {name: value for name, value in shown.items() if value and name != "q"}
+    after = write_cursor(found.next_cursor) if found.next_cursor else None
     return page(
         request,
         "leads.html",
@@ -54,10 +69,11 @@ async def leads(request: Request, viewer: LeadWorkers, read_model: ReadModelDep)
         typed=shown,
         errors=read.errors,
         found=found.leads,
-        next_url=next_url,
-        first_url="/leads?" + urlencode(query),
+        after=after,
+        next_url="/leads?" + urlencode(filters | {"after": after}) if after else None,
+        first_url="/leads?" + urlencode(filters),
         continued=bool(typed["after"]),
-        filtered=filtered,
+        filtered=any(name != "sort" for name in filters),
         owners=[(str(owner.rep_id), owner.name) for owner in owners],
         **CHOICES,
     )
