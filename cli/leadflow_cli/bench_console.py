@@ -8,6 +8,7 @@ timeline entries each) straight in SQL, then opens each page as a signed-in admi
 import argparse
 import asyncio
 import hashlib
+import html
 import json
 import re
 import tempfile
@@ -162,14 +163,7 @@ async def measure(system: LocalSystem, database_url: str, leads: int, times: int
             ),
         ),
         "admin: funnel CSV": (admin, ("GET", "/funnel.csv", None)),
-        "admin: search by email": (
-            admin,
-            ("POST", "/leads/search", {"q": "lead777@bench.example", "csrf_token": admin_csrf}),
-        ),
-        "admin: search by name": (
-            admin,
-            ("POST", "/leads/search", {"q": "lead number 77", "csrf_token": admin_csrf}),
-        ),
+        **leads_pages((admin, admin_csrf), rep_client, await next_page_of(admin, "/leads?sort=score")),
         "admin: lead page": (admin, ("GET", f"/leads/{lead_id}", None)),
         "admin: team": (admin, ("GET", "/team", None)),
         "admin: scoring rules": (admin, ("GET", "/scoring", None)),
@@ -190,6 +184,40 @@ async def measure(system: LocalSystem, database_url: str, leads: int, times: int
         await admin.aclose()
         await rep_client.aclose()
     return report
+
+
+def leads_pages(admin: tuple[httpx.AsyncClient, str], rep: httpx.AsyncClient, next_page: str) -> dict:
+    """The leads page: its search (posted: by a word, a phone as a person writes it, an email),
+    its filters and sorts (in the URL), a later page (keyset), and a rep's own list."""
+    client, csrf = admin
+    since = time.strftime("%Y-%m-%d", time.gmtime(time.time() - 30 * 86400))
+    searches = {
+        "words (number 4242)": "number 4242",
+        "a word every lead has (lead)": "lead",
+        "phone ((415) 000-7777)": "(415) 000-7777",
+        "email": "lead777@bench.example",
+    }
+    lists = {
+        "all, newest first": "/leads",
+        "hot, sms, offered": "/leads?temperature=hot&channel=sms&status=offered",
+        "cold, by score": "/leads?temperature=cold&sort=score",
+        "campaign, 30 days, by score": f"/leads?campaign=campaign-7&from={since}&sort=score",
+        "a later page by score (keyset)": next_page,
+    }
+    found = {
+        f"admin: leads: search by {name}": (client, ("POST", "/leads", {"q": text, "csrf_token": csrf}))
+        for name, text in searches.items()
+    }
+    found |= {f"admin: leads: {name}": (client, ("GET", path, None)) for name, path in lists.items()}
+    return found | {"rep: leads, own, newest first": (rep, ("GET", "/leads", None))}
+
+
+async def next_page_of(client: httpx.AsyncClient, path: str, pages: int = 20) -> str:
+    """The address of the page `pages` after the first, following each page's Next link."""
+    for _ in range(pages):
+        text = (await client.get(path)).text
+        path = html.unescape(re.search(r'<a href="([^"]+)" rel="next">', text).group(1))
+    return path
 
 
 def markdown(report: dict) -> str:

@@ -206,7 +206,8 @@ async def _settle_outcome(
     uow: UnitOfWork, item: "OutcomeInput", lead_id: uuid.UUID, topic: str, principal: Principal, index: int
 ) -> PublishedItem:
     """The lead's first outcome, a repeat of it (answered with the first, nothing published), or
-    a correction (published with what it corrects, and audited)."""
+    a correction (published with what it corrects); the first and a correction are audited, in
+    the unit of work that publishes them."""
     recorded = await outcome_store.lock_and_read(uow.connection, lead_id)
     verdict = judge(recorded, OutcomeReport(item.outcome, item.corrects, item.reason), principal)
     if verdict == "same":
@@ -216,7 +217,12 @@ async def _settle_outcome(
     stands = RecordedOutcome(lead_id, data.outcome_id, data.outcome, data.occurred_at, event.id)
     await outcome_store.record(uow.connection, stands)
     if verdict == "correct":
-        await uow.audit(principal, "outcome.corrected", ("lead", lead_id), corrects=str(item.corrects))
+        corrects = str(item.corrects)
+        await uow.audit(
+            principal, "outcome.corrected", ("lead", lead_id), result=data.outcome, corrects=corrects
+        )
+    else:
+        await uow.audit(principal, "outcome.recorded", ("lead", lead_id), result=data.outcome)
     return PublishedItem(index=index, status=202, lead_id=lead_id, event_id=event.id)
 
 

@@ -38,6 +38,7 @@ def create_app(common: CommonSettings | None = None, settings: ConsoleSettings |
         await accounts.prepare()
         app.state.page_secret = accounts.page_secret
         app.state.read_model = read_model = ReadModel(runtime)
+        app.state.default_region = settings.default_region  # the leads page reads phone numbers in it
 
         async def keep_trail_and_read_models(events: list[CloudEvent]) -> None:
             await accounts.record_audit(events)  # idempotent by event id, like the read models

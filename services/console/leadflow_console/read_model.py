@@ -6,8 +6,18 @@ from datetime import UTC, datetime, timedelta
 
 from leadflow_common.events import CloudEvent
 from leadflow_common.runtime import ServiceRuntime
-from leadflow_console import inbox_queries, live, metrics, projection, read_queries, read_writes
+from leadflow_console import (
+    inbox_queries,
+    lead_list_queries,
+    live,
+    metrics,
+    projection,
+    read_queries,
+    read_writes,
+)
 from leadflow_console.inbox_queries import LeftLead
+from leadflow_console.lead_filters import LeadCriteria
+from leadflow_console.lead_list_queries import LeadPage, Owner
 from leadflow_console.read_queries import Decision, FunnelRow, LeadView, SpeedRow, TimelineEntry
 
 CONSUMER = "console-read-model"
@@ -61,9 +71,13 @@ class ReadModel:
         async with self._runtime.engine.connect() as connection:
             return await read_queries.leads(connection, lead_ids)
 
-    async def search(self, text: str, rep_id: uuid.UUID | None) -> list[LeadView]:
+    async def lead_list(
+        self, criteria: LeadCriteria, only_rep: uuid.UUID | None, with_owners: bool
+    ) -> tuple[LeadPage, list[Owner]]:
+        """A page of the leads list; with the owner filter's choices for a viewer who has one."""
         async with self._runtime.engine.connect() as connection:
-            return await read_queries.search(connection, text, rep_id=rep_id)
+            found = await lead_list_queries.lead_page(connection, criteria, only_rep=only_rep)
+            return found, (await lead_list_queries.owners(connection) if with_owners else [])
 
     async def feed(self, **filters) -> list[Decision]:
         async with self._runtime.engine.connect() as connection:

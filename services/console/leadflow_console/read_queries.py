@@ -169,28 +169,6 @@ async def recent_timelines(
     return found
 
 
-async def search(connection: AsyncConnection, text: str, *, rep_id: uuid.UUID | None) -> list[LeadView]:
-    """An email or phone matches exactly; other text matches the start of a name or company,
-    in alphabetical order (each through its own index)."""
-    text = text.strip().lower()
-    if "@" in text:
-        conditions = [(lead_views.c.email == text, lead_views.c.captured_at.desc())]
-    elif text.lstrip("+").replace(" ", "").isdigit():
-        digits = "+" + text.lstrip("+").replace(" ", "")
-        conditions = [(lead_views.c.phone == digits, lead_views.c.captured_at.desc())]
-    else:
-        pattern = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        conditions = [(column.like(pattern), column) for column in (lead_views.c.name, lead_views.c.company)]
-    found: dict[uuid.UUID, LeadView] = {}
-    for condition, order in conditions:
-        query = select(*VIEW_COLUMNS).where(condition, lead_views.c.merged_into.is_(None))
-        if rep_id is not None:
-            query = query.where(lead_views.c.rep_id == rep_id)
-        for row in await connection.execute(query.order_by(order).limit(SHOWN)):
-            found.setdefault(row.lead_id, LeadView(**row._mapping))
-    return list(found.values())[:SHOWN]
-
-
 async def feed(
     connection: AsyncConnection,
     *,

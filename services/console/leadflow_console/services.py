@@ -15,8 +15,9 @@ from leadflow_common.credentials import CredentialsState, LiveKey, SigningKey, k
 from leadflow_common.errors import Conflict, Invalid, LeadflowError, NotFound, Unauthenticated
 from leadflow_common.events import AuditRecorded, CloudEvent
 from leadflow_common.runtime import ServiceRuntime
-from leadflow_console import accounts, metrics, repository
+from leadflow_console import accounts, audit_trail, metrics, repository
 from leadflow_console.accounts import LoginLimits
+from leadflow_console.audit_trail import NamedEntry
 from leadflow_console.repository import ApiKey, User
 from leadflow_console.reps import RepDirectory
 from leadflow_console.settings import ConsoleSettings
@@ -270,6 +271,15 @@ class AccountsService:
     async def audit_entries(self, **filters) -> list:
         async with self._runtime.engine.connect() as connection:
             return await repository.audit_entries(connection, **filters)
+
+    async def audit_trail(self, who: str, action: str | None) -> list[NamedEntry] | None:
+        """The newest entries with their actors and targets named; None when nobody is known by
+        `who` (an account's email, a key's name)."""
+        async with self._runtime.engine.connect() as connection:
+            actor = await audit_trail.actor_of(connection, who) if who else None
+            if who and actor is None:
+                return None
+            return await audit_trail.named_entries(connection, actor=actor, action=action)
 
     async def record_audit(self, events: list[CloudEvent]) -> None:
         """The audit consumer: entries from every service, each stored once."""

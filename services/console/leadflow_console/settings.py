@@ -6,6 +6,10 @@ class ConsoleSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CONSOLE_", env_file=".env", extra="ignore")
 
     port: int = 8000
+    # How the leads page reads a phone number written without a country code: capture's region.
+    default_region: str = Field(
+        default="US", validation_alias=AliasChoices("CONSOLE_DEFAULT_REGION", "CAPTURE_DEFAULT_REGION")
+    )
     token_ttl_seconds: int = Field(
         default=3600, ge=60, le=86_400, description="How long an access token (and its session) lives"
     )

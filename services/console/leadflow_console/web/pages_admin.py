@@ -210,15 +210,18 @@ async def webhooks(request: Request, viewer: AdminOnly, upstream: UpstreamDep) -
     return page(request, "webhooks.html", viewer, endpoints=endpoints, deliveries=deliveries)
 
 
-@router.get("/admin/audit", summary="admin: the audit trail, newest first")
+@router.get("/admin/audit", summary="admin: the audit trail, newest first, actors and targets named")
 async def audit(
     request: Request,
     viewer: AdminOnly,
     accounts: AccountsDep,
-    actor: Annotated[str, Query(max_length=100)] = "",
+    actor: Annotated[str, Query(max_length=200)] = "",
     action: Annotated[str, Query(max_length=100)] = "",
 ) -> Response:
-    entries = await accounts.audit_entries(
-        actor=actor or None, action=action or None, since=None, until=None, before_id=None, limit=200
-    )
-    return page(request, "audit.html", viewer, entries=entries, chosen={"actor": actor, "action": action})
+    entries = await accounts.audit_trail(actor, action.strip() or None)
+    errors = {}
+    if entries is None:
+        errors["actor"] = "No account has this email, and no key this name."
+    chosen = {"actor": actor, "action": action}
+    status = 422 if errors else 200
+    return page(request, "audit.html", viewer, status, entries=entries or [], chosen=chosen, errors=errors)

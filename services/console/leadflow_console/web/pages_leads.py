@@ -1,38 +1,82 @@
-"""Finding a lead and everything known about them. A rep sees only the leads offered to them:
-anyone else's answers the 403 page, whether it exists or not."""
+"""Finding a lead and everything known about them. The list shows every lead the viewer may see
+(a rep: only their own, scoped in SQL), filtered and sorted by what its URL says, so a link can
+be shared, and searched by a posted form; a rep opening anyone else's lead gets the 403 page,
+whether it exists or not."""
 
 import uuid
-from typing import Annotated
+from urllib.parse import urlencode
 
-from fastapi import APIRouter, Form, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from leadflow_common.access import Role
+from leadflow_console.lead_filters import (
+    CHANNELS,
+    PARAMETERS,
+    SORTS,
+    STATUSES,
+    TEMPERATURES,
+    read_criteria,
+    write_cursor,
+)
+from leadflow_console.read_model import ReadModel
 from leadflow_console.web.deps import AdminOnly, LeadWorkers, ReadModelDep, UpstreamDep
 from leadflow_console.web.render import page
-from leadflow_console.web.session import PageForbidden
+from leadflow_console.web.session import PageForbidden, Viewer
 from leadflow_console.web.upstream import UpstreamProblem
 
 router = APIRouter(include_in_schema=False)
+CHOICES = {
+    "temperatures": [(value, value) for value in TEMPERATURES],
+    "statuses": STATUSES,
+    "channels": [(value, value.replace("_", " ")) for value in CHANNELS],
+    "sorts": SORTS,
+}
 
 
-@router.get("/leads", summary="admin, marketer, rep: the search form")
-async def leads(request: Request, viewer: LeadWorkers) -> Response:
-    return page(request, "leads.html", viewer, q="", found=None)
+# The list's address carries its filters, so a link to it can be shared. A search is posted
+# instead: emails and phone numbers stay out of access logs, browser history and referrers; the
+# form posts both, and without a search it is redirected to the filters' address. Every field is
+# read as text and checked here, so a bad value is said at its field rather than as JSON.
+@router.get("/leads", summary="admin, marketer, rep (their own): every lead, filtered and sorted")
+async def leads(request: Request, viewer: LeadWorkers, read_model: ReadModelDep) -> Response:
+    typed = {name: request.query_params.get(name, "")[:1000] for name in PARAMETERS if name != "q"}
+    return await _list(request, viewer, read_model, typed | {"q": ""})
 
 
-# A search is posted, not put in the URL: emails and phone numbers stay out of access logs,
-# browser history and referrers.
-@router.post("/leads/search", summary="admin, marketer, rep (their own): by email, phone, name, company")
-async def search(
-    request: Request,
-    viewer: LeadWorkers,
-    read_model: ReadModelDep,
-    q: Annotated[str, Form(max_length=200)] = "",
-) -> Response:
-    rep_id = viewer.principal.rep_id if viewer.is_(Role.rep) else None
-    found = await read_model.search(q, rep_id) if q.strip() else []
-    return page(request, "leads.html", viewer, q=q, found=found)
+@router.post("/leads", summary="admin, marketer, rep (their own): search by words, phone or email")
+async def search(request: Request, viewer: LeadWorkers, read_model: ReadModelDep) -> Response:
+    form = await request.form()
+    typed = {name: str(form.get(name) or "")[:1000] for name in PARAMETERS}
+    if not typed["q"].strip():
+        filters = {name: value for name, value in typed.items() if value and name not in ("q", "after")}
+        return RedirectResponse("/leads" + ("?" + urlencode(filters) if filters else ""), status_code=303)
+    return await _list(request, viewer, read_model, typed)
+
+
+async def _list(request: Request, viewer: Viewer, read_model: ReadModel, typed: dict[str, str]) -> Response:
+    read = read_criteria(typed, request.app.state.default_region)
+    only_rep = viewer.principal.rep_id if viewer.is_(Role.rep) else None
+    found, owners = await read_model.lead_list(read.criteria, only_rep, with_owners=only_rep is None)
+    shown = {name: value for name, value in typed.items() if name != "after"}
+    filters = {name: value for name, value in shown.items() if value and name != "q"}
+    after = write_cursor(found.next_cursor) if found.next_cursor else None
+    return page(
+        request,
+        "leads.html",
+        viewer,
+        422 if read.errors else 200,
+        typed=shown,
+        errors=read.errors,
+        found=found.leads,
+        after=after,
+        next_url="/leads?" + urlencode(filters | {"after": after}) if after else None,
+        first_url="/leads?" + urlencode(filters),
+        continued=bool(typed["after"]),
+        filtered=any(name != "sort" for name in filters),
+        owners=[(str(owner.rep_id), owner.name) for owner in owners],
+        **CHOICES,
+    )
 
 
 @router.get("/leads/{lead_id}", summary="admin, marketer, rep (their own): the lead page")
