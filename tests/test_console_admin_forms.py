@@ -7,7 +7,7 @@ import re
 
 import httpx
 import pytest
-from browser import DESKTOP, new_page, screenshot, sign_in
+from browser import DESKTOP, PASSWORD, add_account, add_rep, new_page, screenshot, sign_in
 from conftest import ADMIN_EMAIL, ADMIN_PASSWORD
 from harness import AUTH, eventually
 from standardwebhooks import Webhook
@@ -75,6 +75,36 @@ async def test_a_rep_form_says_each_error_at_its_field_and_keeps_what_was_typed(
     async with httpx.AsyncClient(timeout=10, headers=AUTH) as client:
         saved = (await client.get(f"{system.routing}/v1/reps/{rep_id}")).json()
     assert (saved["capacity"], saved["working_hours"]["timezone"]) == (4, "Europe/Berlin")
+
+
+async def test_a_reps_working_hours_are_never_dropped_in_silence(system, browser):
+    admin = await new_page(browser)
+    await sign_in(admin, system.console, ADMIN_EMAIL, ADMIN_PASSWORD)
+    await add_rep(admin, system.console, "Ada")
+    await add_account(admin, system.console, "ada@leadflow.example", "rep", "Ada")
+    ada = await new_page(browser)
+    await sign_in(ada, system.console, "ada@leadflow.example", PASSWORD)
+    await ada.get_by_text("Presence:").click()
+    await ada.get_by_label("Away").check()
+    await ada.get_by_label("Time zone").fill("Berlin")
+    await ada.get_by_label("From").fill("09:00")
+    await ada.get_by_role("button", name="Save").click()
+    await ada.locator("#end-error").wait_for()
+    assert await ada.locator("#end-error").text_content() == (
+        "Required: working hours need a time zone, a start and an end"
+    )
+    assert "Did you mean Europe/Berlin?" in await ada.locator("#timezone-error").text_content()
+    assert await ada.get_by_label("From").input_value() == "09:00"
+    assert await ada.get_by_label("Away").is_checked()
+    await no_json(ada)
+    await ada.get_by_label("Time zone").fill("Europe/Berlin")
+    await ada.get_by_label("To", exact=True).fill("17:00")
+    await ada.get_by_role("button", name="Save").click()
+    await ada.get_by_text("Away: no new leads.").wait_for()
+    async with httpx.AsyncClient(timeout=10, headers=AUTH) as client:
+        reps = (await client.get(f"{system.routing}/v1/reps")).json()
+    hours = next(rep for rep in reps if rep["name"] == "Ada")["working_hours"]
+    assert (hours["timezone"], hours["start"], hours["end"]) == ("Europe/Berlin", "09:00:00", "17:00:00")
 
 
 async def test_a_key_without_scopes_is_refused_at_the_scopes(system, browser):
@@ -175,6 +205,14 @@ async def test_a_webhook_is_created_tested_disabled_and_replayed_from_the_consol
             assert (endpoint["enabled"], endpoint["events"]) == (False, ["lead.routed", "lead.scored"])
         await admin.get_by_role("button", name="Enable").click()
         await admin.get_by_text("Endpoint enabled.").wait_for()
+        # A receiver that fails: the answer said, and the failed delivery retried by hand.
+        receiver.script.append(503)
+        await admin.get_by_role("button", name="Send a test event").click()
+        await admin.get_by_text("Test event not accepted: the receiver answered 503").wait_for()
+        failed = receiver.received[-1].headers["webhook-id"]
+        await admin.get_by_role("button", name="Retry").click()
+        await admin.get_by_text("The delivery is being sent again").wait_for()
+        await eventually(lambda: len(receiver.of_event(failed)) == 2, timeout=15)
         async with httpx.AsyncClient(timeout=10, headers=AUTH) as client:
             for _ in range(21):  # more than a page of deliveries
                 sent = await client.post(f"{system.webhooks}/v1/webhooks/{webhook_id}/test")
@@ -182,7 +220,7 @@ async def test_a_webhook_is_created_tested_disabled_and_replayed_from_the_consol
         await admin.reload()
         await admin.get_by_role("link", name="Older deliveries").click()
         await admin.get_by_role("link", name="Newest").wait_for()
-        assert await admin.locator("tbody tr").count() == 2  # 22 deliveries: 20, then 2
+        assert await admin.locator("tbody tr").count() == 3  # 23 deliveries: 20, then 3
         # The first test event, replayed: sent again with the same webhook-id.
         await admin.get_by_role("button", name="Replay").last.click()
         await admin.get_by_text("The delivery is being sent again").wait_for()

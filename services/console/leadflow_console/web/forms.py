@@ -133,3 +133,25 @@ def time_zone(errors: FormErrors, name: str, text: str, required: bool = True) -
     )
     errors.add(name, f"“{text}” is not a time zone name.{hint}")
     return None
+
+
+# Routing names the hours' parts inside `working_hours`; the forms have them side by side.
+HOURS_NAMES = {
+    "working_hours.timezone": "timezone",
+    "working_hours.start": "start",
+    "working_hours.end": "end",
+}
+HOURS_NAMES |= {"working_hours.days": "timezone", "working_hours": "start"}
+
+
+def working_hours(errors: FormErrors, timezone: str, start: str, end: str) -> dict | None:
+    """Working hours come whole (a zone, a start and an end) or not at all: half of them is
+    never dropped in silence."""
+    given = {"timezone": timezone.strip(), "start": start, "end": end}
+    zone = time_zone(errors, "timezone", timezone, required=any(given.values()))
+    if not any(given.values()):
+        return None
+    for part, label in (("start", "a start"), ("end", "an end")):
+        if not given[part]:
+            errors.add(part, f"required: working hours need a time zone, a start and {label}")
+    return {"timezone": zone, "start": start, "end": end} if not errors else None

@@ -38,26 +38,6 @@ async def edit_rep(request: Request, rep_id: uuid.UUID, viewer: AdminOnly, upstr
 
 
 REP_FIELDS = ("name", "tier", "capacity", "territories", "languages", "segments", "timezone", "start", "end")
-# Routing names the hours' parts inside `working_hours`; the form has them side by side.
-ROUTING_NAMES = {
-    "working_hours.timezone": "timezone",
-    "working_hours.start": "start",
-    "working_hours.end": "end",
-}
-ROUTING_NAMES |= {"working_hours.days": "timezone", "working_hours": "start"}
-
-
-def working_hours(errors: FormErrors, timezone: str, start: str, end: str) -> dict | None:
-    """Working hours come whole (a zone, a start and an end) or not at all: half of them is
-    never dropped in silence."""
-    given = {"timezone": timezone.strip(), "start": start, "end": end}
-    zone = forms.time_zone(errors, "timezone", timezone, required=any(given.values()))
-    if not any(given.values()):
-        return None
-    for part, label in (("start", "a start"), ("end", "an end")):
-        if not given[part]:
-            errors.add(part, f"required: working hours need a time zone, a start and {label}")
-    return {"timezone": zone, "start": start, "end": end} if not errors else None
 
 
 @router.post("/team/reps/{rep_id}/edit", summary="admin: change a rep's whole record")
@@ -82,7 +62,7 @@ async def save_rep(
     if not name.strip():
         errors.add("name", "required")
     count = forms.whole_number(errors, "capacity", capacity, 0, 10_000)
-    hours = working_hours(errors, timezone, start, end)
+    hours = forms.working_hours(errors, timezone, start, end)
     typed = {"id": str(rep_id), "name": name, "tier": tier, "capacity": capacity, "territories": territories}
     typed |= {"languages": languages, "segments": segments}
     typed["working_hours"] = {"timezone": timezone, "start": start, "end": end}
@@ -95,6 +75,6 @@ async def save_rep(
     except UpstreamProblem as problem:
         if problem.status not in (409, 422):
             raise
-        errors = forms.from_problem(problem, REP_FIELDS, ROUTING_NAMES)
+        errors = forms.from_problem(problem, REP_FIELDS, forms.HOURS_NAMES)
         return await _editor(request, viewer, upstream, typed, problem.status, errors=errors)
     return redirect(request, "/team", f"Rep {saved['name']} changed.")

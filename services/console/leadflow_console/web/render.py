@@ -52,16 +52,20 @@ NAVIGATION = [
 HOME = {REP: "/inbox", MARKETER: "/funnel", ADMIN: "/team", VIEWER: "/feed"}
 
 
-@pass_context
-def when(context: Context, value: datetime | str | None) -> str:
-    """Every time shown in the console: in the viewer's time zone, named (`CET`, `EST`, `UTC`)."""
+def format_time(value: datetime | str | None, zone: str = "UTC") -> str:
+    """A time as a person reads it: in their time zone, named (`CET`, `EST`, `UTC`)."""
     if value is None or value == "":
         return ""
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
+    return value.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M:%S %Z")
+
+
+@pass_context
+def when(context: Context, value: datetime | str | None) -> str:
+    """The one filter for every time shown in the console: in the viewer's zone."""
     viewer = context.get("viewer")
-    zone = ZoneInfo(viewer.zone) if isinstance(viewer, Viewer) else UTC
-    return value.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S %Z")
+    return format_time(value, viewer.zone if isinstance(viewer, Viewer) else "UTC")
 
 
 templates.env.filters["when"] = when
