@@ -4,6 +4,7 @@ privilege and an admin is confirmed; webhooks are created, tested against a real
 disabled and replayed from the console; times show in the viewer's own time zone."""
 
 import re
+import uuid
 
 import httpx
 import pytest
@@ -217,6 +218,18 @@ async def test_a_webhook_is_created_tested_disabled_and_replayed_from_the_consol
             for _ in range(21):  # more than a page of deliveries
                 sent = await client.post(f"{system.webhooks}/v1/webhooks/{webhook_id}/test")
                 assert sent.status_code == 201, sent.text
+            unknown = await client.post(f"{system.webhooks}/v1/webhooks/{uuid.uuid4()}/test")
+            assert unknown.status_code == 404
+            assert unknown.headers["content-type"] == "application/problem+json"
+
+            async def audited() -> bool:
+                # Each test event is audited with its outcome (the 503 one as failed).
+                found = await client.get(f"{system.console}/v1/audit", params={"action": "webhook.tested"})
+                entries = found.json()["entries"]
+                outcomes = {entry["outcome"] for entry in entries if entry["target_id"] == webhook_id}
+                return outcomes == {"succeeded", "failed"}
+
+            await eventually(audited, timeout=15)
         await admin.reload()
         await admin.get_by_role("link", name="Older deliveries").click()
         await admin.get_by_role("link", name="Newest").wait_for()
