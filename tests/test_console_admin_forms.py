@@ -211,6 +211,7 @@ async def test_a_webhook_is_created_tested_disabled_and_replayed_from_the_consol
         await admin.get_by_role("button", name="Send a test event").click()
         await admin.get_by_text("Test event not accepted: the receiver answered 503").wait_for()
         failed = receiver.received[-1].headers["webhook-id"]
+        await screenshot(admin, "webhook-deliveries")
         await admin.get_by_role("button", name="Retry").click()
         await admin.get_by_text("The delivery is being sent again").wait_for()
         await eventually(lambda: len(receiver.of_event(failed)) == 2, timeout=15)
@@ -242,8 +243,14 @@ async def test_a_webhook_is_created_tested_disabled_and_replayed_from_the_consol
             return len(receiver.of_event(received.headers["webhook-id"])) == 2
 
         await eventually(replayed, timeout=15)
-        await admin.reload()
-        await screenshot(admin, "webhook-deliveries")
+
+        async def logged_twice() -> bool:
+            await admin.goto(f"{system.console}/admin/webhooks/{webhook_id}")
+            await admin.get_by_role("link", name="Older deliveries").click()
+            first = await admin.locator("tbody tr").last.locator("td").all_text_contents()
+            return first[1:4] == ["webhook.test", "succeeded", "2"]
+
+        await eventually(logged_twice, timeout=15)
 
 
 async def test_times_show_in_the_viewers_time_zone(system, browser):
