@@ -123,6 +123,14 @@ async def test_a_key_without_scopes_is_refused_at_the_scopes(system, browser):
     await admin.get_by_role("button", name="Create key").click()
     await admin.get_by_text("Copy it now").wait_for()
 
+    # A request no form of the console sends (a field left out) is answered in words too.
+    csrf = await admin.locator('input[name="csrf_token"]').first.input_value()
+    odd = await admin.request.post(
+        f"{system.console}/admin/users/{uuid.uuid4()}/active", form={"csrf_token": csrf}
+    )
+    assert odd.status == 422 and odd.headers["content-type"].startswith("text/html")
+    assert "active: required" in await odd.text() and "about:blank" not in await odd.text()
+
 
 async def test_an_account_starts_as_a_viewer_keeps_its_role_and_an_admin_is_confirmed(system, browser):
     admin = await new_page(browser)

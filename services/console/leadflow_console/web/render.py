@@ -145,7 +145,7 @@ def install_error_pages(app: FastAPI) -> None:
         # The API keeps its problem+json; a person is answered in words. Forms read what was
         # typed themselves (forms.py), so this is only for a request no form of ours sends.
         problem = validation_problem(error.errors())
-        if request.url.path.startswith("/v1/") or "text/html" not in request.headers.get("accept", ""):
+        if request.url.path.startswith("/v1/"):
             return problem_response(problem, request.url.path)
         words = "; ".join(f"{name}: {message}" for name, message in _named(problem))
         message = f"The page could not read what was sent ({words}). Go back and try again."
