@@ -24,6 +24,7 @@ EVENT_MEANINGS: dict[str, str] = {
     "lead.reassigned": "a lead moved to another rep",
     "lead.nurtured": "a lead was sent to nurturing instead of a rep",
     "assignment.changed": "an assignment changed: offered, accepted, declined, expired, closed",
+    "lead.waiting_too_long": "a hot lead has waited for a rep past the limit",
     "lead.scored": "a lead's score or temperature changed",
     "lead.captured": "a new lead arrived",
     "lead.merged": "a lead was merged into an earlier one",
