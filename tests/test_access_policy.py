@@ -75,6 +75,7 @@ POLICY = {
     "console POST /v1/auth/sync": "credentials:sync",
     "webhooks GET /v1/webhooks": "webhooks:admin",
     "webhooks POST /v1/webhooks": "webhooks:admin",
+    "webhooks GET /v1/webhooks/event-types": "webhooks:admin",
     "webhooks GET /v1/webhooks/{webhook_id}": "webhooks:admin",
     "webhooks PATCH /v1/webhooks/{webhook_id}": "webhooks:admin",
     "webhooks DELETE /v1/webhooks/{webhook_id}": "webhooks:admin",
@@ -82,6 +83,7 @@ POLICY = {
     "webhooks GET /v1/webhooks/{webhook_id}/deliveries": "webhooks:admin",
     "webhooks POST /v1/webhooks/{webhook_id}/deliveries/{delivery_id}/retry": "webhooks:admin",
     "webhooks POST /v1/webhooks/{webhook_id}/replay": "webhooks:admin",
+    "webhooks POST /v1/webhooks/{webhook_id}/test": "webhooks:admin",
     "webhooks GET /v1/notifications/reps/{rep_id}": "routing:admin",
     "webhooks PUT /v1/notifications/reps/{rep_id}": "routing:admin",
 }

@@ -34,6 +34,7 @@ PAGES = {
     "/admin/keys": {"admin"},
     "/admin/webhooks": {"admin"},
     "/admin/audit": {"admin"},
+    "/account": {"admin", "marketer", "rep", "viewer"},
 }
 
 

@@ -269,8 +269,11 @@ async def test_every_page_reads_at_phone_width_with_every_control_labelled(syste
         assert (await client.post(f"{system.console}/v1/users", json=user, headers=AUTH)).status_code == 201
         lead = {**HOT, "email": "pat@bigco.example", "first_name": "Pat", "company": "BigCo"}
         lead_id = (await client.post(f"{system.capture}/v1/leads/landing-page", json=lead)).json()["lead_id"]
+        hook = {"url": "https://crm.example.com/hooks/leadflow/a-rather-long-path", "events": ["lead.routed"]}
+        webhook = (await client.post(f"{system.webhooks}/v1/webhooks", json=hook, headers=AUTH)).json()
     paths = ["/feed", "/funnel", "/leads", f"/leads/{lead_id}", "/scoring", "/scoring/model", "/team"]
-    paths += ["/admin/users", "/admin/keys", "/admin/webhooks", "/admin/audit"]
+    paths += ["/admin/users", "/admin/keys", "/admin/webhooks", f"/admin/webhooks/{webhook['id']}"]
+    paths += ["/admin/audit", "/account", f"/team/reps/{rep_id}/edit"]
     for path in paths:
         await page.goto(f"{system.console}{path}")
         found = await page.evaluate(LAYOUT_CHECK)

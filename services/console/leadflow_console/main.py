@@ -16,6 +16,7 @@ from leadflow_common.runtime import ServiceRuntime
 from leadflow_common.service import service_main
 from leadflow_common.settings import CommonSettings
 from leadflow_console import api, api_keys, erasing, live
+from leadflow_console.preferences import Preferences
 from leadflow_console.read_model import ReadModel
 from leadflow_console.read_tables import HOLDINGS, processed_events
 from leadflow_console.reps import RepDirectory
@@ -39,6 +40,7 @@ def create_app(common: CommonSettings | None = None, settings: ConsoleSettings |
         app.state.page_secret = accounts.page_secret
         app.state.read_model = read_model = ReadModel(runtime)
         app.state.default_region = settings.default_region  # the leads page reads phone numbers in it
+        app.state.preferences = Preferences(runtime)
 
         async def keep_trail_and_read_models(events: list[CloudEvent]) -> None:
             await accounts.record_audit(events)  # idempotent by event id, like the read models

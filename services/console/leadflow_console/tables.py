@@ -79,3 +79,12 @@ audit_log = Table(
 )
 
 outbox = outbox_table(metadata)
+
+# Each person's own settings: the time zone the console shows times in (none: the browser's).
+user_preferences = Table(
+    "user_preferences",
+    metadata,
+    Column("user_id", UUID(as_uuid=True), primary_key=True),
+    Column("time_zone", Text),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)

@@ -10,9 +10,11 @@ from leadflow_common.access import Principal, Scope
 from leadflow_common.auth import requires
 from leadflow_webhooks.repository import Endpoint
 from leadflow_webhooks.schemas import (
+    EVENT_MEANINGS,
     AttemptOut,
     CreatedWebhook,
     DeliveryOut,
+    EventTypeOut,
     Replay,
     Rescheduled,
     RotatedSecret,
@@ -21,7 +23,7 @@ from leadflow_webhooks.schemas import (
     WebhookIn,
     WebhookOut,
 )
-from leadflow_webhooks.services import WebhooksService
+from leadflow_webhooks.services import EVENT_TYPES, WebhooksService
 
 router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
 Admin = Annotated[Principal, requires(Scope.webhooks_admin)]
@@ -52,6 +54,11 @@ async def create_webhook(body: WebhookIn, principal: Admin, webhooks: WebhooksDe
 @router.get("", summary="Every endpoint")
 async def list_webhooks(principal: Admin, webhooks: WebhooksDep) -> list[WebhookOut]:
     return [WebhookOut(**webhook_out(endpoint)) for endpoint in await webhooks.endpoints()]
+
+
+@router.get("/event-types", summary="The event types an endpoint may subscribe to, with what each means")
+async def event_types(principal: Admin) -> list[EventTypeOut]:
+    return [EventTypeOut(type=name, meaning=EVENT_MEANINGS[name]) for name in EVENT_TYPES]
 
 
 @router.get("/{webhook_id}", summary="One endpoint", responses={404: {}})
@@ -101,28 +108,44 @@ async def deliveries(
     webhooks: WebhooksDep,
     status: Literal["pending", "succeeded", "failed"] | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    before: Annotated[
+        int | None, Query(ge=1, description="The next page: deliveries older than the one of this `seq`")
+    ] = None,
 ) -> list[DeliveryOut]:
-    found = await webhooks.deliveries(webhook_id, status, limit)
-    return [
-        DeliveryOut(
-            id=delivery.id,
-            event_id=delivery.event_id,
-            event_type=delivery.event_type,
-            lead_id=delivery.lead_id,
-            status=delivery.status,
-            attempts=[AttemptOut.model_validate(attempt._mapping) for attempt in tries],
-            next_attempt_at=delivery.next_attempt_at if delivery.status == "pending" else None,
-            created_at=delivery.created_at,
-            delivered_at=delivery.delivered_at,
-        )
-        for delivery, tries in found
-    ]
+    found = await webhooks.deliveries(webhook_id, status, limit, before)
+    return [delivery_out(delivery, tries) for delivery, tries in found]
+
+
+def delivery_out(delivery, tries) -> DeliveryOut:
+    return DeliveryOut(
+        id=delivery.id,
+        seq=delivery.seq,
+        event_id=delivery.event_id,
+        event_type=delivery.event_type,
+        lead_id=delivery.lead_id,
+        status=delivery.status,
+        attempts=[AttemptOut.model_validate(attempt._mapping) for attempt in tries],
+        next_attempt_at=delivery.next_attempt_at if delivery.status == "pending" else None,
+        created_at=delivery.created_at,
+        delivered_at=delivery.delivered_at,
+    )
+
+
+@router.post(
+    "/{webhook_id}/test",
+    status_code=201,
+    summary="Send a test event now, once (enabled or not); answers the delivery with the receiver's answer",
+    responses={404: {}},
+)
+async def send_test(webhook_id: uuid.UUID, principal: Admin, webhooks: WebhooksDep) -> DeliveryOut:
+    delivery_id = await webhooks.send_test(principal, webhook_id)
+    return delivery_out(*await webhooks.delivery(webhook_id, delivery_id))
 
 
 @router.post(
     "/{webhook_id}/deliveries/{delivery_id}/retry",
     status_code=202,
-    summary="Send one delivery again now",
+    summary="Send one delivery again now (a failed one: retry; any other: replay)",
     responses={404: {}},
 )
 async def retry(

@@ -32,9 +32,11 @@ def create_app(
     notify = notify or NotifySettings()
 
     async def on_start(app: FastAPI, runtime: ServiceRuntime) -> None:
-        app.state.webhooks = webhooks = WebhooksService(runtime, settings)
-        topics = runtime.topics
         slack = OutboundClient(settings.hosts_allowed, settings.timeout_seconds, settings.concurrency)
+        runtime.on_stop(slack.close)
+        # Test events go out through the same guarded client (the notifier's slots).
+        app.state.webhooks = webhooks = WebhooksService(runtime, settings, slack)
+        topics = runtime.topics
         notifier = Notifier(runtime, notify, slack)
 
         async def handle(events: list[CloudEvent]) -> None:

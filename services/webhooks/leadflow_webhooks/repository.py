@@ -152,12 +152,25 @@ async def record_attempts(connection: AsyncConnection, rows: list[dict]) -> None
     )
 
 
+async def add_tried_delivery(connection: AsyncConnection, delivery: dict, attempt: dict) -> None:
+    """A delivery made once already (a test event): its row and its attempt's."""
+    await connection.execute(insert(deliveries).values(**delivery))
+    await connection.execute(insert(attempts).values(**attempt))
+
+
 async def deliveries_of(
-    connection: AsyncConnection, endpoint_id: uuid.UUID, status: str | None, limit: int
+    connection: AsyncConnection,
+    endpoint_id: uuid.UUID,
+    status: str | None,
+    limit: int,
+    before: int | None = None,
 ) -> list[tuple[Delivery, list]]:
+    """Newest first; `before`: only those older than the delivery of that `seq` (the next page)."""
     query = select(deliveries).where(deliveries.c.endpoint_id == endpoint_id)
     if status:
         query = query.where(deliveries.c.status == status)
+    if before is not None:
+        query = query.where(deliveries.c.seq < before)
     rows = [
         Delivery(**row._mapping)
         for row in await connection.execute(query.order_by(deliveries.c.seq.desc()).limit(limit))
@@ -169,6 +182,22 @@ async def deliveries_of(
     for attempt in tries:
         by_delivery.setdefault(attempt.delivery_id, []).append(attempt)
     return [(delivery, by_delivery.get(delivery.id, [])) for delivery in rows]
+
+
+async def delivery_of(
+    connection: AsyncConnection, endpoint_id: uuid.UUID, delivery_id: uuid.UUID
+) -> tuple[Delivery, list] | None:
+    row = (
+        await connection.execute(
+            select(deliveries).where(deliveries.c.endpoint_id == endpoint_id, deliveries.c.id == delivery_id)
+        )
+    ).one_or_none()
+    if row is None:
+        return None
+    tries = await connection.execute(
+        select(attempts).where(attempts.c.delivery_id == delivery_id).order_by(attempts.c.id)
+    )
+    return Delivery(**row._mapping), list(tries)
 
 
 async def reschedule(

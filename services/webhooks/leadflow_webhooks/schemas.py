@@ -19,6 +19,16 @@ EventType = Literal[
     "lead.captured",
     "lead.merged",
 ]
+EVENT_MEANINGS: dict[str, str] = {
+    "lead.routed": "a lead was given to a rep (or queued)",
+    "lead.reassigned": "a lead moved to another rep",
+    "lead.nurtured": "a lead was sent to nurturing instead of a rep",
+    "assignment.changed": "an assignment changed: offered, accepted, declined, expired, closed",
+    "lead.waiting_too_long": "a hot lead has waited for a rep past the limit",
+    "lead.scored": "a lead's score or temperature changed",
+    "lead.captured": "a new lead arrived",
+    "lead.merged": "a lead was merged into an earlier one",
+}
 Url = Annotated[
     AnyHttpUrl,
     UrlConstraints(max_length=MAX_URL_LENGTH),
@@ -85,6 +95,7 @@ class AttemptOut(BaseModel):
 
 class DeliveryOut(BaseModel):
     id: uuid.UUID
+    seq: int = Field(description="Its place in the log: `before` of the next page")
     event_id: str = Field(description="The `webhook-id` header: the same on every attempt")
     event_type: str
     lead_id: str
@@ -93,6 +104,11 @@ class DeliveryOut(BaseModel):
     next_attempt_at: datetime | None
     created_at: datetime
     delivered_at: datetime | None
+
+
+class EventTypeOut(BaseModel):
+    type: str
+    meaning: str
 
 
 class Replay(InputModel):

@@ -12,9 +12,10 @@ from leadflow_common.access import Principal
 from leadflow_common.errors import Invalid, NotFound
 from leadflow_common.events import CloudEvent
 from leadflow_common.runtime import ServiceRuntime
-from leadflow_webhooks import notice_store, repository
+from leadflow_webhooks import notice_store, repository, trial
 from leadflow_webhooks.addresses import RefusedTarget, check_url
 from leadflow_webhooks.notice_store import Channels
+from leadflow_webhooks.outbound import OutboundClient
 from leadflow_webhooks.repository import Delivery, Endpoint
 from leadflow_webhooks.schemas import EventType
 from leadflow_webhooks.settings import WebhooksSettings
@@ -37,9 +38,10 @@ SUBSCRIBERS_TTL = 2.0
 
 
 class WebhooksService:
-    def __init__(self, runtime: ServiceRuntime, settings: WebhooksSettings):
+    def __init__(self, runtime: ServiceRuntime, settings: WebhooksSettings, outbound: OutboundClient):
         self._runtime = runtime
         self._settings = settings
+        self._outbound = outbound  # for test events, sent while the admin waits
         # Set once deliveries were added or rescheduled: this process's dispatcher sends them now.
         self.deliveries_due = asyncio.Event()
         self._subscribed: list[tuple[uuid.UUID, list[str]]] | None = None
@@ -144,14 +146,14 @@ class WebhooksService:
         return rotated
 
     async def deliveries(
-        self, endpoint_id: uuid.UUID, status: str | None, limit: int
+        self, endpoint_id: uuid.UUID, status: str | None, limit: int, before: int | None = None
     ) -> list[tuple[Delivery, list]]:
         await self.endpoint(endpoint_id)
         async with self._runtime.engine.connect() as connection:
             # One snapshot for the deliveries and their attempts: read committed, an attempt
             # recorded between the two reads showed beside its delivery's older status.
             connection = await connection.execution_options(isolation_level="REPEATABLE READ")
-            return await repository.deliveries_of(connection, endpoint_id, status, limit)
+            return await repository.deliveries_of(connection, endpoint_id, status, limit, before)
 
     async def send_again(
         self,
@@ -173,6 +175,53 @@ class WebhooksService:
             await uow.audit(principal, "webhook.replayed", ("webhook", endpoint_id), deliveries=count)
         self.deliveries_due.set()
         return count
+
+    async def send_test(self, principal: Principal, endpoint_id: uuid.UUID) -> uuid.UUID:
+        """A test event sent now, once, and logged as a delivery; answers the delivery's id."""
+        endpoint = await self.endpoint(endpoint_id)
+        now = _now()
+        event_id, payload = trial.test_event(endpoint_id, now)
+        answer = await trial.send_once(self._outbound, endpoint, event_id, payload, now)
+        at = _now()
+        delivery_id = uuid.uuid4()
+        delivery = {
+            "id": delivery_id,
+            "endpoint_id": endpoint_id,
+            "event_id": event_id,
+            "event_type": trial.TEST_EVENT_TYPE,
+            "lead_id": "",
+            "payload": payload,
+            "status": "succeeded" if answer.delivered else "failed",
+            "attempts": 1,
+            "next_attempt_at": at,
+            "last_status_code": answer.status_code,
+            "last_error": answer.error,
+            "created_at": now,
+            "delivered_at": at if answer.delivered else None,
+        }
+        attempt = {"delivery_id": delivery_id, "attempt": 1, "at": at, "status_code": answer.status_code}
+        attempt |= {
+            "latency_ms": answer.latency_ms,
+            "response_snippet": answer.snippet,
+            "error": answer.error,
+        }
+        async with self._runtime.unit_of_work() as uow:
+            await repository.add_tried_delivery(uow.connection, delivery, attempt)
+            await uow.audit(
+                principal,
+                "webhook.tested",
+                ("webhook", endpoint_id),
+                outcome="succeeded" if answer.delivered else "failed",
+                status_code=answer.status_code,
+            )
+        return delivery_id
+
+    async def delivery(self, endpoint_id: uuid.UUID, delivery_id: uuid.UUID) -> tuple[Delivery, list]:
+        async with self._runtime.engine.connect() as connection:
+            found = await repository.delivery_of(connection, endpoint_id, delivery_id)
+        if found is None:
+            raise NotFound(f"No delivery {delivery_id}")
+        return found
 
     async def fan_out(self, events: list[CloudEvent]) -> None:
         """The consumer: one pending delivery per subscribed endpoint and event (once, however

@@ -4,6 +4,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from leadflow_console.web import (
+    pages_account,
     pages_admin,
     pages_auth,
     pages_funnel,
@@ -14,6 +15,7 @@ from leadflow_console.web import (
     pages_reps,
     pages_rules_form,
     pages_scoring,
+    pages_webhooks,
 )
 from leadflow_console.web.render import HERE, install_error_pages
 
@@ -28,6 +30,8 @@ PAGE_ROUTERS = (
     pages_admin.router,
     pages_queue.router,
     pages_reps.router,
+    pages_account.router,
+    pages_webhooks.router,
 )
 
 

@@ -23,3 +23,13 @@ def languages() -> list[tuple[str, str]]:
 @functools.cache
 def timezones() -> list[str]:
     return sorted(zone for zone in available_timezones() if "/" in zone and not zone.startswith("Etc/"))
+
+
+@functools.cache
+def _zone_names() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
+def known_zone(name: str) -> bool:
+    """An IANA name (read from the system's zone database once)."""
+    return name in _zone_names()

@@ -72,7 +72,7 @@ async def feed_stream(
         version = read_model.changed.version
         while await signed_in(request) is not None:
             rows = await read_model.feed(**filters)
-            html = templates.get_template("_decisions.html").render(decisions=rows)
+            html = templates.get_template("_decisions.html").render(decisions=rows, viewer=viewer)
             digest = hashlib.sha256(html.encode()).hexdigest()
             if digest != shown:
                 shown = digest

@@ -11,8 +11,10 @@ from fastapi.responses import Response
 
 from leadflow_console.assignment_story import what_happened
 from leadflow_console.read_model import ReadModel
+from leadflow_console.web import choices, forms
 from leadflow_console.web.deps import ReadModelDep, RepOnly, UpstreamDep
-from leadflow_console.web.render import live_stream, page, redirect, templates, when
+from leadflow_console.web.forms import FormErrors
+from leadflow_console.web.render import format_time, live_stream, page, redirect, templates
 from leadflow_console.web.session import Viewer, signed_in
 from leadflow_console.web.upstream import Upstream, UpstreamProblem
 
@@ -25,13 +27,20 @@ LOOK_AGAIN_SECONDS = 5.0
 async def inbox(
     request: Request, viewer: RepOnly, read_model: ReadModelDep, upstream: UpstreamDep
 ) -> Response:
+    return await _inbox(request, viewer, read_model, upstream)
+
+
+async def _inbox(
+    request: Request, viewer: Viewer, read_model, upstream: Upstream, status=200, **context
+) -> Response:
     rep_id = viewer.principal.rep_id
     shown = await _inbox_of(read_model, rep_id)
     try:
         me = await upstream.call("routing", "GET", f"/v1/reps/{rep_id}", viewer.token)
     except UpstreamProblem:
         me = None  # routing is away: the offers still show (from the read model), presence waits
-    return page(request, "inbox.html", viewer, me=me, **shown)
+    zones = choices.timezones()
+    return page(request, "inbox.html", viewer, status, me=me, timezones=zones, **shown, **context)
 
 
 async def _inbox_of(read_model: ReadModel, rep_id: uuid.UUID) -> dict:
@@ -113,7 +122,8 @@ async def _story(assignment_id: uuid.UUID, viewer: Viewer, upstream: Upstream) -
         detail = await upstream.call("routing", "GET", path, viewer.token)
     except UpstreamProblem:
         return None
-    return what_happened(detail, when) if isinstance(detail, dict) else None
+    shown = lambda at: format_time(at, viewer.zone)  # noqa: E731 (in the viewer's zone)
+    return what_happened(detail, shown) if isinstance(detail, dict) else None
 
 
 async def _stale(
@@ -149,17 +159,29 @@ async def outcome(
 async def presence(
     request: Request,
     viewer: RepOnly,
+    read_model: ReadModelDep,
     upstream: UpstreamDep,
-    available: Annotated[Literal["yes", "no"], Form()],
+    available: Annotated[Literal["yes", "no"], Form()] = "yes",
     timezone: Annotated[str, Form(max_length=64)] = "",
     start: Annotated[str, Form(max_length=5)] = "",
     end: Annotated[str, Form(max_length=5)] = "",
 ) -> Response:
-    body: dict = {"available": available == "yes"}
-    if timezone and start and end:
-        body["working_hours"] = {"timezone": timezone, "start": start, "end": end}
-    path = f"/v1/reps/{viewer.principal.rep_id}/presence"
-    await upstream.call("routing", "PUT", path, viewer.token, json=body)
-    return redirect(
-        request, "/inbox", "Available for new leads." if body["available"] else "Away: no new leads."
-    )
+    errors = FormErrors()
+    hours = forms.working_hours(errors, timezone, start, end)
+    body: dict = {"available": available == "yes"} | ({"working_hours": hours} if hours else {})
+    if not errors:
+        path = f"/v1/reps/{viewer.principal.rep_id}/presence"
+        try:
+            await upstream.call("routing", "PUT", path, viewer.token, json=body)
+        except UpstreamProblem as problem:
+            if problem.status != 422:
+                raise
+            errors = forms.from_problem(problem, ("available", "timezone", "start", "end"), forms.HOURS_NAMES)
+        else:
+            notice = "Available for new leads." if body["available"] else "Away: no new leads."
+            return redirect(request, "/inbox", notice)
+    typed = {
+        "available": body["available"],
+        "working_hours": {"timezone": timezone, "start": start, "end": end},
+    }
+    return await _inbox(request, viewer, read_model, upstream, 422, errors=errors, presence=typed)

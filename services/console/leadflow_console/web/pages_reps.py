@@ -8,8 +8,9 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
-from leadflow_console.web import choices
+from leadflow_console.web import choices, forms
 from leadflow_console.web.deps import AdminOnly, UpstreamDep
+from leadflow_console.web.forms import FormErrors
 from leadflow_console.web.render import page, redirect
 from leadflow_console.web.session import Viewer
 from leadflow_console.web.upstream import Upstream, UpstreamProblem
@@ -36,17 +37,7 @@ async def edit_rep(request: Request, rep_id: uuid.UUID, viewer: AdminOnly, upstr
     return await _editor(request, viewer, upstream, rep)
 
 
-def hours_problem(timezone: str, start: str, end: str) -> dict | None:
-    """Working hours come whole (a zone, a start and an end) or not at all: half of them is
-    never dropped in silence."""
-    given = {"timezone": timezone, "start": start, "end": end}
-    if any(given.values()) and not all(given.values()):
-        missing = next(name for name, value in given.items() if not value)
-        return {
-            "name": f"working_hours.{missing}",
-            "message": "working hours need a time zone, a start and an end",
-        }
-    return None
+REP_FIELDS = ("name", "tier", "capacity", "territories", "languages", "segments", "timezone", "start", "end")
 
 
 @router.post("/team/reps/{rep_id}/edit", summary="admin: change a rep's whole record")
@@ -55,9 +46,10 @@ async def save_rep(
     rep_id: uuid.UUID,
     viewer: AdminOnly,
     upstream: UpstreamDep,
-    name: Annotated[str, Form(max_length=200)],
-    tier: Annotated[Tier, Form()],
-    capacity: Annotated[int, Form(ge=0, le=10_000)],
+    # Text as typed: what cannot be read is answered at its field, with the form kept.
+    name: Annotated[str, Form(max_length=200)] = "",
+    tier: Annotated[Tier, Form()] = "junior",
+    capacity: Annotated[str, Form(max_length=20)] = "",
     # Lists bounded by the body's size (HTTP_MAX_BODY_BYTES); routing checks each code.
     territories: Annotated[list[str], Form()] = [],  # noqa: B006 (FastAPI copies it)
     languages: Annotated[list[str], Form()] = [],  # noqa: B006
@@ -66,17 +58,23 @@ async def save_rep(
     start: Annotated[str, Form(max_length=5)] = "",
     end: Annotated[str, Form(max_length=5)] = "",
 ) -> Response:
-    body: dict = {"name": name, "tier": tier, "capacity": capacity, "territories": territories}
-    body |= {"languages": languages, "segments": segments}
-    body["working_hours"] = {"timezone": timezone, "start": start, "end": end} if timezone and start else None
-    typed = {**body, "id": str(rep_id), "working_hours": {"timezone": timezone, "start": start, "end": end}}
-    if (problem := hours_problem(timezone, start, end)) is not None:
-        refused = UpstreamProblem(422, "Working hours are incomplete", fields=[problem])
-        return await _editor(request, viewer, upstream, typed, 422, problem=refused)
+    errors = FormErrors()
+    if not name.strip():
+        errors.add("name", "required")
+    count = forms.whole_number(errors, "capacity", capacity, 0, 10_000)
+    hours = forms.working_hours(errors, timezone, start, end)
+    typed = {"id": str(rep_id), "name": name, "tier": tier, "capacity": capacity, "territories": territories}
+    typed |= {"languages": languages, "segments": segments}
+    typed["working_hours"] = {"timezone": timezone, "start": start, "end": end}
+    if errors:
+        return await _editor(request, viewer, upstream, typed, 422, errors=errors)
+    body: dict = {"name": name, "tier": tier, "capacity": count, "territories": territories}
+    body |= {"languages": languages, "segments": segments, "working_hours": hours}
     try:
         saved = await upstream.call("routing", "PATCH", f"/v1/reps/{rep_id}", viewer.token, json=body)
     except UpstreamProblem as problem:
         if problem.status not in (409, 422):
             raise
-        return await _editor(request, viewer, upstream, typed, problem.status, problem=problem)
+        errors = forms.from_problem(problem, REP_FIELDS, forms.HOURS_NAMES)
+        return await _editor(request, viewer, upstream, typed, problem.status, errors=errors)
     return redirect(request, "/team", f"Rep {saved['name']} changed.")

@@ -5,14 +5,20 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import quote, unquote
+from zoneinfo import ZoneInfo
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from jinja2 import pass_context
+from jinja2.runtime import Context
 from sse_starlette.sse import EventSourceResponse
 
 from leadflow_common.access import Role
+from leadflow_common.http import problem_response, validation_problem
 from leadflow_console import metrics, score_lines
+from leadflow_console.web import forms
 from leadflow_console.web.session import (
     NOTICE_COOKIE,
     CsrfRejected,
@@ -46,12 +52,20 @@ NAVIGATION = [
 HOME = {REP: "/inbox", MARKETER: "/funnel", ADMIN: "/team", VIEWER: "/feed"}
 
 
-def when(value: datetime | str | None) -> str:
-    if value is None:
+def format_time(value: datetime | str | None, zone: str = "UTC") -> str:
+    """A time as a person reads it: in their time zone, named (`CET`, `EST`, `UTC`)."""
+    if value is None or value == "":
         return ""
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
-    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    return value.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M:%S %Z")
+
+
+@pass_context
+def when(context: Context, value: datetime | str | None) -> str:
+    """The one filter for every time shown in the console: in the viewer's zone."""
+    viewer = context.get("viewer")
+    return format_time(value, viewer.zone if isinstance(viewer, Viewer) else "UTC")
 
 
 templates.env.filters["when"] = when
@@ -128,8 +142,25 @@ def install_error_pages(app: FastAPI) -> None:
         message = "The form had expired or came from elsewhere. Reload the page and try again."
         return page(request, "error.html", None, 403, title="Form refused", message=message)
 
+    @app.exception_handler(RequestValidationError)
+    async def unreadable(request: Request, error: RequestValidationError) -> Response:
+        # The API keeps its problem+json; a person is answered in words. Forms read what was
+        # typed themselves (forms.py), so this is only for a request no form of ours sends.
+        problem = validation_problem(error.errors())
+        if request.url.path.startswith("/v1/"):
+            return problem_response(problem, request.url.path)
+        words = "; ".join(f"{name}: {message}" for name, message in _named(problem))
+        message = f"The page could not read what was sent ({words}). Go back and try again."
+        return page(
+            request, "error.html", await signed_in(request), 422, title="Not understood", message=message
+        )
+
     @app.exception_handler(UpstreamProblem)
     async def upstream(request: Request, problem: UpstreamProblem) -> Response:
         status = problem.status if problem.status in (403, 404, 409, 422, 503) else 502
         viewer = await signed_in(request)
         return page(request, "error.html", viewer, status, title=problem.title, message=problem.detail)
+
+
+def _named(problem) -> list[tuple[str, str]]:
+    return [(field.name or "the request", forms.in_words(field.message)) for field in problem.fields or []]

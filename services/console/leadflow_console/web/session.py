@@ -4,6 +4,7 @@ page's policy (the roles that may open it), and CSRF tokens bound to the session
 import hashlib
 import hmac
 import secrets
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -11,10 +12,12 @@ from fastapi import Request
 
 from leadflow_common.access import Principal, PrincipalKind, Role
 from leadflow_common.errors import LeadflowError, Unauthenticated
+from leadflow_console.web import choices
 
 SESSION_COOKIE = "leadflow_session"
 LOGIN_COOKIE = "leadflow_login"  # the login form's own CSRF token, before there is a session
 NOTICE_COOKIE = "leadflow_notice"
+BROWSER_ZONE_COOKIE = "leadflow_browser_zone"  # set by console.js: the browser's own time zone
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
 EVERYONE = frozenset(Role)
@@ -41,6 +44,8 @@ class Viewer:
     principal: Principal
     token: str  # forwarded to the other services as the user's own credential
     csrf: str
+    zone: str = "UTC"  # the time zone every time on the page is shown in
+    zone_chosen: bool = False  # their own setting, rather than the browser's or the default
 
     @property
     def role(self) -> Role:
@@ -82,7 +87,11 @@ async def viewer_of(request: Request) -> Viewer | None:
         return None
     if principal.kind is not PrincipalKind.user or principal.session_id is None:
         return None
-    return Viewer(principal, token, csrf_token(request.app.state.page_secret, principal.session_id))
+    chosen = await request.app.state.preferences.time_zone(uuid.UUID(principal.id))
+    browser = request.cookies.get(BROWSER_ZONE_COOKIE, "")
+    zone = chosen or (browser if choices.known_zone(browser) else "UTC")
+    csrf = csrf_token(request.app.state.page_secret, principal.session_id)
+    return Viewer(principal, token, csrf, zone, chosen is not None)
 
 
 async def signed_in(request: Request) -> Viewer | None:

@@ -64,5 +64,22 @@ def _problem(service: str, response: httpx.Response) -> UpstreamProblem:
         status=response.status_code,
         title=str(body.get("title") or f"The {service} service answered {response.status_code}"),
         detail=str(body.get("detail") or ""),
-        fields=[f for f in body.get("fields") or [] if isinstance(f, dict)],
+        fields=fields_of(body),
     )
+
+
+def fields_of(body: dict) -> list[dict]:
+    """The fields at fault as `{name, message}`, whichever way a problem lists them: Leadflow's
+    `fields`, RFC 7807's `invalid_params` (`name`, `reason`), or `errors` (`pointer` or `loc`)."""
+    found = []
+    for key in ("fields", "invalid_params", "errors"):
+        for item in body.get(key) or []:
+            if not isinstance(item, dict):
+                continue
+            name = item.get("name") or item.get("field") or item.get("pointer") or item.get("loc") or ""
+            if isinstance(name, list):
+                name = ".".join(str(part) for part in name if part not in ("body", "query"))
+            name = str(name).lstrip("/").replace("/", ".")
+            message = item.get("message") or item.get("reason") or item.get("detail") or item.get("msg")
+            found.append({"name": name, "message": str(message or "is not valid")})
+    return found

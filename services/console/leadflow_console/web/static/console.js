@@ -65,7 +65,18 @@ function addRow(table) {
   row.querySelector("input, select").focus();
 }
 
+function browserZone() {
+  // The browser's time zone, for the server to show times in when the person chose none.
+  const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  if (!zone) return;
+  const cookie = `leadflow_browser_zone=${zone}`;  // IANA names need no escaping in a cookie
+  if (!document.cookie.split("; ").includes(cookie)) {
+    document.cookie = `${cookie}; path=/; max-age=31536000; samesite=lax`;
+  }
+}
+
 document.addEventListener("DOMContentLoaded", () => {
+  browserZone();
   for (const region of document.querySelectorAll("[data-stream]")) live(region);
   addRowButtons();
   countdowns();

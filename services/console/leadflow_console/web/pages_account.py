@@ -1,0 +1,42 @@
+"""One's own settings (any signed-in user): the time zone the console shows times in."""
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import Response
+
+from leadflow_common.errors import LeadflowError
+from leadflow_console.web import choices, forms
+from leadflow_console.web.deps import AnyoneSignedIn
+from leadflow_console.web.forms import FormErrors
+from leadflow_console.web.render import page, redirect
+
+router = APIRouter(include_in_schema=False)
+
+
+def _settings(request: Request, viewer, status: int = 200, **context) -> Response:
+    now = datetime.now(UTC)
+    return page(request, "account.html", viewer, status, timezones=choices.timezones(), now=now, **context)
+
+
+@router.get("/account", summary="any signed-in user: their own settings")
+async def settings(request: Request, viewer: AnyoneSignedIn) -> Response:
+    return _settings(request, viewer)
+
+
+@router.post("/account", summary="any signed-in user: change their own time zone (empty: the browser's)")
+async def save_settings(
+    request: Request, viewer: AnyoneSignedIn, time_zone: Annotated[str, Form(max_length=64)] = ""
+) -> Response:
+    errors = FormErrors()
+    zone = forms.time_zone(errors, "time_zone", time_zone, required=False)
+    if not errors:
+        try:
+            await request.app.state.preferences.set_time_zone(viewer.principal, zone)
+        except LeadflowError as refused:
+            errors = forms.from_problem(refused, ("time_zone",))
+    if errors:
+        return _settings(request, viewer, 422, errors=errors, form={"time_zone": time_zone})
+    shown = zone or "this browser's time zone"
+    return redirect(request, "/account", f"Times are shown in {shown}.")

@@ -1,0 +1,287 @@
+"""The admin's forms in real Chromium against the five services as processes: every error is
+said in words at its field with what was typed kept (never JSON); accounts start at the least
+privilege and an admin is confirmed; webhooks are created, tested against a real receiver,
+disabled and replayed from the console; times show in the viewer's own time zone."""
+
+import re
+import uuid
+
+import httpx
+import pytest
+from browser import DESKTOP, PASSWORD, add_account, add_rep, new_page, screenshot, sign_in
+from conftest import ADMIN_EMAIL, ADMIN_PASSWORD
+from harness import AUTH, eventually
+from standardwebhooks import Webhook
+from webhook_receiver import receiving
+
+from leadflow_cli.infra import free_port
+
+pytestmark = pytest.mark.e2e
+CAPACITY_REQUIRED = "Required: a whole number from 0 to 10000"
+
+
+async def no_json(page) -> None:
+    body = await page.locator("body").text_content()
+    assert "about:blank" not in body and '"type"' not in body and "invalid fields" not in body
+
+
+async def test_a_rep_form_says_each_error_at_its_field_and_keeps_what_was_typed(system, browser):
+    async with httpx.AsyncClient(timeout=10, headers=AUTH) as client:
+        rep = {"name": "Ida", "email": "ida@sales.example", "tier": "mid", "capacity": 3}
+        rep_id = (await client.post(f"{system.routing}/v1/reps", json=rep)).json()["id"]
+    admin = await new_page(browser)
+    await sign_in(admin, system.console, ADMIN_EMAIL, ADMIN_PASSWORD)
+
+    # Adding a rep with an empty capacity: the team page again, the error at the field.
+    await admin.goto(f"{system.console}/team")
+    form = admin.locator('form[action="/team/reps"]')
+    await form.get_by_label("Name").fill("Ola")
+    await form.get_by_label("Email").fill("ola@sales.example")
+    await form.get_by_label("Territories").fill("DE, AT")
+    await form.get_by_label("Capacity (open leads)").fill("")
+    await form.get_by_role("button", name="Add rep").click()
+    await admin.locator("#rep-capacity-error").wait_for()
+    assert await admin.locator("#rep-capacity-error").text_content() == CAPACITY_REQUIRED
+    assert await form.get_by_label("Name").input_value() == "Ola"
+    assert await form.get_by_label("Territories").input_value() == "DE, AT"
+    await no_json(admin)
+
+    # The whole record: an empty capacity and a city for a time zone, both said at once.
+    await admin.goto(f"{system.console}/team/reps/{rep_id}/edit")
+    await admin.get_by_label("Capacity (open leads at once)").fill("")
+    await admin.get_by_label("Languages (none chosen: any language)").select_option(["de"])
+    await admin.get_by_label("Time zone").fill("Berlin")
+    await admin.get_by_label("From").fill("09:00")
+    await admin.get_by_label("Until").fill("17:00")
+    await admin.get_by_role("button", name="Save").click()
+    await admin.locator("#rep-timezone-error").wait_for()
+    assert await admin.locator("#rep-capacity-error").text_content() == CAPACITY_REQUIRED
+    assert await admin.locator("#rep-timezone-error").text_content() == (
+        "“Berlin” is not a time zone name. Did you mean Europe/Berlin?"
+    )
+    assert await admin.get_by_label("Time zone").input_value() == "Berlin"
+    assert await admin.get_by_label("From").input_value() == "09:00"
+    assert await admin.get_by_label("Capacity (open leads at once)").get_attribute("aria-invalid") == "true"
+    assert await admin.get_by_label("Languages (none chosen: any language)").evaluate(
+        "select => [...select.selectedOptions].map(o => o.value)"
+    ) == ["de"]
+    assert "2 fields need your attention" in await admin.locator("#form-errors").text_content()
+    await no_json(admin)
+    await screenshot(admin, "rep-form-errors")
+
+    await admin.get_by_label("Capacity (open leads at once)").fill("4")
+    await admin.get_by_label("Time zone").fill("Europe/Berlin")
+    await admin.get_by_role("button", name="Save").click()
+    await admin.get_by_text("Rep Ida changed.").wait_for()
+    async with httpx.AsyncClient(timeout=10, headers=AUTH) as client:
+        saved = (await client.get(f"{system.routing}/v1/reps/{rep_id}")).json()
+    assert (saved["capacity"], saved["working_hours"]["timezone"]) == (4, "Europe/Berlin")
+
+
+async def test_a_reps_working_hours_are_never_dropped_in_silence(system, browser):
+    admin = await new_page(browser)
+    await sign_in(admin, system.console, ADMIN_EMAIL, ADMIN_PASSWORD)
+    await add_rep(admin, system.console, "Ada")
+    await add_account(admin, system.console, "ada@leadflow.example", "rep", "Ada")
+    ada = await new_page(browser)
+    await sign_in(ada, system.console, "ada@leadflow.example", PASSWORD)
+    await ada.get_by_text("Presence:").click()
+    await ada.get_by_label("Away").check()
+    await ada.get_by_label("Time zone").fill("Berlin")
+    await ada.get_by_label("From").fill("09:00")
+    await ada.get_by_role("button", name="Save").click()
+    await ada.locator("#end-error").wait_for()
+    assert await ada.locator("#end-error").text_content() == (
+        "Required: working hours need a time zone, a start and an end"
+    )
+    assert "Did you mean Europe/Berlin?" in await ada.locator("#timezone-error").text_content()
+    assert await ada.get_by_label("From").input_value() == "09:00"
+    assert await ada.get_by_label("Away").is_checked()
+    await no_json(ada)
+    await ada.get_by_label("Time zone").fill("Europe/Berlin")
+    await ada.get_by_label("To", exact=True).fill("17:00")
+    await ada.get_by_role("button", name="Save").click()
+    await ada.get_by_text("Away: no new leads.").wait_for()
+    async with httpx.AsyncClient(timeout=10, headers=AUTH) as client:
+        reps = (await client.get(f"{system.routing}/v1/reps")).json()
+    hours = next(rep for rep in reps if rep["name"] == "Ada")["working_hours"]
+    assert (hours["timezone"], hours["start"], hours["end"]) == ("Europe/Berlin", "09:00:00", "17:00:00")
+
+
+async def test_a_key_without_scopes_is_refused_at_the_scopes(system, browser):
+    admin = await new_page(browser)
+    await sign_in(admin, system.console, ADMIN_EMAIL, ADMIN_PASSWORD)
+    await admin.goto(f"{system.console}/admin/keys")
+    await admin.get_by_label("Name").fill("crm sync")
+    await admin.get_by_role("button", name="Create key").click()
+    error = admin.locator("#key-scopes-error")
+    await error.wait_for()
+    assert await error.text_content() == "Tick at least one scope: a key without one may do nothing"
+    assert await admin.get_by_label("Name").input_value() == "crm sync"
+    await no_json(admin)
+    await admin.get_by_label("leads:read").check()
+    await admin.get_by_role("button", name="Create key").click()
+    await admin.get_by_text("Copy it now").wait_for()
+
+    # A request no form of the console sends (a field left out) is answered in words too.
+    csrf = await admin.locator('input[name="csrf_token"]').first.input_value()
+    odd = await admin.request.post(
+        f"{system.console}/admin/users/{uuid.uuid4()}/active", form={"csrf_token": csrf}
+    )
+    assert odd.status == 422 and odd.headers["content-type"].startswith("text/html")
+    assert "active: required" in await odd.text() and "about:blank" not in await odd.text()
+
+
+async def test_an_account_starts_as_a_viewer_keeps_its_role_and_an_admin_is_confirmed(system, browser):
+    admin = await new_page(browser)
+    await sign_in(admin, system.console, ADMIN_EMAIL, ADMIN_PASSWORD)
+    await admin.goto(f"{system.console}/admin/users")
+    form = admin.locator('form[action="/admin/users"]')
+    role = form.get_by_label("Role", exact=True)
+    assert await role.input_value() == "viewer"
+
+    # Any error keeps the chosen role (here: a password too short for the accounts' rule).
+    await form.get_by_label("Email").fill("mo@leadflow.example")
+    await form.get_by_label("Password (12 characters or more)").fill("short")
+    await role.select_option("marketer")
+    await form.get_by_role("button", name="Create account").click()
+    await admin.locator("#user-password-error").wait_for()
+    assert await admin.locator("#user-password-error").text_content() == "Must be 12 to 256 characters long"
+    assert await role.input_value() == "marketer"
+    assert await form.get_by_label("Email").input_value() == "mo@leadflow.example"
+    await no_json(admin)
+
+    # An admin only once confirmed, checked by the server.
+    await form.get_by_label("Password (12 characters or more)").fill("a long enough password")
+    await role.select_option("admin")
+    await form.get_by_role("button", name="Create account").click()
+    await admin.locator("#user-confirm-admin-error").wait_for()
+    assert await role.input_value() == "admin"
+    await screenshot(admin, "account-create")
+    async with httpx.AsyncClient(timeout=10, headers=AUTH) as client:
+        users = (await client.get(f"{system.console}/v1/users")).json()
+    assert "mo@leadflow.example" not in {user["email"] for user in users}
+    await form.get_by_label("Password (12 characters or more)").fill("a long enough password")
+    await form.get_by_label("For an admin account").check()
+    await form.get_by_role("button", name="Create account").click()
+    await admin.get_by_text("Account created.").wait_for()
+    async with httpx.AsyncClient(timeout=10, headers=AUTH) as client:
+        users = (await client.get(f"{system.console}/v1/users")).json()
+    assert next(user for user in users if user["email"] == "mo@leadflow.example")["role"] == "admin"
+
+
+async def test_a_webhook_is_created_tested_disabled_and_replayed_from_the_console(system, browser):
+    admin = await new_page(browser)
+    await sign_in(admin, system.console, ADMIN_EMAIL, ADMIN_PASSWORD)
+    async with receiving(free_port()) as receiver:
+        await admin.goto(f"{system.console}/admin/webhooks")
+        await admin.get_by_label("Address (URL)").fill("crm.example/hooks")
+        await admin.get_by_role("button", name="Add endpoint").click()
+        await admin.locator("#webhook-url-error").wait_for()
+        assert "is not a web address" in await admin.locator("#webhook-url-error").text_content()
+        assert await admin.locator("#webhook-events-error").text_content() == (
+            "Tick at least one event type: an endpoint without one is never sent anything"
+        )
+        await no_json(admin)
+        await admin.get_by_label("Address (URL)").fill(receiver.url)
+        await admin.get_by_label("lead.routed").check()
+        await admin.get_by_label("Description (optional)").fill("Our CRM")
+        await admin.get_by_role("button", name="Add endpoint").click()
+        secret = (await admin.locator("#webhook-secret").text_content()).strip()
+        assert secret.startswith("whsec_")
+        await screenshot(admin, "webhook-created")
+        await admin.get_by_role("link", name="All webhooks").click()
+        await admin.get_by_role("link", name=receiver.url).click()
+        webhook_id = admin.url.rstrip("/").rsplit("/", 1)[-1]
+        assert secret not in await admin.content()  # shown once, never again
+
+        # A test event, signed with that secret, to a real receiver; the answer is shown.
+        await admin.get_by_role("button", name="Send a test event").click()
+        await admin.get_by_text("Test event delivered: the receiver answered 200").wait_for()
+        assert len(receiver.received) == 1
+        received = receiver.received[0]
+        event = Webhook(secret).verify(received.body, received.headers)
+        assert event["type"] == "webhook.test"
+
+        # Events changed, the endpoint disabled; a delivery replayed with its webhook-id.
+        await admin.get_by_label("lead.scored").check()
+        await admin.get_by_role("button", name="Save events").click()
+        await admin.get_by_text("Events changed.").wait_for()
+        await admin.get_by_role("button", name="Disable").click()
+        await admin.get_by_text("Endpoint disabled").wait_for()
+        async with httpx.AsyncClient(timeout=10, headers=AUTH) as client:
+            endpoint = (await client.get(f"{system.webhooks}/v1/webhooks/{webhook_id}")).json()
+            assert (endpoint["enabled"], endpoint["events"]) == (False, ["lead.routed", "lead.scored"])
+        await admin.get_by_role("button", name="Enable").click()
+        await admin.get_by_text("Endpoint enabled.").wait_for()
+        # A receiver that fails: the answer said, and the failed delivery retried by hand.
+        receiver.script.append(503)
+        await admin.get_by_role("button", name="Send a test event").click()
+        await admin.get_by_text("Test event not accepted: the receiver answered 503").wait_for()
+        failed = receiver.received[-1].headers["webhook-id"]
+        await screenshot(admin, "webhook-deliveries")
+        await admin.get_by_role("button", name="Retry").click()
+        await admin.get_by_text("The delivery is being sent again").wait_for()
+        await eventually(lambda: len(receiver.of_event(failed)) == 2, timeout=15)
+        async with httpx.AsyncClient(timeout=10, headers=AUTH) as client:
+            for _ in range(21):  # more than a page of deliveries
+                sent = await client.post(f"{system.webhooks}/v1/webhooks/{webhook_id}/test")
+                assert sent.status_code == 201, sent.text
+            unknown = await client.post(f"{system.webhooks}/v1/webhooks/{uuid.uuid4()}/test")
+            assert unknown.status_code == 404
+            assert unknown.headers["content-type"] == "application/problem+json"
+
+            async def audited() -> bool:
+                # Each test event is audited with its outcome (the 503 one as failed).
+                found = await client.get(f"{system.console}/v1/audit", params={"action": "webhook.tested"})
+                entries = found.json()["entries"]
+                outcomes = {entry["outcome"] for entry in entries if entry["target_id"] == webhook_id}
+                return outcomes == {"succeeded", "failed"}
+
+            await eventually(audited, timeout=15)
+        await admin.reload()
+        await admin.get_by_role("link", name="Older deliveries").click()
+        await admin.get_by_role("link", name="Newest").wait_for()
+        assert await admin.locator("tbody tr").count() == 3  # 23 deliveries: 20, then 3
+        # The first test event, replayed: sent again with the same webhook-id.
+        await admin.get_by_role("button", name="Replay").last.click()
+        await admin.get_by_text("The delivery is being sent again").wait_for()
+
+        async def replayed() -> bool:
+            return len(receiver.of_event(received.headers["webhook-id"])) == 2
+
+        await eventually(replayed, timeout=15)
+
+        async def logged_twice() -> bool:
+            await admin.goto(f"{system.console}/admin/webhooks/{webhook_id}")
+            await admin.get_by_role("link", name="Older deliveries").click()
+            first = await admin.locator("tbody tr").last.locator("td").all_text_contents()
+            return first[1:4] == ["webhook.test", "succeeded", "2"]
+
+        await eventually(logged_twice, timeout=15)
+
+
+async def test_times_show_in_the_viewers_time_zone(system, browser):
+    context = await browser.new_context(viewport=DESKTOP, timezone_id="America/New_York")
+    admin = await context.new_page()
+    await sign_in(admin, system.console, ADMIN_EMAIL, ADMIN_PASSWORD)
+    await admin.goto(f"{system.console}/admin/keys")
+    await admin.get_by_label("Name").fill("zone key")
+    await admin.get_by_label("leads:read").check()
+    await admin.get_by_role("button", name="Create key").click()
+    row = admin.locator("tr", has_text="zone key")
+    # The browser's zone, named, until the person picks their own.
+    assert re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d E[SD]T", await row.text_content())
+    assert "Times: America/New_York" in await admin.locator("header").text_content()
+    await admin.get_by_role("link", name="Times: America/New_York").click()
+    await admin.get_by_label("Time zone").fill("Tokyo")
+    await admin.get_by_role("button", name="Save").click()
+    assert await admin.locator("#account-zone-error").text_content() == (
+        "“Tokyo” is not a time zone name. Did you mean Asia/Tokyo?"
+    )
+    await admin.get_by_label("Time zone").fill("Asia/Tokyo")
+    await admin.get_by_role("button", name="Save").click()
+    await admin.get_by_text("Times are shown in Asia/Tokyo.", exact=True).wait_for()
+    await admin.goto(f"{system.console}/admin/keys")
+    assert re.search(r"\d\d:\d\d:\d\d JST", await admin.locator("tr", has_text="zone key").text_content())
+    await context.close()
