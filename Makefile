@@ -17,8 +17,9 @@ $(STAMP): $(PROJECT_FILES)
 		$(foreach m,$(MEMBERS),-e $(m)) -e '.[dev]'
 	touch $@
 
+# The services' JSON logs go to .data/logs/; `make run LOGS=1` prints them in the terminal instead.
 run: venv
-	$(BIN)/leadflow run
+	$(BIN)/leadflow run $(if $(LOGS),--logs)
 
 tail: venv
 	$(BIN)/leadflow tail $(or $(TOPIC),leads.routed) --from-beginning
