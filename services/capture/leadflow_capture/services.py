@@ -20,7 +20,7 @@ from leadflow_capture.settings import CaptureSettings
 from leadflow_common.errors import Conflict
 from leadflow_common.events import Channel
 
-# Who sent an API submission, for scoping its idempotency key (one key today; see the README).
+# Who sent an API submission, for scoping its idempotency key (one key today; see docs/roles-and-keys.md).
 API_CALLER = "api-key"
 TRUSTED_CALLERS = (Channel.api, Channel.import_)
 
