@@ -18,6 +18,8 @@ PASSWORD = "a long enough password"  # the accounts tests create
 # axe-core's impacts that fail a test: a person using a screen reader or a keyboard is blocked or
 # badly hindered. ("moderate" and "minor" are reported by axe but do not fail.)
 FAILING_IMPACTS = ("serious", "critical")
+# axe takes well under a second a page; a page that never lets it finish is not held against it.
+CHECK_SECONDS = 30
 
 
 class AccessibilityCheck:
@@ -45,8 +47,8 @@ class AccessibilityCheck:
         if not url.startswith("http"):
             return
         try:
-            results = await self.axe.run(page)
-        except Error:
+            results = await asyncio.wait_for(self.axe.run(page), CHECK_SECONDS)
+        except (Error, TimeoutError):
             return
         self.pages_checked.append(url)
         for violation in results.response["violations"]:
@@ -69,7 +71,10 @@ def checked_for_accessibility(browser, check: AccessibilityCheck):
 
     async def watched_context(*args, **kwargs):
         context = await new_context(*args, **kwargs)
-        context.on("page", check.watch)
+        # axe runs as a script in the page: a context without JavaScript (a test of the pages
+        # as served, before any script) cannot run it; the same pages are checked elsewhere.
+        if kwargs.get("java_script_enabled", True):
+            context.on("page", check.watch)
         return context
 
     async def watched_page(*args, **kwargs):
