@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 MEMBERS := libs/common services/capture services/scoring services/routing services/console services/webhooks
 PROJECT_FILES := pyproject.toml requirements.lock $(foreach m,$(MEMBERS),$(m)/pyproject.toml)
 
-.PHONY: run test unit integration lint compose-check browser tail eval-scoring bench chaos chaos-short venv clean lock
+.PHONY: run test docs unit integration lint compose-check browser tail eval-scoring bench chaos chaos-short venv clean lock
 
 venv: $(STAMP)
 
@@ -17,8 +17,9 @@ $(STAMP): $(PROJECT_FILES)
 		$(foreach m,$(MEMBERS),-e $(m)) -e '.[dev]'
 	touch $@
 
+# The services' JSON logs go to .data/logs/; `make run LOGS=1` prints them in the terminal instead.
 run: venv
-	$(BIN)/leadflow run
+	$(BIN)/leadflow run $(if $(LOGS),--logs)
 
 tail: venv
 	$(BIN)/leadflow tail $(or $(TOPIC),leads.routed) --from-beginning
@@ -26,7 +27,7 @@ tail: venv
 # Most tests wait on processes, the broker and the database rather than compute: three workers
 # (each with its own broker and template database; every test has its own topics and database)
 # finish in about a third of the time. The fault-injection run goes alone, after them.
-test: venv lint compose-check browser
+test: venv lint compose-check browser docs
 	$(BIN)/pytest -q -n 3 -m "not chaos" --durations=15
 	$(BIN)/pytest -q -m chaos
 
@@ -46,6 +47,11 @@ chaos: venv
 
 chaos-short: venv
 	$(BIN)/pytest -q -m chaos
+
+# The documentation (docs/, mkdocs.yml) into site/; --strict: a broken link or anchor, or a page
+# missing from the navigation, fails it.
+docs: venv
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
 
 unit: venv
 	$(BIN)/pytest -q -m "not integration and not e2e"

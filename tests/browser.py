@@ -2,6 +2,7 @@
 Playwright (which cannot download its own browsers here). Tests skip, saying why, where neither
 is installed; `make test` installs chromium when it runs as root."""
 
+import asyncio
 import shutil
 from pathlib import Path
 
@@ -12,6 +13,77 @@ SCREENSHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
 PHONE = {"width": 375, "height": 812}
 DESKTOP = {"width": 1280, "height": 860}
 PASSWORD = "a long enough password"  # the accounts tests create
+
+
+# axe-core's impacts that fail a test: a person using a screen reader or a keyboard is blocked or
+# badly hindered. ("moderate" and "minor" are reported by axe but do not fail.)
+FAILING_IMPACTS = ("serious", "critical")
+# axe takes well under a second a page; a page that never lets it finish is not held against it.
+CHECK_SECONDS = 30
+
+
+class AccessibilityCheck:
+    """axe-core, as axe-playwright-python bundles it (no download at test time), on every page
+    that a browser test loads: each page's `load` starts a check of that page. A check cut short
+    because the test already went on (navigated, closed the page) is dropped: the next page has
+    its own. `verify` (after the test) waits for the checks and fails on serious or critical
+    violations, naming the page, the rule and the elements."""
+
+    def __init__(self):
+        from axe_playwright_python.async_playwright import Axe
+
+        self.axe = Axe()
+        self.checks: list[asyncio.Task] = []
+        self.violations: list[str] = []
+        self.pages_checked: list[str] = []
+
+    def watch(self, page) -> None:
+        page.on("load", lambda loaded: self.checks.append(asyncio.ensure_future(self.check(loaded))))
+
+    async def check(self, page) -> None:
+        from playwright.async_api import Error
+
+        url = page.url
+        if not url.startswith("http"):
+            return
+        try:
+            results = await asyncio.wait_for(self.axe.run(page), CHECK_SECONDS)
+        except (Error, TimeoutError):
+            return
+        self.pages_checked.append(url)
+        for violation in results.response["violations"]:
+            if violation["impact"] in FAILING_IMPACTS:
+                targets = ", ".join(str(node["target"]) for node in violation["nodes"][:5])
+                self.violations.append(
+                    f"{url}: {violation['impact']} {violation['id']}: {violation['help']} ({targets})"
+                )
+
+    async def verify(self) -> None:
+        await asyncio.gather(*self.checks, return_exceptions=True)
+        assert not self.violations, "axe-core found serious or critical violations:\n" + "\n".join(
+            sorted(set(self.violations))
+        )
+
+
+def checked_for_accessibility(browser, check: AccessibilityCheck):
+    """The browser, with every page of every context it opens watched by `check`."""
+    new_context, new_page = browser.new_context, browser.new_page
+
+    async def watched_context(*args, **kwargs):
+        context = await new_context(*args, **kwargs)
+        # axe runs as a script in the page: a context without JavaScript (a test of the pages
+        # as served, before any script) cannot run it; the same pages are checked elsewhere.
+        if kwargs.get("java_script_enabled", True):
+            context.on("page", check.watch)
+        return context
+
+    async def watched_page(*args, **kwargs):
+        page = await new_page(*args, **kwargs)
+        check.watch(page)
+        return page
+
+    browser.new_context, browser.new_page = watched_context, watched_page
+    return browser
 
 
 def chromium_or_skip() -> str:

@@ -209,16 +209,21 @@ async def start_system(settings, start_service, **routing_env: str) -> System:
 
 @pytest.fixture
 async def browser():
-    """Real Chromium (Debian's), for the console's browser tests; skips, saying why, without it."""
-    from browser import chromium_or_skip
+    """Real Chromium (Debian's), for the console's browser tests; skips, saying why, without it.
+    Every page a test loads is checked with axe-core: serious or critical violations fail it."""
+    from browser import AccessibilityCheck, checked_for_accessibility, chromium_or_skip
 
     executable = chromium_or_skip()
     from playwright.async_api import async_playwright
 
+    check = AccessibilityCheck()
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=executable, args=["--no-sandbox"])
-        yield browser
-        await browser.close()
+        yield checked_for_accessibility(browser, check)
+        try:
+            await check.verify()
+        finally:
+            await browser.close()
 
 
 @pytest.fixture

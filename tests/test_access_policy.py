@@ -140,7 +140,7 @@ def expected_status(operation: str, scopes: frozenset[Scope], *, rep: bool) -> s
 
 
 def test_the_table_gives_each_role_what_the_readme_says():
-    """Spot checks of the table read through the roles (the README's roles and scopes table)."""
+    """Spot checks of the table read through the roles (docs/roles-and-keys.md)."""
     as_role = {
         role: {
             op for op in POLICY if expected_status(op, ROLE_SCOPES[role], rep=role is Role.rep) == "allowed"

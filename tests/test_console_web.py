@@ -2,7 +2,7 @@
 and their account; a lead posted to the landing page appears in the rep's inbox without a
 reload; the rep accepts it and routing records it; another rep gets the 403 page for it; the
 funnel counts move; a marketer previews a rules change, sees the bands shift, saves it, and the
-new version is in use. The screenshots in the README are taken here."""
+new version is in use. The screenshots in the README and docs/console.md are taken here."""
 
 import asyncio
 import json

@@ -24,6 +24,7 @@ def test_run_starts_the_system_and_sigterm_leaves_nothing_running(tmp_path):
             "CAPTURE_PORT",
             "SCORING_PORT",
             "ROUTING_PORT",
+            "WEBHOOKS_PORT",
             "LEADFLOW_LOCAL_KAFKA_PORT",
         )
     }
@@ -32,13 +33,18 @@ def test_run_starts_the_system_and_sigterm_leaves_nothing_running(tmp_path):
         for key, value in os.environ.items()
         if key not in ("KAFKA_BOOTSTRAP_SERVERS", "DATABASE_URL", "LEADFLOW_CONSOLE_URL")
     }
-    env.update({key: str(port) for key, port in ports.items()}, LEADFLOW_API_KEY="run-test-key")
+    env.update(
+        {key: str(port) for key, port in ports.items()},
+        LEADFLOW_API_KEY="run-test-key",
+        CAPTURE_ALLOWED_ORIGINS="https://www.shop.example",
+    )
+    env.pop("XDG_RUNTIME_DIR", None)  # as in a root shell without a login session
     data_dir = tmp_path / "data"
     launcher = subprocess.Popen(
         [str(Path(sys.executable).parent / "leadflow"), "run", "--data-dir", str(data_dir)],
         env=env,
         stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
         text=True,
     )
     try:
@@ -49,8 +55,24 @@ def test_run_starts_the_system_and_sigterm_leaves_nothing_running(tmp_path):
             if line.startswith("Ready.") or time.monotonic() > deadline:
                 break
         assert any(line.startswith("Ready.") for line in output), "".join(output)
+        printed = "".join(output)
+        # A short banner for a person, no JSON log lines and no warning on a normal start: the
+        # services' logs are in files, and none of them warned either.
+        assert not any(line.lstrip().startswith("{") for line in output), printed
+        assert "warning" not in printed.lower(), printed
+        assert len(output) <= 20, printed
         assert not any("run-test-key" in line for line in output), "the key stays out of the output"
         assert any(line.startswith("API key") and "LEADFLOW_API_KEY" in line for line in output)
+        capture = f"http://127.0.0.1:{ports['CAPTURE_PORT']}"
+        assert any(
+            line.startswith("Capture") and f"{capture}/v1/leads/landing-page" in line for line in output
+        )
+        origins = next(line for line in output if "allowed origins" in line)
+        assert "https://www.shop.example" in origins, origins
+        assert any("CAPTURE_ALLOWED_ORIGINS=" in line for line in output), "how to add an origin"
+        assert any("Ctrl-C" in line for line in output)
+        logs = data_dir / "logs"
+        assert any(line.startswith("Logs") and str(logs) in line for line in output), printed
         for port in (
             ports["CONSOLE_PORT"],
             ports["CAPTURE_PORT"],
@@ -63,8 +85,8 @@ def test_run_starts_the_system_and_sigterm_leaves_nothing_running(tmp_path):
         password = (data_dir / "admin_password").read_text().strip()
         assert not any(password in line for line in output)
         assert any(
-            line.startswith("console")
-            and f":{ports['CONSOLE_PORT']}  (the web app" in line
+            line.startswith("Console")
+            and f"http://127.0.0.1:{ports['CONSOLE_PORT']}  (sign in" in line
             and "admin@example.com" in line
             for line in output
         )
@@ -77,6 +99,10 @@ def test_run_starts_the_system_and_sigterm_leaves_nothing_running(tmp_path):
         while httpx.get(reps_url, headers=bearer, timeout=5).status_code != 200:
             assert time.monotonic() < deadline, "routing did not learn the console's key in 5 s"
             time.sleep(0.2)
+        for service in ("console", "capture", "scoring", "routing", "webhooks"):
+            lines = (logs / f"{service}.log").read_text().splitlines()
+            assert lines and all(line.startswith("{") for line in lines), service
+            assert not [line for line in lines if '"level": "warning"' in line], (service, lines)
         postgres_pid = int((data_dir / "postgres" / "postmaster.pid").read_text().split()[0])
         # Postgres is daemonised by pg_ctl, so it is watched beside the launcher's children.
         started = [*psutil.Process(launcher.pid).children(recursive=True), psutil.Process(postgres_pid)]

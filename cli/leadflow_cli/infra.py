@@ -98,6 +98,13 @@ class EmbeddedPostgres:
     """PostgreSQL from the pgserver wheel, data in `data_dir`, reached over a Unix socket."""
 
     def __init__(self, data_dir: Path):
+        # pgserver keeps a lock in the user's runtime directory, which a root shell without a login
+        # session lacks (platformdirs then warns and uses /tmp/runtime-UID): named here, the same.
+        if not os.environ.get("XDG_RUNTIME_DIR"):
+            runtime = Path(f"/tmp/runtime-{os.getuid()}")
+            runtime.mkdir(mode=0o700, exist_ok=True)
+            runtime.chmod(0o700)  # platformdirs warns about one others may read
+            os.environ["XDG_RUNTIME_DIR"] = str(runtime)
         import pgserver
 
         # pgserver logs from an atexit hook, when test runners have already closed their streams.

@@ -11,6 +11,11 @@ def main(argv=None) -> None:
     commands = parser.add_subparsers(dest="command", required=True)
     run = commands.add_parser("run", help="start the whole system locally")
     run.add_argument("--data-dir", type=Path, default=Path(".data"))
+    run.add_argument(
+        "--logs",
+        action="store_true",
+        help="print the services' JSON logs here (also LEADFLOW_RUN_LOGS=1); otherwise DATA_DIR/logs/",
+    )
     tail = commands.add_parser("tail", help="print a topic's events")
     tail.add_argument("topic", nargs="?", default="leads.routed")
     tail.add_argument("--from-beginning", action="store_true")
@@ -40,7 +45,7 @@ def main(argv=None) -> None:
     if args.command == "run":
         from leadflow_cli.run import run as run_system
 
-        sys.exit(run_system(args.data_dir))
+        sys.exit(run_system(args.data_dir, show_logs=args.logs))
     if args.command == "import":
         from leadflow_cli.importer import main as import_main
 

@@ -17,11 +17,12 @@ from pathlib import Path
 import httpx
 from dotenv import dotenv_values
 
+from leadflow_cli.banner import banner
 from leadflow_cli.infra import EmbeddedPostgres, LocalBroker, port_open, wait_until
 from leadflow_common.kafka import create_topics
 from leadflow_common.topics import Topics
 
-# The console first: the others refresh their credentials from it.
+# The console first: the others refresh their credentials from it (start_services).
 SERVICES = {
     "console": ("CONSOLE_PORT", 8000),
     "capture": ("CAPTURE_PORT", 8001),
@@ -62,47 +63,89 @@ def executable(name: str) -> str:
     return str(Path(sys.executable).parent / name)
 
 
-def run(data_dir: Path) -> int:
+def service_url(env: dict[str, str], name: str) -> str:
+    port_variable, default_port = SERVICES[name]
+    return f"http://127.0.0.1:{env.get(port_variable, default_port)}"
+
+
+def wire(env: dict[str, str], data_dir: Path) -> None:
+    """Secrets kept in .data/ and every address the services need of each other."""
+    env["LEADFLOW_API_KEY"] = api_key(data_dir)
+    env["LEADFLOW_ADMIN_PASSWORD"] = kept_secret(data_dir, "LEADFLOW_ADMIN_PASSWORD", "admin_password")
+    env.setdefault("LEADFLOW_ADMIN_EMAIL", DEFAULT_ADMIN_EMAIL)
+    env.setdefault("LEADFLOW_CONSOLE_URL", service_url(env, "console"))
+    # On one machine, webhooks may reach a local receiver (`leadflow webhook-listen`); deployments
+    # name their own (compose and Kubernetes leave it empty).
+    env.setdefault("WEBHOOKS_ALLOWED_HOSTS", "127.0.0.1,localhost")
+    env.setdefault("WEBHOOKS_ROUTING_URL", service_url(env, "routing"))
+    env.setdefault("ROUTING_PUBLIC_URL", service_url(env, "routing"))
+    env.setdefault("ROUTING_LEAD_URL_BASE", service_url(env, "capture"))
+    # The console's web app sends reps' and marketers' commands to the services that own them.
+    # Capture's export asks the others what they hold about a person.
+    for name in SERVICES:
+        if name != "console":
+            env.setdefault(f"CONSOLE_{name.upper()}_URL", service_url(env, name))
+        if name not in ("console", "capture"):
+            env.setdefault(f"CAPTURE_{name.upper()}_URL", service_url(env, name))
+
+
+def log_target(logs: Path | None, name: str):
+    """Where a process's output goes: its own file under `logs`, or this terminal (None)."""
+    return open(logs / f"{name}.log", "ab") if logs else None
+
+
+def start_services(env: dict[str, str], logs: Path | None) -> dict[str, subprocess.Popen]:
+    """Migrations, then the console, then the others once it answers: they ask it for their
+    credentials as they start, and would warn that they cannot while it is still starting."""
+    for name in SERVICES:
+        subprocess.run(
+            [executable(f"leadflow-{name}"), "migrate"],
+            env=env,
+            check=True,
+            stdout=log_target(logs, "migrations"),
+            stderr=subprocess.STDOUT if logs else None,
+        )
+    services: dict[str, subprocess.Popen] = {}
+    for name, (port_variable, default_port) in SERVICES.items():
+        port = int(env.get(port_variable, default_port))
+        services[name] = subprocess.Popen(
+            [executable(f"leadflow-{name}"), "serve", "--host", "127.0.0.1", "--port", str(port)],
+            env=env,
+            stdout=log_target(logs, name),
+            stderr=subprocess.STDOUT if logs else None,
+        )
+        url = service_url(env, name)
+        wait_until(lambda url=url: _healthy(url), timeout=60, what=f"{name} at {url}", interval=0.2)
+    return services
+
+
+def run(data_dir: Path, *, show_logs: bool = False) -> int:
     data_dir.mkdir(exist_ok=True)
     signal.signal(signal.SIGTERM, _raise_stop)
     signal.signal(signal.SIGINT, _raise_stop)
     # The same precedence the services use: the environment first, then .env.
     env = {**{k: v for k, v in dotenv_values(".env").items() if v is not None}, **os.environ}
-    env["LEADFLOW_API_KEY"] = api_key(data_dir)
-    env["LEADFLOW_ADMIN_PASSWORD"] = kept_secret(data_dir, "LEADFLOW_ADMIN_PASSWORD", "admin_password")
-    env.setdefault("LEADFLOW_ADMIN_EMAIL", DEFAULT_ADMIN_EMAIL)
-    env.setdefault("LEADFLOW_CONSOLE_URL", f"http://127.0.0.1:{env.get('CONSOLE_PORT', 8000)}")
-    # On one machine, webhooks may reach a local receiver (`leadflow webhook-listen`); deployments
-    # name their own (compose and Kubernetes leave it empty).
-    env.setdefault("WEBHOOKS_ALLOWED_HOSTS", "127.0.0.1,localhost")
-    env.setdefault("WEBHOOKS_ROUTING_URL", f"http://127.0.0.1:{env.get('ROUTING_PORT', 8003)}")
-    env.setdefault("ROUTING_PUBLIC_URL", f"http://127.0.0.1:{env.get('ROUTING_PORT', 8003)}")
-    env.setdefault("ROUTING_LEAD_URL_BASE", f"http://127.0.0.1:{env.get('CAPTURE_PORT', 8001)}")
-    # The console's web app sends reps' and marketers' commands to the services that own them.
-    # Capture's export asks the others what they hold about a person.
-    for name, (port_variable, default_port) in SERVICES.items():
-        address = f"http://127.0.0.1:{env.get(port_variable, default_port)}"
-        if name != "console":
-            env.setdefault(f"CONSOLE_{name.upper()}_URL", address)
-        if name not in ("console", "capture"):
-            env.setdefault(f"CAPTURE_{name.upper()}_URL", address)
+    wire(env, data_dir)
+    show_logs = show_logs or env.get("LEADFLOW_RUN_LOGS", "").lower() in ("1", "true", "yes")
+    logs = None if show_logs else data_dir / "logs"
+    if logs:
+        logs.mkdir(exist_ok=True)
     broker: LocalBroker | None = None
     postgres: EmbeddedPostgres | None = None
     services: dict[str, subprocess.Popen] = {}
     try:
+        print("Starting Leadflow: broker, database, migrations, five services…", flush=True)
         if not env.get("KAFKA_BOOTSTRAP_SERVERS"):
             kafka_port = int(env.get(LOCAL_KAFKA_PORT, "9092"))
             if port_open("127.0.0.1", kafka_port):
                 print(f"port {kafka_port} is taken: free it, or set KAFKA_BOOTSTRAP_SERVERS", file=sys.stderr)
                 return 1
-            broker = LocalBroker(kafka_port, log_path=data_dir / "tansu.log").start()
+            broker = LocalBroker(kafka_port, log_path=(logs or data_dir) / "tansu.log").start()
             env["KAFKA_BOOTSTRAP_SERVERS"] = broker.bootstrap_servers
-            print(f"broker     tansu on {broker.bootstrap_servers} (in memory; log {data_dir}/tansu.log)")
         if not env.get("DATABASE_URL"):
             postgres = EmbeddedPostgres(data_dir.resolve() / "postgres")
             postgres.create_database("leadflow")
             env["DATABASE_URL"] = postgres.database_url("leadflow")
-            print(f"database   embedded PostgreSQL, data in {data_dir}/postgres")
         topics = Topics(env.get("LEADFLOW_TOPIC_PREFIX", ""))
         asyncio.run(
             create_topics(
@@ -111,37 +154,24 @@ def run(data_dir: Path) -> int:
                 partitions=int(env.get("KAFKA_TOPIC_PARTITIONS", "6")),
             )
         )
-        for name in SERVICES:
-            subprocess.run([executable(f"leadflow-{name}"), "migrate"], env=env, check=True)
-        for name, (port_variable, default_port) in SERVICES.items():
-            port = int(env.get(port_variable, default_port))
-            services[name] = subprocess.Popen(
-                [executable(f"leadflow-{name}"), "serve", "--host", "127.0.0.1", "--port", str(port)], env=env
-            )
-        for name, (port_variable, default_port) in SERVICES.items():
-            url = f"http://127.0.0.1:{env.get(port_variable, default_port)}"
-            wait_until(lambda url=url: _healthy(url), timeout=60, what=f"{name} at {url}", interval=0.2)
-        print()
-        for name, (port_variable, default_port) in SERVICES.items():
-            print(f"{name:<10} http://127.0.0.1:{env.get(port_variable, default_port)}/docs")
-        # Secrets stay out of the output: terminals and CI logs get shipped and kept.
-        console = f"http://127.0.0.1:{env.get('CONSOLE_PORT', 8000)}"
-        password = (
-            "LEADFLOW_ADMIN_PASSWORD"
-            if os.environ.get("LEADFLOW_ADMIN_PASSWORD")
-            else f"{data_dir}/admin_password"
+        services = start_services(env, logs)
+        print(
+            banner(
+                {name: service_url(env, name) for name in SERVICES},
+                env,
+                data_dir=data_dir,
+                logs=logs,
+                admin_password_from_env=bool(os.environ.get("LEADFLOW_ADMIN_PASSWORD")),
+                api_key_from_env=bool(os.environ.get("LEADFLOW_API_KEY")),
+                infrastructure=infrastructure(env, broker, postgres, data_dir),
+            ),
+            flush=True,
         )
-        login = f"log in as {env['LEADFLOW_ADMIN_EMAIL']}, password in {password}"
-        print(f"\nconsole    {console}  (the web app: {login})")
-        if os.environ.get("LEADFLOW_API_KEY"):
-            print("API key    the one in LEADFLOW_API_KEY")
-        else:
-            print(f"API key    in {data_dir}/api_key: export LEADFLOW_API_KEY=$(cat {data_dir}/api_key)")
-        print("\nReady. Follow the README's walkthrough; Ctrl-C stops everything.", flush=True)
         while True:
             for name, process in services.items():
                 if process.poll() is not None:
-                    print(f"{name} exited with {process.returncode}; stopping", file=sys.stderr)
+                    where = f"; see {logs}/{name}.log" if logs else ""
+                    print(f"{name} exited with {process.returncode}{where}; stopping", file=sys.stderr)
                     return 1
             time.sleep(0.5)
     except Stop as stop:
@@ -162,6 +192,14 @@ def run(data_dir: Path) -> int:
             broker.stop()
         if postgres:
             postgres.stop()
+
+
+def infrastructure(
+    env: dict[str, str], broker: LocalBroker | None, postgres: EmbeddedPostgres | None, data_dir: Path
+) -> str:
+    kafka = env["KAFKA_BOOTSTRAP_SERVERS"] + (" (tansu, in memory)" if broker else "")
+    database = f"embedded PostgreSQL in {data_dir}/postgres" if postgres else "DATABASE_URL"
+    return f"Data       broker {kafka}; database {database}"
 
 
 def _healthy(url: str) -> bool:

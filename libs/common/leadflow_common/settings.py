@@ -1,4 +1,4 @@
-"""Settings shared by every service, read from the environment (see README, configuration)."""
+"""Settings shared by every service, read from the environment (see docs/settings.md)."""
 
 from typing import Literal
 

@@ -4,15 +4,16 @@ import asyncio
 import uuid
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 
-from leadflow_capture.bodies import FORM_TYPES, media_type, read_fields
+from leadflow_capture.bodies import FORM_TYPES, from_browser_form, read_fields
 from leadflow_capture.deps import IdempotencyKeyDep, IntakeDep, PublicIntakeDep
 from leadflow_capture.domain import InvalidLead
 from leadflow_capture.openapi import BODY_PROBLEMS, MAX_BATCH, one_or_many, request_body, schema_ref
 from leadflow_capture.people import Accepted, KeyConflict
 from leadflow_capture.services import Intake
+from leadflow_capture.visitor_pages import page_response, thank_you_page
 from leadflow_common.access import Scope
 from leadflow_common.auth import public_route, requires
 from leadflow_common.events import Channel
@@ -32,22 +33,15 @@ def accepted_response(accepted: Accepted) -> JSONResponse:
     return JSONResponse(body, status_code=202)
 
 
-THANK_YOU_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1"><title>Thank you</title>
-</head><body><h1>Thank you</h1><p>We received your details and will be in touch.</p></body></html>"""
-
-
 def landing_answer(request: Request, accepted: Accepted, redirect_to: object, intake: Intake) -> Response:
-    """303 to an allowed `redirect_to`; when one was given but is refused, a plain page for a
-    browser's form post (the visitor's submission is stored all the same) and the usual 202 for
-    a script; otherwise the 202."""
-    if redirect_to in (None, ""):
-        return accepted_response(accepted)
-    target = intake.redirect_target(redirect_to)
+    """303 to an allowed `redirect_to`. Otherwise a person whose browser posted the form reads
+    capture's thank-you page (a `redirect_to` given but refused is reported to the operator), and
+    a script reads the usual 202. The submission is stored either way."""
+    target = intake.redirect_target(redirect_to) if redirect_to not in (None, "") else None
     if target:
         return RedirectResponse(target, status_code=303)
-    if media_type(request) in FORM_TYPES and "text/html" in request.headers.get("accept", ""):
-        return HTMLResponse(THANK_YOU_PAGE, status_code=202)
+    if from_browser_form(request):
+        return page_response(thank_you_page(request.headers.get("referer")), 202)
     return accepted_response(accepted)
 
 
@@ -59,7 +53,8 @@ def landing_answer(request: Request, accepted: Accepted, redirect_to: object, in
     responses={
         202: {
             "content": {"text/html": {}},
-            "description": "Accepted (a page for a browser's form post whose `redirect_to` is refused)",
+            "description": "Accepted (for a browser's form post without an allowed `redirect_to`: "
+            "a thank-you page)",
         },
         303: {"description": "Redirect to an allowed `redirect_to`"},
         **BODY_PROBLEMS,
@@ -71,6 +66,8 @@ def landing_answer(request: Request, accepted: Accepted, redirect_to: object, in
 async def landing_page(request: Request, public: PublicIntakeDep) -> Response:
     intake, key = public
     fields = await read_fields(request, allow_form=True)
+    # What the visitor typed, for the page naming the fields to correct (main.answer_problem).
+    request.state.submitted = fields
     # A bot that filled the honeypot is answered as anyone else: validated, then redirected or
     # answered alike, after a real submission's time (Intake.drop).
     trapped = fields.pop(HONEYPOT_FIELD, None)

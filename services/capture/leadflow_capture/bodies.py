@@ -49,6 +49,11 @@ def media_type(request: Request) -> str:
     return request.headers.get("content-type", "").split(";")[0].strip().lower()
 
 
+def from_browser_form(request: Request) -> bool:
+    """A person's browser posting a form (rather than a script): they read pages, not JSON."""
+    return media_type(request) in FORM_TYPES and "text/html" in request.headers.get("accept", "")
+
+
 def storable(fields: dict[str, Any]) -> dict[str, Any]:
     """The fields, or a 422 naming the first one that cannot be stored."""
     if (found := unacceptable_field(fields)) is not None:

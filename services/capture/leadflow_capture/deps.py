@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from leadflow_capture import metrics
-from leadflow_capture.bodies import FORM_TYPES, media_type
+from leadflow_capture.bodies import from_browser_form
 from leadflow_capture.request_keys import checked_key
 from leadflow_capture.services import Intake, PublicIntake
 from leadflow_capture.settings import CaptureSettings
@@ -61,8 +61,7 @@ def limit_submissions(request: Request, intake: Intake) -> None:
     wait = intake.submissions_limit.take(intake.client, time.monotonic())
     if wait:
         metrics.RATE_LIMITED.inc()
-        browser = media_type(request) in FORM_TYPES and "text/html" in request.headers.get("accept", "")
-        raise RateLimited(wait, from_browser_form=browser)
+        raise RateLimited(wait, from_browser_form=from_browser_form(request))
 
 
 async def get_public_intake(request: Request) -> "PublicIntake":

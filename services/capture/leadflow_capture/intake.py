@@ -43,7 +43,7 @@ async def accept_batch(
         await keyring.create(connection, [lead_id for lead_id in plan.leads if lead_id not in known])
     )
     # Merges are enqueued (so published) before the snapshots after them; consumers read the two
-    # topics independently, so neither scoring nor routing relies on that order (see the README).
+    # topics independently, so neither scoring nor routing relies on that order (see docs/events.md).
     await uow.publish_all(topics.merged, plan.merges)
     await uow.publish_all(topics.captured, plan.captured)
     return plan.results

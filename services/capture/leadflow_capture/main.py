@@ -7,6 +7,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import HTMLResponse, Response
 
 from leadflow_capture import api, api_leads, api_privacy, api_sms, api_tracking
+from leadflow_capture.bodies import from_browser_form
 from leadflow_capture.deps import RateLimited
 from leadflow_capture.do_not_contact import DoNotContact
 from leadflow_capture.domain import LeadInput
@@ -19,7 +20,9 @@ from leadflow_capture.reading import LeadReader
 from leadflow_capture.retention import Retention
 from leadflow_capture.settings import CaptureSettings
 from leadflow_capture.tables import outbox
+from leadflow_capture.visitor_pages import page_response, problem_page
 from leadflow_common.app import create_service_app
+from leadflow_common.errors import LeadflowError
 from leadflow_common.events import CloudEvent
 from leadflow_common.http import problem_response
 from leadflow_common.runtime import ServiceRuntime
@@ -28,6 +31,7 @@ from leadflow_common.settings import CommonSettings
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 PUBLIC_CHANNELS = ("landing-page", "popup", "sms")
+LANDING_PAGE = "/v1/leads/landing-page"
 API_PATHS = ("/v1/leads", "/v1/activities", "/v1/outcomes")
 
 
@@ -82,6 +86,16 @@ async def answer_rate_limited(request: Request, limited: RateLimited) -> Respons
     return problem_response(limited, request.url.path)
 
 
+async def answer_problem(request: Request, problem: LeadflowError) -> Response:
+    """A person whose browser posted the landing page form reads, in words, which fields to
+    correct and what they typed there; a script or an API client reads problem+json."""
+    if request.url.path == LANDING_PAGE and from_browser_form(request):
+        submitted = getattr(request.state, "submitted", {})
+        page = problem_page(problem, submitted, request.headers.get("referer"))
+        return page_response(page, problem.status, problem.headers)
+    return problem_response(problem, request.url.path)
+
+
 def create_app(common: CommonSettings | None = None, settings: CaptureSettings | None = None) -> FastAPI:
     settings = settings or CaptureSettings()
     common = common or CommonSettings()
@@ -95,6 +109,7 @@ def create_app(common: CommonSettings | None = None, settings: CaptureSettings |
         on_start=start_writers,
         body_limits={**{path: settings.max_body_bytes for path in API_PATHS}, **public},
     )
+    app.add_exception_handler(LeadflowError, answer_problem)
     app.add_exception_handler(RateLimited, answer_rate_limited)
     app.state.capture_settings = settings
     app.state.trusted_proxies = common.trusted_proxies

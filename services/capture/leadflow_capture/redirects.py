@@ -25,3 +25,14 @@ def allowed_redirect(target: str, origins: list[str]) -> str | None:
     if parts.scheme not in ("http", "https") or origin not in {o.lower() for o in origins}:
         return None
     return target
+
+
+def target_origin(target: object) -> str:
+    """The origin a refused target asked for, as the operator would list it in
+    CAPTURE_ALLOWED_ORIGINS; "(malformed)" when it has none a browser could go to."""
+    if not isinstance(target, str) or has_control_or_edge_space(target):
+        return "(malformed)"
+    parts = urlsplit(target)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return "(malformed)"
+    return f"{parts.scheme}://{parts.netloc}".lower()

@@ -2,6 +2,7 @@
 unit of work with its batch), with its idempotency key scoped to the channel and the caller."""
 
 import asyncio
+import logging
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -13,15 +14,35 @@ from leadflow_capture.intake import SubmissionWriter
 from leadflow_capture.pacing import RecentLatencies
 from leadflow_capture.people import Accepted, KeyConflict, Submission
 from leadflow_capture.ratelimit import TokenBuckets
-from leadflow_capture.redirects import allowed_redirect
+from leadflow_capture.redirects import allowed_redirect, target_origin
 from leadflow_capture.request_keys import request_hash, scoped_key
 from leadflow_capture.settings import CaptureSettings
 from leadflow_common.errors import Conflict
 from leadflow_common.events import Channel
 
-# Who sent an API submission, for scoping its idempotency key (one key today; see the README).
+# Who sent an API submission, for scoping its idempotency key (one key today; see docs/roles-and-keys.md).
 API_CALLER = "api-key"
 TRUSTED_CALLERS = (Channel.api, Channel.import_)
+
+log = logging.getLogger(__name__)
+# A refused redirect_to is a site's misconfiguration: said once per origin, so that every visitor
+# of that site does not repeat it, and for at most this many origins, so that a hostile client
+# sending made-up ones cannot grow the set (the metric counts every refusal all the same).
+MAX_REPORTED_ORIGINS = 1000
+_reported_origins: set[str] = set()
+
+
+def report_refused_redirect(target: Any, allowed: list[str]) -> None:
+    metrics.REDIRECTS_REFUSED.inc()
+    origin = target_origin(target)
+    if origin in _reported_origins or len(_reported_origins) >= MAX_REPORTED_ORIGINS:
+        return
+    _reported_origins.add(origin)
+    log.warning(
+        "a landing page form's redirect_to is not followed: the lead is stored and the visitor "
+        "sees capture's thank-you page; add the origin to CAPTURE_ALLOWED_ORIGINS to send them there",
+        extra={"origin": origin, "allowed_origins": ",".join(allowed) or "(none)"},
+    )
 
 
 @dataclass(frozen=True)
@@ -57,11 +78,11 @@ class Intake:
         return parse_lead(fields, default_region=self.settings.default_region, screening=screening)
 
     def redirect_target(self, target: Any) -> str | None:
-        """`redirect_to` when it may be followed (redirects.py); a refused one is counted, and
-        the visitor's submission is kept all the same."""
+        """`redirect_to` when it may be followed (redirects.py); a refused one is counted and
+        reported, and the visitor's submission is kept all the same."""
         allowed = allowed_redirect(target, self.settings.origins) if isinstance(target, str) else None
         if allowed is None:
-            metrics.REDIRECTS_REFUSED.inc()
+            report_refused_redirect(target, self.settings.origins)
         return allowed
 
     async def drop(self, channel: Channel) -> Accepted:

@@ -48,7 +48,7 @@ class UserOut(BaseModel):
 
 class KeyIn(InputModel):
     name: Name
-    scopes: list[str] = Field(min_length=1, max_length=len(Scope), description="See the README's scope table")
+    scopes: list[str] = Field(min_length=1, max_length=len(Scope), description="See docs/roles-and-keys.md")
     expires_at: datetime | None = Field(None, description="`null`: never expires")
 
     @field_validator("scopes")

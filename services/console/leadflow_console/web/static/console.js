@@ -22,6 +22,7 @@ function live(region) {
     region.innerHTML = message.data;
     for (const id of open) document.getElementById(id)?.setAttribute("open", "");
     region.dataset.updated = String(Date.now());
+    scrollableByKeyboard();
     countdowns();
   });
   window.addEventListener("pagehide", () => source.close());
@@ -75,10 +76,26 @@ function browserZone() {
   }
 }
 
+function scrollableByKeyboard() {
+  // A table wider than the screen scrolls inside its box: a keyboard user reaches the box with
+  // Tab and scrolls it with the arrow keys (WCAG 2.1.1). Only boxes that do scroll get a tab stop.
+  for (const box of document.querySelectorAll(".table-wrap, section.card, table.rule-rows")) {
+    if (box.scrollWidth <= box.clientWidth || box.hasAttribute("tabindex")) continue;
+    box.tabIndex = 0;
+    if (box.tagName !== "SECTION") box.setAttribute("role", "region");
+    if (!box.hasAttribute("aria-label") && !box.hasAttribute("aria-labelledby")) {
+      const heading = box.querySelector("h2, h3, caption");
+      box.setAttribute("aria-label", heading ? heading.textContent.trim() : "Table");
+    }
+  }
+}
+
 document.addEventListener("DOMContentLoaded", () => {
   browserZone();
   for (const region of document.querySelectorAll("[data-stream]")) live(region);
   addRowButtons();
+  scrollableByKeyboard();
+  window.addEventListener("resize", scrollableByKeyboard);
   countdowns();
   setInterval(countdowns, 1000);
 });
