@@ -3,6 +3,7 @@ Playwright (which cannot download its own browsers here). Tests skip, saying why
 is installed; `make test` installs chromium when it runs as root."""
 
 import asyncio
+import hashlib
 import shutil
 from pathlib import Path
 
@@ -36,6 +37,7 @@ class AccessibilityCheck:
         self.checks: list[asyncio.Task] = []
         self.violations: list[str] = []
         self.pages_checked: list[str] = []
+        self.seen: set[tuple[str, str]] = set()
 
     def watch(self, page) -> None:
         page.on("load", lambda loaded: self.checks.append(asyncio.ensure_future(self.check(loaded))))
@@ -47,6 +49,12 @@ class AccessibilityCheck:
         if not url.startswith("http"):
             return
         try:
+            # A page loaded again as it was (a test polling for a change) is not checked again:
+            # axe costs the machine far more than the test's own work on such a page.
+            seen = (url, hashlib.sha256((await page.content()).encode()).hexdigest())
+            if seen in self.seen:
+                return
+            self.seen.add(seen)
             results = await asyncio.wait_for(self.axe.run(page), CHECK_SECONDS)
         except (Error, TimeoutError):
             return

@@ -169,6 +169,26 @@ async def test_an_account_starts_as_a_viewer_keeps_its_role_and_an_admin_is_conf
         users = (await client.get(f"{system.console}/v1/users")).json()
     assert next(user for user in users if user["email"] == "mo@leadflow.example")["role"] == "admin"
 
+    # Making an existing account an admin is confirmed the same way.
+    async with httpx.AsyncClient(timeout=10, headers=AUTH) as client:
+        viewer = {"email": "vi@leadflow.example", "password": "a long enough password", "role": "viewer"}
+        viewer_id = (await client.post(f"{system.console}/v1/users", json=viewer)).json()["id"]
+    await admin.goto(f"{system.console}/admin/users")
+    change = admin.locator(f'form[action="/admin/users/{viewer_id}/role"]')
+    await admin.locator("tr", has=change).locator("summary").click()
+    await change.get_by_label("Role").select_option("admin")
+    await change.get_by_role("button", name="Change").click()
+    await admin.get_by_role("alert").filter(has_text="The role was not changed").wait_for()
+    change = admin.locator(f'form[action="/admin/users/{viewer_id}/role"]')
+    await admin.locator("tr", has=change).locator("summary").click()
+    await change.get_by_label("Role").select_option("admin")
+    await change.get_by_label("For admin").check()
+    await change.get_by_role("button", name="Change").click()
+    await admin.get_by_text("Role changed").wait_for()
+    async with httpx.AsyncClient(timeout=10, headers=AUTH) as client:
+        users = (await client.get(f"{system.console}/v1/users")).json()
+    assert next(user for user in users if user["id"] == viewer_id)["role"] == "admin"
+
 
 async def test_a_webhook_is_created_tested_disabled_and_replayed_from_the_console(system, browser):
     admin = await new_page(browser)
@@ -217,7 +237,11 @@ async def test_a_webhook_is_created_tested_disabled_and_replayed_from_the_consol
         # A receiver that fails: the answer said, and the failed delivery retried by hand.
         receiver.script.append(503)
         await admin.get_by_role("button", name="Send a test event").click()
-        await admin.get_by_text("Test event not accepted: the receiver answered 503").wait_for()
+        await (
+            admin.get_by_role("alert")
+            .filter(has_text="Test event not accepted: the receiver answered 503")
+            .wait_for()
+        )
         failed = receiver.received[-1].headers["webhook-id"]
         await screenshot(admin, "webhook-deliveries")
         await admin.get_by_role("button", name="Retry").click()

@@ -92,7 +92,7 @@ async def test_broken_rules_by_every_route_leave_no_lead_unscored_or_unrouted(sy
             page = re.sub(r"\s+", " ", (await marketer.get("/scoring")).text)
         finally:
             await marketer.aclose()
-        assert "Rules version 2 does not validate (<code>profiles.b2b, profiles.b2c</code>)" in page
+        assert "Rules version 2 does not validate (profiles.b2b, profiles.b2c)" in page
         assert "scored by rules version 1" in page
 
         # A scoring process started now starts, scores with version 1, and says so.

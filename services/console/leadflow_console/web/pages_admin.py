@@ -181,7 +181,17 @@ async def set_role(
     upstream: UpstreamDep,
     role: Annotated[Role, Form()],
     rep_id: Annotated[str, Form(pattern=r"^([0-9a-fA-F-]{36})?$")] = "",
+    confirm_admin: Annotated[str, Form(max_length=3)] = "",
 ) -> Response:
+    if role is Role.admin and confirm_admin != "yes":
+        # As at creation: making an admin is confirmed, so a slip in a list cannot do it.
+        errors = forms.FormErrors()
+        errors.add(
+            forms.WHOLE_FORM,
+            "The role was not changed: to make an account an admin, also tick the box confirming"
+            " it may change every account, key, webhook and setting.",
+        )
+        return await _users(request, viewer, accounts, upstream, 422, role_errors=errors)
     change = {"role": role, "rep_id": uuid.UUID(rep_id) if rep_id and role is Role.rep else None}
     try:
         await accounts.update_user(viewer.principal, user_id, change)

@@ -174,7 +174,8 @@ async def send_test(
     request: Request, webhook_id: uuid.UUID, viewer: AdminOnly, upstream: UpstreamDep
 ) -> Response:
     sent = await upstream.call("webhooks", "POST", f"/v1/webhooks/{webhook_id}/test", viewer.token)
-    return redirect(request, f"/admin/webhooks/{webhook_id}", test_result(sent))
+    delivered = sent["status"] == "succeeded"
+    return redirect(request, f"/admin/webhooks/{webhook_id}", test_result(sent), problem=not delivered)
 
 
 def test_result(delivery: dict) -> str:

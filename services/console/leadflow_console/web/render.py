@@ -75,13 +75,20 @@ templates.env.globals["breakdown"] = score_lines.breakdown
 templates.env.filters["iso"] = lambda value: value.astimezone(UTC).isoformat() if value else ""
 
 
+# A notice that reports something that did not work starts with this (quote() leaves it as is).
+PROBLEM_MARK = "problem~"
+
+
 def page(request: Request, name: str, viewer: Viewer | None, status: int = 200, **context) -> HTMLResponse:
     notice = request.cookies.get(NOTICE_COOKIE)
+    said = {"notice": notice, "notice_is_problem": False}
+    if notice and notice.startswith(PROBLEM_MARK):
+        said = {"notice": notice.removeprefix(PROBLEM_MARK), "notice_is_problem": True}
     nav = [(href, label) for href, label, roles in NAVIGATION if viewer and viewer.role in roles]
     response = templates.TemplateResponse(
         request,
         name,
-        {"viewer": viewer, "nav": nav, "notice": notice, "path": request.url.path, **context},
+        {"viewer": viewer, "nav": nav, "path": request.url.path, **said, **context},
         status_code=status,
     )
     _protect(response)
@@ -105,12 +112,16 @@ def live_stream(events: AsyncIterator[dict], name: str) -> EventSourceResponse:
     return EventSourceResponse(counted(), ping=15, send_timeout=10, headers={"cache-control": "no-store"})
 
 
-def redirect(request: Request, to: str, notice: str | None = None) -> RedirectResponse:
-    """After a form: back to a page (303), with a notice shown there once. Notices never carry
-    personal data; the cookie keeps it out of the URL anyway."""
+def redirect(
+    request: Request, to: str, notice: str | None = None, *, problem: bool = False
+) -> RedirectResponse:
+    """After a form: back to a page (303), with a notice shown there once (`problem`: as an
+    alert, for something that did not work). Notices never carry personal data; the cookie
+    keeps it out of the URL anyway."""
     response = RedirectResponse(to, status_code=303)
     if notice:
-        response.set_cookie(NOTICE_COOKIE, quote(notice), **cookie_options(request, 60))
+        value = (PROBLEM_MARK if problem else "") + quote(notice)
+        response.set_cookie(NOTICE_COOKIE, value, **cookie_options(request, 60))
     return response
 
 
