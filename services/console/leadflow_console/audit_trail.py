@@ -11,6 +11,7 @@ from sqlalchemy import case, cast, func, select
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from leadflow_console.read_queries import display_name
 from leadflow_console.read_tables import decisions, lead_views
 from leadflow_console.tables import api_keys, audit_log, users
 
@@ -109,8 +110,5 @@ def _named(row) -> NamedEntry:
 
 
 def lead_name(profile: dict | None) -> str | None:
-    """The person's name, or their email, as captured; None once erased or never captured."""
-    if not profile:
-        return None
-    name = " ".join(part for part in (profile.get("first_name"), profile.get("last_name")) if part)
-    return name or profile.get("email") or None
+    """The person's name, or their email or phone, as captured; None once erased or never captured."""
+    return display_name(profile) or None

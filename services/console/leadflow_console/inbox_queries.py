@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from leadflow_console.read_queries import VIEW_COLUMNS, LeadView
+from leadflow_console.read_queries import VIEW_COLUMNS, LeadView, display_name
 from leadflow_console.read_tables import decisions, lead_views
 
 # How an offer can leave a rep without an outcome (the console's names: projection.ENDED).
@@ -28,9 +28,7 @@ class LeftLead:
 
     @property
     def display_name(self) -> str:
-        profile = self.profile or {}
-        name = " ".join(p for p in (profile.get("first_name"), profile.get("last_name")) if p)
-        return name or profile.get("email") or profile.get("phone") or "a lead"
+        return display_name(self.profile) or "a lead"
 
 
 async def closed_recently(

@@ -15,6 +15,13 @@ SHOWN = 100
 DIMENSIONS = ("channel", "source", "campaign", "segment")
 
 
+def display_name(profile: dict | None) -> str:
+    """How a lead is named on a page: its name, else its email or phone ("" when none is known)."""
+    profile = profile or {}
+    name = " ".join(p for p in (profile.get("first_name"), profile.get("last_name")) if p)
+    return name or profile.get("email") or profile.get("phone") or ""
+
+
 @dataclass(frozen=True)
 class LeadView:
     lead_id: uuid.UUID
@@ -37,9 +44,7 @@ class LeadView:
 
     @property
     def display_name(self) -> str:
-        profile = self.profile or {}
-        name = " ".join(p for p in (profile.get("first_name"), profile.get("last_name")) if p)
-        return name or profile.get("email") or profile.get("phone") or "(not captured yet)"
+        return display_name(self.profile) or "(not captured yet)"
 
 
 @dataclass(frozen=True)
