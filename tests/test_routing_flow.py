@@ -142,6 +142,9 @@ async def test_an_offer_not_accepted_in_time_moves_to_the_next_rep_then_the_seni
     first_rep, second_rep, third_rep = (e["data"]["rep"]["id"] for e in events)
     assert {first_rep, second_rep} == {mid_a, mid_b}, "the next mid rep, not the same one"
     assert events[1]["data"]["previous_rep_id"] == first_rep
+    # Who it moved on from is named on the event: nobody asks routing for their address later.
+    assert events[1]["data"]["previous_rep"]["id"] == first_rep
+    assert events[1]["data"]["previous_rep"]["email"].endswith("@sales.example")
     assert third_rep == senior and events[2]["data"]["reason"].startswith("senior pool")
     assert [e["data"]["attempt"] for e in events] == [1, 2, 3]
     assert all(e["data"]["sla_deadline"] for e in events)

@@ -20,8 +20,8 @@ from leadflow_common.topics import Topics
 from leadflow_common.unit_of_work import UnitOfWork
 from leadflow_routing import cards, metrics, repository
 from leadflow_routing.capacity import CapacityView
-from leadflow_routing.changes import Actor, Change, announce, rep_ref
-from leadflow_routing.decision_records import decision_event, record_decision
+from leadflow_routing.changes import Actor, Change, announce
+from leadflow_routing.decision_records import decision_event, name_previous_rep, record_decision
 from leadflow_routing.policy import (
     NEXT_TIER,
     PASSED_STATUSES,
@@ -216,10 +216,8 @@ async def place(
         else:
             await repository.touch_reps(uow.connection, {rep.id: context.now})
     event = decision_event(assignment_id, lead, decision, rep, attempt, previous_rep_id, deadline)
-    if isinstance(event, LeadReassigned) and previous_rep_id is not None:
-        # Who is told it moved on, so that nobody asks routing for their address afterwards.
-        previous = await repository.get_rep(uow.connection, previous_rep_id)
-        event.previous_rep = rep_ref(previous) if previous is not None else None
+    if isinstance(event, LeadReassigned):
+        await name_previous_rep(uow.connection, event)
     if event is not None:
         event.lead = await cards.contact_card(uow.connection, lead.lead_id, context.lead_url_base)
         if event.lead is None:

@@ -5,6 +5,8 @@ import uuid
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from sqlalchemy.ext.asyncio import AsyncConnection
+
 from leadflow_common.events import (
     AssignmentEvent,
     AssignmentStatusName,
@@ -107,3 +109,15 @@ def decision_event(
     if previous_rep_id is None and attempt == 1:
         return LeadRouted(rep=rep_ref, sla_deadline=deadline, **common)
     return LeadReassigned(rep=rep_ref, sla_deadline=deadline, previous_rep_id=previous_rep_id, **common)
+
+
+async def name_previous_rep(connection: AsyncConnection, event: LeadReassigned) -> None:
+    """Who the lead moved on from, on the event itself, so that nobody asks routing for their
+    address afterwards (webhooks tells them it moved)."""
+    if event.previous_rep_id is None:
+        return
+    previous = await repository.get_rep(connection, event.previous_rep_id)
+    if previous is not None:
+        event.previous_rep = RepRef(
+            id=previous.id, name=previous.name, email=previous.email, tier=previous.tier
+        )
