@@ -39,6 +39,12 @@ CHANNELS = {
         "services publish",
         "Each service's answer to an erasure (lead.erased on leads.captured): done for this lead.",
     ),
+    "leads.accounts": (
+        ["account.updated", "lead.matched", "account.scored", "account.owner_changed"],
+        "capture (matches, accounts), scoring (account scores) and routing (owners) publish",
+        "B2B accounts: a lead linked to, unlinked from or suggested for an account; an account"
+        " created, changed or merged; its score from its people (turning hot); its owner rep.",
+    ),
     "leadflow.audit": (
         ["audit.recorded"],
         "services publish",
@@ -87,7 +93,7 @@ CONSUMERS = {
 
 
 # Messages are keyed by lead id, except audit entries: by what the entry is about.
-KEYS = {"leadflow.audit": "the target's id, or the actor's"}
+KEYS = {"leadflow.audit": "the target's id, or the actor's", "leads.accounts": "the account id"}
 
 
 def _message_name(event_type: str) -> str:

@@ -12,34 +12,25 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, Generic, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
-AttributeValue = str | int | float | bool
+from leadflow_common.account_events import (
+    AccountOwnerChanged,
+    AccountScored,
+    AccountUpdated,
+    LeadMatched,
+)
+from leadflow_common.event_base import (
+    AttributeValue,
+    Channel,
+    EventData,
+    RepRef,
+    ScoreReason,
+    Temperature,
+    Tier,
+)
 
-
-class Temperature(StrEnum):
-    cold = "cold"
-    warm = "warm"
-    hot = "hot"
-
-
-class Channel(StrEnum):
-    landing_page = "landing_page"
-    popup = "popup"
-    sms = "sms"
-    api = "api"
-    import_ = "import"
-
-
-class Tier(StrEnum):
-    junior = "junior"
-    mid = "mid"
-    senior = "senior"
-
-
-class EventData(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
+__all__ = ["AttributeValue", "Channel", "EventData", "RepRef", "ScoreReason", "Temperature", "Tier"]
 
 class ConsentGrant(BaseModel):
     """Whether a person agreed to be contacted on one channel, when, and where they said so."""
@@ -99,6 +90,9 @@ class SubmissionSummary(BaseModel):
 
 class LeadCaptured(EventData):
     lead: LeadProfile
+    account_id: uuid.UUID | None = Field(
+        None, description="The B2B account the person belongs to; None for free-mail and unmatched people"
+    )
     channel: Channel
     submission: SubmissionSummary
 
@@ -130,11 +124,6 @@ class LeadOutcome(EventData):
     reason: str | None = Field(None, description="Why it was corrected")
 
 
-class ScoreReason(BaseModel):
-    factor: str
-    points: float
-
-
 class ModelRef(BaseModel):
     kind: Literal["rules", "learned"]
     version: int
@@ -146,6 +135,7 @@ class RoutingHints(BaseModel):
     country: str | None = None
     language: str | None = None
     segment: Literal["b2b", "b2c"] | None = None
+    account_id: uuid.UUID | None = Field(None, description="The lead's B2B account, if any")
 
 
 class LeadScored(EventData):
@@ -159,13 +149,6 @@ class LeadScored(EventData):
     model: ModelRef
     scored_at: datetime
     routing: RoutingHints = Field(default_factory=RoutingHints)
-
-
-class RepRef(BaseModel):
-    id: uuid.UUID
-    name: str
-    email: str
-    tier: Tier
 
 
 class ContactCard(BaseModel):
@@ -316,6 +299,10 @@ EVENT_TYPES: dict[str, type[EventData]] = {
     "audit.recorded": AuditRecorded,
     "lead.erased": LeadErased,
     "lead.erasure_applied": ErasureApplied,
+    "account.updated": AccountUpdated,
+    "lead.matched": LeadMatched,
+    "account.scored": AccountScored,
+    "account.owner_changed": AccountOwnerChanged,
 }
 TYPE_OF: dict[type[EventData], str] = {model: name for name, model in EVENT_TYPES.items()}
 

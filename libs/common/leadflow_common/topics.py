@@ -43,6 +43,11 @@ class Topics:
         return self._name("leads.erased")
 
     @property
+    def accounts(self) -> str:
+        """B2B accounts: matches, changes, scores and owners, keyed by account id."""
+        return self._name("leads.accounts")
+
+    @property
     def audit(self) -> str:
         """Who did what, from every service to the console's audit trail."""
         return self._name("leadflow.audit")
@@ -56,6 +61,7 @@ class Topics:
             self.scored,
             self.routed,
             self.erased,
+            self.accounts,
         ]
         return [*leads, self.audit]
 

@@ -63,6 +63,7 @@ def test_topic_names_follow_the_contract_and_take_a_prefix():
         "leads.scored",
         "leads.routed",
         "leads.erased",
+        "leads.accounts",
         "leadflow.audit",
     ]
     assert "t1.leads.routed.dlq" in Topics("t1.").all_topics()
