@@ -82,6 +82,13 @@ async def test_a_waiting_lead_says_what_it_waits_for_as_that_changes_and_an_outc
         await s.until_status(lead, "waiting")
         # A senior rep appears, but for French speakers only: the reason changes, the lead waits.
         await s.rep("senior", languages=["fr"])
+
+        async def waits_for_an_english_speaker():
+            queue = (await s.client.get("/v1/queue")).json()
+            mine = [row for row in queue if row["lead_id"] == str(lead)]
+            return mine and mine[0]["waiting_for"] == "a senior rep for language en"
+
+        await eventually(waits_for_an_english_speaker)  # before the next rep, or the step is skipped
         full = await s.rep("senior", capacity=1)
         offered = await s.until_status(lead, "offered")
         assert offered["rep_id"] == full
