@@ -183,27 +183,26 @@ async def start_system(settings, start_service, **routing_env: str) -> System:
     """The five services as processes, wired to each other; `routing_env`: routing's settings."""
     from harness import eventually, is_ready
 
-    # The console's web app sends commands to the others: every address is chosen first.
-    ports = {name: free_port() for name in ("capture", "scoring", "routing", "webhooks")}
-    peers = {f"CONSOLE_{name.upper()}_URL": f"http://127.0.0.1:{port}" for name, port in ports.items()}
+    ports = {name: free_port() for name in ("console", "capture", "scoring", "routing", "webhooks")}
+    peers = {
+        f"CONSOLE_{name.upper()}_URL": f"http://127.0.0.1:{port}" for name, port in ports.items() if name != "console"
+    }
     console = start_service(
-        "console", settings, LEADFLOW_ADMIN_EMAIL=ADMIN_EMAIL, LEADFLOW_ADMIN_PASSWORD=ADMIN_PASSWORD, **peers
+        "console", settings, ports["console"],
+        LEADFLOW_ADMIN_EMAIL=ADMIN_EMAIL, LEADFLOW_ADMIN_PASSWORD=ADMIN_PASSWORD, **peers,
     )
-    await eventually(lambda: is_ready(console), timeout=30)
     wired = settings.model_copy(update={"leadflow_console_url": console})
     urls = {"console": console}
-    # Capture's export asks the others what they hold.
     capture_peers = {
         f"CAPTURE_{name.upper()}_URL": f"http://127.0.0.1:{port}"
         for name, port in ports.items()
-        if name != "capture"
+        if name not in ("capture", "console")
     }
     extra = {"capture": capture_peers, "routing": routing_env}
     for name in ("capture", "scoring", "routing"):
         urls[name] = start_service(name, wired, ports[name], **extra.get(name, {}))
     urls["webhooks"] = start_service("webhooks", wired, ports["webhooks"], WEBHOOKS_ALLOWED_HOSTS="127.0.0.1")
-    for url in urls.values():
-        await eventually(lambda url=url: is_ready(url), timeout=30)
+    await asyncio.gather(*(eventually(lambda url=url: is_ready(url), timeout=30) for url in urls.values()))
     return System(urls, wired)
 
 

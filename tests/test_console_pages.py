@@ -99,7 +99,9 @@ async def test_pages_sessions_and_forms_are_guarded(system):
     async with httpx.AsyncClient(timeout=10) as api:
         admin_token = await token_for(api, console, ADMIN_EMAIL, ADMIN_PASSWORD)
         rep = {"name": "P", "email": "p@sales.example", "tier": "mid", "capacity": 1}
-        rep_id = (await api.post(f"{system.routing}/v1/reps", json=rep, headers=admin_token)).json()["id"]
+        created = await api.post(f"{system.routing}/v1/reps", json=rep, headers=admin_token)
+        assert created.status_code == 201, created.text
+        rep_id = created.json()["id"]
         clients = {"admin": admin}
         for role in ("marketer", "viewer", "rep"):
             email, password, _ = await create_user(

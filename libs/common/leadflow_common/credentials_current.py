@@ -59,6 +59,10 @@ class CurrentCredentials:
             principal = self.store.judge(credential)
         except UnknownCredential:
             principal = None  # maybe created a moment ago: a current copy tells
+        except Unavailable:
+            # Never loaded (the service started while the console was away): the console may
+            # answer now, and a request need not wait for the background loop's next round.
+            principal = None
         if principal is BOOTSTRAP:
             return principal
         await self._catch_up()

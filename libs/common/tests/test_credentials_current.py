@@ -107,6 +107,24 @@ async def test_a_key_created_after_the_copy_was_loaded_is_accepted_at_once():
     assert (console.epoch_reads, console.refreshes) == (2, 1)
 
 
+async def test_a_copy_never_loaded_loads_on_the_first_request_once_the_console_answers():
+    console = Console()
+    key = new_key()
+    console.change(key=key)
+    store = CredentialStore("boot")
+    sync = CredentialSync(store, console.refresh)
+    console.refresh_fails = True
+    with pytest.raises(OSError):
+        await sync.refresh()  # the service started while the console was away
+    current = CurrentCredentials(store)
+    current.follow(sync, console.read_epoch)
+    with pytest.raises(Unavailable, match="Cannot refresh credentials"):
+        await current.authenticate(key)  # still away: 503, never an old copy's verdict
+    console.refresh_fails = False
+    assert (await current.authenticate(key)).actor == f"key:{key[3:35]}"  # back: loaded on the spot
+    assert (await current.authenticate(token("s1"))).session_id == "s1"
+
+
 async def test_a_revoked_key_and_an_ended_session_are_refused_at_once_and_count_no_use():
     console = Console()
     key = new_key()
