@@ -82,6 +82,23 @@ def percentiles(seconds: list[float]) -> str:
     return " ".join(f"p{p} {cuts[p - 1] * 1000:.1f} ms" for p in (10, 50, 90, 99))
 
 
+async def test_a_form_too_long_is_refused_in_words_to_a_person_and_as_problem_json_to_a_script(
+    settings, start_service
+):
+    url = await started(start_service, settings, CAPTURE_PUBLIC_MAX_BODY_BYTES="2048")
+    form = {"email": "long@example.com", "message": "x" * 5000}
+    async with httpx.AsyncClient() as client:
+        person = await client.post(f"{url}{FORM}", data=form, headers={**BROWSER, "referer": f"{SHOP}/form"})
+        assert person.status_code == 413 and person.headers["content-type"].startswith("text/html")
+        assert "Your details were not sent" in person.text and "shorten it" in person.text
+        assert f'href="{SHOP}/form"' in person.text and "bytes" not in person.text
+        script = await client.post(f"{url}{FORM}", data=form)
+        assert script.status_code == 413
+        assert script.headers["content-type"] == "application/problem+json"
+        assert "2048 bytes" in script.json()["detail"]
+        assert await lead_of(client, url, "long@example.com") == []
+
+
 async def test_a_honeypot_submission_answers_like_a_real_one_and_as_late(settings, start_service):
     url = await started(start_service, settings, CAPTURE_ALLOWED_ORIGINS=SHOP)
     trap = {"_gotcha": "http://spam.example"}

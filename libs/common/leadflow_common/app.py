@@ -14,7 +14,7 @@ from leadflow_common.credentials import CredentialsState, CredentialStore
 from leadflow_common.credentials_current import CurrentCredentials
 from leadflow_common.credentials_epoch import EpochReader
 from leadflow_common.docs import docs_router
-from leadflow_common.edge import BodyLimitMiddleware, SecurityHeadersMiddleware
+from leadflow_common.edge import BodyLimitMiddleware, RefusalPage, SecurityHeadersMiddleware
 from leadflow_common.http import (
     PROBLEM_JSON,
     ProblemDetails,
@@ -42,6 +42,7 @@ def create_service_app(
     body_limits: Mapping[str, int] | None = None,
     processed_events: Table | None = None,
     credentials_refresh: RefreshFactory | None = None,
+    refusal_page: RefusalPage | None = None,
 ) -> FastAPI:
     """A service's app: its runtime opened by the lifespan (`on_start` adds consumers and
     background work), problem+json errors, request metrics, health and metrics endpoints,
@@ -81,6 +82,7 @@ def create_service_app(
         max_bytes=common.http_max_body_bytes,
         timeout=common.http_body_timeout_seconds,
         path_limits=body_limits,
+        refusal_page=refusal_page,
     )
     app.add_middleware(RequestMetricsMiddleware)
     app.add_middleware(SecurityHeadersMiddleware, hsts=common.leadflow_env == "production")

@@ -2,14 +2,19 @@
 headers a public API owes browsers (OWASP's REST and HTTP headers cheat sheets)."""
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from leadflow_common import metrics
 from leadflow_common.http import Problem, problem_response
 
 API_CSP = "default-src 'none'; frame-ancestors 'none'"
+
+# A service's own answer to a refusal made before its routes run, for requests it answers with
+# pages (a person's browser posting a form reads words, never JSON); None: problem+json.
+RefusalPage = Callable[[Scope, "Problem"], Response | None]
 
 
 def body_too_large(limit: int) -> Problem:
@@ -19,15 +24,23 @@ def body_too_large(limit: int) -> Problem:
 class BodyLimitMiddleware:
     """Refuses a body larger than the route allows (413, from Content-Length before reading
     when declared) or slower than `timeout` seconds to arrive (408). Routes named in
-    `path_limits` get their own, smaller limit (public forms are a few KB)."""
+    `path_limits` get their own, smaller limit (public forms are a few KB); `refusal_page`
+    answers the refusals made here where the service answers people with pages."""
 
     def __init__(
-        self, app: ASGIApp, *, max_bytes: int, timeout: float, path_limits: Mapping[str, int] | None = None
+        self,
+        app: ASGIApp,
+        *,
+        max_bytes: int,
+        timeout: float,
+        path_limits: Mapping[str, int] | None = None,
+        refusal_page: RefusalPage | None = None,
     ):
         self.app = app
         self.max_bytes = max_bytes
         self.timeout = timeout
         self.path_limits = dict(path_limits or {})
+        self.refusal_page = refusal_page
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -66,8 +79,9 @@ class BodyLimitMiddleware:
         return bounded_receive
 
     async def _answer(self, scope: Scope, receive: Receive, send: Send, problem: Problem) -> None:
-        response = problem_response(problem, scope["path"])
-        response.headers["connection"] = "close"
+        page = self.refusal_page(scope, problem) if self.refusal_page else None
+        response = page or problem_response(problem, scope["path"])
+        response.headers["connection"] = "close"  # the body it refused is not read
         await response(scope, receive, send)
 
 

@@ -5,6 +5,7 @@ from pathlib import Path
 from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import HTMLResponse, Response
+from starlette.types import Scope
 
 from leadflow_capture import api, api_leads, api_privacy, api_sms, api_tracking
 from leadflow_capture.bodies import from_browser_form
@@ -96,6 +97,14 @@ async def answer_problem(request: Request, problem: LeadflowError) -> Response:
     return problem_response(problem, request.url.path)
 
 
+def refused_form_page(scope: Scope, problem: LeadflowError) -> Response | None:
+    """A body refused before the route ran (too long): a page for a person's browser."""
+    request = Request(scope)
+    if request.url.path != LANDING_PAGE or not from_browser_form(request):
+        return None
+    return page_response(problem_page(problem, {}, request.headers.get("referer")), problem.status)
+
+
 def create_app(common: CommonSettings | None = None, settings: CaptureSettings | None = None) -> FastAPI:
     settings = settings or CaptureSettings()
     common = common or CommonSettings()
@@ -108,6 +117,7 @@ def create_app(common: CommonSettings | None = None, settings: CaptureSettings |
         extra_schemas=(LeadInput, api_tracking.ActivityInput, api_tracking.OutcomeInput),
         on_start=start_writers,
         body_limits={**{path: settings.max_body_bytes for path in API_PATHS}, **public},
+        refusal_page=refused_form_page,
     )
     app.add_exception_handler(LeadflowError, answer_problem)
     app.add_exception_handler(RateLimited, answer_rate_limited)

@@ -43,6 +43,13 @@ FIELD_LABELS = {
 }
 
 
+# Refusals that name no field, said in a visitor's words rather than the API's (bytes, bodies).
+PERSON_WORDS = {
+    408: "The form took too long to arrive",
+    413: "What you wrote is longer than this form accepts: shorten it (a long message, most likely)",
+}
+
+
 def page(title: str, body: str) -> str:
     return (
         '<!doctype html><html lang="en"><head><meta charset="utf-8">'
@@ -106,7 +113,7 @@ def problem_page(problem: LeadflowError, submitted: Mapping[str, Any], referer: 
         )
     else:
         title = "Your details were not sent"
-        detail = problem.detail or problem.title
+        detail = PERSON_WORDS.get(problem.status) or problem.detail or problem.title
         body = (
             f"<p>{escape(detail.rstrip('.'))}.</p>"
             "<p>Go back with your browser's Back button and send the form again.</p>"
