@@ -184,12 +184,20 @@ async def start_system(settings, start_service, **routing_env: str) -> System:
     from harness import eventually, is_ready
 
     ports = {name: free_port() for name in ("console", "capture", "scoring", "routing", "webhooks")}
+    # The console's web app sends commands to the others, and they verify credentials with it:
+    # every address is chosen first, then the five start together, as compose starts them.
     peers = {
-        f"CONSOLE_{name.upper()}_URL": f"http://127.0.0.1:{port}" for name, port in ports.items() if name != "console"
+        f"CONSOLE_{name.upper()}_URL": f"http://127.0.0.1:{port}"
+        for name, port in ports.items()
+        if name != "console"
     }
     console = start_service(
-        "console", settings, ports["console"],
-        LEADFLOW_ADMIN_EMAIL=ADMIN_EMAIL, LEADFLOW_ADMIN_PASSWORD=ADMIN_PASSWORD, **peers,
+        "console",
+        settings,
+        ports["console"],
+        LEADFLOW_ADMIN_EMAIL=ADMIN_EMAIL,
+        LEADFLOW_ADMIN_PASSWORD=ADMIN_PASSWORD,
+        **peers,
     )
     wired = settings.model_copy(update={"leadflow_console_url": console})
     urls = {"console": console}
