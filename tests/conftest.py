@@ -201,7 +201,7 @@ async def start_system(settings, start_service, **routing_env: str) -> System:
     )
     wired = settings.model_copy(update={"leadflow_console_url": console})
     urls = {"console": console}
-    capture_peers = {
+    capture_peers = {  # capture's export asks the others what they hold
         f"CAPTURE_{name.upper()}_URL": f"http://127.0.0.1:{port}"
         for name, port in ports.items()
         if name not in ("capture", "console")
