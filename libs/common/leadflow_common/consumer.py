@@ -23,6 +23,7 @@ from aiokafka.errors import KafkaError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from leadflow_common import keyring, metrics
+from leadflow_common.batch import batch_transaction
 from leadflow_common.dead_letters import DeadLetters, log_context
 from leadflow_common.events import CloudEvent
 from leadflow_common.failures import is_transient
@@ -34,6 +35,9 @@ log = logging.getLogger(__name__)
 
 # Applies events in order, all or none (one unit of work).
 EventHandler = Callable[[list[CloudEvent]], Awaitable[None]]
+# Event types: a fixed set, or asked for each batch (what webhook endpoints subscribe to
+# changes while the service runs); None: every type.
+EventTypes = frozenset[str] | Callable[[], Awaitable[frozenset[str]]] | None
 BATCH_SIZE = 100
 UNASSIGNED_REJOIN_SECONDS = 60
 # aiokafka's fetcher wakes this often with nothing to do (default 200 ms: five times a second per
@@ -46,6 +50,21 @@ class Undecodable(ValueError):
     """A record that is no event of the contract (or whose sealed parts do not open)."""
 
 
+async def current_types(types: EventTypes) -> frozenset[str] | None:
+    if types is None or isinstance(types, frozenset):
+        return types
+    return await types()
+
+
+def record_type(record: ConsumerRecord) -> str | None:
+    """The event type a record's `ce_type` header names (CloudEvents' Kafka binding; every
+    event leaves an outbox with it), read without decoding the record; None without one."""
+    for name, value in record.headers or ():
+        if name == "ce_type":
+            return value.decode(errors="replace")
+    return None
+
+
 class BatchApplier:
     """Records to the handler: a batch in one call; one by one, with retries and then the
     dead-letter topic, when any is undecodable or the batch fails for a reason other than
@@ -54,7 +73,11 @@ class BatchApplier:
     Sealed personal data (`sealing.py`) is opened with the leads' keys, held until the handler
     is done with the events (`keyring.holding`): an erasure of one of these people waits for it.
     Only the event types in `opens` are opened (None: every type); the others reach the handler
-    without their personal parts, and cost no key read."""
+    without their personal parts, and cost no key read. A record whose type is not in `handles`
+    (None: every type) is skipped before it is decoded: its offset goes by, nothing else.
+
+    The batch runs in one transaction (`batch.py`): the keys' locks, and every unit of work the
+    handler opens, commit together."""
 
     def __init__(
         self,
@@ -64,7 +87,8 @@ class BatchApplier:
         *,
         max_attempts: int,
         retry_backoff: float,
-        opens: frozenset[str] | None = None,
+        opens: EventTypes = None,
+        handles: EventTypes = None,
     ):
         self._handler = handler
         self._dead_letters = dead_letters
@@ -72,16 +96,17 @@ class BatchApplier:
         self._max_attempts = max_attempts
         self._retry_backoff = retry_backoff
         self._opens = opens
-
-    def _lead_to_open(self, envelope: RawEvent) -> uuid.UUID | None:
-        if self._opens is not None and envelope.type not in self._opens:
-            return None
-        return envelope.sealed_lead()
+        self._handles = handles
 
     @contextlib.asynccontextmanager
     async def _opened(self, envelopes: list[RawEvent]) -> AsyncIterator[list[CloudEvent]]:
-        to_open = [self._lead_to_open(item) for item in envelopes]
-        async with keyring.holding(self._engine, {lead for lead in to_open if lead is not None}) as keys:
+        opens = await current_types(self._opens)
+        to_open = [
+            item.sealed_lead() if opens is None or item.type in opens else None for item in envelopes
+        ]
+        async with batch_transaction(self._engine) as batch:
+            leads = {lead for lead in to_open if lead is not None}
+            keys = await keyring.hold(await batch.connection(), leads) if leads else {}
             try:
                 events = [
                     typed_event(item, keys.get(lead)) for item, lead in zip(envelopes, to_open, strict=True)
@@ -90,7 +115,23 @@ class BatchApplier:
                 raise Undecodable(str(error)) from error
             yield events
 
+    async def _handled(self, records: list[ConsumerRecord]) -> list[ConsumerRecord]:
+        handles = await current_types(self._handles)
+        if handles is None:
+            return records
+        kept = []
+        for record in records:
+            kind = record_type(record)
+            if kind is None or kind in handles:
+                kept.append(record)
+            else:
+                metrics.EVENTS_CONSUMED.labels(topic=record.topic, outcome="skipped").inc()
+        return kept
+
     async def apply(self, records: list[ConsumerRecord]) -> None:
+        records = await self._handled(records)
+        if not records:
+            return
         try:
             envelopes = [read_event(record.value) for record in records]
         except ValueError:
@@ -167,7 +208,8 @@ class EventConsumer:
         max_attempts: int = 3,
         retry_backoff: float = 0.2,
         fetch_wait_ms: int = 200,
-        opens: frozenset[str] | None = None,
+        opens: EventTypes = None,
+        handles: EventTypes = None,
         wakeups: Wakeups | None = None,
         idle_look_seconds: float = 5.0,
     ):
@@ -186,6 +228,7 @@ class EventConsumer:
             max_attempts=max_attempts,
             retry_backoff=retry_backoff,
             opens=opens,
+            handles=handles,
         )
 
     def _new_consumer(self) -> AIOKafkaConsumer:

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from leadflow_common.consumer import EventConsumer, EventHandler
+from leadflow_common.consumer import EventConsumer, EventHandler, EventTypes
 from leadflow_common.db import create_engine, ping
 from leadflow_common.kafka import EventProducer, broker_answers
 from leadflow_common.listener import Listener
@@ -59,10 +59,17 @@ class ServiceRuntime:
         )
 
     def consume(
-        self, *, group: str, topics: list[str], handler: EventHandler, opens: frozenset[str] | None = None
+        self,
+        *,
+        group: str,
+        topics: list[str],
+        handler: EventHandler,
+        opens: EventTypes = None,
+        handles: EventTypes = None,
     ) -> None:
         """Runs `handler` on the topics' events as consumer group `group`; `opens`: the event
-        types whose personal data the handler uses (None: all), the only ones opened."""
+        types whose personal data the handler uses (None: all), the only ones opened; `handles`:
+        the event types the handler acts on (None: all), the only ones decoded."""
         consumer = EventConsumer(
             bootstrap_servers=self.settings.kafka_bootstrap_servers,
             group_id=f"{self.settings.leadflow_topic_prefix}{group}",
@@ -73,6 +80,7 @@ class ServiceRuntime:
             max_attempts=self.settings.consumer_max_attempts,
             fetch_wait_ms=self.settings.consumer_fetch_wait_ms,
             opens=opens,
+            handles=handles,
             wakeups=self.wakeups,
             idle_look_seconds=self.settings.consumer_idle_look_seconds,
         )

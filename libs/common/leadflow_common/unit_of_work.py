@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from leadflow_common import keyring
 from leadflow_common.access import Principal
+from leadflow_common.batch import BatchTransaction, joinable_batch
 from leadflow_common.db import lock_keys, try_lock_key
 from leadflow_common.events import AuditRecorded, CloudEvent, EventData, new_event
 from leadflow_common.idempotency import claim_events
@@ -67,14 +68,20 @@ class UnitOfWork:
         self._consumer = consumer
         self._audit_topic = audit_topic
         self._transaction = None
+        self._batch: BatchTransaction | None = None  # the consumer's batch this unit joined
         self._outgoing: list[dict] = []  # outbox rows, written just before the commit
         self._keys: keyring.Keys = {}  # the leads' keys read so far, to seal what is published
         self._keys_looked_up: set[uuid.UUID] = set()  # found or not (an erased lead has none)
         self.connection: AsyncConnection
 
     async def __aenter__(self) -> "UnitOfWork":
-        self._transaction = self._engine.begin()
-        self.connection = await self._transaction.__aenter__()
+        # Inside a consumer's batch the unit is part of the batch's transaction (`batch.py`).
+        self._batch = joinable_batch()
+        if self._batch is not None:
+            self.connection = await self._batch.connection()
+        else:
+            self._transaction = self._engine.begin()
+            self.connection = await self._transaction.__aenter__()
         self._outgoing = []
         self._keys, self._keys_looked_up = {}, set()
         return self
@@ -82,6 +89,12 @@ class UnitOfWork:
     async def __aexit__(
         self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
     ) -> None:
+        if self._batch is not None:
+            if kind is None:
+                self._batch.add_outgoing(self._outbox, self._outgoing, self._relay)
+            else:
+                self._batch.fail(error)
+            return
         published = bool(self._outgoing) and kind is None
         if published:
             try:
