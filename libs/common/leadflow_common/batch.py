@@ -35,7 +35,7 @@ class BatchTransaction:
         self._begun = None
         self._connection: AsyncConnection | None = None
         self._rows: dict[Table, list[dict]] = {}
-        self._relays: list["OutboxRelay"] = []
+        self._relays: list[OutboxRelay] = []
         self._failed: BaseException | None = None
         self._open = True
 

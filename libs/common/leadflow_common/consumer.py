@@ -14,7 +14,6 @@ side by side), commits, reports lag, and stops fetching while nothing is publish
 import asyncio
 import contextlib
 import logging
-import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
@@ -101,9 +100,7 @@ class BatchApplier:
     @contextlib.asynccontextmanager
     async def _opened(self, envelopes: list[RawEvent]) -> AsyncIterator[list[CloudEvent]]:
         opens = await current_types(self._opens)
-        to_open = [
-            item.sealed_lead() if opens is None or item.type in opens else None for item in envelopes
-        ]
+        to_open = [item.sealed_lead() if opens is None or item.type in opens else None for item in envelopes]
         async with batch_transaction(self._engine) as batch:
             leads = {lead for lead in to_open if lead is not None}
             keys = await keyring.hold(await batch.connection(), leads) if leads else {}
