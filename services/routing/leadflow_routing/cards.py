@@ -10,7 +10,7 @@ card, once ROUTING_CARD_WAIT_SECONDS have passed (a card that never comes never 
 import uuid
 from datetime import datetime
 
-from sqlalchemy import ARRAY, Text, delete, literal, select, update
+from sqlalchemy import ARRAY, Text, bindparam, delete, literal, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -88,13 +88,16 @@ async def erase_cards(connection: AsyncConnection, lead_ids: list[uuid.UUID]) ->
     )
 
 
+# Built once: read for every decision published.
+_CARD = (
+    select(lead_cards.c.card, leads.c.reasons)
+    .select_from(lead_cards.outerjoin(leads, leads.c.lead_id == lead_cards.c.lead_id))
+    .where(lead_cards.c.lead_id == bindparam("lead_id"))
+)
+
+
 async def contact_card(connection: AsyncConnection, lead_id: uuid.UUID, url_base: str) -> ContactCard | None:
-    query = (
-        select(lead_cards.c.card, leads.c.reasons)
-        .select_from(lead_cards.outerjoin(leads, leads.c.lead_id == lead_cards.c.lead_id))
-        .where(lead_cards.c.lead_id == lead_id)
-    )
-    row = (await connection.execute(query)).first()
+    row = (await connection.execute(_CARD, {"lead_id": lead_id})).first()
     if row is None:
         return None
     return ContactCard(**row.card, reasons=row.reasons or [], url=f"{url_base}/v1/leads/{lead_id}")
