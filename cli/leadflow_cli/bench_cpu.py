@@ -160,7 +160,9 @@ def main() -> int:
     probe.start_smtp()
     with tempfile.TemporaryDirectory(prefix="leadflow-cpu-") as scratch:
         env = {"CAPTURE_RATE_LIMIT": "0", "LOG_LEVEL": "WARNING", "LEADFLOW_TRUSTED_PROXIES": "127.0.0.1/32"}
-        system = LocalSystem(Path(scratch) / "data", {**env, **probe.system_env}).start()
+        # Without the hand-off, no mail server either: reps' mail is on by default.
+        mail = {} if args.no_handoff else probe.system_env
+        system = LocalSystem(Path(scratch) / "data", {**env, **mail}).start()
         try:
             processes = system_processes(system)
             idle = idle_cpu(processes)
