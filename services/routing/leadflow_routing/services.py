@@ -58,6 +58,7 @@ class RoutingService:
             leads = [lead for e in relevant for lead in leads_of(e.data)]
             await repository.lock_leads(uow.connection, leads)
             await uow.load_keys(leads)  # for the contact cards of the decisions, in one read
+            await cards.record_scored_cards(uow.connection, relevant)
             scored = [e.data.lead_id for e in relevant if isinstance(e.data, LeadScored)]
             known = await repository.current_assignments(uow.connection, scored)
             cardless = await self._first_decisions_without_card(uow.connection, known)
