@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from typing import Literal
 
 from leadflow_common.events import ContactCard, LeadProfile, LeadScored, RoutingHints
-from leadflow_common.unit_of_work import UnitOfWork
+from leadflow_common.unit_of_work import Outgoing, UnitOfWork
 from leadflow_scoring import score_store
 from leadflow_scoring.state import ScoringState
 
@@ -78,8 +78,8 @@ async def rescore_many(
         )
     await score_store.relabel_scores(connection, relabelled)
     await score_store.save_scores(connection, saved)
-    for lead_id, scored in published.items():
-        await uow.publish(topic, scored, subject=lead_id)
+    # Together: the cards they carry are sealed with keys read in one statement for them all.
+    await uow.publish_all(topic, [Outgoing(scored, lead_id) for lead_id, scored in published.items()])
     await audit_problems(uow, state)  # with the scores a fallback gave
     return published
 
