@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import TypeVar
 
-from sqlalchemy import Table
+from sqlalchemy import Executable, Table
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from leadflow_common import keyring
@@ -70,6 +70,7 @@ class UnitOfWork:
         self._transaction = None
         self._batch: BatchTransaction | None = None  # the consumer's batch this unit joined
         self._outgoing: list[dict] = []  # outbox rows, written just before the commit
+        self._deferred: dict[Executable, list[dict]] = {}  # rows written together, in order
         self._keys: keyring.Keys = {}  # the leads' keys read so far, to seal what is published
         self._keys_looked_up: set[uuid.UUID] = set()  # found or not (an erased lead has none)
         self.connection: AsyncConnection
@@ -82,13 +83,19 @@ class UnitOfWork:
         else:
             self._transaction = self._engine.begin()
             self.connection = await self._transaction.__aenter__()
-        self._outgoing = []
+        self._outgoing, self._deferred = [], {}
         self._keys, self._keys_looked_up = {}, set()
         return self
 
     async def __aexit__(
         self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
     ) -> None:
+        if kind is None and self._deferred:
+            try:
+                await self.flush_deferred()
+            except BaseException as failed:  # nothing of the unit is kept
+                await self.__aexit__(type(failed), failed, failed.__traceback__)
+                raise
         if self._batch is not None:
             if kind is None:
                 self._batch.add_outgoing(self._outbox, self._outgoing, self._relay)
@@ -125,6 +132,17 @@ class UnitOfWork:
                 new.discard(key(item))
                 fresh.append(item)
         return fresh
+
+    def defer(self, statement: Executable, row: dict) -> None:
+        """A row nothing in the unit reads back (a trail entry, say): written with the others
+        of its statement in one statement, in order, at `flush_deferred` or the unit's end."""
+        self._deferred.setdefault(statement, []).append(row)
+
+    async def flush_deferred(self) -> None:
+        """The deferred rows written now: before the unit reads what they are part of."""
+        deferred, self._deferred = self._deferred, {}
+        for statement, rows in deferred.items():
+            await self.connection.execute(statement, rows)
 
     async def lock(self, keys: Iterable[str]) -> None:
         """Advisory locks on these keys until the unit ends (sorted: no deadlock between units)."""

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from leadflow_common.db import any_of, constant, lock_keys, try_lock_key
 from leadflow_common.events import Temperature, Tier
+from leadflow_common.unit_of_work import UnitOfWork
 from leadflow_routing.policy import (
     CURRENT_STATUSES,
     OPEN_STATUSES,
@@ -242,8 +243,8 @@ async def try_lock_lead(connection: AsyncConnection, lead_id: uuid.UUID) -> bool
     return await try_lock_key(connection, lead_lock(lead_id))
 
 
-async def record_event(
-    connection: AsyncConnection,
+def record_event(
+    uow: UnitOfWork,
     *,
     assignment_id: uuid.UUID,
     lead_id: uuid.UUID,
@@ -252,8 +253,10 @@ async def record_event(
     reason: str,
     at: datetime,
 ) -> None:
+    """A step of the trail, written with the unit's others in one statement (in order) before
+    anything reads the trail: a batch's decisions cost one statement for their trail."""
     values = {"assignment_id": assignment_id, "lead_id": lead_id, "rep_id": rep_id}
-    await connection.execute(_INSERT_EVENT, {**values, "status": status, "reason": reason, "at": at})
+    uow.defer(_INSERT_EVENT, {**values, "status": status, "reason": reason, "at": at})
 
 
 async def get_assignment(

@@ -102,6 +102,7 @@ class RoutingService:
             # Closing or merging moves assignments and slots, and may route the lead on: the
             # batch's clocks are written first, and what it read of reps and assignments dropped.
             await capacity.forget(uow.connection)
+            await uow.flush_deferred()
             known.clear()
             if isinstance(data, LeadOutcome):
                 await lifecycle.close_lead(uow, data.lead_id, f"outcome: {data.outcome}", context)
