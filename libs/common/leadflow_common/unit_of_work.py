@@ -6,7 +6,9 @@ as one unit of work: one transaction that owns the connection, records the event
 service's outbox, stamped with the service as their source. The unit's events are written to the
 outbox together, in the order published, just before it commits (one statement for them all).
 Leaving it commits everything together, or nothing; after a commit that published, it wakes the
-outbox relay, so no caller can forget to and no event waits for the relay's next poll.
+outbox relay, so no caller can forget to and no event waits for the relay's next poll. Opened by
+a consumer's handler, a unit joins the batch's transaction instead (`batch.py`): the batch
+commits every unit of it, and its outbox rows, together.
 
     async with runtime.unit_of_work(consumer="scoring") as uow:
         for event in await uow.first_seen(events):  # claimed in one statement, each once
