@@ -28,15 +28,12 @@ from leadflow_common.events import CloudEvent
 from leadflow_common.failures import is_transient
 from leadflow_common.kafka import EventProducer
 from leadflow_common.wakeups import Wakeups
-from leadflow_common.wire import RawEvent, read_event, typed_event
+from leadflow_common.wire import EventTypes, RawEvent, current_types, read_event, record_type, typed_event
 
 log = logging.getLogger(__name__)
 
 # Applies events in order, all or none (one unit of work).
 EventHandler = Callable[[list[CloudEvent]], Awaitable[None]]
-# Event types: a fixed set, or asked for each batch (what webhook endpoints subscribe to
-# changes while the service runs); None: every type.
-EventTypes = frozenset[str] | Callable[[], Awaitable[frozenset[str]]] | None
 BATCH_SIZE = 100
 UNASSIGNED_REJOIN_SECONDS = 60
 # aiokafka's fetcher wakes this often with nothing to do (default 200 ms: five times a second per
@@ -47,21 +44,6 @@ FETCHER_IDLE_WAKE_MS = 5000
 
 class Undecodable(ValueError):
     """A record that is no event of the contract (or whose sealed parts do not open)."""
-
-
-async def current_types(types: EventTypes) -> frozenset[str] | None:
-    if types is None or isinstance(types, frozenset):
-        return types
-    return await types()
-
-
-def record_type(record: ConsumerRecord) -> str | None:
-    """The event type a record's `ce_type` header names (CloudEvents' Kafka binding; every
-    event leaves an outbox with it), read without decoding the record; None without one."""
-    for name, value in record.headers or ():
-        if name == "ce_type":
-            return value.decode(errors="replace")
-    return None
 
 
 class BatchApplier:
