@@ -11,7 +11,6 @@ from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from leadflow_common.consumer import EventConsumer, EventHandler
-from leadflow_common.wire import EventTypes
 from leadflow_common.db import create_engine, ping
 from leadflow_common.kafka import EventProducer, broker_answers
 from leadflow_common.listener import Listener
@@ -20,6 +19,7 @@ from leadflow_common.settings import CommonSettings
 from leadflow_common.topics import Topics
 from leadflow_common.unit_of_work import UnitOfWork
 from leadflow_common.wakeups import Wakeups
+from leadflow_common.wire import EventTypes
 
 log = logging.getLogger(__name__)
 
