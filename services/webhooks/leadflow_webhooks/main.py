@@ -47,7 +47,8 @@ def create_app(
             await notifier.record(events)
 
         async def opened_types() -> frozenset[str]:
-            return await webhooks.subscribed_types() | NOTICE_TYPES
+            # Not lead.scored: its card is routing's, and a subscriber to scores never had it.
+            return (await webhooks.subscribed_types() - {"lead.scored"}) | NOTICE_TYPES
 
         async def handled_types() -> frozenset[str]:
             # Most events (captured, scored) have no subscriber: skipped before decoding.
