@@ -30,4 +30,6 @@ def test_every_accepted_lead_is_captured_scored_and_assigned_exactly_once_throug
     assert report["assigned"] == report["open_assignments"] == accepted, report
     assert report["over_capacity"] == 0 and report["two_reps"] == 0, report
     assert not any(report["dead_letters"].values()), report["dead_letters"]
-    assert len(report["faults"]) == 10, report["faults"]
+    # The hand-off through the faults: each decision one delivery, none lost, none doubled.
+    assert report["webhook_deliveries"] == accepted and report["webhook_doubled"] == 0, report
+    assert len(report["faults"]) == 12, report["faults"]

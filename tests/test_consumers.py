@@ -8,9 +8,12 @@ import uuid
 from datetime import UTC, datetime
 
 import pytest
+from aiokafka import AIOKafkaConsumer
+from aiokafka.errors import CommitFailedError
 from harness import eventually, kafka_producer, read_records_to_end, read_to_end
 from sqlalchemy import func, select
 
+from leadflow_common import metrics
 from leadflow_common.access import BOOTSTRAP
 from leadflow_common.consumer import EventConsumer
 from leadflow_common.db import create_engine
@@ -292,3 +295,45 @@ async def test_a_batch_the_handler_fails_is_applied_event_by_event_and_only_the_
     assert applied == [event.id for event in events if event.id != culprit], "the others in order"
     assert [json.loads(record.value)["id"] for record in dead] == [culprit]
     assert "this event cannot be applied" in dict(dead[0].headers)["dlq_error"].decode()
+
+
+async def test_a_batch_replayed_after_a_crash_between_commit_and_offset_changes_nothing(
+    settings, topics, monkeypatch
+):
+    """At least once, effects once: a batch applied and committed in the database but whose
+    offsets never reached the broker comes again whole, and is applied as no change at all
+    (no second score, no second `lead.scored`)."""
+    leads = [captured_event(uuid.uuid4()) for _ in range(8)]
+    marker = captured_event(uuid.uuid4())
+    bootstrap = settings.kafka_bootstrap_servers
+    app = create_app(settings)
+
+    async def crashed_before_the_offset(*_args, **_kwargs):
+        raise CommitFailedError("the process died after its database commit")
+
+    # The first life of the service never gets its offsets to the broker.
+    monkeypatch.setattr(AIOKafkaConsumer, "commit", crashed_before_the_offset)
+    async with app.router.lifespan_context(app), kafka_producer(bootstrap) as producer:
+        for event in leads:
+            await producer.send_and_wait(
+                topics.captured, event.model_dump_json().encode(), key=event.subject.encode()
+            )
+        assert await eventually(lambda: count_is(app, scores, len(leads)), timeout=60)
+    monkeypatch.undo()
+    consumed = metrics.EVENTS_CONSUMED.labels(topic=topics.captured, outcome="ok")
+    before = consumed._value.get()
+    app = create_app(settings)
+    async with app.router.lifespan_context(app), kafka_producer(bootstrap) as producer:
+        # After the replayed batch on its partition: once it is applied, so has the replay been.
+        await producer.send_and_wait(
+            topics.captured, marker.model_dump_json().encode(), key=leads[0].subject.encode()
+        )
+        assert await eventually(lambda: count_is(app, scores, len(leads) + 1), timeout=60)
+        assert await count(app, score_history) == len(leads) + 1
+    assert consumed._value.get() - before >= len(leads) + 1, "the batch was delivered again"
+    published = await read_to_end(bootstrap, topics.scored)
+    assert sorted(event["subject"] for event in published) == sorted(e.subject for e in [*leads, marker])
+
+
+async def count_is(app, table, expected: int) -> bool:
+    return await count(app, table) == expected

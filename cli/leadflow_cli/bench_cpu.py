@@ -9,6 +9,7 @@ postmaster's reaped children), so short-lived connections are not lost from the 
 
 import argparse
 import asyncio
+import contextlib
 import json
 import tempfile
 import time
@@ -77,27 +78,37 @@ def per_lead_trips(before: dict, after: dict, leads: int) -> dict[str, dict[str,
     return spent
 
 
+@contextlib.asynccontextmanager
+async def _no_handoff(*_):
+    yield
+
+
 async def measure_cpu(
-    processes, probe, client, urls, rep_ids, load, rate: float, seconds: float, routed=None
+    processes, probe, client, urls, rep_ids, load, rate: float, seconds: float, routed=None, handoff=True
 ) -> dict:
     """`rate` leads/s for `seconds` with the hand-off on (webhook and mail), counted until every
-    lead reached the receiver and the rep's mail."""
-    from leadflow_cli.bench import percentiles
+    lead reached the receiver and the rep's mail; without it (`handoff` False, the issue's first
+    target), until every lead's `lead.routed` was read."""
+    from leadflow_cli.bench import percentiles, wait_for
     from leadflow_cli.bench_handoff import prepare_handoff, wait_handed_off
 
     services = {name: url for name, url in urls.items()}
-    async with prepare_handoff(probe, client, urls, rep_ids):
+    async with (prepare_handoff if handoff else _no_handoff)(probe, client, urls, rep_ids):
         trips_before = await round_trips(client, services)
         before = snapshot(processes)
         run = await asyncio.to_thread(
             load, f"{urls['capture']}/v1/leads/landing-page", "--seconds", str(seconds), "--rate", str(rate)
         )
         posted = {r["lead_id"]: r["due"] for r in run["results"] if r["status"] == 202}
-        await wait_handed_off(probe, posted)
+        if handoff:
+            await wait_handed_off(probe, posted)
+        else:
+            await wait_for(routed, set(posted), 120)
         after = snapshot(processes)
         trips_after = await round_trips(client, services)
     return {
         "rate": rate,
+        "handoff": handoff,
         "leads": len(posted),
         "cpu_ms_per_lead": per_lead(before, after, len(posted)),
         **{
@@ -143,12 +154,15 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rate", type=float, default=50)
     parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--no-handoff", action="store_true", help="no webhook endpoint, no mail")
     args = parser.parse_args()
     probe = HandoffProbe()
     probe.start_smtp()
     with tempfile.TemporaryDirectory(prefix="leadflow-cpu-") as scratch:
         env = {"CAPTURE_RATE_LIMIT": "0", "LOG_LEVEL": "WARNING", "LEADFLOW_TRUSTED_PROXIES": "127.0.0.1/32"}
-        system = LocalSystem(Path(scratch) / "data", {**env, **probe.system_env}).start()
+        # Without the hand-off, no mail server either: reps' mail is on by default.
+        mail = {} if args.no_handoff else probe.system_env
+        system = LocalSystem(Path(scratch) / "data", {**env, **mail}).start()
         try:
             processes = system_processes(system)
             idle = idle_cpu(processes)
@@ -170,7 +184,16 @@ def main() -> int:
                     async with httpx.AsyncClient(headers=auth, timeout=30) as client:
                         rep_ids = await create_reps(client, urls["routing"])
                         return await measure_cpu(
-                            processes, probe, client, urls, rep_ids, load, args.rate, args.seconds, routed
+                            processes,
+                            probe,
+                            client,
+                            urls,
+                            rep_ids,
+                            load,
+                            args.rate,
+                            args.seconds,
+                            routed,
+                            handoff=not args.no_handoff,
                         )
                 finally:
                     reader.cancel()

@@ -1,11 +1,13 @@
 """`make chaos`: faults injected while leads are posted, on real processes.
 
 While LEADS leads are posted at a steady rate: the broker is SIGKILLed for 30 s and restarted
-(its topics and offsets kept in a local S3, as a real Kafka keeps them on disk); the scoring and
-the routing processes are each SIGKILLed mid-stream and restarted; PostgreSQL (an embedded one
-this run owns) is restarted; a second routing process joins the group and leaves it.
+(its topics and offsets kept in a local S3, as a real Kafka keeps them on disk); the scoring, the
+routing and the webhooks processes (webhooks delivers every decision to an endpoint) are each
+SIGKILLed mid-stream and restarted; PostgreSQL (an embedded one this run owns) is restarted; a
+second routing process joins the group and leaves it.
 Then: every lead that got a 202 was captured once, scored, and assigned exactly once; no rep went
-past capacity; no lead had two reps; the dead-letter topics are empty. Prints the counts.
+past capacity; no lead had two reps; each decision was one delivery; the dead-letter topics are
+empty. Prints the counts.
 """
 
 import asyncio
@@ -24,12 +26,13 @@ import httpx
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from leadflow_cli import chaos_handoff
 from leadflow_cli.infra import EmbeddedPostgres, LocalBroker, LocalS3, free_port, port_open, wait_until
 from leadflow_common import migrate
 from leadflow_common.kafka import create_topics
 from leadflow_common.topics import Topics
 
-SERVICES = ("capture", "scoring", "routing")
+SERVICES = ("capture", "scoring", "routing", "webhooks")
 REPS, REP_CAPACITY = 10, 1000
 
 
@@ -100,6 +103,11 @@ def inject_faults(
     services["routing"].start()
     timeline(events, "routing restarted")
     time.sleep(2)
+    timeline(events, "webhooks SIGKILL")
+    services["webhooks"].signal(signal.SIGKILL)
+    services["webhooks"].start()
+    timeline(events, "webhooks restarted")
+    time.sleep(2)
     timeline(events, "postgresql restart")
     postgres.restart()
     timeline(events, "postgresql back")
@@ -134,7 +142,8 @@ async def counts(database_url: str, accepted: list[dict]) -> dict:
     params = {"ids": [a["submission_id"] for a in accepted], "leads": [a["lead_id"] for a in accepted]}
     try:
         async with engine.connect() as connection:
-            return {name: await connection.scalar(text(sql), params) for name, sql in QUERIES.items()}
+            queries = {**QUERIES, **chaos_handoff.QUERIES}
+            return {name: await connection.scalar(text(sql), params) for name, sql in queries.items()}
     finally:
         await engine.dispose()
 
@@ -162,6 +171,7 @@ def run_chaos(leads: int, rate: float, workdir: Path, broker_down: float = 30) -
         free_port(), storage_engine="s3://tansu/", env=store.broker_env(), log_path=workdir / "tansu.log"
     ).start()
     postgres = EmbeddedPostgres(workdir / "postgres")
+    receiver = chaos_handoff.Receiver().start()
     services: dict[str, Service] = {}
     try:
         postgres.create_database("leadflow")
@@ -171,8 +181,9 @@ def run_chaos(leads: int, rate: float, workdir: Path, broker_down: float = 30) -
         from leadflow_capture.main import MIGRATIONS as capture_migrations
         from leadflow_routing.main import MIGRATIONS as routing_migrations
         from leadflow_scoring.main import MIGRATIONS as scoring_migrations
+        from leadflow_webhooks.main import MIGRATIONS as webhooks_migrations
 
-        for migrations in (capture_migrations, scoring_migrations, routing_migrations):
+        for migrations in (capture_migrations, scoring_migrations, routing_migrations, webhooks_migrations):
             migrate.upgrade(migrations, database_url)
         api_key = "chaos-key"
         env = {
@@ -190,6 +201,7 @@ def run_chaos(leads: int, rate: float, workdir: Path, broker_down: float = 30) -
             "ROUTING_SLA_SECONDS": "3600",
             # tansu on S3 answers fetches empty when they may wait less than its read takes.
             "CONSUMER_FETCH_WAIT_MS": "500",
+            "WEBHOOKS_ALLOWED_HOSTS": "127.0.0.1",  # the receiver, this process
         }
         for name in SERVICES:
             services[name] = Service(name, env, workdir / f"{name}.log").start()
@@ -202,6 +214,7 @@ def run_chaos(leads: int, rate: float, workdir: Path, broker_down: float = 30) -
                     "capacity": REP_CAPACITY,
                 }
                 client.post(f"{services['routing'].url}/v1/reps", json=rep).raise_for_status()
+            chaos_handoff.subscribe(client, services["webhooks"].url, receiver)
 
         events: list = []
         faults = threading.Thread(
@@ -238,7 +251,7 @@ def run_chaos(leads: int, rate: float, workdir: Path, broker_down: float = 30) -
         deadline = time.monotonic() + 600
         while time.monotonic() < deadline:
             settled = asyncio.run(counts(database_url, accepted))
-            if settled["assigned"] >= len(accepted):
+            if min(settled["assigned"], settled["webhook_deliveries"]) >= len(accepted):
                 break
             time.sleep(3)
         settled = asyncio.run(counts(database_url, accepted))
@@ -260,12 +273,14 @@ def run_chaos(leads: int, rate: float, workdir: Path, broker_down: float = 30) -
             and settled["over_capacity"] == 0
             and settled["two_reps"] == 0
             and not any(settled["dead_letters"].values())
+            and chaos_handoff.passed(settled, len(accepted))
         )
         return report
     finally:
         for service in services.values():
             service.signal(signal.SIGTERM)
         broker.stop(kill=True)
+        receiver.stop()
         store.stop()
         postgres.stop()
 

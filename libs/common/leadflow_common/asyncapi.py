@@ -64,7 +64,7 @@ CONSUMERS = {
     "leadflow-routing-cards": (
         "routing",
         ["leads.captured"],
-        "Keeps the contact cards decisions carry (and erases them).",
+        "Erases the contact cards decisions carry (`lead.erased` only; the cards come with `lead.scored`).",
     ),
     "leadflow-capture-access": (
         "capture",

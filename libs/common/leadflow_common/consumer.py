@@ -14,7 +14,6 @@ side by side), commits, reports lag, and stops fetching while nothing is publish
 import asyncio
 import contextlib
 import logging
-import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
@@ -23,12 +22,13 @@ from aiokafka.errors import KafkaError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from leadflow_common import keyring, metrics
+from leadflow_common.batch import batch_transaction
 from leadflow_common.dead_letters import DeadLetters, log_context
 from leadflow_common.events import CloudEvent
 from leadflow_common.failures import is_transient
 from leadflow_common.kafka import EventProducer
 from leadflow_common.wakeups import Wakeups
-from leadflow_common.wire import RawEvent, read_event, typed_event
+from leadflow_common.wire import EventTypes, RawEvent, current_types, read_event, record_type, typed_event
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +54,11 @@ class BatchApplier:
     Sealed personal data (`sealing.py`) is opened with the leads' keys, held until the handler
     is done with the events (`keyring.holding`): an erasure of one of these people waits for it.
     Only the event types in `opens` are opened (None: every type); the others reach the handler
-    without their personal parts, and cost no key read."""
+    without their personal parts, and cost no key read. A record whose type is not in `handles`
+    (None: every type) is skipped before it is decoded: its offset goes by, nothing else.
+
+    The batch runs in one transaction (`batch.py`): the keys' locks, and every unit of work the
+    handler opens, commit together."""
 
     def __init__(
         self,
@@ -64,7 +68,8 @@ class BatchApplier:
         *,
         max_attempts: int,
         retry_backoff: float,
-        opens: frozenset[str] | None = None,
+        opens: EventTypes = None,
+        handles: EventTypes = None,
     ):
         self._handler = handler
         self._dead_letters = dead_letters
@@ -72,16 +77,15 @@ class BatchApplier:
         self._max_attempts = max_attempts
         self._retry_backoff = retry_backoff
         self._opens = opens
-
-    def _lead_to_open(self, envelope: RawEvent) -> uuid.UUID | None:
-        if self._opens is not None and envelope.type not in self._opens:
-            return None
-        return envelope.sealed_lead()
+        self._handles = handles
 
     @contextlib.asynccontextmanager
     async def _opened(self, envelopes: list[RawEvent]) -> AsyncIterator[list[CloudEvent]]:
-        to_open = [self._lead_to_open(item) for item in envelopes]
-        async with keyring.holding(self._engine, {lead for lead in to_open if lead is not None}) as keys:
+        opens = await current_types(self._opens)
+        to_open = [item.sealed_lead() if opens is None or item.type in opens else None for item in envelopes]
+        async with batch_transaction(self._engine) as batch:
+            leads = {lead for lead in to_open if lead is not None}
+            keys = await keyring.hold(await batch.connection(), leads) if leads else {}
             try:
                 events = [
                     typed_event(item, keys.get(lead)) for item, lead in zip(envelopes, to_open, strict=True)
@@ -90,7 +94,23 @@ class BatchApplier:
                 raise Undecodable(str(error)) from error
             yield events
 
+    async def _handled(self, records: list[ConsumerRecord]) -> list[ConsumerRecord]:
+        handles = await current_types(self._handles)
+        if handles is None:
+            return records
+        kept = []
+        for record in records:
+            kind = record_type(record)
+            if kind is None or kind in handles:
+                kept.append(record)
+            else:
+                metrics.EVENTS_CONSUMED.labels(topic=record.topic, outcome="skipped").inc()
+        return kept
+
     async def apply(self, records: list[ConsumerRecord]) -> None:
+        records = await self._handled(records)
+        if not records:
+            return
         try:
             envelopes = [read_event(record.value) for record in records]
         except ValueError:
@@ -167,7 +187,8 @@ class EventConsumer:
         max_attempts: int = 3,
         retry_backoff: float = 0.2,
         fetch_wait_ms: int = 200,
-        opens: frozenset[str] | None = None,
+        opens: EventTypes = None,
+        handles: EventTypes = None,
         wakeups: Wakeups | None = None,
         idle_look_seconds: float = 5.0,
     ):
@@ -186,6 +207,7 @@ class EventConsumer:
             max_attempts=max_attempts,
             retry_backoff=retry_backoff,
             opens=opens,
+            handles=handles,
         )
 
     def _new_consumer(self) -> AIOKafkaConsumer:

@@ -149,6 +149,10 @@ class LeadScored(EventData):
     model: ModelRef
     scored_at: datetime
     routing: RoutingHints = Field(default_factory=RoutingHints)
+    # Who the lead is, from the profile scored (its personal fields sealed): routing's contact
+    # card comes with the score, not from a consumer group of its own on leads.captured.
+    card: "ContactCard | None" = Field(None, description="The lead's contact card as scored (sealed)")
+    card_revision: int | None = Field(None, description="The profile revision the card is from")
 
 
 class ContactCard(BaseModel):
@@ -166,6 +170,9 @@ class ContactCard(BaseModel):
     attribution: Attribution = Field(default_factory=Attribution)
     reasons: list[ScoreReason] = Field(default_factory=list, description="The score's largest reasons")
     url: str | None = Field(None, description="The lead's golden record in the API")
+
+
+LeadScored.model_rebuild()  # its card, defined after it
 
 
 class AssignmentEvent(EventData):

@@ -70,21 +70,29 @@ async def destroy(connection: AsyncConnection, lead_ids: Iterable[uuid.UUID]) ->
     return result.rowcount
 
 
+async def hold(connection: AsyncConnection, lead_ids: Iterable[uuid.UUID]) -> Keys:
+    """These leads' keys, held (a shared lock each) until the caller's transaction ends: a
+    consumer applies the events it opened with them in it."""
+    ids = sorted(set(lead_ids))
+    if not ids:
+        return {}
+    await connection.execute(
+        text(
+            "SELECT count(pg_advisory_xact_lock_shared(hashtextextended(name, 0)))"
+            " FROM unnest(CAST(:names AS text[])) AS name"
+        ),
+        {"names": [_lock_name(lead_id) for lead_id in ids]},
+    )
+    # A statement after the locks: it sees an erasure that committed while they waited.
+    return await read(connection, ids)
+
+
 @contextlib.asynccontextmanager
 async def holding(engine: AsyncEngine, lead_ids: Iterable[uuid.UUID]) -> AsyncIterator[Keys]:
-    """These leads' keys, held (a shared lock each) until the block ends: a consumer applies
-    the events it opened with them inside it."""
+    """These leads' keys, held until the block ends, in a transaction of their own."""
     ids = sorted(set(lead_ids))
     if not ids:
         yield {}
         return
     async with engine.begin() as connection:
-        await connection.execute(
-            text(
-                "SELECT count(pg_advisory_xact_lock_shared(hashtextextended(name, 0)))"
-                " FROM unnest(CAST(:names AS text[])) AS name"
-            ),
-            {"names": [_lock_name(lead_id) for lead_id in ids]},
-        )
-        # A statement after the locks: it sees an erasure that committed while they waited.
-        yield await read(connection, ids)
+        yield await hold(connection, ids)

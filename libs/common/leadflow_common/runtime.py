@@ -19,6 +19,7 @@ from leadflow_common.settings import CommonSettings
 from leadflow_common.topics import Topics
 from leadflow_common.unit_of_work import UnitOfWork
 from leadflow_common.wakeups import Wakeups
+from leadflow_common.wire import EventTypes
 
 log = logging.getLogger(__name__)
 
@@ -59,10 +60,17 @@ class ServiceRuntime:
         )
 
     def consume(
-        self, *, group: str, topics: list[str], handler: EventHandler, opens: frozenset[str] | None = None
+        self,
+        *,
+        group: str,
+        topics: list[str],
+        handler: EventHandler,
+        opens: EventTypes = None,
+        handles: EventTypes = None,
     ) -> None:
         """Runs `handler` on the topics' events as consumer group `group`; `opens`: the event
-        types whose personal data the handler uses (None: all), the only ones opened."""
+        types whose personal data the handler uses (None: all), the only ones opened; `handles`:
+        the event types the handler acts on (None: all), the only ones decoded."""
         consumer = EventConsumer(
             bootstrap_servers=self.settings.kafka_bootstrap_servers,
             group_id=f"{self.settings.leadflow_topic_prefix}{group}",
@@ -73,6 +81,7 @@ class ServiceRuntime:
             max_attempts=self.settings.consumer_max_attempts,
             fetch_wait_ms=self.settings.consumer_fetch_wait_ms,
             opens=opens,
+            handles=handles,
             wakeups=self.wakeups,
             idle_look_seconds=self.settings.consumer_idle_look_seconds,
         )

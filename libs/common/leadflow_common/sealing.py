@@ -38,6 +38,7 @@ SEALED_PARTS: dict[str, tuple[tuple[str | None, frozenset[str]], ...]] = {
     "lead.captured": (("lead", PROFILE_FIELDS), ("submission", frozenset({"message"}))),
     "lead.merged": (("lead", PROFILE_FIELDS),),
     "lead.activity": ((None, frozenset({"properties"})),),
+    "lead.scored": (("card", CARD_FIELDS),),
     "lead.routed": (("lead", CARD_FIELDS),),
     "lead.reassigned": (("lead", CARD_FIELDS),),
     "lead.nurtured": (("lead", CARD_FIELDS),),

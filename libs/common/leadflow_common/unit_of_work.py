@@ -6,7 +6,9 @@ as one unit of work: one transaction that owns the connection, records the event
 service's outbox, stamped with the service as their source. The unit's events are written to the
 outbox together, in the order published, just before it commits (one statement for them all).
 Leaving it commits everything together, or nothing; after a commit that published, it wakes the
-outbox relay, so no caller can forget to and no event waits for the relay's next poll.
+outbox relay, so no caller can forget to and no event waits for the relay's next poll. Opened by
+a consumer's handler, a unit joins the batch's transaction instead (`batch.py`): the batch
+commits every unit of it, and its outbox rows, together.
 
     async with runtime.unit_of_work(consumer="scoring") as uow:
         for event in await uow.first_seen(events):  # claimed in one statement, each once
@@ -20,11 +22,12 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import TypeVar
 
-from sqlalchemy import Table
+from sqlalchemy import Executable, Table
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from leadflow_common import keyring
 from leadflow_common.access import Principal
+from leadflow_common.batch import BatchTransaction, joinable_batch
 from leadflow_common.db import lock_keys, try_lock_key
 from leadflow_common.events import AuditRecorded, CloudEvent, EventData, new_event
 from leadflow_common.idempotency import claim_events
@@ -67,21 +70,40 @@ class UnitOfWork:
         self._consumer = consumer
         self._audit_topic = audit_topic
         self._transaction = None
+        self._batch: BatchTransaction | None = None  # the consumer's batch this unit joined
         self._outgoing: list[dict] = []  # outbox rows, written just before the commit
+        self._deferred: dict[Executable, list[dict]] = {}  # rows written together, in order
         self._keys: keyring.Keys = {}  # the leads' keys read so far, to seal what is published
         self._keys_looked_up: set[uuid.UUID] = set()  # found or not (an erased lead has none)
         self.connection: AsyncConnection
 
     async def __aenter__(self) -> "UnitOfWork":
-        self._transaction = self._engine.begin()
-        self.connection = await self._transaction.__aenter__()
-        self._outgoing = []
+        # Inside a consumer's batch the unit is part of the batch's transaction (`batch.py`).
+        self._batch = joinable_batch()
+        if self._batch is not None:
+            self.connection = await self._batch.connection()
+        else:
+            self._transaction = self._engine.begin()
+            self.connection = await self._transaction.__aenter__()
+        self._outgoing, self._deferred = [], {}
         self._keys, self._keys_looked_up = {}, set()
         return self
 
     async def __aexit__(
         self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
     ) -> None:
+        if kind is None and self._deferred:
+            try:
+                await self.flush_deferred()
+            except BaseException as failed:  # nothing of the unit is kept
+                await self.__aexit__(type(failed), failed, failed.__traceback__)
+                raise
+        if self._batch is not None:
+            if kind is None:
+                self._batch.add_outgoing(self._outbox, self._outgoing, self._relay)
+            else:
+                self._batch.fail(error)
+            return
         published = bool(self._outgoing) and kind is None
         if published:
             try:
@@ -112,6 +134,17 @@ class UnitOfWork:
                 new.discard(key(item))
                 fresh.append(item)
         return fresh
+
+    def defer(self, statement: Executable, row: dict) -> None:
+        """A row nothing in the unit reads back (a trail entry, say): written with the others
+        of its statement in one statement, in order, at `flush_deferred` or the unit's end."""
+        self._deferred.setdefault(statement, []).append(row)
+
+    async def flush_deferred(self) -> None:
+        """The deferred rows written now: before the unit reads what they are part of."""
+        deferred, self._deferred = self._deferred, {}
+        for statement, rows in deferred.items():
+            await self.connection.execute(statement, rows)
 
     async def lock(self, keys: Iterable[str]) -> None:
         """Advisory locks on these keys until the unit ends (sorted: no deadlock between units)."""

@@ -4,9 +4,11 @@ with the lead's key, `sealing.py`), and an event as it is published. The models 
 
 import json
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any, Literal
 
+from aiokafka import ConsumerRecord
 from pydantic import BaseModel, Field, ValidationError
 
 from leadflow_common import sealing
@@ -61,6 +63,26 @@ def typed_event(envelope: RawEvent, key: bytes | None = None) -> CloudEvent:
     # The envelope's fields were validated as read: constructed, not validated again.
     fields = {name: getattr(envelope, name) for name in ENVELOPE_FIELDS}
     return event_class(model).model_construct(**fields, data=data)
+
+
+# Event types: a fixed set, or asked for each batch (what webhook endpoints subscribe to
+# changes while the service runs); None: every type.
+EventTypes = frozenset[str] | Callable[[], Awaitable[frozenset[str]]] | None
+
+
+async def current_types(types: EventTypes) -> frozenset[str] | None:
+    if types is None or isinstance(types, frozenset):
+        return types
+    return await types()
+
+
+def record_type(record: ConsumerRecord) -> str | None:
+    """The event type a record's `ce_type` header names (CloudEvents' Kafka binding; every
+    event leaves an outbox with it), read without decoding the record; None without one."""
+    for name, value in record.headers or ():
+        if name == "ce_type":
+            return value.decode(errors="replace")
+    return None
 
 
 def decode_event(raw: bytes | str) -> CloudEvent:

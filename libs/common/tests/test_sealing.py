@@ -81,9 +81,32 @@ def test_a_sealed_part_opens_only_for_its_own_lead_and_key():
 
 
 def test_events_without_personal_data_and_clear_events_pass_unchanged():
-    assert not sealing.is_sealable("lead.scored") and not sealing.is_sealable("audit.recorded")
+    assert not sealing.is_sealable("lead.erased") and not sealing.is_sealable("audit.recorded")
     event = new_event(captured(), source="test", subject=LEAD)
     clear = event.model_dump_json()  # as an older producer, or a test, publishes it
     assert typed_event(read_event(clear), None).data == event.data
     assert read_event(clear).sealed_lead() is None
     assert read_event(wire_payload(event, sealing.new_key())).sealed_lead() == LEAD
+
+
+def test_the_card_a_score_carries_is_sealed_and_opens_only_with_the_key():
+    from leadflow_common.events import ContactCard, LeadScored, ModelRef, Temperature
+
+    card = ContactCard(first_name="Ada", email="ada@example.com", country="GB", channels=[Channel.popup])
+    scored = LeadScored(
+        lead_id=LEAD,
+        revision=1,
+        score=80,
+        temperature=Temperature.hot,
+        reasons=[],
+        model=ModelRef(kind="rules", version=1),
+        scored_at=NOW,
+        card=card,
+        card_revision=1,
+    )
+    key = sealing.new_key()
+    wire = wire_payload(new_event(scored, source="test", subject=LEAD), key)
+    assert "ada@example.com" not in wire and "Ada" not in wire
+    assert typed_event(read_event(wire), key).data.card == card
+    erased = typed_event(read_event(wire), None).data.card
+    assert (erased.first_name, erased.email, erased.country) == (None, None, "GB")

@@ -75,8 +75,8 @@ async def transition(
     trail and publish it (`assignment.changed`), as done by `context.actor`."""
     check_transition(assignment.status, status)
     await repository.set_assignment_status(uow.connection, assignment.id, status, context.now)
-    await repository.record_event(
-        uow.connection,
+    repository.record_event(
+        uow,
         assignment_id=assignment.id,
         lead_id=assignment.lead_id,
         rep_id=assignment.rep_id,

@@ -1,8 +1,8 @@
-"""Contact cards: who a routed lead is, kept current from `leads.captured` (the newest revision
-wins) and put on every `leads.routed` event with the score's largest reasons and the lead's URL.
+"""Contact cards: who a routed lead is, kept current from the cards `lead.scored` carries (the
+newest profile revision wins; `lead.captured` too, from events of before they did) and put on
+every `leads.routed` event with the score's largest reasons and the lead's URL.
 
-Routing reads the cards apart from the scores (their own consumer group), so a lead's score can
-come first: after a restart with a backlog, or whenever scoring is ahead of the cards' consumer.
+A score without a card (one published before scores carried them) can come before its card.
 A first decision made then would tell the rep nothing about the person, so it waits: the lead
 is kept in `awaiting_cards` and routed when its card is recorded, or by the sweeper, without a
 card, once ROUTING_CARD_WAIT_SECONDS have passed (a card that never comes never holds a lead)."""
@@ -10,13 +10,13 @@ card, once ROUTING_CARD_WAIT_SECONDS have passed (a card that never comes never 
 import uuid
 from datetime import datetime
 
-from sqlalchemy import ARRAY, Text, delete, literal, select, update
+from sqlalchemy import ARRAY, Text, bindparam, delete, literal, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from leadflow_common.db import any_of
 from leadflow_common.erasure import PERSONAL_CARD_FIELDS
-from leadflow_common.events import CloudEvent, ContactCard, LeadCaptured, LeadProfile, ScoreReason
+from leadflow_common.events import CloudEvent, ContactCard, LeadCaptured, LeadProfile, LeadScored, ScoreReason
 from leadflow_routing.tables import awaiting_cards, lead_cards, leads
 
 CARD_FIELDS = ("first_name", "last_name", "email", "phone", "company", "job_title", "country", "language")
@@ -60,11 +60,40 @@ def newest_profiles(events: list[CloudEvent]) -> dict[uuid.UUID, LeadProfile]:
     return newest
 
 
+def card_of_scored(card: ContactCard) -> dict:
+    """A card as `lead.scored` carries it, as routing keeps it (card_of_profile's form)."""
+    document = {field: getattr(card, field) for field in CARD_FIELDS}
+    document["channels"] = [channel.value for channel in card.channels]
+    document["attribution"] = card.attribution.model_dump(exclude_none=True)
+    return document
+
+
+async def record_scored_cards(connection: AsyncConnection, events: list[CloudEvent]) -> None:
+    """The cards scores carry (the newest revision of each lead's), in one statement."""
+    newest: dict[uuid.UUID, tuple[int, ContactCard]] = {}
+    for event in events:
+        data = event.data
+        if isinstance(data, LeadScored) and data.card is not None and data.card_revision is not None:
+            if data.lead_id not in newest or newest[data.lead_id][0] < data.card_revision:
+                newest[data.lead_id] = (data.card_revision, data.card)
+    rows = [
+        {"lead_id": lead_id, "revision": revision, "card": card_of_scored(card)}
+        for lead_id, (revision, card) in sorted(newest.items())
+    ]
+    await _upsert_cards(connection, rows)
+
+
 async def record_cards(connection: AsyncConnection, newest: dict[uuid.UUID, LeadProfile]) -> None:
     rows = [
         {"lead_id": lead_id, "revision": profile.revision, "card": card_of_profile(profile)}
         for lead_id, profile in sorted(newest.items())
     ]
+    await _upsert_cards(connection, rows)
+
+
+async def _upsert_cards(connection: AsyncConnection, rows: list[dict]) -> None:
+    if not rows:
+        return
     statement = insert(lead_cards)
     await connection.execute(
         statement.on_conflict_do_update(
@@ -88,13 +117,16 @@ async def erase_cards(connection: AsyncConnection, lead_ids: list[uuid.UUID]) ->
     )
 
 
+# Built once: read for every decision published.
+_CARD = (
+    select(lead_cards.c.card, leads.c.reasons)
+    .select_from(lead_cards.outerjoin(leads, leads.c.lead_id == lead_cards.c.lead_id))
+    .where(lead_cards.c.lead_id == bindparam("lead_id"))
+)
+
+
 async def contact_card(connection: AsyncConnection, lead_id: uuid.UUID, url_base: str) -> ContactCard | None:
-    query = (
-        select(lead_cards.c.card, leads.c.reasons)
-        .select_from(lead_cards.outerjoin(leads, leads.c.lead_id == lead_cards.c.lead_id))
-        .where(lead_cards.c.lead_id == lead_id)
-    )
-    row = (await connection.execute(query)).first()
+    row = (await connection.execute(_CARD, {"lead_id": lead_id})).first()
     if row is None:
         return None
     return ContactCard(**row.card, reasons=row.reasons or [], url=f"{url_base}/v1/leads/{lead_id}")

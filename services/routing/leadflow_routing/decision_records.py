@@ -54,8 +54,8 @@ async def record_decision(
         updated_at=context.now,
         waiting_for=decision.waiting_for,
     )
-    await repository.record_event(
-        uow.connection,
+    repository.record_event(
+        uow,
         assignment_id=assignment_id,
         lead_id=lead.lead_id,
         rep_id=decision.rep_id,

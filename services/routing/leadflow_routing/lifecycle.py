@@ -57,4 +57,5 @@ async def fold_merge(
         drop = ours if keep_theirs else theirs
         reason = f"merged: lead {absorbed} folded into {surviving}"
         await finish(uow, drop, AssignmentStatus.closed, reason, context)
+    await uow.flush_deferred()  # the trail moves with them
     await repository.move_assignments(uow.connection, absorbed, surviving)

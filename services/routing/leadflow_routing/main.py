@@ -30,13 +30,14 @@ def create_app(common: CommonSettings | None = None, settings: RoutingSettings |
             group="leadflow-routing",
             topics=[topics.scored, topics.outcomes, topics.merged],
             handler=service.apply_events,
-            opens=frozenset(),  # merges are followed by their ids
+            opens=frozenset({"lead.scored"}),  # the card it carries; merges are followed by their ids
         )
         runtime.consume(
             group="leadflow-routing-cards",
-            topics=[topics.captured],  # lead.erased travels there too
+            topics=[topics.captured],  # for lead.erased: the cards come with the scores
             handler=service.record_cards,
-            opens=frozenset({"lead.captured"}),
+            opens=frozenset(),
+            handles=frozenset({"lead.erased"}),  # lead.captured skipped before it is decoded
         )
         runtime.background(run_sweeper(service), name="routing-sweeper")
 

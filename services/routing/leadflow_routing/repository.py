@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from leadflow_common.db import any_of, constant, lock_keys, try_lock_key
 from leadflow_common.events import Temperature, Tier
+from leadflow_common.unit_of_work import UnitOfWork
 from leadflow_routing.policy import (
     CURRENT_STATUSES,
     OPEN_STATUSES,
@@ -44,10 +45,35 @@ def as_assignment(row: Row) -> Assignment:
     )
 
 
+# Built once (a statement per lead, run for every score): only its parameters change.
+_SAVE_LEAD = (
+    insert(leads)
+    .on_conflict_do_update(
+        index_elements=[leads.c.lead_id],
+        set_={
+            name: getattr(insert(leads).excluded, name)
+            for name in (
+                "reasons",
+                "score_revision",
+                "score",
+                "temperature",
+                "country",
+                "language",
+                "segment",
+                "updated_at",
+            )
+        },
+        where=leads.c.score_revision < insert(leads).excluded.score_revision,
+    )
+    .returning(leads.c.lead_id)
+)
+
+
 async def save_lead_if_newer(
     connection: AsyncConnection, lead: LeadToRoute, revision: int, now: datetime, reasons: list | None = None
 ) -> bool:
     values = {
+        "lead_id": lead.lead_id,
         "reasons": reasons,
         "score_revision": revision,
         "score": lead.score,
@@ -57,15 +83,7 @@ async def save_lead_if_newer(
         "segment": lead.segment,
         "updated_at": now,
     }
-    statement = (
-        insert(leads)
-        .values(lead_id=lead.lead_id, **values)
-        .on_conflict_do_update(
-            index_elements=[leads.c.lead_id], set_=values, where=leads.c.score_revision < revision
-        )
-        .returning(leads.c.lead_id)
-    )
-    return (await connection.execute(statement)).first() is not None
+    return (await connection.execute(_SAVE_LEAD, values)).first() is not None
 
 
 async def current_assignments(
@@ -128,8 +146,12 @@ def as_policy_rep(row: Row) -> Rep:
     )
 
 
+_INSERT_ASSIGNMENT = insert(assignments)
+_INSERT_EVENT = insert(assignment_events)
+
+
 async def insert_assignment(connection: AsyncConnection, **values: Any) -> None:
-    await connection.execute(insert(assignments).values(**values))
+    await connection.execute(_INSERT_ASSIGNMENT, values)
 
 
 async def set_assignment_status(
@@ -221,8 +243,8 @@ async def try_lock_lead(connection: AsyncConnection, lead_id: uuid.UUID) -> bool
     return await try_lock_key(connection, lead_lock(lead_id))
 
 
-async def record_event(
-    connection: AsyncConnection,
+def record_event(
+    uow: UnitOfWork,
     *,
     assignment_id: uuid.UUID,
     lead_id: uuid.UUID,
@@ -231,11 +253,10 @@ async def record_event(
     reason: str,
     at: datetime,
 ) -> None:
-    await connection.execute(
-        insert(assignment_events).values(
-            assignment_id=assignment_id, lead_id=lead_id, rep_id=rep_id, status=status, reason=reason, at=at
-        )
-    )
+    """A step of the trail, written with the unit's others in one statement (in order) before
+    anything reads the trail: a batch's decisions cost one statement for their trail."""
+    values = {"assignment_id": assignment_id, "lead_id": lead_id, "rep_id": rep_id}
+    uow.defer(_INSERT_EVENT, {**values, "status": status, "reason": reason, "at": at})
 
 
 async def get_assignment(

@@ -58,6 +58,7 @@ class RoutingService:
             leads = [lead for e in relevant for lead in leads_of(e.data)]
             await repository.lock_leads(uow.connection, leads)
             await uow.load_keys(leads)  # for the contact cards of the decisions, in one read
+            await cards.record_scored_cards(uow.connection, relevant)
             scored = [e.data.lead_id for e in relevant if isinstance(e.data, LeadScored)]
             known = await repository.current_assignments(uow.connection, scored)
             cardless = await self._first_decisions_without_card(uow.connection, known)
@@ -101,6 +102,7 @@ class RoutingService:
             # Closing or merging moves assignments and slots, and may route the lead on: the
             # batch's clocks are written first, and what it read of reps and assignments dropped.
             await capacity.forget(uow.connection)
+            await uow.flush_deferred()
             known.clear()
             if isinstance(data, LeadOutcome):
                 await lifecycle.close_lead(uow, data.lead_id, f"outcome: {data.outcome}", context)

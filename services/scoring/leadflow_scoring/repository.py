@@ -43,6 +43,30 @@ async def save_profile_if_newer(connection: AsyncConnection, profile: LeadProfil
     return (await connection.execute(statement)).first() is not None
 
 
+# Built once: a batch's snapshots go in one statement (the rows as its parameters).
+_SAVE_PROFILES = pg_insert(leads).on_conflict_do_update(
+    index_elements=[leads.c.lead_id],
+    set_={"revision": pg_insert(leads).excluded.revision, "profile": pg_insert(leads).excluded.profile},
+    where=leads.c.revision < pg_insert(leads).excluded.revision,
+)
+
+
+async def save_profiles_if_newer(connection: AsyncConnection, profiles: list[LeadProfile]) -> None:
+    """Keep the highest revision of each lead's profile, for a batch's snapshots at once (an
+    upsert touches a row once: of one lead's snapshots only its newest goes, the first of
+    equal revisions, as one at a time would keep)."""
+    newest: dict[uuid.UUID, LeadProfile] = {}
+    for profile in profiles:
+        if profile.lead_id not in newest or newest[profile.lead_id].revision < profile.revision:
+            newest[profile.lead_id] = profile
+    if newest:
+        rows = [
+            {"lead_id": lead_id, "revision": profile.revision, "profile": profile.model_dump(mode="json")}
+            for lead_id, profile in sorted(newest.items())
+        ]
+        await connection.execute(_SAVE_PROFILES, rows)
+
+
 async def mark_absorbed(connection: AsyncConnection, absorbed: uuid.UUID, into: uuid.UUID) -> None:
     """The absorbed lead is never scored again. Merges travel on their own topic, so the merge
     can come before the absorbed lead's own snapshot: a placeholder row, marked absorbed, makes

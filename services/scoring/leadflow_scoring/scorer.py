@@ -5,8 +5,8 @@ import uuid
 from datetime import UTC, datetime
 from typing import Literal
 
-from leadflow_common.events import LeadScored, RoutingHints
-from leadflow_common.unit_of_work import UnitOfWork
+from leadflow_common.events import ContactCard, LeadProfile, LeadScored, RoutingHints
+from leadflow_common.unit_of_work import Outgoing, UnitOfWork
 from leadflow_scoring import score_store
 from leadflow_scoring.state import ScoringState
 
@@ -73,13 +73,30 @@ async def rescore_many(
             model=model,
             scored_at=now,
             routing=RoutingHints(country=profile.country, language=profile.language, segment=result.segment),
+            card=card_of(profile),
+            card_revision=profile.revision,
         )
     await score_store.relabel_scores(connection, relabelled)
     await score_store.save_scores(connection, saved)
-    for lead_id, scored in published.items():
-        await uow.publish(topic, scored, subject=lead_id)
+    # Together: the cards they carry are sealed with keys read in one statement for them all.
+    await uow.publish_all(topic, [Outgoing(scored, lead_id) for lead_id, scored in published.items()])
     await audit_problems(uow, state)  # with the scores a fallback gave
     return published
+
+
+def card_of(profile: LeadProfile) -> ContactCard:
+    """The contact card routing puts on its decisions, from the profile just scored."""
+    return ContactCard(
+        **{name: getattr(profile, name) for name in CARD_PROFILE_FIELDS},
+        channels=profile.channels,
+        attribution=profile.attribution,
+    )
+
+
+CARD_PROFILE_FIELDS = (
+    *("first_name", "last_name", "email", "phone", "company", "job_title"),
+    *("country", "language"),
+)
 
 
 async def audit_problems(uow: UnitOfWork, state: ScoringState) -> None:

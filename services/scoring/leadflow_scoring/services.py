@@ -63,15 +63,22 @@ class ScoringService:
                 scored = await self._rescore(uow, {lead_id: cause for lead_id, (_, cause) in pending.items()})
                 published.extend((pending[lead_id][0], event) for lead_id, event in scored.items())
 
+            snapshots: list = []  # new leads' profiles, saved together before anything reads them
             for event, lead_id, cause in await uow.first_seen(relevant, key=lambda item: item[0].id):
+                if isinstance(event.data, LeadCaptured):
+                    snapshots.append(event.data.lead)
+                    changed[lead_id] = (event, cause)
+                    captured.append(lead_id)
+                    continue
+                await repository.save_profiles_if_newer(uow.connection, snapshots)
+                snapshots = []
                 if isinstance(event.data, LeadOutcome):
                     await score_changed([lead_id])  # kept with the lead's score as it now stands
                     await self._record_outcome(uow, event.data)
                     continue
                 await _apply(uow, event.data, lead_id)
                 changed[lead_id] = (event, cause)
-                if isinstance(event.data, LeadCaptured):
-                    captured.append(lead_id)
+            await repository.save_profiles_if_newer(uow.connection, snapshots)
             await score_changed(list(changed))
             await self._complete_early_outcomes(uow, captured)
         for event, scored in published:

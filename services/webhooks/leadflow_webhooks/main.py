@@ -14,9 +14,9 @@ from leadflow_common.service import service_main
 from leadflow_common.settings import CommonSettings
 from leadflow_webhooks import api, api_notify, erasing
 from leadflow_webhooks.dispatcher import Dispatcher
-from leadflow_webhooks.notifier import Notifier
+from leadflow_webhooks.notifier import NOTICE_TYPES, Notifier
 from leadflow_webhooks.outbound import OutboundClient
-from leadflow_webhooks.services import WebhooksService
+from leadflow_webhooks.services import TOLD_TO_EVERY_ENDPOINT, WebhooksService
 from leadflow_webhooks.settings import NotifySettings, WebhooksSettings
 from leadflow_webhooks.tables import HOLDINGS, outbox
 
@@ -46,10 +46,20 @@ def create_app(
             await apply_erasures(runtime, events, erasing.erase_leads)
             await notifier.record(events)
 
+        async def opened_types() -> frozenset[str]:
+            # Not lead.scored: its card is routing's, and a subscriber to scores never had it.
+            return (await webhooks.subscribed_types() - {"lead.scored"}) | NOTICE_TYPES
+
+        async def handled_types() -> frozenset[str]:
+            # Most events (captured, scored) have no subscriber: skipped before decoding.
+            return await opened_types() | frozenset(TOLD_TO_EVERY_ENDPOINT)
+
         runtime.consume(
             group="leadflow-webhooks",
             topics=[topics.routed, topics.scored, topics.captured, topics.merged],
             handler=handle,
+            opens=opened_types,
+            handles=handled_types,
         )
         dispatcher = Dispatcher(runtime, settings, webhooks.deliveries_due)
         runtime.background(dispatcher.run(), name="webhook-dispatcher")

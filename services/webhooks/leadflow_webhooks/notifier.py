@@ -53,6 +53,10 @@ class SlackRefused(Exception):
     """Slack's incoming webhook did not take the message."""
 
 
+# The routing events `notices_for` makes notices of.
+NOTICE_TYPES = frozenset({"lead.routed", "lead.reassigned", "lead.waiting_too_long"})
+
+
 def notices_for(event: CloudEvent, share: float, now: datetime) -> list[dict]:
     """The notices one routing event calls for."""
     data = event.data

@@ -56,6 +56,11 @@ class WebhooksService:
             self._subscribed_until = time.monotonic() + SUBSCRIBERS_TTL
         return self._subscribed
 
+    async def subscribed_types(self) -> frozenset[str]:
+        """The event types some enabled endpoint subscribes to (as of SUBSCRIBERS_TTL): the
+        consumer decodes and opens no other for the fan-out."""
+        return frozenset(kind for _, types in await self._subscribers() for kind in types)
+
     def _subscriptions_changed(self) -> None:
         self._subscribed = None  # this process applies its own change at once
 
