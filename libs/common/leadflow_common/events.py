@@ -183,6 +183,11 @@ class AssignmentEvent(EventData):
         description="The contact card; absent only when it had not reached routing within"
         " ROUTING_CARD_WAIT_SECONDS of the score",
     )
+    account_id: uuid.UUID | None = Field(None, description="The lead's B2B account, if any")
+    account_owner: RepRef | None = Field(
+        None,
+        description="The account's owner when the lead went to someone else or to a queue (they are told)",
+    )
 
 
 class LeadRouted(AssignmentEvent):
