@@ -17,7 +17,9 @@ async def account_events(s, until) -> list[dict]:
 
 
 async def routed(s, lead_id: uuid.UUID) -> dict:
-    events = await s.routed_events(until=lambda events: any(e["data"]["lead_id"] == str(lead_id) for e in events))
+    events = await s.routed_events(
+        until=lambda events: any(e["data"]["lead_id"] == str(lead_id) for e in events)
+    )
     return next(e for e in events if e["data"]["lead_id"] == str(lead_id))
 
 
@@ -99,6 +101,8 @@ async def test_a_cold_lead_of_an_owned_account_goes_to_the_owner_unless_the_sett
 
 async def test_naming_an_unknown_rep_as_owner_is_refused(settings, topics):
     async with scenario(settings, topics) as s:
-        response = await s.client.put(f"/v1/accounts/{uuid.uuid4()}/owner", json={"rep_id": str(uuid.uuid4())})
+        response = await s.client.put(
+            f"/v1/accounts/{uuid.uuid4()}/owner", json={"rep_id": str(uuid.uuid4())}
+        )
         assert response.status_code == 404
         assert response.headers["content-type"] == "application/problem+json"

@@ -57,8 +57,16 @@ CHANNELS = {
 CONSUMERS = {
     "leadflow-scoring": (
         "scoring",
-        ["leads.captured", "leads.merged", "leads.activities", "leads.outcomes", "leads.routed"],
-        "Scores every lead as its profile and activity change; learns from outcomes.",
+        [
+            "leads.captured",
+            "leads.merged",
+            "leads.activities",
+            "leads.outcomes",
+            "leads.routed",
+            "leads.accounts",
+        ],
+        "Scores every lead as its profile and activity change, and every B2B account from its people;"
+        " learns from outcomes.",
     ),
     "leadflow-routing": ("routing", ["leads.scored", "leads.outcomes", "leads.merged"], "Routes by score."),
     "leadflow-routing-cards": (

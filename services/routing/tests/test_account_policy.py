@@ -19,7 +19,13 @@ def rep(tier: Tier = Tier.mid, **fields) -> Rep:
 
 def lead(temperature: Temperature, **fields) -> LeadToRoute:
     return LeadToRoute(
-        **{"lead_id": uuid.uuid4(), "temperature": temperature, "score": 50.0, "account_id": ACCOUNT, **fields}
+        **{
+            "lead_id": uuid.uuid4(),
+            "temperature": temperature,
+            "score": 50.0,
+            "account_id": ACCOUNT,
+            **fields,
+        }
     )
 
 

@@ -10,6 +10,7 @@ from typing import Literal
 
 from leadflow_common import lead_access
 from leadflow_common.access import Principal
+from leadflow_common.account_events import LeadMatched
 from leadflow_common.erasure import apply_erasures
 from leadflow_common.errors import Invalid
 from leadflow_common.events import (
@@ -23,7 +24,16 @@ from leadflow_common.events import (
 )
 from leadflow_common.runtime import ServiceRuntime
 from leadflow_common.unit_of_work import UnitOfWork
-from leadflow_scoring import bands, erasing, metrics, preview, repository, score_store, versions
+from leadflow_scoring import (
+    account_store,
+    bands,
+    erasing,
+    metrics,
+    preview,
+    repository,
+    score_store,
+    versions,
+)
 from leadflow_scoring.rules import RuleSet
 from leadflow_scoring.scorer import audit_problems, rescore_many
 from leadflow_scoring.state import ScoringState
@@ -57,10 +67,12 @@ class ScoringService:
             await repository.lock_leads(uow.connection, [lead_id for _, lead_id, _ in relevant])
             changed: dict[uuid.UUID, tuple[CloudEvent, str]] = {}
             captured: list[uuid.UUID] = []
+            left: set[uuid.UUID] = set()  # accounts some of the batch's leads left
 
             async def score_changed(lead_ids: list[uuid.UUID]) -> None:
                 pending = {lead_id: changed.pop(lead_id) for lead_id in lead_ids if lead_id in changed}
-                scored = await self._rescore(uow, {lead_id: cause for lead_id, (_, cause) in pending.items()})
+                causes = {lead_id: cause for lead_id, (_, cause) in pending.items()}
+                scored = await self._rescore(uow, causes, left_accounts=frozenset(left))
                 published.extend((pending[lead_id][0], event) for lead_id, event in scored.items())
 
             for event, lead_id, cause in await uow.first_seen(relevant, key=lambda item: item[0].id):
@@ -68,7 +80,8 @@ class ScoringService:
                     await score_changed([lead_id])  # kept with the lead's score as it now stands
                     await self._record_outcome(uow, event.data)
                     continue
-                await _apply(uow, event.data, lead_id)
+                if (left_account := await _apply(uow, event.data, lead_id)) is not None:
+                    left.add(left_account)
                 changed[lead_id] = (event, cause)
                 if isinstance(event.data, LeadCaptured):
                     captured.append(lead_id)
@@ -146,7 +159,10 @@ class ScoringService:
     async def _rescore(
         self, uow: UnitOfWork, causes: dict[uuid.UUID, str], **options
     ) -> dict[uuid.UUID, LeadScored]:
-        return await rescore_many(uow, causes, state=self.state, topic=self._runtime.topics.scored, **options)
+        topics = self._runtime.topics
+        return await rescore_many(
+            uow, causes, state=self.state, topic=topics.scored, accounts_topic=topics.accounts, **options
+        )
 
     async def _record_outcome(self, uow: UnitOfWork, outcome: LeadOutcome) -> None:
         """Keep the outcome with the lead as it stood, so a model learns from what was known
@@ -182,10 +198,15 @@ def _known_outcomes(rows: list) -> list[preview.KnownOutcome]:
     ]
 
 
-async def _apply(uow: UnitOfWork, data: EventData, lead_id: uuid.UUID) -> None:
-    """What the event changes of the lead's profile and activities."""
+async def _apply(uow: UnitOfWork, data: EventData, lead_id: uuid.UUID) -> uuid.UUID | None:
+    """What the event changes of the lead's profile, activities and account; the account the
+    lead left, if it left one."""
+    if isinstance(data, LeadMatched):
+        return await account_store.link(uow.connection, lead_id, data.account_id)
     if isinstance(data, LeadCaptured | LeadMerged):
         await repository.save_profile_if_newer(uow.connection, data.lead)
+    if isinstance(data, LeadCaptured) and data.account_id is not None:
+        return await account_store.link(uow.connection, lead_id, data.account_id)
     if isinstance(data, LeadMerged):
         await repository.mark_absorbed(uow.connection, data.absorbed_lead_id, data.surviving_lead_id)
     if isinstance(data, LeadActivity):
@@ -196,6 +217,7 @@ async def _apply(uow: UnitOfWork, data: EventData, lead_id: uuid.UUID) -> None:
             type=data.type,
             occurred_at=data.occurred_at,
         )
+    return None
 
 
 async def _lead_as_it_stands(uow: UnitOfWork, lead_id: uuid.UUID) -> dict:
@@ -224,4 +246,6 @@ def subject_and_cause(data: EventData) -> tuple[uuid.UUID | None, str]:
         return data.lead_id, f"activity:{data.type}"
     if isinstance(data, LeadOutcome):
         return data.lead_id, f"outcome:{data.outcome}"
+    if isinstance(data, LeadMatched) and data.applied:
+        return data.lead_id, "lead.matched"
     return None, ""
