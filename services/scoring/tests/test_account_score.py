@@ -65,14 +65,21 @@ def test_the_reasons_add_up_to_the_score_and_say_each_part():
     result = score_account(people, RULES, NOW)
     assert round(sum(reason.points for reason in result.reasons), 1) == result.score
     factors = {reason.factor for reason in result.reasons}
-    assert {"account:engaged_people", "account:best_person", "account:people_sum", "account:recent"} <= factors
+    assert {
+        "account:engaged_people",
+        "account:best_person",
+        "account:people_sum",
+        "account:recent",
+    } <= factors
     assert {"account:seniority:c_level", "account:seniority:practitioner"} <= factors
 
 
 def test_old_interest_adds_no_recency_and_the_score_stays_within_bounds():
     stale = [person(45, Temperature.warm, days_ago=60)]
     assert "account:recent" not in {reason.factor for reason in score_account(stale, RULES, NOW).reasons}
-    crowd = [person(100, Temperature.hot, title) for title in ("CEO", "VP", "Director", "Manager", "Engineer")] * 4
+    crowd = [
+        person(100, Temperature.hot, title) for title in ("CEO", "VP", "Director", "Manager", "Engineer")
+    ] * 4
     assert score_account(crowd, RULES, NOW).score == 100
     assert score_account([], RULES, NOW).score == 0
 
@@ -81,7 +88,7 @@ def test_the_account_points_and_thresholds_are_part_of_the_validated_rules_docum
     document = default_rules().model_dump(mode="json")
     assert document["account"]["thresholds"]["hot"] == 70
     document["account"]["thresholds"] = {"warm": 80, "hot": 60}
-    with pytest.raises(ValidationError, match="account.thresholds.hot"):
+    with pytest.raises(ValidationError, match=r"account\.thresholds\.hot"):
         RuleSet.model_validate(document)
     document["account"] = {"engaged_person": 20, "thresholds": {"hot": 50}}
     assert RuleSet.model_validate(document).account.engaged_person == 20
