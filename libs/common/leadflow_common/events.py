@@ -32,6 +32,7 @@ from leadflow_common.event_base import (
 
 __all__ = ["AttributeValue", "Channel", "EventData", "RepRef", "ScoreReason", "Temperature", "Tier"]
 
+
 class ConsentGrant(BaseModel):
     """Whether a person agreed to be contacted on one channel, when, and where they said so."""
 
