@@ -81,8 +81,8 @@ CONSUMERS = {
     ),
     "leadflow-webhooks": (
         "webhooks",
-        ["leads.routed", "leads.scored", "leads.captured", "leads.merged"],
-        "Signed deliveries to subscribers; reps' notifications.",
+        ["leads.routed", "leads.scored", "leads.captured", "leads.merged", "leads.accounts"],
+        "Signed deliveries to subscribers; reps' notifications (account owners' too).",
     ),
     "leadflow-console": (
         "console",

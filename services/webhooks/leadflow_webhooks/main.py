@@ -48,7 +48,7 @@ def create_app(
 
         runtime.consume(
             group="leadflow-webhooks",
-            topics=[topics.routed, topics.scored, topics.captured, topics.merged],
+            topics=[topics.routed, topics.scored, topics.captured, topics.merged, topics.accounts],
             handler=handle,
         )
         dispatcher = Dispatcher(runtime, settings, webhooks.deliveries_due)
