@@ -165,14 +165,36 @@ def _matched(link: Link, previous: uuid.UUID | None, applied: bool) -> LeadMatch
     )
 
 
-def unlink(plan: AccountPlan, book: AccountBook, link: Link, *, by: str, now: datetime) -> None:
+def unlink(
+    plan: AccountPlan, book: AccountBook, link: Link, *, by: str, now: datetime, method: MatchMethod | None = None
+) -> None:
     """A lead leaves its account (erased, absorbed into another lead, or by hand)."""
     account = book.accounts.get(link.account_id) if link.account_id else None
     if account is None:
         return
     _touch(plan, account, people=-1)
-    gone = replace(link, account_id=None, by=by, at=now)
+    gone = replace(link, account_id=None, by=by, at=now, method=method or link.method)
     plan.matched.append(Outgoing(_matched(gone, account.account_id, True), account.account_id))
+
+
+def link_by_hand(
+    plan: AccountPlan, book: AccountBook, lead_id: uuid.UUID, current: Link | None, account: AccountState, now: datetime
+) -> None:
+    """A person links the lead to the account (moving it from another): applied, certain."""
+    previous = current.account_id if current else None
+    if previous is not None:
+        unlink(plan, book, current, by="user", now=now, method=MatchMethod.manual)
+        plan.matched.pop()  # one event says the move: from `previous` to `account`
+    _touch(plan, account, people=1)
+    link = Link(lead_id, account.account_id, MatchMethod.manual, 1.0, "user", now)
+    plan.links[lead_id] = link
+    plan.matched.append(Outgoing(_matched(link, previous, True), account.account_id))
+
+
+def unlink_by_hand(plan: AccountPlan, book: AccountBook, current: Link, now: datetime) -> None:
+    """A person takes the lead out of its account; the matcher will not put it back."""
+    unlink(plan, book, current, by="user", now=now, method=MatchMethod.manual)
+    plan.links[current.lead_id] = Link(current.lead_id, None, MatchMethod.manual, 1.0, "user", now)
 
 
 def plan_accounts(

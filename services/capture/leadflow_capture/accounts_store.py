@@ -4,8 +4,8 @@ plan (stored accounts change by deltas, so two batches touching one account both
 import uuid
 from datetime import datetime
 
-from sqlalchemy import ARRAY, Text, bindparam, delete, func, or_, select, text
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import Text, bindparam, delete, func, or_, select, text
+from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from leadflow_capture.accounts_domain import name_keys, normalize_name

@@ -2,8 +2,8 @@
 lead belongs to, and weak matches waiting for a person. Ids, company names, domains and fit
 fields: a person's data stays in `leads`."""
 
-from sqlalchemy import ARRAY, Boolean, Column, DateTime, Float, Integer, PrimaryKeyConstraint, Table, Text
-from sqlalchemy.dialects.postgresql import UUID
+from sqlalchemy import Boolean, Column, DateTime, Float, Integer, PrimaryKeyConstraint, Table, Text
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 
 from leadflow_capture.tables import metadata
 
@@ -23,6 +23,12 @@ accounts = Table(
     Column("industry", Text),
     Column("country", Text),
     Column("merged_into", UUID(as_uuid=True)),
+    # What routing and scoring say of the account on leads.accounts, for GET /v1/accounts/{id}.
+    Column("owner", JSONB),  # RepRef, or null
+    Column("owner_at", DateTime(timezone=True)),
+    Column("score", Float),
+    Column("temperature", Text),
+    Column("score_revision", Integer),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
 )

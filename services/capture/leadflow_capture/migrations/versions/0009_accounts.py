@@ -6,7 +6,7 @@ Create Date: 2026-12-03
 """
 import sqlalchemy as sa
 from alembic import op
-from sqlalchemy.dialects.postgresql import ARRAY, UUID
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 
 SCHEMA = "capture"
 revision = "0009"
@@ -29,6 +29,11 @@ def upgrade() -> None:
         sa.Column("industry", sa.Text),
         sa.Column("country", sa.Text),
         sa.Column("merged_into", UUID(as_uuid=True)),
+        sa.Column("owner", JSONB),
+        sa.Column("owner_at", sa.DateTime(timezone=True)),
+        sa.Column("score", sa.Float),
+        sa.Column("temperature", sa.Text),
+        sa.Column("score_revision", sa.Integer),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         schema=SCHEMA,
