@@ -27,7 +27,10 @@ WEBSITE_CONFIDENCE = 0.9  # a website is typed, not proven as an address is
 NAME_CEILING = 0.95  # two companies may share a name: a name alone is never certain
 APPLY_NAME_AT = 0.85  # at or above (and clearly the best), a name match is applied
 SUGGEST_NAME_AT = 0.7  # at or above, a name match is suggested to a person
-CLEAR_MARGIN = 0.05  # the best name must beat the next account's by this much to be applied
+CLEAR_MARGIN = 0.05
+# One name's words all in the other's ("Northwind" and "Northwind Traders"): maybe the same
+# company said short, maybe a sister company: enough to suggest, never to apply.
+SUBSET_SIMILARITY = 0.85  # the best name must beat the next account's by this much to be applied
 WEBSITE_FIELDS = ("website", "company_website", "web", "url")
 INDUSTRY_FIELDS = ("industry",)
 
@@ -105,7 +108,11 @@ def name_similarity(a: str, b: str) -> float:
     """0 to 1: how alike two normalized names are (edit distance, word order aside)."""
     if not a or not b:
         return 0.0
-    return max(fuzz.ratio(a, b), fuzz.token_sort_ratio(a, b)) / 100
+    similarity = max(fuzz.ratio(a, b), fuzz.token_sort_ratio(a, b)) / 100
+    words_a, words_b = set(a.split()), set(b.split())
+    if words_a <= words_b or words_b <= words_a:
+        similarity = max(similarity, SUBSET_SIMILARITY)
+    return similarity
 
 
 @dataclass(frozen=True)
