@@ -10,6 +10,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 
 from leadflow_capture import metrics, privacy, repository
+from leadflow_capture.accounts_matching import match_batch, submission_lock_keys
 from leadflow_capture.people import Accepted, KeyConflict, People, Submission, plan_batch
 from leadflow_common import keyring
 from leadflow_common.errors import Unavailable
@@ -27,7 +28,8 @@ async def accept_batch(
     submissions in order, write the result and its events."""
     connection = uow.connection
     # Transactions touching the same person or idempotency key take their turns.
-    await uow.lock([key for submission in batch for key in submission.lock_keys()])
+    # The company domains too: two batches bringing one new domain make one account.
+    await uow.lock([key for submission in batch for key in submission.lock_keys()] + submission_lock_keys(batch))
     keys = [submission.idempotency_key for submission in batch if submission.idempotency_key]
     earlier = await repository.find_submissions(connection, keys)
     batch = await _mark_suppressed(connection, batch)
@@ -37,8 +39,9 @@ async def accept_batch(
     people = People(stored)
     plan = plan_batch(batch, people, earlier, clock=lambda: datetime.now(UTC))
     await repository.write_plan(connection, plan)
-    # A new person's key, with them: what is published about them is sealed with it.
     known = {lead.lead_id for lead in stored}
+    await match_batch(uow, plan, known, topics, datetime.now(UTC))
+    # A new person's key, with them: what is published about them is sealed with it.
     uow.know_keys(
         await keyring.create(connection, [lead_id for lead_id in plan.leads if lead_id not in known])
     )

@@ -6,7 +6,9 @@ from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import HTMLResponse, Response
 
-from leadflow_capture import api, api_leads, api_privacy, api_sms, api_tracking
+from leadflow_capture import accounts_api, api, api_leads, api_privacy, api_sms, api_tracking
+from leadflow_capture.accounts_linking import AccountLinks
+from leadflow_capture.accounts_reading import AccountReader
 from leadflow_capture.bodies import from_browser_form
 from leadflow_capture.deps import RateLimited
 from leadflow_capture.do_not_contact import DoNotContact
@@ -38,6 +40,8 @@ API_PATHS = ("/v1/leads", "/v1/activities", "/v1/outcomes")
 async def start_writers(app: FastAPI, runtime: ServiceRuntime) -> None:
     settings: CaptureSettings = app.state.capture_settings
     app.state.lead_reader = reader = LeadReader(runtime, settings.default_region)
+    app.state.account_reader = AccountReader(runtime)
+    app.state.account_links = AccountLinks(runtime)
     app.state.erasures = erasures = Erasures(runtime)
     app.state.do_not_contact = DoNotContact(runtime)
     peers = {
@@ -104,7 +108,14 @@ def create_app(common: CommonSettings | None = None, settings: CaptureSettings |
         name="capture",
         common=common,
         outbox=outbox,
-        routers=[api.router, api_sms.router, api_tracking.router, api_leads.router, api_privacy.router],
+        routers=[
+            api.router,
+            api_sms.router,
+            api_tracking.router,
+            api_leads.router,
+            api_privacy.router,
+            accounts_api.router,
+        ],
         extra_schemas=(LeadInput, api_tracking.ActivityInput, api_tracking.OutcomeInput),
         on_start=start_writers,
         body_limits={**{path: settings.max_body_bytes for path in API_PATHS}, **public},

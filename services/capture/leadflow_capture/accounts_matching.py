@@ -1,0 +1,76 @@
+"""Matching a batch's leads to accounts, in the batch's unit of work (capture owns identity):
+read the links and the accounts the batch may match, plan (pure), write, and publish
+`account.updated` and `lead.matched` on leads.accounts; each `lead.captured` then carries its
+lead's account."""
+
+import uuid
+from datetime import datetime
+
+from leadflow_capture import accounts_store
+from leadflow_capture.accounts_domain import LeadFacts, email_domain, lead_facts, website_domain
+from leadflow_capture.accounts_planning import AccountBook, AccountPlan, lock_keys, plan_accounts, search_keys
+from leadflow_capture.people import BatchPlan, Submission
+from leadflow_common.events import LeadCaptured
+from leadflow_common.topics import Topics
+from leadflow_common.unit_of_work import Outgoing, UnitOfWork
+
+
+def submission_lock_keys(batch: list[Submission]) -> list[str]:
+    """The company domains the batch's submissions bring, to lock with their people: two batches
+    bringing one new domain make one account."""
+    keys = set()
+    for submission in batch:
+        website = next(
+            (v for k, v in submission.lead.attributes.items() if k in ("website", "company_website")), None
+        )
+        for domain in (email_domain(submission.lead.email), website_domain(website if isinstance(website, str) else None)):
+            if domain:
+                keys.add(f"account-domain:{domain}")
+    return sorted(keys)
+
+
+def _facts_of(plan: BatchPlan) -> list[LeadFacts]:
+    """Each live lead the batch captured, once, as it ends (in the order first captured)."""
+    seen: dict[uuid.UUID, LeadFacts] = {}
+    for outgoing in plan.captured:
+        lead = outgoing.data.lead
+        if plan.leads.get(lead.lead_id, (None, None))[1] is None and lead.lead_id not in seen:
+            profile, _ = plan.leads[lead.lead_id]
+            seen[lead.lead_id] = lead_facts(lead.lead_id, profile.email, profile.model_dump())
+    return list(seen.values())
+
+
+async def match_batch(
+    uow: UnitOfWork, plan: BatchPlan, known: set[uuid.UUID], topics: Topics, now: datetime
+) -> AccountPlan:
+    """Matches the batch's leads and sets `account_id` on its `lead.captured` events. `known`:
+    the leads stored before the batch (only they can have links already)."""
+    facts = _facts_of(plan)
+    absorbed = [absorbed for absorbed, _, _ in plan.absorptions if absorbed in known]
+    links = await accounts_store.links_of(
+        uow.connection, sorted({f.lead_id for f in facts if f.lead_id in known} | set(absorbed))
+    )
+    unmatched = [f for f in facts if f.lead_id not in links]
+    domains, keys = search_keys(unmatched)
+    book = AccountBook(await accounts_store.accounts_for_matching(uow.connection, domains, keys))
+    # Accounts the absorbed leads leave are read too: their people count drops.
+    leaving = {link.account_id for lead, link in links.items() if lead in absorbed and link.account_id}
+    for account in await accounts_store.accounts_by_id(uow.connection, sorted(leaving - book.accounts.keys())):
+        book.add(account)
+    accounts = plan_accounts(facts, absorbed, links, book, now=now)
+    if accounts.accounts or accounts.suggestions:
+        stored = await accounts_store.write_accounts(uow.connection, accounts, now)
+        await uow.publish_all(topics.accounts, accounts.events(stored, now))
+    plan.captured = [_with_account(outgoing, accounts.account_of) for outgoing in plan.captured]
+    return accounts
+
+
+def _with_account(outgoing: Outgoing, account_of: dict[uuid.UUID, uuid.UUID | None]) -> Outgoing:
+    data = outgoing.data
+    if not isinstance(data, LeadCaptured):
+        return outgoing
+    account_id = account_of.get(data.lead.lead_id)
+    return Outgoing(data.model_copy(update={"account_id": account_id}), outgoing.subject)
+
+
+__all__ = ["lock_keys", "match_batch", "submission_lock_keys"]

@@ -1,0 +1,193 @@
+"""Capture's SQL for accounts: the accounts a batch may match, each lead's link, and writing a
+plan (stored accounts change by deltas, so two batches touching one account both count)."""
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import Text, bindparam, delete, func, or_, select, text
+from sqlalchemy.dialects.postgresql import ARRAY, insert
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from leadflow_capture.accounts_domain import name_keys, normalize_name
+from leadflow_capture.accounts_planning import AccountPlan, AccountState, Link
+from leadflow_capture.accounts_tables import account_domains, account_suggestions, accounts, lead_accounts
+from leadflow_common.account_events import MatchMethod
+from leadflow_common.db import any_of
+
+# Accounts read for one batch's names at most: a word many names share must not read them all.
+MAX_CANDIDATES = 500
+ACCOUNT_COLUMNS = (
+    accounts.c.id,
+    accounts.c.revision,
+    accounts.c.name,
+    accounts.c.name_from_domain,
+    accounts.c.domains,
+    accounts.c.people,
+    accounts.c.company_size,
+    accounts.c.industry,
+    accounts.c.country,
+    accounts.c.merged_into,
+)
+
+
+def _account(row) -> AccountState:
+    return AccountState(
+        account_id=row.id,
+        revision=row.revision,
+        name=row.name,
+        name_from_domain=row.name_from_domain,
+        domains=list(row.domains),
+        people=row.people,
+        company_size=row.company_size,
+        industry=row.industry,
+        country=row.country,
+        merged_into=row.merged_into,
+    )
+
+
+def _link(row) -> Link:
+    return Link(row.lead_id, row.account_id, MatchMethod(row.method), row.confidence, row.linked_by, row.at)
+
+
+async def links_of(connection: AsyncConnection, lead_ids: list[uuid.UUID]) -> dict[uuid.UUID, Link]:
+    if not lead_ids:
+        return {}
+    rows = await connection.execute(select(lead_accounts).where(any_of(lead_accounts.c.lead_id, lead_ids)))
+    return {row.lead_id: _link(row) for row in rows}
+
+
+async def accounts_for_matching(
+    connection: AsyncConnection, domains: list[str], keys: list[str]
+) -> list[AccountState]:
+    """Live accounts holding any of these domains, and those whose names share a name key:
+    the domains' first (they decide), then the names' up to MAX_CANDIDATES."""
+    if not domains and not keys:
+        return []
+    by_domain = accounts.c.domains.overlap(bindparam("domains", domains, ARRAY(Text)))
+    by_name = accounts.c.name_keys.overlap(bindparam("keys", keys, ARRAY(Text)))
+    rows = await connection.execute(
+        select(*ACCOUNT_COLUMNS)
+        .where(accounts.c.merged_into.is_(None), or_(by_domain, by_name))
+        .order_by(by_domain.desc(), accounts.c.id)
+        .limit(MAX_CANDIDATES)
+    )
+    return [_account(row) for row in rows]
+
+
+async def accounts_by_id(connection: AsyncConnection, ids: list[uuid.UUID]) -> list[AccountState]:
+    if not ids:
+        return []
+    rows = await connection.execute(select(*ACCOUNT_COLUMNS).where(any_of(accounts.c.id, ids)).order_by(accounts.c.id))
+    return [_account(row) for row in rows]
+
+
+_UPDATE = text(
+    """
+    UPDATE capture.accounts SET
+      people = people + :delta,
+      revision = revision + 1,
+      name = CASE WHEN name_from_domain AND NOT :from_domain THEN :name ELSE name END,
+      name_keys = CASE WHEN name_from_domain AND NOT :from_domain THEN :keys ELSE name_keys END,
+      name_from_domain = name_from_domain AND :from_domain,
+      domains = ARRAY(SELECT DISTINCT d FROM unnest(domains || :domains) AS d ORDER BY d),
+      company_size = COALESCE(company_size, :size),
+      industry = COALESCE(industry, :industry),
+      country = COALESCE(country, :country),
+      updated_at = :now
+    WHERE id = :id
+    """
+).bindparams(bindparam("keys", type_=ARRAY(Text)), bindparam("domains", type_=ARRAY(Text)))
+
+
+async def write_accounts(connection: AsyncConnection, plan: AccountPlan, now: datetime) -> list[AccountState]:
+    """The plan's accounts, domains, links and suggestions; the changed accounts as they end."""
+    created = [plan.accounts[i] for i in sorted(plan.created)]
+    if created:
+        await connection.execute(
+            insert(accounts),
+            [
+                {
+                    "id": a.account_id,
+                    "revision": 1,
+                    "name": a.name,
+                    "name_from_domain": a.name_from_domain,
+                    "name_keys": name_keys(normalize_name(a.name)),
+                    "domains": sorted(a.domains),
+                    "people": a.people,
+                    "company_size": a.company_size,
+                    "industry": a.industry,
+                    "country": a.country,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+                for a in created
+            ],
+        )
+    # In id order: two batches changing the same accounts take their row locks in one order.
+    changed = [plan.accounts[i] for i in sorted(plan.accounts) if i not in plan.created]
+    if changed:
+        await connection.execute(
+            _UPDATE,
+            [
+                {
+                    "id": a.account_id,
+                    "delta": plan.people_delta.get(a.account_id, 0),
+                    "from_domain": a.name_from_domain,
+                    "name": a.name,
+                    "keys": name_keys(normalize_name(a.name)),
+                    "domains": sorted(a.domains),
+                    "size": a.company_size,
+                    "industry": a.industry,
+                    "country": a.country,
+                    "now": now,
+                }
+                for a in changed
+            ],
+        )
+    if plan.new_domains:
+        rows = [{"domain": domain, "account_id": account} for domain, account in plan.new_domains]
+        await connection.execute(insert(account_domains).on_conflict_do_nothing(), rows)
+    await write_links(connection, plan)
+    return await accounts_by_id(connection, sorted(plan.accounts))
+
+
+async def write_links(connection: AsyncConnection, plan: AccountPlan) -> None:
+    if plan.unlinked:
+        await connection.execute(delete(lead_accounts).where(any_of(lead_accounts.c.lead_id, plan.unlinked)))
+    if plan.links:
+        upsert = insert(lead_accounts)
+        await connection.execute(
+            upsert.on_conflict_do_update(
+                index_elements=[lead_accounts.c.lead_id],
+                set_={c: upsert.excluded[c] for c in ("account_id", "method", "confidence", "linked_by", "at")},
+            ),
+            [
+                {
+                    "lead_id": link.lead_id,
+                    "account_id": link.account_id,
+                    "method": link.method.value,
+                    "confidence": link.confidence,
+                    "linked_by": link.by,
+                    "at": link.at,
+                }
+                for link in plan.links.values()
+            ],
+        )
+    if plan.suggestions:
+        upsert = insert(account_suggestions)
+        await connection.execute(
+            upsert.on_conflict_do_update(
+                index_elements=[account_suggestions.c.account_id, account_suggestions.c.lead_id],
+                set_={c: upsert.excluded[c] for c in ("method", "confidence", "at")},
+            ),
+            plan.suggestions,
+        )
+
+
+async def drop_suggestions(connection: AsyncConnection, lead_ids: list[uuid.UUID]) -> None:
+    await connection.execute(delete(account_suggestions).where(any_of(account_suggestions.c.lead_id, lead_ids)))
+
+
+async def count_people(connection: AsyncConnection, account_id: uuid.UUID) -> int:
+    query = select(func.count()).select_from(lead_accounts).where(lead_accounts.c.account_id == account_id)
+    return await connection.scalar(query)
