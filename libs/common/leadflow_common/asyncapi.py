@@ -93,6 +93,7 @@ CONSUMERS = {
             "leads.outcomes",
             "leads.scored",
             "leads.routed",
+            "leads.accounts",
             "leadflow.audit",
         ],
         "The audit trail, and the web app's read models: inbox, lead timelines, live feed, funnel.",

@@ -81,4 +81,6 @@ decisions = Table(
 processed_events = processed_events_table(metadata)
 
 # What the export reads about a person's leads (export.py); erasing.py erases what says who.
-HOLDINGS = tuple(Holding(f"console.{name}") for name in ("lead_views", "lead_timeline", "decisions"))
+HOLDINGS = tuple(
+    Holding(f"console.{name}") for name in ("lead_views", "lead_timeline", "decisions", "lead_accounts")
+)
