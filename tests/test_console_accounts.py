@@ -88,6 +88,8 @@ async def test_the_account_page_shows_a_rep_only_her_own_leads_and_marketers_fin
     assert await admin.locator("h1").text_content() == "Acme Corp account"
     assert await admin.get_by_text("Engaged people (warm or hot)").count() == 1
     assert await admin.get_by_text("Seniority covered: C-level").count() == 1
+    matched = await admin.locator("table.people tbody tr td:last-child").all_text_contents()
+    assert matched == ["domain (100%)"] * 3, "how each person matched, whichever event came first"
     timeline = " ".join(await admin.locator("ol.timeline li").all_text_contents())
     assert "Joined an account by email domain" in timeline and "Cy Lovelace" in timeline
     await screenshot(admin, "b2b-account")

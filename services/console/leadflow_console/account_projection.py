@@ -70,6 +70,9 @@ def fold_accounts(events: list[CloudEvent]) -> AccountChanges:
                 "confidence": data.confidence,
                 "at": data.at,
             }
+            earlier = changes.links.get(data.lead_id)
+            if earlier is not None and earlier["method"] is None:
+                del changes.links[data.lead_id]  # lead.captured's fallback: a match says more
             _keep_newer(changes.links, data.lead_id, row, "at")
             changes.timeline.append(_joined(event, data))
         elif isinstance(data, LeadCaptured) and data.account_id is not None:

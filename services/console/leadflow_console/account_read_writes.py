@@ -26,13 +26,20 @@ async def apply_accounts(connection: AsyncConnection, changes: AccountChanges) -
             )
             continue
         statement = insert(lead_accounts).values(**row)
+        if row["method"] is None:
+            # From lead.captured: a fallback until lead.matched, the source of every link's
+            # change (and of how it matched), says more; it never overrides one.
+            await connection.execute(
+                statement.on_conflict_do_nothing(index_elements=[lead_accounts.c.lead_id])
+            )
+            continue
         await connection.execute(
             statement.on_conflict_do_update(
                 index_elements=[lead_accounts.c.lead_id],
                 set_={
                     name: statement.excluded[name] for name in ("account_id", "method", "confidence", "at")
                 },
-                where=lead_accounts.c.at <= statement.excluded.at,
+                where=(lead_accounts.c.at <= statement.excluded.at) | lead_accounts.c.method.is_(None),
             )
         )
     if changes.timeline:

@@ -92,7 +92,8 @@ ACCOUNT_LINES = {
 
 def _account(code: str) -> str:
     if code.startswith("seniority:"):
-        return f"Seniority covered: {words(code.removeprefix('seniority:'))}"
+        level = code.removeprefix("seniority:")
+        return f"Seniority covered: {'VP' if level == 'vp' else words(level)}"
     return ACCOUNT_LINES.get(code) or words(code)
 
 

@@ -88,3 +88,20 @@ def test_account_score_lines_are_said_in_words():
     assert label("account:engaged_people") == "Engaged people (warm or hot)"
     assert label("account:seniority:c_level") == "Seniority covered: C-level"
     assert label("account:recent") == "Someone active lately"
+
+
+def test_a_match_says_how_a_captured_lead_joined_whichever_came_first():
+    from leadflow_common.events import Channel, LeadCaptured, LeadProfile, SubmissionSummary
+
+    lead = uuid.uuid4()
+    profile = LeadProfile(lead_id=lead, revision=1, created_at=T0, updated_at=T0)
+    captured = LeadCaptured(
+        lead=profile,
+        account_id=ACCOUNT,
+        channel=Channel.api,
+        submission=SubmissionSummary(submission_id=uuid.uuid4(), channel=Channel.api, received_at=T0),
+    )
+    matched = LeadMatched(lead_id=lead, account_id=ACCOUNT, method=MatchMethod.domain, confidence=1, at=T0)
+    for order in ([captured, matched], [matched, captured]):
+        links = fold_accounts([event(data) for data in order]).links
+        assert links[lead]["method"] == "domain", order
