@@ -127,3 +127,22 @@ async def test_erasure_takes_the_person_out_of_her_account_and_the_export_lists_
         if e["type"] == "lead.matched" and e["data"]["lead_id"] == ada
     ]
     assert left[-1]["account_id"] is None and left[-1]["previous_account_id"] == acme
+
+
+async def test_a_free_mail_person_waits_for_her_company_and_joins_when_its_account_is_made(settings, topics):
+    async with capture_in_process(settings) as (client, _app):
+        early = await client.post("/v1/leads/landing-page", json={"email": "gus@gmail.com", "company": "Contoso Ltd"})
+        founder = await client.post(
+            "/v1/leads/landing-page", json={"email": "hal@contoso.example", "company": "Contoso"}
+        )
+        ids = [early.json()["lead_id"], founder.json()["lead_id"]]
+        accounts = await captured_accounts(settings, topics, 2)
+        contoso = accounts[ids[1]]
+        assert accounts[ids[0]] is None, "she came first: no account yet, and free-mail makes none"
+        account = (await client.get(f"/v1/accounts/{contoso}", headers=AUTH)).json()
+        assert [(p["lead_id"], p["method"]) for p in account["people"]] == [(ids[1], "domain"), (ids[0], "name")]
+    matched = [
+        e["data"] for e in await read_to_end(settings.kafka_bootstrap_servers, topics.accounts)
+        if e["type"] == "lead.matched" and e["data"]["lead_id"] == ids[0]
+    ]
+    assert [(m["account_id"], m["applied"]) for m in matched] == [(contoso, True)]

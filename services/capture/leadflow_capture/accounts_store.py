@@ -4,13 +4,20 @@ plan (stored accounts change by deltas, so two batches touching one account both
 import uuid
 from datetime import datetime
 
-from sqlalchemy import Text, bindparam, delete, func, or_, select, text
-from sqlalchemy.dialects.postgresql import ARRAY, insert
+from sqlalchemy import Text, all_, bindparam, delete, func, or_, select, text
+from sqlalchemy.dialects.postgresql import ARRAY, UUID, insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from leadflow_capture.accounts_domain import name_keys, normalize_name
 from leadflow_capture.accounts_planning import AccountPlan, AccountState, Link
-from leadflow_capture.accounts_tables import account_domains, account_suggestions, accounts, lead_accounts
+from leadflow_capture.accounts_tables import (
+    account_domains,
+    account_suggestions,
+    account_waiting,
+    accounts,
+    lead_accounts,
+)
+from leadflow_capture.accounts_waiting import Waiting
 from leadflow_common.account_events import MatchMethod
 from leadflow_common.db import any_of
 
@@ -191,3 +198,34 @@ async def drop_suggestions(connection: AsyncConnection, lead_ids: list[uuid.UUID
 async def count_people(connection: AsyncConnection, account_id: uuid.UUID) -> int:
     query = select(func.count()).select_from(lead_accounts).where(lead_accounts.c.account_id == account_id)
     return await connection.scalar(query)
+
+
+async def waiting_for(connection: AsyncConnection, keys: list[str], besides: list[uuid.UUID]) -> list[Waiting]:
+    """People waiting whose names share a key with these, but for `besides` (the batch's own)."""
+    if not keys:
+        return []
+    rows = await connection.execute(
+        select(account_waiting.c.lead_id, account_waiting.c.normalized_name)
+        .where(
+            account_waiting.c.name_keys.overlap(bindparam("waiting_keys", keys, ARRAY(Text))),
+            account_waiting.c.lead_id != all_(bindparam("besides", besides, ARRAY(UUID(as_uuid=True)))),
+        )
+        .order_by(account_waiting.c.lead_id)
+        .limit(MAX_CANDIDATES)
+    )
+    return [Waiting(row.lead_id, row.normalized_name) for row in rows]
+
+
+async def update_waiting(connection: AsyncConnection, waiting: list[dict], done: list[uuid.UUID]) -> None:
+    """People who now wait (a newer name replaces an older one), and people who wait no more."""
+    if done:
+        await connection.execute(delete(account_waiting).where(any_of(account_waiting.c.lead_id, done)))
+    if waiting:
+        upsert = insert(account_waiting)
+        await connection.execute(
+            upsert.on_conflict_do_update(
+                index_elements=[account_waiting.c.lead_id],
+                set_={c: upsert.excluded[c] for c in ("normalized_name", "name_keys")},
+            ),
+            waiting,
+        )

@@ -70,8 +70,18 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("account_id", "lead_id"),
         schema=SCHEMA,
     )
+    op.create_table(
+        "account_waiting",
+        sa.Column("lead_id", UUID(as_uuid=True), primary_key=True),
+        sa.Column("normalized_name", sa.Text, nullable=False),
+        sa.Column("name_keys", ARRAY(sa.Text), nullable=False),
+        schema=SCHEMA,
+    )
+    op.create_index(
+        "account_waiting_name_keys", "account_waiting", ["name_keys"], schema=SCHEMA, postgresql_using="gin"
+    )
 
 
 def downgrade() -> None:
-    for table in ("account_suggestions", "lead_accounts", "account_domains", "accounts"):
+    for table in ("account_waiting", "account_suggestions", "lead_accounts", "account_domains", "accounts"):
         op.drop_table(table, schema=SCHEMA)
