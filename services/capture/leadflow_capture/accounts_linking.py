@@ -100,4 +100,3 @@ async def forget_people(uow: UnitOfWork, lead_ids: list[uuid.UUID], topic: str) 
             unlink(plan, book, link, by="system", now=now)
     if plan.unlinked:
         await _write(uow, plan, now, topic)
-

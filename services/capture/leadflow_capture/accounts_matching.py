@@ -24,7 +24,10 @@ def submission_lock_keys(batch: list[Submission]) -> list[str]:
         website = next(
             (v for k, v in submission.lead.attributes.items() if k in ("website", "company_website")), None
         )
-        for domain in (email_domain(submission.lead.email), website_domain(website if isinstance(website, str) else None)):
+        for domain in (
+            email_domain(submission.lead.email),
+            website_domain(website if isinstance(website, str) else None),
+        ):
             if domain:
                 keys.add(f"account-domain:{domain}")
     return sorted(keys)
@@ -56,7 +59,9 @@ async def match_batch(
     book = AccountBook(await accounts_store.accounts_for_matching(uow.connection, domains, keys))
     # Accounts the absorbed leads leave are read too: their people count drops.
     leaving = {link.account_id for lead, link in links.items() if lead in absorbed and link.account_id}
-    for account in await accounts_store.accounts_by_id(uow.connection, sorted(leaving - book.accounts.keys())):
+    for account in await accounts_store.accounts_by_id(
+        uow.connection, sorted(leaving - book.accounts.keys())
+    ):
         book.add(account)
     accounts = plan_accounts(facts, absorbed, links, book, now=now)
     adopted = []
@@ -80,4 +85,3 @@ def _with_account(outgoing: Outgoing, account_of: dict[uuid.UUID, uuid.UUID | No
         return outgoing
     account_id = account_of.get(data.lead.lead_id)
     return Outgoing(data.model_copy(update={"account_id": account_id}), outgoing.subject)
-

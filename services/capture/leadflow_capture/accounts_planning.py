@@ -170,7 +170,13 @@ def _matched(link: Link, previous: uuid.UUID | None, applied: bool) -> LeadMatch
 
 
 def unlink(
-    plan: AccountPlan, book: AccountBook, link: Link, *, by: str, now: datetime, method: MatchMethod | None = None
+    plan: AccountPlan,
+    book: AccountBook,
+    link: Link,
+    *,
+    by: str,
+    now: datetime,
+    method: MatchMethod | None = None,
 ) -> None:
     """A lead leaves its account (erased, absorbed into another lead, or by hand)."""
     account = book.accounts.get(link.account_id) if link.account_id else None
@@ -182,7 +188,12 @@ def unlink(
 
 
 def link_by_hand(
-    plan: AccountPlan, book: AccountBook, lead_id: uuid.UUID, current: Link | None, account: AccountState, now: datetime
+    plan: AccountPlan,
+    book: AccountBook,
+    lead_id: uuid.UUID,
+    current: Link | None,
+    account: AccountState,
+    now: datetime,
 ) -> None:
     """A person links the lead to the account (moving it from another): applied, certain."""
     previous = current.account_id if current else None

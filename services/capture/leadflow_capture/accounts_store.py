@@ -84,7 +84,9 @@ async def accounts_for_matching(
 async def accounts_by_id(connection: AsyncConnection, ids: list[uuid.UUID]) -> list[AccountState]:
     if not ids:
         return []
-    rows = await connection.execute(select(*ACCOUNT_COLUMNS).where(any_of(accounts.c.id, ids)).order_by(accounts.c.id))
+    rows = await connection.execute(
+        select(*ACCOUNT_COLUMNS).where(any_of(accounts.c.id, ids)).order_by(accounts.c.id)
+    )
     return [_account(row) for row in rows]
 
 
@@ -166,7 +168,9 @@ async def write_links(connection: AsyncConnection, plan: AccountPlan) -> None:
         await connection.execute(
             upsert.on_conflict_do_update(
                 index_elements=[lead_accounts.c.lead_id],
-                set_={c: upsert.excluded[c] for c in ("account_id", "method", "confidence", "linked_by", "at")},
+                set_={
+                    c: upsert.excluded[c] for c in ("account_id", "method", "confidence", "linked_by", "at")
+                },
             ),
             [
                 {
@@ -192,7 +196,9 @@ async def write_links(connection: AsyncConnection, plan: AccountPlan) -> None:
 
 
 async def drop_suggestions(connection: AsyncConnection, lead_ids: list[uuid.UUID]) -> None:
-    await connection.execute(delete(account_suggestions).where(any_of(account_suggestions.c.lead_id, lead_ids)))
+    await connection.execute(
+        delete(account_suggestions).where(any_of(account_suggestions.c.lead_id, lead_ids))
+    )
 
 
 async def count_people(connection: AsyncConnection, account_id: uuid.UUID) -> int:
@@ -200,7 +206,9 @@ async def count_people(connection: AsyncConnection, account_id: uuid.UUID) -> in
     return await connection.scalar(query)
 
 
-async def waiting_for(connection: AsyncConnection, keys: list[str], besides: list[uuid.UUID]) -> list[Waiting]:
+async def waiting_for(
+    connection: AsyncConnection, keys: list[str], besides: list[uuid.UUID]
+) -> list[Waiting]:
     """People waiting whose names share a key with these, but for `besides` (the batch's own)."""
     if not keys:
         return []

@@ -46,7 +46,11 @@ def adopt_waiting(
 def still_waiting(plan: AccountPlan, facts: Iterable[LeadFacts], links: dict) -> list[dict]:
     """The batch's people left without an account who named a company (not unlinked by hand)."""
     return [
-        {"lead_id": f.lead_id, "normalized_name": f.normalized_name, "name_keys": name_keys(f.normalized_name)}
+        {
+            "lead_id": f.lead_id,
+            "normalized_name": f.normalized_name,
+            "name_keys": name_keys(f.normalized_name),
+        }
         for f in facts
         if f.normalized_name and plan.account_of.get(f.lead_id) is None and f.lead_id not in links
     ]

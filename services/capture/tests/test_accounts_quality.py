@@ -27,7 +27,20 @@ SECOND = """Analytics Logistics Foods Robotics Dynamics Systems Partners Health 
 Software Networks Textiles Pharma Builders Consulting Freight Insurance Labs Security Studios
 Payments Motors Farms Metrics Hotels Retail Learning Devices""".split()
 COINED = "Zentrix Omnicore Quorvo Brightwave Talvana Nexora Veltrix Soluna Kyberion Marlowe".split()
-LEGAL = ["", " Inc", " Inc.", ", Inc.", " LLC", " Ltd", " Ltd.", " GmbH", " Corp", " Corporation", " plc", " S.A."]
+LEGAL = [
+    "",
+    " Inc",
+    " Inc.",
+    ", Inc.",
+    " LLC",
+    " Ltd",
+    " Ltd.",
+    " GmbH",
+    " Corp",
+    " Corporation",
+    " plc",
+    " S.A.",
+]
 TLDS = [".com", ".io", ".co.uk", ".de", ".com.au", ".example", ".fr"]
 FREE = ["gmail.com", "yahoo.com", "hotmail.com", "outlook.com", "yahoo.co.uk", "gmx.de", "proton.me"]
 SUBDOMAINS = ["mail.", "eu.", "sales.", "us.", "corp."]
@@ -100,7 +113,7 @@ def person_of(rng: random.Random, company: Company, n: int) -> Person:
     local, kind = f"p{n}", rng.random()
     name = as_typed(rng, company.name)
     if kind < 0.5:
-        email = f"{local}@{rng.choice(['', '', ''] + SUBDOMAINS)}{company.domain}"
+        email = f"{local}@{rng.choice(['', '', '', *SUBDOMAINS])}{company.domain}"
         profile = {"company": name} if rng.random() < 0.7 else {}
         return Person(uuid.uuid4(), company.name, email, profile)
     if kind < 0.65 and company.subsidiaries:
@@ -127,9 +140,13 @@ def people(seed: int = SEED) -> list[Person]:
     taken = {company.name for company in known}
     outsiders = [f"{a} {b}" for a in FIRST for b in SECOND if f"{a} {b}" not in taken]
     for name in rng.sample(outsiders, 40):
-        made.append(Person(uuid.uuid4(), name, f"p{len(made)}@{rng.choice(FREE)}", {"company": as_typed(rng, name)}))
+        made.append(
+            Person(uuid.uuid4(), name, f"p{len(made)}@{rng.choice(FREE)}", {"company": as_typed(rng, name)})
+        )
     for _ in range(60):  # consumers and freelancers, some naming a trade rather than a company
-        profile = {"company": rng.choice(["Self-employed", "Freelance", "Student"])} if rng.random() < 0.3 else {}
+        profile = (
+            {"company": rng.choice(["Self-employed", "Freelance", "Student"])} if rng.random() < 0.3 else {}
+        )
         made.append(Person(uuid.uuid4(), None, f"p{len(made)}@{rng.choice(FREE)}", profile))
     rng.shuffle(made)
     return made
@@ -156,7 +173,11 @@ def run_matcher(everyone: list[Person]) -> tuple[dict[uuid.UUID, uuid.UUID | Non
         plan = plan_accounts(batch, [], links, book, now=NOW)
         opened = set(opened_names(plan))
         cpu += time.process_time() - began
-        found = [Waiting(w["lead_id"], w["normalized_name"]) for w in waiting.values() if opened & set(w["name_keys"])]
+        found = [
+            Waiting(w["lead_id"], w["normalized_name"])
+            for w in waiting.values()
+            if opened & set(w["name_keys"])
+        ]
         began = time.process_time()
         adopted = adopt_waiting(plan, book, found, now=NOW) if opened else []
         rows = still_waiting(plan, batch, links)
@@ -189,8 +210,14 @@ def scores(everyone: list[Person], account_of: dict) -> dict[str, float]:
     # email or website domain); a free-mail person of a company nobody else came from cannot.
     can_find = founded(everyone)
     knowable = [p for p in everyone if p.company in can_find]
-    predicted = {(a.lead_id, b.lead_id) for a, b in combinations(applied, 2) if account_of[a.lead_id] == account_of[b.lead_id]}
-    truly = {(a.lead_id, b.lead_id) for a, b in combinations(everyone, 2) if a.company and a.company == b.company}
+    predicted = {
+        (a.lead_id, b.lead_id)
+        for a, b in combinations(applied, 2)
+        if account_of[a.lead_id] == account_of[b.lead_id]
+    }
+    truly = {
+        (a.lead_id, b.lead_id) for a, b in combinations(everyone, 2) if a.company and a.company == b.company
+    }
     accounts_per_company = Counter(company_of.values())
     return {
         "people": len(everyone),

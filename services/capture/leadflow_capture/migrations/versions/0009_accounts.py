@@ -4,6 +4,7 @@ Revision ID: 0009
 Revises: 0008
 Create Date: 2026-12-03
 """
+
 import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
@@ -38,12 +39,8 @@ def upgrade() -> None:
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         schema=SCHEMA,
     )
-    op.create_index(
-        "accounts_name_keys", "accounts", ["name_keys"], schema=SCHEMA, postgresql_using="gin"
-    )
-    op.create_index(
-        "accounts_domains", "accounts", ["domains"], schema=SCHEMA, postgresql_using="gin"
-    )
+    op.create_index("accounts_name_keys", "accounts", ["name_keys"], schema=SCHEMA, postgresql_using="gin")
+    op.create_index("accounts_domains", "accounts", ["domains"], schema=SCHEMA, postgresql_using="gin")
     op.create_table(
         "account_domains",
         sa.Column("domain", sa.Text, primary_key=True),
