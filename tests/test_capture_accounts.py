@@ -3,9 +3,14 @@ one company are one account whatever channel they came by, free-mail makes none,
 match is only suggested, links by hand are audited, erasure takes a person out."""
 
 import json
+import uuid
+from datetime import UTC, datetime, timedelta
 
 import pytest
-from harness import AUTH, capture_in_process, opened, read_events, read_to_end
+from harness import AUTH, capture_in_process, eventually, kafka_producer, opened, read_events, read_to_end
+
+from leadflow_common.account_events import AccountOwnerChanged, AccountScored
+from leadflow_common.events import RepRef, new_event
 
 pytestmark = pytest.mark.integration
 
@@ -178,3 +183,31 @@ async def test_a_free_mail_person_waits_for_her_company_and_joins_when_its_accou
         if e["type"] == "lead.matched" and e["data"]["lead_id"] == ids[0]
     ]
     assert [(m["account_id"], m["applied"]) for m in matched] == [(contoso, True)]
+
+
+async def test_an_accounts_owner_and_score_from_routing_and_scoring_show_on_capture(settings, topics):
+    async with capture_in_process(settings) as (client, _app):
+        lead = await client.post("/v1/leads/landing-page", json={"email": "ada@acme.example"})
+        acme = (await captured_accounts(settings, topics, 1))[lead.json()["lead_id"]]
+        rep = RepRef(id=uuid.uuid4(), name="Grace", email="grace@sales.example", tier="senior")
+        now = datetime.now(UTC)
+        news = [
+            AccountOwnerChanged(account_id=acme, owner=rep, by="admin", at=now),
+            AccountOwnerChanged(account_id=acme, owner=None, by="admin", at=now - timedelta(minutes=1)),
+            AccountScored(account_id=acme, revision=2, score=81, temperature="hot", scored_at=now),
+            AccountScored(account_id=acme, revision=1, score=40, temperature="warm", scored_at=now),
+        ]
+        async with kafka_producer(settings.kafka_bootstrap_servers) as producer:
+            for data in news:  # an older owner and score after the newer: the newer stays
+                event = new_event(data, source="test", subject=str(acme))
+                await producer.send_and_wait(
+                    topics.accounts, event.model_dump_json().encode(), key=str(acme).encode()
+                )
+
+        async def told() -> dict:
+            account = (await client.get(f"/v1/accounts/{acme}", headers=AUTH)).json()
+            assert account["owner"] is not None and account["score"] == 81, account
+            return account
+
+        account = await eventually(told)
+        assert account["owner"]["id"] == str(rep.id) and account["temperature"] == "hot"

@@ -1,6 +1,7 @@
 """Capture's SQL for accounts: the accounts a batch may match, each lead's link, and writing a
 plan (stored accounts change by deltas, so two batches touching one account both count)."""
 
+import json
 import uuid
 from datetime import datetime
 
@@ -237,3 +238,25 @@ async def update_waiting(connection: AsyncConnection, waiting: list[dict], done:
             ),
             waiting,
         )
+
+
+_OWNER = text(
+    "UPDATE capture.accounts SET owner = CAST(:owner AS jsonb), owner_at = :at"
+    " WHERE id = :id AND (owner_at IS NULL OR owner_at < :at)"
+)
+_SCORE = text(
+    "UPDATE capture.accounts SET score = :score, temperature = :temperature, score_revision = :revision"
+    " WHERE id = :id AND (score_revision IS NULL OR score_revision < :revision)"
+)
+
+
+async def record_owners(connection: AsyncConnection, rows: list[dict]) -> None:
+    """Each account's owner as routing says it, the newest kept."""
+    if rows:
+        await connection.execute(_OWNER, [{**row, "owner": json.dumps(row["owner"])} for row in rows])
+
+
+async def record_scores(connection: AsyncConnection, rows: list[dict]) -> None:
+    """Each account's score as scoring says it, the highest revision kept."""
+    if rows:
+        await connection.execute(_SCORE, rows)
