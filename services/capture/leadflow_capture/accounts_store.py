@@ -91,74 +91,64 @@ async def accounts_by_id(connection: AsyncConnection, ids: list[uuid.UUID]) -> l
     return [_account(row) for row in rows]
 
 
-_UPDATE = text(
-    """
-    UPDATE capture.accounts SET
-      people = people + :delta,
-      revision = revision + 1,
-      name = CASE WHEN name_from_domain AND NOT :from_domain THEN :name ELSE name END,
-      name_keys = CASE WHEN name_from_domain AND NOT :from_domain THEN :keys ELSE name_keys END,
-      name_from_domain = name_from_domain AND :from_domain,
-      domains = ARRAY(SELECT DISTINCT d FROM unnest(domains || :domains) AS d ORDER BY d),
-      company_size = COALESCE(company_size, :size),
-      industry = COALESCE(industry, :industry),
-      country = COALESCE(country, :country),
-      updated_at = :now
-    WHERE id = :id
-    """
-).bindparams(bindparam("keys", type_=ARRAY(Text)), bindparam("domains", type_=ARRAY(Text)))
+def _upsert():
+    """New accounts inserted; stored ones changed by the plan's deltas: people added or gone,
+    domains joined, fit fields filling what is missing, a company name replacing a domain's.
+    RETURNING the rows as they end: the events are made from them, with no second read."""
+    statement = insert(accounts)
+    renamed = "accounts.name_from_domain AND NOT excluded.name_from_domain"
+    return statement.on_conflict_do_update(
+        index_elements=[accounts.c.id],
+        set_={
+            "people": text("accounts.people + excluded.people"),
+            "revision": text("accounts.revision + 1"),
+            "name": text(f"CASE WHEN {renamed} THEN excluded.name ELSE accounts.name END"),
+            "name_keys": text(f"CASE WHEN {renamed} THEN excluded.name_keys ELSE accounts.name_keys END"),
+            "name_from_domain": text("accounts.name_from_domain AND excluded.name_from_domain"),
+            "domains": text(
+                "ARRAY(SELECT DISTINCT d FROM unnest(accounts.domains || excluded.domains) AS d ORDER BY d)"
+            ),
+            **{
+                c: text(f"COALESCE(accounts.{c}, excluded.{c})")
+                for c in ("company_size", "industry", "country")
+            },
+            "updated_at": statement.excluded.updated_at,
+        },
+    ).returning(*ACCOUNT_COLUMNS)
 
 
 async def write_accounts(connection: AsyncConnection, plan: AccountPlan, now: datetime) -> list[AccountState]:
     """The plan's accounts, domains, links and suggestions; the changed accounts as they end."""
-    created = [plan.accounts[i] for i in sorted(plan.created)]
-    if created:
-        await connection.execute(
-            insert(accounts),
-            [
-                {
-                    "id": a.account_id,
-                    "revision": 1,
-                    "name": a.name,
-                    "name_from_domain": a.name_from_domain,
-                    "name_keys": name_keys(normalize_name(a.name)),
-                    "domains": sorted(a.domains),
-                    "people": a.people,
-                    "company_size": a.company_size,
-                    "industry": a.industry,
-                    "country": a.country,
-                    "created_at": now,
-                    "updated_at": now,
-                }
-                for a in created
-            ],
-        )
-    # In id order: two batches changing the same accounts take their row locks in one order.
-    changed = [plan.accounts[i] for i in sorted(plan.accounts) if i not in plan.created]
-    if changed:
-        await connection.execute(
-            _UPDATE,
-            [
-                {
-                    "id": a.account_id,
-                    "delta": plan.people_delta.get(a.account_id, 0),
-                    "from_domain": a.name_from_domain,
-                    "name": a.name,
-                    "keys": name_keys(normalize_name(a.name)),
-                    "domains": sorted(a.domains),
-                    "size": a.company_size,
-                    "industry": a.industry,
-                    "country": a.country,
-                    "now": now,
-                }
-                for a in changed
-            ],
-        )
+    stored = []
+    if plan.accounts:
+        # In id order: two batches changing the same accounts take their row locks in one order.
+        rows = [
+            {
+                "id": a.account_id,
+                "revision": 1,
+                "name": a.name,
+                "name_from_domain": a.name_from_domain,
+                "name_keys": name_keys(normalize_name(a.name)),
+                "domains": sorted(a.domains),
+                # A new account's people; a stored one's change (the upsert adds it).
+                "people": a.people
+                if a.account_id in plan.created
+                else plan.people_delta.get(a.account_id, 0),
+                "company_size": a.company_size,
+                "industry": a.industry,
+                "country": a.country,
+                "created_at": now,
+                "updated_at": now,
+            }
+            for a in (plan.accounts[i] for i in sorted(plan.accounts))
+        ]
+        result = await connection.execute(_upsert(), rows)
+        stored = sorted((_account(row) for row in result), key=lambda a: a.account_id)
     if plan.new_domains:
         rows = [{"domain": domain, "account_id": account} for domain, account in plan.new_domains]
         await connection.execute(insert(account_domains).on_conflict_do_nothing(), rows)
     await write_links(connection, plan)
-    return await accounts_by_id(connection, sorted(plan.accounts))
+    return stored
 
 
 async def write_links(connection: AsyncConnection, plan: AccountPlan) -> None:
@@ -200,11 +190,6 @@ async def drop_suggestions(connection: AsyncConnection, lead_ids: list[uuid.UUID
     await connection.execute(
         delete(account_suggestions).where(any_of(account_suggestions.c.lead_id, lead_ids))
     )
-
-
-async def count_people(connection: AsyncConnection, account_id: uuid.UUID) -> int:
-    query = select(func.count()).select_from(lead_accounts).where(lead_accounts.c.account_id == account_id)
-    return await connection.scalar(query)
 
 
 async def waiting_for(
