@@ -5,7 +5,7 @@ import json
 import uuid
 from datetime import datetime
 
-from sqlalchemy import Text, all_, bindparam, delete, func, or_, select, text
+from sqlalchemy import Text, all_, bindparam, delete, or_, select, text
 from sqlalchemy.dialects.postgresql import ARRAY, UUID, insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
