@@ -3,9 +3,14 @@ one company are one account whatever channel they came by, free-mail makes none,
 match is only suggested, links by hand are audited, erasure takes a person out."""
 
 import json
+import uuid
+from datetime import UTC, datetime, timedelta
 
 import pytest
-from harness import AUTH, capture_in_process, opened, read_events, read_to_end
+from harness import AUTH, capture_in_process, eventually, kafka_producer, opened, read_events, read_to_end
+
+from leadflow_common.account_events import AccountOwnerChanged, AccountScored
+from leadflow_common.events import RepRef, new_event
 
 pytestmark = pytest.mark.integration
 
@@ -16,14 +21,21 @@ async def captured_accounts(settings, topics, count: int) -> dict[str, str | Non
         settings.database_url,
         await read_events(settings.kafka_bootstrap_servers, topics.captured, until=lambda e: len(e) >= count),
     )
-    return {event["subject"]: event["data"]["account_id"] for event in events if event["type"] == "lead.captured"}
+    return {
+        event["subject"]: event["data"]["account_id"] for event in events if event["type"] == "lead.captured"
+    }
 
 
 async def test_three_channels_of_one_company_make_one_account_and_gmail_makes_none(settings, topics):
     async with capture_in_process(settings) as (client, _app):
         form = await client.post(
             "/v1/leads/landing-page",
-            data={"email": "ada@acme.example", "company": "Acme Inc.", "company_size": "51-200", "country": "GB"},
+            data={
+                "email": "ada@acme.example",
+                "company": "Acme Inc.",
+                "company_size": "51-200",
+                "country": "GB",
+            },
         )
         api = await client.post(
             "/v1/leads",
@@ -31,7 +43,9 @@ async def test_three_channels_of_one_company_make_one_account_and_gmail_makes_no
             headers=AUTH,
         )
         popup = await client.post("/v1/leads/popup", json={"email": "cy@acme.example", "popup_id": "spring"})
-        gmail = await client.post("/v1/leads/landing-page", json={"email": "dee@gmail.com", "company": "Beta"})
+        gmail = await client.post(
+            "/v1/leads/landing-page", json={"email": "dee@gmail.com", "company": "Beta"}
+        )
         subdomain = await client.post("/v1/leads/landing-page", json={"email": "eve@sales.acme.example"})
         ids = [r.json()["lead_id"] for r in (form, api, popup, gmail, subdomain)]
         accounts = await captured_accounts(settings, topics, 5)
@@ -41,12 +55,18 @@ async def test_three_channels_of_one_company_make_one_account_and_gmail_makes_no
 
         account = (await client.get(f"/v1/accounts/{acme}", headers=AUTH)).json()
         assert account["name"] == "Acme Inc." and account["domains"] == ["acme.example"]
-        assert (account["company_size"], account["industry"], account["country"]) == ("51-200", "Software", "GB")
+        assert (account["company_size"], account["industry"], account["country"]) == (
+            "51-200",
+            "Software",
+            "GB",
+        )
         assert account["people_count"] == 4 and account["owner"] is None and account["score"] is None
         assert [(p["lead_id"], p["method"], p["confidence"]) for p in account["people"]] == [
             (lead_id, "domain", 1.0) for lead_id in ids if lead_id != ids[3]
         ]
-        found = (await client.get("/v1/accounts", params={"domain": "mail.acme.example"}, headers=AUTH)).json()
+        found = (
+            await client.get("/v1/accounts", params={"domain": "mail.acme.example"}, headers=AUTH)
+        ).json()
         assert [a["account_id"] for a in found["accounts"]] == [acme]
         by_name = (await client.get("/v1/accounts", params={"q": "acme"}, headers=AUTH)).json()
         assert [a["account_id"] for a in by_name["accounts"]] == [acme]
@@ -64,9 +84,13 @@ async def test_three_channels_of_one_company_make_one_account_and_gmail_makes_no
 
 async def test_a_weak_name_match_is_only_suggested_and_a_person_links_and_unlinks_by_hand(settings, topics):
     async with capture_in_process(settings) as (client, _app):
-        first = await client.post("/v1/leads/landing-page", json={"email": "ada@acme.example", "company": "Acme"})
+        first = await client.post(
+            "/v1/leads/landing-page", json={"email": "ada@acme.example", "company": "Acme"}
+        )
         # A typo close enough to suggest, not to apply; a clear one with a company name applies.
-        weak = await client.post("/v1/leads/landing-page", json={"email": "dee@gmail.com", "company": "Acmee"})
+        weak = await client.post(
+            "/v1/leads/landing-page", json={"email": "dee@gmail.com", "company": "Acmee"}
+        )
         strong = await client.post(
             "/v1/leads/landing-page", json={"email": "fay@acme-labs.example", "company": "ACME, Inc."}
         )
@@ -79,7 +103,10 @@ async def test_a_weak_name_match_is_only_suggested_and_a_person_links_and_unlink
         assert [p["lead_id"] for p in account["suggested"]] == [ids[1]]
         assert account["suggested"][0]["method"] == "name" and account["suggested"][0]["confidence"] < 0.85
         assert account["domains"] == ["acme-labs.example", "acme.example"], "a subsidiary's domain joins"
-        assert [(p["lead_id"], p["method"]) for p in account["people"]] == [(ids[0], "domain"), (ids[2], "name")]
+        assert [(p["lead_id"], p["method"]) for p in account["people"]] == [
+            (ids[0], "domain"),
+            (ids[2], "name"),
+        ]
 
         linked = await client.post(f"/v1/accounts/{acme}/people", json={"lead_id": ids[1]}, headers=AUTH)
         assert linked.status_code == 200, linked.text
@@ -99,7 +126,8 @@ async def test_a_weak_name_match_is_only_suggested_and_a_person_links_and_unlink
         assert refused.status_code == 401
 
     suggestions = [
-        e["data"] for e in await read_to_end(settings.kafka_bootstrap_servers, topics.accounts)
+        e["data"]
+        for e in await read_to_end(settings.kafka_bootstrap_servers, topics.accounts)
         if e["type"] == "lead.matched" and not e["data"]["applied"]
     ]
     assert [s["lead_id"] for s in suggestions] == [ids[1]]
@@ -110,7 +138,9 @@ async def test_a_weak_name_match_is_only_suggested_and_a_person_links_and_unlink
 
 async def test_erasure_takes_the_person_out_of_her_account_and_the_export_lists_her_link(settings, topics):
     async with capture_in_process(settings) as (client, _app):
-        ada = (await client.post("/v1/leads/landing-page", json={"email": "ada@acme.example"})).json()["lead_id"]
+        ada = (await client.post("/v1/leads/landing-page", json={"email": "ada@acme.example"})).json()[
+            "lead_id"
+        ]
         await client.post("/v1/leads/landing-page", json={"email": "bob@acme.example"})
         acme = (await captured_accounts(settings, topics, 2))[ada]
         exported = await client.get("/v1/privacy/export", params={"email": "ada@acme.example"}, headers=AUTH)
@@ -123,7 +153,61 @@ async def test_erasure_takes_the_person_out_of_her_account_and_the_export_lists_
         account = (await client.get(f"/v1/accounts/{acme}", headers=AUTH)).json()
         assert account["people_count"] == 1 and ada not in json.dumps(account["people"])
     left = [
-        e["data"] for e in await read_to_end(settings.kafka_bootstrap_servers, topics.accounts)
+        e["data"]
+        for e in await read_to_end(settings.kafka_bootstrap_servers, topics.accounts)
         if e["type"] == "lead.matched" and e["data"]["lead_id"] == ada
     ]
     assert left[-1]["account_id"] is None and left[-1]["previous_account_id"] == acme
+
+
+async def test_a_free_mail_person_waits_for_her_company_and_joins_when_its_account_is_made(settings, topics):
+    async with capture_in_process(settings) as (client, _app):
+        early = await client.post(
+            "/v1/leads/landing-page", json={"email": "gus@gmail.com", "company": "Contoso Ltd"}
+        )
+        founder = await client.post(
+            "/v1/leads/landing-page", json={"email": "hal@contoso.example", "company": "Contoso"}
+        )
+        ids = [early.json()["lead_id"], founder.json()["lead_id"]]
+        accounts = await captured_accounts(settings, topics, 2)
+        contoso = accounts[ids[1]]
+        assert accounts[ids[0]] is None, "she came first: no account yet, and free-mail makes none"
+        account = (await client.get(f"/v1/accounts/{contoso}", headers=AUTH)).json()
+        assert [(p["lead_id"], p["method"]) for p in account["people"]] == [
+            (ids[1], "domain"),
+            (ids[0], "name"),
+        ]
+    matched = [
+        e["data"]
+        for e in await read_to_end(settings.kafka_bootstrap_servers, topics.accounts)
+        if e["type"] == "lead.matched" and e["data"]["lead_id"] == ids[0]
+    ]
+    assert [(m["account_id"], m["applied"]) for m in matched] == [(contoso, True)]
+
+
+async def test_an_accounts_owner_and_score_from_routing_and_scoring_show_on_capture(settings, topics):
+    async with capture_in_process(settings) as (client, _app):
+        lead = await client.post("/v1/leads/landing-page", json={"email": "ada@acme.example"})
+        acme = (await captured_accounts(settings, topics, 1))[lead.json()["lead_id"]]
+        rep = RepRef(id=uuid.uuid4(), name="Grace", email="grace@sales.example", tier="senior")
+        now = datetime.now(UTC)
+        news = [
+            AccountOwnerChanged(account_id=acme, owner=rep, by="admin", at=now),
+            AccountOwnerChanged(account_id=acme, owner=None, by="admin", at=now - timedelta(minutes=1)),
+            AccountScored(account_id=acme, revision=2, score=81, temperature="hot", scored_at=now),
+            AccountScored(account_id=acme, revision=1, score=40, temperature="warm", scored_at=now),
+        ]
+        async with kafka_producer(settings.kafka_bootstrap_servers) as producer:
+            for data in news:  # an older owner and score after the newer: the newer stays
+                event = new_event(data, source="test", subject=str(acme))
+                await producer.send_and_wait(
+                    topics.accounts, event.model_dump_json().encode(), key=str(acme).encode()
+                )
+
+        async def told() -> dict:
+            account = (await client.get(f"/v1/accounts/{acme}", headers=AUTH)).json()
+            assert account["owner"] is not None and account["score"] == 81, account
+            return account
+
+        account = await eventually(told)
+        assert account["owner"]["id"] == str(rep.id) and account["temperature"] == "hot"

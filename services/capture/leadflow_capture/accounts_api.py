@@ -49,7 +49,9 @@ async def read_account(account_id: uuid.UUID, principal: AccountsReader, reader:
     return await reader.account(principal, account_id)
 
 
-@router.get("/accounts", summary="Find accounts by a domain, or a part of a name or domain", responses={422: {}})
+@router.get(
+    "/accounts", summary="Find accounts by a domain, or a part of a name or domain", responses={422: {}}
+)
 async def find_accounts(
     principal: AccountsReader,
     reader: ReaderDep,
@@ -69,7 +71,9 @@ async def find_accounts(
     summary="Link a person to the account by hand (moving them from another), audited",
     responses={303: {}, 404: {}, 422: {}},
 )
-async def link_person(account_id: uuid.UUID, body: PersonLink, principal: AccountsWriter, links: LinksDep) -> Linked:
+async def link_person(
+    account_id: uuid.UUID, body: PersonLink, principal: AccountsWriter, links: LinksDep
+) -> Linked:
     lead_id = await links.link(principal, account_id, body.lead_id)
     return Linked(account_id=account_id, lead_id=lead_id)
 

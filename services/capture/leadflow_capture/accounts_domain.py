@@ -79,6 +79,7 @@ def website_domain(website: str | None) -> str | None:
     return None if domain is None or is_personal_domain(domain) else domain
 
 
+@functools.lru_cache(maxsize=8192)  # accounts' names are compared with every batch's: cleanco is slow
 def normalize_name(name: str | None) -> str:
     """A company name as compared: no legal suffix, accents, case or punctuation."""
     if not name:

@@ -8,7 +8,8 @@ from datetime import datetime
 
 from leadflow_capture import accounts_store
 from leadflow_capture.accounts_domain import LeadFacts, email_domain, lead_facts, website_domain
-from leadflow_capture.accounts_planning import AccountBook, AccountPlan, lock_keys, plan_accounts, search_keys
+from leadflow_capture.accounts_planning import AccountBook, AccountPlan, plan_accounts, search_keys
+from leadflow_capture.accounts_waiting import adopt_waiting, opened_names, still_waiting
 from leadflow_capture.people import BatchPlan, Submission
 from leadflow_common.events import LeadCaptured
 from leadflow_common.topics import Topics
@@ -23,7 +24,10 @@ def submission_lock_keys(batch: list[Submission]) -> list[str]:
         website = next(
             (v for k, v in submission.lead.attributes.items() if k in ("website", "company_website")), None
         )
-        for domain in (email_domain(submission.lead.email), website_domain(website if isinstance(website, str) else None)):
+        for domain in (
+            email_domain(submission.lead.email),
+            website_domain(website if isinstance(website, str) else None),
+        ):
             if domain:
                 keys.add(f"account-domain:{domain}")
     return sorted(keys)
@@ -55,12 +59,22 @@ async def match_batch(
     book = AccountBook(await accounts_store.accounts_for_matching(uow.connection, domains, keys))
     # Accounts the absorbed leads leave are read too: their people count drops.
     leaving = {link.account_id for lead, link in links.items() if lead in absorbed and link.account_id}
-    for account in await accounts_store.accounts_by_id(uow.connection, sorted(leaving - book.accounts.keys())):
+    for account in await accounts_store.accounts_by_id(
+        uow.connection, sorted(leaving - book.accounts.keys())
+    ):
         book.add(account)
     accounts = plan_accounts(facts, absorbed, links, book, now=now)
+    adopted = []
+    if opened := opened_names(accounts):
+        batch = [f.lead_id for f in facts]
+        waiting = await accounts_store.waiting_for(uow.connection, opened, batch)
+        adopted = adopt_waiting(accounts, book, waiting, now=now)
     if accounts.accounts or accounts.suggestions:
         stored = await accounts_store.write_accounts(uow.connection, accounts, now)
         await uow.publish_all(topics.accounts, accounts.events(stored, now))
+    # Only leads stored before the batch (or adopted now) can have been waiting.
+    done = [lead for lead in accounts.links if lead in known or lead in adopted]
+    await accounts_store.update_waiting(uow.connection, still_waiting(accounts, facts, links), done)
     plan.captured = [_with_account(outgoing, accounts.account_of) for outgoing in plan.captured]
     return accounts
 
@@ -71,6 +85,3 @@ def _with_account(outgoing: Outgoing, account_of: dict[uuid.UUID, uuid.UUID | No
         return outgoing
     account_id = account_of.get(data.lead.lead_id)
     return Outgoing(data.model_copy(update={"account_id": account_id}), outgoing.subject)
-
-
-__all__ = ["lock_keys", "match_batch", "submission_lock_keys"]

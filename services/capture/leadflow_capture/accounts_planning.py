@@ -77,6 +77,7 @@ class AccountPlan:
 
     accounts: dict[uuid.UUID, AccountState] = field(default_factory=dict)  # changed, as planned
     created: set[uuid.UUID] = field(default_factory=set)
+    renamed: set[uuid.UUID] = field(default_factory=set)  # a company name replaced a domain's
     people_delta: dict[uuid.UUID, int] = field(default_factory=dict)
     links: dict[uuid.UUID, Link] = field(default_factory=dict)  # written (upserted)
     unlinked: list[uuid.UUID] = field(default_factory=list)  # links deleted
@@ -122,17 +123,19 @@ def _touch(plan: AccountPlan, account: AccountState, people: int = 0) -> None:
     plan.accounts[account.account_id] = account
 
 
-def _bring_fit(account: AccountState, facts: LeadFacts) -> None:
+def _bring_fit(account: AccountState, facts: LeadFacts) -> bool:
     """The fit fields a person brings fill what the account lacks; a company name replaces a
-    name made from the domain."""
+    name made from the domain (whether it did)."""
     account.company_size = account.company_size or facts.company_size
     account.industry = account.industry or facts.industry
     account.country = account.country or facts.country
     if account.name_from_domain and facts.company:
         account.name, account.name_from_domain = facts.company.strip(), False
+        return True
+    return False
 
 
-def _apply(
+def apply_match(
     plan: AccountPlan, book: AccountBook, facts: LeadFacts, match: Match, *, now: datetime, new_id
 ) -> AccountState:
     if match.account_id is None:
@@ -144,7 +147,8 @@ def _apply(
         account = book.accounts[match.account_id]
     if match.new_domain and book.give_domain(account, match.new_domain):
         plan.new_domains.append((match.new_domain, account.account_id))
-    _bring_fit(account, facts)
+    if _bring_fit(account, facts):
+        plan.renamed.add(account.account_id)
     _touch(plan, account, people=1)
     link = Link(facts.lead_id, account.account_id, match.method, match.confidence, "system", now)
     plan.links[facts.lead_id] = link
@@ -166,7 +170,13 @@ def _matched(link: Link, previous: uuid.UUID | None, applied: bool) -> LeadMatch
 
 
 def unlink(
-    plan: AccountPlan, book: AccountBook, link: Link, *, by: str, now: datetime, method: MatchMethod | None = None
+    plan: AccountPlan,
+    book: AccountBook,
+    link: Link,
+    *,
+    by: str,
+    now: datetime,
+    method: MatchMethod | None = None,
 ) -> None:
     """A lead leaves its account (erased, absorbed into another lead, or by hand)."""
     account = book.accounts.get(link.account_id) if link.account_id else None
@@ -178,7 +188,12 @@ def unlink(
 
 
 def link_by_hand(
-    plan: AccountPlan, book: AccountBook, lead_id: uuid.UUID, current: Link | None, account: AccountState, now: datetime
+    plan: AccountPlan,
+    book: AccountBook,
+    lead_id: uuid.UUID,
+    current: Link | None,
+    account: AccountState,
+    now: datetime,
 ) -> None:
     """A person links the lead to the account (moving it from another): applied, certain."""
     previous = current.account_id if current else None
@@ -223,7 +238,7 @@ def plan_accounts(
         decision = decide(facts, by_domain, candidates)
         account = None
         if decision.applied:
-            account = _apply(plan, book, facts, decision.applied, now=now, new_id=new_id)
+            account = apply_match(plan, book, facts, decision.applied, now=now, new_id=new_id)
             links[facts.lead_id] = plan.links[facts.lead_id]
         plan.account_of[facts.lead_id] = account.account_id if account else None
         if (weak := decision.suggested) is not None and weak.account_id != plan.account_of[facts.lead_id]:
@@ -239,11 +254,6 @@ def plan_accounts(
             )
             plan.matched.append(Outgoing(_matched(suggestion, None, False), weak.account_id))
     return plan
-
-
-def lock_keys(facts: Iterable[LeadFacts]) -> list[str]:
-    """What two batches must not match at once: the same company domain (one account each)."""
-    return sorted({f"account-domain:{domain}" for f in facts for domain in f.domains()})
 
 
 def search_keys(facts: Iterable[LeadFacts]) -> tuple[list[str], list[str]]:

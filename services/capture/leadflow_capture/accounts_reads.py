@@ -55,7 +55,9 @@ def _of_rep(rep_id: uuid.UUID):
     )
 
 
-async def account(connection: AsyncConnection, account_id: uuid.UUID, rep_id: uuid.UUID | None) -> AccountRow | None:
+async def account(
+    connection: AsyncConnection, account_id: uuid.UUID, rep_id: uuid.UUID | None
+) -> AccountRow | None:
     query = select(*_COLUMNS).where(accounts.c.id == account_id)
     if rep_id is not None:
         query = query.where(_of_rep(rep_id))
@@ -104,5 +106,7 @@ async def find(
         conditions.append(tuple_(accounts.c.created_at, accounts.c.id) > tuple_(*after))
     if rep_id is not None:
         conditions.append(_of_rep(rep_id))
-    query = select(*_COLUMNS).where(and_(*conditions)).order_by(accounts.c.created_at, accounts.c.id).limit(limit)
+    query = (
+        select(*_COLUMNS).where(and_(*conditions)).order_by(accounts.c.created_at, accounts.c.id).limit(limit)
+    )
     return [AccountRow(**row._mapping) for row in await connection.execute(query)]

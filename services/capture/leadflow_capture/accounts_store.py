@@ -1,16 +1,24 @@
 """Capture's SQL for accounts: the accounts a batch may match, each lead's link, and writing a
 plan (stored accounts change by deltas, so two batches touching one account both count)."""
 
+import json
 import uuid
 from datetime import datetime
 
-from sqlalchemy import Text, bindparam, delete, func, or_, select, text
-from sqlalchemy.dialects.postgresql import ARRAY, insert
+from sqlalchemy import Text, all_, bindparam, delete, or_, select, text
+from sqlalchemy.dialects.postgresql import ARRAY, UUID, insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from leadflow_capture.accounts_domain import name_keys, normalize_name
 from leadflow_capture.accounts_planning import AccountPlan, AccountState, Link
-from leadflow_capture.accounts_tables import account_domains, account_suggestions, accounts, lead_accounts
+from leadflow_capture.accounts_tables import (
+    account_domains,
+    account_suggestions,
+    account_waiting,
+    accounts,
+    lead_accounts,
+)
+from leadflow_capture.accounts_waiting import Waiting
 from leadflow_common.account_events import MatchMethod
 from leadflow_common.db import any_of
 
@@ -77,78 +85,70 @@ async def accounts_for_matching(
 async def accounts_by_id(connection: AsyncConnection, ids: list[uuid.UUID]) -> list[AccountState]:
     if not ids:
         return []
-    rows = await connection.execute(select(*ACCOUNT_COLUMNS).where(any_of(accounts.c.id, ids)).order_by(accounts.c.id))
+    rows = await connection.execute(
+        select(*ACCOUNT_COLUMNS).where(any_of(accounts.c.id, ids)).order_by(accounts.c.id)
+    )
     return [_account(row) for row in rows]
 
 
-_UPDATE = text(
-    """
-    UPDATE capture.accounts SET
-      people = people + :delta,
-      revision = revision + 1,
-      name = CASE WHEN name_from_domain AND NOT :from_domain THEN :name ELSE name END,
-      name_keys = CASE WHEN name_from_domain AND NOT :from_domain THEN :keys ELSE name_keys END,
-      name_from_domain = name_from_domain AND :from_domain,
-      domains = ARRAY(SELECT DISTINCT d FROM unnest(domains || :domains) AS d ORDER BY d),
-      company_size = COALESCE(company_size, :size),
-      industry = COALESCE(industry, :industry),
-      country = COALESCE(country, :country),
-      updated_at = :now
-    WHERE id = :id
-    """
-).bindparams(bindparam("keys", type_=ARRAY(Text)), bindparam("domains", type_=ARRAY(Text)))
+def _upsert():
+    """New accounts inserted; stored ones changed by the plan's deltas: people added or gone,
+    domains joined, fit fields filling what is missing, a company name replacing a domain's.
+    RETURNING the rows as they end: the events are made from them, with no second read."""
+    statement = insert(accounts)
+    renamed = "accounts.name_from_domain AND NOT excluded.name_from_domain"
+    return statement.on_conflict_do_update(
+        index_elements=[accounts.c.id],
+        set_={
+            "people": text("accounts.people + excluded.people"),
+            "revision": text("accounts.revision + 1"),
+            "name": text(f"CASE WHEN {renamed} THEN excluded.name ELSE accounts.name END"),
+            "name_keys": text(f"CASE WHEN {renamed} THEN excluded.name_keys ELSE accounts.name_keys END"),
+            "name_from_domain": text("accounts.name_from_domain AND excluded.name_from_domain"),
+            "domains": text(
+                "ARRAY(SELECT DISTINCT d FROM unnest(accounts.domains || excluded.domains) AS d ORDER BY d)"
+            ),
+            **{
+                c: text(f"COALESCE(accounts.{c}, excluded.{c})")
+                for c in ("company_size", "industry", "country")
+            },
+            "updated_at": statement.excluded.updated_at,
+        },
+    ).returning(*ACCOUNT_COLUMNS)
 
 
 async def write_accounts(connection: AsyncConnection, plan: AccountPlan, now: datetime) -> list[AccountState]:
     """The plan's accounts, domains, links and suggestions; the changed accounts as they end."""
-    created = [plan.accounts[i] for i in sorted(plan.created)]
-    if created:
-        await connection.execute(
-            insert(accounts),
-            [
-                {
-                    "id": a.account_id,
-                    "revision": 1,
-                    "name": a.name,
-                    "name_from_domain": a.name_from_domain,
-                    "name_keys": name_keys(normalize_name(a.name)),
-                    "domains": sorted(a.domains),
-                    "people": a.people,
-                    "company_size": a.company_size,
-                    "industry": a.industry,
-                    "country": a.country,
-                    "created_at": now,
-                    "updated_at": now,
-                }
-                for a in created
-            ],
-        )
-    # In id order: two batches changing the same accounts take their row locks in one order.
-    changed = [plan.accounts[i] for i in sorted(plan.accounts) if i not in plan.created]
-    if changed:
-        await connection.execute(
-            _UPDATE,
-            [
-                {
-                    "id": a.account_id,
-                    "delta": plan.people_delta.get(a.account_id, 0),
-                    "from_domain": a.name_from_domain,
-                    "name": a.name,
-                    "keys": name_keys(normalize_name(a.name)),
-                    "domains": sorted(a.domains),
-                    "size": a.company_size,
-                    "industry": a.industry,
-                    "country": a.country,
-                    "now": now,
-                }
-                for a in changed
-            ],
-        )
+    stored = []
+    if plan.accounts:
+        # In id order: two batches changing the same accounts take their row locks in one order.
+        rows = [
+            {
+                "id": a.account_id,
+                "revision": 1,
+                "name": a.name,
+                "name_from_domain": a.name_from_domain,
+                "name_keys": name_keys(normalize_name(a.name)),
+                "domains": sorted(a.domains),
+                # A new account's people; a stored one's change (the upsert adds it).
+                "people": a.people
+                if a.account_id in plan.created
+                else plan.people_delta.get(a.account_id, 0),
+                "company_size": a.company_size,
+                "industry": a.industry,
+                "country": a.country,
+                "created_at": now,
+                "updated_at": now,
+            }
+            for a in (plan.accounts[i] for i in sorted(plan.accounts))
+        ]
+        result = await connection.execute(_upsert(), rows)
+        stored = sorted((_account(row) for row in result), key=lambda a: a.account_id)
     if plan.new_domains:
         rows = [{"domain": domain, "account_id": account} for domain, account in plan.new_domains]
         await connection.execute(insert(account_domains).on_conflict_do_nothing(), rows)
     await write_links(connection, plan)
-    return await accounts_by_id(connection, sorted(plan.accounts))
+    return stored
 
 
 async def write_links(connection: AsyncConnection, plan: AccountPlan) -> None:
@@ -159,7 +159,9 @@ async def write_links(connection: AsyncConnection, plan: AccountPlan) -> None:
         await connection.execute(
             upsert.on_conflict_do_update(
                 index_elements=[lead_accounts.c.lead_id],
-                set_={c: upsert.excluded[c] for c in ("account_id", "method", "confidence", "linked_by", "at")},
+                set_={
+                    c: upsert.excluded[c] for c in ("account_id", "method", "confidence", "linked_by", "at")
+                },
             ),
             [
                 {
@@ -185,9 +187,61 @@ async def write_links(connection: AsyncConnection, plan: AccountPlan) -> None:
 
 
 async def drop_suggestions(connection: AsyncConnection, lead_ids: list[uuid.UUID]) -> None:
-    await connection.execute(delete(account_suggestions).where(any_of(account_suggestions.c.lead_id, lead_ids)))
+    await connection.execute(
+        delete(account_suggestions).where(any_of(account_suggestions.c.lead_id, lead_ids))
+    )
 
 
-async def count_people(connection: AsyncConnection, account_id: uuid.UUID) -> int:
-    query = select(func.count()).select_from(lead_accounts).where(lead_accounts.c.account_id == account_id)
-    return await connection.scalar(query)
+async def waiting_for(
+    connection: AsyncConnection, keys: list[str], besides: list[uuid.UUID]
+) -> list[Waiting]:
+    """People waiting whose names share a key with these, but for `besides` (the batch's own)."""
+    if not keys:
+        return []
+    rows = await connection.execute(
+        select(account_waiting.c.lead_id, account_waiting.c.normalized_name)
+        .where(
+            account_waiting.c.name_keys.overlap(bindparam("waiting_keys", keys, ARRAY(Text))),
+            account_waiting.c.lead_id != all_(bindparam("besides", besides, ARRAY(UUID(as_uuid=True)))),
+        )
+        .order_by(account_waiting.c.lead_id)
+        .limit(MAX_CANDIDATES)
+    )
+    return [Waiting(row.lead_id, row.normalized_name) for row in rows]
+
+
+async def update_waiting(connection: AsyncConnection, waiting: list[dict], done: list[uuid.UUID]) -> None:
+    """People who now wait (a newer name replaces an older one), and people who wait no more."""
+    if done:
+        await connection.execute(delete(account_waiting).where(any_of(account_waiting.c.lead_id, done)))
+    if waiting:
+        upsert = insert(account_waiting)
+        await connection.execute(
+            upsert.on_conflict_do_update(
+                index_elements=[account_waiting.c.lead_id],
+                set_={c: upsert.excluded[c] for c in ("normalized_name", "name_keys")},
+            ),
+            waiting,
+        )
+
+
+_OWNER = text(
+    "UPDATE capture.accounts SET owner = CAST(:owner AS jsonb), owner_at = :at"
+    " WHERE id = :id AND (owner_at IS NULL OR owner_at < :at)"
+)
+_SCORE = text(
+    "UPDATE capture.accounts SET score = :score, temperature = :temperature, score_revision = :revision"
+    " WHERE id = :id AND (score_revision IS NULL OR score_revision < :revision)"
+)
+
+
+async def record_owners(connection: AsyncConnection, rows: list[dict]) -> None:
+    """Each account's owner as routing says it, the newest kept."""
+    if rows:
+        await connection.execute(_OWNER, [{**row, "owner": json.dumps(row["owner"])} for row in rows])
+
+
+async def record_scores(connection: AsyncConnection, rows: list[dict]) -> None:
+    """Each account's score as scoring says it, the highest revision kept."""
+    if rows:
+        await connection.execute(_SCORE, rows)

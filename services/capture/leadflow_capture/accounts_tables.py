@@ -64,3 +64,13 @@ account_suggestions = Table(
     Column("at", DateTime(timezone=True), nullable=False),
     PrimaryKeyConstraint("account_id", "lead_id"),
 )
+
+# People left without an account who named a company (free-mail, no account of that name yet):
+# they join the account made or named later that their name matches clearly (accounts_waiting).
+account_waiting = Table(
+    "account_waiting",
+    metadata,
+    Column("lead_id", UUID(as_uuid=True), primary_key=True),
+    Column("normalized_name", Text, nullable=False),
+    Column("name_keys", ARRAY(Text), nullable=False),  # GIN-indexed, as accounts.name_keys
+)

@@ -29,7 +29,8 @@ async def accept_batch(
     connection = uow.connection
     # Transactions touching the same person or idempotency key take their turns.
     # The company domains too: two batches bringing one new domain make one account.
-    await uow.lock([key for submission in batch for key in submission.lock_keys()] + submission_lock_keys(batch))
+    people_keys = [key for submission in batch for key in submission.lock_keys()]
+    await uow.lock(people_keys + submission_lock_keys(batch))
     keys = [submission.idempotency_key for submission in batch if submission.idempotency_key]
     earlier = await repository.find_submissions(connection, keys)
     batch = await _mark_suppressed(connection, batch)

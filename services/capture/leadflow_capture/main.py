@@ -7,6 +7,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import HTMLResponse, Response
 
 from leadflow_capture import accounts_api, api, api_leads, api_privacy, api_sms, api_tracking
+from leadflow_capture.accounts_following import record_account_news
 from leadflow_capture.accounts_linking import AccountLinks
 from leadflow_capture.accounts_reading import AccountReader
 from leadflow_capture.bodies import from_browser_form
@@ -59,12 +60,13 @@ async def start_writers(app: FastAPI, runtime: ServiceRuntime) -> None:
     async def follow(events: list[CloudEvent]) -> None:
         await reader.record_routing(events)
         await erasures.record_answers(events)
+        await record_account_news(runtime, events)  # accounts' owners and scores
 
     # Who may read a lead, and how far erasures got: its own group, so it never waits behind
     # capture's own work.
     runtime.consume(
         group="leadflow-capture-access",
-        topics=[runtime.topics.routed, runtime.topics.erased],
+        topics=[runtime.topics.routed, runtime.topics.erased, runtime.topics.accounts],
         handler=follow,
         opens=frozenset(),  # the rep of each decision and erasure answers: no personal data
     )

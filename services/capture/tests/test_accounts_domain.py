@@ -91,8 +91,10 @@ def test_a_domain_only_account_takes_the_first_company_name_a_person_brings():
 
 def test_a_typo_in_a_long_name_applies_a_weak_name_is_suggested_an_unlike_one_is_nothing():
     acme = AccountState(uuid.uuid4(), 3, "Northwind Traders", False, ["northwind.example"], 2)
-    strong, weak, unlike = facts("x@gmail.com", "Nortwind Traders Inc"), facts("y@gmail.com", "Northwind"), facts(
-        "z@gmail.com", "Contoso"
+    strong, weak, unlike = (
+        facts("x@gmail.com", "Nortwind Traders Inc"),
+        facts("y@gmail.com", "Northwind"),
+        facts("z@gmail.com", "Contoso"),
     )
     result = plan([strong, weak, unlike], [acme])
     assert result.account_of == {strong.lead_id: acme.account_id, weak.lead_id: None, unlike.lead_id: None}
@@ -128,7 +130,11 @@ def test_a_website_matches_a_free_mail_person_and_fit_fields_fill_what_is_missin
     lead = lead_facts(
         uuid.uuid4(),
         "ada@gmail.com",
-        {"company_size": "11-50", "country": "FR", "attributes": {"website": "www.acme.example", "industry": "Retail"}},
+        {
+            "company_size": "11-50",
+            "country": "FR",
+            "attributes": {"website": "www.acme.example", "industry": "Retail"},
+        },
     )
     result = plan([lead], [acme])
     [matched] = [o.data for o in result.matched]

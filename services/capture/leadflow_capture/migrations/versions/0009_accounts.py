@@ -4,6 +4,7 @@ Revision ID: 0009
 Revises: 0008
 Create Date: 2026-12-03
 """
+
 import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
@@ -38,12 +39,8 @@ def upgrade() -> None:
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         schema=SCHEMA,
     )
-    op.create_index(
-        "accounts_name_keys", "accounts", ["name_keys"], schema=SCHEMA, postgresql_using="gin"
-    )
-    op.create_index(
-        "accounts_domains", "accounts", ["domains"], schema=SCHEMA, postgresql_using="gin"
-    )
+    op.create_index("accounts_name_keys", "accounts", ["name_keys"], schema=SCHEMA, postgresql_using="gin")
+    op.create_index("accounts_domains", "accounts", ["domains"], schema=SCHEMA, postgresql_using="gin")
     op.create_table(
         "account_domains",
         sa.Column("domain", sa.Text, primary_key=True),
@@ -70,8 +67,18 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("account_id", "lead_id"),
         schema=SCHEMA,
     )
+    op.create_table(
+        "account_waiting",
+        sa.Column("lead_id", UUID(as_uuid=True), primary_key=True),
+        sa.Column("normalized_name", sa.Text, nullable=False),
+        sa.Column("name_keys", ARRAY(sa.Text), nullable=False),
+        schema=SCHEMA,
+    )
+    op.create_index(
+        "account_waiting_name_keys", "account_waiting", ["name_keys"], schema=SCHEMA, postgresql_using="gin"
+    )
 
 
 def downgrade() -> None:
-    for table in ("account_suggestions", "lead_accounts", "account_domains", "accounts"):
+    for table in ("account_waiting", "account_suggestions", "lead_accounts", "account_domains", "accounts"):
         op.drop_table(table, schema=SCHEMA)
