@@ -76,8 +76,8 @@ CONSUMERS = {
     ),
     "leadflow-capture-access": (
         "capture",
-        ["leads.routed", "leads.erased"],
-        "Which rep may read which lead; how far each erasure got.",
+        ["leads.routed", "leads.erased", "leads.accounts"],
+        "Which rep may read which lead; how far each erasure got; accounts' owners and scores.",
     ),
     "leadflow-webhooks": (
         "webhooks",
