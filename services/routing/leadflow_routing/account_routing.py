@@ -16,7 +16,7 @@ from leadflow_common.unit_of_work import UnitOfWork
 from leadflow_routing import account_owner_store, repository
 from leadflow_routing.account_policy import offer_to_owner, owner_to_tell
 from leadflow_routing.capacity import CapacityView
-from leadflow_routing.policy import Assignment, Decision, LeadToRoute, Rep
+from leadflow_routing.policy import Assignment, Decision, LeadToRoute, Relaxation, Rep, decide
 
 if TYPE_CHECKING:
     from leadflow_routing.assigner import RoutingContext
@@ -47,6 +47,32 @@ async def owner_first(
         lead, owner, now=context.now, exclude=exclude, cold_to_owner=context.cold_account_leads_to_owner
     )
     return (decision, owner) if decision is not None and owner is not None else None
+
+
+async def decide_with_owner(
+    connection: AsyncConnection,
+    lead: LeadToRoute,
+    context: "RoutingContext",
+    tiers: list[Tier],
+    capacity: CapacityView | None,
+    *,
+    exclude: frozenset[uuid.UUID],
+    senior_pool: bool,
+    relaxed: Relaxation,
+) -> tuple[Decision, list[Rep]]:
+    """Where the lead goes and the reps it was chosen among: its account's owner first, else
+    the usual policy among the reps of `tiers` (read under the capacity lock)."""
+    owned = await owner_first(connection, lead, context, exclude=exclude, capacity=capacity)
+    if owned is not None:
+        return owned[0], [owned[1]]
+    if capacity is not None:
+        candidates = await capacity.reps(connection, tiers)
+    else:
+        candidates = await repository.lock_capacity_and_load_reps(connection, tiers)
+    decision = decide(
+        lead, candidates, now=context.now, exclude=exclude, senior_pool=senior_pool, relaxed=relaxed
+    )
+    return decision, candidates
 
 
 async def name_account(

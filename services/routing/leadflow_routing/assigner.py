@@ -174,19 +174,10 @@ async def route(
     tiers = [Tier.senior] if senior_pool else TIERS_BY_TEMPERATURE[lead.temperature]
     if relaxed.next_tier:
         tiers = [*tiers, *NEXT_TIER[lead.temperature]]
-    owned = await account_routing.owner_first(
-        uow.connection, lead, context, exclude=exclude, capacity=capacity
+    choice = {"exclude": exclude, "senior_pool": senior_pool, "relaxed": relaxed}  # the owner first
+    decision, candidates = await account_routing.decide_with_owner(
+        uow.connection, lead, context, tiers, capacity, **choice
     )
-    if owned is not None:
-        decision, candidates = owned[0], [owned[1]]
-    else:
-        if capacity is not None:
-            candidates = await capacity.reps(uow.connection, tiers)
-        else:
-            candidates = await repository.lock_capacity_and_load_reps(uow.connection, tiers)
-        decision = decide(
-            lead, candidates, now=context.now, exclude=exclude, senior_pool=senior_pool, relaxed=relaxed
-        )
     if current is not None and current.status == AssignmentStatus.waiting and decision.kind == "wait":
         await _still_waiting(uow, current, lead, decision, context)
         return decision

@@ -142,5 +142,14 @@ lead_reps = lead_reps_table(metadata)
 # What the export reads about a person's leads (export.py); erasing.py erases what says who.
 HOLDINGS = tuple(
     Holding(f"scoring.{name}")
-    for name in ("leads", "activities", "activity_counts", "scores", "score_history", "outcomes", "lead_reps")
+    for name in (
+        "leads",
+        "activities",
+        "activity_counts",
+        "scores",
+        "score_history",
+        "outcomes",
+        "lead_reps",
+        "lead_accounts",
+    )
 )
