@@ -53,6 +53,11 @@ async def test_an_account_turns_hot_when_a_third_warm_person_engages(settings, t
         events = await account_scores(
             s, account, until=lambda events: any(e["data"]["temperature"] == "hot" for e in events)
         )
+        # The preview says what candidate account rules would do to it (nothing is stored).
+        rules = (await s.client.get("/v1/scoring/rules")).json()["rules"]
+        rules["account"]["thresholds"]["hot"] = 99
+        preview = (await s.client.post("/v1/scoring/rules/preview", json=rules)).json()["accounts"]
+        assert preview["accounts"] == 1 and preview["moves"] == [{"from": "hot", "to": "warm", "accounts": 1}]
         scored = await read_events(
             settings.kafka_bootstrap_servers,
             topics.scored,

@@ -165,3 +165,29 @@ def add_seniority(people: list[Person], rules: AccountRules, add) -> None:
         given = min(points[level], left) if points[level] > 0 else points[level]
         add(f"seniority:{level}", given)
         left -= max(given, 0)
+
+
+def compare_accounts(
+    current: AccountRules, candidate: AccountRules, accounts: dict[uuid.UUID, list[Person]], now: datetime
+) -> dict:
+    """The accounts' bands under the account rules in use and under the candidate, their people
+    as scored now (the preview beside the leads')."""
+    moves: dict[tuple[str, str], int] = {}
+    for people in accounts.values():
+        before = score_account(people, current, now).temperature.value
+        after = score_account(people, candidate, now).temperature.value
+        moves[(before, after)] = moves.get((before, after), 0) + 1
+    bands = {"current": {}, "candidate": {}}
+    for (before, after), count in moves.items():
+        bands["current"][before] = bands["current"].get(before, 0) + count
+        bands["candidate"][after] = bands["candidate"].get(after, 0) + count
+    return {
+        "accounts": len(accounts),
+        **bands,
+        "moved": sum(count for (before, after), count in moves.items() if before != after),
+        "moves": [
+            {"from": before, "to": after, "accounts": count}
+            for (before, after), count in sorted(moves.items())
+            if before != after
+        ],
+    }

@@ -115,3 +115,9 @@ async def save_score(connection: AsyncConnection, account_id: uuid.UUID, **value
     await connection.execute(
         statement.on_conflict_do_update(index_elements=[account_scores.c.account_id], set_=values)
     )
+
+
+async def recent_accounts(connection: AsyncConnection, limit: int) -> list[uuid.UUID]:
+    """The most recently scored accounts."""
+    query = select(account_scores.c.account_id).order_by(account_scores.c.scored_at.desc()).limit(limit)
+    return list(await connection.scalars(query))

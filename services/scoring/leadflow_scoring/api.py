@@ -94,6 +94,11 @@ class RulesPreview(BaseModel):
         description="The most recent leads' bands now and under the candidate, and the moves"
     )
     outcomes: dict = Field(description="On leads with a known outcome: AUC and conversion per band, each way")
+    accounts: dict = Field(
+        default_factory=dict,
+        description="The most recently scored B2B accounts' bands now and under the candidate's account"
+        " rules (their people as scored now), and the moves",
+    )
 
 
 class BandConversion(BaseModel):

@@ -34,6 +34,7 @@ from leadflow_scoring import (
     score_store,
     versions,
 )
+from leadflow_scoring.account_score import compare_accounts
 from leadflow_scoring.rules import RuleSet
 from leadflow_scoring.scorer import audit_problems, rescore_many
 from leadflow_scoring.state import ScoringState
@@ -41,6 +42,7 @@ from leadflow_scoring.tables import lead_reps
 from leadflow_scoring.training import snapshot_lead
 
 CONSUMER = "scoring"
+RECENT_ACCOUNTS = 500  # the most recently scored accounts the preview covers
 
 
 class ScoringService:
@@ -134,12 +136,14 @@ class ScoringService:
         async with self._runtime.engine.connect() as connection:
             recent = await repository.recent_leads(connection, preview.RECENT_LEADS)
             rows = await repository.outcomes_for_training(connection)
+            accounts = await account_store.recent_accounts(connection, RECENT_ACCOUNTS)
+            people = await account_store.people_of(connection, accounts)
         await self._try_on_recent_leads(candidate, preview.RECENT_LEADS, recent)
-        known = _known_outcomes(rows)
+        known, now, rules = _known_outcomes(rows), datetime.now(UTC), self.state.rules
         # Thousands of leads scored twice: off the event loop.
-        return await asyncio.to_thread(
-            preview.compare, self.state.rules, candidate, recent, known, datetime.now(UTC)
-        )
+        compared = await asyncio.to_thread(preview.compare, rules, candidate, recent, known, now)
+        compared["accounts"] = compare_accounts(rules.account, candidate.account, people, now)
+        return compared
 
     async def propose_bands(self) -> dict:
         """Warm and hot thresholds per profile from the outcomes so far (nothing is stored)."""

@@ -94,3 +94,19 @@ def test_the_account_points_and_thresholds_are_part_of_the_validated_rules_docum
     assert RuleSet.model_validate(document).account.engaged_person == 20
     del document["account"]  # a document from before accounts still validates
     assert RuleSet.model_validate(document).account == AccountRules()
+
+
+def test_the_preview_says_which_accounts_change_band_under_candidate_account_rules():
+    from leadflow_scoring.account_score import compare_accounts
+
+    warm_pair = [
+        person(58, Temperature.warm, "VP Sales"),
+        person(48, Temperature.warm, "Engineering Manager"),
+    ]
+    lone = [person(45, Temperature.warm, "Engineer")]
+    accounts = {uuid.uuid4(): warm_pair, uuid.uuid4(): lone}
+    lower_hot = RULES.model_copy(update={"thresholds": RULES.thresholds.model_copy(update={"hot": 60})})
+    compared = compare_accounts(RULES, lower_hot, accounts, NOW)
+    assert compared["accounts"] == 2 and compared["moved"] == 1
+    assert compared["moves"] == [{"from": "warm", "to": "hot", "accounts": 1}]
+    assert compared["current"].get("hot", 0) == 0 and compared["candidate"]["hot"] == 1
