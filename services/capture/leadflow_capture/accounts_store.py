@@ -117,6 +117,9 @@ def _upsert():
     ).returning(*ACCOUNT_COLUMNS)
 
 
+_UPSERT = _upsert()
+
+
 async def write_accounts(connection: AsyncConnection, plan: AccountPlan, now: datetime) -> list[AccountState]:
     """The plan's accounts, domains, links and suggestions; the changed accounts as they end."""
     stored = []
@@ -142,7 +145,7 @@ async def write_accounts(connection: AsyncConnection, plan: AccountPlan, now: da
             }
             for a in (plan.accounts[i] for i in sorted(plan.accounts))
         ]
-        result = await connection.execute(_upsert(), rows)
+        result = await connection.execute(_UPSERT, rows)
         stored = sorted((_account(row) for row in result), key=lambda a: a.account_id)
     if plan.new_domains:
         rows = [{"domain": domain, "account_id": account} for domain, account in plan.new_domains]
