@@ -10,6 +10,7 @@ from leadflow_capture import accounts_api, api, api_leads, api_privacy, api_sms,
 from leadflow_capture.accounts_domain import load_suffixes
 from leadflow_capture.accounts_following import record_account_news
 from leadflow_capture.accounts_linking import AccountLinks
+from leadflow_capture.accounts_merging import AccountMerges
 from leadflow_capture.accounts_reading import AccountReader
 from leadflow_capture.bodies import from_browser_form
 from leadflow_capture.deps import RateLimited
@@ -45,6 +46,7 @@ async def start_writers(app: FastAPI, runtime: ServiceRuntime) -> None:
     load_suffixes()  # what matching leads to accounts reads, parsed before the first lead
     app.state.account_reader = AccountReader(runtime)
     app.state.account_links = AccountLinks(runtime)
+    app.state.account_merges = AccountMerges(runtime)
     app.state.erasures = erasures = Erasures(runtime)
     app.state.do_not_contact = DoNotContact(runtime)
     peers = {
