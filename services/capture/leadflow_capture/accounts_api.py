@@ -9,6 +9,7 @@ from pydantic import BaseModel
 
 from leadflow_capture.accounts_domain import registrable_domain
 from leadflow_capture.accounts_linking import AccountLinks
+from leadflow_capture.accounts_merging import AccountMerges
 from leadflow_capture.accounts_reading import AccountPage, AccountReader, AccountView
 from leadflow_common.access import Principal, Scope
 from leadflow_common.auth import requires
@@ -27,12 +28,21 @@ async def get_links(request: Request) -> AccountLinks:
     return request.app.state.account_links
 
 
+async def get_merges(request: Request) -> AccountMerges:
+    return request.app.state.account_merges
+
+
 ReaderDep = Annotated[AccountReader, Depends(get_reader)]
+MergesDep = Annotated[AccountMerges, Depends(get_merges)]
 LinksDep = Annotated[AccountLinks, Depends(get_links)]
 
 
 class PersonLink(InputModel):
     lead_id: uuid.UUID
+
+
+class MergeInput(InputModel):
+    into: uuid.UUID
 
 
 class Linked(BaseModel):
@@ -88,4 +98,17 @@ async def unlink_person(
     account_id: uuid.UUID, lead_id: uuid.UUID, principal: AccountsWriter, links: LinksDep
 ) -> Response:
     await links.unlink(principal, account_id, lead_id)
+    return Response(status_code=204)
+
+
+@router.post(
+    "/accounts/{account_id}/merge",
+    status_code=204,
+    summary="Merge this account into another (`into`): its people and domains move there, audited",
+    responses={303: {}, 404: {}, 422: {}},
+)
+async def merge_account(
+    account_id: uuid.UUID, body: MergeInput, principal: AccountsWriter, merges: MergesDep
+) -> Response:
+    await merges.merge(principal, account_id, body.into)
     return Response(status_code=204)

@@ -3,12 +3,20 @@ read the links and the accounts the batch may match, plan (pure), write, and pub
 `account.updated` and `lead.matched` on leads.accounts; each `lead.captured` then carries its
 lead's account."""
 
+import functools
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 
 from leadflow_capture import accounts_store
 from leadflow_capture.accounts_domain import LeadFacts, email_domain, lead_facts, website_domain
-from leadflow_capture.accounts_planning import AccountBook, AccountPlan, plan_accounts, search_keys
+from leadflow_capture.accounts_planning import (
+    AccountBook,
+    AccountPlan,
+    AccountState,
+    plan_accounts,
+    search_keys,
+)
 from leadflow_capture.accounts_waiting import adopt_waiting, opened_names, still_waiting
 from leadflow_capture.people import BatchPlan, Submission
 from leadflow_common.events import LeadCaptured
@@ -44,6 +52,26 @@ def _facts_of(plan: BatchPlan) -> list[LeadFacts]:
     return list(seen.values())
 
 
+ReadAccounts = Callable[[list[str], list[str]], Awaitable[list[AccountState]]]
+
+
+async def accounts_to_match(read: ReadAccounts, unmatched: list[LeadFacts]) -> AccountBook:
+    """The accounts these leads may join: those of their domains, and those whose names are like
+    the companies named by people with no company email. The names of people whose company
+    domain no account has yet (a subsidiary's, a new company's) are looked up only then, so a
+    known company's people cost one read, whatever words their company's name shares."""
+    domains, _ = search_keys(unmatched)
+    _, keys = search_keys([f for f in unmatched if not f.email_domain])
+    book = AccountBook(await read(domains, keys))
+    new_domains = [f for f in unmatched if f.email_domain and f.email_domain not in book.by_domain]
+    _, more_keys = search_keys(new_domains)
+    if more := sorted(set(more_keys) - set(keys)):
+        for account in await read([], more):
+            if account.account_id not in book.accounts:
+                book.add(account)
+    return book
+
+
 async def match_batch(
     uow: UnitOfWork, plan: BatchPlan, known: set[uuid.UUID], topics: Topics, now: datetime
 ) -> AccountPlan:
@@ -54,9 +82,8 @@ async def match_batch(
     links = await accounts_store.links_of(
         uow.connection, sorted({f.lead_id for f in facts if f.lead_id in known} | set(absorbed))
     )
-    unmatched = [f for f in facts if f.lead_id not in links]
-    domains, keys = search_keys(unmatched)
-    book = AccountBook(await accounts_store.accounts_for_matching(uow.connection, domains, keys))
+    read = functools.partial(accounts_store.accounts_for_matching, uow.connection)
+    book = await accounts_to_match(read, [f for f in facts if f.lead_id not in links])
     # Accounts the absorbed leads leave are read too: their people count drops.
     leaving = {link.account_id for lead, link in links.items() if lead in absorbed and link.account_id}
     for account in await accounts_store.accounts_by_id(

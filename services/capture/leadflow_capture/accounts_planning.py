@@ -212,6 +212,26 @@ def unlink_by_hand(plan: AccountPlan, book: AccountBook, current: Link, now: dat
     plan.links[current.lead_id] = Link(current.lead_id, None, MatchMethod.manual, 1.0, "user", now)
 
 
+def plan_merge(
+    plan: AccountPlan, source: AccountState, target: AccountState, links: Iterable[Link], now: datetime
+) -> None:
+    """A person merges `source` into `target`: its people move (each keeps how it matched), its
+    domains and the fit fields it has that `target` lacks go with them. (`source` itself is
+    retired by the store: merged, no people, no domains.)"""
+    moved = 0
+    for link in links:
+        plan.links[link.lead_id] = replace(link, account_id=target.account_id, by="user", at=now)
+        plan.matched.append(
+            Outgoing(_matched(plan.links[link.lead_id], source.account_id, True), target.account_id)
+        )
+        moved += 1
+    target.domains = sorted(set(target.domains) | set(source.domains))
+    target.company_size = target.company_size or source.company_size
+    target.industry = target.industry or source.industry
+    target.country = target.country or source.country
+    _touch(plan, target, people=moved)
+
+
 def plan_accounts(
     leads: list[LeadFacts],
     absorbed: list[uuid.UUID],

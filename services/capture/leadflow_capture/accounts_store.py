@@ -38,7 +38,7 @@ ACCOUNT_COLUMNS = (
 )
 
 
-def _account(row) -> AccountState:
+def account_from_row(row) -> AccountState:
     return AccountState(
         account_id=row.id,
         revision=row.revision,
@@ -53,7 +53,7 @@ def _account(row) -> AccountState:
     )
 
 
-def _link(row) -> Link:
+def link_from_row(row) -> Link:
     return Link(row.lead_id, row.account_id, MatchMethod(row.method), row.confidence, row.linked_by, row.at)
 
 
@@ -61,7 +61,7 @@ async def links_of(connection: AsyncConnection, lead_ids: list[uuid.UUID]) -> di
     if not lead_ids:
         return {}
     rows = await connection.execute(select(lead_accounts).where(any_of(lead_accounts.c.lead_id, lead_ids)))
-    return {row.lead_id: _link(row) for row in rows}
+    return {row.lead_id: link_from_row(row) for row in rows}
 
 
 async def accounts_for_matching(
@@ -79,7 +79,7 @@ async def accounts_for_matching(
         .order_by(by_domain.desc(), accounts.c.id)
         .limit(MAX_CANDIDATES)
     )
-    return [_account(row) for row in rows]
+    return [account_from_row(row) for row in rows]
 
 
 async def accounts_by_id(connection: AsyncConnection, ids: list[uuid.UUID]) -> list[AccountState]:
@@ -88,7 +88,7 @@ async def accounts_by_id(connection: AsyncConnection, ids: list[uuid.UUID]) -> l
     rows = await connection.execute(
         select(*ACCOUNT_COLUMNS).where(any_of(accounts.c.id, ids)).order_by(accounts.c.id)
     )
-    return [_account(row) for row in rows]
+    return [account_from_row(row) for row in rows]
 
 
 def _upsert():
@@ -117,6 +117,9 @@ def _upsert():
     ).returning(*ACCOUNT_COLUMNS)
 
 
+_UPSERT = _upsert()
+
+
 async def write_accounts(connection: AsyncConnection, plan: AccountPlan, now: datetime) -> list[AccountState]:
     """The plan's accounts, domains, links and suggestions; the changed accounts as they end."""
     stored = []
@@ -142,8 +145,8 @@ async def write_accounts(connection: AsyncConnection, plan: AccountPlan, now: da
             }
             for a in (plan.accounts[i] for i in sorted(plan.accounts))
         ]
-        result = await connection.execute(_upsert(), rows)
-        stored = sorted((_account(row) for row in result), key=lambda a: a.account_id)
+        result = await connection.execute(_UPSERT, rows)
+        stored = sorted((account_from_row(row) for row in result), key=lambda a: a.account_id)
     if plan.new_domains:
         rows = [{"domain": domain, "account_id": account} for domain, account in plan.new_domains]
         await connection.execute(insert(account_domains).on_conflict_do_nothing(), rows)

@@ -7,8 +7,10 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import HTMLResponse, Response
 
 from leadflow_capture import accounts_api, api, api_leads, api_privacy, api_sms, api_tracking
+from leadflow_capture.accounts_domain import load_suffixes
 from leadflow_capture.accounts_following import record_account_news
 from leadflow_capture.accounts_linking import AccountLinks
+from leadflow_capture.accounts_merging import AccountMerges
 from leadflow_capture.accounts_reading import AccountReader
 from leadflow_capture.bodies import from_browser_form
 from leadflow_capture.deps import RateLimited
@@ -41,8 +43,10 @@ API_PATHS = ("/v1/leads", "/v1/activities", "/v1/outcomes")
 async def start_writers(app: FastAPI, runtime: ServiceRuntime) -> None:
     settings: CaptureSettings = app.state.capture_settings
     app.state.lead_reader = reader = LeadReader(runtime, settings.default_region)
+    load_suffixes()  # what matching leads to accounts reads, parsed before the first lead
     app.state.account_reader = AccountReader(runtime)
     app.state.account_links = AccountLinks(runtime)
+    app.state.account_merges = AccountMerges(runtime)
     app.state.erasures = erasures = Erasures(runtime)
     app.state.do_not_contact = DoNotContact(runtime)
     peers = {

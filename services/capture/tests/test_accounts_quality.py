@@ -5,6 +5,7 @@ The generator is seeded and kept here, so the figures are the same on every run.
 go through the pure planner as the intake runs it (ten leads a batch, each batch seeing only the
 accounts the store would read for it: those of its domains and of its name keys)."""
 
+import asyncio
 import random
 import time
 import uuid
@@ -14,7 +15,8 @@ from datetime import UTC, datetime
 from itertools import combinations
 
 from leadflow_capture.accounts_domain import lead_facts, name_keys, registrable_domain
-from leadflow_capture.accounts_planning import AccountBook, AccountState, plan_accounts, search_keys
+from leadflow_capture.accounts_matching import accounts_to_match
+from leadflow_capture.accounts_planning import AccountState, plan_accounts
 from leadflow_capture.accounts_waiting import Waiting, adopt_waiting, opened_names, still_waiting
 
 SEED = 31
@@ -161,15 +163,22 @@ def run_matcher(everyone: list[Person]) -> tuple[dict[uuid.UUID, uuid.UUID | Non
     links: dict = {}
     account_of: dict[uuid.UUID, uuid.UUID | None] = {}
     cpu = 0.0
+
+    async def read(domains: list[str], keys: list[str]) -> list[AccountState]:
+        """What accounts_store.accounts_for_matching reads."""
+        return [
+            a
+            for a in stored
+            if set(domains) & set(a.domains) or set(keys) & set(name_keys(a.normalized_name))
+        ]
+
     for start in range(0, len(everyone), BATCH):
         people_now = everyone[start : start + BATCH]
         began = time.process_time()
         batch = [lead_facts(p.lead_id, p.email, p.profile) for p in people_now]
-        domains, keys = map(set, search_keys(batch))
         cpu += time.process_time() - began
-        read = [a for a in stored if domains & set(a.domains) or keys & set(name_keys(a.normalized_name))]
+        book = asyncio.run(accounts_to_match(read, batch))
         began = time.process_time()
-        book = AccountBook(read)
         plan = plan_accounts(batch, [], links, book, now=NOW)
         opened = set(opened_names(plan))
         cpu += time.process_time() - began
