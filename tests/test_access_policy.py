@@ -65,6 +65,8 @@ POLICY = {
     "routing POST /v1/assignments/{assignment_id}/reject": "assignments:work",
     "routing POST /v1/assignments/{assignment_id}/complete": "assignments:work",
     "routing POST /v1/offer-links": "routing:admin",
+    "routing PUT /v1/accounts/{account_id}/owner": "routing:admin",
+    "routing GET /v1/accounts/{account_id}/owner": "routing:admin",
     "routing GET /v1/offers/{token}": "public",
     "routing POST /v1/offers/{token}": "public",
     "console POST /v1/auth/token": "public",

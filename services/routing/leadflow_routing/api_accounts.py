@@ -50,11 +50,11 @@ async def set_owner(
 @router.get(
     "/accounts/{account_id}/owner",
     response_model=OwnerOut,
-    summary="A B2B account's owner rep (None: nobody yet)",
+    summary="A B2B account's owner rep, admins (None: nobody yet; capture's account answers it to readers)",
 )
 async def get_owner(
     account_id: uuid.UUID,
-    principal: Annotated[Principal, requires(Scope.routing_read)],
+    principal: Annotated[Principal, requires(Scope.routing_admin)],
     runtime: RuntimeDep,
 ) -> OwnerOut:
     async with runtime.engine.connect() as connection:
