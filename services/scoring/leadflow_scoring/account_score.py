@@ -15,7 +15,7 @@ from leadflow_common.inputs import InputModel
 
 Points = Annotated[float, Field(ge=-1000, le=1000)]
 Weight = Annotated[float, Field(ge=0, le=10)]
-Keyword = Annotated[str, Field(min_length=1, max_length=200)]
+Keyword = Annotated[str, Field(min_length=1, max_length=100)]
 UNKNOWN_LEVEL = "unknown"
 
 
@@ -23,7 +23,7 @@ class SeniorityLevel(InputModel):
     """A level of job titles: the first level with a keyword in the title is the person's."""
 
     level: str = Field(min_length=1, max_length=100, pattern=r"^[\w-]+$")
-    keywords: list[Keyword] = Field(min_length=1, max_length=500)
+    keywords: list[Keyword] = Field(min_length=1, max_length=100)
     points: Points = Field(description="Added once per level present among the account's people")
 
 
@@ -82,7 +82,7 @@ class AccountRules(InputModel):
     people_sum_cap: Points = Field(20, description="Most points the sum can add")
     recent_days: float = Field(14, gt=0, le=3650, description="Someone active within this many days…")
     recent: Points = Field(8, description="…adds this")
-    seniority_levels: list[SeniorityLevel] = Field(default_factory=_default_levels, max_length=50)
+    seniority_levels: list[SeniorityLevel] = Field(default_factory=_default_levels, max_length=20)
     seniority_cap: Points = Field(25, description="Most points seniority coverage can add")
 
 

@@ -186,7 +186,7 @@ async def get_rules(principal: ScoringReader, scoring: ScoringDep) -> VersionedR
 @router.put(
     "/scoring/rules",
     response_model=VersionedRules,
-    responses={422: {}},
+    responses={413: {}, 422: {}},
     summary="New rules: a new version, every lead re-scored in the background",
 )
 async def put_rules(
@@ -200,7 +200,7 @@ async def put_rules(
 @router.post(
     "/scoring/rules/preview",
     response_model=RulesPreview,
-    responses={422: {}},
+    responses={413: {}, 422: {}},
     summary="What candidate rules would change (bands of recent leads; AUC and conversion on known outcomes)",
 )
 async def preview_rules(rules: RuleSet, principal: ScoringAdmin, scoring: ScoringDep) -> RulesPreview:
