@@ -188,7 +188,7 @@ class Decision:
 def best_names(normalized: str, candidates: Iterable[Candidate]) -> list[tuple[float, Candidate]]:
     """Candidates by name similarity, best first (each account once)."""
     scored = [(max((name_similarity(normalized, n) for n in c.names), default=0.0), c) for c in candidates]
-    return sorted(scored, key=lambda pair: (-pair[0], str(pair[1].account_id)))
+    return sorted(scored, key=lambda pair: (-pair[0], pair[1].account_id))
 
 
 def match_by_name(normalized: str, candidates: Iterable[Candidate]) -> Match | None:

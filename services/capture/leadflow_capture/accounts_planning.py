@@ -253,7 +253,8 @@ def plan_accounts(
         if facts.lead_id in links:
             plan.account_of[facts.lead_id] = links[facts.lead_id].account_id
             continue
-        candidates = [account.candidate() for account in book.live()]
+        # Made only if the domains do not decide (a known company's people never compare names).
+        candidates = (account.candidate() for account in book.live())
         by_domain = {d: book.by_domain[d].candidate() for d in facts.domains() if d in book.by_domain}
         decision = decide(facts, by_domain, candidates)
         account = None
