@@ -79,6 +79,8 @@ async def test_three_channels_of_one_company_make_one_account_and_gmail_makes_no
     assert all(e["subject"] == acme for e in on_topic)
     newest = max(updates, key=lambda u: u["revision"])
     assert newest["people"] == 4 and newest["domains"] == ["acme.example"]
+    # On the wire an account is named by its domain: the names people give are theirs (erasable).
+    assert newest["name"] == "Acme"
     assert "ada@" not in json.dumps(on_topic), "an account's events carry no person's data"
 
 

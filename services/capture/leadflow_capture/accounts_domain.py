@@ -160,10 +160,11 @@ def lead_facts(lead_id: uuid.UUID, email: str | None, profile: dict) -> LeadFact
 
 @dataclass(frozen=True)
 class Candidate:
-    """An account as matching sees it."""
+    """An account as matching sees it: the names it is known by (its domain's label, and the
+    company names its people gave, normalized)."""
 
     account_id: uuid.UUID
-    normalized_name: str
+    names: frozenset[str]
     domains: frozenset[str]
 
 
@@ -186,8 +187,8 @@ class Decision:
 
 def best_names(normalized: str, candidates: Iterable[Candidate]) -> list[tuple[float, Candidate]]:
     """Candidates by name similarity, best first (each account once)."""
-    scored = [(name_similarity(normalized, c.normalized_name), c) for c in candidates]
-    return sorted(scored, key=lambda pair: (-pair[0], str(pair[1].account_id)))
+    scored = [(max((name_similarity(normalized, n) for n in c.names), default=0.0), c) for c in candidates]
+    return sorted(scored, key=lambda pair: (-pair[0], pair[1].account_id))
 
 
 def match_by_name(normalized: str, candidates: Iterable[Candidate]) -> Match | None:
@@ -226,10 +227,8 @@ def decide(facts: LeadFacts, by_domain: dict[str, Candidate], candidates: Iterab
     return Decision(None, suggested=by_name)
 
 
-def account_name(facts: LeadFacts, domain: str | None) -> tuple[str, bool]:
-    """A new account's name, and whether it was only made from the domain (a person's company
-    name replaces it later): the company as typed, else the domain's first label."""
-    if facts.company:
-        return facts.company.strip(), False
-    label = (domain or "").split(".")[0]
-    return label.replace("-", " ").title() or (domain or "?"), True
+def domain_label(domain: str) -> str:
+    """An account's name, made from its domain (`acme-labs.co.uk` → `Acme Labs`): what its events
+    carry. The company names its people give are theirs to have erased (accounts_names), so no
+    single person's words name an account on the wire."""
+    return domain.split(".")[0].replace("-", " ").title() or domain

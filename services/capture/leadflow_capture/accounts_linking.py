@@ -55,7 +55,7 @@ class AccountLinks:
             plan = AccountPlan()
             link_by_hand(plan, book, lead, current, account, now)
             await accounts_store.drop_suggestions(uow.connection, [lead])
-            await accounts_store.update_waiting(uow.connection, [], [lead])
+            await accounts_store.name_account(uow.connection, lead, account_id)
             await _write(uow, plan, now, self._runtime.topics.accounts)
             previous = current.account_id if current else None
             await uow.audit(
@@ -78,7 +78,7 @@ class AccountLinks:
             book = AccountBook(await accounts_store.accounts_by_id(uow.connection, [account_id]))
             plan = AccountPlan()
             unlink_by_hand(plan, book, current, now)
-            await accounts_store.update_waiting(uow.connection, [], [lead])  # pinned: waits for none
+            await accounts_store.forget_names(uow.connection, [lead])  # pinned: names none, waits for none
             await _write(uow, plan, now, self._runtime.topics.accounts)
             await uow.audit(principal, "account.person_unlinked", ("account", account_id), lead_id=str(lead))
 
@@ -91,7 +91,7 @@ async def forget_people(uow: UnitOfWork, lead_ids: list[uuid.UUID], topic: str) 
     now = datetime.now(UTC)
     links = await accounts_store.links_of(uow.connection, lead_ids)
     await accounts_store.drop_suggestions(uow.connection, lead_ids)
-    await accounts_store.update_waiting(uow.connection, [], lead_ids)
+    await accounts_store.forget_names(uow.connection, lead_ids)
     linked = sorted({link.account_id for link in links.values() if link.account_id})
     plan = AccountPlan(unlinked=sorted(links))
     if linked:

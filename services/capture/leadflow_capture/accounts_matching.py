@@ -17,7 +17,7 @@ from leadflow_capture.accounts_planning import (
     plan_accounts,
     search_keys,
 )
-from leadflow_capture.accounts_waiting import adopt_waiting, opened_names, still_waiting
+from leadflow_capture.accounts_waiting import adopt_waiting, name_rows, opened_names
 from leadflow_capture.people import BatchPlan, Submission
 from leadflow_common.events import LeadCaptured
 from leadflow_common.topics import Topics
@@ -99,9 +99,8 @@ async def match_batch(
     if accounts.accounts or accounts.suggestions:
         stored = await accounts_store.write_accounts(uow.connection, accounts, now)
         await uow.publish_all(topics.accounts, accounts.events(stored, now))
-    # Only leads stored before the batch (or adopted now) can have been waiting.
-    done = [lead for lead in accounts.links if lead in known or lead in adopted]
-    await accounts_store.update_waiting(uow.connection, still_waiting(accounts, facts, links), done)
+    await accounts_store.forget_names(uow.connection, absorbed)  # the survivor's name is its own
+    await accounts_store.write_names(uow.connection, name_rows(accounts, facts, links, adopted))
     plan.captured = [_with_account(outgoing, accounts.account_of) for outgoing in plan.captured]
     return accounts
 

@@ -9,7 +9,13 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from leadflow_capture.accounts_planning import AccountState, Link
 from leadflow_capture.accounts_store import ACCOUNT_COLUMNS, account_from_row, link_from_row
-from leadflow_capture.accounts_tables import account_domains, account_suggestions, accounts, lead_accounts
+from leadflow_capture.accounts_tables import (
+    account_domains,
+    account_suggestions,
+    accounts,
+    company_names,
+    lead_accounts,
+)
 from leadflow_common.db import any_of
 
 
@@ -35,6 +41,9 @@ async def retire(
         update(account_domains).where(account_domains.c.account_id == source).values(account_id=target)
     )
     await connection.execute(delete(account_suggestions).where(account_suggestions.c.account_id == source))
+    await connection.execute(
+        update(company_names).where(company_names.c.account_id == source).values(account_id=target)
+    )
     row = (
         await connection.execute(
             update(accounts)

@@ -11,8 +11,8 @@ from leadflow_capture.accounts_domain import (
     Candidate,
     LeadFacts,
     Match,
-    account_name,
     decide,
+    domain_label,
     name_keys,
     normalize_name,
 )
@@ -26,21 +26,23 @@ class AccountState:
 
     account_id: uuid.UUID
     revision: int
-    name: str
-    name_from_domain: bool  # named after its domain until a person brings a company name
+    name: str  # its domain's label (domain_label)
     domains: list[str]
     people: int
     company_size: str | None = None
     industry: str | None = None
     country: str | None = None
     merged_into: uuid.UUID | None = None
+    names: set[str] = field(default_factory=set)  # company names its people gave, normalized
 
     @property
     def normalized_name(self) -> str:
         return normalize_name(self.name)
 
     def candidate(self) -> Candidate:
-        return Candidate(self.account_id, self.normalized_name, frozenset(self.domains))
+        return Candidate(
+            self.account_id, frozenset(self.names | {self.normalized_name}), frozenset(self.domains)
+        )
 
     def event(self, at: datetime) -> AccountUpdated:
         return AccountUpdated(
@@ -77,7 +79,7 @@ class AccountPlan:
 
     accounts: dict[uuid.UUID, AccountState] = field(default_factory=dict)  # changed, as planned
     created: set[uuid.UUID] = field(default_factory=set)
-    renamed: set[uuid.UUID] = field(default_factory=set)  # a company name replaced a domain's
+    new_names: set[str] = field(default_factory=set)  # names accounts are known by since this plan
     people_delta: dict[uuid.UUID, int] = field(default_factory=dict)
     links: dict[uuid.UUID, Link] = field(default_factory=dict)  # written (upserted)
     unlinked: list[uuid.UUID] = field(default_factory=list)  # links deleted
@@ -123,32 +125,30 @@ def _touch(plan: AccountPlan, account: AccountState, people: int = 0) -> None:
     plan.accounts[account.account_id] = account
 
 
-def _bring_fit(account: AccountState, facts: LeadFacts) -> bool:
-    """The fit fields a person brings fill what the account lacks; a company name replaces a
-    name made from the domain (whether it did)."""
+def _bring_fit(plan: AccountPlan, account: AccountState, facts: LeadFacts) -> None:
+    """The fit fields a person brings fill what the account lacks; the company name she gives
+    is one more the account is known by (a new one may be what someone waits for)."""
     account.company_size = account.company_size or facts.company_size
     account.industry = account.industry or facts.industry
     account.country = account.country or facts.country
-    if account.name_from_domain and facts.company:
-        account.name, account.name_from_domain = facts.company.strip(), False
-        return True
-    return False
+    if facts.normalized_name and facts.normalized_name not in account.names:
+        account.names.add(facts.normalized_name)
+        plan.new_names.add(facts.normalized_name)
 
 
 def apply_match(
     plan: AccountPlan, book: AccountBook, facts: LeadFacts, match: Match, *, now: datetime, new_id
 ) -> AccountState:
     if match.account_id is None:
-        name, from_domain = account_name(facts, match.new_domain)
-        account = AccountState(new_id(), 1, name, from_domain, [], 0)
+        account = AccountState(new_id(), 1, domain_label(match.new_domain or ""), [], 0)
         book.add(account)
         plan.created.add(account.account_id)
+        plan.new_names.add(account.normalized_name)
     else:
         account = book.accounts[match.account_id]
     if match.new_domain and book.give_domain(account, match.new_domain):
         plan.new_domains.append((match.new_domain, account.account_id))
-    if _bring_fit(account, facts):
-        plan.renamed.add(account.account_id)
+    _bring_fit(plan, account, facts)
     _touch(plan, account, people=1)
     link = Link(facts.lead_id, account.account_id, match.method, match.confidence, "system", now)
     plan.links[facts.lead_id] = link
@@ -253,7 +253,8 @@ def plan_accounts(
         if facts.lead_id in links:
             plan.account_of[facts.lead_id] = links[facts.lead_id].account_id
             continue
-        candidates = [account.candidate() for account in book.live()]
+        # Made only if the domains do not decide (a known company's people never compare names).
+        candidates = (account.candidate() for account in book.live())
         by_domain = {d: book.by_domain[d].candidate() for d in facts.domains() if d in book.by_domain}
         decision = decide(facts, by_domain, candidates)
         account = None

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import and_, exists, func, or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from leadflow_capture.accounts_tables import account_suggestions, accounts, lead_accounts
+from leadflow_capture.accounts_tables import account_suggestions, accounts, company_names, lead_accounts
 from leadflow_capture.tables import lead_reps, leads
 from leadflow_common.lead_access import leads_of_rep
 
@@ -42,7 +42,20 @@ class PersonRow:
     profile: dict[str, Any]
 
 
-_COLUMNS = [accounts.c[name] for name in AccountRow.__dataclass_fields__]
+# An account reads as the company name its people give most (their words, erased with them),
+# else its domain's label (what its events carry).
+_GIVEN_NAME = (
+    select(company_names.c.typed_name)
+    .where(company_names.c.account_id == accounts.c.id)
+    .group_by(company_names.c.typed_name)
+    .order_by(func.count().desc(), func.length(company_names.c.typed_name).desc(), company_names.c.typed_name)
+    .limit(1)
+    .scalar_subquery()
+)
+_COLUMNS = [
+    func.coalesce(_GIVEN_NAME, accounts.c.name).label("name") if name == "name" else accounts.c[name]
+    for name in AccountRow.__dataclass_fields__
+]
 
 
 def _of_rep(rep_id: uuid.UUID):
@@ -101,7 +114,10 @@ async def find(
     if text:
         pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         domains = func.array_to_string(accounts.c.domains, " ")
-        conditions.append(or_(accounts.c.name.ilike(pattern), domains.ilike(pattern)))
+        given = select(company_names.c.account_id).where(company_names.c.typed_name.ilike(pattern))
+        conditions.append(
+            or_(accounts.c.name.ilike(pattern), domains.ilike(pattern), accounts.c.id.in_(given))
+        )
     if after is not None:
         conditions.append(tuple_(accounts.c.created_at, accounts.c.id) > tuple_(*after))
     if rep_id is not None:

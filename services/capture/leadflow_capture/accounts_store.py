@@ -5,7 +5,7 @@ import json
 import uuid
 from datetime import datetime
 
-from sqlalchemy import Text, all_, bindparam, delete, or_, select, text
+from sqlalchemy import Text, all_, bindparam, delete, func, or_, select, text, update
 from sqlalchemy.dialects.postgresql import ARRAY, UUID, insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -14,8 +14,8 @@ from leadflow_capture.accounts_planning import AccountPlan, AccountState, Link
 from leadflow_capture.accounts_tables import (
     account_domains,
     account_suggestions,
-    account_waiting,
     accounts,
+    company_names,
     lead_accounts,
 )
 from leadflow_capture.accounts_waiting import Waiting
@@ -28,7 +28,6 @@ ACCOUNT_COLUMNS = (
     accounts.c.id,
     accounts.c.revision,
     accounts.c.name,
-    accounts.c.name_from_domain,
     accounts.c.domains,
     accounts.c.people,
     accounts.c.company_size,
@@ -43,13 +42,13 @@ def account_from_row(row) -> AccountState:
         account_id=row.id,
         revision=row.revision,
         name=row.name,
-        name_from_domain=row.name_from_domain,
         domains=list(row.domains),
         people=row.people,
         company_size=row.company_size,
         industry=row.industry,
         country=row.country,
         merged_into=row.merged_into,
+        names=set(getattr(row, "names", None) or ()),
     )
 
 
@@ -72,10 +71,22 @@ async def accounts_for_matching(
     if not domains and not keys:
         return []
     by_domain = accounts.c.domains.overlap(bindparam("domains", domains, ARRAY(Text)))
-    by_name = accounts.c.name_keys.overlap(bindparam("keys", keys, ARRAY(Text)))
+    by_label = accounts.c.name_keys.overlap(bindparam("keys", keys, ARRAY(Text)))
+    by_people = accounts.c.id.in_(
+        select(company_names.c.account_id).where(
+            company_names.c.name_keys.overlap(bindparam("keys", keys, ARRAY(Text))),
+            company_names.c.account_id.is_not(None),
+        )
+    )
+    names = (
+        select(func.array_agg(company_names.c.normalized_name.distinct()))
+        .where(company_names.c.account_id == accounts.c.id)
+        .scalar_subquery()
+        .label("names")
+    )
     rows = await connection.execute(
-        select(*ACCOUNT_COLUMNS)
-        .where(accounts.c.merged_into.is_(None), or_(by_domain, by_name))
+        select(*ACCOUNT_COLUMNS, names)
+        .where(accounts.c.merged_into.is_(None), or_(by_domain, by_label, by_people))
         .order_by(by_domain.desc(), accounts.c.id)
         .limit(MAX_CANDIDATES)
     )
@@ -93,18 +104,14 @@ async def accounts_by_id(connection: AsyncConnection, ids: list[uuid.UUID]) -> l
 
 def _upsert():
     """New accounts inserted; stored ones changed by the plan's deltas: people added or gone,
-    domains joined, fit fields filling what is missing, a company name replacing a domain's.
-    RETURNING the rows as they end: the events are made from them, with no second read."""
+    domains joined, fit fields filling what is missing. RETURNING the rows as they end: the
+    events are made from them, with no second read."""
     statement = insert(accounts)
-    renamed = "accounts.name_from_domain AND NOT excluded.name_from_domain"
     return statement.on_conflict_do_update(
         index_elements=[accounts.c.id],
         set_={
             "people": text("accounts.people + excluded.people"),
             "revision": text("accounts.revision + 1"),
-            "name": text(f"CASE WHEN {renamed} THEN excluded.name ELSE accounts.name END"),
-            "name_keys": text(f"CASE WHEN {renamed} THEN excluded.name_keys ELSE accounts.name_keys END"),
-            "name_from_domain": text("accounts.name_from_domain AND excluded.name_from_domain"),
             "domains": text(
                 "ARRAY(SELECT DISTINCT d FROM unnest(accounts.domains || excluded.domains) AS d ORDER BY d)"
             ),
@@ -130,7 +137,6 @@ async def write_accounts(connection: AsyncConnection, plan: AccountPlan, now: da
                 "id": a.account_id,
                 "revision": 1,
                 "name": a.name,
-                "name_from_domain": a.name_from_domain,
                 "name_keys": name_keys(normalize_name(a.name)),
                 "domains": sorted(a.domains),
                 # A new account's people; a stored one's change (the upsert adds it).
@@ -202,30 +208,44 @@ async def waiting_for(
     if not keys:
         return []
     rows = await connection.execute(
-        select(account_waiting.c.lead_id, account_waiting.c.normalized_name)
+        select(company_names.c.lead_id, company_names.c.normalized_name, company_names.c.typed_name)
         .where(
-            account_waiting.c.name_keys.overlap(bindparam("waiting_keys", keys, ARRAY(Text))),
-            account_waiting.c.lead_id != all_(bindparam("besides", besides, ARRAY(UUID(as_uuid=True)))),
+            company_names.c.account_id.is_(None),
+            company_names.c.name_keys.overlap(bindparam("waiting_keys", keys, ARRAY(Text))),
+            company_names.c.lead_id != all_(bindparam("besides", besides, ARRAY(UUID(as_uuid=True)))),
         )
-        .order_by(account_waiting.c.lead_id)
+        .order_by(company_names.c.lead_id)
         .limit(MAX_CANDIDATES)
     )
-    return [Waiting(row.lead_id, row.normalized_name) for row in rows]
+    return [Waiting(row.lead_id, row.normalized_name, row.typed_name) for row in rows]
 
 
-async def update_waiting(connection: AsyncConnection, waiting: list[dict], done: list[uuid.UUID]) -> None:
-    """People who now wait (a newer name replaces an older one), and people who wait no more."""
-    if done:
-        await connection.execute(delete(account_waiting).where(any_of(account_waiting.c.lead_id, done)))
-    if waiting:
-        upsert = insert(account_waiting)
+async def write_names(connection: AsyncConnection, rows: list[dict]) -> None:
+    """The company names people gave, each with her account or none (a newer name replaces hers)."""
+    if rows:
+        upsert = insert(company_names)
         await connection.execute(
             upsert.on_conflict_do_update(
-                index_elements=[account_waiting.c.lead_id],
-                set_={c: upsert.excluded[c] for c in ("normalized_name", "name_keys")},
+                index_elements=[company_names.c.lead_id],
+                set_={
+                    c: upsert.excluded[c]
+                    for c in ("account_id", "normalized_name", "typed_name", "name_keys")
+                },
             ),
-            waiting,
+            rows,
         )
+
+
+async def forget_names(connection: AsyncConnection, lead_ids: list[uuid.UUID]) -> None:
+    if lead_ids:
+        await connection.execute(delete(company_names).where(any_of(company_names.c.lead_id, lead_ids)))
+
+
+async def name_account(connection: AsyncConnection, lead_id: uuid.UUID, account_id: uuid.UUID) -> None:
+    """A person linked by hand: the name she gave is one her account is known by."""
+    await connection.execute(
+        update(company_names).where(company_names.c.lead_id == lead_id).values(account_id=account_id)
+    )
 
 
 _OWNER = text(

@@ -2,7 +2,7 @@
 lead belongs to, and weak matches waiting for a person. Ids, company names, domains and fit
 fields: a person's data stays in `leads`."""
 
-from sqlalchemy import Boolean, Column, DateTime, Float, Integer, PrimaryKeyConstraint, Table, Text
+from sqlalchemy import Column, DateTime, Float, Integer, PrimaryKeyConstraint, Table, Text
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 
 from leadflow_capture.tables import metadata
@@ -13,7 +13,6 @@ accounts = Table(
     Column("id", UUID(as_uuid=True), primary_key=True),
     Column("revision", Integer, nullable=False),
     Column("name", Text, nullable=False),
-    Column("name_from_domain", Boolean, nullable=False),
     # Each word's first and last three letters (accounts_domain.name_keys), GIN-indexed: finds a
     # name again through a typo without scanning every account.
     Column("name_keys", ARRAY(Text), nullable=False),
@@ -65,12 +64,15 @@ account_suggestions = Table(
     PrimaryKeyConstraint("account_id", "lead_id"),
 )
 
-# People left without an account who named a company (free-mail, no account of that name yet):
-# they join the account made or named later that their name matches clearly (accounts_waiting).
-account_waiting = Table(
-    "account_waiting",
+# The company name each person gave (`account_id`: her account; null: she has none yet and waits
+# for one her name matches, accounts_waiting). What matching compares names with, and what an
+# account's name is read from: a person's words, erased with her.
+company_names = Table(
+    "company_names",
     metadata,
     Column("lead_id", UUID(as_uuid=True), primary_key=True),
+    Column("account_id", UUID(as_uuid=True), index=True),
     Column("normalized_name", Text, nullable=False),
+    Column("typed_name", Text, nullable=False),
     Column("name_keys", ARRAY(Text), nullable=False),  # GIN-indexed, as accounts.name_keys
 )

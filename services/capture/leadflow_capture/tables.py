@@ -122,5 +122,5 @@ HOLDINGS = (
     Holding("capture.lead_reps"),
     Holding("capture.lead_accounts"),  # the person's account link (accounts_tables.py)
     Holding("capture.account_suggestions"),
-    Holding("capture.account_waiting"),
+    Holding("capture.company_names"),  # the company name she gave
 )

@@ -75,22 +75,29 @@ def plan(leads, accounts=()):
 
 
 def test_people_of_one_domain_make_one_account_and_free_mail_makes_none():
-    leads = [facts("a@acme.example", "Acme"), facts("b@sales.acme.example"), facts("c@gmail.com")]
+    leads = [
+        facts("a@acme-labs.example", "Acme Inc"),
+        facts("b@sales.acme-labs.example"),
+        facts("c@gmail.com"),
+    ]
     result = plan(leads)
     assert len(result.accounts) == 1
     [account] = result.accounts.values()
-    assert (account.name, account.domains, account.people) == ("Acme", ["acme.example"], 2)
+    assert (account.name, account.domains, account.people) == ("Acme Labs", ["acme-labs.example"], 2)
+    assert account.names == {"acme"}, "known by the names its people give; named by its domain"
     assert [result.account_of[f.lead_id] for f in leads] == [account.account_id] * 2 + [None]
 
 
-def test_a_domain_only_account_takes_the_first_company_name_a_person_brings():
-    result = plan([facts("a@northwind.example"), facts("b@northwind.example", "Northwind Traders Ltd")])
+def test_an_account_is_known_by_the_names_its_people_give_and_matched_by_them():
+    result = plan([facts("a@nwt.example"), facts("b@nwt.example", "Northwind Traders Ltd")])
     [account] = result.accounts.values()
-    assert account.name == "Northwind Traders Ltd" and not account.name_from_domain
+    assert account.name == "Nwt" and account.names == {"northwind traders"}
+    later = facts("c@gmail.com", "Northwind Traders")
+    assert plan([later], [account]).account_of[later.lead_id] == account.account_id
 
 
 def test_a_typo_in_a_long_name_applies_a_weak_name_is_suggested_an_unlike_one_is_nothing():
-    acme = AccountState(uuid.uuid4(), 3, "Northwind Traders", False, ["northwind.example"], 2)
+    acme = AccountState(uuid.uuid4(), 3, "Nwt", ["nwt.example"], 2, names={"northwind traders"})
     strong, weak, unlike = (
         facts("x@gmail.com", "Nortwind Traders Inc"),
         facts("y@gmail.com", "Northwind"),
@@ -109,7 +116,7 @@ def test_a_typo_in_a_long_name_applies_a_weak_name_is_suggested_an_unlike_one_is
 
 
 def test_a_subsidiary_domain_joins_the_account_its_company_name_names():
-    acme = AccountState(uuid.uuid4(), 1, "Acme Holdings", False, ["acme.example"], 1)
+    acme = AccountState(uuid.uuid4(), 1, "Acme", ["acme.example"], 1, names={"acme holdings"})
     lead = facts("fay@acme-labs.example", "ACME Holdings, Inc.")
     result = plan([lead], [acme])
     assert result.account_of[lead.lead_id] == acme.account_id
@@ -117,8 +124,8 @@ def test_a_subsidiary_domain_joins_the_account_its_company_name_names():
 
 
 def test_two_close_names_apply_neither():
-    a = AccountState(uuid.uuid4(), 1, "Blue Harbor", False, [], 1)
-    b = AccountState(uuid.uuid4(), 1, "Blue Harbour", False, [], 1)
+    a = AccountState(uuid.uuid4(), 1, "Blue Harbor", [], 1)
+    b = AccountState(uuid.uuid4(), 1, "Blue Harbour", [], 1)
     lead = facts("x@gmail.com", "Blue Harbr")
     result = plan([lead], [a, b])
     assert result.account_of[lead.lead_id] is None
@@ -126,7 +133,7 @@ def test_two_close_names_apply_neither():
 
 
 def test_a_website_matches_a_free_mail_person_and_fit_fields_fill_what_is_missing():
-    acme = AccountState(uuid.uuid4(), 1, "Acme", False, ["acme.example"], 1, country="GB")
+    acme = AccountState(uuid.uuid4(), 1, "Acme", ["acme.example"], 1, country="GB")
     lead = lead_facts(
         uuid.uuid4(),
         "ada@gmail.com",
@@ -151,8 +158,8 @@ def test_events_are_the_stored_accounts_then_the_matches_keyed_by_account():
 
 
 def test_a_link_by_hand_moves_the_lead_and_an_unlink_pins_it():
-    a = AccountState(uuid.uuid4(), 1, "A", False, ["a.example"], 1)
-    b = AccountState(uuid.uuid4(), 1, "B", False, ["b.example"], 0)
+    a = AccountState(uuid.uuid4(), 1, "A", ["a.example"], 1)
+    b = AccountState(uuid.uuid4(), 1, "B", ["b.example"], 0)
     lead = facts("x@a.example")
     first = plan([lead], [a, b])
     current = first.links[lead.lead_id]

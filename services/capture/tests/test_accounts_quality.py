@@ -17,7 +17,7 @@ from itertools import combinations
 from leadflow_capture.accounts_domain import lead_facts, name_keys, registrable_domain
 from leadflow_capture.accounts_matching import accounts_to_match
 from leadflow_capture.accounts_planning import AccountState, plan_accounts
-from leadflow_capture.accounts_waiting import Waiting, adopt_waiting, opened_names, still_waiting
+from leadflow_capture.accounts_waiting import Waiting, adopt_waiting, name_rows, opened_names
 
 SEED = 31
 BATCH = 10
@@ -159,7 +159,7 @@ def run_matcher(everyone: list[Person]) -> tuple[dict[uuid.UUID, uuid.UUID | Non
     simulated: accounts and waiting people sharing a domain or a name key); and the planner's
     CPU seconds."""
     stored: list[AccountState] = []
-    waiting: dict[uuid.UUID, dict] = {}
+    waiting: dict[uuid.UUID, dict] = {}  # company_names without an account
     links: dict = {}
     account_of: dict[uuid.UUID, uuid.UUID | None] = {}
     cpu = 0.0
@@ -183,17 +183,19 @@ def run_matcher(everyone: list[Person]) -> tuple[dict[uuid.UUID, uuid.UUID | Non
         opened = set(opened_names(plan))
         cpu += time.process_time() - began
         found = [
-            Waiting(w["lead_id"], w["normalized_name"])
+            Waiting(w["lead_id"], w["normalized_name"], w["typed_name"])
             for w in waiting.values()
             if opened & set(w["name_keys"])
         ]
         began = time.process_time()
         adopted = adopt_waiting(plan, book, found, now=NOW) if opened else []
-        rows = still_waiting(plan, batch, links)
+        rows = name_rows(plan, batch, links, adopted)
         cpu += time.process_time() - began
-        for lead in adopted:
-            waiting.pop(lead)
-        waiting.update({row["lead_id"]: row for row in rows})
+        for row in rows:
+            if row["account_id"] is None:
+                waiting[row["lead_id"]] = row
+            else:
+                waiting.pop(row["lead_id"], None)
         stored += [plan.accounts[i] for i in plan.created]
         account_of.update(plan.account_of)
     return account_of, cpu

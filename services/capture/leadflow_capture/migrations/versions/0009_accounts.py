@@ -22,7 +22,6 @@ def upgrade() -> None:
         sa.Column("id", UUID(as_uuid=True), primary_key=True),
         sa.Column("revision", sa.Integer, nullable=False),
         sa.Column("name", sa.Text, nullable=False),
-        sa.Column("name_from_domain", sa.Boolean, nullable=False),
         sa.Column("name_keys", ARRAY(sa.Text), nullable=False),
         sa.Column("domains", ARRAY(sa.Text), nullable=False),
         sa.Column("people", sa.Integer, nullable=False),
@@ -68,17 +67,19 @@ def upgrade() -> None:
         schema=SCHEMA,
     )
     op.create_table(
-        "account_waiting",
+        "company_names",
         sa.Column("lead_id", UUID(as_uuid=True), primary_key=True),
+        sa.Column("account_id", UUID(as_uuid=True), index=True),
         sa.Column("normalized_name", sa.Text, nullable=False),
+        sa.Column("typed_name", sa.Text, nullable=False),
         sa.Column("name_keys", ARRAY(sa.Text), nullable=False),
         schema=SCHEMA,
     )
     op.create_index(
-        "account_waiting_name_keys", "account_waiting", ["name_keys"], schema=SCHEMA, postgresql_using="gin"
+        "company_names_name_keys", "company_names", ["name_keys"], schema=SCHEMA, postgresql_using="gin"
     )
 
 
 def downgrade() -> None:
-    for table in ("account_waiting", "account_suggestions", "lead_accounts", "account_domains", "accounts"):
+    for table in ("company_names", "account_suggestions", "lead_accounts", "account_domains", "accounts"):
         op.drop_table(table, schema=SCHEMA)
