@@ -2,6 +2,7 @@
 one company are one account whatever channel they came by, free-mail makes none, a weak name
 match is only suggested, links by hand are audited, erasure takes a person out."""
 
+import asyncio
 import json
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -249,3 +250,20 @@ async def test_two_accounts_merged_by_hand_are_one_and_the_merged_one_points_to_
     assert [e["data"]["details"]["merged"] for e in trail if e["data"]["action"] == "account.merged"] == [
         merged
     ]
+
+
+async def test_people_of_a_new_company_arriving_at_once_make_one_account(settings, topics):
+    """Several writers commit batches at once: the first to bring the domain makes the account,
+    the others find it (the domain is locked, then read again)."""
+    async with capture_in_process(settings, writers=4, write_batch=3) as (client, _app):
+        answers = await asyncio.gather(
+            *(
+                client.post("/v1/leads", json={"email": f"p{n}@newco.example"}, headers=AUTH)
+                for n in range(24)
+            )
+        )
+        ids = [answer.json()["lead_id"] for answer in answers]
+        accounts = await captured_accounts(settings, topics, 24)
+        assert len({accounts[lead_id] for lead_id in ids}) == 1
+        found = (await client.get("/v1/accounts", params={"domain": "newco.example"}, headers=AUTH)).json()
+        assert [a["people_count"] for a in found["accounts"]] == [24]
