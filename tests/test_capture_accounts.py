@@ -2,6 +2,7 @@
 one company are one account whatever channel they came by, free-mail makes none, a weak name
 match is only suggested, links by hand are audited, erasure takes a person out."""
 
+import asyncio
 import json
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -139,17 +140,20 @@ async def test_a_weak_name_match_is_only_suggested_and_a_person_links_and_unlink
 
 
 async def test_erasure_takes_the_person_out_of_her_account_and_the_export_lists_her_link(settings, topics):
-    async with capture_in_process(settings) as (client, _app):
+    # No other service here: the export is capture's alone.
+    alone = {"scoring_url": "", "routing_url": "", "webhooks_url": ""}
+    async with capture_in_process(settings, **alone) as (client, _app):
         ada = (await client.post("/v1/leads/landing-page", json={"email": "ada@acme.example"})).json()[
             "lead_id"
         ]
         await client.post("/v1/leads/landing-page", json={"email": "bob@acme.example"})
         acme = (await captured_accounts(settings, topics, 2))[ada]
         exported = await client.get("/v1/privacy/export", params={"email": "ada@acme.example"}, headers=AUTH)
-        # No console or peers here: the export refuses to be incomplete, or lists capture's link.
-        if exported.status_code == 200:
-            links = exported.json()["services"]["capture"]["capture.lead_accounts"]
-            assert [(row["lead_id"], row["account_id"]) for row in links] == [(ada, acme)]
+        assert exported.status_code == 200, exported.text
+        links = exported.json()["services"]["capture"]["capture.lead_accounts"]
+        assert [(row["lead_id"], row["account_id"], row["method"]) for row in links] == [
+            (ada, acme, "domain")
+        ]
         erased = await client.post("/v1/privacy/erasures", json={"email": "ada@acme.example"}, headers=AUTH)
         assert erased.status_code == 202, erased.text
         account = (await client.get(f"/v1/accounts/{acme}", headers=AUTH)).json()
@@ -249,3 +253,20 @@ async def test_two_accounts_merged_by_hand_are_one_and_the_merged_one_points_to_
     assert [e["data"]["details"]["merged"] for e in trail if e["data"]["action"] == "account.merged"] == [
         merged
     ]
+
+
+async def test_people_of_a_new_company_arriving_at_once_make_one_account(settings, topics):
+    """Several writers commit batches at once: the first to bring the domain makes the account,
+    the others find it (the domain is locked, then read again)."""
+    async with capture_in_process(settings, writers=4, write_batch=3) as (client, _app):
+        answers = await asyncio.gather(
+            *(
+                client.post("/v1/leads", json={"email": f"p{n}@newco.example"}, headers=AUTH)
+                for n in range(24)
+            )
+        )
+        ids = [answer.json()["lead_id"] for answer in answers]
+        accounts = await captured_accounts(settings, topics, 24)
+        assert len({accounts[lead_id] for lead_id in ids}) == 1
+        found = (await client.get("/v1/accounts", params={"domain": "newco.example"}, headers=AUTH)).json()
+        assert [a["people_count"] for a in found["accounts"]] == [24]

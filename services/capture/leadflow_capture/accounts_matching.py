@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 
 from leadflow_capture import accounts_store
-from leadflow_capture.accounts_domain import LeadFacts, email_domain, lead_facts, website_domain
+from leadflow_capture.accounts_domain import LeadFacts, lead_facts
 from leadflow_capture.accounts_planning import (
     AccountBook,
     AccountPlan,
@@ -18,27 +18,10 @@ from leadflow_capture.accounts_planning import (
     search_keys,
 )
 from leadflow_capture.accounts_waiting import adopt_waiting, name_rows, opened_names
-from leadflow_capture.people import BatchPlan, Submission
+from leadflow_capture.people import BatchPlan
 from leadflow_common.events import LeadCaptured
 from leadflow_common.topics import Topics
 from leadflow_common.unit_of_work import Outgoing, UnitOfWork
-
-
-def submission_lock_keys(batch: list[Submission]) -> list[str]:
-    """The company domains the batch's submissions bring, to lock with their people: two batches
-    bringing one new domain make one account."""
-    keys = set()
-    for submission in batch:
-        website = next(
-            (v for k, v in submission.lead.attributes.items() if k in ("website", "company_website")), None
-        )
-        for domain in (
-            email_domain(submission.lead.email),
-            website_domain(website if isinstance(website, str) else None),
-        ):
-            if domain:
-                keys.add(f"account-domain:{domain}")
-    return sorted(keys)
 
 
 def _facts_of(plan: BatchPlan) -> list[LeadFacts]:
@@ -53,23 +36,35 @@ def _facts_of(plan: BatchPlan) -> list[LeadFacts]:
 
 
 ReadAccounts = Callable[[list[str], list[str]], Awaitable[list[AccountState]]]
+LockKeys = Callable[[list[str]], Awaitable[None]]
 
 
-async def accounts_to_match(read: ReadAccounts, unmatched: list[LeadFacts]) -> AccountBook:
+async def accounts_to_match(read: ReadAccounts, lock: LockKeys, unmatched: list[LeadFacts]) -> AccountBook:
     """The accounts these leads may join: those of their domains, and those whose names are like
     the companies named by people with no company email. The names of people whose company
     domain no account has yet (a subsidiary's, a new company's) are looked up only then, so a
-    known company's people cost one read, whatever words their company's name shares."""
+    known company's people cost one read, whatever words their company's name shares.
+
+    A domain no account has is locked, then read again: two batches bringing one new domain
+    make one account (the second finds the first's), and a known company's batches, which
+    make none, never wait on each other for it."""
     domains, _ = search_keys(unmatched)
     _, keys = search_keys([f for f in unmatched if not f.email_domain])
     book = AccountBook(await read(domains, keys))
+    if missing := sorted({d for d in domains if d not in book.by_domain}):
+        await lock([f"account-domain:{domain}" for domain in missing])
+        _add(book, await read(missing, []))
     new_domains = [f for f in unmatched if f.email_domain and f.email_domain not in book.by_domain]
     _, more_keys = search_keys(new_domains)
     if more := sorted(set(more_keys) - set(keys)):
-        for account in await read([], more):
-            if account.account_id not in book.accounts:
-                book.add(account)
+        _add(book, await read([], more))
     return book
+
+
+def _add(book: AccountBook, accounts: list[AccountState]) -> None:
+    for account in accounts:
+        if account.account_id not in book.accounts:
+            book.add(account)
 
 
 async def match_batch(
@@ -83,7 +78,7 @@ async def match_batch(
         uow.connection, sorted({f.lead_id for f in facts if f.lead_id in known} | set(absorbed))
     )
     read = functools.partial(accounts_store.accounts_for_matching, uow.connection)
-    book = await accounts_to_match(read, [f for f in facts if f.lead_id not in links])
+    book = await accounts_to_match(read, uow.lock, [f for f in facts if f.lead_id not in links])
     # Accounts the absorbed leads leave are read too: their people count drops.
     leaving = {link.account_id for lead, link in links.items() if lead in absorbed and link.account_id}
     for account in await accounts_store.accounts_by_id(

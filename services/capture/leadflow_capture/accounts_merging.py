@@ -21,6 +21,14 @@ class AccountMerges:
             raise Invalid.field("into", "an account cannot be merged into itself")
         now = datetime.now(UTC)
         async with self._runtime.unit_of_work() as uow:
+            # Domains first, then rows, as a batch takes them: a merge and a batch never wait on
+            # each other in a cycle.
+            domains = [
+                d
+                for a in await accounts_store.accounts_by_id(uow.connection, [source_id, target_id])
+                for d in a.domains
+            ]
+            await uow.lock(sorted({f"account-domain:{d}" for d in domains}))
             found = await accounts_merge_store.lock_accounts(uow.connection, [source_id, target_id])
             for account_id in (source_id, target_id):
                 if account_id not in found:
@@ -28,8 +36,6 @@ class AccountMerges:
                 if found[account_id].merged_into:
                     raise AccountMerged(found[account_id].merged_into)
             source, target = found[source_id], found[target_id]
-            # A batch matching people by these domains waits for the merge, then finds the target.
-            await uow.lock(sorted({f"account-domain:{d}" for d in source.domains + target.domains}))
             plan = AccountPlan()
             plan_merge(
                 plan, source, target, await accounts_merge_store.people_of(uow.connection, source_id), now

@@ -10,7 +10,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 
 from leadflow_capture import metrics, privacy, repository
-from leadflow_capture.accounts_matching import match_batch, submission_lock_keys
+from leadflow_capture.accounts_matching import match_batch
 from leadflow_capture.people import Accepted, KeyConflict, People, Submission, plan_batch
 from leadflow_common import keyring
 from leadflow_common.errors import Unavailable
@@ -28,9 +28,7 @@ async def accept_batch(
     submissions in order, write the result and its events."""
     connection = uow.connection
     # Transactions touching the same person or idempotency key take their turns.
-    # The company domains too: two batches bringing one new domain make one account.
-    people_keys = [key for submission in batch for key in submission.lock_keys()]
-    await uow.lock(people_keys + submission_lock_keys(batch))
+    await uow.lock([key for submission in batch for key in submission.lock_keys()])
     keys = [submission.idempotency_key for submission in batch if submission.idempotency_key]
     earlier = await repository.find_submissions(connection, keys)
     batch = await _mark_suppressed(connection, batch)
@@ -40,12 +38,14 @@ async def accept_batch(
     people = People(stored)
     plan = plan_batch(batch, people, earlier, clock=lambda: datetime.now(UTC))
     await repository.write_plan(connection, plan)
-    known = {lead.lead_id for lead in stored}
-    await match_batch(uow, plan, known, topics, datetime.now(UTC))
     # A new person's key, with them: what is published about them is sealed with it.
+    known = {lead.lead_id for lead in stored}
     uow.know_keys(
         await keyring.create(connection, [lead_id for lead_id in plan.leads if lead_id not in known])
     )
+    # Accounts last: a company's row stays locked from its change to the commit, which a batch
+    # of the same company's people waits for (the shorter, the less it waits).
+    await match_batch(uow, plan, known, topics, datetime.now(UTC))
     # Merges are enqueued (so published) before the snapshots after them; consumers read the two
     # topics independently, so neither scoring nor routing relies on that order (see docs/events.md).
     await uow.publish_all(topics.merged, plan.merges)
