@@ -74,7 +74,10 @@ def fold_accounts(events: list[CloudEvent]) -> AccountChanges:
             if earlier is not None and earlier["method"] is None:
                 del changes.links[data.lead_id]  # lead.captured's fallback: a match says more
             _keep_newer(changes.links, data.lead_id, row, "at")
-            changes.timeline.append(_joined(event, data))
+            if data.account_id is not None or data.by == "user":
+                # A person leaving by the system's doing is an erasure taking her out: her
+                # timeline keeps its lines as they were (nothing about her is added).
+                changes.timeline.append(_joined(event, data))
         elif isinstance(data, LeadCaptured) and data.account_id is not None:
             row = {
                 "lead_id": data.lead.lead_id,

@@ -82,6 +82,15 @@ def test_the_latest_owner_and_match_win_and_a_match_is_a_line_on_the_leads_timel
     assert changes.links[lead]["account_id"] is None, "the latest: unlinked by hand"
     titles = [entry["title"] for entry in changes.timeline]
     assert titles == ["Joined an account by email domain (100% sure)", "Left its account (by hand)"]
+    erased = LeadMatched(
+        lead_id=lead,
+        account_id=None,
+        previous_account_id=ACCOUNT,
+        method=MatchMethod.manual,
+        confidence=1,
+        at=T0,
+    )
+    assert fold_accounts([event(erased)]).timeline == [], "an erasure taking her out adds no line"
 
 
 def test_account_score_lines_are_said_in_words():

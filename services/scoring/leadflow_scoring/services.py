@@ -35,6 +35,7 @@ from leadflow_scoring import (
     versions,
 )
 from leadflow_scoring.account_score import compare_accounts
+from leadflow_scoring.account_scorer import rescore_accounts
 from leadflow_scoring.rules import RuleSet
 from leadflow_scoring.scorer import audit_problems, rescore_many
 from leadflow_scoring.state import ScoringState
@@ -60,6 +61,8 @@ class ScoringService:
         await apply_erasures(self._runtime, events, erasing.erase_leads)
         if any(lead_access.rep_now(event.data)[0] for event in events):
             await self.record_routing(events)
+        if matches := [e for e in events if isinstance(e.data, LeadMatched) and e.data.applied]:
+            await self.apply_matches(matches)
         relevant = [(event, *subject_and_cause(event.data)) for event in events]
         relevant = [(event, lead_id, cause) for event, lead_id, cause in relevant if lead_id is not None]
         if not relevant:
@@ -94,6 +97,18 @@ class ScoringService:
             metrics.SCORING_LATENCY.observe((datetime.now(UTC) - event.time).total_seconds())
         if any(isinstance(event.data, LeadOutcome) for event, _, _ in relevant):
             self._on_outcome()
+
+    async def apply_matches(self, events: list[CloudEvent]) -> None:
+        """Leads joining or leaving accounts (`lead.matched`): the accounts they left and joined
+        are re-scored. The lead's own score does not depend on its account, so it is not
+        re-scored (an erased person taken out of her account is not scored again)."""
+        async with self._runtime.unit_of_work(consumer=CONSUMER) as uow:
+            touched: set[uuid.UUID] = set()
+            for event in await uow.first_seen(events):
+                left = await account_store.link(uow.connection, event.data.lead_id, event.data.account_id)
+                touched |= {account for account in (left, event.data.account_id) if account is not None}
+            topic, rules = self._runtime.topics.accounts, self.state.rules.account
+            await rescore_accounts(uow, touched, rules=rules, topic=topic, now=datetime.now(UTC))
 
     async def rescore_lead(
         self, lead_id: uuid.UUID, cause: str, *, publish_on: Literal["change", "band"] = "change"
@@ -205,8 +220,6 @@ def _known_outcomes(rows: list) -> list[preview.KnownOutcome]:
 async def _apply(uow: UnitOfWork, data: EventData, lead_id: uuid.UUID) -> uuid.UUID | None:
     """What the event changes of the lead's profile, activities and account; the account the
     lead left, if it left one."""
-    if isinstance(data, LeadMatched):
-        return await account_store.link(uow.connection, lead_id, data.account_id)
     if isinstance(data, LeadCaptured | LeadMerged):
         await repository.save_profile_if_newer(uow.connection, data.lead)
     if isinstance(data, LeadCaptured) and data.account_id is not None:
@@ -250,6 +263,4 @@ def subject_and_cause(data: EventData) -> tuple[uuid.UUID | None, str]:
         return data.lead_id, f"activity:{data.type}"
     if isinstance(data, LeadOutcome):
         return data.lead_id, f"outcome:{data.outcome}"
-    if isinstance(data, LeadMatched) and data.applied:
-        return data.lead_id, "lead.matched"
     return None, ""
