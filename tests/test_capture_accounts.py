@@ -179,6 +179,11 @@ async def test_a_free_mail_person_waits_for_her_company_and_joins_when_its_accou
         contoso = accounts[ids[1]]
         assert accounts[ids[0]] is None, "she came first: no account yet, and free-mail makes none"
         account = (await client.get(f"/v1/accounts/{contoso}", headers=AUTH)).json()
+        # Her colleague, linked already, says where they are: the account lacked it, takes it.
+        again = {"email": "hal@contoso.example", "country": "FR"}
+        assert (await client.post("/v1/leads/landing-page", json=again)).status_code == 202
+        account = (await client.get(f"/v1/accounts/{contoso}", headers=AUTH)).json()
+        assert account["country"] == "FR" and account["people_count"] == 2
         # Linked in one batch, at one time: in either order.
         assert {(p["lead_id"], p["method"]) for p in account["people"]} == {
             (ids[1], "domain"),

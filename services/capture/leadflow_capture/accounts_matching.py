@@ -61,6 +61,10 @@ async def accounts_to_match(read: ReadAccounts, lock: LockKeys, unmatched: list[
     return book
 
 
+def _tells(facts: LeadFacts) -> bool:
+    return bool(facts.company_size or facts.industry or facts.country)
+
+
 def _add(book: AccountBook, accounts: list[AccountState]) -> None:
     for account in accounts:
         if account.account_id not in book.accounts:
@@ -79,12 +83,12 @@ async def match_batch(
     )
     read = functools.partial(accounts_store.accounts_for_matching, uow.connection)
     book = await accounts_to_match(read, uow.lock, [f for f in facts if f.lead_id not in links])
-    # Accounts the absorbed leads leave are read too: their people count drops.
+    # Read too: the accounts absorbed leads leave (their people count drops), and those of linked
+    # people who say something of their company (it may fill what the account lacks).
     leaving = {link.account_id for lead, link in links.items() if lead in absorbed and link.account_id}
-    for account in await accounts_store.accounts_by_id(
-        uow.connection, sorted(leaving - book.accounts.keys())
-    ):
-        book.add(account)
+    telling = {links[f.lead_id].account_id for f in facts if f.lead_id in links and _tells(f)}
+    if wanted := sorted(({*leaving, *telling} - {None}) - book.accounts.keys()):
+        _add(book, await accounts_store.accounts_by_id(uow.connection, wanted))
     accounts = plan_accounts(facts, absorbed, links, book, now=now)
     adopted = []
     if opened := opened_names(accounts):

@@ -125,15 +125,18 @@ def _touch(plan: AccountPlan, account: AccountState, people: int = 0) -> None:
     plan.accounts[account.account_id] = account
 
 
-def _bring_fit(plan: AccountPlan, account: AccountState, facts: LeadFacts) -> None:
-    """The fit fields a person brings fill what the account lacks; the company name she gives
-    is one more the account is known by (a new one may be what someone waits for)."""
+def _bring_fit(plan: AccountPlan, account: AccountState, facts: LeadFacts) -> bool:
+    """The fit fields a person brings fill what the account lacks (whether any did); the
+    company name she gives is one more the account is known by (a new one may be what someone
+    waits for)."""
+    before = (account.company_size, account.industry, account.country)
     account.company_size = account.company_size or facts.company_size
     account.industry = account.industry or facts.industry
     account.country = account.country or facts.country
     if facts.normalized_name and facts.normalized_name not in account.names:
         account.names.add(facts.normalized_name)
         plan.new_names.add(facts.normalized_name)
+    return before != (account.company_size, account.industry, account.country)
 
 
 def apply_match(
@@ -251,7 +254,11 @@ def plan_accounts(
             plan.unlinked.append(lead_id)
     for facts in leads:
         if facts.lead_id in links:
-            plan.account_of[facts.lead_id] = links[facts.lead_id].account_id
+            linked = links[facts.lead_id].account_id
+            plan.account_of[facts.lead_id] = linked
+            # A person of the account who now says more of her company: it fills what it lacks.
+            if linked in book.accounts and _bring_fit(plan, book.accounts[linked], facts):
+                _touch(plan, book.accounts[linked])
             continue
         # Made only if the domains do not decide (a known company's people never compare names).
         candidates = (account.candidate() for account in book.live())

@@ -37,6 +37,15 @@ ACCOUNT_COLUMNS = (
 )
 
 
+# The company names an account's people gave, normalized: what matching compares names with.
+_NAMES = (
+    select(func.array_agg(company_names.c.normalized_name.distinct()))
+    .where(company_names.c.account_id == accounts.c.id)
+    .scalar_subquery()
+    .label("names")
+)
+
+
 def account_from_row(row) -> AccountState:
     return AccountState(
         account_id=row.id,
@@ -78,14 +87,8 @@ async def accounts_for_matching(
             company_names.c.account_id.is_not(None),
         )
     )
-    names = (
-        select(func.array_agg(company_names.c.normalized_name.distinct()))
-        .where(company_names.c.account_id == accounts.c.id)
-        .scalar_subquery()
-        .label("names")
-    )
     rows = await connection.execute(
-        select(*ACCOUNT_COLUMNS, names)
+        select(*ACCOUNT_COLUMNS, _NAMES)
         .where(accounts.c.merged_into.is_(None), or_(by_domain, by_label, by_people))
         .order_by(by_domain.desc(), accounts.c.id)
         .limit(MAX_CANDIDATES)
@@ -97,7 +100,7 @@ async def accounts_by_id(connection: AsyncConnection, ids: list[uuid.UUID]) -> l
     if not ids:
         return []
     rows = await connection.execute(
-        select(*ACCOUNT_COLUMNS).where(any_of(accounts.c.id, ids)).order_by(accounts.c.id)
+        select(*ACCOUNT_COLUMNS, _NAMES).where(any_of(accounts.c.id, ids)).order_by(accounts.c.id)
     )
     return [account_from_row(row) for row in rows]
 

@@ -178,3 +178,16 @@ def test_a_link_by_hand_moves_the_lead_and_an_unlink_pins_it():
     assert pinned.links[lead.lead_id].account_id is None
     again = plan_accounts([lead], [], dict(pinned.links), AccountBook([a, b]), now=NOW)
     assert again.account_of[lead.lead_id] is None and not again.matched
+
+
+def test_a_linked_person_saying_more_of_her_company_fills_what_its_account_lacks():
+    acme = AccountState(uuid.uuid4(), 2, "Acme", ["acme.example"], 1)
+    lead_id = uuid.uuid4()
+    first = plan([lead_facts(lead_id, "ada@acme.example", {})], [acme])
+    links = dict(first.links)
+    more = lead_facts(lead_id, "ada@acme.example", {"company_size": "51-200", "country": "GB"})
+    again = plan_accounts([more], [], links, AccountBook([acme]), now=NOW)
+    assert (acme.company_size, acme.country) == ("51-200", "GB")
+    assert again.people_delta == {acme.account_id: 0} and not again.matched
+    unchanged = plan_accounts([more], [], links, AccountBook([acme]), now=NOW)
+    assert unchanged.accounts == {}, "nothing new: no change, no event"
