@@ -132,6 +132,8 @@ def test_the_asyncapi_document_names_every_consumer_group_with_the_topics_it_rea
         assert f'group="{group}"' in source, group
         call = source[source.index(f'group="{group}"') :].split("handler=", 1)[0]
         read = set(
-            re.findall(r"topics\.(captured|merged|activities|outcomes|scored|routed|erased|audit)\b", call)
+            re.findall(
+                r"topics\.(captured|merged|activities|outcomes|scored|routed|erased|accounts|audit)\b", call
+            )
         )
         assert read == {topic.split(".")[-1] for topic in topics}, group

@@ -57,8 +57,16 @@ CHANNELS = {
 CONSUMERS = {
     "leadflow-scoring": (
         "scoring",
-        ["leads.captured", "leads.merged", "leads.activities", "leads.outcomes", "leads.routed"],
-        "Scores every lead as its profile and activity change; learns from outcomes.",
+        [
+            "leads.captured",
+            "leads.merged",
+            "leads.activities",
+            "leads.outcomes",
+            "leads.routed",
+            "leads.accounts",
+        ],
+        "Scores every lead as its profile and activity change, and every B2B account from its people;"
+        " learns from outcomes.",
     ),
     "leadflow-routing": ("routing", ["leads.scored", "leads.outcomes", "leads.merged"], "Routes by score."),
     "leadflow-routing-cards": (
@@ -68,13 +76,13 @@ CONSUMERS = {
     ),
     "leadflow-capture-access": (
         "capture",
-        ["leads.routed", "leads.erased"],
-        "Which rep may read which lead; how far each erasure got.",
+        ["leads.routed", "leads.erased", "leads.accounts"],
+        "Which rep may read which lead; how far each erasure got; accounts' owners and scores.",
     ),
     "leadflow-webhooks": (
         "webhooks",
-        ["leads.routed", "leads.scored", "leads.captured", "leads.merged"],
-        "Signed deliveries to subscribers; reps' notifications.",
+        ["leads.routed", "leads.scored", "leads.captured", "leads.merged", "leads.accounts"],
+        "Signed deliveries to subscribers; reps' notifications (account owners' too).",
     ),
     "leadflow-console": (
         "console",
@@ -85,6 +93,7 @@ CONSUMERS = {
             "leads.outcomes",
             "leads.scored",
             "leads.routed",
+            "leads.accounts",
             "leadflow.audit",
         ],
         "The audit trail, and the web app's read models: inbox, lead timelines, live feed, funnel.",

@@ -32,6 +32,7 @@ from leadflow_common.event_base import (
 
 __all__ = ["AttributeValue", "Channel", "EventData", "RepRef", "ScoreReason", "Temperature", "Tier"]
 
+
 class ConsentGrant(BaseModel):
     """Whether a person agreed to be contacted on one channel, when, and where they said so."""
 
@@ -189,6 +190,11 @@ class AssignmentEvent(EventData):
         None,
         description="The contact card; absent only when it had not reached routing within"
         " ROUTING_CARD_WAIT_SECONDS of the score",
+    )
+    account_id: uuid.UUID | None = Field(None, description="The lead's B2B account, if any")
+    account_owner: RepRef | None = Field(
+        None,
+        description="The account's owner when the lead went to someone else or to a queue (they are told)",
     )
 
 

@@ -13,6 +13,7 @@ import uuid
 from datetime import UTC, datetime
 
 from leadflow_capture import erasure_store, privacy, repository
+from leadflow_capture.accounts_linking import forget_people
 from leadflow_capture.erasure_store import Erasure
 from leadflow_common import keyring
 from leadflow_common.access import Principal
@@ -85,6 +86,7 @@ class Erasures:
         async with self._runtime.unit_of_work() as uow:
             lead_ids, held = await _lock_person(uow, asked, lead_id)
             await erasure_store.erase_leads(uow.connection, lead_ids, now)
+            await forget_people(uow, lead_ids, self._runtime.topics.accounts)  # out of their accounts
             await keyring.destroy(uow.connection, lead_ids)
             # Listed in the erasure's own transaction: no moment sees her erased but not listed.
             listed = privacy.suppression_rows(

@@ -10,6 +10,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 
 from leadflow_capture import metrics, privacy, repository
+from leadflow_capture.accounts_matching import match_batch
 from leadflow_capture.people import Accepted, KeyConflict, People, Submission, plan_batch
 from leadflow_common import keyring
 from leadflow_common.errors import Unavailable
@@ -42,6 +43,9 @@ async def accept_batch(
     uow.know_keys(
         await keyring.create(connection, [lead_id for lead_id in plan.leads if lead_id not in known])
     )
+    # Accounts last: a company's row stays locked from its change to the commit, which a batch
+    # of the same company's people waits for (the shorter, the less it waits).
+    await match_batch(uow, plan, known, topics, datetime.now(UTC))
     # Merges are enqueued (so published) before the snapshots after them; consumers read the two
     # topics independently, so neither scoring nor routing relies on that order (see docs/events.md).
     await uow.publish_all(topics.merged, plan.merges)

@@ -7,7 +7,12 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import HTMLResponse, Response
 from starlette.types import Scope
 
-from leadflow_capture import api, api_leads, api_privacy, api_sms, api_tracking
+from leadflow_capture import accounts_api, api, api_leads, api_privacy, api_sms, api_tracking
+from leadflow_capture.accounts_domain import load_suffixes
+from leadflow_capture.accounts_following import record_account_news
+from leadflow_capture.accounts_linking import AccountLinks
+from leadflow_capture.accounts_merging import AccountMerges
+from leadflow_capture.accounts_reading import AccountReader
 from leadflow_capture.bodies import from_browser_form
 from leadflow_capture.deps import RateLimited
 from leadflow_capture.do_not_contact import DoNotContact
@@ -39,6 +44,10 @@ API_PATHS = ("/v1/leads", "/v1/activities", "/v1/outcomes")
 async def start_writers(app: FastAPI, runtime: ServiceRuntime) -> None:
     settings: CaptureSettings = app.state.capture_settings
     app.state.lead_reader = reader = LeadReader(runtime, settings.default_region)
+    load_suffixes()  # what matching leads to accounts reads, parsed before the first lead
+    app.state.account_reader = AccountReader(runtime)
+    app.state.account_links = AccountLinks(runtime)
+    app.state.account_merges = AccountMerges(runtime)
     app.state.erasures = erasures = Erasures(runtime)
     app.state.do_not_contact = DoNotContact(runtime)
     peers = {
@@ -56,12 +65,13 @@ async def start_writers(app: FastAPI, runtime: ServiceRuntime) -> None:
     async def follow(events: list[CloudEvent]) -> None:
         await reader.record_routing(events)
         await erasures.record_answers(events)
+        await record_account_news(runtime, events)  # accounts' owners and scores
 
     # Who may read a lead, and how far erasures got: its own group, so it never waits behind
     # capture's own work.
     runtime.consume(
         group="leadflow-capture-access",
-        topics=[runtime.topics.routed, runtime.topics.erased],
+        topics=[runtime.topics.routed, runtime.topics.erased, runtime.topics.accounts],
         handler=follow,
         opens=frozenset(),  # the rep of each decision and erasure answers: no personal data
     )
@@ -113,7 +123,14 @@ def create_app(common: CommonSettings | None = None, settings: CaptureSettings |
         name="capture",
         common=common,
         outbox=outbox,
-        routers=[api.router, api_sms.router, api_tracking.router, api_leads.router, api_privacy.router],
+        routers=[
+            api.router,
+            api_sms.router,
+            api_tracking.router,
+            api_leads.router,
+            api_privacy.router,
+            accounts_api.router,
+        ],
         extra_schemas=(LeadInput, api_tracking.ActivityInput, api_tracking.OutcomeInput),
         on_start=start_writers,
         body_limits={**{path: settings.max_body_bytes for path in API_PATHS}, **public},

@@ -120,4 +120,7 @@ HOLDINGS = (
     Holding("capture.submissions"),
     Holding("capture.consent_changes"),
     Holding("capture.lead_reps"),
+    Holding("capture.lead_accounts"),  # the person's account link (accounts_tables.py)
+    Holding("capture.account_suggestions"),
+    Holding("capture.company_names"),  # the company name she gave
 )

@@ -16,6 +16,7 @@ from leadflow_common.runtime import ServiceRuntime
 from leadflow_common.service import service_main
 from leadflow_common.settings import CommonSettings
 from leadflow_console import api, api_keys, erasing, live
+from leadflow_console.account_reads import AccountReads
 from leadflow_console.preferences import Preferences
 from leadflow_console.read_model import ReadModel
 from leadflow_console.read_tables import HOLDINGS, processed_events
@@ -39,6 +40,7 @@ def create_app(common: CommonSettings | None = None, settings: ConsoleSettings |
         await accounts.prepare()
         app.state.page_secret = accounts.page_secret
         app.state.read_model = read_model = ReadModel(runtime)
+        app.state.account_reads = AccountReads(runtime)
         app.state.default_region = settings.default_region  # the leads page reads phone numbers in it
         app.state.preferences = Preferences(runtime)
 
@@ -54,7 +56,7 @@ def create_app(common: CommonSettings | None = None, settings: ConsoleSettings |
             group="leadflow-console",
             topics=[
                 *(topics.captured, topics.merged, topics.activities, topics.outcomes),
-                *(topics.scored, topics.routed, topics.audit),
+                *(topics.scored, topics.routed, topics.accounts, topics.audit),
             ],
             handler=keep_trail_and_read_models,
             opens=frozenset({"lead.captured", "lead.merged"}),  # the read models keep profiles only

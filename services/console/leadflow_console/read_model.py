@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from leadflow_common.events import CloudEvent
 from leadflow_common.runtime import ServiceRuntime
 from leadflow_console import (
+    account_reads,
     inbox_queries,
     lead_list_queries,
     live,
@@ -39,6 +40,7 @@ class ReadModel:
             fresh = await uow.first_seen(events)
             if fresh:
                 reps = await read_writes.apply(uow.connection, projection.fold(fresh))
+                await account_reads.apply(uow.connection, fresh)  # B2B accounts
                 await live.announce(uow.connection, reps)
         now = datetime.now(UTC)
         for event in fresh:

@@ -81,4 +81,11 @@ decisions = Table(
 processed_events = processed_events_table(metadata)
 
 # What the export reads about a person's leads (export.py); erasing.py erases what says who.
-HOLDINGS = tuple(Holding(f"console.{name}") for name in ("lead_views", "lead_timeline", "decisions"))
+HOLDINGS = (
+    *(Holding(f"console.{name}") for name in ("lead_views", "lead_timeline", "decisions", "lead_accounts")),
+    # The accounts of her leads: a company's name and domains (capture's account, as it says it).
+    Holding(
+        "console.account_views",
+        "t.account_id IN (SELECT account_id FROM console.lead_accounts WHERE lead_id::text = ANY({leads}))",
+    ),
+)

@@ -81,8 +81,26 @@ def _model(code: str) -> str:
     return f"Learned model: {feature} {value}" if equals else f"Learned model: {feature}"
 
 
+ACCOUNT_LINES = {
+    "engaged_people": "Engaged people (warm or hot)",
+    "best_person": "Its best person's score",
+    "people_sum": "Its people's scores together",
+    "recent": "Someone active lately",
+    "bounds": "Kept within 0 to 100",
+}
+
+
+def _account(code: str) -> str:
+    if code.startswith("seniority:"):
+        level = code.removeprefix("seniority:")
+        return f"Seniority covered: {'VP' if level == 'vp' else words(level)}"
+    return ACCOUNT_LINES.get(code) or words(code)
+
+
 def label(factor: str) -> str:
     kind, _, rest = factor.partition(":")
+    if kind == "account":
+        return _account(rest)
     if kind == "fit":
         return _fit(rest)
     if kind == "engagement":

@@ -18,7 +18,7 @@ from leadflow_common.events import (
 )
 from leadflow_common.topics import Topics
 from leadflow_common.unit_of_work import UnitOfWork
-from leadflow_routing import cards, metrics, repository
+from leadflow_routing import account_routing, cards, metrics, repository
 from leadflow_routing.capacity import CapacityView
 from leadflow_routing.changes import Actor, Change, announce
 from leadflow_routing.decision_records import decision_event, name_previous_rep, record_decision
@@ -54,6 +54,7 @@ class RoutingContext:
     relax_after: dict[Temperature, timedelta] = dataclasses.field(
         default_factory=dict
     )  # who makes the change asked for (what follows from it: the system)
+    cold_account_leads_to_owner: bool = True  # else a cold lead of an owned account is nurtured
 
 
 def routing_context(runtime, settings) -> RoutingContext:
@@ -65,6 +66,7 @@ def routing_context(runtime, settings) -> RoutingContext:
         now=datetime.now(UTC),
         lead_url_base=settings.lead_url_base,
         relax_after=settings.relax_after(),
+        cold_account_leads_to_owner=settings.cold_account_leads_to_owner,
     )
 
 
@@ -172,12 +174,9 @@ async def route(
     tiers = [Tier.senior] if senior_pool else TIERS_BY_TEMPERATURE[lead.temperature]
     if relaxed.next_tier:
         tiers = [*tiers, *NEXT_TIER[lead.temperature]]
-    if capacity is not None:
-        candidates = await capacity.reps(uow.connection, tiers)
-    else:
-        candidates = await repository.lock_capacity_and_load_reps(uow.connection, tiers)
-    decision = decide(
-        lead, candidates, now=context.now, exclude=exclude, senior_pool=senior_pool, relaxed=relaxed
+    choice = {"exclude": exclude, "senior_pool": senior_pool, "relaxed": relaxed}  # the owner first
+    decision, candidates = await account_routing.decide_with_owner(
+        uow.connection, lead, context, tiers, capacity, **choice
     )
     if current is not None and current.status == AssignmentStatus.waiting and decision.kind == "wait":
         await _still_waiting(uow, current, lead, decision, context)
@@ -219,6 +218,7 @@ async def place(
     if isinstance(event, LeadReassigned):
         await name_previous_rep(uow.connection, event)
     if event is not None:
+        await account_routing.name_account(uow.connection, event, lead, decision)
         event.lead = await cards.contact_card(uow.connection, lead.lead_id, context.lead_url_base)
         if event.lead is None:
             metrics.CARDLESS_DECISIONS.inc()

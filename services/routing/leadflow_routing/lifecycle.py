@@ -6,7 +6,7 @@ import dataclasses
 import uuid
 
 from leadflow_common.unit_of_work import UnitOfWork
-from leadflow_routing import cards, repository
+from leadflow_routing import account_routing, cards, repository
 from leadflow_routing.assigner import RoutingContext, drain_waiting, pass_on, transition
 from leadflow_routing.policy import Assignment, AssignmentStatus, check_transition
 
@@ -14,6 +14,7 @@ from leadflow_routing.policy import Assignment, AssignmentStatus, check_transiti
 async def accept(uow: UnitOfWork, assignment: Assignment, context: RoutingContext) -> None:
     reason = "accepted by the rep"
     await transition(uow, assignment, AssignmentStatus.accepted, reason, context)
+    await account_routing.claim_on_accept(uow, assignment, context)  # an account's first: its owner
 
 
 async def reject(uow: UnitOfWork, assignment: Assignment, reason: str, context: RoutingContext) -> None:

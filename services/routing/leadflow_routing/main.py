@@ -9,7 +9,7 @@ from leadflow_common.export import held_router
 from leadflow_common.runtime import ServiceRuntime
 from leadflow_common.service import service_main
 from leadflow_common.settings import CommonSettings
-from leadflow_routing import api, api_assignments, api_offers, api_queue
+from leadflow_routing import api, api_accounts, api_assignments, api_offers, api_queue
 from leadflow_routing.offers import Offers
 from leadflow_routing.services import RoutingService
 from leadflow_routing.settings import RoutingSettings
@@ -51,6 +51,7 @@ def create_app(common: CommonSettings | None = None, settings: RoutingSettings |
             api_assignments.router,
             api_offers.router,
             api_queue.router,
+            api_accounts.router,
             held_router("routing", HOLDINGS),
         ],
         on_start=on_start,

@@ -145,6 +145,7 @@ class LeadToRoute:
     country: str | None = None
     language: str | None = None
     segment: str | None = None
+    account_id: uuid.UUID | None = None  # its B2B account: offered to the account's owner first
 
 
 @dataclass(frozen=True)

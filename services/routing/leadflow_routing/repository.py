@@ -81,6 +81,7 @@ async def save_lead_if_newer(
         "country": lead.country,
         "language": lead.language,
         "segment": lead.segment,
+        "account_id": lead.account_id,
         "updated_at": now,
     }
     return (await connection.execute(_SAVE_LEAD, values)).first() is not None
@@ -285,6 +286,7 @@ async def lead_to_route(connection: AsyncConnection, lead_id: uuid.UUID) -> Lead
         country=row.country,
         language=row.language,
         segment=row.segment,
+        account_id=row.account_id,
     )
 
 

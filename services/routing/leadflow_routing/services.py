@@ -88,6 +88,7 @@ class RoutingService:
                 country=data.routing.country,
                 language=data.routing.language,
                 segment=data.routing.segment,
+                account_id=data.routing.account_id,
             )
             reasons = cards.top_reasons(data.reasons)
             if not await repository.save_lead_if_newer(

@@ -58,6 +58,12 @@ class RoutingSettings(BaseSettings):
         " (`lead.waiting_too_long`; admins are told by mail or Slack). 0: never",
     )
 
+    cold_account_leads_to_owner: bool = Field(
+        default=True,
+        description="A cold lead of an account with an owner goes to that owner (when they can take"
+        " it) rather than to the nurture queue",
+    )
+
     def relax_after(self) -> dict[Temperature, timedelta]:
         steps = {Temperature.hot: self.relax_hot_seconds, Temperature.warm: self.relax_warm_seconds}
         return {temperature: timedelta(seconds=s) for temperature, s in steps.items() if s > 0}

@@ -51,6 +51,7 @@ leads = Table(
     Column("country", Text),
     Column("language", Text),
     Column("segment", Text),
+    Column("account_id", UUID(as_uuid=True)),  # its B2B account, from the score's routing hints
     Column("merged_into", UUID(as_uuid=True)),
     Column("reasons", JSONB),  # the score's largest reasons, for the contact card
     Column("updated_at", DateTime(timezone=True), nullable=False),
@@ -112,6 +113,15 @@ waiting_escalations = Table(
     Column("assignment_id", UUID(as_uuid=True), primary_key=True),
     Column("lead_id", UUID(as_uuid=True), nullable=False),
     Column("at", DateTime(timezone=True), nullable=False),
+)
+
+# Each B2B account's owner rep (account_owners.py): a new lead of the account is offered to them first.
+account_owners = Table(
+    "account_owners",
+    metadata,
+    Column("account_id", UUID(as_uuid=True), primary_key=True),
+    Column("rep_id", UUID(as_uuid=True)),  # None: the owner was taken away
+    Column("updated_at", DateTime(timezone=True), nullable=False),
 )
 
 processed_events = processed_events_table(metadata)

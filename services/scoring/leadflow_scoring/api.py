@@ -94,6 +94,11 @@ class RulesPreview(BaseModel):
         description="The most recent leads' bands now and under the candidate, and the moves"
     )
     outcomes: dict = Field(description="On leads with a known outcome: AUC and conversion per band, each way")
+    accounts: dict = Field(
+        default_factory=dict,
+        description="The most recently scored B2B accounts' bands now and under the candidate's account"
+        " rules (their people as scored now), and the moves",
+    )
 
 
 class BandConversion(BaseModel):
@@ -181,7 +186,7 @@ async def get_rules(principal: ScoringReader, scoring: ScoringDep) -> VersionedR
 @router.put(
     "/scoring/rules",
     response_model=VersionedRules,
-    responses={422: {}},
+    responses={413: {}, 422: {}},
     summary="New rules: a new version, every lead re-scored in the background",
 )
 async def put_rules(
@@ -195,7 +200,7 @@ async def put_rules(
 @router.post(
     "/scoring/rules/preview",
     response_model=RulesPreview,
-    responses={422: {}},
+    responses={413: {}, 422: {}},
     summary="What candidate rules would change (bands of recent leads; AUC and conversion on known outcomes)",
 )
 async def preview_rules(rules: RuleSet, principal: ScoringAdmin, scoring: ScoringDep) -> RulesPreview:

@@ -35,8 +35,16 @@ def create_app(common: CommonSettings | None = None, settings: ScoringSettings |
         topics = runtime.topics
         runtime.consume(
             group="leadflow-scoring",
-            # leads.routed too: who may read a score (every consumer group costs the broker polls).
-            topics=[topics.captured, topics.merged, topics.activities, topics.outcomes, topics.routed],
+            # leads.routed too: who may read a score (every consumer group costs the broker polls);
+            # leads.accounts: which account each lead belongs to (lead.matched).
+            topics=[
+                topics.captured,
+                topics.merged,
+                topics.activities,
+                topics.outcomes,
+                topics.routed,
+                topics.accounts,
+            ],
             handler=service.apply_events,
             opens=frozenset({"lead.captured", "lead.merged"}),  # profiles; decisions only for their rep
         )

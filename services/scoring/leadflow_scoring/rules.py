@@ -11,6 +11,7 @@ from pydantic import AfterValidator, Field, ValidationInfo, field_validator, mod
 
 from leadflow_common.events import Channel, LeadProfile, ModelRef, ScoreReason, Temperature
 from leadflow_common.inputs import InputModel
+from leadflow_scoring.account_score import AccountRules
 
 Segment = Literal["b2b", "b2c"]
 # Scores are 0 to 100; bounded points keep every sum finite whatever a rules document says.
@@ -156,6 +157,9 @@ class RuleSet(InputModel):
     """A whole rules document, validated as a whole before it is previewed, stored or used."""
 
     profiles: Profiles
+    account: AccountRules = Field(
+        default_factory=AccountRules, description="How a B2B account is scored from its people"
+    )
 
     def profile(self, segment: Segment) -> ProfileRules:
         return self.profiles.b2b if segment == "b2b" else self.profiles.b2c

@@ -7,7 +7,8 @@ from typing import Literal
 
 from leadflow_common.events import ContactCard, LeadProfile, LeadScored, RoutingHints
 from leadflow_common.unit_of_work import Outgoing, UnitOfWork
-from leadflow_scoring import score_store
+from leadflow_scoring import account_store, score_store
+from leadflow_scoring.account_scorer import rescore_accounts
 from leadflow_scoring.state import ScoringState
 
 
@@ -19,10 +20,14 @@ async def rescore_many(
     topic: str,
     now: datetime | None = None,
     publish_on: Literal["change", "band"] = "change",
+    accounts_topic: str | None = None,
+    left_accounts: frozenset[uuid.UUID] = frozenset(),
 ) -> dict[uuid.UUID, LeadScored]:
     """Score each lead (`causes`: why, by lead) as it stands; store and publish `lead.scored`
     only when the score or the temperature changed (with `publish_on="band"`, as the decay
-    sweep asks: only the temperature). Returns the published events by lead, in `causes`' order."""
+    sweep asks: only the temperature). The accounts of these leads, and those some of them just
+    left (`left_accounts`), are re-scored after them (on `accounts_topic`). Returns the
+    published events by lead, in `causes`' order."""
     now = now or datetime.now(UTC)
     connection = uow.connection
     profiles = await score_store.profiles_of(connection, list(causes))
@@ -31,6 +36,7 @@ async def rescore_many(
         return {}
     activities = await score_store.recent_activities_of(connection, found)
     currents = await score_store.current_scores(connection, found)
+    accounts = await account_store.accounts_of(connection, found)
     saved: list[dict] = []
     relabelled: list[dict] = []
     published: dict[uuid.UUID, LeadScored] = {}
@@ -72,7 +78,12 @@ async def rescore_many(
             reasons=result.reasons,
             model=model,
             scored_at=now,
-            routing=RoutingHints(country=profile.country, language=profile.language, segment=result.segment),
+            routing=RoutingHints(
+                country=profile.country,
+                language=profile.language,
+                segment=result.segment,
+                account_id=accounts.get(lead_id),
+            ),
             card=card_of(profile),
             card_revision=profile.revision,
         )
@@ -80,6 +91,9 @@ async def rescore_many(
     await score_store.save_scores(connection, saved)
     # Together: the cards they carry are sealed with keys read in one statement for them all.
     await uow.publish_all(topic, [Outgoing(scored, lead_id) for lead_id, scored in published.items()])
+    if accounts_topic is not None:
+        touched = set(accounts.values()) | left_accounts
+        await rescore_accounts(uow, touched, rules=state.rules.account, topic=accounts_topic, now=now)
     await audit_problems(uow, state)  # with the scores a fallback gave
     return published
 

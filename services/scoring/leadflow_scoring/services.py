@@ -10,6 +10,7 @@ from typing import Literal
 
 from leadflow_common import lead_access
 from leadflow_common.access import Principal
+from leadflow_common.account_events import LeadMatched
 from leadflow_common.erasure import apply_erasures
 from leadflow_common.errors import Invalid
 from leadflow_common.events import (
@@ -23,7 +24,18 @@ from leadflow_common.events import (
 )
 from leadflow_common.runtime import ServiceRuntime
 from leadflow_common.unit_of_work import UnitOfWork
-from leadflow_scoring import bands, erasing, metrics, preview, repository, score_store, versions
+from leadflow_scoring import (
+    account_store,
+    bands,
+    erasing,
+    metrics,
+    preview,
+    repository,
+    score_store,
+    versions,
+)
+from leadflow_scoring.account_score import compare_accounts
+from leadflow_scoring.account_scorer import rescore_accounts
 from leadflow_scoring.rules import RuleSet
 from leadflow_scoring.scorer import audit_problems, rescore_many
 from leadflow_scoring.state import ScoringState
@@ -31,6 +43,7 @@ from leadflow_scoring.tables import lead_reps
 from leadflow_scoring.training import snapshot_lead
 
 CONSUMER = "scoring"
+RECENT_ACCOUNTS = 500  # the most recently scored accounts the preview covers
 
 
 class ScoringService:
@@ -48,6 +61,8 @@ class ScoringService:
         await apply_erasures(self._runtime, events, erasing.erase_leads)
         if any(lead_access.rep_now(event.data)[0] for event in events):
             await self.record_routing(events)
+        if matches := [e for e in events if isinstance(e.data, LeadMatched) and e.data.applied]:
+            await self.apply_matches(matches)
         relevant = [(event, *subject_and_cause(event.data)) for event in events]
         relevant = [(event, lead_id, cause) for event, lead_id, cause in relevant if lead_id is not None]
         if not relevant:
@@ -57,10 +72,12 @@ class ScoringService:
             await repository.lock_leads(uow.connection, [lead_id for _, lead_id, _ in relevant])
             changed: dict[uuid.UUID, tuple[CloudEvent, str]] = {}
             captured: list[uuid.UUID] = []
+            left: set[uuid.UUID] = set()  # accounts some of the batch's leads left
 
             async def score_changed(lead_ids: list[uuid.UUID]) -> None:
                 pending = {lead_id: changed.pop(lead_id) for lead_id in lead_ids if lead_id in changed}
-                scored = await self._rescore(uow, {lead_id: cause for lead_id, (_, cause) in pending.items()})
+                causes = {lead_id: cause for lead_id, (_, cause) in pending.items()}
+                scored = await self._rescore(uow, causes, left_accounts=frozenset(left))
                 published.extend((pending[lead_id][0], event) for lead_id, event in scored.items())
 
             snapshots: list = []  # new leads' profiles, saved together before anything reads them
@@ -76,7 +93,8 @@ class ScoringService:
                     await score_changed([lead_id])  # kept with the lead's score as it now stands
                     await self._record_outcome(uow, event.data)
                     continue
-                await _apply(uow, event.data, lead_id)
+                if (left_account := await _apply(uow, event.data, lead_id)) is not None:
+                    left.add(left_account)
                 changed[lead_id] = (event, cause)
             await repository.save_profiles_if_newer(uow.connection, snapshots)
             await score_changed(list(changed))
@@ -86,6 +104,18 @@ class ScoringService:
             metrics.SCORING_LATENCY.observe((datetime.now(UTC) - event.time).total_seconds())
         if any(isinstance(event.data, LeadOutcome) for event, _, _ in relevant):
             self._on_outcome()
+
+    async def apply_matches(self, events: list[CloudEvent]) -> None:
+        """Leads joining or leaving accounts (`lead.matched`): the accounts they left and joined
+        are re-scored. The lead's own score does not depend on its account, so it is not
+        re-scored (an erased person taken out of her account is not scored again)."""
+        async with self._runtime.unit_of_work(consumer=CONSUMER) as uow:
+            touched: set[uuid.UUID] = set()
+            for event in await uow.first_seen(events):
+                left = await account_store.link(uow.connection, event.data.lead_id, event.data.account_id)
+                touched |= {account for account in (left, event.data.account_id) if account is not None}
+            topic, rules = self._runtime.topics.accounts, self.state.rules.account
+            await rescore_accounts(uow, touched, rules=rules, topic=topic, now=datetime.now(UTC))
 
     async def rescore_lead(
         self, lead_id: uuid.UUID, cause: str, *, publish_on: Literal["change", "band"] = "change"
@@ -128,12 +158,14 @@ class ScoringService:
         async with self._runtime.engine.connect() as connection:
             recent = await repository.recent_leads(connection, preview.RECENT_LEADS)
             rows = await repository.outcomes_for_training(connection)
+            accounts = await account_store.recent_accounts(connection, RECENT_ACCOUNTS)
+            people = await account_store.people_of(connection, accounts)
         await self._try_on_recent_leads(candidate, preview.RECENT_LEADS, recent)
-        known = _known_outcomes(rows)
+        known, now, rules = _known_outcomes(rows), datetime.now(UTC), self.state.rules
         # Thousands of leads scored twice: off the event loop.
-        return await asyncio.to_thread(
-            preview.compare, self.state.rules, candidate, recent, known, datetime.now(UTC)
-        )
+        compared = await asyncio.to_thread(preview.compare, rules, candidate, recent, known, now)
+        compared["accounts"] = compare_accounts(rules.account, candidate.account, people, now)
+        return compared
 
     async def propose_bands(self) -> dict:
         """Warm and hot thresholds per profile from the outcomes so far (nothing is stored)."""
@@ -153,7 +185,10 @@ class ScoringService:
     async def _rescore(
         self, uow: UnitOfWork, causes: dict[uuid.UUID, str], **options
     ) -> dict[uuid.UUID, LeadScored]:
-        return await rescore_many(uow, causes, state=self.state, topic=self._runtime.topics.scored, **options)
+        topics = self._runtime.topics
+        return await rescore_many(
+            uow, causes, state=self.state, topic=topics.scored, accounts_topic=topics.accounts, **options
+        )
 
     async def _record_outcome(self, uow: UnitOfWork, outcome: LeadOutcome) -> None:
         """Keep the outcome with the lead as it stood, so a model learns from what was known
@@ -189,10 +224,13 @@ def _known_outcomes(rows: list) -> list[preview.KnownOutcome]:
     ]
 
 
-async def _apply(uow: UnitOfWork, data: EventData, lead_id: uuid.UUID) -> None:
-    """What the event changes of the lead's profile and activities."""
+async def _apply(uow: UnitOfWork, data: EventData, lead_id: uuid.UUID) -> uuid.UUID | None:
+    """What the event changes of the lead's profile, activities and account; the account the
+    lead left, if it left one."""
     if isinstance(data, LeadCaptured | LeadMerged):
         await repository.save_profile_if_newer(uow.connection, data.lead)
+    if isinstance(data, LeadCaptured) and data.account_id is not None:
+        return await account_store.link(uow.connection, lead_id, data.account_id)
     if isinstance(data, LeadMerged):
         await repository.mark_absorbed(uow.connection, data.absorbed_lead_id, data.surviving_lead_id)
     if isinstance(data, LeadActivity):
@@ -203,6 +241,7 @@ async def _apply(uow: UnitOfWork, data: EventData, lead_id: uuid.UUID) -> None:
             type=data.type,
             occurred_at=data.occurred_at,
         )
+    return None
 
 
 async def _lead_as_it_stands(uow: UnitOfWork, lead_id: uuid.UUID) -> dict:

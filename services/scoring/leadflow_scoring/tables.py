@@ -113,6 +113,26 @@ models = Table(
     Column("trained_at", DateTime(timezone=True), nullable=False),
 )
 
+# Each lead's B2B account (from lead.captured and lead.matched) and each account's score from
+# its people (account_scorer.py). Ids and scores only: nothing here says who a person is.
+lead_accounts = Table(
+    "lead_accounts",
+    metadata,
+    Column("lead_id", UUID(as_uuid=True), primary_key=True),
+    Column("account_id", UUID(as_uuid=True), nullable=False, index=True),
+)
+
+account_scores = Table(
+    "account_scores",
+    metadata,
+    Column("account_id", UUID(as_uuid=True), primary_key=True),
+    Column("revision", Integer, nullable=False),
+    Column("score", Float, nullable=False),
+    Column("temperature", Text, nullable=False),
+    Column("reasons", JSONB, nullable=False),
+    Column("scored_at", DateTime(timezone=True), nullable=False),
+)
+
 processed_events = processed_events_table(metadata)
 outbox = outbox_table(metadata)
 
@@ -122,5 +142,14 @@ lead_reps = lead_reps_table(metadata)
 # What the export reads about a person's leads (export.py); erasing.py erases what says who.
 HOLDINGS = tuple(
     Holding(f"scoring.{name}")
-    for name in ("leads", "activities", "activity_counts", "scores", "score_history", "outcomes", "lead_reps")
+    for name in (
+        "leads",
+        "activities",
+        "activity_counts",
+        "scores",
+        "score_history",
+        "outcomes",
+        "lead_reps",
+        "lead_accounts",
+    )
 )

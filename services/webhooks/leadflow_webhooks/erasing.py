@@ -37,9 +37,15 @@ ERASE_NOTICES = text(
     " WHERE event::jsonb->>'subject' = ANY(CAST(:leads AS text[]))"
 )
 
+# Who an account's people are, for their owner's notices: an erased person is named no more.
+ERASE_ACCOUNT_PEOPLE = text(
+    "DELETE FROM webhooks.account_people WHERE lead_id::text = ANY(CAST(:leads AS text[]))"
+)
+
 
 async def erase_leads(connection: AsyncConnection, lead_ids: list[uuid.UUID]) -> None:
     leads = [str(lead_id) for lead_id in lead_ids]
     await connection.execute(ERASE_ANSWERS, {"leads": leads})
     await connection.execute(ERASE_DELIVERIES, {"leads": leads, "note": ERASED_NOTE})
     await connection.execute(ERASE_NOTICES, {"leads": leads, "note": ERASED_NOTE})
+    await connection.execute(ERASE_ACCOUNT_PEOPLE, {"leads": leads})

@@ -56,7 +56,7 @@ def create_app(
 
         runtime.consume(
             group="leadflow-webhooks",
-            topics=[topics.routed, topics.scored, topics.captured, topics.merged],
+            topics=[topics.routed, topics.scored, topics.captured, topics.merged, topics.accounts],
             handler=handle,
             opens=opened_types,
             handles=handled_types,

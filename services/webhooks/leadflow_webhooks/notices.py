@@ -37,7 +37,8 @@ def _name(card: ContactCard) -> str:
     return " ".join(one_line(part) for part in (card.first_name, card.last_name) if part)
 
 
-def _who(card: ContactCard | None) -> str:
+def who_is(card: ContactCard | None) -> str:
+    """The lead as a notice names it, on one line."""
     if card is None:
         return "a new lead"
     name = _name(card) or one_line(card.email or card.phone or "") or "a lead"
@@ -65,7 +66,7 @@ def _card_lines(card: ContactCard | None) -> list[str]:
 
 
 def offer_message(event: AssignmentEvent, links: Links, *, reminder: bool = False) -> Message:
-    who = _who(event.lead)
+    who = who_is(event.lead)
     deadline = _deadline(event.sla_deadline)
     lead = f"A {event.temperature.value} lead"
     subject = f"{'Reminder: ' if reminder else ''}{lead} for you: {who} (accept by {deadline})"
@@ -91,7 +92,7 @@ def offer_message(event: AssignmentEvent, links: Links, *, reminder: bool = Fals
 
 
 def moved_message(event: AssignmentEvent) -> Message:
-    who = _who(event.lead)
+    who = who_is(event.lead)
     reason = one_line(event.reason)  # why the next rep was chosen (it may be a rep's own words)
     # It may have run out, been passed on, or turned hotter than the rep's tier takes: the
     # notice says only what is true of all three.
@@ -103,7 +104,7 @@ def moved_message(event: AssignmentEvent) -> Message:
 
 def waiting_message(event: LeadWaitingTooLong, now: datetime) -> Message:
     """The admins' notice: a hot lead no rep has taken within its limit, and where to act."""
-    who = _who(event.lead)
+    who = who_is(event.lead)
     waited = _duration((now - event.waiting_since).total_seconds())
     lines = [
         f"A hot lead (score {event.score:g}) has waited since {_deadline(event.waiting_since)},"

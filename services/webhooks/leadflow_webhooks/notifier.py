@@ -22,7 +22,8 @@ from leadflow_common.events import (
 from leadflow_common.pacing import idle_wait
 from leadflow_common.runtime import ServiceRuntime
 from leadflow_common.wire import decode_event
-from leadflow_webhooks import metrics, notice_store
+from leadflow_webhooks import account_notices, metrics, notice_store
+from leadflow_webhooks.account_notifier import AccountNotices
 from leadflow_webhooks.mail import Mailer
 from leadflow_webhooks.notice_store import Channels, Notice
 from leadflow_webhooks.notices import (
@@ -46,7 +47,7 @@ IDLE_POLL_SECONDS = 5.0
 # from the settings (WEBHOOKS_ADMIN_EMAILS, WEBHOOKS_ADMIN_SLACK_URL).
 ADMINS = uuid.UUID(int=0)
 # Notices that carry no accept links: nothing to ask routing for.
-WITHOUT_LINKS = frozenset({"moved", "waiting"})
+WITHOUT_LINKS = frozenset({"moved", "waiting"}) | account_notices.KINDS
 
 
 class SlackRefused(Exception):
@@ -99,6 +100,7 @@ class Notifier:
             ADMINS, email=bool(settings.admin_addresses), slack_url=settings.admin_slack_url or None
         )
         self._wake = asyncio.Event()
+        self.accounts = AccountNotices(runtime, settings, self._wake.set)  # owners' notices
         self._next_due: datetime | None = None  # the earliest pending notice, as last read
         self._routing = httpx.AsyncClient(
             base_url=settings.routing_url,
@@ -108,6 +110,7 @@ class Notifier:
 
     async def record(self, events: list[CloudEvent]) -> None:
         """The consumer of leads.routed: each notice kept once, however often events repeat."""
+        await self.accounts.record(events)
         now = datetime.now(UTC)
         rows = [row for event in events for row in notices_for(event, self._settings.reminder_share, now)]
         if not rows:
@@ -203,6 +206,11 @@ class Notifier:
         if notice.kind == "waiting":
             await self._tell_admins(waiting_message(event.data, datetime.now(UTC)))
             return True
+        if notice.kind in account_notices.KINDS:
+            told = await self.accounts.message(notice, event)
+            if told is not None:
+                await self._deliver(channels, *told, None)
+            return told is not None
         if notice.kind == "moved":
             await self._deliver(
                 channels, await self._previous_email(event.data), moved_message(event.data), None

@@ -13,7 +13,7 @@ from sqlalchemy import (
     Table,
     Text,
 )
-from sqlalchemy.dialects.postgresql import UUID
+from sqlalchemy.dialects.postgresql import JSONB, UUID
 
 from leadflow_common.db import outbox_table
 from leadflow_common.export import Holding
@@ -104,6 +104,25 @@ notices = Table(
     Index("notices_due", "due_at", postgresql_where="status = 'pending'"),
 )
 
+# Each B2B account's owner rep (from account.owner_changed: the newest by `at`), told when their
+# account turns hot; and who each account's people are (from lead.captured), to name them then.
+account_owners = Table(
+    "account_owners",
+    metadata,
+    Column("account_id", UUID(as_uuid=True), primary_key=True),
+    Column("owner", JSONB),  # a RepRef; None: nobody owns it now
+    Column("at", DateTime(timezone=True), nullable=False),
+)
+
+account_people = Table(
+    "account_people",
+    metadata,
+    Column("lead_id", UUID(as_uuid=True), primary_key=True),
+    Column("account_id", UUID(as_uuid=True), nullable=False, index=True),
+    Column("card", JSONB, nullable=False),  # name, job title, company: erased with the person
+    Column("revision", Integer, nullable=False),
+)
+
 outbox = outbox_table(metadata)
 
 # What the export reads about a person's leads (export.py); erasing.py erases what says who.
@@ -114,4 +133,5 @@ HOLDINGS = (
         "t.delivery_id IN (SELECT id FROM webhooks.deliveries WHERE lead_id = ANY({leads}))",
     ),
     Holding("webhooks.notices", "t.event::jsonb->>'subject' = ANY({leads})"),
+    Holding("webhooks.account_people"),
 )

@@ -7,6 +7,7 @@ from leadflow_console.web import (
     pages_account,
     pages_admin,
     pages_auth,
+    pages_b2b_accounts,
     pages_funnel,
     pages_inbox,
     pages_leads,
@@ -32,6 +33,7 @@ PAGE_ROUTERS = (
     pages_reps.router,
     pages_account.router,
     pages_webhooks.router,
+    pages_b2b_accounts.router,
 )
 
 

@@ -94,7 +94,8 @@ async def lead_page(
         score = await upstream.call("scoring", "GET", f"/v1/leads/{lead_id}/score", viewer.token)
     except UpstreamProblem:
         score = None  # not scored yet, or scoring is away: the page shows what the read model has
-    return page(request, "lead.html", viewer, lead=view, timeline=timeline, score=score)
+    account = await request.app.state.account_reads.of_lead(lead_id)  # its B2B account, if any
+    return page(request, "lead.html", viewer, lead=view, timeline=timeline, score=score, account=account)
 
 
 @router.get("/leads/{lead_id}/export", summary="admin: everything held about the person, as a JSON file")

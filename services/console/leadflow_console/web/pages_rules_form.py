@@ -5,7 +5,7 @@ it whole, and its field errors come back at the inputs, in words, with what was 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from leadflow_console import rules_form
+from leadflow_console import account_rules_form, rules_form
 from leadflow_console.web.deps import Analysts, UpstreamDep
 from leadflow_console.web.render import page, redirect
 from leadflow_console.web.upstream import UpstreamProblem
@@ -18,6 +18,7 @@ async def _form_page(
     request: Request, viewer, upstream, rows: rules_form.Rows | None = None, status: int = 200, **context
 ) -> Response:
     in_use = await upstream.call("scoring", "GET", "/v1/scoring/rules", viewer.token)
+    account_rows = context.pop("account_rows", None) or account_rules_form.rows_from_document(in_use["rules"])
     rows = rules_form.with_spare_rows(rows) if rows else rules_form.rows_from_document(in_use["rules"])
     return page(
         request,
@@ -27,6 +28,8 @@ async def _form_page(
         version=in_use["version"],
         problems=in_use.get("problems", []),
         rows=rows,
+        account_rows=account_rows,
+        numbers=account_rules_form.NUMBERS,
         channels=CHANNELS,
         field_title=rules_form.field_title,
         errors=context.pop("errors", {}),
@@ -63,14 +66,18 @@ async def post_rules_form(request: Request, viewer: Analysts, upstream: Upstream
     typed = {name: value for name, value in form.items() if isinstance(value, str)}
     rows = rules_form.rows_from_form(typed)
     candidate = rules_form.document_from_rows(rows)
+    account = account_rules_form.rows_from_form(typed)
+    account_rules_form.add_to_document(candidate, account)
     save = typed.get("action") == "save"
     answer, errors, elsewhere = await _send(upstream, viewer, candidate, save)
     if answer is None:
-        return await _form_page(request, viewer, upstream, rows, 422, errors=errors, elsewhere=elsewhere)
+        return await _form_page(
+            request, viewer, upstream, rows, 422, errors=errors, elsewhere=elsewhere, account_rows=account
+        )
     if save:
         notice = f"Rules version {answer['version']} is in use; every lead is being re-scored."
         return redirect(request, "/scoring", notice)
-    return await _form_page(request, viewer, upstream, rows, preview=answer)
+    return await _form_page(request, viewer, upstream, rows, preview=answer, account_rows=account)
 
 
 @router.post(
@@ -88,6 +95,7 @@ async def preview_bands(request: Request, viewer: Analysts, upstream: UpstreamDe
             if isinstance(proposed, str) and proposed:
                 rows[profile]["thresholds"][name] = proposed
     candidate = rules_form.document_from_rows(rows)
+    account_rules_form.add_to_document(candidate, account_rules_form.rows_from_document(in_use["rules"]))
     answer, errors, elsewhere = await _send(upstream, viewer, candidate, save=False)
     status = 200 if answer is not None else 422
     return await _form_page(

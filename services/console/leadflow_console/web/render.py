@@ -44,6 +44,7 @@ NAVIGATION = [
     ("/feed", "Live feed", {ADMIN, MARKETER, VIEWER}),
     ("/funnel", "Funnel", {ADMIN, MARKETER}),
     ("/leads", "Leads", {ADMIN, MARKETER, REP}),
+    ("/accounts", "Accounts", {ADMIN, MARKETER}),
     ("/scoring", "Scoring", {ADMIN, MARKETER}),
     ("/team", "Team", {ADMIN}),
     ("/queue", "Queue", {ADMIN, MARKETER}),

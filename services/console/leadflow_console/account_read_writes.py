@@ -1,0 +1,67 @@
+"""Writing account changes (account_projection.py) into the read model, each kind with the rule
+that keeps the newest: an account's revision, its score's revision, the owner's and the match's
+time. A score, an owner or a match may arrive before the account itself: each makes its row."""
+
+from sqlalchemy import delete, func
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from leadflow_console.account_projection import AccountChanges
+from leadflow_console.account_tables import account_views, lead_accounts
+from leadflow_console.read_tables import lead_timeline
+
+
+async def apply_accounts(connection: AsyncConnection, changes: AccountChanges) -> None:
+    if not changes and not changes.timeline:
+        return
+    await _upsert(connection, list(changes.accounts.values()), "revision")
+    await _upsert(connection, list(changes.scores.values()), "score_revision", keep_hot=True)
+    await _upsert(connection, list(changes.owners.values()), "owner_at")
+    for row in changes.links.values():
+        if row["account_id"] is None:
+            await connection.execute(
+                delete(lead_accounts).where(
+                    lead_accounts.c.lead_id == row["lead_id"], lead_accounts.c.at <= row["at"]
+                )
+            )
+            continue
+        statement = insert(lead_accounts).values(**row)
+        if row["method"] is None:
+            # From lead.captured: a fallback until lead.matched, the source of every link's
+            # change (and of how it matched), says more; it never overrides one.
+            await connection.execute(
+                statement.on_conflict_do_nothing(index_elements=[lead_accounts.c.lead_id])
+            )
+            continue
+        await connection.execute(
+            statement.on_conflict_do_update(
+                index_elements=[lead_accounts.c.lead_id],
+                set_={
+                    name: statement.excluded[name] for name in ("account_id", "method", "confidence", "at")
+                },
+                where=(lead_accounts.c.at <= statement.excluded.at) | lead_accounts.c.method.is_(None),
+            )
+        )
+    if changes.timeline:
+        await connection.execute(
+            insert(lead_timeline).on_conflict_do_nothing(index_elements=["event_id"]), changes.timeline
+        )
+
+
+async def _upsert(
+    connection: AsyncConnection, rows: list[dict], version: str, keep_hot: bool = False
+) -> None:
+    """Each row's columns set when its `version` is newer than the stored one (or none is)."""
+    for row in rows:
+        statement = insert(account_views).values(**row)
+        columns = {name: statement.excluded[name] for name in row if name != "account_id"}
+        if keep_hot:  # the latest time it turned hot, kept while it stays hot
+            columns["hot_at"] = func.coalesce(statement.excluded.hot_at, account_views.c.hot_at)
+        current = account_views.c[version]
+        await connection.execute(
+            statement.on_conflict_do_update(
+                index_elements=[account_views.c.account_id],
+                set_=columns,
+                where=current.is_(None) | (current < statement.excluded[version]),
+            )
+        )

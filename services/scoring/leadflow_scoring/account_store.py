@@ -1,0 +1,123 @@
+"""Scoring's SQL for B2B accounts: which account each lead belongs to, the people of an account
+as the account score reads them, and the accounts' current scores."""
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from leadflow_common.db import any_of
+from leadflow_common.events import ScoreReason, Temperature
+from leadflow_scoring.account_score import Person
+from leadflow_scoring.tables import account_scores, activity_counts, lead_accounts, leads, scores
+
+
+@dataclass(frozen=True)
+class StoredAccountScore:
+    revision: int
+    score: float
+    temperature: Temperature
+    reasons: list[ScoreReason]
+
+
+async def link(
+    connection: AsyncConnection, lead_id: uuid.UUID, account_id: uuid.UUID | None
+) -> uuid.UUID | None:
+    """The lead now belongs to `account_id` (None: to no account); the account it left, if any."""
+    previous = await connection.scalar(
+        select(lead_accounts.c.account_id).where(lead_accounts.c.lead_id == lead_id)
+    )
+    if account_id is None:
+        await connection.execute(delete(lead_accounts).where(lead_accounts.c.lead_id == lead_id))
+    else:
+        statement = insert(lead_accounts).values(lead_id=lead_id, account_id=account_id)
+        await connection.execute(
+            statement.on_conflict_do_update(
+                index_elements=[lead_accounts.c.lead_id], set_={"account_id": account_id}
+            )
+        )
+    return previous if previous != account_id else None
+
+
+async def accounts_of(connection: AsyncConnection, lead_ids: list[uuid.UUID]) -> dict[uuid.UUID, uuid.UUID]:
+    rows = await connection.execute(
+        select(lead_accounts.c.lead_id, lead_accounts.c.account_id).where(
+            any_of(lead_accounts.c.lead_id, lead_ids)
+        )
+    )
+    return {row.lead_id: row.account_id for row in rows}
+
+
+async def people_of(
+    connection: AsyncConnection, account_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, list[Person]]:
+    """Each account's live, scored people: their score, job title and when they were last
+    active (their latest activity, else when their profile last changed)."""
+    last_activity = (
+        select(func.max(activity_counts.c.last_at))
+        .where(activity_counts.c.lead_id == lead_accounts.c.lead_id)
+        .scalar_subquery()
+    )
+    rows = await connection.execute(
+        select(
+            lead_accounts.c.account_id,
+            lead_accounts.c.lead_id,
+            scores.c.score,
+            scores.c.temperature,
+            leads.c.profile["job_title"].astext.label("job_title"),
+            leads.c.profile["updated_at"].astext.label("updated_at"),
+            last_activity.label("last_activity"),
+        )
+        .join(scores, scores.c.lead_id == lead_accounts.c.lead_id)
+        .join(leads, leads.c.lead_id == lead_accounts.c.lead_id)
+        .where(any_of(lead_accounts.c.account_id, account_ids), leads.c.merged_into.is_(None))
+    )
+    found: dict[uuid.UUID, list[Person]] = {account_id: [] for account_id in account_ids}
+    for row in rows:
+        found[row.account_id].append(
+            Person(
+                lead_id=row.lead_id,
+                score=row.score,
+                temperature=Temperature(row.temperature),
+                job_title=row.job_title,
+                last_active_at=row.last_activity or _parsed(row.updated_at),
+            )
+        )
+    return found
+
+
+def _parsed(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
+
+
+async def current_scores(
+    connection: AsyncConnection, account_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, StoredAccountScore]:
+    rows = await connection.execute(
+        select(account_scores).where(any_of(account_scores.c.account_id, account_ids))
+    )
+    return {
+        row.account_id: StoredAccountScore(
+            revision=row.revision,
+            score=row.score,
+            temperature=Temperature(row.temperature),
+            reasons=[ScoreReason.model_validate(reason) for reason in row.reasons],
+        )
+        for row in rows
+    }
+
+
+async def save_score(connection: AsyncConnection, account_id: uuid.UUID, **values) -> None:
+    statement = insert(account_scores).values(account_id=account_id, **values)
+    await connection.execute(
+        statement.on_conflict_do_update(index_elements=[account_scores.c.account_id], set_=values)
+    )
+
+
+async def recent_accounts(connection: AsyncConnection, limit: int) -> list[uuid.UUID]:
+    """The most recently scored accounts."""
+    query = select(account_scores.c.account_id).order_by(account_scores.c.scored_at.desc()).limit(limit)
+    return list(await connection.scalars(query))

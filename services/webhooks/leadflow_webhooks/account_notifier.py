@@ -1,0 +1,104 @@
+"""Account owners are told (account_notices.py says what): the consumer keeps each account's
+owner and who its people are, and adds the owner's notices to the notices the notifier sends
+(notifier.py), on the owner's channels like any rep's."""
+
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from leadflow_common.account_events import AccountOwnerChanged, AccountScored, LeadMatched
+from leadflow_common.events import CloudEvent, LeadCaptured
+from leadflow_common.runtime import ServiceRuntime
+from leadflow_webhooks import account_store, notice_store
+from leadflow_webhooks.account_notices import (
+    HOT,
+    LEAD_ELSEWHERE,
+    elsewhere_message,
+    hot_message,
+    hot_notice_id,
+    owner_to_tell,
+    turned_hot,
+)
+from leadflow_webhooks.notice_store import Notice
+from leadflow_webhooks.notices import Message
+from leadflow_webhooks.settings import NotifySettings
+
+
+def _card(data: LeadCaptured) -> dict:
+    lead = data.lead
+    fields = ("first_name", "last_name", "email", "job_title", "company")
+    return {name: getattr(lead, name) for name in fields if getattr(lead, name)}
+
+
+def _notice(kind: str, about: uuid.UUID, rep_id: uuid.UUID, event: CloudEvent, now: datetime) -> dict:
+    return {
+        "id": uuid.uuid4(),
+        "kind": kind,
+        "assignment_id": about,
+        "rep_id": rep_id,
+        "event": event.model_dump_json(),
+        "status": "pending",
+        "due_at": now,
+        "created_at": now,
+    }
+
+
+class AccountNotices:
+    def __init__(self, runtime: ServiceRuntime, settings: NotifySettings, wake: Callable[[], None]):
+        self._runtime = runtime
+        self._settings = settings
+        self._wake = wake
+
+    async def record(self, events: list[CloudEvent]) -> None:
+        """Owners and people as they change; a notice for each account turning hot that has an
+        owner, and for each decision naming an owner (their account's lead went elsewhere)."""
+        owned = [e for e in events if isinstance(e.data, AccountOwnerChanged)]
+        people = [e for e in events if isinstance(e.data, LeadCaptured) and e.data.account_id]
+        moved = [e for e in events if isinstance(e.data, LeadMatched) and e.data.applied]
+        hot = [e for e in events if isinstance(e.data, AccountScored) and turned_hot(e.data)]
+        elsewhere = [e for e in events if owner_to_tell(e) is not None]
+        if not (owned or people or moved or hot or elsewhere):
+            return
+        now = datetime.now(UTC)
+        async with self._runtime.unit_of_work() as uow:
+            connection = uow.connection
+            for event in owned:
+                await account_store.record_owner(
+                    connection, event.data.account_id, event.data.owner, event.data.at
+                )
+            for event in people:
+                lead = event.data.lead
+                await account_store.record_person(
+                    connection, lead.lead_id, event.data.account_id, _card(event.data), lead.revision
+                )
+            for event in moved:
+                await account_store.move_person(connection, event.data.lead_id, event.data.account_id)
+            owners = await account_store.owners_of(connection, {e.data.account_id for e in hot})
+            rows = [
+                _notice(HOT, hot_notice_id(e.data), owners[e.data.account_id].id, e, now)
+                for e in hot
+                if e.data.account_id in owners
+            ]
+            rows += [
+                _notice(LEAD_ELSEWHERE, e.data.assignment_id, owner_to_tell(e), e, now) for e in elsewhere
+            ]
+            reachable = await notice_store.reps_with_channels(
+                connection, {row["rep_id"] for row in rows}, mail=bool(self._settings.smtp_host)
+            )
+            await notice_store.add_notices(connection, [row for row in rows if row["rep_id"] in reachable])
+        if rows:
+            self._wake()
+
+    async def message(self, notice: Notice, event: CloudEvent) -> tuple[str, Message] | None:
+        """The owner's address and what they are told; None when there is nothing to say any
+        more (the account changed hands since it turned hot)."""
+        if notice.kind == LEAD_ELSEWHERE:
+            return event.data.account_owner.email, elsewhere_message(event.data)
+        data: AccountScored = event.data
+        async with self._runtime.engine.connect() as connection:
+            owner = (await account_store.owners_of(connection, {data.account_id})).get(data.account_id)
+            cards = await account_store.cards_of(connection, [person.lead_id for person in data.people])
+        if owner is None or owner.id != notice.rep_id:
+            return None
+        console = self._runtime.settings.leadflow_console_url.rstrip("/")
+        return owner.email, hot_message(data, cards, f"{console}/accounts/{data.account_id}")

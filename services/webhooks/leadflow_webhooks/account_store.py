@@ -1,0 +1,70 @@
+"""The webhooks service's SQL for B2B accounts: owners, and who the people of an account are."""
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from leadflow_common.db import any_of
+from leadflow_common.events import RepRef
+from leadflow_webhooks.tables import account_owners, account_people
+
+
+async def record_owner(
+    connection: AsyncConnection, account_id: uuid.UUID, owner: RepRef | None, at: datetime
+) -> None:
+    """The account's owner as of `at`; an older change arriving late changes nothing."""
+    document = owner.model_dump(mode="json") if owner else None
+    statement = insert(account_owners).values(account_id=account_id, owner=document, at=at)
+    await connection.execute(
+        statement.on_conflict_do_update(
+            index_elements=[account_owners.c.account_id],
+            set_={"owner": statement.excluded.owner, "at": at},
+            where=account_owners.c.at <= at,
+        )
+    )
+
+
+async def owners_of(connection: AsyncConnection, account_ids: set[uuid.UUID]) -> dict[uuid.UUID, RepRef]:
+    rows = await connection.execute(
+        select(account_owners).where(
+            any_of(account_owners.c.account_id, account_ids), account_owners.c.owner.isnot(None)
+        )
+    )
+    return {row.account_id: RepRef.model_validate(row.owner) for row in rows}
+
+
+async def record_person(
+    connection: AsyncConnection, lead_id: uuid.UUID, account_id: uuid.UUID, card: dict, revision: int
+) -> None:
+    """Who the person is (the newest profile revision wins)."""
+    statement = insert(account_people).values(
+        lead_id=lead_id, account_id=account_id, card=card, revision=revision
+    )
+    await connection.execute(
+        statement.on_conflict_do_update(
+            index_elements=[account_people.c.lead_id],
+            set_={"account_id": account_id, "card": card, "revision": revision},
+            where=account_people.c.revision <= revision,
+        )
+    )
+
+
+async def move_person(connection: AsyncConnection, lead_id: uuid.UUID, account_id: uuid.UUID | None) -> None:
+    if account_id is None:
+        await connection.execute(delete(account_people).where(account_people.c.lead_id == lead_id))
+    else:
+        await connection.execute(
+            update(account_people).where(account_people.c.lead_id == lead_id).values(account_id=account_id)
+        )
+
+
+async def cards_of(connection: AsyncConnection, lead_ids: list[uuid.UUID]) -> dict[uuid.UUID, dict]:
+    rows = await connection.execute(
+        select(account_people.c.lead_id, account_people.c.card).where(
+            any_of(account_people.c.lead_id, lead_ids)
+        )
+    )
+    return {row.lead_id: row.card for row in rows}

@@ -1,0 +1,103 @@
+"""B2B accounts in scoring, against the real broker and database: a lead's account travels to
+routing on lead.scored, and an account is scored from its people (`account.scored` on
+leads.accounts), turning hot when a third warm person joins the buying group."""
+
+import uuid
+from datetime import UTC, datetime
+
+import pytest
+from harness import read_events
+from test_scoring_flow import scoring
+
+from leadflow_common.account_events import LeadMatched, MatchMethod
+from leadflow_common.events import Channel, LeadCaptured, LeadProfile, SubmissionSummary
+
+pytestmark = pytest.mark.integration
+# Warm under the default rules (a manager or VP of a large company, reachable).
+WARM = {"email": "someone@acme.example", "phone": "+14155550100", "company": "Acme", "company_size_min": 1000}
+
+
+async def capture(s, account_id: uuid.UUID | None, **fields) -> uuid.UUID:
+    lead_id, now = uuid.uuid4(), datetime.now(UTC)
+    profile = LeadProfile(
+        lead_id=lead_id, revision=1, created_at=now, updated_at=now, channels=[Channel.api], **fields
+    )
+    submission = SubmissionSummary(submission_id=uuid.uuid4(), channel=Channel.api, received_at=now)
+    captured = LeadCaptured(lead=profile, account_id=account_id, channel=Channel.api, submission=submission)
+    await s.publish(s.topics.captured, captured, lead_id)
+    return lead_id
+
+
+async def account_scores(s, account_id, until) -> list[dict]:
+    def mine(events):
+        return [
+            e for e in events if e["type"] == "account.scored" and e["data"]["account_id"] == str(account_id)
+        ]
+
+    read = await read_events(
+        s.settings.kafka_bootstrap_servers, s.topics.accounts, until=lambda e: until(mine(e))
+    )
+    return mine(read)
+
+
+async def test_an_account_turns_hot_when_a_third_warm_person_engages(settings, topics):
+    account = uuid.uuid4()
+    async with scoring(settings, topics) as s:
+        manager = await capture(s, account, job_title="Engineering Manager", **WARM)
+        vp = await capture(s, account, job_title="VP Sales", **WARM)
+        two = await account_scores(
+            s, account, until=lambda events: any(len(e["data"]["people"]) == 2 for e in events)
+        )
+        assert two[-1]["data"]["temperature"] == "warm", "two warm people are not yet a hot account"
+        third = await capture(s, account, job_title="Marketing Manager", **WARM)
+        events = await account_scores(
+            s, account, until=lambda events: any(e["data"]["temperature"] == "hot" for e in events)
+        )
+        # The preview says what candidate account rules would do to it (nothing is stored).
+        rules = (await s.client.get("/v1/scoring/rules")).json()["rules"]
+        rules["account"]["thresholds"]["hot"] = 99
+        preview = (await s.client.post("/v1/scoring/rules/preview", json=rules)).json()["accounts"]
+        assert preview["accounts"] == 1 and preview["moves"] == [{"from": "hot", "to": "warm", "accounts": 1}]
+        scored = await read_events(
+            settings.kafka_bootstrap_servers,
+            topics.scored,
+            until=lambda events: (
+                {e["data"]["lead_id"] for e in events} >= {str(manager), str(vp), str(third)}
+            ),
+        )
+    hot = next(e for e in events if e["data"]["temperature"] == "hot")
+    assert hot["data"]["previous_temperature"] == "warm"
+    assert hot["subject"] == str(account)
+    assert {person["lead_id"] for person in hot["data"]["people"]} == {str(manager), str(vp), str(third)}
+    assert all(person["temperature"] == "warm" for person in hot["data"]["people"])
+    factors = {reason["factor"] for reason in hot["data"]["reasons"]}
+    assert {"account:engaged_people", "account:seniority:vp", "account:seniority:manager"} <= factors
+    assert round(sum(reason["points"] for reason in hot["data"]["reasons"]), 1) == hot["data"]["score"]
+    assert [e["data"]["revision"] for e in events] == list(range(1, len(events) + 1))
+    # The lead's account travels with its score, for routing's owner-first rule.
+    assert {e["data"]["routing"]["account_id"] for e in scored} == {str(account)}
+
+
+async def test_a_lead_unlinked_from_its_account_leaves_the_account_score(settings, topics):
+    account = uuid.uuid4()
+    async with scoring(settings, topics) as s:
+        first = await capture(s, account, job_title="VP Sales", **WARM)
+        second = await capture(s, account, job_title="Engineering Manager", **WARM)
+        await account_scores(
+            s, account, until=lambda events: any(len(e["data"]["people"]) == 2 for e in events)
+        )
+        unlinked = LeadMatched(
+            lead_id=second,
+            account_id=None,
+            previous_account_id=account,
+            method=MatchMethod.manual,
+            confidence=1,
+            by="user",
+            at=datetime.now(UTC),
+        )
+        await s.publish(s.topics.accounts, unlinked, account)
+        events = await account_scores(
+            s, account, until=lambda events: len(events[-1]["data"]["people"]) == 1 if events else False
+        )
+    assert [person["lead_id"] for person in events[-1]["data"]["people"]] == [str(first)]
+    assert events[-1]["data"]["score"] < events[-1]["data"]["previous_score"]
