@@ -47,7 +47,7 @@ async def test_a_rep_reads_an_account_only_through_the_people_offered_to_them(sy
 
         rep_of_lead = await eventually(offered, timeout=30)
         tokens = dict(reps)
-        found = (await client.get(f"{capture}/v1/accounts", params={"domain": "bigco.example"}, headers=admin))
+        found = await client.get(f"{capture}/v1/accounts", params={"domain": "bigco.example"}, headers=admin)
         [account] = found.json()["accounts"]
         url = f"{capture}/v1/accounts/{account['account_id']}"
         everyone = (await client.get(url, headers=admin)).json()
