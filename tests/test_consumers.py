@@ -139,7 +139,7 @@ def applied_query(service: str, kind: str, event):
             .where(lead_cards.c.lead_id == event.data.lead.lead_id)
         )
     if kind == "erasure_applied":
-        from leadflow_capture.tables import erasure_progress
+        from leadflow_capture.store.tables import erasure_progress
 
         return (
             select(func.count())

@@ -19,8 +19,8 @@ from pathlib import Path
 
 import httpx
 
-from leadflow_capture.domain import parse_lead
-from leadflow_capture.merging import merge_submission
+from leadflow_capture.domain.leads import parse_lead
+from leadflow_capture.domain.merging import merge_submission
 from leadflow_cli.importer import row_to_lead, run_import
 from leadflow_cli.infra import LocalSystem
 from leadflow_common.events import Channel, Temperature

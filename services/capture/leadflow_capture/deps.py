@@ -9,9 +9,9 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from leadflow_capture import metrics
-from leadflow_capture.bodies import from_browser_form
-from leadflow_capture.request_keys import checked_key
-from leadflow_capture.services import Intake, PublicIntake
+from leadflow_capture.api.bodies import from_browser_form
+from leadflow_capture.app.services import Intake, PublicIntake
+from leadflow_capture.domain.request_keys import checked_key
 from leadflow_capture.settings import CaptureSettings
 from leadflow_common.clients import resolve_client
 from leadflow_common.http import Problem

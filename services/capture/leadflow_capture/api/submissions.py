@@ -7,13 +7,13 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 
-from leadflow_capture.bodies import FORM_TYPES, from_browser_form, read_fields
+from leadflow_capture.api.bodies import FORM_TYPES, from_browser_form, read_fields
+from leadflow_capture.api.openapi import BODY_PROBLEMS, MAX_BATCH, one_or_many, request_body, schema_ref
+from leadflow_capture.api.visitor_pages import page_response, thank_you_page
+from leadflow_capture.app.services import Intake
 from leadflow_capture.deps import IdempotencyKeyDep, IntakeDep, PublicIntakeDep
-from leadflow_capture.domain import InvalidLead
-from leadflow_capture.openapi import BODY_PROBLEMS, MAX_BATCH, one_or_many, request_body, schema_ref
-from leadflow_capture.people import Accepted, KeyConflict
-from leadflow_capture.services import Intake
-from leadflow_capture.visitor_pages import page_response, thank_you_page
+from leadflow_capture.domain.leads import InvalidLead
+from leadflow_capture.domain.people import Accepted, KeyConflict
 from leadflow_common.access import Scope
 from leadflow_common.auth import public_route, requires
 from leadflow_common.events import Channel

@@ -9,9 +9,9 @@ import asyncio
 import logging
 from datetime import UTC, datetime, timedelta
 
-from leadflow_capture import erasure_store
-from leadflow_capture.erasing import Erasures
+from leadflow_capture.app.erasing import Erasures
 from leadflow_capture.settings import CaptureSettings
+from leadflow_capture.store import erasure_store
 from leadflow_common.runtime import ServiceRuntime
 
 log = logging.getLogger(__name__)

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import and_, func, or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from leadflow_capture.tables import lead_reps, leads, submissions
+from leadflow_capture.store.tables import lead_reps, leads, submissions
 from leadflow_common.lead_access import leads_of_rep
 
 MAX_MERGE_HOPS = 10  # a chain of merges is short; a loop (which merging never makes) must not spin

@@ -9,8 +9,10 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
 
-from leadflow_capture import metrics, privacy, repository
-from leadflow_capture.people import Accepted, KeyConflict, People, Submission, plan_batch
+from leadflow_capture import metrics
+from leadflow_capture.domain import privacy
+from leadflow_capture.domain.people import Accepted, KeyConflict, People, Submission, plan_batch
+from leadflow_capture.store import repository
 from leadflow_common import keyring
 from leadflow_common.errors import Unavailable
 from leadflow_common.failures import is_transient

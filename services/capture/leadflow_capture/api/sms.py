@@ -6,14 +6,14 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from leadflow_capture import metrics
-from leadflow_capture.bodies import media_type, parse_form, storable
+from leadflow_capture.api.bodies import media_type, parse_form, storable
+from leadflow_capture.api.openapi import BODY_PROBLEMS, request_body
+from leadflow_capture.app.ratelimit import TokenBuckets
 from leadflow_capture.deps import IntakeDep
-from leadflow_capture.openapi import BODY_PROBLEMS, request_body
-from leadflow_capture.people import Accepted, Submission
-from leadflow_capture.ratelimit import TokenBuckets
-from leadflow_capture.request_keys import scoped_key
+from leadflow_capture.domain.people import Accepted, Submission
+from leadflow_capture.domain.request_keys import scoped_key
+from leadflow_capture.domain.sms import read_message, signature_is_valid, twilio_fields, twiml
 from leadflow_capture.settings import CaptureSettings
-from leadflow_capture.sms import read_message, signature_is_valid, twilio_fields, twiml
 from leadflow_common.auth import public_route
 from leadflow_common.events import Channel
 from leadflow_common.http import Problem

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from leadflow_capture.domain import NormalizedLead
+from leadflow_capture.domain.leads import NormalizedLead
 from leadflow_common.events import AttributeValue, Channel, ConsentGrant, LeadProfile
 
 MAX_LEAD_ATTRIBUTES = 100

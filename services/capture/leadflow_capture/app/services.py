@@ -9,13 +9,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from leadflow_capture import metrics
-from leadflow_capture.domain import NormalizedLead, Screening, parse_lead
-from leadflow_capture.intake import SubmissionWriter
-from leadflow_capture.pacing import RecentLatencies
-from leadflow_capture.people import Accepted, KeyConflict, Submission
-from leadflow_capture.ratelimit import TokenBuckets
-from leadflow_capture.redirects import allowed_redirect, target_origin
-from leadflow_capture.request_keys import request_hash, scoped_key
+from leadflow_capture.app.intake import SubmissionWriter
+from leadflow_capture.app.pacing import RecentLatencies
+from leadflow_capture.app.ratelimit import TokenBuckets
+from leadflow_capture.domain.leads import NormalizedLead, Screening, parse_lead
+from leadflow_capture.domain.people import Accepted, KeyConflict, Submission
+from leadflow_capture.domain.redirects import allowed_redirect, target_origin
+from leadflow_capture.domain.request_keys import request_hash, scoped_key
 from leadflow_capture.settings import CaptureSettings
 from leadflow_common.errors import Conflict
 from leadflow_common.events import Channel

@@ -8,7 +8,7 @@ from urllib.parse import parse_qsl
 
 from fastapi import Request
 
-from leadflow_capture.domain import form_to_lead_fields
+from leadflow_capture.domain.leads import form_to_lead_fields
 from leadflow_common.http import Problem, field_problem
 from leadflow_common.inputs import TOO_MANY_FIELDS, OversizedObject, bounded_object, unacceptable_field
 

@@ -8,9 +8,9 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
-from leadflow_capture import reads
-from leadflow_capture.domain import normalize_email, normalize_phone
-from leadflow_capture.tables import lead_reps
+from leadflow_capture.domain.leads import normalize_email, normalize_phone
+from leadflow_capture.store import reads
+from leadflow_capture.store.tables import lead_reps
 from leadflow_common import lead_access
 from leadflow_common.access import Principal, Scope, ensure_own
 from leadflow_common.errors import Invalid, LeadflowError, NotFound

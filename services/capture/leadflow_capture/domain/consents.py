@@ -2,7 +2,7 @@
 where it was given — the page of a form, the popup, the SMS keyword. The golden record keeps only
 the latest grant per kind; this ledger keeps each change. Pure: no I/O."""
 
-from leadflow_capture.domain import NormalizedLead
+from leadflow_capture.domain.leads import NormalizedLead
 from leadflow_common.events import Channel, ConsentGrant
 
 MAX_WHERE = 500  # characters of a page address kept

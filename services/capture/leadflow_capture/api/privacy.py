@@ -7,13 +7,13 @@ from typing import Annotated, Any, ClassVar, Literal
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, Field, model_validator
 
-from leadflow_capture import privacy
+from leadflow_capture.app.do_not_contact import DoNotContact
+from leadflow_capture.app.erasing import Erasures
+from leadflow_capture.app.exporting import Exports
 from leadflow_capture.deps import CaptureSettingsDep
-from leadflow_capture.do_not_contact import DoNotContact
-from leadflow_capture.domain import normalize_email, normalize_phone
-from leadflow_capture.erasing import Erasures
-from leadflow_capture.erasure_store import Erasure
-from leadflow_capture.exporting import Exports
+from leadflow_capture.domain import privacy
+from leadflow_capture.domain.leads import normalize_email, normalize_phone
+from leadflow_capture.store.erasure_store import Erasure
 from leadflow_common.access import Principal, Scope
 from leadflow_common.auth import requires
 from leadflow_common.errors import Invalid

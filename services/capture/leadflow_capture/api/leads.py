@@ -5,7 +5,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 
-from leadflow_capture.reading import LeadPage, LeadQuery, LeadReader, LeadRecord
+from leadflow_capture.app.reading import LeadPage, LeadQuery, LeadReader, LeadRecord
 from leadflow_common.access import Principal, Scope
 from leadflow_common.auth import requires
 from leadflow_common.inputs import StorableText

@@ -10,13 +10,13 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, StringConstraints, ValidationError, model_validator
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from leadflow_capture import outcome_store, repository
-from leadflow_capture.bodies import read_fields
+from leadflow_capture.api.bodies import read_fields
+from leadflow_capture.api.openapi import BODY_PROBLEMS, MAX_BATCH, one_or_many, request_body
 from leadflow_capture.deps import CaptureSettingsDep
-from leadflow_capture.domain import normalize_email, normalize_phone
-from leadflow_capture.openapi import BODY_PROBLEMS, MAX_BATCH, one_or_many, request_body
-from leadflow_capture.outcome_rules import OutcomeReport, RecordedOutcome, judge
-from leadflow_capture.tables import lead_reps
+from leadflow_capture.domain.leads import normalize_email, normalize_phone
+from leadflow_capture.domain.outcome_rules import OutcomeReport, RecordedOutcome, judge
+from leadflow_capture.store import outcome_store, repository
+from leadflow_capture.store.tables import lead_reps
 from leadflow_common import lead_access
 from leadflow_common.access import NOT_YOURS, Principal, Scope
 from leadflow_common.auth import requires

@@ -10,8 +10,9 @@ from typing import Any
 
 import httpx
 
-from leadflow_capture import erasure_store, privacy, repository
-from leadflow_capture.tables import HOLDINGS
+from leadflow_capture.domain import privacy
+from leadflow_capture.store import erasure_store, repository
+from leadflow_capture.store.tables import HOLDINGS
 from leadflow_common.access import Principal
 from leadflow_common.errors import Unavailable
 from leadflow_common.export import held_rows

@@ -12,8 +12,9 @@ outbox: an erasure asked for while the broker is away completes when it is back.
 import uuid
 from datetime import UTC, datetime
 
-from leadflow_capture import erasure_store, privacy, repository
-from leadflow_capture.erasure_store import Erasure
+from leadflow_capture.domain import privacy
+from leadflow_capture.store import erasure_store, repository
+from leadflow_capture.store.erasure_store import Erasure
 from leadflow_common import keyring
 from leadflow_common.access import Principal
 from leadflow_common.errors import NotFound, Unavailable

@@ -10,7 +10,7 @@ from typing import Annotated, Any, Literal
 import pycountry
 from pydantic import ConfigDict, Field, StringConstraints, ValidationError
 
-from leadflow_capture.identifiers import (
+from leadflow_capture.domain.identifiers import (
     email_mixes_scripts,
     is_blocked,
     is_pay_number,

@@ -6,8 +6,8 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from leadflow_capture.outcome_rules import RecordedOutcome
-from leadflow_capture.tables import lead_outcomes
+from leadflow_capture.domain.outcome_rules import RecordedOutcome
+from leadflow_capture.store.tables import lead_outcomes
 from leadflow_common.db import lock_keys
 
 

@@ -5,7 +5,8 @@ writing that person commits before, or sees the change), audited by digest only.
 import contextlib
 from collections.abc import AsyncIterator
 
-from leadflow_capture import privacy, repository
+from leadflow_capture.domain import privacy
+from leadflow_capture.store import repository
 from leadflow_common.access import Principal
 from leadflow_common.runtime import ServiceRuntime
 from leadflow_common.unit_of_work import UnitOfWork

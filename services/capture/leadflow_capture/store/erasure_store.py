@@ -9,7 +9,7 @@ from sqlalchemy import ARRAY, Text, func, literal, or_, select, text, union, upd
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from leadflow_capture.tables import consent_changes, erasure_progress, erasures, leads, submissions
+from leadflow_capture.store.tables import consent_changes, erasure_progress, erasures, leads, submissions
 from leadflow_common.db import any_of
 from leadflow_common.erasure import PERSONAL_PROFILE_FIELDS
 

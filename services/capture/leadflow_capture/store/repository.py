@@ -7,8 +7,8 @@ from sqlalchemy import bindparam, case, delete, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from leadflow_capture.people import Accepted, BatchPlan, StoredLead
-from leadflow_capture.tables import consent_changes, leads, submissions, suppressions
+from leadflow_capture.domain.people import Accepted, BatchPlan, StoredLead
+from leadflow_capture.store.tables import consent_changes, leads, submissions, suppressions
 from leadflow_common.db import any_of
 from leadflow_common.events import LeadProfile
 

@@ -9,9 +9,9 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from leadflow_capture import consents
-from leadflow_capture.domain import NormalizedLead
-from leadflow_capture.merging import may_replace, merge_leads, merge_submission
+from leadflow_capture.domain import consents
+from leadflow_capture.domain.leads import NormalizedLead
+from leadflow_capture.domain.merging import may_replace, merge_leads, merge_submission
 from leadflow_common.events import (
     Channel,
     LeadCaptured,

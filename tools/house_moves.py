@@ -1,0 +1,417 @@
+"""The per-service folders (issue 30): moves each service's modules into `api/`, `app/`, `domain/` and
+`store/`, and rewrites every reference to an old module path across the tree.
+
+Idempotent: run it again after merging a branch written against the old layout, and it moves the
+files that branch added at old paths and rewrites their imports; files already in place are left
+alone.
+
+    python tools/house_moves.py                 # move what is left at old paths, rewrite references
+    python tools/house_moves.py --service capture
+    python tools/house_moves.py --rewrite-only  # only the references (files already moved)
+
+What it rewrites, in every tracked text file (code, tests, Makefile, Dockerfiles, pyproject, docs):
+- `from leadflow_x import old, other` → one `from leadflow_x.<layer> import new as old` per moved name
+- `from leadflow_x.old import name` and `import leadflow_x.old` → the new module
+- dotted mentions in strings and text (`leadflow_x.old`) and paths (`leadflow_x/old.py`)
+- the migrations' directory in `main.py` and in each pyproject's package data
+Then ruff sorts the imports of the Python files it changed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# One sentence per folder: each folder's __init__.py says it (docs/architecture.md says the same).
+FOLDERS = {
+    "api": "HTTP: thin routes that read the request, call one use case of `app` and shape the answer.",
+    "app": "Use cases and consumers: each state change in one unit of work; reads through store queries.",
+    "domain": "Pure rules and typed objects: no I/O, no framework, unit-tested on their own.",
+    "store": "PostgreSQL: tables, the repository and queries returning typed objects, and migrations.",
+}
+
+# old module (or directory) → new dotted path, relative to the service's package.
+MOVES: dict[str, dict[str, str]] = {
+    "capture": {
+        "api": "api.submissions",
+        "api_leads": "api.leads",
+        "api_privacy": "api.privacy",
+        "api_sms": "api.sms",
+        "api_tracking": "api.tracking",
+        "bodies": "api.bodies",
+        "openapi": "api.openapi",
+        "visitor_pages": "api.visitor_pages",
+        "do_not_contact": "app.do_not_contact",
+        "erasing": "app.erasing",
+        "exporting": "app.exporting",
+        "intake": "app.intake",
+        "pacing": "app.pacing",
+        "ratelimit": "app.ratelimit",
+        "reading": "app.reading",
+        "retention": "app.retention",
+        "services": "app.services",
+        "consents": "domain.consents",
+        "domain": "domain.leads",
+        "identifiers": "domain.identifiers",
+        "merging": "domain.merging",
+        "outcome_rules": "domain.outcome_rules",
+        "people": "domain.people",
+        "privacy": "domain.privacy",
+        "redirects": "domain.redirects",
+        "request_keys": "domain.request_keys",
+        "sms": "domain.sms",
+        "erasure_store": "store.erasure_store",
+        "outcome_store": "store.outcome_store",
+        "reads": "store.reads",
+        "repository": "store.repository",
+        "tables": "store.tables",
+        "migrations": "store.migrations",
+    },
+    "routing": {
+        "api": "api.reps",
+        "api_assignments": "api.assignments",
+        "api_offers": "api.offers",
+        "api_queue": "api.queue",
+        "schemas": "api.schemas",
+        "assigner": "app.assigner",
+        "changes": "app.changes",
+        "escalations": "app.escalations",
+        "offers": "app.offers",
+        "queue": "app.queue",
+        "services": "app.services",
+        "sla": "app.sla",
+        "lifecycle": "domain.lifecycle",
+        "links": "domain.links",
+        "policy": "domain.policy",
+        "capacity": "store.capacity",
+        "cards": "store.cards",
+        "decision_records": "store.decision_records",
+        "repository": "store.repository",
+        "tables": "store.tables",
+        "migrations": "store.migrations",
+    },
+    "scoring": {
+        "api": "api.routes",
+        "jobs": "app.jobs",
+        "preview": "app.preview",
+        "scorer": "app.scorer",
+        "services": "app.services",
+        "training": "app.training",
+        "bands": "domain.bands",
+        "features": "domain.features",
+        "learning": "domain.learning",
+        "model": "domain.model",
+        "rules": "domain.rules",
+        "erasing": "store.erasing",
+        "repository": "store.repository",
+        "score_store": "store.score_store",
+        "state": "store.state",
+        "tables": "store.tables",
+        "versions": "store.versions",
+        "migrations": "store.migrations",
+    },
+    "webhooks": {
+        "api": "api.endpoints",
+        "api_notify": "api.notify",
+        "schemas": "api.schemas",
+        "dispatcher": "app.dispatcher",
+        "mail": "app.mail",
+        "notifier": "app.notifier",
+        "outbound": "app.outbound",
+        "services": "app.services",
+        "trial": "app.trial",
+        "addresses": "domain.addresses",
+        "escaping": "domain.escaping",
+        "notices": "domain.notices",
+        "schedule": "domain.schedule",
+        "signing": "domain.signing",
+        "erasing": "store.erasing",
+        "notice_store": "store.notice_store",
+        "repository": "store.repository",
+        "tables": "store.tables",
+        "migrations": "store.migrations",
+    },
+    "console": {
+        "api": "api.auth",
+        "api_keys": "api.keys",
+        "schemas": "api.schemas",
+        "web": "api.web",
+        "live": "app.live",
+        "read_model": "app.read_model",
+        "reps": "app.reps",
+        "services": "app.services",
+        "tokens": "app.tokens",
+        "accounts": "domain.accounts",
+        "assignment_story": "domain.assignment_story",
+        "funnel": "domain.funnel",
+        "lead_filters": "domain.lead_filters",
+        "projection": "domain.projection",
+        "rules_form": "domain.rules_form",
+        "score_lines": "domain.score_lines",
+        "audit_trail": "store.audit_trail",
+        "erasing": "store.erasing",
+        "inbox_queries": "store.inbox_queries",
+        "lead_list_queries": "store.lead_list_queries",
+        "preferences": "store.preferences",
+        "read_queries": "store.read_queries",
+        "read_tables": "store.read_tables",
+        "read_writes": "store.read_writes",
+        "repository": "store.repository",
+        "tables": "store.tables",
+    },
+}
+TEXT_SUFFIXES = {".py", ".toml", ".md", ".cfg", ".ini", ".yml", ".yaml", ".txt", ".mako", ".json", ".html"}
+TEXT_NAMES = {"Makefile", "Dockerfile"}
+
+
+def package(service: str) -> str:
+    return f"leadflow_{service}"
+
+
+def package_dir(service: str) -> Path:
+    return ROOT / "services" / service / package(service)
+
+
+def git(*args: str) -> None:
+    subprocess.run(["git", *args], cwd=ROOT, check=True)
+
+
+# -- moving files ---------------------------------------------------------------------------------
+
+
+def ensure_folders(service: str) -> None:
+    for folder, sentence in FOLDERS.items():
+        init = package_dir(service) / folder / "__init__.py"
+        if not init.exists():
+            init.parent.mkdir(parents=True, exist_ok=True)
+            init.write_text(f'"""{sentence}"""\n')
+            git("add", str(init))
+
+
+def move_service(service: str) -> list[str]:
+    """Moves what still sits at an old path; returns what moved."""
+    ensure_folders(service)
+    base = package_dir(service)
+    moved = []
+    for old, new in MOVES[service].items():
+        new_rel = new.replace(".", "/")
+        old_dir, new_dir = base / old, base / new_rel
+        old_file, new_file = base / f"{old}.py", base / f"{new_rel}.py"
+        if old_dir.is_dir() and old not in FOLDERS:
+            for path in sorted(p for p in old_dir.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
+                target = new_dir / path.relative_to(old_dir)
+                if target.exists():
+                    print(f"both exist, left alone: {path.relative_to(ROOT)} and {target.relative_to(ROOT)}")
+                    continue
+                target.parent.mkdir(parents=True, exist_ok=True)
+                git("mv", str(path), str(target))
+                moved.append(str(path.relative_to(ROOT)))
+        elif old_file.is_file():
+            if new_file.exists():
+                print(f"both exist, left alone: {old_file.relative_to(ROOT)}, {new_file.relative_to(ROOT)}")
+                continue
+            new_file.parent.mkdir(parents=True, exist_ok=True)
+            git("mv", str(old_file), str(new_file))
+            moved.append(str(old_file.relative_to(ROOT)))
+    return moved
+
+
+# -- rewriting references -------------------------------------------------------------------------
+
+
+def _is_module_move(service: str, old: str) -> bool:
+    """A module (old.py), not a directory (web/, migrations/)."""
+    return old not in {"web", "migrations"}
+
+
+def _new_submodules(service: str, parent: str) -> set[str]:
+    """Names that are modules of a new folder (`api`, `domain`): what makes `from x.api import y` new."""
+    news = [new for new in MOVES[service].values() if new.startswith(parent + ".")]
+    names = {new.split(".")[1] for new in news}
+    folder = package_dir(service) / parent
+    if folder.is_dir():
+        names |= {p.stem for p in folder.glob("*.py")} | {p.name for p in folder.iterdir() if p.is_dir()}
+    return names
+
+
+def _old_module(service: str, module: str, names: list[str]) -> tuple[str, str] | None:
+    """The move that an import of `module` (dotted, with the package) still names, if any."""
+    pkg = package(service)
+    for old, new in MOVES[service].items():
+        dotted = f"{pkg}.{old}"
+        if module == dotted:
+            if old in FOLDERS and names and all(n in _new_submodules(service, old) for n in names):
+                return None  # `from leadflow_x.api import leads`: already the new layout
+            return old, new
+        if module.startswith(dotted + ".") and not _is_module_move(service, old):
+            return old, new
+    return None
+
+
+def _rewrite_import_from(node: ast.ImportFrom, service: str) -> str | None:
+    pkg = package(service)
+    if node.level or not node.module:
+        return None
+    names = [a.name for a in node.names]
+    if node.module == pkg:
+        moves = MOVES[service]
+        kept = [a for a in node.names if a.name not in moves]
+        moved = [a for a in node.names if a.name in moves]
+        if not moved:
+            return None
+        lines = []
+        if kept:
+            lines.append(f"from {pkg} import " + ", ".join(_alias(a.name, a.asname) for a in kept))
+        for a in moved:
+            parent, _, leaf = f"{pkg}.{moves[a.name]}".rpartition(".")
+            local = a.asname or a.name
+            lines.append(f"from {parent} import {_alias(leaf, local if local != leaf else None)}")
+        return "\n".join(lines)
+    found = _old_module(service, node.module, names)
+    if found is None:
+        return None
+    old, new = found
+    module = f"{pkg}.{new}" + node.module[len(f"{pkg}.{old}") :]
+    return f"from {module} import " + ", ".join(_alias(a.name, a.asname) for a in node.names)
+
+
+def _rewrite_import(node: ast.Import, service: str) -> str | None:
+    pkg = package(service)
+    changed = False
+    parts = []
+    for a in node.names:
+        found = _old_module(service, a.name, []) if a.name.startswith(pkg + ".") else None
+        if found:
+            old, new = found
+            parts.append(_alias(f"{pkg}.{new}" + a.name[len(f"{pkg}.{old}") :], a.asname))
+            changed = True
+        else:
+            parts.append(_alias(a.name, a.asname))
+    return "import " + ", ".join(parts) if changed else None
+
+
+def _alias(name: str, asname: str | None) -> str:
+    return f"{name} as {asname}" if asname else name
+
+
+def rewrite_python_imports(text: str, services: list[str]) -> str:
+    try:
+        tree = ast.parse(text)
+    except SyntaxError:
+        return text
+    edits = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Import | ast.ImportFrom):
+            continue
+        for service in services:
+            if isinstance(node, ast.ImportFrom):
+                new = _rewrite_import_from(node, service)
+            else:
+                new = _rewrite_import(node, service)
+            if new is not None:
+                edits.append((node, new))
+                break
+    if not edits:
+        return text
+    lines = text.splitlines(keepends=True)
+    offsets = [0]
+    for line in lines:
+        offsets.append(offsets[-1] + len(line.encode()))
+    data = text.encode()
+    for node, new in sorted(edits, key=lambda e: (e[0].lineno, e[0].col_offset), reverse=True):
+        start = offsets[node.lineno - 1] + node.col_offset
+        end = offsets[node.end_lineno - 1] + node.end_col_offset
+        indent = " " * node.col_offset
+        data = data[:start] + new.replace("\n", "\n" + indent).encode() + data[end:]
+    return data.decode()
+
+
+def rewrite_text(text: str, services: list[str], *, python: bool) -> str:
+    if python:
+        text = rewrite_python_imports(text, services)
+    for service in services:
+        pkg = package(service)
+        for old, new in MOVES[service].items():
+            # Mentions of an old module that share their name with a new folder (api, domain) are
+            # rewritten only when nothing follows (a dot would be the new layout's submodule).
+            tail = r"(?![\w.])" if old in FOLDERS else r"(?!\w)"
+            if not (python and old in FOLDERS):
+                text = re.sub(rf"\b{pkg}\.{old}{tail}", f"{pkg}.{new}", text)
+            new_path = new.replace(".", "/")
+            if _is_module_move(service, old):
+                text = re.sub(rf"\b{pkg}/{old}\.py\b", f"{pkg}/{new_path}.py", text)
+            else:
+                text = re.sub(rf"\b{pkg}/{old}(?=/|\b)(?!\.py)", f"{pkg}/{new_path}", text)
+    return text
+
+
+def rewrite_special(path: Path, text: str, services: list[str]) -> str:
+    """The migrations' directory as main.py finds it, and the package data as pyproject lists it."""
+    if not any(f"services/{service}/" in str(path) for service in services):
+        return text
+    if path.name == "main.py" and path.parent.name.startswith("leadflow_"):
+        old, new = '/ "migrations"', '/ "store" / "migrations"'
+        text = text.replace(f"Path(__file__).parent {old}", f"Path(__file__).parent {new}")
+    if path.name == "pyproject.toml" and path.parent.parent.name == "services":
+        text = re.sub(r'"migrations/', '"store/migrations/', text)
+        if path.parent.name == "console":
+            text = re.sub(r'"web/', '"api/web/', text)
+    return text
+
+
+def tracked_text_files() -> list[Path]:
+    out = subprocess.run(["git", "ls-files"], cwd=ROOT, check=True, capture_output=True, text=True).stdout
+    files = []
+    for rel in out.splitlines():
+        path = ROOT / rel
+        if rel.startswith("tools/house_moves.py") or not path.is_file():
+            continue
+        if path.suffix in TEXT_SUFFIXES or path.name in TEXT_NAMES:
+            files.append(path)
+    return files
+
+
+def rewrite_tree(services: list[str]) -> list[Path]:
+    changed = []
+    for path in tracked_text_files():
+        try:
+            text = path.read_text()
+        except UnicodeDecodeError:
+            continue
+        new = rewrite_special(path, rewrite_text(text, services, python=path.suffix == ".py"), services)
+        if new != text:
+            path.write_text(new)
+            changed.append(path)
+    python = [str(p) for p in changed if p.suffix == ".py"]
+    if python:
+        ruff = Path(sys.executable).parent / "ruff"
+        command = [str(ruff) if ruff.exists() else "ruff", "check", "--quiet", "--fix", "--select=I", *python]
+        subprocess.run(command, cwd=ROOT, check=False)
+    return changed
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--service", action="append", choices=sorted(MOVES), help="default: every service")
+    parser.add_argument("--rewrite-only", action="store_true")
+    options = parser.parse_args()
+    services = options.service or sorted(MOVES)
+    if not options.rewrite_only:
+        for service in services:
+            for moved in move_service(service):
+                print(f"moved {moved}")
+    # References are rewritten for every service whose files have moved, wherever they are.
+    moved_services = [s for s in sorted(MOVES) if (package_dir(s) / "store" / "__init__.py").exists()]
+    for path in rewrite_tree(moved_services):
+        print(f"rewrote {path.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
