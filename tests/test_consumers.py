@@ -131,7 +131,7 @@ def applied_query(service: str, kind: str, event):
         lead_reps = importlib.import_module(f"leadflow_{service}.tables").lead_reps
         return select(func.count()).select_from(lead_reps).where(lead_reps.c.lead_id == event.data.lead_id)
     if service == "routing" and kind == "captured":
-        from leadflow_routing.tables import lead_cards
+        from leadflow_routing.store.tables import lead_cards
 
         return (
             select(func.count())

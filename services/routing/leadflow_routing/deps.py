@@ -4,7 +4,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from leadflow_routing.services import RoutingService
+from leadflow_routing.app.services import RoutingService
 
 
 async def get_routing(request: Request) -> RoutingService:

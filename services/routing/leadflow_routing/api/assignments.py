@@ -9,10 +9,10 @@ from leadflow_common.access import Principal, Scope, ensure_own
 from leadflow_common.auth import requires
 from leadflow_common.deps import RuntimeDep
 from leadflow_common.errors import NotFound
-from leadflow_routing import repository
+from leadflow_routing.api.schemas import AssignmentChange, AssignmentDetail, AssignmentOut, Rejection
 from leadflow_routing.deps import RoutingDep
-from leadflow_routing.policy import AssignmentStatus
-from leadflow_routing.schemas import AssignmentChange, AssignmentDetail, AssignmentOut, Rejection
+from leadflow_routing.domain.policy import AssignmentStatus
+from leadflow_routing.store import repository
 
 router = APIRouter(prefix="/v1", tags=["assignments"])
 RoutingReader = Annotated[Principal, requires(Scope.routing_read)]

@@ -12,7 +12,7 @@ import logging
 from datetime import UTC, datetime
 
 from leadflow_common.pacing import idle_wait
-from leadflow_routing.services import RoutingService
+from leadflow_routing.app.services import RoutingService
 
 log = logging.getLogger(__name__)
 # Past the deadline when the sweeper looks: a timer may fire a little early.

@@ -10,8 +10,8 @@ from fastapi.responses import HTMLResponse
 from leadflow_common.access import Scope
 from leadflow_common.auth import PUBLIC, requires
 from leadflow_common.errors import LeadflowError
-from leadflow_routing.offers import Offers
-from leadflow_routing.schemas import OfferLinksList, OfferLinksOut, OfferLinksRequest
+from leadflow_routing.api.schemas import OfferLinksList, OfferLinksOut, OfferLinksRequest
+from leadflow_routing.app.offers import Offers
 
 router = APIRouter(prefix="/v1", tags=["offers"])
 # The link's pages answer a person: their errors are pages too, saying what happened.

@@ -18,11 +18,9 @@ from leadflow_common.events import (
 )
 from leadflow_common.topics import Topics
 from leadflow_common.unit_of_work import UnitOfWork
-from leadflow_routing import cards, metrics, repository
-from leadflow_routing.capacity import CapacityView
-from leadflow_routing.changes import Actor, Change, announce
-from leadflow_routing.decision_records import decision_event, name_previous_rep, record_decision
-from leadflow_routing.policy import (
+from leadflow_routing import metrics
+from leadflow_routing.app.changes import Actor, Change, announce
+from leadflow_routing.domain.policy import (
     NEXT_TIER,
     PASSED_STATUSES,
     TIERS_BY_TEMPERATURE,
@@ -39,6 +37,9 @@ from leadflow_routing.policy import (
     turned_hotter,
     waiting_order,
 )
+from leadflow_routing.store import cards, repository
+from leadflow_routing.store.capacity import CapacityView
+from leadflow_routing.store.decision_records import decision_event, name_previous_rep, record_decision
 
 
 @dataclass(frozen=True)

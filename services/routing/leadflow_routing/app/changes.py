@@ -9,8 +9,8 @@ from typing import Literal
 
 from leadflow_common.events import AssignmentChanged, AssignmentStatusName, RepRef, Temperature
 from leadflow_common.unit_of_work import UnitOfWork
-from leadflow_routing import repository
-from leadflow_routing.policy import Assignment, AssignmentStatus, Rep
+from leadflow_routing.domain.policy import Assignment, AssignmentStatus, Rep
+from leadflow_routing.store import repository
 
 Actor = Literal["rep", "admin", "system"]
 _S, _P = AssignmentStatus, AssignmentStatusName

@@ -15,10 +15,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from leadflow_common.db import constant
 from leadflow_common.events import LeadWaitingTooLong, Temperature
 from leadflow_common.unit_of_work import UnitOfWork
-from leadflow_routing import cards, metrics, repository
-from leadflow_routing.assigner import RoutingContext
-from leadflow_routing.policy import Assignment, AssignmentStatus
-from leadflow_routing.tables import assignments, waiting_escalations
+from leadflow_routing import metrics
+from leadflow_routing.app.assigner import RoutingContext
+from leadflow_routing.domain.policy import Assignment, AssignmentStatus
+from leadflow_routing.store import cards, repository
+from leadflow_routing.store.tables import assignments, waiting_escalations
 
 BATCH = 50  # waits said per look; more are said at the next one
 

@@ -10,7 +10,7 @@ from pydantic import MISSING, BaseModel, ConfigDict, EmailStr, Field, StringCons
 
 from leadflow_common.events import Temperature, Tier
 from leadflow_common.inputs import InputModel
-from leadflow_routing.policy import AssignmentStatus
+from leadflow_routing.domain.policy import AssignmentStatus
 
 CODE_LENGTH = 8
 Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=CODE_LENGTH)]

@@ -7,8 +7,8 @@ from fastapi import APIRouter, Query
 
 from leadflow_common.access import Principal, Scope, ensure_own
 from leadflow_common.auth import requires
+from leadflow_routing.api.schemas import AssignmentOut, HandAssignmentIn, QueueEntry
 from leadflow_routing.deps import RoutingDep
-from leadflow_routing.schemas import AssignmentOut, HandAssignmentIn, QueueEntry
 
 router = APIRouter(prefix="/v1", tags=["queue"])
 

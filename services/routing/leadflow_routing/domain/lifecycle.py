@@ -6,9 +6,9 @@ import dataclasses
 import uuid
 
 from leadflow_common.unit_of_work import UnitOfWork
-from leadflow_routing import cards, repository
-from leadflow_routing.assigner import RoutingContext, drain_waiting, pass_on, transition
-from leadflow_routing.policy import Assignment, AssignmentStatus, check_transition
+from leadflow_routing.app.assigner import RoutingContext, drain_waiting, pass_on, transition
+from leadflow_routing.domain.policy import Assignment, AssignmentStatus, check_transition
+from leadflow_routing.store import cards, repository
 
 
 async def accept(uow: UnitOfWork, assignment: Assignment, context: RoutingContext) -> None:

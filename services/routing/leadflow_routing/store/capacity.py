@@ -7,8 +7,8 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from leadflow_common.events import Tier
-from leadflow_routing import repository
-from leadflow_routing.policy import Rep
+from leadflow_routing.domain.policy import Rep
+from leadflow_routing.store import repository
 
 
 class CapacityView:

@@ -16,12 +16,12 @@ from leadflow_common.events import (
     RepRef,
 )
 from leadflow_common.unit_of_work import UnitOfWork
-from leadflow_routing import repository
-from leadflow_routing.changes import Change, announce
-from leadflow_routing.policy import STATUS_OF_DECISION, Decision, LeadToRoute, Rep
+from leadflow_routing.app.changes import Change, announce
+from leadflow_routing.domain.policy import STATUS_OF_DECISION, Decision, LeadToRoute, Rep
+from leadflow_routing.store import repository
 
 if TYPE_CHECKING:
-    from leadflow_routing.assigner import RoutingContext
+    from leadflow_routing.app.assigner import RoutingContext
 
 
 async def record_decision(

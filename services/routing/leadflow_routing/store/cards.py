@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from leadflow_common.db import any_of
 from leadflow_common.erasure import PERSONAL_CARD_FIELDS
 from leadflow_common.events import CloudEvent, ContactCard, LeadCaptured, LeadProfile, ScoreReason
-from leadflow_routing.tables import awaiting_cards, lead_cards, leads
+from leadflow_routing.store.tables import awaiting_cards, lead_cards, leads
 
 CARD_FIELDS = ("first_name", "last_name", "email", "phone", "company", "job_title", "country", "language")
 REASONS_ON_CARD = 3

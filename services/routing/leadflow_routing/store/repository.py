@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from leadflow_common.db import any_of, constant, lock_keys, try_lock_key
 from leadflow_common.events import Temperature, Tier
-from leadflow_routing.policy import (
+from leadflow_routing.domain.policy import (
     CURRENT_STATUSES,
     OPEN_STATUSES,
     PASSED_STATUSES,
@@ -20,7 +20,7 @@ from leadflow_routing.policy import (
     Rep,
     WorkingHours,
 )
-from leadflow_routing.tables import assignment_events, assignments, leads, reps, used_links
+from leadflow_routing.store.tables import assignment_events, assignments, leads, reps, used_links
 
 CAPACITY_LOCK = "routing:capacity"
 # The statuses as constants in the statement: the partial indexes on current and open

@@ -8,10 +8,10 @@ from datetime import UTC, datetime, timedelta
 
 from leadflow_common.access import link_principal
 from leadflow_common.errors import Invalid
-from leadflow_routing import links
-from leadflow_routing.links import InvalidLink, Link
-from leadflow_routing.policy import Assignment, AssignmentStatus
-from leadflow_routing.services import RoutingService
+from leadflow_routing.app.services import RoutingService
+from leadflow_routing.domain import links
+from leadflow_routing.domain.links import InvalidLink, Link
+from leadflow_routing.domain.policy import Assignment, AssignmentStatus
 
 # A link made for an offer without an SLA deadline (none today) would live this long.
 FALLBACK_LIFETIME = timedelta(hours=1)
