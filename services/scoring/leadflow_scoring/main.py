@@ -9,14 +9,14 @@ from leadflow_common.export import held_router
 from leadflow_common.runtime import ServiceRuntime
 from leadflow_common.service import service_main
 from leadflow_common.settings import CommonSettings
-from leadflow_scoring import api
-from leadflow_scoring.jobs import ScoringJobs
-from leadflow_scoring.services import ScoringService
+from leadflow_scoring.api import routes as api
+from leadflow_scoring.app.jobs import ScoringJobs
+from leadflow_scoring.app.services import ScoringService
 from leadflow_scoring.settings import ScoringSettings
-from leadflow_scoring.state import ScoringState
-from leadflow_scoring.tables import HOLDINGS, outbox, processed_events
+from leadflow_scoring.store.state import ScoringState
+from leadflow_scoring.store.tables import HOLDINGS, outbox, processed_events
 
-MIGRATIONS = Path(__file__).parent / "migrations"
+MIGRATIONS = Path(__file__).parent / "store" / "migrations"
 
 
 def create_app(common: CommonSettings | None = None, settings: ScoringSettings | None = None) -> FastAPI:

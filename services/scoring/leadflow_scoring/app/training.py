@@ -14,10 +14,10 @@ from leadflow_common.access import Principal
 from leadflow_common.errors import Conflict
 from leadflow_common.events import LeadProfile
 from leadflow_common.runtime import ServiceRuntime
-from leadflow_scoring import repository, versions
-from leadflow_scoring.features import lead_features
-from leadflow_scoring.rules import Activity, segment_of, temperature_for
-from leadflow_scoring.state import ScoringState
+from leadflow_scoring.domain.features import lead_features
+from leadflow_scoring.domain.rules import Activity, segment_of, temperature_for
+from leadflow_scoring.store import repository, versions
+from leadflow_scoring.store.state import ScoringState
 
 TRAINING_LOCK = "scoring:training"
 
@@ -50,7 +50,7 @@ def held_out_split(labels: list[int], *, seed: int = 11) -> tuple[list[int], lis
 
 def run_learning(function: str, *args):
     """In the training process: the only place scikit-learn is imported."""
-    from leadflow_scoring import learning
+    from leadflow_scoring.domain import learning
 
     return getattr(learning, function)(*args)
 

@@ -16,10 +16,11 @@ from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from leadflow_common.events import LeadProfile, ModelRef
-from leadflow_scoring import metrics, versions
-from leadflow_scoring.features import lead_features
-from leadflow_scoring.model import ServedModel
-from leadflow_scoring.rules import Activity, RuleSet, Score, default_rules, score_lead, segment_of
+from leadflow_scoring import metrics
+from leadflow_scoring.domain.features import lead_features
+from leadflow_scoring.domain.model import ServedModel
+from leadflow_scoring.domain.rules import Activity, RuleSet, Score, default_rules, score_lead, segment_of
+from leadflow_scoring.store import versions
 
 BUILT_IN_RULES_VERSION = 0
 # Stored versions read, newest first, to find one that validates (each was validated when saved:

@@ -5,7 +5,7 @@ from datetime import datetime
 from sqlalchemy import Row, func, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from leadflow_scoring.tables import models, rule_versions
+from leadflow_scoring.store.tables import models, rule_versions
 
 
 async def add_rules(connection: AsyncConnection, document: dict, now: datetime) -> int:

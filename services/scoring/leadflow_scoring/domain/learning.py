@@ -12,8 +12,8 @@ from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import MaxAbsScaler
 
 from leadflow_common.events import Temperature
-from leadflow_scoring.features import Features
-from leadflow_scoring.model import ServedModel
+from leadflow_scoring.domain.features import Features
+from leadflow_scoring.domain.model import ServedModel
 
 
 def fit(samples: list[Features], labels: list[int]) -> ServedModel:

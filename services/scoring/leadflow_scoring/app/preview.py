@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from leadflow_common.events import LeadProfile
-from leadflow_scoring.rules import Activity, RuleSet, score_lead
+from leadflow_scoring.domain.rules import Activity, RuleSet, score_lead
 
 RECENT_LEADS = 2000  # how many of the most recently scored leads the preview covers
 TRIAL_LEADS = 200  # how many recent leads new rules must score before they are stored

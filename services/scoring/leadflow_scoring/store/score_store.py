@@ -12,9 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from leadflow_common.db import any_of
 from leadflow_common.events import LeadProfile, ModelRef, ScoreReason, Temperature
-from leadflow_scoring.repository import ACTIVITY_WINDOW
-from leadflow_scoring.rules import Activity, CurrentScore
-from leadflow_scoring.tables import activities, activity_counts, leads, score_history, scores
+from leadflow_scoring.domain.rules import Activity, CurrentScore
+from leadflow_scoring.store.repository import ACTIVITY_WINDOW
+from leadflow_scoring.store.tables import activities, activity_counts, leads, score_history, scores
 
 
 def _recent_activities_statement():

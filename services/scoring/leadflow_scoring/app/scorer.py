@@ -7,8 +7,8 @@ from typing import Literal
 
 from leadflow_common.events import LeadScored, RoutingHints
 from leadflow_common.unit_of_work import UnitOfWork
-from leadflow_scoring import score_store
-from leadflow_scoring.state import ScoringState
+from leadflow_scoring.store import score_store
+from leadflow_scoring.store.state import ScoringState
 
 
 async def rescore_many(

@@ -12,11 +12,11 @@ from leadflow_common.auth import requires
 from leadflow_common.deps import RuntimeDep
 from leadflow_common.errors import NotFound
 from leadflow_common.events import ModelRef, ScoreReason, Temperature
-from leadflow_scoring import repository, score_store, versions
-from leadflow_scoring.jobs import ScoringJobs
-from leadflow_scoring.rules import RuleSet, Thresholds
-from leadflow_scoring.services import ScoringService
-from leadflow_scoring.state import ScoringState
+from leadflow_scoring.app.jobs import ScoringJobs
+from leadflow_scoring.app.services import ScoringService
+from leadflow_scoring.domain.rules import RuleSet, Thresholds
+from leadflow_scoring.store import repository, score_store, versions
+from leadflow_scoring.store.state import ScoringState
 
 router = APIRouter(prefix="/v1")
 

@@ -7,9 +7,10 @@ from typing import Literal
 
 from leadflow_common.access import Principal
 from leadflow_common.runtime import ServiceRuntime
-from leadflow_scoring import repository, training, versions
-from leadflow_scoring.services import ScoringService
+from leadflow_scoring.app import training
+from leadflow_scoring.app.services import ScoringService
 from leadflow_scoring.settings import ScoringSettings
+from leadflow_scoring.store import repository, versions
 
 log = logging.getLogger(__name__)
 CHUNK = 200

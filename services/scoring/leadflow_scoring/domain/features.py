@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from leadflow_common.events import LeadProfile
-from leadflow_scoring.rules import Activity
+from leadflow_scoring.domain.rules import Activity
 
 Features = dict[str, str | float | bool]
 PROFILE_CATEGORIES = ("country", "city", "language", "segment", "job_title")

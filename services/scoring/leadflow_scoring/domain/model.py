@@ -8,8 +8,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from leadflow_common.events import ScoreReason, Temperature
-from leadflow_scoring.features import Features
-from leadflow_scoring.rules import Thresholds, temperature_for
+from leadflow_scoring.domain.features import Features
+from leadflow_scoring.domain.rules import Thresholds, temperature_for
 
 TOP_REASONS = 5
 

@@ -9,15 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from leadflow_common.db import any_of, lock_keys
 from leadflow_common.events import LeadProfile
-from leadflow_scoring.rules import Activity
-from leadflow_scoring.tables import (
-    activities,
-    activity_counts,
-    leads,
-    outcomes,
-    score_history,
-    scores,
-)
+from leadflow_scoring.domain.rules import Activity
+from leadflow_scoring.store.tables import activities, activity_counts, leads, outcomes, score_history, scores
 
 # Activities of one type read per score: each type's points are capped (rules.py), so beyond a
 # few dozen recent occurrences older ones only matter if each carries < 1/100 of the cap.

@@ -9,8 +9,15 @@ import math
 from dataclasses import dataclass
 
 from leadflow_common.events import Temperature
-from leadflow_scoring.preview import KnownOutcome
-from leadflow_scoring.rules import RuleSet, Segment, Thresholds, score_lead, segment_of, temperature_for
+from leadflow_scoring.app.preview import KnownOutcome
+from leadflow_scoring.domain.rules import (
+    RuleSet,
+    Segment,
+    Thresholds,
+    score_lead,
+    segment_of,
+    temperature_for,
+)
 
 HOT_CONVERSION = 0.6
 COLD_CONVERSION = 0.1
