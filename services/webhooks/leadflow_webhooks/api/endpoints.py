@@ -8,8 +8,7 @@ from fastapi import APIRouter, Depends, Query, Request
 
 from leadflow_common.access import Principal, Scope
 from leadflow_common.auth import requires
-from leadflow_webhooks.repository import Endpoint
-from leadflow_webhooks.schemas import (
+from leadflow_webhooks.api.schemas import (
     EVENT_MEANINGS,
     AttemptOut,
     CreatedWebhook,
@@ -23,7 +22,8 @@ from leadflow_webhooks.schemas import (
     WebhookIn,
     WebhookOut,
 )
-from leadflow_webhooks.services import EVENT_TYPES, WebhooksService
+from leadflow_webhooks.app.services import EVENT_TYPES, WebhooksService
+from leadflow_webhooks.store.repository import Endpoint
 
 router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
 Admin = Annotated[Principal, requires(Scope.webhooks_admin)]

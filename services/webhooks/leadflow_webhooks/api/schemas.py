@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from pydantic import MISSING, AnyHttpUrl, BaseModel, Field, StringConstraints, UrlConstraints, field_validator
 
 from leadflow_common.inputs import InputModel
-from leadflow_webhooks.addresses import MAX_URL_LENGTH
+from leadflow_webhooks.domain.addresses import MAX_URL_LENGTH
 
 EventType = Literal[
     "lead.routed",

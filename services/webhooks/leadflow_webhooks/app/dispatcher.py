@@ -18,13 +18,14 @@ import httpx
 
 from leadflow_common.pacing import idle_wait
 from leadflow_common.runtime import ServiceRuntime
-from leadflow_webhooks import metrics, repository
-from leadflow_webhooks.addresses import RefusedTarget
-from leadflow_webhooks.outbound import OutboundClient
-from leadflow_webhooks.repository import Delivery, Endpoint
-from leadflow_webhooks.schedule import next_attempt, outcome_of
+from leadflow_webhooks import metrics
+from leadflow_webhooks.app.outbound import OutboundClient
+from leadflow_webhooks.domain.addresses import RefusedTarget
+from leadflow_webhooks.domain.schedule import next_attempt, outcome_of
+from leadflow_webhooks.domain.signing import signature_headers
 from leadflow_webhooks.settings import WebhooksSettings
-from leadflow_webhooks.signing import signature_headers
+from leadflow_webhooks.store import repository
+from leadflow_webhooks.store.repository import Delivery, Endpoint
 
 log = logging.getLogger(__name__)
 SNIPPET = 500  # characters of a response kept in the delivery log

@@ -10,8 +10,8 @@ from email.message import EmailMessage
 
 import aiosmtplib
 
-from leadflow_webhooks.escaping import one_line
-from leadflow_webhooks.notices import Message
+from leadflow_webhooks.domain.escaping import one_line
+from leadflow_webhooks.domain.notices import Message
 from leadflow_webhooks.settings import NotifySettings
 
 CONNECTIONS = 4  # messages in flight to the mail server at once

@@ -22,10 +22,10 @@ from leadflow_common.events import (
 from leadflow_common.pacing import idle_wait
 from leadflow_common.runtime import ServiceRuntime
 from leadflow_common.wire import decode_event
-from leadflow_webhooks import metrics, notice_store
-from leadflow_webhooks.mail import Mailer
-from leadflow_webhooks.notice_store import Channels, Notice
-from leadflow_webhooks.notices import (
+from leadflow_webhooks import metrics
+from leadflow_webhooks.app.mail import Mailer
+from leadflow_webhooks.app.outbound import OutboundClient
+from leadflow_webhooks.domain.notices import (
     Links,
     Message,
     moved_message,
@@ -33,8 +33,9 @@ from leadflow_webhooks.notices import (
     slack_payload,
     waiting_message,
 )
-from leadflow_webhooks.outbound import OutboundClient
 from leadflow_webhooks.settings import NotifySettings
+from leadflow_webhooks.store import notice_store
+from leadflow_webhooks.store.notice_store import Channels, Notice
 
 log = logging.getLogger(__name__)
 LEASE = timedelta(seconds=60)

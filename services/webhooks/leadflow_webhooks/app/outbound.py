@@ -8,7 +8,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
-from leadflow_webhooks.addresses import check_resolved, check_url, literal_address
+from leadflow_webhooks.domain.addresses import check_resolved, check_url, literal_address
 
 
 class OutboundClient:

@@ -12,14 +12,15 @@ from leadflow_common.access import Principal
 from leadflow_common.errors import Invalid, NotFound
 from leadflow_common.events import CloudEvent
 from leadflow_common.runtime import ServiceRuntime
-from leadflow_webhooks import notice_store, repository, trial
-from leadflow_webhooks.addresses import RefusedTarget, check_url
-from leadflow_webhooks.notice_store import Channels
-from leadflow_webhooks.outbound import OutboundClient
-from leadflow_webhooks.repository import Delivery, Endpoint
-from leadflow_webhooks.schemas import EventType
+from leadflow_webhooks.api.schemas import EventType
+from leadflow_webhooks.app import trial
+from leadflow_webhooks.app.outbound import OutboundClient
+from leadflow_webhooks.domain.addresses import RefusedTarget, check_url
+from leadflow_webhooks.domain.signing import new_secret
 from leadflow_webhooks.settings import WebhooksSettings
-from leadflow_webhooks.signing import new_secret
+from leadflow_webhooks.store import notice_store, repository
+from leadflow_webhooks.store.notice_store import Channels
+from leadflow_webhooks.store.repository import Delivery, Endpoint
 
 # The event types a webhook may subscribe to: the API's own list.
 EVENT_TYPES: tuple[str, ...] = get_args(EventType)

@@ -10,10 +10,10 @@ from datetime import datetime
 
 import httpx
 
-from leadflow_webhooks.addresses import RefusedTarget
-from leadflow_webhooks.outbound import OutboundClient
-from leadflow_webhooks.repository import Endpoint
-from leadflow_webhooks.signing import signature_headers
+from leadflow_webhooks.app.outbound import OutboundClient
+from leadflow_webhooks.domain.addresses import RefusedTarget
+from leadflow_webhooks.domain.signing import signature_headers
+from leadflow_webhooks.store.repository import Endpoint
 
 TEST_EVENT_TYPE = "webhook.test"
 SNIPPET = 500  # characters of a response kept in the delivery log, as the dispatcher keeps

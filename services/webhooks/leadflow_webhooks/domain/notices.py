@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from leadflow_common.events import AssignmentEvent, ContactCard, LeadWaitingTooLong
-from leadflow_webhooks.escaping import one_line, slack_link, slack_text
+from leadflow_webhooks.domain.escaping import one_line, slack_link, slack_text
 
 SLACK_TEXT_LIMIT = 3000  # characters in a section's text object; a longer one is refused
 

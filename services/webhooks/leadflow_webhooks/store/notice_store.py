@@ -9,7 +9,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from leadflow_common.db import any_of, claimed_once, constant
-from leadflow_webhooks.tables import notices, rep_channels
+from leadflow_webhooks.store.tables import notices, rep_channels
 
 # The partial index on pending notices serves only queries naming the status as a constant.
 PENDING = constant("pending")

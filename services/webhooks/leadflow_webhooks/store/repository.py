@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm import aliased
 
 from leadflow_common.db import any_of, claimed_once, constant
-from leadflow_webhooks.tables import attempts, deliveries, endpoints
+from leadflow_webhooks.store.tables import attempts, deliveries, endpoints
 
 # The partial indexes on pending deliveries serve only queries naming the status as a constant.
 PENDING = constant("pending")
