@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from leadflow_common.clients import resolve_client
-from leadflow_console.services import AccountsService
+from leadflow_console.app.services import AccountsService
 
 
 async def get_accounts(request: Request) -> AccountsService:

@@ -6,19 +6,14 @@ from datetime import UTC, datetime, timedelta
 
 from leadflow_common.events import CloudEvent
 from leadflow_common.runtime import ServiceRuntime
-from leadflow_console import (
-    inbox_queries,
-    lead_list_queries,
-    live,
-    metrics,
-    projection,
-    read_queries,
-    read_writes,
-)
-from leadflow_console.inbox_queries import LeftLead
-from leadflow_console.lead_filters import LeadCriteria
-from leadflow_console.lead_list_queries import LeadPage, Owner
-from leadflow_console.read_queries import Decision, FunnelRow, LeadView, SpeedRow, TimelineEntry
+from leadflow_console import metrics
+from leadflow_console.app import live
+from leadflow_console.domain import projection
+from leadflow_console.domain.lead_filters import LeadCriteria
+from leadflow_console.store import inbox_queries, lead_list_queries, read_queries, read_writes
+from leadflow_console.store.inbox_queries import LeftLead
+from leadflow_console.store.lead_list_queries import LeadPage, Owner
+from leadflow_console.store.read_queries import Decision, FunnelRow, LeadView, SpeedRow, TimelineEntry
 
 CONSUMER = "console-read-model"
 # The inbox's "Lately": a rep sees how their recent leads ended and which left them, not their

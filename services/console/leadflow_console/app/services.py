@@ -15,13 +15,15 @@ from leadflow_common.credentials import CredentialsState, LiveKey, SigningKey, k
 from leadflow_common.errors import Conflict, Invalid, LeadflowError, NotFound, Unauthenticated
 from leadflow_common.events import AuditRecorded, CloudEvent
 from leadflow_common.runtime import ServiceRuntime
-from leadflow_console import accounts, audit_trail, metrics, repository
-from leadflow_console.accounts import LoginLimits
-from leadflow_console.audit_trail import NamedEntry
-from leadflow_console.repository import ApiKey, User
-from leadflow_console.reps import RepDirectory
+from leadflow_console import metrics
+from leadflow_console.app.reps import RepDirectory
+from leadflow_console.app.tokens import issue_token, new_key_pair
+from leadflow_console.domain import accounts
+from leadflow_console.domain.accounts import LoginLimits
 from leadflow_console.settings import ConsoleSettings
-from leadflow_console.tokens import issue_token, new_key_pair
+from leadflow_console.store import audit_trail, repository
+from leadflow_console.store.audit_trail import NamedEntry
+from leadflow_console.store.repository import ApiKey, User
 
 log = logging.getLogger(__name__)
 

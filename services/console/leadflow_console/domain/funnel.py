@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from leadflow_common.errors import Invalid
-from leadflow_console.read_queries import FunnelRow, SpeedRow
+from leadflow_console.store.read_queries import FunnelRow, SpeedRow
 
 STAGES = ("captured", "warm", "hot", "offered", "accepted", "won", "lost")
 # Each stage's conversion is from the one before it; lost is a share of the decided outcomes.

@@ -11,9 +11,9 @@ from sqlalchemy import case, cast, func, select
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from leadflow_console.read_queries import display_name
-from leadflow_console.read_tables import decisions, lead_views
-from leadflow_console.tables import api_keys, audit_log, users
+from leadflow_console.store.read_queries import display_name
+from leadflow_console.store.read_tables import decisions, lead_views
+from leadflow_console.store.tables import api_keys, audit_log, users
 
 
 @dataclass(frozen=True)

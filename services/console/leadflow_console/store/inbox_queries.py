@@ -8,8 +8,8 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from leadflow_console.read_queries import VIEW_COLUMNS, LeadView, display_name
-from leadflow_console.read_tables import decisions, lead_views
+from leadflow_console.store.read_queries import VIEW_COLUMNS, LeadView, display_name
+from leadflow_console.store.read_tables import decisions, lead_views
 
 # How an offer can leave a rep without an outcome (the console's names: projection.ENDED).
 LEFT = ("rejected", "moved on", "promoted")

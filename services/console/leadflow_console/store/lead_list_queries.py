@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, Select, func, literal_column, select, text, tuple_
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from leadflow_console.lead_filters import OUTCOMES, PAGE_SIZE, Cursor, LeadCriteria, Search
-from leadflow_console.read_queries import VIEW_COLUMNS, LeadView
-from leadflow_console.read_tables import lead_views
+from leadflow_console.domain.lead_filters import OUTCOMES, PAGE_SIZE, Cursor, LeadCriteria, Search
+from leadflow_console.store.read_queries import VIEW_COLUMNS, LeadView
+from leadflow_console.store.read_tables import lead_views
 
 V = lead_views.c
 # Written out as migration 0006 wrote its index: PostgreSQL uses the index only for this expression.

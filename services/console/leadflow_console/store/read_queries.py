@@ -8,7 +8,7 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from leadflow_common.db import any_of
-from leadflow_console.read_tables import decisions, lead_timeline, lead_views
+from leadflow_console.store.read_tables import decisions, lead_timeline, lead_views
 
 INBOX_STATUSES = ("offered", "accepted")
 SHOWN = 100

@@ -7,7 +7,7 @@ from sqlalchemy.dialects.postgresql import JSONB, UUID
 
 from leadflow_common.db import processed_events_table
 from leadflow_common.export import Holding
-from leadflow_console.tables import metadata
+from leadflow_console.store.tables import metadata
 
 lead_views = Table(
     "lead_views",

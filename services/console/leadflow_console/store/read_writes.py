@@ -11,8 +11,8 @@ from sqlalchemy import bindparam, case, func, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from leadflow_console.projection import Changes
-from leadflow_console.read_tables import decisions, lead_timeline, lead_views
+from leadflow_console.domain.projection import Changes
+from leadflow_console.store.read_tables import decisions, lead_timeline, lead_views
 
 PROFILE_COLUMNS = ("revision", "profile", "email", "phone", "name", "company", "channel", "source")
 PROFILE_COLUMNS += ("campaign", "segment", "captured_at")

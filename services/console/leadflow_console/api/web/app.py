@@ -3,7 +3,7 @@
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from leadflow_console.web import (
+from leadflow_console.api.web import (
     pages_account,
     pages_admin,
     pages_auth,
@@ -17,7 +17,7 @@ from leadflow_console.web import (
     pages_scoring,
     pages_webhooks,
 )
-from leadflow_console.web.render import HERE, install_error_pages
+from leadflow_console.api.web.render import HERE, install_error_pages
 
 PAGE_ROUTERS = (
     pages_auth.router,

@@ -5,9 +5,9 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from leadflow_common.access import Role
-from leadflow_console.read_model import ReadModel
-from leadflow_console.web.session import Page, Viewer
-from leadflow_console.web.upstream import Upstream
+from leadflow_console.api.web.session import Page, Viewer
+from leadflow_console.api.web.upstream import Upstream
+from leadflow_console.app.read_model import ReadModel
 
 
 async def get_read_model(request: Request) -> ReadModel:

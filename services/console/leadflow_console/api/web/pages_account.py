@@ -7,10 +7,10 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
 from leadflow_common.errors import LeadflowError
-from leadflow_console.web import choices, forms
-from leadflow_console.web.deps import AnyoneSignedIn
-from leadflow_console.web.forms import FormErrors
-from leadflow_console.web.render import page, redirect
+from leadflow_console.api.web import choices, forms
+from leadflow_console.api.web.deps import AnyoneSignedIn
+from leadflow_console.api.web.forms import FormErrors
+from leadflow_console.api.web.render import page, redirect
 
 router = APIRouter(include_in_schema=False)
 

@@ -10,12 +10,12 @@ from fastapi.responses import Response
 
 from leadflow_common.access import KEY_SCOPES, Role, parse_scopes
 from leadflow_common.errors import LeadflowError
+from leadflow_console.api.web import forms
+from leadflow_console.api.web.deps import AdminOnly, UpstreamDep
+from leadflow_console.api.web.forms import FormErrors
+from leadflow_console.api.web.render import page, redirect
+from leadflow_console.api.web.upstream import UpstreamProblem
 from leadflow_console.deps import AccountsDep
-from leadflow_console.web import forms
-from leadflow_console.web.deps import AdminOnly, UpstreamDep
-from leadflow_console.web.forms import FormErrors
-from leadflow_console.web.render import page, redirect
-from leadflow_console.web.upstream import UpstreamProblem
 
 router = APIRouter(include_in_schema=False)
 Tier = Literal["junior", "mid", "senior"]

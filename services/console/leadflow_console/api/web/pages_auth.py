@@ -8,9 +8,8 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 
 from leadflow_common.errors import LeadflowError
-from leadflow_console.deps import AccountsDep, ClientDep
-from leadflow_console.web.render import HOME, page, redirect
-from leadflow_console.web.session import (
+from leadflow_console.api.web.render import HOME, page, redirect
+from leadflow_console.api.web.session import (
     LOGIN_COOKIE,
     SESSION_COOKIE,
     CsrfRejected,
@@ -20,6 +19,7 @@ from leadflow_console.web.session import (
     new_login_token,
     signed_in,
 )
+from leadflow_console.deps import AccountsDep, ClientDep
 
 router = APIRouter(include_in_schema=False)
 LOGIN_FORM_SECONDS = 3600

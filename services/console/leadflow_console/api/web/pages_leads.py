@@ -10,7 +10,12 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from leadflow_common.access import Role
-from leadflow_console.lead_filters import (
+from leadflow_console.api.web.deps import AdminOnly, LeadWorkers, ReadModelDep, UpstreamDep
+from leadflow_console.api.web.render import page
+from leadflow_console.api.web.session import PageForbidden, Viewer
+from leadflow_console.api.web.upstream import UpstreamProblem
+from leadflow_console.app.read_model import ReadModel
+from leadflow_console.domain.lead_filters import (
     CHANNELS,
     PARAMETERS,
     SORTS,
@@ -19,11 +24,6 @@ from leadflow_console.lead_filters import (
     read_criteria,
     write_cursor,
 )
-from leadflow_console.read_model import ReadModel
-from leadflow_console.web.deps import AdminOnly, LeadWorkers, ReadModelDep, UpstreamDep
-from leadflow_console.web.render import page
-from leadflow_console.web.session import PageForbidden, Viewer
-from leadflow_console.web.upstream import UpstreamProblem
 
 router = APIRouter(include_in_schema=False)
 CHOICES = {

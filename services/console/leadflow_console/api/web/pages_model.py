@@ -5,9 +5,9 @@ as the signed-in user."""
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from leadflow_console.web.deps import Analysts, UpstreamDep
-from leadflow_console.web.render import page, redirect
-from leadflow_console.web.upstream import UpstreamProblem
+from leadflow_console.api.web.deps import Analysts, UpstreamDep
+from leadflow_console.api.web.render import page, redirect
+from leadflow_console.api.web.upstream import UpstreamProblem
 
 router = APIRouter(include_in_schema=False)
 

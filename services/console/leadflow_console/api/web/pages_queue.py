@@ -9,10 +9,10 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
-from leadflow_console.web.deps import AdminOnly, Analysts, ReadModelDep, UpstreamDep
-from leadflow_console.web.render import page, redirect
-from leadflow_console.web.session import Viewer
-from leadflow_console.web.upstream import Upstream, UpstreamProblem
+from leadflow_console.api.web.deps import AdminOnly, Analysts, ReadModelDep, UpstreamDep
+from leadflow_console.api.web.render import page, redirect
+from leadflow_console.api.web.session import Viewer
+from leadflow_console.api.web.upstream import Upstream, UpstreamProblem
 
 router = APIRouter(include_in_schema=False)
 

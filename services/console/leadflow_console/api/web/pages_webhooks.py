@@ -10,12 +10,12 @@ from urllib.parse import urlsplit
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import Response
 
-from leadflow_console.web import forms
-from leadflow_console.web.deps import AdminOnly, UpstreamDep
-from leadflow_console.web.forms import FormErrors
-from leadflow_console.web.render import page, redirect
-from leadflow_console.web.session import Viewer
-from leadflow_console.web.upstream import Upstream, UpstreamProblem
+from leadflow_console.api.web import forms
+from leadflow_console.api.web.deps import AdminOnly, UpstreamDep
+from leadflow_console.api.web.forms import FormErrors
+from leadflow_console.api.web.render import page, redirect
+from leadflow_console.api.web.session import Viewer
+from leadflow_console.api.web.upstream import Upstream, UpstreamProblem
 
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 20

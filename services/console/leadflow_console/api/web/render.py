@@ -17,9 +17,9 @@ from sse_starlette.sse import EventSourceResponse
 
 from leadflow_common.access import Role
 from leadflow_common.http import problem_response, validation_problem
-from leadflow_console import metrics, score_lines
-from leadflow_console.web import forms
-from leadflow_console.web.session import (
+from leadflow_console import metrics
+from leadflow_console.api.web import forms
+from leadflow_console.api.web.session import (
     NOTICE_COOKIE,
     CsrfRejected,
     LoginRequired,
@@ -29,7 +29,8 @@ from leadflow_console.web.session import (
     cookie_options,
     signed_in,
 )
-from leadflow_console.web.upstream import UpstreamProblem
+from leadflow_console.api.web.upstream import UpstreamProblem
+from leadflow_console.domain import score_lines
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=HERE / "templates")
