@@ -35,7 +35,7 @@ from leadflow_common.events import (
 )
 from leadflow_common.kafka import EventProducer, OutgoingMessage
 from leadflow_scoring.main import create_app
-from leadflow_scoring.tables import score_history, scores
+from leadflow_scoring.store.tables import score_history, scores
 
 pytestmark = pytest.mark.integration
 
@@ -124,7 +124,7 @@ def applied_query(service: str, kind: str, event):
     """How to tell the event was applied: its id among the processed, or (for consumers that
     keep no processed ids because their writes are idempotent) its effect."""
     if service == "webhooks":
-        from leadflow_webhooks.tables import deliveries
+        from leadflow_webhooks.store.tables import deliveries
 
         return select(func.count()).select_from(deliveries).where(deliveries.c.event_id == event.id)
     if kind == "routed":
@@ -147,7 +147,7 @@ def applied_query(service: str, kind: str, event):
             .where(erasure_progress.c.erasure_id == event.data.erasure_id)
         )
     if kind == "audit":
-        from leadflow_console.tables import audit_log
+        from leadflow_console.store.tables import audit_log
 
         return select(func.count()).select_from(audit_log).where(audit_log.c.event_id == event.id)
     processed = importlib.import_module(f"leadflow_{service}.tables").processed_events
