@@ -86,12 +86,12 @@ MOVES: dict[str, dict[str, str]] = {
         "queue": "app.queue",
         "services": "app.services",
         "sla": "app.sla",
-        "lifecycle": "domain.lifecycle",
+        "lifecycle": "app.lifecycle",
         "links": "domain.links",
         "policy": "domain.policy",
         "capacity": "store.capacity",
         "cards": "store.cards",
-        "decision_records": "store.decision_records",
+        "decision_records": "app.decision_records",
         "repository": "store.repository",
         "tables": "store.tables",
         "migrations": "store.migrations",
@@ -99,7 +99,7 @@ MOVES: dict[str, dict[str, str]] = {
     "scoring": {
         "api": "api.routes",
         "jobs": "app.jobs",
-        "preview": "app.preview",
+        "preview": "domain.preview",
         "scorer": "app.scorer",
         "services": "app.services",
         "training": "app.training",
@@ -119,7 +119,7 @@ MOVES: dict[str, dict[str, str]] = {
     "webhooks": {
         "api": "api.endpoints",
         "api_notify": "api.notify",
-        "schemas": "api.schemas",
+        "schemas": "domain.schemas",
         "dispatcher": "app.dispatcher",
         "mail": "app.mail",
         "notifier": "app.notifier",
@@ -141,15 +141,16 @@ MOVES: dict[str, dict[str, str]] = {
         "api": "api.auth",
         "api_keys": "api.keys",
         "schemas": "api.schemas",
+        "web.choices": "domain.choices",
         "web": "api.web",
         "live": "app.live",
         "read_model": "app.read_model",
         "reps": "app.reps",
         "services": "app.services",
-        "tokens": "app.tokens",
+        "tokens": "domain.tokens",
         "accounts": "domain.accounts",
         "assignment_story": "domain.assignment_story",
-        "funnel": "domain.funnel",
+        "funnel": "app.funnel",
         "lead_filters": "domain.lead_filters",
         "projection": "domain.projection",
         "rules_form": "domain.rules_form",
@@ -158,12 +159,13 @@ MOVES: dict[str, dict[str, str]] = {
         "erasing": "store.erasing",
         "inbox_queries": "store.inbox_queries",
         "lead_list_queries": "store.lead_list_queries",
-        "preferences": "store.preferences",
+        "preferences": "app.preferences",
         "read_queries": "store.read_queries",
         "read_tables": "store.read_tables",
         "read_writes": "store.read_writes",
         "repository": "store.repository",
         "tables": "store.tables",
+        "migrations": "store.migrations",
     },
 }
 TEXT_SUFFIXES = {".py", ".toml", ".md", ".cfg", ".ini", ".yml", ".yaml", ".txt", ".mako", ".json", ".html"}
@@ -201,8 +203,9 @@ def move_service(service: str) -> list[str]:
     moved = []
     for old, new in MOVES[service].items():
         new_rel = new.replace(".", "/")
-        old_dir, new_dir = base / old, base / new_rel
-        old_file, new_file = base / f"{old}.py", base / f"{new_rel}.py"
+        old_rel = old.replace(".", "/")
+        old_dir, new_dir = base / old_rel, base / new_rel
+        old_file, new_file = base / f"{old_rel}.py", base / f"{new_rel}.py"
         if old_dir.is_dir() and old not in FOLDERS:
             for path in sorted(p for p in old_dir.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
                 target = new_dir / path.relative_to(old_dir)
@@ -255,30 +258,37 @@ def _old_module(service: str, module: str, names: list[str]) -> tuple[str, str] 
 
 
 def _rewrite_import_from(node: ast.ImportFrom, service: str) -> str | None:
+    """`from pkg import old` and `from pkg.web import choices`: each moved name on its own line;
+    `from pkg.old import name`: the new module."""
     pkg = package(service)
-    if node.level or not node.module:
+    if node.level or not node.module or not (node.module == pkg or node.module.startswith(pkg + ".")):
         return None
+    moves = MOVES[service]
+    prefix = node.module[len(pkg) + 1 :]
     names = [a.name for a in node.names]
-    if node.module == pkg:
-        moves = MOVES[service]
-        kept = [a for a in node.names if a.name not in moves]
-        moved = [a for a in node.names if a.name in moves]
-        if not moved:
-            return None
-        lines = []
-        if kept:
-            lines.append(f"from {pkg} import " + ", ".join(_alias(a.name, a.asname) for a in kept))
-        for a in moved:
-            parent, _, leaf = f"{pkg}.{moves[a.name]}".rpartition(".")
-            local = a.asname or a.name
-            lines.append(f"from {parent} import {_alias(leaf, local if local != leaf else None)}")
-        return "\n".join(lines)
-    found = _old_module(service, node.module, names)
-    if found is None:
+
+    def key(name: str) -> str:
+        return f"{prefix}.{name}" if prefix else name
+
+    moved = [a for a in node.names if key(a.name) in moves]
+    kept = [a for a in node.names if key(a.name) not in moves]
+    if prefix and moved and prefix in FOLDERS and all(n in _new_submodules(service, prefix) for n in names):
+        return None  # `from leadflow_x.api import leads`: already the new layout
+    module = node.module
+    found = _old_module(service, module, [a.name for a in kept]) if prefix and kept else None
+    if not moved and found is None:
         return None
-    old, new = found
-    module = f"{pkg}.{new}" + node.module[len(f"{pkg}.{old}") :]
-    return f"from {module} import " + ", ".join(_alias(a.name, a.asname) for a in node.names)
+    lines = []
+    if kept:
+        if found is not None:
+            old, new = found
+            module = f"{pkg}.{new}" + node.module[len(f"{pkg}.{old}") :]
+        lines.append(f"from {module} import " + ", ".join(_alias(a.name, a.asname) for a in kept))
+    for a in moved:
+        parent, _, leaf = f"{pkg}.{moves[key(a.name)]}".rpartition(".")
+        local = a.asname or a.name
+        lines.append(f"from {parent} import {_alias(leaf, local if local != leaf else None)}")
+    return "\n".join(lines)
 
 
 def _rewrite_import(node: ast.Import, service: str) -> str | None:
@@ -338,16 +348,17 @@ def rewrite_text(text: str, services: list[str], *, python: bool) -> str:
     for service in services:
         pkg = package(service)
         for old, new in MOVES[service].items():
-            # Mentions of an old module that share their name with a new folder (api, domain) are
-            # rewritten only when nothing follows (a dot would be the new layout's submodule).
-            tail = r"(?![\w.])" if old in FOLDERS else r"(?!\w)"
-            if not (python and old in FOLDERS):
-                text = re.sub(rf"\b{pkg}\.{old}{tail}", f"{pkg}.{new}", text)
+            # An old module that shares its name with a new folder (api, domain) is rewritten in
+            # imports only (above): elsewhere `leadflow_x.api` more likely names the folder.
+            tail = r"(?!\w)"
+            if old not in FOLDERS:  # `leadflow_x.api` in config names the new folder
+                text = re.sub(rf"\b{pkg}\.{re.escape(old)}{tail}", f"{pkg}.{new}", text)
             new_path = new.replace(".", "/")
+            old_path = old.replace(".", "/")
             if _is_module_move(service, old):
-                text = re.sub(rf"\b{pkg}/{old}\.py\b", f"{pkg}/{new_path}.py", text)
+                text = re.sub(rf"\b{pkg}/{old_path}\.py\b", f"{pkg}/{new_path}.py", text)
             else:
-                text = re.sub(rf"\b{pkg}/{old}(?=/|\b)(?!\.py)", f"{pkg}/{new_path}", text)
+                text = re.sub(rf"\b{pkg}/{old_path}(?=/|\b)(?!\.py)", f"{pkg}/{new_path}", text)
     return text
 
 

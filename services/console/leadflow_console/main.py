@@ -20,12 +20,12 @@ from leadflow_console.api import keys as api_keys
 from leadflow_console.api.web.app import install_web_app
 from leadflow_console.api.web.upstream import Upstream
 from leadflow_console.app import live
+from leadflow_console.app.preferences import Preferences
 from leadflow_console.app.read_model import ReadModel
 from leadflow_console.app.reps import RepDirectory
 from leadflow_console.app.services import AccountsService
 from leadflow_console.settings import ConsoleSettings
 from leadflow_console.store import erasing
-from leadflow_console.store.preferences import Preferences
 from leadflow_console.store.read_tables import HOLDINGS, processed_events
 from leadflow_console.store.tables import outbox
 

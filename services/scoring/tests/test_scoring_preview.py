@@ -5,7 +5,7 @@ import uuid
 from datetime import UTC, datetime
 
 from leadflow_common.events import LeadProfile
-from leadflow_scoring.app.preview import KnownOutcome, auc, compare
+from leadflow_scoring.domain.preview import KnownOutcome, auc, compare
 from leadflow_scoring.domain.rules import default_rules
 
 NOW = datetime(2026, 11, 26, tzinfo=UTC)

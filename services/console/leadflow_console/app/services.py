@@ -17,9 +17,9 @@ from leadflow_common.events import AuditRecorded, CloudEvent
 from leadflow_common.runtime import ServiceRuntime
 from leadflow_console import metrics
 from leadflow_console.app.reps import RepDirectory
-from leadflow_console.app.tokens import issue_token, new_key_pair
 from leadflow_console.domain import accounts
 from leadflow_console.domain.accounts import LoginLimits
+from leadflow_console.domain.tokens import issue_token, new_key_pair
 from leadflow_console.settings import ConsoleSettings
 from leadflow_console.store import audit_trail, repository
 from leadflow_console.store.audit_trail import NamedEntry

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from leadflow_common.access import Role
 from leadflow_common.credentials_epoch import CURRENT_EPOCH
 from leadflow_common.events import AuditRecorded, CloudEvent
-from leadflow_console.app.tokens import KeyPair
+from leadflow_console.domain.tokens import KeyPair
 from leadflow_console.store.tables import api_keys, audit_log, login_failures, sessions, signing_keys, users
 
 

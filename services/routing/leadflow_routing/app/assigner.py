@@ -20,6 +20,7 @@ from leadflow_common.topics import Topics
 from leadflow_common.unit_of_work import UnitOfWork
 from leadflow_routing import metrics
 from leadflow_routing.app.changes import Actor, Change, announce
+from leadflow_routing.app.decision_records import decision_event, name_previous_rep, record_decision
 from leadflow_routing.domain.policy import (
     NEXT_TIER,
     PASSED_STATUSES,
@@ -39,7 +40,6 @@ from leadflow_routing.domain.policy import (
 )
 from leadflow_routing.store import cards, repository
 from leadflow_routing.store.capacity import CapacityView
-from leadflow_routing.store.decision_records import decision_event, name_previous_rep, record_decision
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ import math
 from dataclasses import dataclass
 
 from leadflow_common.events import Temperature
-from leadflow_scoring.app.preview import KnownOutcome
+from leadflow_scoring.domain.preview import KnownOutcome
 from leadflow_scoring.domain.rules import (
     RuleSet,
     Segment,

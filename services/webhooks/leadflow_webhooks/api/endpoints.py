@@ -8,7 +8,8 @@ from fastapi import APIRouter, Depends, Query, Request
 
 from leadflow_common.access import Principal, Scope
 from leadflow_common.auth import requires
-from leadflow_webhooks.api.schemas import (
+from leadflow_webhooks.app.services import EVENT_TYPES, WebhooksService
+from leadflow_webhooks.domain.schemas import (
     EVENT_MEANINGS,
     AttemptOut,
     CreatedWebhook,
@@ -22,7 +23,6 @@ from leadflow_webhooks.api.schemas import (
     WebhookIn,
     WebhookOut,
 )
-from leadflow_webhooks.app.services import EVENT_TYPES, WebhooksService
 from leadflow_webhooks.store.repository import Endpoint
 
 router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])

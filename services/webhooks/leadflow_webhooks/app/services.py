@@ -12,10 +12,10 @@ from leadflow_common.access import Principal
 from leadflow_common.errors import Invalid, NotFound
 from leadflow_common.events import CloudEvent
 from leadflow_common.runtime import ServiceRuntime
-from leadflow_webhooks.api.schemas import EventType
 from leadflow_webhooks.app import trial
 from leadflow_webhooks.app.outbound import OutboundClient
 from leadflow_webhooks.domain.addresses import RefusedTarget, check_url
+from leadflow_webhooks.domain.schemas import EventType
 from leadflow_webhooks.domain.signing import new_secret
 from leadflow_webhooks.settings import WebhooksSettings
 from leadflow_webhooks.store import notice_store, repository

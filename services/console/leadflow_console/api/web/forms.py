@@ -10,8 +10,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from leadflow_common.errors import LeadflowError
-from leadflow_console.api.web import choices
 from leadflow_console.api.web.upstream import UpstreamProblem
+from leadflow_console.domain import choices
 
 WHOLE_FORM = "_form"
 # Pydantic's phrasing, as services pass it on, made into a sentence for a person.

@@ -7,10 +7,11 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
 from leadflow_common.errors import LeadflowError
-from leadflow_console.api.web import choices, forms
+from leadflow_console.api.web import forms
 from leadflow_console.api.web.deps import AnyoneSignedIn
 from leadflow_console.api.web.forms import FormErrors
 from leadflow_console.api.web.render import page, redirect
+from leadflow_console.domain import choices
 
 router = APIRouter(include_in_schema=False)
 

@@ -15,7 +15,7 @@ from leadflow_common.errors import Invalid
 from leadflow_console.api.web.deps import Analysts, ReadModelDep, UpstreamDep, Watchers
 from leadflow_console.api.web.render import live_stream, page, templates
 from leadflow_console.api.web.session import PageInvalid, signed_in
-from leadflow_console.domain import funnel
+from leadflow_console.app import funnel
 from leadflow_console.store.read_queries import DIMENSIONS
 
 router = APIRouter(include_in_schema=False)

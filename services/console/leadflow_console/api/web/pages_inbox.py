@@ -9,13 +9,14 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
-from leadflow_console.api.web import choices, forms
+from leadflow_console.api.web import forms
 from leadflow_console.api.web.deps import ReadModelDep, RepOnly, UpstreamDep
 from leadflow_console.api.web.forms import FormErrors
 from leadflow_console.api.web.render import format_time, live_stream, page, redirect, templates
 from leadflow_console.api.web.session import Viewer, signed_in
 from leadflow_console.api.web.upstream import Upstream, UpstreamProblem
 from leadflow_console.app.read_model import ReadModel
+from leadflow_console.domain import choices
 from leadflow_console.domain.assignment_story import what_happened
 
 router = APIRouter(include_in_schema=False)

@@ -8,12 +8,13 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
-from leadflow_console.api.web import choices, forms
+from leadflow_console.api.web import forms
 from leadflow_console.api.web.deps import AdminOnly, UpstreamDep
 from leadflow_console.api.web.forms import FormErrors
 from leadflow_console.api.web.render import page, redirect
 from leadflow_console.api.web.session import Viewer
 from leadflow_console.api.web.upstream import Upstream, UpstreamProblem
+from leadflow_console.domain import choices
 
 router = APIRouter(include_in_schema=False)
 Tier = Literal["junior", "mid", "senior"]

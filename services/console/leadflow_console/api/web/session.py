@@ -12,7 +12,7 @@ from fastapi import Request
 
 from leadflow_common.access import Principal, PrincipalKind, Role
 from leadflow_common.errors import LeadflowError, Unauthenticated
-from leadflow_console.api.web import choices
+from leadflow_console.domain import choices
 
 SESSION_COOKIE = "leadflow_session"
 LOGIN_COOKIE = "leadflow_login"  # the login form's own CSRF token, before there is a session

@@ -11,7 +11,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from leadflow_common.access import Principal
 from leadflow_common.errors import Invalid
 from leadflow_common.runtime import ServiceRuntime
-from leadflow_console.api.web import choices
+from leadflow_console.domain import choices
 from leadflow_console.store.tables import user_preferences
 
 # Every page asks; a change made in another console process shows within this many seconds.
