@@ -13,7 +13,7 @@ import argparse
 import ast
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -93,8 +93,11 @@ def _status_literals(tree: ast.AST) -> Iterator[ast.Constant]:
                 yield from words(node.annotation)
 
 
-def _classes(trees: dict[Path, ast.AST]) -> dict[str, tuple[Path, int, list[str]]]:
-    found: dict[str, tuple[Path, int, list[str]]] = {}
+Classes = dict[str, tuple[Path, int, list[str]]]
+
+
+def _classes(trees: Mapping[Path, ast.AST]) -> Classes:
+    found: Classes = {}
     for path, tree in trees.items():
         for node in ast.walk(tree):
             if isinstance(node, ast.ClassDef):
@@ -103,7 +106,7 @@ def _classes(trees: dict[Path, ast.AST]) -> dict[str, tuple[Path, int, list[str]
     return found
 
 
-def _is_error(name: str, classes: dict, seen: frozenset = frozenset()) -> bool:
+def _is_error(name: str, classes: Classes, seen: frozenset[str] = frozenset()) -> bool:
     if name in BUILTIN_ERRORS or name in seen:
         return name in BUILTIN_ERRORS
     if name not in classes:
@@ -111,7 +114,7 @@ def _is_error(name: str, classes: dict, seen: frozenset = frozenset()) -> bool:
     return any(_is_error(base, classes, seen | {name}) for base in classes[name][2])
 
 
-def _in_family(name: str, classes: dict, seen: frozenset = frozenset()) -> bool:
+def _in_family(name: str, classes: Classes, seen: frozenset[str] = frozenset()) -> bool:
     if name == "LeadflowError":
         return True
     if name in seen or name not in classes:

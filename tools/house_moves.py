@@ -336,7 +336,7 @@ def rewrite_python_imports(text: str, services: list[str]) -> str:
     data = text.encode()
     for node, new in sorted(edits, key=lambda e: (e[0].lineno, e[0].col_offset), reverse=True):
         start = offsets[node.lineno - 1] + node.col_offset
-        end = offsets[node.end_lineno - 1] + node.end_col_offset
+        end = offsets[(node.end_lineno or node.lineno) - 1] + (node.end_col_offset or 0)
         indent = " " * node.col_offset
         data = data[:start] + new.replace("\n", "\n" + indent).encode() + data[end:]
     return data.decode()
