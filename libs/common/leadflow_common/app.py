@@ -76,14 +76,7 @@ def create_service_app(
         store.load(CredentialsState(signing_keys=[], keys=[], revoked_sessions=[]))
     app.state.metrics_token = common.leadflow_metrics_token
     install_problem_handlers(app)
-    app.add_middleware(
-        BodyLimitMiddleware,
-        max_bytes=common.http_max_body_bytes,
-        timeout=common.http_body_timeout_seconds,
-        path_limits=body_limits,
-    )
-    app.add_middleware(RequestMetricsMiddleware)
-    app.add_middleware(SecurityHeadersMiddleware, hsts=common.leadflow_env == "production")
+    _install_middleware(app, common, body_limits)
     for router in routers:
         app.include_router(router)
     app.include_router(health_router())
@@ -92,6 +85,17 @@ def create_service_app(
     check_route_policies(routers)
     _document_schemas_and_problems(app, (*extra_schemas, ProblemDetails), declared_policies(routers))
     return app
+
+
+def _install_middleware(app: FastAPI, common: CommonSettings, body_limits: Mapping[str, int] | None) -> None:
+    app.add_middleware(
+        BodyLimitMiddleware,
+        max_bytes=common.http_max_body_bytes,
+        timeout=common.http_body_timeout_seconds,
+        path_limits=body_limits,
+    )
+    app.add_middleware(RequestMetricsMiddleware)
+    app.add_middleware(SecurityHeadersMiddleware, hsts=common.leadflow_env == "production")
 
 
 def _credentials_refresh(

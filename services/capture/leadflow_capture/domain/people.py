@@ -153,6 +153,29 @@ def _public_target(
     return target, lead, withheld
 
 
+def _consent_rows(
+    submission: Submission,
+    lead: NormalizedLead,
+    changed: tuple[LeadProfile | None, LeadProfile],
+    submission_id: uuid.UUID,
+) -> list[dict[str, Any]]:
+    """Each consent the submission changed, with where it was given (the proof kept of it)."""
+    where = consents.where_given(submission.channel, lead)
+    before, after = changed
+    return [
+        {
+            "lead_id": after.lead_id,
+            "submission_id": submission_id,
+            "consent": kind,
+            "granted": grant.granted,
+            "at": grant.at,
+            "channel": grant.channel.value,
+            "source": where or None,
+        }
+        for kind, grant in consents.changed(before.consent if before else {}, after.consent)
+    ]
+
+
 def _apply(
     submission: Submission, people: People, plan: BatchPlan, *, now: datetime, new_id: Callable[[], uuid.UUID]
 ) -> Accepted:
@@ -176,19 +199,7 @@ def _apply(
     merge = merge_submission(survivor, lead, lead_id=new_id(), channel=submission.channel, now=now)
     profile = merge.lead
     submission_id = new_id()
-    where = consents.where_given(submission.channel, lead)
-    plan.consents += [
-        {
-            "lead_id": profile.lead_id,
-            "submission_id": submission_id,
-            "consent": kind,
-            "granted": grant.granted,
-            "at": grant.at,
-            "channel": grant.channel.value,
-            "source": where or None,
-        }
-        for kind, grant in consents.changed(survivor.consent if survivor else {}, profile.consent)
-    ]
+    plan.consents += _consent_rows(submission, lead, (survivor, profile), submission_id)
     people.save(profile)
     plan.leads[profile.lead_id] = (profile, None)
     plan.submissions.append(

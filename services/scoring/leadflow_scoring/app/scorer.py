@@ -3,10 +3,11 @@ and written together (`score_store.py`), one lead being a batch of one."""
 
 import uuid
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Any, Literal
 
-from leadflow_common.events import LeadScored, RoutingHints
+from leadflow_common.events import LeadProfile, LeadScored, ModelRef, RoutingHints
 from leadflow_common.unit_of_work import UnitOfWork
+from leadflow_scoring.domain.rules import CurrentScore, Score
 from leadflow_scoring.store import score_store
 from leadflow_scoring.store.state import ScoringState
 
@@ -31,55 +32,67 @@ async def rescore_many(
         return {}
     activities = await score_store.recent_activities_of(connection, found)
     currents = await score_store.current_scores(connection, found)
-    saved: list[dict] = []
-    relabelled: list[dict] = []
+    saved: list[dict[str, Any]] = []
+    relabelled: list[dict[str, Any]] = []
     published: dict[uuid.UUID, LeadScored] = {}
     for lead_id in found:
         profile, current = profiles[lead_id], currents.get(lead_id)
         result, model = state.score_as_served(profile, activities[lead_id], now)
-        model_document = model.model_dump()
-        reasons = [reason.model_dump() for reason in result.reasons]
         if current is not None:
             same_band = current.temperature == result.temperature
             if same_band and (publish_on == "band" or current.score == result.score):
                 if current.score == result.score and current.model != model:
                     # Same score from another model: nothing to publish, but the stored score
                     # must say which model gave it and why.
-                    relabelled.append({"lead": lead_id, "reasons": reasons, "model": model_document})
+                    reasons = [reason.model_dump() for reason in result.reasons]
+                    relabelled.append({"lead": lead_id, "reasons": reasons, "model": model.model_dump()})
                 continue
-        revision = current.revision + 1 if current else 1
-        previous = current.score if current else None
-        saved.append(
-            {
-                "lead_id": lead_id,
-                "revision": revision,
-                "score": result.score,
-                "previous_score": previous,
-                "temperature": result.temperature.value,
-                "reasons": reasons,
-                "model": model_document,
-                "cause": causes[lead_id],
-                "scored_at": now,
-            }
-        )
-        published[lead_id] = LeadScored(
-            lead_id=lead_id,
-            revision=revision,
-            score=result.score,
-            previous_score=previous,
-            temperature=result.temperature,
-            previous_temperature=current.temperature if current else None,
-            reasons=result.reasons,
-            model=model,
-            scored_at=now,
-            routing=RoutingHints(country=profile.country, language=profile.language, segment=result.segment),
-        )
+        row, published[lead_id] = _new_score(lead_id, profile, current, result, model, causes[lead_id], now)
+        saved.append(row)
     await score_store.relabel_scores(connection, relabelled)
     await score_store.save_scores(connection, saved)
     for lead_id, scored in published.items():
         await uow.publish(topic, scored, subject=lead_id)
     await audit_problems(uow, state)  # with the scores a fallback gave
     return published
+
+
+def _new_score(
+    lead_id: uuid.UUID,
+    profile: LeadProfile,
+    current: CurrentScore | None,
+    result: Score,
+    model: ModelRef,
+    cause: str,
+    now: datetime,
+) -> tuple[dict[str, Any], LeadScored]:
+    """A changed score: its row (the next revision) and the `lead.scored` that announces it."""
+    revision = current.revision + 1 if current else 1
+    previous = current.score if current else None
+    row = {
+        "lead_id": lead_id,
+        "revision": revision,
+        "score": result.score,
+        "previous_score": previous,
+        "temperature": result.temperature.value,
+        "reasons": [reason.model_dump() for reason in result.reasons],
+        "model": model.model_dump(),
+        "cause": cause,
+        "scored_at": now,
+    }
+    event = LeadScored(
+        lead_id=lead_id,
+        revision=revision,
+        score=result.score,
+        previous_score=previous,
+        temperature=result.temperature,
+        previous_temperature=current.temperature if current else None,
+        reasons=result.reasons,
+        model=model,
+        scored_at=now,
+        routing=RoutingHints(country=profile.country, language=profile.language, segment=result.segment),
+    )
+    return row, event
 
 
 async def audit_problems(uow: UnitOfWork, state: ScoringState) -> None:
