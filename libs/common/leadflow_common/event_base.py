@@ -1,10 +1,13 @@
 """What every event shares: the bands, channels and tiers, the base of every event's data, and
-the small parts several events carry (a rep, a score's reasons). `events.py` re-exports them."""
+the small parts several events carry (a rep, a score's reasons), and the CloudEvents envelope.
+`events.py` re-exports them."""
 
 import uuid
+from datetime import datetime
 from enum import StrEnum
+from typing import Generic, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 AttributeValue = str | int | float | bool
 
@@ -43,3 +46,17 @@ class RepRef(BaseModel):
     name: str
     email: str
     tier: Tier
+
+
+DataT = TypeVar("DataT", bound=EventData)
+
+
+class CloudEvent(BaseModel, Generic[DataT]):
+    specversion: Literal["1.0"] = "1.0"
+    id: str
+    source: str
+    type: str
+    time: datetime
+    subject: str = Field(description="The lead id (audit events: the target's id, or the actor)")
+    datacontenttype: Literal["application/json"] = "application/json"
+    data: DataT

@@ -10,12 +10,8 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from leadflow_common.events import (
-    AssignmentStatusName,
-    LeadReassigned,
-    Temperature,
-    Tier,
-)
+from leadflow_common.events import AssignmentStatusName, LeadReassigned, Temperature, Tier
+from leadflow_common.runtime import ServiceRuntime
 from leadflow_common.topics import Topics
 from leadflow_common.unit_of_work import UnitOfWork
 from leadflow_routing import metrics
@@ -38,7 +34,9 @@ from leadflow_routing.domain.policy import (
     turned_hotter,
     waiting_order,
 )
+from leadflow_routing.settings import RoutingSettings
 from leadflow_routing.store import cards, repository
+from leadflow_routing.store import waiting as waiting_store
 from leadflow_routing.store.capacity import CapacityView
 
 
@@ -49,15 +47,13 @@ class RoutingContext:
     max_attempts: int
     now: datetime
     lead_url_base: str = ""
-    actor: Actor = "system"
+    actor: Actor = "system"  # who makes the change asked for (what follows from it: the system)
     # How long a waiting lead of each temperature waits before its soft constraints relax
     # (twice that: its tier); a temperature not named never relaxes.
-    relax_after: dict[Temperature, timedelta] = dataclasses.field(
-        default_factory=dict
-    )  # who makes the change asked for (what follows from it: the system)
+    relax_after: dict[Temperature, timedelta] = dataclasses.field(default_factory=dict)
 
 
-def routing_context(runtime, settings) -> RoutingContext:
+def routing_context(runtime: ServiceRuntime, settings: RoutingSettings) -> RoutingContext:
     """The context for decisions made now, from a service runtime and routing settings."""
     return RoutingContext(
         topics=runtime.topics,
@@ -276,7 +272,7 @@ async def drain_waiting(uow: UnitOfWork, context: RoutingContext, *, limit: int 
     """Give freed capacity to waiting leads, hottest first. Returns how many were placed."""
     placed = 0
     queue = sorted(
-        await repository.waiting_leads(uow.connection),
+        await waiting_store.waiting_leads(uow.connection),
         key=lambda row: waiting_order(Temperature(row.temperature), row.score, row.created_at),
     )
     for waiting in queue[:limit]:

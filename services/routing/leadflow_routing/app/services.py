@@ -23,6 +23,7 @@ from leadflow_routing.app.changes import Actor
 from leadflow_routing.domain.policy import Assignment, AssignmentStatus, LeadToRoute
 from leadflow_routing.settings import RoutingSettings
 from leadflow_routing.store import cards, repository
+from leadflow_routing.store import waiting as waiting_store
 from leadflow_routing.store.capacity import CapacityView
 
 OVERDUE_BATCH = 100  # overdue offers moved on per look
@@ -203,7 +204,7 @@ class RoutingService:
     async def queue(self, limit: int) -> list[Assignment]:
         """Leads waiting for a rep, hottest first (then by score, then first come)."""
         async with self._runtime.engine.connect() as connection:
-            return await repository.waiting_queue(connection, limit)
+            return await waiting_store.waiting_queue(connection, limit)
 
     async def assign(
         self, principal: Principal, lead_id: uuid.UUID, rep_id: uuid.UUID, override: bool, reason: str | None
@@ -225,10 +226,10 @@ class RoutingService:
         context = self.context()
         card_wait = timedelta(seconds=self.settings.card_wait_seconds)
         async with self._runtime.engine.connect() as connection:
-            overdue = await repository.overdue_offers(connection, context.now, OVERDUE_BATCH)
-            oldest = await repository.oldest_waiting(connection)
+            overdue = await waiting_store.overdue_offers(connection, context.now, OVERDUE_BATCH)
+            oldest = await waiting_store.oldest_waiting(connection)
             report_waits(oldest, context.now)
-            next_deadline = await repository.next_offer_deadline(connection, context.now)
+            next_deadline = await waiting_store.next_offer_deadline(connection, context.now)
             waits = await cards.longest_waits(connection, OVERDUE_BATCH + 1)
         waited_out = [lead_id for lead_id, since in waits if since + card_wait <= context.now]
         for lead_id in waited_out[:OVERDUE_BATCH]:

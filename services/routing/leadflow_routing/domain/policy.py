@@ -10,12 +10,26 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
-from enum import StrEnum
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from leadflow_common.errors import Conflict
 from leadflow_common.events import Temperature, Tier
+from leadflow_routing.domain.status import (
+    CURRENT_STATUSES,
+    OPEN_STATUSES,
+    PASSED_STATUSES,
+    STATUS_OF_DECISION,
+    TRANSITIONS,
+    AssignmentStatus,
+    InvalidTransition,
+    check_transition,
+)
+
+# The statuses live in `status.py`; the names stay importable from here.
+__all__ = [
+    "CURRENT_STATUSES", "OPEN_STATUSES", "PASSED_STATUSES", "STATUS_OF_DECISION", "TRANSITIONS",
+    "AssignmentStatus", "InvalidTransition", "check_transition",
+]
 
 NURTURE_QUEUE = "nurture"
 WAITING_QUEUE = "waiting"
@@ -25,49 +39,6 @@ TIERS_BY_TEMPERATURE: dict[Temperature, list[Tier]] = {
     Temperature.warm: [Tier.mid, Tier.senior],
     Temperature.cold: [],
 }
-
-
-class AssignmentStatus(StrEnum):
-    offered = "offered"  # with a rep, waiting to be accepted within the SLA
-    accepted = "accepted"
-    waiting = "waiting"  # no eligible rep has capacity: waits, hottest first
-    nurtured = "nurtured"  # cold: in the nurture queue until it warms up
-    rejected = "rejected"  # the rep passed on it
-    reassigned = "reassigned"  # the SLA ran out: offered to the next rep
-    completed = "completed"  # the rep is done with it
-    closed = "closed"  # ended by an outcome or a merge
-    promoted = "promoted"  # a waiting or nurtured lead routed again
-
-    @property
-    def is_open(self) -> bool:
-        """Holds one of the rep's capacity slots."""
-        return self in OPEN_STATUSES
-
-
-OPEN_STATUSES = frozenset({AssignmentStatus.offered, AssignmentStatus.accepted})
-# A lead has at most one current routing record: with a rep, or waiting in a queue.
-CURRENT_STATUSES = OPEN_STATUSES | {AssignmentStatus.nurtured, AssignmentStatus.waiting}
-# Reps who let a lead go are not offered it again.
-PASSED_STATUSES = frozenset({AssignmentStatus.rejected, AssignmentStatus.reassigned})
-_S = AssignmentStatus
-TRANSITIONS: dict[AssignmentStatus, frozenset[AssignmentStatus]] = {
-    _S.offered: frozenset({_S.accepted, _S.rejected, _S.reassigned, _S.completed, _S.closed, _S.promoted}),
-    _S.accepted: frozenset({_S.rejected, _S.completed, _S.closed}),
-    _S.waiting: frozenset({_S.waiting, _S.promoted, _S.closed}),
-    _S.nurtured: frozenset({_S.nurtured, _S.promoted, _S.closed}),
-    **{end: frozenset() for end in (_S.rejected, _S.reassigned, _S.completed, _S.closed, _S.promoted)},
-}
-# What a decision creates.
-STATUS_OF_DECISION = {"assign": _S.offered, "nurture": _S.nurtured, "wait": _S.waiting}
-
-
-class InvalidTransition(Conflict):
-    """The assignment is not in a state that allows the change asked for (409)."""
-
-
-def check_transition(current: AssignmentStatus, target: AssignmentStatus) -> None:
-    if target not in TRANSITIONS[current]:
-        raise InvalidTransition(f"an assignment that is {current} cannot become {target}")
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, bindparam, case, func, literal, select, update
+from sqlalchemy import Row, bindparam, func, literal, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -193,29 +193,6 @@ async def find_assignments(
     return [as_assignment(row) for row in await connection.execute(query)]
 
 
-async def oldest_waiting(connection: AsyncConnection) -> dict[str, datetime]:
-    """When the longest-waiting lead of each temperature began waiting."""
-    rows = await connection.execute(
-        select(assignments.c.temperature, func.min(assignments.c.created_at))
-        .where(assignments.c.status == constant(AssignmentStatus.waiting))
-        .group_by(assignments.c.temperature)
-    )
-    return {temperature: since for temperature, since in rows}
-
-
-async def waiting_queue(connection: AsyncConnection, limit: int) -> list[Assignment]:
-    """Leads waiting for a rep in the order they are served (`policy.waiting_order`): hottest
-    first, then by score, then first come."""
-    hottest_first = case({"hot": 0, "warm": 1}, value=assignments.c.temperature, else_=2)
-    query = (
-        select(assignments)
-        .where(assignments.c.status == constant(AssignmentStatus.waiting))
-        .order_by(hottest_first, assignments.c.score.desc(), assignments.c.created_at)
-        .limit(limit)
-    )
-    return [as_assignment(row) for row in await connection.execute(query)]
-
-
 async def try_lock_lead(connection: AsyncConnection, lead_id: uuid.UUID) -> bool:
     """The lead's lock if it is free now; used where waiting for it could deadlock."""
     return await try_lock_key(connection, lead_lock(lead_id))
@@ -278,38 +255,6 @@ async def reps_who_passed(
         )
     )
     return frozenset(row.rep_id for row in rows)
-
-
-async def overdue_offers(connection: AsyncConnection, now: datetime, limit: int) -> list[Any]:
-    rows = await connection.execute(
-        select(assignments.c.id, assignments.c.lead_id)
-        .where(assignments.c.status == constant(AssignmentStatus.offered), assignments.c.sla_deadline < now)
-        .order_by(assignments.c.sla_deadline)
-        .limit(limit)
-    )
-    return rows.all()
-
-
-async def next_offer_deadline(connection: AsyncConnection, now: datetime) -> datetime | None:
-    """When the first open offer not yet overdue runs out (None: there is none)."""
-    return await connection.scalar(
-        select(func.min(assignments.c.sla_deadline)).where(
-            assignments.c.status == constant(AssignmentStatus.offered), assignments.c.sla_deadline >= now
-        )
-    )
-
-
-async def waiting_leads(connection: AsyncConnection) -> list[Any]:
-    rows = await connection.execute(
-        select(
-            assignments.c.id,
-            assignments.c.lead_id,
-            assignments.c.temperature,
-            assignments.c.score,
-            assignments.c.created_at,
-        ).where(assignments.c.status == constant(AssignmentStatus.waiting))
-    )
-    return rows.all()
 
 
 async def update_rep(connection: AsyncConnection, rep_id: uuid.UUID, values: dict[str, Any]) -> Any | None:
