@@ -2,17 +2,19 @@
 ages with a half-life), with a reason for every point so the score explains itself."""
 
 import math
-from dataclasses import dataclass
 from datetime import datetime
 from importlib.resources import files
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import AfterValidator, Field, ValidationInfo, field_validator, model_validator
 
-from leadflow_common.events import Channel, LeadProfile, ModelRef, ScoreReason, Temperature
+from leadflow_common.events import Channel, LeadProfile, ScoreReason, Temperature
 from leadflow_common.inputs import InputModel
+from leadflow_scoring.domain.scores import Activity, CurrentScore, Score, Segment
 
-Segment = Literal["b2b", "b2c"]
+# The score's types live in `scores.py`; the names stay importable from here.
+__all__ = ["Activity", "CurrentScore", "Score", "Segment"]
+
 # Scores are 0 to 100; bounded points keep every sum finite whatever a rules document says.
 Points = Annotated[float, Field(ge=-1000, le=1000)]
 # Lead text is compared in lower case: a keyword, source or domain typed in capitals still matches.
@@ -159,32 +161,6 @@ class RuleSet(InputModel):
 
     def profile(self, segment: Segment) -> ProfileRules:
         return self.profiles.b2b if segment == "b2b" else self.profiles.b2c
-
-
-@dataclass(frozen=True)
-class Activity:
-    type: str
-    occurred_at: datetime
-
-
-@dataclass(frozen=True)
-class Score:
-    score: float
-    temperature: Temperature
-    reasons: list[ScoreReason]
-    segment: Segment
-
-
-@dataclass(frozen=True)
-class CurrentScore:
-    """A lead's score as stored: what the next score is compared with."""
-
-    revision: int
-    score: float
-    temperature: Temperature
-    reasons: list[ScoreReason]
-    model: ModelRef
-    scored_at: datetime
 
 
 def default_rules() -> RuleSet:
