@@ -17,6 +17,8 @@ from pathlib import Path
 import httpx
 import psutil
 
+from leadflow_cli.bench_parts import Arrivals, create_reps, load, percentiles, system_processes
+
 IDLE_SECONDS = 10
 
 
@@ -82,7 +84,6 @@ async def measure_cpu(
 ) -> dict:
     """`rate` leads/s for `seconds` with the hand-off on (webhook and mail), counted until every
     lead reached the receiver and the rep's mail."""
-    from leadflow_cli.bench import percentiles
     from leadflow_cli.bench_handoff import prepare_handoff, wait_handed_off
 
     services = {name: url for name, url in urls.items()}
@@ -136,7 +137,6 @@ def cpu_lines(cpu: dict, idle: dict) -> list[str]:
 
 
 def main() -> int:
-    from leadflow_cli.bench import load, system_processes
     from leadflow_cli.bench_handoff import HandoffProbe
     from leadflow_cli.infra import LocalSystem
 
@@ -154,7 +154,6 @@ def main() -> int:
             idle = idle_cpu(processes)
 
             async def run() -> dict:
-                from leadflow_cli.bench import Arrivals, create_reps
                 from leadflow_common.topics import Topics
 
                 urls = {
