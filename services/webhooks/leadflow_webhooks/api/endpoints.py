@@ -2,7 +2,7 @@
 
 import uuid
 from datetime import timedelta
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 
@@ -23,6 +23,7 @@ from leadflow_webhooks.domain.schemas import (
     WebhookIn,
     WebhookOut,
 )
+from leadflow_webhooks.domain.status import DeliveryStatus
 from leadflow_webhooks.store.repository import Endpoint
 
 router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
@@ -106,7 +107,7 @@ async def deliveries(
     webhook_id: uuid.UUID,
     principal: Admin,
     webhooks: WebhooksDep,
-    status: Literal["pending", "succeeded", "failed"] | None = None,
+    status: DeliveryStatus | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     before: Annotated[
         int | None, Query(ge=1, description="The next page: deliveries older than the one of this `seq`")
@@ -125,7 +126,7 @@ def delivery_out(delivery, tries) -> DeliveryOut:
         lead_id=delivery.lead_id,
         status=delivery.status,
         attempts=[AttemptOut.model_validate(attempt._mapping) for attempt in tries],
-        next_attempt_at=delivery.next_attempt_at if delivery.status == "pending" else None,
+        next_attempt_at=delivery.next_attempt_at if delivery.status is DeliveryStatus.pending else None,
         created_at=delivery.created_at,
         delivered_at=delivery.delivered_at,
     )

@@ -23,6 +23,7 @@ from leadflow_webhooks.app.outbound import OutboundClient
 from leadflow_webhooks.domain.addresses import RefusedTarget
 from leadflow_webhooks.domain.schedule import next_attempt, outcome_of
 from leadflow_webhooks.domain.signing import signature_headers
+from leadflow_webhooks.domain.status import DeliveryStatus
 from leadflow_webhooks.settings import WebhooksSettings
 from leadflow_webhooks.store import repository
 from leadflow_webhooks.store.repository import Delivery, Endpoint
@@ -161,15 +162,15 @@ class Dispatcher:
             "attempts": delivery.attempts + 1,
             "last_status_code": attempt.status_code,
             "last_error": attempt.error,
-            "status": "pending",
+            "status": DeliveryStatus.pending,
             "delivered_at": None,
             "next_attempt_at": delivery.next_attempt_at,
         }
         if outcome.delivered:
-            state |= {"status": "succeeded", "delivered_at": attempt.at}
+            state |= {"status": DeliveryStatus.succeeded, "delivered_at": attempt.at}
             return {"attempt": tried, "delivery": state, "outcome": "delivered"}
         retry_at = next_attempt(self._settings.delays, delivery.attempts + 1, attempt.at, self._rng)
-        state |= {"next_attempt_at": retry_at} if retry_at else {"status": "failed"}
+        state |= {"next_attempt_at": retry_at} if retry_at else {"status": DeliveryStatus.failed}
         failure = _failure_kind(attempt.error, outcome, retry_at)
         return {"attempt": tried, "delivery": state, "outcome": failure}
 

@@ -33,6 +33,7 @@ from leadflow_webhooks.domain.notices import (
     slack_payload,
     waiting_message,
 )
+from leadflow_webhooks.domain.status import NoticeStatus
 from leadflow_webhooks.settings import NotifySettings
 from leadflow_webhooks.store import notice_store
 from leadflow_webhooks.store.notice_store import Channels, Notice
@@ -80,7 +81,7 @@ def _notice(
         "assignment_id": data.assignment_id,
         "rep_id": rep_id,
         "event": wire,
-        "status": "pending",
+        "status": NoticeStatus.pending,
         "due_at": due_at,
         "created_at": datetime.now(UTC),
     }
@@ -218,9 +219,9 @@ class Notifier:
         """The notice's row after this attempt: sent, skipped, to retry with backoff, or failed."""
         now = datetime.now(UTC)
         row = {"notice_id": notice.id, "attempts": notice.attempts, "last_error": notice.last_error}
-        row |= {"status": "pending", "due_at": notice.due_at, "sent_at": None}
+        row |= {"status": NoticeStatus.pending, "due_at": notice.due_at, "sent_at": None}
         if not isinstance(result, BaseException):
-            status = "sent" if result else "skipped"
+            status = NoticeStatus.sent if result else NoticeStatus.skipped
             metrics.NOTICES.labels(kind=notice.kind, outcome=status).inc()
             if result and notice.kind == "offer":
                 metrics.NOTICE_LATENCY.observe((now - event.time).total_seconds())
@@ -231,7 +232,7 @@ class Notifier:
         log.warning("a notice could not be sent", extra={"kind": notice.kind, "error": type(result).__name__})
         row |= {"attempts": attempts, "last_error": f"{type(result).__name__}: {result}"[:500]}
         if gave_up:
-            return row | {"status": "failed"}
+            return row | {"status": NoticeStatus.failed}
         return row | {"due_at": now + timedelta(seconds=5 * 2**attempts)}
 
     async def _previous_email(self, data: LeadReassigned) -> str:

@@ -17,6 +17,7 @@ from leadflow_webhooks.app.outbound import OutboundClient
 from leadflow_webhooks.domain.addresses import RefusedTarget, check_url
 from leadflow_webhooks.domain.schemas import EventType
 from leadflow_webhooks.domain.signing import new_secret
+from leadflow_webhooks.domain.status import DeliveryStatus
 from leadflow_webhooks.settings import WebhooksSettings
 from leadflow_webhooks.store import notice_store, repository
 from leadflow_webhooks.store.notice_store import Channels
@@ -147,7 +148,7 @@ class WebhooksService:
         return rotated
 
     async def deliveries(
-        self, endpoint_id: uuid.UUID, status: str | None, limit: int, before: int | None = None
+        self, endpoint_id: uuid.UUID, status: DeliveryStatus | None, limit: int, before: int | None = None
     ) -> list[tuple[Delivery, list]]:
         await self.endpoint(endpoint_id)
         async with self._runtime.engine.connect() as connection:
@@ -192,7 +193,7 @@ class WebhooksService:
             "event_type": trial.TEST_EVENT_TYPE,
             "lead_id": "",
             "payload": payload,
-            "status": "succeeded" if answer.delivered else "failed",
+            "status": DeliveryStatus.succeeded if answer.delivered else DeliveryStatus.failed,
             "attempts": 1,
             "next_attempt_at": at,
             "last_status_code": answer.status_code,
@@ -237,7 +238,7 @@ class WebhooksService:
                 "event_type": event.type,
                 "lead_id": event.subject,
                 "payload": event.model_dump_json(),
-                "status": "pending",
+                "status": DeliveryStatus.pending,
                 "next_attempt_at": now,
                 "created_at": now,
             }

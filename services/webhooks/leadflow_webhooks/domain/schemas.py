@@ -8,6 +8,7 @@ from pydantic import MISSING, AnyHttpUrl, BaseModel, Field, StringConstraints, U
 
 from leadflow_common.inputs import InputModel
 from leadflow_webhooks.domain.addresses import MAX_URL_LENGTH
+from leadflow_webhooks.domain.status import DeliveryStatus
 
 EventType = Literal[
     "lead.routed",
@@ -99,7 +100,7 @@ class DeliveryOut(BaseModel):
     event_id: str = Field(description="The `webhook-id` header: the same on every attempt")
     event_type: str
     lead_id: str
-    status: Literal["pending", "succeeded", "failed"]
+    status: DeliveryStatus
     attempts: list[AttemptOut]
     next_attempt_at: datetime | None
     created_at: datetime

@@ -9,10 +9,11 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from leadflow_common.db import any_of, claimed_once, constant
+from leadflow_webhooks.domain.status import NoticeStatus
 from leadflow_webhooks.store.tables import notices, rep_channels
 
 # The partial index on pending notices serves only queries naming the status as a constant.
-PENDING = constant("pending")
+PENDING = constant(NoticeStatus.pending)
 
 
 @dataclass(frozen=True)
@@ -22,12 +23,15 @@ class Notice:
     assignment_id: uuid.UUID
     rep_id: uuid.UUID
     event: str
-    status: str
+    status: NoticeStatus
     attempts: int
     due_at: datetime
     last_error: str | None
     created_at: datetime
     sent_at: datetime | None
+
+    def __post_init__(self) -> None:  # a row's status is its value: the member, from here on
+        object.__setattr__(self, "status", NoticeStatus(self.status))
 
 
 @dataclass(frozen=True)

@@ -10,10 +10,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm import aliased
 
 from leadflow_common.db import any_of, claimed_once, constant
+from leadflow_webhooks.domain.status import DeliveryStatus
 from leadflow_webhooks.store.tables import attempts, deliveries, endpoints
 
 # The partial indexes on pending deliveries serve only queries naming the status as a constant.
-PENDING = constant("pending")
+PENDING = constant(DeliveryStatus.pending)
 
 
 @dataclass(frozen=True)
@@ -46,13 +47,16 @@ class Delivery:
     event_type: str
     lead_id: str
     payload: str
-    status: str
+    status: DeliveryStatus
     attempts: int
     next_attempt_at: datetime
     last_status_code: int | None
     last_error: str | None
     created_at: datetime
     delivered_at: datetime | None
+
+    def __post_init__(self) -> None:  # a row's status is its value: the member, from here on
+        object.__setattr__(self, "status", DeliveryStatus(self.status))
 
 
 async def insert_endpoint(connection: AsyncConnection, **values) -> Endpoint:
@@ -161,7 +165,7 @@ async def add_tried_delivery(connection: AsyncConnection, delivery: dict, attemp
 async def deliveries_of(
     connection: AsyncConnection,
     endpoint_id: uuid.UUID,
-    status: str | None,
+    status: DeliveryStatus | None,
     limit: int,
     before: int | None = None,
 ) -> list[tuple[Delivery, list]]:
@@ -210,9 +214,8 @@ async def reschedule(
         if delivery_id
         else and_(condition, deliveries.c.created_at >= since)
     )
-    query = (
-        update(deliveries).where(condition).values(status="pending", next_attempt_at=now, delivered_at=None)
-    )
+    again = {"status": DeliveryStatus.pending, "next_attempt_at": now, "delivered_at": None}
+    query = update(deliveries).where(condition).values(**again)
     return (await connection.execute(query)).rowcount
 
 
