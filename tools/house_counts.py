@@ -96,6 +96,13 @@ def _status_literals(tree: ast.AST) -> Iterator[ast.Constant]:
 Classes = dict[str, tuple[Path, int, list[str]]]
 
 
+def _names_app(node: ast.expr) -> bool:
+    """`app` or `request.app`: the application's state, not some other object's."""
+    return (isinstance(node, ast.Name) and node.id == "app") or (
+        isinstance(node, ast.Attribute) and node.attr == "app"
+    )
+
+
 def _classes(trees: Mapping[Path, ast.AST]) -> Classes:
     found: Classes = {}
     for path, tree in trees.items():
@@ -149,6 +156,7 @@ def measure() -> dict[str, list[str]]:
                 isinstance(node, ast.Attribute)
                 and isinstance(node.value, ast.Attribute)
                 and node.value.attr == "state"
+                and _names_app(node.value.value)
                 and isinstance(node.ctx, ast.Load)
                 and not provider
             ):

@@ -21,7 +21,7 @@ from leadflow_capture.app.pacing import RecentLatencies
 from leadflow_capture.app.ratelimit import TokenBuckets
 from leadflow_capture.app.reading import LeadReader
 from leadflow_capture.app.retention import Retention
-from leadflow_capture.deps import RateLimited
+from leadflow_capture.deps import RateLimited, app_state
 from leadflow_capture.domain.leads import LeadInput
 from leadflow_capture.settings import CaptureSettings
 from leadflow_capture.store.tables import outbox
@@ -40,7 +40,7 @@ API_PATHS = ("/v1/leads", "/v1/activities", "/v1/outcomes")
 
 
 async def start_writers(app: FastAPI, runtime: ServiceRuntime) -> None:
-    settings: CaptureSettings = app.state.capture_settings
+    settings = app_state(app).capture_settings
     app.state.lead_reader = reader = LeadReader(runtime, settings.default_region)
     app.state.erasures = erasures = Erasures(runtime)
     app.state.do_not_contact = DoNotContact(runtime)

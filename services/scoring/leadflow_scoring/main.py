@@ -12,6 +12,7 @@ from leadflow_common.settings import CommonSettings
 from leadflow_scoring.api import routes as api
 from leadflow_scoring.app.jobs import ScoringJobs
 from leadflow_scoring.app.services import ScoringService
+from leadflow_scoring.deps import app_state
 from leadflow_scoring.settings import ScoringSettings
 from leadflow_scoring.store.state import ScoringState
 from leadflow_scoring.store.tables import HOLDINGS, outbox, processed_events
@@ -23,7 +24,7 @@ def create_app(common: CommonSettings | None = None, settings: ScoringSettings |
     settings = settings or ScoringSettings()
 
     async def on_start(app: FastAPI, runtime: ServiceRuntime) -> None:
-        state = app.state.scoring_state
+        state = app_state(app).scoring_state
         async with runtime.engine.connect() as connection:
             await state.refresh(connection)  # a restart keeps the rules and the model in use
         runtime.report_condition(

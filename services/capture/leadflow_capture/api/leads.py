@@ -3,9 +3,10 @@
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query
 
-from leadflow_capture.app.reading import LeadPage, LeadQuery, LeadReader, LeadRecord
+from leadflow_capture.app.reading import LeadPage, LeadQuery, LeadRecord
+from leadflow_capture.deps import LeadReaderDep
 from leadflow_common.access import Principal, Scope
 from leadflow_common.auth import requires
 from leadflow_common.inputs import StorableText
@@ -14,11 +15,7 @@ router = APIRouter(prefix="/v1", tags=["leads"])
 LeadsReader = Annotated[Principal, requires(Scope.leads_read)]
 
 
-async def get_reader(request: Request) -> LeadReader:
-    return request.app.state.lead_reader
-
-
-ReaderDep = Annotated[LeadReader, Depends(get_reader)]
+ReaderDep = LeadReaderDep
 
 
 @router.get(

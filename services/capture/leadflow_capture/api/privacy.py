@@ -7,10 +7,7 @@ from typing import Annotated, Any, ClassVar, Literal
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, Field, model_validator
 
-from leadflow_capture.app.do_not_contact import DoNotContact
-from leadflow_capture.app.erasing import Erasures
-from leadflow_capture.app.exporting import Exports
-from leadflow_capture.deps import CaptureSettingsDep
+from leadflow_capture.deps import CaptureSettingsDep, DoNotContactDep, ErasuresDep, ExportsDep
 from leadflow_capture.domain import privacy
 from leadflow_capture.domain.leads import normalize_email, normalize_phone
 from leadflow_capture.store.erasure_store import Erasure
@@ -58,10 +55,6 @@ def _normalized(email: str | None, phone: str | None, region: str) -> dict[str, 
     return identifiers
 
 
-def _do_not_contact(request: Request) -> DoNotContact:
-    return request.app.state.do_not_contact
-
-
 class SuppressionAdded(BaseModel):
     suppressed: list[Literal["email", "phone"]] = Field(description="The identifiers now on the list")
 
@@ -77,10 +70,10 @@ async def add_suppression(
     body: SuppressionInput,
     principal: Annotated[Principal, requires(Scope.privacy_admin)],
     settings: CaptureSettingsDep,
-    request: Request,
+    do_not_contact: DoNotContactDep,
 ) -> SuppressionAdded:
     identifiers = _normalized(body.email, body.phone, settings.default_region)
-    listed = await _do_not_contact(request).add(principal, identifiers, body.reason)
+    listed = await do_not_contact.add(principal, identifiers, body.reason)
     return SuppressionAdded(suppressed=listed)
 
 
@@ -98,10 +91,10 @@ async def lift_suppression(
     body: PersonInput,
     principal: Annotated[Principal, requires(Scope.privacy_admin)],
     settings: CaptureSettingsDep,
-    request: Request,
+    do_not_contact: DoNotContactDep,
 ) -> SuppressionLifted:
     identifiers = _normalized(body.email, body.phone, settings.default_region)
-    return SuppressionLifted(lifted=await _do_not_contact(request).lift(principal, identifiers))
+    return SuppressionLifted(lifted=await do_not_contact.lift(principal, identifiers))
 
 
 class ErasureInput(PersonInput):
@@ -147,10 +140,6 @@ def erasure_out(erasure: Erasure) -> ErasureOut:
     )
 
 
-def _erasures(request: Request) -> Erasures:
-    return request.app.state.erasures
-
-
 @router.post(
     "/erasures",
     status_code=202,
@@ -162,11 +151,11 @@ async def request_erasure(
     body: ErasureInput,
     principal: Annotated[Principal, requires(Scope.privacy_admin)],
     settings: CaptureSettingsDep,
-    request: Request,
+    erasures: ErasuresDep,
     response: Response,
 ) -> ErasureOut:
     identifiers = _normalized(body.email, body.phone, settings.default_region)
-    erasure = await _erasures(request).request(
+    erasure = await erasures.request(
         principal,
         email=identifiers.get("email"),
         phone=identifiers.get("phone"),
@@ -186,9 +175,9 @@ async def request_erasure(
 async def get_erasure(
     erasure_id: uuid.UUID,
     principal: Annotated[Principal, requires(Scope.privacy_admin)],
-    request: Request,
+    erasures: ErasuresDep,
 ) -> ErasureOut:
-    return erasure_out(await _erasures(request).find(erasure_id))
+    return erasure_out(await erasures.find(erasure_id))
 
 
 class PersonExport(BaseModel):
@@ -211,6 +200,7 @@ class PersonExport(BaseModel):
 async def export_person(
     principal: Annotated[Principal, requires(Scope.privacy_admin)],
     settings: CaptureSettingsDep,
+    exports: ExportsDep,
     request: Request,
     email: Annotated[StorableText | None, Query(max_length=320)] = None,
     phone: Annotated[StorableText | None, Query(max_length=64)] = None,
@@ -219,7 +209,6 @@ async def export_person(
     if not (email or phone or lead_id):
         raise Invalid.field("email", "an email, a phone or a lead_id is required")
     identifiers = _normalized(email, phone, settings.default_region)
-    exports: Exports = request.app.state.exports
     document = await exports.export(
         principal,
         request.headers.get("authorization", ""),

@@ -4,14 +4,14 @@ GET shows what the link will do and changes nothing; the form's POST acts."""
 import html
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Path, Request
+from fastapi import APIRouter, Form, Path
 from fastapi.responses import HTMLResponse
 
 from leadflow_common.access import Scope
 from leadflow_common.auth import PUBLIC, requires
 from leadflow_common.errors import LeadflowError
 from leadflow_routing.api.schemas import OfferLinksList, OfferLinksOut, OfferLinksRequest
-from leadflow_routing.app.offers import Offers
+from leadflow_routing.deps import OffersDep
 
 router = APIRouter(prefix="/v1", tags=["offers"])
 # The link's pages answer a person: their errors are pages too, saying what happened.
@@ -30,11 +30,6 @@ PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
 <body><main><h1>{title}</h1>{body}</main></body></html>"""
 
 
-async def get_offers(request: Request) -> Offers:
-    return request.app.state.offers
-
-
-OffersDep = Annotated[Offers, Depends(get_offers)]
 Token = Annotated[str, Path(max_length=512)]
 
 

@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
 from leadflow_common.access import Principal, Scope, ensure_own
@@ -12,8 +12,7 @@ from leadflow_common.auth import requires
 from leadflow_common.deps import RuntimeDep
 from leadflow_common.errors import NotFound
 from leadflow_common.events import ModelRef, ScoreReason, Temperature
-from leadflow_scoring.app.jobs import ScoringJobs
-from leadflow_scoring.app.services import ScoringService
+from leadflow_scoring.deps import JobsDep, ScoringDep
 from leadflow_scoring.domain.rules import RuleSet, Thresholds
 from leadflow_scoring.store import repository, score_store, versions
 from leadflow_scoring.store.state import ScoringState
@@ -21,16 +20,6 @@ from leadflow_scoring.store.state import ScoringState
 router = APIRouter(prefix="/v1")
 
 
-async def get_scoring(request: Request) -> ScoringService:
-    return request.app.state.scoring
-
-
-async def get_jobs(request: Request) -> ScoringJobs:
-    return request.app.state.scoring_jobs
-
-
-ScoringDep = Annotated[ScoringService, Depends(get_scoring)]
-JobsDep = Annotated[ScoringJobs, Depends(get_jobs)]
 ScoringReader = Annotated[Principal, requires(Scope.scoring_read)]
 ScoringAdmin = Annotated[Principal, requires(Scope.scoring_admin)]
 

@@ -4,11 +4,12 @@ import uuid
 from datetime import timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query
 
 from leadflow_common.access import Principal, Scope
 from leadflow_common.auth import requires
-from leadflow_webhooks.app.services import EVENT_TYPES, WebhooksService
+from leadflow_webhooks.app.services import EVENT_TYPES
+from leadflow_webhooks.deps import WebhooksDep
 from leadflow_webhooks.domain.schemas import (
     EVENT_MEANINGS,
     AttemptOut,
@@ -30,11 +31,6 @@ router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
 Admin = Annotated[Principal, requires(Scope.webhooks_admin)]
 
 
-async def get_webhooks(request: Request) -> WebhooksService:
-    return request.app.state.webhooks
-
-
-WebhooksDep = Annotated[WebhooksService, Depends(get_webhooks)]
 
 
 def webhook_out(endpoint: Endpoint) -> dict:

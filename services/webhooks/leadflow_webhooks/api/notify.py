@@ -9,7 +9,7 @@ from pydantic import Field
 from leadflow_common.access import Principal, Scope
 from leadflow_common.auth import requires
 from leadflow_common.inputs import InputModel
-from leadflow_webhooks.api.endpoints import WebhooksDep
+from leadflow_webhooks.deps import WebhooksDep
 from leadflow_webhooks.domain.schemas import Url
 from leadflow_webhooks.store.notice_store import Channels
 
