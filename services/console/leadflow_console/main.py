@@ -24,6 +24,7 @@ from leadflow_console.app.preferences import Preferences
 from leadflow_console.app.read_model import ReadModel
 from leadflow_console.app.reps import RepDirectory
 from leadflow_console.app.services import AccountsService
+from leadflow_console.deps import app_state
 from leadflow_console.settings import ConsoleSettings
 from leadflow_console.store import erasing
 from leadflow_console.store.read_tables import HOLDINGS, processed_events
@@ -69,7 +70,8 @@ def create_app(common: CommonSettings | None = None, settings: ConsoleSettings |
     def own_tables(app: FastAPI) -> Refresh:
         # The console verifies credentials from its own tables, not over HTTP to itself.
         async def refresh(uses: dict[str, datetime]) -> CredentialsState:
-            return await app.state.accounts.credentials_state({uuid.UUID(k): at for k, at in uses.items()})
+            state = {uuid.UUID(k): at for k, at in uses.items()}
+            return await app_state(app).accounts.credentials_state(state)
 
         return refresh
 

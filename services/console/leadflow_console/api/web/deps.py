@@ -8,14 +8,15 @@ from leadflow_common.access import Role
 from leadflow_console.api.web.session import Page, Viewer
 from leadflow_console.api.web.upstream import Upstream
 from leadflow_console.app.read_model import ReadModel
+from leadflow_console.deps import state_of
 
 
 async def get_read_model(request: Request) -> ReadModel:
-    return request.app.state.read_model
+    return state_of(request).read_model
 
 
 async def get_upstream(request: Request) -> Upstream:
-    return request.app.state.upstream
+    return state_of(request).upstream
 
 
 ReadModelDep = Annotated[ReadModel, Depends(get_read_model)]

@@ -11,6 +11,7 @@ from leadflow_console.api.web import forms
 from leadflow_console.api.web.deps import AnyoneSignedIn
 from leadflow_console.api.web.forms import FormErrors
 from leadflow_console.api.web.render import page, redirect
+from leadflow_console.deps import PreferencesDep
 from leadflow_console.domain import choices
 
 router = APIRouter(include_in_schema=False)
@@ -28,13 +29,16 @@ async def settings(request: Request, viewer: AnyoneSignedIn) -> Response:
 
 @router.post("/account", summary="any signed-in user: change their own time zone (empty: the browser's)")
 async def save_settings(
-    request: Request, viewer: AnyoneSignedIn, time_zone: Annotated[str, Form(max_length=64)] = ""
+    request: Request,
+    viewer: AnyoneSignedIn,
+    preferences: PreferencesDep,
+    time_zone: Annotated[str, Form(max_length=64)] = "",
 ) -> Response:
     errors = FormErrors()
     zone = forms.time_zone(errors, "time_zone", time_zone, required=False)
     if not errors:
         try:
-            await request.app.state.preferences.set_time_zone(viewer.principal, zone)
+            await preferences.set_time_zone(viewer.principal, zone)
         except LeadflowError as refused:
             errors = forms.from_problem(refused, ("time_zone",))
     if errors:

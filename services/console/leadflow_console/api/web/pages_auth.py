@@ -19,7 +19,7 @@ from leadflow_console.api.web.session import (
     new_login_token,
     signed_in,
 )
-from leadflow_console.deps import AccountsDep, ClientDep
+from leadflow_console.deps import AccountsDep, ClientDep, CredentialsDep
 
 router = APIRouter(include_in_schema=False)
 LOGIN_FORM_SECONDS = 3600
@@ -44,6 +44,7 @@ def _login_form(request: Request, error: str | None = None, status: int = 200) -
 async def log_in(
     request: Request,
     accounts: AccountsDep,
+    credentials: CredentialsDep,
     client: ClientDep,
     email: Annotated[str, Form(max_length=320)],
     password: Annotated[str, Form(max_length=1024)],
@@ -57,7 +58,7 @@ async def log_in(
         token, expires_at = await accounts.login(email, password, client)
     except LeadflowError as refused:
         return _login_form(request, refused.detail or refused.title, refused.status)
-    principal = await request.app.state.credentials.authenticate(token)
+    principal = await credentials.authenticate(token)
     response = redirect(request, HOME[principal.role])
     lifetime = int((expires_at - datetime.now(UTC)).total_seconds())
     response.set_cookie(SESSION_COOKIE, token, **cookie_options(request, lifetime))

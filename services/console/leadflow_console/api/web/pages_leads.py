@@ -15,6 +15,7 @@ from leadflow_console.api.web.render import page
 from leadflow_console.api.web.session import PageForbidden, Viewer
 from leadflow_console.api.web.upstream import UpstreamProblem
 from leadflow_console.app.read_model import ReadModel
+from leadflow_console.deps import state_of
 from leadflow_console.domain.lead_filters import (
     CHANNELS,
     PARAMETERS,
@@ -55,7 +56,7 @@ async def search(request: Request, viewer: LeadWorkers, read_model: ReadModelDep
 
 
 async def _list(request: Request, viewer: Viewer, read_model: ReadModel, typed: dict[str, str]) -> Response:
-    read = read_criteria(typed, request.app.state.default_region)
+    read = read_criteria(typed, state_of(request).default_region)
     only_rep = viewer.principal.rep_id if viewer.is_(Role.rep) else None
     found, owners = await read_model.lead_list(read.criteria, only_rep, with_owners=only_rep is None)
     shown = {name: value for name, value in typed.items() if name != "after"}

@@ -12,6 +12,7 @@ from fastapi import Request
 
 from leadflow_common.access import Principal, PrincipalKind, Role
 from leadflow_common.errors import LeadflowError, Unauthenticated
+from leadflow_console.deps import state_of
 from leadflow_console.domain import choices
 
 SESSION_COOKIE = "leadflow_session"
@@ -82,15 +83,15 @@ async def viewer_of(request: Request) -> Viewer | None:
     if not token:
         return None
     try:
-        principal = await request.app.state.credentials.authenticate(token)
+        principal = await state_of(request).credentials.authenticate(token)
     except Unauthenticated:
         return None
     if principal.kind is not PrincipalKind.user or principal.session_id is None:
         return None
-    chosen = await request.app.state.preferences.time_zone(uuid.UUID(principal.id))
+    chosen = await state_of(request).preferences.time_zone(uuid.UUID(principal.id))
     browser = request.cookies.get(BROWSER_ZONE_COOKIE, "")
     zone = chosen or (browser if choices.known_zone(browser) else "UTC")
-    csrf = csrf_token(request.app.state.page_secret, principal.session_id)
+    csrf = csrf_token(state_of(request).page_secret, principal.session_id)
     return Viewer(principal, token, csrf, zone, chosen is not None)
 
 
