@@ -13,7 +13,9 @@ from leadflow_routing.api import assignments as api_assignments
 from leadflow_routing.api import offers as api_offers
 from leadflow_routing.api import queue as api_queue
 from leadflow_routing.api import reps as api
+from leadflow_routing.app.assignment_reads import AssignmentReads
 from leadflow_routing.app.offers import Offers
+from leadflow_routing.app.reps import Reps
 from leadflow_routing.app.services import RoutingService
 from leadflow_routing.app.sla import run_sweeper
 from leadflow_routing.settings import RoutingSettings
@@ -28,6 +30,8 @@ def create_app(common: CommonSettings | None = None, settings: RoutingSettings |
     async def on_start(app: FastAPI, runtime: ServiceRuntime) -> None:
         app.state.routing = service = RoutingService(runtime, settings)
         app.state.offers = Offers(service, settings.link_secret or runtime.settings.leadflow_api_key)
+        app.state.reps = Reps(runtime, service)
+        app.state.assignment_reads = AssignmentReads(runtime)
         topics = runtime.topics
         runtime.consume(
             group="leadflow-routing",

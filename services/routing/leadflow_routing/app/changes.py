@@ -10,7 +10,7 @@ from typing import Literal
 from leadflow_common.events import AssignmentChanged, AssignmentStatusName, RepRef, Temperature
 from leadflow_common.unit_of_work import UnitOfWork
 from leadflow_routing.domain.policy import Assignment, AssignmentStatus, Rep
-from leadflow_routing.store import repository
+from leadflow_routing.store import reps as reps_store
 
 Actor = Literal["rep", "admin", "system"]
 _S, _P = AssignmentStatus, AssignmentStatusName
@@ -95,6 +95,6 @@ async def announce(uow: UnitOfWork, topic: str, change: Change, rep: Rep | None 
     """Publish the change with the unit of work that makes it (a rep not at hand is read)."""
     ref = rep_ref(rep) if rep is not None else None
     if ref is None and change.rep_id is not None:
-        row = await repository.get_rep(uow.connection, change.rep_id)
+        row = await reps_store.get_rep(uow.connection, change.rep_id)
         ref = RepRef(id=row.id, name=row.name, email=row.email, tier=row.tier) if row else None
     await uow.publish(topic, as_event(change, ref), subject=change.lead_id)

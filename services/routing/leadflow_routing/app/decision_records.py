@@ -19,6 +19,7 @@ from leadflow_common.unit_of_work import UnitOfWork
 from leadflow_routing.app.changes import Change, announce
 from leadflow_routing.domain.policy import STATUS_OF_DECISION, Decision, LeadToRoute, Rep
 from leadflow_routing.store import repository
+from leadflow_routing.store import reps as reps_store
 
 if TYPE_CHECKING:
     from leadflow_routing.app.assigner import RoutingContext
@@ -116,7 +117,7 @@ async def name_previous_rep(connection: AsyncConnection, event: LeadReassigned) 
     address afterwards (webhooks tells them it moved)."""
     if event.previous_rep_id is None:
         return
-    previous = await repository.get_rep(connection, event.previous_rep_id)
+    previous = await reps_store.get_rep(connection, event.previous_rep_id)
     if previous is not None:
         event.previous_rep = RepRef(
             id=previous.id, name=previous.name, email=previous.email, tier=previous.tier

@@ -8,12 +8,11 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from leadflow_common.access import Principal, PrincipalKind, Scope, ensure_own
 from leadflow_common.erasure import apply_erasures
-from leadflow_common.errors import Conflict, FieldError, NotFound
+from leadflow_common.errors import Conflict, NotFound
 from leadflow_common.events import CloudEvent, LeadMerged, LeadOutcome, LeadScored, Temperature
 from leadflow_common.runtime import ServiceRuntime
 from leadflow_routing import metrics
@@ -30,12 +29,6 @@ OVERDUE_BATCH = 100  # overdue offers moved on per look
 
 CONSUMER = "routing"
 AssignmentAction = Callable[..., Awaitable[Any]]
-
-
-class EmailTaken(Conflict):
-    def __init__(self) -> None:
-        used = FieldError(name="email", message="already used")
-        super().__init__("A rep with this email exists", fields=[used])
 
 
 class RoutingService:
@@ -186,20 +179,6 @@ class RoutingService:
             principal, assignment_id, lifecycle.finish, AssignmentStatus.completed, "completed by the rep"
         )
 
-    async def change_reps(
-        self, principal: Principal, action: str, change: Callable[[AsyncConnection], Awaitable[Any]]
-    ) -> Any:
-        """A change to reps, audited as `action`; added or freed capacity goes to waiting leads
-        at once."""
-        try:
-            async with self._runtime.unit_of_work() as uow:
-                result = await change(uow.connection)
-                if result is not None:
-                    await uow.audit(principal, action, ("rep", result.id))
-                    await assigner.drain_waiting(uow, self.context())
-        except IntegrityError:
-            raise EmailTaken() from None
-        return result
 
     async def queue(self, limit: int) -> list[Assignment]:
         """Leads waiting for a rep, hottest first (then by score, then first come)."""

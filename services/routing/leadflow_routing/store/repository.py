@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, bindparam, func, literal, select, update
+from sqlalchemy import Row, ScalarSelect, bindparam, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -85,7 +85,7 @@ async def current_assignment(connection: AsyncConnection, lead_id: uuid.UUID) ->
     return (await current_assignments(connection, [lead_id]))[lead_id]
 
 
-def _open_leads():
+def open_leads_of_rep() -> ScalarSelect[int]:
     return (
         select(func.count())
         .where(assignments.c.rep_id == reps.c.id, assignments.c.status.in_(OPEN))
@@ -103,7 +103,7 @@ async def lock_capacity_and_load_reps(connection: AsyncConnection, tiers: list[T
     """
     await lock_keys(connection, [CAPACITY_LOCK])
     rows = await connection.execute(
-        select(reps, _open_leads().label("open_leads"))
+        select(reps, open_leads_of_rep().label("open_leads"))
         .where(reps.c.tier.in_([tier.value for tier in tiers]), reps.c.active)
         .order_by(reps.c.id)
     )
@@ -151,28 +151,6 @@ async def touch_reps(connection: AsyncConnection, assigned_at: dict[uuid.UUID, d
     if assigned_at:
         rows = [{"rep": rep_id, "last_assigned_at": at} for rep_id, at in assigned_at.items()]
         await connection.execute(update(reps).where(reps.c.id == bindparam("rep")), rows)
-
-
-async def create_rep(connection: AsyncConnection, **values: Any) -> Any:
-    return (
-        await connection.execute(
-            insert(reps).values(**values).returning(reps, literal(0).label("open_leads"))
-        )
-    ).one()
-
-
-async def list_reps(connection: AsyncConnection) -> list[Any]:
-    return (
-        await connection.execute(
-            select(reps, _open_leads().label("open_leads")).order_by(reps.c.created_at, reps.c.id)
-        )
-    ).all()
-
-
-async def get_rep(connection: AsyncConnection, rep_id: uuid.UUID) -> Any | None:
-    return (
-        await connection.execute(select(reps, _open_leads().label("open_leads")).where(reps.c.id == rep_id))
-    ).first()
 
 
 async def find_assignments(
@@ -255,11 +233,6 @@ async def reps_who_passed(
         )
     )
     return frozenset(row.rep_id for row in rows)
-
-
-async def update_rep(connection: AsyncConnection, rep_id: uuid.UUID, values: dict[str, Any]) -> Any | None:
-    await connection.execute(update(reps).where(reps.c.id == rep_id).values(**values, updated_at=func.now()))
-    return await get_rep(connection, rep_id)
 
 
 async def mark_lead_absorbed(connection: AsyncConnection, absorbed: uuid.UUID, into: uuid.UUID) -> None:
