@@ -9,8 +9,8 @@ from fastapi import APIRouter
 from leadflow_common.access import Principal, Scope, ensure_own
 from leadflow_common.auth import requires
 from leadflow_routing.api.schemas import Presence, RepInput, RepOut, RepUpdate
+from leadflow_routing.app.reps import RepRecord
 from leadflow_routing.deps import RepsDep
-from leadflow_routing.store.reps import RepRecord
 
 router = APIRouter(prefix="/v1", tags=["reps"])
 RoutingAdmin = Annotated[Principal, requires(Scope.routing_admin)]
