@@ -6,6 +6,7 @@ from typing import Annotated, Protocol, cast
 from fastapi import Depends, FastAPI, Request
 
 from leadflow_scoring.app.jobs import ScoringJobs
+from leadflow_scoring.app.score_reads import ScoreReads
 from leadflow_scoring.app.services import ScoringService
 from leadflow_scoring.store.state import ScoringState
 
@@ -14,6 +15,7 @@ class ScoringAppState(Protocol):
     scoring_state: ScoringState
     scoring: ScoringService
     scoring_jobs: ScoringJobs
+    score_reads: ScoreReads
 
 
 def app_state(app: FastAPI) -> ScoringAppState:
@@ -28,5 +30,10 @@ async def get_jobs(request: Request) -> ScoringJobs:
     return app_state(request.app).scoring_jobs
 
 
+async def get_score_reads(request: Request) -> ScoreReads:
+    return app_state(request.app).score_reads
+
+
 ScoringDep = Annotated[ScoringService, Depends(get_scoring)]
 JobsDep = Annotated[ScoringJobs, Depends(get_jobs)]
+ScoreReadsDep = Annotated[ScoreReads, Depends(get_score_reads)]

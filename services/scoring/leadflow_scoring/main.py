@@ -11,6 +11,7 @@ from leadflow_common.service import service_main
 from leadflow_common.settings import CommonSettings
 from leadflow_scoring.api import routes as api
 from leadflow_scoring.app.jobs import ScoringJobs
+from leadflow_scoring.app.score_reads import ScoreReads
 from leadflow_scoring.app.services import ScoringService
 from leadflow_scoring.deps import app_state
 from leadflow_scoring.settings import ScoringSettings
@@ -33,6 +34,7 @@ def create_app(common: CommonSettings | None = None, settings: ScoringSettings |
         service = ScoringService(runtime, state, on_outcome=lambda: jobs.outcome_arrived())
         jobs = ScoringJobs(runtime, service, settings)
         app.state.scoring, app.state.scoring_jobs = service, jobs
+        app.state.score_reads = ScoreReads(runtime)
         topics = runtime.topics
         runtime.consume(
             group="leadflow-scoring",

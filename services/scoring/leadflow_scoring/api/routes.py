@@ -9,13 +9,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from leadflow_common.access import Principal, Scope, ensure_own
 from leadflow_common.auth import requires
-from leadflow_common.deps import RuntimeDep
-from leadflow_common.errors import NotFound
 from leadflow_common.events import ModelRef, ScoreReason, Temperature
-from leadflow_scoring.deps import JobsDep, ScoringDep
+from leadflow_scoring.app.services import ScoringState
+from leadflow_scoring.deps import JobsDep, ScoreReadsDep, ScoringDep
 from leadflow_scoring.domain.rules import RuleSet, Thresholds
-from leadflow_scoring.store import repository, score_store, versions
-from leadflow_scoring.store.state import ScoringState
 
 router = APIRouter(prefix="/v1")
 
@@ -132,15 +129,11 @@ async def lead_score(
     lead_id: uuid.UUID,
     principal: Annotated[Principal, requires(Scope.leads_read)],
     scoring: ScoringDep,
-    runtime: RuntimeDep,
+    reads: ScoreReadsDep,
 ) -> LeadScore:
     if principal.limited_to_own(Scope.leads_read):
         ensure_own(principal, Scope.leads_read, await scoring.rep_of_lead(lead_id))
-    async with runtime.engine.connect() as connection:
-        current = await score_store.current_score(connection, lead_id)
-        if current is None:
-            raise NotFound(f"No score for lead {lead_id} (yet)")
-        history = await repository.score_history_of(connection, lead_id)
+    current, history = await reads.lead_score(lead_id)
     return LeadScore(
         lead_id=lead_id,
         score=current.score,
@@ -214,17 +207,15 @@ async def retrain(principal: ScoringAdmin, jobs: JobsDep) -> RetrainResult:
 @router.get(
     "/scoring/model", response_model=ModelInUse, summary="The model in use and observed conversion per band"
 )
-async def model_in_use(principal: ScoringReader, scoring: ScoringDep, runtime: RuntimeDep) -> ModelInUse:
+async def model_in_use(principal: ScoringReader, scoring: ScoringDep, reads: ScoreReadsDep) -> ModelInUse:
     state = scoring.state
-    async with runtime.engine.connect() as connection:
-        outcomes = await repository.outcome_count(connection)
-        conversion = await repository.conversion_by_band(connection)
+    evidence = await reads.model_evidence()
     return ModelInUse(
         model=state.model_ref,
         metrics=state.model_metrics,
         trained_at=state.model_trained_at,
-        outcomes=outcomes,
-        conversion_by_band=conversion,
+        outcomes=evidence.outcomes,
+        conversion_by_band=evidence.conversion_by_band,
     )
 
 
@@ -233,6 +224,5 @@ async def model_in_use(principal: ScoringReader, scoring: ScoringDep, runtime: R
     response_model=list[ModelVersion],
     summary="The trained models, newest first: which is in use, and each one's held-out metrics",
 )
-async def trained_models(principal: ScoringReader, runtime: RuntimeDep) -> list[ModelVersion]:
-    async with runtime.engine.connect() as connection:
-        return [ModelVersion.model_validate(row) for row in await versions.recent_models(connection)]
+async def trained_models(principal: ScoringReader, reads: ScoreReadsDep) -> list[ModelVersion]:
+    return [ModelVersion.model_validate(row) for row in await reads.recent_models()]
