@@ -9,8 +9,8 @@ from fastapi.security import OAuth2PasswordRequestForm
 from leadflow_common.access import Principal, Scope
 from leadflow_common.auth import PUBLIC, authenticated, requires
 from leadflow_console.api.schemas import Token, UserChange, UserIn, UserOut
+from leadflow_console.app.services import User
 from leadflow_console.deps import AccountsDep, ClientDep
-from leadflow_console.store.repository import User
 
 router = APIRouter(prefix="/v1")
 UsersAdmin = Annotated[Principal, requires(Scope.users_admin)]

@@ -13,9 +13,9 @@ from leadflow_common.credentials import CredentialsState
 from leadflow_common.errors import Invalid
 from leadflow_common.inputs import StorableText
 from leadflow_console.api.schemas import AuditEntry, AuditPage, CreatedKey, KeyIn, KeyOut, SyncIn
+from leadflow_console.app.services import ApiKey
 from leadflow_console.deps import AccountsDep
 from leadflow_console.domain.accounts import key_label
-from leadflow_console.store.repository import ApiKey
 
 router = APIRouter(prefix="/v1")
 UsersAdmin = Annotated[Principal, requires(Scope.users_admin)]

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from leadflow_common.errors import Invalid
+from leadflow_console.store.read_queries import DIMENSIONS as DIMENSIONS  # the pages list them
 from leadflow_console.store.read_queries import FunnelRow, SpeedRow
 
 STAGES = ("captured", "warm", "hot", "offered", "accepted", "won", "lost")

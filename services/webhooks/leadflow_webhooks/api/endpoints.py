@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 
 from leadflow_common.access import Principal, Scope
 from leadflow_common.auth import requires
-from leadflow_webhooks.app.services import EVENT_TYPES
+from leadflow_webhooks.app.services import EVENT_TYPES, Endpoint
 from leadflow_webhooks.deps import WebhooksDep
 from leadflow_webhooks.domain.schemas import (
     EVENT_MEANINGS,
@@ -25,7 +25,6 @@ from leadflow_webhooks.domain.schemas import (
     WebhookOut,
 )
 from leadflow_webhooks.domain.status import DeliveryStatus
-from leadflow_webhooks.store.repository import Endpoint
 
 router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
 Admin = Annotated[Principal, requires(Scope.webhooks_admin)]

@@ -9,9 +9,9 @@ from pydantic import Field
 from leadflow_common.access import Principal, Scope
 from leadflow_common.auth import requires
 from leadflow_common.inputs import InputModel
+from leadflow_webhooks.app.services import Channels
 from leadflow_webhooks.deps import WebhooksDep
 from leadflow_webhooks.domain.schemas import Url
-from leadflow_webhooks.store.notice_store import Channels
 
 router = APIRouter(prefix="/v1/notifications", tags=["notifications"])
 RoutingAdmin = Annotated[Principal, requires(Scope.routing_admin)]

@@ -16,7 +16,7 @@ from leadflow_console.api.web.deps import Analysts, ReadModelDep, UpstreamDep, W
 from leadflow_console.api.web.render import live_stream, page, templates
 from leadflow_console.api.web.session import PageInvalid, signed_in
 from leadflow_console.app import funnel
-from leadflow_console.store.read_queries import DIMENSIONS
+from leadflow_console.app.funnel import DIMENSIONS
 
 router = APIRouter(include_in_schema=False)
 Temperature = Literal["", "cold", "warm", "hot"]
