@@ -117,7 +117,7 @@ class ServicePart(BaseModel):
 
 class ErasureOut(BaseModel):
     erasure_id: uuid.UUID
-    status: Literal["pending", "done"] = Field(description="done: every service has erased its copy")
+    status: privacy.ErasureStatus = Field(description="done: every service has erased its copy")
     requested_at: datetime
     leads: int = Field(description="The person's leads erased (0: unknown, or erased before)")
     suppressed: bool = Field(
@@ -132,7 +132,7 @@ def erasure_out(erasure: Erasure) -> ErasureOut:
     done = all(part.completed_at for part in parts) or not erasure.lead_ids
     return ErasureOut(
         erasure_id=erasure.id,
-        status="done" if done else "pending",
+        status=privacy.ErasureStatus.done if done else privacy.ErasureStatus.pending,
         requested_at=erasure.requested_at,
         leads=len(erasure.lead_ids),
         suppressed=erasure.suppressed,

@@ -11,6 +11,7 @@ import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 
 DOMAIN = b"leadflow-suppression:"
 
@@ -68,3 +69,8 @@ def progress(lead_count: int, applied: dict[str, tuple[int, datetime]]) -> list[
         erased, latest = applied.get(service, (0, None))
         found.append(ServiceProgress(service, erased, latest if erased >= lead_count else None))
     return found
+
+
+class ErasureStatus(StrEnum):
+    pending = "pending"  # some service has not erased its copy yet
+    done = "done"  # every service has erased its copy

@@ -12,6 +12,7 @@ from leadflow_common.auth import PUBLIC, requires
 from leadflow_common.errors import LeadflowError
 from leadflow_routing.api.schemas import OfferLinksList, OfferLinksOut, OfferLinksRequest
 from leadflow_routing.deps import OffersDep
+from leadflow_routing.domain.status import AssignmentStatus
 
 router = APIRouter(prefix="/v1", tags=["offers"])
 # The link's pages answer a person: their errors are pages too, saying what happened.
@@ -91,5 +92,6 @@ async def use_offer(
     except LeadflowError as refused:
         detail = refused.fields[0].message if refused.fields else refused.detail or refused.title
         return page("Nothing was changed", f"<p>{html.escape(detail)}</p>", refused.status)
-    done = "accepted: it is yours" if assignment.status == "accepted" else "passed on to the next rep"
+    accepted = assignment.status is AssignmentStatus.accepted
+    done = "accepted: it is yours" if accepted else "passed on to the next rep"
     return page("Done", f"<p>The lead was {done}.</p>")
