@@ -24,18 +24,19 @@ from leadflow_common.events import (
     LeadWaitingTooLong,
     Temperature,
 )
+from leadflow_console.domain.status import ShownStatus
 
 SLA_REASON = "not accepted within"
 _S = AssignmentStatusName
 # How the console names an assignment that changed (routing's `assignment.changed`, the one
 # source of an assignment's state; the audit trail only says who did it).
 ENDED = {
-    _S.accepted: "accepted",
-    _S.rejected: "rejected",
-    _S.expired: "moved on",
-    _S.completed: "completed",
-    _S.closed: "closed",
-    _S.promoted: "promoted",
+    _S.accepted: ShownStatus.accepted,
+    _S.rejected: ShownStatus.rejected,
+    _S.expired: ShownStatus.moved_on,
+    _S.completed: ShownStatus.completed,
+    _S.closed: ShownStatus.closed,
+    _S.promoted: ShownStatus.promoted,
 }
 
 
@@ -154,7 +155,7 @@ def _fold_score(changes: Changes, event: CloudEvent, data: LeadScored) -> None:
 
 def _fold_decision(changes: Changes, event: CloudEvent, data: AssignmentEvent) -> None:
     rep = data.rep
-    status = "offered" if rep else (data.queue or "queued")
+    status = ShownStatus.offered if rep else (data.queue or "queued")  # a queue: its name
     decision = {
         "assignment_id": data.assignment_id,
         "event_id": event.id,
@@ -207,7 +208,7 @@ def _fold_change(changes: Changes, event: CloudEvent, data: AssignmentChanged) -
             "lead_id": data.lead_id,
             "decided_at": event.time,
             "assignment_id": data.assignment_id,
-            "assignment_status": "waiting",
+            "assignment_status": ShownStatus.waiting,
             "rep_id": None,
             "rep_name": None,
             "tier": None,

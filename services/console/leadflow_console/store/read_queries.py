@@ -8,9 +8,10 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from leadflow_common.db import any_of
+from leadflow_console.domain.status import ShownStatus
 from leadflow_console.store.read_tables import decisions, lead_timeline, lead_views
 
-INBOX_STATUSES = ("offered", "accepted")
+INBOX_STATUSES = (ShownStatus.offered, ShownStatus.accepted)
 SHOWN = 100
 DIMENSIONS = ("channel", "source", "campaign", "segment")
 

@@ -12,6 +12,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from leadflow_console.domain.projection import Changes
+from leadflow_console.domain.status import ShownStatus
 from leadflow_console.store.read_tables import decisions, lead_timeline, lead_views
 
 PROFILE_COLUMNS = ("revision", "profile", "email", "phone", "name", "company", "channel", "source")
@@ -69,7 +70,7 @@ MOVED_ON = (
     update(decisions)
     .where(
         decisions.c.lead_id == bindparam("moved_lead"),
-        decisions.c.status == "offered",
+        decisions.c.status == ShownStatus.offered,
         decisions.c.assignment_id != bindparam("moved_to"),
         decisions.c.at < bindparam("moved_at"),
     )
@@ -131,7 +132,7 @@ async def _write_decisions(connection: AsyncConnection, changes: Changes) -> Non
 async def _write_action(connection: AsyncConnection, action: dict) -> set[uuid.UUID]:
     """A change of an assignment: its decision's row (the feed, speed to lead) and, while it is
     the lead's current one, the lead's row (the inbox, the lead page)."""
-    accepted = action["status"] == "accepted"
+    accepted = action["status"] == ShownStatus.accepted
     decided = await connection.execute(
         update(decisions)
         .where(decisions.c.assignment_id == action["assignment_id"])
