@@ -3,6 +3,7 @@ the small parts several events carry (a rep, a score's reasons), and the CloudEv
 `events.py` re-exports them."""
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Generic, Literal, TypeVar
@@ -46,6 +47,15 @@ class RepRef(BaseModel):
     name: str
     email: str
     tier: Tier
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """An event to publish about a lead, as pure code plans it (the unit of work stamps it:
+    `UnitOfWork.publish_all`)."""
+
+    data: EventData
+    subject: uuid.UUID | str
 
 
 DataT = TypeVar("DataT", bound=EventData)

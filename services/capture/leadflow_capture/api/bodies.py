@@ -9,7 +9,8 @@ from urllib.parse import parse_qsl
 from fastapi import Request
 
 from leadflow_capture.domain.leads import form_to_lead_fields
-from leadflow_common.http import Problem, field_problem
+from leadflow_common.errors import Invalid
+from leadflow_common.http import Problem
 from leadflow_common.inputs import TOO_MANY_FIELDS, OversizedObject, bounded_object, unacceptable_field
 
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
@@ -26,9 +27,9 @@ def parse_json_object(body: bytes) -> dict[str, Any]:
     except (ValueError, RecursionError):
         raise Problem(400, "Malformed JSON", "The body is not valid UTF-8 JSON") from None
     if isinstance(fields, OversizedObject):
-        raise field_problem("body", TOO_MANY_FIELDS)
+        raise Invalid.field("body", TOO_MANY_FIELDS)
     if not isinstance(fields, dict):
-        raise field_problem("body", "must be an object", "The body must be a JSON object")
+        raise Invalid.field("body", "must be an object", "The body must be a JSON object")
     return fields
 
 
@@ -41,7 +42,7 @@ def parse_form(body: bytes) -> list[tuple[str, str]]:
     except UnicodeDecodeError:
         raise Problem(400, "Malformed form", "The body is not valid UTF-8") from None
     except ValueError:
-        raise field_problem("body", f"a form may have at most {MAX_FORM_FIELDS} fields") from None
+        raise Invalid.field("body", f"a form may have at most {MAX_FORM_FIELDS} fields") from None
     return pairs
 
 
@@ -57,7 +58,7 @@ def from_browser_form(request: Request) -> bool:
 def storable(fields: dict[str, Any]) -> dict[str, Any]:
     """The fields, or a 422 naming the first one that cannot be stored."""
     if (found := unacceptable_field(fields)) is not None:
-        raise field_problem(*found)
+        raise Invalid.field(*found)
     return fields
 
 

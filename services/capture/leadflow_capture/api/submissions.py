@@ -16,8 +16,9 @@ from leadflow_capture.domain.leads import InvalidLead
 from leadflow_capture.domain.people import Accepted, KeyConflict
 from leadflow_common.access import Scope
 from leadflow_common.auth import public_route, requires
+from leadflow_common.errors import Invalid
 from leadflow_common.events import Channel
-from leadflow_common.http import MAX_LISTED_FIELDS, Problem, field_problem
+from leadflow_common.http import MAX_LISTED_FIELDS, Problem
 
 HONEYPOT_FIELD = "_gotcha"
 router = APIRouter(prefix="/v1")
@@ -161,7 +162,7 @@ async def submit_leads(request: Request, intake: IntakeDep, batch_key: Idempoten
         )
     items = fields["leads"]
     if not isinstance(items, list) or not 1 <= len(items) <= MAX_BATCH:
-        raise field_problem("leads", f"a list of 1 to {MAX_BATCH} leads")
+        raise Invalid.field("leads", f"a list of 1 to {MAX_BATCH} leads")
     # The CSV importer marks its batches so the lead's channel says where it came from.
     channel = Channel.import_ if request.headers.get("x-leadflow-channel") == "import" else Channel.api
     results: list[BatchItemResult] = []

@@ -20,7 +20,7 @@ from leadflow_capture.domain.tracking import (
 from leadflow_common.access import Principal, Scope
 from leadflow_common.auth import requires
 from leadflow_common.deps import RuntimeDep, UnitOfWorkDep
-from leadflow_common.http import field_problem
+from leadflow_common.errors import Invalid
 from leadflow_common.unit_of_work import UnitOfWork
 
 router = APIRouter(prefix="/v1")
@@ -43,7 +43,7 @@ async def publish(
     single = plural not in fields
     raw_items = [fields] if single else fields[plural]
     if not isinstance(raw_items, list) or not 1 <= len(raw_items) <= MAX_BATCH:
-        raise field_problem(plural, f"a list of 1 to {MAX_BATCH} items")
+        raise Invalid.field(plural, f"a list of 1 to {MAX_BATCH} items")
     results = await publish_items(uow, region, model, raw_items, None if single else plural, topic, principal)
     if single:
         return JSONResponse(

@@ -12,6 +12,7 @@ from typing import Any
 from leadflow_capture.domain import consents
 from leadflow_capture.domain.leads import NormalizedLead
 from leadflow_capture.domain.merging import may_replace, merge_leads, merge_submission
+from leadflow_common.event_base import Outgoing
 from leadflow_common.events import (
     Channel,
     LeadCaptured,
@@ -19,7 +20,6 @@ from leadflow_common.events import (
     LeadProfile,
     SubmissionSummary,
 )
-from leadflow_common.unit_of_work import Outgoing
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,8 @@ import json
 import re
 from typing import Any
 
+from leadflow_common.errors import Invalid
 from leadflow_common.events import Channel
-from leadflow_common.http import field_problem
 
 MAX_KEY_LENGTH = 255
 HEADER = "Idempotency-Key"
@@ -21,7 +21,7 @@ def checked_key(raw: str | None) -> str | None:
     if raw is None:
         return None
     if not 0 < len(raw) <= MAX_KEY_LENGTH or not _PRINTABLE.match(raw):
-        raise field_problem(HEADER, f"1 to {MAX_KEY_LENGTH} printable ASCII characters")
+        raise Invalid.field(HEADER, f"1 to {MAX_KEY_LENGTH} printable ASCII characters")
     return raw
 
 
