@@ -2,14 +2,14 @@
 
 import dataclasses
 import uuid
-from typing import Annotated, Any
+from typing import Annotated, cast
 
 from fastapi import APIRouter
 
 from leadflow_common.access import Principal, Scope, ensure_own
 from leadflow_common.auth import requires
 from leadflow_routing.api.schemas import Presence, RepInput, RepOut, RepUpdate
-from leadflow_routing.app.reps import RepRecord
+from leadflow_routing.app.reps import RepFields, RepRecord
 from leadflow_routing.deps import RepsDep
 
 router = APIRouter(prefix="/v1", tags=["reps"])
@@ -21,11 +21,11 @@ def rep_out(record: RepRecord) -> RepOut:
     return RepOut.model_validate(dataclasses.asdict(record))
 
 
-def rep_values(rep: RepInput | RepUpdate | Presence, *, partial: bool) -> dict[str, Any]:
+def rep_values(rep: RepInput | RepUpdate | Presence, *, partial: bool) -> RepFields:
     values = rep.model_dump(exclude_unset=partial, exclude={"working_hours"})
     if not partial or "working_hours" in rep.model_fields_set:
         values["working_hours"] = rep.working_hours.document() if rep.working_hours else None
-    return values
+    return cast(RepFields, values)
 
 
 @router.post(
@@ -61,7 +61,7 @@ async def update_rep(rep_id: uuid.UUID, change: RepUpdate, principal: RoutingAdm
     summary="Deactivate a rep (kept for history)",
 )
 async def deactivate_rep(rep_id: uuid.UUID, principal: RoutingAdmin, reps: RepsDep) -> RepOut:
-    return rep_out(await reps.change(principal, rep_id, {"active": False}, action="rep.deactivated"))
+    return rep_out(await reps.change(principal, rep_id, RepFields(active=False), action="rep.deactivated"))
 
 
 @router.put(

@@ -4,7 +4,6 @@ themselves)."""
 
 import uuid
 from collections.abc import Awaitable, Callable
-from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -15,7 +14,7 @@ from leadflow_common.runtime import ServiceRuntime
 from leadflow_routing.app import assigner
 from leadflow_routing.app.services import RoutingService
 from leadflow_routing.store import reps as reps_store
-from leadflow_routing.store.reps import RepRecord
+from leadflow_routing.store.reps import RepFields, RepRecord
 
 # A change to reps on the unit of work's connection: the rep as it is after it (None: no such rep).
 RepChange = Callable[[AsyncConnection], Awaitable[RepRecord | None]]
@@ -25,22 +24,22 @@ class Reps:
     def __init__(self, runtime: ServiceRuntime, routing: RoutingService):
         self._runtime, self._routing = runtime, routing
 
-    async def create(self, principal: Principal, values: dict[str, Any]) -> RepRecord:
+    async def create(self, principal: Principal, fields: RepFields) -> RepRecord:
         rep_id = uuid.uuid4()
         created = await self._change(
             principal,
             "rep.created",
-            lambda connection: reps_store.create_rep(connection, id=rep_id, **values),
+            lambda connection: reps_store.create_rep(connection, rep_id, fields),
         )
         assert created is not None  # an insert returns its row
         return created
 
     async def change(
-        self, principal: Principal, rep_id: uuid.UUID, values: dict[str, Any], *, action: str = "rep.updated"
+        self, principal: Principal, rep_id: uuid.UUID, fields: RepFields, *, action: str = "rep.updated"
     ) -> RepRecord:
-        """`values` set on the rep (404 when there is none), audited as `action`."""
+        """`fields` set on the rep (404 when there is none), audited as `action`."""
         changed = await self._change(
-            principal, action, lambda connection: reps_store.update_rep(connection, rep_id, values)
+            principal, action, lambda connection: reps_store.update_rep(connection, rep_id, fields)
         )
         if changed is None:
             raise NotFound(f"No rep {rep_id}")

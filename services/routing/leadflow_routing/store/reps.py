@@ -5,7 +5,7 @@ each rep's open leads counted. Routing decisions read reps as the policy's `Rep`
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypedDict
 
 from sqlalchemy import Row, func, literal, select, update
 from sqlalchemy.dialects.postgresql import insert
@@ -14,6 +14,21 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from leadflow_common.events import Tier
 from leadflow_routing.store.repository import open_leads_of_rep
 from leadflow_routing.store.tables import reps
+
+
+class RepFields(TypedDict, total=False):
+    """A rep's columns a person sets (all of them to create one, some to change one)."""
+
+    name: str
+    email: str
+    tier: Tier
+    capacity: int
+    territories: list[str]
+    languages: list[str]
+    segments: list[str]
+    active: bool
+    available: bool
+    working_hours: dict[str, object] | None
 
 
 @dataclass(frozen=True)
@@ -39,8 +54,8 @@ def as_record(row: Row[Any]) -> RepRecord:
     return RepRecord(**{**row._asdict(), "tier": Tier(row.tier)})
 
 
-async def create_rep(connection: AsyncConnection, **values: Any) -> RepRecord:
-    query = insert(reps).values(**values).returning(reps, literal(0).label("open_leads"))
+async def create_rep(connection: AsyncConnection, rep_id: uuid.UUID, fields: RepFields) -> RepRecord:
+    query = insert(reps).values(id=rep_id, **fields).returning(reps, literal(0).label("open_leads"))
     return as_record((await connection.execute(query)).one())
 
 
@@ -58,8 +73,6 @@ async def get_rep(connection: AsyncConnection, rep_id: uuid.UUID) -> RepRecord |
     return as_record(row) if row else None
 
 
-async def update_rep(
-    connection: AsyncConnection, rep_id: uuid.UUID, values: dict[str, Any]
-) -> RepRecord | None:
-    await connection.execute(update(reps).where(reps.c.id == rep_id).values(**values, updated_at=func.now()))
+async def update_rep(connection: AsyncConnection, rep_id: uuid.UUID, fields: RepFields) -> RepRecord | None:
+    await connection.execute(update(reps).where(reps.c.id == rep_id).values(**fields, updated_at=func.now()))
     return await get_rep(connection, rep_id)
