@@ -20,7 +20,7 @@ def checked_files() -> list[Path]:
     files = []
     for root in ROOTS:
         for path in sorted((ROOT / root).rglob("*.py")):
-            if not {"tests", "migrations", ".venv"} & set(path.relative_to(ROOT).parts):
+            if not {"tests", "migrations", ".venv", "build"} & set(path.relative_to(ROOT).parts):
                 files.append(path)
     return files
 

@@ -31,7 +31,7 @@ def product_files() -> Iterator[Path]:
     for root in roots:
         for path in sorted(root.rglob("*.py")):
             parts = set(path.relative_to(ROOT).parts)
-            if parts & {"tests", "migrations", ".venv"}:
+            if parts & {"tests", "migrations", ".venv", "build"}:
                 continue
             yield path
 

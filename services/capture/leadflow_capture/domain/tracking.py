@@ -3,7 +3,7 @@ each becomes. Pure: the models and `to_event`."""
 
 import uuid
 from datetime import UTC, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import BaseModel, Field, StringConstraints, model_validator
 
@@ -20,7 +20,7 @@ class PersonRef(InputModel):
     phone: Annotated[str, StringConstraints(strip_whitespace=True, max_length=40)] | None = None
 
     @model_validator(mode="after")
-    def names_someone(self):
+    def names_someone(self) -> Self:
         if not (self.lead_id or self.email or self.phone):
             raise ValueError("name the lead with lead_id, email or phone")
         return self

@@ -16,6 +16,8 @@ from leadflow_routing.app.services import RoutingService
 from leadflow_routing.store import reps as reps_store
 from leadflow_routing.store.reps import RepFields, RepRecord
 
+__all__ = ["EmailTaken", "RepChange", "RepFields", "RepRecord", "Reps"]  # routes name the types here
+
 # A change to reps on the unit of work's connection: the rep as it is after it (None: no such rep).
 RepChange = Callable[[AsyncConnection], Awaitable[RepRecord | None]]
 

@@ -62,11 +62,12 @@ async def overdue_offers(connection: AsyncConnection, now: datetime, limit: int)
 
 async def next_offer_deadline(connection: AsyncConnection, now: datetime) -> datetime | None:
     """When the first open offer not yet overdue runs out (None: there is none)."""
-    return await connection.scalar(
+    deadline: datetime | None = await connection.scalar(
         select(func.min(assignments.c.sla_deadline)).where(
             assignments.c.status == constant(AssignmentStatus.offered), assignments.c.sla_deadline >= now
         )
     )
+    return deadline
 
 
 async def waiting_leads(connection: AsyncConnection) -> list[WaitingLead]:
