@@ -1,7 +1,8 @@
 """Two classes lean on uvicorn's internals (service.QuietServer, edge_protocol.GuardedHttpProtocol):
-each seam they use is named here, checked against the installed uvicorn, and the version is the
-one requirements.lock pins. An upgrade fails this test first; then re-check what the README's
-"Upgrading uvicorn" says, run tests/test_edge_*.py and test_quiet_server.py, and move the pin."""
+each seam they use is named here and checked against the installed uvicorn, which must be the one
+requirements.lock pins. After an upgrade this says which seam moved; what it cannot say (the order
+uvicorn calls the hooks in, its keep-alive timer) is in the README's "Upgrading uvicorn", with the
+tests to run: tests/test_edge_*.py and test_quiet_server.py."""
 
 import inspect
 import re
