@@ -7,15 +7,12 @@ lock. Code that already holds the capacity lock and reaches for a lead only trie
 
 import dataclasses
 import uuid
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 
 from leadflow_common.events import AssignmentStatusName, LeadReassigned, Temperature, Tier
-from leadflow_common.runtime import ServiceRuntime
-from leadflow_common.topics import Topics
 from leadflow_common.unit_of_work import UnitOfWork
 from leadflow_routing import metrics
-from leadflow_routing.app.changes import Actor, Change, announce
+from leadflow_routing.app.changes import Change, announce
+from leadflow_routing.app.context import RoutingContext
 from leadflow_routing.app.decision_records import decision_event, name_previous_rep, record_decision
 from leadflow_routing.domain.policy import (
     NEXT_TIER,
@@ -34,35 +31,9 @@ from leadflow_routing.domain.policy import (
     turned_hotter,
     waiting_order,
 )
-from leadflow_routing.settings import RoutingSettings
 from leadflow_routing.store import cards, repository
 from leadflow_routing.store import waiting as waiting_store
 from leadflow_routing.store.capacity import CapacityView
-
-
-@dataclass(frozen=True)
-class RoutingContext:
-    topics: Topics
-    sla: timedelta
-    max_attempts: int
-    now: datetime
-    lead_url_base: str = ""
-    actor: Actor = "system"  # who makes the change asked for (what follows from it: the system)
-    # How long a waiting lead of each temperature waits before its soft constraints relax
-    # (twice that: its tier); a temperature not named never relaxes.
-    relax_after: dict[Temperature, timedelta] = dataclasses.field(default_factory=dict)
-
-
-def routing_context(runtime: ServiceRuntime, settings: RoutingSettings) -> RoutingContext:
-    """The context for decisions made now, from a service runtime and routing settings."""
-    return RoutingContext(
-        topics=runtime.topics,
-        sla=timedelta(seconds=settings.sla_seconds),
-        max_attempts=settings.max_attempts,
-        now=datetime.now(UTC),
-        lead_url_base=settings.lead_url_base,
-        relax_after=settings.relax_after(),
-    )
 
 
 async def transition(

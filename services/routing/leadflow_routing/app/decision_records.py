@@ -22,7 +22,7 @@ from leadflow_routing.store import repository
 from leadflow_routing.store import reps as reps_store
 
 if TYPE_CHECKING:
-    from leadflow_routing.app.assigner import RoutingContext
+    from leadflow_routing.app.context import RoutingContext
 
 
 async def record_decision(

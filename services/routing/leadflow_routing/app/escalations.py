@@ -16,7 +16,7 @@ from leadflow_common.db import constant
 from leadflow_common.events import LeadWaitingTooLong, Temperature
 from leadflow_common.unit_of_work import UnitOfWork
 from leadflow_routing import metrics
-from leadflow_routing.app.assigner import RoutingContext
+from leadflow_routing.app.context import RoutingContext
 from leadflow_routing.domain.policy import Assignment, AssignmentStatus
 from leadflow_routing.store import cards, repository
 from leadflow_routing.store.tables import assignments, waiting_escalations

@@ -9,7 +9,8 @@ from leadflow_common.access import Principal
 from leadflow_common.errors import Conflict, FieldError, Invalid, NotFound
 from leadflow_common.events import AssignmentStatusName, Tier
 from leadflow_common.unit_of_work import UnitOfWork
-from leadflow_routing.app.assigner import RoutingContext, place, transition
+from leadflow_routing.app.assigner import place, transition
+from leadflow_routing.app.context import RoutingContext
 from leadflow_routing.domain.policy import AssignmentStatus, Decision, Rep
 from leadflow_routing.store import repository
 

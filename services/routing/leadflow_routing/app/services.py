@@ -17,8 +17,8 @@ from leadflow_common.events import CloudEvent, LeadMerged, LeadOutcome, LeadScor
 from leadflow_common.runtime import ServiceRuntime
 from leadflow_routing import metrics
 from leadflow_routing.app import assigner, escalations, lifecycle, queue
-from leadflow_routing.app.assigner import RoutingContext, routing_context
 from leadflow_routing.app.changes import Actor
+from leadflow_routing.app.context import RoutingContext, routing_context
 from leadflow_routing.domain.policy import Assignment, AssignmentStatus, LeadToRoute
 from leadflow_routing.settings import RoutingSettings
 from leadflow_routing.store import cards, repository
