@@ -15,6 +15,7 @@ from leadflow_common.erasure import apply_erasures
 from leadflow_common.errors import Conflict, NotFound
 from leadflow_common.events import CloudEvent, LeadMerged, LeadOutcome, LeadScored, Temperature
 from leadflow_common.runtime import ServiceRuntime
+from leadflow_common.unit_of_work import UnitOfWork
 from leadflow_routing import metrics
 from leadflow_routing.app import assigner, escalations, lifecycle, queue
 from leadflow_routing.app.changes import Actor
@@ -73,7 +74,13 @@ class RoutingService:
         )
 
     async def _apply(
-        self, uow, data, context: RoutingContext, capacity: CapacityView, known: dict, cardless: set
+        self,
+        uow: UnitOfWork,
+        data: LeadScored | LeadOutcome | LeadMerged,
+        context: RoutingContext,
+        capacity: CapacityView,
+        known: dict,
+        cardless: set,
     ) -> None:
         if isinstance(data, LeadScored):
             lead = LeadToRoute(
@@ -123,7 +130,9 @@ class RoutingService:
             if carded := await cards.stop_awaiting(uow.connection, sorted(profiles)):
                 await self._route_awaited(uow, carded, self.context())
 
-    async def _route_awaited(self, uow, lead_ids: list[uuid.UUID], context: RoutingContext) -> None:
+    async def _route_awaited(
+        self, uow: UnitOfWork, lead_ids: list[uuid.UUID], context: RoutingContext
+    ) -> None:
         """The first decisions of leads that waited for their card (locked by the caller)."""
         if not lead_ids:
             return
@@ -166,11 +175,13 @@ class RoutingService:
             )
             return done
 
-    async def accept(self, principal: Principal, assignment_id: uuid.UUID, *, link_id=None) -> Assignment:
+    async def accept(
+        self, principal: Principal, assignment_id: uuid.UUID, *, link_id: str | None = None
+    ) -> Assignment:
         return await self.act(principal, assignment_id, lifecycle.accept, link_id=link_id)
 
     async def reject(
-        self, principal: Principal, assignment_id: uuid.UUID, reason: str, *, link_id=None
+        self, principal: Principal, assignment_id: uuid.UUID, reason: str, *, link_id: str | None = None
     ) -> Assignment:
         return await self.act(principal, assignment_id, lifecycle.reject, reason, link_id=link_id)
 

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 
 from leadflow_common.access import Principal, Scope
 from leadflow_common.auth import requires
-from leadflow_webhooks.app.services import EVENT_TYPES, Endpoint
+from leadflow_webhooks.app.services import EVENT_TYPES, Delivery, Endpoint
 from leadflow_webhooks.deps import WebhooksDep
 from leadflow_webhooks.domain.schemas import (
     EVENT_MEANINGS,
@@ -112,7 +112,7 @@ async def deliveries(
     return [delivery_out(delivery, tries) for delivery, tries in found]
 
 
-def delivery_out(delivery, tries) -> DeliveryOut:
+def delivery_out(delivery: Delivery, tries: list) -> DeliveryOut:
     return DeliveryOut(
         id=delivery.id,
         seq=delivery.seq,
