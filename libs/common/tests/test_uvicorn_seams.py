@@ -4,6 +4,7 @@ requirements.lock pins. After an upgrade this says which seam moved; what it can
 uvicorn calls the hooks in, its keep-alive timer) is in the README's "Upgrading uvicorn", with the
 tests to run: tests/test_edge_*.py and test_quiet_server.py."""
 
+import importlib.metadata
 import inspect
 import re
 from pathlib import Path
@@ -22,6 +23,18 @@ PROTOCOL_HOOKS = (
 )
 
 
+def uvicorns_handle_exit():
+    """uvicorn's own `Server.handle_exit`. sse-starlette (the console's live pages) replaces it on
+    import with one that marks its streams done and calls the original: QuietServer's override,
+    calling `super()`, goes through both."""
+    from sse_starlette.sse import AppStatus
+
+    if uvicorn.Server.handle_exit is AppStatus.handle_exit:
+        assert AppStatus.original_handler is not None
+        return AppStatus.original_handler
+    return uvicorn.Server.handle_exit
+
+
 def pinned(name: str) -> str:
     match = re.search(rf"^{name}==(\S+)$", LOCK.read_text(), re.M)
     assert match, f"{name} is not pinned in requirements.lock"
@@ -30,6 +43,7 @@ def pinned(name: str) -> str:
 
 def test_the_installed_uvicorn_is_the_pinned_one():
     assert uvicorn.__version__ == pinned("uvicorn")
+    assert importlib.metadata.version("sse-starlette") == pinned("sse-starlette")  # it patches uvicorn
 
 
 def test_quiet_server_replaces_only_the_main_loop_and_keeps_its_tick_contract():
@@ -40,7 +54,7 @@ def test_quiet_server_replaces_only_the_main_loop_and_keeps_its_tick_contract():
     # uvicorn's tenths of a second) refreshes the Date header.
     assert list(inspect.signature(server.on_tick).parameters) == ["self", "counter"]
     assert "counter % 10 == 0" in inspect.getsource(server.on_tick)
-    assert list(inspect.signature(server.handle_exit).parameters) == ["self", "sig", "frame"]
+    assert list(inspect.signature(uvicorns_handle_exit()).parameters) == ["self", "sig", "frame"]
     assert {"main_loop", "handle_exit"} == {
         name for name, value in vars(QuietServer).items() if callable(value) and not name.startswith("__")
     }
