@@ -15,7 +15,9 @@ PHONES = iter(f"+1 202 555 01{n:02d}" for n in range(40, 99))  # each person the
 
 
 async def test_the_owner_gets_the_accounts_leads_and_is_told_when_it_turns_hot(
-    settings, start_service, inbox  # noqa: F811 (the fixture imported above)
+    settings,
+    start_service,
+    inbox,  # noqa: F811 (the fixture imported above)
 ):
     mails, smtp_port = inbox
     urls = await start_system(settings, start_service, smtp_port, sla="300")

@@ -6,7 +6,7 @@ import pytest
 from harness import AUTH, capture_in_process
 from sqlalchemy import func, select, text
 
-from leadflow_capture.tables import leads, submissions
+from leadflow_capture.store.tables import leads, submissions
 
 pytestmark = pytest.mark.integration
 

@@ -8,7 +8,7 @@ import sys
 import psutil
 import pytest
 
-from leadflow_cli.bench import percentiles
+from leadflow_cli.bench_parts import percentiles
 from leadflow_cli.bench_saturation import held_still, measure_capture_alone, measure_saturation
 
 

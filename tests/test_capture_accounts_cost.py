@@ -10,7 +10,7 @@ import pytest
 from harness import AUTH, capture_in_process
 from sqlalchemy import event
 
-from leadflow_capture import intake
+from leadflow_capture.app import intake
 
 pytestmark = pytest.mark.integration
 LEADS, AT_ONCE = 200, 20

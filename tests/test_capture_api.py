@@ -6,7 +6,7 @@ import pytest
 from harness import AUTH, capture_in_process, opened, read_events, read_to_end
 from sqlalchemy import func, select
 
-from leadflow_capture.tables import leads, submissions
+from leadflow_capture.store.tables import leads, submissions
 
 pytestmark = pytest.mark.integration
 

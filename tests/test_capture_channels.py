@@ -6,7 +6,7 @@ from harness import AUTH, capture_in_process, message_sid, read_to_end
 from sqlalchemy import func, select
 from twilio.request_validator import RequestValidator
 
-from leadflow_capture.tables import leads, submissions
+from leadflow_capture.store.tables import leads, submissions
 
 pytestmark = pytest.mark.integration
 SMS_URL = "https://leads.example.com/v1/leads/sms"

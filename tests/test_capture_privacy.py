@@ -9,7 +9,7 @@ import pytest
 from harness import AUTH, capture_in_process, message_sid, opened, read_to_end
 from sqlalchemy import func, select, update
 
-from leadflow_capture.tables import consent_changes, erasures, leads, submissions, suppressions
+from leadflow_capture.store.tables import consent_changes, erasures, leads, submissions, suppressions
 
 pytestmark = pytest.mark.integration
 EMAIL, PHONE = "ada@example.com", "+14155550100"

@@ -6,10 +6,10 @@ import asyncio
 import pytest
 from sqlalchemy import func, select
 
-from leadflow_capture.domain import parse_lead
-from leadflow_capture.intake import SubmissionWriter
-from leadflow_capture.people import Submission
-from leadflow_capture.tables import outbox, submissions
+from leadflow_capture.app.intake import SubmissionWriter
+from leadflow_capture.domain.leads import parse_lead
+from leadflow_capture.domain.people import Submission
+from leadflow_capture.store.tables import outbox, submissions
 from leadflow_common.db import create_engine
 from leadflow_common.errors import Unavailable
 from leadflow_common.events import Channel

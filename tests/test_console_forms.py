@@ -1,9 +1,9 @@
-"""How a refusal becomes words at a form's fields (pure: leadflow_console.web.forms)."""
+"""How a refusal becomes words at a form's fields (pure: leadflow_console.api.web.forms)."""
 
 from leadflow_common.errors import Invalid
-from leadflow_console.web import forms
-from leadflow_console.web.forms import FormErrors
-from leadflow_console.web.upstream import UpstreamProblem, fields_of
+from leadflow_console.api.web import forms
+from leadflow_console.api.web.forms import FormErrors
+from leadflow_console.api.web.upstream import UpstreamProblem, fields_of
 
 
 def test_a_services_field_paths_land_on_the_forms_fields():

@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from leadflow_console.lead_filters import PAGE_SIZE, read_criteria, write_cursor
-from leadflow_console.lead_list_queries import lead_page
-from leadflow_console.read_tables import lead_views
+from leadflow_console.domain.lead_filters import PAGE_SIZE, read_criteria, write_cursor
+from leadflow_console.store.lead_list_queries import lead_page
+from leadflow_console.store.read_tables import lead_views
 
 pytestmark = pytest.mark.integration
 T0 = datetime(2026, 11, 1, tzinfo=UTC)

@@ -13,8 +13,8 @@ from harness import HOT, eventually, is_ready
 from test_access import create_user, token_for
 
 from leadflow_cli.infra import free_port
-from leadflow_console.web.app import PAGE_ROUTERS
-from leadflow_console.web.session import Page
+from leadflow_console.api.web.app import PAGE_ROUTERS
+from leadflow_console.api.web.session import Page
 
 pytestmark = pytest.mark.e2e
 PUBLIC_PAGES = {("GET", "/"), ("POST", "/login")}

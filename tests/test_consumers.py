@@ -38,7 +38,7 @@ from leadflow_common.events import (
 )
 from leadflow_common.kafka import EventProducer, OutgoingMessage
 from leadflow_scoring.main import create_app
-from leadflow_scoring.tables import score_history, scores
+from leadflow_scoring.store.tables import score_history, scores
 
 pytestmark = pytest.mark.integration
 
@@ -127,14 +127,14 @@ def applied_query(service: str, kind: str, event):
     """How to tell the event was applied: its id among the processed, or (for consumers that
     keep no processed ids because their writes are idempotent) its effect."""
     if service == "webhooks":
-        from leadflow_webhooks.tables import deliveries
+        from leadflow_webhooks.store.tables import deliveries
 
         return select(func.count()).select_from(deliveries).where(deliveries.c.event_id == event.id)
     if kind == "routed":
         lead_reps = importlib.import_module(f"leadflow_{service}.tables").lead_reps
         return select(func.count()).select_from(lead_reps).where(lead_reps.c.lead_id == event.data.lead_id)
     if service == "routing" and kind == "captured":
-        from leadflow_routing.tables import lead_cards
+        from leadflow_routing.store.tables import lead_cards
 
         return (
             select(func.count())
@@ -142,7 +142,7 @@ def applied_query(service: str, kind: str, event):
             .where(lead_cards.c.lead_id == event.data.lead.lead_id)
         )
     if kind == "erasure_applied":
-        from leadflow_capture.tables import erasure_progress
+        from leadflow_capture.store.tables import erasure_progress
 
         return (
             select(func.count())
@@ -150,7 +150,7 @@ def applied_query(service: str, kind: str, event):
             .where(erasure_progress.c.erasure_id == event.data.erasure_id)
         )
     if kind == "audit":
-        from leadflow_console.tables import audit_log
+        from leadflow_console.store.tables import audit_log
 
         return select(func.count()).select_from(audit_log).where(audit_log.c.event_id == event.id)
     processed = importlib.import_module(f"leadflow_{service}.tables").processed_events

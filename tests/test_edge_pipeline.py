@@ -14,7 +14,7 @@ from harness import AUTH, Latencies, eventually, is_ready, legitimate_posts, rea
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from leadflow_capture.merging import MAX_LEAD_ATTRIBUTES
+from leadflow_capture.domain.merging import MAX_LEAD_ATTRIBUTES
 
 pytestmark = pytest.mark.e2e
 NO_LIMIT = {"CAPTURE_RATE_LIMIT": "0"}

@@ -13,7 +13,7 @@ from harness import AUTH, eventually, is_ready, message_sid, read_to_end
 from sqlalchemy import text
 from webhook_receiver import receiving
 
-from leadflow_capture import privacy
+from leadflow_capture.domain import privacy
 from leadflow_cli.infra import free_port
 from leadflow_common.db import create_engine
 

@@ -16,7 +16,7 @@ from test_webhooks import publish, routed_event, subscribe
 from webhook_receiver import receiving
 
 from leadflow_cli.infra import free_port
-from leadflow_webhooks.signing import new_secret
+from leadflow_webhooks.domain.signing import new_secret
 
 pytestmark = pytest.mark.e2e
 

@@ -21,8 +21,8 @@ from leadflow_common.events import (
     Temperature,
     new_event,
 )
+from leadflow_routing.app.services import RoutingService
 from leadflow_routing.main import create_app
-from leadflow_routing.services import RoutingService
 from leadflow_routing.settings import RoutingSettings
 
 pytestmark = pytest.mark.integration

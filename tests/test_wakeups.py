@@ -19,7 +19,7 @@ from leadflow_common.kafka import EventProducer
 from leadflow_common.listener import Listener
 from leadflow_common.outbox import OutboxRelay, enqueue_rows, outbox_rows
 from leadflow_common.wakeups import Wakeups
-from leadflow_scoring.tables import outbox as scoring_outbox
+from leadflow_scoring.store.tables import outbox as scoring_outbox
 
 pytestmark = pytest.mark.integration
 

@@ -17,8 +17,8 @@ from webhook_receiver import receiving
 
 from leadflow_cli.infra import free_port
 from leadflow_common.db import create_engine
-from leadflow_webhooks import repository
-from leadflow_webhooks.tables import deliveries, endpoints
+from leadflow_webhooks.store import repository
+from leadflow_webhooks.store.tables import deliveries, endpoints
 
 pytestmark = pytest.mark.e2e
 

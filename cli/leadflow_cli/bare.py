@@ -22,7 +22,7 @@ import uvicorn
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 
-from leadflow_capture.domain import LeadInput
+from leadflow_capture.domain.leads import LeadInput
 from leadflow_cli.infra import LocalSystem, free_port
 
 POOL_SIZE = 10

@@ -17,22 +17,28 @@ import asyncio
 import functools
 import json
 import os
-import subprocess
-import sys
 import tempfile
-import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 import psutil
-from aiokafka import AIOKafkaConsumer
 
 from leadflow_cli.bare import start_yardstick, system_database
-from leadflow_cli.bench_cpu import cpu_lines, idle_cpu, measure_cpu
+from leadflow_cli.bench_cpu import idle_cpu, measure_cpu
 from leadflow_cli.bench_handoff import HandoffProbe, measure_handoff, set_mail
-from leadflow_cli.bench_saturation import measure_capture_alone, measure_saturation, saturation_lines
+from leadflow_cli.bench_parts import (
+    Arrivals,
+    PeakMemory,
+    create_reps,
+    load,
+    percentiles,
+    system_processes,
+    wait_for,
+)
+from leadflow_cli.bench_report import markdown, plot
+from leadflow_cli.bench_saturation import measure_capture_alone, measure_saturation
 from leadflow_cli.infra import LocalSystem, port_open, wait_until
 from leadflow_common.topics import Topics
 
@@ -52,121 +58,6 @@ TARGETS = {
 }
 
 
-def percentiles(values: list[float]) -> dict:
-    if not values:
-        return {"count": 0}
-    ordered = sorted(values)
-
-    def at(share: float) -> float:
-        return round(ordered[min(len(ordered) - 1, int(share * len(ordered)))] * 1000, 1)
-
-    return {
-        "count": len(ordered),
-        "p50_ms": at(0.50),
-        "p95_ms": at(0.95),
-        "p99_ms": at(0.99),
-        "max_ms": round(ordered[-1] * 1000, 1),
-    }
-
-
-def load(url: str, *args: str) -> dict:
-    out = subprocess.run(
-        [sys.executable, "-m", "leadflow_cli.loadgen", url, *args], capture_output=True, text=True, check=True
-    )
-    return json.loads(out.stdout)
-
-
-class PeakMemory:
-    """Samples the resident memory of every process of the system, keeping each one's peak."""
-
-    def __init__(self, processes: dict[str, psutil.Process]):
-        self.processes, self.peaks = processes, dict.fromkeys(processes, 0)
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._sample, daemon=True)
-
-    def _sample(self) -> None:
-        while not self._stop.is_set():
-            for name, process in self.processes.items():
-                try:
-                    self.peaks[name] = max(self.peaks[name], process.memory_info().rss)
-                except psutil.Error:
-                    pass
-            time.sleep(0.2)
-
-    def __enter__(self):
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self._stop.set()
-        self._thread.join()
-
-
-def system_processes(system: LocalSystem) -> dict[str, psutil.Process]:
-    found = {}
-    for child in psutil.Process(system.process.pid).children(recursive=True):
-        command = " ".join(child.cmdline())
-        for name in ("capture", "scoring", "routing", "console", "webhooks"):
-            if f"leadflow-{name} serve" in command:
-                found[name] = child
-        if "tansu" in command:
-            found["broker (tansu)"] = child
-    postmaster = int((system.data_dir / "postgres" / "postmaster.pid").read_text().split()[0])
-    found["postgresql (postmaster)"] = psutil.Process(postmaster)
-    return found
-
-
-class Arrivals:
-    """First arrival time (wall clock) of each lead's event on a topic, read as it happens."""
-
-    def __init__(self, bootstrap: str, topic: str, event_type: str):
-        self.bootstrap, self.topic, self.event_type = bootstrap, topic, event_type
-        self.seen: dict[str, float] = {}
-
-    async def run(self, ready: asyncio.Event) -> None:
-        consumer = AIOKafkaConsumer(
-            self.topic,
-            bootstrap_servers=self.bootstrap,
-            auto_offset_reset="latest",
-            enable_auto_commit=False,
-            # Short, so the reader adds little to what it measures (tansu looks every ~50 ms).
-            fetch_max_wait_ms=50,
-        )
-        await consumer.start()
-        try:
-            await consumer.seek_to_end()
-            ready.set()
-            while True:
-                for records in (await consumer.getmany(timeout_ms=100)).values():
-                    now = time.time()
-                    for record in records:
-                        event = json.loads(record.value)
-                        if event["type"] == self.event_type:
-                            self.seen.setdefault(event["subject"], now)
-        finally:
-            await consumer.stop()
-
-
-async def wait_for(arrivals: Arrivals, lead_ids: set, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    # Polling: the readers fill plain dicts, and a benchmark's waits need no finer wake-up.
-    while not lead_ids <= arrivals.seen.keys() and time.monotonic() < deadline:  # noqa: ASYNC110
-        await asyncio.sleep(0.2)
-
-
-async def create_reps(client: httpx.AsyncClient, routing: str) -> list[str]:
-    """Twenty reps, senior and mid, with room for every lead the bench sends."""
-    rep_ids = []
-    for index in range(20):
-        tier = "mid" if index % 2 else "senior"
-        rep = {"name": f"{tier} {index}", "email": f"rep{index}@bench.example", "tier": tier}
-        rep["capacity"] = 10_000
-        created = await client.post(f"{routing}/v1/reps", json=rep)
-        created.raise_for_status()
-        rep_ids.append(created.json()["id"])
-    return rep_ids
-
-
 async def find_knee(capture: str, routed: Arrivals) -> dict:
     """The highest offered rate whose POST → lead.routed p99 stays within KNEE_P99_MS: rates
     rising, RATE_SECONDS each, every lead drained before the next; stops at the first above."""
@@ -184,6 +75,48 @@ async def find_knee(capture: str, routed: Arrivals) -> dict:
             break
         knee = rate
     return {"rate": knee, "steps": steps}
+
+
+async def latency_at_rates(capture: str, routed: Arrivals) -> tuple[dict, list[str]]:
+    """Capture's latency and POST → lead.routed at each of RATES; and the last rate's lead ids."""
+    rates: dict = {}
+    last_batch: list[str] = []
+    for rate in RATES:
+        run = await asyncio.to_thread(
+            load, f"{capture}/v1/leads/landing-page", "--seconds", str(RATE_SECONDS), "--rate", str(rate)
+        )
+        ok = [r for r in run["results"] if r["status"] == 202]
+        await wait_for(routed, {r["lead_id"] for r in ok}, timeout=300)
+        to_routed = [routed.seen[r["lead_id"]] - r["due"] for r in ok if r["lead_id"] in routed.seen]
+        rates[str(rate)] = {
+            "achieved_per_second": round(len(ok) / run["elapsed"], 1),
+            "errors": len(run["results"]) - len(ok),
+            "capture": percentiles([r["latency"] for r in ok]),
+            "post_to_routed": percentiles(to_routed),
+            "routed": len(to_routed),
+        }
+        last_batch = [r["lead_id"] for r in ok]
+    return rates, last_batch
+
+
+async def activity_to_scored(
+    capture: str, auth: dict[str, str], scored: Arrivals, samples: list[str]
+) -> dict:
+    """An activity → its `lead.scored`, for leads scored once already, 50 activities a second."""
+    for lead_id in samples:  # their first score was seen already; the next one counts
+        scored.seen.pop(lead_id, None)
+    sent: dict[str, float] = {}
+    async with httpx.AsyncClient(headers=auth, timeout=30) as client:
+        for lead_id in samples:
+            started = time.time()
+            response = await client.post(
+                f"{capture}/v1/activities", json={"lead_id": lead_id, "type": "demo_requested"}
+            )
+            if response.status_code == 202:
+                sent[lead_id] = started
+            await asyncio.sleep(max(0.0, 0.02 - (time.time() - started)))
+    await wait_for(scored, set(sent), timeout=120)
+    return percentiles([scored.seen[k] - t for k, t in sent.items() if k in scored.seen])
 
 
 async def measure(
@@ -210,39 +143,9 @@ async def measure(
         drained = functools.partial(wait_for, routed, timeout=300)
         report["saturation"] = await measure_saturation(load, percentiles, yardsticks, capture, drained)
 
-        report["rates"] = {}
-        for rate in RATES:
-            run = await asyncio.to_thread(
-                load, f"{capture}/v1/leads/landing-page", "--seconds", str(RATE_SECONDS), "--rate", str(rate)
-            )
-            ok = [r for r in run["results"] if r["status"] == 202]
-            await wait_for(routed, {r["lead_id"] for r in ok}, timeout=300)
-            to_routed = [routed.seen[r["lead_id"]] - r["due"] for r in ok if r["lead_id"] in routed.seen]
-            report["rates"][str(rate)] = {
-                "achieved_per_second": round(len(ok) / run["elapsed"], 1),
-                "errors": len(run["results"]) - len(ok),
-                "capture": percentiles([r["latency"] for r in ok]),
-                "post_to_routed": percentiles(to_routed),
-                "routed": len(to_routed),
-            }
-            last_batch = [r["lead_id"] for r in ok]
-
-        samples = last_batch[:ACTIVITY_SAMPLES]
-        for lead_id in samples:  # their first score was seen already; the next one counts
-            scored.seen.pop(lead_id, None)
-        sent: dict[str, float] = {}
-        async with httpx.AsyncClient(headers=auth, timeout=30) as client:
-            for lead_id in samples:  # 50 activities a second
-                started = time.time()
-                response = await client.post(
-                    f"{capture}/v1/activities", json={"lead_id": lead_id, "type": "demo_requested"}
-                )
-                if response.status_code == 202:
-                    sent[lead_id] = started
-                await asyncio.sleep(max(0.0, 0.02 - (time.time() - started)))
-        await wait_for(scored, set(sent), timeout=120)
-        report["activity_to_scored"] = percentiles(
-            [scored.seen[k] - t for k, t in sent.items() if k in scored.seen]
+        report["rates"], last_batch = await latency_at_rates(capture, routed)
+        report["activity_to_scored"] = await activity_to_scored(
+            capture, auth, scored, last_batch[:ACTIVITY_SAMPLES]
         )
         report["knee"] = await find_knee(capture, routed)
         if probe:
@@ -261,87 +164,6 @@ async def measure(
             reader.cancel()
         await asyncio.gather(*readers, return_exceptions=True)
     return report
-
-
-def markdown(report: dict) -> str:
-    s, rates = report["saturation"], report["rates"]
-    lines = [
-        "# make bench",
-        "",
-        f"{report['when']}, {report['machine']}; "
-        + (
-            "everything local (tansu, embedded PostgreSQL, five services, load from separate processes)."
-            if report["system"] == "started by the bench"
-            else "the system given by the environment (its memory not measured); load from this machine."
-        ),
-        "",
-        "| measure | figure | target |",
-        "|---|---|---|",
-        *saturation_lines(s),
-    ]
-    for rate, r in rates.items():
-        lines.append(
-            f"| capture latency at {rate}/s (achieved {r['achieved_per_second']}/s) "
-            f"| p50 {r['capture']['p50_ms']} ms · p95 {r['capture']['p95_ms']} "
-            f"· p99 **{r['capture']['p99_ms']}** "
-            "| p99 ≤ 20 ms at 500/s |"
-        )
-        lines.append(
-            f"| POST → lead.routed at {rate}/s ({r['routed']} leads) "
-            f"| p50 **{r['post_to_routed']['p50_ms']}** ms · p99 **{r['post_to_routed']['p99_ms']}** "
-            "| p50 ≤ 100, p99 ≤ 500 at 500/s |"
-        )
-    knee = report["knee"]
-    steps = " · ".join(f"{rate}/s {p.get('p99_ms')}" for rate, p in knee["steps"].items())
-    lines.append(
-        f"| the knee: highest rate with POST → lead.routed p99 ≤ 1 s | **{knee['rate']}/s** "
-        f"(p99 ms by rate: {steps}) | ≥ 500/s |"
-    )
-    a = report["activity_to_scored"]
-    lines.append(
-        f"| activity → lead.scored ({a['count']} at 50/s) | p50 {a['p50_ms']} ms · p99 **{a['p99_ms']}** "
-        "| p99 ≤ 300 ms |"
-    )
-    for rate, h in report.get("handoff", {}).items():
-        for key, label in (
-            ("post_to_webhook", "signed webhook at a receiver"),
-            ("post_to_mail", "the rep's mail"),
-        ):
-            lines.append(
-                f"| POST → {label} at {rate}/s ({h[key].get('count', 0)} of {h['posted']}) "
-                f"| p50 {h[key].get('p50_ms')} ms · p99 **{h[key].get('p99_ms')}** | p99 ≤ 2 s at 50/s |"
-            )
-    if "cpu" in report:
-        lines += cpu_lines(report["cpu"], report["idle_percent_of_a_core"])
-    for name, mb in report["peak_rss_mb"].items():
-        lines.append(f"| peak RSS {name} | {mb} MB | ≤ 150 MB per service |")
-    return "\n".join(lines) + "\n"
-
-
-def plot(report: dict, path: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    rates = sorted(report["rates"], key=int)
-    figure, axis = plt.subplots(figsize=(7, 4))
-    for series, label in (("capture", "capture POST"), ("post_to_routed", "POST → lead.routed")):
-        for quantile, style in (("p50_ms", "-o"), ("p99_ms", "--o")):
-            axis.plot(
-                [int(r) for r in rates],
-                [report["rates"][r][series][quantile] for r in rates],
-                style,
-                label=f"{label} {quantile[:3]}",
-            )
-    axis.set_xlabel("offered load (leads/s)")
-    axis.set_ylabel("latency (ms)")
-    axis.set_yscale("log")
-    axis.grid(True, which="both", alpha=0.3)
-    axis.legend()
-    axis.set_title("Leadflow latency against load")
-    figure.tight_layout()
-    figure.savefig(path, dpi=120)
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,8 @@ from pathlib import Path
 import httpx
 import psutil
 
+from leadflow_cli.bench_parts import Arrivals, create_reps, load, percentiles, system_processes
+
 IDLE_SECONDS = 10
 
 
@@ -89,8 +91,8 @@ async def measure_cpu(
     """`rate` leads/s for `seconds` with the hand-off on (webhook and mail), counted until every
     lead reached the receiver and the rep's mail; without it (`handoff` False, the issue's first
     target), until every lead's `lead.routed` was read."""
-    from leadflow_cli.bench import percentiles, wait_for
     from leadflow_cli.bench_handoff import prepare_handoff, wait_handed_off
+    from leadflow_cli.bench_parts import wait_for
 
     services = {name: url for name, url in urls.items()}
     async with (prepare_handoff if handoff else _no_handoff)(probe, client, urls, rep_ids):
@@ -147,7 +149,6 @@ def cpu_lines(cpu: dict, idle: dict) -> list[str]:
 
 
 def main() -> int:
-    from leadflow_cli.bench import load, system_processes
     from leadflow_cli.bench_handoff import HandoffProbe
     from leadflow_cli.infra import LocalSystem
 
@@ -168,7 +169,6 @@ def main() -> int:
             idle = idle_cpu(processes)
 
             async def run() -> dict:
-                from leadflow_cli.bench import Arrivals, create_reps
                 from leadflow_common.topics import Topics
 
                 urls = {

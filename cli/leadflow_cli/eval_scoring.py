@@ -19,13 +19,13 @@ from pathlib import Path
 
 import httpx
 
-from leadflow_capture.domain import parse_lead
-from leadflow_capture.merging import merge_submission
+from leadflow_capture.domain.leads import parse_lead
+from leadflow_capture.domain.merging import merge_submission
 from leadflow_cli.importer import row_to_lead, run_import
 from leadflow_cli.infra import LocalSystem
 from leadflow_common.events import Channel, Temperature
-from leadflow_scoring.learning import evaluate
-from leadflow_scoring.rules import default_rules, score_lead, segment_of, temperature_for
+from leadflow_scoring.domain.learning import evaluate
+from leadflow_scoring.domain.rules import default_rules, score_lead, segment_of, temperature_for
 
 DATA = Path(__file__).parents[2] / "data" / "x-education-leads"
 TARGETS = {"learned_auc": 0.88, "rules_auc": 0.75, "hot_conversion": 0.80}

@@ -6,7 +6,14 @@ import sys
 from pathlib import Path
 
 
-def main(argv=None) -> None:
+def main(argv: list[str] | None = None) -> None:
+    parser = command_parser()
+    args = parser.parse_args(argv)
+    run_command(parser, args)
+
+
+def command_parser() -> argparse.ArgumentParser:
+    """Every `leadflow` command and its options."""
     parser = argparse.ArgumentParser(prog="leadflow", description="Leadflow operator commands")
     commands = parser.add_subparsers(dest="command", required=True)
     run = commands.add_parser("run", help="start the whole system locally")
@@ -40,8 +47,11 @@ def main(argv=None) -> None:
     listen.add_argument("--secret", help="the webhook's secret (whsec_…), to verify signatures")
     bench = commands.add_parser("bench", help="measure throughput, latency and memory on this machine")
     bench.add_argument("--output-dir", type=Path, default=Path("reports"))
-    args = parser.parse_args(argv)
+    return parser
 
+
+def run_command(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """The command asked for; each imports what it needs only when it runs (a fast `--help`)."""
     if args.command == "run":
         from leadflow_cli.run import run as run_system
 

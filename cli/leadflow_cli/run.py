@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from types import FrameType
 
 import httpx
 from dotenv import dotenv_values
@@ -37,7 +38,7 @@ class Stop(Exception):
     pass
 
 
-def _raise_stop(signum, frame):
+def _raise_stop(signum: int, frame: FrameType | None) -> None:
     raise Stop(signal.Signals(signum).name)
 
 
@@ -167,31 +168,43 @@ def run(data_dir: Path, *, show_logs: bool = False) -> int:
             ),
             flush=True,
         )
-        while True:
-            for name, process in services.items():
-                if process.poll() is not None:
-                    where = f"; see {logs}/{name}.log" if logs else ""
-                    print(f"{name} exited with {process.returncode}{where}; stopping", file=sys.stderr)
-                    return 1
-            time.sleep(0.5)
+        return watch(services, logs)
     except Stop as stop:
         print(f"\n{stop}: stopping")
         return 0
     finally:
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)
-        for process in services.values():
-            if process.poll() is None:
-                process.terminate()
-        for process in services.values():
-            try:
-                process.wait(20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-        if broker:
-            broker.stop()
-        if postgres:
-            postgres.stop()
+        stop_all(services, broker, postgres)
+
+
+def watch(services: dict[str, subprocess.Popen], logs: Path | None) -> int:
+    """Until a service exits (then 1: the system is not whole) or Stop is raised."""
+    while True:
+        for name, process in services.items():
+            if process.poll() is not None:
+                where = f"; see {logs}/{name}.log" if logs else ""
+                print(f"{name} exited with {process.returncode}{where}; stopping", file=sys.stderr)
+                return 1
+        time.sleep(0.5)
+
+
+def stop_all(
+    services: dict[str, subprocess.Popen], broker: LocalBroker | None, postgres: EmbeddedPostgres | None
+) -> None:
+    """Services first (terminated, killed after 20 s), then the broker and the database."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    for process in services.values():
+        if process.poll() is None:
+            process.terminate()
+    for process in services.values():
+        try:
+            process.wait(20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+    if broker:
+        broker.stop()
+    if postgres:
+        postgres.stop()
 
 
 def infrastructure(

@@ -77,6 +77,23 @@ def create_service_app(
         store.load(CredentialsState(signing_keys=[], keys=[], revoked_sessions=[]))
     app.state.metrics_token = common.leadflow_metrics_token
     install_problem_handlers(app)
+    _install_middleware(app, common, body_limits, refusal_page)
+    for router in routers:
+        app.include_router(router)
+    app.include_router(health_router())
+    if common.serve_docs:
+        app.include_router(docs_router(app.title))
+    check_route_policies(routers)
+    _document_schemas_and_problems(app, (*extra_schemas, ProblemDetails), declared_policies(routers))
+    return app
+
+
+def _install_middleware(
+    app: FastAPI,
+    common: CommonSettings,
+    body_limits: Mapping[str, int] | None,
+    refusal_page: RefusalPage | None,
+) -> None:
     app.add_middleware(
         BodyLimitMiddleware,
         max_bytes=common.http_max_body_bytes,
@@ -86,14 +103,6 @@ def create_service_app(
     )
     app.add_middleware(RequestMetricsMiddleware)
     app.add_middleware(SecurityHeadersMiddleware, hsts=common.leadflow_env == "production")
-    for router in routers:
-        app.include_router(router)
-    app.include_router(health_router())
-    if common.serve_docs:
-        app.include_router(docs_router(app.title))
-    check_route_policies(routers)
-    _document_schemas_and_problems(app, (*extra_schemas, ProblemDetails), declared_policies(routers))
-    return app
 
 
 def _credentials_refresh(

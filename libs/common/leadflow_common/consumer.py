@@ -17,7 +17,6 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
-from aiokafka.abc import ConsumerRebalanceListener
 from aiokafka.errors import KafkaError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -26,7 +25,7 @@ from leadflow_common.batch import batch_transaction
 from leadflow_common.dead_letters import DeadLetters, log_context
 from leadflow_common.events import CloudEvent
 from leadflow_common.failures import is_transient
-from leadflow_common.kafka import EventProducer
+from leadflow_common.kafka import EventProducer, LoggingRebalanceListener
 from leadflow_common.wakeups import Wakeups
 from leadflow_common.wire import EventTypes, RawEvent, current_types, read_event, record_type, typed_event
 
@@ -157,23 +156,6 @@ class BatchApplier:
                 await asyncio.sleep(self._retry_backoff * attempt)
 
 
-class _LoggingRebalanceListener(ConsumerRebalanceListener):
-    def __init__(self, group_id: str):
-        self._group_id = group_id
-
-    async def on_partitions_revoked(self, revoked: set[TopicPartition]) -> None:
-        # Offsets are committed right after each partition's batch, inside the fetch loop,
-        # so by the time a rebalance runs there is nothing processed and uncommitted.
-        log.info(
-            "partitions revoked", extra={"group": self._group_id, "partitions": sorted(map(str, revoked))}
-        )
-
-    async def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
-        log.info(
-            "partitions assigned", extra={"group": self._group_id, "partitions": sorted(map(str, assigned))}
-        )
-
-
 class EventConsumer:
     def __init__(
         self,
@@ -228,7 +210,7 @@ class EventConsumer:
             consumer = self._new_consumer()
             try:
                 await consumer.start()
-                consumer.subscribe(self._topics, listener=_LoggingRebalanceListener(self._group_id))
+                consumer.subscribe(self._topics, listener=LoggingRebalanceListener(self._group_id))
                 backoff = 0.5
                 await self._consume(consumer)
             except asyncio.CancelledError:

@@ -10,7 +10,7 @@ import functools
 import uuid
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any, Generic, Literal, TypeVar
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -22,33 +22,19 @@ from leadflow_common.account_events import (
 )
 from leadflow_common.event_base import (
     AttributeValue,
+    Attribution,
     Channel,
+    CloudEvent,
+    ConsentGrant,
     EventData,
     RepRef,
     ScoreReason,
     Temperature,
     Tier,
 )
+from leadflow_common.record_events import AuditRecorded, ErasureApplied, LeadErased
 
 __all__ = ["AttributeValue", "Channel", "EventData", "RepRef", "ScoreReason", "Temperature", "Tier"]
-
-
-class ConsentGrant(BaseModel):
-    """Whether a person agreed to be contacted on one channel, when, and where they said so."""
-
-    granted: bool
-    at: datetime
-    channel: Channel
-
-
-class Attribution(BaseModel):
-    source: str | None = None
-    medium: str | None = None
-    campaign: str | None = None
-    term: str | None = None
-    content: str | None = None
-    referrer: str | None = None
-    landing_url: str | None = None
 
 
 class LeadProfile(BaseModel):
@@ -264,40 +250,6 @@ class LeadWaitingTooLong(EventData):
     queue_url: str | None = Field(None, description="The console's queue page, to assign it by hand")
 
 
-class AuditRecorded(EventData):
-    """Who did what, for the audit trail the console keeps. Ids only: never a secret, never a
-    person's name, email, phone or address."""
-
-    actor: str = Field(description="`user:<id>`, `key:<id>`, `bootstrap` or `anonymous`")
-    action: str = Field(description="For example `rules.updated`, `assignment.accepted`, `key.revoked`")
-    target_type: str | None = None
-    target_id: str | None = None
-    service: str
-    outcome: Literal["succeeded", "refused", "failed"] = Field(
-        "succeeded", description="`failed`: a service found something it could not use (e.g. `rules.invalid`)"
-    )
-    details: dict[str, str | int | float | bool | None] = Field(default_factory=dict)
-
-
-class LeadErased(EventData):
-    """A person asked to be erased: every service removes what it holds of this lead that says
-    who they are, keeps ids, counts and scores, and answers with `lead.erasure_applied`. The
-    lead's key is already destroyed: its sealed events, wherever they are, no longer open."""
-
-    erasure_id: uuid.UUID
-    lead_id: uuid.UUID
-    requested_at: datetime
-
-
-class ErasureApplied(EventData):
-    """One service has erased what it held of one lead (capture follows each erasure's progress)."""
-
-    erasure_id: uuid.UUID
-    lead_id: uuid.UUID
-    service: str
-    applied_at: datetime
-
-
 EVENT_TYPES: dict[str, type[EventData]] = {
     "lead.captured": LeadCaptured,
     "lead.merged": LeadMerged,
@@ -318,19 +270,6 @@ EVENT_TYPES: dict[str, type[EventData]] = {
     "account.owner_changed": AccountOwnerChanged,
 }
 TYPE_OF: dict[type[EventData], str] = {model: name for name, model in EVENT_TYPES.items()}
-
-DataT = TypeVar("DataT", bound=EventData)
-
-
-class CloudEvent(BaseModel, Generic[DataT]):
-    specversion: Literal["1.0"] = "1.0"
-    id: str
-    source: str
-    type: str
-    time: datetime
-    subject: str = Field(description="The lead id (audit events: the target's id, or the actor)")
-    datacontenttype: Literal["application/json"] = "application/json"
-    data: DataT
 
 
 @functools.cache

@@ -63,7 +63,8 @@ class Problem(LeadflowError):
 
 
 def field_problem(name: str, message: str, detail: str = "The request has an invalid field") -> Invalid:
-    """A 422 naming one field."""
+    """A 422 naming one field: `Invalid.field`, the one builder (this name stays for code written
+    before it; new code raises `Invalid.field`)."""
     return Invalid.field(name, message, detail)
 
 

@@ -7,13 +7,15 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from aiokafka import AIOKafkaProducer
+from aiokafka import AIOKafkaProducer, ConsumerRebalanceListener, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaError, TopicAlreadyExistsError
 
 from leadflow_common import metrics
 
 log = logging.getLogger(__name__)
+# What consumers do is logged under the consumer's name, wherever the code lives.
+consumer_log = logging.getLogger("leadflow_common.consumer")
 
 TOPIC_ALREADY_EXISTS = TopicAlreadyExistsError.errno
 UNASSIGNED_REJOIN_SECONDS = 60
@@ -110,3 +112,20 @@ async def broker_answers(bootstrap_servers: str, *, wait_seconds: float = 3.0) -
         await asyncio.wait_for(admin.list_topics(), wait_seconds)
     finally:
         await admin.close()
+
+
+class LoggingRebalanceListener(ConsumerRebalanceListener):
+    def __init__(self, group_id: str):
+        self._group_id = group_id
+
+    async def on_partitions_revoked(self, revoked: set[TopicPartition]) -> None:
+        # Offsets are committed right after each partition's batch, inside the fetch loop,
+        # so by the time a rebalance runs there is nothing processed and uncommitted.
+        consumer_log.info(
+            "partitions revoked", extra={"group": self._group_id, "partitions": sorted(map(str, revoked))}
+        )
+
+    async def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
+        consumer_log.info(
+            "partitions assigned", extra={"group": self._group_id, "partitions": sorted(map(str, assigned))}
+        )

@@ -1,50 +1,34 @@
-"""Migration steps for the tables every service has (see `db.py` for their meaning)."""
+"""Migration steps for the tables every service has: the outbox's and the processed events'
+tables created from their one definition in `db.py`."""
+
+from collections.abc import Callable
 
 import sqlalchemy as sa
 from alembic import op
-from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy import MetaData, Table
+from sqlalchemy.dialects.postgresql import UUID
+
+from leadflow_common.db import outbox_table, processed_events_table
 
 
-def _event_columns() -> list[sa.Column]:
-    return [
-        sa.Column("event_id", sa.Text, nullable=False),
-        sa.Column("topic", sa.Text, nullable=False),
-        sa.Column("key", sa.Text, nullable=False),
-        sa.Column("payload", sa.Text, nullable=False),
-        sa.Column("headers", JSONB, nullable=False, server_default="{}"),
-    ]
+def _create(schema: str, name: str, define: Callable[[MetaData], Table]) -> None:
+    """The table as `db.py` defines it for the code: one definition, so the migration and the
+    code cannot disagree on a column."""
+    metadata = MetaData(schema=schema)
+    define(metadata)
+    metadata.tables[f"{schema}.{name}"].create(op.get_bind())
 
 
 def create_outbox(schema: str) -> None:
-    op.create_table(
-        "outbox",
-        sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
-        *_event_columns(),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
-        schema=schema,
-    )
+    _create(schema, "outbox", outbox_table)
 
 
 def create_processed_events(schema: str) -> None:
-    op.create_table(
-        "processed_events",
-        sa.Column("consumer", sa.Text, nullable=False),
-        sa.Column("event_id", sa.Text, nullable=False),
-        sa.Column("processed_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
-        sa.PrimaryKeyConstraint("consumer", "event_id"),
-        schema=schema,
-    )
+    _create(schema, "processed_events", processed_events_table)
 
 
 def create_outbox_failed(schema: str) -> None:
-    op.create_table(
-        "outbox_failed",
-        sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
-        *_event_columns(),
-        sa.Column("error", sa.Text, nullable=False),
-        sa.Column("failed_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
-        schema=schema,
-    )
+    _create(schema, "outbox_failed", outbox_table)
 
 
 def create_lead_reps(schema: str) -> None:

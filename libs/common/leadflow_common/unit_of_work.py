@@ -18,7 +18,6 @@ commits every unit of it, and its outbox rows, together.
 
 import uuid
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from types import TracebackType
 from typing import TypeVar
 
@@ -29,6 +28,7 @@ from leadflow_common import keyring
 from leadflow_common.access import Principal
 from leadflow_common.batch import BatchTransaction, joinable_batch
 from leadflow_common.db import lock_keys, try_lock_key
+from leadflow_common.event_base import Outgoing  # pure: the domain plans with it
 from leadflow_common.events import AuditRecorded, CloudEvent, EventData, new_event
 from leadflow_common.idempotency import claim_events
 from leadflow_common.outbox import OutboxRelay, enqueue_rows, outbox_rows
@@ -40,14 +40,6 @@ T = TypeVar("T")
 
 def _event_id(event: CloudEvent) -> str:
     return event.id
-
-
-@dataclass(frozen=True)
-class Outgoing:
-    """An event to publish about a lead, as pure code plans it (the unit of work stamps it)."""
-
-    data: EventData
-    subject: uuid.UUID | str
 
 
 class UnitOfWork:

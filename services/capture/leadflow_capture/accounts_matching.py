@@ -18,7 +18,7 @@ from leadflow_capture.accounts_planning import (
     search_keys,
 )
 from leadflow_capture.accounts_waiting import adopt_waiting, name_rows, opened_names
-from leadflow_capture.people import BatchPlan
+from leadflow_capture.domain.people import BatchPlan
 from leadflow_common.events import LeadCaptured
 from leadflow_common.topics import Topics
 from leadflow_common.unit_of_work import Outgoing, UnitOfWork

@@ -10,7 +10,7 @@ from sqlalchemy import and_, exists, func, or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from leadflow_capture.accounts_tables import account_suggestions, accounts, company_names, lead_accounts
-from leadflow_capture.tables import lead_reps, leads
+from leadflow_capture.store.tables import lead_reps, leads
 from leadflow_common.lead_access import leads_of_rep
 
 

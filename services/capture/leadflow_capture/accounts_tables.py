@@ -5,7 +5,7 @@ fields: a person's data stays in `leads`."""
 from sqlalchemy import Column, DateTime, Float, Integer, PrimaryKeyConstraint, Table, Text
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 
-from leadflow_capture.tables import metadata
+from leadflow_capture.store.tables import metadata
 
 accounts = Table(
     "accounts",

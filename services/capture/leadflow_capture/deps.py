@@ -4,22 +4,52 @@ solving cost ~5% of capture's time with eight small providers (py-spy at 100 lea
 
 import math
 import time
-from typing import Annotated
+from typing import Annotated, Protocol, cast
 
-from fastapi import Depends, Request
+from fastapi import Depends, FastAPI, Request
 
 from leadflow_capture import metrics
-from leadflow_capture.bodies import from_browser_form
-from leadflow_capture.request_keys import checked_key
-from leadflow_capture.services import Intake, PublicIntake
+from leadflow_capture.api.bodies import from_browser_form
+from leadflow_capture.app.do_not_contact import DoNotContact
+from leadflow_capture.app.erasing import Erasures
+from leadflow_capture.app.exporting import Exports
+from leadflow_capture.app.intake import SubmissionWriter
+from leadflow_capture.app.pacing import RecentLatencies
+from leadflow_capture.app.ratelimit import TokenBuckets
+from leadflow_capture.app.reading import LeadReader
+from leadflow_capture.app.services import Intake, PublicIntake
+from leadflow_capture.domain.request_keys import checked_key
 from leadflow_capture.settings import CaptureSettings
-from leadflow_common.clients import resolve_client
+from leadflow_common.clients import IPNetwork, resolve_client
 from leadflow_common.http import Problem
+
+
+class CaptureState(Protocol):
+    """What main.py's lifespan puts on `app.state`, typed: read here only, by the providers."""
+
+    capture_settings: CaptureSettings
+    trusted_proxies: tuple[IPNetwork, ...]
+    submission_writer: SubmissionWriter
+    rate_limiter: TokenBuckets | None
+    sms_rate_limiter: TokenBuckets | None
+    submission_latencies: RecentLatencies
+    lead_reader: LeadReader
+    erasures: Erasures
+    do_not_contact: DoNotContact
+    exports: Exports
+
+
+def app_state(app: FastAPI) -> CaptureState:
+    return cast(CaptureState, app.state)
+
+
+def state_of(request: Request) -> CaptureState:
+    return app_state(request.app)
 
 
 async def get_intake(request: Request) -> Intake:
     """The settings, the writer and the client's key (leadflow_common.clients) of this request."""
-    state = request.app.state
+    state = state_of(request)
     peer = request.client.host if request.client else None
     client = resolve_client(peer, request.headers.getlist("x-forwarded-for"), state.trusted_proxies)
     return Intake(
@@ -33,7 +63,23 @@ async def get_intake(request: Request) -> Intake:
 
 
 async def get_capture_settings(request: Request) -> CaptureSettings:
-    return request.app.state.capture_settings
+    return state_of(request).capture_settings
+
+
+async def get_lead_reader(request: Request) -> LeadReader:
+    return state_of(request).lead_reader
+
+
+async def get_do_not_contact(request: Request) -> DoNotContact:
+    return state_of(request).do_not_contact
+
+
+async def get_erasures(request: Request) -> Erasures:
+    return state_of(request).erasures
+
+
+async def get_exports(request: Request) -> Exports:
+    return state_of(request).exports
 
 
 async def get_idempotency_key(request: Request) -> str | None:
@@ -78,3 +124,7 @@ IntakeDep = Annotated[Intake, Depends(get_intake)]
 PublicIntakeDep = Annotated[PublicIntake, Depends(get_public_intake)]
 CaptureSettingsDep = Annotated[CaptureSettings, Depends(get_capture_settings)]
 IdempotencyKeyDep = Annotated[str | None, Depends(get_idempotency_key)]
+LeadReaderDep = Annotated[LeadReader, Depends(get_lead_reader)]
+DoNotContactDep = Annotated[DoNotContact, Depends(get_do_not_contact)]
+ErasuresDep = Annotated[Erasures, Depends(get_erasures)]
+ExportsDep = Annotated[Exports, Depends(get_exports)]

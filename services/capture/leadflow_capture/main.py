@@ -7,26 +7,31 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import HTMLResponse, Response
 from starlette.types import Scope
 
-from leadflow_capture import accounts_api, api, api_leads, api_privacy, api_sms, api_tracking
+from leadflow_capture import accounts_api
 from leadflow_capture.accounts_domain import load_suffixes
 from leadflow_capture.accounts_following import record_account_news
 from leadflow_capture.accounts_linking import AccountLinks
 from leadflow_capture.accounts_merging import AccountMerges
 from leadflow_capture.accounts_reading import AccountReader
-from leadflow_capture.bodies import from_browser_form
-from leadflow_capture.deps import RateLimited
-from leadflow_capture.do_not_contact import DoNotContact
-from leadflow_capture.domain import LeadInput
-from leadflow_capture.erasing import Erasures
-from leadflow_capture.exporting import Exports
-from leadflow_capture.intake import SubmissionWriter
-from leadflow_capture.pacing import RecentLatencies
-from leadflow_capture.ratelimit import TokenBuckets
-from leadflow_capture.reading import LeadReader
-from leadflow_capture.retention import Retention
+from leadflow_capture.api import leads as api_leads
+from leadflow_capture.api import privacy as api_privacy
+from leadflow_capture.api import sms as api_sms
+from leadflow_capture.api import submissions as api
+from leadflow_capture.api import tracking as api_tracking
+from leadflow_capture.api.bodies import from_browser_form
+from leadflow_capture.api.visitor_pages import page_response, problem_page
+from leadflow_capture.app.do_not_contact import DoNotContact
+from leadflow_capture.app.erasing import Erasures
+from leadflow_capture.app.exporting import Exports
+from leadflow_capture.app.intake import SubmissionWriter
+from leadflow_capture.app.pacing import RecentLatencies
+from leadflow_capture.app.ratelimit import TokenBuckets
+from leadflow_capture.app.reading import LeadReader
+from leadflow_capture.app.retention import Retention
+from leadflow_capture.deps import RateLimited, app_state
+from leadflow_capture.domain.leads import LeadInput
 from leadflow_capture.settings import CaptureSettings
-from leadflow_capture.tables import outbox
-from leadflow_capture.visitor_pages import page_response, problem_page
+from leadflow_capture.store.tables import outbox
 from leadflow_common.app import create_service_app
 from leadflow_common.errors import LeadflowError
 from leadflow_common.events import CloudEvent
@@ -35,14 +40,14 @@ from leadflow_common.runtime import ServiceRuntime
 from leadflow_common.service import service_main
 from leadflow_common.settings import CommonSettings
 
-MIGRATIONS = Path(__file__).parent / "migrations"
+MIGRATIONS = Path(__file__).parent / "store" / "migrations"
 PUBLIC_CHANNELS = ("landing-page", "popup", "sms")
 LANDING_PAGE = "/v1/leads/landing-page"
 API_PATHS = ("/v1/leads", "/v1/activities", "/v1/outcomes")
 
 
 async def start_writers(app: FastAPI, runtime: ServiceRuntime) -> None:
-    settings: CaptureSettings = app.state.capture_settings
+    settings = app_state(app).capture_settings
     app.state.lead_reader = reader = LeadReader(runtime, settings.default_region)
     load_suffixes()  # what matching leads to accounts reads, parsed before the first lead
     app.state.account_reader = AccountReader(runtime)

@@ -3,14 +3,14 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from leadflow_capture.domain import (
+from leadflow_capture.domain.leads import (
     InvalidLead,
     form_to_lead_fields,
     normalize_country,
     parse_company_size,
     parse_lead,
 )
-from leadflow_capture.merging import merge_leads, merge_submission
+from leadflow_capture.domain.merging import merge_leads, merge_submission
 from leadflow_common.events import Channel
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)

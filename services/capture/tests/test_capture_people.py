@@ -6,8 +6,8 @@ import uuid
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
-from leadflow_capture.domain import parse_lead
-from leadflow_capture.people import Accepted, People, StoredLead, Submission, plan_batch
+from leadflow_capture.domain.leads import parse_lead
+from leadflow_capture.domain.people import Accepted, People, StoredLead, Submission, plan_batch
 from leadflow_common.events import Channel, LeadCaptured, LeadMerged, LeadProfile
 
 START = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)

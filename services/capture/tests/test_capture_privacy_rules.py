@@ -3,8 +3,8 @@ progress per service, and the consent ledger's changes and where each was given.
 
 from datetime import UTC, datetime, timedelta
 
-from leadflow_capture import consents, privacy
-from leadflow_capture.domain import NormalizedLead
+from leadflow_capture.domain import consents, privacy
+from leadflow_capture.domain.leads import NormalizedLead
 from leadflow_common.events import Channel, ConsentGrant
 
 T0 = datetime(2026, 11, 26, tzinfo=UTC)

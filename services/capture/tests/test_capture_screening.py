@@ -4,15 +4,15 @@ domains and their subdomains, redirect targets, and the honeypot's pacing."""
 import phonenumbers
 import pytest
 
-from leadflow_capture.domain import InvalidLead, Screening, parse_lead
-from leadflow_capture.identifiers import (
+from leadflow_capture.app.pacing import COLD_START_SECONDS, RecentLatencies
+from leadflow_capture.domain.identifiers import (
     domain_and_parents,
     email_mixes_scripts,
     is_pay_number,
     normalize_email,
 )
-from leadflow_capture.pacing import COLD_START_SECONDS, RecentLatencies
-from leadflow_capture.redirects import allowed_redirect
+from leadflow_capture.domain.leads import InvalidLead, Screening, parse_lead
+from leadflow_capture.domain.redirects import allowed_redirect
 
 PUBLIC = Screening(refuse_mixed_scripts=True, refuse_pay_numbers=True)
 FULL_WIDTH = "".join(chr(ord(c) + 0xFEE0) for c in "ada@example.com")  # U+FF01.. mirror ASCII

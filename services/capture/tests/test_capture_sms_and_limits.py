@@ -3,9 +3,9 @@ import time
 import pytest
 from twilio.request_validator import RequestValidator
 
-from leadflow_capture.domain import InvalidLead, Screening, parse_lead
-from leadflow_capture.ratelimit import TokenBuckets
-from leadflow_capture.sms import (
+from leadflow_capture.app.ratelimit import TokenBuckets
+from leadflow_capture.domain.leads import InvalidLead, Screening, parse_lead
+from leadflow_capture.domain.sms import (
     OPT_IN_WORDS,
     OPT_OUT_WORDS,
     read_message,

@@ -5,9 +5,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from leadflow_capture.domain import parse_lead
-from leadflow_capture.merging import MAX_LEAD_ATTRIBUTE_BYTES, MAX_LEAD_ATTRIBUTES, merge_submission
-from leadflow_capture.people import KeyConflict, People, StoredLead, Submission, plan_batch
+from leadflow_capture.domain.leads import parse_lead
+from leadflow_capture.domain.merging import MAX_LEAD_ATTRIBUTE_BYTES, MAX_LEAD_ATTRIBUTES, merge_submission
+from leadflow_capture.domain.people import KeyConflict, People, StoredLead, Submission, plan_batch
 from leadflow_common.events import Channel, LeadProfile
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)

@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from leadflow_capture.outcome_rules import OutcomeFinal, OutcomeReport, RecordedOutcome, judge
+from leadflow_capture.domain.outcome_rules import OutcomeFinal, OutcomeReport, RecordedOutcome, judge
 from leadflow_common.access import BOOTSTRAP, Principal, PrincipalKind, Role
 from leadflow_common.errors import Forbidden, Invalid
 

@@ -1,9 +1,9 @@
 """The pages a person reads after posting a landing page's form, and the origin a refused
 `redirect_to` is reported under: pure."""
 
-from leadflow_capture.domain import InvalidLead
-from leadflow_capture.redirects import target_origin
-from leadflow_capture.visitor_pages import PAGE_CSP, STYLE_HASH, problem_page, thank_you_page
+from leadflow_capture.api.visitor_pages import PAGE_CSP, STYLE_HASH, problem_page, thank_you_page
+from leadflow_capture.domain.leads import InvalidLead
+from leadflow_capture.domain.redirects import target_origin
 from leadflow_common.errors import FieldError
 from leadflow_common.http import Problem
 
@@ -46,10 +46,10 @@ def test_a_refused_target_is_reported_under_the_origin_to_allow():
 
 def test_a_refused_origin_is_logged_once_for_the_operator_and_every_refusal_counted(caplog):
     from leadflow_capture import metrics
-    from leadflow_capture.services import report_refused_redirect
+    from leadflow_capture.app.services import report_refused_redirect
 
     counted = metrics.REDIRECTS_REFUSED._value.get()
-    with caplog.at_level("WARNING", logger="leadflow_capture.services"):
+    with caplog.at_level("WARNING", logger="leadflow_capture.app.services"):
         for _ in range(3):
             report_refused_redirect("https://once.example/thanks", ["https://shop.example"])
         report_refused_redirect("https://twice.example/thanks", [])

@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from leadflow_console.account_projection import AccountChanges
 from leadflow_console.account_tables import account_views, lead_accounts
-from leadflow_console.read_tables import lead_timeline
+from leadflow_console.store.read_tables import lead_timeline
 
 
 async def apply_accounts(connection: AsyncConnection, changes: AccountChanges) -> None:

@@ -6,7 +6,7 @@ document's `account` part, each input named for the service's field errors."""
 import json
 from collections.abc import Mapping
 
-from leadflow_console.rules_form import Candidate, _number, _text
+from leadflow_console.domain.rules_form import Candidate, _number, _text
 
 NUMBERS = (
     ("engaged_person", "Per engaged person, warm or hot (points)"),

@@ -5,7 +5,7 @@ people themselves are the lead read model's rows (read_tables.lead_views)."""
 from sqlalchemy import Column, DateTime, Float, Integer, Table, Text
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 
-from leadflow_console.tables import metadata
+from leadflow_console.store.tables import metadata
 
 account_views = Table(
     "account_views",

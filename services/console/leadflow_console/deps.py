@@ -1,23 +1,60 @@
-"""The console's dependencies."""
+"""The console's dependencies, over what main.py's lifespan puts on `app.state`, typed
+(`ConsoleAppState`): providers, here and in `api/web/deps.py`, are the only readers of the state."""
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Protocol, cast
 
-from fastapi import Depends, Request
+from fastapi import Depends, FastAPI, Request
 
 from leadflow_common.clients import resolve_client
-from leadflow_console.services import AccountsService
+from leadflow_common.credentials_current import CurrentCredentials
+from leadflow_common.runtime import ServiceRuntime
+from leadflow_console.app.preferences import Preferences
+from leadflow_console.app.read_model import ReadModel
+from leadflow_console.app.services import AccountsService
+
+if TYPE_CHECKING:  # the web app's modules import these dependencies
+    from leadflow_console.api.web.upstream import Upstream
+
+
+class ConsoleAppState(Protocol):
+    runtime: ServiceRuntime
+    credentials: CurrentCredentials
+    accounts: AccountsService
+    page_secret: bytes
+    read_model: ReadModel
+    default_region: str  # the leads page reads phone numbers in it
+    preferences: Preferences
+    upstream: "Upstream"
+
+
+def app_state(app: FastAPI) -> ConsoleAppState:
+    return cast(ConsoleAppState, app.state)
+
+
+def state_of(request: Request) -> ConsoleAppState:
+    return app_state(request.app)
 
 
 async def get_accounts(request: Request) -> AccountsService:
-    return request.app.state.accounts
+    return state_of(request).accounts
+
+
+async def get_preferences(request: Request) -> Preferences:
+    return state_of(request).preferences
+
+
+async def get_credentials(request: Request) -> CurrentCredentials:
+    return state_of(request).credentials
 
 
 async def get_client(request: Request) -> str:
     """The caller's address key, as the edge tells clients apart (trusted proxies only)."""
     peer = request.client.host if request.client else None
-    trusted = request.app.state.runtime.settings.trusted_proxies
+    trusted = state_of(request).runtime.settings.trusted_proxies
     return resolve_client(peer, request.headers.getlist("x-forwarded-for"), trusted)
 
 
 AccountsDep = Annotated[AccountsService, Depends(get_accounts)]
+PreferencesDep = Annotated[Preferences, Depends(get_preferences)]
+CredentialsDep = Annotated[CurrentCredentials, Depends(get_credentials)]
 ClientDep = Annotated[str, Depends(get_client)]

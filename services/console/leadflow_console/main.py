@@ -15,19 +15,23 @@ from leadflow_common.export import held_router
 from leadflow_common.runtime import ServiceRuntime
 from leadflow_common.service import service_main
 from leadflow_common.settings import CommonSettings
-from leadflow_console import api, api_keys, erasing, live
 from leadflow_console.account_reads import AccountReads
-from leadflow_console.preferences import Preferences
-from leadflow_console.read_model import ReadModel
-from leadflow_console.read_tables import HOLDINGS, processed_events
-from leadflow_console.reps import RepDirectory
-from leadflow_console.services import AccountsService
+from leadflow_console.api import auth as api
+from leadflow_console.api import keys as api_keys
+from leadflow_console.api.web.app import install_web_app
+from leadflow_console.api.web.upstream import Upstream
+from leadflow_console.app import live
+from leadflow_console.app.preferences import Preferences
+from leadflow_console.app.read_model import ReadModel
+from leadflow_console.app.reps import RepDirectory
+from leadflow_console.app.services import AccountsService
+from leadflow_console.deps import app_state
 from leadflow_console.settings import ConsoleSettings
-from leadflow_console.tables import outbox
-from leadflow_console.web.app import install_web_app
-from leadflow_console.web.upstream import Upstream
+from leadflow_console.store import erasing
+from leadflow_console.store.read_tables import HOLDINGS, processed_events
+from leadflow_console.store.tables import outbox
 
-MIGRATIONS = Path(__file__).parent / "migrations"
+MIGRATIONS = Path(__file__).parent / "store" / "migrations"
 
 
 def create_app(common: CommonSettings | None = None, settings: ConsoleSettings | None = None) -> FastAPI:
@@ -68,7 +72,8 @@ def create_app(common: CommonSettings | None = None, settings: ConsoleSettings |
     def own_tables(app: FastAPI) -> Refresh:
         # The console verifies credentials from its own tables, not over HTTP to itself.
         async def refresh(uses: dict[str, datetime]) -> CredentialsState:
-            return await app.state.accounts.credentials_state({uuid.UUID(k): at for k, at in uses.items()})
+            state = {uuid.UUID(k): at for k, at in uses.items()}
+            return await app_state(app).accounts.credentials_state(state)
 
         return refresh
 

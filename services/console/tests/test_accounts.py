@@ -8,7 +8,7 @@ import pytest
 from leadflow_common.access import PrincipalKind, Role, Scope
 from leadflow_common.credentials import CredentialsState, CredentialStore, LiveKey, SigningKey, key_digest
 from leadflow_common.errors import Invalid, Unauthenticated
-from leadflow_console.accounts import (
+from leadflow_console.domain.accounts import (
     LoginLimits,
     check_password,
     check_role,
@@ -17,7 +17,7 @@ from leadflow_console.accounts import (
     login_retry_after,
     new_api_key,
 )
-from leadflow_console.tokens import issue_token, new_key_pair
+from leadflow_console.domain.tokens import issue_token, new_key_pair
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 LIMITS = LoginLimits(window_seconds=900, per_account=5, per_address=30)

@@ -4,7 +4,7 @@ import uuid
 
 import pytest
 
-from leadflow_console.assignment_story import what_happened
+from leadflow_console.domain.assignment_story import what_happened
 
 MINE, NEXT = str(uuid.uuid4()), str(uuid.uuid4())
 

@@ -4,7 +4,7 @@ with its error in words, and the keyset cursor read back as it was written."""
 import uuid
 from datetime import UTC, datetime
 
-from leadflow_console.lead_filters import Cursor, read_criteria, read_cursor, write_cursor
+from leadflow_console.domain.lead_filters import Cursor, read_criteria, read_cursor, write_cursor
 
 
 def criteria(**params):

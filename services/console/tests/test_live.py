@@ -3,7 +3,7 @@
 import asyncio
 import uuid
 
-from leadflow_console.live import EVERYONE, MAX_PAYLOAD, Changed, decode, encode
+from leadflow_console.app.live import EVERYONE, MAX_PAYLOAD, Changed, decode, encode
 
 ADA, GRACE = uuid.uuid4(), uuid.uuid4()
 

@@ -23,9 +23,10 @@ from leadflow_common.events import (
     Temperature,
     Tier,
 )
-from leadflow_console import funnel, projection
-from leadflow_console.read_queries import FunnelRow, SpeedRow
-from leadflow_console.web.session import csrf_token
+from leadflow_console.api.web.session import csrf_token
+from leadflow_console.app import funnel
+from leadflow_console.domain import projection
+from leadflow_console.store.read_queries import FunnelRow, SpeedRow
 
 T0 = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 LEAD = uuid.uuid4()

@@ -1,7 +1,7 @@
 import json
 from pathlib import Path
 
-from leadflow_console.rules_form import (
+from leadflow_console.domain.rules_form import (
     SPARE_ROWS,
     document_from_rows,
     field_title,

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from leadflow_routing.tables import account_owners
+from leadflow_routing.store.tables import account_owners
 
 
 async def owner_of(connection: AsyncConnection, account_id: uuid.UUID) -> uuid.UUID | None:

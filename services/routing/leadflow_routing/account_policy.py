@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 
 from leadflow_common.events import Temperature
-from leadflow_routing.policy import Decision, LeadToRoute, Rep
+from leadflow_routing.domain.policy import Decision, LeadToRoute, Rep
 
 OWNER_REASON = "account owner"
 

@@ -13,13 +13,14 @@ from leadflow_common.account_events import AccountOwnerChanged
 from leadflow_common.errors import NotFound
 from leadflow_common.events import AssignmentEvent, RepRef, Tier
 from leadflow_common.unit_of_work import UnitOfWork
-from leadflow_routing import account_owner_store, repository
+from leadflow_routing import account_owner_store
 from leadflow_routing.account_policy import offer_to_owner, owner_to_tell
-from leadflow_routing.capacity import CapacityView
-from leadflow_routing.policy import Assignment, Decision, LeadToRoute, Relaxation, Rep, decide
+from leadflow_routing.domain.policy import Assignment, Decision, LeadToRoute, Relaxation, Rep, decide
+from leadflow_routing.store import repository
+from leadflow_routing.store.capacity import CapacityView
 
 if TYPE_CHECKING:
-    from leadflow_routing.assigner import RoutingContext
+    from leadflow_routing.app.assigner import RoutingContext
 
 
 async def owner_first(

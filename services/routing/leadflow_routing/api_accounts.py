@@ -13,8 +13,8 @@ from leadflow_common.deps import RuntimeDep
 from leadflow_common.events import RepRef
 from leadflow_common.inputs import InputModel
 from leadflow_routing import account_owner_store, account_routing
+from leadflow_routing.app.services import actor_of
 from leadflow_routing.deps import RoutingDep
-from leadflow_routing.services import actor_of
 
 router = APIRouter(prefix="/v1", tags=["accounts"])
 

@@ -9,14 +9,20 @@ from leadflow_common.export import held_router
 from leadflow_common.runtime import ServiceRuntime
 from leadflow_common.service import service_main
 from leadflow_common.settings import CommonSettings
-from leadflow_routing import api, api_accounts, api_assignments, api_offers, api_queue
-from leadflow_routing.offers import Offers
-from leadflow_routing.services import RoutingService
+from leadflow_routing import api_accounts
+from leadflow_routing.api import assignments as api_assignments
+from leadflow_routing.api import offers as api_offers
+from leadflow_routing.api import queue as api_queue
+from leadflow_routing.api import reps as api
+from leadflow_routing.app.assignment_reads import AssignmentReads
+from leadflow_routing.app.offers import Offers
+from leadflow_routing.app.reps import Reps
+from leadflow_routing.app.services import RoutingService
+from leadflow_routing.app.sla import run_sweeper
 from leadflow_routing.settings import RoutingSettings
-from leadflow_routing.sla import run_sweeper
-from leadflow_routing.tables import HOLDINGS, outbox, processed_events
+from leadflow_routing.store.tables import HOLDINGS, outbox, processed_events
 
-MIGRATIONS = Path(__file__).parent / "migrations"
+MIGRATIONS = Path(__file__).parent / "store" / "migrations"
 
 
 def create_app(common: CommonSettings | None = None, settings: RoutingSettings | None = None) -> FastAPI:
@@ -25,6 +31,8 @@ def create_app(common: CommonSettings | None = None, settings: RoutingSettings |
     async def on_start(app: FastAPI, runtime: ServiceRuntime) -> None:
         app.state.routing = service = RoutingService(runtime, settings)
         app.state.offers = Offers(service, settings.link_secret or runtime.settings.leadflow_api_key)
+        app.state.reps = Reps(runtime, service)
+        app.state.assignment_reads = AssignmentReads(runtime)
         topics = runtime.topics
         runtime.consume(
             group="leadflow-routing",

@@ -7,7 +7,7 @@ import pytest
 
 from leadflow_common.events import Temperature, Tier
 from leadflow_routing.account_policy import OWNER_REASON, offer_to_owner, owner_to_tell
-from leadflow_routing.policy import Decision, LeadToRoute, Rep
+from leadflow_routing.domain.policy import Decision, LeadToRoute, Rep
 
 NOW = datetime(2026, 11, 23, 12, tzinfo=UTC)
 ACCOUNT = uuid.uuid4()

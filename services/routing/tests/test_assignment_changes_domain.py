@@ -7,8 +7,15 @@ import pytest
 
 from leadflow_common.events import AssignmentChanged, AssignmentStatusName, RepRef, Temperature, Tier
 from leadflow_common.lead_access import rep_now
-from leadflow_routing.changes import PUBLIC_STATUS, Change, as_event
-from leadflow_routing.policy import AssignmentStatus, LeadToRoute, Rep, WorkingHours, decide, what_is_missing
+from leadflow_routing.app.changes import PUBLIC_STATUS, Change, as_event
+from leadflow_routing.domain.policy import (
+    AssignmentStatus,
+    LeadToRoute,
+    Rep,
+    WorkingHours,
+    decide,
+    what_is_missing,
+)
 
 NOW = datetime(2026, 12, 2, 12, tzinfo=UTC)  # a Wednesday, noon
 
@@ -118,7 +125,7 @@ def test_who_may_read_a_lead_follows_its_changes():
 def test_a_lead_that_waited_long_enough_relaxes_its_soft_constraints_then_its_tier():
     from datetime import timedelta
 
-    from leadflow_routing.policy import Relaxation, relaxation_after
+    from leadflow_routing.domain.policy import Relaxation, relaxation_after
 
     step = timedelta(minutes=2)
     assert relaxation_after(timedelta(minutes=1), step) == Relaxation()

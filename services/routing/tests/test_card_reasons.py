@@ -1,5 +1,5 @@
 from leadflow_common.events import ScoreReason
-from leadflow_routing.cards import REASONS_ON_CARD, top_reasons
+from leadflow_routing.store.cards import REASONS_ON_CARD, top_reasons
 
 
 def reason(factor: str, points: float) -> ScoreReason:

@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from leadflow_routing.links import InvalidLink, Link, link_key, sign, verify
+from leadflow_routing.domain.links import InvalidLink, Link, link_key, sign, verify
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 KEY = link_key("a secret")

@@ -2,7 +2,7 @@ import pytest
 from pydantic import ValidationError
 
 from leadflow_common.inputs import NOT_NULL
-from leadflow_routing.schemas import RepInput, RepUpdate
+from leadflow_routing.api.schemas import RepInput, RepUpdate
 
 REP = {"name": "Ada", "email": "ada@sales.example", "tier": "mid", "capacity": 1}
 

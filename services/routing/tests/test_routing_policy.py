@@ -6,7 +6,7 @@ from datetime import UTC, datetime, time, timedelta
 import pytest
 
 from leadflow_common.events import Temperature, Tier
-from leadflow_routing.policy import (
+from leadflow_routing.domain.policy import (
     CURRENT_STATUSES,
     TRANSITIONS,
     AssignmentStatus,

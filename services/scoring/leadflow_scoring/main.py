@@ -9,21 +9,23 @@ from leadflow_common.export import held_router
 from leadflow_common.runtime import ServiceRuntime
 from leadflow_common.service import service_main
 from leadflow_common.settings import CommonSettings
-from leadflow_scoring import api
-from leadflow_scoring.jobs import ScoringJobs
-from leadflow_scoring.services import ScoringService
+from leadflow_scoring.api import routes as api
+from leadflow_scoring.app.jobs import ScoringJobs
+from leadflow_scoring.app.score_reads import ScoreReads
+from leadflow_scoring.app.services import ScoringService
+from leadflow_scoring.deps import app_state
 from leadflow_scoring.settings import ScoringSettings
-from leadflow_scoring.state import ScoringState
-from leadflow_scoring.tables import HOLDINGS, outbox, processed_events
+from leadflow_scoring.store.state import ScoringState
+from leadflow_scoring.store.tables import HOLDINGS, outbox, processed_events
 
-MIGRATIONS = Path(__file__).parent / "migrations"
+MIGRATIONS = Path(__file__).parent / "store" / "migrations"
 
 
 def create_app(common: CommonSettings | None = None, settings: ScoringSettings | None = None) -> FastAPI:
     settings = settings or ScoringSettings()
 
     async def on_start(app: FastAPI, runtime: ServiceRuntime) -> None:
-        state = app.state.scoring_state
+        state = app_state(app).scoring_state
         async with runtime.engine.connect() as connection:
             await state.refresh(connection)  # a restart keeps the rules and the model in use
         runtime.report_condition(
@@ -32,6 +34,7 @@ def create_app(common: CommonSettings | None = None, settings: ScoringSettings |
         service = ScoringService(runtime, state, on_outcome=lambda: jobs.outcome_arrived())
         jobs = ScoringJobs(runtime, service, settings)
         app.state.scoring, app.state.scoring_jobs = service, jobs
+        app.state.score_reads = ScoreReads(runtime)
         topics = runtime.topics
         runtime.consume(
             group="leadflow-scoring",

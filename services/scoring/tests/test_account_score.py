@@ -8,7 +8,7 @@ from pydantic import ValidationError
 
 from leadflow_common.events import Temperature
 from leadflow_scoring.account_score import AccountRules, Person, score_account, seniority_of
-from leadflow_scoring.rules import RuleSet, default_rules
+from leadflow_scoring.domain.rules import RuleSet, default_rules
 
 NOW = datetime(2026, 12, 3, 12, tzinfo=UTC)
 RULES = AccountRules()

@@ -1,7 +1,7 @@
 import random
 
-from leadflow_scoring.bands import Observed, band_conversion, proposal, propose_thresholds
-from leadflow_scoring.rules import Thresholds
+from leadflow_scoring.domain.bands import Observed, band_conversion, proposal, propose_thresholds
+from leadflow_scoring.domain.rules import Thresholds
 
 CURRENT = Thresholds(warm=40, hot=70)
 

@@ -6,7 +6,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 from leadflow_common.events import Attribution, Channel, ConsentGrant, LeadProfile
-from leadflow_scoring.rules import Activity, default_rules, score_lead
+from leadflow_scoring.domain.rules import Activity, default_rules, score_lead
 
 NOW = datetime(2026, 11, 23, tzinfo=UTC)
 TITLES = [None, "CEO", "VP Sales", "Sales Director", "Account Manager", "Student", "Gardener"]

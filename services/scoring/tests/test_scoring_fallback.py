@@ -9,8 +9,8 @@ import pytest
 from prometheus_client import REGISTRY
 
 from leadflow_common.events import LeadProfile, ModelRef
-from leadflow_scoring.rules import Profiles, RuleSet, default_rules
-from leadflow_scoring.state import ScoringState
+from leadflow_scoring.domain.rules import Profiles, RuleSet, default_rules
+from leadflow_scoring.store.state import ScoringState
 
 NOW = datetime(2026, 12, 2, tzinfo=UTC)
 

@@ -8,10 +8,11 @@ import numpy as np
 import pytest
 
 from leadflow_common.events import Attribution, Channel, ConsentGrant, LeadProfile, Temperature
-from leadflow_scoring import learning
-from leadflow_scoring.features import lead_features
-from leadflow_scoring.model import ServedModel
-from leadflow_scoring.rules import (
+from leadflow_scoring.app.training import NotEnoughOutcomes, held_out_split
+from leadflow_scoring.domain import learning
+from leadflow_scoring.domain.features import lead_features
+from leadflow_scoring.domain.model import ServedModel
+from leadflow_scoring.domain.rules import (
     Activity,
     FieldRule,
     ProfileRules,
@@ -20,8 +21,7 @@ from leadflow_scoring.rules import (
     score_lead,
     temperature_for,
 )
-from leadflow_scoring.state import ScoringState
-from leadflow_scoring.training import NotEnoughOutcomes, held_out_split
+from leadflow_scoring.store.state import ScoringState
 
 NOW = datetime(2026, 11, 23, tzinfo=UTC)
 

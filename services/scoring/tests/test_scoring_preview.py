@@ -5,8 +5,8 @@ import uuid
 from datetime import UTC, datetime
 
 from leadflow_common.events import LeadProfile
-from leadflow_scoring.preview import KnownOutcome, auc, compare
-from leadflow_scoring.rules import default_rules
+from leadflow_scoring.domain.preview import KnownOutcome, auc, compare
+from leadflow_scoring.domain.rules import default_rules
 
 NOW = datetime(2026, 11, 26, tzinfo=UTC)
 
@@ -59,7 +59,7 @@ def test_lowering_the_thresholds_moves_a_recent_lead_up_and_is_measured_on_known
 
 
 def test_calibration_bins_put_predictions_beside_what_was_won():
-    from leadflow_scoring.learning import calibration
+    from leadflow_scoring.domain.learning import calibration
 
     bins = calibration([5, 8, 55, 95, 100], [0, 1, 1, 1, 1])
     assert bins == [

@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from leadflow_common.events import Attribution, Channel, ConsentGrant, LeadProfile, Temperature
-from leadflow_scoring.rules import (
+from leadflow_scoring.domain.rules import (
     Activity,
     Thresholds,
     decay,

@@ -6,8 +6,8 @@ import uuid
 
 from leadflow_common.account_events import AccountScored
 from leadflow_common.events import AssignmentEvent, CloudEvent, LeadNurtured, Temperature
-from leadflow_webhooks.escaping import one_line
-from leadflow_webhooks.notices import Message, who_is
+from leadflow_webhooks.domain.escaping import one_line
+from leadflow_webhooks.domain.notices import Message, who_is
 
 HOT = "account_hot"
 LEAD_ELSEWHERE = "account_lead"

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from leadflow_common.account_events import AccountOwnerChanged, AccountScored, LeadMatched
 from leadflow_common.events import CloudEvent, LeadCaptured
 from leadflow_common.runtime import ServiceRuntime
-from leadflow_webhooks import account_store, notice_store
+from leadflow_webhooks import account_store
 from leadflow_webhooks.account_notices import (
     HOT,
     LEAD_ELSEWHERE,
@@ -19,9 +19,10 @@ from leadflow_webhooks.account_notices import (
     owner_to_tell,
     turned_hot,
 )
-from leadflow_webhooks.notice_store import Notice
-from leadflow_webhooks.notices import Message
+from leadflow_webhooks.domain.notices import Message
 from leadflow_webhooks.settings import NotifySettings
+from leadflow_webhooks.store import notice_store
+from leadflow_webhooks.store.notice_store import Notice
 
 
 def _card(data: LeadCaptured) -> dict:

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from leadflow_common.db import any_of
 from leadflow_common.events import RepRef
-from leadflow_webhooks.tables import account_owners, account_people
+from leadflow_webhooks.store.tables import account_owners, account_people
 
 
 async def record_owner(

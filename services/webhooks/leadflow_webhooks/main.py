@@ -12,15 +12,17 @@ from leadflow_common.export import held_router
 from leadflow_common.runtime import ServiceRuntime
 from leadflow_common.service import service_main
 from leadflow_common.settings import CommonSettings
-from leadflow_webhooks import api, api_notify, erasing
-from leadflow_webhooks.dispatcher import Dispatcher
-from leadflow_webhooks.notifier import NOTICE_TYPES, Notifier
-from leadflow_webhooks.outbound import OutboundClient
-from leadflow_webhooks.services import TOLD_TO_EVERY_ENDPOINT, WebhooksService
+from leadflow_webhooks.api import endpoints as api
+from leadflow_webhooks.api import notify as api_notify
+from leadflow_webhooks.app.dispatcher import Dispatcher
+from leadflow_webhooks.app.notifier import NOTICE_TYPES, Notifier
+from leadflow_webhooks.app.outbound import OutboundClient
+from leadflow_webhooks.app.services import TOLD_TO_EVERY_ENDPOINT, WebhooksService
 from leadflow_webhooks.settings import NotifySettings, WebhooksSettings
-from leadflow_webhooks.tables import HOLDINGS, outbox
+from leadflow_webhooks.store import erasing
+from leadflow_webhooks.store.tables import HOLDINGS, outbox
 
-MIGRATIONS = Path(__file__).parent / "migrations"
+MIGRATIONS = Path(__file__).parent / "store" / "migrations"
 
 
 def create_app(

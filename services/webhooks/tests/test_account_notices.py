@@ -15,7 +15,7 @@ from leadflow_common.events import (
     Tier,
 )
 from leadflow_webhooks.account_notices import elsewhere_message, hot_message, hot_notice_id, turned_hot
-from leadflow_webhooks.notices import slack_payload
+from leadflow_webhooks.domain.notices import slack_payload
 
 NOW = datetime(2026, 12, 3, 12, tzinfo=UTC)
 OWNER = RepRef(id=uuid.uuid4(), name="Olga Owner", email="olga@sales.example", tier=Tier.senior)

@@ -5,7 +5,7 @@ import ipaddress
 
 import pytest
 
-from leadflow_webhooks.addresses import RefusedTarget, check_resolved, check_url, is_public
+from leadflow_webhooks.domain.addresses import RefusedTarget, check_resolved, check_url, is_public
 
 PUBLIC = (
     "8.8.8.8",

@@ -3,7 +3,7 @@ as entities."""
 
 import pytest
 
-from leadflow_webhooks.escaping import one_line, slack_link, slack_text
+from leadflow_webhooks.domain.escaping import one_line, slack_link, slack_text
 
 
 @pytest.mark.parametrize(

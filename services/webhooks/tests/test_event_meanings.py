@@ -2,7 +2,7 @@
 
 from typing import get_args
 
-from leadflow_webhooks.schemas import EVENT_MEANINGS, EventType
+from leadflow_webhooks.domain.schemas import EVENT_MEANINGS, EventType
 
 
 def test_every_event_type_says_what_it_means():

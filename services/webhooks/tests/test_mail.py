@@ -10,8 +10,8 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from leadflow_cli.infra import free_port
-from leadflow_webhooks.mail import Mailer
-from leadflow_webhooks.notices import Message
+from leadflow_webhooks.app.mail import Mailer
+from leadflow_webhooks.domain.notices import Message
 from leadflow_webhooks.settings import NotifySettings
 
 

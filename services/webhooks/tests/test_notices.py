@@ -16,8 +16,8 @@ from leadflow_common.events import (
     RepRef,
     ScoreReason,
 )
-from leadflow_webhooks.mail import build_mail, sender_header
-from leadflow_webhooks.notices import (
+from leadflow_webhooks.app.mail import build_mail, sender_header
+from leadflow_webhooks.domain.notices import (
     Links,
     Message,
     moved_message,

@@ -1,4 +1,0 @@
-from leadflow_capture.tables import SCHEMA, metadata
-from leadflow_common.migrate import run_env
-
-run_env(SCHEMA, metadata)

@@ -1,0 +1,162 @@
+"""Capture's SQL."""
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import bindparam, case, delete, or_, select, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from leadflow_capture.domain.people import Accepted, BatchPlan, StoredLead
+from leadflow_capture.store.tables import consent_changes, leads, submissions, suppressions
+from leadflow_common.db import any_of
+from leadflow_common.events import LeadProfile
+
+
+async def find_submissions(connection: AsyncConnection, idempotency_keys: list[str]) -> dict[str, Accepted]:
+    if not idempotency_keys:
+        return {}
+    rows = await connection.execute(
+        select(
+            submissions.c.idempotency_key, submissions.c.id, submissions.c.lead_id, submissions.c.request_hash
+        ).where(any_of(submissions.c.idempotency_key, idempotency_keys))
+    )
+    return {row.idempotency_key: Accepted(row.lead_id, row.id, request_hash=row.request_hash) for row in rows}
+
+
+async def find_people(connection: AsyncConnection, emails: list[str], phones: list[str]) -> list[StoredLead]:
+    """The leads holding any of these emails or phones, and the live leads that absorbed them."""
+    if not emails and not phones:
+        return []
+    matched = (
+        select(leads.c.id, leads.c.merged_into)
+        .where(or_(any_of(leads.c.email, emails), any_of(leads.c.phone, phones)))
+        .cte("matched")
+    )
+    wanted = select(matched.c.id).union(
+        select(matched.c.merged_into).where(matched.c.merged_into.is_not(None))
+    )
+    rows = await connection.execute(
+        select(leads.c.id, leads.c.email, leads.c.phone, leads.c.merged_into, leads.c.profile).where(
+            leads.c.id.in_(wanted)
+        )
+    )
+    return [
+        StoredLead(
+            lead_id=row.id,
+            email=row.email,
+            phone=row.phone,
+            merged_into=row.merged_into,
+            profile=None if row.merged_into else LeadProfile.model_validate(row.profile),
+        )
+        for row in rows
+    ]
+
+
+async def find_leads_of_person(
+    connection: AsyncConnection, email: str | None, phone: str | None
+) -> list[LeadProfile]:
+    """The live leads an email or phone belongs to, oldest first. An absorbed lead's keys still
+    lead to the lead that absorbed it."""
+    conditions = []
+    if email:
+        conditions.append(leads.c.email == email)
+    if phone:
+        conditions.append(leads.c.phone == phone)
+    if not conditions:
+        return []
+    matched = select(leads.c.id, leads.c.merged_into).where(or_(*conditions)).subquery()
+    live_ids = (
+        select(matched.c.merged_into)
+        .where(matched.c.merged_into.is_not(None))
+        .union(select(matched.c.id).where(matched.c.merged_into.is_(None)))
+    )
+    rows = await connection.execute(
+        select(leads.c.profile)
+        .where(leads.c.id.in_(live_ids), leads.c.merged_into.is_(None))
+        .order_by(leads.c.created_at, leads.c.id)
+    )
+    return [LeadProfile.model_validate(row.profile) for row in rows]
+
+
+async def write_plan(connection: AsyncConnection, plan: BatchPlan) -> None:
+    """A batch's absorptions first (freeing the keys of the leads absorbed), then its leads as
+    they end and its submissions, each kind in one statement."""
+    if plan.absorptions:
+        await connection.execute(
+            update(leads)
+            .where(or_(leads.c.id == bindparam("absorbed"), leads.c.merged_into == bindparam("absorbed")))
+            .values(
+                merged_into=bindparam("into"),
+                updated_at=case(
+                    (leads.c.id == bindparam("absorbed"), bindparam("at")), else_=leads.c.updated_at
+                ),
+            ),
+            [{"absorbed": absorbed, "into": into, "at": at} for absorbed, into, at in plan.absorptions],
+        )
+    if plan.leads:
+        upsert = insert(leads)
+        await connection.execute(
+            upsert.on_conflict_do_update(
+                index_elements=[leads.c.id],
+                set_={
+                    name: upsert.excluded[name]
+                    for name in ("revision", "email", "phone", "profile", "merged_into", "updated_at")
+                },
+            ),
+            [
+                {
+                    "id": profile.lead_id,
+                    "revision": profile.revision,
+                    "email": profile.email,
+                    "phone": profile.phone,
+                    "profile": profile.model_dump(mode="json"),
+                    "merged_into": merged_into,
+                    "created_at": profile.created_at,
+                    "updated_at": profile.updated_at,
+                }
+                for profile, merged_into in plan.leads.values()
+            ],
+        )
+    if plan.submissions:
+        await connection.execute(insert(submissions), plan.submissions)
+    if plan.consents:
+        await connection.execute(insert(consent_changes), plan.consents)
+
+
+async def lead_exists(connection: AsyncConnection, lead_id: uuid.UUID) -> uuid.UUID | None:
+    """The live lead an id names (following merges), or None."""
+    row = (
+        await connection.execute(select(leads.c.id, leads.c.merged_into).where(leads.c.id == lead_id))
+    ).first()
+    if row is None:
+        return None
+    return row.merged_into or row.id
+
+
+async def suppressed(connection: AsyncConnection, digests: list[str]) -> set[str]:
+    """Which of these digests are on the do-not-contact list."""
+    if not digests:
+        return set()
+    rows = await connection.execute(
+        select(suppressions.c.digest).where(any_of(suppressions.c.digest, digests))
+    )
+    return {row.digest for row in rows}
+
+
+async def add_suppressions(connection: AsyncConnection, rows: list[dict]) -> None:
+    await connection.execute(insert(suppressions).on_conflict_do_nothing(), rows)
+
+
+async def remove_suppressions(connection: AsyncConnection, digests: list[str]) -> set[str]:
+    """Takes these digests off the list; those that were on it."""
+    rows = await connection.execute(
+        delete(suppressions).where(any_of(suppressions.c.digest, digests)).returning(suppressions.c.digest)
+    )
+    return {row.digest for row in rows}
+
+
+async def mark_active(connection: AsyncConnection, lead_ids: set[uuid.UUID], now: datetime) -> None:
+    """These leads did something (an activity, an outcome) now."""
+    if lead_ids:
+        await connection.execute(update(leads).where(any_of(leads.c.id, lead_ids)).values(active_at=now))

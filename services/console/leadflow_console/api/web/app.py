@@ -1,0 +1,44 @@
+"""The web app inside the console service: its pages, static files and error pages."""
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from leadflow_console.api.web import (
+    pages_account,
+    pages_admin,
+    pages_auth,
+    pages_b2b_accounts,
+    pages_funnel,
+    pages_inbox,
+    pages_leads,
+    pages_model,
+    pages_queue,
+    pages_reps,
+    pages_rules_form,
+    pages_scoring,
+    pages_webhooks,
+)
+from leadflow_console.api.web.render import HERE, install_error_pages
+
+PAGE_ROUTERS = (
+    pages_auth.router,
+    pages_inbox.router,
+    pages_leads.router,
+    pages_funnel.router,
+    pages_rules_form.router,
+    pages_scoring.router,
+    pages_model.router,
+    pages_admin.router,
+    pages_queue.router,
+    pages_reps.router,
+    pages_account.router,
+    pages_webhooks.router,
+    pages_b2b_accounts.router,
+)
+
+
+def install_web_app(app: FastAPI) -> None:
+    for router in PAGE_ROUTERS:
+        app.include_router(router)
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    install_error_pages(app)

@@ -1,0 +1,278 @@
+"""The admin's pages: the team (reps, their load, the waiting queue), accounts and roles, API
+keys, and the audit trail. Reps belong to routing and are changed there, as the admin; webhooks
+have their own pages (pages_webhooks.py). Every form answers at its fields (forms.py)."""
+
+import uuid
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import Response
+
+from leadflow_common.access import KEY_SCOPES, Role, parse_scopes
+from leadflow_common.errors import LeadflowError
+from leadflow_console.api.web import forms
+from leadflow_console.api.web.deps import AdminOnly, UpstreamDep
+from leadflow_console.api.web.forms import FormErrors
+from leadflow_console.api.web.render import page, redirect
+from leadflow_console.api.web.upstream import UpstreamProblem
+from leadflow_console.deps import AccountsDep
+
+router = APIRouter(include_in_schema=False)
+Tier = Literal["junior", "mid", "senior"]
+
+
+def _codes(text: str) -> list[str]:
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
+async def _team(request, viewer, upstream, status: int = 200, **context) -> Response:
+    reps = await upstream.call("routing", "GET", "/v1/reps", viewer.token)
+    waiting = await upstream.call("routing", "GET", "/v1/assignments?status=waiting&limit=50", viewer.token)
+    return page(request, "team.html", viewer, status, reps=reps, waiting=waiting, **context)
+
+
+@router.get("/team", summary="admin: reps with load against capacity, the waiting queue")
+async def team(request: Request, viewer: AdminOnly, upstream: UpstreamDep) -> Response:
+    return await _team(request, viewer, upstream)
+
+
+NEW_REP_FIELDS = ("name", "email", "tier", "capacity", "territories", "languages", "segments")
+
+
+@router.post("/team/reps", summary="admin: add a rep")
+async def create_rep(
+    request: Request,
+    viewer: AdminOnly,
+    upstream: UpstreamDep,
+    # Text as typed: what cannot be read is answered at its field, with the form kept.
+    name: Annotated[str, Form(max_length=200)] = "",
+    email: Annotated[str, Form(max_length=320)] = "",
+    tier: Annotated[Tier, Form()] = "junior",
+    capacity: Annotated[str, Form(max_length=20)] = "",
+    territories: Annotated[str, Form(max_length=500)] = "",
+    languages: Annotated[str, Form(max_length=500)] = "",
+    segments: Annotated[str, Form(max_length=50)] = "",
+) -> Response:
+    typed = {"name": name, "email": email, "tier": tier, "capacity": capacity}
+    typed |= {"territories": territories, "languages": languages, "segments": segments}
+    errors = FormErrors()
+    for field, value in (("name", name), ("email", email)):
+        if not value.strip():
+            errors.add(field, "required")
+    count = forms.whole_number(errors, "capacity", capacity, 0, 10_000)
+    if errors:
+        return await _team(request, viewer, upstream, 422, errors=errors, form=typed)
+    body = {"name": name, "email": email, "tier": tier, "capacity": count, "territories": _codes(territories)}
+    body |= {"languages": _codes(languages), "segments": _codes(segments)}
+    try:
+        await upstream.call("routing", "POST", "/v1/reps", viewer.token, json=body)
+    except UpstreamProblem as problem:
+        if problem.status not in (409, 422):
+            raise
+        errors = forms.from_problem(problem, NEW_REP_FIELDS)
+        return await _team(request, viewer, upstream, problem.status, errors=errors, form=typed)
+    return redirect(request, "/team", f"Rep {name} added.")
+
+
+@router.post("/team/reps/{rep_id}", summary="admin: change a rep's tier, capacity, activity or presence")
+async def change_rep(
+    request: Request,
+    rep_id: uuid.UUID,
+    viewer: AdminOnly,
+    upstream: UpstreamDep,
+    tier: Annotated[Tier, Form()],
+    active: Annotated[Literal["yes", "no"], Form()],
+    available: Annotated[Literal["yes", "no"], Form()],
+    capacity: Annotated[str, Form(max_length=20)] = "",
+) -> Response:
+    errors = FormErrors()
+    count = forms.whole_number(errors, "capacity", capacity, 0, 10_000)
+    body = {"tier": tier, "capacity": count, "active": active == "yes", "available": available == "yes"}
+    if not errors:
+        try:
+            rep = await upstream.call("routing", "PATCH", f"/v1/reps/{rep_id}", viewer.token, json=body)
+        except UpstreamProblem as problem:
+            if problem.status not in (409, 422):
+                raise
+            errors = forms.from_problem(problem, body)
+        else:
+            return redirect(request, "/team", f"Rep {rep['name']} changed.")
+    quick = {"rep_id": str(rep_id), "capacity": capacity, "errors": errors}
+    return await _team(request, viewer, upstream, 422, quick=quick)
+
+
+async def _users(request, viewer, accounts, upstream, status: int = 200, **context) -> Response:
+    users = await accounts.list_users()
+    reps = await upstream.call("routing", "GET", "/v1/reps", viewer.token)
+    return page(request, "users.html", viewer, status, users=users, reps=reps, roles=list(Role), **context)
+
+
+@router.get("/admin/users", summary="admin: accounts and roles")
+async def users(
+    request: Request, viewer: AdminOnly, accounts: AccountsDep, upstream: UpstreamDep
+) -> Response:
+    return await _users(request, viewer, accounts, upstream)
+
+
+USER_FIELDS = ("email", "password", "role", "rep_id", "confirm_admin")
+
+
+@router.post("/admin/users", summary="admin: create an account (an admin only once confirmed)")
+async def create_user(
+    request: Request,
+    viewer: AdminOnly,
+    accounts: AccountsDep,
+    upstream: UpstreamDep,
+    email: Annotated[str, Form(max_length=320)] = "",
+    password: Annotated[str, Form(max_length=256)] = "",
+    role: Annotated[str, Form(max_length=20)] = "",
+    rep_id: Annotated[str, Form(max_length=36)] = "",
+    confirm_admin: Annotated[str, Form(max_length=3)] = "",
+) -> Response:
+    typed = {"email": email, "role": role, "rep_id": rep_id, "confirm_admin": confirm_admin}
+    errors = account_errors(email, password, role, rep_id, confirm_admin)
+    if not errors:
+        try:
+            rep = uuid.UUID(rep_id) if rep_id and role == Role.rep else None
+            await accounts.create_user(viewer.principal, email, password, Role(role), rep)
+        except LeadflowError as refused:
+            errors = forms.from_problem(refused, USER_FIELDS)
+    if errors:
+        if password and not errors.get("password"):
+            errors.add("password", "type the password again: it is never sent back to the page")
+        return await _users(request, viewer, accounts, upstream, 422, errors=errors, form=typed)
+    return redirect(request, "/admin/users", "Account created.")
+
+
+def account_errors(email: str, password: str, role: str, rep_id: str, confirm_admin: str) -> FormErrors:
+    """What the form itself can tell; the account rules (password length, the rep record) are
+    the accounts service's."""
+    errors = FormErrors()
+    if not email.strip():
+        errors.add("email", "required")
+    if not password:
+        errors.add("password", "required: 12 characters or more")
+    if role not in set(Role):
+        errors.add("role", "pick a role from the list")
+    if rep_id and not _is_uuid(rep_id):
+        errors.add("rep_id", "pick a rep from the list")
+    if role == Role.admin and confirm_admin != "yes":
+        errors.add(
+            "confirm_admin",
+            "tick to confirm: an admin may change every account, key, webhook and setting",
+        )
+    return errors
+
+
+def _is_uuid(text: str) -> bool:
+    try:
+        uuid.UUID(text)
+    except ValueError:
+        return False
+    return True
+
+
+@router.post("/admin/users/{user_id}/role", summary="admin: change an account's role (ends its sessions)")
+async def set_role(
+    request: Request,
+    user_id: uuid.UUID,
+    viewer: AdminOnly,
+    accounts: AccountsDep,
+    upstream: UpstreamDep,
+    role: Annotated[Role, Form()],
+    rep_id: Annotated[str, Form(pattern=r"^([0-9a-fA-F-]{36})?$")] = "",
+    confirm_admin: Annotated[str, Form(max_length=3)] = "",
+) -> Response:
+    if role is Role.admin and confirm_admin != "yes":
+        # As at creation: making an admin is confirmed, so a slip in a list cannot do it.
+        errors = forms.FormErrors()
+        errors.add(
+            forms.WHOLE_FORM,
+            "The role was not changed: to make an account an admin, also tick the box confirming"
+            " it may change every account, key, webhook and setting.",
+        )
+        return await _users(request, viewer, accounts, upstream, 422, role_errors=errors)
+    change = {"role": role, "rep_id": uuid.UUID(rep_id) if rep_id and role is Role.rep else None}
+    try:
+        await accounts.update_user(viewer.principal, user_id, change)
+    except LeadflowError as refused:
+        errors = forms.from_problem(refused, ())
+        return await _users(request, viewer, accounts, upstream, refused.status, role_errors=errors)
+    return redirect(request, "/admin/users", "Role changed; the account's sessions ended.")
+
+
+@router.post("/admin/users/{user_id}/active", summary="admin: enable or disable an account")
+async def set_active(
+    request: Request,
+    user_id: uuid.UUID,
+    viewer: AdminOnly,
+    accounts: AccountsDep,
+    active: Annotated[Literal["yes", "no"], Form()],
+) -> Response:
+    await accounts.update_user(viewer.principal, user_id, {"active": active == "yes"})
+    return redirect(
+        request,
+        "/admin/users",
+        "Account enabled." if active == "yes" else "Account disabled; its sessions ended.",
+    )
+
+
+async def _keys(request, viewer, accounts, status: int = 200, **context) -> Response:
+    keys = await accounts.list_keys()
+    return page(request, "keys.html", viewer, status, keys=keys, scopes=sorted(KEY_SCOPES), **context)
+
+
+@router.get("/admin/keys", summary="admin: API keys")
+async def keys(request: Request, viewer: AdminOnly, accounts: AccountsDep) -> Response:
+    return await _keys(request, viewer, accounts)
+
+
+@router.post("/admin/keys", summary="admin: create an API key (shown once)")
+async def create_key(
+    request: Request,
+    viewer: AdminOnly,
+    accounts: AccountsDep,
+    name: Annotated[str, Form(max_length=100)] = "",
+    scopes: Annotated[list[str], Form(max_length=20)] = [],  # noqa: B006 (FastAPI copies it)
+) -> Response:
+    errors = FormErrors()
+    if not name.strip():
+        errors.add("name", "required: a name that says who uses the key")
+    if not scopes:
+        errors.add("scopes", "tick at least one scope: a key without one may do nothing")
+    try:
+        chosen = parse_scopes(scopes)
+    except ValueError as error:
+        errors.add("scopes", str(error))
+    if errors:
+        return await _keys(
+            request, viewer, accounts, 422, errors=errors, form={"name": name, "scopes": scopes}
+        )
+    _stored, secret = await accounts.create_key(viewer.principal, name.strip(), chosen, None)
+    # The key is shown in this answer only, never stored or sent again.
+    return await _keys(request, viewer, accounts, created=secret)
+
+
+@router.post("/admin/keys/{key_id}/revoke", summary="admin: revoke an API key")
+async def revoke_key(
+    request: Request, key_id: uuid.UUID, viewer: AdminOnly, accounts: AccountsDep
+) -> Response:
+    await accounts.revoke_key(viewer.principal, key_id)
+    return redirect(request, "/admin/keys", "Key revoked.")
+
+
+@router.get("/admin/audit", summary="admin: the audit trail, newest first, actors and targets named")
+async def audit(
+    request: Request,
+    viewer: AdminOnly,
+    accounts: AccountsDep,
+    actor: Annotated[str, Query(max_length=200)] = "",
+    action: Annotated[str, Query(max_length=100)] = "",
+) -> Response:
+    entries = await accounts.audit_trail(actor, action.strip() or None)
+    errors = {}
+    if entries is None:
+        errors["actor"] = "No account has this email, and no key this name."
+    chosen = {"actor": actor, "action": action}
+    status = 422 if errors else 200
+    return page(request, "audit.html", viewer, status, entries=entries or [], chosen=chosen, errors=errors)

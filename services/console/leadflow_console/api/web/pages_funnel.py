@@ -1,0 +1,135 @@
+"""The live feed of routing decisions, and the funnel with speed to lead (chart, table, CSV)."""
+
+import asyncio
+import hashlib
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import Response
+
+from leadflow_common.errors import Invalid
+from leadflow_console.api.web.deps import Analysts, ReadModelDep, UpstreamDep, Watchers
+from leadflow_console.api.web.render import live_stream, page, templates
+from leadflow_console.api.web.session import PageInvalid, signed_in
+from leadflow_console.app import funnel
+from leadflow_console.app.funnel import DIMENSIONS
+
+router = APIRouter(include_in_schema=False)
+Temperature = Literal["", "cold", "warm", "hot"]
+Tier = Literal["", "junior", "mid", "senior"]
+Dimension = Literal["channel", "source", "campaign", "segment"]
+
+
+@dataclass(frozen=True)
+class FeedFilter:
+    """The feed's filters as asked (for the form) and as the read model takes them."""
+
+    temperature: str
+    tier: str
+    rep: str
+
+    @property
+    def query(self) -> dict:
+        return {
+            "temperature": self.temperature or None,
+            "tier": self.tier or None,
+            "rep_id": uuid.UUID(self.rep) if self.rep else None,
+        }
+
+
+def feed_filter(
+    temperature: Temperature = "",
+    tier: Tier = "",
+    rep: Annotated[str, Query(pattern=r"^([0-9a-fA-F-]{36})?$")] = "",
+) -> FeedFilter:
+    return FeedFilter(temperature, tier, rep)
+
+
+FeedFilterDep = Annotated[FeedFilter, Depends(feed_filter)]
+
+
+@router.get("/feed", summary="admin, marketer, viewer: routing decisions as they happen")
+async def feed(
+    request: Request, viewer: Watchers, read_model: ReadModelDep, upstream: UpstreamDep, chosen: FeedFilterDep
+) -> Response:
+    decisions = await read_model.feed(**chosen.query)
+    reps = await upstream.call("routing", "GET", "/v1/reps", viewer.token)
+    return page(request, "feed.html", viewer, decisions=decisions, chosen=chosen, reps=reps)
+
+
+@router.get("/feed/stream", summary="admin, marketer, viewer: the feed as it changes (text/event-stream)")
+async def feed_stream(
+    request: Request, viewer: Watchers, read_model: ReadModelDep, chosen: FeedFilterDep
+) -> Response:
+    filters = chosen.query
+
+    async def events() -> AsyncIterator[dict]:
+        shown = ""
+        version = read_model.changed.version
+        while await signed_in(request) is not None:
+            rows = await read_model.feed(**filters)
+            html = templates.get_template("_decisions.html").render(decisions=rows, viewer=viewer)
+            digest = hashlib.sha256(html.encode()).hexdigest()
+            if digest != shown:
+                shown = digest
+                yield {"event": "decisions", "data": html}
+            version = await read_model.changed.wait(version, 5.0)
+            await asyncio.sleep(0.2)  # a burst of decisions redraws the feed once
+
+    return live_stream(events(), "feed")
+
+
+async def _funnel(read_model, since: str, until: str, by: str):
+    try:
+        start, end = funnel.date_range(since, until, datetime.now(UTC).date())
+    except Invalid as refused:
+        field = refused.fields[0]
+        raise PageInvalid(f"{field.name}: {field.message}") from None
+    rows, speed = await read_model.funnel(start, end, by)
+    return start, end, rows, speed
+
+
+@router.get("/funnel", summary="admin, marketer: the funnel by channel, source, campaign or segment")
+async def funnel_page(
+    request: Request,
+    viewer: Analysts,
+    read_model: ReadModelDep,
+    since: Annotated[str, Query(max_length=10)] = "",
+    until: Annotated[str, Query(max_length=10)] = "",
+    by: Dimension = "channel",
+) -> Response:
+    start, end, rows, speed = await _funnel(read_model, since, until, by)
+    counts = funnel.totals(rows)
+    return page(
+        request,
+        "funnel.html",
+        viewer,
+        rows=rows,
+        speed=speed,
+        bars=funnel.bars(counts),
+        width=funnel.BAR_WIDTH,
+        stages=funnel.STAGES,
+        dimensions=DIMENSIONS,
+        chosen={"since": str(start.date()), "until": str((end - timedelta(days=1)).date()), "by": by},
+    )
+
+
+@router.get("/funnel.csv", summary="admin, marketer: the funnel as CSV")
+async def funnel_csv(
+    viewer: Analysts,
+    read_model: ReadModelDep,
+    since: Annotated[str, Query(max_length=10)] = "",
+    until: Annotated[str, Query(max_length=10)] = "",
+    by: Dimension = "channel",
+) -> Response:
+    start, end, rows, speed = await _funnel(read_model, since, until, by)
+    name = f"leadflow-funnel-{by}-{start.date()}-{end.date()}.csv"
+    return Response(
+        funnel.to_csv(by, rows, speed),
+        media_type="text/csv; charset=utf-8",
+        headers={"content-disposition": f'attachment; filename="{name}"', "cache-control": "no-store"},
+    )

@@ -1,0 +1,188 @@
+"""The rep's inbox: their offers with the SLA counting down, new ones pushed without a reload
+(Server-Sent Events); accept, reject, complete, won, lost; their presence."""
+
+import hashlib
+import uuid
+from collections.abc import AsyncIterator
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import Response
+
+from leadflow_console.api.web import forms
+from leadflow_console.api.web.deps import ReadModelDep, RepOnly, UpstreamDep
+from leadflow_console.api.web.forms import FormErrors
+from leadflow_console.api.web.render import format_time, live_stream, page, redirect, templates
+from leadflow_console.api.web.session import Viewer, signed_in
+from leadflow_console.api.web.upstream import Upstream, UpstreamProblem
+from leadflow_console.app.read_model import ReadModel
+from leadflow_console.domain import choices
+from leadflow_console.domain.assignment_story import what_happened
+
+router = APIRouter(include_in_schema=False)
+# A replica that did not consume the change itself finds it within this time.
+LOOK_AGAIN_SECONDS = 5.0
+
+
+@router.get("/inbox", summary="rep: my offers")
+async def inbox(
+    request: Request, viewer: RepOnly, read_model: ReadModelDep, upstream: UpstreamDep
+) -> Response:
+    return await _inbox(request, viewer, read_model, upstream)
+
+
+async def _inbox(
+    request: Request, viewer: Viewer, read_model, upstream: Upstream, status=200, **context
+) -> Response:
+    rep_id = viewer.principal.rep_id
+    shown = await _inbox_of(read_model, rep_id)
+    try:
+        me = await upstream.call("routing", "GET", f"/v1/reps/{rep_id}", viewer.token)
+    except UpstreamProblem:
+        me = None  # routing is away: the offers still show (from the read model), presence waits
+    zones = choices.timezones()
+    return page(request, "inbox.html", viewer, status, me=me, timezones=zones, **shown, **context)
+
+
+async def _inbox_of(read_model: ReadModel, rep_id: uuid.UUID) -> dict:
+    """What the inbox shows, for the page and its live updates alike: the rep's open offers with
+    their stories, how their recent leads ended and which left them."""
+    offers, timelines = await read_model.inbox(rep_id)
+    closed, left = await read_model.lately(rep_id)
+    return {"offers": offers, "timelines": timelines, "closed": closed, "left": left}
+
+
+@router.get("/inbox/stream", summary="rep: my offers as they change (text/event-stream)")
+async def inbox_stream(request: Request, viewer: RepOnly, read_model: ReadModelDep) -> Response:
+    rep_id = viewer.principal.rep_id
+
+    async def render() -> str:
+        return templates.get_template("_offers.html").render(
+            viewer=viewer, **await _inbox_of(read_model, rep_id)
+        )
+
+    async def events() -> AsyncIterator[dict]:
+        shown = ""
+        version = read_model.changed.version
+        while await signed_in(request) is not None:  # a revoked or expired session ends the stream
+            html = await render()
+            digest = hashlib.sha256(html.encode()).hexdigest()
+            if digest != shown:
+                shown = digest
+                yield {"event": "offers", "data": html}
+            while True:
+                latest = await read_model.changed.wait(version, LOOK_AGAIN_SECONDS)
+                touched = latest == version or read_model.changed.touched(rep_id, version)
+                version = latest
+                if touched:
+                    break
+
+    return live_stream(events(), "inbox")
+
+
+@router.post("/assignments/{assignment_id}/reject", summary="rep: pass the lead on, with a reason")
+async def reject(
+    request: Request,
+    assignment_id: uuid.UUID,
+    viewer: RepOnly,
+    upstream: UpstreamDep,
+    reason: Annotated[str, Form(min_length=1, max_length=200)],
+) -> Response:
+    path = f"/v1/assignments/{assignment_id}/reject"
+    try:
+        await upstream.call("routing", "POST", path, viewer.token, json={"reason": reason})
+    except UpstreamProblem as problem:
+        return await _stale(request, assignment_id, viewer, upstream, problem)
+    story = await _story(assignment_id, viewer, upstream)  # where it went, said truthfully
+    return redirect(request, "/inbox", story or "You passed on this lead.")
+
+
+# After /reject: the first route whose path matches takes the request.
+DONE = {"accept": "Accepted. The lead is yours.", "complete": "Marked complete."}
+
+
+@router.post("/assignments/{assignment_id}/{action}", summary="rep: take the lead, or be done with it")
+async def act(
+    request: Request,
+    assignment_id: uuid.UUID,
+    action: Literal["accept", "complete"],
+    viewer: RepOnly,
+    upstream: UpstreamDep,
+) -> Response:
+    path = f"/v1/assignments/{assignment_id}/{action}"
+    try:
+        await upstream.call("routing", "POST", path, viewer.token)
+    except UpstreamProblem as problem:
+        return await _stale(request, assignment_id, viewer, upstream, problem)
+    return redirect(request, "/inbox", DONE[action])
+
+
+async def _story(assignment_id: uuid.UUID, viewer: Viewer, upstream: Upstream) -> str | None:
+    path = f"/v1/assignments/{assignment_id}"
+    try:
+        detail = await upstream.call("routing", "GET", path, viewer.token)
+    except UpstreamProblem:
+        return None
+    shown = lambda at: format_time(at, viewer.zone)  # noqa: E731 (in the viewer's zone)
+    return what_happened(detail, shown) if isinstance(detail, dict) else None
+
+
+async def _stale(
+    request: Request, assignment_id: uuid.UUID, viewer: Viewer, upstream: Upstream, problem: UpstreamProblem
+) -> Response:
+    """A click on an offer that changed since the page showed it (409): back to the inbox, which
+    shows the present, with what happened instead of an error page."""
+    if problem.status != 409:
+        raise problem
+    story = await _story(assignment_id, viewer, upstream)
+    return redirect(request, "/inbox", story or "This lead changed before your click reached it.")
+
+
+@router.post("/leads/{lead_id}/outcome", summary="rep: the lead was won or lost")
+async def outcome(
+    request: Request,
+    lead_id: uuid.UUID,
+    viewer: RepOnly,
+    upstream: UpstreamDep,
+    result: Annotated[Literal["won", "lost"], Form()],
+) -> Response:
+    body = {"lead_id": str(lead_id), "outcome": result}
+    try:
+        await upstream.call("capture", "POST", "/v1/outcomes", viewer.token, json=body)
+    except UpstreamProblem as problem:
+        if problem.status != 409:
+            raise
+        return redirect(request, "/inbox", problem.detail or "This lead's outcome is recorded already.")
+    return redirect(request, "/inbox", f"Recorded as {result}.")
+
+
+@router.post("/presence", summary="rep: whether I take leads now, and my working hours")
+async def presence(
+    request: Request,
+    viewer: RepOnly,
+    read_model: ReadModelDep,
+    upstream: UpstreamDep,
+    available: Annotated[Literal["yes", "no"], Form()] = "yes",
+    timezone: Annotated[str, Form(max_length=64)] = "",
+    start: Annotated[str, Form(max_length=5)] = "",
+    end: Annotated[str, Form(max_length=5)] = "",
+) -> Response:
+    errors = FormErrors()
+    hours = forms.working_hours(errors, timezone, start, end)
+    body: dict = {"available": available == "yes"} | ({"working_hours": hours} if hours else {})
+    if not errors:
+        path = f"/v1/reps/{viewer.principal.rep_id}/presence"
+        try:
+            await upstream.call("routing", "PUT", path, viewer.token, json=body)
+        except UpstreamProblem as problem:
+            if problem.status != 422:
+                raise
+            errors = forms.from_problem(problem, ("available", "timezone", "start", "end"), forms.HOURS_NAMES)
+        else:
+            notice = "Available for new leads." if body["available"] else "Away: no new leads."
+            return redirect(request, "/inbox", notice)
+    typed = {
+        "available": body["available"],
+        "working_hours": {"timezone": timezone, "start": start, "end": end},
+    }
+    return await _inbox(request, viewer, read_model, upstream, 422, errors=errors, presence=typed)

@@ -1,0 +1,115 @@
+"""Finding a lead and everything known about them. The list shows every lead the viewer may see
+(a rep: only their own, scoped in SQL), filtered and sorted by what its URL says, so a link can
+be shared, and searched by a posted form; a rep opening anyone else's lead gets the 403 page,
+whether it exists or not."""
+
+import uuid
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+
+from leadflow_common.access import Role
+from leadflow_console.api.web.deps import AdminOnly, LeadWorkers, ReadModelDep, UpstreamDep
+from leadflow_console.api.web.render import page
+from leadflow_console.api.web.session import PageForbidden, Viewer
+from leadflow_console.api.web.upstream import UpstreamProblem
+from leadflow_console.app.read_model import ReadModel
+from leadflow_console.deps import state_of
+from leadflow_console.domain.lead_filters import (
+    CHANNELS,
+    PARAMETERS,
+    SORTS,
+    STATUSES,
+    TEMPERATURES,
+    read_criteria,
+    write_cursor,
+)
+
+router = APIRouter(include_in_schema=False)
+CHOICES = {
+    "temperatures": [(value, value) for value in TEMPERATURES],
+    "statuses": STATUSES,
+    "channels": [(value, value.replace("_", " ")) for value in CHANNELS],
+    "sorts": SORTS,
+}
+
+
+# The list's address carries its filters, so a link to it can be shared. A search is posted
+# instead: emails and phone numbers stay out of access logs, browser history and referrers; the
+# form posts both, and without a search it is redirected to the filters' address. Every field is
+# read as text and checked here, so a bad value is said at its field rather than as JSON.
+@router.get("/leads", summary="admin, marketer, rep (their own): every lead, filtered and sorted")
+async def leads(request: Request, viewer: LeadWorkers, read_model: ReadModelDep) -> Response:
+    typed = {name: request.query_params.get(name, "")[:1000] for name in PARAMETERS if name != "q"}
+    return await _list(request, viewer, read_model, typed | {"q": ""})
+
+
+@router.post("/leads", summary="admin, marketer, rep (their own): search by words, phone or email")
+async def search(request: Request, viewer: LeadWorkers, read_model: ReadModelDep) -> Response:
+    form = await request.form()
+    typed = {name: str(form.get(name) or "")[:1000] for name in PARAMETERS}
+    if not typed["q"].strip():
+        filters = {name: value for name, value in typed.items() if value and name not in ("q", "after")}
+        return RedirectResponse("/leads" + ("?" + urlencode(filters) if filters else ""), status_code=303)
+    return await _list(request, viewer, read_model, typed)
+
+
+async def _list(request: Request, viewer: Viewer, read_model: ReadModel, typed: dict[str, str]) -> Response:
+    read = read_criteria(typed, state_of(request).default_region)
+    only_rep = viewer.principal.rep_id if viewer.is_(Role.rep) else None
+    found, owners = await read_model.lead_list(read.criteria, only_rep, with_owners=only_rep is None)
+    shown = {name: value for name, value in typed.items() if name != "after"}
+    filters = {name: value for name, value in shown.items() if value and name != "q"}
+    after = write_cursor(found.next_cursor) if found.next_cursor else None
+    return page(
+        request,
+        "leads.html",
+        viewer,
+        422 if read.errors else 200,
+        typed=shown,
+        errors=read.errors,
+        found=found.leads,
+        after=after,
+        next_url="/leads?" + urlencode(filters | {"after": after}) if after else None,
+        first_url="/leads?" + urlencode(filters),
+        continued=bool(typed["after"]),
+        filtered=any(name != "sort" for name in filters),
+        owners=[(str(owner.rep_id), owner.name) for owner in owners],
+        **CHOICES,
+    )
+
+
+@router.get("/leads/{lead_id}", summary="admin, marketer, rep (their own): the lead page")
+async def lead_page(
+    request: Request, lead_id: uuid.UUID, viewer: LeadWorkers, read_model: ReadModelDep, upstream: UpstreamDep
+) -> Response:
+    view, timeline = await read_model.lead(lead_id)
+    if viewer.is_(Role.rep) and (view is None or view.rep_id != viewer.principal.rep_id):
+        raise PageForbidden("This lead is not offered to you.")
+    if view is None:
+        return page(
+            request, "error.html", viewer, 404, title="No such lead", message="Nothing is known by this id."
+        )
+    try:
+        score = await upstream.call("scoring", "GET", f"/v1/leads/{lead_id}/score", viewer.token)
+    except UpstreamProblem:
+        score = None  # not scored yet, or scoring is away: the page shows what the read model has
+    account = await request.app.state.account_reads.of_lead(lead_id)  # its B2B account, if any
+    return page(request, "lead.html", viewer, lead=view, timeline=timeline, score=score, account=account)
+
+
+@router.get("/leads/{lead_id}/export", summary="admin: everything held about the person, as a JSON file")
+async def export(request: Request, lead_id: uuid.UUID, viewer: AdminOnly, upstream: UpstreamDep) -> Response:
+    try:
+        document = await upstream.call(
+            "capture", "GET", "/v1/privacy/export", viewer.token, params={"lead_id": str(lead_id)}
+        )
+    except UpstreamProblem as problem:
+        return page(
+            request, "error.html", viewer, problem.status, title=problem.title, message=problem.detail
+        )
+    return JSONResponse(
+        document,
+        headers={"Content-Disposition": f'attachment; filename="leadflow-person-{lead_id}.json"'},
+    )

@@ -1,0 +1,43 @@
+"""The model in use, its metrics, retraining, and warm and hot thresholds proposed from the
+outcomes (adopted through the rules form's Preview). All of it is the scoring service's, called
+as the signed-in user."""
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from leadflow_console.api.web.deps import Analysts, UpstreamDep
+from leadflow_console.api.web.render import page, redirect
+from leadflow_console.api.web.upstream import UpstreamProblem
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/scoring/model", summary="admin, marketer: the model in use, its metrics, conversion per band")
+async def model_page(request: Request, viewer: Analysts, upstream: UpstreamDep) -> Response:
+    model = await upstream.call("scoring", "GET", "/v1/scoring/model", viewer.token)
+    trained = await upstream.call("scoring", "GET", "/v1/scoring/models", viewer.token)
+    shown = next((m for m in trained if m["in_use"]), trained[0] if trained else None)
+    points = shown["metrics"].get("calibration", []) if shown else []
+    proposals = await upstream.call("scoring", "GET", "/v1/scoring/bands", viewer.token)
+    return page(
+        request,
+        "model.html",
+        viewer,
+        model=model,
+        trained=trained,
+        shown=shown,
+        points=points,
+        proposals=proposals,
+    )
+
+
+@router.post("/scoring/retrain", summary="admin, marketer: learn from the outcomes so far")
+async def retrain(request: Request, viewer: Analysts, upstream: UpstreamDep) -> Response:
+    try:
+        result = await upstream.call("scoring", "POST", "/v1/scoring/retrain", viewer.token)
+    except UpstreamProblem as problem:
+        if problem.status != 409:
+            raise
+        return redirect(request, "/scoring/model", f"Not retrained: {problem.detail}")
+    verdict = "put into use" if result["adopted"] else "kept aside (the model in use ranks better)"
+    return redirect(request, "/scoring/model", f"Model version {result['version']} trained and {verdict}.")

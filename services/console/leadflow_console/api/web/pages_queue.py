@@ -1,0 +1,80 @@
+"""The waiting queue: every lead waiting for a rep, hottest first, with how long and for what
+(admins and marketers); an admin gives one to a rep by hand, the reps' load in view, and
+confirms before going over a rep's capacity. Routing owns the queue and the rule."""
+
+import uuid
+from datetime import UTC, datetime
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import Response
+
+from leadflow_console.api.web.deps import AdminOnly, Analysts, ReadModelDep, UpstreamDep
+from leadflow_console.api.web.render import page, redirect
+from leadflow_console.api.web.session import Viewer
+from leadflow_console.api.web.upstream import Upstream, UpstreamProblem
+
+router = APIRouter(include_in_schema=False)
+
+
+def waited(since: str, now: datetime) -> str:
+    """How long a lead has waited, in words a manager reads at a glance."""
+    seconds = max(0, int((now - datetime.fromisoformat(since)).total_seconds()))
+    if seconds < 120:
+        return f"{seconds} s"
+    if seconds < 7200:
+        return f"{seconds // 60} min"
+    return f"{seconds // 3600} h {seconds % 3600 // 60} min"
+
+
+async def _queue(
+    request: Request, viewer: Viewer, read_model, upstream: Upstream, status: int = 200, **context
+) -> Response:
+    entries = await upstream.call("routing", "GET", "/v1/queue", viewer.token)
+    reps = await upstream.call("routing", "GET", "/v1/reps", viewer.token)
+    views = await read_model.leads([uuid.UUID(entry["lead_id"]) for entry in entries])
+    now = datetime.now(UTC)
+    for entry in entries:
+        entry["view"] = views.get(uuid.UUID(entry["lead_id"]))
+        entry["waited"] = waited(entry["since"], now)
+    active = [rep for rep in reps if rep["active"]]  # inactive reps are no one to assign to
+    return page(request, "queue.html", viewer, status, entries=entries, reps=active, **context)
+
+
+@router.get("/queue", summary="admin, marketer: the leads waiting for a rep, and for what")
+async def queue(
+    request: Request, viewer: Analysts, read_model: ReadModelDep, upstream: UpstreamDep
+) -> Response:
+    return await _queue(request, viewer, read_model, upstream)
+
+
+@router.post("/queue/{lead_id}/assign", summary="admin: give a waiting lead to a rep")
+async def assign(
+    request: Request,
+    lead_id: uuid.UUID,
+    viewer: AdminOnly,
+    read_model: ReadModelDep,
+    upstream: UpstreamDep,
+    rep_id: Annotated[uuid.UUID, Form()],
+    override_capacity: Annotated[Literal["", "yes"], Form()] = "",
+    reason: Annotated[str, Form(max_length=500)] = "",
+) -> Response:
+    body = {
+        "rep_id": str(rep_id),
+        "override_capacity": override_capacity == "yes",
+        "reason": reason.strip() or None,
+    }
+    try:
+        assigned = await upstream.call(
+            "routing", "POST", f"/v1/leads/{lead_id}/assign", viewer.token, json=body
+        )
+    except UpstreamProblem as problem:
+        if problem.status not in (404, 409, 422):
+            raise
+        chosen = {"lead_id": str(lead_id), **body}  # kept as chosen, the problem shown at the form
+        return await _queue(
+            request, viewer, read_model, upstream, problem.status, problem=problem, chosen=chosen
+        )
+    return redirect(
+        request, "/queue", f"Assigned. The lead is offered to the rep (assignment {assigned['id']})."
+    )

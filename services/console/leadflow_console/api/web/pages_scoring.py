@@ -1,0 +1,96 @@
+"""The scoring rules as JSON: the advanced view of the same document the form edits
+(`pages_rules_form.py`), with its validation errors and a preview before saving. The rules are
+the scoring service's, called as the signed-in user."""
+
+import json
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import Response
+
+from leadflow_console.api.web.deps import Analysts, UpstreamDep
+from leadflow_console.api.web.render import page, redirect
+from leadflow_console.api.web.upstream import UpstreamProblem
+
+router = APIRouter(include_in_schema=False)
+MAX_RULES_CHARS = 100_000
+
+
+def _parse(text: str) -> tuple[dict | None, list[dict]]:
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as error:
+        return None, [
+            {"name": "rules", "message": f"not JSON: {error.msg} (line {error.lineno}, column {error.colno})"}
+        ]
+    if not isinstance(document, dict):
+        return None, [{"name": "rules", "message": "must be a JSON object"}]
+    return document, []
+
+
+async def _editor(request: Request, viewer, upstream, text: str | None = None, status: int = 200, **context):
+    in_use = await upstream.call("scoring", "GET", "/v1/scoring/rules", viewer.token)
+    if text is None:
+        text = json.dumps(in_use["rules"], indent=2)
+    problems = in_use.get("problems", [])
+    return page(
+        request,
+        "scoring_json.html",
+        viewer,
+        status,
+        version=in_use["version"],
+        text=text,
+        problems=problems,
+        **context,
+    )
+
+
+@router.get("/scoring/json", summary="admin, marketer: the rules in use as JSON, to edit and preview")
+async def rules_json_page(request: Request, viewer: Analysts, upstream: UpstreamDep) -> Response:
+    return await _editor(request, viewer, upstream)
+
+
+@router.post("/scoring/preview", summary="admin, marketer: what candidate rules would change")
+async def preview(
+    request: Request,
+    viewer: Analysts,
+    upstream: UpstreamDep,
+    rules: Annotated[str, Form(max_length=MAX_RULES_CHARS)],
+) -> Response:
+    document, errors = _parse(rules)
+    result = None
+    if document is not None:
+        try:
+            result = await upstream.call(
+                "scoring", "POST", "/v1/scoring/rules/preview", viewer.token, json=document
+            )
+        except UpstreamProblem as problem:
+            if problem.status != 422:
+                raise
+            errors = problem.fields or [{"name": "rules", "message": problem.detail}]
+    status = 422 if errors else 200
+    return await _editor(request, viewer, upstream, rules, status, errors=errors, preview=result)
+
+
+@router.post("/scoring/save", summary="admin, marketer: put candidate rules into use")
+async def save(
+    request: Request,
+    viewer: Analysts,
+    upstream: UpstreamDep,
+    rules: Annotated[str, Form(max_length=MAX_RULES_CHARS)],
+) -> Response:
+    document, errors = _parse(rules)
+    if document is not None:
+        try:
+            saved = await upstream.call("scoring", "PUT", "/v1/scoring/rules", viewer.token, json=document)
+        except UpstreamProblem as problem:
+            if problem.status != 422:
+                raise
+            errors = problem.fields or [{"name": "rules", "message": problem.detail}]
+        else:
+            return redirect(
+                request,
+                "/scoring/json",
+                f"Rules version {saved['version']} is in use; every lead is being re-scored.",
+            )
+    return await _editor(request, viewer, upstream, rules, 422, errors=errors)

@@ -1,0 +1,179 @@
+"""Pages as HTML: the templates, the navigation each role sees, the Content-Security-Policy of
+every page, notices carried across a redirect, and the error pages."""
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import quote, unquote
+from zoneinfo import ZoneInfo
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+from jinja2 import pass_context
+from jinja2.runtime import Context
+from sse_starlette.sse import EventSourceResponse
+
+from leadflow_common.access import Role
+from leadflow_common.http import problem_response, validation_problem
+from leadflow_console import metrics
+from leadflow_console.api.web import forms
+from leadflow_console.api.web.session import (
+    NOTICE_COOKIE,
+    CsrfRejected,
+    LoginRequired,
+    PageForbidden,
+    PageInvalid,
+    Viewer,
+    cookie_options,
+    signed_in,
+)
+from leadflow_console.api.web.upstream import UpstreamProblem
+from leadflow_console.domain import score_lines
+
+HERE = Path(__file__).parent
+templates = Jinja2Templates(directory=HERE / "templates")
+# Scripts and styles come only from the console itself: no inline script, no inline style.
+PAGE_CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+)
+ADMIN, MARKETER, REP, VIEWER = Role.admin, Role.marketer, Role.rep, Role.viewer
+NAVIGATION = [
+    ("/inbox", "Inbox", {REP}),
+    ("/feed", "Live feed", {ADMIN, MARKETER, VIEWER}),
+    ("/funnel", "Funnel", {ADMIN, MARKETER}),
+    ("/leads", "Leads", {ADMIN, MARKETER, REP}),
+    ("/accounts", "Accounts", {ADMIN, MARKETER}),
+    ("/scoring", "Scoring", {ADMIN, MARKETER}),
+    ("/team", "Team", {ADMIN}),
+    ("/queue", "Queue", {ADMIN, MARKETER}),
+    ("/admin/users", "Admin", {ADMIN}),
+]
+HOME = {REP: "/inbox", MARKETER: "/funnel", ADMIN: "/team", VIEWER: "/feed"}
+
+
+def format_time(value: datetime | str | None, zone: str = "UTC") -> str:
+    """A time as a person reads it: in their time zone, named (`CET`, `EST`, `UTC`)."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M:%S %Z")
+
+
+@pass_context
+def when(context: Context, value: datetime | str | None) -> str:
+    """The one filter for every time shown in the console: in the viewer's zone."""
+    viewer = context.get("viewer")
+    return format_time(value, viewer.zone if isinstance(viewer, Viewer) else "UTC")
+
+
+templates.env.filters["when"] = when
+templates.env.filters["urldecode"] = unquote
+templates.env.filters["signed"] = score_lines.signed
+templates.env.globals["breakdown"] = score_lines.breakdown
+templates.env.filters["iso"] = lambda value: value.astimezone(UTC).isoformat() if value else ""
+
+
+# A notice that reports something that did not work starts with this (quote() leaves it as is).
+PROBLEM_MARK = "problem~"
+
+
+def page(request: Request, name: str, viewer: Viewer | None, status: int = 200, **context) -> HTMLResponse:
+    notice = request.cookies.get(NOTICE_COOKIE)
+    said = {"notice": notice, "notice_is_problem": False}
+    if notice and notice.startswith(PROBLEM_MARK):
+        said = {"notice": notice.removeprefix(PROBLEM_MARK), "notice_is_problem": True}
+    nav = [(href, label) for href, label, roles in NAVIGATION if viewer and viewer.role in roles]
+    response = templates.TemplateResponse(
+        request,
+        name,
+        {"viewer": viewer, "nav": nav, "path": request.url.path, **said, **context},
+        status_code=status,
+    )
+    _protect(response)
+    if notice:
+        response.delete_cookie(NOTICE_COOKIE, path="/")
+    return response
+
+
+def live_stream(events: AsyncIterator[dict], name: str) -> EventSourceResponse:
+    """Server-Sent Events: a ping every 15 s keeps proxies from closing an idle stream, and a
+    client that stops reading is dropped after 10 s instead of holding the server's buffers."""
+
+    async def counted() -> AsyncIterator[dict]:
+        metrics.LIVE_STREAMS.labels(page=name).inc()
+        try:
+            async for event in events:
+                yield event
+        finally:
+            metrics.LIVE_STREAMS.labels(page=name).dec()
+
+    return EventSourceResponse(counted(), ping=15, send_timeout=10, headers={"cache-control": "no-store"})
+
+
+def redirect(
+    request: Request, to: str, notice: str | None = None, *, problem: bool = False
+) -> RedirectResponse:
+    """After a form: back to a page (303), with a notice shown there once (`problem`: as an
+    alert, for something that did not work). Notices never carry personal data; the cookie
+    keeps it out of the URL anyway."""
+    response = RedirectResponse(to, status_code=303)
+    if notice:
+        value = (PROBLEM_MARK if problem else "") + quote(notice)
+        response.set_cookie(NOTICE_COOKIE, value, **cookie_options(request, 60))
+    return response
+
+
+def _protect(response: Response) -> None:
+    response.headers["content-security-policy"] = PAGE_CSP
+    response.headers["cache-control"] = "no-store"
+
+
+def install_error_pages(app: FastAPI) -> None:
+    @app.exception_handler(LoginRequired)
+    async def to_login(request: Request, _: LoginRequired) -> Response:
+        if request.headers.get("accept") == "text/event-stream":
+            return Response(status_code=401)
+        return RedirectResponse("/", status_code=303)
+
+    @app.exception_handler(PageForbidden)
+    async def forbidden(request: Request, error: PageForbidden) -> Response:
+        viewer = await signed_in(request)
+        return page(request, "error.html", viewer, 403, title="Not yours", message=str(error))
+
+    @app.exception_handler(PageInvalid)
+    async def invalid(request: Request, error: PageInvalid) -> Response:
+        return page(
+            request, "error.html", await signed_in(request), 422, title="Cannot show that", message=str(error)
+        )
+
+    @app.exception_handler(CsrfRejected)
+    async def csrf(request: Request, _: CsrfRejected) -> Response:
+        message = "The form had expired or came from elsewhere. Reload the page and try again."
+        return page(request, "error.html", None, 403, title="Form refused", message=message)
+
+    @app.exception_handler(RequestValidationError)
+    async def unreadable(request: Request, error: RequestValidationError) -> Response:
+        # The API keeps its problem+json; a person is answered in words. Forms read what was
+        # typed themselves (forms.py), so this is only for a request no form of ours sends.
+        problem = validation_problem(error.errors())
+        if request.url.path.startswith("/v1/"):
+            return problem_response(problem, request.url.path)
+        words = "; ".join(f"{name}: {message}" for name, message in _named(problem))
+        message = f"The page could not read what was sent ({words}). Go back and try again."
+        return page(
+            request, "error.html", await signed_in(request), 422, title="Not understood", message=message
+        )
+
+    @app.exception_handler(UpstreamProblem)
+    async def upstream(request: Request, problem: UpstreamProblem) -> Response:
+        status = problem.status if problem.status in (403, 404, 409, 422, 503) else 502
+        viewer = await signed_in(request)
+        return page(request, "error.html", viewer, status, title=problem.title, message=problem.detail)
+
+
+def _named(problem) -> list[tuple[str, str]]:
+    return [(field.name or "the request", forms.in_words(field.message)) for field in problem.fields or []]

@@ -1,0 +1,97 @@
+"""The funnel as numbers and shapes: totals per stage, conversion between stages, bar lengths
+for the chart, the CSV export, the date range asked for. Pure: no I/O."""
+
+import csv
+import io
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+
+from leadflow_common.errors import Invalid
+from leadflow_console.store.read_queries import DIMENSIONS as DIMENSIONS  # the pages list them
+from leadflow_console.store.read_queries import FunnelRow, SpeedRow
+
+STAGES = ("captured", "warm", "hot", "offered", "accepted", "won", "lost")
+# Each stage's conversion is from the one before it; lost is a share of the decided outcomes.
+FLOW = (
+    ("captured", "warm"),
+    ("warm", "hot"),
+    ("hot", "offered"),
+    ("offered", "accepted"),
+    ("accepted", "won"),
+)
+DEFAULT_DAYS = 30
+MAX_DAYS = 366
+BAR_WIDTH = 560
+
+
+@dataclass(frozen=True)
+class Bar:
+    stage: str
+    count: int
+    length: int  # in the chart's units, the largest stage being BAR_WIDTH
+    rate: float | None  # conversion from the stage before it
+
+
+def date_range(since: str, until: str, today: date) -> tuple[datetime, datetime]:
+    """[since, until] as whole UTC days; the last 30 days when not given."""
+    try:
+        last = date.fromisoformat(until) if until else today
+        first = date.fromisoformat(since) if since else last - timedelta(days=DEFAULT_DAYS - 1)
+    except ValueError:
+        raise Invalid.field("since" if since else "until", "a date as YYYY-MM-DD") from None
+    if first > last:
+        raise Invalid.field("since", "must not be after until")
+    if (last - first).days >= MAX_DAYS:
+        raise Invalid.field("since", f"the range is at most {MAX_DAYS} days")
+    start = datetime.combine(first, time.min, UTC)
+    return start, datetime.combine(last + timedelta(days=1), time.min, UTC)
+
+
+def totals(rows: list[FunnelRow]) -> dict[str, int]:
+    return {stage: sum(getattr(row, stage) for row in rows) for stage in STAGES}
+
+
+def rate(reached: int, of: int) -> float | None:
+    return round(reached / of, 4) if of else None
+
+
+def bars(counts: dict[str, int]) -> list[Bar]:
+    largest = max(counts.values(), default=0) or 1
+    before = {to: start for start, to in FLOW}
+    shapes = []
+    for stage in STAGES:
+        if stage == "lost":
+            conversion = rate(counts["lost"], counts["won"] + counts["lost"])
+        else:
+            conversion = rate(counts[stage], counts[before[stage]]) if stage in before else None
+        shapes.append(Bar(stage, counts[stage], round(BAR_WIDTH * counts[stage] / largest), conversion))
+    return shapes
+
+
+def to_csv(by: str, rows: list[FunnelRow], speed: list[SpeedRow]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([by, *STAGES, *(f"{a}_to_{b}" for a, b in FLOW)])
+    for row in rows:
+        counts = {stage: getattr(row, stage) for stage in STAGES}
+        writer.writerow([_safe(row.group), *counts.values(), *(rate(counts[b], counts[a]) for a, b in FLOW)])
+    writer.writerow([])
+    writer.writerow(["rep", "tier", "accepted", "median_seconds", "p90_seconds", "sla_breaches"])
+    for line in speed:
+        writer.writerow(
+            [
+                _safe(line.rep_name),
+                line.tier,
+                line.accepted,
+                line.median_seconds,
+                line.p90_seconds,
+                line.breaches,
+            ]
+        )
+    return out.getvalue()
+
+
+def _safe(value: str | None) -> str:
+    """A cell a spreadsheet will not run as a formula (CSV injection)."""
+    text = value or ""
+    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text

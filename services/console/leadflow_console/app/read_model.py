@@ -1,0 +1,88 @@
+"""The console's read models as use cases: kept current from the topics (each applied batch
+announced to the live pages of every replica), read by the pages."""
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+from leadflow_common.events import CloudEvent
+from leadflow_common.runtime import ServiceRuntime
+from leadflow_console import account_reads, metrics
+from leadflow_console.app import live
+from leadflow_console.domain import projection
+from leadflow_console.domain.lead_filters import LeadCriteria
+from leadflow_console.store import inbox_queries, lead_list_queries, read_queries, read_writes
+from leadflow_console.store.inbox_queries import LeftLead
+from leadflow_console.store.lead_list_queries import LeadPage, Owner
+from leadflow_console.store.read_queries import Decision, FunnelRow, LeadView, SpeedRow, TimelineEntry
+
+CONSUMER = "console-read-model"
+# The inbox's "Lately": a rep sees how their recent leads ended and which left them, not their
+# whole history.
+CLOSED_SHOWN_DAYS = 14
+LEFT_SHOWN_HOURS = 24
+SHOWN_LATELY = 10
+
+
+class ReadModel:
+    def __init__(self, runtime: ServiceRuntime):
+        self._runtime = runtime
+        self.changed = live.Changed()
+
+    async def apply_events(self, events: list[CloudEvent]) -> None:
+        """The consumer: each event once, folded per lead, written in one unit of work."""
+        async with self._runtime.unit_of_work(consumer=CONSUMER) as uow:
+            fresh = await uow.first_seen(events)
+            if fresh:
+                reps = await read_writes.apply(uow.connection, projection.fold(fresh))
+                await account_reads.apply(uow.connection, fresh)  # B2B accounts
+                await live.announce(uow.connection, reps)
+        now = datetime.now(UTC)
+        for event in fresh:
+            metrics.READ_MODEL_DELAY.observe(max(0.0, (now - event.time).total_seconds()))
+
+    async def inbox(self, rep_id: uuid.UUID) -> tuple[list[LeadView], dict[uuid.UUID, list[TimelineEntry]]]:
+        """The rep's offers, each with its latest timeline entries."""
+        async with self._runtime.engine.connect() as connection:
+            offers = await read_queries.inbox(connection, rep_id)
+            timelines = await read_queries.recent_timelines(connection, [offer.lead_id for offer in offers])
+        return offers, timelines
+
+    async def lately(self, rep_id: uuid.UUID) -> tuple[list[LeadView], list[LeftLead]]:
+        """The rep's leads won or lost in the last CLOSED_SHOWN_DAYS days, and those that left
+        them in the last LEFT_SHOWN_HOURS hours (at most SHOWN_LATELY of each)."""
+        now = datetime.now(UTC)
+        async with self._runtime.engine.connect() as connection:
+            closed_since = now - timedelta(days=CLOSED_SHOWN_DAYS)
+            closed = await inbox_queries.closed_recently(connection, rep_id, closed_since, SHOWN_LATELY)
+            left_since = now - timedelta(hours=LEFT_SHOWN_HOURS)
+            left = await inbox_queries.left_recently(connection, rep_id, left_since, SHOWN_LATELY)
+        return closed, left
+
+    async def lead(self, lead_id: uuid.UUID) -> tuple[LeadView | None, list[TimelineEntry]]:
+        async with self._runtime.engine.connect() as connection:
+            view = await read_queries.lead(connection, lead_id)
+            return view, (await read_queries.timeline(connection, lead_id) if view else [])
+
+    async def leads(self, lead_ids: list[uuid.UUID]) -> dict[uuid.UUID, LeadView]:
+        async with self._runtime.engine.connect() as connection:
+            return await read_queries.leads(connection, lead_ids)
+
+    async def lead_list(
+        self, criteria: LeadCriteria, only_rep: uuid.UUID | None, with_owners: bool
+    ) -> tuple[LeadPage, list[Owner]]:
+        """A page of the leads list; with the owner filter's choices for a viewer who has one."""
+        async with self._runtime.engine.connect() as connection:
+            found = await lead_list_queries.lead_page(connection, criteria, only_rep=only_rep)
+            return found, (await lead_list_queries.owners(connection) if with_owners else [])
+
+    async def feed(self, **filters) -> list[Decision]:
+        async with self._runtime.engine.connect() as connection:
+            return await read_queries.feed(connection, **filters)
+
+    async def funnel(
+        self, since: datetime, until: datetime, by: str
+    ) -> tuple[list[FunnelRow], list[SpeedRow]]:
+        async with self._runtime.engine.connect() as connection:
+            stages = await read_queries.funnel(connection, since, until, by)
+            speed = await read_queries.speed_to_lead(connection, since, until)
+        return stages, speed

@@ -1,0 +1,296 @@
+"""The console's use cases: logging in, accounts, API keys, the credentials every service
+refreshes, and the audit trail. Each state change runs in one unit of work with its audit entry."""
+
+import asyncio
+import hashlib
+import logging
+import uuid
+from datetime import UTC, datetime, timedelta
+
+from pwdlib import PasswordHash
+from pwdlib.hashers.argon2 import Argon2Hasher
+
+from leadflow_common.access import Principal, Role, Scope
+from leadflow_common.credentials import CredentialsState, LiveKey, SigningKey, key_digest
+from leadflow_common.errors import Conflict, Invalid, LeadflowError, NotFound, Unauthenticated
+from leadflow_common.events import AuditRecorded, CloudEvent
+from leadflow_common.runtime import ServiceRuntime
+from leadflow_console import metrics
+from leadflow_console.app.reps import RepDirectory
+from leadflow_console.domain import accounts
+from leadflow_console.domain.accounts import LoginLimits
+from leadflow_console.domain.tokens import issue_token, new_key_pair
+from leadflow_console.settings import ConsoleSettings
+from leadflow_console.store import audit_trail, repository
+from leadflow_console.store.audit_trail import NamedEntry
+from leadflow_console.store.repository import ApiKey, User
+
+log = logging.getLogger(__name__)
+
+SIGNING_KEY_LOCK = "console:signing-key"
+FIRST_ADMIN_LOCK = "console:first-admin"
+# Argon2id with pwdlib's defaults (the OWASP minimums or above).
+PASSWORDS = PasswordHash((Argon2Hasher(),))
+# Verified against when the account does not exist, so both answers take as long.
+UNKNOWN_ACCOUNT_HASH = PASSWORDS.hash("an account that does not exist")
+
+
+class TooManyAttempts(LeadflowError):
+    status, title = 429, "Too many requests"
+
+    def __init__(self, retry_after: int):
+        super().__init__("Too many failed logins; try again later", headers={"Retry-After": str(retry_after)})
+
+
+class Passwords:
+    """Argon2 takes tens of milliseconds and 64 MiB per hash by design: hashes run off the event
+    loop, two at a time, so a burst of logins queues instead of exhausting the memory."""
+
+    def __init__(self, at_once: int = 2):
+        self._slots = asyncio.Semaphore(at_once)
+
+    async def hash(self, password: str) -> str:
+        async with self._slots:
+            return await asyncio.to_thread(PASSWORDS.hash, password)
+
+    async def verify(self, password: str, hashed: str) -> bool:
+        async with self._slots:
+            return await asyncio.to_thread(PASSWORDS.verify, password, hashed)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class AccountsService:
+    def __init__(self, runtime: ServiceRuntime, settings: ConsoleSettings, reps: RepDirectory):
+        self._runtime = runtime
+        self._settings = settings
+        self._reps = reps
+        self._passwords = Passwords()
+        self._limits = LoginLimits(
+            settings.login_window_seconds,
+            settings.login_failures_per_account,
+            settings.login_failures_per_address,
+        )
+
+    async def prepare(self) -> None:
+        """At start: a signing key, and the first admin when none exists and one is configured."""
+        async with self._runtime.unit_of_work() as uow:
+            await uow.lock([SIGNING_KEY_LOCK])
+            if await repository.signing_key(uow.connection) is None:
+                await repository.insert_signing_key(uow.connection, new_key_pair())
+            key = await repository.signing_key(uow.connection)
+        # What the web app's CSRF tokens are derived from: the same on every replica.
+        self.page_secret = hashlib.sha256(b"leadflow-console-pages:" + key.private_key_pem.encode()).digest()
+        email, password = self._settings.admin_email.strip().lower(), self._settings.admin_password
+        if email and password:
+            async with self._runtime.unit_of_work() as uow:
+                await uow.lock([FIRST_ADMIN_LOCK])
+                if await repository.count_users(uow.connection) == 0:
+                    await self._insert_user(uow, "bootstrap", email, password, Role.admin, None)
+                    log.info("created the first admin account")
+
+    async def login(self, email: str, password: str, client: str) -> tuple[str, datetime]:
+        """An access token for these credentials; throttled per account and per address."""
+        email = email.strip().lower()
+        account_subject = f"account:{hashlib.sha256(email.encode()).hexdigest()}"
+        subjects = [account_subject, f"address:{client}"]
+        now = _now()
+        async with self._runtime.unit_of_work() as uow:
+            # Attempts on one account wait for each other: a burst cannot outrun the count.
+            await uow.lock(subjects)
+            since = now - timedelta(seconds=self._limits.window_seconds)
+            failures = await repository.recent_failures(uow.connection, subjects, since)
+            retry_after = accounts.login_retry_after(
+                self._limits,
+                account_failures=failures[subjects[0]],
+                address_failures=failures[subjects[1]],
+                now=now,
+            )
+            user = await repository.user_by_email(uow.connection, email)
+            actor = f"user:{user.id}" if user else "anonymous"
+            if retry_after is not None:
+                metrics.LOGINS.labels(outcome="throttled").inc()
+                await uow.audit(actor, "login.throttled", outcome="refused")
+            else:
+                valid = await self._passwords.verify(
+                    password, user.password_hash if user else UNKNOWN_ACCOUNT_HASH
+                )
+                if valid and user.active:
+                    await repository.forget_failures(uow.connection, account_subject)
+                    token, expires_at = await self._open_session(uow, user, now)
+                    await uow.audit(actor, "login.succeeded", ("user", user.id))
+                    metrics.LOGINS.labels(outcome="succeeded").inc()
+                    return token, expires_at
+                await repository.record_failure(uow.connection, subjects, now)
+                await uow.audit(actor, "login.failed", outcome="refused")
+                metrics.LOGINS.labels(outcome="failed").inc()
+        if retry_after is not None:
+            raise TooManyAttempts(retry_after)
+        raise Unauthenticated("The email or password is wrong, or the account is disabled")
+
+    async def _open_session(self, uow, user: User, now: datetime) -> tuple[str, datetime]:
+        lifetime = timedelta(seconds=self._settings.token_ttl_seconds)
+        session_id = uuid.uuid4().hex
+        await repository.insert_session(uow.connection, session_id, user.id, now + lifetime)
+        key = await repository.signing_key(uow.connection)
+        token = issue_token(
+            key,
+            user_id=user.id,
+            role=user.role,
+            rep_id=user.rep_id,
+            session_id=session_id,
+            issued_at=now,
+            lifetime=lifetime,
+        )
+        return token, now + lifetime
+
+    async def logout(self, principal: Principal) -> None:
+        async with self._runtime.unit_of_work() as uow:
+            if principal.session_id:
+                await repository.revoke_sessions(uow.connection, _now(), session_id=principal.session_id)
+            await uow.audit(principal, "logout", ("session", principal.session_id))
+
+    async def me(self, principal: Principal) -> User | None:
+        if principal.role is None:
+            return None
+        async with self._runtime.engine.connect() as connection:
+            return await repository.user_by_id(connection, uuid.UUID(principal.id))
+
+    async def create_user(
+        self, principal: Principal, email: str, password: str, role: Role, rep_id: uuid.UUID | None
+    ) -> User:
+        accounts.check_password(password)
+        accounts.check_role(role, rep_id)
+        if rep_id is not None:
+            await self._known_rep(rep_id)
+        async with self._runtime.unit_of_work() as uow:
+            if await repository.user_by_email(uow.connection, email.lower()):
+                raise Conflict("An account with this email exists")
+            return await self._insert_user(uow, principal, email.lower(), password, role, rep_id)
+
+    async def _insert_user(self, uow, actor, email, password, role: Role, rep_id) -> User:
+        user = await repository.insert_user(
+            uow.connection,
+            id=uuid.uuid4(),
+            email=email,
+            password_hash=await self._passwords.hash(password),
+            role=str(role),
+            rep_id=rep_id,
+        )
+        await uow.audit(actor, "user.created", ("user", user.id), role=str(role), rep_id=str(rep_id or ""))
+        return user
+
+    async def _known_rep(self, rep_id: uuid.UUID) -> None:
+        if not await self._reps.exists(rep_id):
+            raise Invalid.field("rep_id", "routing has no rep with this id: add the rep first")
+
+    async def list_users(self) -> list[User]:
+        async with self._runtime.engine.connect() as connection:
+            return await repository.list_users(connection)
+
+    async def update_user(self, principal: Principal, user_id: uuid.UUID, changes: dict) -> User:
+        async with self._runtime.unit_of_work() as uow:
+            user = await repository.user_by_id(uow.connection, user_id, lock=True)
+            if user is None:
+                raise NotFound("No such user")
+            if not changes:
+                return user
+            role = Role(changes.get("role", user.role))
+            rep_id = changes["rep_id"] if "rep_id" in changes else user.rep_id
+            accounts.check_role(role, rep_id)
+            if rep_id is not None and rep_id != user.rep_id:
+                await self._known_rep(rep_id)  # the one it had was checked when it was named
+            values = {name: changes[name] for name in ("active",) if name in changes}
+            values |= {"role": str(role), "rep_id": rep_id}
+            if changes.get("password") is not None:
+                accounts.check_password(changes["password"])
+                values["password_hash"] = await self._passwords.hash(changes["password"])
+            updated = await repository.update_user(uow.connection, user_id, **values)
+            if accounts.ends_sessions(
+                role_changed=updated.role is not user.role,
+                deactivated=user.active and not updated.active,
+                password_changed="password_hash" in values,
+                rep_changed=updated.rep_id != user.rep_id,
+            ):
+                await repository.revoke_sessions(uow.connection, _now(), user_id=user_id)
+            changed = sorted(name for name in changes if name != "password") + (
+                ["password"] if "password_hash" in values else []
+            )
+            await uow.audit(principal, "user.updated", ("user", user_id), changed=",".join(changed))
+            return updated
+
+    async def create_key(
+        self, principal: Principal, name: str, scopes: frozenset[Scope], expires_at: datetime | None
+    ) -> tuple[ApiKey, str]:
+        key_id = uuid.uuid4()
+        secret = accounts.new_api_key(key_id)
+        async with self._runtime.unit_of_work() as uow:
+            stored = await repository.insert_key(
+                uow.connection,
+                id=key_id,
+                name=name,
+                digest=key_digest(secret),
+                scopes=sorted(scopes),
+                created_by=principal.actor,
+                expires_at=expires_at,
+            )
+            await uow.audit(principal, "key.created", ("key", key_id), scopes=",".join(sorted(scopes)))
+        return stored, secret
+
+    async def list_keys(self) -> list[ApiKey]:
+        async with self._runtime.engine.connect() as connection:
+            return await repository.list_keys(connection)
+
+    async def revoke_key(self, principal: Principal, key_id: uuid.UUID) -> None:
+        async with self._runtime.unit_of_work() as uow:
+            if await repository.revoke_key(uow.connection, key_id, _now()) is None:
+                raise NotFound("No such key")
+            await uow.audit(principal, "key.revoked", ("key", key_id))
+
+    async def credentials_state(self, uses: dict[uuid.UUID, datetime]) -> CredentialsState:
+        """What every service verifies credentials with; records the key uses it reports."""
+        now = _now()
+        async with self._runtime.unit_of_work() as uow:
+            if uses:
+                await repository.record_key_uses(uow.connection, uses)
+            # First: each statement after it sees every change up to it (and maybe later ones),
+            # so the state is at least as new as the epoch it is stamped with.
+            epoch = await repository.credentials_epoch(uow.connection)
+            keys = await repository.live_keys(uow.connection, now)
+            signing = await repository.all_signing_keys(uow.connection)
+            revoked = await repository.revoked_live_sessions(uow.connection, now)
+        return CredentialsState(
+            signing_keys=[SigningKey(kid=k.kid, public_key_pem=k.public_key_pem) for k in signing],
+            keys=[
+                LiveKey(id=str(k.id), sha256=k.digest, scopes=k.scopes, expires_at=k.expires_at) for k in keys
+            ],
+            revoked_sessions=revoked,
+            epoch=epoch,
+        )
+
+    async def audit_entries(self, **filters) -> list:
+        async with self._runtime.engine.connect() as connection:
+            return await repository.audit_entries(connection, **filters)
+
+    async def audit_trail(self, who: str, action: str | None) -> list[NamedEntry] | None:
+        """The newest entries with their actors and targets named; None when nobody is known by
+        `who` (an account's email, a key's name)."""
+        async with self._runtime.engine.connect() as connection:
+            actor = await audit_trail.actor_of(connection, who) if who else None
+            if who and actor is None:
+                return None
+            return await audit_trail.named_entries(connection, actor=actor, action=action)
+
+    async def record_audit(self, events: list[CloudEvent]) -> None:
+        """The audit consumer: entries from every service, each stored once."""
+        entries = [event for event in events if isinstance(event.data, AuditRecorded)]
+        if entries:
+            async with self._runtime.unit_of_work() as uow:
+                await repository.insert_audit_entries(uow.connection, entries)
+                for entry in entries:
+                    metrics.AUDIT_RECORDED.labels(service=entry.data.service).inc()
+                # Failed logins older than the window count for nothing: keep the table small.
+                cutoff = _now() - timedelta(seconds=self._limits.window_seconds)
+                await repository.forget_failures(uow.connection, "", before=cutoff)

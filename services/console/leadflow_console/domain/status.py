@@ -1,0 +1,16 @@
+"""Where a lead's assignment stands, as the console's read model keeps it (`lead_views`'
+`assignment_status`, `decisions`' `status`): routing's `assignment.changed` named for people
+(an offer that ran out "moved on"). A StrEnum, as routing's `AssignmentStatus`: stored as values."""
+
+from enum import StrEnum
+
+
+class ShownStatus(StrEnum):
+    offered = "offered"
+    accepted = "accepted"
+    waiting = "waiting"
+    rejected = "rejected"
+    moved_on = "moved on"
+    completed = "completed"
+    closed = "closed"
+    promoted = "promoted"

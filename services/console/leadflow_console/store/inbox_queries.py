@@ -1,0 +1,72 @@
+"""What the rep's inbox says besides the open offers: how their recent leads ended, and which
+left them and why. Typed rows, bounded queries."""
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from leadflow_console.store.read_queries import VIEW_COLUMNS, LeadView, display_name
+from leadflow_console.store.read_tables import decisions, lead_views
+
+# How an offer can leave a rep without an outcome (the console's names: projection.ENDED).
+LEFT = ("rejected", "moved on", "promoted")
+
+
+@dataclass(frozen=True)
+class LeftLead:
+    """A lead that was offered to the rep and went elsewhere."""
+
+    lead_id: uuid.UUID
+    profile: dict | None
+    how: str  # one of LEFT
+    at: datetime
+    now_status: str | None  # where the lead is now: waiting, offered, accepted...
+    now_with_this_rep: bool  # it came back to them since
+
+    @property
+    def display_name(self) -> str:
+        return display_name(self.profile) or "a lead"
+
+
+async def closed_recently(
+    connection: AsyncConnection, rep_id: uuid.UUID, since: datetime, limit: int
+) -> list[LeadView]:
+    """The rep's leads closed by an outcome since `since`, the latest first."""
+    rows = await connection.execute(
+        select(*VIEW_COLUMNS)
+        .where(
+            lead_views.c.rep_id == rep_id,
+            lead_views.c.outcome.is_not(None),
+            lead_views.c.outcome_at >= since,
+            lead_views.c.merged_into.is_(None),
+        )
+        .order_by(lead_views.c.outcome_at.desc())
+        .limit(limit)
+    )
+    return [LeadView(**row._mapping) for row in rows]
+
+
+async def left_recently(
+    connection: AsyncConnection, rep_id: uuid.UUID, since: datetime, limit: int
+) -> list[LeftLead]:
+    """Offers that left the rep since `since` (passed on, run out, or promoted to a senior), the
+    latest first, with where each lead is now."""
+    query = (
+        select(
+            decisions.c.lead_id,
+            lead_views.c.profile,
+            decisions.c.status.label("how"),
+            decisions.c.acted_at.label("at"),
+            lead_views.c.assignment_status.label("now_status"),
+            (lead_views.c.rep_id == rep_id).label("now_with_this_rep"),
+        )
+        .select_from(decisions.outerjoin(lead_views, lead_views.c.lead_id == decisions.c.lead_id))
+        .where(decisions.c.rep_id == rep_id, decisions.c.status.in_(LEFT), decisions.c.acted_at >= since)
+        .order_by(decisions.c.acted_at.desc())
+        .limit(limit)
+    )
+    rows = await connection.execute(query)
+    return [LeftLead(**{**row._mapping, "now_with_this_rep": bool(row.now_with_this_rep)}) for row in rows]

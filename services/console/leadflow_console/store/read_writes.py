@@ -1,0 +1,154 @@
+"""Writing the read models: the folded rows of `projection`, each guarded so that an older
+change arriving after a newer one leaves the newer in place.
+
+Every statement is built once and run with the batch's rows as parameters (executemany): one
+prepared statement whatever the batch's size, instead of a new statement text to compile for
+every number of rows."""
+
+import uuid
+
+from sqlalchemy import bindparam, case, func, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from leadflow_console.domain.projection import Changes
+from leadflow_console.domain.status import ShownStatus
+from leadflow_console.store.read_tables import decisions, lead_timeline, lead_views
+
+PROFILE_COLUMNS = ("revision", "profile", "email", "phone", "name", "company", "channel", "source")
+PROFILE_COLUMNS += ("campaign", "segment", "captured_at")
+SCORE_COLUMNS = ("score_revision", "score", "temperature", "reasons")
+ASSIGNMENT_COLUMNS = ("decided_at", "assignment_id", "assignment_status", "rep_id", "rep_name", "tier")
+ASSIGNMENT_COLUMNS += ("sla_deadline",)
+
+
+def _upsert(set_, where=None):
+    """INSERT INTO lead_views … ON CONFLICT (lead_id) DO UPDATE: `set_` and `where` are given the
+    stored row and the incoming one."""
+    statement = pg_insert(lead_views)
+    stored, incoming = lead_views.c, statement.excluded
+    return statement.on_conflict_do_update(
+        index_elements=["lead_id"],
+        set_=set_(stored, incoming),
+        where=where(stored, incoming) if where else None,
+    )
+
+
+# The newest profile revision wins.
+PROFILES = _upsert(
+    lambda stored, incoming: {name: getattr(incoming, name) for name in PROFILE_COLUMNS},
+    lambda stored, incoming: stored.revision < incoming.revision,
+)
+# The newest score revision wins; the first times warm and hot come from every revision
+# (LEAST skips NULLs).
+SCORES = _upsert(
+    lambda stored, incoming: (
+        {
+            name: case(
+                (stored.score_revision < incoming.score_revision, getattr(incoming, name)),
+                else_=getattr(stored, name),
+            )
+            for name in SCORE_COLUMNS
+        }
+        | {name: func.least(getattr(stored, name), getattr(incoming, name)) for name in ("warm_at", "hot_at")}
+    )
+)
+# The latest decision is the current assignment; the first offer is kept.
+ASSIGNMENTS = _upsert(
+    lambda stored, incoming: (
+        {name: getattr(incoming, name) for name in ASSIGNMENT_COLUMNS}
+        | {"offered_at": func.coalesce(stored.offered_at, incoming.offered_at)}
+    ),
+    lambda stored, incoming: func.coalesce(stored.decided_at, incoming.decided_at) <= incoming.decided_at,
+)
+OUTCOMES = _upsert(lambda stored, incoming: {"outcome": incoming.outcome, "outcome_at": incoming.outcome_at})
+MERGES = _upsert(lambda stored, incoming: {"merged_into": incoming.merged_into})
+DECISIONS = pg_insert(decisions).on_conflict_do_nothing()
+TIMELINE = pg_insert(lead_timeline).on_conflict_do_nothing()
+# The offer a reassignment replaced: moved on, breached when the SLA ran out on it.
+MOVED_ON = (
+    update(decisions)
+    .where(
+        decisions.c.lead_id == bindparam("moved_lead"),
+        decisions.c.status == ShownStatus.offered,
+        decisions.c.assignment_id != bindparam("moved_to"),
+        decisions.c.at < bindparam("moved_at"),
+    )
+    .values(status="moved on", acted_at=bindparam("moved_at"), breached=bindparam("moved_breached"))
+)
+
+
+async def apply(connection: AsyncConnection, changes: Changes) -> set[uuid.UUID]:
+    """Writes the changes; answers the reps whose inbox changed."""
+    if changes.profiles:
+        await connection.execute(PROFILES, _sorted(changes.profiles))
+    if changes.scores:
+        await connection.execute(SCORES, _sorted(changes.scores))
+    if changes.decisions:
+        await _write_decisions(connection, changes)
+    if changes.assignments:
+        await connection.execute(ASSIGNMENTS, _sorted(changes.assignments))
+    reps = changes.reps
+    for action in changes.actions:
+        reps |= await _write_action(connection, action)
+    if changes.outcomes:
+        rows = [
+            {"lead_id": lead_id, "outcome": row["outcome"], "outcome_at": row["at"]}
+            for lead_id, row in sorted(changes.outcomes.items())
+        ]
+        await connection.execute(OUTCOMES, rows)
+    if changes.merges:
+        rows = [
+            {"lead_id": absorbed, "merged_into": into} for absorbed, into in sorted(changes.merges.items())
+        ]
+        await connection.execute(MERGES, rows)
+    if changes.timeline:
+        await connection.execute(TIMELINE, changes.timeline)
+    return reps
+
+
+def _sorted(rows: dict) -> list[dict]:
+    """In lead order: two batches writing the same leads lock them in the same order."""
+    return [rows[key] for key in sorted(rows)]
+
+
+async def _write_decisions(connection: AsyncConnection, changes: Changes) -> None:
+    rows = [{key: value for key, value in row.items() if key != "moved_on"} for row in changes.decisions]
+    await connection.execute(DECISIONS, rows)
+    moves = [
+        {
+            "moved_lead": row["lead_id"],
+            "moved_to": row["assignment_id"],
+            "moved_at": row["at"],
+            "moved_breached": row["breached"],
+        }
+        for row in changes.decisions
+        if row["moved_on"]
+    ]
+    if moves:
+        await connection.execute(MOVED_ON, moves)
+
+
+async def _write_action(connection: AsyncConnection, action: dict) -> set[uuid.UUID]:
+    """A change of an assignment: its decision's row (the feed, speed to lead) and, while it is
+    the lead's current one, the lead's row (the inbox, the lead page)."""
+    accepted = action["status"] == ShownStatus.accepted
+    decided = await connection.execute(
+        update(decisions)
+        .where(decisions.c.assignment_id == action["assignment_id"])
+        .values(
+            status=action["status"],
+            acted_at=action["at"],
+            accepted_at=action["at"] if accepted else decisions.c.accepted_at,
+            breached=func.greatest(decisions.c.breached, action["breached"]),
+        )
+        .returning(decisions.c.rep_id)
+    )
+    reps = {rep_id for (rep_id,) in decided if rep_id}
+    values = {"assignment_status": action["status"]}
+    if accepted:
+        values["accepted_at"] = func.coalesce(lead_views.c.accepted_at, action["at"])
+    await connection.execute(
+        update(lead_views).where(lead_views.c.assignment_id == action["assignment_id"]).values(**values)
+    )
+    return reps

@@ -1,0 +1,64 @@
+"""What a rep or the lead's story does to an assignment after the decision: accept, reject,
+complete, close on an outcome, fold into another lead on a merge. Each ending of an open
+assignment frees the rep's slot for the waiting queue."""
+
+import dataclasses
+import uuid
+
+from leadflow_common.unit_of_work import UnitOfWork
+from leadflow_routing import account_routing
+from leadflow_routing.app.assigner import drain_waiting, pass_on, transition
+from leadflow_routing.app.context import RoutingContext
+from leadflow_routing.domain.policy import Assignment, AssignmentStatus, check_transition
+from leadflow_routing.store import cards, repository
+
+
+async def accept(uow: UnitOfWork, assignment: Assignment, context: RoutingContext) -> None:
+    reason = "accepted by the rep"
+    await transition(uow, assignment, AssignmentStatus.accepted, reason, context)
+    await account_routing.claim_on_accept(uow, assignment, context)  # an account's first: its owner
+
+
+async def reject(uow: UnitOfWork, assignment: Assignment, reason: str, context: RoutingContext) -> None:
+    check_transition(assignment.status, AssignmentStatus.rejected)
+    await pass_on(uow, assignment, AssignmentStatus.rejected, f"rejected: {reason}", context)
+
+
+async def finish(
+    uow: UnitOfWork,
+    assignment: Assignment,
+    status: AssignmentStatus,
+    reason: str,
+    context: RoutingContext,
+) -> None:
+    """End the assignment; an open one's slot goes to the waiting queue."""
+    await transition(uow, assignment, status, reason, context)
+    if assignment.status.is_open:
+        await drain_waiting(uow, dataclasses.replace(context, actor="system"))
+
+
+async def close_lead(uow: UnitOfWork, lead_id: uuid.UUID, reason: str, context: RoutingContext) -> None:
+    """The lead's story ended (won or lost): whatever holds it now lets go, and a first
+    decision still waiting for the card is not made."""
+    await cards.stop_awaiting(uow.connection, [lead_id])
+    current = await repository.current_assignment(uow.connection, lead_id)
+    if current is not None:
+        await finish(uow, current, AssignmentStatus.closed, reason, context)
+
+
+async def fold_merge(
+    uow: UnitOfWork, absorbed: uuid.UUID, surviving: uuid.UUID, context: RoutingContext
+) -> None:
+    """The absorbed lead's assignments become the survivor's. If both are held somewhere, the
+    survivor's place is kept (a rep over a queue) and the other one closed."""
+    await repository.mark_lead_absorbed(uow.connection, absorbed, surviving)
+    await cards.stop_awaiting(uow.connection, [absorbed])  # the survivor is the one routed
+    theirs = await repository.current_assignment(uow.connection, absorbed)
+    ours = await repository.current_assignment(uow.connection, surviving)
+    if theirs is not None and ours is not None:
+        keep_theirs = theirs.status.is_open and not ours.status.is_open
+        drop = ours if keep_theirs else theirs
+        reason = f"merged: lead {absorbed} folded into {surviving}"
+        await finish(uow, drop, AssignmentStatus.closed, reason, context)
+    await uow.flush_deferred()  # the trail moves with them
+    await repository.move_assignments(uow.connection, absorbed, surviving)

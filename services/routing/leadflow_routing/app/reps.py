@@ -1,0 +1,82 @@
+"""Reps as admins and reps manage them: each change in one unit of work (audited, freed capacity
+given to waiting leads at once), and the reads, scoped to the caller in SQL (a rep reads only
+themselves)."""
+
+import uuid
+from collections.abc import Awaitable, Callable
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from leadflow_common.access import Principal, Scope, ensure_own
+from leadflow_common.errors import Conflict, FieldError, NotFound
+from leadflow_common.runtime import ServiceRuntime
+from leadflow_routing.app import assigner
+from leadflow_routing.app.services import RoutingService
+from leadflow_routing.store import reps as reps_store
+from leadflow_routing.store.reps import RepFields, RepRecord
+
+__all__ = ["EmailTaken", "RepChange", "RepFields", "RepRecord", "Reps"]  # routes name the types here
+
+# A change to reps on the unit of work's connection: the rep as it is after it (None: no such rep).
+RepChange = Callable[[AsyncConnection], Awaitable[RepRecord | None]]
+
+
+class Reps:
+    def __init__(self, runtime: ServiceRuntime, routing: RoutingService):
+        self._runtime, self._routing = runtime, routing
+
+    async def create(self, principal: Principal, fields: RepFields) -> RepRecord:
+        rep_id = uuid.uuid4()
+        created = await self._change(
+            principal,
+            "rep.created",
+            lambda connection: reps_store.create_rep(connection, rep_id, fields),
+        )
+        assert created is not None  # an insert returns its row
+        return created
+
+    async def change(
+        self, principal: Principal, rep_id: uuid.UUID, fields: RepFields, *, action: str = "rep.updated"
+    ) -> RepRecord:
+        """`fields` set on the rep (404 when there is none), audited as `action`."""
+        changed = await self._change(
+            principal, action, lambda connection: reps_store.update_rep(connection, rep_id, fields)
+        )
+        if changed is None:
+            raise NotFound(f"No rep {rep_id}")
+        return changed
+
+    async def visible_to(self, principal: Principal) -> list[RepRecord]:
+        only = principal.rep_id if principal.limited_to_own(Scope.routing_read) else None
+        if only is None and principal.limited_to_own(Scope.routing_read):
+            return []  # a rep credential naming no rep sees no one
+        async with self._runtime.engine.connect() as connection:
+            return await reps_store.list_reps(connection, only=only)
+
+    async def one(self, principal: Principal, rep_id: uuid.UUID) -> RepRecord:
+        ensure_own(principal, Scope.routing_read, rep_id)
+        async with self._runtime.engine.connect() as connection:
+            found = await reps_store.get_rep(connection, rep_id)
+        if found is None:
+            raise NotFound(f"No rep {rep_id}")
+        return found
+
+    async def _change(self, principal: Principal, action: str, change: RepChange) -> RepRecord | None:
+        """A change to reps, audited as `action`; added or freed capacity goes to waiting leads
+        at once."""
+        try:
+            async with self._runtime.unit_of_work() as uow:
+                result = await change(uow.connection)
+                if result is not None:
+                    await uow.audit(principal, action, ("rep", result.id))
+                    await assigner.drain_waiting(uow, self._routing.context())
+        except IntegrityError:
+            raise EmailTaken() from None
+        return result
+
+
+class EmailTaken(Conflict):
+    def __init__(self) -> None:
+        used = FieldError(name="email", message="already used")
+        super().__init__("A rep with this email exists", fields=[used])

@@ -1,0 +1,43 @@
+"""The reps' free slots as one unit of work sees them while it holds the capacity lock."""
+
+import dataclasses
+import uuid
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from leadflow_common.events import Tier
+from leadflow_routing.domain.policy import Rep
+from leadflow_routing.store import repository
+
+
+class CapacityView:
+    """The active reps and their open leads, read once under the capacity lock by a unit of work
+    that routes a batch of leads, and kept current by its own offers: while it holds the lock
+    nobody else fills a slot. The reps' fairness clocks are written once for the batch
+    (`flush`, before the unit of work commits). Anything else it does that frees or moves slots
+    (closing, merging) must `forget()` the view."""
+
+    def __init__(self) -> None:
+        self._reps: dict[uuid.UUID, Rep] | None = None
+        self._touched: dict[uuid.UUID, datetime] = {}
+
+    async def reps(self, connection: AsyncConnection, tiers: list[Tier]) -> list[Rep]:
+        if self._reps is None:
+            loaded = await repository.lock_capacity_and_load_reps(connection, list(Tier))
+            self._reps = {rep.id: rep for rep in loaded}
+        return [rep for rep in self._reps.values() if rep.tier in tiers]
+
+    def offered(self, rep_id: uuid.UUID, now: datetime) -> None:
+        self._touched[rep_id] = now
+        if self._reps is not None:
+            rep = self._reps[rep_id]
+            self._reps[rep_id] = dataclasses.replace(rep, open_leads=rep.open_leads + 1, last_assigned_at=now)
+
+    async def flush(self, connection: AsyncConnection) -> None:
+        await repository.touch_reps(connection, self._touched)
+        self._touched = {}
+
+    async def forget(self, connection: AsyncConnection) -> None:
+        await self.flush(connection)  # whoever reads the reps next sees the clocks
+        self._reps = None

@@ -1,0 +1,233 @@
+"""Scoring's HTTP endpoints."""
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Literal
+
+from fastapi import APIRouter
+from pydantic import BaseModel, ConfigDict, Field
+
+from leadflow_common.access import Principal, Scope, ensure_own
+from leadflow_common.auth import requires
+from leadflow_common.events import ModelRef, ScoreReason, Temperature
+from leadflow_scoring.app.services import ScoringState
+from leadflow_scoring.deps import JobsDep, ScoreReadsDep, ScoringDep
+from leadflow_scoring.domain.rules import RuleSet, Thresholds
+
+router = APIRouter(prefix="/v1")
+
+
+ScoringReader = Annotated[Principal, requires(Scope.scoring_read)]
+ScoringAdmin = Annotated[Principal, requires(Scope.scoring_admin)]
+
+
+class ScoreChange(BaseModel):
+    score: float
+    previous_score: float | None
+    temperature: Temperature
+    cause: str
+    model: ModelRef
+    scored_at: datetime
+
+
+class LeadScore(BaseModel):
+    lead_id: uuid.UUID
+    score: float
+    temperature: Temperature
+    reasons: list[ScoreReason]
+    model: ModelRef
+    scored_at: datetime
+    history: list[ScoreChange] = Field(description="Changes of the score, newest first")
+
+
+class RulesProblemOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    kind: Literal["rules", "learned"]
+    version: int
+    problem: Literal["invalid", "fails"] = Field(description="Does not validate, or raised on a lead")
+    detail: str = Field(description="The fields at fault, or the error's type")
+    fallback_version: int = Field(description="The rules version that scores instead")
+    since: datetime
+
+
+class VersionedRules(BaseModel):
+    version: int = Field(description="0 is the built-in rule set")
+    rules: RuleSet
+    problems: list[RulesProblemOut] = Field(
+        default_factory=list,
+        description="What cannot score now (a stored version that does not validate, a version that"
+        " fails on leads) and what scores instead; empty when healthy",
+    )
+
+
+def _versioned(state: ScoringState) -> VersionedRules:
+    return VersionedRules(
+        version=state.rules_version,
+        rules=state.rules,
+        problems=[RulesProblemOut.model_validate(problem) for problem in state.degraded],
+    )
+
+
+class RetrainResult(BaseModel):
+    version: int
+    adopted: bool = Field(description="Put into use: it beat the model in use on the held-out outcomes")
+    metrics: dict
+
+
+class RulesPreview(BaseModel):
+    recent: dict = Field(
+        description="The most recent leads' bands now and under the candidate, and the moves"
+    )
+    outcomes: dict = Field(description="On leads with a known outcome: AUC and conversion per band, each way")
+    accounts: dict = Field(
+        default_factory=dict,
+        description="The most recently scored B2B accounts' bands now and under the candidate's account"
+        " rules (their people as scored now), and the moves",
+    )
+
+
+class BandConversion(BaseModel):
+    leads: int
+    won: int
+    conversion: float | None = Field(description="Share won; None for an empty band")
+
+
+class BandsUnder(BaseModel):
+    thresholds: Thresholds
+    bands: dict[Temperature, BandConversion]
+
+
+class ProfileBands(BaseModel):
+    outcomes: int = Field(description="Leads of this profile with a known outcome")
+    current: BandsUnder
+    proposed: BandsUnder
+    moved: int = Field(description="Of those leads, how many the proposed thresholds put in another band")
+    notes: list[str] = Field(description="Each threshold that could not be found from the outcomes, in words")
+
+
+class ModelVersion(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    version: int
+    in_use: bool
+    trained_at: datetime
+    outcomes: int = Field(description="Outcomes received when it was trained")
+    metrics: dict = Field(description="Held-out AUC, Brier score, conversion per band, calibration")
+
+
+class ModelInUse(BaseModel):
+    model: ModelRef
+    metrics: dict | None = Field(description="Held-out metrics of the learned model in use")
+    trained_at: datetime | None
+    outcomes: int = Field(description="Outcomes received so far")
+    conversion_by_band: dict = Field(description="Observed: outcomes by the band the lead had when it came")
+
+
+@router.get(
+    "/leads/{lead_id}/score",
+    response_model=LeadScore,
+    responses={404: {}},
+    summary="A lead's score, why, and how it changed",
+)
+async def lead_score(
+    lead_id: uuid.UUID,
+    principal: Annotated[Principal, requires(Scope.leads_read)],
+    scoring: ScoringDep,
+    reads: ScoreReadsDep,
+) -> LeadScore:
+    if principal.limited_to_own(Scope.leads_read):
+        ensure_own(principal, Scope.leads_read, await scoring.rep_of_lead(lead_id))
+    current, history = await reads.lead_score(lead_id)
+    return LeadScore(
+        lead_id=lead_id,
+        score=current.score,
+        temperature=current.temperature,
+        reasons=current.reasons,
+        model=current.model,
+        scored_at=current.scored_at,
+        history=[
+            ScoreChange(
+                score=row.score,
+                previous_score=row.previous_score,
+                temperature=Temperature(row.temperature),
+                cause=row.cause,
+                model=ModelRef.model_validate(row.model),
+                scored_at=row.scored_at,
+            )
+            for row in history
+        ],
+    )
+
+
+@router.get("/scoring/rules", response_model=VersionedRules, summary="The rules in use")
+async def get_rules(principal: ScoringReader, scoring: ScoringDep) -> VersionedRules:
+    return _versioned(scoring.state)
+
+
+@router.put(
+    "/scoring/rules",
+    response_model=VersionedRules,
+    responses={413: {}, 422: {}},
+    summary="New rules: a new version, every lead re-scored in the background",
+)
+async def put_rules(
+    rules: RuleSet, principal: ScoringAdmin, scoring: ScoringDep, jobs: JobsDep
+) -> VersionedRules:
+    version = await scoring.store_rules(principal, rules)
+    jobs.rescore_everyone(f"rules:{version}")
+    return _versioned(scoring.state)
+
+
+@router.post(
+    "/scoring/rules/preview",
+    response_model=RulesPreview,
+    responses={413: {}, 422: {}},
+    summary="What candidate rules would change (bands of recent leads; AUC and conversion on known outcomes)",
+)
+async def preview_rules(rules: RuleSet, principal: ScoringAdmin, scoring: ScoringDep) -> RulesPreview:
+    return RulesPreview.model_validate(await scoring.preview_rules(rules))
+
+
+@router.get(
+    "/scoring/bands",
+    response_model=dict[Literal["b2b", "b2c"], ProfileBands],
+    summary="Warm and hot thresholds per profile proposed from observed conversion"
+    " (hot: the band converts at least 60%; cold: at most 10%), with each band's conversion",
+)
+async def proposed_bands(principal: ScoringReader, scoring: ScoringDep) -> dict:
+    return await scoring.propose_bands()
+
+
+@router.post(
+    "/scoring/retrain",
+    response_model=RetrainResult,
+    responses={409: {}},
+    summary="Learn from the outcomes so far; adopt the model only if it beats the one in use",
+)
+async def retrain(principal: ScoringAdmin, jobs: JobsDep) -> RetrainResult:
+    return RetrainResult.model_validate(await jobs.retrain(principal))
+
+
+@router.get(
+    "/scoring/model", response_model=ModelInUse, summary="The model in use and observed conversion per band"
+)
+async def model_in_use(principal: ScoringReader, scoring: ScoringDep, reads: ScoreReadsDep) -> ModelInUse:
+    state = scoring.state
+    evidence = await reads.model_evidence()
+    return ModelInUse(
+        model=state.model_ref,
+        metrics=state.model_metrics,
+        trained_at=state.model_trained_at,
+        outcomes=evidence.outcomes,
+        conversion_by_band=evidence.conversion_by_band,
+    )
+
+
+@router.get(
+    "/scoring/models",
+    response_model=list[ModelVersion],
+    summary="The trained models, newest first: which is in use, and each one's held-out metrics",
+)
+async def trained_models(principal: ScoringReader, reads: ScoreReadsDep) -> list[ModelVersion]:
+    return [ModelVersion.model_validate(row) for row in await reads.recent_models()]

@@ -1,4 +1,0 @@
-from leadflow_common.migrate import run_env
-from leadflow_scoring.tables import SCHEMA, metadata
-
-run_env(SCHEMA, metadata)

@@ -1,0 +1,1 @@
+"""PostgreSQL: tables, the repository and queries returning typed objects, and migrations."""
