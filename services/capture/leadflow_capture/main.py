@@ -7,12 +7,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import HTMLResponse, Response
 from starlette.types import Scope
 
-from leadflow_capture import accounts_api
-from leadflow_capture.accounts_domain import load_suffixes
-from leadflow_capture.accounts_following import record_account_news
-from leadflow_capture.accounts_linking import AccountLinks
-from leadflow_capture.accounts_merging import AccountMerges
-from leadflow_capture.accounts_reading import AccountReader
+from leadflow_capture.api import accounts as accounts_api
 from leadflow_capture.api import leads as api_leads
 from leadflow_capture.api import privacy as api_privacy
 from leadflow_capture.api import sms as api_sms
@@ -20,6 +15,10 @@ from leadflow_capture.api import submissions as api
 from leadflow_capture.api import tracking as api_tracking
 from leadflow_capture.api.bodies import from_browser_form
 from leadflow_capture.api.visitor_pages import page_response, problem_page
+from leadflow_capture.app.account_following import record_account_news
+from leadflow_capture.app.account_linking import AccountLinks
+from leadflow_capture.app.account_merging import AccountMerges
+from leadflow_capture.app.account_reading import AccountReader
 from leadflow_capture.app.do_not_contact import DoNotContact
 from leadflow_capture.app.erasing import Erasures
 from leadflow_capture.app.exporting import Exports
@@ -29,6 +28,7 @@ from leadflow_capture.app.ratelimit import TokenBuckets
 from leadflow_capture.app.reading import LeadReader
 from leadflow_capture.app.retention import Retention
 from leadflow_capture.deps import RateLimited, app_state
+from leadflow_capture.domain.accounts import load_suffixes
 from leadflow_capture.domain.leads import LeadInput
 from leadflow_capture.settings import CaptureSettings
 from leadflow_capture.store.tables import outbox

@@ -6,21 +6,21 @@ from datetime import UTC, datetime
 
 import pytest
 
-from leadflow_capture.accounts_domain import (
-    email_domain,
-    lead_facts,
-    name_keys,
-    normalize_name,
-    registrable_domain,
-    website_domain,
-)
-from leadflow_capture.accounts_planning import (
+from leadflow_capture.domain.account_planning import (
     AccountBook,
     AccountPlan,
     AccountState,
     link_by_hand,
     plan_accounts,
     unlink_by_hand,
+)
+from leadflow_capture.domain.accounts import (
+    email_domain,
+    lead_facts,
+    name_keys,
+    normalize_name,
+    registrable_domain,
+    website_domain,
 )
 from leadflow_common.account_events import AccountUpdated, LeadMatched, MatchMethod
 

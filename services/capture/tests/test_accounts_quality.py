@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from itertools import combinations
 
-from leadflow_capture.accounts_domain import lead_facts, name_keys, registrable_domain
-from leadflow_capture.accounts_matching import accounts_to_match
-from leadflow_capture.accounts_planning import AccountState, plan_accounts
-from leadflow_capture.accounts_waiting import Waiting, adopt_waiting, name_rows, opened_names
+from leadflow_capture.app.account_matching import accounts_to_match
+from leadflow_capture.domain.account_planning import AccountState, plan_accounts
+from leadflow_capture.domain.account_waiting import Waiting, adopt_waiting, name_rows, opened_names
+from leadflow_capture.domain.accounts import lead_facts, name_keys, registrable_domain
 
 SEED = 31
 BATCH = 10

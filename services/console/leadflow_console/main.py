@@ -15,12 +15,12 @@ from leadflow_common.export import held_router
 from leadflow_common.runtime import ServiceRuntime
 from leadflow_common.service import service_main
 from leadflow_common.settings import CommonSettings
-from leadflow_console.account_reads import AccountReads
 from leadflow_console.api import auth as api
 from leadflow_console.api import keys as api_keys
 from leadflow_console.api.web.app import install_web_app
 from leadflow_console.api.web.upstream import Upstream
 from leadflow_console.app import live
+from leadflow_console.app.account_reads import AccountReads
 from leadflow_console.app.preferences import Preferences
 from leadflow_console.app.read_model import ReadModel
 from leadflow_console.app.reps import RepDirectory

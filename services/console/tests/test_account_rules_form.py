@@ -1,8 +1,7 @@
 """The account score's rules in the scoring form, pure (account_rules_form.py): what is in use
 shows in the inputs, what is typed goes back whole, and the service's errors find their input."""
 
-from leadflow_console import account_rules_form
-from leadflow_console.domain import rules_form
+from leadflow_console.domain import account_rules_form, rules_form
 from leadflow_scoring.domain.rules import RuleSet, default_rules
 
 

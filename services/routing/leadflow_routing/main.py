@@ -9,7 +9,7 @@ from leadflow_common.export import held_router
 from leadflow_common.runtime import ServiceRuntime
 from leadflow_common.service import service_main
 from leadflow_common.settings import CommonSettings
-from leadflow_routing import api_accounts
+from leadflow_routing.api import accounts as api_accounts
 from leadflow_routing.api import assignments as api_assignments
 from leadflow_routing.api import offers as api_offers
 from leadflow_routing.api import queue as api_queue

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 import pytest
 
 from leadflow_common.events import Temperature, Tier
-from leadflow_routing.account_policy import OWNER_REASON, offer_to_owner, owner_to_tell
+from leadflow_routing.domain.account_policy import OWNER_REASON, offer_to_owner, owner_to_tell
 from leadflow_routing.domain.policy import Decision, LeadToRoute, Rep
 
 NOW = datetime(2026, 11, 23, 12, tzinfo=UTC)

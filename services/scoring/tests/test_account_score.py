@@ -7,7 +7,7 @@ import pytest
 from pydantic import ValidationError
 
 from leadflow_common.events import Temperature
-from leadflow_scoring.account_score import AccountRules, Person, score_account, seniority_of
+from leadflow_scoring.domain.account_score import AccountRules, Person, score_account, seniority_of
 from leadflow_scoring.domain.rules import RuleSet, default_rules
 
 NOW = datetime(2026, 12, 3, 12, tzinfo=UTC)
@@ -97,7 +97,7 @@ def test_the_account_points_and_thresholds_are_part_of_the_validated_rules_docum
 
 
 def test_the_preview_says_which_accounts_change_band_under_candidate_account_rules():
-    from leadflow_scoring.account_score import compare_accounts
+    from leadflow_scoring.domain.account_score import compare_accounts
 
     warm_pair = [
         person(58, Temperature.warm, "VP Sales"),

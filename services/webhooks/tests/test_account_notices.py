@@ -14,7 +14,7 @@ from leadflow_common.events import (
     Temperature,
     Tier,
 )
-from leadflow_webhooks.account_notices import elsewhere_message, hot_message, hot_notice_id, turned_hot
+from leadflow_webhooks.domain.account_notices import elsewhere_message, hot_message, hot_notice_id, turned_hot
 from leadflow_webhooks.domain.notices import slack_payload
 
 NOW = datetime(2026, 12, 3, 12, tzinfo=UTC)

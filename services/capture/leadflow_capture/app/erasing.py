@@ -12,7 +12,7 @@ outbox: an erasure asked for while the broker is away completes when it is back.
 import uuid
 from datetime import UTC, datetime
 
-from leadflow_capture.accounts_linking import forget_people
+from leadflow_capture.app.account_linking import forget_people
 from leadflow_capture.domain import privacy
 from leadflow_capture.store import erasure_store, repository
 from leadflow_capture.store.erasure_store import Erasure

@@ -10,7 +10,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 
 from leadflow_capture import metrics
-from leadflow_capture.accounts_matching import match_batch
+from leadflow_capture.app.account_matching import match_batch
 from leadflow_capture.domain import privacy
 from leadflow_capture.domain.people import Accepted, KeyConflict, People, Submission, plan_batch
 from leadflow_capture.store import repository

@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 from leadflow_common.events import CloudEvent
 from leadflow_common.runtime import ServiceRuntime
-from leadflow_console import account_reads, metrics
-from leadflow_console.app import live
+from leadflow_console import metrics
+from leadflow_console.app import account_reads, live
 from leadflow_console.domain import projection
 from leadflow_console.domain.lead_filters import LeadCriteria
 from leadflow_console.store import inbox_queries, lead_list_queries, read_queries, read_writes

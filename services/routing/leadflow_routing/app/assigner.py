@@ -10,7 +10,8 @@ import uuid
 
 from leadflow_common.events import AssignmentStatusName, LeadReassigned, Temperature, Tier
 from leadflow_common.unit_of_work import UnitOfWork
-from leadflow_routing import account_routing, metrics
+from leadflow_routing import metrics
+from leadflow_routing.app import account_routing
 from leadflow_routing.app.changes import Change, announce
 from leadflow_routing.app.context import RoutingContext
 from leadflow_routing.app.decision_records import decision_event, name_previous_rep, record_decision

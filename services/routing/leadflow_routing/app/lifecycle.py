@@ -6,7 +6,7 @@ import dataclasses
 import uuid
 
 from leadflow_common.unit_of_work import UnitOfWork
-from leadflow_routing import account_routing
+from leadflow_routing.app import account_routing
 from leadflow_routing.app.assigner import drain_waiting, pass_on, transition
 from leadflow_routing.app.context import RoutingContext
 from leadflow_routing.domain.policy import Assignment, AssignmentStatus, check_transition

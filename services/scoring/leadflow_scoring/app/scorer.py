@@ -7,9 +7,9 @@ from typing import Any, Literal
 
 from leadflow_common.events import ContactCard, LeadProfile, LeadScored, ModelRef, RoutingHints
 from leadflow_common.unit_of_work import Outgoing, UnitOfWork
-from leadflow_scoring import account_store
-from leadflow_scoring.account_scorer import rescore_accounts
+from leadflow_scoring.app.account_scorer import rescore_accounts
 from leadflow_scoring.domain.rules import CurrentScore, Score
+from leadflow_scoring.store import accounts as account_store
 from leadflow_scoring.store import score_store
 from leadflow_scoring.store.state import ScoringState
 

@@ -24,13 +24,14 @@ from leadflow_common.events import (
 )
 from leadflow_common.runtime import ServiceRuntime
 from leadflow_common.unit_of_work import UnitOfWork
-from leadflow_scoring import account_store, metrics
-from leadflow_scoring.account_score import compare_accounts
-from leadflow_scoring.account_scorer import rescore_accounts
+from leadflow_scoring import metrics
+from leadflow_scoring.app.account_scorer import rescore_accounts
 from leadflow_scoring.app.scorer import audit_problems, rescore_many
 from leadflow_scoring.app.training import snapshot_lead
 from leadflow_scoring.domain import bands, preview
+from leadflow_scoring.domain.account_score import compare_accounts
 from leadflow_scoring.domain.rules import RuleSet
+from leadflow_scoring.store import accounts as account_store
 from leadflow_scoring.store import erasing, repository, score_store, versions
 from leadflow_scoring.store.state import ScoringState
 from leadflow_scoring.store.tables import lead_reps

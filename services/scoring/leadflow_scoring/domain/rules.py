@@ -10,7 +10,7 @@ from pydantic import AfterValidator, Field, ValidationInfo, field_validator, mod
 
 from leadflow_common.events import Channel, LeadProfile, ScoreReason, Temperature
 from leadflow_common.inputs import InputModel
-from leadflow_scoring.account_score import AccountRules
+from leadflow_scoring.domain.account_score import AccountRules
 from leadflow_scoring.domain.scores import Activity, CurrentScore, Score, Segment
 
 # The score's types live in `scores.py`; the names stay importable from here.

@@ -22,10 +22,11 @@ from leadflow_common.events import (
 from leadflow_common.pacing import idle_wait
 from leadflow_common.runtime import ServiceRuntime
 from leadflow_common.wire import decode_event
-from leadflow_webhooks import account_notices, metrics
-from leadflow_webhooks.account_notifier import AccountNotices
+from leadflow_webhooks import metrics
+from leadflow_webhooks.app.account_notifier import AccountNotices
 from leadflow_webhooks.app.mail import Mailer
 from leadflow_webhooks.app.outbound import OutboundClient
+from leadflow_webhooks.domain import account_notices
 from leadflow_webhooks.domain.notices import (
     Links,
     Message,

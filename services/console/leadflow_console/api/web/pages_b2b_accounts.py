@@ -11,10 +11,10 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from leadflow_common.access import Role
-from leadflow_console.account_reads import AccountReads
 from leadflow_console.api.web.deps import Analysts, LeadWorkers
 from leadflow_console.api.web.render import page
 from leadflow_console.api.web.session import PageForbidden
+from leadflow_console.app.account_reads import AccountReads
 
 router = APIRouter(include_in_schema=False)
 

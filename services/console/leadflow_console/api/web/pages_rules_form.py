@@ -5,11 +5,10 @@ it whole, and its field errors come back at the inputs, in words, with what was 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from leadflow_console import account_rules_form
 from leadflow_console.api.web.deps import Analysts, UpstreamDep
 from leadflow_console.api.web.render import page, redirect
 from leadflow_console.api.web.upstream import UpstreamProblem
-from leadflow_console.domain import rules_form
+from leadflow_console.domain import account_rules_form, rules_form
 
 router = APIRouter(include_in_schema=False)
 CHANNELS = ("landing_page", "popup", "sms", "api", "import")

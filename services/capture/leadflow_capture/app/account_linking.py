@@ -6,9 +6,15 @@ leads.accounts."""
 import uuid
 from datetime import UTC, datetime
 
-from leadflow_capture import accounts_store
-from leadflow_capture.accounts_planning import AccountBook, AccountPlan, link_by_hand, unlink, unlink_by_hand
-from leadflow_capture.accounts_reading import AccountMerged
+from leadflow_capture.app.account_reading import AccountMerged
+from leadflow_capture.domain.account_planning import (
+    AccountBook,
+    AccountPlan,
+    link_by_hand,
+    unlink,
+    unlink_by_hand,
+)
+from leadflow_capture.store import accounts as accounts_store
 from leadflow_capture.store import erasure_store, reads
 from leadflow_common.access import Principal
 from leadflow_common.errors import NotFound

@@ -6,8 +6,8 @@ from sqlalchemy import delete, func
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from leadflow_console.account_projection import AccountChanges
-from leadflow_console.account_tables import account_views, lead_accounts
+from leadflow_console.domain.account_projection import AccountChanges
+from leadflow_console.store.account_tables import account_views, lead_accounts
 from leadflow_console.store.read_tables import lead_timeline
 
 

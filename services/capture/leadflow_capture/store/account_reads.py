@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import and_, exists, func, or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from leadflow_capture.accounts_tables import account_suggestions, accounts, company_names, lead_accounts
+from leadflow_capture.store.account_tables import account_suggestions, accounts, company_names, lead_accounts
 from leadflow_capture.store.tables import lead_reps, leads
 from leadflow_common.lead_access import leads_of_rep
 

@@ -13,9 +13,9 @@ from leadflow_common.account_events import AccountOwnerChanged
 from leadflow_common.errors import NotFound
 from leadflow_common.events import AssignmentEvent, RepRef, Tier
 from leadflow_common.unit_of_work import UnitOfWork
-from leadflow_routing import account_owner_store
-from leadflow_routing.account_policy import offer_to_owner, owner_to_tell
+from leadflow_routing.domain.account_policy import offer_to_owner, owner_to_tell
 from leadflow_routing.domain.policy import Assignment, Decision, LeadToRoute, Relaxation, Rep, decide
+from leadflow_routing.store import account_owners as account_owner_store
 from leadflow_routing.store import repository
 from leadflow_routing.store.capacity import CapacityView
 
@@ -139,3 +139,9 @@ async def rep_ref(connection: AsyncConnection, rep_id: uuid.UUID) -> RepRef | No
     if row is None or not row.active:
         return None
     return RepRef(id=row.id, name=row.name, email=row.email, tier=row.tier)
+
+
+async def owner_of(connection: AsyncConnection, account_id: uuid.UUID) -> RepRef | None:
+    """The account's owner rep (None: nobody yet)."""
+    rep_id = await account_owner_store.owner_of(connection, account_id)
+    return await rep_ref(connection, rep_id) if rep_id else None

@@ -9,16 +9,16 @@ from sqlalchemy import Text, all_, bindparam, delete, func, or_, select, text, u
 from sqlalchemy.dialects.postgresql import ARRAY, UUID, insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from leadflow_capture.accounts_domain import name_keys, normalize_name
-from leadflow_capture.accounts_planning import AccountPlan, AccountState, Link
-from leadflow_capture.accounts_tables import (
+from leadflow_capture.domain.account_planning import AccountPlan, AccountState, Link
+from leadflow_capture.domain.account_waiting import Waiting
+from leadflow_capture.domain.accounts import name_keys, normalize_name
+from leadflow_capture.store.account_tables import (
     account_domains,
     account_suggestions,
     accounts,
     company_names,
     lead_accounts,
 )
-from leadflow_capture.accounts_waiting import Waiting
 from leadflow_common.account_events import MatchMethod
 from leadflow_common.db import any_of
 

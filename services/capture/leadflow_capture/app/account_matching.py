@@ -8,17 +8,17 @@ import uuid
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 
-from leadflow_capture import accounts_store
-from leadflow_capture.accounts_domain import LeadFacts, lead_facts
-from leadflow_capture.accounts_planning import (
+from leadflow_capture.domain.account_planning import (
     AccountBook,
     AccountPlan,
     AccountState,
     plan_accounts,
     search_keys,
 )
-from leadflow_capture.accounts_waiting import adopt_waiting, name_rows, opened_names
+from leadflow_capture.domain.account_waiting import adopt_waiting, name_rows, opened_names
+from leadflow_capture.domain.accounts import LeadFacts, lead_facts
 from leadflow_capture.domain.people import BatchPlan
+from leadflow_capture.store import accounts as accounts_store
 from leadflow_common.events import LeadCaptured
 from leadflow_common.topics import Topics
 from leadflow_common.unit_of_work import Outgoing, UnitOfWork

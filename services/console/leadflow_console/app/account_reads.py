@@ -9,10 +9,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from leadflow_common.events import CloudEvent
 from leadflow_common.runtime import ServiceRuntime
-from leadflow_console import account_queries
-from leadflow_console.account_projection import fold_accounts
-from leadflow_console.account_queries import AccountEntry, AccountView, Person
-from leadflow_console.account_read_writes import apply_accounts
+from leadflow_console.domain.account_projection import fold_accounts
+from leadflow_console.store import account_queries
+from leadflow_console.store.account_queries import AccountEntry, AccountView, Person
+from leadflow_console.store.account_read_writes import apply_accounts
 
 HOT_WEEK = timedelta(days=7)
 

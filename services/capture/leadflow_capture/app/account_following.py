@@ -4,7 +4,7 @@ whatever order the events arrive in. Capture's own account events on the topic a
 
 import uuid
 
-from leadflow_capture import accounts_store
+from leadflow_capture.store import accounts as accounts_store
 from leadflow_common.account_events import AccountOwnerChanged, AccountScored
 from leadflow_common.events import CloudEvent
 from leadflow_common.runtime import ServiceRuntime

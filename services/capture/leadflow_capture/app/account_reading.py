@@ -7,8 +7,8 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
-from leadflow_capture import accounts_reads
 from leadflow_capture.app.reading import _decode_cursor, _encode_cursor
+from leadflow_capture.store import account_reads as accounts_reads
 from leadflow_common.access import Principal, Scope
 from leadflow_common.account_events import MatchMethod
 from leadflow_common.errors import LeadflowError, NotFound

@@ -9,8 +9,7 @@ from datetime import UTC, datetime
 from leadflow_common.account_events import AccountOwnerChanged, AccountScored, LeadMatched
 from leadflow_common.events import CloudEvent, LeadCaptured
 from leadflow_common.runtime import ServiceRuntime
-from leadflow_webhooks import account_store
-from leadflow_webhooks.account_notices import (
+from leadflow_webhooks.domain.account_notices import (
     HOT,
     LEAD_ELSEWHERE,
     elsewhere_message,
@@ -21,6 +20,7 @@ from leadflow_webhooks.account_notices import (
 )
 from leadflow_webhooks.domain.notices import Message
 from leadflow_webhooks.settings import NotifySettings
+from leadflow_webhooks.store import accounts as account_store
 from leadflow_webhooks.store import notice_store
 from leadflow_webhooks.store.notice_store import Notice
 

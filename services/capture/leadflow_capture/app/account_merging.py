@@ -4,9 +4,10 @@ The merged account's people and domains move to the other; it answers 303 to it 
 import uuid
 from datetime import UTC, datetime
 
-from leadflow_capture import accounts_merge_store, accounts_store
-from leadflow_capture.accounts_planning import AccountPlan, plan_merge
-from leadflow_capture.accounts_reading import AccountMerged
+from leadflow_capture.app.account_reading import AccountMerged
+from leadflow_capture.domain.account_planning import AccountPlan, plan_merge
+from leadflow_capture.store import account_merges as accounts_merge_store
+from leadflow_capture.store import accounts as accounts_store
 from leadflow_common.access import Principal
 from leadflow_common.errors import Invalid, NotFound
 from leadflow_common.runtime import ServiceRuntime

@@ -9,8 +9,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from leadflow_capture.accounts_domain import LeadFacts, match_by_name, name_keys
-from leadflow_capture.accounts_planning import AccountBook, AccountPlan, Link, apply_match
+from leadflow_capture.domain.account_planning import AccountBook, AccountPlan, Link, apply_match
+from leadflow_capture.domain.accounts import LeadFacts, match_by_name, name_keys
 
 
 @dataclass(frozen=True)

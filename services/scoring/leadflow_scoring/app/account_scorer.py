@@ -7,8 +7,8 @@ from datetime import datetime
 
 from leadflow_common.account_events import AccountPerson, AccountScored
 from leadflow_common.unit_of_work import UnitOfWork
-from leadflow_scoring import account_store
-from leadflow_scoring.account_score import AccountRules, score_account
+from leadflow_scoring.domain.account_score import AccountRules, score_account
+from leadflow_scoring.store import accounts as account_store
 
 PEOPLE_ON_EVENT = 25  # the highest scored people named on `account.scored`
 

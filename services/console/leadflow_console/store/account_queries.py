@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import String, cast, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from leadflow_console.account_tables import account_views, lead_accounts
+from leadflow_console.store.account_tables import account_views, lead_accounts
 from leadflow_console.store.read_queries import display_name
 from leadflow_console.store.read_tables import lead_timeline, lead_views
 

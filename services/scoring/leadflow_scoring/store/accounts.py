@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from leadflow_common.db import any_of
 from leadflow_common.events import ScoreReason, Temperature
-from leadflow_scoring.account_score import Person
+from leadflow_scoring.domain.account_score import Person
 from leadflow_scoring.store.tables import account_scores, activity_counts, lead_accounts, leads, scores
 
 

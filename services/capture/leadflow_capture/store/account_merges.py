@@ -7,15 +7,15 @@ from datetime import datetime
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from leadflow_capture.accounts_planning import AccountState, Link
-from leadflow_capture.accounts_store import ACCOUNT_COLUMNS, account_from_row, link_from_row
-from leadflow_capture.accounts_tables import (
+from leadflow_capture.domain.account_planning import AccountState, Link
+from leadflow_capture.store.account_tables import (
     account_domains,
     account_suggestions,
     accounts,
     company_names,
     lead_accounts,
 )
+from leadflow_capture.store.accounts import ACCOUNT_COLUMNS, account_from_row, link_from_row
 from leadflow_common.db import any_of
 
 

@@ -7,10 +7,10 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel
 
-from leadflow_capture.accounts_domain import registrable_domain
-from leadflow_capture.accounts_linking import AccountLinks
-from leadflow_capture.accounts_merging import AccountMerges
-from leadflow_capture.accounts_reading import AccountPage, AccountReader, AccountView
+from leadflow_capture.app.account_linking import AccountLinks
+from leadflow_capture.app.account_merging import AccountMerges
+from leadflow_capture.app.account_reading import AccountPage, AccountReader, AccountView
+from leadflow_capture.domain.accounts import registrable_domain
 from leadflow_common.access import Principal, Scope
 from leadflow_common.auth import requires
 from leadflow_common.inputs import InputModel, StorableText

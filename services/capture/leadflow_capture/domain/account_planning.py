@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from leadflow_capture.accounts_domain import (
+from leadflow_capture.domain.accounts import (
     Candidate,
     LeadFacts,
     Match,
@@ -17,7 +17,7 @@ from leadflow_capture.accounts_domain import (
     normalize_name,
 )
 from leadflow_common.account_events import AccountUpdated, LeadMatched, MatchMethod
-from leadflow_common.unit_of_work import Outgoing
+from leadflow_common.event_base import Outgoing
 
 
 @dataclass

@@ -12,7 +12,7 @@ from leadflow_common.auth import requires
 from leadflow_common.deps import RuntimeDep
 from leadflow_common.events import RepRef
 from leadflow_common.inputs import InputModel
-from leadflow_routing import account_owner_store, account_routing
+from leadflow_routing.app import account_routing
 from leadflow_routing.app.services import actor_of
 from leadflow_routing.deps import RoutingDep
 
@@ -58,6 +58,5 @@ async def get_owner(
     runtime: RuntimeDep,
 ) -> OwnerOut:
     async with runtime.engine.connect() as connection:
-        rep_id = await account_owner_store.owner_of(connection, account_id)
-        owner = await account_routing.rep_ref(connection, rep_id) if rep_id else None
+        owner = await account_routing.owner_of(connection, account_id)
     return OwnerOut(account_id=account_id, owner=owner)
