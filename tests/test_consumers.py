@@ -131,7 +131,7 @@ def applied_query(service: str, kind: str, event):
 
         return select(func.count()).select_from(deliveries).where(deliveries.c.event_id == event.id)
     if kind == "routed":
-        lead_reps = importlib.import_module(f"leadflow_{service}.tables").lead_reps
+        lead_reps = importlib.import_module(f"leadflow_{service}.store.tables").lead_reps
         return select(func.count()).select_from(lead_reps).where(lead_reps.c.lead_id == event.data.lead_id)
     if service == "routing" and kind == "captured":
         from leadflow_routing.store.tables import lead_cards
@@ -153,7 +153,7 @@ def applied_query(service: str, kind: str, event):
         from leadflow_console.store.tables import audit_log
 
         return select(func.count()).select_from(audit_log).where(audit_log.c.event_id == event.id)
-    processed = importlib.import_module(f"leadflow_{service}.tables").processed_events
+    processed = importlib.import_module(f"leadflow_{service}.store.tables").processed_events
     return select(func.count()).select_from(processed).where(processed.c.event_id == event.id)
 
 

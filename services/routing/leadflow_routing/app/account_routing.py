@@ -17,6 +17,7 @@ from leadflow_routing.domain.account_policy import offer_to_owner, owner_to_tell
 from leadflow_routing.domain.policy import Assignment, Decision, LeadToRoute, Relaxation, Rep, decide
 from leadflow_routing.store import account_owners as account_owner_store
 from leadflow_routing.store import repository
+from leadflow_routing.store import reps as rep_store
 from leadflow_routing.store.capacity import CapacityView
 
 if TYPE_CHECKING:
@@ -135,7 +136,7 @@ async def _announce(
 
 
 async def rep_ref(connection: AsyncConnection, rep_id: uuid.UUID) -> RepRef | None:
-    row = await repository.get_rep(connection, rep_id)
+    row = await rep_store.get_rep(connection, rep_id)
     if row is None or not row.active:
         return None
     return RepRef(id=row.id, name=row.name, email=row.email, tier=row.tier)

@@ -80,6 +80,11 @@ class ScoringService:
                     snapshots.append(event.data.lead)
                     changed[lead_id] = (event, cause)
                     captured.append(lead_id)
+                    if event.data.account_id is not None:  # the account its score counts in
+                        if left_account := await account_store.link(
+                            uow.connection, lead_id, event.data.account_id
+                        ):
+                            left.add(left_account)
                     continue
                 await repository.save_profiles_if_newer(uow.connection, snapshots)
                 snapshots = []

@@ -58,7 +58,11 @@ class SlackRefused(Exception):
 
 
 # The routing events `notices_for` makes notices of.
-NOTICE_TYPES = frozenset({"lead.routed", "lead.reassigned", "lead.waiting_too_long"})
+# What the notices are made from (decoded and opened whatever endpoints subscribe to): the reps'
+# notices, and the account owners' (their accounts, people's names and titles, scores).
+NOTICE_TYPES = frozenset({"lead.routed", "lead.reassigned", "lead.waiting_too_long"}) | frozenset(
+    {"account.owner_changed", "lead.captured", "lead.matched", "account.scored"}
+)
 
 
 def notices_for(event: CloudEvent, share: float, now: datetime) -> list[dict]:
