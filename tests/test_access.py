@@ -204,6 +204,8 @@ async def test_failed_logins_are_throttled_per_account_and_say_when_to_retry(sys
         admin = await token_for(client, system.console, ADMIN_EMAIL, ADMIN_PASSWORD)
         email, password, _ = await create_user(client, system, admin, "marketer")
         unknown = await log_in(client, system.console, "nobody@team.example", "whatever it is")
+        nul = await log_in(client, system.console, "no\x00body@team.example", "whatever it is")
+        assert nul.status_code == 401 and nul.json()["detail"] == unknown.json()["detail"]  # was a 500
         for _ in range(5):
             wrong = await log_in(client, system.console, email, "a wrong guess 123")
             assert wrong.status_code == 401

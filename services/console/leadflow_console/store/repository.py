@@ -54,6 +54,8 @@ async def insert_user(connection: AsyncConnection, **values) -> User:
 
 
 async def user_by_email(connection: AsyncConnection, email: str) -> User | None:
+    if "\x00" in email:
+        return None  # no stored email holds one (PostgreSQL text cannot): an unknown account
     row = (await connection.execute(select(users).where(users.c.email == email))).one_or_none()
     return _user(row) if row else None
 
