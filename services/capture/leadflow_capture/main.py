@@ -15,6 +15,7 @@ from leadflow_capture.api import submissions as api
 from leadflow_capture.api import tracking as api_tracking
 from leadflow_capture.api.bodies import from_browser_form
 from leadflow_capture.api.visitor_pages import page_response, problem_page
+from leadflow_capture.app.account_backfill import AccountBackfill
 from leadflow_capture.app.account_following import record_account_news
 from leadflow_capture.app.account_linking import AccountLinks
 from leadflow_capture.app.account_merging import AccountMerges
@@ -66,6 +67,13 @@ async def start_writers(app: FastAPI, runtime: ServiceRuntime) -> None:
     app.state.retention = retention = Retention(runtime, erasures, settings)
     if retention.enabled:
         runtime.background(retention.run(), name="retention")
+    if settings.account_backfill:
+        backfill = AccountBackfill(
+            runtime,
+            batch=settings.account_backfill_batch,
+            pause_seconds=settings.account_backfill_pause_seconds,
+        )
+        runtime.background(backfill.run(), name="account-backfill")
 
     async def follow(events: list[CloudEvent]) -> None:
         await reader.record_routing(events)

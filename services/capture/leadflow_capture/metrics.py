@@ -16,3 +16,7 @@ REDIRECTS_REFUSED = Counter(
     "leadflow_capture_redirects_refused_total",
     "Landing-page posts whose redirect_to was not followed (not an allowed origin, or malformed)",
 )
+ACCOUNT_BACKFILL = Counter(
+    "leadflow_capture_account_backfill_leads_total",
+    "Leads captured before accounts existed that the backfill has looked at",
+)

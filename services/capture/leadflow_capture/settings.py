@@ -22,6 +22,16 @@ class CaptureSettings(BaseSettings):
         default=0, ge=0, description="Drop submissions' raw bodies older than this; 0: keep"
     )
     retention_check_seconds: float = Field(default=3600, gt=0, description="How often retention looks")
+    # The account backfill (account_backfill.py): leads stored before accounts existed, matched.
+    account_backfill: bool = Field(
+        default=True, description="Match leads captured before accounts existed, once, at start"
+    )
+    account_backfill_batch: int = Field(
+        default=200, ge=1, le=5000, description="Leads per backfill transaction"
+    )
+    account_backfill_pause_seconds: float = Field(
+        default=0.5, ge=0, le=60, description="Pause between backfill batches (new submissions go first)"
+    )
     # Where the export asks the other services what they hold (the console: LEADFLOW_CONSOLE_URL).
     scoring_url: str = "http://127.0.0.1:8002"
     routing_url: str = "http://127.0.0.1:8003"

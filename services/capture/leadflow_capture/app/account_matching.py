@@ -12,6 +12,7 @@ from leadflow_capture.domain.account_planning import (
     AccountBook,
     AccountPlan,
     AccountState,
+    Link,
     plan_accounts,
     search_keys,
 )
@@ -81,6 +82,22 @@ async def match_batch(
     links = await accounts_store.links_of(
         uow.connection, sorted({f.lead_id for f in facts if f.lead_id in known} | set(absorbed))
     )
+    accounts = await match_leads(uow, facts, absorbed, links, topics, now)
+    plan.captured = [_with_account(outgoing, accounts.account_of) for outgoing in plan.captured]
+    return accounts
+
+
+async def match_leads(
+    uow: UnitOfWork,
+    facts: list[LeadFacts],
+    absorbed: list[uuid.UUID],
+    links: dict[uuid.UUID, Link],
+    topics: Topics,
+    now: datetime,
+) -> AccountPlan:
+    """Matches these leads (`links`: those of them, and of the `absorbed`, that have one), writes
+    the accounts and names, and publishes the changes; the intake's batches and the backfill of
+    leads captured before accounts existed (account_backfill.py) alike."""
     read = functools.partial(accounts_store.accounts_for_matching, uow.connection)
     book = await accounts_to_match(read, uow.lock, [f for f in facts if f.lead_id not in links])
     # Read too: the accounts absorbed leads leave (their people count drops), and those of linked
@@ -100,7 +117,6 @@ async def match_batch(
         await uow.publish_all(topics.accounts, accounts.events(stored, now))
     await accounts_store.forget_names(uow.connection, absorbed)  # the survivor's name is its own
     await accounts_store.write_names(uow.connection, name_rows(accounts, facts, links, adopted))
-    plan.captured = [_with_account(outgoing, accounts.account_of) for outgoing in plan.captured]
     return accounts
 
 

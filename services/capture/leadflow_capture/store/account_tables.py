@@ -76,3 +76,16 @@ company_names = Table(
     Column("typed_name", Text, nullable=False),
     Column("name_keys", ARRAY(Text), nullable=False),  # GIN-indexed, as accounts.name_keys
 )
+
+# How far matching the leads captured before accounts existed has gone (one row; account_backfill.py):
+# leads stored before `started_at` are walked in id order, after `last_lead_id`.
+account_backfill = Table(
+    "account_backfill",
+    metadata,
+    Column("id", Integer, primary_key=True),  # always 1
+    Column("started_at", DateTime(timezone=True), nullable=False),
+    Column("last_lead_id", UUID(as_uuid=True)),
+    Column("looked_at", Integer, nullable=False),  # leads considered so far
+    Column("matched", Integer, nullable=False),  # of them, linked to an account
+    Column("finished_at", DateTime(timezone=True)),
+)
