@@ -186,7 +186,9 @@ async def place(
         await name_previous_rep(uow.connection, event)
     if event is not None:
         await account_routing.name_account(uow.connection, event, lead, decision)
-        event.lead = await cards.contact_card(uow.connection, lead.lead_id, context.lead_url_base)
+        event.lead = context.cards.get(lead.lead_id) or await cards.contact_card(
+            uow.connection, lead.lead_id, context.lead_url_base
+        )
         if event.lead is None:
             metrics.CARDLESS_DECISIONS.inc()
         await uow.publish(context.topics.routed, event, subject=lead.lead_id)

@@ -2,10 +2,12 @@
 is made at, who asked, and when a waiting lead's constraints relax."""
 
 import dataclasses
+import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from leadflow_common.events import Temperature
+from leadflow_common.events import ContactCard, Temperature
 from leadflow_common.runtime import ServiceRuntime
 from leadflow_common.topics import Topics
 from leadflow_routing.app.changes import Actor
@@ -24,6 +26,9 @@ class RoutingContext:
     # (twice that: its tier); a temperature not named never relaxes.
     relax_after: dict[Temperature, timedelta] = dataclasses.field(default_factory=dict)
     cold_account_leads_to_owner: bool = True  # else a cold lead of an owned account is nurtured
+    # The contact cards of a consumer batch's leads, read once for the batch (with the scores'
+    # reasons as the batch stored them); a lead not here has its card read when decided.
+    cards: Mapping[uuid.UUID, ContactCard] = dataclasses.field(default_factory=dict)
 
 
 def routing_context(runtime: ServiceRuntime, settings: RoutingSettings) -> RoutingContext:

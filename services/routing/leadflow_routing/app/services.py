@@ -20,7 +20,8 @@ from leadflow_routing import metrics
 from leadflow_routing.app import assigner, escalations, lifecycle, queue
 from leadflow_routing.app.changes import Actor
 from leadflow_routing.app.context import RoutingContext, routing_context
-from leadflow_routing.domain.policy import Assignment, AssignmentStatus, LeadToRoute
+from leadflow_routing.app.scored import leads_of, to_save
+from leadflow_routing.domain.policy import Assignment, AssignmentStatus
 from leadflow_routing.settings import RoutingSettings
 from leadflow_routing.store import cards, repository
 from leadflow_routing.store import waiting as waiting_store
@@ -56,11 +57,19 @@ class RoutingService:
             await repository.lock_leads(uow.connection, leads)
             await uow.load_keys(leads)  # for the contact cards of the decisions, in one read
             await cards.record_scored_cards(uow.connection, relevant)
-            scored = [e.data.lead_id for e in relevant if isinstance(e.data, LeadScored)]
+            fresh = await uow.first_seen(relevant)
+            saved = await repository.save_newest_leads(
+                uow.connection,
+                [to_save(e.data) for e in fresh if isinstance(e.data, LeadScored)],
+                context.now,
+            )
+            scored = sorted({lead_id for lead_id, _ in saved})
             known = await repository.current_assignments(uow.connection, scored)
             cardless = await self._first_decisions_without_card(uow.connection, known)
-            for event in await uow.first_seen(relevant):
-                await self._apply(uow, event.data, context, capacity, known, cardless)
+            batch_cards = await cards.contact_cards(uow.connection, scored, context.lead_url_base)
+            context = dataclasses.replace(context, cards=batch_cards)
+            for event in fresh:
+                await self._apply(uow, event.data, context, capacity, known, cardless, saved)
             await capacity.flush(uow.connection)
 
     async def _first_decisions_without_card(
@@ -82,22 +91,12 @@ class RoutingService:
         capacity: CapacityView,
         known: dict,
         cardless: set,
+        saved: set[tuple[uuid.UUID, int]],
     ) -> None:
         if isinstance(data, LeadScored):
-            lead = LeadToRoute(
-                lead_id=data.lead_id,
-                temperature=data.temperature,
-                score=data.score,
-                country=data.routing.country,
-                language=data.routing.language,
-                segment=data.routing.segment,
-                account_id=data.routing.account_id,
-            )
-            reasons = cards.top_reasons(data.reasons)
-            if not await repository.save_lead_if_newer(
-                uow.connection, lead, data.revision, context.now, reasons
-            ):
-                return
+            if (data.lead_id, data.revision) not in saved:
+                return  # older than what routing had, or than a later score of the batch
+            lead = to_save(data)[0]
             if lead.lead_id in cardless:
                 await cards.await_card(uow.connection, lead.lead_id, context.now)
             else:
@@ -283,9 +282,3 @@ def _still_overdue(assignment: Assignment | None, context: RoutingContext) -> bo
         and assignment.status == AssignmentStatus.offered
         and assignment.sla_deadline < context.now
     )
-
-
-def leads_of(data: LeadScored | LeadOutcome | LeadMerged) -> list[uuid.UUID]:
-    if isinstance(data, LeadMerged):
-        return [data.surviving_lead_id, data.absorbed_lead_id]
-    return [data.lead_id]

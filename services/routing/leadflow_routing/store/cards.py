@@ -10,8 +10,8 @@ card, once ROUTING_CARD_WAIT_SECONDS have passed (a card that never comes never 
 import uuid
 from datetime import datetime
 
-from sqlalchemy import ARRAY, Text, bindparam, delete, literal, select, update
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import ARRAY, Text, any_, bindparam, delete, literal, select, update
+from sqlalchemy.dialects.postgresql import UUID, insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from leadflow_common.db import any_of
@@ -117,19 +117,32 @@ async def erase_cards(connection: AsyncConnection, lead_ids: list[uuid.UUID]) ->
     )
 
 
-# Built once: read for every decision published.
-_CARD = (
-    select(lead_cards.c.card, leads.c.reasons)
+# Built once: read for every batch of decisions published.
+_CARDS = (
+    select(lead_cards.c.lead_id, lead_cards.c.card, leads.c.reasons)
     .select_from(lead_cards.outerjoin(leads, leads.c.lead_id == lead_cards.c.lead_id))
-    .where(lead_cards.c.lead_id == bindparam("lead_id"))
+    .where(lead_cards.c.lead_id == any_(bindparam("lead_ids", type_=ARRAY(UUID(as_uuid=True)))))
 )
 
 
 async def contact_card(connection: AsyncConnection, lead_id: uuid.UUID, url_base: str) -> ContactCard | None:
-    row = (await connection.execute(_CARD, {"lead_id": lead_id})).first()
-    if row is None:
-        return None
-    return ContactCard(**row.card, reasons=row.reasons or [], url=f"{url_base}/v1/leads/{lead_id}")
+    return (await contact_cards(connection, [lead_id], url_base)).get(lead_id)
+
+
+async def contact_cards(
+    connection: AsyncConnection, lead_ids: list[uuid.UUID], url_base: str
+) -> dict[uuid.UUID, ContactCard]:
+    """These leads' cards with their score's largest reasons, one statement for all (a lead
+    without a card is not in the answer)."""
+    if not lead_ids:
+        return {}
+    rows = await connection.execute(_CARDS, {"lead_ids": lead_ids})
+    return {
+        row.lead_id: ContactCard(
+            **row.card, reasons=row.reasons or [], url=f"{url_base}/v1/leads/{row.lead_id}"
+        )
+        for row in rows
+    }
 
 
 async def without_card(connection: AsyncConnection, lead_ids: list[uuid.UUID]) -> set[uuid.UUID]:

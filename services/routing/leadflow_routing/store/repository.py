@@ -45,8 +45,8 @@ def as_assignment(row: Row) -> Assignment:
     )
 
 
-# Built once (a statement per lead, run for every score): only its parameters change.
-_SAVE_LEAD = (
+# A batch's scores in one statement (the rows are its VALUES).
+_SAVE_LEADS = (
     insert(leads)
     .on_conflict_do_update(
         index_elements=[leads.c.lead_id],
@@ -65,26 +65,38 @@ _SAVE_LEAD = (
         },
         where=leads.c.score_revision < insert(leads).excluded.score_revision,
     )
-    .returning(leads.c.lead_id)
+    .returning(leads.c.lead_id, leads.c.score_revision)
 )
 
 
-async def save_lead_if_newer(
-    connection: AsyncConnection, lead: LeadToRoute, revision: int, now: datetime, reasons: list | None = None
-) -> bool:
-    values = {
-        "lead_id": lead.lead_id,
-        "reasons": reasons,
-        "score_revision": revision,
-        "score": lead.score,
-        "temperature": lead.temperature.value,
-        "country": lead.country,
-        "language": lead.language,
-        "segment": lead.segment,
-        "account_id": lead.account_id,
-        "updated_at": now,
-    }
-    return (await connection.execute(_SAVE_LEAD, values)).first() is not None
+async def save_newest_leads(
+    connection: AsyncConnection, scored: list[tuple[LeadToRoute, int, list | None]], now: datetime
+) -> set[tuple[uuid.UUID, int]]:
+    """Each lead's newest score of these (one statement for all); the (lead, revision) pairs
+    stored, i.e. newer than what routing had."""
+    newest: dict[uuid.UUID, tuple[LeadToRoute, int, list | None]] = {}
+    for lead, revision, reasons in scored:
+        if lead.lead_id not in newest or newest[lead.lead_id][1] < revision:
+            newest[lead.lead_id] = (lead, revision, reasons)
+    if not newest:
+        return set()
+    rows = [
+        {
+            "lead_id": lead.lead_id,
+            "reasons": reasons,
+            "score_revision": revision,
+            "score": lead.score,
+            "temperature": lead.temperature.value,
+            "country": lead.country,
+            "language": lead.language,
+            "segment": lead.segment,
+            "account_id": lead.account_id,
+            "updated_at": now,
+        }
+        for lead, revision, reasons in (newest[lead_id] for lead_id in sorted(newest))
+    ]
+    saved = await connection.execute(_SAVE_LEADS.values(rows))
+    return {(row.lead_id, row.score_revision) for row in saved}
 
 
 async def current_assignments(
