@@ -186,6 +186,9 @@ async def test_the_model_page_proposes_thresholds_from_outcomes_adopted_through_
             return bands["b2b"]
 
         b2b = await eventually(proposed, timeout=30)
+        # The accounts too: firmN.example holds the Nth person of each title, won when any was.
+        accounts = (await client.get(f"{system.scoring}/v1/scoring/bands", headers=AUTH)).json()["accounts"]
+        assert accounts["outcomes"] == max(lost + won for _, _, lost, won in kinds)
         version_before = await rules_version(client, system.scoring)
     hot, warm = b2b["proposed"]["thresholds"]["hot"], b2b["proposed"]["thresholds"]["warm"]
     assert b2b["proposed"]["bands"]["hot"]["conversion"] >= 0.6
@@ -200,6 +203,11 @@ async def test_the_model_page_proposes_thresholds_from_outcomes_adopted_through_
     assert number(await proposed_row.nth(1).text_content()) == hot
     moved = rf"{b2b['moved']} of these {len(outcomes)} leads would change band"
     assert re.search(moved, await marketer.locator("#bands").text_content())
+    account_row = marketer.locator('tr[data-thresholds="accounts-proposed"] td')
+    account_warm, account_hot = (accounts["proposed"]["thresholds"][name] for name in ("warm", "hot"))
+    assert number(await account_row.nth(0).text_content()) == account_warm
+    assert number(await account_row.nth(1).text_content()) == account_hot
+    assert f"{accounts['outcomes']} with a known outcome" in await marketer.locator("#bands").text_content()
     await marketer.locator("#bands").scroll_into_view_if_needed()
     await screenshot(marketer, "model-bands")
 
@@ -207,6 +215,8 @@ async def test_the_model_page_proposes_thresholds_from_outcomes_adopted_through_
     await marketer.locator("#preview").wait_for()
     assert number(await marketer.locator("#b2b-thresholds-hot").input_value()) == hot
     assert number(await marketer.locator("#b2b-thresholds-warm").input_value()) == warm
+    assert number(await marketer.locator("#account-thresholds-hot").input_value()) == account_hot
+    assert number(await marketer.locator("#account-thresholds-warm").input_value()) == account_warm
     async with httpx.AsyncClient(timeout=10) as client:
         assert await rules_version(client, system.scoring) == version_before  # seen, not yet saved
     await marketer.get_by_role("button", name="Save and use", exact=True).click()
@@ -214,3 +224,4 @@ async def test_the_model_page_proposes_thresholds_from_outcomes_adopted_through_
     async with httpx.AsyncClient(timeout=10) as client:
         rules = (await client.get(f"{system.scoring}/v1/scoring/rules", headers=AUTH)).json()["rules"]
     assert rules["profiles"]["b2b"]["thresholds"] == {"warm": warm, "hot": hot}
+    assert rules["account"]["thresholds"] == {"warm": account_warm, "hot": account_hot}

@@ -55,3 +55,62 @@ def test_proposed_bands_meet_their_targets_on_random_outcomes():
             cold = [lead for lead in observed if lead.score < proposed.warm]
             assert sum(lead.won for lead in cold) / len(cold) <= 0.1
             assert bands["cold"]["conversion"] <= 0.1
+
+
+def test_account_thresholds_come_from_accounts_won_by_any_of_their_people():
+    import uuid
+    from datetime import UTC, datetime, timedelta
+
+    from leadflow_common.events import Temperature
+    from leadflow_scoring.domain.account_score import AccountRules, Person
+    from leadflow_scoring.domain.bands import propose_account_bands
+
+    now = datetime(2026, 12, 4, tzinfo=UTC)
+
+    def people(*scores: float) -> list[Person]:
+        return [
+            Person(
+                lead_id=uuid.uuid4(),
+                score=score,
+                temperature=Temperature.hot
+                if score >= 70
+                else Temperature.warm
+                if score >= 40
+                else Temperature.cold,
+                job_title=None,
+                last_active_at=now - timedelta(days=30),
+            )
+            for score in scores
+        ]
+
+    # Buying groups of three engaged people were won; lone cold people were not; pairs in between.
+    groups = {uuid.uuid4(): (people(80, 60, 50), True) for _ in range(6)}
+    groups |= {uuid.uuid4(): (people(20), False) for _ in range(6)}
+    groups |= {uuid.uuid4(): (people(60, 45), index < 2) for index in range(4)}
+    groups[uuid.uuid4()] = (people(90), True)  # no outcome for it below: not counted
+    accounts = {account_id: members for account_id, (members, _) in groups.items()}
+    won = {account_id: was_won for account_id, (_, was_won) in list(groups.items())[:-1]}
+
+    proposed = propose_account_bands(AccountRules(), accounts, won, now)
+
+    assert proposed["outcomes"] == 16
+    # Scored by the default account rules: a group of three 71 (3 engaged x 12, 0.2 x 80, the
+    # sum's 19), a pair 46.5, a lone cold person 6. From 46 up, 8 of 10 accounts were won;
+    # below it, none of 6: hot and warm both from 46.
+    assert proposed["proposed"]["thresholds"] == {"warm": 46, "hot": 46} and proposed["notes"] == []
+    bands = proposed["proposed"]["bands"]
+    assert (bands["hot"]["leads"], bands["hot"]["won"]) == (10, 8)
+    assert (bands["cold"]["leads"], bands["cold"]["won"]) == (6, 0)
+    assert proposed["moved"] == 4  # the pairs, warm under 40/70, are hot under 46/46
+
+
+def test_too_few_accounts_leave_the_thresholds_as_they_are_and_say_so_in_accounts():
+    from datetime import UTC, datetime
+
+    from leadflow_scoring.domain.account_score import AccountRules
+    from leadflow_scoring.domain.bands import propose_account_bands
+
+    proposed = propose_account_bands(AccountRules(), {}, {}, datetime(2026, 12, 4, tzinfo=UTC))
+    assert proposed["outcomes"] == 0
+    assert proposed["proposed"]["thresholds"] == {"warm": 40, "hot": 70}
+    assert all("accounts" in note for note in proposed["notes"]) and len(proposed["notes"]) == 2

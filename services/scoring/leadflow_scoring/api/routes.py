@@ -99,10 +99,10 @@ class BandsUnder(BaseModel):
 
 
 class ProfileBands(BaseModel):
-    outcomes: int = Field(description="Leads of this profile with a known outcome")
+    outcomes: int = Field(description="Leads of this profile (accounts: accounts) with a known outcome")
     current: BandsUnder
     proposed: BandsUnder
-    moved: int = Field(description="Of those leads, how many the proposed thresholds put in another band")
+    moved: int = Field(description="Of those, how many the proposed thresholds put in another band")
     notes: list[str] = Field(description="Each threshold that could not be found from the outcomes, in words")
 
 
@@ -191,8 +191,9 @@ async def preview_rules(rules: RuleSet, principal: ScoringAdmin, scoring: Scorin
 
 @router.get(
     "/scoring/bands",
-    response_model=dict[Literal["b2b", "b2c"], ProfileBands],
-    summary="Warm and hot thresholds per profile proposed from observed conversion"
+    response_model=dict[Literal["b2b", "b2c", "accounts"], ProfileBands],
+    summary="Warm and hot thresholds per profile, and the B2B accounts' (`accounts`: each account"
+    " whose people have outcomes, won when any was), proposed from observed conversion"
     " (hot: the band converts at least 60%; cold: at most 10%), with each band's conversion",
 )
 async def proposed_bands(principal: ScoringReader, scoring: ScoringDep) -> dict:

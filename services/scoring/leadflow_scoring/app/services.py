@@ -31,8 +31,8 @@ from leadflow_scoring.app.training import snapshot_lead
 from leadflow_scoring.domain import bands, preview
 from leadflow_scoring.domain.account_score import compare_accounts
 from leadflow_scoring.domain.rules import RuleSet
+from leadflow_scoring.store import account_outcomes, erasing, repository, score_store, versions
 from leadflow_scoring.store import accounts as account_store
-from leadflow_scoring.store import erasing, repository, score_store, versions
 from leadflow_scoring.store.state import ScoringState
 from leadflow_scoring.store.tables import lead_reps
 
@@ -167,11 +167,16 @@ class ScoringService:
         return compared
 
     async def propose_bands(self) -> dict:
-        """Warm and hot thresholds per profile from the outcomes so far (nothing is stored)."""
+        """Warm and hot thresholds per profile, and the accounts', from the outcomes so far
+        (nothing is stored)."""
         async with self._runtime.engine.connect() as connection:
             rows = await repository.outcomes_for_training(connection)
-        rules = self.state.rules
-        return await asyncio.to_thread(bands.propose_bands, rules, _known_outcomes(rows))
+            won = await account_outcomes.accounts_won(connection)
+            people = await account_store.people_of(connection, sorted(won))
+        rules, now = self.state.rules, datetime.now(UTC)
+        proposals = await asyncio.to_thread(bands.propose_bands, rules, _known_outcomes(rows))
+        accounts = await asyncio.to_thread(bands.propose_account_bands, rules.account, people, won, now)
+        return {**proposals, "accounts": accounts}
 
     async def _try_on_recent_leads(self, rules: RuleSet, count: int, recent: list | None = None) -> None:
         if recent is None:

@@ -6,9 +6,12 @@ most COLD_CONVERSION. The thresholds tried are the leads' scores rounded down to
 the leads that would move."""
 
 import math
+import uuid
 from dataclasses import dataclass
+from datetime import datetime
 
 from leadflow_common.events import Temperature
+from leadflow_scoring.domain.account_score import AccountRules, Person, score_account
 from leadflow_scoring.domain.preview import KnownOutcome
 from leadflow_scoring.domain.rules import (
     RuleSet,
@@ -46,9 +49,11 @@ def _conversion(leads: list[Observed]) -> float:
     return sum(lead.won for lead in leads) / len(leads)
 
 
-def propose_thresholds(observed: list[Observed], current: Thresholds) -> tuple[Thresholds, list[str]]:
+def propose_thresholds(
+    observed: list[Observed], current: Thresholds, unit: str = "leads"
+) -> tuple[Thresholds, list[str]]:
     """The proposed thresholds, and in words each one that could not be found from the outcomes
-    (that one stays as it is)."""
+    (that one stays as it is); `unit`: what the observed are, as the words name them."""
     notes = []
     candidates = sorted({math.floor(lead.score) for lead in observed})
     hot = next(
@@ -61,7 +66,7 @@ def propose_thresholds(observed: list[Observed], current: Thresholds) -> tuple[T
         None,
     )
     if hot is None:
-        notes.append(f"No band of {MIN_BAND_LEADS} or more leads converts at {HOT_CONVERSION:.0%} or more.")
+        notes.append(f"No band of {MIN_BAND_LEADS} or more {unit} converts at {HOT_CONVERSION:.0%} or more.")
         hot = current.hot
     warm = next(
         (
@@ -75,14 +80,14 @@ def propose_thresholds(observed: list[Observed], current: Thresholds) -> tuple[T
     )
     if warm is None:
         notes.append(
-            f"No cold band of {MIN_BAND_LEADS} or more leads converts at {COLD_CONVERSION:.0%} or less."
+            f"No cold band of {MIN_BAND_LEADS} or more {unit} converts at {COLD_CONVERSION:.0%} or less."
         )
         warm = min(current.warm, hot)
     return Thresholds(warm=warm, hot=hot), notes
 
 
-def proposal(observed: list[Observed], current: Thresholds) -> dict:
-    proposed, notes = propose_thresholds(observed, current)
+def proposal(observed: list[Observed], current: Thresholds, unit: str = "leads") -> dict:
+    proposed, notes = propose_thresholds(observed, current, unit)
     moved = sum(
         temperature_for(lead.score, current) != temperature_for(lead.score, proposed) for lead in observed
     )
@@ -104,3 +109,16 @@ def propose_bands(rules: RuleSet, known: list[KnownOutcome]) -> dict[Segment, di
     return {
         segment: proposal(leads, rules.profile(segment).thresholds) for segment, leads in observed.items()
     }
+
+
+def propose_account_bands(
+    rules: AccountRules, accounts: dict[uuid.UUID, list[Person]], won: dict[uuid.UUID, bool], now: datetime
+) -> dict:
+    """The account thresholds from the accounts whose people have outcomes: each account scored
+    from its people as they stand, won when any of them was won (a buying group buys once)."""
+    observed = [
+        Observed(score_account(people, rules, now).score, won[account_id])
+        for account_id, people in accounts.items()
+        if account_id in won and people
+    ]
+    return proposal(observed, Thresholds(**rules.thresholds.model_dump()), unit="accounts")

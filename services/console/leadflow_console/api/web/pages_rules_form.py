@@ -95,7 +95,11 @@ async def preview_bands(request: Request, viewer: Analysts, upstream: UpstreamDe
             if isinstance(proposed, str) and proposed:
                 rows[profile]["thresholds"][name] = proposed
     candidate = rules_form.document_from_rows(rows)
-    account_rules_form.add_to_document(candidate, account_rules_form.rows_from_document(in_use["rules"]))
+    account_rows = account_rules_form.rows_from_document(in_use["rules"])
+    for name in ("warm", "hot"):
+        if isinstance(proposed := form.get(f"accounts.{name}"), str) and proposed:
+            account_rows["thresholds"][name] = proposed
+    account_rules_form.add_to_document(candidate, account_rows)
     answer, errors, elsewhere = await _send(upstream, viewer, candidate, save=False)
     status = 200 if answer is not None else 422
     return await _form_page(
@@ -107,5 +111,6 @@ async def preview_bands(request: Request, viewer: Analysts, upstream: UpstreamDe
         preview=answer,
         errors=errors,
         elsewhere=elsewhere,
+        account_rows=account_rows,
         from_bands=True,
     )
