@@ -8,6 +8,7 @@ from leadflow_console.api.web import (
     pages_admin,
     pages_auth,
     pages_b2b_accounts,
+    pages_b2b_merge,
     pages_funnel,
     pages_inbox,
     pages_leads,
@@ -34,6 +35,7 @@ PAGE_ROUTERS = (
     pages_account.router,
     pages_webhooks.router,
     pages_b2b_accounts.router,
+    pages_b2b_merge.router,
 )
 
 
