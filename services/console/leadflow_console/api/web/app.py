@@ -10,6 +10,7 @@ from leadflow_console.api.web import (
     pages_b2b_accounts,
     pages_b2b_merge,
     pages_funnel,
+    pages_funnel_accounts,
     pages_inbox,
     pages_leads,
     pages_model,
@@ -36,6 +37,7 @@ PAGE_ROUTERS = (
     pages_webhooks.router,
     pages_b2b_accounts.router,
     pages_b2b_merge.router,
+    pages_funnel_accounts.router,
 )
 
 
