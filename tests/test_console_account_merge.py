@@ -116,3 +116,46 @@ async def test_a_marketer_merges_two_accounts_on_the_account_page(system, browse
     await sign_in(admin, console, ADMIN_EMAIL, ADMIN_PASSWORD)
     await admin.goto(f"{console}/accounts/{acme}")
     assert await admin.locator("#merge form").count() == 1
+
+
+async def test_a_marketer_dismisses_one_weak_match_and_links_another(system, browser):
+    console = system.console
+    marketer = {"email": "mia@leadflow.example", "password": PASSWORD, "role": "marketer"}
+    async with httpx.AsyncClient(timeout=10, headers=AUTH) as client:
+        assert (await client.post(f"{console}/v1/users", json=marketer)).status_code == 201
+        await capture(system, "Ann", "ann@acme.example", "Acme")
+        # Free mail naming the company with a typo: suggested for Acme, not linked.
+        dee = await capture(system, "<b>Dee</b>", "dee@gmail.com", "Acmee")
+        fay = await capture(system, "Fay", "fay@gmail.com", "Acmee")
+        acme = await account_with_domain(client, system, "acme.example")
+
+        async def both_suggested():
+            found = (await client.get(f"{system.capture}/v1/accounts/{acme}")).json()
+            return sorted(p["lead_id"] for p in found["suggested"]) == sorted([dee, fay])
+
+        await eventually(both_suggested, timeout=20)
+
+    mia = await new_page(browser)
+    await sign_in(mia, console, marketer["email"], PASSWORD)
+    await eventually(lambda: mia_sees(mia, console, acme), timeout=30, interval=0.5)
+    rows = mia.locator("#suggested tbody tr")
+    assert await rows.count() == 2
+    assert await mia.locator("#suggested").get_by_role("link", name="<b>Dee</b> Merge").count() == 1, (
+        "what a lead typed is shown as text"
+    )
+    await mia.get_by_role("button", name="Dismiss the suggestion of <b>Dee</b> Merge").click()
+    await mia.get_by_text("Dismissed. This person will not be suggested for this account again.").wait_for()
+    await mia.get_by_role("button", name="Link Fay Merge to this account").click()
+    await mia.get_by_text("Linked. The person is one of this account's people now.").wait_for()
+    assert await mia.locator("#suggested").count() == 0, "nothing left to decide"
+    async with httpx.AsyncClient(timeout=10, headers=AUTH) as client:
+        found = (await client.get(f"{system.capture}/v1/accounts/{acme}")).json()
+        assert found["suggested"] == [] and fay in [p["lead_id"] for p in found["people"]]
+        audit = await client.get(f"{console}/v1/audit", params={"action": "account.suggestion_dismissed"})
+        assert [e["details"]["lead_id"] for e in audit.json()["entries"]] == [dee]
+
+
+async def mia_sees(page, console: str, account: str) -> bool:
+    await page.goto(f"{console}/accounts/{account}")
+    assert await page.locator("#suggested").count() == 1
+    return True

@@ -1,18 +1,19 @@
-"""Merging two accounts by hand, from an account's page (admins and marketers: capture's
-`leads:write`): the person names the other account by its domain, its name or its page's
-address; capture merges (people, domains and missing fit fields move), audits it as the
-signed-in user and answers 303 for the merged one from then on. What is wrong is said at the
-field, in words, with what was typed kept."""
+"""An account's page's commands (admins and marketers: capture's `leads:write`), sent to capture
+as the signed-in user, who is audited there. Merging two accounts by hand: the person names the
+other account by its domain, its name or its page's address; capture merges (people, domains and
+missing fit fields move) and answers 303 for the merged one from then on. What is wrong is said
+at the field, in words, with what was typed kept. The weak matches suggested for the account,
+each linked or dismissed (capture then never suggests it again)."""
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
 from leadflow_console.api.web.deps import Analysts, UpstreamDep
 from leadflow_console.api.web.forms import WHOLE_FORM, FormErrors, from_problem
-from leadflow_console.api.web.pages_b2b_accounts import AccountReadsDep
+from leadflow_console.api.web.pages_b2b_accounts import AccountReadsDep, suggestions_of
 from leadflow_console.api.web.render import page, redirect
 from leadflow_console.api.web.session import Viewer
 from leadflow_console.api.web.upstream import Upstream, UpstreamProblem
@@ -105,9 +106,42 @@ async def merge_account(
             account=shown.account,
             errors=errors,
             typed=into,
+            suggested=await suggestions_of(upstream, viewer, account_id),
         )
     return redirect(
         request,
         f"/accounts/{survivor}",
         "Merged. The other account's people and domains are this one's now; they appear here in a moment.",
     )
+
+
+@router.post(
+    "/accounts/{account_id}/suggestions/{lead_id}/{action}",
+    summary="admin, marketer: link a lead suggested for the account, or dismiss the suggestion",
+)
+async def decide_suggestion(
+    request: Request,
+    account_id: uuid.UUID,
+    lead_id: uuid.UUID,
+    action: Literal["link", "dismiss"],
+    viewer: Analysts,
+    upstream: UpstreamDep,
+) -> Response:
+    here = f"/accounts/{account_id}"
+    try:
+        if action == "link":
+            body = {"lead_id": str(lead_id)}
+            await upstream.call(
+                "capture", "POST", f"/v1/accounts/{account_id}/people", viewer.token, json=body
+            )
+        else:
+            await upstream.call(
+                "capture", "DELETE", f"/v1/accounts/{account_id}/suggestions/{lead_id}", viewer.token
+            )
+    except UpstreamProblem as problem:
+        if problem.status not in (404, 409, 422):
+            raise
+        return redirect(request, here, f"Nothing changed: {problem.detail or problem.title}.", problem=True)
+    if action == "link":
+        return redirect(request, here, "Linked. The person is one of this account's people now.")
+    return redirect(request, here, "Dismissed. This person will not be suggested for this account again.")
