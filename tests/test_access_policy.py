@@ -32,6 +32,7 @@ POLICY = {
     "capture GET /v1/accounts": "leads:read",
     "capture POST /v1/accounts/{account_id}/people": "leads:write",
     "capture DELETE /v1/accounts/{account_id}/people/{lead_id}": "leads:write",
+    "capture DELETE /v1/accounts/{account_id}/suggestions/{lead_id}": "leads:write",
     "capture POST /v1/accounts/{account_id}/merge": "leads:write",
     "capture POST /v1/privacy/suppressions": "privacy:admin",
     "capture POST /v1/privacy/suppressions/lift": "privacy:admin",

@@ -101,6 +101,19 @@ async def unlink_person(
     return Response(status_code=204)
 
 
+@router.delete(
+    "/accounts/{account_id}/suggestions/{lead_id}",
+    status_code=204,
+    summary="Dismiss a weak match suggested for the account, audited; it is not suggested again",
+    responses={404: {}},
+)
+async def dismiss_suggestion(
+    account_id: uuid.UUID, lead_id: uuid.UUID, principal: AccountsWriter, links: LinksDep
+) -> Response:
+    await links.dismiss(principal, account_id, lead_id)
+    return Response(status_code=204)
+
+
 @router.post(
     "/accounts/{account_id}/merge",
     status_code=204,

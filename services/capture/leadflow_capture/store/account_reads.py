@@ -93,6 +93,8 @@ async def people(
     )
     if rep_id is not None:
         query = query.where(table.c.lead_id.in_(leads_of_rep(lead_reps, rep_id)))
+    if suggested:
+        query = query.where(account_suggestions.c.dismissed_at.is_(None))
     rows = await connection.execute(query)
     return [PersonRow(**row._mapping) for row in rows]
 

@@ -52,7 +52,8 @@ lead_accounts = Table(
     Column("at", DateTime(timezone=True), nullable=False),
 )
 
-# Weak matches, suggested to a person and applied only when one links the lead by hand.
+# Weak matches, suggested to a person and applied only when one links the lead by hand (or
+# dismissed by one: kept, so as not to be suggested again).
 account_suggestions = Table(
     "account_suggestions",
     metadata,
@@ -61,6 +62,7 @@ account_suggestions = Table(
     Column("method", Text, nullable=False),
     Column("confidence", Float, nullable=False),
     Column("at", DateTime(timezone=True), nullable=False),
+    Column("dismissed_at", DateTime(timezone=True)),  # a person said no: never suggested again
     PrimaryKeyConstraint("account_id", "lead_id"),
 )
 

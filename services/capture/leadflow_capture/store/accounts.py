@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from leadflow_capture.domain.account_planning import AccountPlan, AccountState, Link
 from leadflow_capture.domain.account_waiting import Waiting
 from leadflow_capture.domain.accounts import name_keys, normalize_name
+from leadflow_capture.store import suggestions as suggestions_store
 from leadflow_capture.store.account_tables import (
     account_domains,
     account_suggestions,
@@ -188,14 +189,7 @@ async def write_links(connection: AsyncConnection, plan: AccountPlan) -> None:
             ],
         )
     if plan.suggestions:
-        upsert = insert(account_suggestions)
-        await connection.execute(
-            upsert.on_conflict_do_update(
-                index_elements=[account_suggestions.c.account_id, account_suggestions.c.lead_id],
-                set_={c: upsert.excluded[c] for c in ("method", "confidence", "at")},
-            ),
-            plan.suggestions,
-        )
+        await suggestions_store.write_suggestions(connection, plan)
 
 
 async def drop_suggestions(connection: AsyncConnection, lead_ids: list[uuid.UUID]) -> None:

@@ -13,8 +13,12 @@ from leadflow_console.domain.account_projection import fold_accounts
 from leadflow_console.store import account_queries
 from leadflow_console.store.account_queries import AccountEntry, AccountView, Person
 from leadflow_console.store.account_read_writes import apply_accounts
+from leadflow_console.store.funnel_by_account import LISTED as FUNNEL_LISTED
+from leadflow_console.store.funnel_by_account import STAGES as FUNNEL_STAGES
+from leadflow_console.store.funnel_by_account import AccountFunnel, funnel_by_account
 
 HOT_WEEK = timedelta(days=7)
+__all__ = ["FUNNEL_LISTED", "FUNNEL_STAGES", "AccountPage", "AccountReads", "apply"]
 
 
 async def apply(connection: AsyncConnection, events: list[CloudEvent]) -> None:
@@ -57,3 +61,8 @@ class AccountReads:
     async def of_lead(self, lead_id: uuid.UUID) -> AccountView | None:
         async with self._runtime.engine.connect() as connection:
             return await account_queries.account_of_lead(connection, lead_id)
+
+    async def funnel(self, since: datetime, until: datetime) -> AccountFunnel:
+        """The funnel by account for people captured in [since, until) (marketers)."""
+        async with self._runtime.engine.connect() as connection:
+            return await funnel_by_account(connection, since, until)

@@ -12,9 +12,13 @@ from leadflow_common.runtime import ServiceRuntime
 from leadflow_webhooks.domain.account_notices import (
     HOT,
     LEAD_ELSEWHERE,
+    OWNER,
     elsewhere_message,
     hot_message,
     hot_notice_id,
+    new_owner,
+    owner_message,
+    owner_notice_id,
     owner_to_tell,
     turned_hot,
 )
@@ -83,6 +87,11 @@ class AccountNotices:
             rows += [
                 _notice(LEAD_ELSEWHERE, e.data.assignment_id, owner_to_tell(e), e, now) for e in elsewhere
             ]
+            rows += [
+                _notice(OWNER, owner_notice_id(e.data), e.data.owner.id, e, now)
+                for e in owned
+                if new_owner(e.data) and e.data.owner
+            ]
             reachable = await notice_store.reps_with_channels(
                 connection, {row["rep_id"] for row in rows}, mail=bool(self._settings.smtp_host)
             )
@@ -92,14 +101,27 @@ class AccountNotices:
 
     async def message(self, notice: Notice, event: CloudEvent) -> tuple[str, Message] | None:
         """The owner's address and what they are told; None when there is nothing to say any
-        more (the account changed hands since it turned hot)."""
+        more (the account changed hands since it turned hot, or since they became its owner)."""
         if notice.kind == LEAD_ELSEWHERE:
             return event.data.account_owner.email, elsewhere_message(event.data)
+        if notice.kind == OWNER:
+            return await self._owner_message(notice, event.data)
         data: AccountScored = event.data
         async with self._runtime.engine.connect() as connection:
             owner = (await account_store.owners_of(connection, {data.account_id})).get(data.account_id)
             cards = await account_store.cards_of(connection, [person.lead_id for person in data.people])
         if owner is None or owner.id != notice.rep_id:
             return None
+        return owner.email, hot_message(data, cards, self._account_url(data.account_id))
+
+    async def _owner_message(self, notice: Notice, data: AccountOwnerChanged) -> tuple[str, Message] | None:
+        async with self._runtime.engine.connect() as connection:
+            owner = (await account_store.owners_of(connection, {data.account_id})).get(data.account_id)
+            cards = await account_store.people_cards(connection, data.account_id)
+        if owner is None or owner.id != notice.rep_id:
+            return None
+        return owner.email, owner_message(data, cards, self._account_url(data.account_id))
+
+    def _account_url(self, account_id: uuid.UUID) -> str:
         console = self._runtime.settings.leadflow_console_url.rstrip("/")
-        return owner.email, hot_message(data, cards, f"{console}/accounts/{data.account_id}")
+        return f"{console}/accounts/{account_id}"

@@ -19,6 +19,10 @@ EventType = Literal[
     "lead.scored",
     "lead.captured",
     "lead.merged",
+    "account.updated",
+    "lead.matched",
+    "account.scored",
+    "account.owner_changed",
 ]
 EVENT_MEANINGS: dict[str, str] = {
     "lead.routed": "a lead was given to a rep (or queued)",
@@ -29,7 +33,13 @@ EVENT_MEANINGS: dict[str, str] = {
     "lead.scored": "a lead's score or temperature changed",
     "lead.captured": "a new lead arrived",
     "lead.merged": "a lead was merged into an earlier one",
+    "account.updated": "a B2B account was created, changed or merged into another",
+    "lead.matched": "a lead joined, left or was suggested for an account",
+    "account.scored": "an account's score or temperature changed (hot: it is turning hot)",
+    "account.owner_changed": "an account got a new owner rep",
 }
+# One endpoint may take every type.
+MAX_EVENTS = 16
 Url = Annotated[
     AnyHttpUrl,
     UrlConstraints(max_length=MAX_URL_LENGTH),
@@ -40,7 +50,7 @@ Description = Annotated[str, StringConstraints(max_length=500)]
 
 class WebhookIn(InputModel):
     url: Url
-    events: list[EventType] = Field(min_length=1, max_length=8)
+    events: list[EventType] = Field(min_length=1, max_length=MAX_EVENTS)
     description: Description = ""
     enabled: bool = True
 
@@ -49,7 +59,7 @@ class WebhookChange(InputModel):
     """Fields to change; those left out keep their values. `null` only clears a description."""
 
     url: Url | MISSING = MISSING
-    events: list[EventType] | MISSING = Field(MISSING, min_length=1, max_length=8)
+    events: list[EventType] | MISSING = Field(MISSING, min_length=1, max_length=MAX_EVENTS)
     description: Description | MISSING | None = Field(MISSING, description='`null` or `""` clears it')
     enabled: bool | MISSING = MISSING
 

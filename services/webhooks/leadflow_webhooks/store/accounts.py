@@ -68,3 +68,14 @@ async def cards_of(connection: AsyncConnection, lead_ids: list[uuid.UUID]) -> di
         )
     )
     return {row.lead_id: row.card for row in rows}
+
+
+async def people_cards(connection: AsyncConnection, account_id: uuid.UUID, limit: int = 50) -> list[dict]:
+    """Who the account's people are, as its owner is told of them (at most `limit`)."""
+    rows = await connection.execute(
+        select(account_people.c.card)
+        .where(account_people.c.account_id == account_id)
+        .order_by(account_people.c.lead_id)
+        .limit(limit)
+    )
+    return [row.card for row in rows]

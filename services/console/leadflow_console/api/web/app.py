@@ -8,7 +8,9 @@ from leadflow_console.api.web import (
     pages_admin,
     pages_auth,
     pages_b2b_accounts,
+    pages_b2b_merge,
     pages_funnel,
+    pages_funnel_accounts,
     pages_inbox,
     pages_leads,
     pages_model,
@@ -34,6 +36,8 @@ PAGE_ROUTERS = (
     pages_account.router,
     pages_webhooks.router,
     pages_b2b_accounts.router,
+    pages_b2b_merge.router,
+    pages_funnel_accounts.router,
 )
 
 

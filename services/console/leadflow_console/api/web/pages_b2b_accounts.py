@@ -11,9 +11,10 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from leadflow_common.access import Role
-from leadflow_console.api.web.deps import Analysts, LeadWorkers
+from leadflow_console.api.web.deps import Analysts, LeadWorkers, UpstreamDep
 from leadflow_console.api.web.render import page
-from leadflow_console.api.web.session import PageForbidden
+from leadflow_console.api.web.session import PageForbidden, Viewer
+from leadflow_console.api.web.upstream import Upstream, UpstreamProblem
 from leadflow_console.app.account_reads import AccountReads
 
 router = APIRouter(include_in_schema=False)
@@ -26,6 +27,16 @@ async def get_account_reads(request: Request) -> AccountReads:
 AccountReadsDep = Annotated[AccountReads, Depends(get_account_reads)]
 
 
+async def suggestions_of(upstream: Upstream, viewer: Viewer, account_id: uuid.UUID) -> list[dict] | None:
+    """The leads suggested for the account (weak matches), as capture says to this viewer; None
+    when capture cannot say now (the page shows the rest)."""
+    try:
+        found = await upstream.call("capture", "GET", f"/v1/accounts/{account_id}", viewer.token)
+    except UpstreamProblem:
+        return None
+    return found.get("suggested", []) if isinstance(found, dict) else []
+
+
 @router.get("/accounts", summary="admin, marketer: accounts turning hot this week; search by name or domain")
 async def accounts(request: Request, viewer: Analysts, reads: AccountReadsDep) -> Response:
     words = request.query_params.get("q", "").strip()[:200]
@@ -35,7 +46,11 @@ async def accounts(request: Request, viewer: Analysts, reads: AccountReadsDep) -
 
 @router.get("/accounts/{account_id}", summary="admin, marketer, rep (their own leads of it): an account")
 async def account_page(
-    request: Request, account_id: uuid.UUID, viewer: LeadWorkers, reads: AccountReadsDep
+    request: Request,
+    account_id: uuid.UUID,
+    viewer: LeadWorkers,
+    reads: AccountReadsDep,
+    upstream: UpstreamDep,
 ) -> Response:
     only_rep = viewer.principal.rep_id if viewer.is_(Role.rep) else None
     shown = await reads.page(account_id, only_rep)
@@ -50,4 +65,6 @@ async def account_page(
             title="No such account",
             message="Nothing is known by this id.",
         )
-    return page(request, "b2b_account.html", viewer, shown=shown, account=shown.account)
+    # Weak matches, for those who may link or dismiss them (capture's leads:write).
+    suggested = await suggestions_of(upstream, viewer, account_id) if only_rep is None else None
+    return page(request, "b2b_account.html", viewer, shown=shown, account=shown.account, suggested=suggested)

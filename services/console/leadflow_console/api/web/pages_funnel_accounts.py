@@ -1,0 +1,60 @@
+"""The funnel by account (admins, marketers): for a date range, how many accounts had a person
+captured, scored warm or hot, offered to a rep and won, with the conversion between them, and
+the accounts that went furthest (bounded: LISTED)."""
+
+from datetime import UTC, datetime, timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+
+from leadflow_common.errors import Invalid
+from leadflow_console.api.web.deps import Analysts
+from leadflow_console.api.web.pages_b2b_accounts import AccountReadsDep
+from leadflow_console.api.web.render import page
+from leadflow_console.api.web.session import PageInvalid
+from leadflow_console.app import funnel
+from leadflow_console.app.account_reads import FUNNEL_LISTED as LISTED
+from leadflow_console.app.account_reads import FUNNEL_STAGES as STAGES
+
+router = APIRouter(include_in_schema=False)
+LABELS = {
+    "captured": "A person captured",
+    "scored": "Scored warm or hot",
+    "assigned": "Offered to a rep",
+    "won": "Won",
+}
+
+
+@router.get("/funnel/accounts", summary="admin, marketer: the funnel by account for a date range")
+async def funnel_by_account(
+    request: Request,
+    viewer: Analysts,
+    reads: AccountReadsDep,
+    since: Annotated[str, Query(max_length=10)] = "",
+    until: Annotated[str, Query(max_length=10)] = "",
+) -> Response:
+    try:
+        start, end = funnel.date_range(since, until, datetime.now(UTC).date())
+    except Invalid as refused:
+        said = "; ".join(f"{field.name}: {field.message}" for field in refused.fields or [])
+        raise PageInvalid(said or str(refused)) from None
+    found = await reads.funnel(start, end)
+    stages = [
+        {
+            "stage": stage,
+            "label": LABELS[stage],
+            "accounts": found.accounts[stage],
+            "rate": funnel.rate(found.accounts[stage], found.accounts[STAGES[index - 1]]) if index else None,
+        }
+        for index, stage in enumerate(STAGES)
+    ]
+    return page(
+        request,
+        "funnel_accounts.html",
+        viewer,
+        stages=stages,
+        rows=found.rows,
+        listed=LISTED,
+        chosen={"since": str(start.date()), "until": str((end - timedelta(days=1)).date())},
+    )
