@@ -1,7 +1,7 @@
 """Matching the leads captured before accounts existed: how far it has gone.
 
-Revision ID: 0010
-Revises: 0009
+Revision ID: 0011
+Revises: 0010
 Create Date: 2026-12-04
 """
 
@@ -10,8 +10,8 @@ from alembic import op
 from sqlalchemy.dialects.postgresql import UUID
 
 SCHEMA = "capture"
-revision = "0010"
-down_revision = "0009"
+revision = "0011"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
