@@ -68,7 +68,7 @@ class BatchApplier:
         retry_backoff: float,
         opens: EventTypes = None,
         handles: EventTypes = None,
-        offsets: OffsetKeeper | None = None,
+        offsets: OffsetKeeper,
     ):
         self._offsets = offsets
         self._handler = handler
@@ -84,8 +84,7 @@ class BatchApplier:
         opens = await current_types(self._opens)
         to_open = [item.sealed_lead() if opens is None or item.type in opens else None for item in envelopes]
         async with batch_transaction(self._engine) as batch:
-            if self._offsets is not None and self._offsets.table is not None:
-                batch.keep_offsets(self._offsets.table, self._offsets.group, finished)
+            self._offsets.keep_with(batch, finished)
             leads = {lead for lead in to_open if lead is not None}
             keys = await keyring.hold(await batch.connection(), leads) if leads else {}
             try:
@@ -222,6 +221,7 @@ class EventConsumer:
                 backoff = 0.5
                 await self._consume(consumer)
             except asyncio.CancelledError:
+                await self._offsets.flush(consumer)
                 raise
             except Exception as error:
                 # Whatever breaks the client (the broker gone, a garbled response while it

@@ -18,6 +18,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from typing import TYPE_CHECKING
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.errors import KafkaError
@@ -28,10 +29,14 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from leadflow_common import metrics
 from leadflow_common.kafka import LoggingRebalanceListener
 
+if TYPE_CHECKING:
+    from leadflow_common.batch import BatchTransaction
+
 log = logging.getLogger("leadflow_common.consumer")
 
 BROKER_COMMIT_SECONDS = 5.0
 COMMIT_WAIT_SECONDS = 10.0
+FLUSH_WAIT_SECONDS = 2.0
 
 Offsets = dict[TopicPartition, int]
 
@@ -97,17 +102,28 @@ class OffsetKeeper:
         if self.table is None or not partitions:
             return
         stored = await read_offsets(self.engine, self.table, self.group)
-        for tp in partitions:
-            if tp not in stored:
-                continue
-            committed = await consumer.committed(tp)
-            start = max(stored[tp] + 1, committed or 0)
-            consumer.seek(tp, start)
-            self._applied[tp] = start - 1
-            log.info(
-                "partition starts after its stored offset",
-                extra={"group": self.group, "partition": str(tp), "offset": start},
-            )
+        held = [tp for tp in partitions if tp in stored]
+        # The broker's too (side by side): records after the stored offset may have been
+        # finished without a transaction (skipped types, dead letters).
+        committed = await asyncio.gather(*(consumer.committed(tp) for tp in held))
+        starts = {}
+        for tp, broker_next in zip(held, committed, strict=True):
+            starts[tp] = max(stored[tp] + 1, broker_next or 0)
+            consumer.seek(tp, starts[tp])
+            self._applied[tp] = starts[tp] - 1
+        if starts:
+            where = {str(tp): start for tp, start in sorted(starts.items())}
+            log.info("partitions start after their stored offsets", extra={"group": self.group, "at": where})
+
+    def keep_with(self, batch: "BatchTransaction", finished: Offsets) -> None:
+        """These offsets stored with the batch's effects, if the group has a table."""
+        if self.table is not None:
+            batch.keep_offsets(self.table, self.group, finished)
+
+    async def flush(self, consumer: AIOKafkaConsumer) -> None:
+        """What was finished, told the broker on the way out (briefly: the table has it)."""
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(self.commit(consumer, {}, now=True), FLUSH_WAIT_SECONDS)
 
     async def revoked(self, consumer: AIOKafkaConsumer, partitions: set[TopicPartition]) -> None:
         """Tell the broker what was finished on the partitions leaving (the next holder starts
