@@ -9,9 +9,11 @@ never reached the broker (the process died between the two) is not delivered aga
 applied twice, and nothing is spent finding that out. Offsets are still committed to the broker,
 but at most every `BROKER_COMMIT_SECONDS` per consumer instead of after every fetch.
 
-The event ids a consumer claims (`idempotency.py`) stay: without an idempotent producer (tansu
-has none) a relay that dies after the broker acknowledged a batch publishes it again, at new
-offsets, and only the ids tell those repeats apart.
+The event ids a consumer claims (`idempotency.py`) stay, for what offsets cannot tell: without
+an idempotent producer (tansu has none) a relay that dies after the broker acknowledged a batch
+publishes it again, at new offsets; and a member that lost a partition in a rebalance may still
+be committing a batch of it while the new holder reads the stored offset. The ids make both
+apply once.
 """
 
 import asyncio
