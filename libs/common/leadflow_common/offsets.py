@@ -22,7 +22,7 @@ import logging
 import time
 from typing import TYPE_CHECKING
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.errors import KafkaError
 from sqlalchemy import BigInteger, Column, Integer, MetaData, PrimaryKeyConstraint, Table, Text, func, select
 from sqlalchemy.dialects.postgresql import insert
@@ -134,7 +134,7 @@ class OffsetKeeper:
             self._applied.pop(tp, None)
         await self.commit(consumer, {}, now=True)
 
-    def not_applied(self, tp: TopicPartition, records: list) -> list:
+    def not_applied(self, tp: TopicPartition, records: list[ConsumerRecord]) -> list[ConsumerRecord]:
         """The records after what is known applied (a fetch that raced the start's seek)."""
         applied = self._applied.get(tp)
         return records if applied is None else [record for record in records if record.offset > applied]
@@ -157,7 +157,9 @@ class OffsetKeeper:
             commit = consumer.commit({tp: last + 1 for tp, last in pending.items() if tp in assigned})
             await asyncio.wait_for(commit, COMMIT_WAIT_SECONDS)
 
-    def record_lag(self, consumer: AIOKafkaConsumer, tp: TopicPartition, records: list) -> None:
+    def record_lag(
+        self, consumer: AIOKafkaConsumer, tp: TopicPartition, records: list[ConsumerRecord]
+    ) -> None:
         highwater = consumer.highwater(tp)
         if highwater is not None and records:
             lag = metrics.CONSUMER_LAG.labels(group=self.group, topic=tp.topic, partition=str(tp.partition))
