@@ -38,9 +38,11 @@ from leadflow_common.events import (
 )
 from leadflow_common.kafka import EventProducer, OutgoingMessage
 from leadflow_scoring.main import create_app
+from leadflow_scoring.store.tables import metadata as scoring_metadata
 from leadflow_scoring.store.tables import score_history, scores
 
 pytestmark = pytest.mark.integration
+consumer_offsets = scoring_metadata.tables["scoring.consumer_offsets"]
 
 
 def captured_event(lead_id: uuid.UUID):
@@ -300,9 +302,9 @@ async def test_a_batch_the_handler_fails_is_applied_event_by_event_and_only_the_
 async def test_a_batch_replayed_after_a_crash_between_commit_and_offset_changes_nothing(
     settings, topics, monkeypatch
 ):
-    """At least once, effects once: a batch applied and committed in the database but whose
-    offsets never reached the broker comes again whole, and is applied as no change at all
-    (no second score, no second `lead.scored`)."""
+    """At least once, effects once: a batch applied and committed in the database whose offsets
+    never reached the broker is not even delivered again, because its offsets were stored with
+    its effects and the partitions start after them (no second score, no second `lead.scored`)."""
     leads = [captured_event(uuid.uuid4()) for _ in range(8)]
     marker = captured_event(uuid.uuid4())
     bootstrap = settings.kafka_bootstrap_servers
@@ -330,9 +332,22 @@ async def test_a_batch_replayed_after_a_crash_between_commit_and_offset_changes_
         )
         assert await eventually(lambda: count_is(app, scores, len(leads) + 1), timeout=60)
         assert await count(app, score_history) == len(leads) + 1
-    assert consumed._value.get() - before >= len(leads) + 1, "the batch was delivered again"
+        stored = await stored_offsets(app, topics.captured)
+    assert consumed._value.get() - before == 1, "only the marker was applied: the batch did not come again"
     published = await read_to_end(bootstrap, topics.scored)
     assert sorted(event["subject"] for event in published) == sorted(e.subject for e in [*leads, marker])
+    assert sum(offset + 1 for offset in stored.values()) == len(leads) + 1, "every record's offset stored"
+
+
+async def stored_offsets(app, topic: str) -> dict[int, int]:
+    """The offsets scoring stored for a topic, by partition (its group reads nothing else)."""
+    async with app.state.runtime.engine.connect() as connection:
+        rows = await connection.execute(
+            select(consumer_offsets.c.partition, consumer_offsets.c.applied_offset).where(
+                consumer_offsets.c.topic == topic
+            )
+        )
+        return {row.partition: row.applied_offset for row in rows}
 
 
 async def count_is(app, table, expected: int) -> bool:

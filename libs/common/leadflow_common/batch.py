@@ -6,8 +6,10 @@ leads a fetch, most of a lead's CPU was spent beginning and committing. Now the 
 a `BatchTransaction` around the handler: the leads' key locks are taken in it, and every unit of
 work the handler opens in the same task joins it instead of beginning its own. The units'
 outbox rows are written together, once, just before the batch commits, and the relays are woken
-after it. All or nothing, for the whole batch: a unit that failed fails the batch even when the
-handler caught its error, so the consumer replays the batch event by event, as before.
+after it; so is the offset of the last record of each partition the batch applied
+(`offsets.py`), when the batch has a transaction. All or nothing, for the whole batch: a unit
+that failed fails the batch even when the handler caught its error, so the consumer replays the
+batch event by event, as before.
 
 Only the consumer's task joins: an HTTP request, or a task the handler started, runs its units
 of work on their own.
@@ -36,6 +38,7 @@ class BatchTransaction:
         self._connection: AsyncConnection | None = None
         self._rows: dict[Table, list[dict]] = {}
         self._relays: list[OutboxRelay] = []
+        self._offsets: tuple[Table, str, dict] | None = None
         self._failed: BaseException | None = None
         self._open = True
 
@@ -57,11 +60,16 @@ class BatchTransaction:
             if relay not in self._relays:
                 self._relays.append(relay)
 
+    def keep_offsets(self, table: Table, group: str, offsets: dict) -> None:
+        """The batch's offsets, stored with its effects if it has any (`offsets.py`)."""
+        self._offsets = (table, group, offsets)
+
     def fail(self, error: BaseException) -> None:
         """A joined unit failed: the batch's transaction cannot commit what it did."""
         self._failed = self._failed or error
 
     async def _finish(self, error: BaseException | None) -> None:
+        from leadflow_common.offsets import store_offsets
         from leadflow_common.outbox import enqueue_rows
 
         self._open = False
@@ -72,6 +80,8 @@ class BatchTransaction:
             if error is None:
                 for outbox, rows in self._rows.items():
                     await enqueue_rows(self._connection, outbox, rows)
+                if self._offsets is not None:
+                    await store_offsets(self._connection, *self._offsets)
         except BaseException as failed:
             error = failed
         if error is None:

@@ -1,14 +1,13 @@
 """The consumer loop every service runs: manual commits, a batch per transaction, bounded
 retries, and a dead-letter topic.
 
-Delivery is at least once: offsets are committed only after the handler's unit of work has
-committed, and handlers drop event ids they have already applied. Three parts, one concern
-each: `DeadLetters` (dead_letters.py) sets an event aside with its error; `BatchApplier` hands a
-partition's records to the handler a batch at a time, replaying a failed batch event by event
-with bounded retries so one poison event cannot hold back the others; `EventConsumer` keeps a
-client joined to its group through broker outages, applies each partition in order (partitions
-side by side), commits, reports lag, and stops fetching while nothing is published
-(`wakeups.py`).
+Delivery is at least once: a batch's offsets are stored with its effects and a partition starts
+after them (`offsets.py`); handlers drop event ids already applied (a relay may publish twice).
+`DeadLetters` (dead_letters.py) sets an event aside with its error; `BatchApplier` hands the
+records to the handler a batch at a time, replaying a failed batch event by event with bounded
+retries so one poison event cannot hold back the others; `EventConsumer` keeps a client joined
+to its group through broker outages, applies each partition in order (partitions side by side),
+reports lag, and stops fetching while nothing is published (`wakeups.py`).
 """
 
 import asyncio
@@ -17,7 +16,7 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
-from aiokafka.errors import KafkaError
+from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from leadflow_common import keyring, metrics
@@ -25,7 +24,8 @@ from leadflow_common.batch import batch_transaction
 from leadflow_common.dead_letters import DeadLetters, log_context
 from leadflow_common.events import CloudEvent
 from leadflow_common.failures import is_transient
-from leadflow_common.kafka import EventProducer, LoggingRebalanceListener
+from leadflow_common.kafka import EventProducer
+from leadflow_common.offsets import OffsetKeeper, Offsets, StoredOffsetsListener
 from leadflow_common.wakeups import Wakeups
 from leadflow_common.wire import EventTypes, RawEvent, current_types, read_event, record_type, typed_event
 
@@ -35,9 +35,8 @@ log = logging.getLogger(__name__)
 EventHandler = Callable[[list[CloudEvent]], Awaitable[None]]
 BATCH_SIZE = 100
 UNASSIGNED_REJOIN_SECONDS = 60
-# aiokafka's fetcher wakes this often with nothing to do (default 200 ms: five times a second per
-# consumer, paused or not); what it waits for (a fetch's answer, records taken, a resume, a
-# rebalance) wakes it anyway.
+# aiokafka's fetcher wakes this often with nothing to do (default 200 ms, paused or not); what it
+# waits for (a fetch's answer, records taken, a resume, a rebalance) wakes it anyway.
 FETCHER_IDLE_WAKE_MS = 5000
 
 
@@ -69,7 +68,9 @@ class BatchApplier:
         retry_backoff: float,
         opens: EventTypes = None,
         handles: EventTypes = None,
+        offsets: OffsetKeeper,
     ):
+        self._offsets = offsets
         self._handler = handler
         self._dead_letters = dead_letters
         self._engine = engine
@@ -79,10 +80,11 @@ class BatchApplier:
         self._handles = handles
 
     @contextlib.asynccontextmanager
-    async def _opened(self, envelopes: list[RawEvent]) -> AsyncIterator[list[CloudEvent]]:
+    async def _opened(self, envelopes: list[RawEvent], finished: Offsets) -> AsyncIterator[list[CloudEvent]]:
         opens = await current_types(self._opens)
         to_open = [item.sealed_lead() if opens is None or item.type in opens else None for item in envelopes]
         async with batch_transaction(self._engine) as batch:
+            self._offsets.keep_with(batch, finished)
             leads = {lead for lead in to_open if lead is not None}
             keys = await keyring.hold(await batch.connection(), leads) if leads else {}
             try:
@@ -107,6 +109,7 @@ class BatchApplier:
         return kept
 
     async def apply(self, records: list[ConsumerRecord]) -> None:
+        finished = {TopicPartition(record.topic, record.partition): record.offset for record in records}
         records = await self._handled(records)
         if not records:
             return
@@ -116,7 +119,7 @@ class BatchApplier:
             envelopes = None
         if envelopes is not None and len(envelopes) > 1:
             try:
-                async with self._opened(envelopes) as events:
+                async with self._opened(envelopes, finished) as events:
                     await self._handler(events)
                 for record in records:
                     metrics.EVENTS_CONSUMED.labels(topic=record.topic, outcome="ok").inc()
@@ -139,7 +142,8 @@ class BatchApplier:
             return
         for attempt in range(1, self._max_attempts + 1):
             try:
-                async with self._opened([envelope]) as events:
+                finished = {TopicPartition(record.topic, record.partition): record.offset}
+                async with self._opened([envelope], finished) as events:
                     await self._handler(events)
                 metrics.EVENTS_CONSUMED.labels(topic=record.topic, outcome="ok").inc()
                 return
@@ -173,6 +177,7 @@ class EventConsumer:
         handles: EventTypes = None,
         wakeups: Wakeups | None = None,
         idle_look_seconds: float = 5.0,
+        offsets_table: Table | None = None,
     ):
         self._bootstrap_servers = bootstrap_servers
         self._wakeups = wakeups
@@ -182,6 +187,7 @@ class EventConsumer:
         self._group_id = group_id
         self._topics = topics
         self._fetch_wait_ms = fetch_wait_ms
+        self._offsets = OffsetKeeper(engine, offsets_table, group_id)
         self._applier = BatchApplier(
             handler,
             DeadLetters(producer, group_id),
@@ -190,6 +196,7 @@ class EventConsumer:
             retry_backoff=retry_backoff,
             opens=opens,
             handles=handles,
+            offsets=self._offsets,
         )
 
     def _new_consumer(self) -> AIOKafkaConsumer:
@@ -210,10 +217,11 @@ class EventConsumer:
             consumer = self._new_consumer()
             try:
                 await consumer.start()
-                consumer.subscribe(self._topics, listener=LoggingRebalanceListener(self._group_id))
+                consumer.subscribe(self._topics, listener=StoredOffsetsListener(self._offsets, consumer))
                 backoff = 0.5
                 await self._consume(consumer)
             except asyncio.CancelledError:
+                await self._offsets.flush(consumer)
                 raise
             except Exception as error:
                 # Whatever breaks the client (the broker gone, a garbled response while it
@@ -247,13 +255,9 @@ class EventConsumer:
                 # group the broker lost track of (seen after broker restarts): rejoin.
                 raise RuntimeError(f"no partitions assigned for {UNASSIGNED_REJOIN_SECONDS} s")
             done = await self._apply_fetched(consumer, batches)
-            if done:
-                with contextlib.suppress(KafkaError):
-                    # A failed commit (the group rebalanced) means redelivery, which the
-                    # handlers' idempotency absorbs.
-                    await consumer.commit({partition: last + 1 for partition, last in done.items()})
+            await self._offsets.commit(consumer, done)
             for partition, records in batches.items():
-                self._record_lag(consumer, partition, records)
+                self._offsets.record_lag(consumer, partition, records)
 
     async def _idle(self, consumer: AIOKafkaConsumer, watch) -> None:
         """Nothing fetched and nothing announced meanwhile: no fetches until a topic of ours is
@@ -275,7 +279,11 @@ class EventConsumer:
         (each partition's in order, so a lead's events, one key and one partition, keep their
         order): at a few events per partition, a transaction per partition cost more than the
         events in it. Returns, per partition, the offset of the last record finished with."""
-        fetched = [(partition, record) for partition, records in batches.items() for record in records]
+        fetched = [
+            (partition, record)
+            for partition, records in batches.items()
+            for record in self._offsets.not_applied(partition, records)
+        ]
         done: dict[TopicPartition, int] = {}
         for start in range(0, len(fetched), BATCH_SIZE):
             chunk = fetched[start : start + BATCH_SIZE]
@@ -290,10 +298,3 @@ class EventConsumer:
                 break
             done |= {partition: record.offset for partition, record in chunk}
         return done
-
-    def _record_lag(self, consumer: AIOKafkaConsumer, partition: TopicPartition, records) -> None:
-        highwater = consumer.highwater(partition)
-        if highwater is not None and records:
-            metrics.CONSUMER_LAG.labels(
-                group=self._group_id, topic=partition.topic, partition=str(partition.partition)
-            ).set(max(highwater - records[-1].offset - 1, 0))

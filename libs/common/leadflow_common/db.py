@@ -108,7 +108,11 @@ def _event_columns() -> list[Column]:
 def outbox_table(metadata: MetaData) -> Table:
     """Events waiting to be published: written in the same transaction as the state they
     describe, deleted by the relay once the broker has acknowledged them. Beside it,
-    `outbox_failed` keeps the events the broker refused for good, with its error."""
+    `outbox_failed` keeps the events the broker refused for good, with its error, and
+    `consumer_offsets` where the service's consumer groups are (`offsets.py`)."""
+    from leadflow_common.offsets import consumer_offsets_table
+
+    consumer_offsets_table(metadata)
     Table(
         "outbox_failed",
         metadata,

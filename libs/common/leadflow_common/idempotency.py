@@ -1,4 +1,8 @@
-"""Idempotent consumers: an event changes state only the first time it is seen."""
+"""Idempotent consumers: an event changes state only the first time it is seen.
+
+A batch whose effects committed is not delivered again (its offsets are stored with them:
+`offsets.py`); the ids are for the repeats offsets cannot tell: an event a relay published
+twice, and a partition's batch applied by its old holder while the new one starts."""
 
 from sqlalchemy import Table, Text, bindparam, func, select
 from sqlalchemy.dialects.postgresql import ARRAY, insert

@@ -119,8 +119,8 @@ class LoggingRebalanceListener(ConsumerRebalanceListener):
         self._group_id = group_id
 
     async def on_partitions_revoked(self, revoked: set[TopicPartition]) -> None:
-        # Offsets are committed right after each partition's batch, inside the fetch loop,
-        # so by the time a rebalance runs there is nothing processed and uncommitted.
+        # Offsets are stored with each batch's effects (`offsets.py`): the next holder of a
+        # partition starts after them, whatever the broker was told.
         consumer_log.info(
             "partitions revoked", extra={"group": self._group_id, "partitions": sorted(map(str, revoked))}
         )

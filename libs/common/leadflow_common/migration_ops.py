@@ -31,6 +31,10 @@ def create_outbox_failed(schema: str) -> None:
     _create(schema, "outbox_failed", outbox_table)
 
 
+def create_consumer_offsets(schema: str) -> None:
+    _create(schema, "consumer_offsets", outbox_table)
+
+
 def create_lead_reps(schema: str) -> None:
     """The table of `lead_access.lead_reps_table`."""
     op.create_table(

@@ -14,6 +14,7 @@ from leadflow_common.consumer import EventConsumer, EventHandler
 from leadflow_common.db import create_engine, ping
 from leadflow_common.kafka import EventProducer, broker_answers
 from leadflow_common.listener import Listener
+from leadflow_common.offsets import offsets_beside
 from leadflow_common.outbox import OutboxRelay, outbox_health
 from leadflow_common.settings import CommonSettings
 from leadflow_common.topics import Topics
@@ -84,6 +85,7 @@ class ServiceRuntime:
             handles=handles,
             wakeups=self.wakeups,
             idle_look_seconds=self.settings.consumer_idle_look_seconds,
+            offsets_table=offsets_beside(self.outbox),
         )
         self.background(consumer.run(), name=f"consumer:{group}")
 

@@ -1,0 +1,25 @@
+"""Consumer offsets stored with the effect: where each consumer group of the service is, written
+in the transaction of the batch that got there (leadflow_common.offsets).
+
+Revision ID: 0006
+Revises: 0005
+Create Date: 2026-12-04
+"""
+
+from alembic import op
+
+from leadflow_common.migration_ops import create_consumer_offsets
+
+SCHEMA = "webhooks"
+revision = "0006"
+down_revision = "0005"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    create_consumer_offsets(SCHEMA)
+
+
+def downgrade() -> None:
+    op.drop_table("consumer_offsets", schema=SCHEMA)
