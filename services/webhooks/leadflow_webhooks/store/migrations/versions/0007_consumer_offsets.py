@@ -1,8 +1,8 @@
 """Consumer offsets stored with the effect: where each consumer group of the service is, written
 in the transaction of the batch that got there (leadflow_common.offsets).
 
-Revision ID: 0006
-Revises: 0005
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-12-04
 """
 
@@ -11,8 +11,8 @@ from alembic import op
 from leadflow_common.migration_ops import create_consumer_offsets
 
 SCHEMA = "webhooks"
-revision = "0006"
-down_revision = "0005"
+revision = "0007"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 

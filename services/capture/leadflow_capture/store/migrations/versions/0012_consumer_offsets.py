@@ -1,8 +1,8 @@
 """Consumer offsets stored with the effect: where each consumer group of the service is, written
 in the transaction of the batch that got there (leadflow_common.offsets).
 
-Revision ID: 0010
-Revises: 0009
+Revision ID: 0012
+Revises: 0011
 Create Date: 2026-12-04
 """
 
@@ -11,8 +11,8 @@ from alembic import op
 from leadflow_common.migration_ops import create_consumer_offsets
 
 SCHEMA = "capture"
-revision = "0010"
-down_revision = "0009"
+revision = "0012"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
