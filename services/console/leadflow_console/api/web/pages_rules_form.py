@@ -55,7 +55,7 @@ async def _send(
     except UpstreamProblem as problem:
         if problem.status != 422:
             raise
-        fields = problem.fields or [{"name": "", "message": problem.detail or problem.title}]
+        fields = problem.listed() or [{"name": "", "message": problem.detail or problem.title}]
         errors, elsewhere = rules_form.place_errors(candidate, fields)
         return None, errors, elsewhere
 

@@ -67,7 +67,7 @@ async def preview(
         except UpstreamProblem as problem:
             if problem.status != 422:
                 raise
-            errors = problem.fields or [{"name": "rules", "message": problem.detail}]
+            errors = problem.listed() or [{"name": "rules", "message": problem.detail}]
     status = 422 if errors else 200
     return await _editor(request, viewer, upstream, rules, status, errors=errors, preview=result)
 
@@ -86,7 +86,7 @@ async def save(
         except UpstreamProblem as problem:
             if problem.status != 422:
                 raise
-            errors = problem.fields or [{"name": "rules", "message": problem.detail}]
+            errors = problem.listed() or [{"name": "rules", "message": problem.detail}]
         else:
             return redirect(
                 request,
