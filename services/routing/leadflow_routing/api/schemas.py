@@ -165,6 +165,8 @@ class AssignmentOut(BaseModel):
 
 
 class AssignmentChange(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     assignment_id: uuid.UUID
     rep_id: uuid.UUID | None
     status: str
