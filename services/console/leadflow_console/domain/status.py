@@ -14,3 +14,18 @@ class ShownStatus(StrEnum):
     completed = "completed"
     closed = "closed"
     promoted = "promoted"
+
+
+class RoutingStatus(StrEnum):
+    """An assignment's status as routing names it on the wire (`GET /v1/assignments/{id}`, its
+    history, `assignment.changed`): routing's `AssignmentStatus`, read here by value."""
+
+    offered = "offered"
+    accepted = "accepted"
+    waiting = "waiting"
+    nurtured = "nurtured"
+    rejected = "rejected"
+    reassigned = "reassigned"
+    completed = "completed"
+    closed = "closed"
+    promoted = "promoted"
