@@ -136,7 +136,9 @@ def run_import(
     return summary
 
 
-def _post_with_retries(client: httpx.Client, body: dict, headers: dict, attempts: int = 5) -> httpx.Response:
+def _post_with_retries(
+    client: httpx.Client, body: dict[str, object], headers: dict[str, str], attempts: int = 5
+) -> httpx.Response:
     for attempt in range(1, attempts + 1):
         try:
             response = client.post("/v1/leads", json=body, headers=headers)

@@ -40,7 +40,7 @@ class WorkingHoursInput(InputModel):
             raise ValueError("days are 0 (Monday) to 6")
         return sorted(set(values))
 
-    def document(self) -> dict:
+    def document(self) -> dict[str, object]:
         return {
             "timezone": self.timezone,
             "start": self.start.isoformat(),
