@@ -31,7 +31,7 @@ class ImportSummary:
     rejections: list[dict[str, Any]] = field(default_factory=list)
 
 
-def _convert(raw: str, kind: str) -> Any:
+def _convert(raw: str, kind: str) -> str | int | float | bool:
     if kind == "number":
         number = float(raw.replace(",", ""))
         return int(number) if number.is_integer() else number

@@ -2,7 +2,6 @@
 
 import uuid
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import Row, ScalarSelect, bindparam, func, select, update
 from sqlalchemy.dialects.postgresql import insert
@@ -152,7 +151,7 @@ _INSERT_ASSIGNMENT = insert(assignments)
 _INSERT_EVENT = insert(assignment_events)
 
 
-async def insert_assignment(connection: AsyncConnection, **values: Any) -> None:
+async def insert_assignment(connection: AsyncConnection, **values: object) -> None:
     await connection.execute(_INSERT_ASSIGNMENT, values)
 
 
@@ -161,7 +160,7 @@ async def set_assignment_status(
     assignment_id: uuid.UUID,
     status: AssignmentStatus,
     now: datetime,
-    **values: Any,
+    **values: object,
 ) -> None:
     await connection.execute(
         update(assignments)

@@ -9,6 +9,7 @@ from leadflow_common.errors import NotFound
 from leadflow_common.runtime import ServiceRuntime
 from leadflow_scoring.domain.scores import CurrentScore, ScoreStep
 from leadflow_scoring.store import repository, score_store, versions
+from leadflow_scoring.store.versions import TrainedModel
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,6 @@ class ScoreReads:
             conversion = await repository.conversion_by_band(connection)
         return ModelEvidence(outcomes, conversion)
 
-    async def recent_models(self) -> list[Any]:
+    async def recent_models(self) -> list[TrainedModel]:
         async with self._runtime.engine.connect() as connection:
-            return list(await versions.recent_models(connection))
+            return await versions.recent_models(connection)
