@@ -15,6 +15,7 @@ from leadflow_common.credentials import CredentialsState, LiveKey, SigningKey, k
 from leadflow_common.errors import Conflict, Invalid, LeadflowError, NotFound, Unauthenticated
 from leadflow_common.events import AuditRecorded, CloudEvent
 from leadflow_common.runtime import ServiceRuntime
+from leadflow_common.unit_of_work import UnitOfWork
 from leadflow_console import metrics
 from leadflow_console.app.reps import RepDirectory
 from leadflow_console.domain import accounts
@@ -131,7 +132,7 @@ class AccountsService:
             raise TooManyAttempts(retry_after)
         raise Unauthenticated("The email or password is wrong, or the account is disabled")
 
-    async def _open_session(self, uow, user: User, now: datetime) -> tuple[str, datetime]:
+    async def _open_session(self, uow: UnitOfWork, user: User, now: datetime) -> tuple[str, datetime]:
         lifetime = timedelta(seconds=self._settings.token_ttl_seconds)
         session_id = uuid.uuid4().hex
         await repository.insert_session(uow.connection, session_id, user.id, now + lifetime)
@@ -171,7 +172,15 @@ class AccountsService:
                 raise Conflict("An account with this email exists")
             return await self._insert_user(uow, principal, email.lower(), password, role, rep_id)
 
-    async def _insert_user(self, uow, actor, email, password, role: Role, rep_id) -> User:
+    async def _insert_user(
+        self,
+        uow: UnitOfWork,
+        actor: Principal | str,
+        email: str,
+        password: str,
+        role: Role,
+        rep_id: uuid.UUID | None,
+    ) -> User:
         user = await repository.insert_user(
             uow.connection,
             id=uuid.uuid4(),
