@@ -160,7 +160,7 @@ async def score_history_of(
 REPLACED_BY_A_LATER_OUTCOME = ("outcome_id", "outcome", "amount", "occurred_at", "received_at")
 
 
-async def add_outcome(connection: AsyncConnection, **values) -> None:
+async def add_outcome(connection: AsyncConnection, **values: object) -> None:
     """A lead's outcome; a later one of the same lead replaces it (each lead counts once)."""
     statement = pg_insert(outcomes).values(**values)
     replaced = {name: statement.excluded[name] for name in REPLACED_BY_A_LATER_OUTCOME}

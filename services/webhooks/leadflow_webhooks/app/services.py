@@ -169,7 +169,7 @@ class WebhooksService:
         endpoint_id: uuid.UUID,
         *,
         delivery_id: uuid.UUID | None = None,
-        since=None,
+        since: datetime | None = None,
     ) -> int:
         """One delivery, or everything since a time, sent again now (with the same webhook-id)."""
         async with self._runtime.unit_of_work() as uow:

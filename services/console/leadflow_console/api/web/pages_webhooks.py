@@ -27,7 +27,7 @@ async def _event_types(upstream: Upstream, viewer: Viewer) -> list[dict]:
 
 
 async def _list(
-    request: Request, viewer: Viewer, upstream: Upstream, status: int = 200, **context
+    request: Request, viewer: Viewer, upstream: Upstream, status: int = 200, **context: object
 ) -> Response:
     endpoints = await upstream.call("webhooks", "GET", "/v1/webhooks", viewer.token)
     types = await _event_types(upstream, viewer)
@@ -93,7 +93,7 @@ async def _endpoint(
     webhook_id: str,
     status: int = 200,
     before: int | None = None,
-    **context,
+    **context: object,
 ) -> Response:
     endpoint = await upstream.call("webhooks", "GET", f"/v1/webhooks/{webhook_id}", viewer.token)
     path = f"/v1/webhooks/{webhook_id}/deliveries?limit={PAGE_SIZE + 1}" + (

@@ -79,7 +79,9 @@ templates.env.filters["iso"] = lambda value: value.astimezone(UTC).isoformat() i
 PROBLEM_MARK = "problem~"
 
 
-def page(request: Request, name: str, viewer: Viewer | None, status: int = 200, **context) -> HTMLResponse:
+def page(
+    request: Request, name: str, viewer: Viewer | None, status: int = 200, **context: object
+) -> HTMLResponse:
     notice = request.cookies.get(NOTICE_COOKIE)
     said = {"notice": notice, "notice_is_problem": False}
     if notice and notice.startswith(PROBLEM_MARK):
