@@ -172,15 +172,7 @@ class AccountsService:
                 raise Conflict("An account with this email exists")
             return await self._insert_user(uow, principal, email.lower(), password, role, rep_id)
 
-    async def _insert_user(
-        self,
-        uow: UnitOfWork,
-        actor: Principal | str,
-        email: str,
-        password: str,
-        role: Role,
-        rep_id: uuid.UUID | None,
-    ) -> User:
+    async def _insert_user(self, uow, actor, email, password, role: Role, rep_id) -> User:
         user = await repository.insert_user(
             uow.connection,
             id=uuid.uuid4(),

@@ -29,3 +29,11 @@ class RoutingStatus(StrEnum):
     completed = "completed"
     closed = "closed"
     promoted = "promoted"
+
+
+class DeliveryStatus(StrEnum):
+    """A webhook delivery's status as the webhooks service names it on the wire."""
+
+    pending = "pending"
+    succeeded = "succeeded"
+    failed = "failed"
