@@ -31,7 +31,7 @@ class ImportSummary:
     rejections: list[dict[str, Any]] = field(default_factory=list)
 
 
-def _convert(raw: str, kind: str) -> Any:
+def _convert(raw: str, kind: str) -> str | int | float | bool:
     if kind == "number":
         number = float(raw.replace(",", ""))
         return int(number) if number.is_integer() else number
@@ -136,7 +136,9 @@ def run_import(
     return summary
 
 
-def _post_with_retries(client: httpx.Client, body: dict, headers: dict, attempts: int = 5) -> httpx.Response:
+def _post_with_retries(
+    client: httpx.Client, body: dict[str, object], headers: dict[str, str], attempts: int = 5
+) -> httpx.Response:
     for attempt in range(1, attempts + 1):
         try:
             response = client.post("/v1/leads", json=body, headers=headers)

@@ -31,7 +31,7 @@ def handler_for(secret: str | None) -> type[BaseHTTPRequestHandler]:
             print(f"{event.get('type')} {event.get('subject')} ({verdict}, id {headers.get('webhook-id')})")
             print(json.dumps(event.get("data"), indent=2), flush=True)
 
-        def log_message(self, format: str, *args) -> None:  # the events are the output
+        def log_message(self, format: str, *args: object) -> None:  # the events are the output
             pass
 
     return Handler

@@ -57,7 +57,7 @@ async def authenticated(principal: PrincipalDep) -> Principal:
 PUBLIC = {"x-leadflow-policy": "public"}
 
 
-def public_route(openapi_extra: dict | None = None) -> dict:
+def public_route(openapi_extra: dict[str, object] | None = None) -> dict[str, object]:
     """`openapi_extra` for a public route that documents more (its body, say)."""
     return {**(openapi_extra or {}), **PUBLIC}
 
@@ -90,7 +90,7 @@ def declared_policies(routers: list[APIRouter]) -> dict[tuple[str, str], str | N
         for router in routers
         for route in router.routes
         if isinstance(route, APIRoute)
-        for method in route.methods
+        for method in route.methods or ()
     }
 
 

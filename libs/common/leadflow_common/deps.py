@@ -12,7 +12,8 @@ from leadflow_common.unit_of_work import UnitOfWork
 
 
 async def get_runtime(request: Request) -> ServiceRuntime:
-    return request.app.state.runtime
+    runtime: ServiceRuntime = request.app.state.runtime
+    return runtime
 
 
 RuntimeDep = Annotated[ServiceRuntime, Depends(get_runtime)]

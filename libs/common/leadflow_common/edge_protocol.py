@@ -30,7 +30,7 @@ class ConnectionLimits:
 
 class GuardedHttpProtocol(HttpToolsProtocol):
     limits: ConnectionLimits  # set on the subclass `protocol_with` makes
-    open_per_client: Counter  # shared by every connection of the process
+    open_per_client: Counter[str]  # shared by every connection of the process
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)

@@ -2,8 +2,6 @@
 every one of them as problem+json, and code below the API raises what went wrong in its own
 terms without knowing about HTTP (Polar's PolarError pattern). Pure: no I/O, no web framework."""
 
-from typing import ClassVar
-
 from pydantic import BaseModel, Field
 
 
@@ -15,8 +13,10 @@ class FieldError(BaseModel):
 
 
 class LeadflowError(Exception):
-    status: ClassVar[int] = 500
-    title: ClassVar[str] = "Internal error"
+    # Set by each class; an answer built at run time (http.Problem, the console's upstream
+    # refusals) sets its own on the instance.
+    status: int = 500
+    title: str = "Internal error"
 
     def __init__(
         self,

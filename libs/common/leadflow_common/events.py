@@ -34,7 +34,13 @@ from leadflow_common.event_base import (
 )
 from leadflow_common.record_events import AuditRecorded, ErasureApplied, LeadErased
 
-__all__ = ["AttributeValue", "Channel", "EventData", "RepRef", "ScoreReason", "Temperature", "Tier"]
+# Gathered here from the modules beside it (the event base, account and record events), so any
+# event is imported from this one module; its own models are public by definition.
+__all__ = [
+    "AccountOwnerChanged", "AccountScored", "AccountUpdated", "AttributeValue", "Attribution",
+    "AuditRecorded", "Channel", "CloudEvent", "ConsentGrant", "ErasureApplied", "EventData", "LeadErased",
+    "LeadMatched", "RepRef", "ScoreReason", "Temperature", "Tier",
+]  # fmt: skip
 
 
 class LeadProfile(BaseModel):

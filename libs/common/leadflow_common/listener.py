@@ -26,7 +26,7 @@ class Listener:
         self._channels: dict[str, list[Heard]] = {}
         self._on_connect: list[Callable[[], None]] = []
         self._connection: asyncpg.Connection | None = None
-        self._adding: set[asyncio.Task] = set()
+        self._adding: set[asyncio.Task[None]] = set()
         self._statements = asyncio.Lock()
         self.connected = False
 
@@ -61,7 +61,7 @@ class Listener:
                 log.warning("cannot listen on a channel; reconnecting", extra={"error": repr(error)})
                 connection.terminate()
 
-    def _dispatch(self, _connection, _pid: int, channel: str, payload: str) -> None:
+    def _dispatch(self, _connection: object, _pid: int, channel: str, payload: str) -> None:
         for heard in self._channels.get(channel, ()):
             heard(payload)
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from alembic import command, context
 from alembic.config import Config
-from sqlalchemy import text
+from sqlalchemy import Connection, MetaData, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 # Serialises migrators that start together (two replicas, or compose and a test).
@@ -25,11 +25,11 @@ def upgrade(migrations_dir: Path, database_url: str) -> None:
     command.upgrade(alembic_config(migrations_dir, database_url), "head")
 
 
-def run_env(schema: str, target_metadata=None) -> None:
+def run_env(schema: str, target_metadata: MetaData | None = None) -> None:
     """The body of every service's migrations/env.py."""
     database_url = context.config.attributes["database_url"]
 
-    def migrate(connection) -> None:
+    def migrate(connection: Connection) -> None:
         context.configure(
             connection=connection,
             target_metadata=target_metadata,

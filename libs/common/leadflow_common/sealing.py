@@ -58,7 +58,9 @@ def is_sealable(event_type: str) -> bool:
     return event_type in SEALED_PARTS
 
 
-def _copy_parts(event_type: str, data: dict[str, Any]) -> tuple[dict[str, Any], list]:
+def _copy_parts(
+    event_type: str, data: dict[str, Any]
+) -> tuple[dict[str, Any], list[tuple[dict[str, Any], frozenset[str]]]]:
     """`data` with each of its sealable parts copied (the caller's dicts stay as they were), and
     those parts with their personal fields."""
     data = dict(data)

@@ -51,7 +51,9 @@ def _raise_open_files_limit() -> None:
         resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
 
 
-def service_main(*, name: str, app_factory: str, port: int, migrations_dir: Path, argv=None) -> None:
+def service_main(
+    *, name: str, app_factory: str, port: int, migrations_dir: Path, argv: list[str] | None = None
+) -> None:
     parser = argparse.ArgumentParser(prog=f"leadflow-{name}", description=f"Leadflow {name} service")
     parser.add_argument("command", nargs="?", choices=["serve", "migrate"], default="serve")
     parser.add_argument("--host", default="0.0.0.0")

@@ -28,7 +28,7 @@ from leadflow_common import keyring
 from leadflow_common.access import Principal
 from leadflow_common.batch import BatchTransaction, joinable_batch
 from leadflow_common.db import lock_keys, try_lock_key
-from leadflow_common.event_base import Outgoing  # pure: the domain plans with it
+from leadflow_common.event_base import Outgoing as Outgoing  # pure: the domain plans with it
 from leadflow_common.events import AuditRecorded, CloudEvent, EventData, new_event
 from leadflow_common.idempotency import claim_events
 from leadflow_common.outbox import OutboxRelay, enqueue_rows, outbox_rows

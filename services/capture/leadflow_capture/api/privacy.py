@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field, model_validator
 from leadflow_capture.app.erasing import Erasure
 from leadflow_capture.deps import CaptureSettingsDep, DoNotContactDep, ErasuresDep, ExportsDep
 from leadflow_capture.domain import privacy
-from leadflow_capture.domain.leads import normalize_email, normalize_phone
+from leadflow_capture.domain.identifiers import normalize_email, normalize_phone
 from leadflow_common.access import Principal, Scope
 from leadflow_common.auth import requires
 from leadflow_common.errors import Invalid

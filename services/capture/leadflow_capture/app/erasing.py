@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from leadflow_capture.app.account_linking import forget_people
 from leadflow_capture.domain import privacy
 from leadflow_capture.store import erasure_store, repository
-from leadflow_capture.store.erasure_store import Erasure
+from leadflow_capture.store.erasure_store import Erasure as Erasure  # the API names it
 from leadflow_common import keyring
 from leadflow_common.access import Principal
 from leadflow_common.errors import NotFound, Unavailable

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
-from leadflow_capture.domain.leads import normalize_email, normalize_phone
+from leadflow_capture.domain.identifiers import normalize_email, normalize_phone
 from leadflow_capture.store import reads
 from leadflow_capture.store.tables import lead_reps
 from leadflow_common import lead_access

@@ -32,7 +32,7 @@ MAX_REPORTED_ORIGINS = 1000
 _reported_origins: set[str] = set()
 
 
-def report_refused_redirect(target: Any, allowed: list[str]) -> None:
+def report_refused_redirect(target: object, allowed: list[str]) -> None:
     metrics.REDIRECTS_REFUSED.inc()
     origin = target_origin(target)
     if origin in _reported_origins or len(_reported_origins) >= MAX_REPORTED_ORIGINS:
@@ -77,7 +77,7 @@ class Intake:
         )
         return parse_lead(fields, default_region=self.settings.default_region, screening=screening)
 
-    def redirect_target(self, target: Any) -> str | None:
+    def redirect_target(self, target: object) -> str | None:
         """`redirect_to` when it may be followed (redirects.py); a refused one is counted and
         reported, and the visitor's submission is kept all the same."""
         allowed = allowed_redirect(target, self.settings.origins) if isinstance(target, str) else None

@@ -9,7 +9,7 @@ from typing import Any
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from leadflow_capture.domain.leads import normalize_email, normalize_phone
+from leadflow_capture.domain.identifiers import normalize_email, normalize_phone
 from leadflow_capture.domain.outcome_rules import OutcomeReport, RecordedOutcome, judge
 from leadflow_capture.domain.tracking import (
     ActivityInput,

@@ -6,7 +6,6 @@ another body is a conflict (409) rather than a silent repeat."""
 import hashlib
 import json
 import re
-from typing import Any
 
 from leadflow_common.errors import Invalid
 from leadflow_common.events import Channel
@@ -29,6 +28,6 @@ def scoped_key(channel: Channel, caller: str, key: str) -> str:
     return hashlib.sha256(f"{channel.value}\x1f{caller}\x1f{key}".encode()).hexdigest()
 
 
-def request_hash(fields: Any) -> str:
+def request_hash(fields: object) -> str:
     canonical = json.dumps(fields, sort_keys=True, separators=(",", ":"), default=str, ensure_ascii=False)
     return hashlib.sha256(canonical.encode()).hexdigest()

@@ -86,11 +86,11 @@ async def erase_leads(connection: AsyncConnection, lead_ids: list[uuid.UUID], no
     )
 
 
-async def add_erasure(connection: AsyncConnection, **values) -> None:
+async def add_erasure(connection: AsyncConnection, **values: object) -> None:
     await connection.execute(insert(erasures).values(**values))
 
 
-async def add_progress(connection: AsyncConnection, rows: list[dict]) -> None:
+async def add_progress(connection: AsyncConnection, rows: list[dict[str, object]]) -> None:
     """Services' answers (each once: an answer redelivered changes nothing)."""
     if rows:
         await connection.execute(insert(erasure_progress).on_conflict_do_nothing(), rows)

@@ -21,18 +21,18 @@ router = APIRouter(prefix="/v1")
 UsersAdmin = Annotated[Principal, requires(Scope.users_admin)]
 
 
-def key_out(key: ApiKey) -> dict:
-    return {
-        "id": key.id,
-        "name": key.name,
-        "label": key_label(key.id),
-        "scopes": key.scopes,
-        "created_by": key.created_by,
-        "created_at": key.created_at,
-        "expires_at": key.expires_at,
-        "revoked_at": key.revoked_at,
-        "last_used_at": key.last_used_at,
-    }
+def key_out(key: ApiKey) -> KeyOut:
+    return KeyOut(
+        id=key.id,
+        name=key.name,
+        label=key_label(key.id),
+        scopes=key.scopes,
+        created_by=key.created_by,
+        created_at=key.created_at,
+        expires_at=key.expires_at,
+        revoked_at=key.revoked_at,
+        last_used_at=key.last_used_at,
+    )
 
 
 @router.post(
@@ -42,12 +42,12 @@ async def create_key(body: KeyIn, principal: UsersAdmin, accounts: AccountsDep) 
     stored, secret = await accounts.create_key(
         principal, body.name, parse_scopes(body.scopes), body.expires_at
     )
-    return CreatedKey(**key_out(stored), key=secret)
+    return CreatedKey(**key_out(stored).model_dump(), key=secret)
 
 
 @router.get("/keys", summary="Every API key, with its last use (never the key)", tags=["keys"])
 async def list_keys(principal: UsersAdmin, accounts: AccountsDep) -> list[KeyOut]:
-    return [KeyOut(**key_out(key)) for key in await accounts.list_keys()]
+    return [key_out(key) for key in await accounts.list_keys()]
 
 
 @router.delete(

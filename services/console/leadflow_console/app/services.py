@@ -15,6 +15,7 @@ from leadflow_common.credentials import CredentialsState, LiveKey, SigningKey, k
 from leadflow_common.errors import Conflict, Invalid, LeadflowError, NotFound, Unauthenticated
 from leadflow_common.events import AuditRecorded, CloudEvent
 from leadflow_common.runtime import ServiceRuntime
+from leadflow_common.unit_of_work import UnitOfWork
 from leadflow_console import metrics
 from leadflow_console.app.reps import RepDirectory
 from leadflow_console.domain import accounts
@@ -23,7 +24,8 @@ from leadflow_console.domain.tokens import issue_token, new_key_pair
 from leadflow_console.settings import ConsoleSettings
 from leadflow_console.store import audit_trail, repository
 from leadflow_console.store.audit_trail import NamedEntry
-from leadflow_console.store.repository import ApiKey, User
+from leadflow_console.store.repository import ApiKey as ApiKey  # the API names these
+from leadflow_console.store.repository import User as User
 
 log = logging.getLogger(__name__)
 
@@ -130,7 +132,7 @@ class AccountsService:
             raise TooManyAttempts(retry_after)
         raise Unauthenticated("The email or password is wrong, or the account is disabled")
 
-    async def _open_session(self, uow, user: User, now: datetime) -> tuple[str, datetime]:
+    async def _open_session(self, uow: UnitOfWork, user: User, now: datetime) -> tuple[str, datetime]:
         lifetime = timedelta(seconds=self._settings.token_ttl_seconds)
         session_id = uuid.uuid4().hex
         await repository.insert_session(uow.connection, session_id, user.id, now + lifetime)

@@ -4,10 +4,12 @@ answer for the assignment (`GET /v1/assignments/{id}`: the assignment and its le
 
 from collections.abc import Callable
 
+from leadflow_console.domain.status import RoutingStatus as Status
+
 WHERE_NEXT = {
-    "offered": "it was offered to another rep",
-    "waiting": "it went to the waiting queue",
-    "nurtured": "it went to the nurture queue",
+    Status.offered: "it was offered to another rep",
+    Status.waiting: "it went to the waiting queue",
+    Status.nurtured: "it went to the nurture queue",
 }
 
 
@@ -24,14 +26,14 @@ def what_happened(detail: dict, when: Callable[[str], str]) -> str:
     following = next((step for step in later if step["assignment_id"] != assignment["id"]), None)
     after = f"; {WHERE_NEXT[following['status']]}" if following and following["status"] in WHERE_NEXT else ""
     status, reason = last["status"], last.get("reason") or ""
-    if status == "reassigned":
+    if status == Status.reassigned:
         return f"This lead moved on at {at} because your time to accept it ran out{after}."
-    if status == "rejected":
+    if status == Status.rejected:
         return f"You passed on this lead at {at}{after}."
-    if status == "accepted":
+    if status == Status.accepted:
         return f"This lead was accepted at {at}: it is yours."
-    if status == "completed":
+    if status == Status.completed:
         return f"This lead was marked complete at {at}."
-    if status == "closed":
+    if status == Status.closed:
         return f"This lead was closed at {at} ({reason})." if reason else f"This lead was closed at {at}."
     return f"This lead is {status} since {at}."

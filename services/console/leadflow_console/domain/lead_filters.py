@@ -11,28 +11,52 @@ import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from enum import StrEnum
 
 import phonenumbers
 
 from leadflow_common.events import Channel, Temperature
 
 PAGE_SIZE = 50
-SORTS = {"newest": "Newest first", "score": "Highest score first"}
-# What a lead's status may be on the list: where its current assignment stands, or its outcome.
+
+
+class Sort(StrEnum):
+    newest = "newest"
+    score = "score"
+
+
+class ListStatus(StrEnum):
+    """What a lead's status may be on the list: where its current assignment stands (as the read
+    model keeps it), its outcome, or not routed yet."""
+
+    not_routed = "not routed"
+    offered = "offered"
+    accepted = "accepted"
+    waiting = "waiting"
+    nurture = "nurture"
+    rejected = "rejected"
+    moved_on = "moved on"
+    completed = "completed"
+    closed = "closed"
+    won = "won"
+    lost = "lost"
+
+
+SORTS = {Sort.newest: "Newest first", Sort.score: "Highest score first"}
 STATUSES = {
-    "not routed": "Not routed yet",
-    "offered": "Offered",
-    "accepted": "Accepted",
-    "waiting": "Waiting for a rep",
-    "nurture": "In the nurture queue",
-    "rejected": "Passed on",
-    "moved on": "Moved on",
-    "completed": "Completed",
-    "closed": "Closed",
-    "won": "Won",
-    "lost": "Lost",
+    ListStatus.not_routed: "Not routed yet",
+    ListStatus.offered: "Offered",
+    ListStatus.accepted: "Accepted",
+    ListStatus.waiting: "Waiting for a rep",
+    ListStatus.nurture: "In the nurture queue",
+    ListStatus.rejected: "Passed on",
+    ListStatus.moved_on: "Moved on",
+    ListStatus.completed: "Completed",
+    ListStatus.closed: "Closed",
+    ListStatus.won: "Won",
+    ListStatus.lost: "Lost",
 }
-OUTCOMES = ("won", "lost")
+OUTCOMES = (ListStatus.won, ListStatus.lost)
 TEMPERATURES = tuple(t.value for t in Temperature)
 CHANNELS = tuple(c.value for c in Channel)
 MAX_QUERY = 200
@@ -60,14 +84,14 @@ class Cursor:
 @dataclass(frozen=True)
 class LeadCriteria:
     search: Search = Search()
-    temperature: str | None = None
-    status: str | None = None
+    temperature: Temperature | None = None
+    status: ListStatus | None = None
     owner: uuid.UUID | None = None
-    channel: str | None = None
+    channel: Channel | None = None
     campaign: str | None = None
     since: datetime | None = None  # captured at or after
     until: datetime | None = None  # captured before (the day after the "to" date)
-    sort: str = "newest"
+    sort: Sort = Sort.newest
     after: Cursor | None = None
 
 
@@ -98,13 +122,13 @@ def read_criteria(params: dict[str, str], default_region: str) -> ReadCriteria:
         until = None
     if len(value["campaign"]) > MAX_QUERY:
         errors["campaign"] = f"At most {MAX_QUERY} characters."
-    sort = choice["sort"] or "newest"
+    sort = Sort(choice["sort"] or Sort.newest)
     criteria = LeadCriteria(
         search=read_search(value["q"], default_region, errors),
-        temperature=choice["temperature"],
-        status=choice["status"],
+        temperature=Temperature(choice["temperature"]) if choice["temperature"] else None,
+        status=ListStatus(choice["status"]) if choice["status"] else None,
         owner=owner,
-        channel=choice["channel"],
+        channel=Channel(choice["channel"]) if choice["channel"] else None,
         campaign=value["campaign"] if "campaign" not in errors else None,
         since=datetime.combine(since, time(), UTC) if since else None,
         until=datetime.combine(until + timedelta(days=1), time(), UTC) if until else None,
@@ -149,14 +173,14 @@ def write_cursor(cursor: Cursor) -> str:
     return base64.urlsafe_b64encode(f"{value}|{cursor.lead_id}".encode()).decode().rstrip("=")
 
 
-def read_cursor(text: str, sort: str) -> Cursor | None:
+def read_cursor(text: str, sort: Sort) -> Cursor | None:
     """None for no cursor or one that cannot be read (the list then starts from its top)."""
     if not text:
         return None
     try:
         raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)).decode()
         value, lead_id = raw.rsplit("|", 1)
-        start = datetime.fromisoformat(value) if sort == "newest" else float(value)
+        start = datetime.fromisoformat(value) if sort == Sort.newest else float(value)
         return Cursor(start, uuid.UUID(lead_id))
     except (ValueError, binascii.Error, UnicodeDecodeError):
         return None

@@ -14,3 +14,26 @@ class ShownStatus(StrEnum):
     completed = "completed"
     closed = "closed"
     promoted = "promoted"
+
+
+class RoutingStatus(StrEnum):
+    """An assignment's status as routing names it on the wire (`GET /v1/assignments/{id}`, its
+    history, `assignment.changed`): routing's `AssignmentStatus`, read here by value."""
+
+    offered = "offered"
+    accepted = "accepted"
+    waiting = "waiting"
+    nurtured = "nurtured"
+    rejected = "rejected"
+    reassigned = "reassigned"
+    completed = "completed"
+    closed = "closed"
+    promoted = "promoted"
+
+
+class DeliveryStatus(StrEnum):
+    """A webhook delivery's status as the webhooks service names it on the wire."""
+
+    pending = "pending"
+    succeeded = "succeeded"
+    failed = "failed"

@@ -20,7 +20,7 @@ class LeftLead:
     """A lead that was offered to the rep and went elsewhere."""
 
     lead_id: uuid.UUID
-    profile: dict | None
+    profile: dict[str, str] | None
     how: str  # one of LEFT
     at: datetime
     now_status: str | None  # where the lead is now: waiting, offered, accepted...

@@ -8,7 +8,15 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, Select, func, literal_column, select, text, tuple_
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from leadflow_console.domain.lead_filters import OUTCOMES, PAGE_SIZE, Cursor, LeadCriteria, Search
+from leadflow_console.domain.lead_filters import (
+    OUTCOMES,
+    PAGE_SIZE,
+    Cursor,
+    LeadCriteria,
+    ListStatus,
+    Search,
+    Sort,
+)
 from leadflow_console.store.read_queries import VIEW_COLUMNS, LeadView
 from leadflow_console.store.read_tables import lead_views
 
@@ -45,13 +53,14 @@ async def lead_page(
     if len(rows) <= PAGE_SIZE:
         return LeadPage(rows, None)
     last = rows[PAGE_SIZE - 1]
-    value = (last.score if last.score is not None else -1.0) if criteria.sort == "score" else last.captured_at
+    score = last.score if last.score is not None else -1.0
+    value = score if criteria.sort == Sort.score else last.captured_at
     return LeadPage(rows[:PAGE_SIZE], Cursor(value, last.lead_id))
 
 
 def page_query(criteria: LeadCriteria, only_rep: uuid.UUID | None) -> Select:
     """One page and one row more (whether there is a next page)."""
-    key = SCORE if criteria.sort == "score" else V.captured_at
+    key = SCORE if criteria.sort == Sort.score else V.captured_at
     query = select(*VIEW_COLUMNS).where(*conditions(criteria, only_rep))
     if criteria.after is not None:
         query = query.where(tuple_(key, V.lead_id) < tuple_(criteria.after.value, criteria.after.lead_id))
@@ -92,10 +101,10 @@ def _search(search: Search) -> list[ColumnElement]:
     return []
 
 
-def _status(status: str) -> ColumnElement:
+def _status(status: ListStatus) -> ColumnElement:
     if status in OUTCOMES:
         return V.outcome == status
-    if status == "not routed":
+    if status == ListStatus.not_routed:
         return V.assignment_status.is_(None) & V.outcome.is_(None)
     return V.assignment_status == status
 

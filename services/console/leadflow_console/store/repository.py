@@ -48,7 +48,7 @@ async def count_users(connection: AsyncConnection) -> int:
     return await connection.scalar(select(func.count()).select_from(users))
 
 
-async def insert_user(connection: AsyncConnection, **values) -> User:
+async def insert_user(connection: AsyncConnection, **values: object) -> User:
     row = (await connection.execute(insert(users).values(**values).returning(*users.c))).one()
     return _user(row)
 
@@ -70,13 +70,13 @@ async def list_users(connection: AsyncConnection) -> list[User]:
     return [_user(row) for row in await connection.execute(select(users).order_by(users.c.created_at))]
 
 
-async def update_user(connection: AsyncConnection, user_id: uuid.UUID, **values) -> User:
+async def update_user(connection: AsyncConnection, user_id: uuid.UUID, **values: object) -> User:
     query = update(users).where(users.c.id == user_id).values(**values, updated_at=func.now())
     return _user((await connection.execute(query.returning(*users.c))).one())
 
 
 async def insert_session(
-    connection: AsyncConnection, session_id: str, user_id: uuid.UUID, expires_at
+    connection: AsyncConnection, session_id: str, user_id: uuid.UUID, expires_at: datetime
 ) -> None:
     await connection.execute(insert(sessions).values(id=session_id, user_id=user_id, expires_at=expires_at))
 
@@ -104,7 +104,7 @@ async def credentials_epoch(connection: AsyncConnection) -> int:
     return await connection.scalar(CURRENT_EPOCH)
 
 
-async def insert_key(connection: AsyncConnection, **values) -> ApiKey:
+async def insert_key(connection: AsyncConnection, **values: object) -> ApiKey:
     row = (await connection.execute(insert(api_keys).values(**values).returning(*api_keys.c))).one()
     return ApiKey(**row._mapping)
 

@@ -69,7 +69,8 @@ async def confirm_offer(token: Token, offers: OffersDep) -> HTMLResponse:
     try:
         link = offers.read(token)
     except LeadflowError as invalid:
-        return page("This link cannot be used", f"<p>{html.escape(invalid.fields[0].message)}</p>", 422)
+        said = invalid.fields[0].message if invalid.fields else str(invalid)
+        return page("This link cannot be used", f"<p>{html.escape(said)}</p>", 422)
     verb = "Accept" if link.action == "accept" else "Reject"
     field = '<label for="reason">Why (optional)</label><br><input id="reason" name="reason" maxlength="500">'
     reason = f"<p>{field}</p>" if link.action == "reject" else ""

@@ -40,7 +40,7 @@ class WorkingHoursInput(InputModel):
             raise ValueError("days are 0 (Monday) to 6")
         return sorted(set(values))
 
-    def document(self) -> dict:
+    def document(self) -> dict[str, object]:
         return {
             "timezone": self.timezone,
             "start": self.start.isoformat(),
@@ -165,6 +165,8 @@ class AssignmentOut(BaseModel):
 
 
 class AssignmentChange(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     assignment_id: uuid.UUID
     rep_id: uuid.UUID | None
     status: str

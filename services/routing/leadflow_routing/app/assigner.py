@@ -13,7 +13,7 @@ from leadflow_common.unit_of_work import UnitOfWork
 from leadflow_routing import metrics
 from leadflow_routing.app import account_routing
 from leadflow_routing.app.changes import Change, announce
-from leadflow_routing.app.context import RoutingContext
+from leadflow_routing.app.context import RoutingContext as RoutingContext
 from leadflow_routing.app.decision_records import decision_event, name_previous_rep, record_decision
 from leadflow_routing.domain.policy import (
     NEXT_TIER,

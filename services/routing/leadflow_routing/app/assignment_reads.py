@@ -2,12 +2,12 @@
 one assignment with its lead's routing history. No state changes here."""
 
 import uuid
-from typing import Any
 
 from leadflow_common.access import Principal, Scope, ensure_own
 from leadflow_common.errors import NotFound
 from leadflow_common.runtime import ServiceRuntime
 from leadflow_routing.domain.policy import Assignment, AssignmentStatus
+from leadflow_routing.domain.status import AssignmentStep
 from leadflow_routing.store import repository
 
 
@@ -41,7 +41,7 @@ class AssignmentReads:
 
     async def with_history(
         self, principal: Principal, assignment_id: uuid.UUID
-    ) -> tuple[Assignment, list[dict[str, Any]]]:
+    ) -> tuple[Assignment, list[AssignmentStep]]:
         """The assignment (404 when there is none; 403 for a rep it is not offered to) and every
         step of its lead's routing, oldest first."""
         async with self._runtime.engine.connect() as connection:
@@ -50,4 +50,4 @@ class AssignmentReads:
             if assignment is None:
                 raise NotFound(f"No assignment {assignment_id}")
             history = await repository.history_of_lead(connection, assignment.lead_id)
-        return assignment, [step._asdict() for step in history]
+        return assignment, history

@@ -8,7 +8,7 @@ by that same look is not said to wait."""
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -80,7 +80,7 @@ async def mark_said(connection: AsyncConnection, waiting: Assignment, now: datet
     return (await connection.execute(statement)).rowcount == 1
 
 
-def _unsaid_hot_waits() -> tuple:
+def _unsaid_hot_waits() -> tuple[ColumnElement[bool], ...]:
     said = select(waiting_escalations.c.assignment_id).where(
         waiting_escalations.c.assignment_id == assignments.c.id
     )

@@ -11,11 +11,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
+from leadflow_common.errors import Invalid
+
 Action = Literal["accept", "reject"]
 
 
-class InvalidLink(ValueError):
-    pass
+class InvalidLink(Invalid, ValueError):
+    """A link that opens nothing (the use case names the field: `token`). Still a ValueError:
+    `verify` tells a damaged token by the ValueErrors its parsing raises."""
 
 
 @dataclass(frozen=True)

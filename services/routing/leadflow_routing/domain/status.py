@@ -2,6 +2,9 @@
 count as current, and the transitions allowed between them (an invalid one is a 409). The
 pattern every status in Leadflow follows: a StrEnum, its sets, its transitions, one check."""
 
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 
 from leadflow_common.errors import Conflict
@@ -48,3 +51,14 @@ class InvalidTransition(Conflict):
 def check_transition(current: AssignmentStatus, target: AssignmentStatus) -> None:
     if target not in TRANSITIONS[current]:
         raise InvalidTransition(f"an assignment that is {current} cannot become {target}")
+
+
+@dataclass(frozen=True)
+class AssignmentStep:
+    """One step of a lead's routing trail: an assignment that became `status`, and why."""
+
+    assignment_id: uuid.UUID
+    rep_id: uuid.UUID | None
+    status: AssignmentStatus
+    reason: str
+    at: datetime

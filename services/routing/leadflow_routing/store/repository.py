@@ -2,7 +2,6 @@
 
 import uuid
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import Row, ScalarSelect, bindparam, func, select, update
 from sqlalchemy.dialects.postgresql import insert
@@ -21,6 +20,7 @@ from leadflow_routing.domain.policy import (
     Rep,
     WorkingHours,
 )
+from leadflow_routing.domain.status import AssignmentStep
 from leadflow_routing.store.tables import assignment_events, assignments, leads, reps, used_links
 
 CAPACITY_LOCK = "routing:capacity"
@@ -163,7 +163,7 @@ _INSERT_ASSIGNMENT = insert(assignments)
 _INSERT_EVENT = insert(assignment_events)
 
 
-async def insert_assignment(connection: AsyncConnection, **values: Any) -> None:
+async def insert_assignment(connection: AsyncConnection, **values: object) -> None:
     await connection.execute(_INSERT_ASSIGNMENT, values)
 
 
@@ -172,7 +172,7 @@ async def set_assignment_status(
     assignment_id: uuid.UUID,
     status: AssignmentStatus,
     now: datetime,
-    **values: Any,
+    **values: object,
 ) -> None:
     await connection.execute(
         update(assignments)
@@ -283,13 +283,17 @@ async def move_assignments(connection: AsyncConnection, absorbed: uuid.UUID, int
     )
 
 
-async def history_of_lead(connection: AsyncConnection, lead_id: uuid.UUID) -> list[Any]:
+async def history_of_lead(connection: AsyncConnection, lead_id: uuid.UUID) -> list[AssignmentStep]:
+    events = assignment_events.c
     rows = await connection.execute(
-        select(assignment_events)
-        .where(assignment_events.c.lead_id == lead_id)
-        .order_by(assignment_events.c.id)
+        select(events.assignment_id, events.rep_id, events.status, events.reason, events.at)
+        .where(events.lead_id == lead_id)
+        .order_by(events.id)
     )
-    return rows.all()
+    return [
+        AssignmentStep(row.assignment_id, row.rep_id, AssignmentStatus(row.status), row.reason, row.at)
+        for row in rows
+    ]
 
 
 async def use_link(connection: AsyncConnection, token_id: str, now: datetime) -> bool:

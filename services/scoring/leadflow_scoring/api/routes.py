@@ -146,17 +146,7 @@ async def lead_score(
         reasons=current.reasons,
         model=current.model,
         scored_at=current.scored_at,
-        history=[
-            ScoreChange(
-                score=row.score,
-                previous_score=row.previous_score,
-                temperature=Temperature(row.temperature),
-                cause=row.cause,
-                model=ModelRef.model_validate(row.model),
-                scored_at=row.scored_at,
-            )
-            for row in history
-        ],
+        history=[ScoreChange.model_validate(step, from_attributes=True) for step in history],
     )
 
 

@@ -7,8 +7,9 @@ from typing import Any
 
 from leadflow_common.errors import NotFound
 from leadflow_common.runtime import ServiceRuntime
-from leadflow_scoring.domain.scores import CurrentScore
+from leadflow_scoring.domain.scores import CurrentScore, ScoreStep
 from leadflow_scoring.store import repository, score_store, versions
+from leadflow_scoring.store.versions import TrainedModel
 
 
 @dataclass(frozen=True)
@@ -21,13 +22,13 @@ class ScoreReads:
     def __init__(self, runtime: ServiceRuntime):
         self._runtime = runtime
 
-    async def lead_score(self, lead_id: uuid.UUID) -> tuple[CurrentScore, list[Any]]:
+    async def lead_score(self, lead_id: uuid.UUID) -> tuple[CurrentScore, list[ScoreStep]]:
         """The lead's score as it stands (404 before its first) and its history, newest first."""
         async with self._runtime.engine.connect() as connection:
             current = await score_store.current_score(connection, lead_id)
             if current is None:
                 raise NotFound(f"No score for lead {lead_id} (yet)")
-            return current, list(await repository.score_history_of(connection, lead_id))
+            return current, await repository.score_history_of(connection, lead_id)
 
     async def model_evidence(self) -> ModelEvidence:
         async with self._runtime.engine.connect() as connection:
@@ -35,6 +36,6 @@ class ScoreReads:
             conversion = await repository.conversion_by_band(connection)
         return ModelEvidence(outcomes, conversion)
 
-    async def recent_models(self) -> list[Any]:
+    async def recent_models(self) -> list[TrainedModel]:
         async with self._runtime.engine.connect() as connection:
-            return list(await versions.recent_models(connection))
+            return await versions.recent_models(connection)

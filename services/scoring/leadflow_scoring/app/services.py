@@ -33,7 +33,7 @@ from leadflow_scoring.domain.account_score import compare_accounts
 from leadflow_scoring.domain.rules import RuleSet
 from leadflow_scoring.store import account_outcomes, erasing, repository, score_store, versions
 from leadflow_scoring.store import accounts as account_store
-from leadflow_scoring.store.state import ScoringState
+from leadflow_scoring.store.state import ScoringState as ScoringState  # the API names it
 from leadflow_scoring.store.tables import lead_reps
 
 CONSUMER = "scoring"

@@ -4,7 +4,6 @@ aggregates. Nothing here names a data set's columns, so it works for any attribu
 
 import math
 from datetime import datetime
-from typing import Any
 
 from leadflow_common.events import LeadProfile
 from leadflow_scoring.domain.rules import Activity
@@ -13,7 +12,7 @@ Features = dict[str, str | float | bool]
 PROFILE_CATEGORIES = ("country", "city", "language", "segment", "job_title")
 
 
-def _put(features: Features, name: str, value: Any) -> None:
+def _put(features: Features, name: str, value: object) -> None:
     if value is None or value == "":
         return
     if isinstance(value, bool):

@@ -37,7 +37,8 @@ class ServedModel:
             index = self.columns.get(column)
             if index is not None:
                 row[index] += number
-        return row / self.scale * self.coef
+        contributions: np.ndarray = row / self.scale * self.coef
+        return contributions
 
     def calibrated(self, logit: float) -> float:
         return float(np.mean([1.0 / (1.0 + np.exp(a * logit + b)) for a, b in self.calibration]))

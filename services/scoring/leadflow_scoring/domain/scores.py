@@ -24,6 +24,18 @@ class Score:
 
 
 @dataclass(frozen=True)
+class ScoreStep:
+    """One change of a lead's score, as its history keeps it."""
+
+    score: float
+    previous_score: float | None
+    temperature: Temperature
+    cause: str
+    model: ModelRef
+    scored_at: datetime
+
+
+@dataclass(frozen=True)
 class CurrentScore:
     """A lead's score as stored: what the next score is compared with."""
 

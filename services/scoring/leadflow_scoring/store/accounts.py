@@ -110,7 +110,7 @@ async def current_scores(
     }
 
 
-async def save_score(connection: AsyncConnection, account_id: uuid.UUID, **values) -> None:
+async def save_score(connection: AsyncConnection, account_id: uuid.UUID, **values: object) -> None:
     statement = insert(account_scores).values(account_id=account_id, **values)
     await connection.execute(
         statement.on_conflict_do_update(index_elements=[account_scores.c.account_id], set_=values)

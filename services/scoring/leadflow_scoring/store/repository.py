@@ -8,8 +8,9 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from leadflow_common.db import any_of, lock_keys
-from leadflow_common.events import LeadProfile
+from leadflow_common.events import LeadProfile, ModelRef, Temperature
 from leadflow_scoring.domain.rules import Activity
+from leadflow_scoring.domain.scores import ScoreStep
 from leadflow_scoring.store.tables import activities, activity_counts, leads, outcomes, score_history, scores
 
 # Activities of one type read per score: each type's points are capped (rules.py), so beyond a
@@ -129,14 +130,29 @@ async def add_activity(
         )
 
 
-async def score_history_of(connection: AsyncConnection, lead_id: uuid.UUID, limit: int = 100):
+async def score_history_of(
+    connection: AsyncConnection, lead_id: uuid.UUID, limit: int = 100
+) -> list[ScoreStep]:
+    """The lead's score changes, newest first."""
+    history = score_history.c
     rows = await connection.execute(
-        select(score_history)
-        .where(score_history.c.lead_id == lead_id)
-        .order_by(score_history.c.id.desc())
+        select(history.score, history.previous_score, history.temperature, history.cause)
+        .add_columns(history.model, history.scored_at)
+        .where(history.lead_id == lead_id)
+        .order_by(history.id.desc())
         .limit(limit)
     )
-    return rows.all()
+    return [
+        ScoreStep(
+            score=row.score,
+            previous_score=row.previous_score,
+            temperature=Temperature(row.temperature),
+            cause=row.cause,
+            model=ModelRef.model_validate(row.model),
+            scored_at=row.scored_at,
+        )
+        for row in rows
+    ]
 
 
 # What a later outcome of a lead replaces (a correction): the result and when; the lead as it
@@ -144,7 +160,7 @@ async def score_history_of(connection: AsyncConnection, lead_id: uuid.UUID, limi
 REPLACED_BY_A_LATER_OUTCOME = ("outcome_id", "outcome", "amount", "occurred_at", "received_at")
 
 
-async def add_outcome(connection: AsyncConnection, **values) -> None:
+async def add_outcome(connection: AsyncConnection, **values: object) -> None:
     """A lead's outcome; a later one of the same lead replaces it (each lead counts once)."""
     statement = pg_insert(outcomes).values(**values)
     replaced = {name: statement.excluded[name] for name in REPLACED_BY_A_LATER_OUTCOME}

@@ -74,7 +74,7 @@ class ScoringState:
     rules_version: int = BUILT_IN_RULES_VERSION
     model: ServedModel | None = None
     model_version: int | None = None
-    model_metrics: dict | None = None
+    model_metrics: dict[str, object] | None = None  # AUC, Brier, conversion per band, calibration
     model_trained_at: datetime | None = None
     # What scores a lead the rules in use fail on: the version in use before them, if it had no
     # problem, else the newest valid stored version before them, else the built-in rules.

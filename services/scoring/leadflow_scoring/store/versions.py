@@ -1,5 +1,6 @@
 """Scoring's versioned documents in SQL: rules versions and learned models (which one is in use)."""
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Row, func, insert, select, text, update
@@ -20,10 +21,22 @@ async def model_in_use(connection: AsyncConnection) -> Row | None:
     return (await connection.execute(select(models).where(models.c.in_use))).first()
 
 
-async def recent_models(connection: AsyncConnection, limit: int = 20) -> list[Row]:
+@dataclass(frozen=True)
+class TrainedModel:
+    """A learned model as listed: without its blob."""
+
+    version: int
+    in_use: bool
+    trained_at: datetime
+    outcomes: int
+    metrics: dict[str, object]
+
+
+async def recent_models(connection: AsyncConnection, limit: int = 20) -> list[TrainedModel]:
     """The latest trained models, newest first, without their blobs."""
     columns = (models.c.version, models.c.in_use, models.c.trained_at, models.c.outcomes, models.c.metrics)
-    return (await connection.execute(select(*columns).order_by(models.c.version.desc()).limit(limit))).all()
+    rows = await connection.execute(select(*columns).order_by(models.c.version.desc()).limit(limit))
+    return [TrainedModel(row.version, row.in_use, row.trained_at, row.outcomes, row.metrics) for row in rows]
 
 
 async def add_model(

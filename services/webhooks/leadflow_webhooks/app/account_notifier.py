@@ -23,6 +23,7 @@ from leadflow_webhooks.domain.account_notices import (
     turned_hot,
 )
 from leadflow_webhooks.domain.notices import Message
+from leadflow_webhooks.domain.status import NoticeStatus
 from leadflow_webhooks.settings import NotifySettings
 from leadflow_webhooks.store import accounts as account_store
 from leadflow_webhooks.store import notice_store
@@ -42,7 +43,7 @@ def _notice(kind: str, about: uuid.UUID, rep_id: uuid.UUID, event: CloudEvent, n
         "assignment_id": about,
         "rep_id": rep_id,
         "event": event.model_dump_json(),
-        "status": "pending",
+        "status": NoticeStatus.pending,
         "due_at": now,
         "created_at": now,
     }

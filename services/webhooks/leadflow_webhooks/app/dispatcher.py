@@ -18,10 +18,11 @@ import httpx
 
 from leadflow_common.pacing import idle_wait
 from leadflow_common.runtime import ServiceRuntime
+from leadflow_common.unit_of_work import UnitOfWork
 from leadflow_webhooks import metrics
 from leadflow_webhooks.app.outbound import OutboundClient
 from leadflow_webhooks.domain.addresses import RefusedTarget
-from leadflow_webhooks.domain.schedule import next_attempt, outcome_of
+from leadflow_webhooks.domain.schedule import Outcome, next_attempt, outcome_of
 from leadflow_webhooks.domain.signing import signature_headers
 from leadflow_webhooks.domain.status import DeliveryStatus
 from leadflow_webhooks.settings import WebhooksSettings
@@ -174,7 +175,7 @@ class Dispatcher:
         failure = _failure_kind(attempt.error, outcome, retry_at)
         return {"attempt": tried, "delivery": state, "outcome": failure}
 
-    async def _note_endpoint(self, uow, endpoint: Endpoint, outcomes: list[Attempt]) -> None:
+    async def _note_endpoint(self, uow: UnitOfWork, endpoint: Endpoint, outcomes: list[Attempt]) -> None:
         """An endpoint's health after these attempts: a 410 disables it, a success ends its
         failing period, failures start one or, past the limit, disable it."""
         results = [outcome_of(attempt.status_code) for attempt in outcomes]
@@ -224,7 +225,7 @@ def _by_endpoint(finished: list[Attempt]) -> list[tuple[Endpoint, list[Attempt]]
     return list(grouped.values())
 
 
-def _failure_kind(error: str | None, outcome, retry_at) -> str:
+def _failure_kind(error: str | None, outcome: Outcome, retry_at: datetime | None) -> str:
     if error and error.startswith("refused"):
         return "refused"
     if outcome.disable_endpoint:

@@ -20,7 +20,8 @@ CONNECTIONS = 4  # messages in flight to the mail server at once
 def sender_header(sender: str) -> BaseHeader:
     """The From header, parsed once (it is the same on every mail, and parsing is most of what
     building a mail costs)."""
-    return policy.default.header_factory("From", sender)
+    header: BaseHeader = policy.default.header_factory("From", sender)
+    return header
 
 
 def build_mail(sender: BaseHeader, to: str, message: Message) -> EmailMessage:

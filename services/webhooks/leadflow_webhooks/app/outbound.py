@@ -24,7 +24,7 @@ class OutboundClient:
         port = parts.port or (443 if parts.scheme == "https" else 80)
         if literal_address(host) is None:
             infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
-            address = check_resolved(host, [info[4][0] for info in infos], self._allowed)
+            address = check_resolved(host, [str(info[4][0]) for info in infos], self._allowed)
         else:
             address = host
         pinned = f"[{address}]" if ":" in address else address

@@ -20,8 +20,9 @@ from leadflow_webhooks.domain.signing import new_secret
 from leadflow_webhooks.domain.status import DeliveryStatus
 from leadflow_webhooks.settings import WebhooksSettings
 from leadflow_webhooks.store import notice_store, repository
-from leadflow_webhooks.store.notice_store import Channels
-from leadflow_webhooks.store.repository import Delivery, Endpoint
+from leadflow_webhooks.store.notice_store import Channels as Channels  # the API names these
+from leadflow_webhooks.store.repository import Delivery as Delivery
+from leadflow_webhooks.store.repository import Endpoint as Endpoint
 
 # The event types a webhook may subscribe to: the API's own list.
 EVENT_TYPES: tuple[str, ...] = get_args(EventType)
@@ -168,7 +169,7 @@ class WebhooksService:
         endpoint_id: uuid.UUID,
         *,
         delivery_id: uuid.UUID | None = None,
-        since=None,
+        since: datetime | None = None,
     ) -> int:
         """One delivery, or everything since a time, sent again now (with the same webhook-id)."""
         async with self._runtime.unit_of_work() as uow:

@@ -13,6 +13,8 @@ translator on the way would deliver to that IPv4."""
 import ipaddress
 from urllib.parse import urlsplit
 
+from leadflow_common.errors import Invalid
+
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 GLOBAL_UNICAST = ipaddress.IPv6Network("2000::/3")
@@ -23,8 +25,9 @@ NOT_GLOBAL_TOO = (ipaddress.IPv4Network("192.0.0.0/24"), ipaddress.IPv6Network("
 MAX_URL_LENGTH = 2048
 
 
-class RefusedTarget(ValueError):
-    pass
+class RefusedTarget(Invalid, ValueError):
+    """An address Leadflow will not call, and why (the use case names the field: `url`,
+    `slack_url`; a delivery records it as the attempt's error)."""
 
 
 def is_public(address: IPAddress) -> bool:

@@ -59,7 +59,7 @@ class Delivery:
         object.__setattr__(self, "status", DeliveryStatus(self.status))
 
 
-async def insert_endpoint(connection: AsyncConnection, **values) -> Endpoint:
+async def insert_endpoint(connection: AsyncConnection, **values: object) -> Endpoint:
     row = (await connection.execute(insert(endpoints).values(**values).returning(*endpoints.c))).one()
     return Endpoint(**row._mapping)
 
@@ -82,7 +82,7 @@ async def list_endpoints(connection: AsyncConnection) -> list[Endpoint]:
     return [Endpoint(**row._mapping) for row in rows]
 
 
-async def update_endpoint(connection: AsyncConnection, endpoint_id: uuid.UUID, **values) -> Endpoint:
+async def update_endpoint(connection: AsyncConnection, endpoint_id: uuid.UUID, **values: object) -> Endpoint:
     query = update(endpoints).where(endpoints.c.id == endpoint_id).values(**values).returning(*endpoints.c)
     return Endpoint(**(await connection.execute(query)).one()._mapping)
 
@@ -205,7 +205,12 @@ async def delivery_of(
 
 
 async def reschedule(
-    connection: AsyncConnection, endpoint_id: uuid.UUID, now: datetime, *, delivery_id=None, since=None
+    connection: AsyncConnection,
+    endpoint_id: uuid.UUID,
+    now: datetime,
+    *,
+    delivery_id: uuid.UUID | None = None,
+    since: datetime | None = None,
 ) -> int:
     """Deliveries to send again now: one, or every one created since a time."""
     condition = deliveries.c.endpoint_id == endpoint_id

@@ -11,13 +11,14 @@ from leadflow_console.api.web import forms
 from leadflow_console.api.web.deps import AnyoneSignedIn
 from leadflow_console.api.web.forms import FormErrors
 from leadflow_console.api.web.render import page, redirect
+from leadflow_console.api.web.session import Viewer
 from leadflow_console.deps import PreferencesDep
 from leadflow_console.domain import choices
 
 router = APIRouter(include_in_schema=False)
 
 
-def _settings(request: Request, viewer, status: int = 200, **context) -> Response:
+def _settings(request: Request, viewer: Viewer, status: int = 200, **context: object) -> Response:
     now = datetime.now(UTC)
     return page(request, "account.html", viewer, status, timezones=choices.timezones(), now=now, **context)
 

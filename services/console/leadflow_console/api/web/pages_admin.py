@@ -14,7 +14,9 @@ from leadflow_console.api.web import forms
 from leadflow_console.api.web.deps import AdminOnly, UpstreamDep
 from leadflow_console.api.web.forms import FormErrors
 from leadflow_console.api.web.render import page, redirect
-from leadflow_console.api.web.upstream import UpstreamProblem
+from leadflow_console.api.web.session import Viewer
+from leadflow_console.api.web.upstream import Upstream, UpstreamProblem
+from leadflow_console.app.services import AccountsService
 from leadflow_console.deps import AccountsDep
 
 router = APIRouter(include_in_schema=False)
@@ -25,7 +27,9 @@ def _codes(text: str) -> list[str]:
     return [part.strip() for part in text.split(",") if part.strip()]
 
 
-async def _team(request, viewer, upstream, status: int = 200, **context) -> Response:
+async def _team(
+    request: Request, viewer: Viewer, upstream: Upstream, status: int = 200, **context: object
+) -> Response:
     reps = await upstream.call("routing", "GET", "/v1/reps", viewer.token)
     waiting = await upstream.call("routing", "GET", "/v1/assignments?status=waiting&limit=50", viewer.token)
     return page(request, "team.html", viewer, status, reps=reps, waiting=waiting, **context)
@@ -101,7 +105,14 @@ async def change_rep(
     return await _team(request, viewer, upstream, 422, quick=quick)
 
 
-async def _users(request, viewer, accounts, upstream, status: int = 200, **context) -> Response:
+async def _users(
+    request: Request,
+    viewer: Viewer,
+    accounts: AccountsService,
+    upstream: Upstream,
+    status: int = 200,
+    **context: object,
+) -> Response:
     users = await accounts.list_users()
     reps = await upstream.call("routing", "GET", "/v1/reps", viewer.token)
     return page(request, "users.html", viewer, status, users=users, reps=reps, roles=list(Role), **context)
@@ -217,7 +228,9 @@ async def set_active(
     )
 
 
-async def _keys(request, viewer, accounts, status: int = 200, **context) -> Response:
+async def _keys(
+    request: Request, viewer: Viewer, accounts: AccountsService, status: int = 200, **context: object
+) -> Response:
     keys = await accounts.list_keys()
     return page(request, "keys.html", viewer, status, keys=keys, scopes=sorted(KEY_SCOPES), **context)
 

@@ -21,7 +21,8 @@ router = APIRouter(include_in_schema=False)
 
 
 async def get_account_reads(request: Request) -> AccountReads:
-    return request.app.state.account_reads
+    reads: AccountReads = request.app.state.account_reads
+    return reads
 
 
 AccountReadsDep = Annotated[AccountReads, Depends(get_account_reads)]

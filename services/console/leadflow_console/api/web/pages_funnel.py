@@ -17,6 +17,7 @@ from leadflow_console.api.web.render import live_stream, page, templates
 from leadflow_console.api.web.session import PageInvalid, signed_in
 from leadflow_console.app import funnel
 from leadflow_console.app.funnel import DIMENSIONS
+from leadflow_console.app.read_model import ReadModel
 
 router = APIRouter(include_in_schema=False)
 Temperature = Literal["", "cold", "warm", "hot"]
@@ -83,7 +84,7 @@ async def feed_stream(
     return live_stream(events(), "feed")
 
 
-async def _funnel(read_model, since: str, until: str, by: str):
+async def _funnel(read_model: ReadModel, since: str, until: str, by: str):
     try:
         start, end = funnel.date_range(since, until, datetime.now(UTC).date())
     except Invalid as refused:

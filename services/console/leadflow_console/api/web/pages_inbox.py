@@ -32,7 +32,12 @@ async def inbox(
 
 
 async def _inbox(
-    request: Request, viewer: Viewer, read_model, upstream: Upstream, status=200, **context
+    request: Request,
+    viewer: Viewer,
+    read_model: ReadModel,
+    upstream: Upstream,
+    status: int = 200,
+    **context: object,
 ) -> Response:
     rep_id = viewer.principal.rep_id
     shown = await _inbox_of(read_model, rep_id)

@@ -13,6 +13,7 @@ from leadflow_console.api.web.deps import AdminOnly, Analysts, ReadModelDep, Ups
 from leadflow_console.api.web.render import page, redirect
 from leadflow_console.api.web.session import Viewer
 from leadflow_console.api.web.upstream import Upstream, UpstreamProblem
+from leadflow_console.app.read_model import ReadModel
 
 router = APIRouter(include_in_schema=False)
 
@@ -28,7 +29,12 @@ def waited(since: str, now: datetime) -> str:
 
 
 async def _queue(
-    request: Request, viewer: Viewer, read_model, upstream: Upstream, status: int = 200, **context
+    request: Request,
+    viewer: Viewer,
+    read_model: ReadModel,
+    upstream: Upstream,
+    status: int = 200,
+    **context: object,
 ) -> Response:
     entries = await upstream.call("routing", "GET", "/v1/queue", viewer.token)
     reps = await upstream.call("routing", "GET", "/v1/reps", viewer.token)

@@ -22,7 +22,7 @@ Segment = Literal["b2b", "b2c"]
 
 
 async def _editor(
-    request: Request, viewer: Viewer, upstream: Upstream, rep: dict, status: int = 200, **context
+    request: Request, viewer: Viewer, upstream: Upstream, rep: dict, status: int = 200, **context: object
 ) -> Response:
     lists = {
         "countries": choices.countries(),

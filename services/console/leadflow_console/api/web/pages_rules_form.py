@@ -7,7 +7,8 @@ from fastapi.responses import Response
 
 from leadflow_console.api.web.deps import Analysts, UpstreamDep
 from leadflow_console.api.web.render import page, redirect
-from leadflow_console.api.web.upstream import UpstreamProblem
+from leadflow_console.api.web.session import Viewer
+from leadflow_console.api.web.upstream import Upstream, UpstreamProblem
 from leadflow_console.domain import account_rules_form, rules_form
 
 router = APIRouter(include_in_schema=False)
@@ -15,7 +16,12 @@ CHANNELS = ("landing_page", "popup", "sms", "api", "import")
 
 
 async def _form_page(
-    request: Request, viewer, upstream, rows: rules_form.Rows | None = None, status: int = 200, **context
+    request: Request,
+    viewer: Viewer,
+    upstream: Upstream,
+    rows: rules_form.Rows | None = None,
+    status: int = 200,
+    **context: object,
 ) -> Response:
     in_use = await upstream.call("scoring", "GET", "/v1/scoring/rules", viewer.token)
     account_rows = context.pop("account_rows", None) or account_rules_form.rows_from_document(in_use["rules"])
@@ -44,7 +50,7 @@ async def rules_form_page(request: Request, viewer: Analysts, upstream: Upstream
 
 
 async def _send(
-    upstream, viewer, candidate: rules_form.Candidate, save: bool
+    upstream: Upstream, viewer: Viewer, candidate: rules_form.Candidate, save: bool
 ) -> tuple[dict | None, dict, list]:
     """The scoring service's answer to the candidate, or its field errors placed at the inputs."""
     if candidate.errors:
@@ -55,7 +61,7 @@ async def _send(
     except UpstreamProblem as problem:
         if problem.status != 422:
             raise
-        fields = problem.fields or [{"name": "", "message": problem.detail or problem.title}]
+        fields = problem.listed() or [{"name": "", "message": problem.detail or problem.title}]
         errors, elsewhere = rules_form.place_errors(candidate, fields)
         return None, errors, elsewhere
 

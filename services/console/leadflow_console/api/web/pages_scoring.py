@@ -10,7 +10,8 @@ from fastapi.responses import Response
 
 from leadflow_console.api.web.deps import Analysts, UpstreamDep
 from leadflow_console.api.web.render import page, redirect
-from leadflow_console.api.web.upstream import UpstreamProblem
+from leadflow_console.api.web.session import Viewer
+from leadflow_console.api.web.upstream import Upstream, UpstreamProblem
 
 router = APIRouter(include_in_schema=False)
 MAX_RULES_CHARS = 100_000
@@ -28,7 +29,14 @@ def _parse(text: str) -> tuple[dict | None, list[dict]]:
     return document, []
 
 
-async def _editor(request: Request, viewer, upstream, text: str | None = None, status: int = 200, **context):
+async def _editor(
+    request: Request,
+    viewer: Viewer,
+    upstream: Upstream,
+    text: str | None = None,
+    status: int = 200,
+    **context: object,
+) -> Response:
     in_use = await upstream.call("scoring", "GET", "/v1/scoring/rules", viewer.token)
     if text is None:
         text = json.dumps(in_use["rules"], indent=2)
@@ -67,7 +75,7 @@ async def preview(
         except UpstreamProblem as problem:
             if problem.status != 422:
                 raise
-            errors = problem.fields or [{"name": "rules", "message": problem.detail}]
+            errors = problem.listed() or [{"name": "rules", "message": problem.detail}]
     status = 422 if errors else 200
     return await _editor(request, viewer, upstream, rules, status, errors=errors, preview=result)
 
@@ -86,7 +94,7 @@ async def save(
         except UpstreamProblem as problem:
             if problem.status != 422:
                 raise
-            errors = problem.fields or [{"name": "rules", "message": problem.detail}]
+            errors = problem.listed() or [{"name": "rules", "message": problem.detail}]
         else:
             return redirect(
                 request,

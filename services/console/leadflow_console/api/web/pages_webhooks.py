@@ -16,6 +16,7 @@ from leadflow_console.api.web.forms import FormErrors
 from leadflow_console.api.web.render import page, redirect
 from leadflow_console.api.web.session import Viewer
 from leadflow_console.api.web.upstream import Upstream, UpstreamProblem
+from leadflow_console.domain.status import DeliveryStatus
 
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 20
@@ -27,7 +28,7 @@ async def _event_types(upstream: Upstream, viewer: Viewer) -> list[dict]:
 
 
 async def _list(
-    request: Request, viewer: Viewer, upstream: Upstream, status: int = 200, **context
+    request: Request, viewer: Viewer, upstream: Upstream, status: int = 200, **context: object
 ) -> Response:
     endpoints = await upstream.call("webhooks", "GET", "/v1/webhooks", viewer.token)
     types = await _event_types(upstream, viewer)
@@ -93,7 +94,7 @@ async def _endpoint(
     webhook_id: str,
     status: int = 200,
     before: int | None = None,
-    **context,
+    **context: object,
 ) -> Response:
     endpoint = await upstream.call("webhooks", "GET", f"/v1/webhooks/{webhook_id}", viewer.token)
     path = f"/v1/webhooks/{webhook_id}/deliveries?limit={PAGE_SIZE + 1}" + (
@@ -174,14 +175,14 @@ async def send_test(
     request: Request, webhook_id: uuid.UUID, viewer: AdminOnly, upstream: UpstreamDep
 ) -> Response:
     sent = await upstream.call("webhooks", "POST", f"/v1/webhooks/{webhook_id}/test", viewer.token)
-    delivered = sent["status"] == "succeeded"
+    delivered = sent["status"] == DeliveryStatus.succeeded
     return redirect(request, f"/admin/webhooks/{webhook_id}", test_result(sent), problem=not delivered)
 
 
 def test_result(delivery: dict) -> str:
     attempt = delivery["attempts"][-1]
     took = f"in {attempt['latency_ms']} ms"
-    if delivery["status"] == "succeeded":
+    if delivery["status"] == DeliveryStatus.succeeded:
         return f"Test event delivered: the receiver answered {attempt['status_code']} {took}."
     if attempt["status_code"] is not None:
         return f"Test event not accepted: the receiver answered {attempt['status_code']} {took}."

@@ -23,13 +23,11 @@ from leadflow_console.api.web.session import (
     NOTICE_COOKIE,
     CsrfRejected,
     LoginRequired,
-    PageForbidden,
-    PageInvalid,
+    PageError,
     Viewer,
     cookie_options,
     signed_in,
 )
-from leadflow_console.api.web.upstream import UpstreamProblem
 from leadflow_console.domain import score_lines
 
 HERE = Path(__file__).parent
@@ -81,7 +79,9 @@ templates.env.filters["iso"] = lambda value: value.astimezone(UTC).isoformat() i
 PROBLEM_MARK = "problem~"
 
 
-def page(request: Request, name: str, viewer: Viewer | None, status: int = 200, **context) -> HTMLResponse:
+def page(
+    request: Request, name: str, viewer: Viewer | None, status: int = 200, **context: object
+) -> HTMLResponse:
     notice = request.cookies.get(NOTICE_COOKIE)
     said = {"notice": notice, "notice_is_problem": False}
     if notice and notice.startswith(PROBLEM_MARK):
@@ -133,27 +133,18 @@ def _protect(response: Response) -> None:
 
 
 def install_error_pages(app: FastAPI) -> None:
-    @app.exception_handler(LoginRequired)
-    async def to_login(request: Request, _: LoginRequired) -> Response:
-        if request.headers.get("accept") == "text/event-stream":
-            return Response(status_code=401)
-        return RedirectResponse("/", status_code=303)
-
-    @app.exception_handler(PageForbidden)
-    async def forbidden(request: Request, error: PageForbidden) -> Response:
-        viewer = await signed_in(request)
-        return page(request, "error.html", viewer, 403, title="Not yours", message=str(error))
-
-    @app.exception_handler(PageInvalid)
-    async def invalid(request: Request, error: PageInvalid) -> Response:
+    @app.exception_handler(PageError)
+    async def error_page(request: Request, error: PageError) -> Response:
+        # The one handler of a page's failures (the class carries its status and title); the
+        # API's own errors keep common's problem+json handler.
+        if isinstance(error, LoginRequired):
+            if request.headers.get("accept") == "text/event-stream":
+                return Response(status_code=401)
+            return RedirectResponse("/", status_code=303)
+        viewer = None if isinstance(error, CsrfRejected) else await signed_in(request)
         return page(
-            request, "error.html", await signed_in(request), 422, title="Cannot show that", message=str(error)
+            request, "error.html", viewer, error.page_status(), title=error.title, message=error.detail or ""
         )
-
-    @app.exception_handler(CsrfRejected)
-    async def csrf(request: Request, _: CsrfRejected) -> Response:
-        message = "The form had expired or came from elsewhere. Reload the page and try again."
-        return page(request, "error.html", None, 403, title="Form refused", message=message)
 
     @app.exception_handler(RequestValidationError)
     async def unreadable(request: Request, error: RequestValidationError) -> Response:
@@ -167,12 +158,6 @@ def install_error_pages(app: FastAPI) -> None:
         return page(
             request, "error.html", await signed_in(request), 422, title="Not understood", message=message
         )
-
-    @app.exception_handler(UpstreamProblem)
-    async def upstream(request: Request, problem: UpstreamProblem) -> Response:
-        status = problem.status if problem.status in (403, 404, 409, 422, 503) else 502
-        viewer = await signed_in(request)
-        return page(request, "error.html", viewer, status, title=problem.title, message=problem.detail)
 
 
 def _named(problem) -> list[tuple[str, str]]:

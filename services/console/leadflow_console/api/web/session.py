@@ -24,20 +24,39 @@ CSRF_HEADER = "x-csrf-token"
 EVERYONE = frozenset(Role)
 
 
-class LoginRequired(Exception):
+class PageError(LeadflowError):
+    """A page that cannot be shown, in the one error family: the class carries the status and
+    the title, and one handler (render.py) answers every one as the error page, in words."""
+
+    def page_status(self) -> int:
+        return self.status
+
+
+class LoginRequired(PageError):
     """No valid session: the page sends the browser to the login page."""
 
+    status, title = 401, "Sign in"
 
-class PageForbidden(Exception):
+
+class PageForbidden(PageError):
     """The viewer's role may not open this page, or the thing on it is not theirs."""
 
+    status, title = 403, "Not yours"
 
-class PageInvalid(Exception):
+
+class PageInvalid(PageError):
     """What the page was asked for cannot be shown (a date range the wrong way round, say)."""
 
+    status, title = 422, "Cannot show that"
 
-class CsrfRejected(Exception):
+
+class CsrfRejected(PageError):
     """A form came without this session's CSRF token."""
+
+    status, title = 403, "Form refused"
+
+    def __init__(self) -> None:
+        super().__init__("The form had expired or came from elsewhere. Reload the page and try again.")
 
 
 @dataclass(frozen=True)

@@ -1,23 +1,33 @@
 """Commands and reads sent to the services that own them, as the signed-in user: every rule
 (who may accept what, what a valid rules document is) stays in the owning service."""
 
-from dataclasses import dataclass, field
-
 import httpx
 
+from leadflow_common.errors import FieldError
+from leadflow_console.api.web.session import PageError
 from leadflow_console.settings import ConsoleSettings
 
 TIMEOUT = httpx.Timeout(10.0, connect=3.0)
 
 
-@dataclass
-class UpstreamProblem(Exception):
-    """A service refused or failed: its problem+json, for the page to show."""
+class UpstreamProblem(PageError):
+    """A service refused or failed: its problem+json, for the page to show (its own status and
+    title; a status a page does not show as is, 502)."""
 
-    status: int
-    title: str
-    detail: str = ""
-    fields: list[dict] = field(default_factory=list)
+    SHOWN_AS_IS = (403, 404, 409, 422, 503)
+
+    def __init__(self, status: int, title: str, detail: str = "", fields: list[dict] | None = None):
+        super().__init__(detail, fields=[FieldError(**field) for field in fields or []])
+        self.status = status
+        self.title = title
+        self.detail = detail
+
+    def page_status(self) -> int:
+        return self.status if self.status in self.SHOWN_AS_IS else 502
+
+    def listed(self) -> list[dict[str, str]]:
+        """The fields at fault as `{name, message}`."""
+        return [field.model_dump() for field in self.fields or []]
 
     def __str__(self) -> str:
         return f"{self.title}: {self.detail}" if self.detail else self.title
