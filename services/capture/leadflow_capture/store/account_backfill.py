@@ -4,6 +4,7 @@ stored before it started, in id order (the primary key's index: no sort of the w
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
@@ -30,7 +31,7 @@ class StoredLead:
     lead_id: uuid.UUID
     email: str | None
     phone: str | None
-    profile: dict
+    profile: dict[str, Any]
 
 
 async def progress(connection: AsyncConnection, now: datetime) -> Progress:

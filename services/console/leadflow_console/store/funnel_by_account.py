@@ -9,6 +9,7 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql import Subquery
 
 from leadflow_console.store.account_tables import account_views, lead_accounts
 from leadflow_console.store.read_tables import lead_views
@@ -21,7 +22,7 @@ LISTED = 50
 class AccountFunnelRow:
     account_id: uuid.UUID
     name: str | None
-    domains: list
+    domains: list[str]
     captured: int  # people of the account captured in the period
     scored: int  # of them, scored warm or hot
     assigned: int  # offered to a rep
@@ -38,7 +39,7 @@ class AccountFunnel:
     rows: list[AccountFunnelRow]
 
 
-def _per_account(since: datetime, until: datetime):
+def _per_account(since: datetime, until: datetime) -> Subquery:
     people = lead_views.c
     return (
         select(

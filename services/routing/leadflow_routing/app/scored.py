@@ -2,6 +2,7 @@
 keeps it."""
 
 import uuid
+from typing import Any
 
 from leadflow_common.events import LeadMerged, LeadOutcome, LeadScored
 from leadflow_routing.domain.policy import LeadToRoute
@@ -14,7 +15,7 @@ def leads_of(data: LeadScored | LeadOutcome | LeadMerged) -> list[uuid.UUID]:
     return [data.lead_id]
 
 
-def to_save(data: LeadScored) -> tuple[LeadToRoute, int, list]:
+def to_save(data: LeadScored) -> tuple[LeadToRoute, int, list[dict[str, Any]]]:
     """A score as routing keeps it: the lead to route, its revision, its largest reasons."""
     lead = LeadToRoute(
         lead_id=data.lead_id,

@@ -81,18 +81,9 @@ async def save_newest_leads(
     if not newest:
         return set()
     rows = [
-        {
-            "lead_id": lead.lead_id,
-            "reasons": reasons,
-            "score_revision": revision,
-            "score": lead.score,
-            "temperature": lead.temperature.value,
-            "country": lead.country,
-            "language": lead.language,
-            "segment": lead.segment,
-            "account_id": lead.account_id,
-            "updated_at": now,
-        }
+        {"lead_id": lead.lead_id, "reasons": reasons, "score_revision": revision, "score": lead.score}
+        | {"temperature": lead.temperature.value, "country": lead.country, "language": lead.language}
+        | {"segment": lead.segment, "account_id": lead.account_id, "updated_at": now}
         for lead, revision, reasons in (newest[lead_id] for lead_id in sorted(newest))
     ]
     saved = await connection.execute(_SAVE_LEADS.values(rows))

@@ -5,7 +5,7 @@ through a lead of theirs and sees only their own leads of it; one with none gets
 whether the account exists or not, as for a lead."""
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
@@ -28,7 +28,9 @@ async def get_account_reads(request: Request) -> AccountReads:
 AccountReadsDep = Annotated[AccountReads, Depends(get_account_reads)]
 
 
-async def suggestions_of(upstream: Upstream, viewer: Viewer, account_id: uuid.UUID) -> list[dict] | None:
+async def suggestions_of(
+    upstream: Upstream, viewer: Viewer, account_id: uuid.UUID
+) -> list[dict[str, Any]] | None:
     """The leads suggested for the account (weak matches), as capture says to this viewer; None
     when capture cannot say now (the page shows the rest)."""
     try:

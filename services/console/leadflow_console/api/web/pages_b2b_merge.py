@@ -6,7 +6,7 @@ at the field, in words, with what was typed kept. The weak matches suggested for
 each linked or dismissed (capture then never suggests it again)."""
 
 import uuid
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
@@ -24,7 +24,7 @@ FIELD = "into"
 SHOWN = 5  # accounts named when several match
 
 
-def _named(found: list[dict]) -> str:
+def _named(found: list[dict[str, Any]]) -> str:
     listed = [f"{item['name']} ({', '.join(item['domains'][:2])})" for item in found[:SHOWN]]
     return "; ".join(listed) + ("…" if len(found) > SHOWN else "")
 
