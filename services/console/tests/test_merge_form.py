@@ -6,7 +6,8 @@ import pytest
 
 from leadflow_console.domain.merge_form import MergeTarget, merge_target
 
-ID = uuid.UUID("2945cec7-10b9-49ef-968e-ba348bb868b0")  # fixed: parametrized ids must match across xdist workers
+# Fixed: the parametrized ids must be the same in every pytest-xdist worker.
+ID = uuid.UUID("2945cec7-10b9-49ef-968e-ba348bb868b0")
 
 
 @pytest.mark.parametrize(
