@@ -64,7 +64,9 @@ async def rescore_many(
     await uow.publish_all(topic, [Outgoing(scored, lead_id) for lead_id, scored in published.items()])
     if accounts_topic is not None:
         touched = set(accounts.values()) | left_accounts
-        await rescore_accounts(uow, touched, rules=state.rules.account, topic=accounts_topic, now=now)
+        await rescore_accounts(
+            uow, touched, rules=state.rules.account, topic=accounts_topic, now=now, people=frozenset(found)
+        )
     await audit_problems(uow, state)  # with the scores a fallback gave
     return published
 

@@ -2,25 +2,16 @@
 as the account score reads them, and the accounts' current scores."""
 
 import uuid
-from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from leadflow_common.db import any_of
-from leadflow_common.events import ScoreReason, Temperature
+from leadflow_common.events import Temperature
 from leadflow_scoring.domain.account_score import Person
 from leadflow_scoring.store.tables import account_scores, activity_counts, lead_accounts, leads, scores
-
-
-@dataclass(frozen=True)
-class StoredAccountScore:
-    revision: int
-    score: float
-    temperature: Temperature
-    reasons: list[ScoreReason]
 
 
 async def link(
@@ -40,6 +31,28 @@ async def link(
             )
         )
     return previous if previous != account_id else None
+
+
+async def link_many(connection: AsyncConnection, links: list[tuple[uuid.UUID, uuid.UUID]]) -> set[uuid.UUID]:
+    """Each lead now belongs to its account (the batch's captured leads, in order: a lead
+    named twice ends in the last), in one statement; the accounts they left."""
+    if not links:
+        return set()
+    final = dict(links)
+    rows = await connection.execute(LINK_MANY, {"leads": list(final), "accounts": list(final.values())})
+    left = {row.account_id for row in rows if row.account_id != final[row.lead_id]}
+    return left | {account for lead, account in links if account != final[lead]}
+
+
+# The links as they were (the CTE reads the snapshot before the upsert) and the upsert.
+LINK_MANY = text(
+    "WITH before AS (SELECT lead_id, account_id FROM scoring.lead_accounts"
+    "   WHERE lead_id = ANY(CAST(:leads AS uuid[]))),"
+    " linked AS (INSERT INTO scoring.lead_accounts (lead_id, account_id)"
+    "   SELECT * FROM unnest(CAST(:leads AS uuid[]), CAST(:accounts AS uuid[]))"
+    "   ON CONFLICT (lead_id) DO UPDATE SET account_id = excluded.account_id RETURNING lead_id)"
+    " SELECT lead_id, account_id FROM before"
+)
 
 
 async def accounts_of(connection: AsyncConnection, lead_ids: list[uuid.UUID]) -> dict[uuid.UUID, uuid.UUID]:
@@ -91,23 +104,6 @@ async def people_of(
 
 def _parsed(text: str | None) -> datetime | None:
     return datetime.fromisoformat(text) if text else None
-
-
-async def current_scores(
-    connection: AsyncConnection, account_ids: list[uuid.UUID]
-) -> dict[uuid.UUID, StoredAccountScore]:
-    rows = await connection.execute(
-        select(account_scores).where(any_of(account_scores.c.account_id, account_ids))
-    )
-    return {
-        row.account_id: StoredAccountScore(
-            revision=row.revision,
-            score=row.score,
-            temperature=Temperature(row.temperature),
-            reasons=[ScoreReason.model_validate(reason) for reason in row.reasons],
-        )
-        for row in rows
-    }
 
 
 async def save_score(connection: AsyncConnection, account_id: uuid.UUID, **values) -> None:
