@@ -36,18 +36,25 @@ async def owners_of(connection: AsyncConnection, account_ids: set[uuid.UUID]) ->
     return {row.account_id: RepRef.model_validate(row.owner) for row in rows}
 
 
-async def record_person(
-    connection: AsyncConnection, lead_id: uuid.UUID, account_id: uuid.UUID, card: dict, revision: int
-) -> None:
-    """Who the person is (the newest profile revision wins)."""
-    statement = insert(account_people).values(
-        lead_id=lead_id, account_id=account_id, card=card, revision=revision
-    )
+async def record_people(connection: AsyncConnection, people: list[dict]) -> None:
+    """Who the people are (`lead_id`, `account_id`, `card`, `revision` each), in one statement;
+    the newest profile revision wins, also among the batch's own."""
+    newest: dict[uuid.UUID, dict] = {}
+    for person in people:
+        if person["lead_id"] not in newest or newest[person["lead_id"]]["revision"] <= person["revision"]:
+            newest[person["lead_id"]] = person
+    if not newest:
+        return
+    statement = insert(account_people).values(list(newest.values()))
     await connection.execute(
         statement.on_conflict_do_update(
             index_elements=[account_people.c.lead_id],
-            set_={"account_id": account_id, "card": card, "revision": revision},
-            where=account_people.c.revision <= revision,
+            set_={
+                "account_id": statement.excluded.account_id,
+                "card": statement.excluded.card,
+                "revision": statement.excluded.revision,
+            },
+            where=account_people.c.revision <= statement.excluded.revision,
         )
     )
 
