@@ -20,7 +20,7 @@ from leadflow_scoring.domain.account_score import (
 )
 from leadflow_scoring.store import account_facts
 from leadflow_scoring.store import accounts as account_store
-from leadflow_scoring.store.account_facts import AccountRow
+from leadflow_scoring.store.account_facts import AccountRow, PersonPart
 
 PEOPLE_ON_EVENT = 25  # the highest scored people named on `account.scored`
 BEST_READ = 50  # the best people read per account: the event's, and most often the whole sum
@@ -33,21 +33,22 @@ async def rescore_accounts(
     rules: AccountRules,
     topic: str,
     now: datetime,
+    parts: list[PersonPart] | None = None,
     people: frozenset[uuid.UUID] = frozenset(),
 ) -> list[AccountScored]:
-    """Score each account from its people as they stand (`people`: those of the batch, whose
-    part may have changed); store and publish the changed ones."""
+    """Score each account from its people as they stand: `parts`, those the caller just read
+    (the batch's scored people), `people`, those whose part is to be read again (linked);
+    store and publish the changed ones."""
     if not account_ids:
         return []
     ordered = sorted(account_ids)
-    await refresh_people(uow, sorted(people), ordered, rules)
-    rows = await account_facts.facts_of(
-        uow.connection,
-        ordered,
-        levels=[level.level for level in rules.seniority_levels],
-        engaged=rules.engaged_people_counted,
-        top=BEST_READ,
-    )
+    await _refresh(uow, parts or [], rules)
+    if people:
+        await _refresh(uow, await account_facts.stale_people(uow.connection, sorted(people), ordered), rules)
+    rows = await _facts(uow, ordered, rules)
+    if any(row.stale for row in rows):  # people linked without their part, or new levels
+        await _refresh(uow, await account_facts.stale_people(uow.connection, [], ordered), rules)
+        rows = await _facts(uow, ordered, rules)
     enough = sum_enough(rules)
     partial = [
         row.account_id for row in rows if not row.top_is_all and (enough is None or row.top_sum < enough)
@@ -61,16 +62,23 @@ async def rescore_accounts(
     return published
 
 
-async def refresh_people(
-    uow: UnitOfWork, lead_ids: list[uuid.UUID], account_ids: list[uuid.UUID], rules: AccountRules
-) -> None:
-    """The parts of the batch's people, and of the accounts' people never read, stored anew."""
-    stale = await account_facts.stale_people(uow.connection, lead_ids, account_ids)
-    parts = []
-    for person in stale:
+async def _facts(uow: UnitOfWork, account_ids: list[uuid.UUID], rules: AccountRules) -> list[AccountRow]:
+    return await account_facts.facts_of(
+        uow.connection,
+        account_ids,
+        levels=[level.level for level in rules.seniority_levels],
+        engaged=rules.engaged_people_counted,
+        top=BEST_READ,
+    )
+
+
+async def _refresh(uow: UnitOfWork, parts: list[PersonPart], rules: AccountRules) -> None:
+    """The people's parts stored anew, each with her level (None: unknown, or she does not count)."""
+    leveled = []
+    for person in parts:
         level = seniority_of(person.job_title, rules.seniority_levels) if person.score is not None else None
-        parts.append((person, None if level == UNKNOWN_LEVEL else level))
-    await account_facts.refresh(uow.connection, parts)
+        leveled.append((person, None if level == UNKNOWN_LEVEL else level))
+    await account_facts.refresh(uow.connection, leveled)
 
 
 async def _rescore_one(

@@ -38,7 +38,8 @@ REFRESH = text(
 FACTS = text(
     "SELECT a.id AS account_id, cur.revision, cur.score AS current_score,"
     " cur.temperature AS current_temperature, top.lead_ids, top.scores, top.temperatures,"
-    " top.people, top.total,"
+    " top.people, top.total, EXISTS (SELECT 1 FROM scoring.lead_accounts s WHERE s.account_id = a.id"
+    "   AND NOT s.refreshed) AS stale,"
     " (SELECT count(*) FROM (SELECT 1 FROM scoring.lead_accounts e WHERE e.account_id = a.id"
     "   AND e.temperature <> 'cold' LIMIT :engaged) AS e) AS engaged,"
     " (SELECT max(r.last_active_at) FROM scoring.lead_accounts r WHERE r.account_id = a.id)"
@@ -64,7 +65,9 @@ STALE = text("UPDATE scoring.lead_accounts SET refreshed = false WHERE lead_id =
 
 
 @dataclass(frozen=True)
-class StalePerson:
+class PersonPart:
+    """A person's part of her account's score, before her level is found."""
+
     lead_id: uuid.UUID
     score: float | None  # None: she does not count (not scored, or merged)
     temperature: str | None
@@ -86,18 +89,19 @@ class AccountRow:
     engaged: int
     last_active_at: datetime | None
     levels: frozenset[str]
+    stale: bool  # some of its people's parts are to be read again first
 
 
 async def stale_people(
     connection: AsyncConnection, lead_ids: list[uuid.UUID], account_ids: list[uuid.UUID]
-) -> list[StalePerson]:
+) -> list[PersonPart]:
     rows = await connection.execute(STALE_PEOPLE, {"leads": lead_ids, "accounts": account_ids})
     found = []
     for row in rows:
         counts = row.live and row.score is not None
         updated = datetime.fromisoformat(row.updated_at) if row.updated_at else None
         found.append(
-            StalePerson(
+            PersonPart(
                 lead_id=row.lead_id,
                 score=row.score if counts else None,
                 temperature=row.temperature if counts else None,
@@ -108,7 +112,7 @@ async def stale_people(
     return found
 
 
-async def refresh(connection: AsyncConnection, parts: list[tuple[StalePerson, str | None]]) -> None:
+async def refresh(connection: AsyncConnection, parts: list[tuple[PersonPart, str | None]]) -> None:
     """Store each person's part (with her level, None when unknown or she does not count)."""
     if not parts:
         return
@@ -143,6 +147,7 @@ async def facts_of(
                 engaged=row.engaged,
                 last_active_at=row.last_active_at,
                 levels=frozenset(row.levels),
+                stale=row.stale,
             )
         )
     return found
