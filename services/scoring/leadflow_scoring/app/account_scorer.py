@@ -34,17 +34,14 @@ async def rescore_accounts(
     topic: str,
     now: datetime,
     parts: list[PersonPart] | None = None,
-    people: frozenset[uuid.UUID] = frozenset(),
 ) -> list[AccountScored]:
-    """Score each account from its people as they stand: `parts`, those the caller just read
-    (the batch's scored people), `people`, those whose part is to be read again (linked);
-    store and publish the changed ones."""
+    """Score each account from its people as they stand (`parts`: those the caller just read,
+    the batch's scored people; a person newly linked has her part read here); store and
+    publish the changed ones."""
     if not account_ids:
         return []
     ordered = sorted(account_ids)
     await _refresh(uow, parts or [], rules)
-    if people:
-        await _refresh(uow, await account_facts.stale_people(uow.connection, sorted(people), ordered), rules)
     rows = await _facts(uow, ordered, rules)
     if any(row.stale for row in rows):  # people linked without their part, or new levels
         await _refresh(uow, await account_facts.stale_people(uow.connection, [], ordered), rules)

@@ -111,15 +111,12 @@ class ScoringService:
         are re-scored. The lead's own score does not depend on its account, so it is not
         re-scored (an erased person taken out of her account is not scored again)."""
         async with self._runtime.unit_of_work(consumer=CONSUMER) as uow:
-            touched: set[uuid.UUID] = set()
-            people: set[uuid.UUID] = set()
-            for event in await uow.first_seen(events):
-                left = await account_store.link(uow.connection, event.data.lead_id, event.data.account_id)
-                touched |= {account for account in (left, event.data.account_id) if account is not None}
-                people.add(event.data.lead_id)
+            links = [(event.data.lead_id, event.data.account_id) for event in await uow.first_seen(events)]
+            touched = await account_store.link_many(uow.connection, links)
+            touched |= {account for _, account in links if account is not None}
             topic, rules = self._runtime.topics.accounts, self.state.rules.account
             now = datetime.now(UTC)
-            await rescore_accounts(uow, touched, rules=rules, topic=topic, now=now, people=frozenset(people))
+            await rescore_accounts(uow, touched, rules=rules, topic=topic, now=now)
 
     async def rescore_lead(
         self, lead_id: uuid.UUID, cause: str, *, publish_on: Literal["change", "band"] = "change"

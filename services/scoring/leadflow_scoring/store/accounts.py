@@ -33,24 +33,35 @@ async def link(
     return previous if previous != account_id else None
 
 
-async def link_many(connection: AsyncConnection, links: list[tuple[uuid.UUID, uuid.UUID]]) -> set[uuid.UUID]:
-    """Each lead now belongs to its account (the batch's captured leads, in order: a lead
-    named twice ends in the last), in one statement; the accounts they left."""
+async def link_many(
+    connection: AsyncConnection, links: list[tuple[uuid.UUID, uuid.UUID | None]]
+) -> set[uuid.UUID]:
+    """Each lead now belongs to its account (None: to no account), in order (a lead named twice
+    ends in the last), in one statement; the accounts they left."""
     if not links:
         return set()
     final = dict(links)
-    rows = await connection.execute(LINK_MANY, {"leads": list(final), "accounts": list(final.values())})
+    joined = {lead: account for lead, account in final.items() if account is not None}
+    values = {
+        "leads": list(final),
+        "unlinked": [lead for lead, account in final.items() if account is None],
+        "joined": list(joined),
+        "accounts": list(joined.values()),
+    }
+    rows = await connection.execute(LINK_MANY, values)
     left = {row.account_id for row in rows if row.account_id != final[row.lead_id]}
-    return left | {account for lead, account in links if account != final[lead]}
+    return left | {account for lead, account in links if account is not None and account != final[lead]}
 
 
-# The links as they were (the CTE reads the snapshot before the upsert) and the upsert.
+# The links as they were (the CTEs all read the snapshot from before the statement), the
+# unlinked deleted and the others upserted.
 LINK_MANY = text(
     "WITH before AS (SELECT lead_id, account_id FROM scoring.lead_accounts"
     "   WHERE lead_id = ANY(CAST(:leads AS uuid[]))),"
+    " unlinked AS (DELETE FROM scoring.lead_accounts WHERE lead_id = ANY(CAST(:unlinked AS uuid[]))),"
     " linked AS (INSERT INTO scoring.lead_accounts (lead_id, account_id)"
-    "   SELECT * FROM unnest(CAST(:leads AS uuid[]), CAST(:accounts AS uuid[]))"
-    "   ON CONFLICT (lead_id) DO UPDATE SET account_id = excluded.account_id RETURNING lead_id)"
+    "   SELECT * FROM unnest(CAST(:joined AS uuid[]), CAST(:accounts AS uuid[]))"
+    "   ON CONFLICT (lead_id) DO UPDATE SET account_id = excluded.account_id)"
     " SELECT lead_id, account_id FROM before"
 )
 

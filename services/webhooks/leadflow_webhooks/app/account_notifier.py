@@ -78,8 +78,7 @@ class AccountNotices:
                     connection, event.data.account_id, event.data.owner, event.data.at
                 )
             await account_store.record_people(connection, [_person(event.data) for event in people])
-            for event in moved:
-                await account_store.move_person(connection, event.data.lead_id, event.data.account_id)
+            await account_store.move_people(connection, [(e.data.lead_id, e.data.account_id) for e in moved])
             if not (hot or elsewhere):
                 return  # the usual batch: people recorded, nobody to tell
             owners = await account_store.owners_of(connection, {e.data.account_id for e in hot})

@@ -3,7 +3,7 @@
 import uuid
 from datetime import datetime
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -59,13 +59,27 @@ async def record_people(connection: AsyncConnection, people: list[dict]) -> None
     )
 
 
-async def move_person(connection: AsyncConnection, lead_id: uuid.UUID, account_id: uuid.UUID | None) -> None:
-    if account_id is None:
-        await connection.execute(delete(account_people).where(account_people.c.lead_id == lead_id))
-    else:
-        await connection.execute(
-            update(account_people).where(account_people.c.lead_id == lead_id).values(account_id=account_id)
-        )
+async def move_people(connection: AsyncConnection, moves: list[tuple[uuid.UUID, uuid.UUID | None]]) -> None:
+    """Each person's account now (None: none, and her card goes), in order (the last move of a
+    person wins): the batch's moves in one statement."""
+    final = dict(moves)
+    if not final:
+        return
+    joined = {lead: account for lead, account in final.items() if account is not None}
+    values = {
+        "unlinked": [lead for lead, account in final.items() if account is None],
+        "joined": list(joined),
+        "accounts": list(joined.values()),
+    }
+    await connection.execute(MOVE_PEOPLE, values)
+
+
+MOVE_PEOPLE = text(
+    "WITH gone AS (DELETE FROM webhooks.account_people WHERE lead_id = ANY(CAST(:unlinked AS uuid[])))"
+    " UPDATE webhooks.account_people p SET account_id = m.account_id"
+    " FROM unnest(CAST(:joined AS uuid[]), CAST(:accounts AS uuid[])) AS m(lead_id, account_id)"
+    " WHERE p.lead_id = m.lead_id AND p.account_id <> m.account_id"
+)
 
 
 async def cards_of(connection: AsyncConnection, lead_ids: list[uuid.UUID]) -> dict[uuid.UUID, dict]:
