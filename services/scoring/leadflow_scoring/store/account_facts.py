@@ -30,7 +30,8 @@ REFRESH = text(
     " FROM unnest(CAST(:leads AS uuid[]), CAST(:scores AS float8[]), CAST(:temperatures AS text[]),"
     " CAST(:levels AS text[]), CAST(:lasts AS timestamptz[]))"
     " AS v(lead_id, score, temperature, level, last_active_at)"
-    " WHERE la.lead_id = v.lead_id"
+    " WHERE la.lead_id = v.lead_id AND (la.score, la.temperature, la.level, la.last_active_at, la.refreshed)"
+    " IS DISTINCT FROM (v.score, v.temperature, v.level, v.last_active_at, true)"  # unchanged: no write
 )
 # Per account, each part from an index: its current score, its best people (their sum is the
 # people's sum while they are all, or once it passes the cap), the engaged up to the count
