@@ -101,3 +101,44 @@ async def test_a_lead_unlinked_from_its_account_leaves_the_account_score(setting
         )
     assert [person["lead_id"] for person in events[-1]["data"]["people"]] == [str(first)]
     assert events[-1]["data"]["score"] < events[-1]["data"]["previous_score"]
+
+
+def _points(event: dict, factor: str) -> float:
+    return sum(reason["points"] for reason in event["data"]["reasons"] if reason["factor"] == factor)
+
+
+async def test_an_account_of_many_people_is_scored_from_all_of_them(settings, topics):
+    """Past the best people read per account (account_scorer.BEST_READ), the sum of the
+    people's scores still counts every one of them, and the event names the best 25."""
+    account = uuid.uuid4()
+    async with scoring(settings, topics) as s:
+        rules = (await s.client.get("/v1/scoring/rules")).json()["rules"]
+        rules["account"] |= {"people_sum_weight": 0.01, "people_sum_cap": 100}  # the sum never capped
+        assert (await s.client.put("/v1/scoring/rules", json=rules)).status_code == 200
+        people = set()
+        for n in range(60):
+            extra = {"phone": f"+1415555{n:04d}", "company_size_min": 1000} if n % 3 == 0 else {}
+            title = "Intern" if n % 2 else "Engineering Manager"
+            people.add(str(await capture(s, account, email=f"p{n}@big.example", job_title=title, **extra)))
+        scored = await read_events(
+            settings.kafka_bootstrap_servers,
+            topics.scored,
+            until=lambda events: {e["data"]["lead_id"] for e in events} >= people,
+            timeout=60,
+        )
+        latest = {e["data"]["lead_id"]: e["data"]["score"] for e in scored if e["data"]["lead_id"] in people}
+        expected = round(sum(latest.values()) * 0.01, 1)
+
+        def settled(events: list[dict]) -> bool:
+            mine = [e for e in events if e["data"].get("account_id") == str(account)]
+            return bool(mine) and _points(mine[-1], "account:people_sum") == expected
+
+        events = await read_events(
+            settings.kafka_bootstrap_servers, topics.accounts, until=settled, timeout=60
+        )
+    last = [e for e in events if e["data"].get("account_id") == str(account)][-1]
+    assert [person["score"] for person in last["data"]["people"]] == sorted(latest.values(), reverse=True)[
+        :25
+    ]
+    factors = {reason["factor"] for reason in last["data"]["reasons"]}
+    assert {"account:seniority:junior", "account:seniority:manager", "account:engaged_people"} <= factors

@@ -17,31 +17,7 @@ async def apply_accounts(connection: AsyncConnection, changes: AccountChanges) -
     await _upsert(connection, list(changes.accounts.values()), "revision")
     await _upsert(connection, list(changes.scores.values()), "score_revision", keep_hot=True)
     await _upsert(connection, list(changes.owners.values()), "owner_at")
-    for row in changes.links.values():
-        if row["account_id"] is None:
-            await connection.execute(
-                delete(lead_accounts).where(
-                    lead_accounts.c.lead_id == row["lead_id"], lead_accounts.c.at <= row["at"]
-                )
-            )
-            continue
-        statement = insert(lead_accounts).values(**row)
-        if row["method"] is None:
-            # From lead.captured: a fallback until lead.matched, the source of every link's
-            # change (and of how it matched), says more; it never overrides one.
-            await connection.execute(
-                statement.on_conflict_do_nothing(index_elements=[lead_accounts.c.lead_id])
-            )
-            continue
-        await connection.execute(
-            statement.on_conflict_do_update(
-                index_elements=[lead_accounts.c.lead_id],
-                set_={
-                    name: statement.excluded[name] for name in ("account_id", "method", "confidence", "at")
-                },
-                where=(lead_accounts.c.at <= statement.excluded.at) | lead_accounts.c.method.is_(None),
-            )
-        )
+    await _link(connection, list(changes.links.values()))
     if changes.timeline:
         await connection.execute(
             insert(lead_timeline).on_conflict_do_nothing(index_elements=["event_id"]), changes.timeline
@@ -63,5 +39,33 @@ async def _upsert(
                 index_elements=[account_views.c.account_id],
                 set_=columns,
                 where=current.is_(None) | (current < statement.excluded[version]),
+            )
+        )
+
+
+async def _link(connection: AsyncConnection, rows: list[dict]) -> None:
+    """The batch's links (one row per lead): those from lead.captured in one statement, those
+    from lead.matched in another, each unlinking by itself."""
+    for row in rows:
+        if row["account_id"] is None:
+            await connection.execute(
+                delete(lead_accounts).where(
+                    lead_accounts.c.lead_id == row["lead_id"], lead_accounts.c.at <= row["at"]
+                )
+            )
+    if captured := [row for row in rows if row["account_id"] is not None and row["method"] is None]:
+        # From lead.captured: a fallback until lead.matched, the source of every link's change
+        # (and of how it matched), says more; it never overrides one.
+        statement = insert(lead_accounts).values(captured)
+        await connection.execute(statement.on_conflict_do_nothing(index_elements=[lead_accounts.c.lead_id]))
+    if matched := [row for row in rows if row["account_id"] is not None and row["method"] is not None]:
+        statement = insert(lead_accounts).values(matched)
+        await connection.execute(
+            statement.on_conflict_do_update(
+                index_elements=[lead_accounts.c.lead_id],
+                set_={
+                    name: statement.excluded[name] for name in ("account_id", "method", "confidence", "at")
+                },
+                where=(lead_accounts.c.at <= statement.excluded.at) | lead_accounts.c.method.is_(None),
             )
         )

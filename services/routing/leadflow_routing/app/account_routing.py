@@ -37,7 +37,7 @@ async def owner_first(
     every decision that fills a slot does."""
     if lead.account_id is None:
         return None
-    owner_id = await account_owner_store.owner_of(connection, lead.account_id)
+    owner_id = await _owner_of(connection, lead.account_id, capacity)
     if owner_id is None or owner_id in exclude:
         return None
     if capacity is not None:
@@ -77,14 +77,26 @@ async def decide_with_owner(
     return decision, candidates
 
 
+async def _owner_of(
+    connection: AsyncConnection, account_id: uuid.UUID, capacity: CapacityView | None
+) -> uuid.UUID | None:
+    if capacity is not None:  # a batch's decisions: read once for them all
+        return await capacity.owner_of(connection, account_id)
+    return await account_owner_store.owner_of(connection, account_id)
+
+
 async def name_account(
-    connection: AsyncConnection, event: AssignmentEvent, lead: LeadToRoute, decision: Decision
+    connection: AsyncConnection,
+    event: AssignmentEvent,
+    lead: LeadToRoute,
+    decision: Decision,
+    capacity: CapacityView | None = None,
 ) -> None:
     """The lead's account on its decision, and the account's owner when it went elsewhere."""
     if lead.account_id is None:
         return
     event.account_id = lead.account_id
-    told = owner_to_tell(await account_owner_store.owner_of(connection, lead.account_id), decision)
+    told = owner_to_tell(await _owner_of(connection, lead.account_id, capacity), decision)
     if told is not None:
         event.account_owner = await rep_ref(connection, told)
 

@@ -185,7 +185,7 @@ async def place(
     if isinstance(event, LeadReassigned):
         await name_previous_rep(uow.connection, event)
     if event is not None:
-        await account_routing.name_account(uow.connection, event, lead, decision)
+        await account_routing.name_account(uow.connection, event, lead, decision, capacity)
         event.lead = context.cards.get(lead.lead_id) or await cards.contact_card(
             uow.connection, lead.lead_id, context.lead_url_base
         )

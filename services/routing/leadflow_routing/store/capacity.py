@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from leadflow_common.events import Tier
 from leadflow_routing.domain.policy import Rep
-from leadflow_routing.store import repository
+from leadflow_routing.store import account_owners, repository
 
 
 class CapacityView:
@@ -21,12 +21,20 @@ class CapacityView:
     def __init__(self) -> None:
         self._reps: dict[uuid.UUID, Rep] | None = None
         self._touched: dict[uuid.UUID, datetime] = {}
+        self._owners: dict[uuid.UUID, uuid.UUID | None] = {}  # by account, read once a batch
 
     async def reps(self, connection: AsyncConnection, tiers: list[Tier]) -> list[Rep]:
         if self._reps is None:
             loaded = await repository.lock_capacity_and_load_reps(connection, list(Tier))
             self._reps = {rep.id: rep for rep in loaded}
         return [rep for rep in self._reps.values() if rep.tier in tiers]
+
+    async def owner_of(self, connection: AsyncConnection, account_id: uuid.UUID) -> uuid.UUID | None:
+        """The account's owner, read once for the batch (an owner changes by an accept or an
+        admin, in units of work of their own)."""
+        if account_id not in self._owners:
+            self._owners[account_id] = await account_owners.owner_of(connection, account_id)
+        return self._owners[account_id]
 
     def offered(self, rep_id: uuid.UUID, now: datetime) -> None:
         self._touched[rep_id] = now
@@ -41,3 +49,4 @@ class CapacityView:
     async def forget(self, connection: AsyncConnection) -> None:
         await self.flush(connection)  # whoever reads the reps next sees the clocks
         self._reps = None
+        self._owners = {}

@@ -5,12 +5,13 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from leadflow_common.events import ContactCard, LeadProfile, LeadScored, ModelRef, RoutingHints
+from leadflow_common.events import ContactCard, LeadProfile, LeadScored, ModelRef, RoutingHints, Temperature
 from leadflow_common.unit_of_work import Outgoing, UnitOfWork
 from leadflow_scoring.app.account_scorer import rescore_accounts
-from leadflow_scoring.domain.rules import CurrentScore, Score
+from leadflow_scoring.domain.rules import Activity, CurrentScore, Score
 from leadflow_scoring.store import accounts as account_store
 from leadflow_scoring.store import score_store
+from leadflow_scoring.store.account_facts import PersonPart
 from leadflow_scoring.store.state import ScoringState
 
 
@@ -42,12 +43,15 @@ async def rescore_many(
     saved: list[dict[str, Any]] = []
     relabelled: list[dict[str, Any]] = []
     published: dict[uuid.UUID, LeadScored] = {}
+    standing: dict[uuid.UUID, tuple[float, Temperature]] = {}  # each lead's score as stored after
     for lead_id in found:
         profile, current = profiles[lead_id], currents.get(lead_id)
         result, model = state.score_as_served(profile, activities[lead_id], now)
+        standing[lead_id] = (result.score, result.temperature)
         if current is not None:
             same_band = current.temperature == result.temperature
             if same_band and (publish_on == "band" or current.score == result.score):
+                standing[lead_id] = (current.score, current.temperature)
                 if current.score == result.score and current.model != model:
                     # Same score from another model: nothing to publish, but the stored score
                     # must say which model gave it and why.
@@ -63,10 +67,26 @@ async def rescore_many(
     # Together: the cards they carry are sealed with keys read in one statement for them all.
     await uow.publish_all(topic, [Outgoing(scored, lead_id) for lead_id, scored in published.items()])
     if accounts_topic is not None:
-        touched = set(accounts.values()) | left_accounts
-        await rescore_accounts(uow, touched, rules=state.rules.account, topic=accounts_topic, now=now)
+        # The accounts' people of the batch as just scored, and the accounts they left.
+        parts = [_part(lead, profiles[lead], activities[lead], standing[lead]) for lead in accounts]
+        touched, rules = set(accounts.values()) | left_accounts, state.rules.account
+        await rescore_accounts(uow, touched, rules=rules, topic=accounts_topic, now=now, parts=parts)
     await audit_problems(uow, state)  # with the scores a fallback gave
     return published
+
+
+def _part(
+    lead_id: uuid.UUID, profile: LeadProfile, activities: list[Activity], standing: tuple[float, Temperature]
+) -> PersonPart:
+    """The lead's part of her account's score, from what was just read and scored."""
+    latest = max((activity.occurred_at for activity in activities), default=None)
+    return PersonPart(
+        lead_id=lead_id,
+        score=standing[0],
+        temperature=standing[1].value,
+        job_title=profile.job_title,
+        last_active_at=latest or profile.updated_at,
+    )
 
 
 def _new_score(

@@ -31,7 +31,7 @@ from leadflow_scoring.app.training import snapshot_lead
 from leadflow_scoring.domain import bands, preview
 from leadflow_scoring.domain.account_score import compare_accounts
 from leadflow_scoring.domain.rules import RuleSet
-from leadflow_scoring.store import account_outcomes, erasing, repository, score_store, versions
+from leadflow_scoring.store import account_facts, account_outcomes, erasing, repository, score_store, versions
 from leadflow_scoring.store import accounts as account_store
 from leadflow_scoring.store.state import ScoringState as ScoringState  # the API names it
 from leadflow_scoring.store.tables import lead_reps
@@ -57,9 +57,7 @@ class ScoringService:
             await self.record_routing(events)
         if matches := [e for e in events if isinstance(e.data, LeadMatched) and e.data.applied]:
             await self.apply_matches(matches)
-        relevant = [(event, *subject_and_cause(event.data)) for event in events]
-        relevant = [(event, lead_id, cause) for event, lead_id, cause in relevant if lead_id is not None]
-        if not relevant:
+        if not (relevant := _relevant(events)):
             return
         published: list[tuple[CloudEvent, LeadScored]] = []
         async with self._runtime.unit_of_work(consumer=CONSUMER) as uow:
@@ -75,19 +73,23 @@ class ScoringService:
                 published.extend((pending[lead_id][0], event) for lead_id, event in scored.items())
 
             snapshots: list = []  # new leads' profiles, saved together before anything reads them
+            links: list[tuple[uuid.UUID, uuid.UUID]] = []  # and their accounts, linked together
+
+            async def save_captured() -> None:
+                await repository.save_profiles_if_newer(uow.connection, snapshots)
+                left.update(await account_store.link_many(uow.connection, links))
+                snapshots.clear()
+                links.clear()
+
             for event, lead_id, cause in await uow.first_seen(relevant, key=lambda item: item[0].id):
                 if isinstance(event.data, LeadCaptured):
                     snapshots.append(event.data.lead)
                     changed[lead_id] = (event, cause)
                     captured.append(lead_id)
                     if event.data.account_id is not None:  # the account its score counts in
-                        if left_account := await account_store.link(
-                            uow.connection, lead_id, event.data.account_id
-                        ):
-                            left.add(left_account)
+                        links.append((lead_id, event.data.account_id))
                     continue
-                await repository.save_profiles_if_newer(uow.connection, snapshots)
-                snapshots = []
+                await save_captured()
                 if isinstance(event.data, LeadOutcome):
                     await score_changed([lead_id])  # kept with the lead's score as it now stands
                     await self._record_outcome(uow, event.data)
@@ -95,7 +97,7 @@ class ScoringService:
                 if (left_account := await _apply(uow, event.data, lead_id)) is not None:
                     left.add(left_account)
                 changed[lead_id] = (event, cause)
-            await repository.save_profiles_if_newer(uow.connection, snapshots)
+            await save_captured()
             await score_changed(list(changed))
             await self._complete_early_outcomes(uow, captured)
         for event, scored in published:
@@ -109,12 +111,12 @@ class ScoringService:
         are re-scored. The lead's own score does not depend on its account, so it is not
         re-scored (an erased person taken out of her account is not scored again)."""
         async with self._runtime.unit_of_work(consumer=CONSUMER) as uow:
-            touched: set[uuid.UUID] = set()
-            for event in await uow.first_seen(events):
-                left = await account_store.link(uow.connection, event.data.lead_id, event.data.account_id)
-                touched |= {account for account in (left, event.data.account_id) if account is not None}
+            links = [(event.data.lead_id, event.data.account_id) for event in await uow.first_seen(events)]
+            touched = await account_store.link_many(uow.connection, links)
+            touched |= {account for _, account in links if account is not None}
             topic, rules = self._runtime.topics.accounts, self.state.rules.account
-            await rescore_accounts(uow, touched, rules=rules, topic=topic, now=datetime.now(UTC))
+            now = datetime.now(UTC)
+            await rescore_accounts(uow, touched, rules=rules, topic=topic, now=now)
 
     async def rescore_lead(
         self, lead_id: uuid.UUID, cause: str, *, publish_on: Literal["change", "band"] = "change"
@@ -147,6 +149,8 @@ class ScoringService:
         async with self._runtime.unit_of_work() as uow:
             document = rules.model_dump(mode="json")
             version = await versions.add_rules(uow.connection, document, datetime.now(UTC))
+            if rules.account.seniority_levels != self.state.rules.account.seniority_levels:
+                await account_facts.mark_stale(uow.connection)  # each person's level read again
             await uow.audit(principal, "rules.updated", ("rules", version))
         async with self._runtime.engine.connect() as connection:
             await self.state.refresh(connection)
@@ -237,6 +241,7 @@ async def _apply(uow: UnitOfWork, data: EventData, lead_id: uuid.UUID) -> uuid.U
         return await account_store.link(uow.connection, lead_id, data.account_id)
     if isinstance(data, LeadMerged):
         await repository.mark_absorbed(uow.connection, data.absorbed_lead_id, data.surviving_lead_id)
+        await account_facts.mark_stale(uow.connection, [data.absorbed_lead_id])  # counts no more
     if isinstance(data, LeadActivity):
         await repository.add_activity(
             uow.connection,
@@ -262,6 +267,12 @@ async def _lead_as_it_stands(uow: UnitOfWork, lead_id: uuid.UUID) -> dict:
         "score": current.score if current else None,
         "temperature": current.temperature.value if current else None,
     }
+
+
+def _relevant(events: list[CloudEvent]) -> list[tuple[CloudEvent, uuid.UUID, str]]:
+    """The events scoring reads, each with the lead it changes and why."""
+    relevant = [(event, *subject_and_cause(event.data)) for event in events]
+    return [(event, lead_id, cause) for event, lead_id, cause in relevant if lead_id is not None]
 
 
 def subject_and_cause(data: EventData) -> tuple[uuid.UUID | None, str]:

@@ -119,7 +119,45 @@ def seniority_of(job_title: str | None, levels: list[SeniorityLevel]) -> str:
     return UNKNOWN_LEVEL
 
 
+@dataclass(frozen=True)
+class AccountFacts:
+    """What the account score reads of an account's people, without the people: how many there
+    are and are engaged (warm or hot), the best score, the sum of their scores (exact up to
+    `sum_enough`: past it the capped reason no longer moves), the seniority levels present and
+    when anyone was last active."""
+
+    people: int
+    engaged: int
+    best: float | None
+    score_sum: float
+    levels: frozenset[str]
+    last_active_at: datetime | None
+
+
+def facts_of(people: list[Person], rules: AccountRules) -> AccountFacts:
+    """The facts of people listed in full (the preview, the unit tests)."""
+    levels = frozenset(seniority_of(person.job_title, rules.seniority_levels) for person in people)
+    active = [person.last_active_at for person in people if person.last_active_at]
+    return AccountFacts(
+        people=len(people),
+        engaged=sum(1 for person in people if person.temperature != Temperature.cold),
+        best=max((person.score for person in people), default=None),
+        score_sum=sum(person.score for person in people),
+        levels=levels - {UNKNOWN_LEVEL},
+        last_active_at=max(active, default=None),
+    )
+
+
+def sum_enough(rules: AccountRules) -> float | None:
+    """The sum of scores past which the `people_sum` reason is at its cap (None: never)."""
+    return rules.people_sum_cap / rules.people_sum_weight if rules.people_sum_weight else None
+
+
 def score_account(people: list[Person], rules: AccountRules, now: datetime) -> AccountScore:
+    return score_facts(facts_of(people, rules), rules, now)
+
+
+def score_facts(facts: AccountFacts, rules: AccountRules, now: datetime) -> AccountScore:
     """The account's score: reasons to a tenth, the score their sum within 0-100 (a `bounds`
     reason keeps the sum exact), its temperature by the account thresholds."""
     reasons: list[ScoreReason] = []
@@ -129,17 +167,13 @@ def score_account(people: list[Person], rules: AccountRules, now: datetime) -> A
         if points:
             reasons.append(ScoreReason(factor=f"account:{factor}", points=points))
 
-    engaged = [person for person in people if person.temperature != Temperature.cold]
-    add("engaged_people", min(len(engaged), rules.engaged_people_counted) * rules.engaged_person)
-    if people:
-        add("best_person", max(person.score for person in people) * rules.best_person_weight)
-        add(
-            "people_sum",
-            min(sum(person.score for person in people) * rules.people_sum_weight, rules.people_sum_cap),
-        )
-    add_seniority(people, rules, add)
+    add("engaged_people", min(facts.engaged, rules.engaged_people_counted) * rules.engaged_person)
+    if facts.people and facts.best is not None:
+        add("best_person", facts.best * rules.best_person_weight)
+        add("people_sum", min(facts.score_sum * rules.people_sum_weight, rules.people_sum_cap))
+    add_seniority(facts.levels, rules, add)
     recent_since = now - timedelta(days=rules.recent_days)
-    if any(person.last_active_at and person.last_active_at >= recent_since for person in people):
+    if facts.last_active_at and facts.last_active_at >= recent_since:
         add("recent", rules.recent)
     raw = round(sum(reason.points for reason in reasons), 1)
     score = min(max(raw, 0.0), 100.0)
@@ -156,12 +190,11 @@ def score_account(people: list[Person], rules: AccountRules, now: datetime) -> A
     return AccountScore(score=score, temperature=temperature, reasons=reasons)
 
 
-def add_seniority(people: list[Person], rules: AccountRules, add) -> None:
+def add_seniority(present: frozenset[str], rules: AccountRules, add) -> None:
     """Each level present among the people, once (coverage, not headcount), within the cap."""
     points = {level.level: level.points for level in rules.seniority_levels}
-    present = {seniority_of(person.job_title, rules.seniority_levels) for person in people} - {UNKNOWN_LEVEL}
     left = rules.seniority_cap
-    for level in sorted(present, key=lambda name: -points[name]):
+    for level in sorted(present & points.keys(), key=lambda name: -points[name]):
         given = min(points[level], left) if points[level] > 0 else points[level]
         add(f"seniority:{level}", given)
         left -= max(given, 0)

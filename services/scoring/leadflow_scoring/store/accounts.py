@@ -2,25 +2,16 @@
 as the account score reads them, and the accounts' current scores."""
 
 import uuid
-from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from leadflow_common.db import any_of
-from leadflow_common.events import ScoreReason, Temperature
+from leadflow_common.events import Temperature
 from leadflow_scoring.domain.account_score import Person
 from leadflow_scoring.store.tables import account_scores, activity_counts, lead_accounts, leads, scores
-
-
-@dataclass(frozen=True)
-class StoredAccountScore:
-    revision: int
-    score: float
-    temperature: Temperature
-    reasons: list[ScoreReason]
 
 
 async def link(
@@ -40,6 +31,39 @@ async def link(
             )
         )
     return previous if previous != account_id else None
+
+
+async def link_many(
+    connection: AsyncConnection, links: list[tuple[uuid.UUID, uuid.UUID | None]]
+) -> set[uuid.UUID]:
+    """Each lead now belongs to its account (None: to no account), in order (a lead named twice
+    ends in the last), in one statement; the accounts they left."""
+    if not links:
+        return set()
+    final = dict(links)
+    joined = {lead: account for lead, account in final.items() if account is not None}
+    values = {
+        "leads": list(final),
+        "unlinked": [lead for lead, account in final.items() if account is None],
+        "joined": list(joined),
+        "accounts": list(joined.values()),
+    }
+    rows = await connection.execute(LINK_MANY, values)
+    left = {row.account_id for row in rows if row.account_id != final[row.lead_id]}
+    return left | {account for lead, account in links if account is not None and account != final[lead]}
+
+
+# The links as they were (the CTEs all read the snapshot from before the statement), the
+# unlinked deleted and the others upserted.
+LINK_MANY = text(
+    "WITH before AS (SELECT lead_id, account_id FROM scoring.lead_accounts"
+    "   WHERE lead_id = ANY(CAST(:leads AS uuid[]))),"
+    " unlinked AS (DELETE FROM scoring.lead_accounts WHERE lead_id = ANY(CAST(:unlinked AS uuid[]))),"
+    " linked AS (INSERT INTO scoring.lead_accounts (lead_id, account_id)"
+    "   SELECT * FROM unnest(CAST(:joined AS uuid[]), CAST(:accounts AS uuid[]))"
+    "   ON CONFLICT (lead_id) DO UPDATE SET account_id = excluded.account_id)"
+    " SELECT lead_id, account_id FROM before"
+)
 
 
 async def accounts_of(connection: AsyncConnection, lead_ids: list[uuid.UUID]) -> dict[uuid.UUID, uuid.UUID]:
@@ -91,23 +115,6 @@ async def people_of(
 
 def _parsed(text: str | None) -> datetime | None:
     return datetime.fromisoformat(text) if text else None
-
-
-async def current_scores(
-    connection: AsyncConnection, account_ids: list[uuid.UUID]
-) -> dict[uuid.UUID, StoredAccountScore]:
-    rows = await connection.execute(
-        select(account_scores).where(any_of(account_scores.c.account_id, account_ids))
-    )
-    return {
-        row.account_id: StoredAccountScore(
-            revision=row.revision,
-            score=row.score,
-            temperature=Temperature(row.temperature),
-            reasons=[ScoreReason.model_validate(reason) for reason in row.reasons],
-        )
-        for row in rows
-    }
 
 
 async def save_score(connection: AsyncConnection, account_id: uuid.UUID, **values: object) -> None:

@@ -13,6 +13,8 @@ from sqlalchemy import (
     MetaData,
     Table,
     Text,
+    false,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 
@@ -120,6 +122,17 @@ lead_accounts = Table(
     metadata,
     Column("lead_id", UUID(as_uuid=True), primary_key=True),
     Column("account_id", UUID(as_uuid=True), nullable=False, index=True),
+    # The person's part of the account score (account_facts.py), null until she is scored.
+    Column("score", Float),
+    Column("temperature", Text),
+    Column("level", Text),
+    Column("last_active_at", DateTime(timezone=True)),
+    Column("refreshed", Boolean, nullable=False, server_default=false()),
+    Index("ix_scoring_lead_accounts_score", "account_id", "score"),
+    Index("ix_scoring_lead_accounts_level", "account_id", "level"),
+    Index("ix_scoring_lead_accounts_last_active", "account_id", "last_active_at"),
+    Index("ix_scoring_lead_accounts_engaged", "account_id", postgresql_where=text("temperature <> 'cold'")),
+    Index("ix_scoring_lead_accounts_stale", "account_id", postgresql_where=text("NOT refreshed")),
 )
 
 account_scores = Table(

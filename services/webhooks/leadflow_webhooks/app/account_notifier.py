@@ -36,6 +36,16 @@ def _card(data: LeadCaptured) -> dict:
     return {name: getattr(lead, name) for name in fields if getattr(lead, name)}
 
 
+def _person(data: LeadCaptured) -> dict:
+    lead = data.lead
+    return {
+        "lead_id": lead.lead_id,
+        "account_id": data.account_id,
+        "card": _card(data),
+        "revision": lead.revision,
+    }
+
+
 def _notice(kind: str, about: uuid.UUID, rep_id: uuid.UUID, event: CloudEvent, now: datetime) -> dict:
     return {
         "id": uuid.uuid4(),
@@ -72,13 +82,10 @@ class AccountNotices:
                 await account_store.record_owner(
                     connection, event.data.account_id, event.data.owner, event.data.at
                 )
-            for event in people:
-                lead = event.data.lead
-                await account_store.record_person(
-                    connection, lead.lead_id, event.data.account_id, _card(event.data), lead.revision
-                )
-            for event in moved:
-                await account_store.move_person(connection, event.data.lead_id, event.data.account_id)
+            await account_store.record_people(connection, [_person(event.data) for event in people])
+            await account_store.move_people(connection, [(e.data.lead_id, e.data.account_id) for e in moved])
+            if not (hot or elsewhere):
+                return  # the usual batch: people recorded, nobody to tell
             owners = await account_store.owners_of(connection, {e.data.account_id for e in hot})
             rows = [
                 _notice(HOT, hot_notice_id(e.data), owners[e.data.account_id].id, e, now)

@@ -3,7 +3,7 @@
 import uuid
 from datetime import datetime
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -36,29 +36,50 @@ async def owners_of(connection: AsyncConnection, account_ids: set[uuid.UUID]) ->
     return {row.account_id: RepRef.model_validate(row.owner) for row in rows}
 
 
-async def record_person(
-    connection: AsyncConnection, lead_id: uuid.UUID, account_id: uuid.UUID, card: dict, revision: int
-) -> None:
-    """Who the person is (the newest profile revision wins)."""
-    statement = insert(account_people).values(
-        lead_id=lead_id, account_id=account_id, card=card, revision=revision
-    )
+async def record_people(connection: AsyncConnection, people: list[dict]) -> None:
+    """Who the people are (`lead_id`, `account_id`, `card`, `revision` each), in one statement;
+    the newest profile revision wins, also among the batch's own."""
+    newest: dict[uuid.UUID, dict] = {}
+    for person in people:
+        if person["lead_id"] not in newest or newest[person["lead_id"]]["revision"] <= person["revision"]:
+            newest[person["lead_id"]] = person
+    if not newest:
+        return
+    statement = insert(account_people).values(list(newest.values()))
     await connection.execute(
         statement.on_conflict_do_update(
             index_elements=[account_people.c.lead_id],
-            set_={"account_id": account_id, "card": card, "revision": revision},
-            where=account_people.c.revision <= revision,
+            set_={
+                "account_id": statement.excluded.account_id,
+                "card": statement.excluded.card,
+                "revision": statement.excluded.revision,
+            },
+            where=account_people.c.revision <= statement.excluded.revision,
         )
     )
 
 
-async def move_person(connection: AsyncConnection, lead_id: uuid.UUID, account_id: uuid.UUID | None) -> None:
-    if account_id is None:
-        await connection.execute(delete(account_people).where(account_people.c.lead_id == lead_id))
-    else:
-        await connection.execute(
-            update(account_people).where(account_people.c.lead_id == lead_id).values(account_id=account_id)
-        )
+async def move_people(connection: AsyncConnection, moves: list[tuple[uuid.UUID, uuid.UUID | None]]) -> None:
+    """Each person's account now (None: none, and her card goes), in order (the last move of a
+    person wins): the batch's moves in one statement."""
+    final = dict(moves)
+    if not final:
+        return
+    joined = {lead: account for lead, account in final.items() if account is not None}
+    values = {
+        "unlinked": [lead for lead, account in final.items() if account is None],
+        "joined": list(joined),
+        "accounts": list(joined.values()),
+    }
+    await connection.execute(MOVE_PEOPLE, values)
+
+
+MOVE_PEOPLE = text(
+    "WITH gone AS (DELETE FROM webhooks.account_people WHERE lead_id = ANY(CAST(:unlinked AS uuid[])))"
+    " UPDATE webhooks.account_people p SET account_id = m.account_id"
+    " FROM unnest(CAST(:joined AS uuid[]), CAST(:accounts AS uuid[])) AS m(lead_id, account_id)"
+    " WHERE p.lead_id = m.lead_id AND p.account_id <> m.account_id"
+)
 
 
 async def cards_of(connection: AsyncConnection, lead_ids: list[uuid.UUID]) -> dict[uuid.UUID, dict]:

@@ -1,8 +1,8 @@
 """Consumer offsets stored with the effect: where each consumer group of the service is, written
 in the transaction of the batch that got there (leadflow_common.offsets).
 
-Revision ID: 0008
-Revises: 0007
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-12-04
 """
 
@@ -11,8 +11,8 @@ from alembic import op
 from leadflow_common.migration_ops import create_consumer_offsets
 
 SCHEMA = "scoring"
-revision = "0008"
-down_revision = "0007"
+revision = "0009"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
