@@ -84,7 +84,7 @@ class AccountNotices:
                 )
             await account_store.record_people(connection, [_person(event.data) for event in people])
             await account_store.move_people(connection, [(e.data.lead_id, e.data.account_id) for e in moved])
-            if not (hot or elsewhere):
+            if not (hot or elsewhere or owned):
                 return  # the usual batch: people recorded, nobody to tell
             owners = await account_store.owners_of(connection, {e.data.account_id for e in hot})
             rows = [
