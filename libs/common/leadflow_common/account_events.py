@@ -91,5 +91,8 @@ class AccountOwnerChanged(EventData):
     account_id: uuid.UUID
     owner: RepRef | None
     previous_owner_id: uuid.UUID | None = None
+    previous_owner: RepRef | None = Field(
+        None, description="The previous owner, while an active rep (they are told they lost it)"
+    )
     by: Literal["rep", "admin", "system"]
     at: datetime
