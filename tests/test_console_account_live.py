@@ -5,6 +5,7 @@ leave; a rep's open page follows too but shows only her own leads (the newcomer,
 is only counted), and a rep whose last lead of it leaves the account is told so and shown
 nothing more. The pages as updated are checked with axe-core like every page loaded."""
 
+import asyncio
 import time
 
 import httpx
@@ -33,9 +34,19 @@ async def people(page) -> list[str]:
 
 
 async def serious_violations(page) -> list[str]:
+    """axe-core on the page as it is now; run again when a live redraw changed the page under it
+    (axe's script then fails in the page)."""
     from axe_playwright_python.async_playwright import Axe
+    from playwright.async_api import Error
 
-    results = await Axe().run(page)
+    for attempt in range(3):
+        try:
+            results = await Axe().run(page)
+            break
+        except Error:
+            if attempt == 2:
+                raise
+            await asyncio.sleep(0.5)
     return [v["id"] for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
 
 
