@@ -1,6 +1,8 @@
 """A rep is told on becoming an account's owner, every service a real process and a real SMTP
 server: an admin names Olga, who is mailed which account, why and its people (the text people
-typed kept on its line); naming her again tells her nothing new; naming Sam tells Sam."""
+typed kept on its line); naming her again tells her nothing new; naming Sam tells Sam, and tells
+Olga that she lost it (who has it now, what that means), once; leaving it without an owner tells
+Sam he lost it."""
 
 import httpx
 import pytest
@@ -9,6 +11,7 @@ from test_notifications import inbox, start_system  # noqa: F401 (the fixture)
 
 pytestmark = pytest.mark.e2e
 OWNS = "You own an account now"
+LOST = "You no longer own an account"
 
 
 async def test_a_rep_is_told_when_she_becomes_an_accounts_owner(
@@ -42,7 +45,7 @@ async def test_a_rep_is_told_when_she_becomes_an_accounts_owner(
         found = await client.get(f"{urls['capture']}/v1/accounts", params={"domain": "acme.example"})
         account = found.json()["accounts"][0]["account_id"]
 
-        async def name(rep_id: str) -> None:
+        async def name(rep_id: str | None) -> None:
             named = await client.put(f"{routing}/v1/accounts/{account}/owner", json={"rep_id": rep_id})
             assert named.status_code == 200, named.text
 
@@ -58,4 +61,17 @@ async def test_a_rep_is_told_when_she_becomes_an_accounts_owner(
         await name(olga)  # named again: nothing new to tell
         await name(sam)
         await eventually(lambda: [m for m in mails.to("sam@sales.example") if OWNS in m["subject"]])
+        [lost] = await eventually(lambda: [m for m in mails.to("olga@sales.example") if LOST in m["subject"]])
+        assert lost["subject"] == f"{LOST}: Acme"
+        text = lost.get_content()
+        assert "You no longer own Acme. An admin named Sam its owner." in text, text
+        assert "no longer offered to you first" in text and "the leads of it you hold stay yours" in text
+        assert f"/accounts/{account}" in text
+
+        await name(sam)  # named again: nobody lost anything
+        await name(None)  # nobody owns it: Sam lost it
+        [left] = await eventually(lambda: [m for m in mails.to("sam@sales.example") if LOST in m["subject"]])
+        assert "An admin left it without an owner" in left.get_content()
     assert len([m for m in mails.to("olga@sales.example") if OWNS in m["subject"]]) == 1
+    assert len([m for m in mails.to("olga@sales.example") if LOST in m["subject"]]) == 1, "once per change"
+    assert len([m for m in mails.to("sam@sales.example") if LOST in m["subject"]]) == 1

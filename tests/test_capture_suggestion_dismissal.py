@@ -1,6 +1,7 @@
 """Dismissing a weak-match suggestion on capture, against the real database and broker (the app
-in-process): the suggestion leaves the account, is audited, and the person's next submission
-neither suggests it again nor says so on leads.accounts; refusals are problem+json."""
+in-process): the suggestion leaves the account, is audited and published once on leads.accounts
+(`account.suggestion_dismissed`, keyed by the account), and the person's next submission neither
+suggests it again nor says so on leads.accounts; refusals are problem+json."""
 
 import uuid
 
@@ -51,6 +52,14 @@ async def test_a_dismissed_suggestion_is_never_made_again(settings, topics):
         linked = await client.post(f"/v1/accounts/{acme}/people", json={"lead_id": weak}, headers=AUTH)
         assert linked.status_code == 200, linked.text
 
+    on_the_wire = await read_to_end(settings.kafka_bootstrap_servers, topics.accounts)
+    [said] = [e for e in on_the_wire if e["type"] == "account.suggestion_dismissed"]
+    assert said["subject"] == acme and said["source"] == "leadflow/capture", said
+    assert {k: said["data"][k] for k in ("account_id", "lead_id", "by")} == {
+        "account_id": acme,
+        "lead_id": weak,
+        "by": "user",
+    }
     trail = await read_to_end(settings.kafka_bootstrap_servers, topics.audit)
     actions = [(e["data"]["action"], e["data"]["details"].get("lead_id")) for e in trail]
     assert actions.count(("account.suggestion_dismissed", weak)) == 1

@@ -1,7 +1,8 @@
 """Account events to a sales tool's webhook, every service a real process and a real HTTP
-receiver: an endpoint subscribes to account.updated, lead.matched, account.scored and
-account.owner_changed (topic leads.accounts) and receives each, signed the Standard Webhooks way,
-with the account's ids and nothing of a person; one subscribed to lead.routed only gets none."""
+receiver: an endpoint subscribes to account.updated, lead.matched, account.scored,
+account.owner_changed and account.suggestion_dismissed (topic leads.accounts) and receives each,
+signed the Standard Webhooks way, with the account's ids and nothing of a person; one subscribed
+to lead.routed only gets none."""
 
 import httpx
 import pytest
@@ -13,7 +14,13 @@ from webhook_receiver import receiving
 from leadflow_cli.infra import free_port
 
 pytestmark = pytest.mark.e2e
-ACCOUNT_EVENTS = ("account.updated", "lead.matched", "account.scored", "account.owner_changed")
+ACCOUNT_EVENTS = (
+    "account.updated",
+    "lead.matched",
+    "account.scored",
+    "account.owner_changed",
+    "account.suggestion_dismissed",
+)
 
 
 async def test_a_sales_tool_subscribes_to_account_events_and_receives_them_signed(
@@ -47,6 +54,14 @@ async def test_a_sales_tool_subscribes_to_account_events_and_receives_them_signe
         account_id = found.json()["accounts"][0]["account_id"]
         named = await client.put(f"{urls['routing']}/v1/accounts/{account_id}/owner", json={"rep_id": sam})
         assert named.status_code == 200, named.text
+        dee = {"email": "dee@gmail.com", "company": "Acmee"}  # a weak name match: suggested only
+        dee_id = (await client.post(f"{urls['capture']}/v1/leads/landing-page", json=dee)).json()["lead_id"]
+
+        async def dismissed() -> bool:
+            path = f"{urls['capture']}/v1/accounts/{account_id}/suggestions/{dee_id}"
+            return (await client.delete(path)).status_code == 204  # 404 until it is suggested
+
+        await eventually(dismissed, timeout=20, interval=0.2)
 
         def types_received() -> set[str]:
             return {r.event["type"] for r in receiver.received}
@@ -60,6 +75,12 @@ async def test_a_sales_tool_subscribes_to_account_events_and_receives_them_signe
         assert "@acme.example" not in delivery.body.decode(), "ids, names of companies, domains: no person"
     owner = next(r.event for r in receiver.received if r.event["type"] == "account.owner_changed")
     assert owner["data"]["owner"]["id"] == sam, owner
-    matched = [r.event["data"] for r in receiver.received if r.event["type"] == "lead.matched"]
+    matched = [
+        r.event["data"]
+        for r in receiver.received
+        if r.event["type"] == "lead.matched" and r.event["data"]["applied"]
+    ]
     assert len({m["lead_id"] for m in matched}) == 2 and {m["method"] for m in matched} == {"domain"}
+    [dismissal] = [r.event for r in receiver.received if r.event["type"] == "account.suggestion_dismissed"]
+    assert dismissal["data"]["lead_id"] == dee_id and dismissal["data"]["by"] == "user", dismissal
     assert not [r for r in other.received if r.event["type"] in ACCOUNT_EVENTS]

@@ -52,6 +52,17 @@ class LeadMatched(EventData):
     at: datetime
 
 
+class AccountSuggestionDismissed(EventData):
+    """A person said a weak match suggested for the account (`lead.matched` with `applied`
+    false) is wrong: the suggestion is gone, and capture never makes it again for this lead and
+    account (linking her by hand still works)."""
+
+    account_id: uuid.UUID
+    lead_id: uuid.UUID
+    by: Literal["user"] = "user"
+    at: datetime
+
+
 class AccountPerson(BaseModel):
     lead_id: uuid.UUID
     score: float
@@ -80,5 +91,8 @@ class AccountOwnerChanged(EventData):
     account_id: uuid.UUID
     owner: RepRef | None
     previous_owner_id: uuid.UUID | None = None
+    previous_owner: RepRef | None = Field(
+        None, description="The previous owner, while an active rep (they are told they lost it)"
+    )
     by: Literal["rep", "admin", "system"]
     at: datetime

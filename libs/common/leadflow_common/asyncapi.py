@@ -40,10 +40,18 @@ CHANNELS = {
         "Each service's answer to an erasure (lead.erased on leads.captured): done for this lead.",
     ),
     "leads.accounts": (
-        ["account.updated", "lead.matched", "account.scored", "account.owner_changed"],
-        "capture (matches, accounts), scoring (account scores) and routing (owners) publish",
-        "B2B accounts: a lead linked to, unlinked from or suggested for an account; an account"
-        " created, changed or merged; its score from its people (turning hot); its owner rep.",
+        [
+            "account.updated",
+            "lead.matched",
+            "account.scored",
+            "account.owner_changed",
+            "account.suggestion_dismissed",
+        ],
+        "capture (matches, accounts, dismissed suggestions), scoring (account scores) and routing"
+        " (owners) publish",
+        "B2B accounts: a lead linked to, unlinked from or suggested for an account, or a suggestion"
+        " dismissed; an account created, changed or merged; its score from its people (turning"
+        " hot); its owner rep.",
     ),
     "leadflow.audit": (
         ["audit.recorded"],

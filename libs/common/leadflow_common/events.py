@@ -17,6 +17,7 @@ from pydantic import BaseModel, Field
 from leadflow_common.account_events import (
     AccountOwnerChanged,
     AccountScored,
+    AccountSuggestionDismissed,
     AccountUpdated,
     LeadMatched,
 )
@@ -37,9 +38,10 @@ from leadflow_common.record_events import AuditRecorded, ErasureApplied, LeadEra
 # Gathered here from the modules beside it (the event base, account and record events), so any
 # event is imported from this one module; its own models are public by definition.
 __all__ = [
-    "AccountOwnerChanged", "AccountScored", "AccountUpdated", "AttributeValue", "Attribution",
-    "AuditRecorded", "Channel", "CloudEvent", "ConsentGrant", "ErasureApplied", "EventData", "LeadErased",
-    "LeadMatched", "RepRef", "ScoreReason", "Temperature", "Tier",
+    "AccountOwnerChanged", "AccountScored", "AccountSuggestionDismissed", "AccountUpdated",
+    "AttributeValue", "Attribution", "AuditRecorded", "Channel", "CloudEvent", "ConsentGrant",
+    "ErasureApplied", "EventData", "LeadErased", "LeadMatched", "RepRef", "ScoreReason",
+    "Temperature", "Tier",
 ]  # fmt: skip
 
 
@@ -274,6 +276,7 @@ EVENT_TYPES: dict[str, type[EventData]] = {
     "lead.matched": LeadMatched,
     "account.scored": AccountScored,
     "account.owner_changed": AccountOwnerChanged,
+    "account.suggestion_dismissed": AccountSuggestionDismissed,
 }
 TYPE_OF: dict[type[EventData], str] = {model: name for name, model in EVENT_TYPES.items()}
 

@@ -114,3 +114,30 @@ def test_a_match_says_how_a_captured_lead_joined_whichever_came_first():
     for order in ([captured, matched], [matched, captured]):
         links = fold_accounts([event(data) for data in order]).links
         assert links[lead]["method"] == "domain", order
+
+
+def test_a_batch_names_the_accounts_it_changed_and_the_leads_whose_account_page_may_show_it():
+    from leadflow_common.account_events import AccountSuggestionDismissed
+    from leadflow_common.events import LeadScored
+    from leadflow_console.domain.account_projection import touched
+
+    other, merged, ada, bea = uuid.uuid4(), uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    moved = LeadMatched(
+        lead_id=ada,
+        account_id=None,
+        previous_account_id=other,
+        method=MatchMethod.manual,
+        confidence=1,
+        at=T0,
+    )
+    dismissed = AccountSuggestionDismissed(account_id=ACCOUNT, lead_id=bea, at=T0)
+    update = AccountUpdated(account_id=merged, revision=2, name="Acme", merged_into=ACCOUNT, at=T0)
+    owner = AccountOwnerChanged(
+        account_id=ACCOUNT, owner=None, previous_owner_id=uuid.uuid4(), by="admin", at=T0
+    )
+    score = LeadScored.model_construct(lead_id=bea)  # a lead's own event: her account, if any, is looked up
+    accounts, leads = touched([event(data) for data in (moved, dismissed, update, owner, score)])
+    assert accounts == {other, ACCOUNT, merged}, (
+        "the account left, the one dismissing, the one merged and into"
+    )
+    assert leads == {bea}, "an account event's own people are not looked up: it names its account"

@@ -104,7 +104,8 @@ async def unlink_person(
 @router.delete(
     "/accounts/{account_id}/suggestions/{lead_id}",
     status_code=204,
-    summary="Dismiss a weak match suggested for the account, audited; it is not suggested again",
+    summary="Dismiss a weak match suggested for the account, audited and published"
+    " (account.suggestion_dismissed); it is not suggested again",
     responses={404: {}},
 )
 async def dismiss_suggestion(

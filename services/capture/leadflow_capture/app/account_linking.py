@@ -18,6 +18,7 @@ from leadflow_capture.store import accounts as accounts_store
 from leadflow_capture.store import erasure_store, reads
 from leadflow_capture.store import suggestions as suggestions_store
 from leadflow_common.access import Principal
+from leadflow_common.account_events import AccountSuggestionDismissed
 from leadflow_common.errors import NotFound
 from leadflow_common.runtime import ServiceRuntime
 from leadflow_common.unit_of_work import UnitOfWork
@@ -92,12 +93,15 @@ class AccountLinks:
 
     async def dismiss(self, principal: Principal, account_id: uuid.UUID, lead_id: uuid.UUID) -> None:
         """A person says a weak match is wrong: the suggestion is kept dismissed, never made
-        again for this lead and account; 404 when there is none to dismiss."""
+        again for this lead and account, and `account.suggestion_dismissed` tells the console's
+        account page and subscribers; 404 when there is none to dismiss."""
         now = datetime.now(UTC)
         async with self._runtime.unit_of_work() as uow:
             lead = await _lock_lead(uow, lead_id)  # a batch suggesting it again waits, or sees it
             if not await suggestions_store.dismiss(uow.connection, account_id, sorted({lead, lead_id}), now):
                 raise NotFound(f"Lead {lead_id} is not suggested for account {account_id}")
+            dismissed = AccountSuggestionDismissed(account_id=account_id, lead_id=lead, at=now)
+            await uow.publish(self._runtime.topics.accounts, dismissed, subject=account_id)
             await uow.audit(
                 principal, "account.suggestion_dismissed", ("account", account_id), lead_id=str(lead)
             )

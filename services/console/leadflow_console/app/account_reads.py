@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from leadflow_common.events import CloudEvent
 from leadflow_common.runtime import ServiceRuntime
-from leadflow_console.domain.account_projection import fold_accounts
+from leadflow_console.domain.account_projection import fold_accounts, touched
 from leadflow_console.store import account_queries
 from leadflow_console.store.account_queries import AccountEntry, AccountView, Person
 from leadflow_console.store.account_read_writes import apply_accounts
@@ -21,9 +21,12 @@ HOT_WEEK = timedelta(days=7)
 __all__ = ["FUNNEL_LISTED", "FUNNEL_STAGES", "AccountPage", "AccountReads", "apply"]
 
 
-async def apply(connection: AsyncConnection, events: list[CloudEvent]) -> None:
-    """The account events of a batch the read model consumes, in its unit of work."""
+async def apply(connection: AsyncConnection, events: list[CloudEvent]) -> set[uuid.UUID]:
+    """The account events of a batch the read model consumes, in its unit of work (after the
+    leads' own rows); the accounts whose page the batch changed, for the live pages."""
     await apply_accounts(connection, fold_accounts(events))
+    accounts, leads = touched(events)
+    return accounts | await account_queries.accounts_of_leads(connection, leads)
 
 
 @dataclass(frozen=True)

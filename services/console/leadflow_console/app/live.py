@@ -1,8 +1,8 @@
 """Telling the live pages of every console replica that the read model changed: the replica
-that applied a batch sends a PostgreSQL NOTIFY with the reps whose inbox changed (delivered
-when its transaction commits), and every replica listens (the process's `Listener`). A page
-also looks again every few seconds, so a listener that is reconnecting delays a page, never
-loses a change."""
+that applied a batch sends a PostgreSQL NOTIFY with the reps whose inbox changed, and another
+with the B2B accounts whose page changed (both delivered when its transaction commits), and
+every replica listens (the process's `Listener`). A page also looks again every few seconds, so
+a listener that is reconnecting delays a page, never loses a change."""
 
 import asyncio
 import uuid
@@ -13,6 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from leadflow_common.listener import Listener
 
 CHANNEL = "leadflow_console_changed"
+# Its own channel: a replica of an earlier version, which reads every payload of CHANNEL as
+# rep ids, never hears it.
+ACCOUNTS_CHANNEL = "leadflow_console_accounts_changed"
 EVERYONE = "*"
 MAX_PAYLOAD = 7000  # PostgreSQL takes up to 8000 bytes; beyond it every inbox looks again
 
@@ -29,15 +32,20 @@ def decode(payload: str) -> set[uuid.UUID] | None:
     return {uuid.UUID(part) for part in payload.split(",") if part}
 
 
-async def announce(connection: AsyncConnection, reps: set[uuid.UUID]) -> None:
+async def announce(
+    connection: AsyncConnection, reps: set[uuid.UUID], accounts: set[uuid.UUID] | None = None
+) -> None:
     """Sent with the transaction: nobody hears of a change that did not commit."""
     await connection.execute(select(func.pg_notify(CHANNEL, encode(reps))))
+    if accounts:
+        await connection.execute(select(func.pg_notify(ACCOUNTS_CHANNEL, encode(accounts))))
 
 
 class Changed:
-    """A version that grows with every change heard, and whose inbox each one touched."""
+    """A version that grows with every change heard, and what each one touched (the reps whose
+    inbox, or the accounts whose page, it changed)."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self._version = 0
         self._reps: dict[int, set[uuid.UUID] | None] = {}
         self._event = asyncio.Event()
@@ -62,18 +70,24 @@ class Changed:
                 pass
         return self._version
 
-    def touched(self, rep_id: uuid.UUID, after: int) -> bool:
-        """Whether a change after version `after` may have touched this rep's inbox."""
+    def touched(self, key: uuid.UUID, after: int) -> bool:
+        """Whether a change after version `after` may have touched this rep's inbox (or this
+        account's page)."""
         for version in range(after + 1, self._version + 1):
             reps = self._reps.get(version)
-            if reps is None or rep_id in reps:
+            if reps is None or key in reps:
                 return True
         return False
 
 
-def listen(listener: Listener, changed: Changed) -> None:
-    """Every change announced reaches `changed`; after a reconnection, a change for everyone
-    (whatever happened while nobody listened)."""
+def listen(listener: Listener, changed: Changed, accounts: Changed) -> None:
+    """Every change announced reaches `changed` (inboxes) or `accounts` (account pages); after
+    a reconnection, a change for everyone (whatever happened while nobody listened)."""
     listener.on(
         CHANNEL, lambda payload: changed.notify(decode(payload)), on_connect=lambda: changed.notify(None)
+    )
+    listener.on(
+        ACCOUNTS_CHANNEL,
+        lambda payload: accounts.notify(decode(payload)),
+        on_connect=lambda: accounts.notify(None),
     )

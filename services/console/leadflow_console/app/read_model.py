@@ -26,7 +26,8 @@ SHOWN_LATELY = 10
 class ReadModel:
     def __init__(self, runtime: ServiceRuntime):
         self._runtime = runtime
-        self.changed = live.Changed()
+        self.changed = live.Changed()  # the reps' inboxes
+        self.accounts_changed = live.Changed()  # the account pages
 
     async def apply_events(self, events: list[CloudEvent]) -> None:
         """The consumer: each event once, folded per lead, written in one unit of work."""
@@ -34,8 +35,8 @@ class ReadModel:
             fresh = await uow.first_seen(events)
             if fresh:
                 reps = await read_writes.apply(uow.connection, projection.fold(fresh))
-                await account_reads.apply(uow.connection, fresh)  # B2B accounts
-                await live.announce(uow.connection, reps)
+                accounts = await account_reads.apply(uow.connection, fresh)  # B2B accounts
+                await live.announce(uow.connection, reps, accounts)
         now = datetime.now(UTC)
         for event in fresh:
             metrics.READ_MODEL_DELAY.observe(max(0.0, (now - event.time).total_seconds()))

@@ -7,7 +7,14 @@ same rules against what is stored. A lead joining an account is a line on that l
 import uuid
 from dataclasses import dataclass, field
 
-from leadflow_common.account_events import AccountOwnerChanged, AccountScored, AccountUpdated, LeadMatched
+from leadflow_common.account_events import (
+    AccountOwnerChanged,
+    AccountScored,
+    AccountSuggestionDismissed,
+    AccountUpdated,
+    LeadMatched,
+)
+from leadflow_common.event_base import EventData
 from leadflow_common.events import CloudEvent, LeadCaptured, Temperature
 
 
@@ -104,3 +111,27 @@ def _joined(event: CloudEvent, data: LeadMatched) -> dict:
         "title": title,
         "details": {"account_id": str(data.account_id or data.previous_account_id)},
     }
+
+
+ACCOUNT_EVENTS = (AccountUpdated, AccountScored, AccountOwnerChanged, LeadMatched, AccountSuggestionDismissed)
+
+
+def touched(events: list[CloudEvent]) -> tuple[set[uuid.UUID], set[uuid.UUID]]:
+    """The accounts a batch changed itself, and the leads it may have changed (each lead's
+    account's page shows her score, rep and timeline): what the live account pages follow."""
+    accounts: set[uuid.UUID] = set()
+    leads: set[uuid.UUID] = set()
+    for event in events:
+        data = event.data
+        if isinstance(data, ACCOUNT_EVENTS):
+            accounts.update(_accounts_named(data))
+            continue
+        lead_id = data.lead.lead_id if isinstance(data, LeadCaptured) else getattr(data, "lead_id", None)
+        if isinstance(lead_id, uuid.UUID):
+            leads.add(lead_id)
+    return accounts, leads
+
+
+def _accounts_named(data: EventData) -> set[uuid.UUID]:
+    named = {getattr(data, name, None) for name in ("account_id", "previous_account_id", "merged_into")}
+    return {account for account in named if isinstance(account, uuid.UUID)}

@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import String, cast, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from leadflow_common.db import any_of
 from leadflow_console.store.account_tables import account_views, lead_accounts
 from leadflow_console.store.read_queries import display_name
 from leadflow_console.store.read_tables import lead_timeline, lead_views
@@ -158,3 +159,13 @@ async def count_people(connection: AsyncConnection, account_id: uuid.UUID) -> in
     return await connection.scalar(
         select(func.count()).select_from(lead_accounts).where(lead_accounts.c.account_id == account_id)
     )
+
+
+async def accounts_of_leads(connection: AsyncConnection, lead_ids: set[uuid.UUID]) -> set[uuid.UUID]:
+    """The accounts these leads belong to (one statement; none asked, none run)."""
+    if not lead_ids:
+        return set()
+    rows = await connection.execute(
+        select(lead_accounts.c.account_id).where(any_of(lead_accounts.c.lead_id, lead_ids)).distinct()
+    )
+    return {row.account_id for row in rows}

@@ -141,8 +141,15 @@ async def _announce(
     context: "RoutingContext",
 ) -> None:
     owner = await rep_ref(uow.connection, rep_id) if rep_id is not None else None
+    # The previous owner, while an active rep, is told they lost it (webhooks): their address.
+    before = await rep_ref(uow.connection, previous) if previous is not None else None
     event = AccountOwnerChanged(
-        account_id=account_id, owner=owner, previous_owner_id=previous, by=by, at=context.now
+        account_id=account_id,
+        owner=owner,
+        previous_owner_id=previous,
+        previous_owner=before,
+        by=by,
+        at=context.now,
     )
     await uow.publish(context.topics.accounts, event, subject=account_id)
 

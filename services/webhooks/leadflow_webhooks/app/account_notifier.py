@@ -1,10 +1,13 @@
 """Account owners are told (account_notices.py says what): the consumer keeps each account's
 owner and who its people are, and adds the owner's notices to the notices the notifier sends
-(notifier.py), on the owner's channels like any rep's."""
+(notifier.py), on the owner's channels like any rep's; the owner who lost an account is told on
+theirs."""
 
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
+
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from leadflow_common.account_events import AccountOwnerChanged, AccountScored, LeadMatched
 from leadflow_common.events import CloudEvent, LeadCaptured
@@ -12,10 +15,14 @@ from leadflow_common.runtime import ServiceRuntime
 from leadflow_webhooks.domain.account_notices import (
     HOT,
     LEAD_ELSEWHERE,
+    LOST,
     OWNER,
     elsewhere_message,
     hot_message,
     hot_notice_id,
+    lost_message,
+    lost_notice_id,
+    lost_owner,
     new_owner,
     owner_message,
     owner_notice_id,
@@ -46,6 +53,24 @@ def _person(data: LeadCaptured) -> dict:
     }
 
 
+async def _with_previous_owners(connection: AsyncConnection, lost: list[CloudEvent]) -> list[CloudEvent]:
+    """The changes that took an account from an owner, each naming that owner: an event from
+    before routing named them (`previous_owner`) is given the owner kept here, read before this
+    batch records the new one; one whose previous owner is not known here is left out."""
+    unnamed = {e.data.account_id for e in lost if e.data.previous_owner is None}
+    kept = await account_store.owners_of(connection, unnamed) if unnamed else {}
+    named = []
+    for event in lost:
+        data: AccountOwnerChanged = event.data
+        if data.previous_owner is None:
+            before = kept.get(data.account_id)
+            if before is None or before.id != data.previous_owner_id:
+                continue
+            event = event.model_copy(update={"data": data.model_copy(update={"previous_owner": before})})
+        named.append(event)
+    return named
+
+
 def _notice(kind: str, about: uuid.UUID, rep_id: uuid.UUID, event: CloudEvent, now: datetime) -> dict:
     return {
         "id": uuid.uuid4(),
@@ -67,7 +92,8 @@ class AccountNotices:
 
     async def record(self, events: list[CloudEvent]) -> None:
         """Owners and people as they change; a notice for each account turning hot that has an
-        owner, and for each decision naming an owner (their account's lead went elsewhere)."""
+        owner, for each decision naming an owner (their account's lead went elsewhere), and for
+        each change of owner (to the new owner, and to the one who lost it)."""
         owned = [e for e in events if isinstance(e.data, AccountOwnerChanged)]
         people = [e for e in events if isinstance(e.data, LeadCaptured) and e.data.account_id]
         moved = [e for e in events if isinstance(e.data, LeadMatched) and e.data.applied]
@@ -78,6 +104,7 @@ class AccountNotices:
         now = datetime.now(UTC)
         async with self._runtime.unit_of_work() as uow:
             connection = uow.connection
+            lost = await _with_previous_owners(connection, [e for e in owned if lost_owner(e.data)])
             for event in owned:
                 await account_store.record_owner(
                     connection, event.data.account_id, event.data.owner, event.data.at
@@ -100,6 +127,7 @@ class AccountNotices:
                 for e in owned
                 if new_owner(e.data) and e.data.owner
             ]
+            rows += [_notice(LOST, lost_notice_id(e.data), e.data.previous_owner.id, e, now) for e in lost]
             reachable = await notice_store.reps_with_channels(
                 connection, {row["rep_id"] for row in rows}, mail=bool(self._settings.smtp_host)
             )
@@ -114,6 +142,8 @@ class AccountNotices:
             return event.data.account_owner.email, elsewhere_message(event.data)
         if notice.kind == OWNER:
             return await self._owner_message(notice, event.data)
+        if notice.kind == LOST:
+            return await self._lost_message(notice, event.data)
         data: AccountScored = event.data
         async with self._runtime.engine.connect() as connection:
             owner = (await account_store.owners_of(connection, {data.account_id})).get(data.account_id)
@@ -121,6 +151,16 @@ class AccountNotices:
         if owner is None or owner.id != notice.rep_id:
             return None
         return owner.email, hot_message(data, cards, self._account_url(data.account_id))
+
+    async def _lost_message(self, notice: Notice, data: AccountOwnerChanged) -> tuple[str, Message] | None:
+        """The previous owner's notice; None when the account came back to them before it went
+        out (or its event named no address)."""
+        async with self._runtime.engine.connect() as connection:
+            owner = (await account_store.owners_of(connection, {data.account_id})).get(data.account_id)
+            cards = await account_store.people_cards(connection, data.account_id)
+        if data.previous_owner is None or (owner is not None and owner.id == notice.rep_id):
+            return None
+        return data.previous_owner.email, lost_message(data, cards, self._account_url(data.account_id))
 
     async def _owner_message(self, notice: Notice, data: AccountOwnerChanged) -> tuple[str, Message] | None:
         async with self._runtime.engine.connect() as connection:

@@ -1,5 +1,6 @@
-"""What an account's owner is told, pure: that they became its owner, their account turning hot
-(with the people behind it), and a lead of their account gone to another rep or a queue. Every
+"""What an account's owner is told, pure: that they became its owner (and the previous owner,
+that they lost it), their account turning hot (with the people behind it), and a lead of their
+account gone to another rep or a queue. Every
 text a lead wrote goes through `one_line` here, and `slack_text` on its way to Slack
 (notices.slack_payload), as for offers."""
 
@@ -13,7 +14,8 @@ from leadflow_webhooks.domain.notices import Message, who_is
 HOT = "account_hot"
 LEAD_ELSEWHERE = "account_lead"
 OWNER = "account_owner"
-KINDS = frozenset({HOT, LEAD_ELSEWHERE, OWNER})
+LOST = "account_owner_lost"
+KINDS = frozenset({HOT, LEAD_ELSEWHERE, OWNER, LOST})
 PEOPLE_NAMED = 10  # the highest scored people named in a hot account's notice
 # The notices table names what a notice is about by an assignment id; an account's turning hot
 # is named by the account and the score's revision, so a repeated event is one notice.
@@ -37,6 +39,18 @@ def owner_notice_id(data: AccountOwnerChanged) -> uuid.UUID:
     """One notice per change, however often its event is redelivered."""
     owner = data.owner.id if data.owner else None
     return uuid.uuid5(HOT_NAMESPACE, f"owner:{data.account_id}:{owner}:{data.at.isoformat()}")
+
+
+def lost_owner(data: AccountOwnerChanged) -> bool:
+    """The change takes the account from an owner it had: they are told."""
+    return data.previous_owner_id is not None and data.previous_owner_id != (
+        data.owner.id if data.owner else None
+    )
+
+
+def lost_notice_id(data: AccountOwnerChanged) -> uuid.UUID:
+    """One notice per change to the previous owner, however often its event is redelivered."""
+    return uuid.uuid5(HOT_NAMESPACE, f"lost:{data.account_id}:{data.previous_owner_id}:{data.at.isoformat()}")
 
 
 def owner_to_tell(event: CloudEvent) -> uuid.UUID | None:
@@ -115,6 +129,26 @@ def owner_message(data: AccountOwnerChanged, cards: list[dict], account_url: str
     lines += ["", f"Account: {data.account_id}"]
     links = (("The account", account_url),) if account_url else ()
     return Message(f"You own an account now: {company}", tuple(lines), links)
+
+
+def lost_message(data: AccountOwnerChanged, cards: list[dict], account_url: str | None) -> Message:
+    """The previous owner's notice: which account, who has it now and why, what that means."""
+    companies = [card.get("company") for card in cards if card.get("company")]
+    company = one_line(companies[0]) if companies else "an account"
+    if data.owner is None:
+        why = "An admin left it without an owner: the rep who accepts its next lead becomes its owner."
+    elif data.by == "admin":
+        why = f"An admin named {one_line(data.owner.name)} its owner."
+    else:
+        why = f"{one_line(data.owner.name)} took it."
+    lines = [
+        f"You no longer own {company}. {why}",
+        "Its new leads are no longer offered to you first; the leads of it you hold stay yours.",
+        "",
+        f"Account: {data.account_id}",
+    ]
+    links = (("The account", account_url),) if account_url else ()
+    return Message(f"You no longer own an account: {company}", tuple(lines), links)
 
 
 def person_name(card: dict) -> str:

@@ -23,6 +23,7 @@ EventType = Literal[
     "lead.matched",
     "account.scored",
     "account.owner_changed",
+    "account.suggestion_dismissed",
 ]
 EVENT_MEANINGS: dict[str, str] = {
     "lead.routed": "a lead was given to a rep (or queued)",
@@ -37,6 +38,7 @@ EVENT_MEANINGS: dict[str, str] = {
     "lead.matched": "a lead joined, left or was suggested for an account",
     "account.scored": "an account's score or temperature changed (hot: it is turning hot)",
     "account.owner_changed": "an account got a new owner rep",
+    "account.suggestion_dismissed": "a person dismissed a lead suggested for an account by a weak match",
 }
 # One endpoint may take every type.
 MAX_EVENTS = 16

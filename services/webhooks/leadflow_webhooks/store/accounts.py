@@ -3,7 +3,7 @@
 import uuid
 from datetime import datetime
 
-from sqlalchemy import select, text
+from sqlalchemy import null, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -15,8 +15,9 @@ from leadflow_webhooks.store.tables import account_owners, account_people
 async def record_owner(
     connection: AsyncConnection, account_id: uuid.UUID, owner: RepRef | None, at: datetime
 ) -> None:
-    """The account's owner as of `at`; an older change arriving late changes nothing."""
-    document = owner.model_dump(mode="json") if owner else None
+    """The account's owner as of `at`; an older change arriving late changes nothing. Nobody
+    is SQL NULL (a JSONB column would store Python's None as JSON `null`)."""
+    document = owner.model_dump(mode="json") if owner else null()
     statement = insert(account_owners).values(account_id=account_id, owner=document, at=at)
     await connection.execute(
         statement.on_conflict_do_update(
@@ -33,7 +34,8 @@ async def owners_of(connection: AsyncConnection, account_ids: set[uuid.UUID]) ->
             any_of(account_owners.c.account_id, account_ids), account_owners.c.owner.isnot(None)
         )
     )
-    return {row.account_id: RepRef.model_validate(row.owner) for row in rows}
+    # JSON `null` is how nobody was stored before it was SQL NULL: nobody, too.
+    return {row.account_id: RepRef.model_validate(row.owner) for row in rows if row.owner is not None}
 
 
 async def record_people(connection: AsyncConnection, people: list[dict]) -> None:

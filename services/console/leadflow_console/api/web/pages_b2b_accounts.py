@@ -2,22 +2,28 @@
 timeline across them, its owner, its score and why) and the accounts list (search by name or
 domain; the accounts turning hot this week, for marketers). A rep opens an account's page
 through a lead of theirs and sees only their own leads of it; one with none gets the 403 page,
-whether the account exists or not, as for a lead."""
+whether the account exists or not, as for a lead. The page follows the account live (Server-Sent
+Events): a person joining or leaving, a score, an owner, a person's rep, a dismissed suggestion;
+a rep whose last lead of it leaves them is told so and hears nothing more of it."""
 
+import hashlib
 import uuid
+from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from leadflow_common.access import Role
-from leadflow_console.api.web.deps import Analysts, LeadWorkers, UpstreamDep
-from leadflow_console.api.web.render import page
-from leadflow_console.api.web.session import PageForbidden, Viewer
+from leadflow_console.api.web.deps import Analysts, LeadWorkers, ReadModelDep, UpstreamDep
+from leadflow_console.api.web.render import live_stream, page, templates
+from leadflow_console.api.web.session import PageForbidden, Viewer, signed_in
 from leadflow_console.api.web.upstream import Upstream, UpstreamProblem
 from leadflow_console.app.account_reads import AccountReads
 
 router = APIRouter(include_in_schema=False)
+# A replica that did not consume the change itself finds it within this time.
+LOOK_AGAIN_SECONDS = 5.0
 
 
 async def get_account_reads(request: Request) -> AccountReads:
@@ -55,10 +61,7 @@ async def account_page(
     reads: AccountReadsDep,
     upstream: UpstreamDep,
 ) -> Response:
-    only_rep = viewer.principal.rep_id if viewer.is_(Role.rep) else None
-    shown = await reads.page(account_id, only_rep)
-    if only_rep is not None and (shown is None or (not shown.people and shown.account.owner_id != only_rep)):
-        raise PageForbidden("No lead of this account is offered to you.")
+    shown = await _shown(reads, upstream, viewer, account_id)
     if shown is None:
         return page(
             request,
@@ -68,6 +71,67 @@ async def account_page(
             title="No such account",
             message="Nothing is known by this id.",
         )
+    return page(request, "b2b_account.html", viewer, **shown)
+
+
+async def _shown(
+    reads: AccountReads, upstream: Upstream, viewer: Viewer, account_id: uuid.UUID
+) -> dict[str, Any] | None:
+    """What the account's page shows this viewer, for the page and its live updates alike;
+    None when the account is unknown. Raises `PageForbidden` for a rep with none of its people
+    (and not its owner), whether it exists or not."""
+    only_rep = viewer.principal.rep_id if viewer.is_(Role.rep) else None
+    shown = await reads.page(account_id, only_rep)
+    if only_rep is not None and (shown is None or (not shown.people and shown.account.owner_id != only_rep)):
+        raise PageForbidden("No lead of this account is offered to you.")
+    if shown is None:
+        return None
     # Weak matches, for those who may link or dismiss them (capture's leads:write).
     suggested = await suggestions_of(upstream, viewer, account_id) if only_rep is None else None
-    return page(request, "b2b_account.html", viewer, shown=shown, account=shown.account, suggested=suggested)
+    return {"shown": shown, "account": shown.account, "suggested": suggested}
+
+
+@router.get(
+    "/accounts/{account_id}/stream",
+    summary="admin, marketer, rep (their own leads of it): an account as it changes (text/event-stream)",
+)
+async def account_stream(
+    request: Request,
+    account_id: uuid.UUID,
+    viewer: LeadWorkers,
+    reads: AccountReadsDep,
+    upstream: UpstreamDep,
+    read_model: ReadModelDep,
+) -> Response:
+    if await _shown(reads, upstream, viewer, account_id) is None:  # the page's 403 or 404 first
+        return Response(status_code=404)
+    changed = read_model.accounts_changed
+
+    async def render() -> tuple[str, bool]:
+        """The live part's HTML, and whether the viewer may still see the account."""
+        try:
+            shown = await _shown(reads, upstream, viewer, account_id)
+        except PageForbidden:
+            return templates.get_template("_account_gone.html").render(viewer=viewer), False
+        if shown is None:
+            return "", True
+        return templates.get_template("_account_live.html").render(viewer=viewer, **shown), True
+
+    async def events() -> AsyncIterator[dict[str, str]]:
+        shown, version = "", changed.version
+        while await signed_in(request) is not None:  # a revoked or expired session ends the stream
+            html, still = await render()
+            digest = hashlib.sha256(html.encode()).hexdigest()
+            if digest != shown:
+                shown = digest
+                yield {"event": "account", "data": html}
+            if not still:
+                return  # none of its people are the rep's any more: nothing more to show them
+            while True:
+                latest = await changed.wait(version, LOOK_AGAIN_SECONDS)
+                touched = latest == version or changed.touched(account_id, version)
+                version = latest
+                if touched:
+                    break
+
+    return live_stream(events(), "account")
