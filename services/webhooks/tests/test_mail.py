@@ -10,7 +10,7 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from leadflow_cli.infra import free_port
-from leadflow_webhooks.app.mail import Mailer
+from leadflow_webhooks.app.mail import Mailer, build_mail, sender_header
 from leadflow_webhooks.domain.notices import Message
 from leadflow_webhooks.settings import NotifySettings
 
@@ -31,7 +31,7 @@ class CountingInbox:
 @pytest.fixture
 def smtp():
     inbox, port = CountingInbox(), free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller = Controller(inbox, hostname="127.0.0.1", port=port, enable_SMTPUTF8=True)
     controller.start()
     yield inbox, controller
     with contextlib.suppress(AssertionError, RuntimeError):  # stopped by the test already
@@ -87,3 +87,31 @@ async def test_non_ascii_arrives_intact(smtp):
     (mail,) = inbox.messages
     assert mail["Subject"] == "Hot lead: Jürgen Müller — 87"
     assert mail.get_content().splitlines() == ["Name: Jürgen Müller"]
+
+
+async def test_composed_mail_reads_as_the_email_package_writes_it(smtp):
+    """The bytes the mailer composes (not the email package's message) arrive as the same mail:
+    encoded subject, quoted-printable body with long lines, `=`, trailing spaces, a lone dot,
+    carriage returns; and a recipient needing SMTPUTF8 still goes the email package's way."""
+    inbox, controller = smtp
+    tricky = Message(
+        "Hot lead: Jürgen Müller — 87 " + "x" * 120,
+        ("Name: Jürgen Müller  ", ".", "a = b\tc", "line\rsplit", "é" * 90),
+        (("Accept", "https://links.example/accept?" + "k=v&" * 30),),
+    )
+    mailer = mailer_for(controller.port)
+    try:
+        await mailer.send("rep@sales.example", tricky)
+        await mailer.send("rep@müller.example", Message("Jürgen", ("UTF-8 address",)))
+    finally:
+        await mailer.close()
+    expected = message_from_bytes(
+        bytes(build_mail(sender_header(NotifySettings().smtp_from), "rep@sales.example", tricky)),
+        policy=policy.default,
+    )
+    composed, international = inbox.messages
+    for name in ("From", "To", "Subject", "Content-Type", "Content-Transfer-Encoding", "MIME-Version"):
+        assert composed[name] == expected[name], name
+    assert composed.get_content().splitlines() == expected.get_content().splitlines()
+    assert composed.get_content().splitlines()[:3] == ["Name: Jürgen Müller  ", ".", "a = b\tc"]
+    assert international["To"] == "rep@müller.example"
