@@ -236,22 +236,28 @@ class WebhooksService:
         often the event is redelivered); `lead.erased` to every endpoint."""
         now = _now()
         subscribed = await self._subscribers()
-        rows = [
-            {
-                "id": uuid.uuid4(),
-                "endpoint_id": endpoint_id,
-                "event_id": event.id,
-                "event_type": event.type,
-                "lead_id": event.subject,
-                "payload": event.model_dump_json(),
-                "status": DeliveryStatus.pending,
-                "next_attempt_at": now,
-                "created_at": now,
-            }
-            for event in events
-            for endpoint_id, types in subscribed
-            if event.type in types or event.type in TOLD_TO_EVERY_ENDPOINT
-        ]
+        rows = []
+        for event in events:
+            told = [
+                endpoint_id
+                for endpoint_id, types in subscribed
+                if event.type in types or event.type in TOLD_TO_EVERY_ENDPOINT
+            ]
+            payload = event.model_dump_json() if told else ""  # once per event, not per endpoint
+            rows += [
+                {
+                    "id": uuid.uuid4(),
+                    "endpoint_id": endpoint_id,
+                    "event_id": event.id,
+                    "event_type": event.type,
+                    "lead_id": event.subject,
+                    "payload": payload,
+                    "status": DeliveryStatus.pending,
+                    "next_attempt_at": now,
+                    "created_at": now,
+                }
+                for endpoint_id in told
+            ]
         if rows:
             async with self._runtime.unit_of_work() as uow:
                 await repository.add_deliveries(uow.connection, rows)
