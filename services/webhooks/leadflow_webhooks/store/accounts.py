@@ -47,7 +47,9 @@ async def record_people(connection: AsyncConnection, people: list[dict]) -> None
             newest[person["lead_id"]] = person
     if not newest:
         return
-    statement = insert(account_people).values(list(newest.values()))
+    # The rows as parameters of one statement compiled once (a VALUES list is a new statement,
+    # compiled again, for every batch size); each lead once, so no row is updated twice.
+    statement = insert(account_people)
     await connection.execute(
         statement.on_conflict_do_update(
             index_elements=[account_people.c.lead_id],
@@ -57,7 +59,8 @@ async def record_people(connection: AsyncConnection, people: list[dict]) -> None
                 "revision": statement.excluded.revision,
             },
             where=account_people.c.revision <= statement.excluded.revision,
-        )
+        ),
+        list(newest.values()),
     )
 
 
