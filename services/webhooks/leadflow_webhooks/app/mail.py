@@ -50,7 +50,8 @@ def folded(name: str, value: object) -> bytes:
     """One header line as the email package writes it for SMTP: parsed by its registry (which
     refuses CR or LF in a value), non-ASCII text encoded, folded."""
     _, header = policy.SMTP.header_store_parse(name, value)
-    return header.fold(policy=policy.SMTP).encode("ascii")
+    line: str = header.fold(policy=policy.SMTP)
+    return line.encode("ascii")
 
 
 @functools.lru_cache(maxsize=1024)
@@ -82,7 +83,7 @@ class Mailer:
         self._slots = asyncio.Semaphore(connections)
         self._idle: list[aiosmtplib.SMTP] = []
 
-    def _composed(self, to: str, message: Message) -> Callable[[aiosmtplib.SMTP], Awaitable]:
+    def _composed(self, to: str, message: Message) -> Callable[[aiosmtplib.SMTP], Awaitable[object]]:
         """How to send this mail on a connection: as bytes composed here (the common case, a
         fraction of the email package's cost), or the email package's message when an address
         needs SMTPUTF8."""
