@@ -22,7 +22,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from leadflow_common import metrics
 from leadflow_common.auth import bearer
-from leadflow_common.deps import RuntimeDep
+from leadflow_common.deps import RuntimeDep, common_state
 from leadflow_common.errors import FieldError, Invalid, LeadflowError, Unauthenticated, Unavailable
 from leadflow_common.failures import is_transient
 
@@ -151,7 +151,8 @@ async def require_metrics_reader(
 ) -> None:
     """/metrics tells how the service is used: for the scraper's token or the API key only."""
     given = (credentials.credentials if credentials else "").encode()
-    secrets = [request.app.state.api_key, request.app.state.metrics_token]
+    state = common_state(request)
+    secrets = [state.api_key, state.metrics_token]
     # Every secret is compared, in constant time, so timing tells nothing about which matched.
     if not any([hmac.compare_digest(given, secret.encode()) for secret in secrets if secret]):
         raise Unauthenticated("The metrics token or the API key is required")

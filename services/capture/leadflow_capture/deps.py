@@ -10,6 +10,9 @@ from fastapi import Depends, FastAPI, Request
 
 from leadflow_capture import metrics
 from leadflow_capture.api.bodies import from_browser_form
+from leadflow_capture.app.account_linking import AccountLinks
+from leadflow_capture.app.account_merging import AccountMerges
+from leadflow_capture.app.account_reading import AccountReader
 from leadflow_capture.app.do_not_contact import DoNotContact
 from leadflow_capture.app.erasing import Erasures
 from leadflow_capture.app.exporting import Exports
@@ -37,6 +40,9 @@ class CaptureState(Protocol):
     erasures: Erasures
     do_not_contact: DoNotContact
     exports: Exports
+    account_reader: AccountReader
+    account_links: AccountLinks
+    account_merges: AccountMerges
 
 
 def app_state(app: FastAPI) -> CaptureState:
@@ -80,6 +86,18 @@ async def get_erasures(request: Request) -> Erasures:
 
 async def get_exports(request: Request) -> Exports:
     return state_of(request).exports
+
+
+async def get_account_reader(request: Request) -> AccountReader:
+    return state_of(request).account_reader
+
+
+async def get_account_links(request: Request) -> AccountLinks:
+    return state_of(request).account_links
+
+
+async def get_account_merges(request: Request) -> AccountMerges:
+    return state_of(request).account_merges
 
 
 async def get_idempotency_key(request: Request) -> str | None:
@@ -128,3 +146,6 @@ LeadReaderDep = Annotated[LeadReader, Depends(get_lead_reader)]
 DoNotContactDep = Annotated[DoNotContact, Depends(get_do_not_contact)]
 ErasuresDep = Annotated[Erasures, Depends(get_erasures)]
 ExportsDep = Annotated[Exports, Depends(get_exports)]
+AccountReaderDep = Annotated[AccountReader, Depends(get_account_reader)]
+AccountLinksDep = Annotated[AccountLinks, Depends(get_account_links)]
+AccountMergesDep = Annotated[AccountMerges, Depends(get_account_merges)]

@@ -8,6 +8,7 @@ from fastapi import Depends, FastAPI, Request
 from leadflow_common.clients import resolve_client
 from leadflow_common.credentials_current import CurrentCredentials
 from leadflow_common.runtime import ServiceRuntime
+from leadflow_console.app.account_reads import AccountReads
 from leadflow_console.app.preferences import Preferences
 from leadflow_console.app.read_model import ReadModel
 from leadflow_console.app.services import AccountsService
@@ -25,6 +26,7 @@ class ConsoleAppState(Protocol):
     default_region: str  # the leads page reads phone numbers in it
     preferences: Preferences
     upstream: "Upstream"
+    account_reads: AccountReads
 
 
 def app_state(app: FastAPI) -> ConsoleAppState:

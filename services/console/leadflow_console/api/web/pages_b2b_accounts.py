@@ -5,27 +5,18 @@ through a lead of theirs and sees only their own leads of it; one with none gets
 whether the account exists or not, as for a lead."""
 
 import uuid
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from leadflow_common.access import Role
-from leadflow_console.api.web.deps import Analysts, LeadWorkers, UpstreamDep
+from leadflow_console.api.web.deps import AccountReadsDep, Analysts, LeadWorkers, UpstreamDep
 from leadflow_console.api.web.render import page
 from leadflow_console.api.web.session import PageForbidden, Viewer
 from leadflow_console.api.web.upstream import Upstream, UpstreamProblem
-from leadflow_console.app.account_reads import AccountReads
 
 router = APIRouter(include_in_schema=False)
-
-
-async def get_account_reads(request: Request) -> AccountReads:
-    reads: AccountReads = request.app.state.account_reads
-    return reads
-
-
-AccountReadsDep = Annotated[AccountReads, Depends(get_account_reads)]
 
 
 async def suggestions_of(
