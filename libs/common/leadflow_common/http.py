@@ -6,7 +6,7 @@ import contextlib
 import hmac
 import logging
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from http import HTTPStatus
 from typing import Any
 
@@ -54,10 +54,10 @@ class Problem(LeadflowError):
         title: str,
         detail: str | None = None,
         *,
-        fields: list[dict[str, str]] | None = None,
-        headers: dict[str, str] | None = None,
+        fields: list[FieldError] | None = None,
+        headers: Mapping[str, str] | None = None,
     ):
-        super().__init__(detail, fields=fields, headers=headers)
+        super().__init__(detail, fields=fields, headers=dict(headers) if headers is not None else None)
         self.status = status
         self.title = title
 
@@ -68,8 +68,8 @@ def field_problem(name: str, message: str, detail: str = "The request has an inv
     return Invalid.field(name, message, detail)
 
 
-def _field(field: FieldError | dict) -> dict:
-    return field.model_dump() if isinstance(field, FieldError) else field
+def _field(field: FieldError | dict[str, str]) -> dict[str, str]:
+    return {"name": field.name, "message": field.message} if isinstance(field, FieldError) else field
 
 
 def problem_response(problem: LeadflowError, instance: str | None = None) -> JSONResponse:

@@ -37,7 +37,7 @@ async def announce(connection: AsyncConnection, reps: set[uuid.UUID]) -> None:
 class Changed:
     """A version that grows with every change heard, and whose inbox each one touched."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self._version = 0
         self._reps: dict[int, set[uuid.UUID] | None] = {}
         self._event = asyncio.Event()
