@@ -24,6 +24,7 @@ from leadflow_capture.app.services import Intake, PublicIntake
 from leadflow_capture.domain.request_keys import checked_key
 from leadflow_capture.settings import CaptureSettings
 from leadflow_common.clients import IPNetwork, resolve_client
+from leadflow_common.deps import provider
 from leadflow_common.http import Problem
 
 
@@ -68,36 +69,14 @@ async def get_intake(request: Request) -> Intake:
     )
 
 
-async def get_capture_settings(request: Request) -> CaptureSettings:
-    return state_of(request).capture_settings
-
-
-async def get_lead_reader(request: Request) -> LeadReader:
-    return state_of(request).lead_reader
-
-
-async def get_do_not_contact(request: Request) -> DoNotContact:
-    return state_of(request).do_not_contact
-
-
-async def get_erasures(request: Request) -> Erasures:
-    return state_of(request).erasures
-
-
-async def get_exports(request: Request) -> Exports:
-    return state_of(request).exports
-
-
-async def get_account_reader(request: Request) -> AccountReader:
-    return state_of(request).account_reader
-
-
-async def get_account_links(request: Request) -> AccountLinks:
-    return state_of(request).account_links
-
-
-async def get_account_merges(request: Request) -> AccountMerges:
-    return state_of(request).account_merges
+get_capture_settings = provider(state_of, lambda state: state.capture_settings)
+get_lead_reader = provider(state_of, lambda state: state.lead_reader)
+get_do_not_contact = provider(state_of, lambda state: state.do_not_contact)
+get_erasures = provider(state_of, lambda state: state.erasures)
+get_exports = provider(state_of, lambda state: state.exports)
+get_account_reader = provider(state_of, lambda state: state.account_reader)
+get_account_links = provider(state_of, lambda state: state.account_links)
+get_account_merges = provider(state_of, lambda state: state.account_merges)
 
 
 async def get_idempotency_key(request: Request) -> str | None:
