@@ -72,7 +72,7 @@ async def _mark_suppressed(connection: AsyncConnection, batch: list[Submission])
     return marked
 
 
-Pending = tuple[Submission, asyncio.Future]
+Pending = tuple[Submission, "asyncio.Future[Accepted | KeyConflict]"]
 
 
 class SubmissionWriter:
@@ -92,7 +92,7 @@ class SubmissionWriter:
     async def submit(self, submission: Submission) -> Accepted | KeyConflict:
         """Accepted once its batch has committed; 503 at once when too many wait already, so an
         overloaded capture sheds load instead of holding requests until they time out."""
-        future = asyncio.get_running_loop().create_future()
+        future: asyncio.Future[Accepted | KeyConflict] = asyncio.get_running_loop().create_future()
         try:
             self._queue.put_nowait((submission, future))
         except asyncio.QueueFull:
