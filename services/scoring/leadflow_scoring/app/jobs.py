@@ -21,8 +21,8 @@ class ScoringJobs:
     def __init__(self, runtime: ServiceRuntime, service: ScoringService, settings: ScoringSettings):
         self.runtime, self.service, self.settings = runtime, service, settings
         self.state = service.state
-        self._rescoring: asyncio.Task | None = None
-        self._training: asyncio.Task | None = None
+        self._rescoring: asyncio.Task[int] | None = None
+        self._training: asyncio.Task[None] | None = None
         self._outcomes_at_last_training: int | None = None
 
     def rescore_everyone(self, cause: str) -> None:
