@@ -117,7 +117,7 @@ def _message_name(event_type: str) -> str:
     return "".join(part.capitalize() for part in event_type.split("."))
 
 
-def _envelope(event_type: str) -> dict:
+def _envelope(event_type: str) -> dict[str, object]:
     model = EVENT_TYPES[event_type].__name__
     return {
         "type": "object",
@@ -147,7 +147,7 @@ def _sealing_note(event_type: str) -> str:
     )
 
 
-def asyncapi_document(version: str = "0.1.0") -> dict:
+def asyncapi_document(version: str = "0.1.0") -> dict[str, object]:
     _, definitions = models_json_schema(
         [(model, "validation") for model in EVENT_TYPES.values()], ref_template=REF
     )

@@ -13,7 +13,7 @@ from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from leadflow_common.access import Principal, Scope
-from leadflow_common.credentials_current import CurrentCredentials
+from leadflow_common.deps import common_state
 from leadflow_common.errors import Forbidden
 
 bearer = HTTPBearer(
@@ -27,7 +27,7 @@ async def get_principal(
     request: Request, credentials: HTTPAuthorizationCredentials | None = Depends(bearer)
 ) -> Principal:
     """Who is calling (401 when nobody known is; 503 when whether it is current cannot be told)."""
-    current: CurrentCredentials = request.app.state.credentials
+    current = common_state(request).credentials
     return await current.authenticate(credentials.credentials if credentials else None)
 
 

@@ -18,6 +18,7 @@ of work on their own.
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager
 from contextvars import ContextVar
 from typing import TYPE_CHECKING
 
@@ -25,6 +26,7 @@ from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 if TYPE_CHECKING:
+    from leadflow_common.offsets import Offsets
     from leadflow_common.outbox import OutboxRelay
 
 _current: ContextVar["BatchTransaction | None"] = ContextVar("leadflow_batch", default=None)
@@ -34,11 +36,11 @@ class BatchTransaction:
     def __init__(self, engine: AsyncEngine):
         self._engine = engine
         self._task = asyncio.current_task()
-        self._begun = None
+        self._begun: AbstractAsyncContextManager[AsyncConnection] | None = None
         self._connection: AsyncConnection | None = None
-        self._rows: dict[Table, list[dict]] = {}
+        self._rows: dict[Table, list[dict[str, object]]] = {}
         self._relays: list[OutboxRelay] = []
-        self._offsets: tuple[Table, str, dict] | None = None
+        self._offsets: tuple[Table, str, Offsets] | None = None
         self._failed: BaseException | None = None
         self._open = True
 
@@ -49,18 +51,18 @@ class BatchTransaction:
         """The batch's connection, its transaction begun on first use (a batch that changes
         nothing and opens nothing costs no transaction)."""
         if self._connection is None:
-            self._begun = self._engine.begin()
-            self._connection = await self._begun.__aenter__()
+            self._begun = begun = self._engine.begin()
+            self._connection = await begun.__aenter__()
         return self._connection
 
-    def add_outgoing(self, outbox: Table, rows: list[dict], relay: "OutboxRelay") -> None:
+    def add_outgoing(self, outbox: Table, rows: list[dict[str, object]], relay: "OutboxRelay") -> None:
         """A joined unit's outbox rows, written in order with the batch's others at its end."""
         if rows:
             self._rows.setdefault(outbox, []).extend(rows)
             if relay not in self._relays:
                 self._relays.append(relay)
 
-    def keep_offsets(self, table: Table, group: str, offsets: dict) -> None:
+    def keep_offsets(self, table: Table, group: str, offsets: "Offsets") -> None:
         """The batch's offsets, stored with its effects if it has any (`offsets.py`)."""
         self._offsets = (table, group, offsets)
 
@@ -73,7 +75,8 @@ class BatchTransaction:
         from leadflow_common.outbox import enqueue_rows
 
         self._open = False
-        if self._connection is None:
+        begun = self._begun
+        if self._connection is None or begun is None:
             return
         error = error or self._failed
         try:
@@ -85,11 +88,11 @@ class BatchTransaction:
         except BaseException as failed:
             error = failed
         if error is None:
-            await self._begun.__aexit__(None, None, None)  # commits
+            await begun.__aexit__(None, None, None)  # commits
             for relay in self._relays:
                 relay.wake()
         else:
-            await self._begun.__aexit__(type(error), error, error.__traceback__)  # rolls back
+            await begun.__aexit__(type(error), error, error.__traceback__)  # rolls back
             raise error
 
 
@@ -104,17 +107,18 @@ async def batch_transaction(engine: AsyncEngine) -> AsyncIterator[BatchTransacti
     """The consumer's batch as one transaction: the handler's units of work join it."""
     batch = BatchTransaction(engine)
     token = _current.set(batch)
+    reset = False
     try:
         try:
             yield batch
         except BaseException as error:
             _current.reset(token)
-            token = None
+            reset = True
             await batch._finish(error)
             raise
         _current.reset(token)
-        token = None
+        reset = True
         await batch._finish(None)
     finally:
-        if token is not None:
+        if not reset:
             _current.reset(token)

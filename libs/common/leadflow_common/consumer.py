@@ -26,7 +26,7 @@ from leadflow_common.events import CloudEvent
 from leadflow_common.failures import is_transient
 from leadflow_common.kafka import EventProducer
 from leadflow_common.offsets import OffsetKeeper, Offsets, StoredOffsetsListener
-from leadflow_common.wakeups import Wakeups
+from leadflow_common.wakeups import Wakeups, Watch
 from leadflow_common.wire import EventTypes, RawEvent, current_types, read_event, record_type, typed_event
 
 log = logging.getLogger(__name__)
@@ -259,7 +259,7 @@ class EventConsumer:
             for partition, records in batches.items():
                 self._offsets.record_lag(consumer, partition, records)
 
-    async def _idle(self, consumer: AIOKafkaConsumer, watch) -> None:
+    async def _idle(self, consumer: AIOKafkaConsumer, watch: Watch) -> None:
         """Nothing fetched and nothing announced meanwhile: no fetches until a topic of ours is
         announced or the idle look is due (the group's heartbeats go on)."""
         assigned = consumer.assignment()

@@ -52,7 +52,8 @@ class CurrentCredentials:
 
     async def authenticate(self, credential: str | None) -> Principal:
         """Who is calling (401 when nobody known is, 503 when that cannot be told now)."""
-        if self._sync is None:
+        sync, read_epoch = self._sync, self._epoch
+        if sync is None or read_epoch is None:
             return self.store.authenticate(credential)
         generation = self.store.generation
         try:
@@ -65,16 +66,16 @@ class CurrentCredentials:
             principal = None
         if principal is BOOTSTRAP:
             return principal
-        await self._catch_up()
+        await self._catch_up(sync, read_epoch)
         if principal is None or self.store.generation != generation:
             principal = self.store.judge(credential)  # the newer copy's verdict
         # Counted only once accepted by a current copy: a revoked key's refused use is no use.
         self.store.count_use(principal)
         return principal
 
-    async def _catch_up(self) -> None:
+    async def _catch_up(self, sync: CredentialSync, read_epoch: SharedRead) -> None:
         try:
-            epoch = await self._epoch()
+            epoch = await read_epoch()
         except Exception as error:
             _CHECKED["epoch_unreadable"].inc()
             raise Unavailable("Cannot tell whether credentials are current; try again shortly") from error
@@ -82,7 +83,7 @@ class CurrentCredentials:
             _CHECKED["current"].inc()
             return
         try:
-            caught_up = await self._sync.catch_up(epoch)
+            caught_up = await sync.catch_up(epoch)
         except Exception as error:
             _CHECKED["refresh_failed"].inc()
             raise Unavailable("Cannot refresh credentials from the console; try again shortly") from error

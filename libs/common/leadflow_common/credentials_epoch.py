@@ -56,7 +56,7 @@ class EpochReader:
             raise
         if epoch is None:
             raise LookupError("the credentials' epoch row is missing")
-        return epoch
+        return int(epoch)
 
     def _drop(self) -> None:
         if self._connection is not None and not self._connection.is_closed():
@@ -83,7 +83,7 @@ class SharedRead:
         self._read = read
         self._timeout = timeout
         self._next: asyncio.Future[int] | None = None  # the read not yet begun, and its callers
-        self._reading: asyncio.Task | None = None
+        self._reading: asyncio.Task[None] | None = None
 
     async def __call__(self) -> int:
         if self._next is None:
@@ -112,7 +112,7 @@ class SharedRead:
             self._next = None
 
 
-def _retrieve(future: asyncio.Future) -> None:
+def _retrieve(future: asyncio.Future[int]) -> None:
     """Marks a failure as seen, though every caller may have gone: asyncio need not log it."""
     if not future.cancelled():
         future.exception()

@@ -6,7 +6,7 @@ import contextlib
 import hmac
 import logging
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from http import HTTPStatus
 from typing import Any
 
@@ -22,7 +22,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from leadflow_common import metrics
 from leadflow_common.auth import bearer
-from leadflow_common.deps import RuntimeDep
+from leadflow_common.deps import RuntimeDep, common_state
 from leadflow_common.errors import FieldError, Invalid, LeadflowError, Unauthenticated, Unavailable
 from leadflow_common.failures import is_transient
 
@@ -54,10 +54,10 @@ class Problem(LeadflowError):
         title: str,
         detail: str | None = None,
         *,
-        fields: list[dict[str, str]] | None = None,
-        headers: dict[str, str] | None = None,
+        fields: list[FieldError] | None = None,
+        headers: Mapping[str, str] | None = None,
     ):
-        super().__init__(detail, fields=fields, headers=headers)
+        super().__init__(detail, fields=fields, headers=dict(headers) if headers is not None else None)
         self.status = status
         self.title = title
 
@@ -68,8 +68,8 @@ def field_problem(name: str, message: str, detail: str = "The request has an inv
     return Invalid.field(name, message, detail)
 
 
-def _field(field: FieldError | dict) -> dict:
-    return field.model_dump() if isinstance(field, FieldError) else field
+def _field(field: FieldError | dict[str, str]) -> dict[str, str]:
+    return {"name": field.name, "message": field.message} if isinstance(field, FieldError) else field
 
 
 def problem_response(problem: LeadflowError, instance: str | None = None) -> JSONResponse:
@@ -151,7 +151,8 @@ async def require_metrics_reader(
 ) -> None:
     """/metrics tells how the service is used: for the scraper's token or the API key only."""
     given = (credentials.credentials if credentials else "").encode()
-    secrets = [request.app.state.api_key, request.app.state.metrics_token]
+    state = common_state(request)
+    secrets = [state.api_key, state.metrics_token]
     # Every secret is compared, in constant time, so timing tells nothing about which matched.
     if not any([hmac.compare_digest(given, secret.encode()) for secret in secrets if secret]):
         raise Unauthenticated("The metrics token or the API key is required")

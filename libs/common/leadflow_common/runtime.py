@@ -4,7 +4,7 @@ and its consumers, opened by the FastAPI lifespan and closed in reverse on shutd
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 
 from sqlalchemy import Table
@@ -93,7 +93,7 @@ class ServiceRuntime:
         """Something to close when the service stops (after its background work ended)."""
         self._on_stop.append(close)
 
-    def background(self, coroutine, *, name: str) -> None:
+    def background(self, coroutine: Coroutine[object, object, None], *, name: str) -> None:
         task = asyncio.create_task(coroutine, name=name)
         task.add_done_callback(_report_death)
         self._tasks.append(task)

@@ -10,6 +10,9 @@ from fastapi import Depends, FastAPI, Request
 
 from leadflow_capture import metrics
 from leadflow_capture.api.bodies import from_browser_form
+from leadflow_capture.app.account_linking import AccountLinks
+from leadflow_capture.app.account_merging import AccountMerges
+from leadflow_capture.app.account_reading import AccountReader
 from leadflow_capture.app.do_not_contact import DoNotContact
 from leadflow_capture.app.erasing import Erasures
 from leadflow_capture.app.exporting import Exports
@@ -21,6 +24,7 @@ from leadflow_capture.app.services import Intake, PublicIntake
 from leadflow_capture.domain.request_keys import checked_key
 from leadflow_capture.settings import CaptureSettings
 from leadflow_common.clients import IPNetwork, resolve_client
+from leadflow_common.deps import provider
 from leadflow_common.http import Problem
 
 
@@ -37,6 +41,9 @@ class CaptureState(Protocol):
     erasures: Erasures
     do_not_contact: DoNotContact
     exports: Exports
+    account_reader: AccountReader
+    account_links: AccountLinks
+    account_merges: AccountMerges
 
 
 def app_state(app: FastAPI) -> CaptureState:
@@ -62,24 +69,14 @@ async def get_intake(request: Request) -> Intake:
     )
 
 
-async def get_capture_settings(request: Request) -> CaptureSettings:
-    return state_of(request).capture_settings
-
-
-async def get_lead_reader(request: Request) -> LeadReader:
-    return state_of(request).lead_reader
-
-
-async def get_do_not_contact(request: Request) -> DoNotContact:
-    return state_of(request).do_not_contact
-
-
-async def get_erasures(request: Request) -> Erasures:
-    return state_of(request).erasures
-
-
-async def get_exports(request: Request) -> Exports:
-    return state_of(request).exports
+get_capture_settings = provider(state_of, lambda state: state.capture_settings)
+get_lead_reader = provider(state_of, lambda state: state.lead_reader)
+get_do_not_contact = provider(state_of, lambda state: state.do_not_contact)
+get_erasures = provider(state_of, lambda state: state.erasures)
+get_exports = provider(state_of, lambda state: state.exports)
+get_account_reader = provider(state_of, lambda state: state.account_reader)
+get_account_links = provider(state_of, lambda state: state.account_links)
+get_account_merges = provider(state_of, lambda state: state.account_merges)
 
 
 async def get_idempotency_key(request: Request) -> str | None:
@@ -128,3 +125,6 @@ LeadReaderDep = Annotated[LeadReader, Depends(get_lead_reader)]
 DoNotContactDep = Annotated[DoNotContact, Depends(get_do_not_contact)]
 ErasuresDep = Annotated[Erasures, Depends(get_erasures)]
 ExportsDep = Annotated[Exports, Depends(get_exports)]
+AccountReaderDep = Annotated[AccountReader, Depends(get_account_reader)]
+AccountLinksDep = Annotated[AccountLinks, Depends(get_account_links)]
+AccountMergesDep = Annotated[AccountMerges, Depends(get_account_merges)]

@@ -7,7 +7,9 @@ from fastapi import Depends, FastAPI, Request
 
 from leadflow_common.clients import resolve_client
 from leadflow_common.credentials_current import CurrentCredentials
+from leadflow_common.deps import provider
 from leadflow_common.runtime import ServiceRuntime
+from leadflow_console.app.account_reads import AccountReads
 from leadflow_console.app.preferences import Preferences
 from leadflow_console.app.read_model import ReadModel
 from leadflow_console.app.services import AccountsService
@@ -25,6 +27,7 @@ class ConsoleAppState(Protocol):
     default_region: str  # the leads page reads phone numbers in it
     preferences: Preferences
     upstream: "Upstream"
+    account_reads: AccountReads
 
 
 def app_state(app: FastAPI) -> ConsoleAppState:
@@ -35,16 +38,9 @@ def state_of(request: Request) -> ConsoleAppState:
     return app_state(request.app)
 
 
-async def get_accounts(request: Request) -> AccountsService:
-    return state_of(request).accounts
-
-
-async def get_preferences(request: Request) -> Preferences:
-    return state_of(request).preferences
-
-
-async def get_credentials(request: Request) -> CurrentCredentials:
-    return state_of(request).credentials
+get_accounts = provider(state_of, lambda state: state.accounts)
+get_preferences = provider(state_of, lambda state: state.preferences)
+get_credentials = provider(state_of, lambda state: state.credentials)
 
 
 async def get_client(request: Request) -> str:

@@ -5,6 +5,7 @@ from typing import Annotated, Protocol, cast
 
 from fastapi import Depends, FastAPI, Request
 
+from leadflow_common.deps import provider
 from leadflow_scoring.app.jobs import ScoringJobs
 from leadflow_scoring.app.score_reads import ScoreReads
 from leadflow_scoring.app.services import ScoringService
@@ -22,16 +23,13 @@ def app_state(app: FastAPI) -> ScoringAppState:
     return cast(ScoringAppState, app.state)
 
 
-async def get_scoring(request: Request) -> ScoringService:
-    return app_state(request.app).scoring
+def state_of(request: Request) -> ScoringAppState:
+    return app_state(request.app)
 
 
-async def get_jobs(request: Request) -> ScoringJobs:
-    return app_state(request.app).scoring_jobs
-
-
-async def get_score_reads(request: Request) -> ScoreReads:
-    return app_state(request.app).score_reads
+get_scoring = provider(state_of, lambda state: state.scoring)
+get_jobs = provider(state_of, lambda state: state.scoring_jobs)
+get_score_reads = provider(state_of, lambda state: state.score_reads)
 
 
 ScoringDep = Annotated[ScoringService, Depends(get_scoring)]

@@ -5,6 +5,7 @@ from typing import Annotated, Protocol, cast
 
 from fastapi import Depends, Request
 
+from leadflow_common.deps import provider
 from leadflow_webhooks.app.services import WebhooksService
 
 
@@ -12,8 +13,11 @@ class WebhooksAppState(Protocol):
     webhooks: WebhooksService
 
 
-async def get_webhooks(request: Request) -> WebhooksService:
-    return cast(WebhooksAppState, request.app.state).webhooks
+def state_of(request: Request) -> WebhooksAppState:
+    return cast(WebhooksAppState, request.app.state)
+
+
+get_webhooks = provider(state_of, lambda state: state.webhooks)
 
 
 WebhooksDep = Annotated[WebhooksService, Depends(get_webhooks)]

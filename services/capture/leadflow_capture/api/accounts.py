@@ -4,12 +4,11 @@ hand (audited). Thin routes: the use cases are accounts_reading and accounts_lin
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel
 
-from leadflow_capture.app.account_linking import AccountLinks
-from leadflow_capture.app.account_merging import AccountMerges
-from leadflow_capture.app.account_reading import AccountPage, AccountReader, AccountView
+from leadflow_capture.app.account_reading import AccountPage, AccountView
+from leadflow_capture.deps import AccountLinksDep, AccountMergesDep, AccountReaderDep
 from leadflow_capture.domain.accounts import registrable_domain
 from leadflow_common.access import Principal, Scope
 from leadflow_common.auth import requires
@@ -18,23 +17,6 @@ from leadflow_common.inputs import InputModel, StorableText
 router = APIRouter(prefix="/v1", tags=["accounts"])
 AccountsReader = Annotated[Principal, requires(Scope.leads_read)]
 AccountsWriter = Annotated[Principal, requires(Scope.leads_write)]
-
-
-async def get_reader(request: Request) -> AccountReader:
-    return request.app.state.account_reader
-
-
-async def get_links(request: Request) -> AccountLinks:
-    return request.app.state.account_links
-
-
-async def get_merges(request: Request) -> AccountMerges:
-    return request.app.state.account_merges
-
-
-ReaderDep = Annotated[AccountReader, Depends(get_reader)]
-MergesDep = Annotated[AccountMerges, Depends(get_merges)]
-LinksDep = Annotated[AccountLinks, Depends(get_links)]
 
 
 class PersonLink(InputModel):
@@ -55,7 +37,9 @@ class Linked(BaseModel):
     summary="An account: name, domains, fit fields, people with how each matched and how sure, owner, score",
     responses={303: {"description": "The account was merged: `Location` names the survivor"}, 404: {}},
 )
-async def read_account(account_id: uuid.UUID, principal: AccountsReader, reader: ReaderDep) -> AccountView:
+async def read_account(
+    account_id: uuid.UUID, principal: AccountsReader, reader: AccountReaderDep
+) -> AccountView:
     return await reader.account(principal, account_id)
 
 
@@ -64,7 +48,7 @@ async def read_account(account_id: uuid.UUID, principal: AccountsReader, reader:
 )
 async def find_accounts(
     principal: AccountsReader,
-    reader: ReaderDep,
+    reader: AccountReaderDep,
     domain: Annotated[StorableText | None, Query(max_length=253)] = None,
     q: Annotated[StorableText | None, Query(min_length=2, max_length=100)] = None,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
@@ -82,7 +66,7 @@ async def find_accounts(
     responses={303: {}, 404: {}, 422: {}},
 )
 async def link_person(
-    account_id: uuid.UUID, body: PersonLink, principal: AccountsWriter, links: LinksDep
+    account_id: uuid.UUID, body: PersonLink, principal: AccountsWriter, links: AccountLinksDep
 ) -> Linked:
     lead_id = await links.link(principal, account_id, body.lead_id)
     return Linked(account_id=account_id, lead_id=lead_id)
@@ -95,7 +79,7 @@ async def link_person(
     responses={404: {}},
 )
 async def unlink_person(
-    account_id: uuid.UUID, lead_id: uuid.UUID, principal: AccountsWriter, links: LinksDep
+    account_id: uuid.UUID, lead_id: uuid.UUID, principal: AccountsWriter, links: AccountLinksDep
 ) -> Response:
     await links.unlink(principal, account_id, lead_id)
     return Response(status_code=204)
@@ -109,7 +93,7 @@ async def unlink_person(
     responses={404: {}},
 )
 async def dismiss_suggestion(
-    account_id: uuid.UUID, lead_id: uuid.UUID, principal: AccountsWriter, links: LinksDep
+    account_id: uuid.UUID, lead_id: uuid.UUID, principal: AccountsWriter, links: AccountLinksDep
 ) -> Response:
     await links.dismiss(principal, account_id, lead_id)
     return Response(status_code=204)
@@ -122,7 +106,7 @@ async def dismiss_suggestion(
     responses={303: {}, 404: {}, 422: {}},
 )
 async def merge_account(
-    account_id: uuid.UUID, body: MergeInput, principal: AccountsWriter, merges: MergesDep
+    account_id: uuid.UUID, body: MergeInput, principal: AccountsWriter, merges: AccountMergesDep
 ) -> Response:
     await merges.merge(principal, account_id, body.into)
     return Response(status_code=204)

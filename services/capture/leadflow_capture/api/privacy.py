@@ -1,6 +1,7 @@
 """Privacy routes: erasure (erasing.py), export (exporting.py) and the do-not-contact list."""
 
 import uuid
+from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Any, ClassVar, Literal
 
@@ -40,13 +41,14 @@ class SuppressionInput(PersonInput):
     )
 
 
-def _normalized(email: str | None, phone: str | None, region: str) -> dict[str, str]:
+def _normalized(email: str | None, phone: str | None, region: str) -> privacy.Identifiers:
     """The identifiers as capture stores them (what the list and the leads are keyed by)."""
-    identifiers: dict[str, str] = {}
-    for kind, value, normalize in (
+    identifiers: privacy.Identifiers = {}
+    given: tuple[tuple[privacy.IdentifierKind, str | None, Callable[[str], str]], ...] = (
         ("email", email, normalize_email),
         ("phone", phone, lambda v: normalize_phone(v, region)),
-    ):
+    )
+    for kind, value, normalize in given:
         if value:
             try:
                 identifiers[kind] = normalize(value)

@@ -1,6 +1,7 @@
 """The inbound SMS webhook (Twilio's form fields in, TwiML out)."""
 
 import time
+from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
@@ -76,13 +77,12 @@ async def inbound_sms(request: Request, intake: IntakeDep) -> Response:
         raise Problem(403, "Forbidden", "Missing or invalid X-Twilio-Signature")
     form, errors = twilio_fields(params, settings.sms_account_sid)
     if errors:
-        fields = [error.model_dump() for error in errors]
-        raise Problem(422, "Validation failed", "Not a webhook Twilio sends", fields=fields)
+        raise Problem(422, "Validation failed", "Not a webhook Twilio sends", fields=list(errors))
     form = storable(form)
     limit_sender(intake.sms_limit, form["From"])
     text = form.get("Body", "")
     intent = read_message(text, form.get("OptOutType"), settings.keyword_campaigns)
-    fields: dict = {"phone": form["From"], "message": text or None, "attributes": {}}
+    fields: dict[str, Any] = {"phone": form["From"], "message": text or None, "attributes": {}}
     if intent.email:
         fields["email"] = intent.email
     if intent.consent is not None:

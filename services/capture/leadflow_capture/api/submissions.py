@@ -16,7 +16,7 @@ from leadflow_capture.domain.leads import InvalidLead
 from leadflow_capture.domain.people import Accepted, KeyConflict
 from leadflow_common.access import Scope
 from leadflow_common.auth import public_route, requires
-from leadflow_common.errors import Invalid
+from leadflow_common.errors import FieldError, Invalid
 from leadflow_common.events import Channel
 from leadflow_common.http import MAX_LISTED_FIELDS, Problem
 
@@ -115,11 +115,11 @@ async def popup(request: Request, public: PublicIntakeDep) -> Response:
     fields = await read_fields(request, allow_form=False)
     trapped = fields.pop(HONEYPOT_FIELD, None)
     popup_id, trigger = fields.pop("popup_id", None), fields.pop("trigger", None)
-    problems = []
+    problems: list[FieldError] = []
     if popup_id is not None and (not isinstance(popup_id, str) or not 0 < len(popup_id) <= 100):
-        problems.append({"name": "popup_id", "message": "a string of 1 to 100 characters"})
+        problems.append(FieldError(name="popup_id", message="a string of 1 to 100 characters"))
     if trigger is not None and trigger not in POPUP_TRIGGERS:
-        problems.append({"name": "trigger", "message": f"one of {', '.join(POPUP_TRIGGERS)}"})
+        problems.append(FieldError(name="trigger", message=f"one of {', '.join(POPUP_TRIGGERS)}"))
     if problems:
         raise Problem(422, "Validation failed", "The submission has invalid fields", fields=problems)
     kept = {name: value for name, value in (("popup_id", popup_id), ("popup_trigger", trigger)) if value}

@@ -104,7 +104,8 @@ async def match_leads(
     # people who say something of their company (it may fill what the account lacks).
     leaving = {link.account_id for lead, link in links.items() if lead in absorbed and link.account_id}
     telling = {links[f.lead_id].account_id for f in facts if f.lead_id in links and _tells(f)}
-    if wanted := sorted(({*leaving, *telling} - {None}) - book.accounts.keys()):
+    named = {account_id for account_id in {*leaving, *telling} if account_id is not None}
+    if wanted := sorted(named - book.accounts.keys()):
         _add(book, await accounts_store.accounts_by_id(uow.connection, wanted))
     accounts = plan_accounts(facts, absorbed, links, book, now=now)
     adopted = []

@@ -34,8 +34,8 @@ class AccountMerges:
             for account_id in (source_id, target_id):
                 if account_id not in found:
                     raise NotFound(f"No account {account_id}")
-                if found[account_id].merged_into:
-                    raise AccountMerged(found[account_id].merged_into)
+                if merged_into := found[account_id].merged_into:
+                    raise AccountMerged(merged_into)
             source, target = found[source_id], found[target_id]
             plan = AccountPlan()
             plan_merge(

@@ -16,7 +16,9 @@ class DoNotContact:
     def __init__(self, runtime: ServiceRuntime):
         self._runtime = runtime
 
-    async def add(self, principal: Principal, identifiers: dict[str, str], reason: str) -> list[str]:
+    async def add(
+        self, principal: Principal, identifiers: privacy.Identifiers, reason: str
+    ) -> list[privacy.IdentifierKind]:
         """Lists the identifiers (kind → normalized value); the kinds listed."""
         rows = privacy.suppression_rows(identifiers.items(), reason, principal.actor)
         async with self._locked(identifiers) as uow:
@@ -27,7 +29,9 @@ class DoNotContact:
                 )
         return sorted(identifiers)
 
-    async def lift(self, principal: Principal, identifiers: dict[str, str]) -> list[str]:
+    async def lift(
+        self, principal: Principal, identifiers: privacy.Identifiers
+    ) -> list[privacy.IdentifierKind]:
         """Takes the identifiers off the list; the kinds that were on it."""
         digests = {kind: privacy.digest(kind, value) for kind, value in identifiers.items()}
         async with self._locked(identifiers) as uow:
@@ -38,7 +42,7 @@ class DoNotContact:
         return lifted
 
     @contextlib.asynccontextmanager
-    async def _locked(self, identifiers: dict[str, str]) -> AsyncIterator[UnitOfWork]:
+    async def _locked(self, identifiers: privacy.Identifiers) -> AsyncIterator[UnitOfWork]:
         async with self._runtime.unit_of_work() as uow:
             await uow.lock([f"{kind}:{value}" for kind, value in identifiers.items()])
             yield uow

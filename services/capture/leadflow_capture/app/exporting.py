@@ -68,4 +68,5 @@ class Exports:
             answer = None
         if answer is None or answer.status_code != 200:
             raise Unavailable(f"{name} did not answer, and an export without it would be incomplete")
-        return answer.json()["tables"]
+        tables: dict[str, list[dict[str, Any]]] = answer.json()["tables"]
+        return tables

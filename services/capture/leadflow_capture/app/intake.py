@@ -9,6 +9,8 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
 
+from sqlalchemy.ext.asyncio import AsyncConnection
+
 from leadflow_capture import metrics
 from leadflow_capture.app.account_matching import match_batch
 from leadflow_capture.domain import privacy
@@ -55,7 +57,7 @@ async def accept_batch(
     return plan.results
 
 
-async def _mark_suppressed(connection, batch: list[Submission]) -> list[Submission]:
+async def _mark_suppressed(connection: AsyncConnection, batch: list[Submission]) -> list[Submission]:
     """The batch, with the submissions of people on the do-not-contact list marked."""
     by_submission = [privacy.digests_of(s.lead.email, s.lead.phone) for s in batch]
     listed = await repository.suppressed(connection, [d for digests in by_submission for d in digests])
@@ -70,7 +72,7 @@ async def _mark_suppressed(connection, batch: list[Submission]) -> list[Submissi
     return marked
 
 
-Pending = tuple[Submission, asyncio.Future]
+Pending = tuple[Submission, "asyncio.Future[Accepted | KeyConflict]"]
 
 
 class SubmissionWriter:
@@ -90,7 +92,7 @@ class SubmissionWriter:
     async def submit(self, submission: Submission) -> Accepted | KeyConflict:
         """Accepted once its batch has committed; 503 at once when too many wait already, so an
         overloaded capture sheds load instead of holding requests until they time out."""
-        future = asyncio.get_running_loop().create_future()
+        future: asyncio.Future[Accepted | KeyConflict] = asyncio.get_running_loop().create_future()
         try:
             self._queue.put_nowait((submission, future))
         except asyncio.QueueFull:

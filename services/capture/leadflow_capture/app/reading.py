@@ -3,6 +3,7 @@ read them: a rep reads only the leads offered to them now."""
 
 import base64
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -125,7 +126,7 @@ class LeadReader:
             await lead_access.record_routing(uow.connection, lead_reps, events)
 
 
-def _normalized(normalize, name: str, value: str | None) -> str | None:
+def _normalized(normalize: Callable[[str], str], name: str, value: str | None) -> str | None:
     if not value:
         return None
     try:

@@ -6,7 +6,7 @@ import logging
 import time
 import uuid
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from leadflow_capture import metrics
 from leadflow_capture.app.intake import SubmissionWriter
@@ -45,15 +45,11 @@ def report_refused_redirect(target: object, allowed: list[str]) -> None:
     )
 
 
-@dataclass(frozen=True)
-class PublicIntake:
+class PublicIntake(NamedTuple):
     """A public post's intake and its checked Idempotency-Key (see deps.get_public_intake)."""
 
     intake: "Intake"
     key: str | None
-
-    def __iter__(self):
-        return iter((self.intake, self.key))
 
 
 @dataclass(frozen=True)

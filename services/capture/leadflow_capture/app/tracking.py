@@ -47,7 +47,7 @@ async def publish_items(
             for index, raw in enumerate(raw_items)
         ]
         # What retention counts as activity (retention.py): one statement for the batch.
-        active = {result.lead_id for result in results if result.status == 202}
+        active = {result.lead_id for result in results if result.status == 202 and result.lead_id is not None}
         await repository.mark_active(uow.connection, active, datetime.now(UTC))
     return results
 
@@ -120,6 +120,7 @@ async def _settle_outcome(
     recorded = await outcome_store.lock_and_read(uow.connection, lead_id)
     verdict = judge(recorded, OutcomeReport(item.outcome, item.corrects, item.reason), principal)
     if verdict == "same":
+        assert recorded is not None  # only a recorded outcome is the same as one reported
         return PublishedItem(index=index, status=202, lead_id=lead_id, event_id=recorded.event_id)
     data = outcome_event(item, lead_id)
     event = await uow.publish(topic, data, subject=lead_id)

@@ -46,7 +46,7 @@ def adopt_waiting(
 
 def name_rows(
     plan: AccountPlan, facts: Iterable[LeadFacts], links: dict[uuid.UUID, Link], adopted: Iterable[Waiting]
-) -> list[dict]:
+) -> list[dict[str, object]]:
     """Each company name given in the batch (and by the people adopted), with the account of
     the person who gave it, or none: she waits. A person unlinked by hand gives none."""
     given = [(f.lead_id, f.normalized_name, f.company or "") for f in facts if f.normalized_name]

@@ -2,10 +2,10 @@
 submissions merge into one lead is `merging.py`). No I/O here."""
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 import pycountry
 from pydantic import ConfigDict, Field, StringConstraints, ValidationError
@@ -21,6 +21,8 @@ from leadflow_common.errors import FieldError, Invalid
 from leadflow_common.events import AttributeValue
 from leadflow_common.inputs import InputModel
 
+T = TypeVar("T")
+V = TypeVar("V", bound=str | int)
 MAX_ATTRIBUTES = 50
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
 LongText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=5000)]
@@ -177,7 +179,7 @@ def screen(email: str | None, phone: str | None, screening: Screening) -> list[F
 def normalize(lead: LeadInput, *, default_region: str, screening: Screening = NO_SCREENING) -> NormalizedLead:
     errors: list[FieldError] = []
 
-    def check(name: str, parse, value):
+    def check(name: str, parse: Callable[[V], T], value: V | None) -> T | None:
         if value in (None, ""):
             return None
         try:
@@ -237,7 +239,10 @@ def normalize_country(value: str) -> str:
     candidate = value.strip()
     country = None
     if len(candidate) in (2, 3):
-        country = pycountry.countries.get(**{f"alpha_{len(candidate)}": candidate.upper()})
+        code = candidate.upper()
+        country = (
+            pycountry.countries.get(alpha_2=code) if len(code) == 2 else pycountry.countries.get(alpha_3=code)
+        )
     if country is None:
         try:
             country = pycountry.countries.lookup(candidate)

@@ -15,6 +15,7 @@ MAX_LEAD_ATTRIBUTE_BYTES, so its events stay small however many submissions name
 
 import json
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -26,7 +27,7 @@ MAX_LEAD_ATTRIBUTES = 100
 MAX_LEAD_ATTRIBUTE_BYTES = 32 * 1024
 MAX_WITHHELD_LISTED = 20
 TRUSTED_CHANNELS = frozenset({Channel.api, Channel.import_})
-EMPTY = (None, "", {}, [])
+EMPTY: tuple[object, ...] = (None, "", {}, [])
 
 
 @dataclass(frozen=True)
@@ -39,7 +40,7 @@ def may_replace(channel: Channel) -> bool:
     return channel in TRUSTED_CHANNELS
 
 
-def may_set_consent(channel: Channel, consent: str, recorded: dict | None) -> bool:
+def may_set_consent(channel: Channel, consent: str, recorded: Mapping[str, object] | None) -> bool:
     """Whether this channel may set this consent, given the one recorded (if any)."""
     return recorded is None or may_replace(channel) or (channel == Channel.sms and consent == "sms")
 

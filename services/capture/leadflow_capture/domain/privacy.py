@@ -12,8 +12,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import Literal
 
 DOMAIN = b"leadflow-suppression:"
+# The identifiers the list holds: a person's normalized email and phone.
+IdentifierKind = Literal["email", "phone"]
+Identifiers = dict[IdentifierKind, str]
 
 
 def digest(kind: str, normalized: str) -> str:

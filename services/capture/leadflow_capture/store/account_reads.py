@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, exists, func, or_, select, tuple_
+from sqlalchemy import ColumnElement, Exists, and_, exists, func, or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from leadflow_capture.store.account_tables import account_suggestions, accounts, company_names, lead_accounts
@@ -58,7 +58,7 @@ _COLUMNS = [
 ]
 
 
-def _of_rep(rep_id: uuid.UUID):
+def _of_rep(rep_id: uuid.UUID) -> Exists:
     """The accounts with at least one person offered to this rep now."""
     return exists(
         select(lead_accounts.c.lead_id).where(
@@ -110,7 +110,7 @@ async def find(
 ) -> list[AccountRow]:
     """Live accounts, oldest first, after the cursor: by one of their domains, or a part of their
     name or a domain; a rep's, only those with one of their people."""
-    conditions = [accounts.c.merged_into.is_(None)]
+    conditions: list[ColumnElement[bool]] = [accounts.c.merged_into.is_(None)]
     if domain:
         conditions.append(accounts.c.domains.contains([domain]))  # @>: the GIN index
     if text:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, tuple_
+from sqlalchemy import ColumnElement, and_, func, or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from leadflow_capture.store.tables import lead_reps, leads, submissions
@@ -65,7 +65,7 @@ async def submissions_of(
 
 async def count_submissions(connection: AsyncConnection, lead_ids: list[uuid.UUID]) -> int:
     query = select(func.count()).select_from(submissions).where(submissions.c.lead_id.in_(lead_ids))
-    return await connection.scalar(query)
+    return await connection.scalar(query) or 0
 
 
 async def absorbed_by(connection: AsyncConnection, lead_id: uuid.UUID) -> list[uuid.UUID]:
@@ -92,7 +92,7 @@ async def find(
     limit: int,
 ) -> list[LeadRow]:
     """Live leads, oldest first, after the cursor; a rep's search sees only their leads."""
-    conditions = [leads.c.merged_into.is_(None)]
+    conditions: list[ColumnElement[bool]] = [leads.c.merged_into.is_(None)]
     if email:
         conditions.append(leads.c.email == email)
     if phone:

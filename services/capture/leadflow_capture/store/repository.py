@@ -131,7 +131,8 @@ async def lead_exists(connection: AsyncConnection, lead_id: uuid.UUID) -> uuid.U
     ).first()
     if row is None:
         return None
-    return row.merged_into or row.id
+    live: uuid.UUID = row.merged_into or row.id
+    return live
 
 
 async def suppressed(connection: AsyncConnection, digests: list[str]) -> set[str]:
@@ -144,7 +145,7 @@ async def suppressed(connection: AsyncConnection, digests: list[str]) -> set[str
     return {row.digest for row in rows}
 
 
-async def add_suppressions(connection: AsyncConnection, rows: list[dict]) -> None:
+async def add_suppressions(connection: AsyncConnection, rows: list[dict[str, str]]) -> None:
     await connection.execute(insert(suppressions).on_conflict_do_nothing(), rows)
 
 

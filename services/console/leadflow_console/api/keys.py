@@ -80,7 +80,7 @@ async def audit(
     rows = await accounts.audit_entries(
         actor=actor, action=action, since=since, until=until, before_id=before_id, limit=limit
     )
-    entries = [AuditEntry(**row._mapping) for row in rows]
+    entries = [AuditEntry(**row) for row in rows]
     more = len(entries) == limit
     return AuditPage(entries=entries, next_cursor=_encode_cursor(entries[-1].id) if more else None)
 

@@ -21,6 +21,9 @@ CONSUMER = "console-read-model"
 CLOSED_SHOWN_DAYS = 14
 LEFT_SHOWN_HOURS = 24
 SHOWN_LATELY = 10
+# The funnel's rows and its speed to lead, as the funnel page reads them (api/ does not import the store).
+FunnelRows = list[FunnelRow]
+SpeedRows = list[SpeedRow]
 
 
 class ReadModel:

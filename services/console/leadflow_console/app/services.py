@@ -6,9 +6,11 @@ import hashlib
 import logging
 import uuid
 from datetime import UTC, datetime, timedelta
+from typing import Unpack
 
 from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
+from sqlalchemy import RowMapping
 
 from leadflow_common.access import Principal, Role, Scope
 from leadflow_common.credentials import CredentialsState, LiveKey, SigningKey, key_digest
@@ -272,7 +274,7 @@ class AccountsService:
             epoch=epoch,
         )
 
-    async def audit_entries(self, **filters) -> list:
+    async def audit_entries(self, **filters: Unpack[repository.AuditFilters]) -> list[RowMapping]:
         async with self._runtime.engine.connect() as connection:
             return await repository.audit_entries(connection, **filters)
 

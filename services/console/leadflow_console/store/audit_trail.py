@@ -4,10 +4,11 @@ assignment by its lead's name), each looked up in the same statement; ids stay w
 names them (an erased lead, a deleted account). The entries themselves keep ids only."""
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import case, cast, func, select
+from sqlalchemy import ColumnElement, RowMapping, case, cast, func, select
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -30,19 +31,19 @@ class NamedEntry:
     target_lead: uuid.UUID | None  # the lead the target is or is an assignment of, when it has a name
     service: str
     outcome: str
-    details: dict
+    details: dict[str, object]
 
     @property
     def target_link(self) -> str | None:
         return f"/leads/{self.target_lead}" if self.target_lead else None
 
 
-def _id_after(column, prefix: str):
+def _id_after(column: ColumnElement[str], prefix: str) -> ColumnElement[uuid.UUID]:
     """The uuid after `prefix` in the column, or NULL: compared with a key, so its index is used."""
     return case((column.like(f"{prefix}%"), cast(func.substr(column, len(prefix) + 1), UUID)))
 
 
-def _target(kind: str):
+def _target(kind: str) -> ColumnElement[uuid.UUID]:
     return case((audit_log.c.target_type == kind, cast(audit_log.c.target_id, UUID)))
 
 
@@ -88,27 +89,27 @@ async def named_entries(
         query = query.where(audit_log.c.actor == actor)
     if action is not None:
         query = query.where(audit_log.c.action == action)
-    return [_named(row) for row in await connection.execute(query)]
+    return [_named(row) for row in (await connection.execute(query)).mappings()]
 
 
-def _named(row) -> NamedEntry:
+def _named(row: RowMapping) -> NamedEntry:
     return NamedEntry(
-        id=row.id,
-        at=row.at,
-        actor=row.actor,
-        actor_name=row.actor_name,
-        actor_kind=row.actor.split(":", 1)[0],
-        action=row.action,
-        target_type=row.target_type,
-        target_id=row.target_id,
-        target_name=row.target_email or row.target_key_name or lead_name(row.target_profile),
-        target_lead=row.target_lead if lead_name(row.target_profile) else None,
-        service=row.service,
-        outcome=row.outcome,
-        details=row.details,
+        id=row["id"],
+        at=row["at"],
+        actor=row["actor"],
+        actor_name=row["actor_name"],
+        actor_kind=row["actor"].split(":", 1)[0],
+        action=row["action"],
+        target_type=row["target_type"],
+        target_id=row["target_id"],
+        target_name=row["target_email"] or row["target_key_name"] or lead_name(row["target_profile"]),
+        target_lead=row["target_lead"] if lead_name(row["target_profile"]) else None,
+        service=row["service"],
+        outcome=row["outcome"],
+        details=row["details"],
     )
 
 
-def lead_name(profile: dict | None) -> str | None:
+def lead_name(profile: Mapping[str, object] | None) -> str | None:
     """The person's name, or their email or phone, as captured; None once erased or never captured."""
     return display_name(profile) or None

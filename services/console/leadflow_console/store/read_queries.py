@@ -1,6 +1,7 @@
 """Reading the read models: typed rows for the pages. Every query is bounded."""
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -16,23 +17,24 @@ SHOWN = 100
 DIMENSIONS = ("channel", "source", "campaign", "segment")
 
 
-def display_name(profile: dict | None) -> str:
+def display_name(profile: Mapping[str, object] | None) -> str:
     """How a lead is named on a page: its name, else its email or phone ("" when none is known)."""
     profile = profile or {}
-    name = " ".join(p for p in (profile.get("first_name"), profile.get("last_name")) if p)
-    return name or profile.get("email") or profile.get("phone") or ""
+    said = [profile.get(part) for part in ("first_name", "last_name", "email", "phone")]
+    first, last, email, phone = [value if isinstance(value, str) else "" for value in said]
+    return " ".join(p for p in (first, last) if p) or email or phone
 
 
 @dataclass(frozen=True)
 class LeadView:
     lead_id: uuid.UUID
-    profile: dict | None
+    profile: dict[str, object] | None
     channel: str | None
     captured_at: datetime | None
     merged_into: uuid.UUID | None
     score: float | None
     temperature: str | None
-    reasons: list | None
+    reasons: list[dict[str, object]] | None
     assignment_id: uuid.UUID | None
     assignment_status: str | None
     rep_id: uuid.UUID | None
@@ -53,7 +55,7 @@ class TimelineEntry:
     at: datetime
     kind: str
     title: str
-    details: dict
+    details: dict[str, object]
 
 
 @dataclass(frozen=True)

@@ -3,8 +3,9 @@
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TypedDict
 
-from sqlalchemy import and_, delete, func, insert, or_, select, update
+from sqlalchemy import ColumnElement, RowMapping, and_, delete, func, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -40,39 +41,41 @@ class ApiKey:
     last_used_at: datetime | None
 
 
-def _user(row) -> User:
-    return User(**{**row._mapping, "role": Role(row.role)})
+def _user(row: RowMapping) -> User:
+    return User(**{**row, "role": Role(row["role"])})
 
 
 async def count_users(connection: AsyncConnection) -> int:
-    return await connection.scalar(select(func.count()).select_from(users))
+    return await connection.scalar(select(func.count()).select_from(users)) or 0
 
 
 async def insert_user(connection: AsyncConnection, **values: object) -> User:
     row = (await connection.execute(insert(users).values(**values).returning(*users.c))).one()
-    return _user(row)
+    return _user(row._mapping)
 
 
 async def user_by_email(connection: AsyncConnection, email: str) -> User | None:
     if "\x00" in email:
         return None  # no stored email holds one (PostgreSQL text cannot): an unknown account
     row = (await connection.execute(select(users).where(users.c.email == email))).one_or_none()
-    return _user(row) if row else None
+    return _user(row._mapping) if row else None
 
 
 async def user_by_id(connection: AsyncConnection, user_id: uuid.UUID, *, lock: bool = False) -> User | None:
     query = select(users).where(users.c.id == user_id)
     row = (await connection.execute(query.with_for_update() if lock else query)).one_or_none()
-    return _user(row) if row else None
+    return _user(row._mapping) if row else None
 
 
 async def list_users(connection: AsyncConnection) -> list[User]:
-    return [_user(row) for row in await connection.execute(select(users).order_by(users.c.created_at))]
+    return [
+        _user(row._mapping) for row in await connection.execute(select(users).order_by(users.c.created_at))
+    ]
 
 
 async def update_user(connection: AsyncConnection, user_id: uuid.UUID, **values: object) -> User:
     query = update(users).where(users.c.id == user_id).values(**values, updated_at=func.now())
-    return _user((await connection.execute(query.returning(*users.c))).one())
+    return _user((await connection.execute(query.returning(*users.c))).one()._mapping)
 
 
 async def insert_session(
@@ -101,7 +104,10 @@ async def revoked_live_sessions(connection: AsyncConnection, now: datetime) -> l
 
 async def credentials_epoch(connection: AsyncConnection) -> int:
     """The credentials' epoch (console migration 0005 bumps it with every change)."""
-    return await connection.scalar(CURRENT_EPOCH)
+    epoch = await connection.scalar(CURRENT_EPOCH)
+    if epoch is None:
+        raise LookupError("the credentials' epoch row is missing")
+    return int(epoch)
 
 
 async def insert_key(connection: AsyncConnection, **values: object) -> ApiKey:
@@ -155,11 +161,11 @@ async def insert_signing_key(connection: AsyncConnection, key: KeyPair) -> None:
 
 async def recent_failures(
     connection: AsyncConnection, subjects: list[str], since: datetime
-) -> dict[str, list]:
+) -> dict[str, list[datetime]]:
     query = select(login_failures.c.subject, login_failures.c.at).where(
         login_failures.c.subject.in_(subjects), login_failures.c.at > since
     )
-    found: dict[str, list] = {subject: [] for subject in subjects}
+    found: dict[str, list[datetime]] = {subject: [] for subject in subjects}
     for row in await connection.execute(query):
         found[row.subject].append(row.at)
     return found
@@ -187,6 +193,15 @@ async def insert_audit_entries(connection: AsyncConnection, events: list[CloudEv
 AUDIT_FIELDS = {"actor", "action", "target_type", "target_id", "service", "outcome", "details"}
 
 
+class AuditFilters(TypedDict):
+    actor: str | None
+    action: str | None
+    since: datetime | None
+    until: datetime | None
+    before_id: int | None
+    limit: int
+
+
 async def audit_entries(
     connection: AsyncConnection,
     *,
@@ -196,9 +211,10 @@ async def audit_entries(
     until: datetime | None,
     before_id: int | None,
     limit: int,
-) -> list:
-    """Newest first; `before_id` pages on (a cursor stable while new entries arrive)."""
-    conditions = []
+) -> list[RowMapping]:
+    """Newest first (each entry's columns by name); `before_id` pages on (a cursor stable while
+    new entries arrive)."""
+    conditions: list[ColumnElement[bool]] = []
     if actor is not None:
         conditions.append(audit_log.c.actor == actor)
     if action is not None:
@@ -210,4 +226,4 @@ async def audit_entries(
     if before_id is not None:
         conditions.append(audit_log.c.id < before_id)
     query = select(audit_log).where(*conditions).order_by(audit_log.c.id.desc()).limit(limit)
-    return list(await connection.execute(query))
+    return list((await connection.execute(query)).mappings())

@@ -8,7 +8,7 @@ from fastapi import APIRouter
 
 from leadflow_common.access import Principal, Scope, ensure_own
 from leadflow_common.auth import requires
-from leadflow_routing.api.schemas import Presence, RepInput, RepOut, RepUpdate
+from leadflow_routing.api.schemas import Presence, RepInput, RepOut, RepUpdate, WorkingHoursInput
 from leadflow_routing.app.reps import RepFields, RepRecord
 from leadflow_routing.deps import RepsDep
 
@@ -24,7 +24,8 @@ def rep_out(record: RepRecord) -> RepOut:
 def rep_values(rep: RepInput | RepUpdate | Presence, *, partial: bool) -> RepFields:
     values = rep.model_dump(exclude_unset=partial, exclude={"working_hours"})
     if not partial or "working_hours" in rep.model_fields_set:
-        values["working_hours"] = rep.working_hours.document() if rep.working_hours else None
+        hours = rep.working_hours
+        values["working_hours"] = hours.document() if isinstance(hours, WorkingHoursInput) else None
     return cast(RepFields, values)
 
 

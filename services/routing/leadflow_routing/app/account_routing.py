@@ -13,6 +13,7 @@ from leadflow_common.account_events import AccountOwnerChanged
 from leadflow_common.errors import NotFound
 from leadflow_common.events import AssignmentEvent, RepRef, Tier
 from leadflow_common.unit_of_work import UnitOfWork
+from leadflow_routing.app.changes import Actor
 from leadflow_routing.domain.account_policy import offer_to_owner, owner_to_tell
 from leadflow_routing.domain.policy import Assignment, Decision, LeadToRoute, Relaxation, Rep, decide
 from leadflow_routing.store import account_owners as account_owner_store
@@ -137,7 +138,7 @@ async def _announce(
     account_id: uuid.UUID,
     rep_id: uuid.UUID | None,
     previous: uuid.UUID | None,
-    by: str,
+    by: Actor,
     context: "RoutingContext",
 ) -> None:
     owner = await rep_ref(uow.connection, rep_id) if rep_id is not None else None

@@ -101,7 +101,8 @@ async def _promote_if_outgrown(
         return None
     tiers = TIERS_BY_TEMPERATURE[lead.temperature]
     candidates = [rep for rep in reps if rep.tier in tiers]
-    if decide(lead, candidates, now=context.now, exclude=frozenset({offer.rep_id})).kind != "assign":
+    holding = frozenset({offer.rep_id}) if offer.rep_id is not None else frozenset()
+    if decide(lead, candidates, now=context.now, exclude=holding).kind != "assign":
         return None
     reason = f"turned {lead.temperature.value} before it was accepted: to a {' or '.join(tiers)} rep"
     await transition(uow, offer, AssignmentStatus.promoted, reason, context)
@@ -141,9 +142,15 @@ async def route(
     tiers = [Tier.senior] if senior_pool else TIERS_BY_TEMPERATURE[lead.temperature]
     if relaxed.next_tier:
         tiers = [*tiers, *NEXT_TIER[lead.temperature]]
-    choice = {"exclude": exclude, "senior_pool": senior_pool, "relaxed": relaxed}  # the owner first
-    decision, candidates = await account_routing.decide_with_owner(
-        uow.connection, lead, context, tiers, capacity, **choice
+    decision, candidates = await account_routing.decide_with_owner(  # the owner first
+        uow.connection,
+        lead,
+        context,
+        tiers,
+        capacity,
+        exclude=exclude,
+        senior_pool=senior_pool,
+        relaxed=relaxed,
     )
     if current is not None and current.status == AssignmentStatus.waiting and decision.kind == "wait":
         await _still_waiting(uow, current, lead, decision, context)

@@ -40,8 +40,8 @@ async def claim_if_unowned(
 ) -> bool:
     """Make `rep_id` the owner of an account that has none (never had one, or had it taken
     away); True when it did. Atomic: two first accepts at once leave one owner."""
-    statement = insert(account_owners).values(account_id=account_id, rep_id=rep_id, updated_at=now)
-    statement = statement.on_conflict_do_update(
+    claim = insert(account_owners).values(account_id=account_id, rep_id=rep_id, updated_at=now)
+    statement = claim.on_conflict_do_update(
         index_elements=[account_owners.c.account_id],
         set_={"rep_id": rep_id, "updated_at": now},
         where=account_owners.c.rep_id.is_(None),

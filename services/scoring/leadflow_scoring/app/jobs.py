@@ -3,9 +3,10 @@ sweep, following other processes' changes, and retraining after every N outcomes
 
 import asyncio
 import logging
+import uuid
 from typing import Literal
 
-from leadflow_common.access import Principal
+from leadflow_common.access import BOOTSTRAP, Principal
 from leadflow_common.runtime import ServiceRuntime
 from leadflow_scoring.app import training
 from leadflow_scoring.app.services import ScoringService
@@ -20,8 +21,8 @@ class ScoringJobs:
     def __init__(self, runtime: ServiceRuntime, service: ScoringService, settings: ScoringSettings):
         self.runtime, self.service, self.settings = runtime, service, settings
         self.state = service.state
-        self._rescoring: asyncio.Task | None = None
-        self._training: asyncio.Task | None = None
+        self._rescoring: asyncio.Task[int] | None = None
+        self._training: asyncio.Task[None] | None = None
         self._outcomes_at_last_training: int | None = None
 
     def rescore_everyone(self, cause: str) -> None:
@@ -30,7 +31,9 @@ class ScoringJobs:
             self._rescoring.cancel()
         self._rescoring = asyncio.create_task(self._rescore(cause, publish_on="change"), name="rescore-all")
 
-    async def _rescore(self, cause: str, *, publish_on: Literal["change", "band"], lead_ids=None) -> int:
+    async def _rescore(
+        self, cause: str, *, publish_on: Literal["change", "band"], lead_ids: list[uuid.UUID] | None = None
+    ) -> int:
         published = 0
         after = None
         while True:
@@ -65,7 +68,7 @@ class ScoringJobs:
             return
         self._outcomes_at_last_training = count
         try:
-            result = await self.retrain()
+            result = await self.retrain(BOOTSTRAP)  # the service itself, as the deployment set it to
             log.info("retrained", extra={"version": result["version"], "adopted": result["adopted"]})
         except (training.NotEnoughOutcomes, training.TrainingBusy) as reason:
             log.info("retraining skipped", extra={"reason": str(reason)})

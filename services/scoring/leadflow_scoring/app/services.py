@@ -225,7 +225,7 @@ class ScoringService:
             )
 
 
-def _known_outcomes(rows: list) -> list[preview.KnownOutcome]:
+def _known_outcomes(rows: list[repository.TrainingOutcome]) -> list[preview.KnownOutcome]:
     return [
         preview.KnownOutcome(*snapshot_lead(row.snapshot), at=row.occurred_at, won=row.outcome == "won")
         for row in rows

@@ -54,9 +54,9 @@ def served(pipeline: Pipeline, calibrator: CalibratedClassifierCV) -> ServedMode
     )
 
 
-def evaluate(scores: list[float], labels: list[int], bands: list[Temperature]) -> dict:
+def evaluate(scores: list[float], labels: list[int], bands: list[Temperature]) -> dict[str, object]:
     """AUC, Brier score (scores read as probabilities) and the conversion rate per band."""
-    by_band: dict[str, dict] = {}
+    by_band: dict[str, dict[str, float]] = {}
     for band, label in zip(bands, labels, strict=True):
         counts = by_band.setdefault(band.value, {"leads": 0, "won": 0})
         counts["leads"] += 1
@@ -72,7 +72,7 @@ def evaluate(scores: list[float], labels: list[int], bands: list[Temperature]) -
     }
 
 
-def calibration(scores: list[float], labels: list[int], bins: int = 10) -> list[dict]:
+def calibration(scores: list[float], labels: list[int], bins: int = 10) -> list[dict[str, float]]:
     """Scores read as probabilities, in equal-width bins: the mean predicted against the share
     actually won (a calibrated model's points lie on the diagonal). Empty bins are left out."""
     grouped: dict[int, list[tuple[float, int]]] = {}

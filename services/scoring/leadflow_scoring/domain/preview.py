@@ -41,10 +41,10 @@ def auc(scores: list[float], labels: list[bool]) -> float | None:
     return round((won_ranks - positives * (positives + 1) / 2) / (positives * negatives), 4)
 
 
-def _outcome_metrics(rules: RuleSet, known: list[KnownOutcome]) -> dict:
+def _outcome_metrics(rules: RuleSet, known: list[KnownOutcome]) -> dict[str, object]:
     scored = [score_lead(lead.profile, lead.activities, rules, lead.at) for lead in known]
     labels = [lead.won for lead in known]
-    by_band: dict[str, dict] = {}
+    by_band: dict[str, dict[str, float]] = {}
     for score, won in zip(scored, labels, strict=True):
         band = by_band.setdefault(score.temperature.value, {"leads": 0, "won": 0})
         band["leads"] += 1
@@ -60,7 +60,7 @@ def compare(
     recent: list[tuple[LeadProfile, list[Activity]]],
     known: list[KnownOutcome],
     now: datetime,
-) -> dict:
+) -> dict[str, object]:
     moves: Counter[tuple[str, str]] = Counter()
     for profile, activities in recent:
         before = score_lead(profile, activities, current, now).temperature.value

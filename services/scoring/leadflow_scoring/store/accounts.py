@@ -2,6 +2,7 @@
 as the account score reads them, and the accounts' current scores."""
 
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import delete, func, select, text
@@ -34,7 +35,7 @@ async def link(
 
 
 async def link_many(
-    connection: AsyncConnection, links: list[tuple[uuid.UUID, uuid.UUID | None]]
+    connection: AsyncConnection, links: Sequence[tuple[uuid.UUID, uuid.UUID | None]]
 ) -> set[uuid.UUID]:
     """Each lead now belongs to its account (None: to no account), in order (a lead named twice
     ends in the last), in one statement; the accounts they left."""

@@ -2,6 +2,7 @@
 
 import uuid
 from datetime import datetime
+from typing import NamedTuple
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -75,24 +76,24 @@ async def mark_absorbed(connection: AsyncConnection, absorbed: uuid.UUID, into: 
         .where(activity_counts.c.lead_id == absorbed)
         .returning(activity_counts.c.type, activity_counts.c.count, activity_counts.c.last_at)
     )
-    rows = (await connection.execute(moved)).all()
-    for row in rows:
-        await _count_activities(connection, into, row.type, row.count, row.last_at)
+    for kind, count, last_at in (await connection.execute(moved)).all():
+        await _count_activities(connection, into, kind, count, last_at)
 
 
 async def _count_activities(
     connection: AsyncConnection, lead_id: uuid.UUID, type: str, count: int, last_at: datetime
 ) -> int:
     """Adds to the running count of a lead's activities of a type; the new count."""
-    upsert = pg_insert(activity_counts).values(lead_id=lead_id, type=type, count=count, last_at=last_at)
-    upsert = upsert.on_conflict_do_update(
+    adding = pg_insert(activity_counts).values(lead_id=lead_id, type=type, count=count, last_at=last_at)
+    upsert = adding.on_conflict_do_update(
         index_elements=[activity_counts.c.lead_id, activity_counts.c.type],
         set_={
-            "count": activity_counts.c.count + upsert.excluded.count,
-            "last_at": func.greatest(activity_counts.c.last_at, upsert.excluded.last_at),
+            "count": activity_counts.c.count + adding.excluded.count,
+            "last_at": func.greatest(activity_counts.c.last_at, adding.excluded.last_at),
         },
     ).returning(activity_counts.c.count)
-    return (await connection.execute(upsert)).scalar_one()
+    counted: int = (await connection.execute(upsert)).scalar_one()
+    return counted
 
 
 async def add_activity(
@@ -167,20 +168,28 @@ async def add_outcome(connection: AsyncConnection, **values: object) -> None:
     await connection.execute(statement.on_conflict_do_update(index_elements=["lead_id"], set_=replaced))
 
 
-async def outcomes_for_training(connection: AsyncConnection) -> list:
+class TrainingOutcome(NamedTuple):
+    """An outcome with the lead as it stood when it came (`snapshot`: its profile and activities)."""
+
+    outcome: str
+    snapshot: dict[str, object]
+    occurred_at: datetime
+
+
+async def outcomes_for_training(connection: AsyncConnection) -> list[TrainingOutcome]:
     rows = await connection.execute(
         select(outcomes.c.outcome, outcomes.c.snapshot, outcomes.c.occurred_at)
         .where(outcomes.c.snapshot.is_not(None))
         .order_by(outcomes.c.received_at, outcomes.c.outcome_id)
     )
-    return rows.all()
+    return [TrainingOutcome(outcome, snapshot, occurred_at) for outcome, snapshot, occurred_at in rows]
 
 
 async def outcome_count(connection: AsyncConnection) -> int:
-    return await connection.scalar(select(func.count()).select_from(outcomes))
+    return await connection.scalar(select(func.count()).select_from(outcomes)) or 0
 
 
-async def conversion_by_band(connection: AsyncConnection) -> dict:
+async def conversion_by_band(connection: AsyncConnection) -> dict[str, dict[str, float]]:
     """Observed conversion per band: outcomes by the temperature the lead had when it came."""
     rows = await connection.execute(
         select(outcomes.c.temperature, func.count(), func.count().filter(outcomes.c.outcome == "won"))
@@ -217,7 +226,7 @@ async def leads_with_outcomes_without_snapshot(
     return set(await connection.scalars(query.distinct()))
 
 
-async def complete_outcomes(connection: AsyncConnection, lead_id: uuid.UUID, **known) -> None:
+async def complete_outcomes(connection: AsyncConnection, lead_id: uuid.UUID, **known: object) -> None:
     if known["snapshot"] is None:
         return
     await connection.execute(

@@ -4,9 +4,10 @@ in one each (statements built once, the batch's rows as parameters). One lead is
 one."""
 
 import uuid
+from datetime import datetime
 
-from sqlalchemy import bindparam, insert, select, true, update
-from sqlalchemy.dialects.postgresql import ARRAY, UUID
+from sqlalchemy import Select, bindparam, insert, select, true, update
+from sqlalchemy.dialects.postgresql import ARRAY, UUID, Insert
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -17,7 +18,7 @@ from leadflow_scoring.store.repository import ACTIVITY_WINDOW
 from leadflow_scoring.store.tables import activities, activity_counts, leads, score_history, scores
 
 
-def _recent_activities_statement():
+def _recent_activities_statement() -> Select[uuid.UUID, str, datetime]:
     """Each lead's most recent ACTIVITY_WINDOW activities of each type, through the running
     counts and the (lead, type, time) index: bounded whatever the lead's history."""
     recent = (
@@ -37,7 +38,7 @@ def _recent_activities_statement():
 RECENT_ACTIVITIES = _recent_activities_statement()
 
 
-def _save_score_statement():
+def _save_score_statement() -> Insert:
     statement = pg_insert(scores)
     columns = ("revision", "score", "temperature", "reasons", "model", "scored_at")
     return statement.on_conflict_do_update(
@@ -107,7 +108,7 @@ async def current_score(connection: AsyncConnection, lead_id: uuid.UUID) -> Curr
     return (await current_scores(connection, [lead_id])).get(lead_id)
 
 
-async def save_scores(connection: AsyncConnection, rows: list[dict]) -> None:
+async def save_scores(connection: AsyncConnection, rows: list[dict[str, object]]) -> None:
     """New scores (each dict: the lead, its revision, score, previous score, temperature,
     reasons, model, cause and time), kept as current and added to the history."""
     if rows:
@@ -117,7 +118,7 @@ async def save_scores(connection: AsyncConnection, rows: list[dict]) -> None:
         )
 
 
-async def relabel_scores(connection: AsyncConnection, rows: list[dict]) -> None:
+async def relabel_scores(connection: AsyncConnection, rows: list[dict[str, object]]) -> None:
     """Unchanged scores now given by another model (each dict: `lead`, `reasons`, `model`)."""
     if rows:
         await connection.execute(update(scores).where(scores.c.lead_id == bindparam("lead")), rows)

@@ -27,7 +27,7 @@ class RepChannels(InputModel):
 @router.get("/reps/{rep_id}", summary="How a rep is told of offers")
 async def rep_channels(rep_id: uuid.UUID, principal: RoutingAdmin, webhooks: WebhooksDep) -> RepChannels:
     channels = await webhooks.channels(rep_id)
-    return RepChannels(email=channels.email, slack_url=channels.slack_url)
+    return RepChannels.model_validate({"email": channels.email, "slack_url": channels.slack_url})
 
 
 @router.put("/reps/{rep_id}", summary="Set how a rep is told of offers", responses={422: {}})

@@ -9,7 +9,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from leadflow_common.errors import LeadflowError
+from leadflow_common.errors import FieldError, LeadflowError
 from leadflow_console.api.web.upstream import UpstreamProblem
 from leadflow_console.domain import choices
 
@@ -92,8 +92,8 @@ def from_problem(
     return errors
 
 
-def _as_dict(item) -> dict:
-    return item if isinstance(item, dict) else item.model_dump()
+def _as_dict(item: dict[str, str] | FieldError) -> dict[str, str]:
+    return item if isinstance(item, dict) else {"name": item.name, "message": item.message}
 
 
 # Reading what was typed: each returns the value, or None with the reason at the field.
@@ -144,7 +144,7 @@ HOURS_NAMES = {
 HOURS_NAMES |= {"working_hours.days": "timezone", "working_hours": "start"}
 
 
-def working_hours(errors: FormErrors, timezone: str, start: str, end: str) -> dict | None:
+def working_hours(errors: FormErrors, timezone: str, start: str, end: str) -> dict[str, str | None] | None:
     """Working hours come whole (a zone, a start and an end) or not at all: half of them is
     never dropped in silence."""
     given = {"timezone": timezone.strip(), "start": start, "end": end}

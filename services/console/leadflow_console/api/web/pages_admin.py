@@ -30,8 +30,10 @@ def _codes(text: str) -> list[str]:
 async def _team(
     request: Request, viewer: Viewer, upstream: Upstream, status: int = 200, **context: object
 ) -> Response:
-    reps = await upstream.call("routing", "GET", "/v1/reps", viewer.token)
-    waiting = await upstream.call("routing", "GET", "/v1/assignments?status=waiting&limit=50", viewer.token)
+    reps = await upstream.call_list("routing", "GET", "/v1/reps", viewer.token)
+    waiting = await upstream.call_list(
+        "routing", "GET", "/v1/assignments?status=waiting&limit=50", viewer.token
+    )
     return page(request, "team.html", viewer, status, reps=reps, waiting=waiting, **context)
 
 
@@ -69,7 +71,7 @@ async def create_rep(
     body = {"name": name, "email": email, "tier": tier, "capacity": count, "territories": _codes(territories)}
     body |= {"languages": _codes(languages), "segments": _codes(segments)}
     try:
-        await upstream.call("routing", "POST", "/v1/reps", viewer.token, json=body)
+        await upstream.send("routing", "POST", "/v1/reps", viewer.token, json=body)
     except UpstreamProblem as problem:
         if problem.status not in (409, 422):
             raise
@@ -94,7 +96,9 @@ async def change_rep(
     body = {"tier": tier, "capacity": count, "active": active == "yes", "available": available == "yes"}
     if not errors:
         try:
-            rep = await upstream.call("routing", "PATCH", f"/v1/reps/{rep_id}", viewer.token, json=body)
+            rep = await upstream.call_object(
+                "routing", "PATCH", f"/v1/reps/{rep_id}", viewer.token, json=body
+            )
         except UpstreamProblem as problem:
             if problem.status not in (409, 422):
                 raise
@@ -114,7 +118,7 @@ async def _users(
     **context: object,
 ) -> Response:
     users = await accounts.list_users()
-    reps = await upstream.call("routing", "GET", "/v1/reps", viewer.token)
+    reps = await upstream.call_list("routing", "GET", "/v1/reps", viewer.token)
     return page(request, "users.html", viewer, status, users=users, reps=reps, roles=list(Role), **context)
 
 

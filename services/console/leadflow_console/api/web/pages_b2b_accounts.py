@@ -9,13 +9,13 @@ a rep whose last lead of it leaves them is told so and hears nothing more of it.
 import hashlib
 import uuid
 from collections.abc import AsyncIterator
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from leadflow_common.access import Role
-from leadflow_console.api.web.deps import Analysts, LeadWorkers, ReadModelDep, UpstreamDep
+from leadflow_console.api.web.deps import AccountReadsDep, Analysts, LeadWorkers, ReadModelDep, UpstreamDep
 from leadflow_console.api.web.render import live_stream, page, templates
 from leadflow_console.api.web.session import PageForbidden, Viewer, signed_in
 from leadflow_console.api.web.upstream import Upstream, UpstreamProblem
@@ -24,14 +24,6 @@ from leadflow_console.app.account_reads import AccountReads
 router = APIRouter(include_in_schema=False)
 # A replica that did not consume the change itself finds it within this time.
 LOOK_AGAIN_SECONDS = 5.0
-
-
-async def get_account_reads(request: Request) -> AccountReads:
-    reads: AccountReads = request.app.state.account_reads
-    return reads
-
-
-AccountReadsDep = Annotated[AccountReads, Depends(get_account_reads)]
 
 
 async def suggestions_of(

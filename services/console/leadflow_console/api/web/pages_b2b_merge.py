@@ -11,9 +11,9 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
-from leadflow_console.api.web.deps import Analysts, UpstreamDep
+from leadflow_console.api.web.deps import AccountReadsDep, Analysts, UpstreamDep
 from leadflow_console.api.web.forms import WHOLE_FORM, FormErrors, from_problem
-from leadflow_console.api.web.pages_b2b_accounts import AccountReadsDep, suggestions_of
+from leadflow_console.api.web.pages_b2b_accounts import suggestions_of
 from leadflow_console.api.web.render import page, redirect
 from leadflow_console.api.web.session import Viewer
 from leadflow_console.api.web.upstream import Upstream, UpstreamProblem

@@ -11,13 +11,13 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
-from leadflow_common.errors import Invalid
+from leadflow_common.errors import FieldError, Invalid
 from leadflow_console.api.web.deps import Analysts, ReadModelDep, UpstreamDep, Watchers
 from leadflow_console.api.web.render import live_stream, page, templates
 from leadflow_console.api.web.session import PageInvalid, signed_in
 from leadflow_console.app import funnel
 from leadflow_console.app.funnel import DIMENSIONS
-from leadflow_console.app.read_model import ReadModel
+from leadflow_console.app.read_model import FunnelRows, ReadModel, SpeedRows
 
 router = APIRouter(include_in_schema=False)
 Temperature = Literal["", "cold", "warm", "hot"]
@@ -34,7 +34,7 @@ class FeedFilter:
     rep: str
 
     @property
-    def query(self) -> dict:
+    def query(self) -> dict[str, object]:
         return {
             "temperature": self.temperature or None,
             "tier": self.tier or None,
@@ -58,7 +58,7 @@ async def feed(
     request: Request, viewer: Watchers, read_model: ReadModelDep, upstream: UpstreamDep, chosen: FeedFilterDep
 ) -> Response:
     decisions = await read_model.feed(**chosen.query)
-    reps = await upstream.call("routing", "GET", "/v1/reps", viewer.token)
+    reps = await upstream.call_list("routing", "GET", "/v1/reps", viewer.token)
     return page(request, "feed.html", viewer, decisions=decisions, chosen=chosen, reps=reps)
 
 
@@ -84,11 +84,13 @@ async def feed_stream(
     return live_stream(events(), "feed")
 
 
-async def _funnel(read_model: ReadModel, since: str, until: str, by: str):
+async def _funnel(
+    read_model: ReadModel, since: str, until: str, by: str
+) -> tuple[datetime, datetime, FunnelRows, SpeedRows]:
     try:
         start, end = funnel.date_range(since, until, datetime.now(UTC).date())
     except Invalid as refused:
-        field = refused.fields[0]
+        field = (refused.fields or [FieldError(name="", message=refused.detail or refused.title)])[0]
         raise PageInvalid(f"{field.name}: {field.message}") from None
     rows, speed = await read_model.funnel(start, end, by)
     return start, end, rows, speed

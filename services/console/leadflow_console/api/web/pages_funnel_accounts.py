@@ -9,8 +9,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from leadflow_common.errors import Invalid
-from leadflow_console.api.web.deps import Analysts
-from leadflow_console.api.web.pages_b2b_accounts import AccountReadsDep
+from leadflow_console.api.web.deps import AccountReadsDep, Analysts
 from leadflow_console.api.web.render import page
 from leadflow_console.api.web.session import PageInvalid
 from leadflow_console.app import funnel

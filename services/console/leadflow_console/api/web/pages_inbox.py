@@ -42,14 +42,14 @@ async def _inbox(
     rep_id = viewer.principal.rep_id
     shown = await _inbox_of(read_model, rep_id)
     try:
-        me = await upstream.call("routing", "GET", f"/v1/reps/{rep_id}", viewer.token)
+        me = await upstream.call_object("routing", "GET", f"/v1/reps/{rep_id}", viewer.token)
     except UpstreamProblem:
         me = None  # routing is away: the offers still show (from the read model), presence waits
     zones = choices.timezones()
     return page(request, "inbox.html", viewer, status, me=me, timezones=zones, **shown, **context)
 
 
-async def _inbox_of(read_model: ReadModel, rep_id: uuid.UUID) -> dict:
+async def _inbox_of(read_model: ReadModel, rep_id: uuid.UUID) -> dict[str, object]:
     """What the inbox shows, for the page and its live updates alike: the rep's open offers with
     their stories, how their recent leads ended and which left them."""
     offers, timelines = await read_model.inbox(rep_id)
@@ -95,7 +95,7 @@ async def reject(
 ) -> Response:
     path = f"/v1/assignments/{assignment_id}/reject"
     try:
-        await upstream.call("routing", "POST", path, viewer.token, json={"reason": reason})
+        await upstream.send("routing", "POST", path, viewer.token, json={"reason": reason})
     except UpstreamProblem as problem:
         return await _stale(request, assignment_id, viewer, upstream, problem)
     story = await _story(assignment_id, viewer, upstream)  # where it went, said truthfully
@@ -116,7 +116,7 @@ async def act(
 ) -> Response:
     path = f"/v1/assignments/{assignment_id}/{action}"
     try:
-        await upstream.call("routing", "POST", path, viewer.token)
+        await upstream.send("routing", "POST", path, viewer.token)
     except UpstreamProblem as problem:
         return await _stale(request, assignment_id, viewer, upstream, problem)
     return redirect(request, "/inbox", DONE[action])
@@ -125,7 +125,7 @@ async def act(
 async def _story(assignment_id: uuid.UUID, viewer: Viewer, upstream: Upstream) -> str | None:
     path = f"/v1/assignments/{assignment_id}"
     try:
-        detail = await upstream.call("routing", "GET", path, viewer.token)
+        detail = await upstream.call_object("routing", "GET", path, viewer.token)
     except UpstreamProblem:
         return None
     shown = lambda at: format_time(at, viewer.zone)  # noqa: E731 (in the viewer's zone)
@@ -153,7 +153,7 @@ async def outcome(
 ) -> Response:
     body = {"lead_id": str(lead_id), "outcome": result}
     try:
-        await upstream.call("capture", "POST", "/v1/outcomes", viewer.token, json=body)
+        await upstream.send("capture", "POST", "/v1/outcomes", viewer.token, json=body)
     except UpstreamProblem as problem:
         if problem.status != 409:
             raise
@@ -174,11 +174,11 @@ async def presence(
 ) -> Response:
     errors = FormErrors()
     hours = forms.working_hours(errors, timezone, start, end)
-    body: dict = {"available": available == "yes"} | ({"working_hours": hours} if hours else {})
+    body: dict[str, object] = {"available": available == "yes"} | ({"working_hours": hours} if hours else {})
     if not errors:
         path = f"/v1/reps/{viewer.principal.rep_id}/presence"
         try:
-            await upstream.call("routing", "PUT", path, viewer.token, json=body)
+            await upstream.send("routing", "PUT", path, viewer.token, json=body)
         except UpstreamProblem as problem:
             if problem.status != 422:
                 raise

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from leadflow_common.access import Role
-from leadflow_console.api.web.deps import AdminOnly, LeadWorkers, ReadModelDep, UpstreamDep
+from leadflow_console.api.web.deps import AccountReadsDep, AdminOnly, LeadWorkers, ReadModelDep, UpstreamDep
 from leadflow_console.api.web.render import page
 from leadflow_console.api.web.session import PageForbidden, Viewer
 from leadflow_console.api.web.upstream import UpstreamProblem
@@ -82,7 +82,12 @@ async def _list(request: Request, viewer: Viewer, read_model: ReadModel, typed: 
 
 @router.get("/leads/{lead_id}", summary="admin, marketer, rep (their own): the lead page")
 async def lead_page(
-    request: Request, lead_id: uuid.UUID, viewer: LeadWorkers, read_model: ReadModelDep, upstream: UpstreamDep
+    request: Request,
+    lead_id: uuid.UUID,
+    viewer: LeadWorkers,
+    read_model: ReadModelDep,
+    upstream: UpstreamDep,
+    account_reads: AccountReadsDep,
 ) -> Response:
     view, timeline = await read_model.lead(lead_id)
     if viewer.is_(Role.rep) and (view is None or view.rep_id != viewer.principal.rep_id):
@@ -92,17 +97,17 @@ async def lead_page(
             request, "error.html", viewer, 404, title="No such lead", message="Nothing is known by this id."
         )
     try:
-        score = await upstream.call("scoring", "GET", f"/v1/leads/{lead_id}/score", viewer.token)
+        score = await upstream.call_object("scoring", "GET", f"/v1/leads/{lead_id}/score", viewer.token)
     except UpstreamProblem:
         score = None  # not scored yet, or scoring is away: the page shows what the read model has
-    account = await request.app.state.account_reads.of_lead(lead_id)  # its B2B account, if any
+    account = await account_reads.of_lead(lead_id)  # its B2B account, if any
     return page(request, "lead.html", viewer, lead=view, timeline=timeline, score=score, account=account)
 
 
 @router.get("/leads/{lead_id}/export", summary="admin: everything held about the person, as a JSON file")
 async def export(request: Request, lead_id: uuid.UUID, viewer: AdminOnly, upstream: UpstreamDep) -> Response:
     try:
-        document = await upstream.call(
+        document = await upstream.call_object(
             "capture", "GET", "/v1/privacy/export", viewer.token, params={"lead_id": str(lead_id)}
         )
     except UpstreamProblem as problem:

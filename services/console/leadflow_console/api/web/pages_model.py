@@ -14,11 +14,11 @@ router = APIRouter(include_in_schema=False)
 
 @router.get("/scoring/model", summary="admin, marketer: the model in use, its metrics, conversion per band")
 async def model_page(request: Request, viewer: Analysts, upstream: UpstreamDep) -> Response:
-    model = await upstream.call("scoring", "GET", "/v1/scoring/model", viewer.token)
-    trained = await upstream.call("scoring", "GET", "/v1/scoring/models", viewer.token)
+    model = await upstream.call_object("scoring", "GET", "/v1/scoring/model", viewer.token)
+    trained = await upstream.call_list("scoring", "GET", "/v1/scoring/models", viewer.token)
     shown = next((m for m in trained if m["in_use"]), trained[0] if trained else None)
     points = shown["metrics"].get("calibration", []) if shown else []
-    proposals = await upstream.call("scoring", "GET", "/v1/scoring/bands", viewer.token)
+    proposals = await upstream.call_object("scoring", "GET", "/v1/scoring/bands", viewer.token)
     return page(
         request,
         "model.html",
@@ -34,7 +34,7 @@ async def model_page(request: Request, viewer: Analysts, upstream: UpstreamDep) 
 @router.post("/scoring/retrain", summary="admin, marketer: learn from the outcomes so far")
 async def retrain(request: Request, viewer: Analysts, upstream: UpstreamDep) -> Response:
     try:
-        result = await upstream.call("scoring", "POST", "/v1/scoring/retrain", viewer.token)
+        result = await upstream.call_object("scoring", "POST", "/v1/scoring/retrain", viewer.token)
     except UpstreamProblem as problem:
         if problem.status != 409:
             raise

@@ -36,8 +36,8 @@ async def _queue(
     status: int = 200,
     **context: object,
 ) -> Response:
-    entries = await upstream.call("routing", "GET", "/v1/queue", viewer.token)
-    reps = await upstream.call("routing", "GET", "/v1/reps", viewer.token)
+    entries = await upstream.call_list("routing", "GET", "/v1/queue", viewer.token)
+    reps = await upstream.call_list("routing", "GET", "/v1/reps", viewer.token)
     views = await read_model.leads([uuid.UUID(entry["lead_id"]) for entry in entries])
     now = datetime.now(UTC)
     for entry in entries:
@@ -71,7 +71,7 @@ async def assign(
         "reason": reason.strip() or None,
     }
     try:
-        assigned = await upstream.call(
+        assigned = await upstream.call_object(
             "routing", "POST", f"/v1/leads/{lead_id}/assign", viewer.token, json=body
         )
     except UpstreamProblem as problem:

@@ -13,7 +13,7 @@ from leadflow_console.api.web.deps import AdminOnly, UpstreamDep
 from leadflow_console.api.web.forms import FormErrors
 from leadflow_console.api.web.render import page, redirect
 from leadflow_console.api.web.session import Viewer
-from leadflow_console.api.web.upstream import Upstream, UpstreamProblem
+from leadflow_console.api.web.upstream import JsonObject, Upstream, UpstreamProblem
 from leadflow_console.domain import choices
 
 router = APIRouter(include_in_schema=False)
@@ -22,7 +22,12 @@ Segment = Literal["b2b", "b2c"]
 
 
 async def _editor(
-    request: Request, viewer: Viewer, upstream: Upstream, rep: dict, status: int = 200, **context: object
+    request: Request,
+    viewer: Viewer,
+    upstream: Upstream,
+    rep: JsonObject,
+    status: int = 200,
+    **context: object,
 ) -> Response:
     lists = {
         "countries": choices.countries(),
@@ -34,7 +39,7 @@ async def _editor(
 
 @router.get("/team/reps/{rep_id}/edit", summary="admin: a rep's whole record, to change")
 async def edit_rep(request: Request, rep_id: uuid.UUID, viewer: AdminOnly, upstream: UpstreamDep) -> Response:
-    rep = await upstream.call("routing", "GET", f"/v1/reps/{rep_id}", viewer.token)
+    rep = await upstream.call_object("routing", "GET", f"/v1/reps/{rep_id}", viewer.token)
     return await _editor(request, viewer, upstream, rep)
 
 
@@ -64,15 +69,21 @@ async def save_rep(
         errors.add("name", "required")
     count = forms.whole_number(errors, "capacity", capacity, 0, 10_000)
     hours = forms.working_hours(errors, timezone, start, end)
-    typed = {"id": str(rep_id), "name": name, "tier": tier, "capacity": capacity, "territories": territories}
+    typed: JsonObject = {
+        "id": str(rep_id),
+        "name": name,
+        "tier": tier,
+        "capacity": capacity,
+        "territories": territories,
+    }
     typed |= {"languages": languages, "segments": segments}
     typed["working_hours"] = {"timezone": timezone, "start": start, "end": end}
     if errors:
         return await _editor(request, viewer, upstream, typed, 422, errors=errors)
-    body: dict = {"name": name, "tier": tier, "capacity": count, "territories": territories}
+    body: JsonObject = {"name": name, "tier": tier, "capacity": count, "territories": territories}
     body |= {"languages": languages, "segments": segments, "working_hours": hours}
     try:
-        saved = await upstream.call("routing", "PATCH", f"/v1/reps/{rep_id}", viewer.token, json=body)
+        saved = await upstream.call_object("routing", "PATCH", f"/v1/reps/{rep_id}", viewer.token, json=body)
     except UpstreamProblem as problem:
         if problem.status not in (409, 422):
             raise

@@ -8,7 +8,7 @@ from fastapi.responses import Response
 from leadflow_console.api.web.deps import Analysts, UpstreamDep
 from leadflow_console.api.web.render import page, redirect
 from leadflow_console.api.web.session import Viewer
-from leadflow_console.api.web.upstream import Upstream, UpstreamProblem
+from leadflow_console.api.web.upstream import JsonObject, Upstream, UpstreamProblem
 from leadflow_console.domain import account_rules_form, rules_form
 
 router = APIRouter(include_in_schema=False)
@@ -23,7 +23,7 @@ async def _form_page(
     status: int = 200,
     **context: object,
 ) -> Response:
-    in_use = await upstream.call("scoring", "GET", "/v1/scoring/rules", viewer.token)
+    in_use = await upstream.call_object("scoring", "GET", "/v1/scoring/rules", viewer.token)
     account_rows = context.pop("account_rows", None) or account_rules_form.rows_from_document(in_use["rules"])
     rows = rules_form.with_spare_rows(rows) if rows else rules_form.rows_from_document(in_use["rules"])
     return page(
@@ -51,13 +51,17 @@ async def rules_form_page(request: Request, viewer: Analysts, upstream: Upstream
 
 async def _send(
     upstream: Upstream, viewer: Viewer, candidate: rules_form.Candidate, save: bool
-) -> tuple[dict | None, dict, list]:
+) -> tuple[JsonObject | None, dict[str, str], list[str]]:
     """The scoring service's answer to the candidate, or its field errors placed at the inputs."""
     if candidate.errors:
         return None, candidate.errors, []
     method, path = ("PUT", "/v1/scoring/rules") if save else ("POST", "/v1/scoring/rules/preview")
     try:
-        return await upstream.call("scoring", method, path, viewer.token, json=candidate.document), {}, []
+        return (
+            await upstream.call_object("scoring", method, path, viewer.token, json=candidate.document),
+            {},
+            [],
+        )
     except UpstreamProblem as problem:
         if problem.status != 422:
             raise
@@ -93,7 +97,7 @@ async def preview_bands(request: Request, viewer: Analysts, upstream: UpstreamDe
     """The rules in use with the thresholds the model page proposed, previewed: nothing is saved
     until the marketer has seen the effect and pressed Save."""
     form = await request.form()
-    in_use = await upstream.call("scoring", "GET", "/v1/scoring/rules", viewer.token)
+    in_use = await upstream.call_object("scoring", "GET", "/v1/scoring/rules", viewer.token)
     rows = rules_form.rows_from_document(in_use["rules"])
     for profile in rules_form.PROFILES:
         for name in ("warm", "hot"):

@@ -11,13 +11,13 @@ from fastapi.responses import Response
 from leadflow_console.api.web.deps import Analysts, UpstreamDep
 from leadflow_console.api.web.render import page, redirect
 from leadflow_console.api.web.session import Viewer
-from leadflow_console.api.web.upstream import Upstream, UpstreamProblem
+from leadflow_console.api.web.upstream import JsonObject, Upstream, UpstreamProblem
 
 router = APIRouter(include_in_schema=False)
 MAX_RULES_CHARS = 100_000
 
 
-def _parse(text: str) -> tuple[dict | None, list[dict]]:
+def _parse(text: str) -> tuple[JsonObject | None, list[dict[str, str]]]:
     try:
         document = json.loads(text)
     except json.JSONDecodeError as error:
@@ -37,7 +37,7 @@ async def _editor(
     status: int = 200,
     **context: object,
 ) -> Response:
-    in_use = await upstream.call("scoring", "GET", "/v1/scoring/rules", viewer.token)
+    in_use = await upstream.call_object("scoring", "GET", "/v1/scoring/rules", viewer.token)
     if text is None:
         text = json.dumps(in_use["rules"], indent=2)
     problems = in_use.get("problems", [])
@@ -69,13 +69,13 @@ async def preview(
     result = None
     if document is not None:
         try:
-            result = await upstream.call(
+            result = await upstream.call_object(
                 "scoring", "POST", "/v1/scoring/rules/preview", viewer.token, json=document
             )
         except UpstreamProblem as problem:
             if problem.status != 422:
                 raise
-            errors = problem.listed() or [{"name": "rules", "message": problem.detail}]
+            errors = problem.listed() or [{"name": "rules", "message": problem.detail or ""}]
     status = 422 if errors else 200
     return await _editor(request, viewer, upstream, rules, status, errors=errors, preview=result)
 
@@ -90,11 +90,13 @@ async def save(
     document, errors = _parse(rules)
     if document is not None:
         try:
-            saved = await upstream.call("scoring", "PUT", "/v1/scoring/rules", viewer.token, json=document)
+            saved = await upstream.call_object(
+                "scoring", "PUT", "/v1/scoring/rules", viewer.token, json=document
+            )
         except UpstreamProblem as problem:
             if problem.status != 422:
                 raise
-            errors = problem.listed() or [{"name": "rules", "message": problem.detail}]
+            errors = problem.listed() or [{"name": "rules", "message": problem.detail or ""}]
         else:
             return redirect(
                 request,

@@ -15,7 +15,7 @@ from leadflow_console.api.web.deps import AdminOnly, UpstreamDep
 from leadflow_console.api.web.forms import FormErrors
 from leadflow_console.api.web.render import page, redirect
 from leadflow_console.api.web.session import Viewer
-from leadflow_console.api.web.upstream import Upstream, UpstreamProblem
+from leadflow_console.api.web.upstream import JsonObject, Upstream, UpstreamProblem
 from leadflow_console.domain.status import DeliveryStatus
 
 router = APIRouter(include_in_schema=False)
@@ -23,14 +23,14 @@ PAGE_SIZE = 20
 WEBHOOK_FIELDS = ("url", "events", "description", "enabled")
 
 
-async def _event_types(upstream: Upstream, viewer: Viewer) -> list[dict]:
-    return await upstream.call("webhooks", "GET", "/v1/webhooks/event-types", viewer.token)
+async def _event_types(upstream: Upstream, viewer: Viewer) -> list[JsonObject]:
+    return await upstream.call_list("webhooks", "GET", "/v1/webhooks/event-types", viewer.token)
 
 
 async def _list(
     request: Request, viewer: Viewer, upstream: Upstream, status: int = 200, **context: object
 ) -> Response:
-    endpoints = await upstream.call("webhooks", "GET", "/v1/webhooks", viewer.token)
+    endpoints = await upstream.call_list("webhooks", "GET", "/v1/webhooks", viewer.token)
     types = await _event_types(upstream, viewer)
     return page(request, "webhooks.html", viewer, status, endpoints=endpoints, event_types=types, **context)
 
@@ -76,7 +76,7 @@ async def create_webhook(
     typed = {"url": url, "events": events, "description": description}
     if not errors:
         try:
-            created = await upstream.call("webhooks", "POST", "/v1/webhooks", viewer.token, json=body)
+            created = await upstream.call_object("webhooks", "POST", "/v1/webhooks", viewer.token, json=body)
         except UpstreamProblem as problem:
             if problem.status not in (409, 422):
                 raise
@@ -96,11 +96,11 @@ async def _endpoint(
     before: int | None = None,
     **context: object,
 ) -> Response:
-    endpoint = await upstream.call("webhooks", "GET", f"/v1/webhooks/{webhook_id}", viewer.token)
+    endpoint = await upstream.call_object("webhooks", "GET", f"/v1/webhooks/{webhook_id}", viewer.token)
     path = f"/v1/webhooks/{webhook_id}/deliveries?limit={PAGE_SIZE + 1}" + (
         f"&before={before}" if before else ""
     )
-    found = await upstream.call("webhooks", "GET", path, viewer.token)
+    found = await upstream.call_list("webhooks", "GET", path, viewer.token)
     deliveries, more = found[:PAGE_SIZE], len(found) > PAGE_SIZE
     older = deliveries[-1]["seq"] if more and deliveries else None
     types = await _event_types(upstream, viewer)
@@ -143,7 +143,7 @@ async def change_events(
     if not errors:
         path = f"/v1/webhooks/{webhook_id}"
         try:
-            await upstream.call("webhooks", "PATCH", path, viewer.token, json=body)
+            await upstream.send("webhooks", "PATCH", path, viewer.token, json=body)
         except UpstreamProblem as problem:
             if problem.status != 422:
                 raise
@@ -163,7 +163,7 @@ async def set_enabled(
     enabled: Annotated[Literal["yes", "no"], Form()],
 ) -> Response:
     body = {"enabled": enabled == "yes"}
-    await upstream.call("webhooks", "PATCH", f"/v1/webhooks/{webhook_id}", viewer.token, json=body)
+    await upstream.send("webhooks", "PATCH", f"/v1/webhooks/{webhook_id}", viewer.token, json=body)
     notice = (
         "Endpoint enabled." if enabled == "yes" else "Endpoint disabled: nothing is sent to it until enabled."
     )
@@ -174,12 +174,12 @@ async def set_enabled(
 async def send_test(
     request: Request, webhook_id: uuid.UUID, viewer: AdminOnly, upstream: UpstreamDep
 ) -> Response:
-    sent = await upstream.call("webhooks", "POST", f"/v1/webhooks/{webhook_id}/test", viewer.token)
+    sent = await upstream.call_object("webhooks", "POST", f"/v1/webhooks/{webhook_id}/test", viewer.token)
     delivered = sent["status"] == DeliveryStatus.succeeded
     return redirect(request, f"/admin/webhooks/{webhook_id}", test_result(sent), problem=not delivered)
 
 
-def test_result(delivery: dict) -> str:
+def test_result(delivery: JsonObject) -> str:
     attempt = delivery["attempts"][-1]
     took = f"in {attempt['latency_ms']} ms"
     if delivery["status"] == DeliveryStatus.succeeded:
@@ -197,7 +197,7 @@ async def send_again(
     request: Request, webhook_id: uuid.UUID, delivery_id: uuid.UUID, viewer: AdminOnly, upstream: UpstreamDep
 ) -> Response:
     path = f"/v1/webhooks/{webhook_id}/deliveries/{delivery_id}/retry"
-    await upstream.call("webhooks", "POST", path, viewer.token)
+    await upstream.send("webhooks", "POST", path, viewer.token)
     return redirect(
         request, f"/admin/webhooks/{webhook_id}", "The delivery is being sent again (same webhook-id)."
     )

@@ -16,6 +16,7 @@ from jinja2.runtime import Context
 from sse_starlette.sse import EventSourceResponse
 
 from leadflow_common.access import Role
+from leadflow_common.errors import LeadflowError
 from leadflow_common.http import problem_response, validation_problem
 from leadflow_console import metrics
 from leadflow_console.api.web import forms
@@ -160,5 +161,5 @@ def install_error_pages(app: FastAPI) -> None:
         )
 
 
-def _named(problem) -> list[tuple[str, str]]:
+def _named(problem: LeadflowError) -> list[tuple[str, str]]:
     return [(field.name or "the request", forms.in_words(field.message)) for field in problem.fields or []]

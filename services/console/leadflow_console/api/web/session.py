@@ -7,6 +7,7 @@ import secrets
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Literal, TypedDict
 
 from fastapi import Request
 
@@ -83,7 +84,15 @@ def new_login_token() -> str:
     return secrets.token_urlsafe(24)
 
 
-def cookie_options(request: Request, max_age: int) -> dict:
+class CookieOptions(TypedDict):
+    httponly: bool
+    samesite: Literal["lax"]
+    secure: bool
+    max_age: int
+    path: str
+
+
+def cookie_options(request: Request, max_age: int) -> CookieOptions:
     """HttpOnly and SameSite=Lax always; Secure when the page came over TLS."""
     return {
         "httponly": True,

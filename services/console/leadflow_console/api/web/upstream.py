@@ -1,6 +1,9 @@
 """Commands and reads sent to the services that own them, as the signed-in user: every rule
 (who may accept what, what a valid rules document is) stays in the owning service."""
 
+from collections.abc import Mapping
+from typing import Any
+
 import httpx
 
 from leadflow_common.errors import FieldError
@@ -8,6 +11,9 @@ from leadflow_console.api.web.session import PageError
 from leadflow_console.settings import ConsoleSettings
 
 TIMEOUT = httpx.Timeout(10.0, connect=3.0)
+# A JSON object a service answered: its fields are the service's contract, read by pages and templates.
+JsonObject = dict[str, Any]
+Params = Mapping[str, str | int] | None  # a call's query string
 
 
 class UpstreamProblem(PageError):
@@ -16,7 +22,7 @@ class UpstreamProblem(PageError):
 
     SHOWN_AS_IS = (403, 404, 409, 422, 503)
 
-    def __init__(self, status: int, title: str, detail: str = "", fields: list[dict] | None = None):
+    def __init__(self, status: int, title: str, detail: str = "", fields: list[dict[str, str]] | None = None):
         super().__init__(detail, fields=[FieldError(**field) for field in fields or []])
         self.status = status
         self.title = title
@@ -46,13 +52,41 @@ class Upstream:
     async def close(self) -> None:
         await self._client.aclose()
 
-    async def call(self, service: str, method: str, path: str, token: str, **arguments) -> dict | list | None:
+    async def call_object(
+        self, service: str, method: str, path: str, token: str, *, json: object = None, params: Params = None
+    ) -> JsonObject:
+        """A call whose answer is one JSON object (502 when the service answers anything else)."""
+        body = await self.call(service, method, path, token, json=json, params=params)
+        if not isinstance(body, dict):
+            raise _unexpected(service, "an object")
+        return body
+
+    async def call_list(
+        self, service: str, method: str, path: str, token: str, *, json: object = None, params: Params = None
+    ) -> list[JsonObject]:
+        """A call whose answer is a JSON list of objects (502 when the service answers anything else)."""
+        body = await self.call(service, method, path, token, json=json, params=params)
+        if not isinstance(body, list) or not all(isinstance(item, dict) for item in body):
+            raise _unexpected(service, "a list of objects")
+        return body
+
+    async def send(
+        self, service: str, method: str, path: str, token: str, *, json: object = None, params: Params = None
+    ) -> None:
+        """A command whose answer the page does not read."""
+        await self.call(service, method, path, token, json=json, params=params)
+
+    async def call(
+        self, service: str, method: str, path: str, token: str, *, json: object = None, params: Params = None
+    ) -> object:
+        """Any answer, as JSON decoded (None when empty); `call_object` and `call_list` check its shape."""
         try:
             response = await self._client.request(
                 method,
                 f"{self._urls[service]}{path}",
                 headers={"authorization": f"Bearer {token}"},
-                **arguments,
+                json=json,
+                params=params,
             )
         except httpx.HTTPError:
             raise UpstreamProblem(
@@ -60,7 +94,12 @@ class Upstream:
             ) from None
         if response.status_code >= 400:
             raise _problem(service, response)
-        return response.json() if response.content else None
+        answer: object = response.json() if response.content else None
+        return answer
+
+
+def _unexpected(service: str, shape: str) -> UpstreamProblem:
+    return UpstreamProblem(502, f"The {service} service answered something other than {shape}")
 
 
 def _problem(service: str, response: httpx.Response) -> UpstreamProblem:
@@ -78,10 +117,10 @@ def _problem(service: str, response: httpx.Response) -> UpstreamProblem:
     )
 
 
-def fields_of(body: dict) -> list[dict]:
+def fields_of(body: JsonObject) -> list[dict[str, str]]:
     """The fields at fault as `{name, message}`, whichever way a problem lists them: Leadflow's
     `fields`, RFC 7807's `invalid_params` (`name`, `reason`), or `errors` (`pointer` or `loc`)."""
-    found = []
+    found: list[dict[str, str]] = []
     for key in ("fields", "invalid_params", "errors"):
         for item in body.get(key) or []:
             if not isinstance(item, dict):
