@@ -38,6 +38,13 @@ async def suggestions_of(
     return found.get("suggested", []) if isinstance(found, dict) else []
 
 
+def no_such_account(request: Request, viewer: Viewer) -> Response:
+    """The 404 page of an account id nobody knows."""
+    return page(
+        request, "error.html", viewer, 404, title="No such account", message="Nothing is known by this id."
+    )
+
+
 @router.get("/accounts", summary="admin, marketer: accounts turning hot this week; search by name or domain")
 async def accounts(request: Request, viewer: Analysts, reads: AccountReadsDep) -> Response:
     words = request.query_params.get("q", "").strip()[:200]
@@ -55,14 +62,7 @@ async def account_page(
 ) -> Response:
     shown = await _shown(reads, upstream, viewer, account_id)
     if shown is None:
-        return page(
-            request,
-            "error.html",
-            viewer,
-            404,
-            title="No such account",
-            message="Nothing is known by this id.",
-        )
+        return no_such_account(request, viewer)
     return page(request, "b2b_account.html", viewer, **shown)
 
 

@@ -13,7 +13,7 @@ from fastapi.responses import Response
 
 from leadflow_console.api.web.deps import AccountReadsDep, Analysts, UpstreamDep
 from leadflow_console.api.web.forms import WHOLE_FORM, FormErrors, from_problem
-from leadflow_console.api.web.pages_b2b_accounts import suggestions_of
+from leadflow_console.api.web.pages_b2b_accounts import no_such_account, suggestions_of
 from leadflow_console.api.web.render import page, redirect
 from leadflow_console.api.web.session import Viewer
 from leadflow_console.api.web.upstream import Upstream, UpstreamProblem
@@ -89,14 +89,7 @@ async def merge_account(
     if errors:
         shown = await reads.page(account_id, None)
         if shown is None:
-            return page(
-                request,
-                "error.html",
-                viewer,
-                404,
-                title="No such account",
-                message="Nothing is known by this id.",
-            )
+            return no_such_account(request, viewer)
         return page(
             request,
             "b2b_account.html",
