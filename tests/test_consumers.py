@@ -352,3 +352,49 @@ async def stored_offsets(app, topic: str) -> dict[int, int]:
 
 async def count_is(app, table, expected: int) -> bool:
     return await count(app, table) == expected
+
+
+async def test_a_short_fetch_lingers_for_the_records_behind_it_and_no_longer(settings, topics):
+    """Bounded micro-batching: records published shortly after a lone one join its batch (one
+    transaction for all), and the lone one still waits no longer than the linger."""
+    calls: list[list[str]] = []
+
+    async def handler(batch):
+        calls.append([event.id for event in batch])
+
+    producer = EventProducer(settings.kafka_bootstrap_servers, client_id="test")
+    engine = create_engine(settings.database_url, application_name="test")
+    consumer = EventConsumer(
+        bootstrap_servers=settings.kafka_bootstrap_servers,
+        group_id=f"{topics.prefix}linger-test",
+        topics=[topics.captured],
+        handler=handler,
+        producer=producer,
+        engine=engine,
+        linger_ms=1500,
+    )
+
+    async def publish(events):
+        messages = [
+            OutgoingMessage(topic=topics.captured, key="one", value=e.model_dump_json().encode())
+            for e in events
+        ]
+        await producer.send_all(messages)
+
+    task = asyncio.create_task(consumer.run())
+    try:
+        await publish([captured_event(uuid.uuid4())])  # the group joined and fetching
+        await eventually(lambda: len(calls) == 1, timeout=60)
+        first, behind = captured_event(uuid.uuid4()), [captured_event(uuid.uuid4()) for _ in range(3)]
+        started = asyncio.get_running_loop().time()
+        await publish([first])
+        await asyncio.sleep(0.4)
+        await publish(behind)
+        await eventually(lambda: len(calls) >= 2, timeout=10)
+        waited = asyncio.get_running_loop().time() - started
+    finally:
+        task.cancel()
+        await producer.stop()
+        await engine.dispose()
+    assert calls[1] == [event.id for event in (first, *behind)], calls
+    assert waited < 1.5 + 1.0, f"the lone record waited {waited:.2f} s"

@@ -81,6 +81,7 @@ class ServiceRuntime:
             engine=self.engine,
             max_attempts=self.settings.consumer_max_attempts,
             fetch_wait_ms=self.settings.consumer_fetch_wait_ms,
+            linger_ms=self.settings.consumer_linger_ms,
             opens=opens,
             handles=handles,
             wakeups=self.wakeups,

@@ -30,6 +30,9 @@ class CommonSettings(BaseSettings):
     # 0.6% against 1.8% of a core per consumer). Tansu on S3-backed storage answers every fetch
     # empty when this is shorter than its read (seen at 50): it needs 500.
     consumer_fetch_wait_ms: int = Field(default=200, ge=10)
+    # How long a fetch of fewer than a batch's records waits, once, for the records behind it
+    # (consumer.py `_linger`): bounded micro-batching, a few ms per hop for fewer transactions.
+    consumer_linger_ms: int = Field(default=20, ge=0, le=500)
     outbox_batch_size: int = Field(default=500, ge=1)
     # How long an idle consumer goes without fetching when no relay announced its topics
     # (wakeups.py); events published by anything but a relay wait up to this long.
