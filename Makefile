@@ -24,12 +24,12 @@ run: venv
 tail: venv
 	$(BIN)/leadflow tail $(or $(TOPIC),leads.routed) --from-beginning
 
-# Most tests wait on processes, the broker and the database rather than compute: three workers
+# Most tests wait on processes, the broker and the database rather than compute: four workers
 # (each with its own broker and template database; every test has its own topics and database)
-# finish in about a third of the time. The fault-injection run goes alone, after them.
+# share the two cores. The fault-injection run (its own broker and PostgreSQL) and the tests
+# marked `long` start first (tests/conftest.py), so no worker ends the run alone.
 test: venv lint compose-check browser docs
-	$(BIN)/pytest -q -n 3 -m "not chaos" --durations=15
-	$(BIN)/pytest -q -m chaos
+	$(BIN)/pytest -q -n 4 --durations=15
 
 # The X Education leads through a system of its own; prints AUC and conversion per band.
 eval-scoring: venv

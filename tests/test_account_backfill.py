@@ -44,6 +44,7 @@ async def matched_on_topic(settings, topics, *, besides: set[str] = frozenset())
     return {e["id"]: e["data"] for e in events if e["type"] == "lead.matched" and e["id"] not in besides}
 
 
+@pytest.mark.long
 async def test_leads_from_before_accounts_join_their_accounts_once(settings, topics):
     people = {
         "ada": {"email": "ada@acme.example", "company": "Acme Inc.", "country": "GB"},

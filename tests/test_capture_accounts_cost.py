@@ -56,6 +56,7 @@ async def no_matching(uow, plan, known, topics, now):
     """match_batch switched off: the code before accounts."""
 
 
+@pytest.mark.long
 @pytest.mark.parametrize("traffic", [b2b, free_mail], ids=["b2b", "free-mail"])
 async def test_matching_costs_a_few_statements_per_batch_not_per_lead(settings, topics, monkeypatch, traffic):
     """Two runs of each, alternating, the lower of each kept (the first run of a process pays

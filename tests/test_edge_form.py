@@ -99,6 +99,7 @@ async def test_a_form_too_long_is_refused_in_words_to_a_person_and_as_problem_js
         assert await lead_of(client, url, "long@example.com") == []
 
 
+@pytest.mark.long
 async def test_a_honeypot_submission_answers_like_a_real_one_and_as_late(settings, start_service):
     url = await started(start_service, settings, CAPTURE_ALLOWED_ORIGINS=SHOP)
     trap = {"_gotcha": "http://spam.example"}

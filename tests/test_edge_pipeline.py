@@ -46,6 +46,7 @@ async def sql(settings, statement: str, **parameters):
         await engine.dispose()
 
 
+@pytest.mark.long
 async def test_one_persons_growing_lead_cannot_stop_the_pipeline(settings, topics, start_service):
     urls = await start(start_service, settings, "capture", "scoring")
     capture = urls["capture"]
@@ -154,6 +155,7 @@ async def test_a_public_form_cannot_overwrite_a_known_person_or_cool_their_score
     )
 
 
+@pytest.mark.long
 async def test_a_flood_of_one_leads_activities_does_not_hold_back_new_leads(settings, topics, start_service):
     urls = await start(start_service, settings, "capture", "scoring")
     capture = urls["capture"]

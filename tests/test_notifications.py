@@ -253,6 +253,7 @@ async def test_a_leads_own_fields_cannot_forge_a_link_a_ping_or_a_mail_header(se
         assert len(accepts) == 1 and "evil" not in accepts[0], accepts
 
 
+@pytest.mark.long
 async def test_admins_are_mailed_and_messaged_once_when_a_hot_lead_waits_past_its_limit(
     settings, start_service, inbox
 ):

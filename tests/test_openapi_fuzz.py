@@ -203,6 +203,7 @@ def asgi_client(app, address: str) -> httpx.AsyncClient:
     return httpx.AsyncClient(transport=transport, base_url=BASE_URL)
 
 
+@pytest.mark.long
 @pytest.mark.parametrize("service", ["capture", "scoring", "routing", "console", "webhooks"])
 async def test_every_operation_answers_as_documented_to_valid_and_invalid_requests(
     settings, routing_stub, service

@@ -24,6 +24,7 @@ importlib.import_module(sys.argv[1] + ".main").create_app()
 """
 
 
+@pytest.mark.long
 @pytest.mark.parametrize("service", SERVICES)
 def test_a_service_installs_and_starts_with_only_its_own_dependencies(service, tmp_path):
     venv = tmp_path / "venv"

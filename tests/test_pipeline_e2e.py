@@ -16,6 +16,7 @@ pytestmark = pytest.mark.e2e
 CHANGE = "assignment.changed"  # each change of an assignment; these checks read the decisions
 
 
+@pytest.mark.long
 async def test_posted_lead_is_scored_and_routed_to_a_rep_of_its_tier(settings, topics, start_service):
     capture = start_service("capture", settings)
     scoring = start_service("scoring", settings)

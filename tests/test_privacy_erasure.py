@@ -130,6 +130,7 @@ async def rows_of(database_url: str, lead_id: str) -> dict[str, int]:
     return counts
 
 
+@pytest.mark.long
 async def test_an_erased_person_is_nowhere_and_what_must_stay_stays(system, topics):
     settings = system.settings
     async with receiving(free_port()) as receiver, httpx.AsyncClient(timeout=10, headers=AUTH) as client:

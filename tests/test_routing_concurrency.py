@@ -30,6 +30,7 @@ DOUBLE_HELD = text("""
 ROUTED_LEADS = text("SELECT count(DISTINCT lead_id) FROM routing.assignments")
 
 
+@pytest.mark.long
 async def test_two_routing_processes_never_double_assign_nor_overfill(settings, topics, start_service):
     routers = [
         start_service(

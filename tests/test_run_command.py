@@ -16,6 +16,7 @@ from leadflow_cli.infra import free_port
 pytestmark = pytest.mark.e2e
 
 
+@pytest.mark.long
 def test_run_starts_the_system_and_sigterm_leaves_nothing_running(tmp_path):
     ports = {
         name: free_port()

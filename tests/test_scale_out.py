@@ -30,6 +30,7 @@ async def consumed(client: httpx.AsyncClient, url: str, topic: str) -> float:
     return sum(count for labels, count in samples if labels == {"topic": topic, "outcome": "ok"})
 
 
+@pytest.mark.long
 async def test_two_processes_of_scoring_and_of_routing_share_the_work_without_loss_or_repeats(
     settings, start_service
 ):

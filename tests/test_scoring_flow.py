@@ -136,6 +136,7 @@ async def test_engagement_decays_and_the_sweep_publishes_the_band_change(setting
         assert cooled["history"][0]["cause"] == "decay"
 
 
+@pytest.mark.long
 async def test_outcomes_train_a_model_that_is_adopted_only_when_better_and_survives_restart(settings, topics):
     rng = random.Random(5)
     async with scoring(settings, topics) as s:

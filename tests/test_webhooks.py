@@ -213,6 +213,7 @@ def webhooks_process(settings, tmp_path, service_port: int):
     return start
 
 
+@pytest.mark.long
 async def test_a_receiver_down_across_a_sigkill_of_the_service_still_gets_every_event(
     settings, topics, tmp_path
 ):
@@ -245,6 +246,7 @@ async def test_a_receiver_down_across_a_sigkill_of_the_service_still_gets_every_
         process.wait(10)
 
 
+@pytest.mark.long
 async def test_a_sigkill_mid_stream_loses_no_delivery(settings, topics, tmp_path):
     """Events flowing and being delivered when the service is SIGKILLed: after its restart every
     one reaches the receiver; one sent but not yet recorded comes again with the same id."""

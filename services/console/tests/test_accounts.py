@@ -8,6 +8,7 @@ import pytest
 from leadflow_common.access import PrincipalKind, Role, Scope
 from leadflow_common.credentials import CredentialsState, CredentialStore, LiveKey, SigningKey, key_digest
 from leadflow_common.errors import Invalid, Unauthenticated
+from leadflow_console.app.services import Passwords, unknown_account_hash
 from leadflow_console.domain.accounts import (
     LoginLimits,
     check_password,
@@ -114,3 +115,11 @@ def test_a_key_is_known_by_its_digest_counts_its_use_and_expires():
         with pytest.raises(Unauthenticated):
             holder.authenticate(credential)
     assert _store_with(pair).authenticate("boot").actor == "bootstrap"
+
+
+async def test_an_unknown_account_is_checked_against_a_real_hash_and_refused():
+    passwords = Passwords()
+    known = await passwords.hash("the right password")
+    assert await passwords.verify("the right password", known)
+    assert not await passwords.verify("the right password", None)  # no account: refused, as slowly
+    assert unknown_account_hash().startswith("$argon2id$")

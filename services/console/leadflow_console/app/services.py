@@ -2,6 +2,7 @@
 refreshes, and the audit trail. Each state change runs in one unit of work with its audit entry."""
 
 import asyncio
+import functools
 import hashlib
 import logging
 import uuid
@@ -35,8 +36,13 @@ SIGNING_KEY_LOCK = "console:signing-key"
 FIRST_ADMIN_LOCK = "console:first-admin"
 # Argon2id with pwdlib's defaults (the OWASP minimums or above).
 PASSWORDS = PasswordHash((Argon2Hasher(),))
-# Verified against when the account does not exist, so both answers take as long.
-UNKNOWN_ACCOUNT_HASH = PASSWORDS.hash("an account that does not exist")
+
+
+@functools.cache
+def unknown_account_hash() -> str:
+    """Verified against when the account does not exist, so both answers take as long; made at
+    the first login, not at import (an Argon2 hash costs every process start 0.2 to 0.4 s)."""
+    return PASSWORDS.hash("an account that does not exist")
 
 
 class TooManyAttempts(LeadflowError):
@@ -57,9 +63,10 @@ class Passwords:
         async with self._slots:
             return await asyncio.to_thread(PASSWORDS.hash, password)
 
-    async def verify(self, password: str, hashed: str) -> bool:
+    async def verify(self, password: str, hashed: str | None) -> bool:
+        """`hashed` None: an account that does not exist, checked as long as one that does."""
         async with self._slots:
-            return await asyncio.to_thread(PASSWORDS.verify, password, hashed)
+            return await asyncio.to_thread(PASSWORDS.verify, password, hashed or unknown_account_hash())
 
 
 def _now() -> datetime:
@@ -118,9 +125,7 @@ class AccountsService:
                 metrics.LOGINS.labels(outcome="throttled").inc()
                 await uow.audit(actor, "login.throttled", outcome="refused")
             else:
-                valid = await self._passwords.verify(
-                    password, user.password_hash if user else UNKNOWN_ACCOUNT_HASH
-                )
+                valid = await self._passwords.verify(password, user.password_hash if user else None)
                 if valid and user.active:
                     await repository.forget_failures(uow.connection, account_subject)
                     token, expires_at = await self._open_session(uow, user, now)
