@@ -99,13 +99,12 @@ class BatchApplier:
         handles = await current_types(self._handles)
         if handles is None:
             return records
-        kept = []
+        kept: list[ConsumerRecord] = []
+        skipped: list[ConsumerRecord] = []
         for record in records:
             kind = record_type(record)
-            if kind is None or kind in handles:
-                kept.append(record)
-            else:
-                metrics.EVENTS_CONSUMED.labels(topic=record.topic, outcome="skipped").inc()
+            (kept if kind is None or kind in handles else skipped).append(record)
+        metrics.count_consumed(skipped, "skipped")
         return kept
 
     async def apply(self, records: list[ConsumerRecord]) -> None:
@@ -121,8 +120,7 @@ class BatchApplier:
             try:
                 async with self._opened(envelopes, finished) as events:
                     await self._handler(events)
-                for record in records:
-                    metrics.EVENTS_CONSUMED.labels(topic=record.topic, outcome="ok").inc()
+                metrics.count_consumed(records, "ok")
                 return
             except Exception as error:
                 if is_transient(error):

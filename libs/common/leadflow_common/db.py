@@ -20,7 +20,8 @@ from sqlalchemy import (
     literal_column,
     text,
 )
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import JSONB, insert
+from sqlalchemy.dialects.postgresql.dml import Insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.expression import CTE, Select
@@ -68,6 +69,16 @@ def claimed_once(picked: Select, name: str = "picked") -> CTE:
     subquery more than once (a rescan, a recheck after a concurrent update), each run skipping
     other rows, and the UPDATE then claims more than n; materialized, it runs exactly once."""
     return picked.cte(name).prefix_with("MATERIALIZED")
+
+
+def upsert_replacing(table: Table, key: str, columns: Iterable[str]) -> Insert:
+    """INSERT … ON CONFLICT (`key`) DO UPDATE SET `columns` to the new row's. Meant to be built
+    once, at import: each `excluded` of a new statement builds an alias and its columns, and a new
+    statement's cache key is worked out again at every execution."""
+    statement = insert(table)
+    return statement.on_conflict_do_update(
+        index_elements=[table.c[key]], set_={name: statement.excluded[name] for name in columns}
+    )
 
 
 def any_of(column: ColumnElement, values: Iterable) -> ColumnElement[bool]:

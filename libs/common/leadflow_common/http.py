@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
@@ -210,11 +210,29 @@ def health_router(*, timeout: float = 3.0) -> APIRouter:
     return router
 
 
+# The labelled series a service has answered with, kept: prometheus_client's `labels` costs a
+# lock and a few tuples per call. Bounded, as a client picks the method (and so the series).
+MAX_KEPT_SERIES = 256
+Series = tuple[Counter, Histogram]
+
+
 class RequestMetricsMiddleware:
     """Counts and times requests per route template (pure ASGI: cheap on the hot path)."""
 
     def __init__(self, app: ASGIApp):
         self.app = app
+        self._series: dict[tuple[str, str, int], Series] = {}
+
+    def _series_of(self, template: str, method: str, status: int) -> Series:
+        if (series := self._series.get((template, method, status))) is not None:
+            return series
+        series = (
+            metrics.HTTP_REQUESTS.labels(route=template, method=method, status=str(status)),
+            metrics.HTTP_LATENCY.labels(route=template, method=method),
+        )
+        if len(self._series) < MAX_KEPT_SERIES:
+            self._series[(template, method, status)] = series
+        return series
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -234,6 +252,6 @@ class RequestMetricsMiddleware:
         finally:
             route = scope.get("route")
             template = getattr(route, "path", "unmatched")
-            method = scope["method"]
-            metrics.HTTP_REQUESTS.labels(route=template, method=method, status=str(status)).inc()
-            metrics.HTTP_LATENCY.labels(route=template, method=method).observe(time.perf_counter() - started)
+            requests, latency = self._series_of(template, scope["method"], status)
+            requests.inc()
+            latency.observe(time.perf_counter() - started)

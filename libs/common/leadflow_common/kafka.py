@@ -3,6 +3,7 @@
 broker, does not support them)."""
 
 import asyncio
+import collections
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -75,10 +76,18 @@ class EventProducer:
             )
         # Every delivery is awaited, so none of their errors goes unretrieved when one fails.
         outcomes = await asyncio.gather(*(delivery for _, delivery in pending), return_exceptions=True)
+        # Counted per topic (a labelled series looked up per topic, not per event), up to the
+        # first failure, which is raised as before.
+        produced: collections.Counter[str] = collections.Counter()
+        failed = next((outcome for outcome in outcomes if isinstance(outcome, BaseException)), None)
         for (topic, _), outcome in zip(pending, outcomes, strict=True):
-            if isinstance(outcome, BaseException):
-                raise outcome
-            metrics.EVENTS_PRODUCED.labels(topic=topic).inc()
+            if failed is not None and outcome is failed:
+                break
+            produced[topic] += 1
+        for topic, count in produced.items():
+            metrics.EVENTS_PRODUCED.labels(topic=topic).inc(count)
+        if failed is not None:
+            raise failed
 
     async def stop(self) -> None:
         async with self._lock:

@@ -35,7 +35,17 @@ from leadflow_capture.settings import CaptureSettings
 from leadflow_capture.store.tables import outbox
 from leadflow_common.app import create_service_app
 from leadflow_common.errors import LeadflowError
-from leadflow_common.events import CloudEvent
+from leadflow_common.events import (
+    TYPE_OF,
+    AccountOwnerChanged,
+    AccountScored,
+    AssignmentChanged,
+    CloudEvent,
+    ErasureApplied,
+    LeadNurtured,
+    LeadReassigned,
+    LeadRouted,
+)
 from leadflow_common.http import problem_response
 from leadflow_common.runtime import ServiceRuntime
 from leadflow_common.service import service_main
@@ -45,6 +55,20 @@ MIGRATIONS = Path(__file__).parent / "store" / "migrations"
 PUBLIC_CHANNELS = ("landing-page", "popup", "sms")
 LANDING_PAGE = "/v1/leads/landing-page"
 API_PATHS = ("/v1/leads", "/v1/activities", "/v1/outcomes")
+# The events capture's access group acts on: who holds each lead (lead_access.rep_now), the
+# services' erasure answers, accounts' owners and scores (account_following).
+FOLLOWED_TYPES = frozenset(
+    TYPE_OF[model]
+    for model in (
+        LeadRouted,
+        LeadReassigned,
+        LeadNurtured,
+        AssignmentChanged,
+        ErasureApplied,
+        AccountOwnerChanged,
+        AccountScored,
+    )
+)
 
 
 async def start_writers(app: FastAPI, runtime: ServiceRuntime) -> None:
@@ -87,6 +111,9 @@ async def start_writers(app: FastAPI, runtime: ServiceRuntime) -> None:
         topics=[runtime.topics.routed, runtime.topics.erased, runtime.topics.accounts],
         handler=follow,
         opens=frozenset(),  # the rep of each decision and erasure answers: no personal data
+        # What `follow` acts on; the rest (capture's own lead.matched and account.updated, one
+        # per lead, lead.erased, ...) is skipped by its ce_type header before it is decoded.
+        handles=FOLLOWED_TYPES,
     )
     writer = SubmissionWriter(
         runtime.unit_of_work, runtime.topics, max_batch=settings.write_batch, max_waiting=settings.max_waiting

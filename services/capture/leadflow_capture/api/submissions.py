@@ -11,7 +11,7 @@ from leadflow_capture.api.bodies import FORM_TYPES, from_browser_form, read_fiel
 from leadflow_capture.api.openapi import BODY_PROBLEMS, MAX_BATCH, one_or_many, request_body, schema_ref
 from leadflow_capture.api.visitor_pages import page_response, thank_you_page
 from leadflow_capture.app.services import Intake
-from leadflow_capture.deps import IdempotencyKeyDep, IntakeDep, PublicIntakeDep
+from leadflow_capture.deps import IdempotencyKeyDep, IntakeDep, get_public_intake
 from leadflow_capture.domain.leads import InvalidLead
 from leadflow_capture.domain.people import Accepted, KeyConflict
 from leadflow_common.access import Scope
@@ -64,8 +64,8 @@ def landing_answer(request: Request, accepted: Accepted, redirect_to: object, in
     },
     openapi_extra=public_route(request_body(schema_ref("LeadInput"), "application/json", *FORM_TYPES)),
 )
-async def landing_page(request: Request, public: PublicIntakeDep) -> Response:
-    intake, key = public
+async def landing_page(request: Request) -> Response:
+    intake, key = await get_public_intake(request)
     fields = await read_fields(request, allow_form=True)
     # What the visitor typed, for the page naming the fields to correct (main.answer_problem).
     request.state.submitted = fields
@@ -110,8 +110,8 @@ POPUP_TRIGGERS = ("exit_intent", "timer", "scroll", "click", "page_load")
         )
     ),
 )
-async def popup(request: Request, public: PublicIntakeDep) -> Response:
-    intake, key = public
+async def popup(request: Request) -> Response:
+    intake, key = await get_public_intake(request)
     fields = await read_fields(request, allow_form=False)
     trapped = fields.pop(HONEYPOT_FIELD, None)
     popup_id, trigger = fields.pop("popup_id", None), fields.pop("trigger", None)

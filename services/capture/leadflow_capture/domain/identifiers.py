@@ -2,6 +2,8 @@
 (what merges submissions into one lead, and what the do-not-contact list digests), and the
 checks a public channel adds because anyone on the internet can type into it."""
 
+import functools
+import importlib
 import unicodedata
 
 import idna
@@ -27,6 +29,19 @@ _NEUTRAL = r"\p{sc=Common}\p{sc=Inherited}"
 _LOOK_ALIKE_SCRIPTS = {name: regex.compile(rf"\p{{sc={name}}}") for name in ("Latin", "Greek", "Cyrillic")}
 _OTHER_SCRIPT = regex.compile(
     rf"[^{''.join(p.pattern for p in _LOOK_ALIKE_SCRIPTS.values())}{_EAST_ASIAN}{_NEUTRAL}]"
+)
+
+
+# email-validator checks an address's domain (IDNA, labels, the special-use names) with one pure
+# function of the domain and two flags, ~half of its time per address; a form's leads come
+# from few domains (a company's, the big mail providers), so that check is kept for the
+# domains seen last. Bounded: a client sending made-up domains only cycles the cache. A domain
+# refused raises and is never kept, so it is checked again every time, as before.
+# (`email_validator.validate_email` names the function, so its module is found by its name.)
+MAX_KEPT_DOMAINS = 1024
+_checks = vars(importlib.import_module("email_validator.validate_email"))
+_checks["validate_email_domain_name"] = functools.lru_cache(maxsize=MAX_KEPT_DOMAINS)(
+    _checks["validate_email_domain_name"]
 )
 
 

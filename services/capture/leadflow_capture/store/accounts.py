@@ -21,7 +21,7 @@ from leadflow_capture.store.account_tables import (
     lead_accounts,
 )
 from leadflow_common.account_events import MatchMethod
-from leadflow_common.db import any_of
+from leadflow_common.db import any_of, upsert_replacing
 
 # Accounts read for one batch's names at most: a word many names share must not read them all.
 MAX_CANDIDATES = 500
@@ -129,6 +129,14 @@ def _upsert():
 
 
 _UPSERT = _upsert()
+# Built once, as _UPSERT: each `excluded` of a new statement builds an alias and its columns,
+# and a new statement's cache key is worked out again; these run in every intake batch.
+_LINK_UPSERT = upsert_replacing(
+    lead_accounts, "lead_id", ("account_id", "method", "confidence", "linked_by", "at")
+)
+_NAME_UPSERT = upsert_replacing(
+    company_names, "lead_id", ("account_id", "normalized_name", "typed_name", "name_keys")
+)
 
 
 async def write_accounts(connection: AsyncConnection, plan: AccountPlan, now: datetime) -> list[AccountState]:
@@ -168,14 +176,8 @@ async def write_links(connection: AsyncConnection, plan: AccountPlan) -> None:
     if plan.unlinked:
         await connection.execute(delete(lead_accounts).where(any_of(lead_accounts.c.lead_id, plan.unlinked)))
     if plan.links:
-        upsert = insert(lead_accounts)
         await connection.execute(
-            upsert.on_conflict_do_update(
-                index_elements=[lead_accounts.c.lead_id],
-                set_={
-                    c: upsert.excluded[c] for c in ("account_id", "method", "confidence", "linked_by", "at")
-                },
-            ),
+            _LINK_UPSERT,
             [
                 {
                     "lead_id": link.lead_id,
@@ -220,17 +222,7 @@ async def waiting_for(
 async def write_names(connection: AsyncConnection, rows: list[dict]) -> None:
     """The company names people gave, each with her account or none (a newer name replaces hers)."""
     if rows:
-        upsert = insert(company_names)
-        await connection.execute(
-            upsert.on_conflict_do_update(
-                index_elements=[company_names.c.lead_id],
-                set_={
-                    c: upsert.excluded[c]
-                    for c in ("account_id", "normalized_name", "typed_name", "name_keys")
-                },
-            ),
-            rows,
-        )
+        await connection.execute(_NAME_UPSERT, rows)
 
 
 async def forget_names(connection: AsyncConnection, lead_ids: list[uuid.UUID]) -> None:

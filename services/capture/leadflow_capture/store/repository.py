@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from leadflow_capture.domain.people import Accepted, BatchPlan, StoredLead
 from leadflow_capture.store.tables import consent_changes, leads, submissions, suppressions
-from leadflow_common.db import any_of
+from leadflow_common.db import any_of, upsert_replacing
 from leadflow_common.events import LeadProfile
 
 
@@ -79,6 +79,12 @@ async def find_leads_of_person(
     return [LeadProfile.model_validate(row.profile) for row in rows]
 
 
+# Built once (leadflow_common.db.upsert_replacing): every intake batch writes its leads with it.
+_LEAD_UPSERT = upsert_replacing(
+    leads, "id", ("revision", "email", "phone", "profile", "merged_into", "updated_at")
+)
+
+
 async def write_plan(connection: AsyncConnection, plan: BatchPlan) -> None:
     """A batch's absorptions first (freeing the keys of the leads absorbed), then its leads as
     they end and its submissions, each kind in one statement."""
@@ -95,15 +101,8 @@ async def write_plan(connection: AsyncConnection, plan: BatchPlan) -> None:
             [{"absorbed": absorbed, "into": into, "at": at} for absorbed, into, at in plan.absorptions],
         )
     if plan.leads:
-        upsert = insert(leads)
         await connection.execute(
-            upsert.on_conflict_do_update(
-                index_elements=[leads.c.id],
-                set_={
-                    name: upsert.excluded[name]
-                    for name in ("revision", "email", "phone", "profile", "merged_into", "updated_at")
-                },
-            ),
+            _LEAD_UPSERT,
             [
                 {
                     "id": profile.lead_id,
