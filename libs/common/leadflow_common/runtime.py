@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from leadflow_common.consumer import EventConsumer, EventHandler
+from leadflow_common.batch_applier import EventHandler
+from leadflow_common.consumer import EventConsumer
 from leadflow_common.db import create_engine, ping
 from leadflow_common.kafka import EventProducer, broker_answers
 from leadflow_common.listener import Listener

@@ -8,7 +8,7 @@ import pytest
 from leadflow_common.access import PrincipalKind, Role, Scope
 from leadflow_common.credentials import CredentialsState, CredentialStore, LiveKey, SigningKey, key_digest
 from leadflow_common.errors import Invalid, Unauthenticated
-from leadflow_console.app.services import Passwords, unknown_account_hash
+from leadflow_console.app.passwords import Passwords, unknown_account_hash
 from leadflow_console.domain.accounts import (
     LoginLimits,
     check_password,

@@ -1,16 +1,12 @@
 """The console's use cases: logging in, accounts, API keys, the credentials every service
 refreshes, and the audit trail. Each state change runs in one unit of work with its audit entry."""
 
-import asyncio
-import functools
 import hashlib
 import logging
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Unpack
 
-from pwdlib import PasswordHash
-from pwdlib.hashers.argon2 import Argon2Hasher
 from sqlalchemy import RowMapping
 
 from leadflow_common.access import Principal, Role, Scope
@@ -20,6 +16,7 @@ from leadflow_common.events import AuditRecorded, CloudEvent
 from leadflow_common.runtime import ServiceRuntime
 from leadflow_common.unit_of_work import UnitOfWork
 from leadflow_console import metrics
+from leadflow_console.app.passwords import Passwords
 from leadflow_console.app.reps import RepDirectory
 from leadflow_console.domain import accounts
 from leadflow_console.domain.accounts import LoginLimits
@@ -34,15 +31,6 @@ log = logging.getLogger(__name__)
 
 SIGNING_KEY_LOCK = "console:signing-key"
 FIRST_ADMIN_LOCK = "console:first-admin"
-# Argon2id with pwdlib's defaults (the OWASP minimums or above).
-PASSWORDS = PasswordHash((Argon2Hasher(),))
-
-
-@functools.cache
-def unknown_account_hash() -> str:
-    """Verified against when the account does not exist, so both answers take as long; made at
-    the first login, not at import (an Argon2 hash costs every process start 0.2 to 0.4 s)."""
-    return PASSWORDS.hash("an account that does not exist")
 
 
 class TooManyAttempts(LeadflowError):
@@ -50,23 +38,6 @@ class TooManyAttempts(LeadflowError):
 
     def __init__(self, retry_after: int):
         super().__init__("Too many failed logins; try again later", headers={"Retry-After": str(retry_after)})
-
-
-class Passwords:
-    """Argon2 takes tens of milliseconds and 64 MiB per hash by design: hashes run off the event
-    loop, two at a time, so a burst of logins queues instead of exhausting the memory."""
-
-    def __init__(self, at_once: int = 2):
-        self._slots = asyncio.Semaphore(at_once)
-
-    async def hash(self, password: str) -> str:
-        async with self._slots:
-            return await asyncio.to_thread(PASSWORDS.hash, password)
-
-    async def verify(self, password: str, hashed: str | None) -> bool:
-        """`hashed` None: an account that does not exist, checked as long as one that does."""
-        async with self._slots:
-            return await asyncio.to_thread(PASSWORDS.verify, password, hashed or unknown_account_hash())
 
 
 def _now() -> datetime:
