@@ -140,10 +140,11 @@ class RoutingService:
             return
         await uow.load_keys(lead_ids)
         capacity = CapacityView()
+        known = await repository.current_assignments(uow.connection, lead_ids)  # one read for all
         for lead_id in lead_ids:
             lead = await repository.lead_to_route(uow.connection, lead_id)
             if lead is not None:
-                await assigner.on_new_score(uow, lead, context, capacity=capacity)
+                await assigner.on_new_score(uow, lead, context, capacity=capacity, known=known)
         await capacity.flush(uow.connection)
 
     async def act(
