@@ -2,7 +2,10 @@
 that keeps the newest: an account's revision, its score's revision, the owner's and the match's
 time. A score, an owner or a match may arrive before the account itself: each makes its row."""
 
-from sqlalchemy import delete, func
+import functools
+from typing import Any
+
+from sqlalchemy import ColumnElement, Executable, bindparam, delete, func
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -27,45 +30,54 @@ async def apply_accounts(connection: AsyncConnection, changes: AccountChanges) -
 async def _upsert(
     connection: AsyncConnection, rows: list[dict], version: str, keep_hot: bool = False
 ) -> None:
-    """Each row's columns set when its `version` is newer than the stored one (or none is)."""
-    for row in rows:
-        statement = insert(account_views).values(**row)
-        columns = {name: statement.excluded[name] for name in row if name != "account_id"}
-        if keep_hot:  # the latest time it turned hot, kept while it stays hot
-            columns["hot_at"] = func.coalesce(statement.excluded.hot_at, account_views.c.hot_at)
-        current = account_views.c[version]
-        await connection.execute(
-            statement.on_conflict_do_update(
-                index_elements=[account_views.c.account_id],
-                set_=columns,
-                where=current.is_(None) | (current < statement.excluded[version]),
-            )
-        )
+    """Each row's columns set when its `version` is newer than the stored one (or none is): one
+    statement for the batch's rows of a kind (their keys are the kind's), in account order."""
+    if rows:
+        statement = _upsert_statement(tuple(rows[0]), version, keep_hot)
+        await connection.execute(statement, sorted(rows, key=lambda row: row["account_id"]))
+
+
+@functools.cache
+def _upsert_statement(names: tuple[str, ...], version: str, keep_hot: bool) -> Executable:
+    """Built once per kind of row: run with the rows as parameters (executemany), it is the
+    same prepared statement for any batch."""
+    statement = insert(account_views)
+    columns: dict[str, ColumnElement[Any]] = {
+        name: statement.excluded[name] for name in names if name != "account_id"
+    }
+    if keep_hot:  # the latest time it turned hot, kept while it stays hot
+        columns["hot_at"] = func.coalesce(statement.excluded.hot_at, account_views.c.hot_at)
+    current = account_views.c[version]
+    return statement.on_conflict_do_update(
+        index_elements=[account_views.c.account_id],
+        set_=columns,
+        where=current.is_(None) | (current < statement.excluded[version]),
+    )
+
+
+_UNLINK = delete(lead_accounts).where(
+    lead_accounts.c.lead_id == bindparam("unlinked"), lead_accounts.c.at <= bindparam("unlinked_at")
+)
+# From lead.captured: a fallback until lead.matched, the source of every link's change (and of
+# how it matched), says more; it never overrides one.
+_LINK_CAPTURED = insert(lead_accounts).on_conflict_do_nothing(index_elements=[lead_accounts.c.lead_id])
+_MATCHED = insert(lead_accounts).excluded
+_LINK_MATCHED = insert(lead_accounts).on_conflict_do_update(
+    index_elements=[lead_accounts.c.lead_id],
+    set_={name: _MATCHED[name] for name in ("account_id", "method", "confidence", "at")},
+    where=(lead_accounts.c.at <= _MATCHED.at) | lead_accounts.c.method.is_(None),
+)
 
 
 async def _link(connection: AsyncConnection, rows: list[dict]) -> None:
-    """The batch's links (one row per lead): those from lead.captured in one statement, those
-    from lead.matched in another, each unlinking by itself."""
-    for row in rows:
-        if row["account_id"] is None:
-            await connection.execute(
-                delete(lead_accounts).where(
-                    lead_accounts.c.lead_id == row["lead_id"], lead_accounts.c.at <= row["at"]
-                )
-            )
+    """The batch's links (one row per lead), each kind in one statement built once: unlinks,
+    those from lead.captured, those from lead.matched."""
+    rows = sorted(rows, key=lambda row: row["lead_id"])
+    if unlinked := [
+        {"unlinked": row["lead_id"], "unlinked_at": row["at"]} for row in rows if row["account_id"] is None
+    ]:
+        await connection.execute(_UNLINK, unlinked)
     if captured := [row for row in rows if row["account_id"] is not None and row["method"] is None]:
-        # From lead.captured: a fallback until lead.matched, the source of every link's change
-        # (and of how it matched), says more; it never overrides one.
-        statement = insert(lead_accounts).values(captured)
-        await connection.execute(statement.on_conflict_do_nothing(index_elements=[lead_accounts.c.lead_id]))
+        await connection.execute(_LINK_CAPTURED, captured)
     if matched := [row for row in rows if row["account_id"] is not None and row["method"] is not None]:
-        statement = insert(lead_accounts).values(matched)
-        await connection.execute(
-            statement.on_conflict_do_update(
-                index_elements=[lead_accounts.c.lead_id],
-                set_={
-                    name: statement.excluded[name] for name in ("account_id", "method", "confidence", "at")
-                },
-                where=(lead_accounts.c.at <= statement.excluded.at) | lead_accounts.c.method.is_(None),
-            )
-        )
+        await connection.execute(_LINK_MATCHED, matched)

@@ -71,6 +71,8 @@ async def on_new_score(
     if known is not None and lead.lead_id in known:
         current = known.pop(lead.lead_id)
     else:
+        if capacity is not None:
+            await capacity.write_decisions(uow.connection)  # the batch's own, read back
         current = await repository.current_assignment(uow.connection, lead.lead_id)
     if current is not None and current.status.is_open:
         return await _promote_if_outgrown(uow, current, lead, context, capacity)
@@ -118,9 +120,9 @@ async def _promote_if_outgrown(
         previous_rep_id=offer.rep_id,
         capacity=capacity,
     )
-    await drain_waiting(uow, context)  # the slot it left
     if capacity is not None:
-        await capacity.forget(uow.connection)
+        await capacity.forget(uow.connection)  # the queue and the counts it reads see the batch's
+    await drain_waiting(uow, context)  # the slot it left
     return decision
 
 
@@ -182,7 +184,9 @@ async def place(
     metrics.DECISIONS.labels(
         kind=decision.kind, tier=rep.tier.value if rep else "", queue=decision.queue or ""
     ).inc()
-    assignment_id, deadline = await record_decision(uow, lead, decision, attempt, context, rep, shown_as)
+    assignment_id, deadline = await record_decision(
+        uow, lead, decision, attempt, context, rep, shown_as, capacity
+    )
     if rep is not None:
         if capacity is not None:
             capacity.offered(rep.id, context.now)

@@ -17,9 +17,10 @@ from leadflow_common.events import (
 )
 from leadflow_common.unit_of_work import UnitOfWork
 from leadflow_routing.app.changes import Change, announce
-from leadflow_routing.domain.policy import STATUS_OF_DECISION, Decision, LeadToRoute, Rep
+from leadflow_routing.domain.policy import STATUS_OF_DECISION, AssignmentStatus, Decision, LeadToRoute, Rep
 from leadflow_routing.store import repository
 from leadflow_routing.store import reps as reps_store
+from leadflow_routing.store.capacity import CapacityView
 
 if TYPE_CHECKING:
     from leadflow_routing.app.context import RoutingContext
@@ -33,28 +34,19 @@ async def record_decision(
     context: "RoutingContext",
     rep: Rep | None,
     shown_as: AssignmentStatusName | None = None,
+    capacity: CapacityView | None = None,
 ) -> tuple[uuid.UUID, datetime | None]:
     """The decision's assignment row, the first step of its trail and its `assignment.changed`;
-    its id and SLA deadline."""
+    its id and SLA deadline. With a batch's `capacity` view the row is written with the batch's
+    others (`CapacityView.decided`), else now."""
     assignment_id = uuid.uuid4()
     status = STATUS_OF_DECISION[decision.kind]
     deadline = context.now + context.sla if decision.kind == "assign" else None
-    await repository.insert_assignment(
-        uow.connection,
-        id=assignment_id,
-        lead_id=lead.lead_id,
-        rep_id=decision.rep_id,
-        queue=decision.queue,
-        status=status,
-        reason=decision.reason,
-        temperature=lead.temperature.value,
-        score=lead.score,
-        attempt=attempt,
-        sla_deadline=deadline,
-        created_at=context.now,
-        updated_at=context.now,
-        waiting_for=decision.waiting_for,
-    )
+    row = _assignment_row(assignment_id, lead, decision, status, attempt, deadline, context.now)
+    if capacity is not None:
+        capacity.decided(row)
+    else:
+        await repository.insert_assignment(uow.connection, **row)
     repository.record_event(
         uow,
         assignment_id=assignment_id,
@@ -82,6 +74,32 @@ async def record_decision(
     )
     await announce(uow, context.topics.routed, change, rep)
     return assignment_id, deadline
+
+
+def _assignment_row(
+    assignment_id: uuid.UUID,
+    lead: LeadToRoute,
+    decision: Decision,
+    status: AssignmentStatus,
+    attempt: int,
+    deadline: datetime | None,
+    now: datetime,
+) -> dict[str, object]:
+    return {
+        "id": assignment_id,
+        "lead_id": lead.lead_id,
+        "rep_id": decision.rep_id,
+        "queue": decision.queue,
+        "status": status,
+        "reason": decision.reason,
+        "temperature": lead.temperature.value,
+        "score": lead.score,
+        "attempt": attempt,
+        "sla_deadline": deadline,
+        "created_at": now,
+        "updated_at": now,
+        "waiting_for": decision.waiting_for,
+    }
 
 
 def decision_event(

@@ -15,9 +15,9 @@ def leads_of(data: LeadScored | LeadOutcome | LeadMerged) -> list[uuid.UUID]:
     return [data.lead_id]
 
 
-def to_save(data: LeadScored) -> tuple[LeadToRoute, int, list[dict[str, Any]]]:
-    """A score as routing keeps it: the lead to route, its revision, its largest reasons."""
-    lead = LeadToRoute(
+def lead_to_route(data: LeadScored) -> LeadToRoute:
+    """The lead a score asks to route."""
+    return LeadToRoute(
         lead_id=data.lead_id,
         temperature=data.temperature,
         score=data.score,
@@ -26,4 +26,8 @@ def to_save(data: LeadScored) -> tuple[LeadToRoute, int, list[dict[str, Any]]]:
         segment=data.routing.segment,
         account_id=data.routing.account_id,
     )
-    return lead, data.revision, top_reasons(data.reasons)
+
+
+def to_save(data: LeadScored) -> tuple[LeadToRoute, int, list[dict[str, Any]]]:
+    """A score as routing keeps it: the lead to route, its revision, its largest reasons."""
+    return lead_to_route(data), data.revision, top_reasons(data.reasons)

@@ -20,7 +20,7 @@ from leadflow_routing import metrics
 from leadflow_routing.app import assigner, escalations, lifecycle, queue
 from leadflow_routing.app.changes import Actor
 from leadflow_routing.app.context import RoutingContext, routing_context
-from leadflow_routing.app.scored import leads_of, to_save
+from leadflow_routing.app.scored import lead_to_route, leads_of, to_save
 from leadflow_routing.domain.policy import Assignment, AssignmentStatus
 from leadflow_routing.settings import RoutingSettings
 from leadflow_routing.store import cards, repository
@@ -96,7 +96,7 @@ class RoutingService:
         if isinstance(data, LeadScored):
             if (data.lead_id, data.revision) not in saved:
                 return  # older than what routing had, or than a later score of the batch
-            lead = to_save(data)[0]
+            lead = lead_to_route(data)  # its reasons were saved with the batch's
             if lead.lead_id in cardless:
                 await cards.await_card(uow.connection, lead.lead_id, context.now)
             else:
@@ -140,10 +140,11 @@ class RoutingService:
             return
         await uow.load_keys(lead_ids)
         capacity = CapacityView()
+        known = await repository.current_assignments(uow.connection, lead_ids)  # one read for all
         for lead_id in lead_ids:
             lead = await repository.lead_to_route(uow.connection, lead_id)
             if lead is not None:
-                await assigner.on_new_score(uow, lead, context, capacity=capacity)
+                await assigner.on_new_score(uow, lead, context, capacity=capacity, known=known)
         await capacity.flush(uow.connection)
 
     async def act(

@@ -45,7 +45,8 @@ def as_assignment(row: Row) -> Assignment:
     )
 
 
-# A batch's scores in one statement (the rows are its VALUES).
+# A batch's scores in one statement, built once and run with the rows as parameters: one
+# multi-row INSERT … RETURNING rendered from a statement compiled once, not once a batch.
 _SAVE_LEADS = (
     insert(leads)
     .on_conflict_do_update(
@@ -86,7 +87,7 @@ async def save_newest_leads(
         | {"segment": lead.segment, "account_id": lead.account_id, "updated_at": now}
         for lead, revision, reasons in (newest[lead_id] for lead_id in sorted(newest))
     ]
-    saved = await connection.execute(_SAVE_LEADS.values(rows))
+    saved = await connection.execute(_SAVE_LEADS, rows)
     return {(row.lead_id, row.score_revision) for row in saved}
 
 
@@ -156,6 +157,12 @@ _INSERT_EVENT = insert(assignment_events)
 
 async def insert_assignment(connection: AsyncConnection, **values: object) -> None:
     await connection.execute(_INSERT_ASSIGNMENT, values)
+
+
+async def insert_assignments(connection: AsyncConnection, rows: list[dict[str, object]]) -> None:
+    """Assignment rows, in order, in one statement (an executemany of one prepared insert)."""
+    if rows:
+        await connection.execute(_INSERT_ASSIGNMENT, rows)
 
 
 async def set_assignment_status(
