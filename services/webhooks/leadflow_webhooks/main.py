@@ -70,6 +70,8 @@ def create_app(
         # What start-up made (modules, tables, compiled models) lives as long as the process:
         # out of the collector's sight, a full collection no longer walks it (a share of
         # the CPU of every lead, as requests leave garbage the collector keeps coming for).
+        # Start-up's own garbage is collected first, not kept for good.
+        gc.collect()
         gc.freeze()
 
     return create_service_app(
