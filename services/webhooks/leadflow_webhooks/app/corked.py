@@ -12,7 +12,6 @@ import socket
 import ssl
 from collections.abc import Iterable
 from typing import Any
-from urllib.request import getproxies
 
 import httpcore
 import httpx
@@ -113,9 +112,3 @@ class CorkedTransport(httpx.AsyncHTTPTransport):
             keepalive_expiry=limits.keepalive_expiry,
             network_backend=CorkedBackend(),
         )
-
-
-def corked_transport() -> CorkedTransport | None:
-    """The corked transport; None (httpx's own, which then uses it) when the environment sets
-    a proxy."""
-    return None if getproxies() else CorkedTransport()

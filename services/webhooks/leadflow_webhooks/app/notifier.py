@@ -24,7 +24,6 @@ from leadflow_common.runtime import ServiceRuntime
 from leadflow_common.wire import decode_event
 from leadflow_webhooks import metrics
 from leadflow_webhooks.app.account_notifier import AccountNotices
-from leadflow_webhooks.app.corked import corked_transport
 from leadflow_webhooks.app.mail import Mailer
 from leadflow_webhooks.app.outbound import OutboundClient
 from leadflow_webhooks.domain import account_notices
@@ -114,7 +113,6 @@ class Notifier:
             base_url=settings.routing_url,
             timeout=10,
             headers={"Authorization": f"Bearer {runtime.settings.leadflow_api_key}"},
-            transport=corked_transport(),
         )
 
     async def record(self, events: list[CloudEvent]) -> None:
