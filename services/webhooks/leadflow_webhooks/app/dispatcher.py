@@ -85,15 +85,14 @@ class Dispatcher:
         try:
             async with self._runtime.unit_of_work() as uow:
                 lease = now + timedelta(seconds=self._settings.lease_seconds)
-                due = await repository.claim_due(uow.connection, now, lease, limit)
-                found = await repository.endpoints_by_id(uow.connection, {d.endpoint_id for d in due})
+                # Each with its endpoint, read by the same statement.
+                due = await repository.claim_due_to(uow.connection, now, lease, limit)
                 self._next_due = None if due else await repository.next_due(uow.connection, now)
         except Exception as error:
             log.warning("cannot claim deliveries", extra={"error": type(error).__name__})
             await asyncio.sleep(1)
             return []
-        # Deleted meanwhile: nothing is sent, and the lease just runs out.
-        return [(delivery, found[delivery.endpoint_id]) for delivery in due if delivery.endpoint_id in found]
+        return due
 
     async def _deliver(self, delivery: Delivery, endpoint: Endpoint) -> None:
         started = time.perf_counter()

@@ -161,9 +161,9 @@ class Notifier:
         now = datetime.now(UTC)
         try:
             async with self._runtime.unit_of_work() as uow:
-                due = await notice_store.claim_due(uow.connection, now, now + LEASE, BATCH)
-                reps = {n.rep_id for n in due} - {ADMINS}
-                channels = await notice_store.channels_for(uow.connection, reps) | {ADMINS: self._admins}
+                claimed = await notice_store.claim_due(uow.connection, now, now + LEASE, BATCH)
+                due = [notice for notice, _ in claimed]
+                channels = {notice.rep_id: of_rep for notice, of_rep in claimed} | {ADMINS: self._admins}
                 self._next_due = None if due else await notice_store.next_due(uow.connection, now)
         except Exception as error:
             log.warning("cannot claim notices", extra={"error": type(error).__name__})

@@ -5,9 +5,11 @@ goes to the checked address (no second lookup a name could be re-pointed in); no
 import asyncio
 import socket
 from urllib.parse import urlsplit, urlunsplit
+from urllib.request import getproxies
 
 import httpx
 
+from leadflow_webhooks.app.corked import CorkedTransport
 from leadflow_webhooks.domain.addresses import check_resolved, check_url, literal_address
 
 
@@ -15,7 +17,9 @@ class OutboundClient:
     def __init__(self, allowed_hosts: frozenset[str], timeout: float, concurrency: int):
         self._allowed = allowed_hosts
         self._slots = asyncio.Semaphore(concurrency)
-        self._client = httpx.AsyncClient(follow_redirects=False, timeout=timeout)
+        # A proxy set in the environment is httpx's to use, as before; else the corked transport.
+        transport = None if getproxies() else CorkedTransport()
+        self._client = httpx.AsyncClient(follow_redirects=False, timeout=timeout, transport=transport)
 
     async def post(self, url: str, body: bytes, headers: dict[str, str]) -> httpx.Response:
         """Raises RefusedTarget for an internal address, httpx errors for the rest."""

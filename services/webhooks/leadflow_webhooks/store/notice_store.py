@@ -49,7 +49,9 @@ async def add_notices(connection: AsyncConnection, rows: list[dict]) -> None:
 
 async def claim_due(
     connection: AsyncConnection, now: datetime, lease_until: datetime, limit: int
-) -> list[Notice]:
+) -> list[tuple[Notice, Channels]]:
+    """At most `limit` due notices, leased, each with its rep's channels (read by the same
+    statement; a rep who never set any has the default, mail)."""
     picked = claimed_once(
         select(notices.c.id)
         .where(notices.c.status == PENDING, notices.c.due_at <= now)
@@ -57,8 +59,23 @@ async def claim_due(
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
-    query = update(notices).where(notices.c.id == picked.c.id).values(due_at=lease_until)
-    return [Notice(**row._mapping) for row in await connection.execute(query.returning(*notices.c))]
+    of_rep = rep_channels.c.rep_id == notices.c.rep_id
+    email = select(rep_channels.c.email).where(of_rep).correlate(notices).scalar_subquery()
+    slack_url = select(rep_channels.c.slack_url).where(of_rep).correlate(notices).scalar_subquery()
+    query = (
+        update(notices)
+        .where(notices.c.id == picked.c.id)
+        .values(due_at=lease_until)
+        .returning(*notices.c, email.label("channel_email"), slack_url.label("channel_slack_url"))
+    )
+    split = len(notices.c)
+    claimed = []
+    for row in await connection.execute(query):
+        notice = Notice(**dict(zip(notices.c.keys(), row[:split], strict=True)))
+        email_on, slack = row[split:]
+        channels = Channels(notice.rep_id, True if email_on is None else email_on, slack)
+        claimed.append((notice, channels))
+    return claimed
 
 
 async def next_due(connection: AsyncConnection, now: datetime) -> datetime | None:
