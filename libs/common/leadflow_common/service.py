@@ -3,6 +3,7 @@
 import argparse
 import asyncio
 import contextlib
+import gc
 import resource
 import sys
 from pathlib import Path
@@ -26,6 +27,13 @@ class QuietServer(uvicorn.Server):
     _loop: asyncio.AbstractEventLoop | None = None
 
     async def main_loop(self) -> None:
+        # Started (the lifespan's start-up done): what start-up made (modules, tables, compiled
+        # models and statements) lives as long as the process. Out of the collector's sight, a
+        # full collection no longer walks it (webhooks, under load: collection 6.4% → 3.5% of
+        # its samples). Start-up's own garbage is collected first, not kept for good. Only in a
+        # served process: tests that start apps in theirs would keep each app for good.
+        gc.collect()
+        gc.freeze()
         self._exit_asked = asyncio.Event()
         self._loop = asyncio.get_running_loop()  # last: handle_exit uses the event once this is set
         counter = 0

@@ -1,7 +1,6 @@
 """The webhooks service (the hand-off: signed webhooks for sales tools, notices for reps): app
 factory and entry point."""
 
-import gc
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -67,12 +66,6 @@ def create_app(
         dispatcher = Dispatcher(runtime, settings, webhooks.deliveries_due)
         runtime.background(dispatcher.run(), name="webhook-dispatcher")
         runtime.background(notifier.run(), name="notifier")
-        # What start-up made (modules, tables, compiled models) lives as long as the process:
-        # out of the collector's sight, a full collection no longer walks it (a share of
-        # the CPU of every lead, as requests leave garbage the collector keeps coming for).
-        # Start-up's own garbage is collected first, not kept for good.
-        gc.collect()
-        gc.freeze()
 
     return create_service_app(
         name="webhooks",
