@@ -126,11 +126,16 @@ async def test_a_marketer_edits_rules_in_the_form_and_the_next_lead_is_scored_by
     assert score["score"] == 88 and score["temperature"] == "hot"
 
     async def shown() -> bool:
+        # The console hears of the score a moment after scoring answers with it: a page loaded
+        # before then has no reasons yet and is loaded again (count() does not wait, as
+        # text_content() would, for 30 s, on a page that will not change).
         await marketer.goto(f"{console}/leads/{lead_id}")
-        assert await marketer.locator("table.reasons td.total").text_content() == "88"
+        total = marketer.locator("table.reasons td.total")
+        assert await total.count() == 1
+        assert await total.text_content() == "88"
         return True
 
-    await eventually(shown, timeout=10)
+    await eventually(shown, timeout=15)
     rows = marketer.locator("table.reasons tbody tr")
     lines = {
         (await row.locator("th").text_content()): number(await row.locator("td").text_content())
