@@ -32,6 +32,8 @@ UNASSIGNED_REJOIN_SECONDS = 60
 # aiokafka's fetcher wakes this often with nothing to do (default 200 ms, paused or not); what it
 # waits for (a fetch's answer, records taken, a resume, a rebalance) wakes it anyway.
 FETCHER_IDLE_WAKE_MS = 5000
+# How long a client may take to leave its group and close before it is given up on.
+CLIENT_STOP_SECONDS = 5
 
 
 class EventConsumer:
@@ -108,8 +110,8 @@ class EventConsumer:
                     extra={"group": self._group_id, "error": f"{type(error).__name__}: {error}"},
                 )
             finally:
-                with contextlib.suppress(Exception):
-                    await consumer.stop()
+                with contextlib.suppress(Exception):  # TimeoutError too: a client stuck mid-join
+                    await asyncio.wait_for(consumer.stop(), CLIENT_STOP_SECONDS)
             await asyncio.sleep(backoff)
             backoff = min(backoff * 2, 5.0)
 

@@ -164,7 +164,13 @@ async def service_runtime(
         # relay finishes its batch so what was accepted is published if the broker is up.
         for task in runtime._tasks:
             task.cancel()
-        await asyncio.gather(*runtime._tasks, return_exceptions=True)
+        if runtime._tasks:
+            # Bounded: a task that does not end (a broker client stuck mid-rebalance) must not
+            # hold the process, or a test's app, open for good.
+            _, stuck = await asyncio.wait(list(runtime._tasks), timeout=SHUTDOWN_GRACE_SECONDS)
+            if stuck:
+                names = sorted(task.get_name() for task in stuck)
+                log.warning("background work did not stop in time", extra={"tasks": names})
         for close in runtime._on_stop:
             await close()
         await relay.stop()
