@@ -41,11 +41,15 @@ ALL_MIGRATIONS = (
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """The longest tests first (the fault run, then those marked `long`): a parallel run's
-    workers then finish together instead of one running a long test alone at the end. The
-    order is the same on every xdist worker, as xdist requires."""
+    workers then finish together instead of one running a long test alone at the end. Those
+    marked `timed` (how soon a person sees something) last, when the fault run's load is over.
+    The order is the same on every xdist worker, as xdist requires."""
 
     def rank(item: pytest.Item) -> int:
-        return 0 if item.get_closest_marker("chaos") else 1 if item.get_closest_marker("long") else 2
+        for order, marker in enumerate(("chaos", "long")):
+            if item.get_closest_marker(marker):
+                return order
+        return 3 if item.get_closest_marker("timed") else 2
 
     items.sort(key=rank)
 

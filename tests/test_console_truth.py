@@ -13,7 +13,7 @@ from browser import DESKTOP, PASSWORD, PHONE, add_account, add_rep, new_page, sc
 from conftest import ADMIN_EMAIL, ADMIN_PASSWORD, start_system
 from harness import AUTH, HOT, eventually
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.timed]  # says how soon a screen follows
 SLA_SECONDS = 8
 
 

@@ -15,7 +15,7 @@ from browser import DESKTOP, PASSWORD, PHONE, add_account, add_rep, new_page, sc
 from conftest import ADMIN_EMAIL, ADMIN_PASSWORD
 from harness import AUTH, HOT, eventually, is_ready
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.timed]  # says how soon a screen follows
 
 
 async def stage_count(page, console: str, stage: str) -> int:
