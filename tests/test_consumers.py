@@ -67,6 +67,22 @@ async def count(app, table) -> int:
         return await connection.scalar(select(func.count()).select_from(table))
 
 
+def captured_consumer(settings, topics, group: str, handler, **options):
+    """A consumer of `leads.captured` with its producer (for dead letters) and engine."""
+    producer = EventProducer(settings.kafka_bootstrap_servers, client_id="test")
+    engine = create_engine(settings.database_url, application_name="test")
+    consumer = EventConsumer(
+        bootstrap_servers=settings.kafka_bootstrap_servers,
+        group_id=f"{topics.prefix}{group}",
+        topics=[topics.captured],
+        handler=handler,
+        producer=producer,
+        engine=engine,
+        **options,
+    )
+    return producer, engine, consumer
+
+
 def valid_event(kind: str, lead_id: uuid.UUID):
     now = datetime.now(UTC)
     profile = LeadProfile(lead_id=lead_id, revision=1, email="a@acme.example", created_at=now, updated_at=now)
@@ -262,17 +278,8 @@ async def test_a_batch_the_handler_fails_is_applied_event_by_event_and_only_the_
             raise ValueError("this event cannot be applied")
         applied.extend(calls[-1])
 
-    producer = EventProducer(settings.kafka_bootstrap_servers, client_id="test")
-    engine = create_engine(settings.database_url, application_name="test")
-    consumer = EventConsumer(
-        bootstrap_servers=settings.kafka_bootstrap_servers,
-        group_id=f"{topics.prefix}batch-test",
-        topics=[topics.captured],
-        handler=handler,
-        producer=producer,
-        engine=engine,
-        max_attempts=2,
-        retry_backoff=0.01,
+    producer, engine, consumer = captured_consumer(
+        settings, topics, "batch-test", handler, max_attempts=2, retry_backoff=0.01
     )
     # All on one partition, published before the consumer starts: they come as one batch.
     await producer.send_all(
@@ -362,17 +369,7 @@ async def test_a_short_fetch_lingers_for_the_records_behind_it_and_no_longer(set
     async def handler(batch):
         calls.append([event.id for event in batch])
 
-    producer = EventProducer(settings.kafka_bootstrap_servers, client_id="test")
-    engine = create_engine(settings.database_url, application_name="test")
-    consumer = EventConsumer(
-        bootstrap_servers=settings.kafka_bootstrap_servers,
-        group_id=f"{topics.prefix}linger-test",
-        topics=[topics.captured],
-        handler=handler,
-        producer=producer,
-        engine=engine,
-        linger_ms=1500,
-    )
+    producer, engine, consumer = captured_consumer(settings, topics, "linger-test", handler, linger_ms=1500)
 
     async def publish(events):
         messages = [
