@@ -24,6 +24,7 @@ from leadflow_common.events import (
 from leadflow_routing.app.services import RoutingService
 from leadflow_routing.main import create_app
 from leadflow_routing.settings import RoutingSettings
+from leadflow_routing.store import repository
 
 pytestmark = pytest.mark.integration
 DECISIONS = frozenset({"lead.routed", "lead.reassigned", "lead.nurtured"})
@@ -327,6 +328,33 @@ async def test_one_batch_of_scores_fills_a_rep_exactly_to_capacity_and_queues_th
         )
         assert (await s.current(leads[2]))["status"] == "offered"
         assert (await s.current(late))["status"] == "waiting"
+
+
+async def test_a_slot_freed_while_the_queue_is_served_goes_to_no_colder_lead_first(
+    settings, topics, monkeypatch
+):
+    """The queue is served against one reading of the reps. A slot freed by another unit of work
+    while a sweep serves the queue (after it told the hotter lead to wait, before it reaches the
+    colder one) waits for the next look, which gives it to the hotter lead."""
+    async with scenario(settings, topics, sweep_seconds=60) as s:
+        mid, held, colder, hotter = await s.one_held_two_waiting()
+        routing = RoutingService(s.runtime, RoutingSettings(card_wait_seconds=0))
+        read_lead = repository.lead_to_route
+        completions = []
+
+        async def completed_meanwhile(connection, lead_id):
+            if lead_id == colder and not completions:  # the rep completes the held lead now
+                completions.append(await s.client.post(f"/v1/assignments/{held['id']}/complete"))
+            return await read_lead(connection, lead_id)
+
+        monkeypatch.setattr(repository, "lead_to_route", completed_meanwhile)
+        await routing.sweep()
+        monkeypatch.undo()
+        assert [response.status_code for response in completions] == [200]
+        assert (await s.current(colder))["status"] == "waiting"
+        await routing.sweep()
+        assert (await s.current(hotter))["rep_id"] == mid
+        assert (await s.current(colder))["status"] == "waiting"
 
 
 async def test_freed_capacity_never_skips_a_hotter_waiting_lead_that_is_busy_elsewhere(settings, topics):

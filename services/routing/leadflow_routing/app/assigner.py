@@ -252,8 +252,13 @@ REJECTED_ONLY = frozenset({AssignmentStatus.rejected})
 
 
 async def drain_waiting(uow: UnitOfWork, context: RoutingContext, *, limit: int = 100) -> int:
-    """Give freed capacity to waiting leads, hottest first. Returns how many were placed."""
+    """Give freed capacity to waiting leads, hottest first. Returns how many were placed.
+
+    The whole queue is served against one reading of the reps (one `CapacityView`): a slot
+    another unit of work frees meanwhile is never seen by a colder lead after a hotter one was
+    told to wait. That unit drains after it, or the next sweep does."""
     placed = 0
+    capacity = CapacityView()
     queue = sorted(
         await waiting_store.waiting_leads(uow.connection),
         key=lambda row: waiting_order(Temperature(row.temperature), row.score, row.created_at),
@@ -276,7 +281,15 @@ async def drain_waiting(uow: UnitOfWork, context: RoutingContext, *, limit: int 
         statuses = REJECTED_ONLY if relaxed.next_tier else PASSED_STATUSES
         passed = await repository.reps_who_passed(uow.connection, lead.lead_id, statuses)
         decision = await route(
-            uow, lead, context, current=current, exclude=passed, attempt=current.attempt, relaxed=relaxed
+            uow,
+            lead,
+            context,
+            current=current,
+            exclude=passed,
+            attempt=current.attempt,
+            relaxed=relaxed,
+            capacity=capacity,
         )
         placed += decision.kind == "assign"
+    await capacity.flush(uow.connection)
     return placed
