@@ -55,6 +55,7 @@ class EventConsumer:
         wakeups: Wakeups | None = None,
         idle_look_seconds: float = 5.0,
         offsets_table: Table | None = None,
+        session_timeout_ms: int = 10_000,
     ):
         self._bootstrap_servers = bootstrap_servers
         self._wakeups = wakeups
@@ -64,6 +65,7 @@ class EventConsumer:
         self._group_id = group_id
         self._topics = topics
         self._fetch_wait_ms = fetch_wait_ms
+        self._session_timeout_ms = session_timeout_ms
         self._linger_seconds = linger_ms / 1000
         self._offsets = OffsetKeeper(engine, offsets_table, group_id)
         self._applier = BatchApplier(
@@ -86,6 +88,8 @@ class EventConsumer:
             max_poll_records=500,
             fetch_max_wait_ms=self._fetch_wait_ms,
             consumer_timeout_ms=FETCHER_IDLE_WAKE_MS,
+            session_timeout_ms=self._session_timeout_ms,
+            heartbeat_interval_ms=self._session_timeout_ms // 3,
         )
 
     async def run(self) -> None:

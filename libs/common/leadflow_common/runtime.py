@@ -88,6 +88,7 @@ class ServiceRuntime:
             wakeups=self.wakeups,
             idle_look_seconds=self.settings.consumer_idle_look_seconds,
             offsets_table=offsets_beside(self.outbox),
+            session_timeout_ms=self.settings.kafka_session_timeout_ms,
         )
         self.background(consumer.run(), name=f"consumer:{group}")
 

@@ -33,6 +33,10 @@ class CommonSettings(BaseSettings):
     # How long a fetch of fewer than a batch's records waits, once, for the records behind it
     # (consumer.py `_linger`): bounded micro-batching, a few ms per hop for fewer transactions.
     consumer_linger_ms: int = Field(default=20, ge=0, le=500)
+    # How long the group coordinator waits for a silent member before it takes its partitions
+    # (heartbeats every third of it). A new group on tansu also waits half of it for members to
+    # join: a consumer starts reading that long after the service starts (tests use 4000).
+    kafka_session_timeout_ms: int = Field(default=10_000, ge=1000, le=300_000)
     outbox_batch_size: int = Field(default=500, ge=1)
     # How long an idle consumer goes without fetching when no relay announced its topics
     # (wakeups.py); events published by anything but a relay wait up to this long.
