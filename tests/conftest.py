@@ -16,12 +16,11 @@ from pathlib import Path
 
 import asyncpg
 import pytest
-from harness import API_KEY
+from harness import fresh_database, fresh_topics, settings_for
 
 from leadflow_capture.main import MIGRATIONS as CAPTURE_MIGRATIONS
 from leadflow_cli.infra import EmbeddedPostgres, LocalBroker, LocalS3, free_port, postgres_answers
 from leadflow_common import migrate
-from leadflow_common.kafka import create_topics
 from leadflow_common.settings import CommonSettings
 from leadflow_common.topics import Topics
 from leadflow_console.main import MIGRATIONS as CONSOLE_MIGRATIONS
@@ -41,15 +40,15 @@ ALL_MIGRATIONS = (
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """The longest tests first (the fault run, then those marked `long`): a parallel run's
-    workers then finish together instead of one running a long test alone at the end. Those
-    marked `timed` (how soon a person sees something) last, when the fault run's load is over.
-    The order is the same on every xdist worker, as xdist requires."""
+    workers then finish together instead of one running a long test alone at the end. (Those
+    marked `timed` run on their own after the rest: the Makefile.) The order is the same on
+    every xdist worker, as xdist requires."""
 
     def rank(item: pytest.Item) -> int:
         for order, marker in enumerate(("chaos", "long")):
             if item.get_closest_marker(marker):
                 return order
-        return 3 if item.get_closest_marker("timed") else 2
+        return 2
 
     items.sort(key=rank)
 
@@ -118,30 +117,18 @@ def database_dropper(postgres_server):
 
 @pytest.fixture
 async def database_url(postgres_server, template_database, database_dropper) -> str:
-    name = f"leadflow_test_{uuid.uuid4().hex[:12]}"
-    await postgres_server.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template_database}"')
-    yield postgres_server.url_for(name)
-    database_dropper(name)
+    async with fresh_database(postgres_server, template_database, database_dropper) as url:
+        yield url
 
 
 @pytest.fixture
 async def topics(kafka_bootstrap) -> Topics:
-    topics = Topics(prefix=f"t{uuid.uuid4().hex[:10]}.")
-    await create_topics(kafka_bootstrap, topics.all_topics(), partitions=3)
-    return topics
+    return await fresh_topics(kafka_bootstrap)
 
 
 @pytest.fixture
 def settings(kafka_bootstrap, database_url, topics) -> CommonSettings:
-    return CommonSettings(
-        kafka_bootstrap_servers=kafka_bootstrap,
-        database_url=database_url,
-        leadflow_api_key=API_KEY,
-        leadflow_topic_prefix=topics.prefix,
-        consumer_max_attempts=2,
-        # No console unless a test starts one: only the bootstrap key is accepted then.
-        leadflow_console_url="",
-    )
+    return settings_for(kafka_bootstrap, database_url, topics)
 
 
 def service_environment(settings: CommonSettings, **extra: str) -> dict[str, str]:
@@ -153,6 +140,7 @@ def service_environment(settings: CommonSettings, **extra: str) -> dict[str, str
         "LEADFLOW_API_KEY": settings.leadflow_api_key,
         "LEADFLOW_TOPIC_PREFIX": settings.leadflow_topic_prefix,
         "OUTBOX_POLL_SECONDS": str(settings.outbox_poll_seconds),
+        "KAFKA_SESSION_TIMEOUT_MS": str(settings.kafka_session_timeout_ms),
         "LEADFLOW_CONSOLE_URL": settings.leadflow_console_url,
         **extra,
     }

@@ -13,8 +13,41 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPa
 
 from leadflow_common import keyring, sealing
 from leadflow_common.db import create_engine
+from leadflow_common.kafka import create_topics
+from leadflow_common.settings import CommonSettings
+from leadflow_common.topics import Topics
 
 API_KEY = "test-api-key"
+
+
+@contextlib.asynccontextmanager
+async def fresh_database(postgres_server, template_database, database_dropper):
+    """A database of its own, copied from the migrated template; its URL."""
+    name = f"leadflow_test_{uuid.uuid4().hex[:12]}"
+    await postgres_server.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template_database}"')
+    yield postgres_server.url_for(name)
+    database_dropper(name)
+
+
+async def fresh_topics(kafka_bootstrap) -> Topics:
+    topics = Topics(prefix=f"t{uuid.uuid4().hex[:10]}.")
+    await create_topics(kafka_bootstrap, topics.all_topics(), partitions=3)
+    return topics
+
+
+def settings_for(kafka_bootstrap: str, database_url: str, topics: Topics) -> CommonSettings:
+    """What a test's services share: its broker, database and topics."""
+    return CommonSettings(
+        kafka_bootstrap_servers=kafka_bootstrap,
+        database_url=database_url,
+        leadflow_api_key=API_KEY,
+        leadflow_topic_prefix=topics.prefix,
+        consumer_max_attempts=2,
+        # A new consumer group on tansu waits half of this for members: 2 s, not 5, per start.
+        kafka_session_timeout_ms=4000,
+        # No console unless a test starts one: only the bootstrap key is accepted then.
+        leadflow_console_url="",
+    )
 
 
 def message_sid(number: int) -> str:
