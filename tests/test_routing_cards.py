@@ -70,6 +70,7 @@ async def test_a_lead_scored_before_its_card_is_routed_when_the_card_comes_and_c
     assert (card.first_name, card.email) == ("Ada", "ada@example.com")
 
 
+@pytest.mark.timed  # the decision's time, to within a second
 async def test_a_card_that_never_comes_holds_the_decision_only_for_the_wait(settings, topics):
     # Sweeper rounds of 60 s: the lead goes out when its wait ends, not at the next round.
     async with scenario(settings, topics, card_wait_seconds=1.5, sweep_seconds=60) as s:

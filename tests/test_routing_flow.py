@@ -151,6 +151,7 @@ async def test_an_offer_not_accepted_in_time_moves_to_the_next_rep_then_the_seni
     assert all(e["data"]["sla_deadline"] for e in events)
 
 
+@pytest.mark.timed  # the decision's time, to within a second
 async def test_the_sweeper_moves_an_offer_on_at_its_deadline_not_at_its_next_round(settings, topics):
     # Rounds of 60 s: only waking at the deadline it read (and looking once per SLA, so that it
     # reads the deadline of an offer made after its last look) moves the lead in time.
