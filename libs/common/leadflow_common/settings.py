@@ -36,6 +36,7 @@ class CommonSettings(BaseSettings):
     # How long the group coordinator waits for a silent member before it takes its partitions
     # (heartbeats every third of it). A new group on tansu also waits half of it for members to
     # join: a consumer starts reading that long after the service starts (tests use 4000).
+    # Apache Kafka refuses one below its group.min.session.timeout.ms (6000 unless changed).
     kafka_session_timeout_ms: int = Field(default=10_000, ge=1000, le=300_000)
     outbox_batch_size: int = Field(default=500, ge=1)
     # How long an idle consumer goes without fetching when no relay announced its topics
