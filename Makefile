@@ -12,8 +12,8 @@ venv: $(STAMP)
 
 $(STAMP): $(PROJECT_FILES)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet -c requirements.lock uv
-	$(BIN)/uv pip install --quiet --python $(BIN)/python -c requirements.lock \
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c requirements.lock \
 		$(foreach m,$(MEMBERS),-e $(m)) -e '.[dev]'
 	touch $@
 
