@@ -15,7 +15,7 @@ from leadflow_common.events import (
     SubmissionSummary,
     new_event,
 )
-from leadflow_common.wire import read_event, typed_event, wire_payload
+from leadflow_common.wire import decode_unopened, read_event, typed_event, wire_payload
 
 NOW = datetime(2026, 11, 26, tzinfo=UTC)
 LEAD = uuid.uuid4()
@@ -110,3 +110,33 @@ def test_the_card_a_score_carries_is_sealed_and_opens_only_with_the_key():
     assert typed_event(read_event(wire), key).data.card == card
     erased = typed_event(read_event(wire), None).data.card
     assert (erased.first_name, erased.email, erased.country) == (None, None, "GB")
+
+
+def test_a_record_with_nothing_to_open_decodes_in_one_pass_to_the_same_event():
+    """What a consumer that opens nothing reads straight from the JSON (its `ce_type` header
+    naming the type) is the event the two-step read gives without a key."""
+    event = new_event(captured(), source="test", subject=LEAD)
+    sealed, clear = wire_payload(event, sealing.new_key()), event.model_dump_json()
+    for wire in (sealed, clear):
+        assert decode_unopened(wire, "lead.captured") == typed_event(read_event(wire), None)
+    lead = decode_unopened(sealed, "lead.captured").data.lead
+    assert lead.email is None and lead.country == "GB"
+    assert decode_unopened(clear, "lead.captured") == event
+
+
+@pytest.mark.parametrize(
+    ("change", "header"),
+    [
+        ({}, "lead.merged"),  # the header names another type than the event
+        ({}, "lead.exploded"),  # no type of the contract
+        ({"specversion": None}, "lead.captured"),  # no CloudEvent
+        ({"id": ""}, "lead.captured"),
+        ({"data": {"lead": "?"}}, "lead.captured"),
+    ],
+)
+def test_the_one_pass_read_refuses_what_the_envelope_read_refuses(change, header):
+    document = json.loads(wire_payload(new_event(captured(), source="test", subject=LEAD), sealing.new_key()))
+    document.update(change)
+    document = {name: value for name, value in document.items() if value is not None}
+    with pytest.raises(ValueError):
+        decode_unopened(json.dumps(document), header)
