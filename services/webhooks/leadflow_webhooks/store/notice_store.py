@@ -4,7 +4,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import Integer, Update, bindparam, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -47,31 +47,41 @@ async def add_notices(connection: AsyncConnection, rows: list[dict]) -> None:
         await connection.execute(statement, rows)
 
 
-async def claim_due(
-    connection: AsyncConnection, now: datetime, lease_until: datetime, limit: int
-) -> list[tuple[Notice, Channels]]:
-    """At most `limit` due notices, leased, each with its rep's channels (read by the same
-    statement; a rep who never set any has the default, mail)."""
+def _claim() -> Update:
+    """Due notices leased, each with its rep's channels: built once (`now`, `lease_until` and
+    `limit` are parameters)."""
     picked = claimed_once(
         select(notices.c.id)
-        .where(notices.c.status == PENDING, notices.c.due_at <= now)
+        .where(notices.c.status == PENDING, notices.c.due_at <= bindparam("now"))
         .order_by(notices.c.due_at)
-        .limit(limit)
+        .limit(bindparam("limit", type_=Integer))
         .with_for_update(skip_locked=True)
     )
     of_rep = rep_channels.c.rep_id == notices.c.rep_id
     email = select(rep_channels.c.email).where(of_rep).correlate(notices).scalar_subquery()
     slack_url = select(rep_channels.c.slack_url).where(of_rep).correlate(notices).scalar_subquery()
-    query = (
+    return (
         update(notices)
         .where(notices.c.id == picked.c.id)
-        .values(due_at=lease_until)
+        .values(due_at=bindparam("lease_until", type_=notices.c.due_at.type))
         .returning(*notices.c, email.label("channel_email"), slack_url.label("channel_slack_url"))
     )
-    split = len(notices.c)
+
+
+CLAIM = _claim()
+NOTICE_COLUMNS = tuple(notices.c.keys())
+
+
+async def claim_due(
+    connection: AsyncConnection, now: datetime, lease_until: datetime, limit: int
+) -> list[tuple[Notice, Channels]]:
+    """At most `limit` due notices, leased, each with its rep's channels (read by the same
+    statement; a rep who never set any has the default, mail)."""
+    rows = await connection.execute(CLAIM, {"now": now, "lease_until": lease_until, "limit": limit})
+    split = len(NOTICE_COLUMNS)
     claimed = []
-    for row in await connection.execute(query):
-        notice = Notice(**dict(zip(notices.c.keys(), row[:split], strict=True)))
+    for row in rows:
+        notice = Notice(**dict(zip(NOTICE_COLUMNS, row[:split], strict=True)))
         email_on, slack = row[split:]
         channels = Channels(notice.rep_id, True if email_on is None else email_on, slack)
         claimed.append((notice, channels))
