@@ -31,6 +31,7 @@ from leadflow_webhooks.store.repository import Delivery, Endpoint
 
 log = logging.getLogger(__name__)
 SNIPPET = 500  # characters of a response kept in the delivery log
+RECORD_LINGER_SECONDS = 0.02
 
 
 @dataclass(frozen=True)
@@ -70,7 +71,9 @@ class Dispatcher:
                 if time.monotonic() >= next_gauges:
                     await self._update_gauges()
                     next_gauges = time.monotonic() + 5
-                if not claimed:
+                # No slot free, or fewer due than slots (nothing more is due now): wait to be
+                # woken (a delivery added, an attempt recorded) or for the next retry.
+                if len(claimed) < max(free, 1):
                     with contextlib.suppress(TimeoutError):
                         # A recorded attempt wakes the loop, which reads the next due time again.
                         wait = idle_wait(self._next_due, datetime.now(UTC), self._settings.poll_seconds)
@@ -87,7 +90,8 @@ class Dispatcher:
                 lease = now + timedelta(seconds=self._settings.lease_seconds)
                 # Each with its endpoint, read by the same statement.
                 due = await repository.claim_due_to(uow.connection, now, lease, limit)
-                self._next_due = None if due else await repository.next_due(uow.connection, now)
+                # Fewer than asked: nothing else is due now; when the next is (a retry, a lease).
+                self._next_due = None if len(due) == limit else await repository.next_due(uow.connection, now)
         except Exception as error:
             log.warning("cannot claim deliveries", extra={"error": type(error).__name__})
             await asyncio.sleep(1)
@@ -120,6 +124,9 @@ class Dispatcher:
     async def _record_finished(self) -> None:
         while True:
             finished = [await self._finished.get()]
+            # The attempts finishing meanwhile are recorded with it: a recording waits a moment
+            # (what it delays is only a lead's next delivery), one transaction for several.
+            await asyncio.sleep(RECORD_LINGER_SECONDS)
             while not self._finished.empty():
                 finished.append(self._finished.get_nowait())
             try:

@@ -157,14 +157,17 @@ class Notifier:
 
     async def _send_due(self) -> bool:
         """Claims a batch of due notices, sends them together, records every outcome in one
-        transaction. False when there was nothing to send."""
+        transaction. True when the batch was full (more may be due at once); False when it took
+        everything due (the loop waits to be woken, or for the next retry)."""
         now = datetime.now(UTC)
         try:
             async with self._runtime.unit_of_work() as uow:
                 claimed = await notice_store.claim_due(uow.connection, now, now + LEASE, BATCH)
                 due = [notice for notice, _ in claimed]
                 channels = {notice.rep_id: of_rep for notice, of_rep in claimed} | {ADMINS: self._admins}
-                self._next_due = None if due else await notice_store.next_due(uow.connection, now)
+                self._next_due = (
+                    None if len(due) == BATCH else await notice_store.next_due(uow.connection, now)
+                )
         except Exception as error:
             log.warning("cannot claim notices", extra={"error": type(error).__name__})
             await asyncio.sleep(1)
@@ -184,7 +187,10 @@ class Notifier:
         ]
         async with self._runtime.unit_of_work() as uow:
             await notice_store.finish(uow.connection, outcomes)
-        return True
+        # A retry just scheduled is due before whatever was read as next at the claim.
+        retries = [row["due_at"] for row in outcomes if row["status"] == NoticeStatus.pending]
+        self._next_due = min([*retries, *([self._next_due] if self._next_due else [])], default=None)
+        return len(due) == BATCH
 
     async def _links(self, offers: list[Notice]) -> dict[uuid.UUID, Links] | Exception:
         """Accept and reject links for these offers, from routing in one call; those it leaves
