@@ -87,16 +87,15 @@ def any_of(column: ColumnElement, values: Iterable) -> ColumnElement[bool]:
     return column == any_(literal(list(values), ARRAY(column.type)))
 
 
+LOCK_KEYS = text(
+    "SELECT count(pg_advisory_xact_lock(hashtextextended(key, 0))) FROM unnest(CAST(:keys AS text[])) AS key"
+)
+
+
 async def lock_keys(connection: AsyncConnection, keys: Iterable[str]) -> None:
     """Transaction-scoped advisory locks on these keys, taken in one statement and in sorted
     order, so two transactions wanting overlapping keys cannot deadlock on them."""
-    await connection.execute(
-        text(
-            "SELECT count(pg_advisory_xact_lock(hashtextextended(key, 0)))"
-            " FROM unnest(CAST(:keys AS text[])) AS key"
-        ),
-        {"keys": sorted(set(keys))},
-    )
+    await connection.execute(LOCK_KEYS, {"keys": sorted(set(keys))})
 
 
 async def try_lock_key(connection: AsyncConnection, key: str) -> bool:

@@ -4,9 +4,25 @@ A batch whose effects committed is not delivered again (its offsets are stored w
 `offsets.py`); the ids are for the repeats offsets cannot tell: an event a relay published
 twice, and a partition's batch applied by its old holder while the new one starts."""
 
+import functools
+
 from sqlalchemy import Table, Text, bindparam, func, select
 from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql.dml import ReturningInsert
+
+
+@functools.cache
+def _claim_statement(processed_events: Table) -> ReturningInsert[tuple[str]]:
+    """Built once per table (built at each batch it was 2% of the console's busy samples): unnest of one
+    array parameter, the same statement (prepared once) for any batch size."""
+    new_ids = select(bindparam("consumer", type_=Text), func.unnest(bindparam("ids", type_=ARRAY(Text))))
+    return (
+        insert(processed_events)
+        .from_select(["consumer", "event_id"], new_ids)
+        .on_conflict_do_nothing()
+        .returning(processed_events.c.event_id)
+    )
 
 
 async def claim_events(
@@ -18,13 +34,6 @@ async def claim_events(
     half-applied or applied twice."""
     if not event_ids:
         return set()
-    # unnest of one array parameter: the same statement (prepared once) for any batch size.
-    new_ids = select(bindparam("consumer", type_=Text), func.unnest(bindparam("ids", type_=ARRAY(Text))))
-    statement = (
-        insert(processed_events)
-        .from_select(["consumer", "event_id"], new_ids)
-        .on_conflict_do_nothing()
-        .returning(processed_events.c.event_id)
-    )
+    statement = _claim_statement(processed_events)
     rows = await connection.execute(statement, {"consumer": consumer, "ids": list(dict.fromkeys(event_ids))})
     return {row.event_id for row in rows}

@@ -13,8 +13,20 @@ import contextlib
 import uuid
 from collections.abc import AsyncIterator, Iterable
 
-from sqlalchemy import Column, DateTime, LargeBinary, MetaData, Table, delete, func, select, text
-from sqlalchemy.dialects.postgresql import UUID, insert
+from sqlalchemy import (
+    Column,
+    DateTime,
+    LargeBinary,
+    MetaData,
+    Table,
+    any_,
+    bindparam,
+    delete,
+    func,
+    select,
+    text,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, UUID, insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from leadflow_common.db import any_of, lock_keys
@@ -32,6 +44,15 @@ data_keys = Table(
 )
 
 Keys = dict[uuid.UUID, bytes]
+
+# Built once: each runs in every consumer batch that opens an event.
+READ_KEYS = select(data_keys.c.lead_id, data_keys.c.key).where(
+    data_keys.c.lead_id == any_(bindparam("ids", type_=ARRAY(UUID(as_uuid=True))))
+)
+HOLD_LOCKS = text(
+    "SELECT count(pg_advisory_xact_lock_shared(hashtextextended(name, 0)))"
+    " FROM unnest(CAST(:names AS text[])) AS name"
+)
 
 
 def _lock_name(lead_id: uuid.UUID) -> str:
@@ -53,9 +74,7 @@ async def read(connection: AsyncConnection, lead_ids: Iterable[uuid.UUID]) -> Ke
     ids = set(lead_ids)
     if not ids:
         return {}
-    rows = await connection.execute(
-        select(data_keys.c.lead_id, data_keys.c.key).where(any_of(data_keys.c.lead_id, ids))
-    )
+    rows = await connection.execute(READ_KEYS, {"ids": list(ids)})
     return {row.lead_id: row.key for row in rows}
 
 
@@ -76,13 +95,7 @@ async def hold(connection: AsyncConnection, lead_ids: Iterable[uuid.UUID]) -> Ke
     ids = sorted(set(lead_ids))
     if not ids:
         return {}
-    await connection.execute(
-        text(
-            "SELECT count(pg_advisory_xact_lock_shared(hashtextextended(name, 0)))"
-            " FROM unnest(CAST(:names AS text[])) AS name"
-        ),
-        {"names": [_lock_name(lead_id) for lead_id in ids]},
-    )
+    await connection.execute(HOLD_LOCKS, {"names": [_lock_name(lead_id) for lead_id in ids]})
     # A statement after the locks: it sees an erasure that committed while they waited.
     return await read(connection, ids)
 

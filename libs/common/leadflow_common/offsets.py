@@ -18,6 +18,7 @@ apply once.
 
 import asyncio
 import contextlib
+import functools
 import logging
 import time
 from typing import TYPE_CHECKING
@@ -25,7 +26,7 @@ from typing import TYPE_CHECKING
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.errors import KafkaError
 from sqlalchemy import BigInteger, Column, Integer, MetaData, PrimaryKeyConstraint, Table, Text, func, select
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.dialects.postgresql import Insert, insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from leadflow_common import metrics
@@ -62,15 +63,21 @@ def offsets_beside(outbox: Table) -> Table | None:
     return outbox.metadata.tables.get(f"{outbox.schema}.consumer_offsets")
 
 
+@functools.cache
+def _store_statement(table: Table) -> Insert:
+    """Built once per table: the offsets' upsert, never backwards."""
+    statement = insert(table)
+    return statement.on_conflict_do_update(
+        index_elements=[table.c.group_id, table.c.topic, table.c.partition],
+        set_={"applied_offset": func.greatest(table.c.applied_offset, statement.excluded.applied_offset)},
+    )
+
+
 async def store_offsets(connection: AsyncConnection, table: Table, group: str, offsets: Offsets) -> None:
     """Record these offsets inside the caller's transaction, in one statement (never backwards)."""
     if not offsets:
         return
-    statement = insert(table)
-    statement = statement.on_conflict_do_update(
-        index_elements=[table.c.group_id, table.c.topic, table.c.partition],
-        set_={"applied_offset": func.greatest(table.c.applied_offset, statement.excluded.applied_offset)},
-    )
+    statement = _store_statement(table)
     rows = [
         {"group_id": group, "topic": tp.topic, "partition": tp.partition, "applied_offset": offset}
         for tp, offset in sorted(offsets.items())
