@@ -6,6 +6,7 @@ import asyncio
 import os
 import signal
 import subprocess
+import time
 import uuid
 from pathlib import Path
 
@@ -315,3 +316,19 @@ async def test_a_lead_s_events_arrive_in_order_and_a_day_of_failures_disables(
             return found if not found["enabled"] else None
 
         assert "failing since" in (await eventually(disabled, timeout=20))["disabled_reason"]
+
+
+async def test_a_delivery_goes_out_at_once_not_at_the_next_poll(settings, topics, start_service):
+    """The consumer wakes the dispatcher once its batch has committed the deliveries: woken
+    before, the dispatcher found none and slept until its poll (a minute here)."""
+    webhooks = start_service("webhooks", settings, WEBHOOKS_POLL_SECONDS="60", **FAST_RETRIES)
+    await eventually(lambda: is_ready(webhooks), timeout=30)
+    async with receiving(free_port()) as receiver, httpx.AsyncClient(headers=AUTH) as client:
+        await subscribe(client, webhooks, receiver.url)
+        await asyncio.sleep(1)  # the dispatcher's first look is over: it waits to be woken
+        for _ in range(3):  # one event at a time, nothing behind it to wake the dispatcher again
+            event = routed_event(uuid.uuid4())
+            started = time.monotonic()
+            await publish(settings, topics, [event])
+            await eventually(lambda event=event: receiver.of_event(event.id), timeout=20, interval=0.05)
+            assert time.monotonic() - started < 3, f"delivered after {time.monotonic() - started:.1f} s"

@@ -17,7 +17,7 @@ of work on their own.
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager
 from contextvars import ContextVar
 from typing import TYPE_CHECKING
@@ -40,6 +40,7 @@ class BatchTransaction:
         self._connection: AsyncConnection | None = None
         self._rows: dict[Table, list[dict[str, object]]] = {}
         self._relays: list[OutboxRelay] = []
+        self._committed: list[Callable[[], None]] = []  # told once the batch has committed
         self._offsets: tuple[Table, str, Offsets] | None = None
         self._failed: BaseException | None = None
         self._open = True
@@ -61,6 +62,10 @@ class BatchTransaction:
             self._rows.setdefault(outbox, []).extend(rows)
             if relay not in self._relays:
                 self._relays.append(relay)
+
+    def after_commit(self, callbacks: list[Callable[[], None]]) -> None:
+        """A joined unit's `after_commit` callbacks: run once the batch has committed."""
+        self._committed.extend(callbacks)
 
     def keep_offsets(self, table: Table, group: str, offsets: "Offsets") -> None:
         """The batch's offsets, stored with its effects if it has any (`offsets.py`)."""
@@ -91,6 +96,8 @@ class BatchTransaction:
             await begun.__aexit__(None, None, None)  # commits
             for relay in self._relays:
                 relay.wake()
+            for callback in self._committed:
+                callback()
         else:
             await begun.__aexit__(type(error), error, error.__traceback__)  # rolls back
             raise error

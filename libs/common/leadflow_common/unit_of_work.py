@@ -64,6 +64,7 @@ class UnitOfWork:
         self._transaction = None
         self._batch: BatchTransaction | None = None  # the consumer's batch this unit joined
         self._outgoing: list[dict] = []  # outbox rows, written just before the commit
+        self._committed: list[Callable[[], None]] = []  # told once what the unit did is committed
         self._deferred: dict[Executable, list[dict]] = {}  # rows written together, in order
         self._keys: keyring.Keys = {}  # the leads' keys read so far, to seal what is published
         self._keys_looked_up: set[uuid.UUID] = set()  # found or not (an erased lead has none)
@@ -77,7 +78,7 @@ class UnitOfWork:
         else:
             self._transaction = self._engine.begin()
             self.connection = await self._transaction.__aenter__()
-        self._outgoing, self._deferred = [], {}
+        self._outgoing, self._deferred, self._committed = [], {}, []
         self._keys, self._keys_looked_up = {}, set()
         return self
 
@@ -93,6 +94,7 @@ class UnitOfWork:
         if self._batch is not None:
             if kind is None:
                 self._batch.add_outgoing(self._outbox, self._outgoing, self._relay)
+                self._batch.after_commit(self._committed)
             else:
                 self._batch.fail(error)
             return
@@ -106,6 +108,15 @@ class UnitOfWork:
         await self._transaction.__aexit__(kind, error, trace)  # commits, or rolls back on error
         if published:
             self._relay.wake()
+        if kind is None:
+            for callback in self._committed:
+                callback()
+
+    def after_commit(self, callback: Callable[[], None]) -> None:
+        """`callback` called once what this unit did is committed (inside a consumer's batch:
+        once the batch is), never if it rolls back: a wake-up for a loop that reads what the
+        unit wrote from another connection, which before the commit finds nothing."""
+        self._committed.append(callback)
 
     async def first_seen(self, items: list[T], key: Callable[[T], str] = _event_id) -> list[T]:
         """Of these events (or items holding one, `key` giving its id), in order, those this

@@ -131,9 +131,10 @@ class AccountNotices:
             reachable = await notice_store.reps_with_channels(
                 connection, {row["rep_id"] for row in rows}, mail=bool(self._settings.smtp_host)
             )
-            await notice_store.add_notices(connection, [row for row in rows if row["rep_id"] in reachable])
-        if rows:
-            self._wake()
+            kept = [row for row in rows if row["rep_id"] in reachable]
+            await notice_store.add_notices(connection, kept)
+            if kept:  # the notifier's loop reads them from another connection: once committed
+                uow.after_commit(self._wake)
 
     async def message(self, notice: Notice, event: CloudEvent) -> tuple[str, Message] | None:
         """The owner's address and what they are told; None when there is nothing to say any

@@ -130,10 +130,10 @@ class Notifier:
             )
             if self._reachable(self._admins):
                 reachable.add(ADMINS)
-            await notice_store.add_notices(
-                uow.connection, [row for row in rows if row["rep_id"] in reachable]
-            )
-        self._wake.set()  # this process's loop sends them now; others find them on their next poll
+            kept = [row for row in rows if row["rep_id"] in reachable]
+            await notice_store.add_notices(uow.connection, kept)
+            if kept:  # this process's loop sends them once committed; others at their next poll
+                uow.after_commit(self._wake.set)
 
     async def run(self) -> None:
         try:

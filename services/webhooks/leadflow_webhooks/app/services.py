@@ -261,7 +261,7 @@ class WebhooksService:
         if rows:
             async with self._runtime.unit_of_work() as uow:
                 await repository.add_deliveries(uow.connection, rows)
-            self.deliveries_due.set()
+                uow.after_commit(self.deliveries_due.set)
 
     async def channels(self, rep_id: uuid.UUID) -> Channels:
         async with self._runtime.engine.connect() as connection:
