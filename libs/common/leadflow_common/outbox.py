@@ -2,8 +2,8 @@
 and a relay publishes the events afterwards.
 
 Order per lead holds because one relay at a time publishes (a transaction-scoped advisory lock
-elects it, so two processes of a service are safe), rows go out in id order, and a row's
-deletion commits only after the broker acknowledged it. A batch that failed because the broker is away is
+elects it, so two processes of a service are safe), rows go out in id order, and a row is
+deleted only after the broker acknowledged it. A batch that failed because the broker is away is
 retried whole: events can be published twice, never lost, and consumers drop the repeats by
 event id. An event the broker refuses for good (too large, say) must not hold back every event
 behind it: it is moved to `outbox_failed` with the broker's error, counted, and the rest go on.
@@ -22,13 +22,11 @@ from aiokafka.errors import (
     RecordListTooLargeError,
     RecordTooLargeError,
 )
-from sqlalchemy import Row, Table, TextualSelect, func, insert, select, text
-from sqlalchemy.dialects import postgresql
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy import Row, Table, delete, func, insert, literal, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from leadflow_common import metrics, wakeups
-from leadflow_common.db import set_aside_table
+from leadflow_common.db import any_of, set_aside_table
 from leadflow_common.events import CloudEvent
 from leadflow_common.kafka import EventProducer, OutgoingMessage
 
@@ -81,34 +79,6 @@ async def enqueue_rows(connection: AsyncConnection, outbox: Table, rows: list[di
         await connection.execute(insert(outbox), rows)
 
 
-def take_statement(outbox: Table) -> TextualSelect:
-    """The relay's pass in one statement: its lock tried (`elected`, on a row of its own when
-    nothing is taken), the oldest rows deleted and returned, their topics announced. The rows are
-    picked once (a MATERIALIZED CTE: a rescan could pick others), and only those visible now:
-    by id, not by range, as a transaction that took a smaller id may commit after this pass."""
-    table = postgresql.dialect().identifier_preparer.format_table(outbox)
-    return (
-        text(
-            f"""WITH elected AS MATERIALIZED (SELECT pg_try_advisory_xact_lock(:lock) AS ok),
-        picked AS MATERIALIZED (
-            SELECT id FROM {table} WHERE (SELECT ok FROM elected) ORDER BY id LIMIT :limit
-        ),
-        gone AS (
-            DELETE FROM {table} AS o USING picked WHERE o.id = picked.id
-            RETURNING o.id, o.event_id, o.topic, o.key, o.payload, o.headers
-        ),
-        told AS (
-            SELECT pg_notify(:channel, string_agg(DISTINCT topic, ',' ORDER BY topic)) FROM gone
-            HAVING count(*) > 0
-        )
-        SELECT (SELECT ok FROM elected) AS elected, (SELECT count(*) FROM told) AS told, gone.*
-        FROM (SELECT 1) AS one LEFT JOIN gone ON true"""
-        )
-        .bindparams(channel=wakeups.CHANNEL)
-        .columns(headers=JSONB)
-    )
-
-
 def _message(row: Row) -> OutgoingMessage:
     return OutgoingMessage(topic=row.topic, key=row.key, value=row.payload.encode(), headers=row.headers)
 
@@ -133,7 +103,6 @@ class OutboxRelay:
         self._wakeup = asyncio.Event()
         self._stopping = False
         self._last_sample = 0.0
-        self._take = take_statement(outbox)
 
     def wake(self) -> None:
         """Publish now rather than at the next poll (called after a commit that enqueued)."""
@@ -181,22 +150,20 @@ class OutboxRelay:
         self._wakeup.clear()
 
     async def publish_batch(self) -> int | None:
-        """Publishes the oldest rows; how many, or None when another process is publishing.
-
-        One statement takes the relay's lock, deletes the batch's rows returning them, and
-        names their topics for the consumers (`wakeups.py`), where three statements and a
-        fourth did: the batch is published before the transaction commits, so a broker away
-        rolls the rows back into the outbox and the announcement with them (it is heard only
-        at the commit, after the broker acknowledged)."""
+        """Publishes the oldest rows; how many, or None when another process is publishing."""
+        outbox = self._outbox
         async with self._engine.begin() as connection:
-            taken = (
-                await connection.execute(self._take, {"lock": self._lock_key, "limit": self._batch_size})
-            ).all()
-            if not taken[0].elected:
+            elected = await connection.scalar(select(func.pg_try_advisory_xact_lock(self._lock_key)))
+            if not elected:
                 return None
-            # In id order (DELETE … RETURNING returns them in no order).
-            rows = sorted((row for row in taken if row.id is not None), key=lambda row: row.id)
             await self._sample_backlog(connection)
+            rows = (
+                await connection.execute(
+                    select(outbox.c.id, outbox.c.topic, outbox.c.key, outbox.c.payload, outbox.c.headers)
+                    .order_by(outbox.c.id)
+                    .limit(self._batch_size)
+                )
+            ).all()
             if not rows:
                 return 0
             try:
@@ -204,20 +171,25 @@ class OutboxRelay:
             except REFUSED_FOR_GOOD:
                 # Some event of the batch will never go: find it, set it aside, send the rest.
                 await self._send_one_by_one(connection, rows)
+            await wakeups.announce(connection, {row.topic for row in rows})
+            # By id, not by range: a transaction that took a smaller id may commit after this read.
+            await connection.execute(delete(outbox).where(any_of(outbox.c.id, [row.id for row in rows])))
         return len(rows)
 
     async def _send_one_by_one(self, connection: AsyncConnection, rows: list[Row]) -> None:
         """Sends the rows in order; one the broker refuses for good is copied to outbox_failed
-        with the error (the batch's rows are gone from the outbox already)."""
+        with the error (the caller deletes every row of the batch from the outbox)."""
         for row in rows:
             try:
                 await self._producer.send_all([_message(row)])
             except REFUSED_FOR_GOOD as error:
                 reason = f"{type(error).__name__}: {error}"[:2000]
-                names = ("event_id", "topic", "key", "payload", "headers")
+                names = ["event_id", "topic", "key", "payload", "headers"]
+                columns = [self._outbox.c[name] for name in names]
                 await connection.execute(
-                    insert(self._failed).values(
-                        {name: getattr(row, name) for name in names} | {"error": reason}
+                    insert(self._failed).from_select(
+                        [*names, "error"],
+                        select(*columns, literal(reason)).where(self._outbox.c.id == row.id),
                     )
                 )
                 metrics.OUTBOX_SET_ASIDE.labels(topic=row.topic).inc()
