@@ -164,8 +164,9 @@ class BatchApplier:
 
 def _read(record: ConsumerRecord, opens: frozenset[str] | None) -> "CloudEvent[Any] | RawEvent":
     """A record typed in one pass when its header says nothing in it is to be opened (most
-    deliveries: decoding was the largest part of a consumer's CPU); otherwise its envelope, to
-    be opened with its lead's key under the batch's lock (`_opened`). Raises ValueError."""
+    deliveries; decoding was about a sixth of the console's and webhooks' CPU, and one pass
+    costs 8 µs an event against 20); otherwise its envelope, to be opened with its lead's key
+    under the batch's lock (`_opened`). Raises ValueError."""
     kind = record_type(record)
     if kind is not None and (not is_sealable(kind) or (opens is not None and kind not in opens)):
         return decode_unopened(record.value, kind)

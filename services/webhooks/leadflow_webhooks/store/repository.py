@@ -101,8 +101,8 @@ async def add_deliveries(connection: AsyncConnection, rows: list[dict]) -> None:
 
 
 def _claim() -> Update:
-    """Due deliveries leased (built once: `now`, `lease_until` and `limit` are parameters; a
-    statement built at each claim cost the dispatcher more than running it)."""
+    """Due deliveries leased (built once: `now`, `lease_until` and `limit` are parameters; built
+    at each claim, it cost the dispatcher about as much as running it)."""
     earlier = aliased(deliveries)
     blocked = exists().where(
         earlier.c.endpoint_id == deliveries.c.endpoint_id,
