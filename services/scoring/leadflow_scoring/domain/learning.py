@@ -44,8 +44,8 @@ def served(pipeline: Pipeline, calibrator: CalibratedClassifierCV) -> ServedMode
     vectorizer, scaler, regression = (step for _, step in pipeline.steps)
     return ServedModel(
         columns={name: index for index, name in enumerate(vectorizer.get_feature_names_out())},
-        scale=scaler.scale_,
-        coef=regression.coef_[0],
+        scale=tuple(float(value) for value in scaler.scale_),
+        coef=tuple(float(value) for value in regression.coef_[0]),
         intercept=float(regression.intercept_[0]),
         calibration=[
             (float(fold.calibrators[0].a_), float(fold.calibrators[0].b_))

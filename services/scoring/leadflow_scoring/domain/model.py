@@ -1,11 +1,12 @@
 """A learned model as it is served: plain numbers (a linear model over named features and the
-sigmoid calibration of its output), evaluated with NumPy. Training needs scikit-learn; serving
-does not, so the service never loads it, and a stored model is JSON rather than a pickle."""
+sigmoid calibration of its output), evaluated in plain Python over the few columns a lead has.
+Training needs scikit-learn and NumPy; serving needs neither, so the service never loads them
+(NumPy alone was 15 MB of the scoring process's memory), and a stored model is JSON rather than
+a pickle."""
 
 import json
+import math
 from dataclasses import dataclass
-
-import numpy as np
 
 from leadflow_common.events import ScoreReason, Temperature
 from leadflow_scoring.domain.features import Features
@@ -25,26 +26,26 @@ def feature_name(name: str, value: str | float | bool) -> tuple[str, float]:
 @dataclass(frozen=True)
 class ServedModel:
     columns: dict[str, int]
-    scale: np.ndarray  # each column divided by it (MaxAbsScaler)
-    coef: np.ndarray
+    scale: tuple[float, ...]  # each column divided by it (MaxAbsScaler)
+    coef: tuple[float, ...]
     intercept: float
     calibration: list[tuple[float, float]]  # (a, b): p = 1 / (1 + exp(a * logit + b)), averaged
 
-    def contributions(self, sample: Features) -> np.ndarray:
-        row = np.zeros(len(self.columns))
+    def contributions(self, sample: Features) -> dict[int, float]:
+        """What each column the sample has adds to the logit (the others add nothing)."""
+        row: dict[int, float] = {}
         for name, value in sample.items():
             column, number = feature_name(name, value)
             index = self.columns.get(column)
             if index is not None:
-                row[index] += number
-        contributions: np.ndarray = row / self.scale * self.coef
-        return contributions
+                row[index] = row.get(index, 0.0) + number
+        return {index: value / self.scale[index] * self.coef[index] for index, value in sorted(row.items())}
 
     def calibrated(self, logit: float) -> float:
-        return float(np.mean([1.0 / (1.0 + np.exp(a * logit + b)) for a, b in self.calibration]))
+        return sum(1.0 / (1.0 + math.exp(a * logit + b)) for a, b in self.calibration) / len(self.calibration)
 
     def probability(self, sample: Features) -> float:
-        return self.calibrated(float(self.contributions(sample).sum() + self.intercept))
+        return self.calibrated(sum(self.contributions(sample).values()) + self.intercept)
 
     def score(self, sample: Features) -> float:
         """As served: a calibrated probability times 100, to a tenth of a point."""
@@ -56,10 +57,11 @@ class ServedModel:
         """Score, band, and reasons that add up to the score: the features whose absence would
         move the score most, then the rest as `model:baseline`."""
         contributions = self.contributions(sample)
-        logit = float(contributions.sum() + self.intercept)
+        logit = sum(contributions.values()) + self.intercept
         score = round(self.calibrated(logit) * 100, 1)
         names = list(self.columns)
-        candidates = sorted(np.nonzero(contributions)[0], key=lambda j: -abs(contributions[j]))[:TOP_REASONS]
+        present = [j for j, value in contributions.items() if value]  # in column order
+        candidates = sorted(present, key=lambda j: -abs(contributions[j]))[:TOP_REASONS]
         reasons = []
         for j in candidates:
             without = self.calibrated(logit - contributions[j])
@@ -73,8 +75,8 @@ class ServedModel:
         return json.dumps(
             {
                 "columns": list(self.columns),
-                "scale": self.scale.tolist(),
-                "coef": self.coef.tolist(),
+                "scale": list(self.scale),
+                "coef": list(self.coef),
                 "intercept": self.intercept,
                 "calibration": self.calibration,
             }
@@ -85,8 +87,8 @@ class ServedModel:
         document = json.loads(blob)
         return ServedModel(
             columns={name: index for index, name in enumerate(document["columns"])},
-            scale=np.array(document["scale"]),
-            coef=np.array(document["coef"]),
+            scale=tuple(float(value) for value in document["scale"]),
+            coef=tuple(float(value) for value in document["coef"]),
             intercept=float(document["intercept"]),
             calibration=[(float(a), float(b)) for a, b in document["calibration"]],
         )
