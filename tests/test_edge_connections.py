@@ -4,6 +4,8 @@ another address keeps its latency and /readyz stays 200."""
 
 import asyncio
 import contextlib
+import math
+import time
 
 import httpx
 import pytest
@@ -44,10 +46,12 @@ async def test_thousands_of_half_sent_requests_are_cut_off_and_real_leads_go_on(
     baseline = Latencies("legitimate, before")
     await legitimate_posts(url, baseline, 20, tag="before")
 
+    opening = time.monotonic()
     slow = [
         await open_slow(host, int(port), b"POST /v1/leads/popup HTTP/1.1\r\nhost: x\r\nx-slow: ")
         for _ in range(1500)
     ]
+    opening = time.monotonic() - opening
     during = Latencies("legitimate, beside 1,500 sockets holding half-sent headers")
     await legitimate_posts(url, during, 20, tag="during")
     async with httpx.AsyncClient() as client:
@@ -58,7 +62,10 @@ async def test_thousands_of_half_sent_requests_are_cut_off_and_real_leads_go_on(
     answers = await asyncio.gather(*(closed_within(reader, 6) for reader, _ in slow))
     assert all(answer is not None for answer in answers), "every slow socket was closed by the server"
     timed_out = [a for a in answers if a.startswith(b"HTTP/1.1 408")]
-    assert 0 < len(timed_out) <= 50, "at most 50 were held, until the header deadline"
+    # At most 50 held at once, each until the header deadline (2 s): a slot a timed-out socket
+    # left is taken by one opened after it when opening the 1,500 took longer (a loaded machine).
+    held_in_turn = 50 * (1 + math.ceil(opening / 2))
+    assert 0 < len(timed_out) <= held_in_turn, f"{len(timed_out)} held; opening took {opening:.1f} s"
     for _, writer in slow:
         with contextlib.suppress(Exception):
             writer.close()
