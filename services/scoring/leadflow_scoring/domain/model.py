@@ -23,6 +23,15 @@ def feature_name(name: str, value: str | float | bool) -> tuple[str, float]:
     return name, float(value)
 
 
+def _falling_sigmoid(x: float) -> float:
+    """1 / (1 + e^x) without overflowing where e^x would (math.exp raises where NumPy gave inf):
+    a lead with an extreme number among its attributes still gets a score."""
+    if x > 0:
+        small = math.exp(-x)
+        return small / (1.0 + small)
+    return 1.0 / (1.0 + math.exp(x))
+
+
 @dataclass(frozen=True)
 class ServedModel:
     columns: dict[str, int]
@@ -42,7 +51,7 @@ class ServedModel:
         return {index: value / self.scale[index] * self.coef[index] for index, value in sorted(row.items())}
 
     def calibrated(self, logit: float) -> float:
-        return sum(1.0 / (1.0 + math.exp(a * logit + b)) for a, b in self.calibration) / len(self.calibration)
+        return sum(_falling_sigmoid(a * logit + b) for a, b in self.calibration) / len(self.calibration)
 
     def probability(self, sample: Features) -> float:
         return self.calibrated(sum(self.contributions(sample).values()) + self.intercept)
