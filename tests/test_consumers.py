@@ -13,8 +13,9 @@ from aiokafka.errors import CommitFailedError
 from harness import eventually, kafka_producer, read_records_to_end, read_to_end
 from sqlalchemy import func, select
 
-from leadflow_common import metrics
+from leadflow_common import offsets
 from leadflow_common.access import BOOTSTRAP
+from leadflow_common.batch_applier import BatchApplier
 from leadflow_common.consumer import EventConsumer
 from leadflow_common.db import create_engine
 from leadflow_common.events import (
@@ -333,8 +334,22 @@ async def test_a_batch_replayed_after_a_crash_between_commit_and_offset_changes_
             )
         assert await eventually(lambda: count_is(app, scores, len(leads)), timeout=60)
     monkeypatch.undo()
-    consumed = metrics.EVENTS_CONSUMED.labels(topic=topics.captured, outcome="ok")
-    before = consumed._value.get()
+    first_life = await stored_offsets_of(settings, topics.captured)
+    handed: list[tuple[int, int, str]] = []  # what the second life's applier is given
+    apply = BatchApplier.apply
+
+    async def recording(self, records):
+        handed.extend((r.partition, r.offset, json.loads(r.value)["id"]) for r in records)
+        await apply(self, records)
+
+    monkeypatch.setattr(BatchApplier, "apply", recording)
+    read_offsets = offsets.read_offsets
+
+    async def slow_read(*args):  # as on a loaded machine: the fetcher starts before the seek
+        await asyncio.sleep(1.5)
+        return await read_offsets(*args)
+
+    monkeypatch.setattr(offsets, "read_offsets", slow_read)
     app = create_app(settings)
     async with app.router.lifespan_context(app), kafka_producer(bootstrap) as producer:
         # After the replayed batch on its partition: once it is applied, so has the replay been.
@@ -344,21 +359,40 @@ async def test_a_batch_replayed_after_a_crash_between_commit_and_offset_changes_
         assert await eventually(lambda: count_is(app, scores, len(leads) + 1), timeout=60)
         assert await count(app, score_history) == len(leads) + 1
         stored = await stored_offsets(app, topics.captured)
-    assert consumed._value.get() - before == 1, "only the marker was applied: the batch did not come again"
+    # Judged by offsets, not by how many were applied: a record the broker holds twice (a
+    # producer's retry; tansu has no idempotent producer) is a new offset, for the ids to absorb.
+    replayed = [(p, o, i) for p, o, i in handed if o <= first_life.get(p, -1)]
+    assert not replayed, f"the batch came again: {replayed} (first life stored {first_life})"
+    assert marker.id in {i for _, _, i in handed}
     published = await read_to_end(bootstrap, topics.scored)
     assert sorted(event["subject"] for event in published) == sorted(e.subject for e in [*leads, marker])
-    assert sum(offset + 1 for offset in stored.values()) == len(leads) + 1, "every record's offset stored"
+    on_topic = await read_records_to_end(bootstrap, topics.captured)
+    last = {r.partition: max(x.offset for x in on_topic if x.partition == r.partition) for r in on_topic}
+    assert stored == last, "every record's offset stored"
+
+
+async def stored_offsets_of(settings, topic: str) -> dict[int, int]:
+    engine = create_engine(settings.database_url, application_name="test-reader")
+    try:
+        async with engine.connect() as connection:
+            return await read_stored(connection, topic)
+    finally:
+        await engine.dispose()
 
 
 async def stored_offsets(app, topic: str) -> dict[int, int]:
     """The offsets scoring stored for a topic, by partition (its group reads nothing else)."""
     async with app.state.runtime.engine.connect() as connection:
-        rows = await connection.execute(
-            select(consumer_offsets.c.partition, consumer_offsets.c.applied_offset).where(
-                consumer_offsets.c.topic == topic
-            )
+        return await read_stored(connection, topic)
+
+
+async def read_stored(connection, topic: str) -> dict[int, int]:
+    rows = await connection.execute(
+        select(consumer_offsets.c.partition, consumer_offsets.c.applied_offset).where(
+            consumer_offsets.c.topic == topic
         )
-        return {row.partition: row.applied_offset for row in rows}
+    )
+    return {row.partition: row.applied_offset for row in rows}
 
 
 async def count_is(app, table, expected: int) -> bool:

@@ -103,26 +103,51 @@ class OffsetKeeper:
         self.table = table
         self.group = group
         self._applied: Offsets = {}  # as stored when the partition was assigned
+        # Assigned, start not yet sought: the first offset held back from each (None: none yet).
+        self._pending: dict[TopicPartition, int | None] = {}
         self._uncommitted: Offsets = {}
         self._committed_at = 0.0
 
     async def assigned(self, consumer: AIOKafkaConsumer, partitions: set[TopicPartition]) -> None:
-        """Start each partition after the last record applied to it."""
+        """Start each partition after the last record applied to it.
+
+        aiokafka's fetcher starts on a partition as soon as it is assigned, from the broker's
+        committed offset, while this callback still reads the table: until it has sought, the
+        partition's records are held back (`not_applied`) and fetched again from its start."""
         if self.table is None or not partitions:
             return
-        stored = await read_offsets(self.engine, self.table, self.group)
-        held = [tp for tp in partitions if tp in stored]
-        # The broker's too (side by side): records after the stored offset may have been
-        # finished without a transaction (skipped types, dead letters).
-        committed = await asyncio.gather(*(consumer.committed(tp) for tp in held))
-        starts = {}
-        for tp, broker_next in zip(held, committed, strict=True):
-            starts[tp] = max(stored[tp] + 1, broker_next or 0)
-            consumer.seek(tp, starts[tp])
-            self._applied[tp] = starts[tp] - 1
+        for tp in partitions:
+            self._pending.setdefault(tp, None)
+        try:
+            stored = await read_offsets(self.engine, self.table, self.group)
+            held = [tp for tp in partitions if tp in stored]
+            # The broker's too (side by side): records after the stored offset may have been
+            # finished without a transaction (skipped types, dead letters).
+            committed = await asyncio.gather(*(consumer.committed(tp) for tp in held))
+        except BaseException:
+            with contextlib.suppress(Exception):  # the broker's offsets, then; the ids absorb
+                self._release(consumer, partitions, {})
+            raise
+        starts = {
+            tp: max(stored[tp] + 1, broker_next or 0) for tp, broker_next in zip(held, committed, strict=True)
+        }
+        self._release(consumer, partitions, starts)
         if starts:
             where = {str(tp): start for tp, start in sorted(starts.items())}
             log.info("partitions start after their stored offsets", extra={"group": self.group, "at": where})
+
+    def _release(
+        self, consumer: AIOKafkaConsumer, partitions: set[TopicPartition], starts: dict[TopicPartition, int]
+    ) -> None:
+        """Seek (no await between holding back and seeking, so no record slips through): each
+        partition to its start, or back to the first record held back from it."""
+        held_back = {tp: self._pending.pop(tp, None) for tp in partitions}
+        for tp, first_held_back in held_back.items():
+            if tp in starts:
+                consumer.seek(tp, starts[tp])
+                self._applied[tp] = starts[tp] - 1
+            elif first_held_back is not None:
+                consumer.seek(tp, first_held_back)
 
     def keep_with(self, batch: "BatchTransaction", finished: Offsets) -> None:
         """These offsets stored with the batch's effects, if the group has a table."""
@@ -139,10 +164,17 @@ class OffsetKeeper:
         from the table, or from the broker for what no transaction recorded)."""
         for tp in partitions:
             self._applied.pop(tp, None)
+            self._pending.pop(tp, None)
         await self.commit(consumer, {}, now=True)
 
     def not_applied(self, tp: TopicPartition, records: list[ConsumerRecord]) -> list[ConsumerRecord]:
-        """The records after what is known applied (a fetch that raced the start's seek)."""
+        """The records after what is known applied (a fetch that raced the start's seek); none
+        of a partition whose start is still being read (`assigned`)."""
+        if tp in self._pending:
+            first = self._pending[tp]
+            if records:
+                self._pending[tp] = records[0].offset if first is None else min(first, records[0].offset)
+            return []
         applied = self._applied.get(tp)
         return records if applied is None else [record for record in records if record.offset > applied]
 
