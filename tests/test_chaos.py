@@ -1,6 +1,7 @@
-"""The short version of `make chaos`: 5,000 leads posted while the broker is killed for 30 s,
-scoring and routing are killed and restarted, PostgreSQL restarts and a second routing process
-joins and leaves. Nothing accepted is lost or doubled, no rep overfills, nothing is dead-lettered."""
+"""The short version of `make chaos`: 3,000 leads posted over a minute (the fault schedule's
+55 s inside it) while the broker is killed for 30 s, scoring, routing and webhooks are killed
+and restarted, PostgreSQL restarts and a second routing process joins and leaves. Nothing
+accepted is lost or doubled, no rep overfills, nothing is dead-lettered."""
 
 import tempfile
 from pathlib import Path
@@ -11,20 +12,21 @@ import pytest
 from leadflow_cli.chaos import run_chaos
 
 pytestmark = [pytest.mark.e2e, pytest.mark.chaos]
+LEADS = 3000
 
 
 def test_every_accepted_lead_is_captured_scored_and_assigned_exactly_once_through_faults():
     # Not under pytest's base temp: every pytest session makes that 0700 again, and the embedded
     # PostgreSQL runs as another user that must reach its data directory to restart.
     with tempfile.TemporaryDirectory(prefix="leadflow-chaos-") as workdir:
-        report = run_chaos(leads=5000, rate=100, workdir=Path(workdir))
+        report = run_chaos(leads=LEADS, rate=50, workdir=Path(workdir))
         # Nothing the run started outlives it: not the PostgreSQL it restarted either.
         left = [
             p.pid for p in psutil.process_iter(["cmdline"]) if workdir in " ".join(p.info["cmdline"] or [])
         ]
         assert not left, f"still running after the run: {left}"
     accepted = report["accepted"]
-    assert accepted >= 4500, report["statuses"]  # 503s while PostgreSQL restarts are refused, not lost
+    assert accepted >= 0.9 * LEADS, report["statuses"]  # 503s while PostgreSQL restarts are refused, not lost
     assert report["submissions"] == report["leads"] == accepted, report
     assert report["scored"] == accepted, report
     assert report["assigned"] == report["open_assignments"] == accepted, report
