@@ -10,12 +10,14 @@ PROJECT_FILES := pyproject.toml requirements.lock $(foreach m,$(MEMBERS),$(m)/py
 
 venv: $(STAMP)
 
-# uv (pinned by the lock file, installed by pip) resolves and installs the same pins as pip
-# would, in seconds instead of a minute and a half.
+# uv (pinned by the lock file, installed by pip) installs the same pins as pip would, in 25 s
+# instead of 80. --compile-bytecode as pip does: with PYTHONDONTWRITEBYTECODE set (these
+# machines set it) nothing is compiled later, and every process the tests start took twice the
+# CPU to import (a clean-clone run: 13 failures, 18 min 38 s instead of 12 min 41 s).
 $(STAMP): $(PROJECT_FILES)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet -c requirements.lock uv
-	$(BIN)/uv pip install --quiet --python $(BIN)/python -c requirements.lock \
+	$(BIN)/uv pip install --quiet --compile-bytecode --python $(BIN)/python -c requirements.lock \
 		$(foreach m,$(MEMBERS),-e $(m)) -e '.[dev]'
 	touch $@
 
