@@ -124,12 +124,15 @@ class EventConsumer:
         unassigned_since = loop.time()
         watch = self._watch
         while True:
+            # Heard before this fetch: the answer may be that of a fetch the fetcher sent before
+            # the event was written (it fetches ahead), so an empty one does not mean idle yet.
+            heard = watch is not None and watch.heard.is_set()
             if watch is not None:
                 watch.heard.clear()
             # A little longer than one fetch's wait: an empty answer means idle.
             batches = await consumer.getmany(timeout_ms=self._fetch_wait_ms + 100)
             batches = await self._linger(consumer, batches)
-            if not batches and watch is not None:
+            if not batches and watch is not None and not heard:
                 await self._idle(consumer, watch)
             if consumer.assignment():
                 unassigned_since = loop.time()
