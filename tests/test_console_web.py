@@ -132,6 +132,42 @@ async def test_a_rep_works_a_lead_from_the_landing_page_to_accepted_in_the_brows
     await screenshot(admin, "feed")
 
 
+async def test_a_reason_chosen_on_an_offer_is_kept_when_a_new_offer_redraws_the_inbox(system, browser):
+    console = system.console
+    admin = await new_page(browser)
+    await sign_in(admin, console, ADMIN_EMAIL, ADMIN_PASSWORD)
+    await add_rep(admin, console, "Ada")
+    await add_account(admin, console, "ada@leadflow.example", "rep", "Ada")
+    ada = await new_page(browser, PHONE)
+    await sign_in(ada, console, "ada@leadflow.example", PASSWORD)
+    await ada.get_by_text("No offers right now").wait_for()
+
+    async def post(email: str) -> None:
+        lead = {**HOT, "email": email, "first_name": email.split("@")[0].title(), "company": "BigCo"}
+        async with httpx.AsyncClient(timeout=10) as client:
+            response = await client.post(f"{system.capture}/v1/leads/landing-page", json=lead)
+        assert response.status_code == 202
+
+    await post("pat@bigco.example")
+    first = ada.locator("li.offer").first
+    await first.wait_for(timeout=10_000)
+    assignment_id = await first.get_attribute("data-assignment")
+    card = ada.locator(f'li.offer[data-assignment="{assignment_id}"]')
+    # She picks a reason; before she clicks, a second offer arrives and the inbox is redrawn.
+    await card.get_by_label("Reason").select_option("Not a fit")
+    redrawn = await ada.locator("#offers").get_attribute("data-updated")
+    await post("sam@bigco.example")
+    await ada.locator("li.offer").nth(1).wait_for(timeout=10_000)
+    assert await ada.locator("#offers").get_attribute("data-updated") != redrawn, "the inbox was redrawn"
+    assert await card.get_by_label("Reason").input_value() == "Not a fit", "the redraw kept her choice"
+
+    await card.get_by_role("button", name="Reject").click()
+    await ada.get_by_text("You passed on this lead at").wait_for()
+    async with httpx.AsyncClient(timeout=10) as client:
+        answer = await client.get(f"{system.routing}/v1/assignments/{assignment_id}", headers=AUTH)
+    assert "rejected: Not a fit" in [change["reason"] for change in answer.json()["history"]]
+
+
 async def test_a_marketer_previews_a_rules_change_sees_the_bands_shift_and_saves_it(system, browser):
     console = system.console
     async with httpx.AsyncClient(timeout=10) as client:

@@ -17,15 +17,50 @@ function live(region) {
   // The server sends the region's new HTML whenever it changed; the browser reconnects by itself.
   const source = new EventSource(region.dataset.stream);
   source.addEventListener(region.dataset.event, (message) => {
-    // What the reader had opened stays open across the redraw.
+    // What the reader had opened, chosen or typed and not sent yet (a reason to pass on a lead)
+    // stays across the redraw, and so does the focus: a redraw that lands between choosing and
+    // clicking must not send the form's default instead.
     const open = [...region.querySelectorAll("details[open][id]")].map((el) => el.id);
+    const unsent = unsentFields(region);
+    const focused = region.contains(document.activeElement) ? document.activeElement.id : "";
     region.innerHTML = message.data;
     for (const id of open) document.getElementById(id)?.setAttribute("open", "");
+    restoreFields(unsent);
+    if (focused) document.getElementById(focused)?.focus();
     region.dataset.updated = String(Date.now());
     scrollableByKeyboard();
     countdowns();
   });
   window.addEventListener("pagehide", () => source.close());
+}
+
+function unsentFields(region) {
+  // Fields (by id) whose value the reader changed from what the server rendered.
+  const changed = new Map();
+  for (const field of region.querySelectorAll("select[id], textarea[id], input[id]")) {
+    if (field.type === "hidden") continue;
+    if (field.type === "checkbox" || field.type === "radio") {
+      if (field.checked !== field.defaultChecked) changed.set(field.id, field.checked);
+    } else if (field.tagName === "SELECT") {
+      // The server's choice: its `selected` option, or the first when none is marked.
+      const rendered = Math.max(0, [...field.options].findIndex((option) => option.defaultSelected));
+      if (field.selectedIndex !== rendered) changed.set(field.id, field.value);
+    } else if (field.value !== field.defaultValue) {
+      changed.set(field.id, field.value);
+    }
+  }
+  return changed;
+}
+
+function restoreFields(changed) {
+  for (const [id, value] of changed) {
+    const field = document.getElementById(id);
+    if (!field) continue;  // its card left with the redraw
+    if (field.type === "checkbox" || field.type === "radio") field.checked = value;
+    else if (field.tagName !== "SELECT" || [...field.options].some((option) => option.value === value)) {
+      field.value = value;
+    }
+  }
 }
 
 function addRowButtons() {
