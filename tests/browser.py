@@ -145,3 +145,13 @@ async def add_account(
         await form.get_by_label("Rep record (for a rep account)").select_option(label=f"{rep_name} ({tier})")
     await form.get_by_role("button", name="Create account").click()
     await page.get_by_text("Account created.").wait_for()
+
+
+async def rep_on_her_phone(browser, console: str, admin, name: str):
+    """The admin's page adds rep `name` with an account; she signs in on a phone-sized page,
+    which is returned on her inbox."""
+    await add_rep(admin, console, name)
+    await add_account(admin, console, f"{name.lower()}@leadflow.example", "rep", name)
+    rep = await new_page(browser, PHONE)
+    await sign_in(rep, console, f"{name.lower()}@leadflow.example", PASSWORD)
+    return rep

@@ -11,7 +11,17 @@ import time
 
 import httpx
 import pytest
-from browser import DESKTOP, PASSWORD, PHONE, add_account, add_rep, new_page, screenshot, sign_in
+from browser import (
+    DESKTOP,
+    PASSWORD,
+    PHONE,
+    add_account,
+    add_rep,
+    new_page,
+    rep_on_her_phone,
+    screenshot,
+    sign_in,
+)
 from conftest import ADMIN_EMAIL, ADMIN_PASSWORD
 from harness import AUTH, HOT, eventually, is_ready
 
@@ -136,10 +146,7 @@ async def test_a_reason_chosen_on_an_offer_is_kept_when_a_new_offer_redraws_the_
     console = system.console
     admin = await new_page(browser)
     await sign_in(admin, console, ADMIN_EMAIL, ADMIN_PASSWORD)
-    await add_rep(admin, console, "Ada")
-    await add_account(admin, console, "ada@leadflow.example", "rep", "Ada")
-    ada = await new_page(browser, PHONE)
-    await sign_in(ada, console, "ada@leadflow.example", PASSWORD)
+    ada = await rep_on_her_phone(browser, console, admin, "Ada")
     await ada.get_by_text("No offers right now").wait_for()
 
     async def post(email: str) -> None:
