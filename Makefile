@@ -36,8 +36,8 @@ tail: venv
 # at a time) ended sooner (10 min 40 s, 10 min 54 s) but with 7–9 failures under load (PostgreSQL
 # out of connections, pages past their timeouts). The tests marked `timed` (how soon a screen
 # follows) run after, one at a time: on two workers the other worker's system starting (five
-# interpreters) and its browser kept the load at 4-7 on two cores, a screen then fell seconds
-# behind at random (3 failures in 7 runs), while alone they take 159 s instead of 140.
+# interpreters) and its browser kept the load at 4-7 on two cores (an offer reached an inbox in
+# 2.51 s, not 2, on the CI machine), while alone they take about 160-200 s instead of 140.
 # Both runs always run; either failing fails.
 test: venv lint compose-check browser docs
 	@$(BIN)/pytest -q -n 6 --durations=15 -m "not timed"; rest=$$?; \
