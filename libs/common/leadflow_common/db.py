@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.expression import CTE, Select
 
-from leadflow_common import metrics
+from leadflow_common import json_text, metrics
 
 
 def create_engine(database_url: str, *, application_name: str, pool_size: int = 10) -> AsyncEngine:
@@ -40,6 +40,9 @@ def create_engine(database_url: str, *, application_name: str, pool_size: int = 
         # made before it, and the callers retry (consumers redo the batch, clients get a 503).
         # Statement parameters are personal data (emails, phones): keep them out of errors and logs.
         hide_parameters=True,
+        # JSONB parameters and results: 2-5% of each service's time through the standard library.
+        json_serializer=json_text.dumps,
+        json_deserializer=json_text.loads,
         connect_args={"server_settings": {"application_name": application_name}},
     )
     count_round_trips(engine)

@@ -14,12 +14,13 @@ lead's event and opened with that lead's key.
 """
 
 import base64
-import json
 import os
 from typing import Any
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from leadflow_common import json_text
 
 SEALED_FIELD = "sealed"
 KEY_BYTES = 32
@@ -83,7 +84,7 @@ def seal(event_type: str, data: dict[str, Any], key: bytes | None, subject: str)
         taken = {name: value for name, value in taken.items() if value not in (None, {}, [])}
         if taken and key is not None:
             nonce = os.urandom(NONCE_BYTES)
-            box = AESGCM(key).encrypt(nonce, json.dumps(taken).encode(), subject.encode())
+            box = AESGCM(key).encrypt(nonce, json_text.dump_bytes(taken), subject.encode())
             part[SEALED_FIELD] = base64.urlsafe_b64encode(nonce + box).decode()
     return data
 
@@ -102,7 +103,8 @@ def unseal(event_type: str, data: dict[str, Any], key: bytes | None, subject: st
             continue
         try:
             raw = base64.urlsafe_b64decode(box)
-            opened = json.loads(AESGCM(key).decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], subject.encode()))
+            plain = AESGCM(key).decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], subject.encode())
+            opened = json_text.loads(plain)
         except (InvalidTag, ValueError, TypeError) as error:
             raise UnreadableSeal(f"a sealed part of a {event_type} event does not open") from error
         if not isinstance(opened, dict):

@@ -2,7 +2,6 @@
 with the lead's key, `sealing.py`), and an event as it is published. The models are in
 `events.py`."""
 
-import json
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import datetime
@@ -11,7 +10,7 @@ from typing import Any, Literal
 from aiokafka import ConsumerRecord
 from pydantic import BaseModel, Field, ValidationError
 
-from leadflow_common import sealing
+from leadflow_common import json_text, sealing
 from leadflow_common.events import EVENT_TYPES, CloudEvent, event_class
 
 
@@ -117,4 +116,4 @@ def wire_payload(event: CloudEvent, key: bytes | None) -> str:
         return event.model_dump_json()
     document = event.model_dump(mode="json")
     document["data"] = sealing.seal(event.type, document["data"], key, event.subject)
-    return json.dumps(document, separators=(",", ":"))
+    return json_text.dumps(document)

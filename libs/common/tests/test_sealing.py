@@ -140,3 +140,17 @@ def test_the_one_pass_read_refuses_what_the_envelope_read_refuses(change, header
     document = {name: value for name, value in document.items() if value is not None}
     with pytest.raises(ValueError):
         decode_unopened(json.dumps(document), header)
+
+
+def test_text_beyond_ascii_is_sealed_and_opens_unchanged():
+    """The payload and its sealed parts are written as UTF-8 JSON (json_text), not `\\u` escapes:
+    what opens is what was typed, and the clear part reads the same."""
+    typed = captured()
+    lead = typed.lead.model_copy(update={"first_name": "Zoë", "company": "Bäckerei Ørsted 東京"})
+    event = new_event(typed.model_copy(update={"lead": lead}), source="test", subject=LEAD)
+    key = sealing.new_key()
+    wire = wire_payload(event, key)
+    assert "Zoë" not in wire and "Bäckerei" not in wire
+    assert json.loads(wire)["data"]["lead"]["country"] == "GB"
+    opened = typed_event(read_event(wire), key)
+    assert opened.data.lead.first_name == "Zoë" and opened.data.lead.company == "Bäckerei Ørsted 東京"
