@@ -70,6 +70,16 @@ class Changed:
                 pass
         return self._version
 
+    async def next_touching(self, after: int, key: uuid.UUID | None, timeout: float) -> int:
+        """The version once a change after `after` may have touched `key` (any change, for None),
+        or `after` itself when none did within `timeout` of a wait (a listener reconnecting
+        loses nothing: the caller looks again)."""
+        while True:
+            latest = await self.wait(after, timeout)
+            if latest == after or key is None or self.touched(key, after):
+                return latest
+            after = latest
+
     def touched(self, key: uuid.UUID, after: int) -> bool:
         """Whether a change after version `after` may have touched this rep's inbox (or this
         account's page)."""

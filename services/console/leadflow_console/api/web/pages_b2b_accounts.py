@@ -6,9 +6,7 @@ whether the account exists or not, as for a lead. The page follows the account l
 Events): a person joining or leaving, a score, an owner, a person's rep, a dismissed suggestion;
 a rep whose last lead of it leaves them is told so and hears nothing more of it."""
 
-import hashlib
 import uuid
-from collections.abc import AsyncIterator
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -16,14 +14,14 @@ from fastapi.responses import Response
 
 from leadflow_common.access import Role
 from leadflow_console.api.web.deps import AccountReadsDep, Analysts, LeadWorkers, ReadModelDep, UpstreamDep
-from leadflow_console.api.web.render import live_stream, page, templates
-from leadflow_console.api.web.session import PageForbidden, Viewer, signed_in
+from leadflow_console.api.web.live_regions import Shown, live_region, redraws
+from leadflow_console.api.web.render import page, templates
+from leadflow_console.api.web.session import PageForbidden, Viewer
 from leadflow_console.api.web.upstream import Upstream, UpstreamProblem
 from leadflow_console.app.account_reads import AccountReads
 
 router = APIRouter(include_in_schema=False)
-# A replica that did not consume the change itself finds it within this time.
-LOOK_AGAIN_SECONDS = 5.0
+LIVE_PART = "_account_live.html"
 
 
 async def suggestions_of(
@@ -63,7 +61,8 @@ async def account_page(
     shown = await _shown(reads, upstream, viewer, account_id)
     if shown is None:
         return no_such_account(request, viewer)
-    return page(request, "b2b_account.html", viewer, **shown)
+    live = live_region(LIVE_PART, f"/accounts/{account_id}/stream", viewer=viewer, **shown)
+    return page(request, "b2b_account.html", viewer, live=live, **shown)
 
 
 async def _shown(
@@ -94,36 +93,20 @@ async def account_stream(
     reads: AccountReadsDep,
     upstream: UpstreamDep,
     read_model: ReadModelDep,
+    shown: Shown = "",
 ) -> Response:
     if await _shown(reads, upstream, viewer, account_id) is None:  # the page's 403 or 404 first
         return Response(status_code=404)
-    changed = read_model.accounts_changed
 
-    async def render() -> tuple[str, bool]:
+    async def draw() -> tuple[str, bool]:
         """The live part's HTML, and whether the viewer may still see the account."""
         try:
-            shown = await _shown(reads, upstream, viewer, account_id)
+            now = await _shown(reads, upstream, viewer, account_id)
         except PageForbidden:
             return templates.get_template("_account_gone.html").render(viewer=viewer), False
-        if shown is None:
+        if now is None:
             return "", True
-        return templates.get_template("_account_live.html").render(viewer=viewer, **shown), True
+        return templates.get_template(LIVE_PART).render(viewer=viewer, **now), True
 
-    async def events() -> AsyncIterator[dict[str, str]]:
-        shown, version = "", changed.version
-        while await signed_in(request) is not None:  # a revoked or expired session ends the stream
-            html, still = await render()
-            digest = hashlib.sha256(html.encode()).hexdigest()
-            if digest != shown:
-                shown = digest
-                yield {"event": "account", "data": html}
-            if not still:
-                return  # none of its people are the rep's any more: nothing more to show them
-            while True:
-                latest = await changed.wait(version, LOOK_AGAIN_SECONDS)
-                touched = latest == version or changed.touched(account_id, version)
-                version = latest
-                if touched:
-                    break
-
-    return live_stream(events(), "account")
+    changed = read_model.accounts_changed
+    return redraws(request, draw, changed, page="account", event="account", shown=shown, touching=account_id)

@@ -1,9 +1,6 @@
 """The live feed of routing decisions, and the funnel with speed to lead (chart, table, CSV)."""
 
-import asyncio
-import hashlib
 import uuid
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Literal
@@ -13,8 +10,9 @@ from fastapi.responses import Response
 
 from leadflow_common.errors import FieldError, Invalid
 from leadflow_console.api.web.deps import Analysts, ReadModelDep, UpstreamDep, Watchers
-from leadflow_console.api.web.render import live_stream, page, templates
-from leadflow_console.api.web.session import PageInvalid, signed_in
+from leadflow_console.api.web.live_regions import Shown, live_region, redraws
+from leadflow_console.api.web.render import page, templates
+from leadflow_console.api.web.session import PageInvalid
 from leadflow_console.app import funnel
 from leadflow_console.app.funnel import DIMENSIONS
 from leadflow_console.app.read_model import FunnelRows, ReadModel, SpeedRows
@@ -23,6 +21,8 @@ router = APIRouter(include_in_schema=False)
 Temperature = Literal["", "cold", "warm", "hot"]
 Tier = Literal["", "junior", "mid", "senior"]
 Dimension = Literal["channel", "source", "campaign", "segment"]
+DECISIONS = "_decisions.html"
+FEED_SETTLE_SECONDS = 0.2  # a burst of decisions redraws the feed once
 
 
 @dataclass(frozen=True)
@@ -40,6 +40,11 @@ class FeedFilter:
             "tier": self.tier or None,
             "rep_id": uuid.UUID(self.rep) if self.rep else None,
         }
+
+    @property
+    def asked(self) -> dict[str, str]:
+        """As the page's address carries them (the stream's too)."""
+        return {"temperature": self.temperature, "tier": self.tier, "rep": self.rep}
 
 
 def feed_filter(
@@ -59,29 +64,23 @@ async def feed(
 ) -> Response:
     decisions = await read_model.feed(**chosen.query)
     reps = await upstream.call_list("routing", "GET", "/v1/reps", viewer.token)
-    return page(request, "feed.html", viewer, decisions=decisions, chosen=chosen, reps=reps)
+    live = live_region(DECISIONS, "/feed/stream", chosen.asked, decisions=decisions, viewer=viewer)
+    return page(request, "feed.html", viewer, live=live, chosen=chosen, reps=reps)
 
 
 @router.get("/feed/stream", summary="admin, marketer, viewer: the feed as it changes (text/event-stream)")
 async def feed_stream(
-    request: Request, viewer: Watchers, read_model: ReadModelDep, chosen: FeedFilterDep
+    request: Request, viewer: Watchers, read_model: ReadModelDep, chosen: FeedFilterDep, shown: Shown = ""
 ) -> Response:
     filters = chosen.query
 
-    async def events() -> AsyncIterator[dict]:
-        shown = ""
-        version = read_model.changed.version
-        while await signed_in(request) is not None:
-            rows = await read_model.feed(**filters)
-            html = templates.get_template("_decisions.html").render(decisions=rows, viewer=viewer)
-            digest = hashlib.sha256(html.encode()).hexdigest()
-            if digest != shown:
-                shown = digest
-                yield {"event": "decisions", "data": html}
-            version = await read_model.changed.wait(version, 5.0)
-            await asyncio.sleep(0.2)  # a burst of decisions redraws the feed once
+    async def draw() -> tuple[str, bool]:
+        rows = await read_model.feed(**filters)
+        return templates.get_template(DECISIONS).render(decisions=rows, viewer=viewer), True
 
-    return live_stream(events(), "feed")
+    changed = read_model.changed
+    settle = FEED_SETTLE_SECONDS
+    return redraws(request, draw, changed, page="feed", event="decisions", shown=shown, settle=settle)
 
 
 async def _funnel(

@@ -1,9 +1,7 @@
 """The rep's inbox: their offers with the SLA counting down, new ones pushed without a reload
 (Server-Sent Events); accept, reject, complete, won, lost; their presence."""
 
-import hashlib
 import uuid
-from collections.abc import AsyncIterator
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Form, Request
@@ -12,16 +10,16 @@ from fastapi.responses import Response
 from leadflow_console.api.web import forms
 from leadflow_console.api.web.deps import ReadModelDep, RepOnly, UpstreamDep
 from leadflow_console.api.web.forms import FormErrors
-from leadflow_console.api.web.render import format_time, live_stream, page, redirect, templates
-from leadflow_console.api.web.session import Viewer, signed_in
+from leadflow_console.api.web.live_regions import Shown, live_region, redraws
+from leadflow_console.api.web.render import format_time, page, redirect, templates
+from leadflow_console.api.web.session import Viewer
 from leadflow_console.api.web.upstream import Upstream, UpstreamProblem
 from leadflow_console.app.read_model import ReadModel
 from leadflow_console.domain import choices
 from leadflow_console.domain.assignment_story import what_happened
 
 router = APIRouter(include_in_schema=False)
-# A replica that did not consume the change itself finds it within this time.
-LOOK_AGAIN_SECONDS = 5.0
+OFFERS = "_offers.html"
 
 
 @router.get("/inbox", summary="rep: my offers")
@@ -46,7 +44,8 @@ async def _inbox(
     except UpstreamProblem:
         me = None  # routing is away: the offers still show (from the read model), presence waits
     zones = choices.timezones()
-    return page(request, "inbox.html", viewer, status, me=me, timezones=zones, **shown, **context)
+    live = live_region(OFFERS, "/inbox/stream", viewer=viewer, **shown)
+    return page(request, "inbox.html", viewer, status, me=me, timezones=zones, live=live, **context)
 
 
 async def _inbox_of(read_model: ReadModel, rep_id: uuid.UUID) -> dict[str, object]:
@@ -58,31 +57,17 @@ async def _inbox_of(read_model: ReadModel, rep_id: uuid.UUID) -> dict[str, objec
 
 
 @router.get("/inbox/stream", summary="rep: my offers as they change (text/event-stream)")
-async def inbox_stream(request: Request, viewer: RepOnly, read_model: ReadModelDep) -> Response:
+async def inbox_stream(
+    request: Request, viewer: RepOnly, read_model: ReadModelDep, shown: Shown = ""
+) -> Response:
     rep_id = viewer.principal.rep_id
 
-    async def render() -> str:
-        return templates.get_template("_offers.html").render(
-            viewer=viewer, **await _inbox_of(read_model, rep_id)
-        )
+    async def draw() -> tuple[str, bool]:
+        shown_now = await _inbox_of(read_model, rep_id)
+        return templates.get_template(OFFERS).render(viewer=viewer, **shown_now), True
 
-    async def events() -> AsyncIterator[dict]:
-        shown = ""
-        version = read_model.changed.version
-        while await signed_in(request) is not None:  # a revoked or expired session ends the stream
-            html = await render()
-            digest = hashlib.sha256(html.encode()).hexdigest()
-            if digest != shown:
-                shown = digest
-                yield {"event": "offers", "data": html}
-            while True:
-                latest = await read_model.changed.wait(version, LOOK_AGAIN_SECONDS)
-                touched = latest == version or read_model.changed.touched(rep_id, version)
-                version = latest
-                if touched:
-                    break
-
-    return live_stream(events(), "inbox")
+    changed = read_model.changed
+    return redraws(request, draw, changed, page="inbox", event="offers", shown=shown, touching=rep_id)
 
 
 @router.post("/assignments/{assignment_id}/reject", summary="rep: pass the lead on, with a reason")

@@ -16,6 +16,10 @@ function countdowns() {
 function live(region) {
   // The server sends the region's new HTML whenever it changed; the browser reconnects by itself.
   const source = new EventSource(region.dataset.stream);
+  // Whether the region is following the present right now (the page drew it; the stream sends
+  // only what changes after): for the tests, and for any style that wants to say so.
+  source.addEventListener("open", () => { region.dataset.listening = "true"; });
+  source.addEventListener("error", () => { delete region.dataset.listening; });
   source.addEventListener(region.dataset.event, (message) => {
     // What the reader had opened, chosen or typed and not sent yet (a reason to pass on a lead)
     // stays across the redraw, and so does the focus: a redraw that lands between choosing and
