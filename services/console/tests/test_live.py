@@ -26,3 +26,22 @@ async def test_a_waiting_page_wakes_on_a_change_and_knows_whether_it_was_its_rep
     changed.notify(None)  # unknown: everyone looks again
     assert changed.touched(ADA, start)
     assert await changed.wait(changed.version, timeout=0.01) == changed.version  # nothing new: times out
+
+
+async def test_a_page_waits_past_changes_to_other_reps_and_wakes_on_its_own_or_on_the_look_again():
+    changed = Changed()
+    start = changed.version
+    waiter = asyncio.create_task(changed.next_touching(start, ADA, timeout=5))
+    for _ in range(3):  # Grace's inbox changes: Ada's page sleeps on
+        await asyncio.sleep(0)
+        changed.notify({GRACE})
+    await asyncio.sleep(0)
+    assert not waiter.done()
+    changed.notify({ADA})
+    assert await asyncio.wait_for(waiter, 1) == start + 4
+    anyone = asyncio.create_task(changed.next_touching(changed.version, None, timeout=5))
+    await asyncio.sleep(0)
+    changed.notify({GRACE})  # the feed follows every change
+    assert await asyncio.wait_for(anyone, 1) == start + 5
+    quiet = changed.version  # nothing within the wait: the page looks again anyway
+    assert await changed.next_touching(quiet, ADA, timeout=0.01) == quiet
