@@ -5,7 +5,7 @@ import asyncio
 import importlib
 import json
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from aiokafka import AIOKafkaConsumer
@@ -13,7 +13,7 @@ from aiokafka.errors import CommitFailedError
 from harness import eventually, kafka_producer, read_records_to_end, read_to_end
 from sqlalchemy import func, select
 
-from leadflow_common import offsets
+from leadflow_common import metrics, offsets
 from leadflow_common.access import BOOTSTRAP
 from leadflow_common.batch_applier import BatchApplier
 from leadflow_common.consumer import EventConsumer
@@ -244,6 +244,45 @@ async def test_first_seen_claims_a_batch_once_and_keeps_its_order(settings, topi
                 raise RuntimeError("the effect failed")
         async with runtime.unit_of_work(consumer="test") as uow:
             assert await uow.first_seen([new]) == [new], "a rolled-back claim is no claim"
+
+
+async def test_claimed_ids_are_deleted_past_their_retention_and_the_recent_kept(settings, topics):
+    """The ids a consumer claims are kept PROCESSED_EVENTS_KEEP_DAYS (a relay's repeat comes
+    while its event is in the outbox), then deleted by the service's retention, found through
+    the BRIN index its migration made: the table is a window, not every id ever consumed."""
+    app = create_app(settings.model_copy(update={"processed_events_prune_seconds": 0.2}))
+    old, recent = [captured_event(uuid.uuid4()) for _ in range(3)], captured_event(uuid.uuid4())
+    table = scoring_metadata.tables["scoring.processed_events"]
+    async with app.router.lifespan_context(app):
+        runtime = app.state.runtime
+        pruned_before = metrics.PROCESSED_EVENTS_PRUNED._value.get()
+        async with runtime.unit_of_work(consumer="test") as uow:
+            assert await uow.first_seen([*old, recent]) == [*old, recent]
+            eight_days_ago = func.now() - timedelta(days=8)
+            await uow.connection.execute(
+                table.update()
+                .where(table.c.event_id.in_([e.id for e in old]))
+                .values(processed_at=eight_days_ago)
+            )
+
+        async def kept() -> list[str]:
+            async with runtime.engine.connect() as connection:
+                return list(
+                    await connection.scalars(select(table.c.event_id).where(table.c.consumer == "test"))
+                )
+
+        assert await eventually(lambda: _only(kept, [recent.id]), timeout=10)
+        assert metrics.PROCESSED_EVENTS_PRUNED._value.get() - pruned_before == len(old)
+        async with runtime.unit_of_work(consumer="test") as uow:
+            assert await uow.first_seen([recent]) == [], "a recent id still keeps its repeat out"
+        async with runtime.engine.connect() as connection:
+            index = "SELECT indexdef FROM pg_indexes WHERE indexname = 'processed_events_age'"
+            index += " AND schemaname = 'scoring'"
+            assert "brin" in (await connection.exec_driver_sql(index)).scalar_one().lower()
+
+
+async def _only(read, expected: list[str]) -> bool:
+    return sorted(await read()) == sorted(expected)
 
 
 async def test_redelivered_events_change_nothing(settings, topics):

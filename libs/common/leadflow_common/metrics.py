@@ -28,6 +28,9 @@ OUTBOX_OLDEST_AGE = Gauge("leadflow_outbox_oldest_age_seconds", "Age of the olde
 OUTBOX_SET_ASIDE = Counter(
     "leadflow_outbox_set_aside_total", "Events the broker refused for good, kept in outbox_failed", ["topic"]
 )
+PROCESSED_EVENTS_PRUNED = Counter(
+    "leadflow_processed_events_pruned_total", "Consumed event ids deleted past their retention"
+)
 OUTBOX_FAILED = Gauge("leadflow_outbox_failed", "Events waiting in outbox_failed for an operator")
 CONNECTIONS_REFUSED = Counter(
     "leadflow_http_refused_total", "Connections or requests refused at the edge, by reason", ["reason"]

@@ -6,6 +6,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -13,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from leadflow_common.batch_applier import EventHandler
 from leadflow_common.consumer import EventConsumer
 from leadflow_common.db import create_engine, ping
+from leadflow_common.idempotency import ProcessedEventsRetention
 from leadflow_common.kafka import EventProducer, broker_answers
 from leadflow_common.listener import Listener
 from leadflow_common.offsets import offsets_beside
@@ -158,6 +160,11 @@ async def service_runtime(
     )
     relay_task = asyncio.create_task(relay.run(), name="outbox-relay")
     runtime.background(listener.run(), name="listener")
+    if processed_events is not None:
+        keep = timedelta(days=settings.processed_events_keep_days)
+        every = settings.processed_events_prune_seconds
+        retention = ProcessedEventsRetention(engine, processed_events, keep=keep, every=every)
+        runtime.background(retention.run(), name="processed-events-retention")
     try:
         yield runtime
     finally:

@@ -45,6 +45,11 @@ class CommonSettings(BaseSettings):
     # A relay is woken by each commit that enqueued; the poll finds what a process that died
     # left behind and keeps the backlog gauges current.
     outbox_poll_seconds: float = Field(default=5.0, gt=0)
+    # How long a consumer keeps the ids of the events it applied (idempotency.py): a relay that
+    # published an event twice did so while the event was in its outbox, so this is a bound on
+    # an outage of the broker or of a relay, far longer than any seen.
+    processed_events_keep_days: float = Field(default=7, ge=1, le=365)
+    processed_events_prune_seconds: float = Field(default=600, gt=0, le=86_400)
 
     # The HTTP edge (deploy/README.md pairs each with the proxy setting in front of it).
     http_max_body_bytes: int = Field(default=1_000_000, ge=1024, description="Largest request body")
