@@ -81,3 +81,35 @@ async def test_when_too_many_submissions_wait_the_next_gets_503_at_once(settings
         task.cancel()
     finally:
         await engine.dispose()
+
+
+async def test_under_load_a_writer_begins_its_batches_a_gap_apart_and_a_lone_submission_at_once(
+    settings, topics
+):
+    """A submission after a quiet stretch is written at once; those arriving while a batch has
+    just begun wait out the gap and are written together, in one transaction."""
+    engine = create_engine(settings.database_url, application_name="test")
+    relay = Relay()
+
+    def unit_of_work() -> UnitOfWork:
+        return UnitOfWork(engine, outbox=outbox, relay=relay, source="test")
+
+    writer = SubmissionWriter(unit_of_work, topics, max_batch=10, max_waiting=100, gap_seconds=1.0)
+    clock = asyncio.get_running_loop().time
+    task = asyncio.create_task(writer.run())
+    try:
+        started = clock()
+        await writer.submit(submission("lone@example.com", {}))
+        lone_took = clock() - started
+        behind = []
+        for n in range(3):  # arriving over 0.2 s, right behind the first batch
+            behind.append(asyncio.ensure_future(writer.submit(submission(f"b{n}@example.com", {}))))
+            await asyncio.sleep(0.07)
+        await asyncio.gather(*behind)
+        together_took = clock() - started
+    finally:
+        task.cancel()
+        await engine.dispose()
+    assert lone_took < 0.8, f"the lone submission waited {lone_took:.2f} s"
+    assert relay.wakes == 2, "the three behind it were written in one transaction"
+    assert together_took >= 1.0, "their batch began a gap after the first"

@@ -438,15 +438,21 @@ async def count_is(app, table, expected: int) -> bool:
     return await count(app, table) == expected
 
 
-async def test_a_short_fetch_lingers_for_the_records_behind_it_and_no_longer(settings, topics):
-    """Bounded micro-batching: records published shortly after a lone one join its batch (one
-    transaction for all), and the lone one still waits no longer than the linger."""
+async def test_batches_under_load_begin_a_gap_apart_and_a_record_after_a_quiet_stretch_at_once(
+    settings, topics
+):
+    """Bounded micro-batching (`pacing.Spacing`): records fetched right after a batch began wait
+    out the gap with those arriving behind them (one transaction for all); a record after a
+    quiet stretch longer than the gap is applied at once, without waiting for company."""
     calls: list[list[str]] = []
+    applied_at: list[float] = []
+    clock = asyncio.get_running_loop().time
 
     async def handler(batch):
         calls.append([event.id for event in batch])
+        applied_at.append(clock())
 
-    producer, engine, consumer = captured_consumer(settings, topics, "linger-test", handler, linger_ms=1500)
+    producer, engine, consumer = captured_consumer(settings, topics, "gap-test", handler, batch_gap_ms=1500)
 
     async def publish(events):
         messages = [
@@ -460,15 +466,20 @@ async def test_a_short_fetch_lingers_for_the_records_behind_it_and_no_longer(set
         await publish([captured_event(uuid.uuid4())])  # the group joined and fetching
         await eventually(lambda: len(calls) == 1, timeout=60)
         first, behind = captured_event(uuid.uuid4()), [captured_event(uuid.uuid4()) for _ in range(3)]
-        started = asyncio.get_running_loop().time()
-        await publish([first])
+        await publish([first])  # within the gap of the batch just begun
         await asyncio.sleep(0.4)
         await publish(behind)
         await eventually(lambda: len(calls) >= 2, timeout=10)
-        waited = asyncio.get_running_loop().time() - started
+        await asyncio.sleep(2.0)  # quiet for longer than the gap
+        lone = captured_event(uuid.uuid4())
+        posted = clock()
+        await publish([lone])
+        await eventually(lambda: len(calls) >= 3, timeout=10)
     finally:
         task.cancel()
         await producer.stop()
         await engine.dispose()
     assert calls[1] == [event.id for event in (first, *behind)], calls
-    assert waited < 1.5 + 1.0, f"the lone record waited {waited:.2f} s"
+    assert applied_at[1] - applied_at[0] >= 1.4, "the second batch began a gap after the first"
+    assert calls[2] == [lone.id]
+    assert applied_at[2] - posted < 1.0, f"the lone record waited {applied_at[2] - posted:.2f} s"

@@ -29,6 +29,7 @@ from leadflow_common import metrics, wakeups
 from leadflow_common.db import any_of, set_aside_table
 from leadflow_common.events import CloudEvent
 from leadflow_common.kafka import EventProducer, OutgoingMessage
+from leadflow_common.pacing import Spacing
 
 log = logging.getLogger(__name__)
 
@@ -92,6 +93,7 @@ class OutboxRelay:
         *,
         batch_size: int = 500,
         poll_seconds: float = 0.5,
+        pass_gap_seconds: float = 0.0,
     ):
         self._engine = engine
         self._outbox = outbox
@@ -99,6 +101,9 @@ class OutboxRelay:
         self._producer = producer
         self._batch_size = batch_size
         self._poll_seconds = poll_seconds
+        # Under load, a pass a gap after the last (pacing.py): one transaction for what the
+        # commits of the gap enqueued, not one for each.
+        self._spacing = Spacing(pass_gap_seconds)
         self._lock_key = zlib.crc32(f"outbox:{outbox.fullname}".encode())
         self._wakeup = asyncio.Event()
         self._stopping = False
@@ -115,6 +120,8 @@ class OutboxRelay:
         while True:
             # Only a pass that began after stop() was asked for can prove the outbox drained.
             draining = self._stopping
+            if not draining:
+                await self._spacing.next_pass()
             try:
                 published = await self.publish_batch()
                 backoff = 0.2

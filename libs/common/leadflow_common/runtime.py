@@ -84,7 +84,7 @@ class ServiceRuntime:
             engine=self.engine,
             max_attempts=self.settings.consumer_max_attempts,
             fetch_wait_ms=self.settings.consumer_fetch_wait_ms,
-            linger_ms=self.settings.consumer_linger_ms,
+            batch_gap_ms=self.settings.consumer_batch_gap_ms,
             opens=opens,
             handles=handles,
             wakeups=self.wakeups,
@@ -144,6 +144,7 @@ async def service_runtime(
         producer,
         batch_size=settings.outbox_batch_size,
         poll_seconds=settings.outbox_poll_seconds,
+        pass_gap_seconds=settings.outbox_pass_gap_ms / 1000,
     )
     listener = Listener(settings.database_url, application_name=f"leadflow-{name}-listener")
     runtime = ServiceRuntime(

@@ -30,9 +30,11 @@ class CommonSettings(BaseSettings):
     # 0.6% against 1.8% of a core per consumer). Tansu on S3-backed storage answers every fetch
     # empty when this is shorter than its read (seen at 50): it needs 500.
     consumer_fetch_wait_ms: int = Field(default=200, ge=10)
-    # How long a fetch of fewer than a batch's records waits, once, for the records behind it
-    # (consumer.py `_linger`): bounded micro-batching, a few ms per hop for fewer transactions.
-    consumer_linger_ms: int = Field(default=20, ge=0, le=500)
+    # How far apart a consumer's batches begin under load (pacing.py, consumer.py `_spaced`):
+    # records fetched sooner wait for the rest of the gap with those arriving behind them; after
+    # a quiet stretch, a batch begins at once. The same for the outbox relay's passes.
+    consumer_batch_gap_ms: int = Field(default=100, ge=0, le=1000)
+    outbox_pass_gap_ms: int = Field(default=60, ge=0, le=1000)
     # How long the group coordinator waits for a silent member before it takes its partitions
     # (heartbeats every third of it). A new group on tansu also waits half of it for members to
     # join: a consumer starts reading that long after the service starts (tests use 4000).

@@ -116,7 +116,11 @@ async def start_writers(app: FastAPI, runtime: ServiceRuntime) -> None:
         handles=FOLLOWED_TYPES,
     )
     writer = SubmissionWriter(
-        runtime.unit_of_work, runtime.topics, max_batch=settings.write_batch, max_waiting=settings.max_waiting
+        runtime.unit_of_work,
+        runtime.topics,
+        max_batch=settings.write_batch,
+        max_waiting=settings.max_waiting,
+        gap_seconds=settings.write_gap_ms / 1000,
     )
     for number in range(settings.writers):
         runtime.background(writer.run(), name=f"submission-writer-{number}")

@@ -47,6 +47,9 @@ class CaptureSettings(BaseSettings):
     )
     write_batch: int = Field(default=100, ge=1, description="Most submissions committed together")
     writers: int = Field(default=2, ge=1, description="Transactions writing submissions at once")
+    write_gap_ms: int = Field(
+        default=60, ge=0, le=1000, description="Under load, how far apart a writer begins its batches"
+    )
     max_waiting: int = Field(
         default=2000, ge=1, description="Submissions waiting to be written; more get 503"
     )

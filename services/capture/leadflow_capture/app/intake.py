@@ -1,7 +1,9 @@
 """Accepting submissions with group commit: submissions that arrive while a transaction is
 open wait for the next one, which writes up to a batch of them together. The database's cost
 per transaction (round trips, the WAL flush at commit) is then paid per batch rather than per
-submission, and each caller still gets its 202 only after its own batch has committed."""
+submission, and each caller still gets its 202 only after its own batch has committed. Under
+load a writer begins its batches a gap apart (`pacing.Spacing`), so they fill; after a quiet
+stretch a submission is written at once."""
 
 import asyncio
 import logging
@@ -19,6 +21,7 @@ from leadflow_capture.store import repository
 from leadflow_common import keyring
 from leadflow_common.errors import Unavailable
 from leadflow_common.failures import is_transient
+from leadflow_common.pacing import Spacing
 from leadflow_common.topics import Topics
 from leadflow_common.unit_of_work import UnitOfWork
 
@@ -83,10 +86,12 @@ class SubmissionWriter:
         *,
         max_batch: int,
         max_waiting: int,
+        gap_seconds: float = 0.0,
     ):
         self._unit_of_work = unit_of_work
         self._topics = topics
         self._max_batch = max_batch
+        self._gap = gap_seconds
         self._queue: asyncio.Queue[Pending] = asyncio.Queue(maxsize=max_waiting)
 
     async def submit(self, submission: Submission) -> Accepted | KeyConflict:
@@ -102,8 +107,13 @@ class SubmissionWriter:
     async def run(self) -> None:
         """One writer: takes what is waiting (up to a batch) and commits it; several writers
         share the queue, so one batch can be read and planned while another commits."""
+        spacing = Spacing(self._gap)  # each writer's own
         while True:
             batch = [await self._queue.get()]
+            if self._queue.qsize() < self._max_batch - 1:  # a full batch goes at once
+                await spacing.next_pass()
+            else:
+                spacing.started()
             while len(batch) < self._max_batch and not self._queue.empty():
                 batch.append(self._queue.get_nowait())
             try:
