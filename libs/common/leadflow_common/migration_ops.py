@@ -34,6 +34,10 @@ def index_processed_events_by_age(schema: str) -> None:
     op.execute(f"CREATE INDEX IF NOT EXISTS processed_events_age ON {table} USING brin (processed_at)")
 
 
+def unindex_processed_events_by_age(schema: str) -> None:
+    op.drop_index("processed_events_age", table_name="processed_events", schema=schema)
+
+
 def create_outbox_failed(schema: str) -> None:
     _create(schema, "outbox_failed", outbox_table)
 

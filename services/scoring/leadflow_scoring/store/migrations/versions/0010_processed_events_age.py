@@ -6,9 +6,7 @@ Revises: 0009
 Create Date: 2026-12-06
 """
 
-from alembic import op
-
-from leadflow_common.migration_ops import index_processed_events_by_age
+from leadflow_common.migration_ops import index_processed_events_by_age, unindex_processed_events_by_age
 
 SCHEMA = "scoring"
 revision = "0010"
@@ -22,4 +20,4 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    op.drop_index("processed_events_age", table_name="processed_events", schema=SCHEMA)
+    unindex_processed_events_by_age(SCHEMA)
