@@ -61,8 +61,17 @@ async def account_page(
     shown = await _shown(reads, upstream, viewer, account_id)
     if shown is None:
         return no_such_account(request, viewer)
-    live = live_region(LIVE_PART, f"/accounts/{account_id}/stream", viewer=viewer, **shown)
-    return page(request, "b2b_account.html", viewer, live=live, **shown)
+    return show_account(request, viewer, shown)
+
+
+def show_account(
+    request: Request, viewer: Viewer, shown: dict[str, Any], status: int = 200, **context: object
+) -> Response:
+    """The account's page (`shown` as `_shown` makes it), its live part drawn once for the page
+    and named to its stream (live_regions.py)."""
+    stream = f"/accounts/{shown['account'].account_id}/stream"
+    live = live_region(LIVE_PART, stream, viewer=viewer, **shown)
+    return page(request, "b2b_account.html", viewer, status, live=live, **shown, **context)
 
 
 async def _shown(

@@ -13,8 +13,8 @@ from fastapi.responses import Response
 
 from leadflow_console.api.web.deps import AccountReadsDep, Analysts, UpstreamDep
 from leadflow_console.api.web.forms import WHOLE_FORM, FormErrors, from_problem
-from leadflow_console.api.web.pages_b2b_accounts import no_such_account, suggestions_of
-from leadflow_console.api.web.render import page, redirect
+from leadflow_console.api.web.pages_b2b_accounts import no_such_account, show_account, suggestions_of
+from leadflow_console.api.web.render import redirect
 from leadflow_console.api.web.session import Viewer
 from leadflow_console.api.web.upstream import Upstream, UpstreamProblem
 from leadflow_console.domain.merge_form import MAX_TYPED, MergeTarget, merge_target
@@ -90,17 +90,9 @@ async def merge_account(
         shown = await reads.page(account_id, None)
         if shown is None:
             return no_such_account(request, viewer)
-        return page(
-            request,
-            "b2b_account.html",
-            viewer,
-            422,
-            shown=shown,
-            account=shown.account,
-            errors=errors,
-            typed=into,
-            suggested=await suggestions_of(upstream, viewer, account_id),
-        )
+        suggested = await suggestions_of(upstream, viewer, account_id)
+        shown_now = {"shown": shown, "account": shown.account, "suggested": suggested}
+        return show_account(request, viewer, shown_now, 422, errors=errors, typed=into)
     return redirect(
         request,
         f"/accounts/{survivor}",
