@@ -122,6 +122,11 @@ async def test_a_revoked_key_fails_everywhere_the_moment_its_204_is_sent(system)
 
 async def test_a_service_that_cannot_read_the_epoch_answers_503_and_accepts_nothing(system):
     urls = every_service(system)
+    # Each service holds its epoch connection from the start: no request pays for connecting
+    # (on a loaded machine a connection once took over 2 s, and a first request got 503).
+    assert sorted(await epoch_connections(system.settings.database_url)) == sorted(
+        f"leadflow-{name}-credentials" for name in ("capture", "scoring", "routing", "webhooks", "console")
+    )
     async with httpx.AsyncClient(timeout=10) as client:
         admin = await token_for(client, system.console, ADMIN_EMAIL, ADMIN_PASSWORD)
         key = bearer((await new_key(client, system, admin))["key"])
@@ -137,6 +142,26 @@ async def test_a_service_that_cannot_read_the_epoch_answers_503_and_accepts_noth
             # The bootstrap key needs no epoch: the deployment's own calls go on.
             assert (await client.get(f"{system.scoring}/v1/scoring/rules", headers=AUTH)).status_code == 200
         assert await statuses(client, urls, key) == [200] * len(urls)
+        # The database ends every epoch connection (a restart, an administrator): the next
+        # request is judged on a new one, not answered 503.
+        assert len(await epoch_connections(system.settings.database_url, end=True)) == len(urls)
+        assert await statuses(client, urls, key) == [200] * len(urls)
+        assert len(await epoch_connections(system.settings.database_url)) == len(urls)
+
+
+async def epoch_connections(database_url: str, *, end: bool = False) -> list[str]:
+    """The services' epoch connections to the test's database (ended first when `end`)."""
+    connection = await asyncpg.connect(database_url.replace("postgresql+asyncpg://", "postgresql://"))
+    try:
+        rows = await connection.fetch(
+            "SELECT application_name, pg_backend_pid() <> pid AND ($1 AND pg_terminate_backend(pid))"
+            " FROM pg_stat_activity"
+            " WHERE datname = current_database() AND application_name LIKE '%-credentials'",
+            end,
+        )
+    finally:
+        await connection.close()
+    return [row["application_name"] for row in rows]
 
 
 class epoch_hidden:

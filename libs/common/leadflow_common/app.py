@@ -60,6 +60,7 @@ def create_service_app(
                 sync = CredentialSync(store, refresh)
                 # Every credential is judged by a copy at least as new as the database's epoch.
                 epoch = EpochReader(common.database_url, application_name=f"leadflow-{name}-credentials")
+                await epoch.open()
                 credentials.follow(sync, epoch)
                 runtime.on_stop(epoch.close)
                 every = common.leadflow_credentials_refresh_seconds

@@ -24,12 +24,9 @@ from leadflow_common import metrics
 from leadflow_common.access import BOOTSTRAP, Principal
 from leadflow_common.credential_sync import CredentialSync
 from leadflow_common.credentials import CredentialStore
-from leadflow_common.credentials_epoch import SharedRead
+from leadflow_common.credentials_epoch import READ_BOUND_SECONDS, SharedRead
 from leadflow_common.errors import Unavailable, UnknownCredential
 
-# How long a request waits for the epoch before answering 503 (a database that stopped
-# answering rather than refusing).
-EPOCH_READ_TIMEOUT_SECONDS = 2.0
 _CHECKED = {
     outcome: metrics.CREDENTIALS_CHECKS.labels(outcome=outcome)
     for outcome in ("current", "refreshed", "epoch_unreadable", "refresh_failed", "refresh_behind")
@@ -48,7 +45,7 @@ class CurrentCredentials:
     def follow(self, sync: CredentialSync, read_epoch: Callable[[], Awaitable[int]]) -> None:
         """From now on, check the copy's epoch against `read_epoch()` and catch up with `sync`."""
         self._sync = sync
-        self._epoch = SharedRead(_counted(read_epoch), timeout=EPOCH_READ_TIMEOUT_SECONDS)
+        self._epoch = SharedRead(_counted(read_epoch), timeout=READ_BOUND_SECONDS)
 
     async def authenticate(self, credential: str | None) -> Principal:
         """Who is calling (401 when nobody known is, 503 when that cannot be told now)."""
