@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 MEMBERS := libs/common services/capture services/scoring services/routing services/console services/webhooks
 PROJECT_FILES := pyproject.toml requirements.lock $(foreach m,$(MEMBERS),$(m)/pyproject.toml)
 
-.PHONY: run test docs unit integration lint compose-check browser tail eval-scoring bench chaos chaos-short venv clean lock
+.PHONY: run test bytecode docs unit integration lint compose-check browser tail eval-scoring bench chaos chaos-short venv clean lock
 
 venv: $(STAMP)
 
@@ -21,8 +21,14 @@ $(STAMP): $(PROJECT_FILES)
 		$(foreach m,$(MEMBERS),-e $(m)) -e '.[dev]'
 	touch $@
 
+# Our own packages are installed editable, so nothing compiles them either: each process the
+# tests and `make run` start compiled every module of its service again (0.2 s of a service's
+# 1.5 s start-up CPU here). compileall rewrites only what changed since.
+bytecode: venv
+	@$(BIN)/python -m compileall -q -j 0 libs/common/leadflow_common $(foreach m,$(filter services/%,$(MEMBERS)),$(m)/leadflow_$(notdir $(m))) cli/leadflow_cli >/dev/null
+
 # The services' JSON logs go to .data/logs/; `make run LOGS=1` prints them in the terminal instead.
-run: venv
+run: venv bytecode
 	$(BIN)/leadflow run $(if $(LOGS),--logs)
 
 tail: venv
@@ -39,7 +45,7 @@ tail: venv
 # interpreters) and its browser kept the load at 4-7 on two cores (an offer reached an inbox in
 # 2.51 s, not 2, on the CI machine), while alone they take about 160-200 s instead of 140.
 # Both runs always run; either failing fails.
-test: venv lint compose-check browser docs
+test: venv bytecode lint compose-check browser docs
 	@$(BIN)/pytest -q -n 6 --durations=15 -m "not timed"; rest=$$?; \
 		$(BIN)/pytest -q -n 0 --durations=5 -m timed; timed=$$?; \
 		test $$rest -eq 0 && test $$timed -eq 0

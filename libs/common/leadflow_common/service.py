@@ -11,7 +11,6 @@ from types import FrameType
 
 import uvicorn
 
-from leadflow_common import migrate
 from leadflow_common.edge_protocol import ConnectionLimits, protocol_with
 from leadflow_common.settings import CommonSettings
 
@@ -34,6 +33,7 @@ class QuietServer(uvicorn.Server):
         # served process: tests that start apps in theirs would keep each app for good.
         gc.collect()
         gc.freeze()
+        gc.enable()  # paused while the service started (leadflow_common.launch)
         self._exit_asked = asyncio.Event()
         self._loop = asyncio.get_running_loop()  # last: handle_exit uses the event once this is set
         counter = 0
@@ -69,6 +69,9 @@ def service_main(
     args = parser.parse_args(argv)
     settings = CommonSettings()
     if args.command == "migrate":
+        gc.enable()  # paused for a service's start-up (leadflow_common.launch), not for this
+        from leadflow_common import migrate  # Alembic: only this command needs it
+
         migrate.upgrade(migrations_dir, settings.database_url)
         return
     _raise_open_files_limit()
