@@ -32,11 +32,15 @@ CONNECT_TIMEOUT_SECONDS = 5.0
 # How long the statement may take before the read fails (a database that stopped answering
 # rather than refusing): the requests waiting on it are answered 503.
 READ_TIMEOUT_SECONDS = 2.0
-# What a connection that went away mid-read looks like (the server restarted or ended it):
-# worth one more try on a new connection, unlike a statement the database refused.
+# What a read on a kept connection that had gone looks like (the server restarted or ended it,
+# or the client found it broken): worth one more try on a new connection, unlike a statement the
+# database refused or took too long over (a TimeoutError is an OSError too: excluded).
 _CONNECTION_LOST = (
-    asyncpg.exceptions.ConnectionDoesNotExistError,
+    asyncpg.exceptions.PostgresConnectionError,
+    asyncpg.exceptions.AdminShutdownError,
+    asyncpg.exceptions.CrashShutdownError,
     asyncpg.exceptions.InterfaceError,
+    asyncpg.exceptions.InternalClientError,  # seen: "another operation is in progress" after an end
     OSError,
 )
 log = logging.getLogger(__name__)
@@ -68,8 +72,8 @@ class EpochReader:
         reused = self._connection is not None and not self._connection.is_closed()
         try:
             epoch = await self._read()
-        except _CONNECTION_LOST:
-            if not reused:
+        except _CONNECTION_LOST as error:
+            if not reused or isinstance(error, TimeoutError):
                 raise
             epoch = await self._read()  # the kept connection had gone: once more on a new one
         if epoch is None:
