@@ -25,7 +25,7 @@ $(STAMP): $(PROJECT_FILES)
 # tests and `make run` start compiled every module of its service again (0.2 s of a service's
 # 1.5 s start-up CPU here). compileall rewrites only what changed since.
 bytecode: venv
-	@$(BIN)/python -m compileall -q -j 0 libs/common/leadflow_common $(foreach m,$(filter services/%,$(MEMBERS)),$(m)/leadflow_$(notdir $(m))) cli/leadflow_cli >/dev/null
+	@$(BIN)/python -m compileall -q -j 0 libs/common/leadflow_common $(foreach m,$(filter services/%,$(MEMBERS)),$(m)/leadflow_$(notdir $(m))) cli/leadflow_cli
 
 # The services' JSON logs go to .data/logs/; `make run LOGS=1` prints them in the terminal instead.
 run: venv bytecode
@@ -51,20 +51,20 @@ test: venv bytecode lint compose-check browser docs
 		test $$rest -eq 0 && test $$timed -eq 0
 
 # The X Education leads through a system of its own; prints AUC and conversion per band.
-eval-scoring: venv
+eval-scoring: venv bytecode
 	$(BIN)/leadflow eval-scoring
 
 # Throughput, latency and memory on this machine (a benchmark, not a test): reports/bench.*;
 # then the console's pages with 100,000 leads in its read model: reports/bench-console.json
-bench: venv
+bench: venv bytecode
 	$(BIN)/leadflow bench
 	$(BIN)/python -m leadflow_cli.bench_console
 
 # Faults injected while 10,000 leads are posted; chaos-short is the 3,000-lead test.
-chaos: venv
+chaos: venv bytecode
 	$(BIN)/leadflow chaos --leads 10000
 
-chaos-short: venv
+chaos-short: venv bytecode
 	$(BIN)/pytest -q -m chaos
 
 # The documentation (docs/, mkdocs.yml) into site/; --strict: a broken link or anchor, or a page
@@ -75,7 +75,7 @@ docs: venv
 unit: venv
 	$(BIN)/pytest -q -m "not integration and not e2e"
 
-integration: venv
+integration: venv bytecode
 	$(BIN)/pytest -q -m "integration or e2e"
 
 # ruff; mypy (tools/mypy_baseline.py keeps its per-module baseline); import-linter's contracts

@@ -154,7 +154,7 @@ async def epoch_connections(database_url: str, *, end: bool = False) -> list[str
     connection = await asyncpg.connect(database_url.replace("postgresql+asyncpg://", "postgresql://"))
     try:
         rows = await connection.fetch(
-            "SELECT application_name, pg_backend_pid() <> pid AND ($1 AND pg_terminate_backend(pid))"
+            "SELECT application_name, pg_backend_pid() <> pid AND ($1 AND pg_terminate_backend(pid, 5000))"
             " FROM pg_stat_activity"
             " WHERE datname = current_database() AND application_name LIKE '%-credentials'",
             end,

@@ -36,7 +36,7 @@ async def test_the_epoch_connection_is_open_before_the_first_read_and_replaced_w
         epoch = await reader()
         connection = await asyncpg.connect(plain(database_url))
         try:
-            await connection.execute("SELECT pg_terminate_backend($1)", first)
+            await connection.execute("SELECT pg_terminate_backend($1, 5000)", first)
         finally:
             await connection.close()
         assert await reader() == epoch  # on a new connection, not a failure

@@ -28,7 +28,9 @@ CURRENT_EPOCH = select(credentials_epoch.c.epoch).where(credentials_epoch.c.id =
 
 
 CURRENT_EPOCH_SQL = "SELECT epoch FROM console.credentials_epoch WHERE id = 1"
+# Connecting at start may take its time; again during a request, no longer than the statement.
 CONNECT_TIMEOUT_SECONDS = 5.0
+RECONNECT_TIMEOUT_SECONDS = 2.0
 # How long the statement may take before the read fails (a database that stopped answering
 # rather than refusing): the requests waiting on it are answered 503.
 READ_TIMEOUT_SECONDS = 2.0
@@ -60,11 +62,12 @@ class EpochReader:
         self._dsn = make_url(database_url).set(drivername="postgresql").render_as_string(hide_password=False)
         self._application_name = application_name
         self._connection: asyncpg.Connection | None = None
+        self._closed = False
 
     async def open(self) -> None:
         """Connects ahead of the first request; a failure is logged and left to the first read."""
         try:
-            await self._connect()
+            await self._connect(CONNECT_TIMEOUT_SECONDS)
         except Exception as error:
             log.warning("credentials epoch: cannot connect yet (%s); the first read will try again", error)
 
@@ -82,7 +85,7 @@ class EpochReader:
 
     async def _read(self) -> int | None:
         try:
-            connection = await self._connect()
+            connection = await self._connect(RECONNECT_TIMEOUT_SECONDS)
             epoch: int | None = await connection.fetchval(CURRENT_EPOCH_SQL, timeout=READ_TIMEOUT_SECONDS)
             return epoch
         except BaseException:
@@ -90,11 +93,13 @@ class EpochReader:
             self._drop()
             raise
 
-    async def _connect(self) -> asyncpg.Connection:
+    async def _connect(self, timeout: float) -> asyncpg.Connection:
+        if self._closed:  # a read still running at shutdown opens nothing that would outlive it
+            raise asyncpg.exceptions.InterfaceError("the credentials epoch reader is closed")
         if self._connection is None or self._connection.is_closed():
             self._connection = await asyncpg.connect(
                 self._dsn,
-                timeout=CONNECT_TIMEOUT_SECONDS,
+                timeout=timeout,
                 server_settings={"application_name": self._application_name},
             )
         return self._connection
@@ -105,14 +110,19 @@ class EpochReader:
         self._connection = None
 
     async def close(self) -> None:
+        self._closed = True
         if self._connection is not None and not self._connection.is_closed():
-            # Bounded: a database that went away must not hold the service's shutdown.
-            await self._connection.close(timeout=CONNECT_TIMEOUT_SECONDS)
+            try:
+                # Bounded: a database that went away must not hold the service's shutdown.
+                await self._connection.close(timeout=RECONNECT_TIMEOUT_SECONDS)
+            except Exception as error:  # the rest of the shutdown goes on
+                log.warning("credentials epoch: connection not closed cleanly (%s)", error)
+                self._drop()
         self._connection = None
 
 
-# The longest a read may take: a new connection and the statement.
-READ_BOUND_SECONDS = CONNECT_TIMEOUT_SECONDS + READ_TIMEOUT_SECONDS
+# The longest a read may take (then 503): a new connection and the statement.
+READ_BOUND_SECONDS = RECONNECT_TIMEOUT_SECONDS + READ_TIMEOUT_SECONDS
 
 
 class SharedRead:
