@@ -59,13 +59,20 @@ def connections(monkeypatch):
     return made, plans
 
 
-@pytest.mark.parametrize("failure", GONE, ids=lambda e: type(e).__name__)
-async def test_a_kept_connection_found_gone_is_replaced_once(connections, failure):
-    made, plans = connections
+async def kept_after_one_read(plans: list[list], failure: BaseException) -> EpochReader:
+    """A reader whose kept connection answered once and fails its next read with `failure`;
+    a new connection would answer 8."""
     plans += [[7, failure], [8]]
     reader = EpochReader("postgresql://db/leadflow", application_name="test")
     await reader.open()
     assert await reader() == 7
+    return reader
+
+
+@pytest.mark.parametrize("failure", GONE, ids=lambda e: type(e).__name__)
+async def test_a_kept_connection_found_gone_is_replaced_once(connections, failure):
+    made, plans = connections
+    reader = await kept_after_one_read(plans, failure)
     assert await reader() == 8  # on a second connection, not a failure
     assert len(made) == 2 and made[0].closed
 
@@ -73,10 +80,7 @@ async def test_a_kept_connection_found_gone_is_replaced_once(connections, failur
 @pytest.mark.parametrize("failure", REFUSED_OR_SLOW, ids=lambda e: type(e).__name__)
 async def test_a_refused_or_slow_read_is_not_tried_again(connections, failure):
     made, plans = connections
-    plans += [[7, failure], [8]]
-    reader = EpochReader("postgresql://db/leadflow", application_name="test")
-    await reader.open()
-    assert await reader() == 7
+    reader = await kept_after_one_read(plans, failure)
     with pytest.raises(type(failure)):
         await reader()
     assert len(made) == 1
