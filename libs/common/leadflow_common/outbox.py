@@ -120,10 +120,15 @@ class OutboxRelay:
         while True:
             # Only a pass that began after stop() was asked for can prove the outbox drained.
             draining = self._stopping
-            if not draining:
-                await self._spacing.next_pass()
+            if not draining and (wait := self._spacing.wait()) > 0:
+                await asyncio.sleep(wait)
+            began = self._spacing.now()
             try:
                 published = await self.publish_batch()
+                if published:
+                    # Only a pass that published counts: one that found nothing (another pass
+                    # took the rows it was woken for) must not hold back the next lone event.
+                    self._spacing.started(at=began)
                 backoff = 0.2
                 if published is None:
                     if draining:

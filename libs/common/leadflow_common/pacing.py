@@ -39,8 +39,12 @@ class Spacing:
         """Seconds until the next pass may start (0: at once)."""
         return max(0.0, self._last_start + self._gap - self._clock())
 
-    def started(self) -> None:
-        self._last_start = self._clock()
+    def now(self) -> float:
+        return self._clock()
+
+    def started(self, at: float | None = None) -> None:
+        """Counts a pass as begun now, or `at` (a `now()` taken when it began)."""
+        self._last_start = self._clock() if at is None else at
 
     async def next_pass(self) -> None:
         """Waits out what is left of the gap, then counts the pass as started."""
