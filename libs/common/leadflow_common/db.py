@@ -27,6 +27,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.expression import CTE, Select
 
 from leadflow_common import json_text, metrics
+from leadflow_common.driver import Prepared
 
 
 def create_engine(database_url: str, *, application_name: str, pool_size: int = 10) -> AsyncEngine:
@@ -90,21 +91,24 @@ def any_of(column: ColumnElement, values: Iterable) -> ColumnElement[bool]:
     return column == any_(literal(list(values), ARRAY(column.type)))
 
 
-LOCK_KEYS = text(
-    "SELECT count(pg_advisory_xact_lock(hashtextextended(key, 0))) FROM unnest(CAST(:keys AS text[])) AS key"
+LOCK_KEYS = Prepared(
+    text(
+        "SELECT count(pg_advisory_xact_lock(hashtextextended(key, 0)))"
+        " FROM unnest(CAST(:keys AS text[])) AS key"
+    )
 )
+TRY_LOCK_KEY = Prepared(text("SELECT pg_try_advisory_xact_lock(hashtextextended(:key, 0))"))
 
 
 async def lock_keys(connection: AsyncConnection, keys: Iterable[str]) -> None:
     """Transaction-scoped advisory locks on these keys, taken in one statement and in sorted
     order, so two transactions wanting overlapping keys cannot deadlock on them."""
-    await connection.execute(LOCK_KEYS, {"keys": sorted(set(keys))})
+    await LOCK_KEYS.fetchval(connection, {"keys": sorted(set(keys))})
 
 
 async def try_lock_key(connection: AsyncConnection, key: str) -> bool:
     """The key's transaction-scoped advisory lock if free now; False (without waiting) if not."""
-    statement = text("SELECT pg_try_advisory_xact_lock(hashtextextended(:key, 0))")
-    return bool(await connection.scalar(statement, {"key": key}))
+    return bool(await TRY_LOCK_KEY.fetchval(connection, {"key": key}))
 
 
 def _event_columns() -> list[Column]:

@@ -16,9 +16,9 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Delete, Table, Text, bindparam, delete, func, select
 from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
-from sqlalchemy.sql.dml import ReturningInsert
 
 from leadflow_common import metrics
+from leadflow_common.driver import Prepared
 
 log = logging.getLogger(__name__)
 
@@ -28,11 +28,11 @@ PRUNE_CHUNK = 5000
 
 
 @functools.cache
-def _claim_statement(processed_events: Table) -> ReturningInsert[tuple[str]]:
+def _claim_statement(processed_events: Table) -> Prepared:
     """Built once per table (built at each batch it was 2% of the console's busy samples): unnest of one
     array parameter, the same statement (prepared once) for any batch size."""
     new_ids = select(bindparam("consumer", type_=Text), func.unnest(bindparam("ids", type_=ARRAY(Text))))
-    return (
+    return Prepared(
         insert(processed_events)
         .from_select(["consumer", "event_id"], new_ids)
         .on_conflict_do_nothing()
@@ -50,8 +50,8 @@ async def claim_events(
     if not event_ids:
         return set()
     statement = _claim_statement(processed_events)
-    rows = await connection.execute(statement, {"consumer": consumer, "ids": list(dict.fromkeys(event_ids))})
-    return {row.event_id for row in rows}
+    rows = await statement.fetch(connection, {"consumer": consumer, "ids": list(dict.fromkeys(event_ids))})
+    return {row[0] for row in rows}
 
 
 @functools.cache

@@ -30,6 +30,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, UUID, insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from leadflow_common.db import any_of, lock_keys
+from leadflow_common.driver import Prepared
 from leadflow_common.sealing import new_key
 
 SCHEMA = "keyring"
@@ -46,12 +47,16 @@ data_keys = Table(
 Keys = dict[uuid.UUID, bytes]
 
 # Built once: each runs in every consumer batch that opens an event.
-READ_KEYS = select(data_keys.c.lead_id, data_keys.c.key).where(
-    data_keys.c.lead_id == any_(bindparam("ids", type_=ARRAY(UUID(as_uuid=True))))
+READ_KEYS = Prepared(
+    select(data_keys.c.lead_id, data_keys.c.key).where(
+        data_keys.c.lead_id == any_(bindparam("ids", type_=ARRAY(UUID(as_uuid=True))))
+    )
 )
-HOLD_LOCKS = text(
-    "SELECT count(pg_advisory_xact_lock_shared(hashtextextended(name, 0)))"
-    " FROM unnest(CAST(:names AS text[])) AS name"
+HOLD_LOCKS = Prepared(
+    text(
+        "SELECT count(pg_advisory_xact_lock_shared(hashtextextended(name, 0)))"
+        " FROM unnest(CAST(:names AS text[])) AS name"
+    )
 )
 
 
@@ -74,8 +79,8 @@ async def read(connection: AsyncConnection, lead_ids: Iterable[uuid.UUID]) -> Ke
     ids = set(lead_ids)
     if not ids:
         return {}
-    rows = await connection.execute(READ_KEYS, {"ids": list(ids)})
-    return {row.lead_id: row.key for row in rows}
+    rows = await READ_KEYS.fetch(connection, {"ids": list(ids)})
+    return {row[0]: row[1] for row in rows}
 
 
 async def destroy(connection: AsyncConnection, lead_ids: Iterable[uuid.UUID]) -> int:
@@ -95,7 +100,7 @@ async def hold(connection: AsyncConnection, lead_ids: Iterable[uuid.UUID]) -> Ke
     ids = sorted(set(lead_ids))
     if not ids:
         return {}
-    await connection.execute(HOLD_LOCKS, {"names": [_lock_name(lead_id) for lead_id in ids]})
+    await HOLD_LOCKS.fetchval(connection, {"names": [_lock_name(lead_id) for lead_id in ids]})
     # A statement after the locks: it sees an erasure that committed while they waited.
     return await read(connection, ids)
 

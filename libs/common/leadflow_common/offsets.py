@@ -26,10 +26,11 @@ from typing import TYPE_CHECKING
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.errors import KafkaError
 from sqlalchemy import BigInteger, Column, Integer, MetaData, PrimaryKeyConstraint, Table, Text, func, select
-from sqlalchemy.dialects.postgresql import Insert, insert
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from leadflow_common import metrics
+from leadflow_common.driver import Prepared
 from leadflow_common.kafka import LoggingRebalanceListener
 
 if TYPE_CHECKING:
@@ -63,14 +64,18 @@ def offsets_beside(outbox: Table) -> Table | None:
     return outbox.metadata.tables.get(f"{outbox.schema}.consumer_offsets")
 
 
+STORED = ["group_id", "topic", "partition", "applied_offset"]
+
+
 @functools.cache
-def _store_statement(table: Table) -> Insert:
+def _store_statement(table: Table) -> Prepared:
     """Built once per table: the offsets' upsert, never backwards."""
     statement = insert(table)
-    return statement.on_conflict_do_update(
+    upsert = statement.on_conflict_do_update(
         index_elements=[table.c.group_id, table.c.topic, table.c.partition],
         set_={"applied_offset": func.greatest(table.c.applied_offset, statement.excluded.applied_offset)},
     )
+    return Prepared(upsert, keys=STORED)
 
 
 async def store_offsets(connection: AsyncConnection, table: Table, group: str, offsets: Offsets) -> None:
@@ -82,7 +87,7 @@ async def store_offsets(connection: AsyncConnection, table: Table, group: str, o
         {"group_id": group, "topic": tp.topic, "partition": tp.partition, "applied_offset": offset}
         for tp, offset in sorted(offsets.items())
     ]
-    await connection.execute(statement, rows)
+    await statement.execute_many(connection, rows)
 
 
 async def read_offsets(engine: AsyncEngine, table: Table, group: str) -> Offsets:

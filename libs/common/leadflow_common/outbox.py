@@ -11,6 +11,7 @@ behind it: it is moved to `outbox_failed` with the broker's error, counted, and 
 
 import asyncio
 import contextlib
+import functools
 import logging
 import time
 import zlib
@@ -22,11 +23,13 @@ from aiokafka.errors import (
     RecordListTooLargeError,
     RecordTooLargeError,
 )
-from sqlalchemy import Row, Table, delete, func, insert, literal, select
+from asyncpg import Record
+from sqlalchemy import ARRAY, BigInteger, Table, any_, bindparam, delete, func, insert, literal, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from leadflow_common import metrics, wakeups
-from leadflow_common.db import any_of, set_aside_table
+from leadflow_common.db import set_aside_table
+from leadflow_common.driver import Prepared
 from leadflow_common.events import CloudEvent
 from leadflow_common.kafka import EventProducer, OutgoingMessage
 from leadflow_common.pacing import Spacing
@@ -49,6 +52,10 @@ REFUSED_FOR_GOOD = (
     InvalidMessageError,
     InvalidTopicError,
 )
+
+
+# The relay's election: a transaction-scoped advisory lock on the outbox's key, if free now.
+TRY_LOCK = Prepared(select(func.pg_try_advisory_xact_lock(bindparam("key", type_=BigInteger))))
 
 
 class EventTooLarge(ValueError):
@@ -74,14 +81,30 @@ def outbox_rows(topic: str, events: list[CloudEvent], payloads: list[str]) -> li
     return rows
 
 
+ROW_COLUMNS = ["event_id", "topic", "key", "payload", "headers"]
+
+
+@functools.cache
+def _statements(outbox: Table) -> tuple[Prepared, Prepared, Prepared]:
+    """Built once per outbox: its rows added, the oldest read (a batch), and rows deleted by id."""
+    enqueue = Prepared(insert(outbox), keys=ROW_COLUMNS)
+    oldest = Prepared(
+        select(outbox.c.id, outbox.c.topic, outbox.c.key, outbox.c.payload, outbox.c.headers)
+        .order_by(outbox.c.id)
+        .limit(bindparam("limit"))
+    )
+    published = Prepared(delete(outbox).where(outbox.c.id == any_(bindparam("ids", type_=ARRAY(BigInteger)))))
+    return enqueue, oldest, published
+
+
 async def enqueue_rows(connection: AsyncConnection, outbox: Table, rows: list[dict]) -> None:
     """Add outbox rows inside the caller's transaction, in one statement, in order."""
-    if rows:
-        await connection.execute(insert(outbox), rows)
+    await _statements(outbox)[0].execute_many(connection, rows)
 
 
-def _message(row: Row) -> OutgoingMessage:
-    return OutgoingMessage(topic=row.topic, key=row.key, value=row.payload.encode(), headers=row.headers)
+def _message(row: Record) -> OutgoingMessage:
+    payload: str = row["payload"]
+    return OutgoingMessage(topic=row["topic"], key=row["key"], value=payload.encode(), headers=row["headers"])
 
 
 class OutboxRelay:
@@ -163,19 +186,12 @@ class OutboxRelay:
 
     async def publish_batch(self) -> int | None:
         """Publishes the oldest rows; how many, or None when another process is publishing."""
-        outbox = self._outbox
+        _, oldest, published = _statements(self._outbox)
         async with self._engine.begin() as connection:
-            elected = await connection.scalar(select(func.pg_try_advisory_xact_lock(self._lock_key)))
-            if not elected:
+            if not await TRY_LOCK.fetchval(connection, {"key": self._lock_key}):
                 return None
             await self._sample_backlog(connection)
-            rows = (
-                await connection.execute(
-                    select(outbox.c.id, outbox.c.topic, outbox.c.key, outbox.c.payload, outbox.c.headers)
-                    .order_by(outbox.c.id)
-                    .limit(self._batch_size)
-                )
-            ).all()
+            rows = await oldest.fetch(connection, {"limit": self._batch_size})
             if not rows:
                 return 0
             try:
@@ -183,12 +199,12 @@ class OutboxRelay:
             except REFUSED_FOR_GOOD:
                 # Some event of the batch will never go: find it, set it aside, send the rest.
                 await self._send_one_by_one(connection, rows)
-            await wakeups.announce(connection, {row.topic for row in rows})
+            await wakeups.announce(connection, {row["topic"] for row in rows})
             # By id, not by range: a transaction that took a smaller id may commit after this read.
-            await connection.execute(delete(outbox).where(any_of(outbox.c.id, [row.id for row in rows])))
+            await published.execute(connection, {"ids": [row["id"] for row in rows]})
         return len(rows)
 
-    async def _send_one_by_one(self, connection: AsyncConnection, rows: list[Row]) -> None:
+    async def _send_one_by_one(self, connection: AsyncConnection, rows: list[Record]) -> None:
         """Sends the rows in order; one the broker refuses for good is copied to outbox_failed
         with the error (the caller deletes every row of the batch from the outbox)."""
         for row in rows:
@@ -201,13 +217,13 @@ class OutboxRelay:
                 await connection.execute(
                     insert(self._failed).from_select(
                         [*names, "error"],
-                        select(*columns, literal(reason)).where(self._outbox.c.id == row.id),
+                        select(*columns, literal(reason)).where(self._outbox.c.id == row["id"]),
                     )
                 )
-                metrics.OUTBOX_SET_ASIDE.labels(topic=row.topic).inc()
+                metrics.OUTBOX_SET_ASIDE.labels(topic=row["topic"]).inc()
                 log.error(
                     "event refused by the broker for good; set aside in outbox_failed",
-                    extra={"event_id": row.headers.get("ce_id"), "topic": row.topic, "error": reason},
+                    extra={"event_id": row["headers"].get("ce_id"), "topic": row["topic"], "error": reason},
                 )
 
     async def _sample_backlog(self, connection: AsyncConnection) -> None:

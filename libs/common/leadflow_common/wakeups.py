@@ -11,18 +11,25 @@ consumers do not pause at all, so a lost notification delays an event, never los
 
 import asyncio
 
-from sqlalchemy import func, select
+from sqlalchemy import Text, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from leadflow_common.driver import Prepared
 from leadflow_common.listener import Listener
 
 CHANNEL = "leadflow_published"
+NOTIFY = Prepared(select(func.pg_notify(bindparam("channel", type_=Text), bindparam("payload", type_=Text))))
+
+
+async def notify(connection: AsyncConnection, channel: str, payload: str) -> None:
+    """A NOTIFY on `channel`, sent when the caller's transaction commits (never if it does not)."""
+    await NOTIFY.fetchval(connection, {"channel": channel, "payload": payload})
 
 
 async def announce(connection: AsyncConnection, topics: set[str]) -> None:
     """Name the topics just published to; heard when the caller's transaction commits."""
     if topics:
-        await connection.execute(select(func.pg_notify(CHANNEL, ",".join(sorted(topics)))))
+        await notify(connection, CHANNEL, ",".join(sorted(topics)))
 
 
 class Watch:

@@ -7,10 +7,10 @@ a listener that is reconnecting delays a page, never loses a change."""
 import asyncio
 import uuid
 
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from leadflow_common.listener import Listener
+from leadflow_common.wakeups import notify
 
 CHANNEL = "leadflow_console_changed"
 # Its own channel: a replica of an earlier version, which reads every payload of CHANNEL as
@@ -36,9 +36,9 @@ async def announce(
     connection: AsyncConnection, reps: set[uuid.UUID], accounts: set[uuid.UUID] | None = None
 ) -> None:
     """Sent with the transaction: nobody hears of a change that did not commit."""
-    await connection.execute(select(func.pg_notify(CHANNEL, encode(reps))))
+    await notify(connection, CHANNEL, encode(reps))
     if accounts:
-        await connection.execute(select(func.pg_notify(ACCOUNTS_CHANNEL, encode(accounts))))
+        await notify(connection, ACCOUNTS_CHANNEL, encode(accounts))
 
 
 class Changed:
