@@ -8,6 +8,7 @@ import uuid
 import pytest
 from sqlalchemy import ARRAY, BigInteger, any_, bindparam, delete, func, select, text
 from sqlalchemy.dialects.postgresql import UUID
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from leadflow_capture.store.tables import outbox
 from leadflow_common import keyring, metrics
@@ -103,3 +104,41 @@ def test_a_statement_of_many_rows_names_its_columns():
         "p",
         "{}",
     ]
+
+
+INSERT_KEY = Prepared(keyring.data_keys.insert(), keys=["lead_id", "key"])
+
+
+async def test_failures_are_raised_and_handled_as_sqlalchemy_does(database_url):
+    engine = create_engine(database_url, application_name="test")
+    lead_id = uuid.uuid4()
+    try:
+        async with engine.begin() as connection:
+            await INSERT_KEY.execute_many(connection, [{"lead_id": lead_id, "key": b"k"}])
+        with pytest.raises(IntegrityError):  # what the callers of SQLAlchemy catch
+            async with engine.begin() as connection:
+                await INSERT_KEY.execute_many(connection, [{"lead_id": lead_id, "key": b"k"}])
+
+        # The database ends every connection (a restart): the next statement fails once, and
+        # the pool drops every connection made before, not one failure per pooled connection.
+        async with engine.connect() as first, engine.connect() as second:
+            for connection in (first, second):
+                await connection.execute(text("SELECT 1"))
+                await connection.rollback()
+        async with engine.connect() as admin:
+            await admin.execute(
+                text(
+                    "SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity"
+                    " WHERE application_name = 'test' AND pid <> pg_backend_pid()"
+                )
+            )
+            await admin.commit()
+        with pytest.raises(DBAPIError) as failed:
+            async with engine.begin() as connection:
+                await COUNT.fetchval(connection, {"key": "after the restart"})
+        assert failed.value.connection_invalidated
+        for _ in range(3):
+            async with engine.begin() as connection:
+                assert await COUNT.fetchval(connection, {"key": "after the restart"}) == 0
+    finally:
+        await engine.dispose()

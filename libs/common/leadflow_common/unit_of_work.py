@@ -21,13 +21,14 @@ from collections.abc import Callable, Iterable
 from types import TracebackType
 from typing import TypeVar
 
-from sqlalchemy import Executable, Table
+from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from leadflow_common import keyring
 from leadflow_common.access import Principal
 from leadflow_common.batch import BatchTransaction, joinable_batch
 from leadflow_common.db import lock_keys, try_lock_key
+from leadflow_common.driver import Prepared
 from leadflow_common.event_base import Outgoing as Outgoing  # pure: the domain plans with it
 from leadflow_common.events import AuditRecorded, CloudEvent, EventData, new_event
 from leadflow_common.idempotency import claim_events
@@ -65,7 +66,7 @@ class UnitOfWork:
         self._batch: BatchTransaction | None = None  # the consumer's batch this unit joined
         self._outgoing: list[dict] = []  # outbox rows, written just before the commit
         self._committed: list[Callable[[], None]] = []  # told once what the unit did is committed
-        self._deferred: dict[Executable, list[dict]] = {}  # rows written together, in order
+        self._deferred: dict[Prepared, list[dict]] = {}  # rows written together, in order
         self._keys: keyring.Keys = {}  # the leads' keys read so far, to seal what is published
         self._keys_looked_up: set[uuid.UUID] = set()  # found or not (an erased lead has none)
         self.connection: AsyncConnection
@@ -138,7 +139,7 @@ class UnitOfWork:
                 fresh.append(item)
         return fresh
 
-    def defer(self, statement: Executable, row: dict) -> None:
+    def defer(self, statement: Prepared, row: dict) -> None:
         """A row nothing in the unit reads back (a trail entry, say): written with the others
         of its statement in one statement, in order, at `flush_deferred` or the unit's end."""
         self._deferred.setdefault(statement, []).append(row)
@@ -147,7 +148,7 @@ class UnitOfWork:
         """The deferred rows written now: before the unit reads what they are part of."""
         deferred, self._deferred = self._deferred, {}
         for statement, rows in deferred.items():
-            await self.connection.execute(statement, rows)
+            await statement.execute_many(self.connection, rows)
 
     async def lock(self, keys: Iterable[str]) -> None:
         """Advisory locks on these keys until the unit ends (sorted: no deadlock between units)."""

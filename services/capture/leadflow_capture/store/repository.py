@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from leadflow_capture.domain.people import Accepted, BatchPlan, StoredLead
 from leadflow_capture.store.tables import consent_changes, leads, submissions, suppressions
 from leadflow_common.db import any_of, upsert_replacing
+from leadflow_common.driver import Prepared
 from leadflow_common.events import LeadProfile
 
 
@@ -80,9 +81,11 @@ async def find_leads_of_person(
 
 
 # Built once (leadflow_common.db.upsert_replacing): every intake batch writes its leads with it.
-_LEAD_UPSERT = upsert_replacing(
-    leads, "id", ("revision", "email", "phone", "profile", "merged_into", "updated_at")
+_LEAD_UPSERT = Prepared(
+    upsert_replacing(leads, "id", ("revision", "email", "phone", "profile", "merged_into", "updated_at"))
 )
+_SUBMISSIONS = Prepared(insert(submissions))
+_CONSENTS = Prepared(insert(consent_changes))
 
 
 async def write_plan(connection: AsyncConnection, plan: BatchPlan) -> None:
@@ -101,8 +104,8 @@ async def write_plan(connection: AsyncConnection, plan: BatchPlan) -> None:
             [{"absorbed": absorbed, "into": into, "at": at} for absorbed, into, at in plan.absorptions],
         )
     if plan.leads:
-        await connection.execute(
-            _LEAD_UPSERT,
+        await _LEAD_UPSERT.execute_many(
+            connection,
             [
                 {
                     "id": profile.lead_id,
@@ -118,9 +121,9 @@ async def write_plan(connection: AsyncConnection, plan: BatchPlan) -> None:
             ],
         )
     if plan.submissions:
-        await connection.execute(insert(submissions), plan.submissions)
+        await _SUBMISSIONS.execute_many(connection, plan.submissions)
     if plan.consents:
-        await connection.execute(insert(consent_changes), plan.consents)
+        await _CONSENTS.execute_many(connection, plan.consents)
 
 
 async def lead_exists(connection: AsyncConnection, lead_id: uuid.UUID) -> uuid.UUID | None:

@@ -11,6 +11,7 @@ from sqlalchemy import bindparam, case, func, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from leadflow_common.driver import Prepared
 from leadflow_console.domain.projection import Changes
 from leadflow_console.domain.status import ShownStatus
 from leadflow_console.store.read_tables import decisions, lead_timeline, lead_views
@@ -22,15 +23,17 @@ ASSIGNMENT_COLUMNS = ("decided_at", "assignment_id", "assignment_status", "rep_i
 ASSIGNMENT_COLUMNS += ("sla_deadline",)
 
 
-def _upsert(set_, where=None):
+def _upsert(set_, where=None) -> Prepared:
     """INSERT INTO lead_views … ON CONFLICT (lead_id) DO UPDATE: `set_` and `where` are given the
     stored row and the incoming one."""
     statement = pg_insert(lead_views)
     stored, incoming = lead_views.c, statement.excluded
-    return statement.on_conflict_do_update(
-        index_elements=["lead_id"],
-        set_=set_(stored, incoming),
-        where=where(stored, incoming) if where else None,
+    return Prepared(
+        statement.on_conflict_do_update(
+            index_elements=["lead_id"],
+            set_=set_(stored, incoming),
+            where=where(stored, incoming) if where else None,
+        )
     )
 
 
@@ -63,10 +66,10 @@ ASSIGNMENTS = _upsert(
 )
 OUTCOMES = _upsert(lambda stored, incoming: {"outcome": incoming.outcome, "outcome_at": incoming.outcome_at})
 MERGES = _upsert(lambda stored, incoming: {"merged_into": incoming.merged_into})
-DECISIONS = pg_insert(decisions).on_conflict_do_nothing()
-TIMELINE = pg_insert(lead_timeline).on_conflict_do_nothing()
+DECISIONS = Prepared(pg_insert(decisions).on_conflict_do_nothing())
+TIMELINE = Prepared(pg_insert(lead_timeline).on_conflict_do_nothing())
 # The offer a reassignment replaced: moved on, breached when the SLA ran out on it.
-MOVED_ON = (
+MOVED_ON = Prepared(
     update(decisions)
     .where(
         decisions.c.lead_id == bindparam("moved_lead"),
@@ -81,13 +84,13 @@ MOVED_ON = (
 async def apply(connection: AsyncConnection, changes: Changes) -> set[uuid.UUID]:
     """Writes the changes; answers the reps whose inbox changed."""
     if changes.profiles:
-        await connection.execute(PROFILES, _sorted(changes.profiles))
+        await PROFILES.execute_many(connection, _sorted(changes.profiles))
     if changes.scores:
-        await connection.execute(SCORES, _sorted(changes.scores))
+        await SCORES.execute_many(connection, _sorted(changes.scores))
     if changes.decisions:
         await _write_decisions(connection, changes)
     if changes.assignments:
-        await connection.execute(ASSIGNMENTS, _sorted(changes.assignments))
+        await ASSIGNMENTS.execute_many(connection, _sorted(changes.assignments))
     reps = changes.reps
     for action in changes.actions:
         reps |= await _write_action(connection, action)
@@ -96,14 +99,14 @@ async def apply(connection: AsyncConnection, changes: Changes) -> set[uuid.UUID]
             {"lead_id": lead_id, "outcome": row["outcome"], "outcome_at": row["at"]}
             for lead_id, row in sorted(changes.outcomes.items())
         ]
-        await connection.execute(OUTCOMES, rows)
+        await OUTCOMES.execute_many(connection, rows)
     if changes.merges:
         rows = [
             {"lead_id": absorbed, "merged_into": into} for absorbed, into in sorted(changes.merges.items())
         ]
-        await connection.execute(MERGES, rows)
+        await MERGES.execute_many(connection, rows)
     if changes.timeline:
-        await connection.execute(TIMELINE, changes.timeline)
+        await TIMELINE.execute_many(connection, changes.timeline)
     return reps
 
 
@@ -114,7 +117,7 @@ def _sorted(rows: dict) -> list[dict]:
 
 async def _write_decisions(connection: AsyncConnection, changes: Changes) -> None:
     rows = [{key: value for key, value in row.items() if key != "moved_on"} for row in changes.decisions]
-    await connection.execute(DECISIONS, rows)
+    await DECISIONS.execute_many(connection, rows)
     moves = [
         {
             "moved_lead": row["lead_id"],
@@ -126,7 +129,7 @@ async def _write_decisions(connection: AsyncConnection, changes: Changes) -> Non
         if row["moved_on"]
     ]
     if moves:
-        await connection.execute(MOVED_ON, moves)
+        await MOVED_ON.execute_many(connection, moves)
 
 
 async def _write_action(connection: AsyncConnection, action: dict) -> set[uuid.UUID]:

@@ -8,6 +8,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from leadflow_common.db import any_of, constant, lock_keys, try_lock_key
+from leadflow_common.driver import Prepared
 from leadflow_common.events import Temperature, Tier
 from leadflow_common.unit_of_work import UnitOfWork
 from leadflow_routing.domain.policy import (
@@ -151,18 +152,17 @@ def as_policy_rep(row: Row) -> Rep:
     )
 
 
-_INSERT_ASSIGNMENT = insert(assignments)
-_INSERT_EVENT = insert(assignment_events)
+_INSERT_ASSIGNMENT = Prepared(insert(assignments))
+_INSERT_EVENT = Prepared(insert(assignment_events))
 
 
 async def insert_assignment(connection: AsyncConnection, **values: object) -> None:
-    await connection.execute(_INSERT_ASSIGNMENT, values)
+    await _INSERT_ASSIGNMENT.execute(connection, values)
 
 
 async def insert_assignments(connection: AsyncConnection, rows: list[dict[str, object]]) -> None:
     """Assignment rows, in order, in one statement (an executemany of one prepared insert)."""
-    if rows:
-        await connection.execute(_INSERT_ASSIGNMENT, rows)
+    await _INSERT_ASSIGNMENT.execute_many(connection, rows)
 
 
 async def set_assignment_status(
