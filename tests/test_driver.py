@@ -59,6 +59,10 @@ async def test_a_prepared_statement_commits_and_rolls_back_with_the_transaction(
             found = await FIRST.fetch(connection, {"key": "kept"})
             # The JSONB column went as JSON and came back decoded, in order.
             assert [row["headers"] for row in found] == [{"n": 0}, {"n": 1}, {"n": 0}]
+            # Read as SQLAlchemy's rows are read: by attribute, by position, as a dict.
+            assert found[0].headers == found[0][1] == found[0]._asdict()["headers"] == {"n": 0}
+            with pytest.raises(AttributeError):
+                _ = found[0].no_such_column
             assert await DELETE.execute(connection, {"ids": [row["id"] for row in found[:2]]}) == 2
             assert await COUNT.fetchval(connection, {"key": "kept"}) == 1
     finally:

@@ -14,6 +14,7 @@ from sqlalchemy import (
     Table,
     Text,
     any_,
+    bindparam,
     event,
     func,
     literal,
@@ -89,6 +90,12 @@ def any_of(column: ColumnElement, values: Iterable) -> ColumnElement[bool]:
     """`column IN (values)` written `column = ANY(:array)`: one statement text for any number of
     values, compiled and prepared once (an IN list is a new statement for every length)."""
     return column == any_(literal(list(values), ARRAY(column.type)))
+
+
+def any_param(column: ColumnElement, name: str) -> ColumnElement[bool]:
+    """`column = ANY(:name)`, the array given when the statement runs: for a statement built
+    once (`driver.Prepared`)."""
+    return column == any_(bindparam(name, type_=ARRAY(column.type)))
 
 
 LOCK_KEYS = Prepared(

@@ -12,7 +12,8 @@ compiled once for asyncpg with the engine's JSON serializer. Running it sends th
 asyncpg connection under the caller's SQLAlchemy connection, in the caller's transaction — begun
 first when nothing ran in it yet, since SQLAlchemy sends BEGIN only with its first statement —
 so what it writes commits or rolls back with the rest. asyncpg prepares each text once per
-connection (its statement cache). Rows come back as asyncpg records: `row["name"]` or `row[0]`.
+connection (its statement cache). Rows come back as asyncpg records read as SQLAlchemy's are:
+`row.name`, `row[0]`.
 A failure is raised as SQLAlchemy raises it, and a lost connection handled as SQLAlchemy
 handles it (the pool drops the connections made before it).
 """
@@ -35,6 +36,19 @@ _DIALECT = PGDialect_asyncpg(json_serializer=json_text.dumps, json_deserializer=
 
 
 _REQUIRED = object()
+
+
+class Row(asyncpg.Record):
+    """A row read by name as an attribute too (`row.lead_id`), as SQLAlchemy's rows are."""
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def _asdict(self) -> dict[str, Any]:
+        return dict(self.items())
 
 
 class _Form:
@@ -89,12 +103,10 @@ class Prepared:
         """The statement's positional arguments from named parameters, as SQLAlchemy sends them."""
         return self._form(params).arguments(params)
 
-    async def fetch(
-        self, connection: AsyncConnection, params: Mapping[str, Any] | None = None
-    ) -> list[asyncpg.Record]:
+    async def fetch(self, connection: AsyncConnection, params: Mapping[str, Any] | None = None) -> list[Row]:
         """The rows of the statement run once with `params`."""
         form = self._form(params or {})
-        rows: list[asyncpg.Record] = await _run(connection, "fetch", form.sql, form.arguments(params or {}))
+        rows: list[Row] = await _run(connection, "fetch", form.sql, form.arguments(params or {}), Row)
         return rows
 
     async def fetchval(self, connection: AsyncConnection, params: Mapping[str, Any] | None = None) -> Any:
@@ -121,7 +133,9 @@ def _changed(status: str) -> int:
     return int(last) if last.isdigit() else 0
 
 
-async def _run(connection: AsyncConnection, method: str, sql: str, arguments: list[Any]) -> Any:
+async def _run(
+    connection: AsyncConnection, method: str, sql: str, arguments: list[Any], record_class: type | None = None
+) -> Any:
     """`sql` sent by asyncpg's `method` in the caller's transaction (begun if nothing ran in it
     yet, as SQLAlchemy would have with its first statement)."""
     if not connection.in_transaction():
@@ -132,7 +146,10 @@ async def _run(connection: AsyncConnection, method: str, sql: str, arguments: li
         if adapted._transaction is None:
             await adapted._start_transaction()
         metrics.DB_STATEMENTS.inc()
-        return await getattr(pooled.driver_connection, method)(sql, *arguments)
+        run = getattr(pooled.driver_connection, method)
+        if record_class is not None:
+            return await run(sql, *arguments, record_class=record_class)
+        return await run(sql, *arguments)
     except Exception as error:
         await _raise_as_sqlalchemy_would(connection, adapted, error, sql)
 

@@ -47,6 +47,7 @@ data_keys = Table(
 Keys = dict[uuid.UUID, bytes]
 
 # Built once: each runs in every consumer batch that opens an event.
+CREATE_KEYS = Prepared(insert(data_keys), keys=["lead_id", "key"])
 READ_KEYS = Prepared(
     select(data_keys.c.lead_id, data_keys.c.key).where(
         data_keys.c.lead_id == any_(bindparam("ids", type_=ARRAY(UUID(as_uuid=True))))
@@ -68,9 +69,8 @@ async def create(connection: AsyncConnection, lead_ids: Iterable[uuid.UUID]) -> 
     """Keys for new leads, in the transaction that creates them (one statement). A lead that
     has one already is an error, not skipped: the caller seals with the keys returned."""
     keys = {lead_id: new_key() for lead_id in lead_ids}
-    if keys:
-        rows = [{"lead_id": lead_id, "key": key} for lead_id, key in keys.items()]
-        await connection.execute(insert(data_keys), rows)
+    rows = [{"lead_id": lead_id, "key": key} for lead_id, key in keys.items()]
+    await CREATE_KEYS.execute_many(connection, rows)
     return keys
 
 

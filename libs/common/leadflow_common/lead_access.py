@@ -2,6 +2,7 @@
 reps: a rep's credential reads only these leads. Fed from `leads.routed`; the latest decision
 wins whatever order the events arrive in. No personal data: two ids and a time."""
 
+import functools
 import uuid
 from datetime import datetime
 
@@ -10,6 +11,7 @@ from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from leadflow_common.driver import Prepared
 from leadflow_common.events import AssignmentChanged, AssignmentEvent, AssignmentStatusName, CloudEvent
 
 
@@ -52,14 +54,19 @@ async def record_routing(connection: AsyncConnection, table: Table, events: list
     if not latest:
         return
     rows = [{"lead_id": lead, "rep_id": rep, "decided_at": at} for lead, (rep, at) in sorted(latest.items())]
+    await _record_statement(table).execute_many(connection, rows)
+
+
+@functools.cache
+def _record_statement(table: Table) -> Prepared:
+    """Built once per table: who holds each lead now, a later decision over an earlier one."""
     statement = pg_insert(table)
-    await connection.execute(
+    return Prepared(
         statement.on_conflict_do_update(
             index_elements=["lead_id"],
             set_={"rep_id": statement.excluded.rep_id, "decided_at": statement.excluded.decided_at},
             where=table.c.decided_at < statement.excluded.decided_at,
-        ),
-        rows,
+        )
     )
 
 

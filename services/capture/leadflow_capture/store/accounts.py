@@ -22,6 +22,7 @@ from leadflow_capture.store.account_tables import (
 )
 from leadflow_common.account_events import MatchMethod
 from leadflow_common.db import any_of, upsert_replacing
+from leadflow_common.driver import Prepared
 
 # Accounts read for one batch's names at most: a word many names share must not read them all.
 MAX_CANDIDATES = 500
@@ -73,6 +74,23 @@ async def links_of(connection: AsyncConnection, lead_ids: list[uuid.UUID]) -> di
     return {row.lead_id: link_from_row(row) for row in rows}
 
 
+def _for_matching_statement() -> Prepared:
+    by_domain = accounts.c.domains.overlap(bindparam("domains", type_=ARRAY(Text)))
+    by_label = accounts.c.name_keys.overlap(bindparam("keys", type_=ARRAY(Text)))
+    by_people = accounts.c.id.in_(
+        select(company_names.c.account_id).where(
+            company_names.c.name_keys.overlap(bindparam("keys", type_=ARRAY(Text))),
+            company_names.c.account_id.is_not(None),
+        )
+    )
+    return Prepared(
+        select(*ACCOUNT_COLUMNS, _NAMES)
+        .where(accounts.c.merged_into.is_(None), or_(by_domain, by_label, by_people))
+        .order_by(by_domain.desc(), accounts.c.id)
+        .limit(MAX_CANDIDATES)
+    )
+
+
 async def accounts_for_matching(
     connection: AsyncConnection, domains: list[str], keys: list[str]
 ) -> list[AccountState]:
@@ -80,21 +98,11 @@ async def accounts_for_matching(
     the domains' first (they decide), then the names' up to MAX_CANDIDATES."""
     if not domains and not keys:
         return []
-    by_domain = accounts.c.domains.overlap(bindparam("domains", domains, ARRAY(Text)))
-    by_label = accounts.c.name_keys.overlap(bindparam("keys", keys, ARRAY(Text)))
-    by_people = accounts.c.id.in_(
-        select(company_names.c.account_id).where(
-            company_names.c.name_keys.overlap(bindparam("keys", keys, ARRAY(Text))),
-            company_names.c.account_id.is_not(None),
-        )
-    )
-    rows = await connection.execute(
-        select(*ACCOUNT_COLUMNS, _NAMES)
-        .where(accounts.c.merged_into.is_(None), or_(by_domain, by_label, by_people))
-        .order_by(by_domain.desc(), accounts.c.id)
-        .limit(MAX_CANDIDATES)
-    )
+    rows = await _FOR_MATCHING.fetch(connection, {"domains": domains, "keys": keys})
     return [account_from_row(row) for row in rows]
+
+
+_FOR_MATCHING = _for_matching_statement()
 
 
 async def accounts_by_id(connection: AsyncConnection, ids: list[uuid.UUID]) -> list[AccountState]:

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from leadflow_capture.domain.people import Accepted, BatchPlan, StoredLead
 from leadflow_capture.store.tables import consent_changes, leads, submissions, suppressions
-from leadflow_common.db import any_of, upsert_replacing
+from leadflow_common.db import any_of, any_param, upsert_replacing
 from leadflow_common.driver import Prepared
 from leadflow_common.events import LeadProfile
 
@@ -25,23 +25,27 @@ async def find_submissions(connection: AsyncConnection, idempotency_keys: list[s
     return {row.idempotency_key: Accepted(row.lead_id, row.id, request_hash=row.request_hash) for row in rows}
 
 
+def _find_people_statement() -> Prepared:
+    matched = (
+        select(leads.c.id, leads.c.merged_into)
+        .where(or_(any_param(leads.c.email, "emails"), any_param(leads.c.phone, "phones")))
+        .cte("matched")
+    )
+    absorbing = select(matched.c.merged_into).where(matched.c.merged_into.is_not(None))
+    wanted = select(matched.c.id).union(absorbing)
+    columns = (leads.c.id, leads.c.email, leads.c.phone, leads.c.merged_into, leads.c.profile)
+    return Prepared(select(*columns).where(leads.c.id.in_(wanted)))
+
+
+_FIND_PEOPLE = _find_people_statement()
+_SUPPRESSED = Prepared(select(suppressions.c.digest).where(any_param(suppressions.c.digest, "digests")))
+
+
 async def find_people(connection: AsyncConnection, emails: list[str], phones: list[str]) -> list[StoredLead]:
     """The leads holding any of these emails or phones, and the live leads that absorbed them."""
     if not emails and not phones:
         return []
-    matched = (
-        select(leads.c.id, leads.c.merged_into)
-        .where(or_(any_of(leads.c.email, emails), any_of(leads.c.phone, phones)))
-        .cte("matched")
-    )
-    wanted = select(matched.c.id).union(
-        select(matched.c.merged_into).where(matched.c.merged_into.is_not(None))
-    )
-    rows = await connection.execute(
-        select(leads.c.id, leads.c.email, leads.c.phone, leads.c.merged_into, leads.c.profile).where(
-            leads.c.id.in_(wanted)
-        )
-    )
+    rows = await _FIND_PEOPLE.fetch(connection, {"emails": emails, "phones": phones})
     return [
         StoredLead(
             lead_id=row.id,
@@ -141,9 +145,7 @@ async def suppressed(connection: AsyncConnection, digests: list[str]) -> set[str
     """Which of these digests are on the do-not-contact list."""
     if not digests:
         return set()
-    rows = await connection.execute(
-        select(suppressions.c.digest).where(any_of(suppressions.c.digest, digests))
-    )
+    rows = await _SUPPRESSED.fetch(connection, {"digests": digests})
     return {row.digest for row in rows}
 
 

@@ -5,10 +5,11 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import String, cast, func, or_, select
+from sqlalchemy import String, bindparam, cast, func, or_, select
+from sqlalchemy.dialects.postgresql import ARRAY, UUID
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from leadflow_common.db import any_of
+from leadflow_common.driver import Prepared
 from leadflow_console.store.account_tables import account_views, lead_accounts
 from leadflow_console.store.read_queries import display_name
 from leadflow_console.store.read_tables import lead_timeline, lead_views
@@ -161,11 +162,16 @@ async def count_people(connection: AsyncConnection, account_id: uuid.UUID) -> in
     )
 
 
+_ACCOUNTS_OF_LEADS = Prepared(
+    select(lead_accounts.c.account_id)
+    .where(lead_accounts.c.lead_id == bindparam("ids", type_=ARRAY(UUID(as_uuid=True))).any_())
+    .distinct()
+)
+
+
 async def accounts_of_leads(connection: AsyncConnection, lead_ids: set[uuid.UUID]) -> set[uuid.UUID]:
     """The accounts these leads belong to (one statement; none asked, none run)."""
     if not lead_ids:
         return set()
-    rows = await connection.execute(
-        select(lead_accounts.c.account_id).where(any_of(lead_accounts.c.lead_id, lead_ids)).distinct()
-    )
+    rows = await _ACCOUNTS_OF_LEADS.fetch(connection, {"ids": list(lead_ids)})
     return {row.account_id for row in rows}

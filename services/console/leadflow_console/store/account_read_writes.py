@@ -5,10 +5,11 @@ time. A score, an owner or a match may arrive before the account itself: each ma
 import functools
 from typing import Any
 
-from sqlalchemy import ColumnElement, Executable, bindparam, delete, func
+from sqlalchemy import ColumnElement, bindparam, delete, func
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from leadflow_common.driver import Prepared
 from leadflow_console.domain.account_projection import AccountChanges
 from leadflow_console.store.account_tables import account_views, lead_accounts
 from leadflow_console.store.read_tables import lead_timeline
@@ -22,9 +23,7 @@ async def apply_accounts(connection: AsyncConnection, changes: AccountChanges) -
     await _upsert(connection, list(changes.owners.values()), "owner_at")
     await _link(connection, list(changes.links.values()))
     if changes.timeline:
-        await connection.execute(
-            insert(lead_timeline).on_conflict_do_nothing(index_elements=["event_id"]), changes.timeline
-        )
+        await _TIMELINE.execute_many(connection, changes.timeline)
 
 
 async def _upsert(
@@ -34,11 +33,11 @@ async def _upsert(
     statement for the batch's rows of a kind (their keys are the kind's), in account order."""
     if rows:
         statement = _upsert_statement(tuple(rows[0]), version, keep_hot)
-        await connection.execute(statement, sorted(rows, key=lambda row: row["account_id"]))
+        await statement.execute_many(connection, sorted(rows, key=lambda row: row["account_id"]))
 
 
 @functools.cache
-def _upsert_statement(names: tuple[str, ...], version: str, keep_hot: bool) -> Executable:
+def _upsert_statement(names: tuple[str, ...], version: str, keep_hot: bool) -> Prepared:
     """Built once per kind of row: run with the rows as parameters (executemany), it is the
     same prepared statement for any batch."""
     statement = insert(account_views)
@@ -48,24 +47,32 @@ def _upsert_statement(names: tuple[str, ...], version: str, keep_hot: bool) -> E
     if keep_hot:  # the latest time it turned hot, kept while it stays hot
         columns["hot_at"] = func.coalesce(statement.excluded.hot_at, account_views.c.hot_at)
     current = account_views.c[version]
-    return statement.on_conflict_do_update(
-        index_elements=[account_views.c.account_id],
-        set_=columns,
-        where=current.is_(None) | (current < statement.excluded[version]),
+    return Prepared(
+        statement.on_conflict_do_update(
+            index_elements=[account_views.c.account_id],
+            set_=columns,
+            where=current.is_(None) | (current < statement.excluded[version]),
+        ),
+        keys=names,
     )
 
 
-_UNLINK = delete(lead_accounts).where(
-    lead_accounts.c.lead_id == bindparam("unlinked"), lead_accounts.c.at <= bindparam("unlinked_at")
+_UNLINK = Prepared(
+    delete(lead_accounts).where(
+        lead_accounts.c.lead_id == bindparam("unlinked"), lead_accounts.c.at <= bindparam("unlinked_at")
+    )
 )
+_TIMELINE = Prepared(insert(lead_timeline).on_conflict_do_nothing(index_elements=["event_id"]))
 # From lead.captured: a fallback until lead.matched, the source of every link's change (and of
 # how it matched), says more; it never overrides one.
-_LINK_CAPTURED = insert(lead_accounts).on_conflict_do_nothing(index_elements=[lead_accounts.c.lead_id])
+_LINK_CAPTURED = Prepared(insert(lead_accounts).on_conflict_do_nothing(index_elements=["lead_id"]))
 _MATCHED = insert(lead_accounts).excluded
-_LINK_MATCHED = insert(lead_accounts).on_conflict_do_update(
-    index_elements=[lead_accounts.c.lead_id],
-    set_={name: _MATCHED[name] for name in ("account_id", "method", "confidence", "at")},
-    where=(lead_accounts.c.at <= _MATCHED.at) | lead_accounts.c.method.is_(None),
+_LINK_MATCHED = Prepared(
+    insert(lead_accounts).on_conflict_do_update(
+        index_elements=[lead_accounts.c.lead_id],
+        set_={name: _MATCHED[name] for name in ("account_id", "method", "confidence", "at")},
+        where=(lead_accounts.c.at <= _MATCHED.at) | lead_accounts.c.method.is_(None),
+    )
 )
 
 
@@ -76,8 +83,8 @@ async def _link(connection: AsyncConnection, rows: list[dict]) -> None:
     if unlinked := [
         {"unlinked": row["lead_id"], "unlinked_at": row["at"]} for row in rows if row["account_id"] is None
     ]:
-        await connection.execute(_UNLINK, unlinked)
+        await _UNLINK.execute_many(connection, unlinked)
     if captured := [row for row in rows if row["account_id"] is not None and row["method"] is None]:
-        await connection.execute(_LINK_CAPTURED, captured)
+        await _LINK_CAPTURED.execute_many(connection, captured)
     if matched := [row for row in rows if row["account_id"] is not None and row["method"] is not None]:
-        await connection.execute(_LINK_MATCHED, matched)
+        await _LINK_MATCHED.execute_many(connection, matched)

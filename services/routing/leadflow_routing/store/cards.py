@@ -15,6 +15,7 @@ from sqlalchemy.dialects.postgresql import UUID, insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from leadflow_common.db import any_of
+from leadflow_common.driver import Prepared
 from leadflow_common.erasure import PERSONAL_CARD_FIELDS
 from leadflow_common.events import CloudEvent, ContactCard, LeadCaptured, LeadProfile, LeadScored, ScoreReason
 from leadflow_routing.store.tables import awaiting_cards, lead_cards, leads
@@ -91,18 +92,26 @@ async def record_cards(connection: AsyncConnection, newest: dict[uuid.UUID, Lead
     await _upsert_cards(connection, rows)
 
 
-async def _upsert_cards(connection: AsyncConnection, rows: list[dict]) -> None:
-    if not rows:
-        return
+def _upsert_cards_statement() -> Prepared:
     statement = insert(lead_cards)
-    await connection.execute(
+    return Prepared(
         statement.on_conflict_do_update(
             index_elements=["lead_id"],
             set_={"revision": statement.excluded.revision, "card": statement.excluded.card},
             where=lead_cards.c.revision < statement.excluded.revision,
-        ),
-        rows,
+        )
     )
+
+
+_UPSERT_CARDS = _upsert_cards_statement()
+_LEAD_IDS = bindparam("lead_ids", type_=ARRAY(UUID(as_uuid=True)))
+_WITH_CARD = Prepared(select(lead_cards.c.lead_id).where(lead_cards.c.lead_id == any_(_LEAD_IDS)))
+_AWAITING = awaiting_cards.c.lead_id
+_STOP_AWAITING = Prepared(delete(awaiting_cards).where(_AWAITING == any_(_LEAD_IDS)).returning(_AWAITING))
+
+
+async def _upsert_cards(connection: AsyncConnection, rows: list[dict]) -> None:
+    await _UPSERT_CARDS.execute_many(connection, rows)
 
 
 async def erase_cards(connection: AsyncConnection, lead_ids: list[uuid.UUID]) -> None:
@@ -118,10 +127,10 @@ async def erase_cards(connection: AsyncConnection, lead_ids: list[uuid.UUID]) ->
 
 
 # Built once: read for every batch of decisions published.
-_CARDS = (
+_CARDS = Prepared(
     select(lead_cards.c.lead_id, lead_cards.c.card, leads.c.reasons)
     .select_from(lead_cards.outerjoin(leads, leads.c.lead_id == lead_cards.c.lead_id))
-    .where(lead_cards.c.lead_id == any_(bindparam("lead_ids", type_=ARRAY(UUID(as_uuid=True)))))
+    .where(lead_cards.c.lead_id == any_(_LEAD_IDS))
 )
 
 
@@ -136,7 +145,7 @@ async def contact_cards(
     without a card is not in the answer)."""
     if not lead_ids:
         return {}
-    rows = await connection.execute(_CARDS, {"lead_ids": lead_ids})
+    rows = await _CARDS.fetch(connection, {"lead_ids": lead_ids})
     return {
         row.lead_id: ContactCard(
             **row.card, reasons=row.reasons or [], url=f"{url_base}/v1/leads/{row.lead_id}"
@@ -148,9 +157,7 @@ async def contact_cards(
 async def without_card(connection: AsyncConnection, lead_ids: list[uuid.UUID]) -> set[uuid.UUID]:
     if not lead_ids:
         return set()
-    rows = await connection.execute(
-        select(lead_cards.c.lead_id).where(any_of(lead_cards.c.lead_id, lead_ids))
-    )
+    rows = await _WITH_CARD.fetch(connection, {"lead_ids": lead_ids})
     return set(lead_ids) - {row.lead_id for row in rows}
 
 
@@ -165,11 +172,7 @@ async def stop_awaiting(connection: AsyncConnection, lead_ids: list[uuid.UUID]) 
     returns those that were waiting, in lead order (the order locks are taken in)."""
     if not lead_ids:
         return []
-    rows = await connection.execute(
-        delete(awaiting_cards)
-        .where(any_of(awaiting_cards.c.lead_id, lead_ids))
-        .returning(awaiting_cards.c.lead_id)
-    )
+    rows = await _STOP_AWAITING.fetch(connection, {"lead_ids": lead_ids})
     return sorted(row.lead_id for row in rows)
 
 

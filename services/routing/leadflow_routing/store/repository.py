@@ -4,9 +4,10 @@ import uuid
 from datetime import datetime
 
 from sqlalchemy import Row, ScalarSelect, bindparam, func, select, update
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.dialects.postgresql import ARRAY, UUID, insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from leadflow_common import driver
 from leadflow_common.db import any_of, constant, lock_keys, try_lock_key
 from leadflow_common.driver import Prepared
 from leadflow_common.events import Temperature, Tier
@@ -39,7 +40,7 @@ async def lock_leads(connection: AsyncConnection, lead_ids: list[uuid.UUID]) -> 
     await lock_keys(connection, [lead_lock(lead_id) for lead_id in lead_ids])
 
 
-def as_assignment(row: Row) -> Assignment:
+def as_assignment(row: Row | driver.Row) -> Assignment:
     values = row._asdict()
     return Assignment(
         **{**values, "status": AssignmentStatus(row.status), "temperature": Temperature(row.temperature)}
@@ -92,15 +93,20 @@ async def save_newest_leads(
     return {(row.lead_id, row.score_revision) for row in saved}
 
 
+_CURRENT_ASSIGNMENTS = Prepared(
+    select(assignments).where(
+        assignments.c.lead_id == bindparam("ids", type_=ARRAY(UUID(as_uuid=True))).any_(),
+        assignments.c.status.in_(CURRENT),
+    )
+)
+
+
 async def current_assignments(
     connection: AsyncConnection, lead_ids: list[uuid.UUID]
 ) -> dict[uuid.UUID, Assignment | None]:
     """Each lead's current assignment (None: none), one statement for all."""
-    query = select(assignments).where(
-        any_of(assignments.c.lead_id, lead_ids), assignments.c.status.in_(CURRENT)
-    )
     found: dict[uuid.UUID, Assignment | None] = dict.fromkeys(lead_ids)
-    for row in await connection.execute(query):
+    for row in await _CURRENT_ASSIGNMENTS.fetch(connection, {"ids": lead_ids}):
         found[row.lead_id] = as_assignment(row)
     return found
 
@@ -260,11 +266,8 @@ async def reps_who_passed(
 ) -> frozenset[uuid.UUID]:
     """Reps who rejected this lead or let its offer lapse (`statuses`): it is not offered to
     them again."""
-    rows = await connection.execute(
-        select(assignments.c.rep_id).where(
-            assignments.c.lead_id == lead_id, assignments.c.status.in_(statuses)
-        )
-    )
+    rep_ids = select(assignments.c.rep_id).where(assignments.c.lead_id == lead_id)
+    rows = await connection.execute(rep_ids.where(assignments.c.status.in_(statuses)))
     return frozenset(row.rep_id for row in rows)
 
 
@@ -273,12 +276,8 @@ async def mark_lead_absorbed(connection: AsyncConnection, absorbed: uuid.UUID, i
 
 
 async def move_assignments(connection: AsyncConnection, absorbed: uuid.UUID, into: uuid.UUID) -> None:
-    await connection.execute(
-        update(assignments).where(assignments.c.lead_id == absorbed).values(lead_id=into)
-    )
-    await connection.execute(
-        update(assignment_events).where(assignment_events.c.lead_id == absorbed).values(lead_id=into)
-    )
+    for table in (assignments, assignment_events):
+        await connection.execute(update(table).where(table.c.lead_id == absorbed).values(lead_id=into))
 
 
 async def history_of_lead(connection: AsyncConnection, lead_id: uuid.UUID) -> list[AssignmentStep]:

@@ -10,6 +10,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from leadflow_common.db import any_of
+from leadflow_common.driver import Prepared
 from leadflow_common.events import Temperature
 from leadflow_scoring.domain.account_score import Person
 from leadflow_scoring.store.tables import account_scores, activity_counts, lead_accounts, leads, scores
@@ -49,21 +50,23 @@ async def link_many(
         "joined": list(joined),
         "accounts": list(joined.values()),
     }
-    rows = await connection.execute(LINK_MANY, values)
+    rows = await LINK_MANY.fetch(connection, values)
     left = {row.account_id for row in rows if row.account_id != final[row.lead_id]}
     return left | {account for lead, account in links if account is not None and account != final[lead]}
 
 
 # The links as they were (the CTEs all read the snapshot from before the statement), the
 # unlinked deleted and the others upserted.
-LINK_MANY = text(
-    "WITH before AS (SELECT lead_id, account_id FROM scoring.lead_accounts"
-    "   WHERE lead_id = ANY(CAST(:leads AS uuid[]))),"
-    " unlinked AS (DELETE FROM scoring.lead_accounts WHERE lead_id = ANY(CAST(:unlinked AS uuid[]))),"
-    " linked AS (INSERT INTO scoring.lead_accounts (lead_id, account_id)"
-    "   SELECT * FROM unnest(CAST(:joined AS uuid[]), CAST(:accounts AS uuid[]))"
-    "   ON CONFLICT (lead_id) DO UPDATE SET account_id = excluded.account_id)"
-    " SELECT lead_id, account_id FROM before"
+LINK_MANY = Prepared(
+    text(
+        "WITH before AS (SELECT lead_id, account_id FROM scoring.lead_accounts"
+        "   WHERE lead_id = ANY(CAST(:leads AS uuid[]))),"
+        " unlinked AS (DELETE FROM scoring.lead_accounts WHERE lead_id = ANY(CAST(:unlinked AS uuid[]))),"
+        " linked AS (INSERT INTO scoring.lead_accounts (lead_id, account_id)"
+        "   SELECT * FROM unnest(CAST(:joined AS uuid[]), CAST(:accounts AS uuid[]))"
+        "   ON CONFLICT (lead_id) DO UPDATE SET account_id = excluded.account_id)"
+        " SELECT lead_id, account_id FROM before"
+    )
 )
 
 

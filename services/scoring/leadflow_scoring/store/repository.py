@@ -9,6 +9,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from leadflow_common.db import any_of, lock_keys
+from leadflow_common.driver import Prepared
 from leadflow_common.events import LeadProfile, ModelRef, Temperature
 from leadflow_scoring.domain.rules import Activity
 from leadflow_scoring.domain.scores import ScoreStep
@@ -39,10 +40,12 @@ async def save_profile_if_newer(connection: AsyncConnection, profile: LeadProfil
 
 
 # Built once: a batch's snapshots go in one statement (the rows as its parameters).
-_SAVE_PROFILES = pg_insert(leads).on_conflict_do_update(
-    index_elements=[leads.c.lead_id],
-    set_={"revision": pg_insert(leads).excluded.revision, "profile": pg_insert(leads).excluded.profile},
-    where=leads.c.revision < pg_insert(leads).excluded.revision,
+_SAVE_PROFILES = Prepared(
+    pg_insert(leads).on_conflict_do_update(
+        index_elements=[leads.c.lead_id],
+        set_={"revision": pg_insert(leads).excluded.revision, "profile": pg_insert(leads).excluded.profile},
+        where=leads.c.revision < pg_insert(leads).excluded.revision,
+    )
 )
 
 
@@ -59,7 +62,7 @@ async def save_profiles_if_newer(connection: AsyncConnection, profiles: list[Lea
             {"lead_id": lead_id, "revision": profile.revision, "profile": profile.model_dump(mode="json")}
             for lead_id, profile in sorted(newest.items())
         ]
-        await connection.execute(_SAVE_PROFILES, rows)
+        await _SAVE_PROFILES.execute_many(connection, rows)
 
 
 async def mark_absorbed(connection: AsyncConnection, absorbed: uuid.UUID, into: uuid.UUID) -> None:

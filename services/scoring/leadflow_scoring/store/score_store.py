@@ -11,7 +11,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, UUID, Insert
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from leadflow_common.db import any_of
+from leadflow_common.driver import Prepared
 from leadflow_common.events import LeadProfile, ModelRef, ScoreReason, Temperature
 from leadflow_scoring.domain.rules import Activity, CurrentScore
 from leadflow_scoring.store.repository import ACTIVITY_WINDOW
@@ -35,7 +35,7 @@ def _recent_activities_statement() -> Select[uuid.UUID, str, datetime]:
     )
 
 
-RECENT_ACTIVITIES = _recent_activities_statement()
+RECENT_ACTIVITIES = Prepared(_recent_activities_statement())
 
 
 def _save_score_statement() -> Insert:
@@ -46,7 +46,7 @@ def _save_score_statement() -> Insert:
     )
 
 
-SAVE_SCORE = _save_score_statement()
+SAVE_SCORE = Prepared(_save_score_statement())
 SCORE_COLUMNS = ("lead_id", "revision", "score", "temperature", "reasons", "model", "scored_at")
 HISTORY_COLUMNS = (
     "lead_id",
@@ -58,15 +58,16 @@ HISTORY_COLUMNS = (
     "cause",
     "scored_at",
 )
+SAVE_HISTORY = Prepared(insert(score_history), keys=HISTORY_COLUMNS)
+_IDS = bindparam("ids", type_=ARRAY(UUID(as_uuid=True)))
+LIVE = (leads.c.lead_id == _IDS.any_(), leads.c.merged_into.is_(None))
+PROFILES = Prepared(select(leads.c.lead_id, leads.c.profile).where(*LIVE))
+CURRENT_SCORES = Prepared(select(scores).where(scores.c.lead_id == _IDS.any_()))
 
 
 async def profiles_of(connection: AsyncConnection, lead_ids: list[uuid.UUID]) -> dict[uuid.UUID, LeadProfile]:
     """The live (not merged away) leads' profiles."""
-    rows = await connection.execute(
-        select(leads.c.lead_id, leads.c.profile).where(
-            any_of(leads.c.lead_id, lead_ids), leads.c.merged_into.is_(None)
-        )
-    )
+    rows = await PROFILES.fetch(connection, {"ids": lead_ids})
     return {row.lead_id: LeadProfile.model_validate(row.profile) for row in rows}
 
 
@@ -78,7 +79,7 @@ async def recent_activities_of(
     connection: AsyncConnection, lead_ids: list[uuid.UUID]
 ) -> dict[uuid.UUID, list[Activity]]:
     found: dict[uuid.UUID, list[Activity]] = {lead_id: [] for lead_id in lead_ids}
-    for row in await connection.execute(RECENT_ACTIVITIES, {"lead_ids": lead_ids}):
+    for row in await RECENT_ACTIVITIES.fetch(connection, {"lead_ids": lead_ids}):
         found[row.lead_id].append(Activity(type=row.type, occurred_at=row.occurred_at))
     return found
 
@@ -90,7 +91,7 @@ async def load_activities(connection: AsyncConnection, lead_id: uuid.UUID) -> li
 async def current_scores(
     connection: AsyncConnection, lead_ids: list[uuid.UUID]
 ) -> dict[uuid.UUID, CurrentScore]:
-    rows = await connection.execute(select(scores).where(any_of(scores.c.lead_id, lead_ids)))
+    rows = await CURRENT_SCORES.fetch(connection, {"ids": lead_ids})
     return {
         row.lead_id: CurrentScore(
             revision=row.revision,
@@ -111,11 +112,9 @@ async def current_score(connection: AsyncConnection, lead_id: uuid.UUID) -> Curr
 async def save_scores(connection: AsyncConnection, rows: list[dict[str, object]]) -> None:
     """New scores (each dict: the lead, its revision, score, previous score, temperature,
     reasons, model, cause and time), kept as current and added to the history."""
-    if rows:
-        await connection.execute(SAVE_SCORE, [{name: row[name] for name in SCORE_COLUMNS} for row in rows])
-        await connection.execute(
-            insert(score_history), [{name: row[name] for name in HISTORY_COLUMNS} for row in rows]
-        )
+    await SAVE_SCORE.execute_many(connection, [{name: row[name] for name in SCORE_COLUMNS} for row in rows])
+    history = [{name: row[name] for name in HISTORY_COLUMNS} for row in rows]
+    await SAVE_HISTORY.execute_many(connection, history)
 
 
 async def relabel_scores(connection: AsyncConnection, rows: list[dict[str, object]]) -> None:

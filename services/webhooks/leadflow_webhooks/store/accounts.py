@@ -8,6 +8,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from leadflow_common.db import any_of
+from leadflow_common.driver import Prepared
 from leadflow_common.events import RepRef
 from leadflow_webhooks.store.tables import account_owners, account_people
 
@@ -49,8 +50,12 @@ async def record_people(connection: AsyncConnection, people: list[dict]) -> None
         return
     # The rows as parameters of one statement compiled once (a VALUES list is a new statement,
     # compiled again, for every batch size); each lead once, so no row is updated twice.
+    await RECORD_PEOPLE.execute_many(connection, list(newest.values()))
+
+
+def _record_people_statement() -> Prepared:
     statement = insert(account_people)
-    await connection.execute(
+    return Prepared(
         statement.on_conflict_do_update(
             index_elements=[account_people.c.lead_id],
             set_={
@@ -59,9 +64,11 @@ async def record_people(connection: AsyncConnection, people: list[dict]) -> None
                 "revision": statement.excluded.revision,
             },
             where=account_people.c.revision <= statement.excluded.revision,
-        ),
-        list(newest.values()),
+        )
     )
+
+
+RECORD_PEOPLE = _record_people_statement()
 
 
 async def move_people(connection: AsyncConnection, moves: list[tuple[uuid.UUID, uuid.UUID | None]]) -> None:
@@ -76,14 +83,16 @@ async def move_people(connection: AsyncConnection, moves: list[tuple[uuid.UUID, 
         "joined": list(joined),
         "accounts": list(joined.values()),
     }
-    await connection.execute(MOVE_PEOPLE, values)
+    await MOVE_PEOPLE.execute(connection, values)
 
 
-MOVE_PEOPLE = text(
-    "WITH gone AS (DELETE FROM webhooks.account_people WHERE lead_id = ANY(CAST(:unlinked AS uuid[])))"
-    " UPDATE webhooks.account_people p SET account_id = m.account_id"
-    " FROM unnest(CAST(:joined AS uuid[]), CAST(:accounts AS uuid[])) AS m(lead_id, account_id)"
-    " WHERE p.lead_id = m.lead_id AND p.account_id <> m.account_id"
+MOVE_PEOPLE = Prepared(
+    text(
+        "WITH gone AS (DELETE FROM webhooks.account_people WHERE lead_id = ANY(CAST(:unlinked AS uuid[])))"
+        " UPDATE webhooks.account_people p SET account_id = m.account_id"
+        " FROM unnest(CAST(:joined AS uuid[]), CAST(:accounts AS uuid[])) AS m(lead_id, account_id)"
+        " WHERE p.lead_id = m.lead_id AND p.account_id <> m.account_id"
+    )
 )
 
 

@@ -5,10 +5,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Integer, Update, bindparam, func, select, update
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.dialects.postgresql import ARRAY, UUID, insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from leadflow_common.db import any_of, claimed_once, constant
+from leadflow_common.db import claimed_once, constant
+from leadflow_common.driver import Prepared
 from leadflow_webhooks.domain.status import NoticeStatus
 from leadflow_webhooks.store.tables import notices, rep_channels
 
@@ -108,9 +109,13 @@ async def channels_of(connection: AsyncConnection, rep_id: uuid.UUID) -> Channel
     return Channels(rep_id, row.email, row.slack_url) if row else Channels(rep_id)
 
 
+REP_IDS = bindparam("ids", type_=ARRAY(UUID(as_uuid=True)))
+CHANNELS_OF = Prepared(select(rep_channels).where(rep_channels.c.rep_id == REP_IDS.any_()))
+
+
 async def channels_for(connection: AsyncConnection, rep_ids: set[uuid.UUID]) -> dict[uuid.UUID, Channels]:
     """Each rep's channels; a rep who never set any has the default (mail)."""
-    rows = await connection.execute(select(rep_channels).where(any_of(rep_channels.c.rep_id, rep_ids)))
+    rows = await CHANNELS_OF.fetch(connection, {"ids": list(rep_ids)})
     found = {row.rep_id: Channels(row.rep_id, row.email, row.slack_url) for row in rows}
     return {rep_id: found.get(rep_id, Channels(rep_id)) for rep_id in rep_ids}
 
