@@ -24,11 +24,11 @@ from aiokafka.errors import (
     RecordTooLargeError,
 )
 from asyncpg import Record
-from sqlalchemy import ARRAY, BigInteger, Table, any_, bindparam, delete, func, insert, literal, select
+from sqlalchemy import BigInteger, Table, bindparam, delete, func, insert, literal, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from leadflow_common import metrics, wakeups
-from leadflow_common.db import set_aside_table
+from leadflow_common.db import any_param, set_aside_table
 from leadflow_common.driver import Prepared
 from leadflow_common.events import CloudEvent
 from leadflow_common.kafka import EventProducer, OutgoingMessage
@@ -93,7 +93,7 @@ def _statements(outbox: Table) -> tuple[Prepared, Prepared, Prepared]:
         .order_by(outbox.c.id)
         .limit(bindparam("limit"))
     )
-    published = Prepared(delete(outbox).where(outbox.c.id == any_(bindparam("ids", type_=ARRAY(BigInteger)))))
+    published = Prepared(delete(outbox).where(any_param(outbox.c.id, "ids")))
     return enqueue, oldest, published
 
 

@@ -5,10 +5,10 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import String, bindparam, cast, func, or_, select
-from sqlalchemy.dialects.postgresql import ARRAY, UUID
+from sqlalchemy import String, cast, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from leadflow_common.db import any_param
 from leadflow_common.driver import Prepared
 from leadflow_console.store.account_tables import account_views, lead_accounts
 from leadflow_console.store.read_queries import display_name
@@ -163,9 +163,7 @@ async def count_people(connection: AsyncConnection, account_id: uuid.UUID) -> in
 
 
 _ACCOUNTS_OF_LEADS = Prepared(
-    select(lead_accounts.c.account_id)
-    .where(lead_accounts.c.lead_id == bindparam("ids", type_=ARRAY(UUID(as_uuid=True))).any_())
-    .distinct()
+    select(lead_accounts.c.account_id).where(any_param(lead_accounts.c.lead_id, "ids")).distinct()
 )
 
 

@@ -10,11 +10,11 @@ card, once ROUTING_CARD_WAIT_SECONDS have passed (a card that never comes never 
 import uuid
 from datetime import datetime
 
-from sqlalchemy import ARRAY, Text, any_, bindparam, delete, literal, select, update
-from sqlalchemy.dialects.postgresql import UUID, insert
+from sqlalchemy import ARRAY, Text, delete, literal, select, update
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from leadflow_common.db import any_of
+from leadflow_common.db import any_of, any_param
 from leadflow_common.driver import Prepared
 from leadflow_common.erasure import PERSONAL_CARD_FIELDS
 from leadflow_common.events import CloudEvent, ContactCard, LeadCaptured, LeadProfile, LeadScored, ScoreReason
@@ -104,10 +104,9 @@ def _upsert_cards_statement() -> Prepared:
 
 
 _UPSERT_CARDS = _upsert_cards_statement()
-_LEAD_IDS = bindparam("lead_ids", type_=ARRAY(UUID(as_uuid=True)))
-_WITH_CARD = Prepared(select(lead_cards.c.lead_id).where(lead_cards.c.lead_id == any_(_LEAD_IDS)))
+_WITH_CARD = Prepared(select(lead_cards.c.lead_id).where(any_param(lead_cards.c.lead_id, "lead_ids")))
 _AWAITING = awaiting_cards.c.lead_id
-_STOP_AWAITING = Prepared(delete(awaiting_cards).where(_AWAITING == any_(_LEAD_IDS)).returning(_AWAITING))
+_STOP_AWAITING = Prepared(delete(awaiting_cards).where(any_param(_AWAITING, "lead_ids")).returning(_AWAITING))
 
 
 async def _upsert_cards(connection: AsyncConnection, rows: list[dict]) -> None:
@@ -130,7 +129,7 @@ async def erase_cards(connection: AsyncConnection, lead_ids: list[uuid.UUID]) ->
 _CARDS = Prepared(
     select(lead_cards.c.lead_id, lead_cards.c.card, leads.c.reasons)
     .select_from(lead_cards.outerjoin(leads, leads.c.lead_id == lead_cards.c.lead_id))
-    .where(lead_cards.c.lead_id == any_(_LEAD_IDS))
+    .where(any_param(lead_cards.c.lead_id, "lead_ids"))
 )
 
 

@@ -4,11 +4,11 @@ import uuid
 from datetime import datetime
 
 from sqlalchemy import Row, ScalarSelect, bindparam, func, select, update
-from sqlalchemy.dialects.postgresql import ARRAY, UUID, insert
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from leadflow_common import driver
-from leadflow_common.db import any_of, constant, lock_keys, try_lock_key
+from leadflow_common.db import any_of, any_param, constant, lock_keys, try_lock_key
 from leadflow_common.driver import Prepared
 from leadflow_common.events import Temperature, Tier
 from leadflow_common.unit_of_work import UnitOfWork
@@ -95,7 +95,7 @@ async def save_newest_leads(
 
 _CURRENT_ASSIGNMENTS = Prepared(
     select(assignments).where(
-        assignments.c.lead_id == bindparam("ids", type_=ARRAY(UUID(as_uuid=True))).any_(),
+        any_param(assignments.c.lead_id, "ids"),
         assignments.c.status.in_(CURRENT),
     )
 )

@@ -11,6 +11,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, UUID, Insert
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from leadflow_common.db import any_param
 from leadflow_common.driver import Prepared
 from leadflow_common.events import LeadProfile, ModelRef, ScoreReason, Temperature
 from leadflow_scoring.domain.rules import Activity, CurrentScore
@@ -59,10 +60,9 @@ HISTORY_COLUMNS = (
     "scored_at",
 )
 SAVE_HISTORY = Prepared(insert(score_history), keys=HISTORY_COLUMNS)
-_IDS = bindparam("ids", type_=ARRAY(UUID(as_uuid=True)))
-LIVE = (leads.c.lead_id == _IDS.any_(), leads.c.merged_into.is_(None))
+LIVE = (any_param(leads.c.lead_id, "ids"), leads.c.merged_into.is_(None))
 PROFILES = Prepared(select(leads.c.lead_id, leads.c.profile).where(*LIVE))
-CURRENT_SCORES = Prepared(select(scores).where(scores.c.lead_id == _IDS.any_()))
+CURRENT_SCORES = Prepared(select(scores).where(any_param(scores.c.lead_id, "ids")))
 
 
 async def profiles_of(connection: AsyncConnection, lead_ids: list[uuid.UUID]) -> dict[uuid.UUID, LeadProfile]:

@@ -5,10 +5,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Integer, Update, bindparam, func, select, update
-from sqlalchemy.dialects.postgresql import ARRAY, UUID, insert
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from leadflow_common.db import claimed_once, constant
+from leadflow_common.db import any_param, claimed_once, constant
 from leadflow_common.driver import Prepared
 from leadflow_webhooks.domain.status import NoticeStatus
 from leadflow_webhooks.store.tables import notices, rep_channels
@@ -109,8 +109,7 @@ async def channels_of(connection: AsyncConnection, rep_id: uuid.UUID) -> Channel
     return Channels(rep_id, row.email, row.slack_url) if row else Channels(rep_id)
 
 
-REP_IDS = bindparam("ids", type_=ARRAY(UUID(as_uuid=True)))
-CHANNELS_OF = Prepared(select(rep_channels).where(rep_channels.c.rep_id == REP_IDS.any_()))
+CHANNELS_OF = Prepared(select(rep_channels).where(any_param(rep_channels.c.rep_id, "ids")))
 
 
 async def channels_for(connection: AsyncConnection, rep_ids: set[uuid.UUID]) -> dict[uuid.UUID, Channels]:
