@@ -51,7 +51,7 @@ async def claim_events(
         return set()
     statement = _claim_statement(processed_events)
     rows = await statement.fetch(connection, {"consumer": consumer, "ids": list(dict.fromkeys(event_ids))})
-    return {row[0] for row in rows}
+    return {row.event_id for row in rows}
 
 
 @functools.cache

@@ -19,17 +19,15 @@ from sqlalchemy import (
     LargeBinary,
     MetaData,
     Table,
-    any_,
-    bindparam,
     delete,
     func,
     select,
     text,
 )
-from sqlalchemy.dialects.postgresql import ARRAY, UUID, insert
+from sqlalchemy.dialects.postgresql import UUID, insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from leadflow_common.db import any_of, lock_keys
+from leadflow_common.db import any_of, any_param, lock_keys
 from leadflow_common.driver import Prepared
 from leadflow_common.sealing import new_key
 
@@ -49,9 +47,7 @@ Keys = dict[uuid.UUID, bytes]
 # Built once: each runs in every consumer batch that opens an event.
 CREATE_KEYS = Prepared(insert(data_keys), keys=["lead_id", "key"])
 READ_KEYS = Prepared(
-    select(data_keys.c.lead_id, data_keys.c.key).where(
-        data_keys.c.lead_id == any_(bindparam("ids", type_=ARRAY(UUID(as_uuid=True))))
-    )
+    select(data_keys.c.lead_id, data_keys.c.key).where(any_param(data_keys.c.lead_id, "ids"))
 )
 HOLD_LOCKS = Prepared(
     text(
@@ -80,7 +76,7 @@ async def read(connection: AsyncConnection, lead_ids: Iterable[uuid.UUID]) -> Ke
     if not ids:
         return {}
     rows = await READ_KEYS.fetch(connection, {"ids": list(ids)})
-    return {row[0]: row[1] for row in rows}
+    return {row.lead_id: row.key for row in rows}
 
 
 async def destroy(connection: AsyncConnection, lead_ids: Iterable[uuid.UUID]) -> int:

@@ -15,6 +15,7 @@ import functools
 import logging
 import time
 import zlib
+from typing import NamedTuple
 
 from aiokafka.errors import (
     InvalidMessageError,
@@ -84,22 +85,31 @@ def outbox_rows(topic: str, events: list[CloudEvent], payloads: list[str]) -> li
 ROW_COLUMNS = ["event_id", "topic", "key", "payload", "headers"]
 
 
+class _Statements(NamedTuple):
+    """An outbox's statements: its rows added, the oldest read (a batch), rows deleted by id."""
+
+    enqueue: Prepared
+    oldest: Prepared
+    published: Prepared
+
+
 @functools.cache
-def _statements(outbox: Table) -> tuple[Prepared, Prepared, Prepared]:
-    """Built once per outbox: its rows added, the oldest read (a batch), and rows deleted by id."""
-    enqueue = Prepared(insert(outbox), keys=ROW_COLUMNS)
-    oldest = Prepared(
-        select(outbox.c.id, outbox.c.topic, outbox.c.key, outbox.c.payload, outbox.c.headers)
-        .order_by(outbox.c.id)
-        .limit(bindparam("limit"))
+def _statements(outbox: Table) -> _Statements:
+    """Built once per outbox."""
+    return _Statements(
+        enqueue=Prepared(insert(outbox), keys=ROW_COLUMNS),
+        oldest=Prepared(
+            select(outbox.c.id, outbox.c.topic, outbox.c.key, outbox.c.payload, outbox.c.headers)
+            .order_by(outbox.c.id)
+            .limit(bindparam("limit"))
+        ),
+        published=Prepared(delete(outbox).where(any_param(outbox.c.id, "ids"))),
     )
-    published = Prepared(delete(outbox).where(any_param(outbox.c.id, "ids")))
-    return enqueue, oldest, published
 
 
 async def enqueue_rows(connection: AsyncConnection, outbox: Table, rows: list[dict]) -> None:
     """Add outbox rows inside the caller's transaction, in one statement, in order."""
-    await _statements(outbox)[0].execute_many(connection, rows)
+    await _statements(outbox).enqueue.execute_many(connection, rows)
 
 
 def _message(row: Record) -> OutgoingMessage:
@@ -186,12 +196,12 @@ class OutboxRelay:
 
     async def publish_batch(self) -> int | None:
         """Publishes the oldest rows; how many, or None when another process is publishing."""
-        _, oldest, published = _statements(self._outbox)
+        statements = _statements(self._outbox)
         async with self._engine.begin() as connection:
             if not await TRY_LOCK.fetchval(connection, {"key": self._lock_key}):
                 return None
             await self._sample_backlog(connection)
-            rows = await oldest.fetch(connection, {"limit": self._batch_size})
+            rows = await statements.oldest.fetch(connection, {"limit": self._batch_size})
             if not rows:
                 return 0
             try:
@@ -201,7 +211,7 @@ class OutboxRelay:
                 await self._send_one_by_one(connection, rows)
             await wakeups.announce(connection, {row["topic"] for row in rows})
             # By id, not by range: a transaction that took a smaller id may commit after this read.
-            await published.execute(connection, {"ids": [row["id"] for row in rows]})
+            await statements.published.execute(connection, {"ids": [row.id for row in rows]})
         return len(rows)
 
     async def _send_one_by_one(self, connection: AsyncConnection, rows: list[Record]) -> None:
