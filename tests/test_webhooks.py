@@ -55,7 +55,7 @@ async def publish(settings, topics, events, *, announced: bool = False) -> None:
         engine = create_engine(settings.database_url, application_name="test-relay")
         try:
             async with engine.begin() as connection:
-                await wakeups.announce(connection, {topics.routed})
+                await wakeups.notify(connection, wakeups.CHANNEL, topics.routed)
         finally:
             await engine.dispose()
 

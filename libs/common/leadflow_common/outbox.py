@@ -2,9 +2,9 @@
 and a relay publishes the events afterwards.
 
 Order per lead holds because one relay at a time publishes (a transaction-scoped advisory lock
-elects it, so two processes of a service are safe), rows go out in id order, and a row is
-deleted only after the broker acknowledged it. A batch that failed because the broker is away is
-retried whole: events can be published twice, never lost, and consumers drop the repeats by
+elects it, so two processes of a service are safe), rows go out in id order, and a row's
+deletion commits only after the broker acknowledged it. A batch that failed because the broker
+is away is retried whole: events can be published twice, never lost, and consumers drop the repeats by
 event id. An event the broker refuses for good (too large, say) must not hold back every event
 behind it: it is moved to `outbox_failed` with the broker's error, counted, and the rest go on.
 """
@@ -25,11 +25,11 @@ from aiokafka.errors import (
     RecordTooLargeError,
 )
 from asyncpg import Record
-from sqlalchemy import BigInteger, Table, bindparam, delete, func, insert, literal, select
+from sqlalchemy import BigInteger, Table, bindparam, delete, func, insert, literal, select, true
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from leadflow_common import metrics, wakeups
-from leadflow_common.db import any_param, set_aside_table
+from leadflow_common.db import set_aside_table
 from leadflow_common.driver import Prepared
 from leadflow_common.events import CloudEvent
 from leadflow_common.kafka import EventProducer, OutgoingMessage
@@ -53,10 +53,6 @@ REFUSED_FOR_GOOD = (
     InvalidMessageError,
     InvalidTopicError,
 )
-
-
-# The relay's election: a transaction-scoped advisory lock on the outbox's key, if free now.
-TRY_LOCK = Prepared(select(func.pg_try_advisory_xact_lock(bindparam("key", type_=BigInteger))))
 
 
 class EventTooLarge(ValueError):
@@ -83,28 +79,59 @@ def outbox_rows(topic: str, events: list[CloudEvent], payloads: list[str]) -> li
 
 
 ROW_COLUMNS = ["event_id", "topic", "key", "payload", "headers"]
+TAKEN_COLUMNS = ["id", *ROW_COLUMNS]
 
 
 class _Statements(NamedTuple):
-    """An outbox's statements: its rows added, the oldest read (a batch), rows deleted by id."""
+    """An outbox's statements: its rows added, and a relay's pass taken in one round trip."""
 
     enqueue: Prepared
-    oldest: Prepared
-    published: Prepared
+    take: Prepared
+
+
+def _take(outbox: Table) -> Prepared:
+    """A relay's pass in one statement: the election (the advisory lock, if free), the oldest
+    `limit` rows deleted and returned, and the wake-up naming their topics. All of it is the
+    caller's transaction's: if the broker does not take the rows, the rollback puts them back
+    and no wake-up is heard. Always one row for the election (`won`); the taken rows' columns
+    are empty on it when none were taken."""
+    elected = select(func.pg_try_advisory_xact_lock(bindparam("key", type_=BigInteger)).label("won")).cte(
+        "elected"
+    )
+    oldest = (
+        select(outbox.c.id)
+        .where(select(elected.c.won).scalar_subquery())
+        .order_by(outbox.c.id)
+        .limit(bindparam("limit"))
+    )
+    taken = (
+        delete(outbox)
+        .where(outbox.c.id.in_(oldest))
+        .returning(*[outbox.c[name] for name in TAKEN_COLUMNS])
+        .cte("taken")
+    )
+    # Aggregated over no row it would still notify (an empty list): HAVING keeps it silent.
+    announced = (
+        select(
+            func.count().label("events"),
+            func.pg_notify(literal(wakeups.CHANNEL), func.string_agg(taken.c.topic.distinct(), literal(","))),
+        )
+        .select_from(taken)
+        .having(func.count() > 0)
+        .cte("announced")
+    )
+    # Read from, so PostgreSQL runs it (a CTE nothing reads is skipped).
+    return Prepared(
+        select(elected.c.won, announced.c.events, *[taken.c[name] for name in TAKEN_COLUMNS])
+        .select_from(elected.outerjoin(taken, true()).outerjoin(announced, true()))
+        .order_by(taken.c.id)
+    )
 
 
 @functools.cache
 def _statements(outbox: Table) -> _Statements:
     """Built once per outbox."""
-    return _Statements(
-        enqueue=Prepared(insert(outbox), keys=ROW_COLUMNS),
-        oldest=Prepared(
-            select(outbox.c.id, outbox.c.topic, outbox.c.key, outbox.c.payload, outbox.c.headers)
-            .order_by(outbox.c.id)
-            .limit(bindparam("limit"))
-        ),
-        published=Prepared(delete(outbox).where(any_param(outbox.c.id, "ids"))),
-    )
+    return _Statements(enqueue=Prepared(insert(outbox), keys=ROW_COLUMNS), take=_take(outbox))
 
 
 async def enqueue_rows(connection: AsyncConnection, outbox: Table, rows: list[dict]) -> None:
@@ -196,12 +223,14 @@ class OutboxRelay:
 
     async def publish_batch(self) -> int | None:
         """Publishes the oldest rows; how many, or None when another process is publishing."""
-        statements = _statements(self._outbox)
         async with self._engine.begin() as connection:
-            if not await TRY_LOCK.fetchval(connection, {"key": self._lock_key}):
-                return None
             await self._sample_backlog(connection)
-            rows = await statements.oldest.fetch(connection, {"limit": self._batch_size})
+            taken = await _statements(self._outbox).take.fetch(
+                connection, {"key": self._lock_key, "limit": self._batch_size}
+            )
+            if not taken[0].won:
+                return None
+            rows = [row for row in taken if row.id is not None]
             if not rows:
                 return 0
             try:
@@ -209,27 +238,18 @@ class OutboxRelay:
             except REFUSED_FOR_GOOD:
                 # Some event of the batch will never go: find it, set it aside, send the rest.
                 await self._send_one_by_one(connection, rows)
-            await wakeups.announce(connection, {row["topic"] for row in rows})
-            # By id, not by range: a transaction that took a smaller id may commit after this read.
-            await statements.published.execute(connection, {"ids": [row.id for row in rows]})
         return len(rows)
 
     async def _send_one_by_one(self, connection: AsyncConnection, rows: list[Record]) -> None:
-        """Sends the rows in order; one the broker refuses for good is copied to outbox_failed
-        with the error (the caller deletes every row of the batch from the outbox)."""
+        """Sends the rows in order (taken from the outbox by the caller's transaction); one the
+        broker refuses for good is written to outbox_failed with the error."""
         for row in rows:
             try:
                 await self._producer.send_all([_message(row)])
             except REFUSED_FOR_GOOD as error:
                 reason = f"{type(error).__name__}: {error}"[:2000]
-                names = ["event_id", "topic", "key", "payload", "headers"]
-                columns = [self._outbox.c[name] for name in names]
-                await connection.execute(
-                    insert(self._failed).from_select(
-                        [*names, "error"],
-                        select(*columns, literal(reason)).where(self._outbox.c.id == row["id"]),
-                    )
-                )
+                kept = {name: row[name] for name in ROW_COLUMNS}
+                await connection.execute(insert(self._failed).values(**kept, error=reason))
                 metrics.OUTBOX_SET_ASIDE.labels(topic=row["topic"]).inc()
                 log.error(
                     "event refused by the broker for good; set aside in outbox_failed",

@@ -26,12 +26,6 @@ async def notify(connection: AsyncConnection, channel: str, payload: str) -> Non
     await NOTIFY.fetchval(connection, {"channel": channel, "payload": payload})
 
 
-async def announce(connection: AsyncConnection, topics: set[str]) -> None:
-    """Name the topics just published to; heard when the caller's transaction commits."""
-    if topics:
-        await notify(connection, CHANNEL, ",".join(sorted(topics)))
-
-
 class Watch:
     """Set when any of its topics is announced; a consumer clears it before each fetch."""
 
