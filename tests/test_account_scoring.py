@@ -7,10 +7,17 @@ from datetime import UTC, datetime
 
 import pytest
 from harness import read_events
+from sqlalchemy import insert
 from test_scoring_flow import scoring
 
 from leadflow_common.account_events import LeadMatched, MatchMethod
-from leadflow_common.events import Channel, LeadCaptured, LeadProfile, SubmissionSummary
+from leadflow_common.db import create_engine
+from leadflow_common.events import Channel, LeadCaptured, LeadProfile, SubmissionSummary, Temperature
+from leadflow_common.unit_of_work import UnitOfWork
+from leadflow_scoring.app.account_scorer import rescore_accounts
+from leadflow_scoring.domain.account_score import AccountRules
+from leadflow_scoring.store import account_facts, tables
+from leadflow_scoring.store import accounts as account_store
 
 pytestmark = pytest.mark.integration
 # Warm under the default rules (a manager or VP of a large company, reachable).
@@ -142,3 +149,54 @@ async def test_an_account_of_many_people_is_scored_from_all_of_them(settings, to
     ]
     factors = {reason["factor"] for reason in last["data"]["reasons"]}
     assert {"account:seniority:junior", "account:seniority:manager", "account:engaged_people"} <= factors
+
+
+class Relay:
+    def wake(self) -> None:
+        pass
+
+
+async def test_people_just_linked_are_read_before_the_account_facts_which_are_read_once(
+    settings, monkeypatch
+):
+    """The links' path (no parts given): the people just linked are read first, so the account's
+    facts are read once (they were read twice: the first read found the new people unread), and
+    the account is scored from all of them."""
+    engine = create_engine(settings.database_url, application_name="test")
+    account, people = uuid.uuid4(), [uuid.uuid4() for _ in range(3)]
+    now = datetime.now(UTC)
+    reads = []
+    read_facts = account_facts.facts_of
+
+    async def counted(*args, **kwargs):
+        rows = await read_facts(*args, **kwargs)
+        reads.append(rows)
+        return rows
+
+    monkeypatch.setattr(account_facts, "facts_of", counted)
+    try:
+        async with engine.begin() as connection:
+            for lead in people:
+                profile = {"job_title": "VP Sales", "updated_at": now.isoformat()}
+                await connection.execute(
+                    insert(tables.leads).values(lead_id=lead, revision=1, profile=profile)
+                )
+                await connection.execute(
+                    insert(tables.scores).values(
+                        lead_id=lead,
+                        revision=1,
+                        score=60.0,
+                        temperature="warm",
+                        reasons=[],
+                        model={},
+                        scored_at=now,
+                    )
+                )
+        async with UnitOfWork(engine, outbox=tables.outbox, relay=Relay(), source="test") as uow:
+            await account_store.link_many(uow.connection, [(lead, account) for lead in people])
+            [scored] = await rescore_accounts(uow, {account}, rules=AccountRules(), topic="accounts", now=now)
+    finally:
+        await engine.dispose()
+    assert len(reads) == 1, f"the account's facts were read {len(reads)} times"
+    assert {person.lead_id for person in scored.people} == set(people)
+    assert scored.temperature == Temperature.hot, "three warm people, one a VP, active today"

@@ -37,11 +37,14 @@ async def rescore_accounts(
 ) -> list[AccountScored]:
     """Score each account from its people as they stand (`parts`: those the caller just read,
     the batch's scored people; a person newly linked has her part read here); store and
-    publish the changed ones."""
+    publish the changed ones. Without `parts` the caller has just linked people, whose parts
+    are unknown: they are read before the facts, not after a first read found them missing."""
     if not account_ids:
         return []
     ordered = sorted(account_ids)
-    await _refresh(uow, parts or [], rules)
+    if parts is None:
+        parts = await account_facts.stale_people(uow.connection, [], ordered)
+    await _refresh(uow, parts, rules)
     rows = await _facts(uow, ordered, rules)
     if any(row.stale for row in rows):  # people linked without their part, or new levels
         await _refresh(uow, await account_facts.stale_people(uow.connection, [], ordered), rules)
