@@ -21,49 +21,44 @@ PROFILE_COLUMNS += ("campaign", "segment", "captured_at")
 SCORE_COLUMNS = ("score_revision", "score", "temperature", "reasons")
 ASSIGNMENT_COLUMNS = ("decided_at", "assignment_id", "assignment_status", "rep_id", "rep_name", "tier")
 ASSIGNMENT_COLUMNS += ("sla_deadline",)
+FIRST_TIMES = ("warm_at", "hot_at")
 
 
-def _upsert(set_, where=None) -> Prepared:
-    """INSERT INTO lead_views … ON CONFLICT (lead_id) DO UPDATE: `set_` and `where` are given the
-    stored row and the incoming one."""
+def _upsert(set_) -> Prepared:
+    """INSERT INTO lead_views … ON CONFLICT (lead_id) DO UPDATE: `set_` is given the stored row
+    and the incoming one."""
     statement = pg_insert(lead_views)
     stored, incoming = lead_views.c, statement.excluded
-    return Prepared(
-        statement.on_conflict_do_update(
-            index_elements=["lead_id"],
-            set_=set_(stored, incoming),
-            where=where(stored, incoming) if where else None,
-        )
+    return Prepared(statement.on_conflict_do_update(index_elements=["lead_id"], set_=set_(stored, incoming)))
+
+
+# A lead's parts in one batch (its profile, score and current assignment) written as one row,
+# once: each part guarded as a statement of its own would be, and a part the batch does not
+# carry (revision 0, no decision) leaves the stored one. The newest profile revision wins; the
+# newest score revision wins, and the first times warm and hot come from every revision (LEAST
+# skips NULLs); the latest decision is the current assignment, and the first offer is kept.
+def _lead_parts(stored, incoming) -> dict:
+    def newer(guard, name: str):
+        return case((guard, getattr(incoming, name)), else_=getattr(stored, name))
+
+    profile_newer = stored.revision < incoming.revision
+    score_newer = stored.score_revision < incoming.score_revision
+    decided_later = func.coalesce(stored.decided_at, incoming.decided_at) <= incoming.decided_at
+    first_offer = func.coalesce(stored.offered_at, incoming.offered_at)
+    return (
+        {name: newer(profile_newer, name) for name in PROFILE_COLUMNS}
+        | {name: newer(score_newer, name) for name in SCORE_COLUMNS}
+        | {name: func.least(getattr(stored, name), getattr(incoming, name)) for name in FIRST_TIMES}
+        | {name: newer(decided_later, name) for name in ASSIGNMENT_COLUMNS}
+        | {"offered_at": case((decided_later, first_offer), else_=stored.offered_at)}
     )
 
 
-# The newest profile revision wins.
-PROFILES = _upsert(
-    lambda stored, incoming: {name: getattr(incoming, name) for name in PROFILE_COLUMNS},
-    lambda stored, incoming: stored.revision < incoming.revision,
-)
-# The newest score revision wins; the first times warm and hot come from every revision
-# (LEAST skips NULLs).
-SCORES = _upsert(
-    lambda stored, incoming: (
-        {
-            name: case(
-                (stored.score_revision < incoming.score_revision, getattr(incoming, name)),
-                else_=getattr(stored, name),
-            )
-            for name in SCORE_COLUMNS
-        }
-        | {name: func.least(getattr(stored, name), getattr(incoming, name)) for name in ("warm_at", "hot_at")}
-    )
-)
-# The latest decision is the current assignment; the first offer is kept.
-ASSIGNMENTS = _upsert(
-    lambda stored, incoming: (
-        {name: getattr(incoming, name) for name in ASSIGNMENT_COLUMNS}
-        | {"offered_at": func.coalesce(stored.offered_at, incoming.offered_at)}
-    ),
-    lambda stored, incoming: func.coalesce(stored.decided_at, incoming.decided_at) <= incoming.decided_at,
-)
+LEAD_ROWS = _upsert(_lead_parts)
+# What a row says of a part the batch does not carry (what a new row holds until it comes).
+ABSENT = dict.fromkeys(
+    PROFILE_COLUMNS + SCORE_COLUMNS + FIRST_TIMES + ASSIGNMENT_COLUMNS + ("offered_at",)
+) | {"revision": 0, "score_revision": 0}
 OUTCOMES = _upsert(lambda stored, incoming: {"outcome": incoming.outcome, "outcome_at": incoming.outcome_at})
 MERGES = _upsert(lambda stored, incoming: {"merged_into": incoming.merged_into})
 DECISIONS = Prepared(pg_insert(decisions).on_conflict_do_nothing())
@@ -83,14 +78,13 @@ MOVED_ON = Prepared(
 
 async def apply(connection: AsyncConnection, changes: Changes) -> set[uuid.UUID]:
     """Writes the changes; answers the reps whose inbox changed."""
-    if changes.profiles:
-        await PROFILES.execute_many(connection, _sorted(changes.profiles))
-    if changes.scores:
-        await SCORES.execute_many(connection, _sorted(changes.scores))
+    parts = (changes.profiles, changes.scores, changes.assignments)
+    if leads := sorted(set().union(*parts)):
+        # In lead order: two batches writing the same leads lock them in the same order.
+        rows = [ABSENT | {"lead_id": lead} | _merged(lead, parts) for lead in leads]
+        await LEAD_ROWS.execute_many(connection, rows)
     if changes.decisions:
         await _write_decisions(connection, changes)
-    if changes.assignments:
-        await ASSIGNMENTS.execute_many(connection, _sorted(changes.assignments))
     reps = changes.reps
     for action in changes.actions:
         reps |= await _write_action(connection, action)
@@ -110,9 +104,11 @@ async def apply(connection: AsyncConnection, changes: Changes) -> set[uuid.UUID]
     return reps
 
 
-def _sorted(rows: dict) -> list[dict]:
-    """In lead order: two batches writing the same leads lock them in the same order."""
-    return [rows[key] for key in sorted(rows)]
+def _merged(lead: uuid.UUID, parts: tuple[dict, ...]) -> dict:
+    merged: dict = {}
+    for part in parts:
+        merged |= part.get(lead, {})
+    return merged
 
 
 async def _write_decisions(connection: AsyncConnection, changes: Changes) -> None:
