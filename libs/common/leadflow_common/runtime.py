@@ -71,10 +71,13 @@ class ServiceRuntime:
         handler: EventHandler,
         opens: EventTypes = None,
         handles: EventTypes = None,
+        batch_gap_ms: int | None = None,
     ) -> None:
         """Runs `handler` on the topics' events as consumer group `group`; `opens`: the event
         types whose personal data the handler uses (None: all), the only ones opened; `handles`:
-        the event types the handler acts on (None: all), the only ones decoded."""
+        the event types the handler acts on (None: all), the only ones decoded; `batch_gap_ms`:
+        how far apart its batches begin under load (None: `CONSUMER_BATCH_GAP_MS`), for a group
+        off a lead's way to its rep, whose readers can wait longer."""
         consumer = EventConsumer(
             bootstrap_servers=self.settings.kafka_bootstrap_servers,
             group_id=f"{self.settings.leadflow_topic_prefix}{group}",
@@ -84,7 +87,7 @@ class ServiceRuntime:
             engine=self.engine,
             max_attempts=self.settings.consumer_max_attempts,
             fetch_wait_ms=self.settings.consumer_fetch_wait_ms,
-            batch_gap_ms=self.settings.consumer_batch_gap_ms,
+            batch_gap_ms=self.settings.consumer_batch_gap_ms if batch_gap_ms is None else batch_gap_ms,
             opens=opens,
             handles=handles,
             wakeups=self.wakeups,

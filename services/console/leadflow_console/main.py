@@ -64,6 +64,7 @@ def create_app(common: CommonSettings | None = None, settings: ConsoleSettings |
             ],
             handler=keep_trail_and_read_models,
             opens=frozenset({"lead.captured", "lead.merged"}),  # the read models keep profiles only
+            batch_gap_ms=settings.read_model_gap_ms,
         )
         live.listen(runtime.listener, read_model.changed, read_model.accounts_changed)
         app.state.upstream = upstream = Upstream(settings)
