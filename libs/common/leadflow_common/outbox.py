@@ -4,9 +4,10 @@ and a relay publishes the events afterwards.
 Order per lead holds because one relay at a time publishes (a transaction-scoped advisory lock
 elects it, so two processes of a service are safe), rows go out in id order, and a row's
 deletion commits only after the broker acknowledged it. A batch that failed because the broker
-is away is retried whole: events can be published twice, never lost, and consumers drop the repeats by
-event id. An event the broker refuses for good (too large, say) must not hold back every event
-behind it: it is moved to `outbox_failed` with the broker's error, counted, and the rest go on.
+is away is retried whole: events can be published twice, never lost, and consumers drop the
+repeats by event id. An event the broker refuses for good (too large, say) must not hold back
+every event behind it: it is moved to `outbox_failed` with the broker's error, counted, and the
+rest go on.
 """
 
 import asyncio
@@ -224,12 +225,12 @@ class OutboxRelay:
     async def publish_batch(self) -> int | None:
         """Publishes the oldest rows; how many, or None when another process is publishing."""
         async with self._engine.begin() as connection:
-            await self._sample_backlog(connection)
             taken = await _statements(self._outbox).take.fetch(
                 connection, {"key": self._lock_key, "limit": self._batch_size}
             )
             if not taken[0].won:
                 return None
+            await self._sample_backlog(connection)  # what waits behind this pass
             rows = [row for row in taken if row.id is not None]
             if not rows:
                 return 0
