@@ -237,3 +237,10 @@ async def legitimate_posts(base: str, latencies: Latencies, count: int, *, tag: 
             body = {"email": f"{tag}{n}@example.com", "first_name": "Real", "job_title": "CTO"}
             response = await latencies.post(client, f"{base}/v1/leads/landing-page", json=body)
             assert response.status_code == 202, response.text
+
+
+class IdleRelay:
+    """An outbox relay for a unit of work under test whose events nobody publishes."""
+
+    def wake(self) -> None:
+        pass

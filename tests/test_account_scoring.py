@@ -6,7 +6,7 @@ import uuid
 from datetime import UTC, datetime
 
 import pytest
-from harness import read_events
+from harness import IdleRelay, read_events
 from sqlalchemy import insert
 from test_scoring_flow import scoring
 
@@ -151,11 +151,6 @@ async def test_an_account_of_many_people_is_scored_from_all_of_them(settings, to
     assert {"account:seniority:junior", "account:seniority:manager", "account:engaged_people"} <= factors
 
 
-class Relay:
-    def wake(self) -> None:
-        pass
-
-
 async def test_people_just_linked_are_read_before_the_account_facts_which_are_read_once(
     settings, monkeypatch
 ):
@@ -192,7 +187,7 @@ async def test_people_just_linked_are_read_before_the_account_facts_which_are_re
                         scored_at=now,
                     )
                 )
-        async with UnitOfWork(engine, outbox=tables.outbox, relay=Relay(), source="test") as uow:
+        async with UnitOfWork(engine, outbox=tables.outbox, relay=IdleRelay(), source="test") as uow:
             await account_store.link_many(uow.connection, [(lead, account) for lead in people])
             [scored] = await rescore_accounts(uow, {account}, rules=AccountRules(), topic="accounts", now=now)
     finally:

@@ -4,6 +4,7 @@ woken this way (the webhook dispatcher, the notifier) read from another connecti
 before the commit finds nothing."""
 
 import pytest
+from harness import IdleRelay
 from sqlalchemy import text
 
 from leadflow_capture.store.tables import outbox
@@ -14,17 +15,12 @@ from leadflow_common.unit_of_work import UnitOfWork
 pytestmark = pytest.mark.integration
 
 
-class Relay:
-    def wake(self) -> None:
-        pass
-
-
 async def test_after_commit_is_told_after_the_commit_and_never_after_a_rollback(settings):
     engine = create_engine(settings.database_url, application_name="test")
     told: list[str] = []
 
     def unit() -> UnitOfWork:
-        return UnitOfWork(engine, outbox=outbox, relay=Relay(), source="test")
+        return UnitOfWork(engine, outbox=outbox, relay=IdleRelay(), source="test")
 
     try:
         async with unit() as uow:
