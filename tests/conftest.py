@@ -10,7 +10,6 @@ import asyncio
 import concurrent.futures
 import os
 import subprocess
-import sys
 import uuid
 from pathlib import Path
 
@@ -252,7 +251,7 @@ async def browser():
 def durable_broker(tmp_path):
     """A broker of its own that keeps its data in a local S3 (moto), so that, like a real Kafka,
     it survives being killed: tests stop and start it."""
-    store = LocalS3(free_port()).start(str(Path(sys.executable).parent / "moto_server"))
+    store = LocalS3(free_port()).start()
     broker = LocalBroker(
         free_port(), storage_engine="s3://tansu/", env=store.broker_env(), log_path=tmp_path / "tansu.log"
     ).start()

@@ -3,6 +3,10 @@
 and restarted, PostgreSQL restarts and a second routing process joins and leaves. Nothing
 accepted is lost or doubled, no rep overfills, nothing is dead-lettered."""
 
+import contextlib
+import signal
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -35,3 +39,37 @@ def test_every_accepted_lead_is_captured_scored_and_assigned_exactly_once_throug
     # The hand-off through the faults: each decision one delivery, none lost, none doubled.
     assert report["webhook_deliveries"] == accepted and report["webhook_doubled"] == 0, report
     assert len(report["faults"]) == 12, report["faults"]
+
+
+def _started_by(run: psutil.Process, workdir: str) -> list[psutil.Process]:
+    """The run's processes, and the PostgreSQL it started (pg_ctl leaves that to init)."""
+    named = [p for p in psutil.process_iter(["cmdline"]) if workdir in " ".join(p.info["cmdline"] or [])]
+    return run.children(recursive=True) + named
+
+
+def test_a_run_stopped_with_sigterm_stops_everything_it_started():
+    run = subprocess.Popen(
+        [str(Path(sys.executable).parent / "leadflow"), "chaos", "--leads", "2000"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    started: list[psutil.Process] = []
+    try:
+        assert run.stdout is not None
+        # Posting begins once the store, broker, database and services all answer.
+        line = next(line for line in run.stdout if "posting" in line)
+        workdir = line.removeprefix("logs in ").split(";")[0]
+        started = _started_by(psutil.Process(run.pid), workdir)
+        names = " ".join(" ".join(p.cmdline()) for p in started)
+        assert all(part in names for part in ("tansu", "local_s3", "leadflow-routing", "postgres")), names
+        run.send_signal(signal.SIGTERM)
+        assert run.wait(60) == 128 + signal.SIGTERM
+        _, alive = psutil.wait_procs(started, timeout=30)
+        assert not alive, [p.cmdline() for p in alive]
+        assert not Path(workdir).exists()
+    finally:
+        run.kill()  # nothing, once it has exited
+        for process in started:
+            with contextlib.suppress(psutil.Error):
+                process.kill()

@@ -207,7 +207,7 @@ def postgres_answers(url: str, timeout: float = 2.0) -> bool:
 
 @dataclass
 class LocalS3:
-    """moto's S3 server in its own process: a store for tansu that outlives a broker kill."""
+    """moto's S3 in its own process (`local_s3`): a store for tansu that outlives a broker kill."""
 
     port: int
     process: subprocess.Popen | None = None
@@ -227,9 +227,9 @@ class LocalS3:
             "AWS_ALLOW_HTTP": "true",
         }
 
-    def start(self, moto_server: str, timeout: float = 30) -> "LocalS3":
+    def start(self, timeout: float = 30) -> "LocalS3":
         self.process = subprocess.Popen(
-            [moto_server, "-H", "127.0.0.1", "-p", str(self.port)],
+            [sys.executable, "-m", "leadflow_cli.local_s3", "--port", str(self.port)],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             start_new_session=True,
