@@ -19,6 +19,15 @@ TRANSIENT_DRIVER_ERRORS = (
 )
 
 
+# Every class `is_transient` can say yes to (the API answers each with a handler of its own).
+INFRASTRUCTURE_ERRORS: tuple[type[Exception], ...] = (
+    DBAPIError,
+    OSError,
+    asyncio.TimeoutError,
+    KafkaError,
+)
+
+
 def is_transient(error: BaseException) -> bool:
     """Failures of the infrastructure rather than of the event or request: retried without
     limit by consumers and answered 503 by the API, so a database or broker restart never

@@ -24,7 +24,7 @@ from leadflow_common import metrics
 from leadflow_common.auth import bearer
 from leadflow_common.deps import RuntimeDep, common_state
 from leadflow_common.errors import FieldError, Invalid, LeadflowError, Unauthenticated, Unavailable
-from leadflow_common.failures import is_transient
+from leadflow_common.failures import INFRASTRUCTURE_ERRORS, is_transient
 
 log = logging.getLogger(__name__)
 
@@ -133,17 +133,24 @@ def install_problem_handlers(app: FastAPI) -> None:
         metrics.CONNECTIONS_REFUSED.labels(reason="client_disconnected").inc()
         return Response(status_code=400)
 
-    @app.exception_handler(Exception)
-    async def on_unexpected(request: Request, error: Exception) -> JSONResponse:
-        if is_transient(error):
-            # Nothing was stored: the client should try again (forms, Twilio and importers do).
-            log.warning(
-                "database or broker unavailable",
-                extra={"path": request.url.path, "error": type(error).__name__},
-            )
-            return problem_response(Unavailable("Try again shortly"), request.url.path)
-        log.exception("unhandled error", extra={"path": request.url.path})
-        return problem_response(Problem(500, "Internal error"), request.url.path)
+    # Under `Exception` only, Starlette would send the answer and then raise the error again,
+    # and uvicorn would close the connection: a client cut off during a database restart (the
+    # fault run's "connection reset"s) instead of a 503 on a connection that stays open.
+    for infrastructure_error in INFRASTRUCTURE_ERRORS:
+        app.add_exception_handler(infrastructure_error, on_unexpected)
+    app.add_exception_handler(Exception, on_unexpected)
+
+
+async def on_unexpected(request: Request, error: Exception) -> JSONResponse:
+    if is_transient(error):
+        # Nothing was stored: the client should try again (forms, Twilio and importers do).
+        log.warning(
+            "database or broker unavailable",
+            extra={"path": request.url.path, "error": type(error).__name__},
+        )
+        return problem_response(Unavailable("Try again shortly"), request.url.path)
+    log.exception("unhandled error", extra={"path": request.url.path})
+    return problem_response(Problem(500, "Internal error"), request.url.path)
 
 
 async def require_metrics_reader(
