@@ -77,8 +77,8 @@ async def start_system(
             **(webhooks or {}),
         ),
     }
-    for url in urls.values():
-        await eventually(lambda url=url: is_ready(url), timeout=30)
+    # As the harness waits for any system (conftest.py): a loaded machine starts slowly.
+    await asyncio.gather(*(eventually(lambda url=url: is_ready(url), timeout=60) for url in urls.values()))
     return urls
 
 
