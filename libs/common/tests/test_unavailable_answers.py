@@ -37,6 +37,11 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+def listening(port: int) -> bool:
+    with socket.socket() as probe:
+        return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
 def answer(connection: http.client.HTTPConnection, path: str) -> tuple[int, dict, str | None]:
     connection.request("POST", path, body=b"{}", headers={"Content-Type": "application/json"})
     response = connection.getresponse()
@@ -48,7 +53,7 @@ def test_an_unavailable_database_is_a_503_and_the_connection_stays_open():
     server = subprocess.Popen([sys.executable, "-c", SERVE, str(port)], stderr=subprocess.PIPE, text=True)
     try:
         deadline = time.monotonic() + 20
-        while socket.socket().connect_ex(("127.0.0.1", port)) != 0:
+        while not listening(port):
             assert time.monotonic() < deadline, "the server did not start"
             time.sleep(0.05)
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
