@@ -1,9 +1,9 @@
 """Fixtures for integration and end-to-end tests: the real broker and PostgreSQL.
 
 Kafka: KAFKA_BOOTSTRAP_SERVERS when set, else a tansu broker started for the run; every test
-gets its own topic prefix. PostgreSQL: TEST_DATABASE_URL (an admin URL) when set, else the
-machine's server on 127.0.0.1:5432 when it answers, else an embedded one; the run migrates a
-template database once and every test gets a fresh copy of it.
+gets its own topic prefix. PostgreSQL: TEST_DATABASE_URL (an admin URL) when set, else an
+embedded server per worker; each worker migrates a template database once and every test gets a
+fresh copy of it.
 """
 
 import asyncio
@@ -18,7 +18,8 @@ import pytest
 from harness import fresh_database, fresh_topics, settings_for
 
 from leadflow_capture.main import MIGRATIONS as CAPTURE_MIGRATIONS
-from leadflow_cli.infra import EmbeddedPostgres, LocalBroker, LocalS3, free_port, postgres_answers
+from leadflow_cli.infra import LocalBroker, LocalS3, free_port
+from leadflow_cli.local_postgres import EmbeddedPostgres, postgres_answers
 from leadflow_common import migrate
 from leadflow_common.settings import CommonSettings
 from leadflow_common.topics import Topics
@@ -27,7 +28,6 @@ from leadflow_routing.main import MIGRATIONS as ROUTING_MIGRATIONS
 from leadflow_scoring.main import MIGRATIONS as SCORING_MIGRATIONS
 from leadflow_webhooks.main import MIGRATIONS as WEBHOOKS_MIGRATIONS
 
-MACHINE_POSTGRES = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
 ALL_MIGRATIONS = (
     CAPTURE_MIGRATIONS,
     SCORING_MIGRATIONS,
@@ -77,8 +77,14 @@ class PostgresServer:
 
 @pytest.fixture(scope="session")
 def postgres_server(tmp_path_factory) -> PostgresServer:
-    admin_url = os.environ.get("TEST_DATABASE_URL") or MACHINE_POSTGRES
-    if postgres_answers(admin_url):
+    """TEST_DATABASE_URL's server when set; else one embedded server per worker, allowing 300
+    connections. Not the machine's server on 127.0.0.1:5432: its 100 connections are shared by
+    every worker's systems (five services, each pool growing to 20 under load), and a run using
+    it failed twice with "too many clients already" (up to 90 in use, sampled, on this machine)."""
+    admin_url = os.environ.get("TEST_DATABASE_URL")
+    if admin_url:
+        if not postgres_answers(admin_url):
+            pytest.fail(f"TEST_DATABASE_URL does not answer: {admin_url}")
         base = admin_url.rsplit("/", 1)[0]
         yield PostgresServer(admin_url, lambda name: f"{base}/{name}")
         return

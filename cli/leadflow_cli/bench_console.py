@@ -19,7 +19,8 @@ from pathlib import Path
 import asyncpg
 import httpx
 
-from leadflow_cli.infra import EmbeddedPostgres, LocalSystem, create_database, postgres_answers
+from leadflow_cli.infra import LocalSystem
+from leadflow_cli.local_postgres import EmbeddedPostgres, create_database, postgres_answers
 
 MACHINE_POSTGRES = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
 TARGET_P95_MS = 200

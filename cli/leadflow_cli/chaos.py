@@ -26,7 +26,8 @@ import httpx
 
 from leadflow_cli import chaos_handoff
 from leadflow_cli.chaos_checks import counts, dead_letters, passed, submission_ids
-from leadflow_cli.infra import EmbeddedPostgres, LocalBroker, LocalS3, free_port, port_open, wait_until
+from leadflow_cli.infra import LocalBroker, LocalS3, free_port, port_open, wait_until
+from leadflow_cli.local_postgres import EmbeddedPostgres
 from leadflow_common import migrate
 from leadflow_common.kafka import create_topics
 from leadflow_common.topics import Topics

@@ -19,7 +19,8 @@ import httpx
 from dotenv import dotenv_values
 
 from leadflow_cli.banner import banner
-from leadflow_cli.infra import EmbeddedPostgres, LocalBroker, port_open, wait_until
+from leadflow_cli.infra import LocalBroker, port_open, wait_until
+from leadflow_cli.local_postgres import EmbeddedPostgres
 from leadflow_common.kafka import create_topics
 from leadflow_common.topics import Topics
 
