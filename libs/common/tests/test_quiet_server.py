@@ -3,7 +3,6 @@ asked and still dates its answers."""
 
 import email.utils
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -33,12 +32,6 @@ QuietServer(uvicorn.Config(app, host="127.0.0.1", port=int(sys.argv[1]), log_con
 """
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def serving(port: int, tick_seconds: float) -> subprocess.Popen:
     server = subprocess.Popen([sys.executable, "-c", SERVE, str(port), str(tick_seconds)])
     deadline = time.monotonic() + 20
@@ -52,8 +45,8 @@ def serving(port: int, tick_seconds: float) -> subprocess.Popen:
     raise AssertionError("the server did not start")
 
 
-def test_answers_are_dated_within_a_tick():
-    port = free_port()
+def test_answers_are_dated_within_a_tick(unused_tcp_port):
+    port = unused_tcp_port
     server = serving(port, TICK_SECONDS)
     try:
         # Long enough that a date never renewed after the start would be 5 s old or more.
@@ -69,8 +62,8 @@ def test_answers_are_dated_within_a_tick():
         server.wait()
 
 
-def test_a_signal_stops_it_at_once_not_at_the_next_tick():
-    port = free_port()
+def test_a_signal_stops_it_at_once_not_at_the_next_tick(unused_tcp_port):
+    port = unused_tcp_port
     server = serving(port, tick_seconds=60)
     try:
         asked = time.monotonic()

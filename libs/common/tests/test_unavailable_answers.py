@@ -31,12 +31,6 @@ uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]))
 """
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def listening(port: int) -> bool:
     with socket.socket() as probe:
         return probe.connect_ex(("127.0.0.1", port)) == 0
@@ -48,8 +42,8 @@ def answer(connection: http.client.HTTPConnection, path: str) -> tuple[int, dict
     return response.status, json.loads(response.read()), response.getheader("Retry-After")
 
 
-def test_an_unavailable_database_is_a_503_and_the_connection_stays_open():
-    port = free_port()
+def test_an_unavailable_database_is_a_503_and_the_connection_stays_open(unused_tcp_port):
+    port = unused_tcp_port
     server = subprocess.Popen([sys.executable, "-c", SERVE, str(port)], stderr=subprocess.PIPE, text=True)
     try:
         deadline = time.monotonic() + 20
