@@ -9,13 +9,16 @@ fresh copy of it.
 import asyncio
 import concurrent.futures
 import os
+import shutil
 import subprocess
+import tempfile
 import uuid
 from pathlib import Path
 
 import asyncpg
 import pytest
 from harness import fresh_database, fresh_topics, settings_for
+from sqlalchemy.engine import make_url
 
 from leadflow_capture.main import MIGRATIONS as CAPTURE_MIGRATIONS
 from leadflow_cli.infra import LocalBroker, LocalS3, free_port
@@ -76,7 +79,7 @@ class PostgresServer:
 
 
 @pytest.fixture(scope="session")
-def postgres_server(tmp_path_factory) -> PostgresServer:
+def postgres_server() -> PostgresServer:
     """TEST_DATABASE_URL's server when set; else one embedded server per worker, allowing 300
     connections. Not the machine's server on 127.0.0.1:5432: its 100 connections are shared by
     every worker's systems (five services, each pool growing to 20 under load), and a run using
@@ -85,12 +88,18 @@ def postgres_server(tmp_path_factory) -> PostgresServer:
     if admin_url:
         if not postgres_answers(admin_url):
             pytest.fail(f"TEST_DATABASE_URL does not answer: {admin_url}")
-        base = admin_url.rsplit("/", 1)[0]
-        yield PostgresServer(admin_url, lambda name: f"{base}/{name}")
+        server = make_url(admin_url)
+        yield PostgresServer(admin_url, lambda name: server.set(database=name).render_as_string(False))
         return
-    embedded = EmbeddedPostgres(tmp_path_factory.mktemp("pg") / "data")
-    yield PostgresServer(embedded.database_url("postgres"), embedded.database_url)
-    embedded.stop()
+    # Not under pytest's base directory: another pytest run on the machine removes all but the
+    # three newest of those, data directory and all, under a server still running (seen).
+    place = Path(tempfile.mkdtemp(prefix="leadflow-test-postgres-"))
+    embedded = EmbeddedPostgres(place / "data")
+    try:
+        yield PostgresServer(embedded.database_url("postgres"), embedded.database_url)
+    finally:
+        embedded.stop()
+        shutil.rmtree(place, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

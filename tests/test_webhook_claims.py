@@ -12,6 +12,7 @@ import httpx
 import pytest
 from harness import AUTH, eventually, is_ready
 from sqlalchemy import insert, text, update
+from sqlalchemy.engine import make_url
 from test_webhooks import publish, routed_event, subscribe
 from webhook_receiver import receiving
 
@@ -115,7 +116,7 @@ async def test_concurrent_claims_return_at_most_what_they_asked_and_each_deliver
 async def test_webhooks_processes_sharing_a_database_never_claim_more_than_their_free_slots(
     settings, topics, start_service, postgres_server, tmp_path
 ):
-    database = settings.database_url.rsplit("/", 1)[1]
+    database = make_url(settings.database_url).database
     for setting in RESCANNING_PLAN:  # for every connection the services open
         await postgres_server.execute(f'ALTER DATABASE "{database}" SET {setting} = off')
     events = [routed_event(uuid.uuid4()) for _ in range(300)]
