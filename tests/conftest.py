@@ -23,6 +23,7 @@ from sqlalchemy.engine import make_url
 from leadflow_capture.main import MIGRATIONS as CAPTURE_MIGRATIONS
 from leadflow_cli.infra import LocalBroker, LocalS3, free_port
 from leadflow_cli.local_postgres import EmbeddedPostgres, postgres_answers
+from leadflow_cli.reaper import Reaper
 from leadflow_common import migrate
 from leadflow_common.settings import CommonSettings
 from leadflow_common.topics import Topics
@@ -53,12 +54,22 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 @pytest.fixture(scope="session")
-def kafka_bootstrap(tmp_path_factory) -> str:
+def reaper() -> Reaper:
+    """Stops this worker's broker and database if the run is killed before its teardown (a
+    SIGTERM to pytest left brokers running, seen)."""
+    watcher = Reaper()
+    yield watcher
+    watcher.release()
+
+
+@pytest.fixture(scope="session")
+def kafka_bootstrap(tmp_path_factory, reaper) -> str:
     if os.environ.get("KAFKA_BOOTSTRAP_SERVERS"):
         yield os.environ["KAFKA_BOOTSTRAP_SERVERS"]
         return
     log = tmp_path_factory.mktemp("tansu") / "tansu.log"
     broker = LocalBroker(free_port(), log_path=log).start()
+    reaper.watch_infrastructure(broker.pid)
     yield broker.bootstrap_servers
     broker.stop()
 
@@ -79,7 +90,7 @@ class PostgresServer:
 
 
 @pytest.fixture(scope="session")
-def postgres_server() -> PostgresServer:
+def postgres_server(reaper) -> PostgresServer:
     """TEST_DATABASE_URL's server when set; else one embedded server per worker, allowing 300
     connections. Not the machine's server on 127.0.0.1:5432: its 100 connections are shared by
     every worker's systems (five services, each pool growing to 20 under load), and a run using
@@ -94,6 +105,8 @@ def postgres_server() -> PostgresServer:
     # Not under pytest's base directory: another pytest run on the machine removes all but the
     # three newest of those, data directory and all, under a server still running (seen).
     place = Path(tempfile.mkdtemp(prefix="leadflow-test-postgres-"))
+    reaper.watch_postgres(place / "data")
+    reaper.watch_scratch(place)
     embedded = EmbeddedPostgres(place / "data")
     try:
         yield PostgresServer(embedded.database_url("postgres"), embedded.database_url)

@@ -1,4 +1,5 @@
-"""`leadflow run` (what `make run` calls): starts everything, and SIGTERM stops everything."""
+"""`leadflow run` (what `make run` calls): starts everything, and SIGTERM stops everything; so
+does a SIGKILL of it or of its parent."""
 
 import os
 import signal
@@ -16,9 +17,8 @@ from leadflow_cli.infra import free_port
 pytestmark = pytest.mark.e2e
 
 
-@pytest.mark.long
-def test_run_starts_the_system_and_sigterm_leaves_nothing_running(tmp_path):
-    ports = {
+def run_ports() -> dict[str, int]:
+    return {
         name: free_port()
         for name in (
             "CONSOLE_PORT",
@@ -29,6 +29,9 @@ def test_run_starts_the_system_and_sigterm_leaves_nothing_running(tmp_path):
             "LEADFLOW_LOCAL_KAFKA_PORT",
         )
     }
+
+
+def run_environment(ports: dict[str, int]) -> dict[str, str]:
     env = {
         key: value
         for key, value in os.environ.items()
@@ -40,22 +43,44 @@ def test_run_starts_the_system_and_sigterm_leaves_nothing_running(tmp_path):
         CAPTURE_ALLOWED_ORIGINS="https://www.shop.example",
     )
     env.pop("XDG_RUNTIME_DIR", None)  # as in a root shell without a login session
-    data_dir = tmp_path / "data"
-    launcher = subprocess.Popen(
-        [str(Path(sys.executable).parent / "leadflow"), "run", "--data-dir", str(data_dir)],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
+    return env
+
+
+def start_run(data_dir: Path, ports: dict[str, int], *, parent: bool = False) -> subprocess.Popen:
+    """`leadflow run`, or (`parent`) a process that runs it, as make does."""
+    command = [str(Path(sys.executable).parent / "leadflow"), "run", "--data-dir", str(data_dir)]
+    if parent:
+        runs_it = "import subprocess, sys; sys.exit(subprocess.call(sys.argv[1:]))"
+        command = [sys.executable, "-c", runs_it, *command]
+    return subprocess.Popen(
+        command, env=run_environment(ports), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     )
+
+
+def read_until_ready(launcher: subprocess.Popen) -> list[str]:
+    output = []
+    deadline = time.monotonic() + 120
+    for line in launcher.stdout:
+        output.append(line)
+        if line.startswith("Ready.") or time.monotonic() > deadline:
+            break
+    assert any(line.startswith("Ready.") for line in output), "".join(output)
+    return output
+
+
+def everything_started(launcher: subprocess.Popen, data_dir: Path) -> list[psutil.Process]:
+    postgres_pid = int((data_dir / "postgres" / "postmaster.pid").read_text().split()[0])
+    # Postgres is daemonised by pg_ctl, so it is watched beside the launcher's children.
+    return [*psutil.Process(launcher.pid).children(recursive=True), psutil.Process(postgres_pid)]
+
+
+@pytest.mark.long
+def test_run_starts_the_system_and_sigterm_leaves_nothing_running(tmp_path):
+    ports = run_ports()
+    data_dir = tmp_path / "data"
+    launcher = start_run(data_dir, ports)
     try:
-        output = []
-        deadline = time.monotonic() + 120
-        for line in launcher.stdout:
-            output.append(line)
-            if line.startswith("Ready.") or time.monotonic() > deadline:
-                break
-        assert any(line.startswith("Ready.") for line in output), "".join(output)
+        output = read_until_ready(launcher)
         printed = "".join(output)
         # A short banner for a person, no JSON log lines and no warning on a normal start: the
         # services' logs are in files, and none of them warned either.
@@ -104,12 +129,31 @@ def test_run_starts_the_system_and_sigterm_leaves_nothing_running(tmp_path):
             lines = (logs / f"{service}.log").read_text().splitlines()
             assert lines and all(line.startswith("{") for line in lines), service
             assert not [line for line in lines if '"level": "warning"' in line], (service, lines)
-        postgres_pid = int((data_dir / "postgres" / "postmaster.pid").read_text().split()[0])
-        # Postgres is daemonised by pg_ctl, so it is watched beside the launcher's children.
-        started = [*psutil.Process(launcher.pid).children(recursive=True), psutil.Process(postgres_pid)]
-        assert len(started) >= 7
+        started = everything_started(launcher, data_dir)
+        assert len(started) >= 8  # five services, the broker, the database, the reaper
     finally:
         launcher.send_signal(signal.SIGTERM)
         launcher.wait(60)
     _, alive = psutil.wait_procs(started, timeout=15)
     assert alive == []
+
+
+@pytest.mark.long
+@pytest.mark.parametrize("killed", ["leadflow run", "its parent"])
+def test_a_sigkill_leaves_nothing_running(tmp_path, killed):
+    """SIGKILLed, `leadflow run` cannot stop anything itself: its reaper does. Its parent (make)
+    SIGKILLed: it is told with a SIGTERM and stops everything as usual."""
+    data_dir = tmp_path / "data"
+    launcher = start_run(data_dir, run_ports(), parent=killed == "its parent")
+    try:
+        read_until_ready(launcher)
+        started = everything_started(launcher, data_dir)
+        names = " ".join(" ".join(process.cmdline()) for process in started)
+        for part in ("leadflow_cli.reaper", "tansu", "leadflow-console", "leadflow-webhooks", "postgres"):
+            assert part in names, (part, names)
+    finally:
+        launcher.kill()
+        launcher.wait(10)
+    # The services get their usual grace (SIGTERM, then SIGKILL after 20 s), then the database.
+    _, alive = psutil.wait_procs(started, timeout=60)
+    assert alive == [], [" ".join(process.cmdline()) for process in alive]

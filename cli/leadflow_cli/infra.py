@@ -115,6 +115,11 @@ class LocalBroker:
             raise RuntimeError(f"tansu exited with {self.process.returncode}; see {self.log_path}")
         return self
 
+    @property
+    def pid(self) -> int:
+        assert self.process is not None, "the broker was not started"
+        return self.process.pid
+
     def stop(self, *, kill: bool = False) -> None:
         if self.process and self.process.poll() is None:
             self.process.send_signal(signal.SIGKILL if kill else signal.SIGTERM)

@@ -11,13 +11,7 @@ class EmbeddedPostgres:
     """PostgreSQL from the pgserver wheel, data in `data_dir`, reached over a Unix socket."""
 
     def __init__(self, data_dir: Path, *, max_connections: int = 300):
-        # pgserver keeps a lock in the user's runtime directory, which a root shell without a login
-        # session lacks (platformdirs then warns and uses /tmp/runtime-UID): named here, the same.
-        if not os.environ.get("XDG_RUNTIME_DIR"):
-            runtime = Path(f"/tmp/runtime-{os.getuid()}")
-            runtime.mkdir(mode=0o700, exist_ok=True)
-            runtime.chmod(0o700)  # platformdirs warns about one others may read
-            os.environ["XDG_RUNTIME_DIR"] = str(runtime)
+        _name_runtime_dir()
         import pgserver
 
         # pgserver logs from an atexit hook, when test runners have already closed their streams.
@@ -29,8 +23,8 @@ class EmbeddedPostgres:
 
     def _allow_connections(self, max_connections: int) -> None:
         """PostgreSQL's default (100) is below what may share this server: each service's pool
-        grows to 20 under load, plus its listener and credentials connections (22 for each of five), and a
-        test run's parallel systems share one server per worker. Set once; a restart applies it."""
+        grows to 20 under load, plus its listener and credentials connections (22 for each of
+        five), and a second instance may join. Set once; a restart applies it."""
         shown = self._server.psql("SHOW max_connections;")
         if f" {max_connections}\n" not in shown:
             self._server.psql(f"ALTER SYSTEM SET max_connections = {max_connections};")
@@ -56,14 +50,34 @@ class EmbeddedPostgres:
         self._server.cleanup()
         # pgserver stops only the postmaster it started: after a restart it leaves the new one
         # running (seen after the fault-injection run), so whatever still runs is stopped here.
-        if (self.data_dir / "postmaster.pid").exists():
-            self._pg_ctl("stop")
+        stop_server(self.data_dir)
 
     def _pg_ctl(self, action: str) -> None:
-        from pgserver._commands import pg_ctl
+        pg_ctl_fast(self.data_dir, action)
 
-        user = "pgserver" if os.geteuid() == 0 else None  # pgserver's own user when run as root
-        pg_ctl(["-w", "-m", "fast", action], pgdata=self.data_dir, user=user, timeout=60)
+
+def _name_runtime_dir() -> None:
+    """pgserver keeps a lock in the user's runtime directory, which a root shell without a login
+    session lacks (platformdirs then warns and uses /tmp/runtime-UID): named here, the same."""
+    if not os.environ.get("XDG_RUNTIME_DIR"):
+        runtime = Path(f"/tmp/runtime-{os.getuid()}")
+        runtime.mkdir(mode=0o700, exist_ok=True)
+        runtime.chmod(0o700)  # platformdirs warns about one others may read
+        os.environ["XDG_RUNTIME_DIR"] = str(runtime)
+
+
+def pg_ctl_fast(data_dir: Path, action: str) -> None:
+    _name_runtime_dir()
+    from pgserver._commands import pg_ctl
+
+    user = "pgserver" if os.geteuid() == 0 else None  # pgserver's own user when run as root
+    pg_ctl(["-w", "-m", "fast", action], pgdata=data_dir, user=user, timeout=60)
+
+
+def stop_server(data_dir: Path) -> None:
+    """Stops the server of `data_dir` if one runs (also from a process that did not start it)."""
+    if (data_dir / "postmaster.pid").exists():
+        pg_ctl_fast(data_dir, "stop")
 
 
 async def create_database(admin_url: str, database: str) -> None:

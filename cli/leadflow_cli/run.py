@@ -2,7 +2,8 @@
 
 Starts tansu unless KAFKA_BOOTSTRAP_SERVERS is set and an embedded PostgreSQL unless DATABASE_URL
 is set, creates the topics, applies every service's migrations, starts the five services (the
-console with its first admin) and waits. SIGINT or SIGTERM stops every process it started.
+console with its first admin) and waits. SIGINT or SIGTERM stops every process it started; so
+does its reaper if it is SIGKILLed, and its parent's end (a `make run` SIGKILLed) is a SIGTERM.
 """
 
 import asyncio
@@ -21,6 +22,7 @@ from dotenv import dotenv_values
 from leadflow_cli.banner import banner
 from leadflow_cli.infra import LocalBroker, port_open, wait_until
 from leadflow_cli.local_postgres import EmbeddedPostgres
+from leadflow_cli.reaper import Reaper
 from leadflow_common.kafka import create_topics
 from leadflow_common.topics import Topics
 
@@ -33,10 +35,24 @@ SERVICES = {
     "webhooks": ("WEBHOOKS_PORT", 8004),
 }
 LOCAL_KAFKA_PORT = "LEADFLOW_LOCAL_KAFKA_PORT"
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 
 class Stop(Exception):
     pass
+
+
+def stop_with_parent() -> None:
+    """SIGTERM to this process when its parent ends (Linux): a `make run` that is SIGKILLed
+    would otherwise leave `leadflow run` and everything it started running without a terminal."""
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    parent = os.getppid()
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    if os.getppid() != parent:  # it ended before the request was made
+        os.kill(os.getpid(), signal.SIGTERM)
 
 
 def _raise_stop(signum: int, frame: FrameType | None) -> None:
@@ -96,7 +112,7 @@ def log_target(logs: Path | None, name: str):
     return open(logs / f"{name}.log", "ab") if logs else None
 
 
-def start_services(env: dict[str, str], logs: Path | None) -> dict[str, subprocess.Popen]:
+def start_services(env: dict[str, str], logs: Path | None, reaper: Reaper) -> dict[str, subprocess.Popen]:
     """Migrations, then the console, then the others once it answers: they ask it for their
     credentials as they start, and would warn that they cannot while it is still starting."""
     for name in SERVICES:
@@ -116,6 +132,7 @@ def start_services(env: dict[str, str], logs: Path | None) -> dict[str, subproce
             stdout=log_target(logs, name),
             stderr=subprocess.STDOUT if logs else None,
         )
+        reaper.watch_service(services[name].pid)
         url = service_url(env, name)
         wait_until(lambda url=url: _healthy(url), timeout=60, what=f"{name} at {url}", interval=0.2)
     return services
@@ -125,6 +142,7 @@ def run(data_dir: Path, *, show_logs: bool = False) -> int:
     data_dir.mkdir(exist_ok=True)
     signal.signal(signal.SIGTERM, _raise_stop)
     signal.signal(signal.SIGINT, _raise_stop)
+    stop_with_parent()
     # The same precedence the services use: the environment first, then .env.
     env = {**{k: v for k, v in dotenv_values(".env").items() if v is not None}, **os.environ}
     wire(env, data_dir)
@@ -135,6 +153,7 @@ def run(data_dir: Path, *, show_logs: bool = False) -> int:
     broker: LocalBroker | None = None
     postgres: EmbeddedPostgres | None = None
     services: dict[str, subprocess.Popen] = {}
+    reaper = Reaper()  # stops all of it if this process is SIGKILLed
     try:
         print("Starting Leadflow: broker, database, migrations, five services…", flush=True)
         if not env.get("KAFKA_BOOTSTRAP_SERVERS"):
@@ -143,8 +162,10 @@ def run(data_dir: Path, *, show_logs: bool = False) -> int:
                 print(f"port {kafka_port} is taken: free it, or set KAFKA_BOOTSTRAP_SERVERS", file=sys.stderr)
                 return 1
             broker = LocalBroker(kafka_port, log_path=(logs or data_dir) / "tansu.log").start()
+            reaper.watch_infrastructure(broker.pid)
             env["KAFKA_BOOTSTRAP_SERVERS"] = broker.bootstrap_servers
         if not env.get("DATABASE_URL"):
+            reaper.watch_postgres(data_dir.resolve() / "postgres")
             postgres = EmbeddedPostgres(data_dir.resolve() / "postgres")
             postgres.create_database("leadflow")
             env["DATABASE_URL"] = postgres.database_url("leadflow")
@@ -156,7 +177,7 @@ def run(data_dir: Path, *, show_logs: bool = False) -> int:
                 partitions=int(env.get("KAFKA_TOPIC_PARTITIONS", "6")),
             )
         )
-        services = start_services(env, logs)
+        services = start_services(env, logs, reaper)
         print(
             banner(
                 {name: service_url(env, name) for name in SERVICES},
@@ -175,6 +196,7 @@ def run(data_dir: Path, *, show_logs: bool = False) -> int:
         return 0
     finally:
         stop_all(services, broker, postgres)
+        reaper.release()
 
 
 def watch(services: dict[str, subprocess.Popen], logs: Path | None) -> int:
