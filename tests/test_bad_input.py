@@ -3,6 +3,7 @@ every public write endpoint: a clear 4xx as problem+json, nothing stored or enqu
 lead accepted before left as it was."""
 
 import dataclasses
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -57,7 +58,31 @@ def bad_requests(valid: dict, free_map: str | None) -> dict[str, tuple[dict, int
             "email",
         ),
         "nul in a key": ({"json": {**valid, "na\x00me": "x"}}, 422, "body"),
+        # Valid texts whose instants fall outside the years 1-9999 in UTC: accepted, an activity
+        # was dead-lettered by scoring and a lead's batch failed there before.
+        "a time past the year 9999 in utc": (
+            {"json": {**valid, "occurred_at": "9999-12-31T23:59:59-23:59"}},
+            422,
+            "occurred_at",
+        ),
+        "a time before the year 1 in utc": (
+            {"json": {**valid, "occurred_at": "0001-01-01T00:00:00+00:01"}},
+            422,
+            "occurred_at",
+        ),
+        "a time a year ahead": (
+            {"json": {**valid, "occurred_at": (datetime.now(UTC) + timedelta(days=365)).isoformat()}},
+            422,
+            "occurred_at",
+        ),
     }
+    if "outcome" not in valid and "type" not in valid:  # a lead
+        requests["a company of a trillion people"] = (
+            {"json": {**valid, "company_size": 10**12}},
+            422,
+            "company_size",
+        )
+        requests["a company of no one"] = ({"json": {**valid, "company_size": "0"}}, 422, "company_size")
     if free_map:
         requests["huge map"] = (
             {"json": {**valid, free_map: {f"k{i}": i for i in range(200)}}},

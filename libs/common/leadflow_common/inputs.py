@@ -13,6 +13,7 @@ something (clearing it) says `T | None` and says what it means."""
 
 import math
 import types
+from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
@@ -59,6 +60,42 @@ def storable(text: str) -> str:
 
 # Text outside a body (a query parameter) that reaches SQL: refused as a body's text would be.
 StorableText = Annotated[str, AfterValidator(storable)]
+
+OUT_OF_RANGE = "must be a date and time between the years 1 and 9999"
+AHEAD = "may not be more than a day ahead of now"
+CLOCK_TOLERANCE = timedelta(days=1)  # a sender's clock or time zone may be off; not by more
+LARGEST_BIGINT = 2**63 - 1  # a PostgreSQL bigint's: a number past it fails in the driver
+
+
+def as_utc(value: datetime) -> datetime:
+    """The instant in UTC; a time without an offset is taken as UTC, as the services store it."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def storable_instant(value: datetime) -> datetime:
+    """Python and the services share the years 1 to 9999, but an offset may carry a valid text past
+    them (`9999-12-31T23:59:59-23:59` is in the year 10000 in UTC): refused here, naming the field,
+    rather than accepted and then failing where it is stored or read (seen: an activity answered
+    `202` and then dead-lettered by scoring)."""
+    try:
+        as_utc(value)
+    except OverflowError:
+        raise ValueError(OUT_OF_RANGE) from None
+    return value
+
+
+def not_ahead(value: datetime) -> datetime:
+    """When something happened cannot be well ahead of now: an activity dated next year would
+    count as the most recent engagement until then."""
+    if as_utc(value) > datetime.now(UTC) + CLOCK_TOLERANCE:
+        raise ValueError(AHEAD)
+    return value
+
+
+# Every date and time a request may carry (a body's or a query's): within what can be stored.
+Instant = Annotated[datetime, AfterValidator(storable_instant)]
+# When something happened, as a client reports it: stored, and not ahead of now.
+Occurrence = Annotated[datetime, AfterValidator(storable_instant), AfterValidator(not_ahead)]
 
 
 def unacceptable_field(value: Any, path: str = "", depth: int = 0) -> tuple[str, str] | None:

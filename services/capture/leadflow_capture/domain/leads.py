@@ -19,7 +19,7 @@ from leadflow_capture.domain.identifiers import (
 )
 from leadflow_common.errors import FieldError, Invalid
 from leadflow_common.events import AttributeValue
-from leadflow_common.inputs import InputModel
+from leadflow_common.inputs import InputModel, Occurrence
 
 T = TypeVar("T")
 V = TypeVar("V", bound=str | int)
@@ -83,7 +83,7 @@ class LeadInput(InputModel):
     consent: ConsentInput | None = None
     attribution: AttributionInput | None = None
     attributes: dict[AttributeKey, AttributeText | int | float | bool] = Field(default_factory=dict)
-    occurred_at: datetime | None = None
+    occurred_at: Occurrence | None = None
 
 
 class InvalidLead(Invalid):
@@ -256,25 +256,36 @@ _SIZE = re.compile(
 )
 
 
+# The largest employers have about two million people: a size past this is a typing mistake
+# (or a probe), and would otherwise count as the biggest company there is.
+LARGEST_COMPANY_SIZE = 10_000_000
+
+
 def parse_company_size(value: str | int) -> tuple[int | None, int | None]:
     """`"11-50"` → (11, 50); `"500+"` → (500, None); `42` → (42, 42)."""
     if isinstance(value, int):
-        if value < 1:
-            raise ValueError("company size must be positive")
-        return value, value
+        return _sized(value, value)
     match = _SIZE.match(value)
     if not match:
         raise ValueError('company size must look like "11-50", "500+" or "42"')
 
     def number(text: str) -> int:
-        return int(re.sub(r"[,. ]", "", text))
+        return int(re.sub(r"[,. ]", "", text)[:12])  # 12 digits are past any size allowed
 
     low = number(match.group(1))
     if match.group(3):
         high = number(match.group(3))
         if high < low:
             raise ValueError("company size range is reversed")
-        return low, high
+        return _sized(low, high)
     if match.group(4):
-        return low, None
-    return low, low
+        return _sized(low, None)
+    return _sized(low, low)
+
+
+def _sized(low: int, high: int | None) -> tuple[int, int | None]:
+    if low < 1:
+        raise ValueError("company size must be positive")
+    if max(low, high or low) > LARGEST_COMPANY_SIZE:
+        raise ValueError(f"company size may be at most {LARGEST_COMPANY_SIZE:,}")
+    return low, high

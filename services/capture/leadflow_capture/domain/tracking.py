@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field, StringConstraints, model_validator
 
 from leadflow_common.errors import FieldError
 from leadflow_common.events import EventData, LeadActivity, LeadOutcome
-from leadflow_common.inputs import InputModel
+from leadflow_common.inputs import InputModel, Occurrence
 
 
 class PersonRef(InputModel):
@@ -30,14 +30,14 @@ class ActivityInput(PersonRef):
     type: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,63}$")] = Field(
         examples=["pricing_page_view", "demo_requested", "email_clicked", "call_answered"]
     )
-    occurred_at: datetime | None = None
+    occurred_at: Occurrence | None = None
     properties: dict[str, Any] = Field(default_factory=dict, max_length=50)
 
 
 class OutcomeInput(PersonRef):
     outcome: Literal["won", "lost"]
     amount: float | None = Field(default=None, ge=0)
-    occurred_at: datetime | None = None
+    occurred_at: Occurrence | None = None
     corrects: uuid.UUID | None = Field(
         default=None,
         description="A correction: the outcome_id of the lead's recorded outcome it replaces (admins,"

@@ -2,7 +2,6 @@
 
 import base64
 import uuid
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -11,7 +10,7 @@ from leadflow_common.access import Principal, Scope, parse_scopes
 from leadflow_common.auth import requires
 from leadflow_common.credentials import CredentialsState
 from leadflow_common.errors import Invalid
-from leadflow_common.inputs import StorableText
+from leadflow_common.inputs import Instant, StorableText
 from leadflow_console.api.schemas import AuditEntry, AuditPage, CreatedKey, KeyIn, KeyOut, SyncIn
 from leadflow_console.app.services import ApiKey
 from leadflow_console.deps import AccountsDep
@@ -71,8 +70,8 @@ async def audit(
     action: Annotated[
         StorableText | None, Query(max_length=100, description="For example `key.revoked`")
     ] = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
+    since: Instant | None = None,
+    until: Instant | None = None,
     cursor: Annotated[str | None, Query(max_length=40)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> AuditPage:

@@ -1,13 +1,13 @@
 """The console API's bodies and answers."""
 
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from pydantic import MISSING, BaseModel, EmailStr, Field, StringConstraints, field_validator
 
 from leadflow_common.access import Role, Scope, parse_scopes
-from leadflow_common.inputs import InputModel
+from leadflow_common.inputs import InputModel, Instant, as_utc
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 
@@ -49,13 +49,20 @@ class UserOut(BaseModel):
 class KeyIn(InputModel):
     name: Name
     scopes: list[str] = Field(min_length=1, max_length=len(Scope), description="See docs/roles-and-keys.md")
-    expires_at: datetime | None = Field(None, description="`null`: never expires")
+    expires_at: Instant | None = Field(None, description="`null`: never expires; else in the future")
 
     @field_validator("scopes")
     @classmethod
     def known_scopes(cls, scopes: list[str]) -> list[str]:
         parse_scopes(scopes)  # a ValueError names the scope
         return scopes
+
+    @field_validator("expires_at")
+    @classmethod
+    def ahead(cls, expires_at: datetime | None) -> datetime | None:
+        if expires_at is not None and as_utc(expires_at) <= datetime.now(UTC):
+            raise ValueError("must be in the future: a key that has expired opens nothing")
+        return expires_at
 
 
 class KeyOut(BaseModel):

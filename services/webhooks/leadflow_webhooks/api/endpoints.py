@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query
 
 from leadflow_common.access import Principal, Scope
 from leadflow_common.auth import requires
+from leadflow_common.inputs import LARGEST_BIGINT
 from leadflow_webhooks.app.services import EVENT_TYPES, Delivery, Endpoint
 from leadflow_webhooks.deps import WebhooksDep
 from leadflow_webhooks.domain.schemas import (
@@ -103,7 +104,10 @@ async def deliveries(
     status: DeliveryStatus | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     before: Annotated[
-        int | None, Query(ge=1, description="The next page: deliveries older than the one of this `seq`")
+        int | None,
+        Query(
+            ge=1, le=LARGEST_BIGINT, description="The next page: deliveries older than the one of this `seq`"
+        ),
     ] = None,
 ) -> list[DeliveryOut]:
     found = await webhooks.deliveries(webhook_id, status, limit, before)

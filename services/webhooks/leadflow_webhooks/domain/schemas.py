@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import MISSING, AnyHttpUrl, BaseModel, Field, StringConstraints, UrlConstraints, field_validator
 
-from leadflow_common.inputs import InputModel
+from leadflow_common.inputs import InputModel, Instant
 from leadflow_webhooks.domain.addresses import MAX_URL_LENGTH
 from leadflow_webhooks.domain.status import DeliveryStatus
 
@@ -125,7 +125,7 @@ class EventTypeOut(BaseModel):
 
 
 class Replay(InputModel):
-    since: datetime = Field(description="Every delivery created since then is sent again")
+    since: Instant = Field(description="Every delivery created since then is sent again")
 
 
 class Rescheduled(BaseModel):
