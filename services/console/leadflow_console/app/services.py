@@ -172,6 +172,7 @@ class AccountsService:
 
     async def update_user(self, principal: Principal, user_id: uuid.UUID, changes: dict) -> User:
         async with self._runtime.unit_of_work() as uow:
+            admins = await repository.lock_active_admins(uow.connection)
             user = await repository.user_by_id(uow.connection, user_id, lock=True)
             if user is None:
                 raise NotFound("No such user")
@@ -180,6 +181,11 @@ class AccountsService:
             role = Role(changes.get("role", user.role))
             rep_id = changes["rep_id"] if "rep_id" in changes else user.rep_id
             accounts.check_role(role, rep_id)
+            accounts.check_an_admin_remains(
+                was_admin=user_id in admins,
+                stays_admin=role is Role.admin and changes.get("active", user.active),
+                other_admins=len(admins - {user_id}),
+            )
             if rep_id is not None and rep_id != user.rep_id:
                 await self._known_rep(rep_id)  # the one it had was checked when it was named
             values = {name: changes[name] for name in ("active",) if name in changes}

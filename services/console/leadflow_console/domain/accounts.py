@@ -8,7 +8,7 @@ from datetime import datetime
 
 from leadflow_common.access import Role
 from leadflow_common.credentials import KEY_PREFIX
-from leadflow_common.errors import Invalid
+from leadflow_common.errors import Conflict, Invalid
 
 MIN_PASSWORD_LENGTH = 12
 MAX_PASSWORD_LENGTH = 256  # Argon2 takes any length; an unbounded one is a free CPU burner
@@ -27,6 +27,16 @@ def check_role(role: Role, rep_id: uuid.UUID | None) -> None:
         raise Invalid.field("rep_id", "a rep account names the rep record it works as")
     if role is not Role.rep and rep_id is not None:
         raise Invalid.field("rep_id", "only a rep account is linked to a rep record")
+
+
+def check_an_admin_remains(*, was_admin: bool, stays_admin: bool, other_admins: int) -> None:
+    """A change may not leave no active admin: nobody could then manage accounts, keys, webhooks
+    or settings (seen: the only admin demoted herself to viewer from the users page)."""
+    if was_admin and not stays_admin and other_admins == 0:
+        raise Conflict(
+            "This is the last active admin: make another account an admin before demoting or"
+            " disabling this one"
+        )
 
 
 def new_api_key(key_id: uuid.UUID) -> str:

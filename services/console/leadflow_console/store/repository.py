@@ -67,6 +67,13 @@ async def user_by_id(connection: AsyncConnection, user_id: uuid.UUID, *, lock: b
     return _user(row._mapping) if row else None
 
 
+async def lock_active_admins(connection: AsyncConnection) -> set[uuid.UUID]:
+    """The active admins, locked (in id order) until the transaction ends: two admins demoting
+    each other at once are served one after the other, so one of them stays."""
+    query = select(users.c.id).where(users.c.role == "admin", users.c.active).order_by(users.c.id)
+    return {row.id for row in await connection.execute(query.with_for_update())}
+
+
 async def list_users(connection: AsyncConnection) -> list[User]:
     return [
         _user(row._mapping) for row in await connection.execute(select(users).order_by(users.c.created_at))

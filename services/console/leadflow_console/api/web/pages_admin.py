@@ -223,8 +223,13 @@ async def set_active(
     viewer: AdminOnly,
     accounts: AccountsDep,
     active: Annotated[Literal["yes", "no"], Form()],
+    upstream: UpstreamDep,
 ) -> Response:
-    await accounts.update_user(viewer.principal, user_id, {"active": active == "yes"})
+    try:
+        await accounts.update_user(viewer.principal, user_id, {"active": active == "yes"})
+    except LeadflowError as refused:
+        errors = forms.from_problem(refused, ())
+        return await _users(request, viewer, accounts, upstream, refused.status, role_errors=errors)
     return redirect(
         request,
         "/admin/users",
