@@ -204,7 +204,9 @@ def test_funnel_totals_conversions_and_bars():
     bars = {bar.stage: bar for bar in funnel.bars(counts)}
     assert bars["captured"].length == funnel.BAR_WIDTH and bars["captured"].rate is None
     assert bars["warm"].rate == 0.5 and bars["warm"].length == funnel.BAR_WIDTH // 2
-    assert bars["won"].rate == 0.5  # of the accepted
+    assert bars["won"].rate == 0.5 and bars["won"].of == "accepted"
+    # Offers go to warm and hot leads: a share of warm (hot: 6 of 4 would read 150%).
+    assert bars["offered"].rate == 0.6 and bars["offered"].of == "warm"
     assert bars["lost"].rate == round(1 / 3, 4)  # of the decided outcomes
     assert funnel.bars({stage: 0 for stage in funnel.STAGES})[1].rate is None  # nothing: no rate
 

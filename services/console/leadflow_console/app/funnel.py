@@ -11,11 +11,13 @@ from leadflow_console.store.read_queries import DIMENSIONS as DIMENSIONS  # the 
 from leadflow_console.store.read_queries import FunnelRow, SpeedRow
 
 STAGES = ("captured", "warm", "hot", "offered", "accepted", "won", "lost")
-# Each stage's conversion is from the one before it; lost is a share of the decided outcomes.
+# Each stage's conversion is a share of the stage it comes from; lost is a share of the decided
+# outcomes. Offers come from warm and hot leads alike (warm counts every lead that reached warm or
+# hotter), so offered is a share of warm: as a share of hot it read 300% (a new user's hour).
 FLOW = (
     ("captured", "warm"),
     ("warm", "hot"),
-    ("hot", "offered"),
+    ("warm", "offered"),
     ("offered", "accepted"),
     ("accepted", "won"),
 )
@@ -29,7 +31,8 @@ class Bar:
     stage: str
     count: int
     length: int  # in the chart's units, the largest stage being BAR_WIDTH
-    rate: float | None  # conversion from the stage before it
+    rate: float | None  # conversion from the stage it comes from
+    of: str | None  # that stage
 
 
 def date_range(since: str, until: str, today: date) -> tuple[datetime, datetime]:
@@ -60,11 +63,14 @@ def bars(counts: dict[str, int]) -> list[Bar]:
     before = {to: start for start, to in FLOW}
     shapes = []
     for stage in STAGES:
+        of: str | None
         if stage == "lost":
-            conversion = rate(counts["lost"], counts["won"] + counts["lost"])
+            of, conversion = "decided", rate(counts["lost"], counts["won"] + counts["lost"])
         else:
-            conversion = rate(counts[stage], counts[before[stage]]) if stage in before else None
-        shapes.append(Bar(stage, counts[stage], round(BAR_WIDTH * counts[stage] / largest), conversion))
+            of = before.get(stage)
+            conversion = rate(counts[stage], counts[of]) if of else None
+        length = round(BAR_WIDTH * counts[stage] / largest)
+        shapes.append(Bar(stage, counts[stage], length, conversion, of if conversion is not None else None))
     return shapes
 
 
