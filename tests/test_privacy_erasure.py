@@ -10,8 +10,10 @@ import time
 
 import httpx
 import pytest
+from conftest import ADMIN_EMAIL, ADMIN_PASSWORD
 from harness import AUTH, HOT, eventually, is_ready, message_sid, opened, read_records_to_end
 from sqlalchemy import text
+from test_console_pages import sign_in
 from webhook_receiver import receiving
 
 from leadflow_cli.infra import free_port
@@ -234,6 +236,16 @@ async def test_an_erased_person_is_nowhere_and_what_must_stay_stays(system, topi
             )
 
         await eventually(told, timeout=30)
+        # The console says she was erased (it said "not captured yet") and offers no export.
+        page = await sign_in(system.console, ADMIN_EMAIL, ADMIN_PASSWORD)
+        try:
+            shown = await page.get(f"/leads/{lead_id}")
+            assert shown.status_code == 200 and "erased on request" in shown.text, shown.text[:500]
+            assert "not captured yet" not in shown.text and f"/leads/{lead_id}/export" not in shown.text
+            listed = await page.get("/leads")
+            assert "(erased on request)" in listed.text and "not captured yet" not in listed.text
+        finally:
+            await page.aclose()
         exported = (
             await client.get(f"{system.capture}/v1/privacy/export", params={"lead_id": lead_id})
         ).json()

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from leadflow_common.db import any_param
 from leadflow_common.driver import Prepared
 from leadflow_console.store.account_tables import account_views, lead_accounts
-from leadflow_console.store.read_queries import display_name
+from leadflow_console.store.read_queries import ERASED, display_name
 from leadflow_console.store.read_tables import lead_timeline, lead_views
 
 TIMELINE_SHOWN = 100
@@ -48,9 +48,12 @@ class Person:
     assignment_status: str | None
     method: str | None
     confidence: float | None
+    erased_at: datetime | None
 
     @property
     def display_name(self) -> str:
+        if self.erased_at is not None:
+            return ERASED
         return display_name(self.profile) or "(not captured yet)"
 
     @property
@@ -92,6 +95,7 @@ async def people(
             lead_views.c.assignment_status,
             lead_accounts.c.method,
             lead_accounts.c.confidence,
+            lead_views.c.erased_at,
         )
         .join(lead_views, lead_views.c.lead_id == lead_accounts.c.lead_id)
         .where(lead_accounts.c.account_id == account_id, lead_views.c.merged_into.is_(None))

@@ -1,6 +1,7 @@
 """What the console's read models keep of an erased person: the lead's row with its channel,
 campaign, score, assignment and outcome (the funnel still counts them), without the golden
-record, the searchable name, email, phone and company, or the messages on its timeline."""
+record, the searchable name, email, phone and company, or the messages on its timeline; and when
+the person was erased, which its pages say."""
 
 import uuid
 
@@ -8,8 +9,8 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 ERASE_VIEWS = text(
-    "UPDATE console.lead_views SET profile = NULL, email = NULL, phone = NULL, name = NULL, company = NULL"
-    " WHERE lead_id = ANY(CAST(:leads AS uuid[]))"
+    "UPDATE console.lead_views SET profile = NULL, email = NULL, phone = NULL, name = NULL, company = NULL,"
+    " erased_at = coalesce(erased_at, now()) WHERE lead_id = ANY(CAST(:leads AS uuid[]))"
 )
 ERASE_TIMELINES = text(
     "UPDATE console.lead_timeline SET details = details - 'message'"

@@ -17,6 +17,9 @@ SHOWN = 100
 DIMENSIONS = ("channel", "source", "campaign", "segment")
 
 
+ERASED = "(erased on request)"
+
+
 def display_name(profile: Mapping[str, object] | None) -> str:
     """How a lead is named on a page: its name, else its email or phone ("" when none is known)."""
     profile = profile or {}
@@ -44,9 +47,12 @@ class LeadView:
     decided_at: datetime | None
     outcome: str | None
     outcome_at: datetime | None
+    erased_at: datetime | None
 
     @property
     def display_name(self) -> str:
+        if self.erased_at is not None:
+            return ERASED
         return display_name(self.profile) or "(not captured yet)"
 
 

@@ -42,6 +42,7 @@ lead_views = Table(
     Column("accepted_at", DateTime(timezone=True)),
     Column("outcome", Text),
     Column("outcome_at", DateTime(timezone=True)),
+    Column("erased_at", DateTime(timezone=True)),  # the person was erased on request
 )
 
 lead_timeline = Table(
