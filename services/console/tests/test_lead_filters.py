@@ -66,3 +66,9 @@ def test_a_cursor_reads_back_as_written_and_a_forged_one_starts_over():
     assert read_cursor(write_cursor(score), "score") == score
     assert read_cursor("not-a-cursor", "newest") is None
     assert criteria(after=write_cursor(at)).criteria.after == at
+
+
+def test_a_search_of_only_signs_is_said_at_the_search_box_not_taken_for_everything():
+    for typed in ("%", "*", "%_%", "--"):
+        read = criteria(q=typed)
+        assert read.criteria.search.words == () and "letters or digits" in read.errors["q"], typed

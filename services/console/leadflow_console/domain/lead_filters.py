@@ -154,7 +154,10 @@ def read_search(text: str, default_region: str, errors: dict[str, str]) -> Searc
         if phone is None:
             errors["q"] = "This looks like a phone number but is not one; check the digits."
         return Search(phone=phone)
-    return Search(words=tuple(word.lower() for word in WORD.findall(text))[:8])
+    words = tuple(word.lower() for word in WORD.findall(text))[:8]
+    if not words:  # only signs (`%`, `*`): searching for nothing would list every lead
+        errors["q"] = "Type a name, a company, an email or a phone number: letters or digits."
+    return Search(words=words)
 
 
 def phone_number(text: str, default_region: str) -> str | None:
