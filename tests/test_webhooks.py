@@ -346,3 +346,16 @@ async def test_a_delivery_goes_out_at_once_not_at_the_next_poll(settings, topics
             await publish(settings, topics, [event], announced=True)  # as routing's relay would
             await eventually(lambda event=event: receiver.of_event(event.id), timeout=20, interval=0.05)
             assert time.monotonic() - started < 3, f"delivered after {time.monotonic() - started:.1f} s"
+
+
+async def test_a_receiver_nobody_answers_at_is_said_in_words_in_the_delivery_log(settings, start_service):
+    """An admin reads the log in the console: "could not connect", not "ConnectError: ..."."""
+    webhooks = start_service("webhooks", settings, WEBHOOKS_ALLOWED_HOSTS="127.0.0.1")
+    await eventually(lambda: is_ready(webhooks), timeout=30)
+    async with httpx.AsyncClient(headers=AUTH, timeout=30) as client:
+        hook = await subscribe(client, webhooks, f"http://127.0.0.1:{free_port()}/hook")  # nothing listens
+        sent = await client.post(f"{webhooks}/v1/webhooks/{hook['id']}/test")
+        assert sent.status_code == 201, sent.text
+        [attempt] = sent.json()["attempts"]
+        assert attempt["status_code"] is None
+        assert attempt["error"] == "could not connect to the receiver: nothing answered at its address"

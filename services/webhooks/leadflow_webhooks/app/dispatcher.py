@@ -20,7 +20,7 @@ from leadflow_common.pacing import idle_wait
 from leadflow_common.runtime import ServiceRuntime
 from leadflow_common.unit_of_work import UnitOfWork
 from leadflow_webhooks import metrics
-from leadflow_webhooks.app.outbound import OutboundClient
+from leadflow_webhooks.app.outbound import OutboundClient, failure_in_words
 from leadflow_webhooks.domain.addresses import RefusedTarget
 from leadflow_webhooks.domain.schedule import Outcome, next_attempt, outcome_of
 from leadflow_webhooks.domain.signing import signature_headers
@@ -107,7 +107,8 @@ class Dispatcher:
         except RefusedTarget as refused:
             error = f"refused: {refused}"
         except (httpx.HTTPError, OSError) as failure:
-            error = f"{type(failure).__name__}: {failure}"[:SNIPPET]
+            error = failure_in_words(failure)
+            log.info("delivery failed", extra={"error": f"{type(failure).__name__}: {failure}"[:SNIPPET]})
         latency_ms = int((time.perf_counter() - started) * 1000)
         at = datetime.now(UTC)
         self._finished.put_nowait(Attempt(delivery, endpoint, at, status_code, snippet, error, latency_ms))

@@ -40,3 +40,21 @@ class OutboundClient:
 
     async def close(self) -> None:
         await self._client.aclose()
+
+
+# What a failed POST is called in the delivery log, which admins read in the console: words, not
+# the exception's class (the log has it).
+FAILURES_IN_WORDS: tuple[tuple[type[Exception], str], ...] = (
+    (httpx.ConnectTimeout, "the receiver did not take the connection in time"),
+    (httpx.ConnectError, "could not connect to the receiver: nothing answered at its address"),
+    (httpx.TimeoutException, "the receiver did not answer in time"),
+    (httpx.RemoteProtocolError, "the receiver closed the connection without an HTTP answer"),
+    (httpx.HTTPError, "the request to the receiver failed"),
+    (OSError, "the request to the receiver failed"),
+)
+
+
+def failure_in_words(failure: Exception) -> str:
+    return next(
+        (words for kind, words in FAILURES_IN_WORDS if isinstance(failure, kind)), "the request failed"
+    )

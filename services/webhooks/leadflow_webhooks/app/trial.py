@@ -10,7 +10,7 @@ from datetime import datetime
 
 import httpx
 
-from leadflow_webhooks.app.outbound import OutboundClient
+from leadflow_webhooks.app.outbound import OutboundClient, failure_in_words
 from leadflow_webhooks.domain.addresses import RefusedTarget
 from leadflow_webhooks.domain.signing import signature_headers
 from leadflow_webhooks.store.repository import Endpoint
@@ -63,5 +63,5 @@ async def send_once(
     except RefusedTarget as refused:
         error = f"refused: {refused}"
     except (httpx.HTTPError, OSError) as failure:
-        error = f"{type(failure).__name__}: {failure}"[:SNIPPET]
+        error = failure_in_words(failure)
     return TrialAnswer(status_code, snippet, error, int((time.perf_counter() - started) * 1000))
