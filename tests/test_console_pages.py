@@ -119,10 +119,14 @@ async def test_pages_sessions_and_forms_are_guarded(system):
                     title = re.search(r"<title>(.*?)</title>", response.text, re.S).group(1)
                     assert title.endswith(" · Leadflow") and "<" not in title, (path, title)
 
-        # A range the wrong way round is the page's own error, not a crash or JSON.
-        wrong = await admin.get("/funnel", params={"since": "2026-12-01", "until": "2026-11-01"})
-        assert wrong.status_code == 422 and "since: must not be after until" in wrong.text
-        assert wrong.headers["content-type"].startswith("text/html")
+        # A range the wrong way round is said at its field, in the form's words, with the dates
+        # typed kept (it was a page of its own naming URL parameters), for both funnels.
+        for path in ("/funnel", "/funnel/accounts"):
+            wrong = await admin.get(path, params={"since": "2026-12-01", "until": "2026-11-01"})
+            assert wrong.status_code == 422 and wrong.headers["content-type"].startswith("text/html")
+            said = re.search(r'<p class="field-error" id="since-error">(.*?)</p>', wrong.text)
+            assert said and said.group(1) == "Must not be after the To date.", wrong.text[:2000]
+            assert 'value="2026-12-01"' in wrong.text and 'value="2026-11-01"' in wrong.text
 
         # A form without this session's CSRF token changes nothing.
         keys_before = (await admin.get("/admin/keys")).text.count("<tr>")

@@ -41,13 +41,22 @@ def date_range(since: str, until: str, today: date) -> tuple[datetime, datetime]
         last = date.fromisoformat(until) if until else today
         first = date.fromisoformat(since) if since else last - timedelta(days=DEFAULT_DAYS - 1)
     except ValueError:
-        raise Invalid.field("since" if since else "until", "a date as YYYY-MM-DD") from None
+        raise Invalid.field("since" if since else "until", "Must be a date, such as 2026-12-01.") from None
     if first > last:
-        raise Invalid.field("since", "must not be after until")
+        raise Invalid.field("since", "Must not be after the To date.")
     if (last - first).days >= MAX_DAYS:
-        raise Invalid.field("since", f"the range is at most {MAX_DAYS} days")
+        raise Invalid.field("since", f"Must be at most {MAX_DAYS} days before the To date.")
     start = datetime.combine(first, time.min, UTC)
     return start, datetime.combine(last + timedelta(days=1), time.min, UTC)
+
+
+def date_range_or_default(since: str, until: str, today: date) -> tuple[datetime, datetime, dict[str, str]]:
+    """The range asked for and no errors; else the last 30 days and, for the form, what was wrong
+    with each field in words (the page is shown with the typed dates and the errors at them)."""
+    try:
+        return (*date_range(since, until, today), {})
+    except Invalid as refused:
+        return (*date_range("", "", today), {field.name: field.message for field in refused.fields or []})
 
 
 def totals(rows: list[FunnelRow]) -> dict[str, int]:

@@ -88,11 +88,14 @@ async def _funnel(
 ) -> tuple[datetime, datetime, FunnelRows, SpeedRows]:
     try:
         start, end = funnel.date_range(since, until, datetime.now(UTC).date())
-    except Invalid as refused:
+    except Invalid as refused:  # the CSV: a download has no form to show the errors at
         field = (refused.fields or [FieldError(name="", message=refused.detail or refused.title)])[0]
-        raise PageInvalid(f"{field.name}: {field.message}") from None
+        raise PageInvalid(f"{LABELS.get(field.name, field.name)}: {field.message}") from None
     rows, speed = await read_model.funnel(start, end, by)
     return start, end, rows, speed
+
+
+LABELS = {"since": "From", "until": "To"}
 
 
 @router.get("/funnel", summary="admin, marketer: the funnel by channel, source, campaign or segment")
@@ -104,19 +107,24 @@ async def funnel_page(
     until: Annotated[str, Query(max_length=10)] = "",
     by: Dimension = "channel",
 ) -> Response:
-    start, end, rows, speed = await _funnel(read_model, since, until, by)
+    start, end, errors = funnel.date_range_or_default(since, until, datetime.now(UTC).date())
+    rows, speed = await read_model.funnel(start, end, by)
     counts = funnel.totals(rows)
+    shown = {"since": str(start.date()), "until": str((end - timedelta(days=1)).date())}
     return page(
         request,
         "funnel.html",
         viewer,
+        422 if errors else 200,
+        errors=errors,
+        typed={"since": since, "until": until} if errors else shown,
         rows=rows,
         speed=speed,
         bars=funnel.bars(counts),
         width=funnel.BAR_WIDTH,
         stages=funnel.STAGES,
         dimensions=DIMENSIONS,
-        chosen={"since": str(start.date()), "until": str((end - timedelta(days=1)).date()), "by": by},
+        chosen={**shown, "by": by},
     )
 
 

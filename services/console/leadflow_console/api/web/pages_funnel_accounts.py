@@ -8,10 +8,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from leadflow_common.errors import Invalid
 from leadflow_console.api.web.deps import AccountReadsDep, Analysts
 from leadflow_console.api.web.render import page
-from leadflow_console.api.web.session import PageInvalid
 from leadflow_console.app import funnel
 from leadflow_console.app.account_reads import FUNNEL_LISTED as LISTED
 from leadflow_console.app.account_reads import FUNNEL_STAGES as STAGES
@@ -33,11 +31,7 @@ async def funnel_by_account(
     since: Annotated[str, Query(max_length=10)] = "",
     until: Annotated[str, Query(max_length=10)] = "",
 ) -> Response:
-    try:
-        start, end = funnel.date_range(since, until, datetime.now(UTC).date())
-    except Invalid as refused:
-        said = "; ".join(f"{field.name}: {field.message}" for field in refused.fields or [])
-        raise PageInvalid(said or str(refused)) from None
+    start, end, errors = funnel.date_range_or_default(since, until, datetime.now(UTC).date())
     found = await reads.funnel(start, end)
     stages = [
         {
@@ -48,12 +42,16 @@ async def funnel_by_account(
         }
         for index, stage in enumerate(STAGES)
     ]
+    chosen = {"since": str(start.date()), "until": str((end - timedelta(days=1)).date())}
     return page(
         request,
         "funnel_accounts.html",
         viewer,
+        422 if errors else 200,
+        errors=errors,
+        typed={"since": since, "until": until} if errors else chosen,
         stages=stages,
         rows=found.rows,
         listed=LISTED,
-        chosen={"since": str(start.date()), "until": str((end - timedelta(days=1)).date())},
+        chosen=chosen,
     )
