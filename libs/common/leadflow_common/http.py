@@ -121,6 +121,10 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def on_http(request: Request, error: StarletteHTTPException) -> JSONResponse:
+        if isinstance(error.__cause__, LeadflowError):
+            # FastAPI answers any failure to read a body it parses as a 400 "error parsing the
+            # body", raised from ours: a body too slow (408) or too large (413) is said as such.
+            return problem_response(error.__cause__, request.url.path)
         title = HTTPStatus(error.status_code).phrase
         detail = error.detail if isinstance(error.detail, str) else None
         return problem_response(
