@@ -190,6 +190,28 @@ async def test_an_account_starts_as_a_viewer_keeps_its_role_and_an_admin_is_conf
     assert next(user for user in users if user["id"] == viewer_id)["role"] == "admin"
 
 
+async def test_a_rep_record_with_an_account_is_marked_and_not_given_a_second(system, browser):
+    admin = await new_page(browser)
+    await sign_in(admin, system.console, ADMIN_EMAIL, ADMIN_PASSWORD)
+    await add_rep(admin, system.console, "Noor")
+    await add_account(admin, system.console, "noor@leadflow.example", "rep", "Noor")
+
+    form = admin.locator('form[action="/admin/users"]')
+    await form.get_by_label("Email").fill("noor.too@leadflow.example")
+    await form.get_by_label("Password (12 characters or more)").fill(PASSWORD)
+    await form.get_by_label("Role").select_option("rep")
+    rep_record = form.get_by_label("Rep record (for a rep account)")
+    await rep_record.select_option(label="Noor (senior): account noor@leadflow.example")
+    await form.get_by_role("button", name="Create account").click()
+    said = await admin.locator("#user-rep-error").text_content()
+    assert "already has the account noor@leadflow.example" in said, said
+    assert await form.get_by_label("Email").input_value() == "noor.too@leadflow.example"
+    await no_json(admin)
+    async with httpx.AsyncClient(timeout=10, headers=AUTH) as client:
+        users = (await client.get(f"{system.console}/v1/users")).json()
+    assert "noor.too@leadflow.example" not in {user["email"] for user in users}
+
+
 async def test_a_webhook_is_created_tested_disabled_and_replayed_from_the_console(system, browser):
     admin = await new_page(browser)
     await sign_in(admin, system.console, ADMIN_EMAIL, ADMIN_PASSWORD)

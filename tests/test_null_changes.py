@@ -28,6 +28,15 @@ def refused_fields(response: httpx.Response) -> dict[str, str]:
     return {field["name"]: field["message"] for field in response.json()["fields"]}
 
 
+def held_rep_record(response: httpx.Response) -> str:
+    """A 409 naming rep_id; its message (which names the account holding the record)."""
+    assert response.status_code == 409, (response.request.method, response.request.url, response.text)
+    assert response.headers["content-type"].startswith("application/problem+json")
+    [field] = response.json()["fields"]
+    assert field["name"] == "rep_id", field
+    return field["message"]
+
+
 async def refuses_each_null(client, method: str, url: str, fields: list[str], headers: dict) -> None:
     """Null for each field alone, then for all of them at once: 422 naming each, never 5xx;
     the record as it was."""
@@ -134,12 +143,27 @@ async def test_a_rep_account_names_a_rep_record_that_routing_has(system):
         other = f"{system.console}/v1/users/{marketer['id']}"
         response = await client.patch(other, json={"role": "rep", "rep_id": nobody}, headers=admin)
         assert set(refused_fields(response)) == {"rep_id"}
+
+        # One active account per rep record: a second one is refused at rep_id, by name of the
+        # account holding it, until that account is disabled; re-enabling it is refused then.
+        second = {**account, "email": "grace2@team.example", "rep_id": rep["id"]}
+        for response in (
+            await client.patch(other, json={"role": "rep", "rep_id": rep["id"]}, headers=admin),
+            await client.post(users, json=second, headers=admin),
+        ):
+            assert "grace@team.example" in held_rep_record(response)
+        assert (await client.patch(url, json={"active": False}, headers=admin)).status_code == 200
         response = await client.patch(other, json={"role": "rep", "rep_id": rep["id"]}, headers=admin)
         assert response.status_code == 200 and response.json()["rep_id"] == rep["id"], response.text
+        assert "max@team.example" in held_rep_record(
+            await client.patch(url, json={"active": True}, headers=admin)
+        )
 
         listed = {u["id"]: u for u in (await client.get(users, headers=admin)).json()}
-        assert listed[user["id"]]["rep_id"] == rep["id"]
-        assert all(u["rep_id"] in (None, rep["id"]) for u in listed.values())
+        assert listed[user["id"]]["rep_id"] == rep["id"] and not listed[user["id"]]["active"]
+        assert [u["id"] for u in listed.values() if u["rep_id"] == rep["id"] and u["active"]] == [
+            marketer["id"]
+        ]
 
 
 async def test_a_rep_account_waits_for_routing_when_routing_cannot_be_asked(settings, start_service):

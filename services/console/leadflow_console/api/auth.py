@@ -65,7 +65,11 @@ async def whoami(principal: Annotated[Principal, Depends(authenticated)], accoun
     "/users",
     status_code=201,
     summary="Create an account",
-    responses={409: {}, 422: {}, **UNCHECKED_REP},
+    responses={
+        409: {"description": "An account with this email exists, or the rep record has an active account"},
+        422: {},
+        **UNCHECKED_REP,
+    },
     tags=["users"],
 )
 async def create_user(body: UserIn, principal: UsersAdmin, accounts: AccountsDep) -> UserOut:
@@ -80,7 +84,12 @@ async def list_users(principal: UsersAdmin, accounts: AccountsDep) -> list[UserO
 @router.patch(
     "/users/{user_id}",
     summary="Change an account's role, rep, password or whether it is active (ends its sessions)",
-    responses={404: {}, 422: {}, **UNCHECKED_REP},
+    responses={
+        404: {},
+        409: {"description": "It would leave no active admin, or the rep record has another active account"},
+        422: {},
+        **UNCHECKED_REP,
+    },
     tags=["users"],
 )
 async def update_user(

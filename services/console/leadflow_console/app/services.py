@@ -148,6 +148,8 @@ class AccountsService:
         async with self._runtime.unit_of_work() as uow:
             if await repository.user_by_email(uow.connection, email.lower()):
                 raise Conflict("An account with this email exists")
+            if rep_id is not None:
+                await self._check_rep_record_free(uow, rep_id, user_id=None)
             return await self._insert_user(uow, principal, email.lower(), password, role, rep_id)
 
     async def _insert_user(self, uow, actor, email, password, role: Role, rep_id) -> User:
@@ -161,6 +163,12 @@ class AccountsService:
         )
         await uow.audit(actor, "user.created", ("user", user.id), role=str(role), rep_id=str(rep_id or ""))
         return user
+
+    async def _check_rep_record_free(
+        self, uow: UnitOfWork, rep_id: uuid.UUID, user_id: uuid.UUID | None
+    ) -> None:
+        holders = await repository.lock_rep_accounts(uow.connection, rep_id)
+        accounts.check_rep_record_free([holder.email for holder in holders if holder.id != user_id])
 
     async def _known_rep(self, rep_id: uuid.UUID) -> None:
         if not await self._reps.exists(rep_id):
@@ -188,6 +196,8 @@ class AccountsService:
             )
             if rep_id is not None and rep_id != user.rep_id:
                 await self._known_rep(rep_id)  # the one it had was checked when it was named
+            if rep_id is not None and changes.get("active", user.active):
+                await self._check_rep_record_free(uow, rep_id, user_id=user_id)
             values = {name: changes[name] for name in ("active",) if name in changes}
             values |= {"role": str(role), "rep_id": rep_id}
             if changes.get("password") is not None:

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from leadflow_common.access import Role
 from leadflow_common.credentials import KEY_PREFIX
-from leadflow_common.errors import Conflict, Invalid
+from leadflow_common.errors import Conflict, FieldError, Invalid
 
 MIN_PASSWORD_LENGTH = 12
 MAX_PASSWORD_LENGTH = 256  # Argon2 takes any length; an unbounded one is a free CPU burner
@@ -36,6 +36,20 @@ def check_an_admin_remains(*, was_admin: bool, stays_admin: bool, other_admins: 
         raise Conflict(
             "This is the last active admin: make another account an admin before demoting or"
             " disabling this one"
+        )
+
+
+def check_rep_record_free(held_by: list[str]) -> None:
+    """One active account per rep record: a rep's inbox and leads are one person's, and two
+    accounts on one record would each see and work the other's leads."""
+    if held_by:
+        message = (
+            f"this rep record already has the account {held_by[0]}:"
+            " disable that account or link it to another rep first"
+        )
+        raise Conflict(
+            "The rep record already has an active account",
+            fields=[FieldError(name="rep_id", message=message)],
         )
 
 

@@ -74,6 +74,15 @@ async def lock_active_admins(connection: AsyncConnection) -> set[uuid.UUID]:
     return {row.id for row in await connection.execute(query.with_for_update())}
 
 
+async def lock_rep_accounts(connection: AsyncConnection, rep_id: uuid.UUID) -> list[User]:
+    """The active accounts working as this rep record, with the record's accounts serialized
+    until the transaction ends: two admins linking two accounts to one rep at once are served
+    one after the other, so the second sees the first's account."""
+    await connection.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(str(rep_id), 0))))
+    query = select(users).where(users.c.rep_id == rep_id, users.c.active).order_by(users.c.created_at)
+    return [_user(row._mapping) for row in await connection.execute(query)]
+
+
 async def list_users(connection: AsyncConnection) -> list[User]:
     return [
         _user(row._mapping) for row in await connection.execute(select(users).order_by(users.c.created_at))
