@@ -330,6 +330,38 @@ async def test_a_lead_s_events_arrive_in_order_and_a_day_of_failures_disables(
         assert "failing since" in (await eventually(disabled, timeout=20))["disabled_reason"]
 
 
+async def test_a_delivery_waiting_behind_the_lead_s_failing_one_says_so_not_a_past_next_try(
+    settings, topics, start_service
+):
+    slow_retries = {**FAST_RETRIES, "WEBHOOKS_RETRY_SCHEDULE": "0,60"}
+    webhooks = start_service("webhooks", settings, **slow_retries)
+    await eventually(lambda: is_ready(webhooks), timeout=30)
+    async with (
+        receiving(free_port(), script=[500] * 10) as receiver,
+        httpx.AsyncClient(headers=AUTH) as client,
+    ):
+        hook = await subscribe(client, webhooks, receiver.url)
+        lead_id = uuid.uuid4()
+        first, second, third = (routed_event(lead_id) for _ in range(3))
+        await publish(settings, topics, [first, second, third], announced=True)
+        await eventually(lambda: len(receiver.of_event(first.id)) == 1, timeout=20)
+
+        async def listed():
+            found = (await client.get(f"{webhooks}/v1/webhooks/{hook['id']}/deliveries")).json()
+            by_event = {delivery["event_id"]: delivery for delivery in found}
+            return by_event if len(by_event) == 3 and by_event[first.id]["attempts"] else None
+
+        by_event = await eventually(listed, timeout=10)
+        failing = by_event[first.id]
+        assert failing["status"] == "pending" and failing["waiting_for"] is None
+        assert failing["next_attempt_at"] > failing["attempts"][-1]["at"], failing  # a minute on
+        for later in (second, third):
+            waiting = by_event[later.id]
+            assert waiting["status"] == "pending" and not waiting["attempts"], waiting
+            assert waiting["waiting_for"] == failing["id"] and waiting["next_attempt_at"] is None, waiting
+        assert [r.headers["webhook-id"] for r in receiver.received] == [first.id]
+
+
 async def test_a_delivery_goes_out_at_once_not_at_the_next_poll(settings, topics, start_service):
     """The consumer wakes the dispatcher once its batch has committed the deliveries: woken
     before, the dispatcher found none and slept until its poll (a minute here). The events are

@@ -123,7 +123,10 @@ def delivery_out(delivery: Delivery, tries: list) -> DeliveryOut:
         lead_id=delivery.lead_id,
         status=delivery.status,
         attempts=[AttemptOut.model_validate(attempt._mapping) for attempt in tries],
-        next_attempt_at=delivery.next_attempt_at if delivery.status is DeliveryStatus.pending else None,
+        next_attempt_at=delivery.next_attempt_at
+        if delivery.status is DeliveryStatus.pending and delivery.waiting_for is None
+        else None,
+        waiting_for=delivery.waiting_for,
         created_at=delivery.created_at,
         delivered_at=delivery.delivered_at,
     )

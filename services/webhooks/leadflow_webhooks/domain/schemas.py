@@ -114,7 +114,14 @@ class DeliveryOut(BaseModel):
     lead_id: str
     status: DeliveryStatus
     attempts: list[AttemptOut]
-    next_attempt_at: datetime | None
+    next_attempt_at: datetime | None = Field(
+        description="When a pending delivery is tried next (null while it waits for `waiting_for`)"
+    )
+    waiting_for: uuid.UUID | None = Field(
+        default=None,
+        description="The same lead's earlier pending delivery to this endpoint: this one is sent"
+        " after it (per-lead order)",
+    )
     created_at: datetime
     delivered_at: datetime | None
 

@@ -8,6 +8,7 @@ from sqlalchemy import Integer, Update, and_, bindparam, delete, exists, func, i
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm import aliased
+from sqlalchemy.sql.elements import Label
 
 from leadflow_common.db import claimed_once, constant
 from leadflow_webhooks.domain.status import DeliveryStatus
@@ -54,6 +55,9 @@ class Delivery:
     last_error: str | None
     created_at: datetime
     delivered_at: datetime | None
+    # Read only by the listings: the lead's earlier pending delivery to the same endpoint, which
+    # this one goes after (per-lead order), so its own next_attempt_at is not when it will go.
+    waiting_for: uuid.UUID | None = None
 
     def __post_init__(self) -> None:  # a row's status is its value: the member, from here on
         object.__setattr__(self, "status", DeliveryStatus(self.status))
@@ -190,6 +194,27 @@ async def add_tried_delivery(connection: AsyncConnection, delivery: dict, attemp
     await connection.execute(insert(attempts).values(**attempt))
 
 
+def _waiting_for() -> Label[uuid.UUID]:
+    earlier = aliased(deliveries)
+    return (
+        select(earlier.c.id)
+        .where(
+            deliveries.c.status == PENDING,
+            earlier.c.endpoint_id == deliveries.c.endpoint_id,
+            earlier.c.lead_id == deliveries.c.lead_id,
+            earlier.c.status == PENDING,
+            earlier.c.seq < deliveries.c.seq,
+        )
+        .order_by(earlier.c.seq)
+        .limit(1)
+        .scalar_subquery()
+        .label("waiting_for")
+    )
+
+
+LISTED = select(deliveries, _waiting_for())
+
+
 async def deliveries_of(
     connection: AsyncConnection,
     endpoint_id: uuid.UUID,
@@ -198,7 +223,7 @@ async def deliveries_of(
     before: int | None = None,
 ) -> list[tuple[Delivery, list]]:
     """Newest first; `before`: only those older than the delivery of that `seq` (the next page)."""
-    query = select(deliveries).where(deliveries.c.endpoint_id == endpoint_id)
+    query = LISTED.where(deliveries.c.endpoint_id == endpoint_id)
     if status:
         query = query.where(deliveries.c.status == status)
     if before is not None:
@@ -221,7 +246,7 @@ async def delivery_of(
 ) -> tuple[Delivery, list] | None:
     row = (
         await connection.execute(
-            select(deliveries).where(deliveries.c.endpoint_id == endpoint_id, deliveries.c.id == delivery_id)
+            LISTED.where(deliveries.c.endpoint_id == endpoint_id, deliveries.c.id == delivery_id)
         )
     ).one_or_none()
     if row is None:
