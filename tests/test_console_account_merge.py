@@ -2,7 +2,8 @@
 processes: a marketer names the other account on the account's page (by name, domain or page
 address); what names no account, or the account itself, is said at the field with what was typed
 kept; the merge moves the people, capture answers 303 for the merged account, the audit trail
-names the marketer, and the merged account's page says where it went. A rep may not merge."""
+names the marketer, and the merged account's page says where it went (and nothing it no longer
+has). A rep may not merge."""
 
 import httpx
 import pytest
@@ -106,6 +107,12 @@ async def test_a_marketer_merges_two_accounts_on_the_account_page(system, browse
 
     await eventually(says_merged, timeout=30, interval=0.5)
     assert await mia.locator("#merge").count() == 0, "a merged account offers no merge"
+    # Nothing it no longer has: no owner to come, no score, no empty people list.
+    text = await mia.locator("#account-live").inner_text()
+    for invented in ("Nobody yet", "unscored", "No one you may see", "Suggested"):
+        assert invented not in text, (invented, text)
+    await mia.locator("#account-merged").get_by_role("link", name="Open the account it is part of").click()
+    assert mia.url == f"{console}/accounts/{acme}"
 
     # A rep sees no merge form and may not post one; an admin may.
     rita = await new_page(browser)
