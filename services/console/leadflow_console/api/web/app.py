@@ -18,6 +18,7 @@ from leadflow_console.api.web import (
     pages_reps,
     pages_rules_form,
     pages_scoring,
+    pages_team,
     pages_webhooks,
 )
 from leadflow_console.api.web.render import HERE, install_error_pages
@@ -33,6 +34,7 @@ PAGE_ROUTERS = (
     pages_admin.router,
     pages_queue.router,
     pages_reps.router,
+    pages_team.router,
     pages_account.router,
     pages_webhooks.router,
     pages_b2b_accounts.router,

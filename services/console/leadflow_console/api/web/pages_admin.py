@@ -1,6 +1,6 @@
-"""The admin's pages: the team (reps, their load, the waiting queue), accounts and roles, API
-keys, and the audit trail. Reps belong to routing and are changed there, as the admin; webhooks
-have their own pages (pages_webhooks.py). Every form answers at its fields (forms.py)."""
+"""The admin's pages: accounts and roles, API keys, and the audit trail. The team has its own
+page (pages_team.py), and so have webhooks (pages_webhooks.py). Every form answers at its fields
+(forms.py)."""
 
 import uuid
 from typing import Annotated, Literal
@@ -20,93 +20,6 @@ from leadflow_console.app.services import AccountsService
 from leadflow_console.deps import AccountsDep
 
 router = APIRouter(include_in_schema=False)
-Tier = Literal["junior", "mid", "senior"]
-
-
-def _codes(text: str) -> list[str]:
-    return [part.strip() for part in text.split(",") if part.strip()]
-
-
-async def _team(
-    request: Request, viewer: Viewer, upstream: Upstream, status: int = 200, **context: object
-) -> Response:
-    reps = await upstream.call_list("routing", "GET", "/v1/reps", viewer.token)
-    waiting = await upstream.call_list(
-        "routing", "GET", "/v1/assignments?status=waiting&limit=50", viewer.token
-    )
-    return page(request, "team.html", viewer, status, reps=reps, waiting=waiting, **context)
-
-
-@router.get("/team", summary="admin: reps with load against capacity, the waiting queue")
-async def team(request: Request, viewer: AdminOnly, upstream: UpstreamDep) -> Response:
-    return await _team(request, viewer, upstream)
-
-
-NEW_REP_FIELDS = ("name", "email", "tier", "capacity", "territories", "languages", "segments")
-
-
-@router.post("/team/reps", summary="admin: add a rep")
-async def create_rep(
-    request: Request,
-    viewer: AdminOnly,
-    upstream: UpstreamDep,
-    # Text as typed: what cannot be read is answered at its field, with the form kept.
-    name: Annotated[str, Form(max_length=200)] = "",
-    email: Annotated[str, Form(max_length=320)] = "",
-    tier: Annotated[Tier, Form()] = "junior",
-    capacity: Annotated[str, Form(max_length=20)] = "",
-    territories: Annotated[str, Form(max_length=500)] = "",
-    languages: Annotated[str, Form(max_length=500)] = "",
-    segments: Annotated[str, Form(max_length=50)] = "",
-) -> Response:
-    typed = {"name": name, "email": email, "tier": tier, "capacity": capacity}
-    typed |= {"territories": territories, "languages": languages, "segments": segments}
-    errors = FormErrors()
-    for field, value in (("name", name), ("email", email)):
-        if not value.strip():
-            errors.add(field, "required")
-    count = forms.whole_number(errors, "capacity", capacity, 0, 10_000)
-    if errors:
-        return await _team(request, viewer, upstream, 422, errors=errors, form=typed)
-    body = {"name": name, "email": email, "tier": tier, "capacity": count, "territories": _codes(territories)}
-    body |= {"languages": _codes(languages), "segments": _codes(segments)}
-    try:
-        await upstream.send("routing", "POST", "/v1/reps", viewer.token, json=body)
-    except UpstreamProblem as problem:
-        if problem.status not in (409, 422):
-            raise
-        errors = forms.from_problem(problem, NEW_REP_FIELDS)
-        return await _team(request, viewer, upstream, problem.status, errors=errors, form=typed)
-    return redirect(request, "/team", f"Rep {name} added.")
-
-
-@router.post("/team/reps/{rep_id}", summary="admin: change a rep's tier, capacity, activity or presence")
-async def change_rep(
-    request: Request,
-    rep_id: uuid.UUID,
-    viewer: AdminOnly,
-    upstream: UpstreamDep,
-    tier: Annotated[Tier, Form()],
-    active: Annotated[Literal["yes", "no"], Form()],
-    available: Annotated[Literal["yes", "no"], Form()],
-    capacity: Annotated[str, Form(max_length=20)] = "",
-) -> Response:
-    errors = FormErrors()
-    count = forms.whole_number(errors, "capacity", capacity, 0, 10_000)
-    body = {"tier": tier, "capacity": count, "active": active == "yes", "available": available == "yes"}
-    if not errors:
-        try:
-            rep = await upstream.call_object(
-                "routing", "PATCH", f"/v1/reps/{rep_id}", viewer.token, json=body
-            )
-        except UpstreamProblem as problem:
-            if problem.status not in (409, 422):
-                raise
-            errors = forms.from_problem(problem, body)
-        else:
-            return redirect(request, "/team", f"Rep {rep['name']} changed.")
-    quick = {"rep_id": str(rep_id), "capacity": capacity, "errors": errors}
-    return await _team(request, viewer, upstream, 422, quick=quick)
 
 
 async def _users(
@@ -208,12 +121,18 @@ async def set_role(
         )
         return await _users(request, viewer, accounts, upstream, 422, role_errors=errors)
     change = {"role": role, "rep_id": uuid.UUID(rep_id) if rep_id and role is Role.rep else None}
+    before = next((user for user in await accounts.list_users() if user.id == user_id), None)
     try:
-        await accounts.update_user(viewer.principal, user_id, change)
+        after = await accounts.update_user(viewer.principal, user_id, change)
     except LeadflowError as refused:
         errors = forms.from_problem(refused, ())
         return await _users(request, viewer, accounts, upstream, refused.status, role_errors=errors)
-    return redirect(request, "/admin/users", "Role changed; the account's sessions ended.")
+    left = before.rep_id if before and before.active and before.rep_id != after.rep_id else None
+    return redirect(
+        request,
+        "/admin/users",
+        "Role changed; the account's sessions ended." + await _rep_left(upstream, viewer, left),
+    )
 
 
 @router.post("/admin/users/{user_id}/active", summary="admin: enable or disable an account")
@@ -226,14 +145,33 @@ async def set_active(
     upstream: UpstreamDep,
 ) -> Response:
     try:
-        await accounts.update_user(viewer.principal, user_id, {"active": active == "yes"})
+        after = await accounts.update_user(viewer.principal, user_id, {"active": active == "yes"})
     except LeadflowError as refused:
         errors = forms.from_problem(refused, ())
         return await _users(request, viewer, accounts, upstream, refused.status, role_errors=errors)
+    if after.active:
+        return redirect(request, "/admin/users", "Account enabled.")
     return redirect(
         request,
         "/admin/users",
-        "Account enabled." if active == "yes" else "Account disabled; its sessions ended.",
+        "Account disabled; its sessions ended." + await _rep_left(upstream, viewer, after.rep_id),
+    )
+
+
+async def _rep_left(upstream: Upstream, viewer: Viewer, rep_id: uuid.UUID | None) -> str:
+    """What an account leaving its rep record does not change: routing still offers an active
+    rep leads (by mail), so the admin is told where to take the rep off (the team page)."""
+    if rep_id is None:
+        return ""
+    try:
+        rep = await upstream.call_object("routing", "GET", f"/v1/reps/{rep_id}", viewer.token)
+    except UpstreamProblem:
+        return " Its rep record may still be active: see the Team page."
+    if not rep.get("active"):
+        return ""
+    return (
+        " Its rep record stays active: leads are still offered to that rep by mail until the rep"
+        " is made inactive on the Team page."
     )
 
 

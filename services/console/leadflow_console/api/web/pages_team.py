@@ -1,0 +1,121 @@
+"""The admin's team page: reps with their load against capacity and the console account each
+works as, the waiting queue, adding a rep and quick changes. Reps belong to routing and are
+changed there, as the admin; a rep's whole record is edited on its own page (pages_reps.py)."""
+
+import uuid
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import Response
+
+from leadflow_console.api.web import forms
+from leadflow_console.api.web.deps import AdminOnly, UpstreamDep
+from leadflow_console.api.web.forms import FormErrors
+from leadflow_console.api.web.render import page, redirect
+from leadflow_console.api.web.session import Viewer
+from leadflow_console.api.web.upstream import Upstream, UpstreamProblem
+from leadflow_console.app.services import AccountsService
+from leadflow_console.deps import AccountsDep
+
+router = APIRouter(include_in_schema=False)
+Tier = Literal["junior", "mid", "senior"]
+
+
+def _codes(text: str) -> list[str]:
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
+async def _team(
+    request: Request,
+    viewer: Viewer,
+    upstream: Upstream,
+    accounts: AccountsService,
+    status: int = 200,
+    **context: object,
+) -> Response:
+    reps = await upstream.call_list("routing", "GET", "/v1/reps", viewer.token)
+    waiting = await upstream.call_list(
+        "routing", "GET", "/v1/assignments?status=waiting&limit=50", viewer.token
+    )
+    # A rep record without an active account still gets offers (by mail, with one-time links):
+    # said beside it, so a disabled or demoted account is not mistaken for a rep taken off.
+    working_as = {
+        str(user.rep_id): user.email for user in await accounts.list_users() if user.rep_id and user.active
+    }
+    return page(
+        request, "team.html", viewer, status, reps=reps, waiting=waiting, working_as=working_as, **context
+    )
+
+
+@router.get("/team", summary="admin: reps with load against capacity, the waiting queue")
+async def team(request: Request, viewer: AdminOnly, upstream: UpstreamDep, accounts: AccountsDep) -> Response:
+    return await _team(request, viewer, upstream, accounts)
+
+
+NEW_REP_FIELDS = ("name", "email", "tier", "capacity", "territories", "languages", "segments")
+
+
+@router.post("/team/reps", summary="admin: add a rep")
+async def create_rep(
+    request: Request,
+    viewer: AdminOnly,
+    upstream: UpstreamDep,
+    accounts: AccountsDep,
+    # Text as typed: what cannot be read is answered at its field, with the form kept.
+    name: Annotated[str, Form(max_length=200)] = "",
+    email: Annotated[str, Form(max_length=320)] = "",
+    tier: Annotated[Tier, Form()] = "junior",
+    capacity: Annotated[str, Form(max_length=20)] = "",
+    territories: Annotated[str, Form(max_length=500)] = "",
+    languages: Annotated[str, Form(max_length=500)] = "",
+    segments: Annotated[str, Form(max_length=50)] = "",
+) -> Response:
+    typed = {"name": name, "email": email, "tier": tier, "capacity": capacity}
+    typed |= {"territories": territories, "languages": languages, "segments": segments}
+    errors = FormErrors()
+    for field, value in (("name", name), ("email", email)):
+        if not value.strip():
+            errors.add(field, "required")
+    count = forms.whole_number(errors, "capacity", capacity, 0, 10_000)
+    if errors:
+        return await _team(request, viewer, upstream, accounts, 422, errors=errors, form=typed)
+    body = {"name": name, "email": email, "tier": tier, "capacity": count, "territories": _codes(territories)}
+    body |= {"languages": _codes(languages), "segments": _codes(segments)}
+    try:
+        await upstream.send("routing", "POST", "/v1/reps", viewer.token, json=body)
+    except UpstreamProblem as problem:
+        if problem.status not in (409, 422):
+            raise
+        errors = forms.from_problem(problem, NEW_REP_FIELDS)
+        return await _team(request, viewer, upstream, accounts, problem.status, errors=errors, form=typed)
+    return redirect(request, "/team", f"Rep {name} added.")
+
+
+@router.post("/team/reps/{rep_id}", summary="admin: change a rep's tier, capacity, activity or presence")
+async def change_rep(
+    request: Request,
+    rep_id: uuid.UUID,
+    viewer: AdminOnly,
+    upstream: UpstreamDep,
+    accounts: AccountsDep,
+    tier: Annotated[Tier, Form()],
+    active: Annotated[Literal["yes", "no"], Form()],
+    available: Annotated[Literal["yes", "no"], Form()],
+    capacity: Annotated[str, Form(max_length=20)] = "",
+) -> Response:
+    errors = FormErrors()
+    count = forms.whole_number(errors, "capacity", capacity, 0, 10_000)
+    body = {"tier": tier, "capacity": count, "active": active == "yes", "available": available == "yes"}
+    if not errors:
+        try:
+            rep = await upstream.call_object(
+                "routing", "PATCH", f"/v1/reps/{rep_id}", viewer.token, json=body
+            )
+        except UpstreamProblem as problem:
+            if problem.status not in (409, 422):
+                raise
+            errors = forms.from_problem(problem, body)
+        else:
+            return redirect(request, "/team", f"Rep {rep['name']} changed.")
+    quick = {"rep_id": str(rep_id), "capacity": capacity, "errors": errors}
+    return await _team(request, viewer, upstream, accounts, 422, quick=quick)
