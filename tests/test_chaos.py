@@ -8,12 +8,14 @@ import signal
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import psutil
 import pytest
 
 from leadflow_cli.chaos import run_chaos
+from leadflow_cli.reaper import Reaper
 
 pytestmark = [pytest.mark.e2e, pytest.mark.chaos]
 LEADS = 3000
@@ -22,8 +24,10 @@ LEADS = 3000
 def test_every_accepted_lead_is_captured_scored_and_assigned_exactly_once_through_faults():
     # Not under pytest's base temp: every pytest session makes that 0700 again, and the embedded
     # PostgreSQL runs as another user that must reach its data directory to restart.
+    reaper = Reaper()
     with tempfile.TemporaryDirectory(prefix="leadflow-chaos-") as workdir:
-        report = run_chaos(leads=LEADS, rate=50, workdir=Path(workdir))
+        report = run_chaos(leads=LEADS, rate=50, workdir=Path(workdir), reaper=reaper)
+        reaper.release()
         # Nothing the run started outlives it: not the PostgreSQL it restarted either.
         left = [
             p.pid for p in psutil.process_iter(["cmdline"]) if workdir in " ".join(p.info["cmdline"] or [])
@@ -47,7 +51,10 @@ def _started_by(run: psutil.Process, workdir: str) -> list[psutil.Process]:
     return run.children(recursive=True) + named
 
 
-def test_a_run_stopped_with_sigterm_stops_everything_it_started():
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGKILL], ids=["SIGTERM", "SIGKILL"])
+def test_a_run_stopped_with_a_signal_leaves_nothing_running(signum):
+    """SIGTERM: the run stops what it started itself. SIGKILL: it cannot, its reaper does (the
+    services get their grace, then the broker, the S3 store and PostgreSQL; then the scratch)."""
     run = subprocess.Popen(
         [str(Path(sys.executable).parent / "leadflow"), "chaos", "--leads", "2000"],
         stdout=subprocess.PIPE,
@@ -60,12 +67,19 @@ def test_a_run_stopped_with_sigterm_stops_everything_it_started():
         # Posting begins once the store, broker, database and services all answer.
         line = next(line for line in run.stdout if "posting" in line)
         workdir = line.removeprefix("logs in ").split(";")[0]
-        started = _started_by(psutil.Process(run.pid), workdir)
-        names = " ".join(" ".join(p.cmdline()) for p in started)
-        assert all(part in names for part in ("tansu", "local_s3", "leadflow-routing", "postgres")), names
-        run.send_signal(signal.SIGTERM)
-        assert run.wait(60) == 128 + signal.SIGTERM
-        _, alive = psutil.wait_procs(started, timeout=30)
+        parts = ("tansu", "local_s3", "leadflow-routing", "postgres", "loadgen", "leadflow_cli.reaper")
+        deadline = time.monotonic() + 10  # the load generator starts just after the line
+        while True:
+            started = _started_by(psutil.Process(run.pid), workdir)
+            names = " ".join(" ".join(p.cmdline()) for p in started)
+            missing = [part for part in parts if part not in names]
+            if not missing or time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
+        assert not missing, (missing, names)
+        run.send_signal(signum)
+        assert run.wait(60) == (128 + signal.SIGTERM if signum == signal.SIGTERM else -signal.SIGKILL)
+        _, alive = psutil.wait_procs(started, timeout=60)
         assert not alive, [p.cmdline() for p in alive]
         assert not Path(workdir).exists()
     finally:

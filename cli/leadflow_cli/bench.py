@@ -17,6 +17,8 @@ import asyncio
 import functools
 import json
 import os
+import signal
+import sys
 import tempfile
 import time
 from dataclasses import dataclass
@@ -40,6 +42,8 @@ from leadflow_cli.bench_parts import (
 from leadflow_cli.bench_report import markdown, plot
 from leadflow_cli.bench_saturation import measure_capture_alone, measure_saturation
 from leadflow_cli.infra import LocalSystem, port_open, wait_until
+from leadflow_cli.reaper import Reaper
+from leadflow_cli.run import stop_with_parent
 from leadflow_common.topics import Topics
 
 RATES = (100, 500)
@@ -193,55 +197,18 @@ class GivenSystem:
 
 
 def main(output_dir: Path) -> int:
+    # SIGTERM unwinds like Ctrl-C, so what was started is stopped; a SIGKILL of this process
+    # leaves it to the reaper, and one of its parent (make) is a SIGTERM here.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
+    stop_with_parent()
+    reaper = Reaper()
     output_dir.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="leadflow-bench-") as scratch:
-        given = GivenSystem.from_environment()
-        probe = None if given else HandoffProbe()
-        if probe:
-            probe.start_smtp()
-        system = (
-            given
-            or LocalSystem(
-                Path(scratch) / "data",
-                # The load generator stands for many visitors arriving through a proxy: trusted
-                # as production trusts its ingress, so the per-client socket cap does not apply.
-                {
-                    "CAPTURE_RATE_LIMIT": "0",
-                    "LOG_LEVEL": "WARNING",
-                    "LEADFLOW_TRUSTED_PROXIES": "127.0.0.1/32",
-                    **probe.system_env,
-                },
-            ).start()
-        )
-        database = os.environ.get("BENCH_DATABASE_URL") if given else system_database(system)
-        yardsticks = {"bare": start_yardstick()}
-        if database:
-            yardsticks["naive durable"] = start_yardstick("--database", database)
-        try:
-            for name, (_, url) in yardsticks.items():
-                port = int(url.rsplit(":", 1)[1])
-                wait_until(
-                    lambda port=port: port_open("127.0.0.1", port), timeout=30, what=f"the {name} endpoint"
-                )
-            processes = {} if given else system_processes(system)
-            # Before the bench's own topic readers start: their polls are not the system's.
-            idle = {} if given else idle_cpu(processes)
-            endpoints = {
-                f"{name} endpoint": psutil.Process(process.pid) for name, (process, _) in yardsticks.items()
-            }
-            with PeakMemory({**processes, **endpoints}) as memory:
-                urls = {name: url for name, (_, url) in yardsticks.items()}
-                report = asyncio.run(measure(system, urls, probe, processes))
-            if idle:
-                report["idle_percent_of_a_core"] = idle
-            report["peak_rss_mb"] = {name: round(peak / 2**20, 1) for name, peak in memory.peaks.items()}
-            report["system"] = "given by the environment" if given else "started by the bench"
-        finally:
-            for process, _ in yardsticks.values():
-                process.terminate()
-            if not given:
-                system.stop()
-                probe.stop_smtp()
+    try:
+        with tempfile.TemporaryDirectory(prefix="leadflow-bench-") as scratch:
+            reaper.watch_scratch(Path(scratch))
+            report = _measure(Path(scratch), reaper)
+    finally:
+        reaper.release()
     report["when"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     report["machine"] = f"{psutil.cpu_count()} cores, {round(psutil.virtual_memory().total / 2**30)} GiB"
     report["targets"] = TARGETS
@@ -251,3 +218,59 @@ def main(output_dir: Path) -> int:
     print(markdown(report))
     print(f"reports: {output_dir}/bench.json, bench.md, bench-latency.png")
     return 0
+
+
+def _measure(scratch: Path, reaper: Reaper) -> dict:
+    """The system given by the environment, or one started here, measured beside the yardsticks."""
+    given = GivenSystem.from_environment()
+    probe = None if given else HandoffProbe()
+    if probe:
+        probe.start_smtp()
+    system = (
+        given
+        or LocalSystem(
+            scratch / "data",
+            # The load generator stands for many visitors arriving through a proxy: trusted
+            # as production trusts its ingress, so the per-client socket cap does not apply.
+            {
+                "CAPTURE_RATE_LIMIT": "0",
+                "LOG_LEVEL": "WARNING",
+                "LEADFLOW_TRUSTED_PROXIES": "127.0.0.1/32",
+                **probe.system_env,
+            },
+        ).start()
+    )
+    if isinstance(system, LocalSystem) and system.process:
+        reaper.watch_service(system.process.pid)  # `leadflow run` then stops what it started
+    database = os.environ.get("BENCH_DATABASE_URL") if given else system_database(system)
+    yardsticks = {"bare": start_yardstick()}
+    if database:
+        yardsticks["naive durable"] = start_yardstick("--database", database)
+    for process, _ in yardsticks.values():
+        reaper.watch_service(process.pid)
+    try:
+        for name, (_, url) in yardsticks.items():
+            port = int(url.rsplit(":", 1)[1])
+            wait_until(
+                lambda port=port: port_open("127.0.0.1", port), timeout=30, what=f"the {name} endpoint"
+            )
+        processes = {} if given else system_processes(system)
+        # Before the bench's own topic readers start: their polls are not the system's.
+        idle = {} if given else idle_cpu(processes)
+        endpoints = {
+            f"{name} endpoint": psutil.Process(process.pid) for name, (process, _) in yardsticks.items()
+        }
+        with PeakMemory({**processes, **endpoints}) as memory:
+            urls = {name: url for name, (_, url) in yardsticks.items()}
+            report = asyncio.run(measure(system, urls, probe, processes))
+        if idle:
+            report["idle_percent_of_a_core"] = idle
+        report["peak_rss_mb"] = {name: round(peak / 2**20, 1) for name, peak in memory.peaks.items()}
+        report["system"] = "given by the environment" if given else "started by the bench"
+    finally:
+        for process, _ in yardsticks.values():
+            process.terminate()
+        if not given:
+            system.stop()
+            probe.stop_smtp()
+    return report

@@ -11,6 +11,8 @@ import hashlib
 import html
 import json
 import re
+import signal
+import sys
 import tempfile
 import time
 import uuid
@@ -21,6 +23,8 @@ import httpx
 
 from leadflow_cli.infra import LocalSystem
 from leadflow_cli.local_postgres import EmbeddedPostgres, create_database, postgres_answers
+from leadflow_cli.reaper import Reaper
+from leadflow_cli.run import stop_with_parent
 
 MACHINE_POSTGRES = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
 TARGET_P95_MS = 200
@@ -236,37 +240,51 @@ def markdown(report: dict) -> str:
 
 
 def run(output_dir: Path, leads: int, times: int) -> dict:
-    with tempfile.TemporaryDirectory(prefix="leadflow-bench-console-") as scratch:
-        embedded, name = None, None
-        if postgres_answers(MACHINE_POSTGRES):
-            name = f"leadflow_bench_console_{uuid.uuid4().hex[:8]}"
-            asyncio.run(create_database(MACHINE_POSTGRES, name))
-            database_url = MACHINE_POSTGRES.rsplit("/", 1)[0] + f"/{name}"
-        else:
-            embedded = EmbeddedPostgres(Path(scratch) / "postgres")
-            embedded.create_database("leadflow")
-            database_url = embedded.database_url("leadflow")
-        system = LocalSystem(
-            Path(scratch) / "data",
-            {
-                "DATABASE_URL": database_url,
-                "LOG_LEVEL": "WARNING",
-                "LEADFLOW_ADMIN_EMAIL": "first@bench.example",
-                "LEADFLOW_ADMIN_PASSWORD": "the first admin's password",
-            },
-        ).start()
-        try:
-            report = asyncio.run(measure(system, database_url, leads, times))
-        finally:
-            system.stop()
-            if embedded:
-                embedded.stop()
-            if name:
-                asyncio.run(drop_database(MACHINE_POSTGRES, name))
+    reaper = Reaper()  # stops what was started should this process be SIGKILLed
+    try:
+        with tempfile.TemporaryDirectory(prefix="leadflow-bench-console-") as scratch:
+            reaper.watch_scratch(Path(scratch))
+            report = _measure_console(Path(scratch), reaper, leads, times)
+    finally:
+        reaper.release()
     output_dir.mkdir(parents=True, exist_ok=True)
     (output_dir / "bench-console.json").write_text(json.dumps(report, indent=2) + "\n")
     print(markdown(report))
     return report
+
+
+def _measure_console(scratch: Path, reaper: Reaper, leads: int, times: int) -> dict:
+    """On the machine's PostgreSQL when it answers (a database of its own, dropped after; one
+    left by a SIGKILL is named `leadflow_bench_console_*`), else on an embedded one."""
+    embedded, name = None, None
+    if postgres_answers(MACHINE_POSTGRES):
+        name = f"leadflow_bench_console_{uuid.uuid4().hex[:8]}"
+        asyncio.run(create_database(MACHINE_POSTGRES, name))
+        database_url = MACHINE_POSTGRES.rsplit("/", 1)[0] + f"/{name}"
+    else:
+        embedded = EmbeddedPostgres(scratch / "postgres")
+        reaper.watch_postgres(embedded.data_dir)
+        embedded.create_database("leadflow")
+        database_url = embedded.database_url("leadflow")
+    system = LocalSystem(
+        scratch / "data",
+        {
+            "DATABASE_URL": database_url,
+            "LOG_LEVEL": "WARNING",
+            "LEADFLOW_ADMIN_EMAIL": "first@bench.example",
+            "LEADFLOW_ADMIN_PASSWORD": "the first admin's password",
+        },
+    ).start()
+    if system.process:
+        reaper.watch_service(system.process.pid)
+    try:
+        return asyncio.run(measure(system, database_url, leads, times))
+    finally:
+        system.stop()
+        if embedded:
+            embedded.stop()
+        if name:
+            asyncio.run(drop_database(MACHINE_POSTGRES, name))
 
 
 if __name__ == "__main__":
@@ -275,4 +293,7 @@ if __name__ == "__main__":
     parser.add_argument("--times", type=int, default=100, help="requests per page, one user at a time")
     parser.add_argument("--output-dir", type=Path, default=Path("reports"))
     arguments = parser.parse_args()
+    # As `leadflow bench`: SIGTERM unwinds, the parent's end is a SIGTERM, a SIGKILL is the reaper's.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
+    stop_with_parent()
     run(arguments.output_dir, arguments.leads, arguments.times)

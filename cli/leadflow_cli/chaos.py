@@ -28,6 +28,8 @@ from leadflow_cli import chaos_handoff
 from leadflow_cli.chaos_checks import counts, dead_letters, passed, submission_ids
 from leadflow_cli.infra import LocalBroker, LocalS3, free_port, port_open, wait_until
 from leadflow_cli.local_postgres import EmbeddedPostgres
+from leadflow_cli.reaper import Reaper
+from leadflow_cli.run import stop_with_parent
 from leadflow_common import migrate
 from leadflow_common.kafka import create_topics
 from leadflow_common.topics import Topics
@@ -41,6 +43,7 @@ class Service:
     name: str
     env: dict
     log: Path
+    reaper: Reaper
     port: int = field(default_factory=free_port)
     process: subprocess.Popen | None = None
 
@@ -58,6 +61,7 @@ class Service:
             stdout=self.log.open("ab"),
             stderr=subprocess.STDOUT,
         )
+        self.reaper.watch_service(self.process.pid)  # each start: a restart is a new process
         wait_until(lambda: port_open("127.0.0.1", self.port), timeout=60, what=f"{self.name} on {self.port}")
         return self
 
@@ -84,6 +88,7 @@ def inject_faults(
     workdir: Path,
     broker_down: float,
     events: list,
+    reaper: Reaper,
 ) -> None:
     """The fault schedule, in a thread beside the load."""
     time.sleep(5)
@@ -91,6 +96,7 @@ def inject_faults(
     broker.stop(kill=True)
     time.sleep(broker_down)
     broker.start()
+    reaper.watch_infrastructure(broker.pid)
     timeline(events, "broker restarted")
     time.sleep(3)
     timeline(events, "scoring SIGKILL")
@@ -111,19 +117,24 @@ def inject_faults(
     timeline(events, "postgresql restart")
     postgres.restart()
     timeline(events, "postgresql back")
-    second = Service("routing", env, workdir / "routing-2.log").start()
+    second = Service("routing", env, workdir / "routing-2.log", reaper).start()
     timeline(events, "second routing process joined")
     time.sleep(6)
     second.signal(signal.SIGTERM)
     timeline(events, "second routing process left")
 
 
-def run_chaos(leads: int, rate: float, workdir: Path, broker_down: float = 30) -> dict:
+def run_chaos(leads: int, rate: float, workdir: Path, reaper: Reaper, broker_down: float = 30) -> dict:
+    """`reaper`: told of every process started (and restarted), which it stops should this
+    process be SIGKILLed."""
     store = LocalS3(free_port()).start()
+    reaper.watch_infrastructure(store.pid)
     broker = LocalBroker(
         free_port(), storage_engine="s3://tansu/", env=store.broker_env(), log_path=workdir / "tansu.log"
     ).start()
+    reaper.watch_infrastructure(broker.pid)
     postgres = EmbeddedPostgres(workdir / "postgres")
+    reaper.watch_postgres(postgres.data_dir)
     receiver = chaos_handoff.Receiver().start()
     services: dict[str, Service] = {}
     try:
@@ -131,16 +142,10 @@ def run_chaos(leads: int, rate: float, workdir: Path, broker_down: float = 30) -
         database_url = postgres.database_url("leadflow")
         topics = Topics()
         asyncio.run(create_topics(broker.bootstrap_servers, topics.all_topics(), partitions=6))
-        from leadflow_capture.main import MIGRATIONS as capture_migrations
-        from leadflow_routing.main import MIGRATIONS as routing_migrations
-        from leadflow_scoring.main import MIGRATIONS as scoring_migrations
-        from leadflow_webhooks.main import MIGRATIONS as webhooks_migrations
-
-        for migrations in (capture_migrations, scoring_migrations, routing_migrations, webhooks_migrations):
-            migrate.upgrade(migrations, database_url)
+        _migrate(database_url)
         env = _chaos_env(broker.bootstrap_servers, database_url)
         for name in SERVICES:
-            services[name] = Service(name, env, workdir / f"{name}.log").start()
+            services[name] = Service(name, env, workdir / f"{name}.log", reaper).start()
         _create_reps(services["routing"].url, env["LEADFLOW_API_KEY"])
         bearer = {"Authorization": f"Bearer {env['LEADFLOW_API_KEY']}"}
         with httpx.Client(headers=bearer, timeout=30) as client:
@@ -149,10 +154,10 @@ def run_chaos(leads: int, rate: float, workdir: Path, broker_down: float = 30) -
         faults = threading.Thread(
             target=inject_faults,
             daemon=True,
-            args=(broker, services, postgres, env, workdir, broker_down, events),
+            args=(broker, services, postgres, env, workdir, broker_down, events, reaper),
         )
         print(f"logs in {workdir}; posting {leads} leads at {rate}/s; faults:", flush=True)
-        results = _post_leads(services["capture"].url, leads, rate, faults)
+        results = _post_leads(services["capture"].url, leads, rate, faults, reaper)
         statuses: dict = {}
         for r in results:
             statuses[str(r["status"])] = statuses.get(str(r["status"]), 0) + 1
@@ -177,6 +182,16 @@ def run_chaos(leads: int, rate: float, workdir: Path, broker_down: float = 30) -
         receiver.stop()
         store.stop()
         postgres.stop()
+
+
+def _migrate(database_url: str) -> None:
+    from leadflow_capture.main import MIGRATIONS as capture_migrations
+    from leadflow_routing.main import MIGRATIONS as routing_migrations
+    from leadflow_scoring.main import MIGRATIONS as scoring_migrations
+    from leadflow_webhooks.main import MIGRATIONS as webhooks_migrations
+
+    for migrations in (capture_migrations, scoring_migrations, routing_migrations, webhooks_migrations):
+        migrate.upgrade(migrations, database_url)
 
 
 def _chaos_env(bootstrap_servers: str, database_url: str) -> dict[str, str]:
@@ -216,7 +231,9 @@ def _create_reps(routing_url: str, api_key: str) -> None:
             client.post(f"{routing_url}/v1/reps", json=rep).raise_for_status()
 
 
-def _post_leads(capture_url: str, leads: int, rate: float, faults: threading.Thread) -> list[dict]:
+def _post_leads(
+    capture_url: str, leads: int, rate: float, faults: threading.Thread, reaper: Reaper
+) -> list[dict]:
     """The load generator's results, with the faults injected while it runs."""
     load = subprocess.Popen(
         [
@@ -232,6 +249,7 @@ def _post_leads(capture_url: str, leads: int, rate: float, faults: threading.Thr
         stdout=subprocess.PIPE,
         text=True,
     )
+    reaper.watch_service(load.pid)
     faults.start()
     output, _ = load.communicate()
     faults.join()
@@ -260,10 +278,17 @@ def _settle(database_url: str, accepted: list[dict]) -> dict:
 
 
 def main(leads: int, rate: float) -> int:
-    # SIGTERM unwinds like Ctrl-C, so the run's own cleanup stops what it started.
+    # SIGTERM unwinds like Ctrl-C, so the run's own cleanup stops what it started; a SIGKILL
+    # of this process leaves it to the reaper, and one of its parent (make) is a SIGTERM here.
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
-    with tempfile.TemporaryDirectory(prefix="leadflow-chaos-") as scratch:
-        report = run_chaos(leads, rate, Path(scratch))
+    stop_with_parent()
+    reaper = Reaper()
+    try:
+        with tempfile.TemporaryDirectory(prefix="leadflow-chaos-") as scratch:
+            reaper.watch_scratch(Path(scratch))
+            report = run_chaos(leads, rate, Path(scratch), reaper)
+    finally:
+        reaper.release()  # everything was stopped by run_chaos's own cleanup
     print(json.dumps(report, indent=2))
     print("PASSED" if report["passed"] else "FAILED")
     return 0 if report["passed"] else 1

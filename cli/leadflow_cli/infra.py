@@ -172,6 +172,11 @@ class LocalS3:
         ).create_bucket(Bucket=self.bucket)
         return self
 
+    @property
+    def pid(self) -> int:
+        assert self.process is not None, "the S3 server was not started"
+        return self.process.pid
+
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
             self.process.terminate()
