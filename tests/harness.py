@@ -167,6 +167,13 @@ async def opened(database_url: str, events: list[dict[str, Any]]) -> list[dict[s
     return [{**e, "data": sealing.unseal(e["type"], e["data"], key_of(e), e["subject"])} for e in events]
 
 
+def problem_fields(response: httpx.Response, status: int = 422) -> dict[str, str]:
+    """A problem+json answer of `status`, as the fields it names (name → message)."""
+    assert response.status_code == status, (response.request.method, response.request.url, response.text)
+    assert response.headers["content-type"].startswith("application/problem+json"), response.headers
+    return {field["name"]: field["message"] for field in response.json().get("fields") or []}
+
+
 async def is_ready(url: str) -> bool:
     """Whether a service process answers /readyz with 200 (its database and broker reachable)."""
     try:

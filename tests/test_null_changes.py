@@ -8,7 +8,7 @@ import uuid
 import httpx
 import pytest
 from conftest import ADMIN_EMAIL, ADMIN_PASSWORD
-from harness import AUTH, eventually, is_ready
+from harness import AUTH, eventually, is_ready, problem_fields
 from test_access import token_for
 
 from leadflow_cli.infra import free_port
@@ -23,18 +23,14 @@ REP_FIELDS = ["name", "email", "tier", "capacity", "territories", "languages", "
 
 
 def refused_fields(response: httpx.Response) -> dict[str, str]:
-    assert response.status_code == 422, (response.request.method, response.request.url, response.text)
-    assert response.headers["content-type"].startswith("application/problem+json")
-    return {field["name"]: field["message"] for field in response.json()["fields"]}
+    return problem_fields(response)
 
 
 def held_rep_record(response: httpx.Response) -> str:
     """A 409 naming rep_id; its message (which names the account holding the record)."""
-    assert response.status_code == 409, (response.request.method, response.request.url, response.text)
-    assert response.headers["content-type"].startswith("application/problem+json")
-    [field] = response.json()["fields"]
-    assert field["name"] == "rep_id", field
-    return field["message"]
+    fields = problem_fields(response, 409)
+    assert list(fields) == ["rep_id"], fields
+    return fields["rep_id"]
 
 
 async def refuses_each_null(client, method: str, url: str, fields: list[str], headers: dict) -> None:
