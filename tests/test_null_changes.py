@@ -3,6 +3,7 @@ is refused with a 422 naming it ("may not be null") and nothing changes; a field
 means clearing it is cleared; nothing answers 5xx. And a rep account names a rep record that
 routing has, checked with routing when the account is created or changed."""
 
+import asyncio
 import uuid
 
 import httpx
@@ -159,6 +160,25 @@ async def test_a_rep_account_names_a_rep_record_that_routing_has(system):
         assert listed[user["id"]]["rep_id"] == rep["id"] and not listed[user["id"]]["active"]
         assert [u["id"] for u in listed.values() if u["rep_id"] == rep["id"] and u["active"]] == [
             marketer["id"]
+        ]
+        # The holder's own changes are not a new link: her password changes as before.
+        response = await client.patch(other, json={"password": "another long password"}, headers=admin)
+        assert response.status_code == 200, response.text
+
+        # Eight admins naming eight new accounts to one free rep record at once: one is made.
+        free = await created(client, f"{system.routing}/v1/reps", {**rep_body, "name": "Hedy", "email": "hedy@sales.example"}, admin)
+        answers = await asyncio.gather(
+            *(
+                client.post(
+                    users,
+                    json={**account, "email": f"hedy{n}@team.example", "rep_id": free["id"]},
+                    headers=admin,
+                )
+                for n in range(8)
+            )
+        )
+        assert sorted(answer.status_code for answer in answers) == [201] + [409] * 7, [
+            a.text for a in answers
         ]
 
 

@@ -196,7 +196,8 @@ class AccountsService:
             )
             if rep_id is not None and rep_id != user.rep_id:
                 await self._known_rep(rep_id)  # the one it had was checked when it was named
-            if rep_id is not None and changes.get("active", user.active):
+            newly_holds = rep_id != user.rep_id or not user.active  # a password change is not a link
+            if rep_id is not None and changes.get("active", user.active) and newly_holds:
                 await self._check_rep_record_free(uow, rep_id, user_id=user_id)
             values = {name: changes[name] for name in ("active",) if name in changes}
             values |= {"role": str(role), "rep_id": rep_id}

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from leadflow_common.access import Role
 from leadflow_common.credentials_epoch import CURRENT_EPOCH
+from leadflow_common.db import lock_keys
 from leadflow_common.events import AuditRecorded, CloudEvent
 from leadflow_console.domain.tokens import KeyPair
 from leadflow_console.store.tables import api_keys, audit_log, login_failures, sessions, signing_keys, users
@@ -78,7 +79,7 @@ async def lock_rep_accounts(connection: AsyncConnection, rep_id: uuid.UUID) -> l
     """The active accounts working as this rep record, with the record's accounts serialized
     until the transaction ends: two admins linking two accounts to one rep at once are served
     one after the other, so the second sees the first's account."""
-    await connection.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(str(rep_id), 0))))
+    await lock_keys(connection, [f"console:rep-account:{rep_id}"])
     query = select(users).where(users.c.rep_id == rep_id, users.c.active).order_by(users.c.created_at)
     return [_user(row._mapping) for row in await connection.execute(query)]
 
