@@ -68,8 +68,7 @@ def kafka_bootstrap(tmp_path_factory, reaper) -> str:
         yield os.environ["KAFKA_BOOTSTRAP_SERVERS"]
         return
     log = tmp_path_factory.mktemp("tansu") / "tansu.log"
-    broker = LocalBroker(free_port(), log_path=log).start()
-    reaper.watch_infrastructure(broker.pid)
+    broker = LocalBroker(free_port(), log_path=log).start(on_spawn=reaper.watch_infrastructure)
     yield broker.bootstrap_servers
     broker.stop()
 

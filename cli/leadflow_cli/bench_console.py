@@ -262,8 +262,8 @@ def _measure_console(scratch: Path, reaper: Reaper, leads: int, times: int) -> d
         asyncio.run(create_database(MACHINE_POSTGRES, name))
         database_url = MACHINE_POSTGRES.rsplit("/", 1)[0] + f"/{name}"
     else:
+        reaper.watch_postgres(scratch / "postgres")  # before it starts: stopped however far it got
         embedded = EmbeddedPostgres(scratch / "postgres")
-        reaper.watch_postgres(embedded.data_dir)
         embedded.create_database("leadflow")
         database_url = embedded.database_url("leadflow")
     system = LocalSystem(

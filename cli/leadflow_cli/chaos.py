@@ -19,6 +19,8 @@ import sys
 import tempfile
 import threading
 import time
+from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -89,54 +91,56 @@ def inject_faults(
     broker_down: float,
     events: list,
     reaper: Reaper,
+    stop: threading.Event,
 ) -> None:
-    """The fault schedule, in a thread beside the load."""
-    time.sleep(5)
-    timeline(events, "broker SIGKILL")
-    broker.stop(kill=True)
-    time.sleep(broker_down)
-    broker.start()
-    reaper.watch_infrastructure(broker.pid)
-    timeline(events, "broker restarted")
-    time.sleep(3)
-    timeline(events, "scoring SIGKILL")
-    services["scoring"].signal(signal.SIGKILL)
-    services["scoring"].start()
-    timeline(events, "scoring restarted")
-    time.sleep(2)
-    timeline(events, "routing SIGKILL")
-    services["routing"].signal(signal.SIGKILL)
-    services["routing"].start()
-    timeline(events, "routing restarted")
-    time.sleep(2)
-    timeline(events, "webhooks SIGKILL")
-    services["webhooks"].signal(signal.SIGKILL)
-    services["webhooks"].start()
-    timeline(events, "webhooks restarted")
-    time.sleep(2)
-    timeline(events, "postgresql restart")
-    postgres.restart()
-    timeline(events, "postgresql back")
-    second = Service("routing", env, workdir / "routing-2.log", reaper).start()
-    timeline(events, "second routing process joined")
-    time.sleep(6)
-    second.signal(signal.SIGTERM)
-    timeline(events, "second routing process left")
+    """The fault schedule, in a thread beside the load: each step after its pause, unless `stop`
+    is set (the run is stopping: nothing more is started)."""
+    second: list[Service] = []
+
+    def kill(name: str) -> None:
+        services[name].signal(signal.SIGKILL)
+
+    def join_second() -> None:
+        second.append(Service("routing", env, workdir / "routing-2.log", reaper).start())
+
+    steps: list[tuple[float, str, Callable[[], object]]] = [
+        (5, "broker SIGKILL", lambda: broker.stop(kill=True)),
+        (broker_down, "broker restarted", lambda: broker.start(on_spawn=reaper.watch_infrastructure)),
+        (3, "scoring SIGKILL", lambda: kill("scoring")),
+        (0, "scoring restarted", lambda: services["scoring"].start()),
+        (2, "routing SIGKILL", lambda: kill("routing")),
+        (0, "routing restarted", lambda: services["routing"].start()),
+        (2, "webhooks SIGKILL", lambda: kill("webhooks")),
+        (0, "webhooks restarted", lambda: services["webhooks"].start()),
+        (2, "postgresql restart", lambda: None),
+        (0, "postgresql back", postgres.restart),
+        (0, "second routing process joined", join_second),
+        (6, "second routing process left", lambda: second.pop().signal(signal.SIGTERM)),
+    ]
+    try:
+        for pause, name, action in steps:
+            if stop.wait(pause):
+                return
+            action()
+            timeline(events, name)
+    finally:
+        for process in second:
+            process.signal(signal.SIGTERM)
 
 
 def run_chaos(leads: int, rate: float, workdir: Path, reaper: Reaper, broker_down: float = 30) -> dict:
     """`reaper`: told of every process started (and restarted), which it stops should this
     process be SIGKILLed."""
-    store = LocalS3(free_port()).start()
-    reaper.watch_infrastructure(store.pid)
+    store = LocalS3(free_port()).start(on_spawn=reaper.watch_infrastructure)
     broker = LocalBroker(
         free_port(), storage_engine="s3://tansu/", env=store.broker_env(), log_path=workdir / "tansu.log"
-    ).start()
-    reaper.watch_infrastructure(broker.pid)
+    ).start(on_spawn=reaper.watch_infrastructure)
+    reaper.watch_postgres(workdir / "postgres")  # before it starts: stopped however far it got
     postgres = EmbeddedPostgres(workdir / "postgres")
-    reaper.watch_postgres(postgres.data_dir)
     receiver = chaos_handoff.Receiver().start()
     services: dict[str, Service] = {}
+    stop_faults = threading.Event()
+    faults: threading.Thread | None = None
     try:
         postgres.create_database("leadflow")
         database_url = postgres.database_url("leadflow")
@@ -154,13 +158,11 @@ def run_chaos(leads: int, rate: float, workdir: Path, reaper: Reaper, broker_dow
         faults = threading.Thread(
             target=inject_faults,
             daemon=True,
-            args=(broker, services, postgres, env, workdir, broker_down, events, reaper),
+            args=(broker, services, postgres, env, workdir, broker_down, events, reaper, stop_faults),
         )
         print(f"logs in {workdir}; posting {leads} leads at {rate}/s; faults:", flush=True)
         results = _post_leads(services["capture"].url, leads, rate, faults, reaper)
-        statuses: dict = {}
-        for r in results:
-            statuses[str(r["status"])] = statuses.get(str(r["status"]), 0) + 1
+        statuses = dict(Counter(str(r["status"]) for r in results))
         print(f"load done: {statuses}; waiting for the pipeline to settle", flush=True)
         ids = [r["lead_id"] for r in results if r["status"] == 202]
         accepted = asyncio.run(submission_ids(database_url, ids))
@@ -176,6 +178,9 @@ def run_chaos(leads: int, rate: float, workdir: Path, reaper: Reaper, broker_dow
         report["passed"] = passed(settled, len(accepted))
         return report
     finally:
+        stop_faults.set()  # no restart after this: what runs is stopped below, and nothing new
+        if faults is not None and faults.is_alive():
+            faults.join(90)
         for service in services.values():
             service.signal(signal.SIGTERM)
         broker.stop(kill=True)

@@ -87,7 +87,8 @@ class LocalBroker:
     def bootstrap_servers(self) -> str:
         return f"127.0.0.1:{self.port}"
 
-    def start(self, timeout: float = 20) -> "LocalBroker":
+    def start(self, timeout: float = 20, on_spawn: Callable[[int], None] | None = None) -> "LocalBroker":
+        """`on_spawn`: told the pid as soon as the process exists (a reaper), before the wait."""
         url = f"tcp://127.0.0.1:{self.port}"
         log = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL
         self.process = subprocess.Popen(
@@ -106,6 +107,8 @@ class LocalBroker:
             env={**os.environ, **self.env},
             start_new_session=True,
         )
+        if on_spawn:
+            on_spawn(self.process.pid)
         wait_until(
             lambda: port_open("127.0.0.1", self.port) or self.process.poll() is not None,
             timeout=timeout,
@@ -152,13 +155,15 @@ class LocalS3:
             "AWS_ALLOW_HTTP": "true",
         }
 
-    def start(self, timeout: float = 30) -> "LocalS3":
+    def start(self, timeout: float = 30, on_spawn: Callable[[int], None] | None = None) -> "LocalS3":
         self.process = subprocess.Popen(
             [sys.executable, "-m", "leadflow_cli.local_s3", "--port", str(self.port)],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             start_new_session=True,
         )
+        if on_spawn:
+            on_spawn(self.process.pid)
         wait_until(lambda: port_open("127.0.0.1", self.port), timeout=timeout, what="moto S3 server")
         import boto3
 
@@ -171,11 +176,6 @@ class LocalS3:
             region_name=env["AWS_DEFAULT_REGION"],
         ).create_bucket(Bucket=self.bucket)
         return self
-
-    @property
-    def pid(self) -> int:
-        assert self.process is not None, "the S3 server was not started"
-        return self.process.pid
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:

@@ -161,8 +161,8 @@ def run(data_dir: Path, *, show_logs: bool = False) -> int:
             if port_open("127.0.0.1", kafka_port):
                 print(f"port {kafka_port} is taken: free it, or set KAFKA_BOOTSTRAP_SERVERS", file=sys.stderr)
                 return 1
-            broker = LocalBroker(kafka_port, log_path=(logs or data_dir) / "tansu.log").start()
-            reaper.watch_infrastructure(broker.pid)
+            broker = LocalBroker(kafka_port, log_path=(logs or data_dir) / "tansu.log")
+            broker.start(on_spawn=reaper.watch_infrastructure)
             env["KAFKA_BOOTSTRAP_SERVERS"] = broker.bootstrap_servers
         if not env.get("DATABASE_URL"):
             reaper.watch_postgres(data_dir.resolve() / "postgres")
