@@ -14,6 +14,7 @@ import httpx
 import pytest
 from harness import AUTH, eventually, is_ready, kafka_producer
 from standardwebhooks import Webhook
+from test_routing_flow import scored_event
 from webhook_receiver import receiving
 
 from leadflow_cli.infra import free_port
@@ -328,6 +329,29 @@ async def test_a_lead_s_events_arrive_in_order_and_a_day_of_failures_disables(
             return found if not found["enabled"] else None
 
         assert "failing since" in (await eventually(disabled, timeout=20))["disabled_reason"]
+
+
+async def test_an_endpoint_subscribed_to_scores_only_gets_each_lead_scored(settings, topics, start_service):
+    """A regression of 2026-12-03 (webhooks stopped opening lead.scored, and with it stopped
+    handling it): such an endpoint was sent nothing."""
+    webhooks = start_service("webhooks", settings, **FAST_RETRIES)
+    await eventually(lambda: is_ready(webhooks), timeout=30)
+    async with receiving(free_port()) as receiver, httpx.AsyncClient(headers=AUTH) as client:
+        await subscribe(client, webhooks, receiver.url, events=("lead.scored",))
+        scores = [scored_event(uuid.uuid4(), "warm", 55), scored_event(uuid.uuid4(), "hot", 90)]
+        async with kafka_producer(settings.kafka_bootstrap_servers) as producer:
+            for event in scores:
+                await producer.send_and_wait(
+                    topics.scored, event.model_dump_json().encode(), key=event.subject.encode()
+                )
+        await eventually(
+            lambda: {r.headers["webhook-id"] for r in receiver.received} == {e.id for e in scores}
+        )
+        told = {r.event["data"]["lead_id"]: r.event["data"] for r in receiver.received}
+        assert {lead: data["temperature"] for lead, data in told.items()} == {
+            str(scores[0].subject): "warm",
+            str(scores[1].subject): "hot",
+        }
 
 
 async def test_a_delivery_waiting_behind_the_lead_s_failing_one_says_so_not_a_past_next_try(

@@ -48,13 +48,14 @@ def create_app(
             await apply_erasures(runtime, events, erasing.erase_leads)
             await notifier.record(events)
 
-        async def opened_types() -> frozenset[str]:
-            # Not lead.scored: its card is routing's, and a subscriber to scores never had it.
-            return (await webhooks.subscribed_types() - {"lead.scored"}) | NOTICE_TYPES
-
         async def handled_types() -> frozenset[str]:
             # Most events (captured, scored) have no subscriber: skipped before decoding.
-            return await opened_types() | frozenset(TOLD_TO_EVERY_ENDPOINT)
+            return await webhooks.subscribed_types() | NOTICE_TYPES | frozenset(TOLD_TO_EVERY_ENDPOINT)
+
+        async def opened_types() -> frozenset[str]:
+            # Handled but not opened: lead.scored (its card is routing's: a subscriber to scores
+            # never had personal data) and what every endpoint is told.
+            return (await webhooks.subscribed_types() - {"lead.scored"}) | NOTICE_TYPES
 
         runtime.consume(
             group="leadflow-webhooks",
