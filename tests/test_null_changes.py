@@ -166,7 +166,12 @@ async def test_a_rep_account_names_a_rep_record_that_routing_has(system):
         assert response.status_code == 200, response.text
 
         # Eight admins naming eight new accounts to one free rep record at once: one is made.
-        free = await created(client, f"{system.routing}/v1/reps", {**rep_body, "name": "Hedy", "email": "hedy@sales.example"}, admin)
+        free = await created(
+            client,
+            f"{system.routing}/v1/reps",
+            {**rep_body, "name": "Hedy", "email": "hedy@sales.example"},
+            admin,
+        )
         answers = await asyncio.gather(
             *(
                 client.post(
