@@ -186,6 +186,23 @@ async def test_accepting_stops_the_clock_and_keeps_the_lead(settings, topics):
         assert [step["status"] for step in detail["history"]] == ["offered", "accepted"]
 
 
+async def test_a_reject_of_the_offer_once_accepted_is_refused_and_a_hand_back_is_not(settings, topics):
+    async with scenario(settings, topics) as s:
+        await s.rep("senior"), await s.rep("senior")
+        lead = uuid.uuid4()
+        await s.score(lead, "hot", 90)
+        offered = await s.until_status(lead, "offered")
+        assert (await s.client.post(f"/v1/assignments/{offered['id']}/accept")).status_code == 200
+        # A tab (or a mail's link) that still showed the offer: refused, the lead stays hers.
+        reject = f"/v1/assignments/{offered['id']}/reject"
+        stale = await s.client.post(reject, json={"reason": "Not a fit", "expected_status": "offered"})
+        assert stale.status_code == 409 and "accepted now, not offered" in stale.json()["detail"], stale.text
+        assert (await s.current(lead))["status"] == "accepted"
+        # Handing back a lead she accepted, knowing it: as before.
+        handed = await s.client.post(reject, json={"reason": "Not a fit", "expected_status": "accepted"})
+        assert handed.status_code == 200 and handed.json()["status"] == "rejected", handed.text
+
+
 async def test_freed_capacity_goes_to_the_waiting_queue_hottest_first(settings, topics):
     async with scenario(settings, topics) as s:
         mid, held, warm_low, warm_high = await s.one_held_two_waiting()

@@ -69,12 +69,15 @@ async def accept_assignment(
     "/assignments/{assignment_id}/reject",
     response_model=AssignmentOut,
     responses={404: {}, 409: {}, 422: {}},
-    summary="The rep passes; the lead goes to the next eligible rep",
+    summary="The rep passes (an offer, or a lead accepted before); the lead goes to the next eligible rep",
 )
 async def reject_assignment(
     assignment_id: uuid.UUID, rejection: Rejection, principal: Worker, routing: RoutingDep
 ) -> AssignmentOut:
-    return AssignmentOut.model_validate(await routing.reject(principal, assignment_id, rejection.reason))
+    rejected = await routing.reject(
+        principal, assignment_id, rejection.reason, expected=rejection.expected_status
+    )
+    return AssignmentOut.model_validate(rejected)
 
 
 @router.post(

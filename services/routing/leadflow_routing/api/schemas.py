@@ -181,6 +181,11 @@ class AssignmentDetail(BaseModel):
 
 class Rejection(InputModel):
     reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+    expected_status: AssignmentStatus | None = Field(
+        default=None,
+        description="The status the rep saw (e.g. `offered` on a page showing the offer): if the"
+        " assignment is in another now, 409 and nothing changes",
+    )
 
 
 class OfferLinksRequest(InputModel):

@@ -10,6 +10,7 @@ from leadflow_routing.app import account_routing
 from leadflow_routing.app.assigner import drain_waiting, pass_on, transition
 from leadflow_routing.app.context import RoutingContext
 from leadflow_routing.domain.policy import Assignment, AssignmentStatus, check_transition
+from leadflow_routing.domain.status import check_expected
 from leadflow_routing.store import cards, repository
 
 
@@ -19,7 +20,17 @@ async def accept(uow: UnitOfWork, assignment: Assignment, context: RoutingContex
     await account_routing.claim_on_accept(uow, assignment, context)  # an account's first: its owner
 
 
-async def reject(uow: UnitOfWork, assignment: Assignment, reason: str, context: RoutingContext) -> None:
+async def reject(
+    uow: UnitOfWork,
+    assignment: Assignment,
+    reason: str,
+    expected: AssignmentStatus | None,
+    context: RoutingContext,
+) -> None:
+    """`expected`: the status the rep saw (a page's offer, a mail's link); another one now is a
+    409 and nothing changes (seen: a Reject from a tab still showing the offer handed back the
+    lead its rep had just accepted in another)."""
+    check_expected(assignment.status, expected)
     check_transition(assignment.status, AssignmentStatus.rejected)
     await pass_on(uow, assignment, AssignmentStatus.rejected, f"rejected: {reason}", context)
 

@@ -63,5 +63,9 @@ class Offers:
         if link.action == "accept":
             return await self._routing.accept(principal, link.assignment_id, link_id=link.token_id)
         return await self._routing.reject(
-            principal, link.assignment_id, reason or "rejected from the notification", link_id=link.token_id
+            principal,
+            link.assignment_id,
+            reason or "rejected from the notification",
+            expected=AssignmentStatus.offered,  # the mail offered it: an accepted lead stays accepted
+            link_id=link.token_id,
         )

@@ -184,9 +184,15 @@ class RoutingService:
         return await self.act(principal, assignment_id, lifecycle.accept, link_id=link_id)
 
     async def reject(
-        self, principal: Principal, assignment_id: uuid.UUID, reason: str, *, link_id: str | None = None
+        self,
+        principal: Principal,
+        assignment_id: uuid.UUID,
+        reason: str,
+        *,
+        expected: AssignmentStatus | None = None,
+        link_id: str | None = None,
     ) -> Assignment:
-        return await self.act(principal, assignment_id, lifecycle.reject, reason, link_id=link_id)
+        return await self.act(principal, assignment_id, lifecycle.reject, reason, expected, link_id=link_id)
 
     async def complete(self, principal: Principal, assignment_id: uuid.UUID) -> Assignment:
         return await self.act(

@@ -48,6 +48,11 @@ class InvalidTransition(Conflict):
     """The assignment is not in a state that allows the change asked for (409)."""
 
 
+def check_expected(current: AssignmentStatus, expected: AssignmentStatus | None) -> None:
+    if expected is not None and current is not expected:
+        raise InvalidTransition(f"the assignment is {current} now, not {expected}")
+
+
 def check_transition(current: AssignmentStatus, target: AssignmentStatus) -> None:
     if target not in TRANSITIONS[current]:
         raise InvalidTransition(f"an assignment that is {current} cannot become {target}")

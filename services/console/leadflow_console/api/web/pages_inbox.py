@@ -80,7 +80,9 @@ async def reject(
 ) -> Response:
     path = f"/v1/assignments/{assignment_id}/reject"
     try:
-        await upstream.send("routing", "POST", path, viewer.token, json={"reason": reason})
+        # Only the offer the page showed: a lead accepted since (another tab) stays accepted.
+        body = {"reason": reason, "expected_status": "offered"}
+        await upstream.send("routing", "POST", path, viewer.token, json=body)
     except UpstreamProblem as problem:
         return await _stale(request, assignment_id, viewer, upstream, problem)
     story = await _story(assignment_id, viewer, upstream)  # where it went, said truthfully
