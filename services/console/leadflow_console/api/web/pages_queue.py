@@ -10,9 +10,9 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
 from leadflow_console.api.web.deps import AdminOnly, Analysts, ReadModelDep, UpstreamDep
-from leadflow_console.api.web.render import page, redirect
+from leadflow_console.api.web.render import format_time, page, redirect
 from leadflow_console.api.web.session import Viewer
-from leadflow_console.api.web.upstream import Upstream, UpstreamProblem
+from leadflow_console.api.web.upstream import JsonObject, Upstream, UpstreamProblem
 from leadflow_console.app.read_model import ReadModel
 
 router = APIRouter(include_in_schema=False)
@@ -81,6 +81,18 @@ async def assign(
         return await _queue(
             request, viewer, read_model, upstream, problem.status, problem=problem, chosen=chosen
         )
-    return redirect(
-        request, "/queue", f"Assigned. The lead is offered to the rep (assignment {assigned['id']})."
+    return redirect(request, "/queue", await _assigned(upstream, viewer, assigned))
+
+
+async def _assigned(upstream: Upstream, viewer: Viewer, assigned: JsonObject) -> str:
+    """Who has the offer now, until when, and whether they are away (the offer counts down
+    all the same): what an admin needs to know her click did."""
+    try:
+        rep = await upstream.call_object("routing", "GET", f"/v1/reps/{assigned['rep_id']}", viewer.token)
+    except UpstreamProblem:
+        return "Assigned: the lead is offered to the rep."
+    until = (
+        f" until {format_time(assigned['sla_deadline'], viewer.zone)}" if assigned.get("sla_deadline") else ""
     )
+    away = f" {rep['name']} is away now: the offer runs out all the same." if not rep.get("available") else ""
+    return f"Assigned: the lead is offered to {rep['name']}{until}.{away}"
