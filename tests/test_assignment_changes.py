@@ -64,7 +64,7 @@ async def test_an_offer_rejected_then_let_run_out_then_accepted_and_completed(se
     assert again["rep"]["id"] == second["rep_id"] and again["attempt"] == 2
     assert expiry["rep"]["id"] == second["rep_id"] and "not accepted within" in expiry["reason"]
     assert waiting["rep"] is None and waiting["queue"] == "waiting"
-    assert waiting["waiting_for"] == "a mid or senior rep who has not passed on it"
+    assert waiting["waiting_for"] == "a mid or senior rep who has not passed on it or let it run out"
     assert promoted["assignment_id"] == waiting["assignment_id"]
     assert last["rep"]["id"] == senior and last["rep"]["tier"] == "senior"
     assert accepted["assignment_id"] == completed["assignment_id"] == last["assignment_id"]

@@ -59,7 +59,7 @@ def test_reps_who_passed_on_the_lead_are_named_as_such():
     passed = rep(Tier.mid)
     lead = LeadToRoute(lead_id=uuid.uuid4(), temperature=Temperature.warm, score=60.0)
     decision = decide(lead, [passed], now=NOW, exclude=frozenset({passed.id}))
-    assert decision.waiting_for == "a mid or senior rep who has not passed on it"
+    assert decision.waiting_for == "a mid or senior rep who has not passed on it or let it run out"
     assert what_is_missing(lead, [passed], NOW, "mid", frozenset()) == "a mid rep with capacity"
 
 

@@ -250,8 +250,9 @@ def what_is_missing(
     soft_relaxed: bool = False,
 ) -> str:
     """What no rep of the wanted tiers offers, named by the first requirement that leaves none
-    (in the order a person fixes them: someone active, who has not passed on it, who covers the
-    lead's country, language and segment, who is working now, who has a free slot)."""
+    (in the order a person fixes them: someone active, who has not passed on it or let it run
+    out, who covers the lead's country, language and segment, who is working now, who has a
+    free slot)."""
 
     def covering(what: str, value: str | None) -> str:
         if value:
@@ -260,7 +261,7 @@ def what_is_missing(
 
     requirements: list[tuple[str, Callable[[Rep], bool]]] = [
         (f"an active {wanted} rep", lambda rep: rep.active),
-        (f"a {wanted} rep who has not passed on it", lambda rep: rep.id not in exclude),
+        (f"a {wanted} rep who has not passed on it or let it run out", lambda rep: rep.id not in exclude),
         (
             covering("country", lead.country),
             lambda rep: soft_relaxed or matches(rep.territories, lead.country),
