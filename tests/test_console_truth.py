@@ -221,7 +221,7 @@ async def test_a_waiting_hot_lead_is_listed_with_its_reason_assigned_by_hand_and
     assert await lee.locator("li.offer a.who").text_content() == "Kim"
     await admin.goto(f"{console}/leads/{lead_id}")
     assert await admin.locator("#routing-now").text_content() == "With Lee (senior), offered"
-    await admin.get_by_text("assigned by hand to Lee: Lee knows BigCo").first.wait_for()
+    await admin.get_by_text("assigned by hand: Lee knows BigCo").first.wait_for()
 
 
 async def test_an_admin_edits_a_reps_territories_languages_segments_and_hours_from_lists(system, browser):

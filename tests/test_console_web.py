@@ -77,7 +77,7 @@ async def test_a_rep_works_a_lead_from_the_landing_page_to_accepted_in_the_brows
     assert re.fullmatch(r"\d+:\d\d", await ada.locator("time.countdown").first.text_content())
     # The card's story: why the score, and what happened so far; it stays open as offers arrive.
     await offer.first.locator("summary").click()
-    await offer.first.get_by_text("Came in by landing_page").wait_for()
+    await offer.first.get_by_text("Came in through a landing page").wait_for()
     await screenshot(ada, "inbox-phone")
 
     assignment_id = await offer.first.get_attribute("data-assignment")
@@ -105,7 +105,7 @@ async def test_a_rep_works_a_lead_from_the_landing_page_to_accepted_in_the_brows
 
     await ada.goto(f"{console}{lead_href}")
     await ada.get_by_role("heading", name="Timeline").wait_for()
-    assert await ada.get_by_text("Came in by landing_page").count() == 1
+    assert await ada.get_by_text("Came in through a landing page").count() == 1
     await ada.set_viewport_size(DESKTOP)
     await screenshot(ada, "lead")
 

@@ -234,3 +234,17 @@ def test_a_csrf_token_belongs_to_one_session_and_one_deployment():
     assert csrf_token(secret, "session-1") == csrf_token(secret, "session-1")
     assert csrf_token(secret, "session-1") != csrf_token(secret, "session-2")
     assert csrf_token(secret, "session-1") != csrf_token(b"t" * 32, "session-1")
+
+
+def test_a_timeline_line_says_a_thing_once():
+    """Seen on a lead page: "Accepted by Ada accepted by the rep", "Moved on: Ada did not accept
+    it in time not accepted within 120s", "To Ada (senior) assigned by hand to Ada"."""
+    accepted = change("accepted", uuid.uuid4(), T0, reason="accepted by the rep")
+    expired = change("expired", uuid.uuid4(), T0, reason="not accepted within 120s", by="system")
+    _, by_hand = routed(T0, ADA, reason=f"assigned by hand to {ADA.name}: knows the account")
+    lines = {
+        entry["title"]: entry["details"] for entry in projection.fold([accepted, expired, by_hand]).timeline
+    }
+    assert lines["Accepted by Ada"].get("reason") is None
+    assert lines["Moved on: Ada did not accept it in time"].get("reason") is None
+    assert lines["To Ada (senior)"]["reason"] == "assigned by hand: knows the account"

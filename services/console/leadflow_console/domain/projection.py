@@ -24,6 +24,7 @@ from leadflow_common.events import (
     LeadWaitingTooLong,
     Temperature,
 )
+from leadflow_console.domain import words
 from leadflow_console.domain.status import ShownStatus
 
 SLA_REASON = "not accepted within"
@@ -95,7 +96,7 @@ def fold(events: list[CloudEvent]) -> Changes:
                     event,
                     data.lead.lead_id,
                     "submission",
-                    f"Came in by {data.channel}",
+                    f"Came in through {words.channel(data.channel.value)}",
                     {
                         "channel": data.channel.value,
                         "message": data.submission.message,
@@ -188,7 +189,9 @@ def _fold_decision(changes: Changes, event: CloudEvent, data: AssignmentEvent) -
     }
     _keep_newer(changes.assignments, data.lead_id, current, "decided_at")
     who = f"{rep.name} ({rep.tier})" if rep else f"the {data.queue} queue"
-    changes.timeline.append(_entry(event, data.lead_id, "routing", f"To {who}", {"reason": data.reason}))
+    # The rep is named by the title: "To Ana (senior)", "assigned by hand: …", not twice.
+    reason = data.reason.replace(f" to {rep.name}", "", 1) if rep else data.reason
+    changes.timeline.append(_entry(event, data.lead_id, "routing", f"To {who}", {"reason": reason}))
 
 
 def _fold_change(changes: Changes, event: CloudEvent, data: AssignmentChanged) -> None:
@@ -218,9 +221,9 @@ def _fold_change(changes: Changes, event: CloudEvent, data: AssignmentChanged) -
         _keep_newer(changes.assignments, data.lead_id, current, "decided_at")
     title = change_title(data)
     if title is not None:
-        # The title already says what a wait is for and a rep's reason; the rule's words would repeat it.
-        said = data.status in (_S.waiting, _S.rejected)
-        details = {"reason": None if said else data.reason, "waiting_for": data.waiting_for, "by": data.by}
+        # The title says the change in words (what a wait is for, a rep's reason, an outcome);
+        # the rule's own words would say it again ("Accepted by Ana accepted by the rep").
+        details = {"waiting_for": data.waiting_for, "by": data.by}
         changes.timeline.append(_entry(event, data.lead_id, "routing", title, details))
 
 

@@ -29,7 +29,7 @@ from leadflow_console.api.web.session import (
     cookie_options,
     signed_in,
 )
-from leadflow_console.domain import score_lines
+from leadflow_console.domain import score_lines, words
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=HERE / "templates")
@@ -72,6 +72,9 @@ def when(context: Context, value: datetime | str | None) -> str:
 templates.env.filters["when"] = when
 templates.env.filters["urldecode"] = unquote
 templates.env.filters["signed"] = score_lines.signed
+templates.env.filters["channel_words"] = words.channel
+templates.env.filters["decision_words"] = words.decision
+templates.env.filters["cause_words"] = words.score_cause
 templates.env.globals["breakdown"] = score_lines.breakdown
 templates.env.filters["iso"] = lambda value: value.astimezone(UTC).isoformat() if value else ""
 

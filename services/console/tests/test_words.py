@@ -1,0 +1,15 @@
+from leadflow_console.domain import words
+
+
+def test_machine_names_read_as_words():
+    assert words.channel("landing_page") == "a landing page"
+    assert words.channel("fax_machine") == "fax machine"
+    assert words.channel(None) == "an unknown channel"
+    assert words.decision("lead.reassigned") == "moved on"
+    assert words.decision("lead.something_new") == "something new"
+    assert words.score_cause("lead.captured") == "captured"
+    assert words.score_cause("activity:email_opened") == "activity: email opened"
+    assert words.score_cause("outcome:won") == "recorded as won"
+    assert words.score_cause("rules:7") == "scoring rules changed (version 7)"
+    assert words.score_cause("model:learned:3") == "learned model (version 3)"
+    assert words.score_cause("decay") == "no recent activity"
