@@ -180,6 +180,10 @@ async def test_a_waiting_hot_lead_is_listed_with_its_reason_assigned_by_hand_and
         return True
 
     await eventually(listed, timeout=15)
+    # The team page's waiting list names her too (it read "hot · 78" for every lead).
+    await admin.goto(f"{console}/team")
+    assert await admin.locator(f'section li a[href="/leads/{lead_id}"]').text_content() == "Kim"
+    await admin.goto(f"{console}/queue")
     entry = admin.locator(f'li[data-lead="{lead_id}"]')
     assert (
         await entry.locator(".waiting-for").text_content() == "Waiting for a mid or senior rep with capacity"

@@ -9,11 +9,12 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
 from leadflow_console.api.web import forms
-from leadflow_console.api.web.deps import AdminOnly, UpstreamDep
+from leadflow_console.api.web.deps import AdminOnly, ReadModelDep, UpstreamDep
 from leadflow_console.api.web.forms import FormErrors
 from leadflow_console.api.web.render import page, redirect
 from leadflow_console.api.web.session import Viewer
 from leadflow_console.api.web.upstream import Upstream, UpstreamProblem
+from leadflow_console.app.read_model import ReadModel
 from leadflow_console.app.services import AccountsService
 from leadflow_console.deps import AccountsDep
 
@@ -30,6 +31,7 @@ async def _team(
     viewer: Viewer,
     upstream: Upstream,
     accounts: AccountsService,
+    read_model: ReadModel,
     status: int = 200,
     **context: object,
 ) -> Response:
@@ -37,6 +39,10 @@ async def _team(
     waiting = await upstream.call_list(
         "routing", "GET", "/v1/assignments?status=waiting&limit=50", viewer.token
     )
+    views = await read_model.leads([uuid.UUID(entry["lead_id"]) for entry in waiting])
+    for entry in waiting:  # who each one is, as the queue names them
+        view = views.get(uuid.UUID(entry["lead_id"]))
+        entry["name"] = view.display_name if view else "a lead not read yet"
     # A rep record without an active account still gets offers (by mail, with one-time links):
     # said beside it, so a disabled or demoted account is not mistaken for a rep taken off.
     working_as = {
@@ -48,8 +54,14 @@ async def _team(
 
 
 @router.get("/team", summary="admin: reps with load against capacity, the waiting queue")
-async def team(request: Request, viewer: AdminOnly, upstream: UpstreamDep, accounts: AccountsDep) -> Response:
-    return await _team(request, viewer, upstream, accounts)
+async def team(
+    request: Request,
+    viewer: AdminOnly,
+    upstream: UpstreamDep,
+    accounts: AccountsDep,
+    read_model: ReadModelDep,
+) -> Response:
+    return await _team(request, viewer, upstream, accounts, read_model)
 
 
 NEW_REP_FIELDS = ("name", "email", "tier", "capacity", "territories", "languages", "segments")
@@ -61,6 +73,7 @@ async def create_rep(
     viewer: AdminOnly,
     upstream: UpstreamDep,
     accounts: AccountsDep,
+    read_model: ReadModelDep,
     # Text as typed: what cannot be read is answered at its field, with the form kept.
     name: Annotated[str, Form(max_length=200)] = "",
     email: Annotated[str, Form(max_length=320)] = "",
@@ -78,7 +91,7 @@ async def create_rep(
             errors.add(field, "required")
     count = forms.whole_number(errors, "capacity", capacity, 0, 10_000)
     if errors:
-        return await _team(request, viewer, upstream, accounts, 422, errors=errors, form=typed)
+        return await _team(request, viewer, upstream, accounts, read_model, 422, errors=errors, form=typed)
     body = {"name": name, "email": email, "tier": tier, "capacity": count, "territories": _codes(territories)}
     body |= {"languages": _codes(languages), "segments": _codes(segments)}
     try:
@@ -87,7 +100,9 @@ async def create_rep(
         if problem.status not in (409, 422):
             raise
         errors = forms.from_problem(problem, NEW_REP_FIELDS)
-        return await _team(request, viewer, upstream, accounts, problem.status, errors=errors, form=typed)
+        return await _team(
+            request, viewer, upstream, accounts, read_model, problem.status, errors=errors, form=typed
+        )
     return redirect(request, "/team", f"Rep {name} added.")
 
 
@@ -98,6 +113,7 @@ async def change_rep(
     viewer: AdminOnly,
     upstream: UpstreamDep,
     accounts: AccountsDep,
+    read_model: ReadModelDep,
     tier: Annotated[Tier, Form()],
     active: Annotated[Literal["yes", "no"], Form()],
     available: Annotated[Literal["yes", "no"], Form()],
@@ -118,4 +134,4 @@ async def change_rep(
         else:
             return redirect(request, "/team", f"Rep {rep['name']} changed.")
     quick = {"rep_id": str(rep_id), "capacity": capacity, "errors": errors}
-    return await _team(request, viewer, upstream, accounts, 422, quick=quick)
+    return await _team(request, viewer, upstream, accounts, read_model, 422, quick=quick)
