@@ -109,10 +109,14 @@ def _problem(service: str, response: httpx.Response) -> UpstreamProblem:
         body = {}
     if not isinstance(body, dict):
         body = {}
+    detail = str(body.get("detail") or "")
+    if response.status_code == 403:
+        # The services speak of credentials; a person is told what it means for them.
+        detail = "You may not see or change this: it is not yours, or no longer."
     return UpstreamProblem(
         status=response.status_code,
         title=str(body.get("title") or f"The {service} service answered {response.status_code}"),
-        detail=str(body.get("detail") or ""),
+        detail=detail,
         fields=fields_of(body),
     )
 
