@@ -309,6 +309,8 @@ LAYOUT_CHECK = """() => {
 
 async def test_every_page_reads_at_phone_width_with_every_control_labelled(system, browser):
     page = await new_page(browser, PHONE)
+    failed: list[str] = []  # nothing a page asks for is missing
+    page.on("response", lambda response: failed.append(response.url) if response.status >= 400 else None)
     await sign_in(page, system.console, ADMIN_EMAIL, ADMIN_PASSWORD)
     async with httpx.AsyncClient(timeout=10) as client:
         rep = {"name": "Ada", "email": "ada@sales.example", "tier": "senior", "capacity": 5}
@@ -326,6 +328,7 @@ async def test_every_page_reads_at_phone_width_with_every_control_labelled(syste
         await page.goto(f"{system.console}{path}")
         found = await page.evaluate(LAYOUT_CHECK)
         assert found == {"overflow": 0, "unlabelled": []}, (path, found)
+        assert failed == [], (path, failed)
         if path == "/team":  # its wide table, one block a rep (the controls were off-screen)
             change = page.locator("td[data-label='Change']").first
             box, width = await change.bounding_box(), page.viewport_size["width"]
