@@ -22,25 +22,34 @@ async def system(settings, start_service):
     return await start_system(settings, start_service, ROUTING_SLA_SECONDS=str(SLA_SECONDS))
 
 
-async def test_an_offer_that_runs_out_leaves_the_inbox_and_a_late_click_says_what_happened(system, browser):
-    console = system.console
+async def rep_in_two_tabs(browser, console: str, name: str):
+    """The admin's page (which added rep `name` with an account), her inbox on a phone, and the
+    same inbox in a tab that cannot hear changes (no script): what a rep sees when the live
+    channel is cut, a laptop wakes up, or she clicks just as the offer moves on."""
     admin = await new_page(browser)
     await sign_in(admin, console, ADMIN_EMAIL, ADMIN_PASSWORD)
-    await add_rep(admin, console, "Ada")
-    await add_account(admin, console, "ada@leadflow.example", "rep", "Ada")
-    ada = await new_page(browser, PHONE)
-    await sign_in(ada, console, "ada@leadflow.example", PASSWORD)
-    # The same inbox in a tab that cannot hear changes (no script): what a rep sees when the
-    # live channel is cut, a laptop wakes up, or she clicks just as the offer moves on.
+    await add_rep(admin, console, name)
+    await add_account(admin, console, f"{name.lower()}@leadflow.example", "rep", name)
+    live = await new_page(browser, PHONE)
+    await sign_in(live, console, f"{name.lower()}@leadflow.example", PASSWORD)
     stale_context = await browser.new_context(viewport=DESKTOP, java_script_enabled=False)
     stale = await stale_context.new_page()
-    await sign_in(stale, console, "ada@leadflow.example", PASSWORD)
+    await sign_in(stale, console, f"{name.lower()}@leadflow.example", PASSWORD)
+    return admin, live, stale
 
+
+async def post_hot_lead(system, email: str, first_name: str) -> str:
     async with httpx.AsyncClient(timeout=10) as client:
-        lead = {**HOT, "email": "lin@bigco.example", "first_name": "Lin", "company": "BigCo"}
+        lead = {**HOT, "email": email, "first_name": first_name, "company": "BigCo"}
         response = await client.post(f"{system.capture}/v1/leads/landing-page", json=lead)
-        assert response.status_code == 202
-        lead_id = response.json()["lead_id"]
+    assert response.status_code == 202, response.text
+    return response.json()["lead_id"]
+
+
+async def test_an_offer_that_runs_out_leaves_the_inbox_and_a_late_click_says_what_happened(system, browser):
+    console = system.console
+    admin, ada, stale = await rep_in_two_tabs(browser, console, "Ada")
+    lead_id = await post_hot_lead(system, "lin@bigco.example", "Lin")
     offer = ada.locator("li.offer")
     await offer.wait_for(timeout=10_000)
     deadline = datetime.fromisoformat(await offer.locator("time.countdown").get_attribute("datetime"))
@@ -113,20 +122,8 @@ async def test_a_reject_from_a_tab_still_showing_the_offer_leaves_the_lead_she_a
     """A helper's hour: Reject in a tab that had not heard of the Accept in another handed the
     lead back to the queue; the page then said both "accepted" and "you passed on it"."""
     console = system.console
-    admin = await new_page(browser)
-    await sign_in(admin, console, ADMIN_EMAIL, ADMIN_PASSWORD)
-    await add_rep(admin, console, "Hedy")
-    await add_account(admin, console, "hedy@leadflow.example", "rep", "Hedy")
-    live = await new_page(browser, PHONE)
-    await sign_in(live, console, "hedy@leadflow.example", PASSWORD)
-    stale_context = await browser.new_context(viewport=DESKTOP, java_script_enabled=False)
-    stale = await stale_context.new_page()
-    await sign_in(stale, console, "hedy@leadflow.example", PASSWORD)
-    async with httpx.AsyncClient(timeout=10) as client:
-        lead = {**HOT, "email": "hedy.lead@bigco.example", "first_name": "Lamarr", "company": "BigCo"}
-        response = await client.post(f"{system.capture}/v1/leads/landing-page", json=lead)
-        assert response.status_code == 202
-        lead_id = response.json()["lead_id"]
+    _, live, stale = await rep_in_two_tabs(browser, console, "Hedy")
+    lead_id = await post_hot_lead(system, "hedy.lead@bigco.example", "Lamarr")
     await live.locator("li.offer").wait_for(timeout=10_000)
     await stale.goto(f"{console}/inbox")
     await stale.locator("li.offer").get_by_role("button", name="Reject").wait_for()
