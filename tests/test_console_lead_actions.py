@@ -1,0 +1,58 @@
+"""A rep works her lead from its page as from her inbox, through the five services as processes:
+the page of an offer has Accept and Reject, of an accepted lead Complete, Won and Lost, of a
+closed one none (a helper's hour found a rep sent back to the inbox to record an outcome)."""
+
+import re
+
+import httpx
+import pytest
+from browser import PASSWORD
+from harness import AUTH, eventually
+from test_console_leads import add_rep_with_account, capture
+from test_console_pages import sign_in
+
+pytestmark = pytest.mark.e2e
+
+
+def buttons(page_html: str) -> list[str]:
+    routing = page_html.split("<h2>Routing</h2>", 1)[1].split("</section>", 1)[0]
+    return re.findall(r'<button type="submit"[^>]*>([^<]+)</button>', routing)
+
+
+async def test_a_rep_accepts_and_wins_her_lead_from_its_page(system):
+    async with httpx.AsyncClient(timeout=10, headers=AUTH) as client:
+        await add_rep_with_account(client, system, "Noa", available=True)
+    lead_id = await capture(system, "babbage")
+    noa = await sign_in(system.console, "noa@leadflow.example", PASSWORD)
+    try:
+
+        async def offered_on_its_page() -> str | None:
+            page = await noa.get(f"/leads/{lead_id}")
+            return page.text if page.status_code == 200 and "Accept" in buttons(page.text) else None
+
+        page = await eventually(offered_on_its_page, timeout=20)
+        assert buttons(page) == ["Accept", "Reject"]
+        csrf = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+        accept = re.search(r'action="(/assignments/[^"]+/accept)"', page).group(1)
+        assert (await noa.post(accept, data={"csrf_token": csrf})).status_code == 303
+
+        async def accepted_on_its_page() -> str | None:
+            page = await noa.get(f"/leads/{lead_id}")
+            return page.text if "Won" in buttons(page.text) else None
+
+        page = await eventually(accepted_on_its_page, timeout=10)
+        assert buttons(page) == ["Complete", "Won", "Lost"]
+        won = await noa.post(f"/leads/{lead_id}/outcome", data={"csrf_token": csrf, "result": "won"})
+        assert won.status_code == 303
+
+        async def closed_on_its_page() -> bool:
+            page = await noa.get(f"/leads/{lead_id}")
+            return (
+                page.status_code == 200
+                and "Outcome: <strong>won</strong>" in page.text
+                and not buttons(page.text)
+            )
+
+        await eventually(closed_on_its_page, timeout=10)
+    finally:
+        await noa.aclose()
