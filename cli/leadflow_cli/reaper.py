@@ -6,7 +6,8 @@ does. Told "done", the owner stopped everything itself and the reaper just exits
 stops what it was told of: the services (SIGTERM, SIGKILL after a grace), then the infrastructure
 processes the same way, then the embedded PostgreSQL servers (daemonized by pg_ctl: no process of
 the owner's tree), and last removes the scratch directories it was given. Processes are held by
-pidfd, so a number reused after one ended is never hit.
+pidfd from the moment the reaper reads their number (the owner tells it right after starting
+each), so a number reused after one ended later is never hit.
 """
 
 import os
