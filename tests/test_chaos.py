@@ -51,10 +51,11 @@ def _started_by(run: psutil.Process, workdir: str) -> list[psutil.Process]:
     return run.children(recursive=True) + named
 
 
-@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGKILL], ids=["SIGTERM", "SIGKILL"])
-def test_a_run_stopped_with_a_signal_leaves_nothing_running(signum):
-    """SIGTERM: the run stops what it started itself. SIGKILL: it cannot, its reaper does (the
-    services get their grace, then the broker, the S3 store and PostgreSQL; then the scratch)."""
+def test_a_sigkilled_run_leaves_nothing_running():
+    """A SIGKILLed run cannot stop what it started: its reaper does (the services get their
+    grace, then the broker, the S3 store and PostgreSQL; then the scratch). A SIGTERM takes the
+    path of a run's normal end (its cleanup, asserted by the test above), so it is not run again
+    here: each of these runs starts the whole system, about 100 s of a loaded worker."""
     run = subprocess.Popen(
         [str(Path(sys.executable).parent / "leadflow"), "chaos", "--leads", "2000"],
         stdout=subprocess.PIPE,
@@ -77,8 +78,8 @@ def test_a_run_stopped_with_a_signal_leaves_nothing_running(signum):
                 break
             time.sleep(0.2)
         assert not missing, (missing, names)
-        run.send_signal(signum)
-        assert run.wait(60) == (128 + signal.SIGTERM if signum == signal.SIGTERM else -signal.SIGKILL)
+        run.send_signal(signal.SIGKILL)
+        assert run.wait(60) == -signal.SIGKILL
         _, alive = psutil.wait_procs(started, timeout=60)
         assert not alive, [p.cmdline() for p in alive]
         assert not Path(workdir).exists()

@@ -1,6 +1,7 @@
 """A rep works her lead from its page as from her inbox, through the five services as processes:
 the page of an offer has Accept and Reject, of an accepted lead Complete, Won and Lost, of a
-closed one none (a helper's hour found a rep sent back to the inbox to record an outcome)."""
+closed one none (a helper's hour found a rep sent back to the inbox to record an outcome); and a
+Reject from a tab that did not hear her Accept leaves the lead hers."""
 
 import re
 
@@ -10,6 +11,7 @@ from browser import PASSWORD
 from harness import AUTH, eventually
 from test_console_leads import add_rep_with_account, capture
 from test_console_pages import sign_in
+from test_console_truth import post_hot_lead, rep_in_two_tabs
 
 pytestmark = pytest.mark.e2e
 
@@ -56,3 +58,25 @@ async def test_a_rep_accepts_and_wins_her_lead_from_its_page(system):
         await eventually(closed_on_its_page, timeout=10)
     finally:
         await noa.aclose()
+
+
+async def test_a_reject_from_a_tab_still_showing_the_offer_leaves_the_lead_she_accepted_hers(system, browser):
+    """A helper's hour: Reject in a tab that had not heard of the Accept in another handed the
+    lead back to the queue; the page then said both "accepted" and "you passed on it"."""
+    console = system.console
+    _, live, stale = await rep_in_two_tabs(browser, console, "Hedy")
+    lead_id = await post_hot_lead(system, "hedy.lead@bigco.example", "Lamarr")
+    await live.locator("li.offer").wait_for(timeout=10_000)
+    await stale.goto(f"{console}/inbox")
+    await stale.locator("li.offer").get_by_role("button", name="Reject").wait_for()
+
+    await live.locator("li.offer").get_by_role("button", name="Accept").click()
+    await live.get_by_text("Accepted. The lead is yours.").wait_for()
+    await stale.locator("li.offer").get_by_role("button", name="Reject").click()
+    notice = stale.get_by_text("This lead was accepted at")
+    await notice.wait_for()
+    assert "it is yours" in await notice.text_content()
+    assert await stale.get_by_text("You passed on").count() == 0
+    async with httpx.AsyncClient(timeout=10, headers=AUTH) as client:
+        listed = await client.get(f"{system.routing}/v1/assignments", params={"lead_id": lead_id})
+    assert [a["status"] for a in listed.json()] == ["accepted"], listed.text
