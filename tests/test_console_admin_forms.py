@@ -46,6 +46,20 @@ async def test_a_rep_form_says_each_error_at_its_field_and_keeps_what_was_typed(
     assert await form.get_by_label("Territories").input_value() == "DE, AT"
     await no_json(admin)
 
+    # What the form reads and what routing checks, said in one round (it took two): an empty
+    # capacity, a territory and a language that are none; no rep is added.
+    await form.get_by_label("Territories").fill("DE, Atlantis")
+    await form.get_by_label("Languages").fill("de, klingon")
+    await form.get_by_role("button", name="Add rep").click()
+    await admin.locator("#rep-territories-error").wait_for()
+    assert await admin.locator("#rep-capacity-error").text_content() == CAPACITY_REQUIRED
+    assert "ISO 3166" in await admin.locator("#rep-territories-error").text_content()
+    assert await admin.locator("#rep-languages-error").count() == 1
+    assert await form.get_by_label("Territories").input_value() == "DE, Atlantis"
+    async with httpx.AsyncClient(timeout=10, headers=AUTH) as client:
+        names = [listed["name"] for listed in (await client.get(f"{system.routing}/v1/reps")).json()]
+    assert "Ola" not in names
+
     # The whole record: an empty capacity and a city for a time zone, both said at once.
     await admin.goto(f"{system.console}/team/reps/{rep_id}/edit")
     await admin.get_by_label("Capacity (open leads at once)").fill("")

@@ -88,16 +88,19 @@ async def create_rep(
         if not value.strip():
             errors.add(field, "required")
     count = forms.whole_number(errors, "capacity", capacity, 0, 10_000)
-    if errors:
-        return await _team(request, viewer, upstream, accounts, read_model, 422, errors=errors, form=typed)
-    body = {"name": name, "email": email, "tier": tier, "capacity": count, "territories": _codes(territories)}
+    # Sent to routing even when something above is wrong, so its answer names every other field
+    # at fault in the same round (the form reported its own errors first, routing's after). No
+    # rep can be added then: a blank name or email is refused by routing too, and a capacity the
+    # form could not read is sent as -1, which routing refuses.
+    body = {"name": name, "email": email, "tier": tier, "capacity": -1 if count is None else count}
+    body |= {"territories": _codes(territories)}
     body |= {"languages": _codes(languages), "segments": _codes(segments)}
     try:
         await upstream.send("routing", "POST", "/v1/reps", viewer.token, json=body)
     except UpstreamProblem as problem:
         if problem.status not in (409, 422):
             raise
-        errors = forms.from_problem(problem, NEW_REP_FIELDS)
+        errors = forms.from_problem(problem, NEW_REP_FIELDS, into=errors)  # the form's words first
         return await _team(
             request, viewer, upstream, accounts, read_model, problem.status, errors=errors, form=typed
         )
