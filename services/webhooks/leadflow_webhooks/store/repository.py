@@ -4,7 +4,20 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Integer, Update, and_, bindparam, delete, exists, func, insert, select, update
+from sqlalchemy import (
+    ColumnElement,
+    FromClause,
+    Integer,
+    Update,
+    and_,
+    bindparam,
+    delete,
+    exists,
+    func,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm import aliased
@@ -104,16 +117,23 @@ async def add_deliveries(connection: AsyncConnection, rows: list[dict]) -> None:
         await connection.execute(statement, rows)
 
 
-def _claim() -> Update:
-    """Due deliveries leased (built once: `now`, `lease_until` and `limit` are parameters; built
-    at each claim, it cost the dispatcher about as much as running it)."""
-    earlier = aliased(deliveries)
-    blocked = exists().where(
+def _earlier_pending(earlier: FromClause) -> tuple[ColumnElement[bool], ...]:
+    """`earlier` is a pending delivery of the same endpoint and lead made before the row in
+    hand: per-lead order holds the row back until it is done. One expression for the claim and
+    the listing's `waiting_for`, so what the dispatcher does and what the console says agree."""
+    return (
         earlier.c.endpoint_id == deliveries.c.endpoint_id,
         earlier.c.lead_id == deliveries.c.lead_id,
         earlier.c.status == PENDING,
         earlier.c.seq < deliveries.c.seq,
     )
+
+
+def _claim() -> Update:
+    """Due deliveries leased (built once: `now`, `lease_until` and `limit` are parameters; built
+    at each claim, it cost the dispatcher about as much as running it)."""
+    earlier = aliased(deliveries)
+    blocked = exists().where(*_earlier_pending(earlier))
     picked = claimed_once(
         select(deliveries.c.id)
         .join(endpoints, and_(endpoints.c.id == deliveries.c.endpoint_id, endpoints.c.enabled))
@@ -198,13 +218,7 @@ def _waiting_for() -> Label[uuid.UUID]:
     earlier = aliased(deliveries)
     return (
         select(earlier.c.id)
-        .where(
-            deliveries.c.status == PENDING,
-            earlier.c.endpoint_id == deliveries.c.endpoint_id,
-            earlier.c.lead_id == deliveries.c.lead_id,
-            earlier.c.status == PENDING,
-            earlier.c.seq < deliveries.c.seq,
-        )
+        .where(deliveries.c.status == PENDING, *_earlier_pending(earlier))
         .order_by(earlier.c.seq)
         .limit(1)
         .scalar_subquery()
