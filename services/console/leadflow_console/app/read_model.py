@@ -3,6 +3,7 @@ announced to the live pages of every replica), read by the pages."""
 
 import uuid
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from leadflow_common.events import CloudEvent
 from leadflow_common.runtime import ServiceRuntime
@@ -70,6 +71,13 @@ class ReadModel:
     async def leads(self, lead_ids: list[uuid.UUID]) -> dict[uuid.UUID, LeadView]:
         async with self._runtime.engine.connect() as connection:
             return await read_queries.leads(connection, lead_ids)
+
+    async def name_entries(self, entries: list[dict[str, Any]]) -> None:
+        """Each of routing's entries (its queue, a rep's waiting leads) given the console's view
+        of its lead (`view`: who it is; None while the console has not read the lead yet)."""
+        views = await self.leads([uuid.UUID(entry["lead_id"]) for entry in entries])
+        for entry in entries:
+            entry["view"] = views.get(uuid.UUID(entry["lead_id"]))
 
     async def lead_list(
         self, criteria: LeadCriteria, only_rep: uuid.UUID | None, with_owners: bool

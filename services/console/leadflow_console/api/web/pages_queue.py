@@ -28,14 +28,6 @@ def waited(since: str, now: datetime) -> str:
     return f"{seconds // 3600} h {seconds % 3600 // 60} min"
 
 
-async def with_views(read_model: ReadModel, entries: list[JsonObject]) -> None:
-    """Each of routing's entries with the console's view of its lead (`view`: who it is; None
-    while the console has not read the lead yet)."""
-    views = await read_model.leads([uuid.UUID(entry["lead_id"]) for entry in entries])
-    for entry in entries:
-        entry["view"] = views.get(uuid.UUID(entry["lead_id"]))
-
-
 async def _queue(
     request: Request,
     viewer: Viewer,
@@ -46,7 +38,7 @@ async def _queue(
 ) -> Response:
     entries = await upstream.call_list("routing", "GET", "/v1/queue", viewer.token)
     reps = await upstream.call_list("routing", "GET", "/v1/reps", viewer.token)
-    await with_views(read_model, entries)
+    await read_model.name_entries(entries)
     now = datetime.now(UTC)
     for entry in entries:
         entry["waited"] = waited(entry["since"], now)

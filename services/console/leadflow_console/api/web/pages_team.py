@@ -11,7 +11,6 @@ from fastapi.responses import Response
 from leadflow_console.api.web import forms
 from leadflow_console.api.web.deps import AdminOnly, ReadModelDep, UpstreamDep
 from leadflow_console.api.web.forms import FormErrors
-from leadflow_console.api.web.pages_queue import with_views
 from leadflow_console.api.web.render import page, redirect
 from leadflow_console.api.web.session import Viewer
 from leadflow_console.api.web.upstream import Upstream, UpstreamProblem
@@ -40,7 +39,7 @@ async def _team(
     waiting = await upstream.call_list(
         "routing", "GET", "/v1/assignments?status=waiting&limit=50", viewer.token
     )
-    await with_views(read_model, waiting)  # who each one is, as the queue names them
+    await read_model.name_entries(waiting)  # who each one is, as the queue names them
     # A rep record without an active account still gets offers (by mail, with one-time links):
     # said beside it, so a disabled or demoted account is not mistaken for a rep taken off.
     working_as = {
