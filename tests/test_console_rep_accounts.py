@@ -50,6 +50,10 @@ async def test_the_team_page_and_the_users_page_say_whether_a_rep_still_gets_off
         said = await post(f"/admin/users/{user_id}/active", {"active": "no"})
         assert "Account disabled; its sessions ended." in said and STILL_OFFERED in said
         assert await account_of_rep() == BY_MAIL_ONLY
+        # Again (a second tab): no session ended, nothing new to warn of.
+        said = await post(f"/admin/users/{user_id}/active", {"active": "no"})
+        assert "The account was already disabled." in said
+        assert "sessions ended" not in said and STILL_OFFERED not in said
 
         said = await post(f"/admin/users/{user_id}/active", {"active": "yes"})
         assert "Account enabled." in said and STILL_OFFERED not in said

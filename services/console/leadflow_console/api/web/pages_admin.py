@@ -144,11 +144,15 @@ async def set_active(
     active: Annotated[Literal["yes", "no"], Form()],
     upstream: UpstreamDep,
 ) -> Response:
+    before = next((user for user in await accounts.list_users() if user.id == user_id), None)
     try:
         after = await accounts.update_user(viewer.principal, user_id, {"active": active == "yes"})
     except LeadflowError as refused:
         errors = forms.from_problem(refused, ())
         return await _users(request, viewer, accounts, upstream, refused.status, role_errors=errors)
+    if before is not None and before.active == after.active:
+        # A second tab's click, say: no session ended and nothing else changed, so nothing to warn of.
+        return redirect(request, "/admin/users", f"The account was already {_state(after.active)}.")
     if after.active:
         return redirect(request, "/admin/users", "Account enabled.")
     return redirect(
@@ -156,6 +160,10 @@ async def set_active(
         "/admin/users",
         "Account disabled; its sessions ended." + await _rep_left(upstream, viewer, after.rep_id),
     )
+
+
+def _state(active: bool) -> str:
+    return "enabled" if active else "disabled"
 
 
 async def _rep_left(upstream: Upstream, viewer: Viewer, rep_id: uuid.UUID | None) -> str:
