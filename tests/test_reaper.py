@@ -8,6 +8,8 @@ import time
 
 import psutil
 
+from leadflow_cli.reaper import Reaper
+
 OWNER = """
 import subprocess, sys, time
 from pathlib import Path
@@ -68,3 +70,21 @@ def test_a_released_reaper_touches_nothing(tmp_path):
     finally:
         for process in started:
             process.kill()
+
+
+def test_releasing_a_reaper_already_gone_raises_nothing():
+    """Released in a `finally`, an error of its own would hide the one that got there."""
+    reaper = Reaper()
+    psutil.Process(reaper.pid).kill()
+    psutil.Process(reaper.pid).wait(10)
+    reaper.release()
+
+
+def test_a_reaper_that_does_not_exit_when_released_is_killed_without_an_error():
+    reaper = Reaper()
+    stuck = psutil.Process(reaper.pid)
+    stuck.suspend()  # it cannot read "done"
+    began = time.monotonic()
+    reaper.release(wait_seconds=0.5)
+    assert time.monotonic() - began < 5
+    assert not stuck.is_running() or stuck.status() == psutil.STATUS_ZOMBIE

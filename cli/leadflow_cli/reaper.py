@@ -36,6 +36,10 @@ class Reaper:
         )
         os.close(read_end)
 
+    @property
+    def pid(self) -> int:
+        return self._process.pid
+
     def watch_service(self, pid: int) -> None:
         self._tell(SERVICE, str(pid))
 
@@ -49,11 +53,20 @@ class Reaper:
         """A temporary directory, removed after everything is stopped."""
         self._tell(SCRATCH, str(directory))
 
-    def release(self) -> None:
-        """Everything was stopped by the owner: the reaper exits without touching anything."""
-        self._tell(DONE, "")
+    def release(self, wait_seconds: float = 10.0) -> None:
+        """Everything was stopped by the owner: the reaper exits without touching anything.
+        Never raises: callers release in a `finally`, where an error of its own would hide the
+        one that got them there."""
+        try:
+            self._tell(DONE, "")
+        except OSError:  # the reaper is gone already (killed with the owner's group, say)
+            pass
         os.close(self._write_end)
-        self._process.wait(10)
+        try:
+            self._process.wait(wait_seconds)
+        except subprocess.TimeoutExpired:  # stuck (stopped, say): told "done", it has nothing to do
+            self._process.kill()
+            self._process.wait()
 
     def _tell(self, kind: str, value: str) -> None:
         os.write(self._write_end, f"{kind} {value}\n".encode())
