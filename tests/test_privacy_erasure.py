@@ -197,6 +197,14 @@ async def test_an_erased_person_is_nowhere_and_what_must_stay_stays(system, topi
             (c["consent"], c["granted"], c["channel"], (c["source"] or {}).get("popup_id")) for c in consents
         }
         assert given == {("email", True, "landing_page", None), ("sms", True, "popup", "spring-sale")}
+        # Bob asks not to be contacted: his export asked for by his lead id says so (it said
+        # false: only an email or phone asked for was looked up).
+        listed = await client.post(f"{system.capture}/v1/privacy/suppressions", json={"email": BOB["email"]})
+        assert listed.status_code == 201, listed.text
+        bobs = await client.get(
+            f"{system.capture}/v1/privacy/export", params={"lead_id": bob.json()["lead_id"]}
+        )
+        assert bobs.status_code == 200 and bobs.json()["do_not_contact"] is True, bobs.text
         found = traces_by_table(before)
         print("the scan found her in", ", ".join(sorted(found)))
         for table, traces in found.items():
@@ -249,7 +257,7 @@ async def test_an_erased_person_is_nowhere_and_what_must_stay_stays(system, topi
         exported = (
             await client.get(f"{system.capture}/v1/privacy/export", params={"lead_id": lead_id})
         ).json()
-        assert exported["do_not_contact"] is False  # asked by lead id: no email or phone to look up
+        assert exported["do_not_contact"] is None  # asked by lead id: no email or phone left to look up
         assert not [trace for trace in ADA_TRACES if trace in json.dumps(exported).lower()]
         record = (await client.get(f"{system.capture}/v1/leads/{lead_id}")).json()
         assert record["profile"].get("email") is None and record["profile"].get("last_name") is None

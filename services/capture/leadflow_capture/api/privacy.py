@@ -186,7 +186,11 @@ class PersonExport(BaseModel):
     exported_at: datetime
     asked_for: dict[str, str | None]
     lead_ids: list[uuid.UUID] = Field(description="The person's leads, merged and erased ones too")
-    do_not_contact: bool = Field(description="Whether the email or phone asked for is on the list")
+    do_not_contact: bool | None = Field(
+        description="Whether an email or phone asked for, or held by the person's leads, is on the"
+        " list; null when there is none to look up (an erased person asked for by lead id: ask"
+        " with her email or phone)"
+    )
     services: dict[str, dict[str, list[dict[str, Any]]]] = Field(
         description="Service → table → the rows about the person's leads, as stored (submissions"
         " keep each raw body: where and how consent was given)"

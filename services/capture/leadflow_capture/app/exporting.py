@@ -38,7 +38,11 @@ class Exports:
         async with self._runtime.engine.connect() as connection:
             lead_ids = await erasure_store.leads_of_person(connection, email, phone, lead_id, erased_too=True)
             held = {"capture": await held_rows(connection, HOLDINGS, lead_ids)}
-            listed = await repository.suppressed(connection, privacy.digests_of(email, phone))
+            # Listed: any email or phone she was asked for by or her leads still hold (asked
+            # for by a lead id, the lead's own); an erased lead holds none to look up.
+            held_ids = await erasure_store.identifiers_held(connection, lead_ids)
+            digests = privacy.digests_of(email, phone) + [privacy.digest(*held) for held in held_ids]
+            listed = await repository.suppressed(connection, digests)
         if lead_ids:
             answers = await asyncio.gather(
                 *(self._ask(name, url, credentials, lead_ids) for name, url in self._peers.items())
@@ -50,7 +54,7 @@ class Exports:
             "exported_at": datetime.now(UTC).isoformat(),
             "asked_for": {"email": email, "phone": phone, "lead_id": str(lead_id) if lead_id else None},
             "lead_ids": [str(lead) for lead in lead_ids],
-            "do_not_contact": bool(listed),
+            "do_not_contact": bool(listed) if digests else None,
             "services": held,
         }
 
