@@ -3,6 +3,7 @@ with its error in words, and the keyset cursor read back as it was written."""
 
 import uuid
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 from leadflow_console.domain.lead_filters import Cursor, read_criteria, read_cursor, write_cursor
 
@@ -57,6 +58,12 @@ def test_good_filters_are_kept_and_the_to_date_includes_its_whole_day():
     assert (read.criteria.temperature, read.criteria.status, read.criteria.owner) == ("hot", "won", owner)
     assert read.criteria.since == datetime(2026, 11, 1, tzinfo=UTC)
     assert read_to.criteria.until == datetime(2026, 12, 1, tzinfo=UTC)
+
+
+def test_from_and_to_are_whole_days_in_the_viewers_zone():
+    read = read_criteria({"from": "2026-12-06", "to": "2026-12-06"}, "US", ZoneInfo("Asia/Tokyo"))
+    assert read.criteria.since == datetime(2026, 12, 5, 15, tzinfo=UTC)
+    assert read.criteria.until == datetime(2026, 12, 6, 15, tzinfo=UTC)
 
 
 def test_a_cursor_reads_back_as_written_and_a_forged_one_starts_over():

@@ -3,6 +3,7 @@ funnel's numbers and CSV, the date range, and CSRF tokens."""
 
 import uuid
 from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -227,6 +228,17 @@ def test_the_date_range_defaults_to_thirty_days_and_refuses_nonsense():
     for bad in (("2026-12-01", "2026-11-01"), ("yesterday", ""), ("2020-01-01", "2026-01-01")):
         with pytest.raises(Invalid):
             funnel.date_range(*bad, today)
+
+
+def test_the_date_range_is_whole_days_in_the_viewers_zone():
+    zone = ZoneInfo("America/Los_Angeles")
+    since, until = funnel.date_range("2026-12-06", "2026-12-06", date(2026, 12, 6), zone)
+    assert (since, until) == (datetime(2026, 12, 6, 8, tzinfo=UTC), datetime(2026, 12, 7, 8, tzinfo=UTC))
+    assert funnel.last_day(until) == date(2026, 12, 6)
+    # The day the clocks go back is 25 hours long.
+    since, until = funnel.date_range("2026-11-01", "2026-11-01", date(2026, 11, 1), zone)
+    assert until.astimezone(UTC) - since.astimezone(UTC) == timedelta(hours=25)
+    assert funnel.last_day(until) == date(2026, 11, 1)
 
 
 def test_a_csrf_token_belongs_to_one_session_and_one_deployment():

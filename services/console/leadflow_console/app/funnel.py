@@ -4,7 +4,7 @@ for the chart, the CSV export, the date range asked for. Pure: no I/O."""
 import csv
 import io
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 from leadflow_common.errors import Invalid
 from leadflow_console.store.read_queries import DIMENSIONS as DIMENSIONS  # the pages list them
@@ -35,8 +35,10 @@ class Bar:
     of: str | None  # that stage
 
 
-def date_range(since: str, until: str, today: date) -> tuple[datetime, datetime]:
-    """[since, until] as whole UTC days; the last 30 days when not given."""
+def date_range(since: str, until: str, today: date, zone: tzinfo = UTC) -> tuple[datetime, datetime]:
+    """[since, until] as whole days in the viewer's zone (in which every time on her screen is
+    shown: a lead captured at 22:00 on the 6th there is the 6th's); the last 30 days up to
+    `today` (hers) when not given."""
     try:
         last = date.fromisoformat(until) if until else today
         first = date.fromisoformat(since) if since else last - timedelta(days=DEFAULT_DAYS - 1)
@@ -46,17 +48,25 @@ def date_range(since: str, until: str, today: date) -> tuple[datetime, datetime]
         raise Invalid.field("since", "Must not be after the To date.")
     if (last - first).days >= MAX_DAYS:
         raise Invalid.field("since", f"Must be at most {MAX_DAYS} days before the To date.")
-    start = datetime.combine(first, time.min, UTC)
-    return start, datetime.combine(last + timedelta(days=1), time.min, UTC)
+    start = datetime.combine(first, time.min, zone)
+    return start, datetime.combine(last + timedelta(days=1), time.min, zone)
 
 
-def date_range_or_default(since: str, until: str, today: date) -> tuple[datetime, datetime, dict[str, str]]:
+def date_range_or_default(
+    since: str, until: str, today: date, zone: tzinfo = UTC
+) -> tuple[datetime, datetime, dict[str, str]]:
     """The range asked for and no errors; else the last 30 days and, for the form, what was wrong
     with each field in words (the page is shown with the typed dates and the errors at them)."""
     try:
-        return (*date_range(since, until, today), {})
+        return (*date_range(since, until, today, zone), {})
     except Invalid as refused:
-        return (*date_range("", "", today), {field.name: field.message for field in refused.fields or []})
+        errors = {field.name: field.message for field in refused.fields or []}
+        return (*date_range("", "", today, zone), errors)
+
+
+def last_day(end: datetime) -> date:
+    """The last day a range ending (exclusive) at `end` holds, as the page says it."""
+    return (end - timedelta(days=1)).date()
 
 
 def totals(rows: list[FunnelRow]) -> dict[str, int]:

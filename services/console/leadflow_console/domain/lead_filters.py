@@ -10,7 +10,7 @@ import binascii
 import re
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from enum import StrEnum
 
 import phonenumbers
@@ -101,8 +101,9 @@ class ReadCriteria:
     errors: dict[str, str] = field(default_factory=dict)
 
 
-def read_criteria(params: dict[str, str], default_region: str) -> ReadCriteria:
-    """The page's URL parameters as criteria; a bad value is left out and named in `errors`."""
+def read_criteria(params: dict[str, str], default_region: str, zone: tzinfo = UTC) -> ReadCriteria:
+    """The page's URL parameters as criteria; a bad value is left out and named in `errors`.
+    From and To are whole days in the viewer's `zone`, where the list shows each time."""
     errors: dict[str, str] = {}
     value = {name: (params.get(name) or "").strip() for name in PARAMETERS}
     choice = {
@@ -130,8 +131,8 @@ def read_criteria(params: dict[str, str], default_region: str) -> ReadCriteria:
         owner=owner,
         channel=Channel(choice["channel"]) if choice["channel"] else None,
         campaign=value["campaign"] if "campaign" not in errors else None,
-        since=datetime.combine(since, time(), UTC) if since else None,
-        until=datetime.combine(until + timedelta(days=1), time(), UTC) if until else None,
+        since=datetime.combine(since, time(), zone) if since else None,
+        until=datetime.combine(until + timedelta(days=1), time(), zone) if until else None,
         sort=sort,
         after=read_cursor(value["after"], sort) if not errors else None,
     )

@@ -2,7 +2,7 @@
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -12,7 +12,7 @@ from leadflow_common.errors import FieldError, Invalid
 from leadflow_console.api.web.deps import Analysts, ReadModelDep, UpstreamDep, Watchers
 from leadflow_console.api.web.live_regions import Shown, live_region, redraws
 from leadflow_console.api.web.render import page, templates
-from leadflow_console.api.web.session import PageInvalid
+from leadflow_console.api.web.session import PageInvalid, Viewer
 from leadflow_console.app import funnel
 from leadflow_console.app.funnel import DIMENSIONS
 from leadflow_console.app.read_model import FunnelRows, ReadModel, SpeedRows
@@ -84,10 +84,10 @@ async def feed_stream(
 
 
 async def _funnel(
-    read_model: ReadModel, since: str, until: str, by: str
+    read_model: ReadModel, viewer: Viewer, since: str, until: str, by: str
 ) -> tuple[datetime, datetime, FunnelRows, SpeedRows]:
     try:
-        start, end = funnel.date_range(since, until, datetime.now(UTC).date())
+        start, end = funnel.date_range(since, until, viewer.today, viewer.tz)
     except Invalid as refused:  # the CSV: a download has no form to show the errors at
         field = (refused.fields or [FieldError(name="", message=refused.detail or refused.title)])[0]
         raise PageInvalid(f"{LABELS.get(field.name, field.name)}: {field.message}") from None
@@ -107,10 +107,10 @@ async def funnel_page(
     until: Annotated[str, Query(max_length=10)] = "",
     by: Dimension = "channel",
 ) -> Response:
-    start, end, errors = funnel.date_range_or_default(since, until, datetime.now(UTC).date())
+    start, end, errors = funnel.date_range_or_default(since, until, viewer.today, viewer.tz)
     rows, speed = await read_model.funnel(start, end, by)
     counts = funnel.totals(rows)
-    shown = {"since": str(start.date()), "until": str((end - timedelta(days=1)).date())}
+    shown = {"since": str(start.date()), "until": str(funnel.last_day(end))}
     return page(
         request,
         "funnel.html",
@@ -136,8 +136,9 @@ async def funnel_csv(
     until: Annotated[str, Query(max_length=10)] = "",
     by: Dimension = "channel",
 ) -> Response:
-    start, end, rows, speed = await _funnel(read_model, since, until, by)
-    name = f"leadflow-funnel-{by}-{start.date()}-{end.date()}.csv"
+    start, end, rows, speed = await _funnel(read_model, viewer, since, until, by)
+    # The days the page says (the range's end is exclusive: the day after its last).
+    name = f"leadflow-funnel-{by}-{start.date()}-{funnel.last_day(end)}.csv"
     return Response(
         funnel.to_csv(by, rows, speed),
         media_type="text/csv; charset=utf-8",

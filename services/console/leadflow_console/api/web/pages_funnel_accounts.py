@@ -2,7 +2,6 @@
 captured, scored warm or hot, offered to a rep and won, with the conversion between them, and
 the accounts that went furthest (bounded: LISTED)."""
 
-from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
@@ -31,7 +30,7 @@ async def funnel_by_account(
     since: Annotated[str, Query(max_length=10)] = "",
     until: Annotated[str, Query(max_length=10)] = "",
 ) -> Response:
-    start, end, errors = funnel.date_range_or_default(since, until, datetime.now(UTC).date())
+    start, end, errors = funnel.date_range_or_default(since, until, viewer.today, viewer.tz)
     found = await reads.funnel(start, end)
     stages = [
         {
@@ -42,7 +41,7 @@ async def funnel_by_account(
         }
         for index, stage in enumerate(STAGES)
     ]
-    chosen = {"since": str(start.date()), "until": str((end - timedelta(days=1)).date())}
+    chosen = {"since": str(start.date()), "until": str(funnel.last_day(end))}
     return page(
         request,
         "funnel_accounts.html",

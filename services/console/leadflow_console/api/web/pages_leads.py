@@ -56,7 +56,7 @@ async def search(request: Request, viewer: LeadWorkers, read_model: ReadModelDep
 
 
 async def _list(request: Request, viewer: Viewer, read_model: ReadModel, typed: dict[str, str]) -> Response:
-    read = read_criteria(typed, state_of(request).default_region)
+    read = read_criteria(typed, state_of(request).default_region, viewer.tz)
     only_rep = viewer.principal.rep_id if viewer.is_(Role.rep) else None
     found, owners = await read_model.lead_list(read.criteria, only_rep, with_owners=only_rep is None)
     shown = {name: value for name, value in typed.items() if name != "after"}

@@ -7,7 +7,9 @@ import secrets
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Literal, TypedDict
+from zoneinfo import ZoneInfo
 
 from fastapi import Request
 
@@ -71,6 +73,15 @@ class Viewer:
     @property
     def role(self) -> Role:
         return self.principal.role
+
+    @property
+    def tz(self) -> ZoneInfo:
+        """The zone as an object: a day the viewer names (a date filter) is a day there."""
+        return ZoneInfo(self.zone)
+
+    @property
+    def today(self) -> date:
+        return datetime.now(self.tz).date()
 
     def is_(self, *roles: Role) -> bool:
         return self.principal.role in roles
