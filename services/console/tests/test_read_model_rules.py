@@ -201,7 +201,8 @@ def test_funnel_totals_conversions_and_bars():
         FunnelRow("sms", captured=10, warm=4, hot=1, offered=2, accepted=2, won=1, lost=0),
     ]
     counts = funnel.totals(rows)
-    assert counts == {"captured": 20, "warm": 10, "hot": 4, "offered": 6, "accepted": 4, "won": 2, "lost": 1}
+    stages = {"captured": 20, "warm": 10, "hot": 4, "offered": 6, "accepted": 4, "won": 2, "lost": 1}
+    assert counts == {**stages, "won_unaccepted": 0}
     bars = {bar.stage: bar for bar in funnel.bars(counts)}
     assert bars["captured"].length == funnel.BAR_WIDTH and bars["captured"].rate is None
     assert bars["warm"].rate == 0.5 and bars["warm"].length == funnel.BAR_WIDTH // 2
@@ -219,6 +220,17 @@ def test_the_csv_export_has_every_stage_and_cannot_smuggle_a_formula():
     assert lines[0].startswith("campaign,captured,warm,hot,offered,accepted,won,lost,captured_to_warm")
     assert lines[1].startswith("'=HYPERLINK(1),2,1,0,1,1,0,0,0.5")
     assert lines[-1] == "'@Ada,senior,1,30.0,50.0,0"
+
+
+def test_won_as_a_share_of_accepted_counts_only_the_leads_a_rep_accepted():
+    row = FunnelRow(
+        "spring", captured=9, warm=6, hot=4, offered=4, accepted=2, won=3, lost=1, won_unaccepted=2
+    )
+    counts = funnel.totals([row])
+    won = next(bar for bar in funnel.bars(counts) if bar.stage == "won")
+    assert (won.count, won.rate, won.of) == (3, 0.5, "accepted")  # 1 of the 2 accepted, not 3 of 2
+    header, line = funnel.to_csv("campaign", [row], []).splitlines()[:2]
+    assert header.endswith("accepted_to_won,won_unaccepted") and line.endswith(",0.5,2")
 
 
 def test_the_date_range_defaults_to_thirty_days_and_refuses_nonsense():

@@ -21,6 +21,7 @@ FLOW = (
     ("offered", "accepted"),
     ("accepted", "won"),
 )
+UNACCEPTED = "won_unaccepted"
 DEFAULT_DAYS = 30
 MAX_DAYS = 366
 BAR_WIDTH = 560
@@ -70,36 +71,46 @@ def last_day(end: datetime) -> date:
 
 
 def totals(rows: list[FunnelRow]) -> dict[str, int]:
-    return {stage: sum(getattr(row, stage) for row in rows) for stage in STAGES}
+    return {stage: sum(getattr(row, stage) for row in rows) for stage in (*STAGES, UNACCEPTED)}
 
 
 def rate(reached: int, of: int) -> float | None:
     return round(reached / of, 4) if of else None
 
 
+def conversion(counts: dict[str, int], start: str, to: str) -> float | None:
+    """`to` as a share of `start`; won as a share of accepted counts only the won leads a rep
+    had accepted (a sales tool may report a lead won that no rep accepted)."""
+    reached = counts[to] - (counts.get(UNACCEPTED, 0) if (start, to) == ("accepted", "won") else 0)
+    return rate(reached, counts[start])
+
+
 def bars(counts: dict[str, int]) -> list[Bar]:
-    largest = max(counts.values(), default=0) or 1
+    largest = max(counts[stage] for stage in STAGES) or 1
     before = {to: start for start, to in FLOW}
     shapes = []
     for stage in STAGES:
         of: str | None
         if stage == "lost":
-            of, conversion = "decided", rate(counts["lost"], counts["won"] + counts["lost"])
+            of, share = "decided", rate(counts["lost"], counts["won"] + counts["lost"])
         else:
             of = before.get(stage)
-            conversion = rate(counts[stage], counts[of]) if of else None
+            share = conversion(counts, of, stage) if of else None
         length = round(BAR_WIDTH * counts[stage] / largest)
-        shapes.append(Bar(stage, counts[stage], length, conversion, of if conversion is not None else None))
+        shapes.append(Bar(stage, counts[stage], length, share, of if share is not None else None))
     return shapes
 
 
 def to_csv(by: str, rows: list[FunnelRow], speed: list[SpeedRow]) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow([by, *STAGES, *(f"{a}_to_{b}" for a, b in FLOW)])
+    # The won leads no rep accepted last: a new column after the ones a spreadsheet reads by place.
+    writer.writerow([by, *STAGES, *(f"{a}_to_{b}" for a, b in FLOW), UNACCEPTED])
     for row in rows:
-        counts = {stage: getattr(row, stage) for stage in STAGES}
-        writer.writerow([_safe(row.group), *counts.values(), *(rate(counts[b], counts[a]) for a, b in FLOW)])
+        counts = {stage: getattr(row, stage) for stage in (*STAGES, UNACCEPTED)}
+        stages = [counts[stage] for stage in STAGES]
+        shares = [conversion(counts, a, b) for a, b in FLOW]
+        writer.writerow([_safe(row.group), *stages, *shares, counts[UNACCEPTED]])
     writer.writerow([])
     writer.writerow(["rep", "tier", "accepted", "median_seconds", "p90_seconds", "sla_breaches"])
     for line in speed:

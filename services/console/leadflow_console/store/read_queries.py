@@ -91,6 +91,9 @@ class FunnelRow:
     accepted: int
     won: int
     lost: int
+    # Won with no rep's acceptance (an outcome a sales tool or the API reported for a lead only
+    # offered, or never offered): part of `won`, not of the accepted leads' conversion.
+    won_unaccepted: int = 0
 
 
 @dataclass(frozen=True)
@@ -214,6 +217,9 @@ async def funnel(connection: AsyncConnection, since: datetime, until: datetime, 
             counted(lead_views.c.accepted_at).label("accepted"),
             func.count().filter(lead_views.c.outcome == "won").label("won"),
             func.count().filter(lead_views.c.outcome == "lost").label("lost"),
+            func.count()
+            .filter(lead_views.c.outcome == "won", lead_views.c.accepted_at.is_(None))
+            .label("won_unaccepted"),
         )
         .where(
             lead_views.c.captured_at >= since,

@@ -121,6 +121,7 @@ async def funnel_page(
         rows=rows,
         speed=speed,
         bars=funnel.bars(counts),
+        unaccepted=counts[funnel.UNACCEPTED],
         width=funnel.BAR_WIDTH,
         stages=funnel.STAGES,
         dimensions=DIMENSIONS,
