@@ -18,6 +18,7 @@ from leadflow_capture.domain.accounts import (
     email_domain,
     lead_facts,
     name_keys,
+    name_similarity,
     normalize_name,
     registrable_domain,
     website_domain,
@@ -121,6 +122,17 @@ def test_a_subsidiary_domain_joins_the_account_its_company_name_names():
     result = plan([lead], [acme])
     assert result.account_of[lead.lead_id] == acme.account_id
     assert result.new_domains == [("acme-labs.example", acme.account_id)]
+
+
+def test_names_whose_numbers_differ_are_other_companies():
+    """A marketer's hour: "Acme 2 Inc" and "Acme 3 Inc" were suggested for Acme 1's account (79%)."""
+    acme1 = AccountState(uuid.uuid4(), 1, "Acme1", ["acme1.example"], 1, names={"acme 1"})
+    other = facts("pat@acme2.example", "Acme 2 Inc")
+    result = plan([other], [acme1])
+    assert [o.data.account_id for o in result.matched if not o.data.applied] == []
+    assert name_similarity("studio 54", "studio 55") == 0.0
+    assert name_similarity("acme 1", "acme 1 labs") >= 0.85  # the same number: still alike
+    assert name_similarity("acme", "acme 2") >= 0.85  # one without a number: maybe the same
 
 
 def test_two_close_names_apply_neither():

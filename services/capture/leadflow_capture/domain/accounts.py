@@ -9,6 +9,7 @@ keep); then the website the person gave; then the company name, without its lega
 not clearly the best, or not close enough, is only suggested."""
 
 import functools
+import re
 import unicodedata
 import uuid
 from collections.abc import Iterable
@@ -27,10 +28,11 @@ WEBSITE_CONFIDENCE = 0.9  # a website is typed, not proven as an address is
 NAME_CEILING = 0.95  # two companies may share a name: a name alone is never certain
 APPLY_NAME_AT = 0.85  # at or above (and clearly the best), a name match is applied
 SUGGEST_NAME_AT = 0.7  # at or above, a name match is suggested to a person
-CLEAR_MARGIN = 0.05
+CLEAR_MARGIN = 0.05  # the best name must beat the next account's by this much to be applied
 # One name's words all in the other's ("Northwind" and "Northwind Traders"): maybe the same
 # company said short, maybe a sister company: enough to suggest, never to apply.
-SUBSET_SIMILARITY = 0.85  # the best name must beat the next account's by this much to be applied
+SUBSET_SIMILARITY = 0.85
+NUMBER = re.compile(r"\d+")
 WEBSITE_FIELDS = ("website", "company_website", "web", "url")
 INDUSTRY_FIELDS = ("industry",)
 
@@ -112,8 +114,13 @@ def name_keys(normalized: str) -> list[str]:
 
 
 def name_similarity(a: str, b: str) -> float:
-    """0 to 1: how alike two normalized names are (edit distance, word order aside)."""
+    """0 to 1: how alike two normalized names are (edit distance, word order aside). Names
+    whose numbers differ are other companies however alike the rest ("Acme 1" and "Acme 2"
+    read 79% alike to the edit distance, and were suggested as one account)."""
     if not a or not b:
+        return 0.0
+    numbers_a, numbers_b = set(NUMBER.findall(a)), set(NUMBER.findall(b))
+    if numbers_a and numbers_b and numbers_a != numbers_b:
         return 0.0
     similarity = max(fuzz.ratio(a, b), fuzz.token_sort_ratio(a, b)) / 100
     words_a, words_b = set(a.split()), set(b.split())
