@@ -11,6 +11,7 @@ from harness import eventually, read_records_to_end
 from sqlalchemy import select, text
 from test_consumers import captured_event
 
+from leadflow_common import metrics
 from leadflow_common.batch import joinable_batch
 from leadflow_common.consumer import EventConsumer
 from leadflow_common.kafka import EventProducer, OutgoingMessage
@@ -91,3 +92,60 @@ async def ours_dead_lettered(settings, topics, group: str) -> list:
     too, as their group)."""
     dead = await read_records_to_end(settings.kafka_bootstrap_servers, f"{topics.captured}.dlq")
     return [record for record in dead if dict(record.headers)["dlq_consumer_group"] == group.encode()]
+
+
+async def test_a_stored_offset_past_the_log_end_reads_the_new_log_from_its_start(settings, topics):
+    """The broker lost its topics while the database kept the offsets (a local broker keeps
+    topics in memory; in production, a topic made again): the log is shorter than what the group
+    applied. A probe found every lead captured after a restart left unscored, /readyz ready:
+    the consumer now reads the new log from its start, says so, and takes the stored offset back."""
+    events = [captured_event(uuid.uuid4()) for _ in range(2)]
+    group = f"{topics.prefix}offsets-past-log"
+    applied: list[str] = []
+
+    async def handler(batch):
+        connection = await joinable_batch().connection()
+        await connection.execute(text("SELECT 1"))
+        applied.extend(event.id for event in batch)
+
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        engine = app.state.runtime.engine
+        async with engine.begin() as connection:  # the broker's earlier life: 500 records applied
+            await connection.execute(
+                consumer_offsets.insert(),
+                [
+                    {"group_id": group, "topic": topics.captured, "partition": p, "applied_offset": 499}
+                    for p in range(3)
+                ],
+            )
+        producer = EventProducer(settings.kafka_bootstrap_servers, client_id="test")
+        await producer.send_all(
+            [OutgoingMessage(topics.captured, key="one", value=e.model_dump_json().encode()) for e in events]
+        )
+        past_log = metrics.OFFSETS_PAST_LOG.labels(group=group, topic=topics.captured)
+        consumer = EventConsumer(
+            bootstrap_servers=settings.kafka_bootstrap_servers,
+            group_id=group,
+            topics=[topics.captured],
+            handler=handler,
+            producer=producer,
+            engine=engine,
+            max_attempts=1,
+            offsets_table=consumer_offsets,
+        )
+        running = asyncio.create_task(consumer.run())
+        try:
+            await eventually(lambda: len(applied) == 2, timeout=60)
+        finally:
+            running.cancel()
+            await asyncio.gather(running, return_exceptions=True)
+            await producer.stop()
+        async with engine.connect() as connection:
+            rows = (
+                await connection.execute(select(consumer_offsets).where(consumer_offsets.c.group_id == group))
+            ).all()
+    assert applied == [event.id for event in events]
+    assert past_log._value.get() == 3  # every partition was past its (new, shorter) log
+    # The partition the events went to holds its new last offset; the others start over.
+    assert sorted(row.applied_offset for row in rows) == [-1, -1, 1]

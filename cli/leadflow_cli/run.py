@@ -18,11 +18,13 @@ from types import FrameType
 
 import httpx
 from dotenv import dotenv_values
+from sqlalchemy import text
 
 from leadflow_cli.banner import banner
 from leadflow_cli.infra import LocalBroker, port_open, wait_until
 from leadflow_cli.local_postgres import EmbeddedPostgres
 from leadflow_cli.reaper import Reaper
+from leadflow_common.db import create_engine
 from leadflow_common.kafka import create_topics
 from leadflow_common.topics import Topics
 
@@ -169,6 +171,8 @@ def run(data_dir: Path, *, show_logs: bool = False) -> int:
             postgres = EmbeddedPostgres(data_dir.resolve() / "postgres")
             postgres.create_database("leadflow")
             env["DATABASE_URL"] = postgres.database_url("leadflow")
+        if broker:
+            asyncio.run(forget_old_broker(env["DATABASE_URL"]))
         topics = Topics(env.get("LEADFLOW_TOPIC_PREFIX", ""))
         asyncio.run(
             create_topics(
@@ -228,6 +232,26 @@ def stop_all(
         broker.stop()
     if postgres:
         postgres.stop()
+
+
+async def forget_old_broker(database_url: str) -> None:
+    """The local broker keeps its topics in memory, and the database outlives it: the offsets
+    the services stored in an earlier run point into logs that are gone, and would skip as many
+    records of the new ones (a probe found every lead after a restart unscored). They go."""
+    engine = create_engine(database_url, application_name="leadflow-run")
+    try:
+        async with engine.begin() as connection:
+            found = await connection.execute(
+                text(
+                    "SELECT table_schema FROM information_schema.tables"
+                    " WHERE table_name = 'consumer_offsets' AND table_schema = ANY(:schemas)"
+                ),
+                {"schemas": list(SERVICES)},
+            )
+            for (schema,) in found.all():
+                await connection.execute(text(f'DELETE FROM "{schema}".consumer_offsets'))
+    finally:
+        await engine.dispose()
 
 
 def infrastructure(

@@ -23,6 +23,12 @@ DEAD_LETTERED = Counter(
 CONSUMER_LAG = Gauge(
     "leadflow_consumer_lag", "Records behind the partition's end", ["group", "topic", "partition"]
 )
+OFFSETS_PAST_LOG = Counter(
+    "leadflow_consumer_offsets_past_log_total",
+    "Partitions whose stored offset was past the log's end (the topic was recreated or the"
+    " broker lost its data): read again from the log's start",
+    ["group", "topic"],
+)
 OUTBOX_BACKLOG = Gauge("leadflow_outbox_backlog", "Events waiting in the outbox")
 OUTBOX_OLDEST_AGE = Gauge("leadflow_outbox_oldest_age_seconds", "Age of the oldest unpublished event")
 OUTBOX_SET_ASIDE = Counter(

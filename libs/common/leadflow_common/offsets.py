@@ -98,6 +98,16 @@ async def read_offsets(engine: AsyncEngine, table: Table, group: str) -> Offsets
         return {TopicPartition(row.topic, row.partition): row.applied_offset for row in rows}
 
 
+async def rewind_offsets(engine: AsyncEngine, table: Table | None, group: str, offsets: Offsets) -> None:
+    """Set these partitions' stored offsets back (a log that was made again starts over)."""
+    if table is None:
+        return
+    async with engine.begin() as connection:
+        for tp, applied in offsets.items():
+            same = (table.c.group_id == group, table.c.topic == tp.topic, table.c.partition == tp.partition)
+            await connection.execute(table.update().where(*same).values(applied_offset=applied))
+
+
 class OffsetKeeper:
     """Where a consumer group's offsets live: its table (None: the broker only, committed after
     every fetch), what was applied on the partitions it holds, and what the broker has yet to
@@ -129,17 +139,43 @@ class OffsetKeeper:
             # The broker's too (side by side): records after the stored offset may have been
             # finished without a transaction (skipped types, dead letters).
             committed = await asyncio.gather(*(consumer.committed(tp) for tp in held))
+            starts = {
+                tp: max(stored[tp] + 1, broker_next or 0)
+                for tp, broker_next in zip(held, committed, strict=True)
+            }
+            starts |= await self._restarted_logs(consumer, stored, held)
         except BaseException:
             with contextlib.suppress(Exception):  # the broker's offsets, then; the ids absorb
                 self._release(consumer, partitions, {})
             raise
-        starts = {
-            tp: max(stored[tp] + 1, broker_next or 0) for tp, broker_next in zip(held, committed, strict=True)
-        }
         self._release(consumer, partitions, starts)
         if starts:
             where = {str(tp): start for tp, start in sorted(starts.items())}
             log.info("partitions start after their stored offsets", extra={"group": self.group, "at": where})
+
+    async def _restarted_logs(
+        self, consumer: AIOKafkaConsumer, stored: Offsets, held: list[TopicPartition]
+    ) -> dict[TopicPartition, int]:
+        """Partitions whose log ends before the stored offset: the topic was made again, or the
+        broker lost its data (a local broker keeps topics in memory while the database stays).
+        Every record there is one this group never applied, so it starts at the log's start,
+        said loudly, with the stored offset taken back (it never moves backwards otherwise)."""
+        if not held:
+            return {}
+        ends = await consumer.end_offsets(held)
+        behind = [tp for tp in held if stored[tp] + 1 > ends[tp]]
+        if not behind:
+            return {}
+        firsts = await consumer.beginning_offsets(behind)
+        await rewind_offsets(self.engine, self.table, self.group, {tp: firsts[tp] - 1 for tp in behind})
+        for tp in behind:
+            metrics.OFFSETS_PAST_LOG.labels(group=self.group, topic=tp.topic).inc()
+            log.error(
+                "the stored offset is past the partition's end: the topic was made again or the"
+                " broker lost its data; reading the partition from its start",
+                extra={"group": self.group, "partition": str(tp), "stored": stored[tp], "end": ends[tp]},
+            )
+        return {tp: firsts[tp] for tp in behind}
 
     def _release(
         self, consumer: AIOKafkaConsumer, partitions: set[TopicPartition], starts: dict[TopicPartition, int]
