@@ -53,6 +53,15 @@ async def test_a_suppressed_person_is_refused_on_every_channel_and_nobody_can_te
         assert imported.status_code == 202 and imported.json()["results"][0]["status"] == 202
         for answer in (form, popup):
             assert answer.status_code == 202 and set(answer.json()) == {"lead_id", "submission_id"}
+        # Answered as a stored person is: her lead id each time, a repeated key's answer again
+        # (a probe told her listed by fresh ids on each post).
+        assert form.json()["lead_id"] == popup.json()["lead_id"]
+        assert form.json()["submission_id"] != popup.json()["submission_id"]
+        keyed = [
+            await client.post("/v1/leads/popup", json={"email": EMAIL}, headers={"Idempotency-Key": "p-1"})
+            for _ in range(2)
+        ]
+        assert keyed[0].json() == keyed[1].json() and keyed[0].json()["lead_id"] == form.json()["lead_id"]
         assert sms.status_code == 200 and "<Message>" not in sms.text  # no reply to someone on the list
         assert api.status_code == 202 and [r["status"] for r in api.json()["results"]] == [202, 202]
 

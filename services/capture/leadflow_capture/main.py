@@ -121,6 +121,7 @@ async def start_writers(app: FastAPI, runtime: ServiceRuntime) -> None:
         max_batch=settings.write_batch,
         max_waiting=settings.max_waiting,
         gap_seconds=settings.write_gap_ms / 1000,
+        decoy_secret=runtime.settings.leadflow_api_key.encode(),  # a secret every deployment has
     )
     for number in range(settings.writers):
         runtime.background(writer.run(), name=f"submission-writer-{number}")

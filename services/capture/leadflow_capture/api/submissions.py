@@ -2,6 +2,7 @@
 
 import asyncio
 import uuid
+from typing import Annotated
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
@@ -14,7 +15,7 @@ from leadflow_capture.app.services import Intake
 from leadflow_capture.deps import IdempotencyKeyDep, IntakeDep, get_public_intake
 from leadflow_capture.domain.leads import InvalidLead
 from leadflow_capture.domain.people import Accepted, KeyConflict
-from leadflow_common.access import Scope
+from leadflow_common.access import Principal, Scope
 from leadflow_common.auth import public_route, requires
 from leadflow_common.errors import FieldError, Invalid
 from leadflow_common.events import Channel
@@ -150,16 +151,20 @@ class BatchResponse(BaseModel):
     status_code=202,
     response_model=AcceptedResponse | BatchResponse,
     summary='One lead, or up to 1,000 as {"leads": [...]}, server to server',
-    dependencies=[requires(Scope.leads_write)],
     responses={409: {}, **BODY_PROBLEMS},
     openapi_extra=request_body(one_or_many("LeadInput", "leads")),
 )
-async def submit_leads(request: Request, intake: IntakeDep, batch_key: IdempotencyKeyDep) -> Response:
+async def submit_leads(
+    request: Request,
+    intake: IntakeDep,
+    batch_key: IdempotencyKeyDep,
+    principal: Annotated[Principal, requires(Scope.leads_write)],
+) -> Response:
     fields = await read_fields(request, allow_form=False)
+    caller = principal.actor
     if "leads" not in fields:
-        return accepted_response(
-            await intake.store(intake.validate(fields, Channel.api), Channel.api, fields, key=batch_key)
-        )
+        lead = intake.validate(fields, Channel.api)
+        return accepted_response(await intake.store(lead, Channel.api, fields, key=batch_key, caller=caller))
     items = fields["leads"]
     if not isinstance(items, list) or not 1 <= len(items) <= MAX_BATCH:
         raise Invalid.field("leads", f"a list of 1 to {MAX_BATCH} leads")
@@ -183,7 +188,7 @@ async def submit_leads(request: Request, intake: IntakeDep, batch_key: Idempoten
             continue
         key = f"{batch_key}:{index}" if batch_key else None
         results.append(BatchItemResult(index=index, status=202))
-        stores.append(intake.submit(lead, channel, item, key=key))
+        stores.append(intake.submit(lead, channel, item, key=key, caller=caller))
     # Together, in order: the writer commits them in as few transactions as it can.
     stored = iter(await asyncio.gather(*stores))
     for result in results:

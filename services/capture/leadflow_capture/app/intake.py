@@ -29,7 +29,7 @@ log = logging.getLogger(__name__)
 
 
 async def accept_batch(
-    uow: UnitOfWork, batch: list[Submission], topics: Topics
+    uow: UnitOfWork, batch: list[Submission], topics: Topics, decoy_secret: bytes = b""
 ) -> list[Accepted | KeyConflict]:
     """The batch in one unit of work: lock its people and keys, read them, apply the
     submissions in order, write the result and its events."""
@@ -38,7 +38,7 @@ async def accept_batch(
     await uow.lock([key for submission in batch for key in submission.lock_keys()])
     keys = [submission.idempotency_key for submission in batch if submission.idempotency_key]
     earlier = await repository.find_submissions(connection, keys)
-    batch = await _mark_suppressed(connection, batch)
+    batch = await _mark_suppressed(connection, batch, decoy_secret)
     emails = [submission.lead.email for submission in batch if submission.lead.email]
     phones = [submission.lead.phone for submission in batch if submission.lead.phone]
     stored = await repository.find_people(connection, emails, phones)
@@ -60,17 +60,26 @@ async def accept_batch(
     return plan.results
 
 
-async def _mark_suppressed(connection: AsyncConnection, batch: list[Submission]) -> list[Submission]:
-    """The batch, with the submissions of people on the do-not-contact list marked."""
+async def _mark_suppressed(
+    connection: AsyncConnection, batch: list[Submission], decoy_secret: bytes
+) -> list[Submission]:
+    """The batch, with the submissions of people on the do-not-contact list marked, each with
+    the id it is answered with."""
     by_submission = [privacy.digests_of(s.lead.email, s.lead.phone) for s in batch]
     listed = await repository.suppressed(connection, [d for digests in by_submission for d in digests])
     if not listed:
         return batch
     marked = []
     for submission, digests in zip(batch, by_submission, strict=True):
-        if listed.intersection(digests):
+        first_listed = next((found for found in digests if found in listed), None)
+        if first_listed:
             metrics.SUPPRESSED.labels(channel=submission.channel.value).inc()
-            submission = replace(submission, suppressed=True)
+            key = submission.idempotency_key
+            decoys = (
+                privacy.decoy_id(decoy_secret, first_listed),
+                privacy.decoy_id(decoy_secret, first_listed, key) if key else None,
+            )
+            submission = replace(submission, suppressed=True, decoy_ids=decoys)
         marked.append(submission)
     return marked
 
@@ -87,8 +96,10 @@ class SubmissionWriter:
         max_batch: int,
         max_waiting: int,
         gap_seconds: float = 0.0,
+        decoy_secret: bytes = b"",
     ):
         self._unit_of_work = unit_of_work
+        self._decoy_secret = decoy_secret
         self._topics = topics
         self._max_batch = max_batch
         self._gap = gap_seconds
@@ -125,7 +136,8 @@ class SubmissionWriter:
     async def _write(self, batch: list[Pending]) -> None:
         try:
             async with self._unit_of_work() as uow:
-                results = await accept_batch(uow, [submission for submission, _ in batch], self._topics)
+                submissions = [submission for submission, _ in batch]
+                results = await accept_batch(uow, submissions, self._topics, self._decoy_secret)
         except Exception as error:
             if is_transient(error) or len(batch) == 1:
                 self._fail(batch, error)

@@ -32,6 +32,10 @@ class Submission:
     idempotency_key: str | None = None
     request_hash: str | None = None
     suppressed: bool = False  # its email or phone is on the do-not-contact list (privacy.py)
+    # The ids a refused submission is answered with: the same person's lead id each time, and a
+    # repeated key's submission id, as a stored person's are (privacy.decoy_id), so two
+    # answers do not tell she is listed.
+    decoy_ids: tuple[uuid.UUID, uuid.UUID | None] | None = None
 
     def lock_keys(self) -> list[str]:
         """What two transactions must not apply at once: the same person, the same key."""
@@ -243,7 +247,8 @@ def plan_batch(
         key = submission.idempotency_key
         if submission.suppressed:
             # Refused, answered like any other: the caller does not learn who is on the list.
-            plan.results.append(Accepted(lead_id=new_id(), submission_id=new_id(), suppressed=True))
+            lead_id, submission_id = submission.decoy_ids or (new_id(), None)
+            plan.results.append(Accepted(lead_id, submission_id or new_id(), suppressed=True))
             continue
         if key and key in seen:
             first = seen[key]

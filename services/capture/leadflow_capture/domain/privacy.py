@@ -8,6 +8,8 @@ tells whether a submission comes from someone on it, and cannot be read back as 
 """
 
 import hashlib
+import hmac
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -22,6 +24,15 @@ Identifiers = dict[IdentifierKind, str]
 
 def digest(kind: str, normalized: str) -> str:
     return hashlib.sha256(DOMAIN + f"{kind}:{normalized}".encode()).hexdigest()
+
+
+def decoy_id(secret: bytes, *parts: str) -> uuid.UUID:
+    """An id a listed person's refused submission is answered with: the same for the same parts
+    (her lead id: her listed digest; a submission repeated under an Idempotency-Key: the key
+    too), as a stored person's answers repeat theirs (fresh ids each time told she was listed).
+    Keyed, so no one without the secret can compute it from an email."""
+    mac = hmac.new(secret, "\x1f".join(("leadflow-decoy", *parts)).encode(), hashlib.sha256).digest()
+    return uuid.UUID(bytes=mac[:16], version=4)
 
 
 def digests_of(email: str | None, phone: str | None) -> list[str]:
