@@ -89,6 +89,10 @@ async def test_a_key_holds_its_scopes_and_once_revoked_is_refused_everywhere_wit
             await client.post(f"{system.capture}/v1/activities", json=activity, headers=key)
         ).status_code == 403
         assert (await client.get(f"{system.console}/v1/keys", headers=key)).status_code == 403
+        # A key has no session to log out of: said, not answered 204 while it keeps working.
+        logout = await client.post(f"{system.console}/v1/auth/logout", headers=key)
+        assert logout.status_code == 409 and "DELETE /v1/keys" in logout.json()["detail"], logout.text
+        assert (await client.get(f"{system.routing}/v1/reps", headers=key)).status_code == 200
 
         # Listed with its last use; the key itself is never shown again.
         async def last_use() -> str | None:

@@ -43,7 +43,13 @@ async def log_in(
     return Token(access_token=token, expires_at=expires_at)
 
 
-@router.post("/auth/logout", status_code=204, summary="End this token's session everywhere", tags=["auth"])
+@router.post(
+    "/auth/logout",
+    status_code=204,
+    summary="End this token's session everywhere (409 for an API key: it has no session; revoke it)",
+    tags=["auth"],
+    responses={409: {}},
+)
 async def log_out(principal: Annotated[Principal, Depends(authenticated)], accounts: AccountsDep) -> None:
     await accounts.logout(principal)
 

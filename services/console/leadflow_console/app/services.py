@@ -127,9 +127,14 @@ class AccountsService:
         return token, now + lifetime
 
     async def logout(self, principal: Principal) -> None:
+        if not principal.session_id:
+            # A 204 here let an integration believe its key was revoked while it kept working.
+            raise Conflict(
+                "This credential has no session to end: an API key is revoked with"
+                " DELETE /v1/keys/{id}, and the deployment's own key by changing LEADFLOW_API_KEY"
+            )
         async with self._runtime.unit_of_work() as uow:
-            if principal.session_id:
-                await repository.revoke_sessions(uow.connection, _now(), session_id=principal.session_id)
+            await repository.revoke_sessions(uow.connection, _now(), session_id=principal.session_id)
             await uow.audit(principal, "logout", ("session", principal.session_id))
 
     async def me(self, principal: Principal) -> User | None:
