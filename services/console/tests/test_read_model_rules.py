@@ -220,6 +220,8 @@ def test_the_csv_export_has_every_stage_and_cannot_smuggle_a_formula():
     assert lines[0].startswith("campaign,captured,warm,hot,offered,accepted,won,lost,captured_to_warm")
     assert lines[1].startswith("'=HYPERLINK(1),2,1,0,1,1,0,0,0.5")
     assert lines[-1] == "'@Ada,senior,1,30.0,50.0,0"
+    wide = funnel.to_csv("campaign", [FunnelRow("\uff1dHYPERLINK(1)", 1, 0, 0, 0, 0, 0, 0)], []).splitlines()
+    assert wide[1].startswith("'\uff1dHYPERLINK(1),")  # a full-width sign starts a formula too
 
 
 def test_won_as_a_share_of_accepted_counts_only_the_leads_a_rep_accepted():

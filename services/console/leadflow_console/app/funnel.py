@@ -3,6 +3,7 @@ for the chart, the CSV export, the date range asked for. Pure: no I/O."""
 
 import csv
 import io
+import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
@@ -128,6 +129,8 @@ def to_csv(by: str, rows: list[FunnelRow], speed: list[SpeedRow]) -> str:
 
 
 def _safe(value: str | None) -> str:
-    """A cell a spreadsheet will not run as a formula (CSV injection)."""
+    """A cell a spreadsheet will not run as a formula (CSV injection): its first character,
+    compatibility forms folded (a full-width equals sign passed), is not one that starts a formula."""
     text = value or ""
-    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    first = unicodedata.normalize("NFKC", text[:1])[:1]
+    return f"'{text}" if first in ("=", "+", "-", "@", "\t", "\r") else text
