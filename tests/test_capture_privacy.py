@@ -62,6 +62,8 @@ async def test_a_suppressed_person_is_refused_on_every_channel_and_nobody_can_te
             for _ in range(2)
         ]
         assert keyed[0].json() == keyed[1].json() and keyed[0].json()["lead_id"] == form.json()["lead_id"]
+        tagged = await client.post("/v1/leads/popup", json={"email": "ada+news@example.com"})  # her mailbox
+        assert tagged.status_code == 202
         assert sms.status_code == 200 and "<Message>" not in sms.text  # no reply to someone on the list
         assert api.status_code == 202 and [r["status"] for r in api.json()["results"]] == [202, 202]
 

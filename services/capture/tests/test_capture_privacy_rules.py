@@ -18,6 +18,13 @@ def test_digests_name_the_kind_and_never_hold_the_value():
     assert privacy.digests_of(None, None) == []
 
 
+def test_a_submission_from_a_plus_address_is_checked_as_its_mailbox_too():
+    listed = privacy.digest("email", "ada@x.example")
+    assert listed in privacy.screened_digests("ada+news@x.example", None)
+    assert listed not in privacy.screened_digests("adam@x.example", None)
+    assert privacy.screened_digests("+tag@x.example", None) == privacy.digests_of("+tag@x.example", None)
+
+
 def test_an_erasure_lists_every_identifier_her_leads_held_unless_told_not_to():
     held = {("email", "ada@example.com"), ("email", "ada@work.example"), ("phone", "+14155550100")}
     asked = {"email": "ada@example.com"}

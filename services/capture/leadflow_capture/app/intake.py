@@ -65,7 +65,7 @@ async def _mark_suppressed(
 ) -> list[Submission]:
     """The batch, with the submissions of people on the do-not-contact list marked, each with
     the id it is answered with."""
-    by_submission = [privacy.digests_of(s.lead.email, s.lead.phone) for s in batch]
+    by_submission = [privacy.screened_digests(s.lead.email, s.lead.phone) for s in batch]
     listed = await repository.suppressed(connection, [d for digests in by_submission for d in digests])
     if not listed:
         return batch

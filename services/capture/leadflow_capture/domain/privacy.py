@@ -45,6 +45,17 @@ def digests_of(email: str | None, phone: str | None) -> list[str]:
     return found
 
 
+def screened_digests(email: str | None, phone: str | None) -> list[str]:
+    """The digests a submission is checked against the list by: its own, and its email's
+    without a `+tag` (`ada+news@x.example` reaches the listed `ada@x.example`'s mailbox: a probe
+    came back through it)."""
+    found = digests_of(email, phone)
+    local, at, domain = (email or "").rpartition("@")
+    if at and "+" in local and local.split("+", 1)[0]:
+        found.append(digest("email", f"{local.split('+', 1)[0]}@{domain}"))
+    return found
+
+
 def suppression_rows(
     identifiers: Iterable[tuple[str, str]], reason: str, added_by: str
 ) -> list[dict[str, str]]:
