@@ -219,7 +219,11 @@ async def test_a_leads_own_fields_cannot_forge_a_link_a_ping_or_a_mail_header(se
             "last_name": "Hopper\r\nX-Forged: yes\u2028Accept: https://evil.example/ok",
             "company": FORGED_COMPANY,
         }
-        posted = await client.post(f"{urls['capture']}/v1/leads/landing-page", json=lead)
+        # A public form refuses a name holding an address; a caller with a key is trusted, and
+        # what it sends must still reach mail and Slack as text.
+        refused = await client.post(f"{urls['capture']}/v1/leads/landing-page", json=lead)
+        assert refused.status_code == 422 and {f["name"] for f in refused.json()["fields"]} >= {"last_name"}
+        posted = await client.post(f"{urls['capture']}/v1/leads", json=lead)
         assert posted.status_code == 202, posted.text
 
         await eventually(lambda: mails.to("sam@sales.example") and slack.received, timeout=30)

@@ -14,7 +14,7 @@ from leadflow_capture.domain.identifiers import (
 from leadflow_capture.domain.leads import InvalidLead, Screening, parse_lead
 from leadflow_capture.domain.redirects import allowed_redirect
 
-PUBLIC = Screening(refuse_mixed_scripts=True, refuse_pay_numbers=True)
+PUBLIC = Screening(refuse_mixed_scripts=True, refuse_pay_numbers=True, refuse_links_in_names=True)
 FULL_WIDTH = "".join(chr(ord(c) + 0xFEE0) for c in "ada@example.com")  # U+FF01.. mirror ASCII
 
 
@@ -42,6 +42,18 @@ def test_mixed_script_addresses_are_refused_on_public_channels_naming_email(emai
     assert email_mixes_scripts(normalize_email(email))
     assert "mixes scripts" in problems({"email": email})["email"]
     assert parse_lead({"email": email}, default_region="US").email  # a caller with a key is trusted
+
+
+@pytest.mark.parametrize(
+    "name", ["Eve https://evil.example/login", "Visit WWW.evil.example", "mail eve@evil.example"]
+)
+def test_a_name_with_a_web_or_mail_address_is_refused_on_public_channels(name):
+    assert problems({"email": "eve@example.com", "last_name": name}) == {
+        "last_name": "a name, not a web or email address"
+    }
+    assert parse_lead({"email": "eve@example.com", "first_name": name}, default_region="US")  # a key: trusted
+    plain = {"email": "jo@example.com", "first_name": "J.R.R.", "last_name": "O'Neil-Smith Jr."}
+    assert parse_lead(plain, default_region="US", screening=PUBLIC).profile["first_name"] == "J.R.R."
 
 
 @pytest.mark.parametrize(

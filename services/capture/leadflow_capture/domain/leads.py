@@ -117,6 +117,10 @@ class Screening:
     blocked_domains: frozenset[str] = frozenset()
     refuse_mixed_scripts: bool = False
     refuse_pay_numbers: bool = False
+    refuse_links_in_names: bool = False  # a rep's mail says the name, and mail clients link URLs
+
+
+LINK_MARKS = ("://", "www.", "@")  # a probe's name "Eve https://evil.example/login" was a lure
 
 
 NO_SCREENING = Screening()
@@ -191,6 +195,10 @@ def normalize(lead: LeadInput, *, default_region: str, screening: Screening = NO
     email = check("email", normalize_email, lead.email)
     phone = check("phone", lambda v: normalize_phone(v, default_region), lead.phone)
     errors += screen(email, phone, screening)
+    if screening.refuse_links_in_names:
+        for name, value in (("first_name", lead.first_name), ("last_name", lead.last_name)):
+            if any(mark in (value or "").casefold() for mark in LINK_MARKS):
+                errors.append(FieldError(name=name, message="a name, not a web or email address"))
     country = check("country", normalize_country, lead.country)
     size = check("company_size", parse_company_size, lead.company_size)
     if not lead.email and not lead.phone:
