@@ -15,7 +15,10 @@ class ConsoleSettings(BaseSettings):
     )
     login_window_seconds: int = Field(default=900, ge=60, description="The window failed logins count in")
     login_failures_per_account: int = Field(
-        default=5, ge=1, description="Failed logins for one account in the window before it is throttled"
+        default=5,
+        ge=1,
+        description="Failed logins for one account from one address in the window before that address"
+        " is throttled for it; from all addresses together, ten times as many throttle the account",
     )
     login_failures_per_address: int = Field(
         default=30, ge=1, description="Failed logins from one address in the window before it is throttled"

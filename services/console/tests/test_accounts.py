@@ -49,13 +49,20 @@ def test_a_key_names_its_id_and_its_label_hides_the_secret():
     assert key_label(key_id) == f"lf_{key_id.hex[:8]}…" and key_label(key_id) not in key[12:]
 
 
-def test_logins_are_throttled_per_account_and_per_address_until_the_window_passes():
+def test_logins_are_throttled_per_account_and_address_per_account_and_per_address():
+    def wait(pair=(), account=(), address=()) -> int | None:
+        lists = {"pair_failures": pair, "account_failures": account, "address_failures": address}
+        return login_retry_after(LIMITS, now=NOW, **{name: list(found) for name, found in lists.items()})
+
     recent = [NOW - timedelta(seconds=60 * n) for n in range(5)]
-    assert login_retry_after(LIMITS, account_failures=recent[:4], address_failures=[], now=NOW) is None
-    wait = login_retry_after(LIMITS, account_failures=recent, address_failures=[], now=NOW)
-    assert wait == 900 - 240  # until the oldest of the five counted leaves the window
+    assert wait(pair=recent[:4], account=recent[:4]) is None
+    assert wait(pair=recent, account=recent) == 900 - 240  # until the oldest of five leaves the window
+    # Five from other addresses do not lock this one out; fifty from everywhere do.
+    assert wait(account=recent) is None
+    spread = [NOW - timedelta(seconds=n) for n in range(50)]
+    assert wait(account=spread) == 900 - 49
     many = [NOW - timedelta(seconds=n) for n in range(30)]
-    assert login_retry_after(LIMITS, account_failures=[], address_failures=many, now=NOW) == 900 - 29
+    assert wait(address=many) == 900 - 29
 
 
 def test_any_change_to_what_a_token_carries_ends_the_sessions():

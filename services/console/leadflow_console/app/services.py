@@ -77,7 +77,8 @@ class AccountsService:
         """An access token for these credentials; throttled per account and per address."""
         email = email.strip().lower()
         account_subject = f"account:{hashlib.sha256(email.encode()).hexdigest()}"
-        subjects = [account_subject, f"address:{client}"]
+        pair_subject = "account-from:" + hashlib.sha256(f"{email} {client}".encode()).hexdigest()
+        subjects = [account_subject, f"address:{client}", pair_subject]
         now = _now()
         async with self._runtime.unit_of_work() as uow:
             # Attempts on one account wait for each other: a burst cannot outrun the count.
@@ -88,6 +89,7 @@ class AccountsService:
                 self._limits,
                 account_failures=failures[subjects[0]],
                 address_failures=failures[subjects[1]],
+                pair_failures=failures[pair_subject],
                 now=now,
             )
             user = await repository.user_by_email(uow.connection, email)
@@ -98,7 +100,8 @@ class AccountsService:
             else:
                 valid = await self._passwords.verify(password, user.password_hash if user else None)
                 if valid and user.active:
-                    await repository.forget_failures(uow.connection, account_subject)
+                    for subject in (account_subject, pair_subject):
+                        await repository.forget_failures(uow.connection, subject)
                     token, expires_at = await self._open_session(uow, user, now)
                     await uow.audit(actor, "login.succeeded", ("user", user.id))
                     metrics.LOGINS.labels(outcome="succeeded").inc()

@@ -70,13 +70,29 @@ class LoginLimits:
     per_address: int
 
 
+# An account's failures from every address together throttle it at this many times the per-address
+# allowance: many addresses guessing one password are held, and one address cannot lock the
+# account's owner out (a probe kept an admin out with a wrong password every few minutes).
+ACCOUNT_WIDE_FACTOR = 10
+
+
 def login_retry_after(
-    limits: LoginLimits, *, account_failures: list[datetime], address_failures: list[datetime], now: datetime
+    limits: LoginLimits,
+    *,
+    account_failures: list[datetime],
+    address_failures: list[datetime],
+    pair_failures: list[datetime],
+    now: datetime,
 ) -> int | None:
-    """Seconds until another attempt may be made, or None when one may be made now. Counted
-    per account (guessing one password) and per address (trying many accounts)."""
+    """Seconds until another attempt may be made, or None when one may be made now. Counted per
+    account from this address (guessing one password), per account from everywhere (at
+    ACCOUNT_WIDE_FACTOR times that) and per address (trying many accounts)."""
     waits = []
-    for failures, allowed in ((account_failures, limits.per_account), (address_failures, limits.per_address)):
+    for failures, allowed in (
+        (pair_failures, limits.per_account),
+        (account_failures, limits.per_account * ACCOUNT_WIDE_FACTOR),
+        (address_failures, limits.per_address),
+    ):
         if len(failures) >= allowed:
             oldest_counted = sorted(failures)[-allowed]
             waits.append(limits.window_seconds - int((now - oldest_counted).total_seconds()))
