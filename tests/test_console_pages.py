@@ -127,6 +127,11 @@ async def test_pages_sessions_and_forms_are_guarded(system):
             said = re.search(r'<p class="field-error" id="since-error">(.*?)</p>', wrong.text)
             assert said and said.group(1) == "Must not be after the To date.", wrong.text[:2000]
             assert 'value="2026-12-01"' in wrong.text and 'value="2026-11-01"' in wrong.text
+        # So is a grouping the funnel does not have (it was the generic "Not understood" page).
+        zodiac = await admin.get("/funnel", params={"by": "zodiac"})
+        assert zodiac.status_code == 422 and zodiac.headers["content-type"].startswith("text/html")
+        said = re.search(r'<p class="field-error" id="by-error">(.*?)</p>', zodiac.text)
+        assert said and said.group(1) == "Choose channel, source, campaign or segment.", zodiac.text[:2000]
 
         # A form without this session's CSRF token changes nothing.
         keys_before = (await admin.get("/admin/keys")).text.count("<tr>")

@@ -20,7 +20,10 @@ from leadflow_console.app.read_model import FunnelRows, ReadModel, SpeedRows
 router = APIRouter(include_in_schema=False)
 Temperature = Literal["", "cold", "warm", "hot"]
 Tier = Literal["", "junior", "mid", "senior"]
-Dimension = Literal["channel", "source", "campaign", "segment"]
+# Read as text and checked here: a bad one is said at the By field in words (FastAPI's own
+# check of a Literal answered a page naming URL parameters).
+Dimension = Annotated[str, Query(max_length=20)]
+BY_WORDS = "Choose channel, source, campaign or segment."
 DECISIONS = "_decisions.html"
 FEED_SETTLE_SECONDS = 0.2  # a burst of decisions redraws the feed once
 
@@ -107,7 +110,9 @@ async def funnel_page(
     until: Annotated[str, Query(max_length=10)] = "",
     by: Dimension = "channel",
 ) -> Response:
-    start, end, errors = funnel.date_range_or_default(since, until, viewer.today, viewer.tz)
+    start, end, date_errors = funnel.date_range_or_default(since, until, viewer.today, viewer.tz)
+    errors = {**date_errors, **({} if by in DIMENSIONS else {"by": BY_WORDS})}
+    by = by if by in DIMENSIONS else "channel"
     rows, speed = await read_model.funnel(start, end, by)
     counts = funnel.totals(rows)
     shown = {"since": str(start.date()), "until": str(funnel.last_day(end))}
@@ -117,7 +122,7 @@ async def funnel_page(
         viewer,
         422 if errors else 200,
         errors=errors,
-        typed={"since": since, "until": until} if errors else shown,
+        typed={"since": since, "until": until} if date_errors else shown,
         rows=rows,
         speed=speed,
         bars=funnel.bars(counts),
@@ -137,6 +142,8 @@ async def funnel_csv(
     until: Annotated[str, Query(max_length=10)] = "",
     by: Dimension = "channel",
 ) -> Response:
+    if by not in DIMENSIONS:  # a download has no form to say it at
+        raise PageInvalid(f"By: {BY_WORDS}")
     start, end, rows, speed = await _funnel(read_model, viewer, since, until, by)
     # The days the page says (the range's end is exclusive: the day after its last).
     name = f"leadflow-funnel-{by}-{start.date()}-{funnel.last_day(end)}.csv"
