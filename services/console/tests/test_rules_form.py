@@ -1,11 +1,14 @@
 import json
 from pathlib import Path
 
+import pytest
+
 from leadflow_console.domain.rules_form import (
     SPARE_ROWS,
     document_from_rows,
     field_title,
     in_words,
+    json_problem,
     place_errors,
     rows_from_document,
     rows_from_form,
@@ -103,7 +106,8 @@ def test_service_errors_land_at_the_input_they_came_from():
 def test_the_error_summary_names_fields_in_words():
     assert field_title("b2b.thresholds.hot") == "B2B thresholds hot"
     assert field_title("b2c.job_titles.2.points") == "B2C job titles, row 3, points"
-    assert field_title("b2b.countries.0.key") == "B2B countries, row 1, name"
+    assert field_title("b2b.countries.0.key") == "B2B countries, row 1, country code"  # as its header
+    assert field_title("b2c.company_sizes.1.min_employees") == "B2C company sizes, row 2, from employees"
 
 
 def test_a_key_listed_twice_is_an_error_at_the_second():
@@ -117,3 +121,14 @@ def test_a_key_listed_twice_is_an_error_at_the_second():
 def test_messages_in_words():
     assert in_words("Input should be greater than or equal to 0") == "Enter 0 or more"
     assert in_words("Input should be greater than 0") == "Enter more than 0"
+
+
+def test_text_that_is_not_json_is_said_in_words_with_where():
+    for text, said in (
+        ('{"a": 1 "b": 2}', "not valid JSON at line 1, column 9: a comma is missing"),
+        ('{"a": 1,}', "not valid JSON at line 1, column 9: a name must be in double quotes"),
+        ('{"a": 1} x', "there is more after the rules' closing brace"),
+    ):
+        with pytest.raises(json.JSONDecodeError) as raised:
+            json.loads(text)
+        assert said in json_problem(raised.value)

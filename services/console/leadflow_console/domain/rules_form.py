@@ -245,11 +245,44 @@ def place_errors(candidate: Candidate, fields: list[dict]) -> tuple[dict[str, st
     return at_inputs, elsewhere
 
 
+# A row's first column, named as its table's header says it (the summary said "name" where the
+# form says "Country code (two letters)").
+KEY_WORDS = {
+    "job_titles": "level",
+    "countries": "country code",
+    "channels": "channel",
+    "sources": "source",
+    "activities": "activity type",
+}
+COLUMN_WORDS = {"min_employees": "from employees"}
+
+
 def field_title(name: str) -> str:
     """An input's name as the error summary says it: `b2b.job_titles.2.points` →
     `B2B job titles, row 3, points`."""
     profile, *parts = name.split(".")
     words = [f"row {int(part) + 1}" if part.isdigit() else part.replace("_", " ") for part in parts]
     if len(words) == 3 and words[1].startswith("row"):
-        return f"{profile.upper()} {words[0]}, {words[1]}, {'name' if parts[2] == 'key' else words[2]}"
+        section, column = parts[0], parts[2]
+        said = KEY_WORDS.get(section, "name") if column == "key" else COLUMN_WORDS.get(column, words[2])
+        return f"{profile.upper()} {words[0]}, {words[1]}, {said}"
     return f"{profile.upper()} {' '.join(words)}"
+
+
+# json's own messages as a marketer reads them (it said "Expecting ',' delimiter").
+JSON_WORDS = {
+    "Expecting ',' delimiter": "a comma is missing",
+    "Expecting ':' delimiter": "a colon is missing after a name",
+    "Expecting value": "a value is missing (or there is a comma too many)",
+    "Expecting property name enclosed in double quotes": "a name must be in double quotes"
+    " (or there is a comma too many)",
+    "Unterminated string starting at": "a text in quotes is not closed",
+    "Invalid control character at": "a line break or tab inside quotes",
+    "Extra data": "there is more after the rules' closing brace",
+}
+
+
+def json_problem(error: json.JSONDecodeError) -> str:
+    """Where the rules' text stops being JSON, and what is wrong there, in words."""
+    what = JSON_WORDS.get(error.msg, error.msg[:1].lower() + error.msg[1:])
+    return f"not valid JSON at line {error.lineno}, column {error.colno}: {what}"

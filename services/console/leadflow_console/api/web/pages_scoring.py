@@ -12,6 +12,7 @@ from leadflow_console.api.web.deps import Analysts, UpstreamDep
 from leadflow_console.api.web.render import page, redirect
 from leadflow_console.api.web.session import Viewer
 from leadflow_console.api.web.upstream import JsonObject, Upstream, UpstreamProblem
+from leadflow_console.domain import rules_form
 
 router = APIRouter(include_in_schema=False)
 MAX_RULES_CHARS = 100_000
@@ -21,9 +22,7 @@ def _parse(text: str) -> tuple[JsonObject | None, list[dict[str, str]]]:
     try:
         document = json.loads(text)
     except json.JSONDecodeError as error:
-        return None, [
-            {"name": "rules", "message": f"not JSON: {error.msg} (line {error.lineno}, column {error.colno})"}
-        ]
+        return None, [{"name": "rules", "message": rules_form.json_problem(error)}]
     if not isinstance(document, dict):
         return None, [{"name": "rules", "message": "must be a JSON object"}]
     return document, []
