@@ -171,16 +171,7 @@ def run(data_dir: Path, *, show_logs: bool = False) -> int:
             postgres = EmbeddedPostgres(data_dir.resolve() / "postgres")
             postgres.create_database("leadflow")
             env["DATABASE_URL"] = postgres.database_url("leadflow")
-        if broker:
-            asyncio.run(forget_old_broker(env["DATABASE_URL"]))
-        topics = Topics(env.get("LEADFLOW_TOPIC_PREFIX", ""))
-        asyncio.run(
-            create_topics(
-                env["KAFKA_BOOTSTRAP_SERVERS"],
-                topics.all_topics(),
-                partitions=int(env.get("KAFKA_TOPIC_PARTITIONS", "6")),
-            )
-        )
+        asyncio.run(prepare_topics(env, new_broker=broker is not None))
         services = start_services(env, logs, reaper)
         print(
             banner(
@@ -232,6 +223,16 @@ def stop_all(
         broker.stop()
     if postgres:
         postgres.stop()
+
+
+async def prepare_topics(env: dict[str, str], *, new_broker: bool) -> None:
+    """The topics made (no broker here creates them on first use); for a broker started empty,
+    the offsets stored for an earlier one forgotten first."""
+    if new_broker:
+        await forget_old_broker(env["DATABASE_URL"])
+    topics = Topics(env.get("LEADFLOW_TOPIC_PREFIX", ""))
+    partitions = int(env.get("KAFKA_TOPIC_PARTITIONS", "6"))
+    await create_topics(env["KAFKA_BOOTSTRAP_SERVERS"], topics.all_topics(), partitions=partitions)
 
 
 async def forget_old_broker(database_url: str) -> None:

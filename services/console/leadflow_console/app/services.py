@@ -76,9 +76,8 @@ class AccountsService:
     async def login(self, email: str, password: str, client: str) -> tuple[str, datetime]:
         """An access token for these credentials; throttled per account and per address."""
         email = email.strip().lower()
-        account_subject = f"account:{hashlib.sha256(email.encode()).hexdigest()}"
-        pair_subject = "account-from:" + hashlib.sha256(f"{email} {client}".encode()).hexdigest()
-        subjects = [account_subject, f"address:{client}", pair_subject]
+        subjects = accounts.login_subjects(email, client)
+        account_subject, address_subject, pair_subject = subjects
         now = _now()
         async with self._runtime.unit_of_work() as uow:
             # Attempts on one account wait for each other: a burst cannot outrun the count.
@@ -87,8 +86,8 @@ class AccountsService:
             failures = await repository.recent_failures(uow.connection, subjects, since)
             retry_after = accounts.login_retry_after(
                 self._limits,
-                account_failures=failures[subjects[0]],
-                address_failures=failures[subjects[1]],
+                account_failures=failures[account_subject],
+                address_failures=failures[address_subject],
                 pair_failures=failures[pair_subject],
                 now=now,
             )

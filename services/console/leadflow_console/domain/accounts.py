@@ -1,6 +1,7 @@
 """Accounts and keys as pure rules: password policy, key format, login throttling, what a
 user's change means for their sessions. No I/O."""
 
+import hashlib
 import secrets
 import uuid
 from dataclasses import dataclass
@@ -74,6 +75,16 @@ class LoginLimits:
 # allowance: many addresses guessing one password are held, and one address cannot lock the
 # account's owner out (a probe kept an admin out with a wrong password every few minutes).
 ACCOUNT_WIDE_FACTOR = 10
+
+
+def login_subjects(email: str, client: str) -> list[str]:
+    """What failed logins are counted by: the account, the address, the account from that
+    address (emails hashed: the table names no one)."""
+
+    def hashed(text: str) -> str:
+        return hashlib.sha256(text.encode()).hexdigest()
+
+    return [f"account:{hashed(email)}", f"address:{client}", f"account-from:{hashed(f'{email} {client}')}"]
 
 
 def login_retry_after(
