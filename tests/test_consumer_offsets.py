@@ -22,33 +22,42 @@ pytestmark = pytest.mark.integration
 consumer_offsets = scoring_metadata.tables["scoring.consumer_offsets"]
 
 
-async def test_a_restarted_consumer_applies_nothing_again_and_dead_letters_nothing_again(settings, topics):
-    good = [captured_event(uuid.uuid4()) for _ in range(2)]
-    group = f"{topics.prefix}offsets-test"
-    applied: list[str] = []
+def recording(applied: list[str]):
+    """A handler with an effect in the batch's transaction (the offsets are stored with it),
+    noting the ids it applied."""
 
     async def handler(batch):
-        # An effect in the batch's transaction: the offsets are stored with it.
         connection = await joinable_batch().connection()
         await connection.execute(text("SELECT 1"))
         applied.extend(event.id for event in batch)
 
+    return handler
+
+
+def offsets_consumer(settings, topics, group: str, applied: list[str], producer, engine) -> EventConsumer:
+    return EventConsumer(
+        bootstrap_servers=settings.kafka_bootstrap_servers,
+        group_id=group,
+        topics=[topics.captured],
+        handler=recording(applied),
+        producer=producer,
+        engine=engine,
+        max_attempts=1,
+        offsets_table=consumer_offsets,
+    )
+
+
+async def test_a_restarted_consumer_applies_nothing_again_and_dead_letters_nothing_again(settings, topics):
+    good = [captured_event(uuid.uuid4()) for _ in range(2)]
+    group = f"{topics.prefix}offsets-test"
+    applied: list[str] = []
     app = create_app(settings)  # its start migrates scoring's schema, where the table is
     async with app.router.lifespan_context(app):
         engine = app.state.runtime.engine
         producer = EventProducer(settings.kafka_bootstrap_servers, client_id="test")
 
         def consumer() -> EventConsumer:
-            return EventConsumer(
-                bootstrap_servers=settings.kafka_bootstrap_servers,
-                group_id=group,
-                topics=[topics.captured],
-                handler=handler,
-                producer=producer,
-                engine=engine,
-                max_attempts=1,
-                offsets_table=consumer_offsets,
-            )
+            return offsets_consumer(settings, topics, group, applied, producer, engine)
 
         # One partition: the two events, then a record no event of the contract (dead-lettered,
         # finished without a transaction: its offset reaches the broker only).
@@ -102,12 +111,6 @@ async def test_a_stored_offset_past_the_log_end_reads_the_new_log_from_its_start
     events = [captured_event(uuid.uuid4()) for _ in range(2)]
     group = f"{topics.prefix}offsets-past-log"
     applied: list[str] = []
-
-    async def handler(batch):
-        connection = await joinable_batch().connection()
-        await connection.execute(text("SELECT 1"))
-        applied.extend(event.id for event in batch)
-
     app = create_app(settings)
     async with app.router.lifespan_context(app):
         engine = app.state.runtime.engine
@@ -124,16 +127,7 @@ async def test_a_stored_offset_past_the_log_end_reads_the_new_log_from_its_start
             [OutgoingMessage(topics.captured, key="one", value=e.model_dump_json().encode()) for e in events]
         )
         past_log = metrics.OFFSETS_PAST_LOG.labels(group=group, topic=topics.captured)
-        consumer = EventConsumer(
-            bootstrap_servers=settings.kafka_bootstrap_servers,
-            group_id=group,
-            topics=[topics.captured],
-            handler=handler,
-            producer=producer,
-            engine=engine,
-            max_attempts=1,
-            offsets_table=consumer_offsets,
-        )
+        consumer = offsets_consumer(settings, topics, group, applied, producer, engine)
         running = asyncio.create_task(consumer.run())
         try:
             await eventually(lambda: len(applied) == 2, timeout=60)
