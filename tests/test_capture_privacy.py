@@ -5,6 +5,7 @@ import json
 import uuid
 from datetime import UTC, datetime, timedelta
 
+import httpx
 import pytest
 from harness import AUTH, capture_in_process, message_sid, opened, read_to_end
 from sqlalchemy import func, select, update
@@ -94,6 +95,28 @@ async def test_a_suppressed_person_is_refused_on_every_channel_and_nobody_can_te
         trail = json.dumps(await read_to_end(settings.kafka_bootstrap_servers, topics.audit))
         assert "suppression.added" in trail and "suppression.lifted" in trail
         assert EMAIL not in trail.lower() and "5550100" not in trail
+
+
+async def test_a_refusal_answers_tags_and_reused_keys_as_a_stored_person_would_be(settings, topics):
+    """A second read of the refusal: its tagged addresses all shared one id (an unlisted person's
+    are separate leads), and a key reused across a refusal answered 202 where an unlisted
+    person's answers 409."""
+    async with capture_in_process(settings) as (client, app):
+        listed = await client.post("/v1/privacy/suppressions", json={"email": EMAIL}, headers=AUTH)
+        assert listed.status_code == 201
+
+        async def popup(email: str, key: str | None = None) -> httpx.Response:
+            headers = {"Idempotency-Key": key} if key else {}
+            return await client.post("/v1/leads/popup", json={"email": email}, headers=headers)
+
+        tags = [(await popup(f"ada+{tag}@example.com")).json()["lead_id"] for tag in ("one", "two")]
+        assert tags[0] != tags[1]
+        assert (await popup("me@example.com", "k-1")).status_code == 202
+        assert (await popup(EMAIL, "k-1")).status_code == 409  # as for anyone else
+        assert (await popup(EMAIL, "k-2")).status_code == 202
+        assert (await popup("me@example.com", "k-2")).status_code == 409
+        assert (await popup(EMAIL, "k-2")).json() == (await popup(EMAIL, "k-2")).json()
+        assert await count(app, leads) == 1  # mine; nothing of hers
 
 
 async def test_each_consent_change_is_kept_with_when_the_channel_and_where(settings):

@@ -1,5 +1,6 @@
 """The capture service: app factory and entry point."""
 
+import os
 from pathlib import Path
 
 from fastapi import FastAPI, Request
@@ -121,7 +122,9 @@ async def start_writers(app: FastAPI, runtime: ServiceRuntime) -> None:
         max_batch=settings.write_batch,
         max_waiting=settings.max_waiting,
         gap_seconds=settings.write_gap_ms / 1000,
-        decoy_secret=runtime.settings.leadflow_api_key.encode(),  # a secret every deployment has
+        # A secret every deployment has (production refuses a placeholder); without one, this
+        # process's own, so no one can compute a listed person's ids from her email.
+        decoy_secret=runtime.settings.leadflow_api_key.encode() or os.urandom(32),
     )
     for number in range(settings.writers):
         runtime.background(writer.run(), name=f"submission-writer-{number}")

@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from leadflow_capture.domain.leads import parse_lead
-from leadflow_capture.domain.people import Accepted, People, StoredLead, Submission, plan_batch
+from leadflow_capture.domain.people import Accepted, KeyConflict, People, StoredLead, Submission, plan_batch
 from leadflow_common.events import Channel, LeadCaptured, LeadMerged, LeadProfile
 
 START = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
@@ -121,3 +121,23 @@ def test_a_submission_from_someone_on_the_do_not_contact_list_writes_nothing_and
     assert [row["lead_id"] for row in plan.submissions] == [second.lead_id]
     assert [event.data.lead.email for event in plan.captured] == ["bo@example.com"]
     assert first.lead_id not in plan.leads
+
+
+def test_a_key_reused_across_a_refusal_is_answered_as_for_a_stored_submission():
+    """A probe's second read: a listed victim's post under the attacker's key answered 202 where
+    an unlisted one answers 409, and the reverse order too."""
+
+    def keyed(key: str, email: str, listed: bool) -> Submission:
+        sent = submission(key, email=email)
+        sent = replace(sent, request_hash=email)
+        return replace(sent, suppressed=True) if listed else sent
+
+    mine = keyed("k", "me@example.com", listed=False)
+    victims = [keyed("k", "ada@example.com", listed) for listed in (False, True)]
+    answers = [plan_batch([mine, victim], People([]), {}, clock=clock()).results[1] for victim in victims]
+    assert [type(answer) for answer in answers] == [KeyConflict, KeyConflict]
+    refused_first = plan_batch([victims[1], mine, victims[1]], People([]), {}, clock=clock())
+    first, conflict, again = refused_first.results
+    assert isinstance(conflict, KeyConflict) and again.replayed and again.lead_id == first.lead_id
+    assert [row["idempotency_key"] for row in refused_first.refused_keys] == ["k"]
+    assert refused_first.submissions == []  # nothing of hers is stored

@@ -71,13 +71,15 @@ async def _mark_suppressed(
         return batch
     marked = []
     for submission, digests in zip(batch, by_submission, strict=True):
-        first_listed = next((found for found in digests if found in listed), None)
-        if first_listed:
+        if listed.intersection(digests):
             metrics.SUPPRESSED.labels(channel=submission.channel.value).inc()
+            # From what she typed, not what matched: `ada+1@` and `ada+2@` are two leads of an
+            # unlisted person, so they must be two ids of a listed one too.
+            own = digests[0]
             key = submission.idempotency_key
             decoys = (
-                privacy.decoy_id(decoy_secret, first_listed),
-                privacy.decoy_id(decoy_secret, first_listed, key) if key else None,
+                privacy.decoy_id(decoy_secret, own),
+                privacy.decoy_id(decoy_secret, own, key) if key else None,
             )
             submission = replace(submission, suppressed=True, decoy_ids=decoys)
         marked.append(submission)

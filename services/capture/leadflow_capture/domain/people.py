@@ -84,6 +84,7 @@ class BatchPlan:
     consents: list[dict[str, Any]] = field(default_factory=list)  # each change, for the ledger
     captured: list[Outgoing] = field(default_factory=list)  # for leads.captured
     merges: list[Outgoing] = field(default_factory=list)  # for leads.merged
+    refused_keys: list[dict[str, Any]] = field(default_factory=list)  # refused submissions' keys
 
 
 class People:
@@ -231,6 +232,26 @@ def _apply(
     )
 
 
+def _refuse(submission: Submission, plan: BatchPlan, new_id: Callable[[], uuid.UUID]) -> Accepted:
+    """A listed person's submission, answered like any other (the caller does not learn who is
+    on the list), its key kept with the ids answered."""
+    lead_id, submission_id = submission.decoy_ids or (new_id(), None)
+    refused = Accepted(
+        lead_id, submission_id or new_id(), request_hash=submission.request_hash, suppressed=True
+    )
+    plan.results.append(refused)
+    if submission.idempotency_key:
+        plan.refused_keys.append(
+            {
+                "idempotency_key": submission.idempotency_key,
+                "request_hash": submission.request_hash,
+                "lead_id": refused.lead_id,
+                "submission_id": refused.submission_id,
+            }
+        )
+    return refused
+
+
 def plan_batch(
     submissions: list[Submission],
     people: People,
@@ -245,15 +266,15 @@ def plan_batch(
     seen = dict(earlier)
     for submission in submissions:
         key = submission.idempotency_key
-        if submission.suppressed:
-            # Refused, answered like any other: the caller does not learn who is on the list.
-            lead_id, submission_id = submission.decoy_ids or (new_id(), None)
-            plan.results.append(Accepted(lead_id, submission_id or new_id(), suppressed=True))
-            continue
-        if key and key in seen:
+        if key and key in seen:  # first: a refusal answers a reused key as a stored one does
             first = seen[key]
             repeat = not first.request_hash or submission.request_hash == first.request_hash
             plan.results.append(replace(first, replayed=True) if repeat else KeyConflict())
+            continue
+        if submission.suppressed:
+            refused = _refuse(submission, plan, new_id)
+            if key:
+                seen[key] = refused
             continue
         accepted = _apply(submission, people, plan, now=clock(), new_id=new_id)
         plan.results.append(accepted)

@@ -3,12 +3,12 @@
 import uuid
 from datetime import datetime
 
-from sqlalchemy import bindparam, case, delete, or_, select, update
+from sqlalchemy import bindparam, case, delete, literal, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from leadflow_capture.domain.people import Accepted, BatchPlan, StoredLead
-from leadflow_capture.store.tables import consent_changes, leads, submissions, suppressions
+from leadflow_capture.store.tables import consent_changes, leads, refused_keys, submissions, suppressions
 from leadflow_common.db import any_of, any_param, upsert_replacing
 from leadflow_common.driver import Prepared
 from leadflow_common.events import LeadProfile
@@ -17,12 +17,27 @@ from leadflow_common.events import LeadProfile
 async def find_submissions(connection: AsyncConnection, idempotency_keys: list[str]) -> dict[str, Accepted]:
     if not idempotency_keys:
         return {}
-    rows = await connection.execute(
-        select(
-            submissions.c.idempotency_key, submissions.c.id, submissions.c.lead_id, submissions.c.request_hash
-        ).where(any_of(submissions.c.idempotency_key, idempotency_keys))
-    )
-    return {row.idempotency_key: Accepted(row.lead_id, row.id, request_hash=row.request_hash) for row in rows}
+    stored = select(
+        submissions.c.idempotency_key,
+        submissions.c.id,
+        submissions.c.lead_id,
+        submissions.c.request_hash,
+        literal(False).label("refused"),
+    ).where(any_of(submissions.c.idempotency_key, idempotency_keys))
+    refused = select(
+        refused_keys.c.idempotency_key,
+        refused_keys.c.submission_id,
+        refused_keys.c.lead_id,
+        refused_keys.c.request_hash,
+        literal(True),
+    ).where(any_of(refused_keys.c.idempotency_key, idempotency_keys))
+    rows = await connection.execute(stored.union_all(refused))
+    return {
+        row.idempotency_key: Accepted(
+            row.lead_id, row.id, request_hash=row.request_hash, suppressed=row.refused
+        )
+        for row in rows
+    }
 
 
 def _find_people_statement() -> Prepared:
@@ -95,6 +110,8 @@ _CONSENTS = Prepared(insert(consent_changes))
 async def write_plan(connection: AsyncConnection, plan: BatchPlan) -> None:
     """A batch's absorptions first (freeing the keys of the leads absorbed), then its leads as
     they end and its submissions, each kind in one statement."""
+    if plan.refused_keys:
+        await connection.execute(insert(refused_keys).on_conflict_do_nothing(), plan.refused_keys)
     if plan.absorptions:
         await connection.execute(
             update(leads)

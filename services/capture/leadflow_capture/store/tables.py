@@ -52,6 +52,19 @@ submissions = Table(
     Column("received_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )
 
+# The Idempotency-Keys of submissions refused (do not contact), with the ids they were answered
+# with: a key repeated answers the same, and another body under it is a 409, as for a stored one
+# (else a reused key told who is listed). No personal data: scoped key and body hashes, decoy ids.
+refused_keys = Table(
+    "refused_keys",
+    metadata,
+    Column("idempotency_key", Text, primary_key=True),
+    Column("request_hash", Text),
+    Column("lead_id", UUID(as_uuid=True), nullable=False),
+    Column("submission_id", UUID(as_uuid=True), nullable=False),
+    Column("refused_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
 # Proof of consent (consents.py): each change, when, on which channel, where, from which submission.
 consent_changes = Table(
     "consent_changes",
