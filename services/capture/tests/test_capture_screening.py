@@ -14,7 +14,7 @@ from leadflow_capture.domain.identifiers import (
 from leadflow_capture.domain.leads import InvalidLead, Screening, parse_lead
 from leadflow_capture.domain.redirects import allowed_redirect
 
-PUBLIC = Screening(refuse_mixed_scripts=True, refuse_pay_numbers=True, refuse_links_in_names=True)
+PUBLIC = Screening(refuse_mixed_scripts=True, refuse_pay_numbers=True, refuse_links=True)
 FULL_WIDTH = "".join(chr(ord(c) + 0xFEE0) for c in "ada@example.com")  # U+FF01.. mirror ASCII
 
 
@@ -45,15 +45,20 @@ def test_mixed_script_addresses_are_refused_on_public_channels_naming_email(emai
 
 
 @pytest.mark.parametrize(
-    "name", ["Eve https://evil.example/login", "Visit WWW.evil.example", "mail eve@evil.example"]
+    "text",
+    ["Eve https://evil.example/login", "WWW.evil.example", "eve@evil.example", "Eve evil.example/login"],
 )
-def test_a_name_with_a_web_or_mail_address_is_refused_on_public_channels(name):
-    assert problems({"email": "eve@example.com", "last_name": name}) == {
-        "last_name": "a name, not a web or email address"
+def test_a_name_company_or_title_with_a_web_or_mail_address_is_refused_on_public_channels(text):
+    fields = {"last_name": text, "company": text, "job_title": text}
+    assert problems({"email": "eve@example.com", **fields}) == {
+        "last_name": "a name, not a web or email address",
+        "company": "a company name, not a web or email address",
+        "job_title": "a job title, not a web or email address",
     }
-    assert parse_lead({"email": "eve@example.com", "first_name": name}, default_region="US")  # a key: trusted
+    assert parse_lead({"email": "eve@example.com", **fields}, default_region="US")  # a key: trusted
     plain = {"email": "jo@example.com", "first_name": "J.R.R.", "last_name": "O'Neil-Smith Jr."}
-    assert parse_lead(plain, default_region="US", screening=PUBLIC).profile["first_name"] == "J.R.R."
+    plain |= {"company": "Booking.com", "job_title": "R&D / Sales"}
+    assert parse_lead(plain, default_region="US", screening=PUBLIC).profile["company"] == "Booking.com"
 
 
 @pytest.mark.parametrize(

@@ -68,7 +68,7 @@ class Intake:
             blocked_domains=self.settings.blocked_domains,
             refuse_mixed_scripts=public,
             refuse_pay_numbers=public and not self.settings.allow_premium_numbers,
-            refuse_links_in_names=public,
+            refuse_links=public,
         )
         return parse_lead(fields, default_region=self.settings.default_region, screening=screening)
 

@@ -17,6 +17,7 @@ from leadflow_capture.domain.identifiers import (
     normalize_email,
     normalize_phone,
 )
+from leadflow_capture.domain.shown_text import SHOWN_FIELDS, link_errors
 from leadflow_common.errors import FieldError, Invalid
 from leadflow_common.events import AttributeValue
 from leadflow_common.inputs import InputModel, Occurrence
@@ -117,10 +118,7 @@ class Screening:
     blocked_domains: frozenset[str] = frozenset()
     refuse_mixed_scripts: bool = False
     refuse_pay_numbers: bool = False
-    refuse_links_in_names: bool = False  # a rep's mail says the name, and mail clients link URLs
-
-
-LINK_MARKS = ("://", "www.", "@")  # a probe's name "Eve https://evil.example/login" was a lure
+    refuse_links: bool = False  # in what a rep's mail shows (shown_text.py)
 
 
 NO_SCREENING = Screening()
@@ -195,10 +193,8 @@ def normalize(lead: LeadInput, *, default_region: str, screening: Screening = NO
     email = check("email", normalize_email, lead.email)
     phone = check("phone", lambda v: normalize_phone(v, default_region), lead.phone)
     errors += screen(email, phone, screening)
-    if screening.refuse_links_in_names:
-        for name, value in (("first_name", lead.first_name), ("last_name", lead.last_name)):
-            if any(mark in (value or "").casefold() for mark in LINK_MARKS):
-                errors.append(FieldError(name=name, message="a name, not a web or email address"))
+    if screening.refuse_links:
+        errors += link_errors({name: getattr(lead, name) for name in SHOWN_FIELDS})
     country = check("country", normalize_country, lead.country)
     size = check("company_size", parse_company_size, lead.company_size)
     if not lead.email and not lead.phone:
