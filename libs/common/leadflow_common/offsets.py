@@ -98,14 +98,19 @@ async def read_offsets(engine: AsyncEngine, table: Table, group: str) -> Offsets
         return {TopicPartition(row.topic, row.partition): row.applied_offset for row in rows}
 
 
-async def rewind_offsets(engine: AsyncEngine, table: Table | None, group: str, offsets: Offsets) -> None:
-    """Set these partitions' stored offsets back (a log that was made again starts over)."""
+async def rewind_offsets(
+    engine: AsyncEngine, table: Table | None, group: str, offsets: dict[TopicPartition, tuple[int, int]]
+) -> None:
+    """Set these partitions' stored offsets back (seen → new: a log that was made again starts
+    over), each only while it is still the one seen: a revoked holder's batch committed since
+    keeps its own."""
     if table is None:
         return
     async with engine.begin() as connection:
-        for tp, applied in offsets.items():
+        for tp, (seen, applied) in offsets.items():
             same = (table.c.group_id == group, table.c.topic == tp.topic, table.c.partition == tp.partition)
-            await connection.execute(table.update().where(*same).values(applied_offset=applied))
+            still = table.c.applied_offset == seen
+            await connection.execute(table.update().where(*same, still).values(applied_offset=applied))
 
 
 class OffsetKeeper:
@@ -157,9 +162,13 @@ class OffsetKeeper:
         self, consumer: AIOKafkaConsumer, stored: Offsets, held: list[TopicPartition]
     ) -> dict[TopicPartition, int]:
         """Partitions whose log ends before the stored offset: the topic was made again, or the
-        broker lost its data (a local broker keeps topics in memory while the database stays).
-        Every record there is one this group never applied, so it starts at the log's start,
-        said loudly, with the stored offset taken back (it never moves backwards otherwise)."""
+        broker lost its data (a local broker keeps topics in memory while the database stays),
+        or the log was cut short (an unclean leader election). The partition is read from its
+        start, said loudly, with the stored offset taken back (it never moves backwards
+        otherwise): a new log's records were never applied, and a cut log's records that were
+        are kept out by the claimed event ids while they are kept (PROCESSED_EVENTS_KEEP_DAYS;
+        keep them at least as long as the topics' retention). Not seen here: a new log that
+        has already grown past the stored offset when the partition is assigned."""
         if not held:
             return {}
         ends = await consumer.end_offsets(held)
@@ -167,7 +176,8 @@ class OffsetKeeper:
         if not behind:
             return {}
         firsts = await consumer.beginning_offsets(behind)
-        await rewind_offsets(self.engine, self.table, self.group, {tp: firsts[tp] - 1 for tp in behind})
+        rewound = {tp: (stored[tp], firsts[tp] - 1) for tp in behind}
+        await rewind_offsets(self.engine, self.table, self.group, rewound)
         for tp in behind:
             metrics.OFFSETS_PAST_LOG.labels(group=self.group, topic=tp.topic).inc()
             log.error(
