@@ -11,11 +11,13 @@ from leadflow_common.errors import Invalid, Unauthenticated
 from leadflow_console.app.passwords import Passwords, unknown_account_hash
 from leadflow_console.domain.accounts import (
     LoginLimits,
+    address_block,
     check_password,
     check_role,
     ends_sessions,
     key_label,
     login_retry_after,
+    login_subjects,
     new_api_key,
 )
 from leadflow_console.domain.tokens import issue_token, new_key_pair
@@ -130,3 +132,9 @@ async def test_an_unknown_account_is_checked_against_a_real_hash_and_refused():
     assert await passwords.verify("the right password", known)
     assert not await passwords.verify("the right password", None)  # no account: refused, as slowly
     assert unknown_account_hash().startswith("$argon2id$")
+
+
+def test_logins_from_one_ipv6_host_are_counted_as_its_64():
+    assert address_block("2001:db8:1:2:aaaa::1") == address_block("2001:db8:1:2:bb::9") == "2001:db8:1:2::/64"
+    assert address_block("::ffff:192.0.2.7") == "192.0.2.7" and address_block("192.0.2.7") == "192.0.2.7"
+    assert login_subjects("a@x", "2001:db8:1:2::5") == login_subjects("a@x", "2001:db8:1:2::6")

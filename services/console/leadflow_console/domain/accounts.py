@@ -2,6 +2,7 @@
 user's change means for their sessions. No I/O."""
 
 import hashlib
+import ipaddress
 import secrets
 import uuid
 from dataclasses import dataclass
@@ -71,9 +72,10 @@ class LoginLimits:
     per_address: int
 
 
-# An account's failures from every address together throttle it at this many times the per-address
-# allowance: many addresses guessing one password are held, and one address cannot lock the
-# account's owner out (a probe kept an admin out with a wrong password every few minutes).
+# An account's failures from every address together throttle it at this many times the
+# allowance of one address for it (`per_account`): many addresses guessing one password are held,
+# and one address cannot lock the account's owner out (a probe kept an admin out with a wrong
+# password every few minutes). The trade: spread over addresses, ten times the guesses.
 ACCOUNT_WIDE_FACTOR = 10
 
 
@@ -84,7 +86,22 @@ def login_subjects(email: str, client: str) -> list[str]:
     def hashed(text: str) -> str:
         return hashlib.sha256(text.encode()).hexdigest()
 
-    return [f"account:{hashed(email)}", f"address:{client}", f"account-from:{hashed(f'{email} {client}')}"]
+    place = address_block(client)
+    return [f"account:{hashed(email)}", f"address:{place}", f"account-from:{hashed(f'{email} {place}')}"]
+
+
+def address_block(client: str) -> str:
+    """Where a login comes from, as counted: an IPv6 address's /64 (one host is given a whole
+    /64, so counting single addresses would give it billions of allowances)."""
+    try:
+        address = ipaddress.ip_address(client)
+    except ValueError:
+        return client
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{address}/64", strict=False))
+    return str(address)
 
 
 def login_retry_after(
