@@ -156,9 +156,9 @@ class BatchResponse(BaseModel):
 )
 async def submit_leads(
     request: Request,
+    principal: Annotated[Principal, requires(Scope.leads_write)],  # first: a 401 before anything
     intake: IntakeDep,
     batch_key: IdempotencyKeyDep,
-    principal: Annotated[Principal, requires(Scope.leads_write)],
 ) -> Response:
     fields = await read_fields(request, allow_form=False)
     caller = principal.actor

@@ -59,8 +59,8 @@ def _fit(code: str) -> str:
         return f"Country: {_country(value)}"
     if group == "job_title":
         return f"Job title: {words(value)}"
-    if group == "channel":  # as the lead page says it ("Came in through the API")
-        return f"Came in through {channel_words(value)}"
+    if group == "channel":  # in the lead page's words ("the API", not "api")
+        return f"Channel: {channel_words(value)}"
     if group in FIT_GROUPS:
         return f"{FIT_GROUPS[group]}: {value.replace('_', ' ')}"
     return words(code)
