@@ -35,7 +35,9 @@ async def test_a_rep_is_told_when_she_becomes_an_accounts_owner(
         for first_name, job_title in people:
             lead = {**HOT, "first_name": first_name, "email": f"{first_name.lower()}@acme.example"}
             lead |= {"company": "Acme", "job_title": job_title}
-            answer = await client.post(f"{urls['capture']}/v1/leads/landing-page", json=lead)
+            # Through the API: a public form refuses a job title holding an address (shown_text.py);
+            # a caller with a key is trusted, and what it sends must still stay on its line.
+            answer = await client.post(f"{urls['capture']}/v1/leads", json=lead)
             assert answer.status_code == 202, answer.text
 
         async def both_waiting():
