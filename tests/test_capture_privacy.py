@@ -117,6 +117,11 @@ async def test_a_refusal_answers_tags_and_reused_keys_as_a_stored_person_would_b
         assert (await popup("me@example.com", "k-2")).status_code == 409
         assert (await popup(EMAIL, "k-2")).json() == (await popup(EMAIL, "k-2")).json()
         assert await count(app, leads) == 1  # mine; nothing of hers
+        # Someone who objects keeps her lead, and her answers keep its id (a new one told).
+        dana = {"email": "dana@example.com"}
+        first = (await popup(dana["email"])).json()["lead_id"]
+        assert (await client.post("/v1/privacy/suppressions", json=dana, headers=AUTH)).status_code == 201
+        assert (await popup(dana["email"])).json()["lead_id"] == first
 
 
 async def test_each_consent_change_is_kept_with_when_the_channel_and_where(settings):

@@ -46,7 +46,22 @@ def test_mixed_script_addresses_are_refused_on_public_channels_naming_email(emai
 
 @pytest.mark.parametrize(
     "text",
-    ["Eve https://evil.example/login", "WWW.evil.example", "eve@evil.example", "Eve evil.example/login"],
+    [
+        "Eve https://evil.example/login",
+        "WWW.evil.example",
+        "eve@evil.example",
+        "Eve evil.example/login",
+        # A second probe's forms: port, query, IPv4, backslash, full-width, look-alike dots and
+        # slashes, invisible characters.
+        "evil.example:8443",
+        "evil.example?x=1",
+        "192.168.1.1/login",
+        "https:/\\evil.example",
+        "\uff57\uff57\uff57.evil.example",
+        "evil\u3002example/login",
+        "evil.example\u2215login",
+        "w\u200bww.evil.example",
+    ],
 )
 def test_a_name_company_or_title_with_a_web_or_mail_address_is_refused_on_public_channels(text):
     fields = {"last_name": text, "company": text, "job_title": text}

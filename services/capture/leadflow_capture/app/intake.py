@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from leadflow_capture import metrics
 from leadflow_capture.app.account_matching import match_batch
 from leadflow_capture.domain import privacy
-from leadflow_capture.domain.people import Accepted, KeyConflict, People, Submission, plan_batch
+from leadflow_capture.domain.people import Accepted, KeyConflict, People, StoredLead, Submission, plan_batch
 from leadflow_capture.store import repository
 from leadflow_common import keyring
 from leadflow_common.errors import Unavailable
@@ -38,10 +38,10 @@ async def accept_batch(
     await uow.lock([key for submission in batch for key in submission.lock_keys()])
     keys = [submission.idempotency_key for submission in batch if submission.idempotency_key]
     earlier = await repository.find_submissions(connection, keys)
-    batch = await _mark_suppressed(connection, batch, decoy_secret)
     emails = [submission.lead.email for submission in batch if submission.lead.email]
     phones = [submission.lead.phone for submission in batch if submission.lead.phone]
     stored = await repository.find_people(connection, emails, phones)
+    batch = await _mark_suppressed(connection, batch, stored, decoy_secret)
     people = People(stored)
     plan = plan_batch(batch, people, earlier, clock=lambda: datetime.now(UTC))
     await repository.write_plan(connection, plan)
@@ -61,14 +61,21 @@ async def accept_batch(
 
 
 async def _mark_suppressed(
-    connection: AsyncConnection, batch: list[Submission], decoy_secret: bytes
+    connection: AsyncConnection, batch: list[Submission], stored: list[StoredLead], decoy_secret: bytes
 ) -> list[Submission]:
     """The batch, with the submissions of people on the do-not-contact list marked, each with
-    the id it is answered with."""
+    the ids it is answered with: her own lead's id while she has one (a person who objected
+    keeps her lead: a new id would tell she did), else one derived from what she typed."""
     by_submission = [privacy.screened_digests(s.lead.email, s.lead.phone) for s in batch]
     listed = await repository.suppressed(connection, [d for digests in by_submission for d in digests])
     if not listed:
         return batch
+    holder = {
+        identifier: lead.merged_into or lead.lead_id
+        for lead in stored
+        for identifier in (lead.email, lead.phone)
+        if identifier
+    }
     marked = []
     for submission, digests in zip(batch, by_submission, strict=True):
         if listed.intersection(digests):
@@ -76,9 +83,10 @@ async def _mark_suppressed(
             # From what she typed, not what matched: `ada+1@` and `ada+2@` are two leads of an
             # unlisted person, so they must be two ids of a listed one too.
             own = digests[0]
+            lead = holder.get(submission.lead.email or "") or holder.get(submission.lead.phone or "")
             key = submission.idempotency_key
             decoys = (
-                privacy.decoy_id(decoy_secret, own),
+                lead or privacy.decoy_id(decoy_secret, own),
                 privacy.decoy_id(decoy_secret, own, key) if key else None,
             )
             submission = replace(submission, suppressed=True, decoy_ids=decoys)
