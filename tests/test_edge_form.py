@@ -43,6 +43,7 @@ MALFORMED_TARGETS = [
     f"{SHOP}/thanks\x85",  # C1
     f"{SHOP}\r\n/thanks",
     "https://evil.example/thanks",
+    "http://[::1",  # the URL parser raised: a 500 after the lead was stored (an operator's hour)
 ]
 
 

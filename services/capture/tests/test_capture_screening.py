@@ -12,7 +12,7 @@ from leadflow_capture.domain.identifiers import (
     normalize_email,
 )
 from leadflow_capture.domain.leads import InvalidLead, Screening, parse_lead
-from leadflow_capture.domain.redirects import allowed_redirect
+from leadflow_capture.domain.redirects import allowed_redirect, target_origin
 
 PUBLIC = Screening(refuse_mixed_scripts=True, refuse_pay_numbers=True, refuse_links=True)
 FULL_WIDTH = "".join(chr(ord(c) + 0xFEE0) for c in "ada@example.com")  # U+FF01.. mirror ASCII
@@ -132,10 +132,13 @@ def test_a_domain_is_checked_with_every_parent_in_both_forms():
         "\u00a0https://shop.example/",
         "https://evil.example/",
         "javascript:alert(1)",
+        "http://[::1",  # the parser raised: a 500 for a visitor whose lead was stored
+        "https://[shop.example]/",
     ],
 )
 def test_redirect_targets_with_edge_spaces_controls_or_another_origin_are_refused(target):
     assert allowed_redirect(target, ["https://shop.example"]) is None
+    assert target_origin(target) in ("(malformed)", "https://evil.example")
 
 
 def test_an_allowed_redirect_target_is_kept_as_it_is():

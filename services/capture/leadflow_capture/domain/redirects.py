@@ -7,7 +7,7 @@ parser drops them, so `" https://shop.example/"` looks allowed, while percent-en
 cleaned. The visitor's submission is stored all the same; only the redirect is withheld."""
 
 import unicodedata
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 
 def has_control_or_edge_space(target: str) -> bool:
@@ -20,7 +20,9 @@ def allowed_redirect(target: str, origins: list[str]) -> str | None:
     """The target when it may go into `Location` as it is; None otherwise."""
     if not target or has_control_or_edge_space(target):
         return None
-    parts = urlsplit(target)
+    parts = _split(target)
+    if parts is None:
+        return None
     origin = f"{parts.scheme}://{parts.netloc}".lower()
     if parts.scheme not in ("http", "https") or origin not in {o.lower() for o in origins}:
         return None
@@ -32,7 +34,16 @@ def target_origin(target: object) -> str:
     CAPTURE_ALLOWED_ORIGINS; "(malformed)" when it has none a browser could go to."""
     if not isinstance(target, str) or has_control_or_edge_space(target):
         return "(malformed)"
-    parts = urlsplit(target)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
+    parts = _split(target)
+    if parts is None or parts.scheme not in ("http", "https") or not parts.netloc:
         return "(malformed)"
     return f"{parts.scheme}://{parts.netloc}".lower()
+
+
+def _split(target: str) -> SplitResult | None:
+    """The target's parts; None when the parser refuses it (`http://[::1` raised, and the
+    visitor whose lead was stored got a 500 and sent it again)."""
+    try:
+        return urlsplit(target)
+    except ValueError:
+        return None
