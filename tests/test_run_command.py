@@ -186,3 +186,19 @@ def test_a_sigkill_leaves_nothing_running(tmp_path, killed):
     # The services get their usual grace (SIGTERM, then SIGKILL after 20 s), then the database.
     _, alive = psutil.wait_procs(started, timeout=60)
     assert alive == [], [" ".join(process.cmdline()) for process in alive]
+
+
+def test_a_key_and_password_set_in_dot_env_are_the_ones_used(tmp_path, monkeypatch):
+    """An operator's hour: .env's LEADFLOW_API_KEY was ignored (only the environment was read),
+    so the key .env.example tells you to set answered 401."""
+    from leadflow_cli.run import environment, wire
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("LEADFLOW_API_KEY", raising=False)
+    monkeypatch.setenv("LEADFLOW_ADMIN_PASSWORD", "from the environment")
+    (tmp_path / ".env").write_text("LEADFLOW_API_KEY=from-dot-env\nLEADFLOW_ADMIN_PASSWORD=from-dot-env\n")
+    env = environment()
+    wire(env, tmp_path)
+    assert env["LEADFLOW_API_KEY"] == "from-dot-env"
+    assert env["LEADFLOW_ADMIN_PASSWORD"] == "from the environment"  # the environment comes first
+    assert not (tmp_path / "api_key").exists()

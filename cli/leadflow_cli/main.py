@@ -32,7 +32,7 @@ def command_parser() -> argparse.ArgumentParser:
         "--mapping", type=Path, required=True, help="JSON mapping of columns to lead fields"
     )
     importer.add_argument("--url", default=os.environ.get("CAPTURE_URL", "http://127.0.0.1:8001"))
-    importer.add_argument("--api-key", default=os.environ.get("LEADFLOW_API_KEY") or _saved_api_key())
+    importer.add_argument("--api-key", default=_given_api_key() or _saved_api_key())
     importer.add_argument(
         "--rejects", type=Path, help="write rejected rows and their errors here (JSON lines)"
     )
@@ -91,6 +91,13 @@ def run_command(parser: argparse.ArgumentParser, args: argparse.Namespace) -> No
 
         with contextlib.suppress(KeyboardInterrupt):
             asyncio.run(tail_topic(args.topic, from_beginning=args.from_beginning))
+
+
+def _given_api_key() -> str | None:
+    """The environment's key, then .env's, as `leadflow run` reads them."""
+    from leadflow_cli.run import environment
+
+    return environment().get("LEADFLOW_API_KEY")
 
 
 def _saved_api_key() -> str | None:

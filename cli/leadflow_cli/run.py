@@ -64,10 +64,17 @@ def _raise_stop(signum: int, frame: FrameType | None) -> None:
 DEFAULT_ADMIN_EMAIL = "admin@example.com"
 
 
-def kept_secret(data_dir: Path, variable: str, file_name: str) -> str:
-    """The variable's value, or a secret generated once and kept in .data/ so it stays the same."""
-    if os.environ.get(variable):
-        return os.environ[variable]
+def environment() -> dict[str, str]:
+    """The same precedence the services use: the environment first, then .env."""
+    return {**{k: v for k, v in dotenv_values(".env").items() if v is not None}, **os.environ}
+
+
+def kept_secret(data_dir: Path, variable: str, file_name: str, env: dict[str, str] | None = None) -> str:
+    """The variable's value (the environment, then .env: a key set in .env was ignored), or a
+    secret generated once and kept in .data/ so it stays the same."""
+    given = (environment() if env is None else env).get(variable)
+    if given:
+        return given
     secret_file = data_dir / file_name
     if not secret_file.exists():
         secret_file.write_text(secrets.token_urlsafe(24))
@@ -75,8 +82,8 @@ def kept_secret(data_dir: Path, variable: str, file_name: str) -> str:
     return secret_file.read_text().strip()
 
 
-def api_key(data_dir: Path) -> str:
-    return kept_secret(data_dir, "LEADFLOW_API_KEY", "api_key")
+def api_key(data_dir: Path, env: dict[str, str] | None = None) -> str:
+    return kept_secret(data_dir, "LEADFLOW_API_KEY", "api_key", env)
 
 
 def executable(name: str) -> str:
@@ -90,8 +97,8 @@ def service_url(env: dict[str, str], name: str) -> str:
 
 def wire(env: dict[str, str], data_dir: Path) -> None:
     """Secrets kept in .data/ and every address the services need of each other."""
-    env["LEADFLOW_API_KEY"] = api_key(data_dir)
-    env["LEADFLOW_ADMIN_PASSWORD"] = kept_secret(data_dir, "LEADFLOW_ADMIN_PASSWORD", "admin_password")
+    env["LEADFLOW_API_KEY"] = api_key(data_dir, env)
+    env["LEADFLOW_ADMIN_PASSWORD"] = kept_secret(data_dir, "LEADFLOW_ADMIN_PASSWORD", "admin_password", env)
     env.setdefault("LEADFLOW_ADMIN_EMAIL", DEFAULT_ADMIN_EMAIL)
     env.setdefault("LEADFLOW_CONSOLE_URL", service_url(env, "console"))
     # On one machine, webhooks may reach a local receiver (`leadflow webhook-listen`); deployments
@@ -145,8 +152,8 @@ def run(data_dir: Path, *, show_logs: bool = False) -> int:
     signal.signal(signal.SIGTERM, _raise_stop)
     signal.signal(signal.SIGINT, _raise_stop)
     stop_with_parent()
-    # The same precedence the services use: the environment first, then .env.
-    env = {**{k: v for k, v in dotenv_values(".env").items() if v is not None}, **os.environ}
+    env = environment()
+    given = {name for name in ("LEADFLOW_API_KEY", "LEADFLOW_ADMIN_PASSWORD") if env.get(name)}
     wire(env, data_dir)
     show_logs = show_logs or env.get("LEADFLOW_RUN_LOGS", "").lower() in ("1", "true", "yes")
     logs = None if show_logs else data_dir / "logs"
@@ -179,8 +186,8 @@ def run(data_dir: Path, *, show_logs: bool = False) -> int:
                 env,
                 data_dir=data_dir,
                 logs=logs,
-                admin_password_from_env=bool(os.environ.get("LEADFLOW_ADMIN_PASSWORD")),
-                api_key_from_env=bool(os.environ.get("LEADFLOW_API_KEY")),
+                admin_password_from_env="LEADFLOW_ADMIN_PASSWORD" in given,
+                api_key_from_env="LEADFLOW_API_KEY" in given,
                 infrastructure=infrastructure(env, broker, postgres, data_dir),
             ),
             flush=True,
