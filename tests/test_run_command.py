@@ -202,3 +202,22 @@ def test_a_key_and_password_set_in_dot_env_are_the_ones_used(tmp_path, monkeypat
     assert env["LEADFLOW_API_KEY"] == "from-dot-env"
     assert env["LEADFLOW_ADMIN_PASSWORD"] == "from the environment"  # the environment comes first
     assert not (tmp_path / "api_key").exists()
+
+
+def test_a_killed_broker_stops_the_run_saying_so(tmp_path):
+    """An operator's hour: a SIGKILLed tansu went unnoticed (the banner kept saying "Ready.")."""
+    data_dir = tmp_path / "data"
+    launcher = start_run(data_dir, run_ports())
+    try:
+        read_until_ready(launcher)
+        started = everything_started(launcher, data_dir)
+        [broker] = [process for process in started if "tansu" in " ".join(process.cmdline())]
+        broker.kill()
+        assert launcher.wait(60) == 1
+        said = launcher.stdout.read()
+        assert "the broker (tansu) exited" in said and "tansu.log" in said, said
+    finally:
+        if launcher.poll() is None:
+            launcher.kill()
+    _, alive = psutil.wait_procs(started, timeout=60)
+    assert alive == [], [" ".join(process.cmdline()) for process in alive]

@@ -192,7 +192,9 @@ def run(data_dir: Path, *, show_logs: bool = False) -> int:
             ),
             flush=True,
         )
-        return watch(services, logs)
+        # The broker too: killed, it was not noticed (the banner kept saying "Ready.").
+        tansu = {"the broker (tansu)": broker.process} if broker and broker.process else {}
+        return watch({**services, **tansu}, logs)
     except Stop as stop:
         print(f"\n{stop}: stopping")
         return 0
@@ -201,12 +203,13 @@ def run(data_dir: Path, *, show_logs: bool = False) -> int:
         reaper.release()
 
 
-def watch(services: dict[str, subprocess.Popen], logs: Path | None) -> int:
-    """Until a service exits (then 1: the system is not whole) or Stop is raised."""
+def watch(processes: dict[str, subprocess.Popen], logs: Path | None) -> int:
+    """Until a service or the broker exits (then 1: the system is not whole) or Stop is raised."""
     while True:
-        for name, process in services.items():
+        for name, process in processes.items():
             if process.poll() is not None:
-                where = f"; see {logs}/{name}.log" if logs else ""
+                log_name = "tansu" if "broker" in name else name
+                where = f"; see {logs}/{log_name}.log" if logs else ""
                 print(f"{name} exited with {process.returncode}{where}; stopping", file=sys.stderr)
                 return 1
         time.sleep(0.5)
