@@ -21,6 +21,7 @@ from dotenv import dotenv_values
 from sqlalchemy import text
 
 from leadflow_cli.banner import banner
+from leadflow_cli.drain import drain
 from leadflow_cli.infra import LocalBroker, port_open, wait_until
 from leadflow_cli.local_postgres import EmbeddedPostgres
 from leadflow_cli.reaper import Reaper
@@ -197,6 +198,8 @@ def run(data_dir: Path, *, show_logs: bool = False) -> int:
         return watch({**services, **tansu}, logs)
     except Stop as stop:
         print(f"\n{stop}: stopping")
+        if broker and all(process.poll() is None for process in services.values()):
+            settle([service_url(env, name) for name in services])
         return 0
     finally:
         stop_all(services, broker, postgres)
@@ -213,6 +216,22 @@ def watch(processes: dict[str, subprocess.Popen], logs: Path | None) -> int:
                 print(f"{name} exited with {process.returncode}{where}; stopping", file=sys.stderr)
                 return 1
         time.sleep(0.5)
+
+
+def settle(urls: list[str]) -> None:
+    """Its broker keeps topics in memory: what the services have not consumed yet is waited for
+    (drain.py), or said; a second Ctrl-C stops at once."""
+    print("waiting for the services to take what the broker holds (its topics live in memory)…", flush=True)
+    try:
+        left = drain(urls)
+    except Stop:
+        left = -1
+    if left:
+        print(
+            "the broker still held events not yet consumed: leads captured just now may not be"
+            " scored or routed (the database keeps them; see docs/operating.md)",
+            file=sys.stderr,
+        )
 
 
 def stop_all(

@@ -69,6 +69,11 @@ class EventConsumer:
         self._session_timeout_ms = session_timeout_ms
         self._spacing = Spacing(batch_gap_ms / 1000)
         self._offsets = OffsetKeeper(engine, offsets_table, group_id)
+        # For `behind` (/readyz; `leadflow run` waits for 0 before stopping its in-memory
+        # broker: cli/leadflow_cli/drain.py): the client, and the records of the batch being
+        # applied (fetched, so past the client's position, but not finished).
+        self._client: AIOKafkaConsumer | None = None
+        self._in_flight = 0
         self._applier = BatchApplier(
             handler,
             DeadLetters(producer, group_id),
@@ -93,6 +98,18 @@ class EventConsumer:
             heartbeat_interval_ms=self._session_timeout_ms // 3,
         )
 
+    async def behind(self) -> int:
+        """Records on its partitions not finished yet: the broker's ends now, less where it is,
+        and the batch being applied (-1 before it holds any partition: nothing can be said)."""
+        client, in_flight = self._client, self._in_flight
+        held = list(client.assignment()) if client is not None else []
+        if client is None or not held:
+            return -1
+        ends = await client.end_offsets(held)
+        positions: list[int] = [await client.position(tp) for tp in held]
+        left: int = sum(max(0, ends[tp] - at) for tp, at in zip(held, positions, strict=True))
+        return in_flight + left
+
     async def run(self) -> None:
         """Consume until cancelled, surviving broker outages."""
         backoff = 0.5
@@ -100,6 +117,7 @@ class EventConsumer:
             consumer = self._new_consumer()
             try:
                 await consumer.start()
+                self._client, self._in_flight = consumer, 0
                 consumer.subscribe(self._topics, listener=StoredOffsetsListener(self._offsets, consumer))
                 backoff = 0.5
                 await self._consume(consumer)
@@ -134,6 +152,9 @@ class EventConsumer:
             batches = await consumer.getmany(timeout_ms=self._fetch_wait_ms + 100)
             batches = await self._spaced(consumer, batches)
             if not batches and watch is not None and not heard:
+                # What was finished, told the broker before waiting: an idle group's offsets are
+                # then current (`leadflow run` waits on them before stopping its broker).
+                await self._offsets.commit(consumer, {}, now=True)
                 await self._idle(consumer, watch)
             if consumer.assignment():
                 unassigned_since = loop.time()
@@ -141,7 +162,9 @@ class EventConsumer:
                 # Replicas never outnumber partitions, so a member without any is stuck in a
                 # group the broker lost track of (seen after broker restarts): rejoin.
                 raise RuntimeError(f"no partitions assigned for {UNASSIGNED_REJOIN_SECONDS} s")
+            self._in_flight = sum(len(records) for records in batches.values())
             done = await self._apply_fetched(consumer, batches)
+            self._in_flight = 0
             await self._offsets.commit(consumer, done)
             for partition, records in batches.items():
                 self._offsets.record_lag(consumer, partition, records)

@@ -206,6 +206,10 @@ def health_router(*, timeout: float = 3.0) -> APIRouter:
             # Alert on these (deploy/alerts.yaml).
             with contextlib.suppress(Exception):
                 body["outbox"] = await asyncio.wait_for(runtime.outbox_health(), timeout)
+        if results.get("broker") == "ok":
+            # Records its consumers have not finished (-1: a group holds no partition yet).
+            with contextlib.suppress(Exception):
+                body["consumers"] = {"behind": await asyncio.wait_for(runtime.consumers_behind(), timeout)}
         return JSONResponse(body, status_code=200 if ready else 503)
 
     @router.get(

@@ -45,6 +45,7 @@ class ServiceRuntime:
     _tasks: list[asyncio.Task] = field(default_factory=list)
     _on_stop: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
     _conditions: dict[str, Callable[[], str | None]] = field(default_factory=dict)
+    _consumers: list[EventConsumer] = field(default_factory=list)
 
     @property
     def source(self) -> str:
@@ -95,7 +96,14 @@ class ServiceRuntime:
             offsets_table=offsets_beside(self.outbox),
             session_timeout_ms=self.settings.kafka_session_timeout_ms,
         )
+        self._consumers.append(consumer)
         self.background(consumer.run(), name=f"consumer:{group}")
+
+    async def consumers_behind(self) -> int:
+        """Records its consumer groups have not finished yet, against the broker's ends now
+        (-1 while one of them holds no partition yet)."""
+        counts = await asyncio.gather(*(consumer.behind() for consumer in self._consumers))
+        return -1 if any(count < 0 for count in counts) else sum(counts)
 
     def on_stop(self, close: Callable[[], Awaitable[None]]) -> None:
         """Something to close when the service stops (after its background work ended)."""
