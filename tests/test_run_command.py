@@ -46,14 +46,20 @@ def run_environment(ports: dict[str, int]) -> dict[str, str]:
     return env
 
 
-def start_run(data_dir: Path, ports: dict[str, int], *, parent: bool = False) -> subprocess.Popen:
-    """`leadflow run`, or (`parent`) a process that runs it, as make does."""
+def start_run(
+    data_dir: Path, ports: dict[str, int], *, parent: bool = False, **settings: str
+) -> subprocess.Popen:
+    """`leadflow run`, or (`parent`) a process that runs it, as make does; with these settings."""
     command = [str(Path(sys.executable).parent / "leadflow"), "run", "--data-dir", str(data_dir)]
     if parent:
         runs_it = "import subprocess, sys; sys.exit(subprocess.call(sys.argv[1:]))"
         command = [sys.executable, "-c", runs_it, *command]
     return subprocess.Popen(
-        command, env=run_environment(ports), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        command,
+        env=run_environment(ports) | settings,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
 
 
@@ -258,3 +264,15 @@ def test_a_run_stopped_right_after_a_burst_loses_none_of_it(tmp_path):
     finally:
         launcher.send_signal(signal.SIGTERM)
         launcher.wait(60)
+
+
+def test_a_bad_setting_is_said_by_its_name_and_nothing_is_left_running(tmp_path):
+    """An operator's hour: CAPTURE_RATE_LIMIT=abc printed a traceback ending in
+    `CalledProcessError`; the variable was named only in a log, by its field's name."""
+    launcher = start_run(tmp_path / "data", run_ports(), CAPTURE_RATE_LIMIT="abc")
+    said, _ = launcher.communicate(timeout=120)
+    assert launcher.returncode == 1, said
+    assert "capture did not start" in said and "CAPTURE_RATE_LIMIT: Input should be a valid integer" in said
+    assert "(got 'abc')" in said and "Traceback" not in said, said
+    ours = [p for p in psutil.process_iter(["cmdline"]) if str(tmp_path) in " ".join(p.info["cmdline"] or [])]
+    assert ours == []

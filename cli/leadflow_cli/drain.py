@@ -1,4 +1,9 @@
-"""Before `leadflow run` stops the broker it started: wait until the services have consumed what
+"""The broker `leadflow run` starts keeps its topics in memory, while `.data` keeps the database.
+
+At start: the offsets the services stored for the last run's broker are forgotten (they would
+skip as many records of the new logs: a probe found every lead after a restart unscored).
+
+Before it stops that broker: wait until the services have consumed what
 the broker holds. That broker keeps its topics in memory, so an event published (its outbox row
 deleted once the broker took it) but not yet consumed would be gone with it: an operator's hour
 stopped a run right after 300 leads were accepted, and 200 were never scored nor any routed,
@@ -12,6 +17,11 @@ does not decode."""
 import time
 
 import httpx
+from sqlalchemy import text
+
+from leadflow_common.db import create_engine
+from leadflow_common.kafka import create_topics
+from leadflow_common.topics import Topics
 
 DRAIN_SECONDS = 30.0
 POLL_SECONDS = 0.5
@@ -45,3 +55,33 @@ def drain(urls: list[str], seconds: float = DRAIN_SECONDS) -> int:
             return 0
         time.sleep(POLL_SECONDS)
     return left
+
+
+async def prepare_topics(env: dict[str, str], schemas: list[str], *, new_broker: bool) -> None:
+    """The topics made (no broker here creates them on first use); for a broker started empty,
+    the offsets stored for an earlier one forgotten first."""
+    if new_broker:
+        await forget_old_broker(env["DATABASE_URL"], schemas)
+    topics = Topics(env.get("LEADFLOW_TOPIC_PREFIX", ""))
+    partitions = int(env.get("KAFKA_TOPIC_PARTITIONS", "6"))
+    await create_topics(env["KAFKA_BOOTSTRAP_SERVERS"], topics.all_topics(), partitions=partitions)
+
+
+async def forget_old_broker(database_url: str, schemas: list[str]) -> None:
+    """The local broker keeps its topics in memory, and the database outlives it: the offsets
+    the services stored in an earlier run point into logs that are gone, and would skip as many
+    records of the new ones (a probe found every lead after a restart unscored). They go."""
+    engine = create_engine(database_url, application_name="leadflow-run")
+    try:
+        async with engine.begin() as connection:
+            found = await connection.execute(
+                text(
+                    "SELECT table_schema FROM information_schema.tables"
+                    " WHERE table_name = 'consumer_offsets' AND table_schema = ANY(:schemas)"
+                ),
+                {"schemas": schemas},
+            )
+            for (schema,) in found.all():
+                await connection.execute(text(f'DELETE FROM "{schema}".consumer_offsets'))
+    finally:
+        await engine.dispose()

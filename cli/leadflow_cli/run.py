@@ -18,16 +18,12 @@ from types import FrameType
 
 import httpx
 from dotenv import dotenv_values
-from sqlalchemy import text
 
 from leadflow_cli.banner import banner
-from leadflow_cli.drain import drain
+from leadflow_cli.drain import drain, prepare_topics
 from leadflow_cli.infra import LocalBroker, port_open, wait_until
 from leadflow_cli.local_postgres import EmbeddedPostgres
 from leadflow_cli.reaper import Reaper
-from leadflow_common.db import create_engine
-from leadflow_common.kafka import create_topics
-from leadflow_common.topics import Topics
 
 # The console first: the others refresh their credentials from it (start_services).
 SERVICES = {
@@ -39,6 +35,10 @@ SERVICES = {
 }
 LOCAL_KAFKA_PORT = "LEADFLOW_LOCAL_KAFKA_PORT"
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+class Refused(Exception):
+    """A service refused to start: what it said is the message."""
 
 
 class Stop(Exception):
@@ -126,13 +126,16 @@ def start_services(env: dict[str, str], logs: Path | None, reaper: Reaper) -> di
     """Migrations, then the console, then the others once it answers: they ask it for their
     credentials as they start, and would warn that they cannot while it is still starting."""
     for name in SERVICES:
-        subprocess.run(
+        migrated = subprocess.run(
             [executable(f"leadflow-{name}"), "migrate"],
             env=env,
-            check=True,
             stdout=log_target(logs, "migrations"),
-            stderr=subprocess.STDOUT if logs else None,
+            stderr=subprocess.PIPE,
+            text=True,
         )
+        if migrated.returncode != 0:
+            # Its own words (a bad setting names its variable), not a traceback of this process.
+            raise Refused(f"{name} did not start:\n{migrated.stderr.strip()[-2000:]}")
     services: dict[str, subprocess.Popen] = {}
     for name, (port_variable, default_port) in SERVICES.items():
         port = int(env.get(port_variable, default_port))
@@ -179,7 +182,7 @@ def run(data_dir: Path, *, show_logs: bool = False) -> int:
             postgres = EmbeddedPostgres(data_dir.resolve() / "postgres")
             postgres.create_database("leadflow")
             env["DATABASE_URL"] = postgres.database_url("leadflow")
-        asyncio.run(prepare_topics(env, new_broker=broker is not None))
+        asyncio.run(prepare_topics(env, list(SERVICES), new_broker=broker is not None))
         services = start_services(env, logs, reaper)
         print(
             banner(
@@ -196,6 +199,9 @@ def run(data_dir: Path, *, show_logs: bool = False) -> int:
         # The broker too: killed, it was not noticed (the banner kept saying "Ready.").
         tansu = {"the broker (tansu)": broker.process} if broker and broker.process else {}
         return watch({**services, **tansu}, logs)
+    except Refused as refused:
+        print(refused, file=sys.stderr)
+        return 1
     except Stop as stop:
         print(f"\n{stop}: stopping")
         if broker and all(process.poll() is None for process in services.values()):
@@ -252,36 +258,6 @@ def stop_all(
         broker.stop()
     if postgres:
         postgres.stop()
-
-
-async def prepare_topics(env: dict[str, str], *, new_broker: bool) -> None:
-    """The topics made (no broker here creates them on first use); for a broker started empty,
-    the offsets stored for an earlier one forgotten first."""
-    if new_broker:
-        await forget_old_broker(env["DATABASE_URL"])
-    topics = Topics(env.get("LEADFLOW_TOPIC_PREFIX", ""))
-    partitions = int(env.get("KAFKA_TOPIC_PARTITIONS", "6"))
-    await create_topics(env["KAFKA_BOOTSTRAP_SERVERS"], topics.all_topics(), partitions=partitions)
-
-
-async def forget_old_broker(database_url: str) -> None:
-    """The local broker keeps its topics in memory, and the database outlives it: the offsets
-    the services stored in an earlier run point into logs that are gone, and would skip as many
-    records of the new ones (a probe found every lead after a restart unscored). They go."""
-    engine = create_engine(database_url, application_name="leadflow-run")
-    try:
-        async with engine.begin() as connection:
-            found = await connection.execute(
-                text(
-                    "SELECT table_schema FROM information_schema.tables"
-                    " WHERE table_name = 'consumer_offsets' AND table_schema = ANY(:schemas)"
-                ),
-                {"schemas": list(SERVICES)},
-            )
-            for (schema,) in found.all():
-                await connection.execute(text(f'DELETE FROM "{schema}".consumer_offsets'))
-    finally:
-        await engine.dispose()
 
 
 def infrastructure(

@@ -8,13 +8,17 @@ import resource
 import sys
 from pathlib import Path
 from types import FrameType
+from typing import TypeVar
 
 import uvicorn
+from pydantic import ValidationError
+from pydantic_settings import BaseSettings
 
 from leadflow_common.edge_protocol import ConnectionLimits, protocol_with
 from leadflow_common.settings import CommonSettings
 
 TICK_SECONDS = 1.0
+T = TypeVar("T", bound=BaseSettings)
 
 
 class QuietServer(uvicorn.Server):
@@ -59,15 +63,40 @@ def _raise_open_files_limit() -> None:
         resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
 
 
+SECRET_WORDS = ("key", "secret", "password", "token", "url")
+
+
+def settings_or_exit(settings_class: type[T]) -> T:
+    """The settings, or each bad one said by its variable's name and the process ended (a
+    bad value in .env printed a traceback naming a field, the variable only in a log)."""
+    try:
+        return settings_class()
+    except ValidationError as error:
+        prefix = str(settings_class.model_config.get("env_prefix", ""))
+        for problem in error.errors():
+            field = str(problem["loc"][0]) if problem["loc"] else ""
+            variable = f"{prefix}{field}".upper() if field else "settings"
+            secret = not field or any(word in field for word in SECRET_WORDS)
+            shown = "" if secret else f" (got {problem['input']!r})"
+            print(f"{variable}: {problem['msg']}{shown}", file=sys.stderr)
+        sys.exit(2)
+
+
 def service_main(
-    *, name: str, app_factory: str, port: int, migrations_dir: Path, argv: list[str] | None = None
+    *,
+    name: str,
+    app_factory: str,
+    settings_class: type[BaseSettings],
+    migrations_dir: Path,
+    argv: list[str] | None = None,
 ) -> None:
+    settings = settings_or_exit(CommonSettings)
+    port = int(settings_or_exit(settings_class).model_dump()["port"])  # each service's own
     parser = argparse.ArgumentParser(prog=f"leadflow-{name}", description=f"Leadflow {name} service")
     parser.add_argument("command", nargs="?", choices=["serve", "migrate"], default="serve")
     parser.add_argument("--host", default="0.0.0.0")
     parser.add_argument("--port", type=int, default=port)
     args = parser.parse_args(argv)
-    settings = CommonSettings()
     if args.command == "migrate":
         gc.enable()  # paused for a service's start-up (leadflow_common.launch), not for this
         from leadflow_common import migrate  # Alembic: only this command needs it

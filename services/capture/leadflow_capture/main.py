@@ -209,6 +209,6 @@ def main() -> None:
     service_main(
         name="capture",
         app_factory="leadflow_capture.main:create_app",
-        port=CaptureSettings().port,
+        settings_class=CaptureSettings,
         migrations_dir=MIGRATIONS,
     )

@@ -95,6 +95,6 @@ def main() -> None:
     service_main(
         name="console",
         app_factory="leadflow_console.main:create_app",
-        port=ConsoleSettings().port,
+        settings_class=ConsoleSettings,
         migrations_dir=MIGRATIONS,
     )

@@ -70,6 +70,6 @@ def main() -> None:
     service_main(
         name="routing",
         app_factory="leadflow_routing.main:create_app",
-        port=RoutingSettings().port,
+        settings_class=RoutingSettings,
         migrations_dir=MIGRATIONS,
     )

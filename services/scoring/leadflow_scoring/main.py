@@ -70,6 +70,6 @@ def main() -> None:
     service_main(
         name="scoring",
         app_factory="leadflow_scoring.main:create_app",
-        port=ScoringSettings().port,
+        settings_class=ScoringSettings,
         migrations_dir=MIGRATIONS,
     )

@@ -81,6 +81,6 @@ def main() -> None:
     service_main(
         name="webhooks",
         app_factory="leadflow_webhooks.main:create_app",
-        port=WebhooksSettings().port,
+        settings_class=WebhooksSettings,
         migrations_dir=MIGRATIONS,
     )
