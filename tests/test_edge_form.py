@@ -182,3 +182,18 @@ async def test_look_alike_addresses_are_one_lead_or_refused(settings, start_serv
                 response = await client.post(f"{url}{path}", json={"email": email})
                 assert "mixes scripts" in field_named(response, "email")
         assert await lead_of(client, url, "ada@example.com") == [plain]
+
+
+async def test_allowed_origins_that_are_not_origins_are_ignored_and_said(settings):
+    """An operator's hour: "www.example.com" was listed as allowed and never matched, said only
+    by a warning per visitor. The good entries work; the bad ones are named on /readyz."""
+    from harness import capture_in_process
+
+    listed = f"www.example.com, {SHOP}/path, {SHOP}"
+    async with capture_in_process(settings, allowed_origins=listed) as (client, _):
+        ready = (await client.get("/readyz")).json()
+        assert ready["status"] == "degraded", ready
+        said = ready["degraded"]["allowed_origins"]
+        assert "www.example.com" in said and f"{SHOP}/path" in said, said
+        kept = await client.post(FORM, data={"email": "o@example.com", "redirect_to": f"{SHOP}/thanks"})
+        assert kept.status_code == 303 and kept.headers["location"] == f"{SHOP}/thanks"

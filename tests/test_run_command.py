@@ -101,7 +101,7 @@ def test_run_starts_the_system_and_sigterm_leaves_nothing_running(tmp_path):
         )
         origins = next(line for line in output if "allowed origins" in line)
         assert "https://www.shop.example" in origins, origins
-        assert any("CAPTURE_ALLOWED_ORIGINS=" in line for line in output), "how to add an origin"
+        assert not any("add one" in line for line in output), "how to add one, said only while none is set"
         assert any("Ctrl-C" in line for line in output)
         logs = data_dir / "logs"
         assert any(line.startswith("Logs") and str(logs) in line for line in output), printed
@@ -276,3 +276,16 @@ def test_a_bad_setting_is_said_by_its_name_and_nothing_is_left_running(tmp_path)
     assert "(got 'abc')" in said and "Traceback" not in said, said
     ours = [p for p in psutil.process_iter(["cmdline"]) if str(tmp_path) in " ".join(p.info["cmdline"] or [])]
     assert ours == []
+
+
+def test_the_banner_sets_apart_allowed_origins_that_are_not_origins():
+    """An operator's hour: "www.example.com" and "https://shop.example/path" were listed as
+    allowed, and never matched (a CORS preflight got 400, a redirect the thank-you page)."""
+    from leadflow_cli.banner import origins_lines
+
+    given = {"CAPTURE_ALLOWED_ORIGINS": "www.example.com, https://shop.example/path, https://ok.example/"}
+    assert origins_lines(given) == [
+        "Websites   allowed origins (CORS, redirect_to): https://ok.example",
+        "           ignored, not scheme://host[:port]: www.example.com, https://shop.example/path",
+    ]
+    assert "add one" in origins_lines({})[-1]

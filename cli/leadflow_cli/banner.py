@@ -6,18 +6,21 @@ files or variables that hold them."""
 from collections.abc import Mapping
 from pathlib import Path
 
-
-def allowed_origins(env: Mapping[str, str]) -> list[str]:
-    return [origin.strip() for origin in env.get("CAPTURE_ALLOWED_ORIGINS", "").split(",") if origin.strip()]
+from leadflow_common.origins import split_origins
 
 
 def origins_lines(env: Mapping[str, str]) -> list[str]:
-    origins = allowed_origins(env)
-    listed = ", ".join(origins) if origins else "none yet"
-    return [
-        f"Websites   allowed origins (CORS, redirect_to): {listed}",
-        "           add one: CAPTURE_ALLOWED_ORIGINS=https://www.example.com in .env, then make run again",
-    ]
+    """The origins capture allows, what it ignores (not an origin: never matched, said here
+    rather than listed as allowed), and how to add one while there is none."""
+    origins, malformed = split_origins(env.get("CAPTURE_ALLOWED_ORIGINS", ""))
+    lines = [f"Websites   allowed origins (CORS, redirect_to): {', '.join(origins) or 'none yet'}"]
+    if malformed:
+        lines.append(f"           ignored, not scheme://host[:port]: {', '.join(malformed)}")
+    if not origins:
+        lines.append(
+            "           add one: CAPTURE_ALLOWED_ORIGINS=https://www.example.com in .env, then make run again"
+        )
+    return lines
 
 
 def banner(

@@ -74,6 +74,15 @@ FOLLOWED_TYPES = frozenset(
 
 async def start_writers(app: FastAPI, runtime: ServiceRuntime) -> None:
     settings = app_state(app).capture_settings
+    malformed = ", ".join(settings.malformed_origins)
+    runtime.report_condition(
+        "allowed_origins",
+        lambda: (
+            f"CAPTURE_ALLOWED_ORIGINS: not origins (scheme://host[:port]), ignored: {malformed}"
+            if malformed
+            else None
+        ),
+    )
     app.state.lead_reader = reader = LeadReader(runtime, settings.default_region)
     load_suffixes()  # what matching leads to accounts reads, parsed before the first lead
     app.state.account_reader = AccountReader(runtime)

@@ -1,7 +1,10 @@
+from functools import cached_property
 from typing import Literal
 
 from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from leadflow_common.origins import split_origins
 
 
 def _split(value: str) -> list[str]:
@@ -99,9 +102,14 @@ class CaptureSettings(BaseSettings):
                 )
         return self
 
-    @property
+    @cached_property
     def origins(self) -> list[str]:
-        return [origin.rstrip("/") for origin in _split(self.allowed_origins)]
+        """The allowed origins; an entry that is not one is left out (`malformed_origins`)."""
+        return split_origins(self.allowed_origins)[0]
+
+    @cached_property
+    def malformed_origins(self) -> list[str]:
+        return split_origins(self.allowed_origins)[1]
 
     @property
     def blocked_domains(self) -> frozenset[str]:
