@@ -72,17 +72,17 @@ FOLLOWED_TYPES = frozenset(
 )
 
 
+def _ignored_origins(settings: CaptureSettings) -> str | None:
+    """What /readyz says of allowed origins that are not origins (never matched: ignored)."""
+    if not settings.malformed_origins:
+        return None
+    ignored = ", ".join(settings.malformed_origins)
+    return f"CAPTURE_ALLOWED_ORIGINS: not origins (scheme://host[:port]), ignored: {ignored}"
+
+
 async def start_writers(app: FastAPI, runtime: ServiceRuntime) -> None:
     settings = app_state(app).capture_settings
-    malformed = ", ".join(settings.malformed_origins)
-    runtime.report_condition(
-        "allowed_origins",
-        lambda: (
-            f"CAPTURE_ALLOWED_ORIGINS: not origins (scheme://host[:port]), ignored: {malformed}"
-            if malformed
-            else None
-        ),
-    )
+    runtime.report_condition("allowed_origins", lambda: _ignored_origins(settings))
     app.state.lead_reader = reader = LeadReader(runtime, settings.default_region)
     load_suffixes()  # what matching leads to accounts reads, parsed before the first lead
     app.state.account_reader = AccountReader(runtime)
