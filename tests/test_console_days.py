@@ -59,5 +59,6 @@ async def test_the_leads_list_and_the_funnel_count_days_in_the_viewers_zone(syst
         assert "dateline-test" not in (await counted(utc_day)).text
         page = await admin.get("/funnel", params={"since": local_day, "until": local_day})
         assert f"whole days in your time zone, {zone}" in page.text
+        assert "<td>a landing page</td>" in page.text and "<td>landing_page</td>" not in page.text
     finally:
         await admin.aclose()
