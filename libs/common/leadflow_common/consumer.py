@@ -152,8 +152,9 @@ class EventConsumer:
             batches = await consumer.getmany(timeout_ms=self._fetch_wait_ms + 100)
             batches = await self._spaced(consumer, batches)
             if not batches and watch is not None and not heard:
-                # What was finished, told the broker before waiting: an idle group's offsets are
-                # then current (`leadflow run` waits on them before stopping its broker).
+                # What was finished, told the broker before waiting: an idle group's committed
+                # offsets are then current (records it skipped reach the table never; a member
+                # taking its partitions over, or an operator's group listing, reads the broker).
                 await self._offsets.commit(consumer, {}, now=True)
                 await self._idle(consumer, watch)
             if consumer.assignment():
