@@ -321,6 +321,11 @@ async def test_every_page_reads_at_phone_width_with_every_control_labelled(syste
         lead_id = (await client.post(f"{system.capture}/v1/leads/landing-page", json=lead)).json()["lead_id"]
         hook = {"url": "https://crm.example.com/hooks/leadflow/a-rather-long-path", "events": ["lead.routed"]}
         webhook = (await client.post(f"{system.webhooks}/v1/webhooks", json=hook, headers=AUTH)).json()
+
+    async def console_holds_the_lead() -> bool:  # its group may still be joining (layout, not latency)
+        return (await page.request.get(f"{system.console}/leads/{lead_id}")).status == 200
+
+    await eventually(console_holds_the_lead, timeout=15)
     paths = ["/feed", "/funnel", "/leads", f"/leads/{lead_id}", "/scoring", "/scoring/model", "/team"]
     paths += ["/admin/users", "/admin/keys", "/admin/webhooks", f"/admin/webhooks/{webhook['id']}"]
     paths += ["/admin/audit", "/account", f"/team/reps/{rep_id}/edit"]
