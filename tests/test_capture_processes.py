@@ -3,6 +3,9 @@ per-lead order, and `leadflow import` posts a CSV through a running capture."""
 
 import asyncio
 import csv
+import json
+import os
+import pty
 import subprocess
 import sys
 from pathlib import Path
@@ -57,38 +60,35 @@ async def test_import_posts_a_csv_in_batches_and_reports_what_was_refused(
     sample = tmp_path / "sample.csv"
     with source.open(newline="") as reader, sample.open("w", newline="") as writer:
         rows = csv.DictReader(reader)
-        out = csv.DictWriter(writer, fieldnames=rows.fieldnames)
-        out.writeheader()
+        out = csv.writer(writer)
+        out.writerow(rows.fieldnames)
         for index, row in enumerate(rows):
             if index == 120:
                 break
             if index == 7:
                 row["Country"] = "Atlantis"  # one row capture must refuse
-            out.writerow(row)
-    command = [
-        str(Path(sys.executable).parent / "leadflow"),
-        "import",
-        str(sample),
-        "--mapping",
-        str(ROOT / "data" / "x-education-leads" / "mapping.json"),
-        "--url",
-        url,
-        "--api-key",
-        API_KEY,
-        "--rejects",
-        str(tmp_path / "rejects.jsonl"),
+            values = list(row.values())
+            out.writerow([*values, "a stray value"] if index == 30 else values)  # one the file breaks
+    command = import_command(sample, url, API_KEY, "--rejects", str(tmp_path / "rejects.jsonl"))
+    first = await asyncio.to_thread(run_in_a_terminal, command)
+    assert first.returncode == 1, first.stderr  # some rows refused: a script notices
+    assert "120 rows: 118 stored, 2 refused" in first.stdout
+    assert "120/120 rows" in first.stderr, "a progress bar, in a terminal"
+    refused = [json.loads(line) for line in (tmp_path / "rejects.jsonl").read_text().splitlines()]
+    assert [(r["line"], [(e["column"], e["field"]) for e in r["errors"]]) for r in refused] == [
+        (9, [("Country", "country")]),  # named as the file names it, on the file's line
+        (32, [(None, None)]),
     ]
-    first = await asyncio.to_thread(subprocess.run, command, capture_output=True, text=True, timeout=120)
-    assert first.returncode == 0, first.stderr
-    assert "120 rows: 119 accepted, 1 rejected" in first.stdout
-    assert "120/120 rows" in first.stderr, "a progress bar"
-    assert '"line": 9' in (tmp_path / "rejects.jsonl").read_text()
+    assert (
+        refused[1]["errors"][0]["message"] == "the line holds more values than the first line names columns"
+    )
+    assert refused[0]["row"]["Country"] == "Atlantis", "the refused row's values, to mend and send again"
     again = await asyncio.to_thread(subprocess.run, command, capture_output=True, text=True, timeout=120)
-    assert "120 rows: 119 accepted, 1 rejected" in again.stdout
+    assert "120 rows: 118 stored, 2 refused" in again.stdout and again.stderr == "", "no bar in a pipe"
 
     async def all_published():
         events = await read_to_end(settings.kafka_bootstrap_servers, topics.captured)
-        return events if len(events) >= 119 else None
+        return events if len(events) >= 118 else None
 
     events = await eventually(all_published, timeout=30, interval=0.5)
     assert {e["data"]["channel"] for e in events} == {"import"}
@@ -97,5 +97,58 @@ async def test_import_posts_a_csv_in_batches_and_reports_what_was_refused(
         stored = await connection.scalar(text("SELECT count(*) FROM capture.submissions"))
         waiting = await connection.scalar(text("SELECT count(*) FROM capture.outbox"))
     await engine.dispose()
-    assert (stored, waiting) == (119, 0), "running the same import twice stores nothing new"
-    assert len(await read_to_end(settings.kafka_bootstrap_servers, topics.captured)) == 119
+    assert (stored, waiting) == (118, 0), "running the same import twice stores nothing new"
+    assert len(await read_to_end(settings.kafka_bootstrap_servers, topics.captured)) == 118
+
+
+async def test_an_import_capture_refuses_stops_in_words_and_says_what_the_file_leaves_out(
+    settings, start_service, tmp_path
+):
+    url = start_service("capture", settings)
+    await eventually(lambda: is_ready(url), timeout=30)
+    sample = tmp_path / "people.csv"
+    sample.write_text("Mail,Notes\nann@example.com,met at the fair\nbo@example.com,\n")
+    mapping = tmp_path / "map.json"
+    mapping.write_text(json.dumps({"columns": {"Mail": "email"}}))
+    wrong_key = await asyncio.to_thread(
+        subprocess.run,
+        import_command(sample, url, "lf_not_a_key", mapping=mapping),
+        capture_output=True,
+        text=True,
+    )
+    assert wrong_key.returncode == 2 and "Traceback" not in wrong_key.stderr
+    assert wrong_key.stderr.startswith("leadflow import: capture refused the rows from line 2 on: 401 ")
+    done = await asyncio.to_thread(
+        subprocess.run, import_command(sample, url, API_KEY, mapping=mapping), capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.splitlines() == [
+        "2 rows: 2 stored, 0 refused",
+        "columns the mapping does not name, not imported: Notes",
+    ]
+
+
+def import_command(sample: Path, url: str, key: str, *more: str, mapping: Path | None = None) -> list[str]:
+    mapping = mapping or ROOT / "data" / "x-education-leads" / "mapping.json"
+    leadflow = str(Path(sys.executable).parent / "leadflow")
+    return [leadflow, "import", str(sample), "--mapping", str(mapping), "--url", url, "--api-key", key, *more]
+
+
+def run_in_a_terminal(command: list[str]) -> subprocess.CompletedProcess:
+    """The command with its stderr on a terminal (a pseudo-terminal), as a person runs it."""
+    leader, follower = pty.openpty()
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=follower, text=True) as process:
+        os.close(follower)
+        shown = b""
+        while True:
+            try:
+                chunk = os.read(leader, 4096)
+            except OSError:  # the terminal closed: the command ended
+                break
+            if not chunk:
+                break
+            shown += chunk
+        out = process.stdout.read() if process.stdout else ""
+        process.wait(120)
+    os.close(leader)
+    return subprocess.CompletedProcess(command, process.returncode, out, shown.decode())

@@ -3,9 +3,13 @@
 import json
 from pathlib import Path
 
-from leadflow_cli.importer import row_to_lead
+import pytest
 
-MAPPING = json.loads((Path(__file__).parents[1] / "data" / "x-education-leads" / "mapping.json").read_text())
+from leadflow_cli.import_mapping import ImportProblem, check_header, parse_mapping, row_to_lead
+
+MAPPING = parse_mapping(
+    json.loads((Path(__file__).parents[1] / "data" / "x-education-leads" / "mapping.json").read_text())
+)
 
 
 def test_an_x_education_row_becomes_a_lead():
@@ -39,8 +43,48 @@ def test_an_x_education_row_becomes_a_lead():
 
 
 def test_values_that_do_not_convert_are_sent_as_given_for_capture_to_judge():
-    mapping = {"columns": {"Visits": {"field": "attributes.visits", "type": "number"}, "Mail": "email"}}
+    mapping = parse_mapping(
+        {"columns": {"Visits": {"field": "attributes.visits", "type": "number"}, "Mail": "email"}}
+    )
     assert row_to_lead({"Visits": "many", "Mail": "a@example.com"}, mapping) == {
         "attributes": {"visits": "many"},
         "email": "a@example.com",
     }
+
+
+def test_every_mistake_in_a_mapping_is_said_at_once_before_a_row_is_sent():
+    document = {
+        "colums": {},
+        "columns": {
+            "Mail": "emial",  # capture would file it under attributes without a word
+            "Opt in": {"field": "consent.mail", "type": "bool"},
+            "Visits": {"field": "attributes.visits", "type": "integer"},
+            "Source": {"fild": "attribution.source"},
+        },
+        "templates": {"email": "lead-{}@x.example"},
+        "empty": "Select",
+    }
+    with pytest.raises(ImportProblem) as raised:
+        parse_mapping(document, "map.json")
+    said = str(raised.value)
+    assert said.startswith("map.json has mistakes:")
+    for words in (
+        "unknown key 'colums'",
+        "column 'Mail': 'emial' is not a lead field",
+        "column 'Opt in': 'consent.mail' is not a field; consent has email, sms",
+        "column 'Visits': type 'integer' is not one of string, number, bool",
+        "column 'Source': a lead field, or",
+        "template 'email': name a column inside each {}",
+        'empty: a list of texts meaning "not given"',
+    ):
+        assert words in said, (words, said)
+
+
+def test_the_files_first_line_must_hold_every_column_the_mapping_reads():
+    mapping = parse_mapping({"columns": {"Mail": "email"}, "templates": {"attributes.ref": "x-{Number}"}})
+    assert mapping.needed_columns() == ["Mail", "Number"]
+    assert check_header(mapping, ["Number", "Mail", "Notes"]) == ["Notes"], "what is left out is said"
+    with pytest.raises(ImportProblem, match="columns the file does not have: 'Number'"):
+        check_header(mapping, ["Mail", "Notes"])
+    with pytest.raises(ImportProblem, match="names a column twice: 'Mail'"):
+        check_header(mapping, ["Mail", "Number", "Mail"])

@@ -21,7 +21,8 @@ import httpx
 
 from leadflow_capture.domain.leads import parse_lead
 from leadflow_capture.domain.merging import merge_submission
-from leadflow_cli.importer import row_to_lead, run_import
+from leadflow_cli.import_mapping import Mapping, read_mapping, row_to_lead
+from leadflow_cli.importer import ImportSummary, run_import
 from leadflow_cli.infra import LocalSystem
 from leadflow_common.events import Channel, Temperature
 from leadflow_scoring.domain.learning import evaluate
@@ -45,8 +46,8 @@ def write_csv(rows: list[dict], path: Path) -> Path:
     return path
 
 
-def email_of(row: dict, mapping: dict) -> str:
-    return mapping["templates"]["email"].format_map(row)
+def email_of(row: dict, mapping: Mapping) -> str:
+    return mapping.templates["email"].format_map(row)
 
 
 async def read_scores(
@@ -80,7 +81,7 @@ def metrics_of(scores: dict[str, dict], labels: dict[str, int]) -> dict:
     )
 
 
-def built_in_rules_offline(rows: list[dict], mapping: dict) -> dict:
+def built_in_rules_offline(rows: list[dict], mapping: Mapping) -> dict:
     rules, now = default_rules(), datetime.now(UTC)
     scores, labels, bands = [], [], []
     for row in rows:
@@ -99,12 +100,12 @@ def built_in_rules_offline(rows: list[dict], mapping: dict) -> dict:
 
 
 def send_through_capture(
-    capture_url: str, headers: dict, train: list[dict], held: list[dict], mapping: dict, workdir: Path
+    capture_url: str, headers: dict, train: list[dict], held: list[dict], mapping: Mapping, workdir: Path
 ) -> dict[str, int]:
     """Import both parts and the training outcomes; the evaluation leads' ids with their labels."""
     with httpx.Client(base_url=capture_url, headers=headers, timeout=120) as capture:
         print(f"training part: {len(train)} leads and their outcomes")
-        run_import(write_csv(train, workdir / "train.csv"), mapping, client=capture)
+        run_import(write_csv(train, workdir / "train.csv"), mapping, client=capture, summary=ImportSummary())
         outcomes = [
             {"email": email_of(row, mapping), "outcome": "won" if row["Converted"] == "1" else "lost"}
             for row in train
@@ -112,7 +113,8 @@ def send_through_capture(
         for start in range(0, len(outcomes), 1000):
             capture.post("/v1/outcomes", json={"outcomes": outcomes[start : start + 1000]}).raise_for_status()
         print(f"evaluation part: {len(held)} leads")
-        run_import(write_csv(held, workdir / "evaluate.csv"), mapping, client=capture)
+        held_file = write_csv(held, workdir / "evaluate.csv")
+        run_import(held_file, mapping, client=capture, summary=ImportSummary())
         labels: dict[str, int] = {}
         for start in range(0, len(held), 1000):
             part = held[start : start + 1000]
@@ -136,7 +138,7 @@ async def wait_for_outcomes(scoring: httpx.AsyncClient, expected: int, timeout: 
 
 
 async def evaluate_through_system(capture_url: str, scoring_url: str, api_key: str, workdir: Path) -> dict:
-    mapping = json.loads((DATA / "mapping.json").read_text())
+    mapping = read_mapping(DATA / "mapping.json")
     rows = list(csv.DictReader((DATA / "leads.csv").open(newline="")))
     train, held = split(rows)
     headers = {"Authorization": f"Bearer {api_key}"}

@@ -1,11 +1,10 @@
 """`leadflow import FILE.csv --mapping MAP.json`: post a CSV's rows to capture in batches.
 
-A mapping is JSON: `columns` maps a CSV column to a lead field (`email`, `country`,
-`consent.email`, `attribution.source`, `attributes.<name>`, ...) either as a plain string or as
-`{"field": ..., "type": "string"|"number"|"bool", "map": {raw: value}}`, where a mapped value of
-null leaves the field empty; `templates` builds fields from other columns
-(`"email": "lead-{Lead Number}@example.com"`); `empty` lists raw values meaning "not given".
-Columns the mapping does not name are not sent.
+The mapping (`import_mapping.py`) and the file's first line are checked before a row is sent.
+Exit status: 0 every row stored; 1 some rows refused (the rest stored, each refusal said by line
+and column); 2 the import could not start or stopped (a file, the mapping, capture refusing the
+batches or not answering). Running the same import again adds only what is missing: each batch
+carries an idempotency key made from the file's hash.
 """
 
 import csv
@@ -16,11 +15,16 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import httpx
 
+from leadflow_cli.import_mapping import ImportProblem, Mapping, check_header, read_mapping, row_to_lead
+
 BATCH_SIZE = 500
+ATTEMPTS = 5
+SHOWN_REFUSALS = 10
+EXTRA = "\0more"  # where csv puts the values of a line longer than the header
 
 
 @dataclass
@@ -29,142 +33,204 @@ class ImportSummary:
     accepted: int = 0
     rejected: int = 0
     rejections: list[dict[str, Any]] = field(default_factory=list)
+    unused_columns: list[str] = field(default_factory=list)
 
 
-def _convert(raw: str, kind: str) -> str | int | float | bool:
-    if kind == "number":
-        number = float(raw.replace(",", ""))
-        return int(number) if number.is_integer() else number
-    if kind == "bool":
-        return raw.strip().lower() in ("1", "true", "yes", "y", "on")
-    return raw
+@dataclass(frozen=True)
+class Row:
+    line: int  # in the file, the header being line 1
+    values: dict[str, str]
+    fault: str | None = None  # a row capture cannot be sent (more or fewer values than columns)
 
 
-def row_to_lead(row: dict[str, str], mapping: dict[str, Any]) -> dict[str, Any]:
-    """One CSV row as a lead body for `POST /v1/leads`."""
-    empty = set(mapping.get("empty", [""]))
-    lead: dict[str, Any] = {}
-
-    def put(path: str, value: Any) -> None:
-        target = lead
-        *parents, name = (
-            path.split(".", 1) if path.startswith(("consent.", "attribution.", "attributes.")) else [path]
-        )
-        for parent in parents:
-            target = target.setdefault(parent, {})
-        target[name] = value
-
-    for column, spec in mapping.get("columns", {}).items():
-        raw = (row.get(column) or "").strip()
-        if raw in empty:
-            continue
-        spec = {"field": spec} if isinstance(spec, str) else spec
-        if raw in spec.get("map", {}):
-            value = spec["map"][raw]
-            if value is None:
-                continue
-        else:
-            try:
-                value = _convert(raw, spec.get("type", "string"))
-            except ValueError:
-                value = raw  # left for capture to judge, and reported if it refuses it
-        put(spec["field"], value)
-    for path, template in mapping.get("templates", {}).items():
-        put(path, template.format_map(row))
-    return lead
+def read_header(path: Path) -> list[str]:
+    with _opened(path) as handle:
+        try:
+            header = next(csv.reader(handle), None)
+        except (csv.Error, UnicodeDecodeError) as error:
+            raise ImportProblem(f"{path}: line 1 cannot be read: {_said(error)}") from None
+    if not header:
+        raise ImportProblem(f"{path} is empty: a CSV file's first line names its columns")
+    return header
 
 
-def batches(path: Path, size: int) -> Iterator[list[dict[str, str]]]:
-    with path.open(newline="", encoding="utf-8-sig") as handle:
-        batch: list[dict[str, str]] = []
-        for row in csv.DictReader(handle):
-            batch.append(row)
-            if len(batch) == size:
-                yield batch
-                batch = []
-        if batch:
-            yield batch
-
-
-def count_rows(path: Path) -> int:
-    with path.open(newline="", encoding="utf-8-sig") as handle:
-        return sum(1 for _ in csv.DictReader(handle))
-
-
-def progress(done: int, total: int, summary: ImportSummary) -> None:
-    width = 30
-    filled = int(width * done / total) if total else width
-    sys.stderr.write(
-        f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} rows"
-        f"  accepted {summary.accepted}  rejected {summary.rejected}"
-    )
-    sys.stderr.flush()
+def rows(path: Path) -> Iterator[Row]:
+    with _opened(path) as handle:
+        reader = csv.DictReader(handle, restkey=EXTRA)
+        line = 1
+        try:
+            for values in reader:
+                line = reader.line_num
+                fault = None
+                if EXTRA in values:
+                    fault = "holds more values than the first line names columns"
+                elif None in values.values():
+                    fault = "holds fewer values than the first line names columns"
+                yield Row(line, {name: value for name, value in values.items() if name != EXTRA}, fault)
+        except (csv.Error, UnicodeDecodeError) as error:
+            raise ImportProblem(
+                f"{path}: the line after line {line} cannot be read: {_said(error)}"
+            ) from None
 
 
 def run_import(
     path: Path,
-    mapping: dict[str, Any],
+    mapping: Mapping,
     *,
     client: httpx.Client,
+    summary: ImportSummary,
     batch_size: int = BATCH_SIZE,
-    show_progress: bool = True,
-) -> ImportSummary:
+    progress: TextIO | None = None,
+) -> None:
     """Post every row; a batch is retried on a network error or 5xx, and its Idempotency-Key
     (the file's hash and the batch number) makes a retried or repeated import add nothing."""
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
-    total = count_rows(path)
-    summary = ImportSummary()
-    for number, rows in enumerate(batches(path, batch_size)):
-        leads = [row_to_lead(row, mapping) for row in rows]
-        headers = {
-            "Idempotency-Key": f"import:{digest}:{batch_size}:{number}",
-            "X-Leadflow-Channel": "import",
-        }
-        response = _post_with_retries(client, {"leads": leads}, headers)
-        for result in response.json()["results"]:
+    summary.unused_columns = check_header(mapping, read_header(path))
+    with path.open("rb") as handle:
+        digest = hashlib.file_digest(handle, "sha256").hexdigest()[:16]
+    total = sum(1 for _ in rows(path))
+    batch: list[Row] = []
+    number = 0
+    for row in rows(path):
+        batch.append(row)
+        if len(batch) == batch_size:
+            _send(client, f"import:{digest}:{batch_size}:{number}", batch, mapping, summary)
+            batch, number = [], number + 1
+            _show(progress, summary, total)
+    if batch:
+        _send(client, f"import:{digest}:{batch_size}:{number}", batch, mapping, summary)
+        _show(progress, summary, total)
+    if progress:
+        progress.write("\n")
+
+
+def _send(client: httpx.Client, key: str, batch: list[Row], mapping: Mapping, summary: ImportSummary) -> None:
+    sent, first_refusal = [row for row in batch if row.fault is None], len(summary.rejections)
+    for row in batch:
+        if row.fault:
+            _refused(summary, mapping, row, [{"name": "", "message": f"the line {row.fault}"}])
+    if sent:
+        leads = [row_to_lead(row.values, mapping) for row in sent]
+        headers = {"Idempotency-Key": key, "X-Leadflow-Channel": "import"}
+        answer = _post_with_retries(client, {"leads": leads}, headers, first_line=batch[0].line)
+        for result in answer["results"]:
             if result["status"] == 202:
                 summary.accepted += 1
             else:
-                summary.rejected += 1
-                line = summary.rows + result["index"] + 2  # the header is line 1
-                summary.rejections.append({"line": line, "errors": result.get("errors")})
-        summary.rows += len(rows)
-        if show_progress:
-            progress(summary.rows, total, summary)
-    if show_progress:
-        sys.stderr.write("\n")
-    return summary
+                _refused(summary, mapping, sent[result["index"]], result.get("errors") or [])
+    summary.rows += len(batch)
+    summary.rejections[first_refusal:] = sorted(summary.rejections[first_refusal:], key=lambda r: r["line"])
+
+
+def _refused(summary: ImportSummary, mapping: Mapping, row: Row, errors: list[dict[str, str]]) -> None:
+    """A refused row with its errors named by the file's column (capture names `leads[3].email`)."""
+    said = []
+    for error in errors:
+        lead_field = error.get("name", "").partition(".")[2]
+        said.append(
+            {
+                "column": mapping.column_of(lead_field),
+                "field": lead_field or None,
+                "message": error["message"],
+            }
+        )
+    summary.rejected += 1
+    summary.rejections.append({"line": row.line, "errors": said, "row": row.values})
 
 
 def _post_with_retries(
-    client: httpx.Client, body: dict[str, object], headers: dict[str, str], attempts: int = 5
-) -> httpx.Response:
-    for attempt in range(1, attempts + 1):
+    client: httpx.Client, body: dict[str, object], headers: dict[str, str], *, first_line: int
+) -> dict[str, Any]:
+    failure = ""
+    for attempt in range(1, ATTEMPTS + 1):
         try:
             response = client.post("/v1/leads", json=body, headers=headers)
-        except httpx.TransportError:
-            if attempt == attempts:
-                raise
+        except httpx.TransportError as error:
+            failure = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
         else:
+            if response.status_code == 202:
+                return response.json()  # type: ignore[no-any-return]
+            failure = _problem_words(response)
             if response.status_code < 500:
-                if response.status_code != 202:
-                    raise SystemExit(f"capture refused the batch: {response.status_code} {response.text}")
-                return response
-            if attempt == attempts:
-                response.raise_for_status()
-        time.sleep(min(2**attempt * 0.25, 5))
-    raise AssertionError("unreachable")
+                raise ImportProblem(f"capture refused the rows from line {first_line} on: {failure}")
+        if attempt < ATTEMPTS:
+            time.sleep(min(2**attempt * 0.25, 5))
+    raise ImportProblem(
+        f"capture at {client.base_url} did not take the rows from line {first_line} on after "
+        f"{ATTEMPTS} tries ({failure})"
+    )
+
+
+def _problem_words(response: httpx.Response) -> str:
+    try:
+        problem = response.json()
+    except ValueError:
+        return f"{response.status_code} {response.reason_phrase}"
+    if not isinstance(problem, dict):
+        return f"{response.status_code} {response.reason_phrase}"
+    words = f"{response.status_code} {problem.get('title') or response.reason_phrase}"
+    return f"{words}: {problem['detail']}" if problem.get("detail") else words
+
+
+def _show(progress: TextIO | None, summary: ImportSummary, total: int) -> None:
+    if progress is None:
+        return
+    width = 30
+    filled = int(width * summary.rows / total) if total else width
+    progress.write(
+        f"\r[{'#' * filled}{'.' * (width - filled)}] {summary.rows}/{total} rows"
+        f"  accepted {summary.accepted}  refused {summary.rejected}"
+    )
+    progress.flush()
+
+
+def _opened(path: Path) -> TextIO:
+    try:
+        return path.open(newline="", encoding="utf-8-sig")
+    except OSError as error:
+        raise ImportProblem(f"{path} cannot be read: {error.strerror or error}") from None
+
+
+def _said(error: Exception) -> str:
+    return "it is not UTF-8 text" if isinstance(error, UnicodeDecodeError) else str(error)
+
+
+def report(summary: ImportSummary, rejects: Path | None, out: TextIO) -> None:
+    """What was stored and refused, in words; the refused rows to `rejects` as JSON lines."""
+    out.write(f"{summary.rows} rows: {summary.accepted} stored, {summary.rejected} refused\n")
+    if summary.unused_columns:
+        out.write(f"columns the mapping does not name, not imported: {', '.join(summary.unused_columns)}\n")
+    if rejects and summary.rejections:
+        rejects.write_text("".join(json.dumps(rejection) + "\n" for rejection in summary.rejections))
+        out.write(f"refused rows, their values and why: {rejects}\n")
+        return
+    for rejection in summary.rejections[:SHOWN_REFUSALS]:
+        reasons = "; ".join(_error_words(error) for error in rejection["errors"])
+        out.write(f"  line {rejection['line']}: {reasons}\n")
+    if len(summary.rejections) > SHOWN_REFUSALS:
+        out.write(f"  and {len(summary.rejections) - SHOWN_REFUSALS} more: --rejects FILE lists every one\n")
+
+
+def _error_words(error: dict[str, Any]) -> str:
+    if error["column"]:
+        return f"{error['column']} ({error['field']}): {error['message']}"
+    return f"{error['field']}: {error['message']}" if error["field"] else error["message"]
 
 
 def main(file: Path, mapping_file: Path, url: str, api_key: str, rejects: Path | None) -> int:
-    mapping = json.loads(mapping_file.read_text())
-    with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {api_key}"}, timeout=60) as client:
-        summary = run_import(file, mapping, client=client)
-    print(f"{summary.rows} rows: {summary.accepted} accepted, {summary.rejected} rejected")
-    if rejects and summary.rejections:
-        rejects.write_text("\n".join(json.dumps(rejection) for rejection in summary.rejections) + "\n")
-        print(f"rejected rows and their errors: {rejects}")
-    elif summary.rejections:
-        for rejection in summary.rejections[:10]:
-            print(f"  line {rejection['line']}: {rejection['errors']}")
-    return 0 if summary.accepted or not summary.rows else 1
+    summary = ImportSummary()
+    progress = sys.stderr if sys.stderr.isatty() else None
+    try:
+        mapping = read_mapping(mapping_file)
+        with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {api_key}"}, timeout=60) as client:
+            run_import(file, mapping, client=client, summary=summary, progress=progress)
+    except ImportProblem as problem:
+        if progress and summary.rows:
+            progress.write("\n")
+        if summary.rows:
+            report(summary, rejects, sys.stdout)
+            sys.stdout.write("Running the same import again adds only what is missing.\n")
+        sys.stdout.flush()
+        sys.stderr.write(f"leadflow import: {problem}\n")
+        return 2
+    report(summary, rejects, sys.stdout)
+    return 1 if summary.rejected else 0

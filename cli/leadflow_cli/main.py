@@ -26,7 +26,13 @@ def command_parser() -> argparse.ArgumentParser:
     tail = commands.add_parser("tail", help="print a topic's events")
     tail.add_argument("topic", nargs="?", default="leads.routed")
     tail.add_argument("--from-beginning", action="store_true")
-    importer = commands.add_parser("import", help="post a CSV file's rows to capture as leads")
+    importer = commands.add_parser(
+        "import",
+        help="post a CSV file's rows to capture as leads",
+        epilog="exit status: 0 every row stored; 1 some rows refused (the rest stored); "
+        "2 the import could not start or stopped (file, mapping, capture). Running the same "
+        "import again adds only what is missing.",
+    )
     importer.add_argument("file", type=Path)
     importer.add_argument(
         "--mapping", type=Path, required=True, help="JSON mapping of columns to lead fields"
