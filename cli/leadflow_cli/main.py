@@ -50,7 +50,12 @@ def command_parser() -> argparse.ArgumentParser:
     chaos.add_argument("--rate", type=float, default=100)
     listen = commands.add_parser("webhook-listen", help="receive webhooks locally, verify and print them")
     listen.add_argument("--port", type=int, default=9000)
-    listen.add_argument("--secret", help="the webhook's secret (whsec_…), to verify signatures")
+    listen.add_argument(
+        "--secret-file", type=Path, help="a file holding the webhook's secret (whsec_…), to verify signatures"
+    )
+    listen.add_argument(
+        "--secret", help="the secret itself: readable by every user (ps); prefer LEADFLOW_WEBHOOK_SECRET"
+    )
     bench = commands.add_parser("bench", help="measure throughput, latency and memory on this machine")
     bench.add_argument("--output-dir", type=Path, default=Path("reports"))
     return parser
@@ -81,9 +86,13 @@ def run_command(parser: argparse.ArgumentParser, args: argparse.Namespace) -> No
 
         sys.exit(bench_main(args.output_dir))
     if args.command == "webhook-listen":
+        from leadflow_cli.listen import ListenProblem, chosen_secret
         from leadflow_cli.listen import listen as listen_for_webhooks
 
-        listen_for_webhooks(args.port, args.secret)
+        try:
+            listen_for_webhooks(args.port, chosen_secret(args.secret_file, args.secret))
+        except ListenProblem as problem:
+            sys.exit(f"leadflow webhook-listen: {problem}")
         return
     if args.command == "asyncapi":
         import json
