@@ -3,6 +3,7 @@ start-up's objects live for good, and the collector walking them while they were
 seventh of a start's CPU); once the service has started, the collector must run again, or a
 long-lived process would keep every cycle of garbage it ever made."""
 
+import json
 import re
 
 import httpx
@@ -32,3 +33,16 @@ async def test_a_started_service_collects_its_garbage_again(settings, start_serv
             return await gen0_collections() > before
 
         await eventually(collected_again, timeout=30)
+
+
+async def test_a_services_log_is_one_json_object_a_line_uvicorns_own_lines_included(
+    settings, start_service, tmp_path
+):
+    url = start_service("capture", settings)
+    await eventually(lambda: is_ready(url), timeout=60)
+    [log] = tmp_path.glob("capture-*.log")
+    lines = [json.loads(line) for line in log.read_text().splitlines()]
+    started = [line for line in lines if line["message"].startswith("Uvicorn running on")]
+    assert started and started[0]["logger"] == "uvicorn" and started[0]["level"] == "info", started
+    assert not [line for line in lines if line["logger"] == "uvicorn.error" or "color_message" in line]
+    assert "\x1b[" not in log.read_text(), "no terminal colour codes in a log file"

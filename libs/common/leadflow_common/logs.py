@@ -6,7 +6,16 @@ import logging
 import sys
 from datetime import UTC, datetime
 
-_STANDARD_ATTRIBUTES = set(logging.makeLogRecord({}).__dict__) | {"message", "asctime", "taskName"}
+# uvicorn passes `color_message`, its message with terminal colour codes, for its own formatter.
+_STANDARD_ATTRIBUTES = set(logging.makeLogRecord({}).__dict__) | {
+    "message",
+    "asctime",
+    "taskName",
+    "color_message",
+}
+# uvicorn says everything about itself, "Application startup complete." included, on a logger
+# named `uvicorn.error`: a reader of the logs would count its start-up lines as errors.
+_LOGGER_NAMES = {"uvicorn.error": "uvicorn"}
 
 
 class JsonFormatter(logging.Formatter):
@@ -19,7 +28,7 @@ class JsonFormatter(logging.Formatter):
             "time": datetime.fromtimestamp(record.created, UTC).isoformat(),
             "level": record.levelname.lower(),
             "service": self._service,
-            "logger": record.name,
+            "logger": _LOGGER_NAMES.get(record.name, record.name),
             "message": record.getMessage(),
         }
         line.update({k: v for k, v in record.__dict__.items() if k not in _STANDARD_ATTRIBUTES})
