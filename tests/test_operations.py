@@ -7,6 +7,7 @@ import logging
 import re
 import uuid
 from pathlib import Path
+from unittest.mock import ANY
 
 import httpx
 import pytest
@@ -94,6 +95,37 @@ def test_kubernetes_manifests_probe_health_run_unprivileged_and_cap_scaling_at_t
     config = next(d for d in docs if d["kind"] == "ConfigMap")
     secrets = {"LEADFLOW_API_KEY", "DATABASE_URL", "SMS_AUTH_TOKEN", "LEADFLOW_ADMIN_PASSWORD"}
     assert not secrets & set(config["data"]), "secrets stay in the Secret"
+
+
+def test_the_scrape_jobs_find_every_service_and_send_the_metrics_token():
+    deployments = [d for d in manifests() if d["kind"] == "Deployment"]
+    apps = {d["spec"]["template"]["metadata"]["labels"]["app"] for d in deployments}
+    for deployment in deployments:  # an annotation-following job sends no token: 401s
+        assert "annotations" not in deployment["spec"]["template"]["metadata"]
+        assert {"containerPort": ANY, "name": "http"} in deployment["spec"]["template"]["spec"]["containers"][
+            0
+        ]["ports"]
+    monitor = yaml.safe_load(
+        (ROOT / "deploy" / "k8s" / "prometheus-operator" / "podmonitor.yaml").read_text()
+    )
+    [selected] = monitor["spec"]["selector"]["matchExpressions"]
+    [endpoint] = monitor["spec"]["podMetricsEndpoints"]
+    assert (selected["key"], set(selected["values"])) == ("app", apps)
+    assert (endpoint["port"], endpoint["path"]) == ("http", "/metrics")
+    assert endpoint["authorization"]["credentials"] == {
+        "name": "leadflow-secrets",
+        "key": "LEADFLOW_METRICS_TOKEN",
+    }
+    assert endpoint["relabelings"] == [
+        {"sourceLabels": ["__meta_kubernetes_pod_label_app"], "targetLabel": "job"}
+    ]
+    [job] = yaml.safe_load((ROOT / "deploy" / "prometheus-scrape.yaml").read_text())["scrape_configs"]
+    kept = job["relabel_configs"][0]
+    assert kept["action"] == "keep" and {app for app in apps if re.fullmatch(kept["regex"], app)} == apps
+    assert job["authorization"]["credentials_file"].endswith("LEADFLOW_METRICS_TOKEN")
+    assert "LEADFLOW_METRICS_TOKEN" in (ROOT / "deploy" / "k8s" / "config.yaml").read_text(), (
+        "the Secret's key"
+    )
 
 
 def test_the_dashboard_shows_metrics_the_services_export():
