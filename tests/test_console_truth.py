@@ -330,3 +330,31 @@ async def test_a_warm_offer_turning_hot_leaves_the_mid_rep_live_and_her_inbox_sa
     await screenshot(mia, "inbox-after-promotion")
     await admin.goto(f"{console}/leads/{lead_id}")
     await admin.get_by_text("Moved on from Mia: turned hot before it was accepted").wait_for()
+
+
+async def test_an_erased_persons_offer_leaves_the_open_inbox_and_a_late_accept_says_why(system, browser):
+    """She asked to be forgotten and not contacted: her offer must not stay to be accepted."""
+    _, lee, stale = await rep_in_two_tabs(browser, system.console, "Lee")
+    lead_id = await post_hot_lead(system, "nell@bigco.example", "Nell")
+    offer = lee.locator("li.offer")
+    await offer.filter(has_text="Nell").wait_for(timeout=10_000)
+    await stale.goto(f"{system.console}/inbox")
+    await stale.locator("li.offer").get_by_role("button", name="Accept").wait_for()
+    async with httpx.AsyncClient(timeout=10, headers=AUTH) as client:
+        asked = await client.post(
+            f"{system.capture}/v1/privacy/erasures", json={"email": "nell@bigco.example"}
+        )
+        assert asked.status_code in (200, 201, 202), asked.text
+        erased_at = time.monotonic()
+        await offer.wait_for(state="detached", timeout=5_000)
+        gone = time.monotonic() - erased_at
+        assert gone <= 2.0, f"her offer stayed {gone:.2f} s in the open inbox"
+        assert "Nell" not in await lee.content()
+
+        # The tab that did not hear it: Accept answers with what happened; nothing is accepted.
+        await stale.locator("li.offer").get_by_role("button", name="Accept").click()
+        notice = stale.get_by_role("status").filter(has_text="the person asked to be forgotten")
+        await notice.wait_for()
+        assert "Nell" not in await stale.content()
+        rows = (await client.get(f"{system.routing}/v1/assignments", params={"lead_id": lead_id})).json()
+        assert [row["status"] for row in rows] == ["closed"], rows

@@ -12,6 +12,7 @@ from harness import AUTH, eventually, in_process, kafka_producer, read_events
 from sqlalchemy import text
 
 from leadflow_common.events import (
+    LeadErased,
     LeadMerged,
     LeadOutcome,
     LeadProfile,
@@ -257,6 +258,57 @@ async def test_an_outcome_closes_the_assignment_and_frees_the_slot(settings, top
         await s.publish(s.topics.outcomes, new_event(outcome, source="test", subject=won))
         await s.until_status(waiting, "offered")
         assert await s.current(won) is None
+
+
+async def test_a_lead_that_ended_is_not_routed_again_by_a_later_score(settings, topics):
+    """A rules change re-scores every lead: a won lead was offered to a rep again as new."""
+    async with scenario(settings, topics) as s:
+        await s.rep("senior", capacity=5)
+        won, early, erased = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+        await s.score(won, "hot", 80)
+        await s.score(erased, "hot", 82)
+        await s.until_status(won, "offered")
+        offer = await s.until_status(erased, "offered")
+        for lead_id in (won, early):  # `early`: its outcome comes before routing has scored it
+            outcome = LeadOutcome(
+                outcome_id=uuid.uuid4(), lead_id=lead_id, outcome="won", occurred_at=datetime.now(UTC)
+            )
+            await s.publish(s.topics.outcomes, new_event(outcome, source="test", subject=lead_id))
+        erasure = LeadErased(erasure_id=uuid.uuid4(), lead_id=erased, requested_at=datetime.now(UTC))
+        await s.publish(s.topics.captured, new_event(erasure, source="test", subject=erased))
+
+        async def closed(lead_id: uuid.UUID) -> dict | None:
+            rows = (await s.client.get("/v1/assignments", params={"lead_id": str(lead_id)})).json()
+            return rows[0] if rows and rows[0]["status"] == "closed" else None
+
+        await eventually(lambda: closed(won))
+        ended = await eventually(lambda: closed(erased))
+        assert ended["id"] == offer["id"]
+        history = (await s.client.get(f"/v1/assignments/{offer['id']}")).json()["history"]
+        assert history[-1]["reason"] == "erased: the person asked to be forgotten and not contacted"
+        accepted = await s.client.post(f"/v1/assignments/{offer['id']}/accept")
+        assert accepted.status_code == 409, "nobody can accept an erased person's lead"
+
+        async def ends(score: float) -> list[str]:
+            async with s.runtime.engine.connect() as connection:
+                rows = await connection.execute(
+                    text("SELECT ended FROM routing.leads WHERE lead_id = ANY(:ids) AND score = :score"),
+                    {"ids": [won, early, erased], "score": score},
+                )
+                return sorted(row.ended for row in rows)
+
+        async def early_ended() -> bool:  # its outcome, before any score: a row of revision 0
+            return await ends(0) == ["won"]
+
+        async def scores_stored() -> bool:  # as every score is
+            return await ends(95) == ["erased", "won", "won"]
+
+        await eventually(early_ended)
+        for lead_id in (won, early, erased):
+            await s.score(lead_id, "hot", 95)
+        await eventually(scores_stored)
+        for lead_id in (won, early, erased):
+            assert await s.current(lead_id) is None, lead_id
 
 
 async def test_a_merge_folds_the_absorbed_leads_assignments_into_the_survivor(settings, topics):

@@ -19,7 +19,7 @@ from leadflow_common import metrics
 from leadflow_common.events import CloudEvent, ErasureApplied, LeadErased
 from leadflow_common.runtime import ServiceRuntime
 from leadflow_common.sealing import CARD_FIELDS, PROFILE_FIELDS
-from leadflow_common.unit_of_work import Outgoing
+from leadflow_common.unit_of_work import Outgoing, UnitOfWork
 
 # Erases the personal data of these leads in the caller's transaction.
 Eraser = Callable[[AsyncConnection, list[uuid.UUID]], Awaitable[None]]
@@ -33,13 +33,23 @@ def is_erasure_event(event: CloudEvent) -> bool:
     return isinstance(event.data, LeadErased | ErasureApplied)
 
 
-async def apply_erasures(runtime: ServiceRuntime, events: list[CloudEvent], erase: Eraser) -> None:
+# What else a service does about the erased leads in the erasure's unit of work (routing closes
+# their assignments, with the events that say so).
+AfterErasure = Callable[[UnitOfWork, list[uuid.UUID]], Awaitable[None]]
+
+
+async def apply_erasures(
+    runtime: ServiceRuntime, events: list[CloudEvent], erase: Eraser, then: AfterErasure | None = None
+) -> None:
     """The batch's `lead.erased` events: the leads erased, and each answered."""
     requested = [event.data for event in events if isinstance(event.data, LeadErased)]
     if not requested:
         return
     async with runtime.unit_of_work() as uow:
-        await erase(uow.connection, sorted({erasure.lead_id for erasure in requested}))
+        lead_ids = sorted({erasure.lead_id for erasure in requested})
+        await erase(uow.connection, lead_ids)
+        if then is not None:
+            await then(uow, lead_ids)
         now = datetime.now(UTC)
         answers = [
             Outgoing(

@@ -50,7 +50,7 @@ def create_app(common: CommonSettings | None = None, settings: ConsoleSettings |
 
         async def keep_trail_and_read_models(events: list[CloudEvent]) -> None:
             await accounts.record_audit(events)  # idempotent by event id, like the read models
-            await apply_erasures(runtime, events, erasing.erase_leads)
+            await apply_erasures(runtime, events, erasing.erase_leads, then=read_model.erased)
             await read_model.apply_events(events)
 
         # One consumer group for the audit trail and the read models: one subscription for the

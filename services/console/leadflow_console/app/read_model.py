@@ -7,11 +7,12 @@ from typing import Any
 
 from leadflow_common.events import CloudEvent
 from leadflow_common.runtime import ServiceRuntime
+from leadflow_common.unit_of_work import UnitOfWork
 from leadflow_console import metrics
 from leadflow_console.app import account_reads, live
 from leadflow_console.domain import projection
 from leadflow_console.domain.lead_filters import LeadCriteria
-from leadflow_console.store import inbox_queries, lead_list_queries, read_queries, read_writes
+from leadflow_console.store import erasing, inbox_queries, lead_list_queries, read_queries, read_writes
 from leadflow_console.store.inbox_queries import LeftLead
 from leadflow_console.store.lead_list_queries import LeadPage, Owner
 from leadflow_console.store.read_queries import Decision, FunnelRow, LeadView, SpeedRow, TimelineEntry
@@ -44,6 +45,12 @@ class ReadModel:
         now = datetime.now(UTC)
         for event in fresh:
             metrics.READ_MODEL_DELAY.observe(max(0.0, (now - event.time).total_seconds()))
+
+    async def erased(self, uow: UnitOfWork, lead_ids: list[uuid.UUID]) -> None:
+        """An erasure just applied: the open inboxes and account pages showing her look again
+        at once (they showed her name for up to their next look, seconds later)."""
+        reps, accounts = await erasing.shown_to(uow.connection, lead_ids)
+        await live.announce(uow.connection, reps, accounts)
 
     async def inbox(self, rep_id: uuid.UUID) -> tuple[list[LeadView], dict[uuid.UUID, list[TimelineEntry]]]:
         """The rep's offers, each with its latest timeline entries."""

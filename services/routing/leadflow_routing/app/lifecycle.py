@@ -11,7 +11,10 @@ from leadflow_routing.app.assigner import drain_waiting, pass_on, transition
 from leadflow_routing.app.context import RoutingContext
 from leadflow_routing.domain.policy import Assignment, AssignmentStatus, check_transition
 from leadflow_routing.domain.status import check_expected
-from leadflow_routing.store import cards, repository
+from leadflow_routing.store import cards, ended, repository
+
+# The reason an erased person's assignment ends with, as the rep and the sales tools read it.
+ERASED = "erased: the person asked to be forgotten and not contacted"
 
 
 async def accept(uow: UnitOfWork, assignment: Assignment, context: RoutingContext) -> None:
@@ -49,12 +52,21 @@ async def finish(
 
 
 async def close_lead(uow: UnitOfWork, lead_id: uuid.UUID, reason: str, context: RoutingContext) -> None:
-    """The lead's story ended (won or lost): whatever holds it now lets go, and a first
+    """The lead's story ended (won, lost, erased): whatever holds it now lets go, and a first
     decision still waiting for the card is not made."""
     await cards.stop_awaiting(uow.connection, [lead_id])
     current = await repository.current_assignment(uow.connection, lead_id)
     if current is not None:
         await finish(uow, current, AssignmentStatus.closed, reason, context)
+
+
+async def end_erased(uow: UnitOfWork, lead_ids: list[uuid.UUID], context: RoutingContext) -> None:
+    """The person asked to be erased and is on the do-not-contact list: her leads are routed no
+    more, and whoever holds one lets go (the rep's inbox and the sales tools are told). The
+    leads are locked by the caller."""
+    await ended.mark_ended(uow.connection, lead_ids, "erased", context.now)
+    for lead_id in lead_ids:
+        await close_lead(uow, lead_id, ERASED, context)
 
 
 async def fold_merge(

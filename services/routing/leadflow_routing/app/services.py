@@ -23,7 +23,7 @@ from leadflow_routing.app.context import RoutingContext, routing_context
 from leadflow_routing.app.scored import lead_to_route, leads_of, to_save
 from leadflow_routing.domain.policy import Assignment, AssignmentStatus
 from leadflow_routing.settings import RoutingSettings
-from leadflow_routing.store import cards, repository
+from leadflow_routing.store import cards, ended, repository
 from leadflow_routing.store import waiting as waiting_store
 from leadflow_routing.store.capacity import CapacityView
 
@@ -108,6 +108,7 @@ class RoutingService:
             await uow.flush_deferred()
             known.clear()
             if isinstance(data, LeadOutcome):
+                await ended.mark_ended(uow.connection, [data.lead_id], data.outcome, context.now)
                 await lifecycle.close_lead(uow, data.lead_id, f"outcome: {data.outcome}", context)
             else:
                 await lifecycle.fold_merge(uow, data.absorbed_lead_id, data.surviving_lead_id, context)
@@ -120,7 +121,7 @@ class RoutingService:
         """Contact cards from leads.captured (its own consumer group: routing decisions never
         wait behind the busiest topic), and erasures (`lead.erased`): what routing holds that
         says who a person is are the cards."""
-        await apply_erasures(self._runtime, events, cards.erase_cards)
+        await apply_erasures(self._runtime, events, self._erase, then=self._end_erased)
         profiles = cards.newest_profiles(events)
         if not profiles:
             return
@@ -131,6 +132,14 @@ class RoutingService:
             await cards.record_cards(uow.connection, profiles)
             if carded := await cards.stop_awaiting(uow.connection, sorted(profiles)):
                 await self._route_awaited(uow, carded, self.context())
+
+    @staticmethod
+    async def _erase(connection: AsyncConnection, lead_ids: list[uuid.UUID]) -> None:
+        await repository.lock_leads(connection, lead_ids)  # first, as on every path of routing
+        await cards.erase_cards(connection, lead_ids)
+
+    async def _end_erased(self, uow: UnitOfWork, lead_ids: list[uuid.UUID]) -> None:
+        await lifecycle.end_erased(uow, lead_ids, self.context())
 
     async def _route_awaited(
         self, uow: UnitOfWork, lead_ids: list[uuid.UUID], context: RoutingContext

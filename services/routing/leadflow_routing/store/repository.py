@@ -68,7 +68,7 @@ _SAVE_LEADS = (
         },
         where=leads.c.score_revision < insert(leads).excluded.score_revision,
     )
-    .returning(leads.c.lead_id, leads.c.score_revision)
+    .returning(leads.c.lead_id, leads.c.score_revision, leads.c.ended)
 )
 
 
@@ -76,7 +76,7 @@ async def save_newest_leads(
     connection: AsyncConnection, scored: list[tuple[LeadToRoute, int, list | None]], now: datetime
 ) -> set[tuple[uuid.UUID, int]]:
     """Each lead's newest score of these (one statement for all); the (lead, revision) pairs
-    stored, i.e. newer than what routing had."""
+    stored, i.e. newer than what routing had, of the leads still to route (not ended)."""
     newest: dict[uuid.UUID, tuple[LeadToRoute, int, list | None]] = {}
     for lead, revision, reasons in scored:
         if lead.lead_id not in newest or newest[lead.lead_id][1] < revision:
@@ -90,7 +90,7 @@ async def save_newest_leads(
         for lead, revision, reasons in (newest[lead_id] for lead_id in sorted(newest))
     ]
     saved = await connection.execute(_SAVE_LEADS, rows)
-    return {(row.lead_id, row.score_revision) for row in saved}
+    return {(row.lead_id, row.score_revision) for row in saved if row.ended is None}
 
 
 _CURRENT_ASSIGNMENTS = Prepared(
@@ -247,8 +247,9 @@ async def get_assignments(connection: AsyncConnection, ids: list[uuid.UUID]) -> 
 
 
 async def lead_to_route(connection: AsyncConnection, lead_id: uuid.UUID) -> LeadToRoute | None:
+    """The lead as routing last scored it; None when unknown or ended (won, lost, erased)."""
     row = (await connection.execute(select(leads).where(leads.c.lead_id == lead_id))).first()
-    if row is None:
+    if row is None or row.ended is not None:
         return None
     return LeadToRoute(
         lead_id=row.lead_id,

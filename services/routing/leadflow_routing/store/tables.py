@@ -54,6 +54,7 @@ leads = Table(
     Column("account_id", UUID(as_uuid=True)),  # its B2B account, from the score's routing hints
     Column("merged_into", UUID(as_uuid=True)),
     Column("reasons", JSONB),  # the score's largest reasons, for the contact card
+    Column("ended", Text),  # won, lost or erased: not routed again by a later score
     Column("updated_at", DateTime(timezone=True), nullable=False),
 )
 
