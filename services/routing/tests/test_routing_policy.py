@@ -60,6 +60,8 @@ def test_cold_goes_to_nurture():
         ({"territories": ("DE",)}, {}, False),
         ({"languages": ("de",)}, {"language": "DE"}, True),
         ({"languages": ("de",)}, {"language": "en"}, False),
+        ({"languages": ("en",)}, {}, True),  # a lead that gives no language: any rep (most give none)
+        ({"segments": ("b2b",)}, {}, False),
         ({"segments": ("b2b",)}, {"segment": "b2c"}, False),
         ({}, {"country": "FR", "language": "fr", "segment": "b2c"}, True),
     ],

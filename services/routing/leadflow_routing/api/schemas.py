@@ -91,7 +91,9 @@ class RepInput(InputModel):
     tier: Tier
     capacity: int = Field(ge=0, le=10_000, description="Open leads the rep can hold at once")
     territories: list[Code] = Field(default_factory=list, description="ISO 3166 alpha-2; empty takes any")
-    languages: list[Code] = Field(default_factory=list, description="ISO 639-1; empty takes any")
+    languages: list[Code] = Field(
+        default_factory=list, description="ISO 639-1; empty takes any; a lead giving none goes to any rep"
+    )
     segments: list[Segment] = Field(default_factory=list, description="Empty takes any")
     active: bool = True
     available: bool = Field(default=True, description="Presence: false while away")

@@ -141,6 +141,13 @@ def matches(named: tuple[str, ...], value: str | None) -> bool:
     return value is not None and value.lower() in {item.lower() for item in named}
 
 
+def speaks(rep: Rep, language: str | None) -> bool:
+    """A rep's languages bind only a lead that gives one: most leads never say theirs, and a
+    rep who listed English took none of them (territories and segments stay strict: a lead
+    with no country waits for a rep who takes those, as the queue says)."""
+    return language is None or matches(rep.languages, language)
+
+
 @dataclass(frozen=True)
 class Relaxation:
     """What a lead that has waited long enough no longer requires: first the soft constraints
@@ -176,7 +183,7 @@ def is_eligible(rep: Rep, lead: LeadToRoute, now: datetime, *, soft_relaxed: boo
             soft_relaxed
             or (
                 matches(rep.territories, lead.country)
-                and matches(rep.languages, lead.language)
+                and speaks(rep, lead.language)
                 and matches(rep.segments, lead.segment)
             )
         )
@@ -268,7 +275,7 @@ def what_is_missing(
         ),
         (
             covering("language", lead.language),
-            lambda rep: soft_relaxed or matches(rep.languages, lead.language),
+            lambda rep: soft_relaxed or speaks(rep, lead.language),
         ),
         (covering("segment", lead.segment), lambda rep: soft_relaxed or matches(rep.segments, lead.segment)),
         (f"a {wanted} rep available now (presence, working hours)", lambda rep: rep.available_at(now)),
