@@ -74,12 +74,16 @@ async def start_system(
             WEBHOOKS_ROUTING_URL=routing_url,
             WEBHOOKS_REMINDER_SHARE="0.5",
             WEBHOOKS_ALLOWED_HOSTS="127.0.0.1",
+            LEADFLOW_CONSOLE_URL=CONSOLE,  # for the mail's link to the lead (none runs here)
             **(webhooks or {}),
         ),
     }
     # As the harness waits for any system (conftest.py): a loaded machine starts slowly.
     await asyncio.gather(*(eventually(lambda url=url: is_ready(url), timeout=60) for url in urls.values()))
     return urls
+
+
+CONSOLE = "https://console.example.com"
 
 
 def link_in(text: str, label: str) -> str:
@@ -110,7 +114,8 @@ async def test_the_rep_is_mailed_and_messaged_and_accepts_with_one_click_once(
             "company": "Navy",
             "phone": "+1 202 555 0147",
         }
-        await client.post(f"{urls['capture']}/v1/leads/landing-page", json=lead)
+        posted = await client.post(f"{urls['capture']}/v1/leads/landing-page", json=lead)
+        lead_id = posted.json()["lead_id"]
 
         await eventually(lambda: mails.to("sam@sales.example") and slack.received, timeout=30)
         [mail] = mails.to("sam@sales.example")
@@ -118,6 +123,14 @@ async def test_the_rep_is_mailed_and_messaged_and_accepts_with_one_click_once(
         assert "hot lead for you: Grace Hopper, Navy" in mail["subject"]
         for shown in ("grace@navy.example", "+12025550147", "CTO", "Score ", "Accept by"):
             assert shown in text, shown
+        # In the console's words, adding up to the score; the link opens the console's page
+        # (the card's own URL is the capture API's, a 401 on a rep's phone).
+        assert "Came through: a landing page" in text and "  Job title: C-level +25" in text, text
+        score = float(re.search(r"Score (\S+) \(hot\)", text).group(1))
+        points = re.findall(r"^  .* ([+\u2212][\d.]+)\r?$", text, re.MULTILINE)
+        assert sum(float(p.replace("\u2212", "-")) for p in points) == pytest.approx(score), text
+        assert link_in(text, "The lead in the console") == f"{CONSOLE}/leads/{lead_id}"
+        assert "/v1/leads/" not in text.replace(f"{CONSOLE}/leads/", "")
         message = slack.received[0].event
         assert "Grace Hopper" in message["text"]
         [actions] = [block for block in message["blocks"] if block["type"] == "actions"]

@@ -11,8 +11,8 @@ from leadflow_common.account_events import (
     MatchMethod,
 )
 from leadflow_common.events import RepRef, Temperature, Tier, new_event
+from leadflow_common.in_words import label
 from leadflow_console.domain.account_projection import fold_accounts
-from leadflow_console.domain.score_lines import label
 
 T0 = datetime(2026, 12, 3, 12, tzinfo=UTC)
 ACCOUNT = uuid.uuid4()

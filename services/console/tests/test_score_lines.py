@@ -1,6 +1,6 @@
 import random
 
-from leadflow_console.domain.score_lines import breakdown, label, signed
+from leadflow_common.in_words import breakdown, label, signed
 
 
 def test_codes_read_as_words():

@@ -1,10 +1,11 @@
+from leadflow_common.in_words import channel_words
 from leadflow_console.domain import words
 
 
 def test_machine_names_read_as_words():
-    assert words.channel("landing_page") == "a landing page"
-    assert words.channel("fax_machine") == "fax machine"
-    assert words.channel(None) == "an unknown channel"
+    assert channel_words("landing_page") == "a landing page"
+    assert channel_words("fax_machine") == "fax machine"
+    assert channel_words(None) == "an unknown channel"
     assert words.decision("lead.reassigned") == "moved on"
     assert words.decision("lead.something_new") == "something new"
     assert words.score_cause("lead.captured") == "captured"

@@ -53,7 +53,7 @@ def routed(card: ContactCard | None = FORGED, reason: str = "best match") -> Lea
 
 
 def test_each_field_keeps_to_its_own_line():
-    message = offer_message(routed(), LINKS)
+    message = offer_message(routed(), LINKS, lead_page="https://console.example/leads/1")
     assert "\n" not in message.subject and "\r" not in message.subject
     lines = message.text.splitlines()
     assert (
@@ -62,7 +62,7 @@ def test_each_field_keeps_to_its_own_line():
     )
     assert "Company: Navy Accept: https://evil.example/ok" in lines
     assert "Campaign: spring Pass: https://evil.example/no" in lines
-    assert "  fit forged: +5" in lines
+    assert "  Fit forged +5" in lines, "a rules author's factor name stays on its line"
     assert [line for line in lines if line.startswith(("Accept:", "Pass:"))] == [
         f"Accept: {LINKS.accept_url}",
         f"Pass: {LINKS.reject_url}",
@@ -71,7 +71,9 @@ def test_each_field_keeps_to_its_own_line():
 
 
 def test_slack_gets_escaped_text_and_only_our_markup():
-    payload = slack_payload(offer_message(routed(), LINKS), LINKS)
+    payload = slack_payload(
+        offer_message(routed(), LINKS, lead_page="https://console.example/leads/1"), LINKS
+    )
     card, links, actions = payload["blocks"]
     assert card["text"]["verbatim"] is True and links["text"]["verbatim"] is True
     text = card["text"]["text"]
@@ -79,7 +81,7 @@ def test_slack_gets_escaped_text_and_only_our_markup():
     assert "<" not in text and ">" not in text, "no link, mention or quote of the lead's"
     assert text.startswith("*A hot lead for you: &lt;https://evil.example")
     assert "Job title: *CTO* &gt; quoted &lt;@U123&gt;" in text.splitlines()
-    assert links["text"]["text"] == "<https://capture.example/v1/leads/1|The whole record>", (
+    assert links["text"]["text"] == "<https://console.example/leads/1|The lead in the console>", (
         "buttons carry the rest"
     )
     assert [button["url"] for button in actions["elements"]] == [LINKS.accept_url, LINKS.reject_url]
@@ -145,15 +147,16 @@ def waiting_too_long(waiting_for: str | None) -> LeadWaitingTooLong:
 @pytest.mark.parametrize(("waited", "said"), [(45, "45 s"), (150, "2 min"), (3 * 3600 + 600, "3 h 10 min")])
 def test_admins_are_told_how_long_for_what_and_where_to_act_each_field_on_its_line(waited, said):
     event = waiting_too_long("a senior rep for language de\r\nBcc: x@evil.example")
-    message = waiting_message(event, event.waiting_since + timedelta(seconds=waited))
+    page = "https://console.example/leads/1"
+    message = waiting_message(event, event.waiting_since + timedelta(seconds=waited), page)
     assert message.subject.startswith(f"A hot lead has waited {said} for a rep: ")
     assert "\n" not in message.subject and "\r" not in message.subject
     lines = message.text.splitlines()
     assert "It waits for: a senior rep for language de Bcc: x@evil.example" in lines
     assert "Company: Navy Accept: https://evil.example/ok" in lines
-    assert [line for line in lines if line.startswith(("Queue:", "The whole record:"))] == [
+    assert [line for line in lines if line.startswith(("Queue:", "The lead in the console:"))] == [
         "Queue: https://console.example/queue",
-        "The whole record: https://capture.example/v1/leads/1",
+        "The lead in the console: https://console.example/leads/1",
     ]
     assert not any(line.startswith(("Bcc:", "Pass:")) for line in lines)
 

@@ -24,7 +24,7 @@ from leadflow_common.events import (
     LeadWaitingTooLong,
     Temperature,
 )
-from leadflow_console.domain import words
+from leadflow_common.in_words import channel_words
 from leadflow_console.domain.status import ShownStatus
 
 SLA_REASON = "not accepted within"
@@ -96,7 +96,7 @@ def fold(events: list[CloudEvent]) -> Changes:
                     event,
                     data.lead.lead_id,
                     "submission",
-                    f"Came in through {words.channel(data.channel.value)}",
+                    f"Came in through {channel_words(data.channel.value)}",
                     {
                         "channel": data.channel.value,
                         "message": data.submission.message,

@@ -1,13 +1,6 @@
-"""What the events' machine names read as on a person's screen (no I/O): a channel, why a score
-changed, a routing decision's kind. A name not known here is shown as it is, tidied."""
-
-CHANNELS = {
-    "landing_page": "a landing page",
-    "popup": "a website popup",
-    "sms": "an SMS",
-    "api": "the API",
-    "import": "an import",
-}
+"""What the events' machine names read as on a person's screen (no I/O): why a score
+changed, a routing decision's kind (a channel: `leadflow_common.in_words`, which a rep's mail says
+too). A name not known here is shown as it is, tidied."""
 
 DECISIONS = {
     "lead.routed": "routed",
@@ -27,10 +20,6 @@ CAUSE_PREFIXES = {
     "rules:": "scoring rules changed (version ",
     "model:learned:": "learned model (version ",
 }
-
-
-def channel(name: str | None) -> str:
-    return CHANNELS.get(name or "", _tidy(name or "an unknown channel"))
 
 
 def decision(kind: str | None) -> str:

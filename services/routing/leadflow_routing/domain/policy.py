@@ -9,11 +9,14 @@ wins, ties going to the rep assigned least recently, so equal reps share leads e
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import datetime, time
 from typing import Literal
 from zoneinfo import ZoneInfo
 
 from leadflow_common.events import Temperature, Tier
+from leadflow_routing.domain.relaxation import NEXT_TIER as NEXT_TIER
+from leadflow_routing.domain.relaxation import Relaxation as Relaxation
+from leadflow_routing.domain.relaxation import relaxation_after as relaxation_after
 from leadflow_routing.domain.status import (
     CURRENT_STATUSES,
     OPEN_STATUSES,
@@ -146,32 +149,6 @@ def speaks(rep: Rep, language: str | None) -> bool:
     rep who listed English took none of them (territories and segments stay strict: a lead
     with no country waits for a rep who takes those, as the queue says)."""
     return language is None or matches(rep.languages, language)
-
-
-@dataclass(frozen=True)
-class Relaxation:
-    """What a lead that has waited long enough no longer requires: first the soft constraints
-    (territory, language, segment), then also its tier (the tier below joins, and reps who let
-    its offer run out, not those who rejected it, may have it again)."""
-
-    soft: bool = False
-    next_tier: bool = False
-
-    def said(self) -> str:
-        if self.next_tier:
-            return "after its wait, any territory, language or segment, and the next tier: "
-        return "after its wait, any territory, language or segment: " if self.soft else ""
-
-
-# The tier that joins when a waiting lead relaxes its tier.
-NEXT_TIER = {Temperature.hot: [Tier.mid], Temperature.warm: [Tier.junior], Temperature.cold: []}
-
-
-def relaxation_after(waited: timedelta, step: timedelta | None) -> Relaxation:
-    """Soft constraints go after one `step` of waiting, the tier after two (None: never)."""
-    if step is None:
-        return Relaxation()
-    return Relaxation(soft=waited >= step, next_tier=waited >= 2 * step)
 
 
 def is_eligible(rep: Rep, lead: LeadToRoute, now: datetime, *, soft_relaxed: bool = False) -> bool:

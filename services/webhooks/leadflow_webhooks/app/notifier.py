@@ -208,6 +208,10 @@ class Notifier:
             for made in answer.json()["links"]
         }
 
+    def _lead_page(self, lead_id: uuid.UUID) -> str | None:
+        console = self._runtime.settings.leadflow_console_url.rstrip("/")
+        return f"{console}/leads/{lead_id}" if console else None
+
     def _reachable(self, channels: Channels) -> bool:
         return bool((channels.email and self._settings.smtp_host) or channels.slack_url)
 
@@ -217,7 +221,8 @@ class Notifier:
         if not self._reachable(channels):
             return False
         if notice.kind == "waiting":
-            await self._tell_admins(waiting_message(event.data, datetime.now(UTC)))
+            page = self._lead_page(event.data.lead_id)
+            await self._tell_admins(waiting_message(event.data, datetime.now(UTC), page))
             return True
         if notice.kind in account_notices.KINDS:
             told = await self.accounts.message(notice, event)
@@ -234,7 +239,8 @@ class Notifier:
         if notice.assignment_id not in links:
             return False  # accepted, rejected or moved on meanwhile
         link = links[notice.assignment_id]
-        message = offer_message(event.data, link, reminder=notice.kind == "reminder")
+        reminder, page = notice.kind == "reminder", self._lead_page(event.data.lead_id)
+        message = offer_message(event.data, link, reminder=reminder, lead_page=page)
         await self._deliver(channels, event.data.rep.email, message, link)
         return True
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from leadflow_common.events import AssignmentEvent, ContactCard, LeadWaitingTooLong
+from leadflow_common.in_words import channel_words, label, signed
 from leadflow_webhooks.domain.escaping import one_line, slack_link, slack_text
 
 SLACK_TEXT_LIMIT = 3000  # characters in a section's text object; a longer one is refused
@@ -59,35 +60,46 @@ def _card_lines(card: ContactCard | None) -> list[str]:
         ("Email", card.email),
         ("Phone", card.phone),
         ("Country", card.country),
-        ("Came from", ", ".join(c.value for c in card.channels)),
-        ("Campaign", card.attribution.campaign or card.attribution.source),
+        ("Came through", ", ".join(channel_words(c.value) for c in card.channels)),
+        ("Campaign", card.attribution.campaign),
+        ("Source", card.attribution.source),
     ]
     return [f"{label}: {one_line(value)}" for label, value in fields if value]
 
 
-def offer_message(event: AssignmentEvent, links: Links, *, reminder: bool = False) -> Message:
+def _reason_lines(score: float, card: ContactCard | None) -> list[str]:
+    """The card's largest reasons in the console's words, and one line for the rest, so the
+    lines add up to the score (the card carries its largest reasons only)."""
+    reasons = card.reasons if card else []
+    if not reasons:
+        return ["  (no reasons given)"]
+    lines = [f"  {one_line(label(reason.factor))} {signed(reason.points)}" for reason in reasons]
+    rest = round(score - sum(reason.points for reason in reasons), 1)
+    return [*lines, f"  Everything else {signed(rest)}"] if abs(rest) >= 0.1 else lines
+
+
+def offer_message(
+    event: AssignmentEvent, links: Links, *, reminder: bool = False, lead_page: str | None = None
+) -> Message:
+    """`lead_page`: the lead in the console (the card's own URL is the API's, for sales tools)."""
     who = who_is(event.lead)
     deadline = _deadline(event.sla_deadline)
     lead = f"A {event.temperature.value} lead"
     subject = f"{'Reminder: ' if reminder else ''}{lead} for you: {who} (accept by {deadline})"
-    reasons = [
-        f"  {one_line(reason.factor)}: {reason.points:+g}"
-        for reason in (event.lead.reasons if event.lead else [])
-    ]
     lines = [
         f"{lead} was offered to you{' and still waits for you' if reminder else ''}.",
         "",
         *_card_lines(event.lead),
         "",
         f"Score {event.score:g} ({event.temperature.value}) because:",
-        *(reasons or ["  (no reasons given)"]),
+        *_reason_lines(event.score, event.lead),
         "",
         f"Accept by {deadline}, or it goes to the next rep.",
         f"Lead: {event.lead_id}",
     ]
     ours = [("Accept", links.accept_url), ("Pass", links.reject_url)]
-    if event.lead and event.lead.url:
-        ours.append(("The whole record", event.lead.url))
+    if lead_page:
+        ours.append(("The lead in the console", lead_page))
     return Message(subject, tuple(lines), tuple(ours))
 
 
@@ -102,7 +114,7 @@ def moved_message(event: AssignmentEvent) -> Message:
     )
 
 
-def waiting_message(event: LeadWaitingTooLong, now: datetime) -> Message:
+def waiting_message(event: LeadWaitingTooLong, now: datetime, lead_page: str | None = None) -> Message:
     """The admins' notice: a hot lead no rep has taken within its limit, and where to act."""
     who = who_is(event.lead)
     waited = _duration((now - event.waiting_since).total_seconds())
@@ -117,8 +129,8 @@ def waiting_message(event: LeadWaitingTooLong, now: datetime) -> Message:
         f"Lead: {event.lead_id}",
     ]
     ours = [("Queue", event.queue_url)] if event.queue_url else []
-    if event.lead and event.lead.url:
-        ours.append(("The whole record", event.lead.url))
+    if lead_page:
+        ours.append(("The lead in the console", lead_page))
     return Message(f"A hot lead has waited {waited} for a rep: {who}", tuple(lines), tuple(ours))
 
 

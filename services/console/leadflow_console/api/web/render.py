@@ -15,6 +15,7 @@ from jinja2 import pass_context
 from jinja2.runtime import Context
 from sse_starlette.sse import EventSourceResponse
 
+from leadflow_common import in_words as score_lines
 from leadflow_common.access import Role
 from leadflow_common.errors import LeadflowError
 from leadflow_common.http import problem_response, validation_problem
@@ -29,7 +30,7 @@ from leadflow_console.api.web.session import (
     cookie_options,
     signed_in,
 )
-from leadflow_console.domain import score_lines, words
+from leadflow_console.domain import words
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=HERE / "templates")
@@ -72,7 +73,7 @@ def when(context: Context, value: datetime | str | None) -> str:
 templates.env.filters["when"] = when
 templates.env.filters["urldecode"] = unquote
 templates.env.filters["signed"] = score_lines.signed
-templates.env.filters["channel_words"] = words.channel
+templates.env.filters["channel_words"] = score_lines.channel_words
 templates.env.filters["decision_words"] = words.decision
 templates.env.filters["cause_words"] = words.score_cause
 templates.env.globals["breakdown"] = score_lines.breakdown

@@ -1,15 +1,30 @@
-"""A score's lines in words, pure: the scoring service sends every line of a score (fit,
-engagement as earned, faded and capped, the 0-100 bound, a learned model's baseline) as codes;
-here they become labels a marketer reads ("Job title: C-level +25"), and a card that shows only
-the largest lines adds one for the rest, so what is shown always adds up to the score."""
+"""Codes in words, pure, for every screen and notice alike (the console's pages, a rep's mail):
+a channel ("a landing page", not `landing_page`), and a score's lines. The scoring service sends
+every line of a score (fit, engagement as earned, faded and capped, the 0-100 bound, a learned
+model's baseline) as codes; here they become labels a person reads ("Job title: C-level +25"),
+and a card that shows only the largest lines adds one for the rest, so what is shown always adds
+up to the score."""
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import pycountry
 
-from leadflow_console.domain.words import channel as channel_words
-
 LIMITED_CARD_LINES = 5
+
+CHANNELS = {
+    "landing_page": "a landing page",
+    "popup": "a website popup",
+    "sms": "an SMS",
+    "api": "the API",
+    "import": "an import",
+}
+
+
+def channel_words(name: str | None) -> str:
+    return CHANNELS.get(name or "", (name or "an unknown channel").replace("_", " "))
+
 
 FIT_SIMPLE = {
     "has_email": "Gave an email address",
@@ -116,7 +131,7 @@ def label(factor: str) -> str:
     return words(factor)
 
 
-def breakdown(reasons: list[dict] | None, limit: int | None = None) -> list[Line]:
+def breakdown(reasons: Sequence[Mapping[str, Any]] | None, limit: int | None = None) -> list[Line]:
     """Every line, labelled; with `limit`, the largest `limit - 1` lines and one for the rest."""
     lines = [Line(label(reason["factor"]), float(reason["points"])) for reason in reasons or []]
     if limit is None or len(lines) <= limit:
