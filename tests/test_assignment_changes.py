@@ -92,8 +92,8 @@ async def test_a_waiting_lead_says_what_it_waits_for_as_that_changes_and_an_outc
         full = await s.rep("senior", capacity=1)
         offered = await s.until_status(lead, "offered")
         assert offered["rep_id"] == full
-        holder = uuid.uuid4()  # waits behind it for the only slot
-        await s.score(holder, "hot", 80)
+        holder = uuid.uuid4()  # waits behind it for the only slot (English: not the French speaker's)
+        await s.score(holder, "hot", 80, language="en")
         await s.until_status(holder, "waiting")
         outcome = LeadOutcome(
             outcome_id=uuid.uuid4(), lead_id=lead, outcome="won", occurred_at=datetime.now(UTC)
