@@ -1,6 +1,7 @@
 """Accounts, keys and tokens across the running services: scopes hold, a revoked key or an ended
 session is refused everywhere within 5 s, bad tokens are refused, logins are throttled."""
 
+import asyncio
 import base64
 import json
 import time
@@ -190,17 +191,24 @@ async def test_wrong_tampered_expired_foreign_and_ended_tokens_are_refused(syste
         assert await refused_within(client, everywhere, viewer, REVOCATION_DEADLINE) <= REVOCATION_DEADLINE
         assert (await log_in(client, system.console, email, password)).status_code == 401
 
+        # Said by what it did (an admin filters for it), and once: the same change again (a
+        # second tab's Disable) changes nothing and records nothing.
+        again = await client.patch(
+            f"{system.console}/v1/users/{user_id}", json={"active": False}, headers=admin
+        )
+        assert again.status_code == 200
+
         async def recorded() -> bool:
             entries = (
                 await client.get(
-                    f"{system.console}/v1/audit", params={"action": "user.updated"}, headers=admin
+                    f"{system.console}/v1/audit", params={"action": "user.disabled"}, headers=admin
                 )
             ).json()
-            return [(e["target_id"], e["details"]) for e in entries["entries"]] == [
-                (user_id, {"changed": "active"})
-            ]
+            return [(e["target_id"], e["details"]) for e in entries["entries"]] == [(user_id, {})]
 
         await eventually(recorded, timeout=10)
+        await asyncio.sleep(1)  # a second entry would come right behind the first
+        assert await recorded()
 
 
 async def test_failed_logins_are_throttled_per_account_and_say_when_to_retry(system):

@@ -63,7 +63,7 @@ async def test_a_rep_form_says_each_error_at_its_field_and_keeps_what_was_typed(
     # The whole record: an empty capacity and a city for a time zone, both said at once.
     await admin.goto(f"{system.console}/team/reps/{rep_id}/edit")
     await admin.get_by_label("Capacity (open leads at once)").fill("")
-    await admin.get_by_label("Languages (none chosen: any language)").select_option(["de"])
+    await admin.get_by_label("Languages (none chosen: any language;").select_option(["de"])
     await admin.get_by_label("Time zone").fill("Berlin")
     await admin.get_by_label("From").fill("09:00")
     await admin.get_by_label("Until").fill("17:00")
@@ -76,7 +76,7 @@ async def test_a_rep_form_says_each_error_at_its_field_and_keeps_what_was_typed(
     assert await admin.get_by_label("Time zone").input_value() == "Berlin"
     assert await admin.get_by_label("From").input_value() == "09:00"
     assert await admin.get_by_label("Capacity (open leads at once)").get_attribute("aria-invalid") == "true"
-    assert await admin.get_by_label("Languages (none chosen: any language)").evaluate(
+    assert await admin.get_by_label("Languages (none chosen: any language;").evaluate(
         "select => [...select.selectedOptions].map(o => o.value)"
     ) == ["de"]
     assert "2 fields need your attention" in await admin.locator("#form-errors").text_content()
@@ -144,6 +144,10 @@ async def test_a_key_without_scopes_is_refused_at_the_scopes(system, browser):
     )
     assert odd.status == 422 and odd.headers["content-type"].startswith("text/html")
     assert "active: required" in await odd.text() and "about:blank" not in await odd.text()
+    long = {"csrf_token": csrf, "name": "k" * 300, "scopes": "leads:read"}  # past the field's maxlength
+    too_long = await admin.request.post(f"{system.console}/admin/keys", form=long)
+    assert too_long.status == 422
+    assert "Nothing was changed: name: at most 100 characters: shorten it." in await too_long.text()
 
 
 async def test_an_account_starts_as_a_viewer_keeps_its_role_and_an_admin_is_confirmed(system, browser):
@@ -345,3 +349,57 @@ async def test_times_show_in_the_viewers_time_zone(system, browser):
     await admin.goto(f"{system.console}/admin/keys")
     assert re.search(r"\d\d:\d\d:\d\d JST", await admin.locator("tr", has_text="zone key").text_content())
     await context.close()
+
+
+async def test_an_admins_duplicates_and_stale_clicks_are_said_at_the_field_and_audited_once(system, browser):
+    """An admin's hour: two keys could share a name (the trail could not tell them apart), a
+    second tab's Revoke said "Key revoked." and audited it again, a taken email was marked at the
+    password, and the trail showed codes, 200 entries and no more."""
+    admin = await new_page(browser)
+    await sign_in(admin, system.console, ADMIN_EMAIL, ADMIN_PASSWORD)
+    await admin.goto(f"{system.console}/admin/keys")
+    for _ in range(2):
+        await admin.get_by_label("Name").fill("Website form")
+        await admin.get_by_label("leads:write").check()
+        await admin.get_by_role("button", name="Create key").click()
+    error = admin.locator("#key-name-error")
+    await error.wait_for()
+    assert await error.text_content() == "A live key has this name: give this one another"
+    await no_json(admin)
+
+    await admin.goto(f"{system.console}/admin/keys")
+    stale = await new_page(browser)
+    await sign_in(stale, system.console, ADMIN_EMAIL, ADMIN_PASSWORD)
+    await stale.goto(f"{system.console}/admin/keys")
+    for page in (admin, stale):
+        await page.get_by_role("button", name="Revoke").click()
+    await admin.get_by_text("Key revoked.").wait_for()
+    await stale.get_by_text("This key was revoked already, at ").wait_for()
+
+    await admin.goto(f"{system.console}/admin/users")
+    form = admin.locator('form[action="/admin/users"]')
+    await form.get_by_label("Email").fill(ADMIN_EMAIL.upper())
+    await form.get_by_label("Password (12 characters or more)").fill(PASSWORD)
+    await form.get_by_role("button", name="Create account").click()
+    taken = admin.locator("#user-email-error")
+    await taken.wait_for()
+    assert await taken.text_content() == "Already used by another account"
+
+    async with httpx.AsyncClient(timeout=10, headers=AUTH) as client:  # a page and a bit of entries
+        for number in range(200):
+            body = {"name": f"batch key {number}", "scopes": ["leads:read"]}
+            assert (await client.post(f"{system.console}/v1/keys", json=body)).status_code == 201
+
+    async def trail() -> list[str]:
+        await admin.goto(f"{system.console}/admin/audit")
+        return await admin.locator("tbody tr td:nth-child(3)").all_text_contents()
+
+    async def all_recorded() -> bool:  # the 200 newest: the batch's keys, every one
+        shown = await trail()
+        return len(shown) == 200 and all("created the API key key.created" in action for action in shown)
+
+    await eventually(all_recorded, timeout=20)
+    await admin.get_by_role("link", name="Older entries").click()
+    older = await admin.locator("tbody tr td:nth-child(3)").all_text_contents()
+    assert older and older.count("revoked the API key key.revoked") == 1, older
+    assert any(action.startswith("signed in login.succeeded") for action in older), older

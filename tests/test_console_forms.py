@@ -77,6 +77,9 @@ def test_half_the_working_hours_is_never_dropped_in_silence():
     errors = FormErrors()
     assert forms.working_hours(errors, "Europe/Berlin", "09:00", "") is None
     assert errors.fields == {"end": "Required: working hours need a time zone, a start and an end"}
+    no_start = FormErrors()  # it said "a start and a start"
+    assert forms.working_hours(no_start, "Europe/Berlin", "", "17:00") is None
+    assert no_start.fields == {"start": "Required: working hours need a time zone, a start and an end"}
     assert forms.working_hours(FormErrors(), "", "", "") is None
     whole = forms.working_hours(FormErrors(), "Europe/Berlin", "09:00", "17:00")
     assert whole == {"timezone": "Europe/Berlin", "start": "09:00", "end": "17:00"}

@@ -128,6 +128,7 @@ async def test_leads_are_found_by_a_word_or_a_phone_a_rep_sees_only_hers_and_the
     await card.get_by_role("button", name="Accept").click()
     await ada.wait_for_load_state()
     await ada.locator("li.offer", has_text="Charles Babbage").get_by_role("button", name="Won").click()
+    await ada.locator("li.offer", has_text="Charles Babbage").get_by_role("button", name="Yes, won").click()
     await ada.get_by_text("Recorded as won.").wait_for()
 
     async def outcome_audited() -> bool:
@@ -136,8 +137,12 @@ async def test_leads_are_found_by_a_word_or_a_phone_a_rep_sees_only_hers_and_the
         await admin.get_by_role("button", name="Filter").click()
         await admin.wait_for_load_state()
         rows = await admin.locator("tbody tr").all_text_contents()
-        assert any("outcome.recorded: won" in row and "lead Charles Babbage" in row for row in rows), rows
-        assert any("assignment.accepted" in row and "assignment of Charles Babbage" in row for row in rows)
+        said = "recorded an outcome: won outcome.recorded"  # in words, its code beside them
+        assert any(said in row and "lead Charles Babbage" in row for row in rows), rows
+        assert any(
+            "accepted the lead assignment.accepted" in row and "assignment of Charles Babbage" in row
+            for row in rows
+        )
         assert all("ada@leadflow.example" in row for row in rows), rows
         return True
 

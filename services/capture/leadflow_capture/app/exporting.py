@@ -50,7 +50,9 @@ class Exports:
             )
             held.update(zip(self._peers, answers, strict=True))
         async with self._runtime.unit_of_work() as uow:
-            await uow.audit(principal, "person.exported", None, leads=len(lead_ids))
+            # Whose: her first lead, by id (the trail keeps ids only; its page names the lead).
+            whose = ("lead", sorted(lead_ids)[0]) if lead_ids else None
+            await uow.audit(principal, "person.exported", whose, leads=len(lead_ids))
         return {
             "exported_at": datetime.now(UTC).isoformat(),
             "asked_for": {"email": email, "phone": phone, "lead_id": str(lead_id) if lead_id else None},

@@ -1,5 +1,5 @@
-"""The console's use cases: logging in, accounts, API keys, the credentials every service
-refreshes, and the audit trail. Each state change runs in one unit of work with its audit entry."""
+"""The console's use cases: logging in, accounts, API keys (`api_keys.py`), the credentials every
+service refreshes, and the audit trail. Each state change runs in one unit of work with its audit entry."""
 
 import hashlib
 import logging
@@ -9,13 +9,14 @@ from typing import Unpack
 
 from sqlalchemy import RowMapping
 
-from leadflow_common.access import Principal, Role, Scope
-from leadflow_common.credentials import CredentialsState, LiveKey, SigningKey, key_digest
-from leadflow_common.errors import Conflict, Invalid, LeadflowError, NotFound, Unauthenticated
+from leadflow_common.access import Principal, Role
+from leadflow_common.credentials import CredentialsState, LiveKey, SigningKey
+from leadflow_common.errors import Conflict, FieldError, Invalid, LeadflowError, NotFound, Unauthenticated
 from leadflow_common.events import AuditRecorded, CloudEvent
 from leadflow_common.runtime import ServiceRuntime
 from leadflow_common.unit_of_work import UnitOfWork
 from leadflow_console import metrics
+from leadflow_console.app.api_keys import ApiKeyCases
 from leadflow_console.app.passwords import Passwords
 from leadflow_console.app.reps import RepDirectory
 from leadflow_console.domain import accounts
@@ -44,7 +45,7 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-class AccountsService:
+class AccountsService(ApiKeyCases):
     def __init__(self, runtime: ServiceRuntime, settings: ConsoleSettings, reps: RepDirectory):
         self._runtime = runtime
         self._settings = settings
@@ -154,7 +155,8 @@ class AccountsService:
             await self._known_rep(rep_id)
         async with self._runtime.unit_of_work() as uow:
             if await repository.user_by_email(uow.connection, email.lower()):
-                raise Conflict("An account with this email exists")
+                taken = FieldError(name="email", message="already used by another account")
+                raise Conflict("An account with this email exists", fields=[taken])
             if rep_id is not None:
                 await self._check_rep_record_free(uow, rep_id, user_id=None)
             return await self._insert_user(uow, principal, email.lower(), password, role, rep_id)
@@ -219,39 +221,15 @@ class AccountsService:
                 rep_changed=updated.rep_id != user.rep_id,
             ):
                 await repository.revoke_sessions(uow.connection, _now(), user_id=user_id)
-            changed = sorted(name for name in changes if name != "password") + (
-                ["password"] if "password_hash" in values else []
-            )
-            await uow.audit(principal, "user.updated", ("user", user_id), changed=",".join(changed))
+            for action, details in accounts.audited_changes(
+                was_active=user.active,
+                is_active=updated.active,
+                roles=(str(user.role), str(updated.role)),
+                reps=(user.rep_id, updated.rep_id),
+                password_changed="password_hash" in values,
+            ):
+                await uow.audit(principal, action, ("user", user_id), **details)
             return updated
-
-    async def create_key(
-        self, principal: Principal, name: str, scopes: frozenset[Scope], expires_at: datetime | None
-    ) -> tuple[ApiKey, str]:
-        key_id = uuid.uuid4()
-        secret = accounts.new_api_key(key_id)
-        async with self._runtime.unit_of_work() as uow:
-            stored = await repository.insert_key(
-                uow.connection,
-                id=key_id,
-                name=name,
-                digest=key_digest(secret),
-                scopes=sorted(scopes),
-                created_by=principal.actor,
-                expires_at=expires_at,
-            )
-            await uow.audit(principal, "key.created", ("key", key_id), scopes=",".join(sorted(scopes)))
-        return stored, secret
-
-    async def list_keys(self) -> list[ApiKey]:
-        async with self._runtime.engine.connect() as connection:
-            return await repository.list_keys(connection)
-
-    async def revoke_key(self, principal: Principal, key_id: uuid.UUID) -> None:
-        async with self._runtime.unit_of_work() as uow:
-            if await repository.revoke_key(uow.connection, key_id, _now()) is None:
-                raise NotFound("No such key")
-            await uow.audit(principal, "key.revoked", ("key", key_id))
 
     async def credentials_state(self, uses: dict[uuid.UUID, datetime]) -> CredentialsState:
         """What every service verifies credentials with; records the key uses it reports."""
@@ -278,14 +256,18 @@ class AccountsService:
         async with self._runtime.engine.connect() as connection:
             return await repository.audit_entries(connection, **filters)
 
-    async def audit_trail(self, who: str, action: str | None) -> list[NamedEntry] | None:
-        """The newest entries with their actors and targets named; None when nobody is known by
-        `who` (an account's email, a key's name)."""
+    async def audit_trail(
+        self, who: str, action: str | None, before_id: int | None = None
+    ) -> list[NamedEntry] | None:
+        """The newest entries (before `before_id`) with their actors and targets named; None
+        when nobody is known by `who` (an account's email, a key's name)."""
         async with self._runtime.engine.connect() as connection:
             actor = await audit_trail.actor_of(connection, who) if who else None
             if who and actor is None:
                 return None
-            return await audit_trail.named_entries(connection, actor=actor, action=action)
+            return await audit_trail.named_entries(
+                connection, actor=actor, action=action, before_id=before_id
+            )
 
     async def record_audit(self, events: list[CloudEvent]) -> None:
         """The audit consumer: entries from every service, each stored once."""

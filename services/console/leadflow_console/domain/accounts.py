@@ -132,3 +132,26 @@ def ends_sessions(
 ) -> bool:
     """A token carries the role and rep it was issued for: any change to them ends the sessions."""
     return role_changed or deactivated or password_changed or rep_changed
+
+
+def audited_changes(
+    *,
+    was_active: bool,
+    is_active: bool,
+    roles: tuple[str, str],
+    reps: tuple[object, object],
+    password_changed: bool,
+) -> list[tuple[str, dict[str, str]]]:
+    """The audit entries an account's change makes: one per kind of change, said by its name
+    (an admin filters the trail for `user.disabled`), none for a change that changed nothing
+    (a second tab's Disable on a disabled account)."""
+    said: list[tuple[str, dict[str, str]]] = []
+    if was_active != is_active:
+        said.append(("user.enabled" if is_active else "user.disabled", {}))
+    if roles[0] != roles[1]:
+        said.append(("user.role_changed", {"from": roles[0], "to": roles[1]}))
+    if reps[0] != reps[1]:
+        said.append(("user.rep_changed", {"rep_id": str(reps[1] or "")}))
+    if password_changed:
+        said.append(("user.password_changed", {}))
+    return said

@@ -40,3 +40,53 @@ def score_cause(cause: str | None) -> str:
 
 def _tidy(name: str) -> str:
     return name.removeprefix("lead.").replace("_", " ")
+
+
+# What each audited action is, as an admin reads the trail (its code stays beside it: the filter
+# takes codes). An action not listed here is shown tidied.
+AUDIT_ACTIONS = {
+    "login.succeeded": "signed in",
+    "login.failed": "failed to sign in",
+    "login.throttled": "was held back from signing in (too many tries)",
+    "logout": "signed out",
+    "user.created": "created the account",
+    "user.disabled": "disabled the account",
+    "user.enabled": "enabled the account",
+    "user.role_changed": "changed the account's role",
+    "user.rep_changed": "linked the account to another rep record",
+    "user.password_changed": "changed the account's password",
+    "key.created": "created the API key",
+    "key.revoked": "revoked the API key",
+    "rep.created": "added the rep",
+    "rep.updated": "changed the rep",
+    "rep.deactivated": "made the rep inactive",
+    "rep.presence": "set the rep's presence",
+    "rep.notifications_updated": "changed how the rep is told of offers",
+    "assignment.accepted": "accepted the lead",
+    "assignment.rejected": "passed on the lead",
+    "assignment.completed": "completed the lead",
+    "lead.assigned": "assigned the lead by hand",
+    "outcome.recorded": "recorded an outcome",
+    "outcome.corrected": "corrected an outcome",
+    "rules.updated": "changed the scoring rules",
+    "model.retrained": "retrained the scoring model",
+    "webhook.created": "added the webhook",
+    "webhook.updated": "changed the webhook",
+    "webhook.disabled": "disabled the webhook",
+    "webhook.deleted": "deleted the webhook",
+    "webhook.tested": "sent the webhook a test event",
+    "webhook.replayed": "sent the webhook's deliveries again",
+    "webhook.secret_rotated": "gave the webhook a new secret",
+    "person.exported": "exported everything held about a person",
+    "erasure.requested": "asked for a person to be erased",
+    "suppression.lifted": "took an entry off the do-not-contact list",
+    "account.owner_changed": "changed the B2B account's owner",
+    "account.merged": "merged B2B accounts",
+    "account.person_linked": "linked a person to the B2B account",
+    "account.person_unlinked": "unlinked a person from the B2B account",
+    "account.suggestion_dismissed": "dismissed a suggested person",
+}
+
+
+def audit_action(code: str) -> str:
+    return AUDIT_ACTIONS.get(code) or _tidy(code).replace(".", " ")

@@ -61,8 +61,14 @@ async def actor_of(connection: AsyncConnection, who: str) -> str | None:
 
 
 async def named_entries(
-    connection: AsyncConnection, *, actor: str | None, action: str | None, limit: int = 200
+    connection: AsyncConnection,
+    *,
+    actor: str | None,
+    action: str | None,
+    before_id: int | None = None,
+    limit: int = 200,
 ) -> list[NamedEntry]:
+    """The newest `limit` entries by time (those after the entry `before_id`: the next page)."""
     actor_user, actor_key = users.alias("actor_user"), api_keys.alias("actor_key")
     target_user, target_key = users.alias("target_user"), api_keys.alias("target_key")
     lead = lead_views.alias("target_lead")
@@ -82,13 +88,20 @@ async def named_entries(
         .outerjoin(target_key, target_key.c.id == _target("key"))
         .outerjoin(decisions, decisions.c.assignment_id == _target("assignment"))
         .outerjoin(lead, lead.c.lead_id == target_lead)
-        .order_by(audit_log.c.id.desc())
+        # By when it happened: entries of several services arrive out of order (an admin's
+        # revoke was filed after the keys made a second later), and the trail reads by time.
+        .order_by(audit_log.c.at.desc(), audit_log.c.id.desc())
         .limit(limit)
     )
     if actor is not None:
         query = query.where(audit_log.c.actor == actor)
     if action is not None:
         query = query.where(audit_log.c.action == action)
+    if before_id is not None:  # after the last entry shown, in the same order
+        at = await connection.scalar(select(audit_log.c.at).where(audit_log.c.id == before_id))
+        if at is not None:
+            earlier = (audit_log.c.at == at) & (audit_log.c.id < before_id)
+            query = query.where((audit_log.c.at < at) | earlier)
     return [_named(row) for row in (await connection.execute(query)).mappings()]
 
 

@@ -132,6 +132,14 @@ async def insert_key(connection: AsyncConnection, **values: object) -> ApiKey:
     return ApiKey(**row._mapping)
 
 
+async def live_key_named(connection: AsyncConnection, name: str, now: datetime) -> bool:
+    alive = or_(api_keys.c.expires_at.is_(None), api_keys.c.expires_at > now)
+    named = func.lower(api_keys.c.name) == name.lower()
+    return bool(
+        await connection.scalar(select(api_keys.c.id).where(named, api_keys.c.revoked_at.is_(None), alive))
+    )
+
+
 async def list_keys(connection: AsyncConnection) -> list[ApiKey]:
     rows = await connection.execute(select(api_keys).order_by(api_keys.c.created_at))
     return [ApiKey(**row._mapping) for row in rows]

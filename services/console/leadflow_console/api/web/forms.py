@@ -50,6 +50,10 @@ def in_words(message: str) -> str:
         return "required"
     if message.startswith("Input should be "):
         return "must be " + message.removeprefix("Input should be ")
+    if longest := re.fullmatch(r"String should have at most (\d+) characters?", message):
+        return f"at most {longest.group(1)} characters: shorten it"
+    if shortest := re.fullmatch(r"String should have at least (\d+) characters?", message):
+        return f"at least {shortest.group(1)} characters"
     return message
 
 
@@ -151,7 +155,7 @@ def working_hours(errors: FormErrors, timezone: str, start: str, end: str) -> di
     zone = time_zone(errors, "timezone", timezone, required=any(given.values()))
     if not any(given.values()):
         return None
-    for part, label in (("start", "a start"), ("end", "an end")):
+    for part in ("start", "end"):
         if not given[part]:
-            errors.add(part, f"required: working hours need a time zone, a start and {label}")
+            errors.add(part, "required: working hours need a time zone, a start and an end")
     return {"timezone": zone, "start": start, "end": end} if not errors else None

@@ -4,6 +4,7 @@ page (pages_team.py), and so have webhooks (pages_webhooks.py). Every form answe
 
 import uuid
 from typing import Annotated, Literal
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import Response
@@ -13,7 +14,7 @@ from leadflow_common.errors import LeadflowError
 from leadflow_console.api.web import forms
 from leadflow_console.api.web.deps import AdminOnly, UpstreamDep
 from leadflow_console.api.web.forms import FormErrors
-from leadflow_console.api.web.render import page, redirect
+from leadflow_console.api.web.render import format_time, page, redirect
 from leadflow_console.api.web.session import Viewer
 from leadflow_console.api.web.upstream import Upstream, UpstreamProblem
 from leadflow_console.app.services import AccountsService
@@ -42,6 +43,7 @@ async def users(
     return await _users(request, viewer, accounts, upstream)
 
 
+AUDIT_PAGE = 200  # entries a page of the audit trail shows (audit_trail.named_entries' limit)
 USER_FIELDS = ("email", "password", "role", "rep_id", "confirm_admin")
 
 
@@ -216,7 +218,13 @@ async def create_key(
         return await _keys(
             request, viewer, accounts, 422, errors=errors, form={"name": name, "scopes": scopes}
         )
-    _stored, secret = await accounts.create_key(viewer.principal, name.strip(), chosen, None)
+    try:
+        _stored, secret = await accounts.create_key(viewer.principal, name.strip(), chosen, None)
+    except LeadflowError as refused:  # a live key has this name
+        errors = forms.from_problem(refused, ("name", "scopes"))
+        return await _keys(
+            request, viewer, accounts, 422, errors=errors, form={"name": name, "scopes": scopes}
+        )
     # The key is shown in this answer only, never stored or sent again.
     return await _keys(request, viewer, accounts, created=secret)
 
@@ -225,7 +233,10 @@ async def create_key(
 async def revoke_key(
     request: Request, key_id: uuid.UUID, viewer: AdminOnly, accounts: AccountsDep
 ) -> Response:
-    await accounts.revoke_key(viewer.principal, key_id)
+    revoked, newly = await accounts.revoke_key(viewer.principal, key_id)
+    if not newly:  # another tab or admin was first
+        when = format_time(revoked.revoked_at, viewer.zone)
+        return redirect(request, "/admin/keys", f"This key was revoked already, at {when}.")
     return redirect(request, "/admin/keys", "Key revoked.")
 
 
@@ -236,11 +247,17 @@ async def audit(
     accounts: AccountsDep,
     actor: Annotated[str, Query(max_length=200)] = "",
     action: Annotated[str, Query(max_length=100)] = "",
+    before: Annotated[int | None, Query(ge=1)] = None,
 ) -> Response:
-    entries = await accounts.audit_trail(actor, action.strip() or None)
+    entries = await accounts.audit_trail(actor, action.strip() or None, before)
     errors = {}
     if entries is None:
         errors["actor"] = "No account has this email, and no key this name."
     chosen = {"actor": actor, "action": action}
+    older = None
+    if entries and len(entries) == AUDIT_PAGE:  # there may be more: the next page starts after the last
+        filters = {name: value for name, value in chosen.items() if value}
+        older = "/admin/audit?" + urlencode({**filters, "before": entries[-1].id})
     status = 422 if errors else 200
-    return page(request, "audit.html", viewer, status, entries=entries or [], chosen=chosen, errors=errors)
+    shown = {"entries": entries or [], "chosen": chosen, "errors": errors, "older": older}
+    return page(request, "audit.html", viewer, status, continued=bool(before), **shown)

@@ -74,6 +74,7 @@ templates.env.filters["when"] = when
 templates.env.filters["urldecode"] = unquote
 templates.env.filters["signed"] = score_lines.signed
 templates.env.filters["channel_words"] = score_lines.channel_words
+templates.env.filters["audit_action"] = words.audit_action
 templates.env.filters["decision_words"] = words.decision
 templates.env.filters["cause_words"] = words.score_cause
 templates.env.globals["breakdown"] = score_lines.breakdown
@@ -159,7 +160,7 @@ def install_error_pages(app: FastAPI) -> None:
         if request.url.path.startswith("/v1/"):
             return problem_response(problem, request.url.path)
         words = "; ".join(f"{name}: {message}" for name, message in _named(problem))
-        message = f"The page could not read what was sent ({words}). Go back and try again."
+        message = f"Nothing was changed: {words}. Go back, change it and send it again."
         return page(
             request, "error.html", await signed_in(request), 422, title="Not understood", message=message
         )
