@@ -224,7 +224,7 @@ async def test_an_admin_edits_a_reps_territories_languages_segments_and_hours_fr
     await admin.get_by_label(
         "Territories (none chosen: any country; Ctrl or ⌘ to choose several)"
     ).select_option(["DE", "AT"])
-    await admin.get_by_label("Languages (none chosen: any language)").select_option(["de"])
+    await admin.get_by_label("Languages (none chosen: any language;").select_option(["de"])
     await admin.get_by_label("B2B").check()
     await admin.get_by_label("Time zone").fill("Europe/Berlin")
     await admin.get_by_label("From").fill("09:00")
@@ -234,7 +234,7 @@ async def test_an_admin_edits_a_reps_territories_languages_segments_and_hours_fr
     await error.wait_for()
     assert await error.text_content() == "Required: working hours need a time zone, a start and an end"
     assert await admin.get_by_label("Time zone").input_value() == "Europe/Berlin"
-    assert await admin.get_by_label("Languages (none chosen: any language)").evaluate(
+    assert await admin.get_by_label("Languages (none chosen: any language;").evaluate(
         "select => [...select.selectedOptions].map(o => o.value)"
     ) == ["de"]
     await screenshot(admin, "rep-edit-error")
@@ -276,6 +276,8 @@ async def test_a_won_lead_leaves_the_offers_with_every_action_and_the_inbox_says
     await stale.locator("li.offer").get_by_role("button", name="Lost").wait_for()
 
     await offer.get_by_role("button", name="Won").click()
+    await offer.get_by_text('Record it as won? It is final: tap "Yes, won".').wait_for()  # one tap asks
+    await offer.get_by_role("button", name="Yes, won").click()
     closed = ada.locator("li.closed-lead")
     await closed.wait_for(timeout=5_000)
     assert await ada.locator("li.offer").count() == 0, "a won lead is no longer an offer"

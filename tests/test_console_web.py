@@ -116,9 +116,9 @@ async def test_a_rep_works_a_lead_from_the_landing_page_to_accepted_in_the_brows
 
     # Ada won hers.
     await ada.goto(f"{console}/inbox")
-    await (
-        ada.locator(f'li.offer[data-assignment="{assignment_id}"]').get_by_role("button", name="Won").click()
-    )
+    hers = ada.locator(f'li.offer[data-assignment="{assignment_id}"]')
+    await hers.get_by_role("button", name="Won").click()
+    await hers.get_by_role("button", name="Yes, won").click()  # final: the first tap asks
     await ada.get_by_text("Recorded as won.").wait_for()
 
     # The funnel counts moved.
@@ -317,7 +317,13 @@ async def test_every_page_reads_at_phone_width_with_every_control_labelled(syste
         rep_id = (await client.post(f"{system.routing}/v1/reps", json=rep, headers=AUTH)).json()["id"]
         user = {"email": "ada@leadflow.example", "password": PASSWORD, "role": "rep", "rep_id": rep_id}
         assert (await client.post(f"{system.console}/v1/users", json=user, headers=AUTH)).status_code == 201
-        lead = {**HOT, "email": "pat@bigco.example", "first_name": "Pat", "company": "BigCo"}
+        lead = {  # what a lead typed may be long words: the pages wrap them (it was 470 px wide)
+            **HOT,
+            "email": "patricia.montgomery-featherstonehaugh@bigcompanyincorporated.example",
+            "first_name": "Patricia-Alexandrina",
+            "last_name": "Montgomery-Featherstonehaugh",
+            "company": "InternationalBigCompanyIncorporatedHoldings",
+        }
         lead_id = (await client.post(f"{system.capture}/v1/leads/landing-page", json=lead)).json()["lead_id"]
         hook = {"url": "https://crm.example.com/hooks/leadflow/a-rather-long-path", "events": ["lead.routed"]}
         webhook = (await client.post(f"{system.webhooks}/v1/webhooks", json=hook, headers=AUTH)).json()

@@ -104,9 +104,10 @@ def test_a_slack_text_too_long_for_slack_is_clipped():
     )
 
 
-def test_moved_carries_the_reps_reason_on_one_line():
-    message = moved_message(routed(reason="not mine\r\nBcc: someone@example.com"))
-    assert len(message.text.splitlines()) == 1 and "not mine Bcc: someone@example.com" in message.text
+def test_moved_says_it_went_on_but_not_to_whom_or_why():
+    message = moved_message(routed(reason="warm lead to senior rep with fewest open leads (1/2)"))
+    assert len(message.text.splitlines()) == 1 and message.text.endswith("it went to another rep.")
+    assert "senior" not in message.text and "1/2" not in message.text, "another rep's tier and load"
     assert slack_payload(message, None)["blocks"][1:] == [], "no links, no buttons"
 
 

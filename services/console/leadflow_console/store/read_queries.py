@@ -5,7 +5,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from leadflow_common.db import any_of
@@ -33,6 +33,8 @@ class LeadView:
     lead_id: uuid.UUID
     profile: dict[str, object] | None
     channel: str | None
+    source: str | None  # kept through an erasure, with the channel (the funnel counts them)
+    campaign: str | None
     captured_at: datetime | None
     merged_into: uuid.UUID | None
     score: float | None
@@ -120,7 +122,13 @@ async def inbox(connection: AsyncConnection, rep_id: uuid.UUID) -> list[LeadView
             # An outcome is final: the card goes with it, before routing's close follows.
             lead_views.c.outcome.is_(None),
         )
-        .order_by(lead_views.c.decided_at.desc())
+        # Offers first, the one running out soonest on top (newest first pushed it down the
+        # screen), then accepted leads, newest first.
+        .order_by(
+            case((lead_views.c.assignment_status == "offered", 0), else_=1),
+            lead_views.c.sla_deadline.asc().nulls_last(),
+            lead_views.c.decided_at.desc(),
+        )
         .limit(SHOWN)
     )
     return [LeadView(**row._mapping) for row in rows]

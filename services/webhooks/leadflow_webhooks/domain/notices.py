@@ -105,12 +105,12 @@ def offer_message(
 
 def moved_message(event: AssignmentEvent) -> Message:
     who = who_is(event.lead)
-    reason = one_line(event.reason)  # why the next rep was chosen (it may be a rep's own words)
     # It may have run out, been passed on, or turned hotter than the rep's tier takes: the
-    # notice says only what is true of all three.
+    # notice says only what is true of all three, and not why the next rep was chosen (that
+    # told her another rep's tier and load).
     return Message(
         f"{who} moved to another rep",
-        (f"The lead offered to you ({who}) is no longer yours: it went to another rep ({reason}).",),
+        (f"The lead offered to you ({who}) is no longer yours: it went to another rep.",),
     )
 
 

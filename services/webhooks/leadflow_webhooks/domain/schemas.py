@@ -26,10 +26,10 @@ EventType = Literal[
     "account.suggestion_dismissed",
 ]
 EVENT_MEANINGS: dict[str, str] = {
-    "lead.routed": "a lead was given to a rep (or queued)",
+    "lead.routed": "a lead was given to a rep (one that waits for a rep: assignment.changed, waiting)",
     "lead.reassigned": "a lead moved to another rep",
     "lead.nurtured": "a lead was sent to nurturing instead of a rep",
-    "assignment.changed": "an assignment changed: offered, accepted, declined, expired, closed",
+    "assignment.changed": "an assignment changed: offered, waiting, accepted, rejected, expired, closed",
     "lead.waiting_too_long": "a hot lead has waited for a rep past the limit",
     "lead.scored": "a lead's score or temperature changed",
     "lead.captured": "a new lead arrived",

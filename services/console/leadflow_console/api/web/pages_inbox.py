@@ -2,6 +2,7 @@
 (Server-Sent Events); accept, reject, complete, won, lost; their presence."""
 
 import uuid
+from datetime import UTC, datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Form, Request
@@ -17,6 +18,8 @@ from leadflow_console.api.web.upstream import Upstream, UpstreamProblem
 from leadflow_console.app.read_model import ReadModel
 from leadflow_console.domain import choices
 from leadflow_console.domain.assignment_story import what_happened
+
+EARLIEST = datetime.min.replace(tzinfo=UTC)  # for a time not known (none is, as read)
 
 router = APIRouter(include_in_schema=False)
 OFFERS = "_offers.html"
@@ -53,7 +56,11 @@ async def _inbox_of(read_model: ReadModel, rep_id: uuid.UUID) -> dict[str, objec
     their stories, how their recent leads ended and which left them."""
     offers, timelines = await read_model.inbox(rep_id)
     closed, left = await read_model.lately(rep_id)
-    return {"offers": offers, "timelines": timelines, "closed": closed, "left": left}
+    # One list, newest first (won and lost ones came before every lead that left her).
+    lately: list[tuple[str, datetime | None, object]] = [("closed", lead.outcome_at, lead) for lead in closed]
+    lately += [("left", lead.at, lead) for lead in left]
+    lately.sort(key=lambda entry: entry[1] or EARLIEST, reverse=True)
+    return {"offers": offers, "timelines": timelines, "lately": lately}
 
 
 @router.get("/inbox/stream", summary="rep: my offers as they change (text/event-stream)")
@@ -76,8 +83,12 @@ async def reject(
     assignment_id: uuid.UUID,
     viewer: RepOnly,
     upstream: UpstreamDep,
-    reason: Annotated[str, Form(min_length=1, max_length=200)],
+    reason: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
+    if not reason.strip():  # a page that could not hold it back (no script, an old page)
+        return redirect(
+            request, "/inbox", "Choose why you pass on the lead: nothing was changed.", problem=True
+        )
     path = f"/v1/assignments/{assignment_id}/reject"
     try:
         # Only the offer the page showed: a lead accepted since (another tab) stays accepted.

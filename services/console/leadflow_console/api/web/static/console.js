@@ -7,7 +7,15 @@ function countdowns() {
   for (const el of document.querySelectorAll("time.countdown")) {
     const left = Math.round((Date.parse(el.getAttribute("datetime")) - now) / 1000);
     if (Number.isNaN(left)) continue;
-    if (left <= 0) { el.textContent = "now (overdue)"; el.classList.add("late"); continue; }
+    if (left <= 0) {
+      // The offer is moving on (routing's sweeper, at its deadline): nothing here can take it now,
+      // and a page that has lost its stream would otherwise keep a live Accept on a dead offer.
+      el.textContent = "no time: the offer is moving on";
+      el.classList.add("late");
+      const offer = el.closest("li.offer") ?? el.closest("section");  // a card, or the lead page's
+      for (const button of offer?.querySelectorAll(".actions button") ?? []) button.disabled = true;
+      continue;
+    }
     const minutes = Math.floor(left / 60), seconds = left % 60;
     el.textContent = `${minutes}:${String(seconds).padStart(2, "0")}`;
   }
@@ -17,9 +25,24 @@ function live(region) {
   // The server sends the region's new HTML whenever it changed; the browser reconnects by itself.
   const source = new EventSource(region.dataset.stream);
   // Whether the region is following the present right now (the page drew it; the stream sends
-  // only what changes after): for the tests, and for any style that wants to say so.
-  source.addEventListener("open", () => { region.dataset.listening = "true"; });
-  source.addEventListener("error", () => { delete region.dataset.listening; });
+  // only what changes after), said on the page: a rep acts on what the screen says, so a screen
+  // that stopped following must say so (a lost connection, or a sign-out in another tab).
+  const status = liveStatus(region);
+  let lost = false;
+  source.addEventListener("open", () => {
+    region.dataset.listening = "true";
+    if (lost) say(status, "Live again: this page shows the present.", "ok");
+    lost = false;
+  });
+  source.addEventListener("error", () => {
+    delete region.dataset.listening;
+    lost = true;
+    if (source.readyState === EventSource.CLOSED) {  // refused (signed out): no retry comes
+      say(status, "This page stopped following changes: you may have been signed out. Reload it.", "problem", true);
+    } else {
+      say(status, "Not live: reconnecting. What this page shows may be out of date.", "problem");
+    }
+  });
   source.addEventListener(region.dataset.event, (message) => {
     // What the reader had opened, chosen or typed and not sent yet (a reason to pass on a lead)
     // stays across the redraw, and so does the focus: a redraw that lands between choosing and
@@ -36,6 +59,29 @@ function live(region) {
     countdowns();
   });
   window.addEventListener("pagehide", () => source.close());
+}
+
+function liveStatus(region) {
+  // A line above the region saying when it is not following the present.
+  const status = document.createElement("p");
+  status.className = "live-status";
+  status.setAttribute("role", "status");
+  status.hidden = true;
+  region.before(status);
+  return status;
+}
+
+function say(status, text, kind, withReload = false) {
+  status.replaceChildren(text);
+  if (withReload) {
+    const reload = document.createElement("a");
+    reload.href = window.location.pathname + window.location.search;
+    reload.textContent = "Reload";
+    status.append(" ", reload);
+  }
+  status.className = `live-status ${kind}`;
+  status.hidden = false;
+  if (kind === "ok") setTimeout(() => { if (status.classList.contains("ok")) status.hidden = true; }, 4000);
 }
 
 function unsentFields(region) {
@@ -105,6 +151,31 @@ function addRow(table) {
   row.querySelector("input, select").focus();
 }
 
+function confirmOutcomes() {
+  // Won and Lost are final (only an admin corrects one) and sit side by side on a phone: the
+  // first tap asks, a second tap on the same button within a few seconds records it. Without
+  // this script (an old or scriptless page) one tap records, as before.
+  document.addEventListener("click", (event) => {
+    const button = event.target.closest?.("form[action$='/outcome'] button[name='result']");
+    if (!button || button.dataset.confirming === "yes") return;
+    event.preventDefault();
+    const said = button.textContent;
+    button.dataset.confirming = "yes";
+    button.textContent = `Yes, ${button.value}`;
+    const ask = document.createElement("span");
+    ask.className = "confirm-ask";
+    ask.setAttribute("role", "status");
+    ask.textContent = `Record it as ${button.value}? It is final: tap "Yes, ${button.value}".`;
+    button.form.append(ask);
+    setTimeout(() => {
+      if (!button.isConnected) return;
+      delete button.dataset.confirming;
+      button.textContent = said;
+      ask.remove();
+    }, 6000);
+  });
+}
+
 function browserZone() {
   // The browser's time zone, for the server to show times in when the person chose none.
   const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
@@ -133,6 +204,7 @@ document.addEventListener("DOMContentLoaded", () => {
   browserZone();
   for (const region of document.querySelectorAll("[data-stream]")) live(region);
   addRowButtons();
+  confirmOutcomes();
   scrollableByKeyboard();
   window.addEventListener("resize", scrollableByKeyboard);
   countdowns();
