@@ -173,20 +173,30 @@ async def test_a_waiting_hot_lead_is_listed_with_its_reason_assigned_by_hand_and
     await entry.get_by_text("has 0 of 0 open leads").wait_for()
     assert await entry.get_by_label("Why (optional; in the lead's story)").input_value() == "Lee knows BigCo"
     await screenshot(admin, "queue-confirm-over-capacity")
-    # A second admin tab, opened on the queue before the assignment below.
+    # A second admin tab on the queue before the assignment below, following it; and a third
+    # that cannot (no script: a laptop waking up, a cut stream).
     other_tab = await new_page(browser)
     await sign_in(other_tab, console, ADMIN_EMAIL, ADMIN_PASSWORD)
     await other_tab.goto(f"{console}/queue")
+    await other_tab.locator("#queue-live[data-listening]").wait_for(state="attached")
+    stale_context = await browser.new_context(viewport=DESKTOP, java_script_enabled=False)
+    stale = await stale_context.new_page()
+    await sign_in(stale, console, ADMIN_EMAIL, ADMIN_PASSWORD)
+    await stale.goto(f"{console}/queue")
     await entry.get_by_label("Assign anyway, over the rep's capacity").check()
     await entry.get_by_role("button", name="Assign").click()
     notice = admin.get_by_text("Assigned: the lead is offered to Lee until")
     await notice.wait_for()
     assigned_at = time.monotonic()  # routing has committed it
     assert await admin.locator(f'li[data-lead="{lead_id}"]').count() == 0
+    # The open queue follows (it showed the lead waiting after it was assigned).
+    await other_tab.locator(f'li[data-lead="{lead_id}"]').wait_for(state="detached", timeout=5_000)
+    left = time.monotonic() - assigned_at
+    assert left <= 2.0, f"the assigned lead stayed {left:.2f} s on the open queue"
 
-    # The other tab's Assign finds the lead gone: said on the page, not dropped with its card.
-    await other_tab.locator(f'li[data-lead="{lead_id}"]').get_by_role("button", name="Assign").click()
-    refused = other_tab.locator("#assign-refused")
+    # The tab that could not hear it: its Assign finds the lead gone, said on the page.
+    await stale.locator(f'li[data-lead="{lead_id}"]').get_by_role("button", name="Assign").click()
+    refused = stale.locator("#assign-refused")
     await refused.wait_for()
     assert "Nothing was assigned" in await refused.text_content()
     assert await refused.get_by_role("link", name="See where the lead is now").get_attribute("href") == (

@@ -10,12 +10,15 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
 from leadflow_console.api.web.deps import AdminOnly, Analysts, ReadModelDep, UpstreamDep
-from leadflow_console.api.web.render import format_time, page, redirect
+from leadflow_console.api.web.live_regions import Shown, live_region, redraws
+from leadflow_console.api.web.render import format_time, page, redirect, templates
 from leadflow_console.api.web.session import Viewer
 from leadflow_console.api.web.upstream import JsonObject, Upstream, UpstreamProblem
 from leadflow_console.app.read_model import ReadModel
 
 router = APIRouter(include_in_schema=False)
+ENTRIES = "_queue_entries.html"
+SETTLE_SECONDS = 0.2  # a burst of decisions redraws the queue once
 
 
 def waited(since: str, now: datetime) -> str:
@@ -28,6 +31,18 @@ def waited(since: str, now: datetime) -> str:
     return f"{seconds // 3600} h {seconds % 3600 // 60} min"
 
 
+async def _waiting(viewer: Viewer, read_model: ReadModel, upstream: Upstream) -> dict[str, object]:
+    """What the queue shows, for the page and its stream alike: the waiting leads, named, and the
+    active reps to give them to (inactive reps are no one to assign to)."""
+    entries = await upstream.call_list("routing", "GET", "/v1/queue", viewer.token)
+    reps = await upstream.call_list("routing", "GET", "/v1/reps", viewer.token)
+    await read_model.name_entries(entries)
+    now = datetime.now(UTC)
+    for entry in entries:
+        entry["waited"] = waited(entry["since"], now)
+    return {"entries": entries, "reps": [rep for rep in reps if rep["active"]]}
+
+
 async def _queue(
     request: Request,
     viewer: Viewer,
@@ -36,14 +51,11 @@ async def _queue(
     status: int = 200,
     **context: object,
 ) -> Response:
-    entries = await upstream.call_list("routing", "GET", "/v1/queue", viewer.token)
-    reps = await upstream.call_list("routing", "GET", "/v1/reps", viewer.token)
-    await read_model.name_entries(entries)
-    now = datetime.now(UTC)
-    for entry in entries:
-        entry["waited"] = waited(entry["since"], now)
-    active = [rep for rep in reps if rep["active"]]  # inactive reps are no one to assign to
-    return page(request, "queue.html", viewer, status, entries=entries, reps=active, **context)
+    """The queue, following the present; a page answering an Assign that went wrong stays as
+    drawn (a redraw would take away the problem said at its form and what was chosen there)."""
+    shown = await _waiting(viewer, read_model, upstream)
+    live = None if context else live_region(ENTRIES, "/queue/stream", None, viewer=viewer, **shown)
+    return page(request, "queue.html", viewer, status, live=live, **{**shown, **context})
 
 
 @router.get("/queue", summary="admin, marketer: the leads waiting for a rep, and for what")
@@ -51,6 +63,18 @@ async def queue(
     request: Request, viewer: Analysts, read_model: ReadModelDep, upstream: UpstreamDep
 ) -> Response:
     return await _queue(request, viewer, read_model, upstream)
+
+
+@router.get("/queue/stream", summary="admin, marketer: the waiting leads as they change (text/event-stream)")
+async def queue_stream(
+    request: Request, viewer: Analysts, read_model: ReadModelDep, upstream: UpstreamDep, shown: Shown = ""
+) -> Response:
+    async def draw() -> tuple[str, bool]:
+        now_shown = await _waiting(viewer, read_model, upstream)
+        return templates.get_template(ENTRIES).render(viewer=viewer, **now_shown), True
+
+    changed = read_model.changed
+    return redraws(request, draw, changed, page="queue", event="queue", shown=shown, settle=SETTLE_SECONDS)
 
 
 @router.post("/queue/{lead_id}/assign", summary="admin: give a waiting lead to a rep")

@@ -21,6 +21,18 @@ function countdowns() {
   }
 }
 
+function waitedClocks() {
+  // How long each queued lead has waited, kept current here (a redraw each second would not be).
+  const now = Date.now();
+  for (const el of document.querySelectorAll("time.since")) {
+    const seconds = Math.max(0, Math.round((now - Date.parse(el.getAttribute("datetime"))) / 1000));
+    if (Number.isNaN(seconds)) continue;
+    el.textContent = seconds < 120 ? `${seconds} s`
+      : seconds < 7200 ? `${Math.floor(seconds / 60)} min`
+      : `${Math.floor(seconds / 3600)} h ${Math.floor((seconds % 3600) / 60)} min`;
+  }
+}
+
 function live(region) {
   // The server sends the region's new HTML whenever it changed; the browser reconnects by itself.
   const source = new EventSource(region.dataset.stream);
@@ -208,5 +220,6 @@ document.addEventListener("DOMContentLoaded", () => {
   scrollableByKeyboard();
   window.addEventListener("resize", scrollableByKeyboard);
   countdowns();
-  setInterval(countdowns, 1000);
+  waitedClocks();
+  setInterval(() => { countdowns(); waitedClocks(); }, 1000);
 });
