@@ -1,5 +1,6 @@
-"""The console's use cases: logging in, accounts, API keys (`api_keys.py`), the credentials every
-service refreshes, and the audit trail. Each state change runs in one unit of work with its audit entry."""
+"""The console's use cases: logging in, accounts (one's own: `own_account.py`), API keys
+(`api_keys.py`), the credentials every service refreshes, and the audit trail. Each state change
+runs in one unit of work with its audit entry."""
 
 import hashlib
 import logging
@@ -17,6 +18,7 @@ from leadflow_common.runtime import ServiceRuntime
 from leadflow_common.unit_of_work import UnitOfWork
 from leadflow_console import metrics
 from leadflow_console.app.api_keys import ApiKeyCases
+from leadflow_console.app.own_account import OwnAccountCases
 from leadflow_console.app.passwords import Passwords
 from leadflow_console.app.reps import RepDirectory
 from leadflow_console.domain import accounts
@@ -45,7 +47,7 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-class AccountsService(ApiKeyCases):
+class AccountsService(ApiKeyCases, OwnAccountCases):
     def __init__(self, runtime: ServiceRuntime, settings: ConsoleSettings, reps: RepDirectory):
         self._runtime = runtime
         self._settings = settings

@@ -1,4 +1,5 @@
-"""One's own settings (any signed-in user): the time zone the console shows times in."""
+"""One's own settings (any signed-in user): the time zone the console shows times in, and her
+password (every session of hers ends with the change: she signs in again)."""
 
 from datetime import UTC, datetime
 from typing import Annotated
@@ -12,7 +13,7 @@ from leadflow_console.api.web.deps import AnyoneSignedIn
 from leadflow_console.api.web.forms import FormErrors
 from leadflow_console.api.web.render import page, redirect
 from leadflow_console.api.web.session import Viewer
-from leadflow_console.deps import PreferencesDep
+from leadflow_console.deps import AccountsDep, PreferencesDep
 from leadflow_console.domain import choices
 
 router = APIRouter(include_in_schema=False)
@@ -46,3 +47,30 @@ async def save_settings(
         return _settings(request, viewer, 422, errors=errors, form={"time_zone": time_zone})
     shown = zone or "this browser's time zone"
     return redirect(request, "/account", f"Times are shown in {shown}.")
+
+
+PASSWORD_FIELDS = ("current_password", "new_password", "new_password_again")
+
+
+@router.post("/account/password", summary="any signed-in user: change their own password")
+async def change_password(
+    request: Request,
+    viewer: AnyoneSignedIn,
+    accounts: AccountsDep,
+    current_password: Annotated[str, Form(max_length=256)] = "",
+    new_password: Annotated[str, Form(max_length=256)] = "",
+    new_password_again: Annotated[str, Form(max_length=256)] = "",
+) -> Response:
+    errors = FormErrors()
+    if not current_password:
+        errors.add("current_password", "required: the password you signed in with")
+    if new_password != new_password_again:
+        errors.add("new_password_again", "not the same as the new password: type it again")
+    if not errors:
+        try:
+            await accounts.change_own_password(viewer.principal, current_password, new_password)
+        except LeadflowError as refused:
+            errors = forms.from_problem(refused, PASSWORD_FIELDS)
+    if errors:  # nothing typed is sent back: passwords never return to a page
+        return _settings(request, viewer, 422, password_errors=errors)
+    return redirect(request, "/", "Your password was changed: sign in with the new one.")
