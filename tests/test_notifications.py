@@ -130,6 +130,7 @@ async def test_the_rep_is_mailed_and_messaged_and_accepts_with_one_click_once(
         points = re.findall(r"^  .* ([+\u2212][\d.]+)\r?$", text, re.MULTILINE)
         assert sum(float(p.replace("\u2212", "-")) for p in points) == pytest.approx(score), text
         assert link_in(text, "The lead in the console") == f"{CONSOLE}/leads/{lead_id}"
+        assert re.search(r"[45] min from this message", text), "how long is left, in every reader's zone"
         assert "/v1/leads/" not in text.replace(f"{CONSOLE}/leads/", "")
         message = slack.received[0].event
         assert "Grace Hopper" in message["text"]
@@ -142,6 +143,11 @@ async def test_the_rep_is_mailed_and_messaged_and_accepts_with_one_click_once(
         assignments = f"{urls['routing']}/v1/assignments"
         page = await client.get(accept)  # what a mail scanner's prefetch does
         assert page.status_code == 200 and '<form method="post">' in page.text
+        # It names the lead and how long she has (it asked "Accept the lead offered to you?").
+        assert "<title>Accept Grace Hopper, Navy?</title>" in page.text
+        assert "Offered to you until " in page.text
+        style = page.headers["content-security-policy"]
+        assert "style-src 'sha256-" in style and "script-src" not in style, "its own style, nothing more"
         [offered] = (await client.get(assignments, params={"rep_id": rep_id})).json()
         assert offered["status"] == "offered", "a GET accepts nothing"
         offer_links = f"{urls['routing']}/v1/offer-links"
@@ -157,6 +163,8 @@ async def test_the_rep_is_mailed_and_messaged_and_accepts_with_one_click_once(
         assert accepted["status"] == "accepted"
         again = await client.post(accept)
         assert again.status_code == 409 and "used" in again.text
+        taken = await client.get(link_in(text, "Pass"))  # before a click: nothing left to do
+        assert "<title>Nothing to do here</title>" in taken.text and "it is accepted now" in taken.text
         assert (await client.post(offer_links, json=asked)).json()["links"] == [], "taken: nothing to click"
         forged = await client.post(accept[:-3] + "abc")
         assert forged.status_code == 422

@@ -30,7 +30,7 @@ def create_app(common: CommonSettings | None = None, settings: RoutingSettings |
 
     async def on_start(app: FastAPI, runtime: ServiceRuntime) -> None:
         app.state.routing = service = RoutingService(runtime, settings)
-        app.state.offers = Offers(service, settings.link_secret or runtime.settings.leadflow_api_key)
+        app.state.offers = Offers(service, settings.link_secret or runtime.settings.leadflow_api_key, runtime)
         app.state.reps = Reps(runtime, service)
         app.state.assignment_reads = AssignmentReads(runtime)
         topics = runtime.topics

@@ -8,10 +8,13 @@ from datetime import UTC, datetime, timedelta
 
 from leadflow_common.access import link_principal
 from leadflow_common.errors import Invalid
+from leadflow_common.events import ContactCard
+from leadflow_common.runtime import ServiceRuntime
 from leadflow_routing.app.services import RoutingService
 from leadflow_routing.domain import links
 from leadflow_routing.domain.links import InvalidLink, Link
 from leadflow_routing.domain.policy import Assignment, AssignmentStatus
+from leadflow_routing.store import cards
 
 # A link made for an offer without an SLA deadline (none today) would live this long.
 FALLBACK_LIFETIME = timedelta(hours=1)
@@ -24,11 +27,32 @@ class OfferLinks:
     expires_at: datetime
 
 
+@dataclass(frozen=True)
+class OfferShown:
+    """What a link's page says before anything is done: the lead, and where its offer is now."""
+
+    action: str  # accept, reject
+    status: AssignmentStatus | None  # None: routing knows no such assignment
+    who: str
+    deadline: datetime | None
+
+
 class Offers:
-    def __init__(self, routing: RoutingService, secret: str):
+    def __init__(self, routing: RoutingService, secret: str, runtime: ServiceRuntime):
         self._routing = routing
+        self._runtime = runtime
         self._key = links.link_key(secret)
         self._base = routing.settings.public_url.rstrip("/")
+
+    async def shown(self, token: str) -> OfferShown:
+        """The link's lead and its offer as they stand (the rep's own mail named the lead)."""
+        link = self.read(token)
+        found = await self._routing.assignments([link.assignment_id])
+        if not found:
+            return OfferShown(link.action, None, "the lead", None)
+        async with self._runtime.engine.connect() as connection:
+            card = await cards.contact_card(connection, found[0].lead_id, "")
+        return OfferShown(link.action, found[0].status, who_is(card), found[0].sla_deadline)
 
     async def make_links(self, assignment_ids: list[uuid.UUID]) -> dict[uuid.UUID, OfferLinks]:
         """Links for those of these assignments still offered to a rep; the others (accepted,
@@ -69,3 +93,11 @@ class Offers:
             expected=AssignmentStatus.offered,  # the mail offered it: an accepted lead stays accepted
             link_id=link.token_id,
         )
+
+
+def who_is(card: ContactCard | None) -> str:
+    """The lead as the page names it (its card's name and company, else its email)."""
+    if card is None:
+        return "the lead"
+    name = " ".join(part for part in (card.first_name, card.last_name) if part) or card.email or "the lead"
+    return f"{name}, {card.company}" if card.company else name

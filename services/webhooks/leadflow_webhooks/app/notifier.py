@@ -240,7 +240,8 @@ class Notifier:
             return False  # accepted, rejected or moved on meanwhile
         link = links[notice.assignment_id]
         reminder, page = notice.kind == "reminder", self._lead_page(event.data.lead_id)
-        message = offer_message(event.data, link, reminder=reminder, lead_page=page)
+        now = datetime.now(UTC)
+        message = offer_message(event.data, link, reminder=reminder, lead_page=page, now=now)
         await self._deliver(channels, event.data.rep.email, message, link)
         return True
 

@@ -79,11 +79,19 @@ def _reason_lines(score: float, card: ContactCard | None) -> list[str]:
 
 
 def offer_message(
-    event: AssignmentEvent, links: Links, *, reminder: bool = False, lead_page: str | None = None
+    event: AssignmentEvent,
+    links: Links,
+    *,
+    reminder: bool = False,
+    lead_page: str | None = None,
+    now: datetime | None = None,
 ) -> Message:
-    """`lead_page`: the lead in the console (the card's own URL is the API's, for sales tools)."""
+    """`lead_page`: the lead in the console (the card's own URL is the API's, for sales tools);
+    `now`: when it is sent, to say how long is left in every reader's zone, not only UTC's."""
     who = who_is(event.lead)
     deadline = _deadline(event.sla_deadline)
+    if now and event.sla_deadline:
+        deadline += f", {_duration((event.sla_deadline - now).total_seconds())} from this message"
     lead = f"A {event.temperature.value} lead"
     subject = f"{'Reminder: ' if reminder else ''}{lead} for you: {who} (accept by {deadline})"
     lines = [
