@@ -50,8 +50,14 @@ class Line:
     points: float
 
 
+ACRONYMS = {"vp": "VP", "ceo": "CEO", "cto": "CTO", "cfo": "CFO", "coo": "COO", "cmo": "CMO", "it": "IT"}
+
+
 def words(code: str) -> str:
-    """`c_level` → `C-level`, `demo_requested` → `Demo requested`: a code as a person says it."""
+    """`c_level` → `C-level`, `demo_requested` → `Demo requested`, `vp` → `VP`: a code as a person
+    says it."""
+    if code.lower() in ACRONYMS:
+        return ACRONYMS[code.lower()]
     first, _, rest = code.partition("_")
     if len(first) == 1 and rest:  # a one-letter prefix is part of the word: C-level, B-side
         return f"{first.upper()}-{rest.replace('_', ' ')}"

@@ -5,6 +5,7 @@ from leadflow_common.in_words import breakdown, label, signed
 
 def test_codes_read_as_words():
     assert label("fit:job_title:c_level") == "Job title: C-level"
+    assert label("fit:job_title:vp") == "Job title: VP", "it read Vp"
     assert label("fit:company_size:201+") == "Company size: 201 or more employees"
     assert label("fit:country:DE") == "Country: Germany"
     assert label("fit:channel:landing_page") == "Channel: a landing page"
