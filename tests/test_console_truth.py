@@ -183,6 +183,12 @@ async def test_a_waiting_hot_lead_is_listed_with_its_reason_assigned_by_hand_and
     stale = await stale_context.new_page()
     await sign_in(stale, console, ADMIN_EMAIL, ADMIN_PASSWORD)
     await stale.goto(f"{console}/queue")
+    team = await new_page(browser)  # and the team page, whose loads and waiting list follow too
+    await sign_in(team, console, ADMIN_EMAIL, ADMIN_PASSWORD)
+    await team.goto(f"{console}/team")
+    await team.locator("#team-live[data-listening]").wait_for(state="attached")
+    lees_load = team.locator("tr", has_text="Lee").locator("td[data-label='Load']")
+    assert (await lees_load.text_content()).strip().endswith(" 0 / 0")
     await entry.get_by_label("Assign anyway, over the rep's capacity").check()
     await entry.get_by_role("button", name="Assign").click()
     notice = admin.get_by_text("Assigned: the lead is offered to Lee until")
@@ -193,6 +199,11 @@ async def test_a_waiting_hot_lead_is_listed_with_its_reason_assigned_by_hand_and
     await other_tab.locator(f'li[data-lead="{lead_id}"]').wait_for(state="detached", timeout=5_000)
     left = time.monotonic() - assigned_at
     assert left <= 2.0, f"the assigned lead stayed {left:.2f} s on the open queue"
+    await (
+        team.locator("tr", has_text="Lee")
+        .locator("td[data-label='Load']", has_text="1 / 0")
+        .wait_for(timeout=2_000)
+    )
 
     # The tab that could not hear it: its Assign finds the lead gone, said on the page.
     await stale.locator(f'li[data-lead="{lead_id}"]').get_by_role("button", name="Assign").click()

@@ -11,7 +11,8 @@ from fastapi.responses import Response
 from leadflow_console.api.web import forms
 from leadflow_console.api.web.deps import AdminOnly, ReadModelDep, UpstreamDep
 from leadflow_console.api.web.forms import FormErrors
-from leadflow_console.api.web.render import page, redirect
+from leadflow_console.api.web.live_regions import Shown, live_region, redraws
+from leadflow_console.api.web.render import page, redirect, templates
 from leadflow_console.api.web.session import Viewer
 from leadflow_console.api.web.upstream import Upstream, UpstreamProblem
 from leadflow_console.app.read_model import ReadModel
@@ -20,6 +21,8 @@ from leadflow_console.deps import AccountsDep
 
 router = APIRouter(include_in_schema=False)
 Tier = Literal["junior", "mid", "senior"]
+TEAM = "_team_live.html"
+SETTLE_SECONDS = 0.2  # a burst of decisions redraws the team once
 
 
 def _codes(text: str) -> list[str]:
@@ -35,6 +38,33 @@ async def _team(
     status: int = 200,
     **context: object,
 ) -> Response:
+    """The team, following the present (a rep's load, account and the waiting leads change with
+    others' work); a page answering a form that went wrong stays as drawn."""
+    shown = await _reps_and_waiting(viewer, upstream, accounts, read_model)
+    live = None if context else live_region(TEAM, "/team/stream", None, viewer=viewer, **shown)
+    return page(request, "team.html", viewer, status, live=live, **{**shown, **context})
+
+
+@router.get("/team/stream", summary="admin: the reps' loads and the waiting leads as they change")
+async def team_stream(
+    request: Request,
+    viewer: AdminOnly,
+    upstream: UpstreamDep,
+    accounts: AccountsDep,
+    read_model: ReadModelDep,
+    shown: Shown = "",
+) -> Response:
+    async def draw() -> tuple[str, bool]:
+        now_shown = await _reps_and_waiting(viewer, upstream, accounts, read_model)
+        return templates.get_template(TEAM).render(viewer=viewer, **now_shown), True
+
+    changed = read_model.changed
+    return redraws(request, draw, changed, page="team", event="team", shown=shown, settle=SETTLE_SECONDS)
+
+
+async def _reps_and_waiting(
+    viewer: Viewer, upstream: Upstream, accounts: AccountsService, read_model: ReadModel
+) -> dict[str, object]:
     reps = await upstream.call_list("routing", "GET", "/v1/reps", viewer.token)
     waiting = await upstream.call_list(
         "routing", "GET", "/v1/assignments?status=waiting&limit=50", viewer.token
@@ -45,9 +75,7 @@ async def _team(
     working_as = {
         str(user.rep_id): user.email for user in await accounts.list_users() if user.rep_id and user.active
     }
-    return page(
-        request, "team.html", viewer, status, reps=reps, waiting=waiting, working_as=working_as, **context
-    )
+    return {"reps": reps, "waiting": waiting, "working_as": working_as}
 
 
 @router.get("/team", summary="admin: reps with load against capacity, the waiting queue")
