@@ -31,7 +31,9 @@ pytestmark = pytest.mark.integration
 DECISIONS = frozenset({"lead.routed", "lead.reassigned", "lead.nurtured"})
 
 
-def scored_event(lead_id: uuid.UUID, temperature: str, score: float, *, revision: int = 1, **routing):
+def scored_event(
+    lead_id: uuid.UUID, temperature: str, score: float, *, revision: int = 1, card_revision=None, **routing
+):
     data = LeadScored(
         lead_id=lead_id,
         revision=revision,
@@ -41,6 +43,7 @@ def scored_event(lead_id: uuid.UUID, temperature: str, score: float, *, revision
         model=ModelRef(kind="rules", version=1),
         scored_at=datetime.now(UTC),
         routing=RoutingHints(**routing),
+        card_revision=card_revision,
     )
     return new_event(data, source="test", subject=lead_id)
 
@@ -309,6 +312,72 @@ async def test_a_lead_that_ended_is_not_routed_again_by_a_later_score(settings, 
         await eventually(scores_stored)
         for lead_id in (won, early, erased):
             assert await s.current(lead_id) is None, lead_id
+
+
+async def test_an_outcome_holds_a_score_behind_it_and_a_new_submission_reopens_the_lead(settings, topics):
+    """A second read: an outcome and a re-score in one batch routed the won lead again; and a
+    won or lost person who submits again (a newer profile revision) must be worked again."""
+    async with scenario(settings, topics) as s:
+        await s.rep("senior", capacity=5)
+        lead = uuid.uuid4()
+        await s.score(lead, "hot", 80, card_revision=1)
+        await s.until_status(lead, "offered")
+        outcome = LeadOutcome(
+            outcome_id=uuid.uuid4(), lead_id=lead, outcome="lost", occurred_at=datetime.now(UTC)
+        )
+        rescored = scored_event(lead, "hot", 90, revision=2, card_revision=1)  # a rules change
+        await s.producer.send(s.topics.outcomes, outcome_bytes(outcome, lead), key=str(lead).encode())
+        await s.producer.send_and_wait(
+            s.topics.scored, rescored.model_dump_json().encode(), key=str(lead).encode()
+        )
+
+        async def rescore_read() -> bool:
+            async with s.runtime.engine.connect() as connection:
+                query = text("SELECT score FROM routing.leads WHERE lead_id = :lead")
+                return await connection.scalar(query, {"lead": lead}) == 90
+
+        await eventually(rescore_read)
+        rows = (await s.client.get("/v1/assignments", params={"lead_id": str(lead)})).json()
+        assert [row["status"] for row in rows] == ["closed"], "the lost lead was offered again"
+        s.revisions[lead] = 2
+        await s.score(lead, "hot", 91, card_revision=1)  # re-scored again: the same profile
+        await s.score(lead, "hot", 92, card_revision=2)  # she submitted again after it was lost
+        reopened = await s.until_status(lead, "offered")
+        assert reopened["score"] == 92
+
+
+async def test_a_lead_merged_into_one_that_ended_lets_go_of_its_offer(settings, topics):
+    """A second read: the absorbed lead's offer moved onto a won survivor, and its run-out then
+    failed the sweeper on every look (the lead could not be routed on)."""
+    async with scenario(settings, topics, sla_seconds=1) as s:
+        await s.rep("senior")
+        survivor, absorbed = uuid.uuid4(), uuid.uuid4()
+        outcome = LeadOutcome(
+            outcome_id=uuid.uuid4(), lead_id=survivor, outcome="won", occurred_at=datetime.now(UTC)
+        )
+        await s.publish(s.topics.outcomes, new_event(outcome, source="test", subject=survivor))
+        await s.score(absorbed, "hot", 85)
+        offer = await s.until_status(absorbed, "offered")
+        now = datetime.now(UTC)
+        profile = LeadProfile(
+            lead_id=survivor, revision=3, email="a@example.com", created_at=now, updated_at=now
+        )
+        merged = LeadMerged(surviving_lead_id=survivor, absorbed_lead_id=absorbed, lead=profile)
+        await s.publish(s.topics.merged, new_event(merged, source="test", subject=survivor))
+
+        async def let_go() -> bool:
+            rows = (await s.client.get("/v1/assignments", params={"lead_id": str(survivor)})).json()
+            return [(row["id"], row["status"]) for row in rows] == [(offer["id"], "closed")]
+
+        await eventually(let_go)
+        later = uuid.uuid4()  # the sweeper goes on: an offer after it runs out and moves on
+        await s.score(later, "hot", 70)
+        await s.until_status(later, "offered")
+        assert (await s.client.get("/readyz")).status_code == 200
+
+
+def outcome_bytes(outcome: LeadOutcome, lead: uuid.UUID) -> bytes:
+    return new_event(outcome, source="test", subject=lead).model_dump_json().encode()
 
 
 async def test_a_merge_folds_the_absorbed_leads_assignments_into_the_survivor(settings, topics):

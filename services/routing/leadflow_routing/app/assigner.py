@@ -32,7 +32,7 @@ from leadflow_routing.domain.policy import (
     turned_hotter,
     waiting_order,
 )
-from leadflow_routing.store import cards, repository
+from leadflow_routing.store import cards, ended, repository
 from leadflow_routing.store import waiting as waiting_store
 from leadflow_routing.store.capacity import CapacityView
 
@@ -229,12 +229,16 @@ async def _still_waiting(
 
 async def pass_on(
     uow: UnitOfWork, assignment: Assignment, status: AssignmentStatus, reason: str, context: RoutingContext
-) -> Decision:
+) -> Decision | None:
     """The rep let the lead go (rejected it, or let its SLA run out): offer it to the next
-    eligible rep, never one who passed on it before, and to the senior pool after too many tries."""
+    eligible rep, never one who passed on it before, and to the senior pool after too many tries;
+    a lead whose story ended (won, lost, erased) goes to nobody (None)."""
     await transition(uow, assignment, status, reason, context)
     context = dataclasses.replace(context, actor="system")  # where it goes next is routing's doing
     lead = await repository.lead_to_route(uow.connection, assignment.lead_id)
+    if lead is None or await ended.has_ended(uow.connection, assignment.lead_id):
+        await drain_waiting(uow, context)
+        return None
     passed = await repository.reps_who_passed(uow.connection, assignment.lead_id)
     decision = await route(
         uow,

@@ -5,6 +5,8 @@ assignment frees the rep's slot for the waiting queue."""
 import dataclasses
 import uuid
 
+from sqlalchemy.ext.asyncio import AsyncConnection
+
 from leadflow_common.unit_of_work import UnitOfWork
 from leadflow_routing.app import account_routing
 from leadflow_routing.app.assigner import drain_waiting, pass_on, transition
@@ -60,6 +62,12 @@ async def close_lead(uow: UnitOfWork, lead_id: uuid.UUID, reason: str, context: 
         await finish(uow, current, AssignmentStatus.closed, reason, context)
 
 
+async def erase_leads(connection: AsyncConnection, lead_ids: list[uuid.UUID]) -> None:
+    """What says who an erased person is: her cards (the leads locked first, as on every path)."""
+    await repository.lock_leads(connection, lead_ids)
+    await cards.erase_cards(connection, lead_ids)
+
+
 async def end_erased(uow: UnitOfWork, lead_ids: list[uuid.UUID], context: RoutingContext) -> None:
     """The person asked to be erased and is on the do-not-contact list: her leads are routed no
     more, and whoever holds one lets go (the rep's inbox and the sales tools are told). The
@@ -83,5 +91,10 @@ async def fold_merge(
         drop = ours if keep_theirs else theirs
         reason = f"merged: lead {absorbed} folded into {surviving}"
         await finish(uow, drop, AssignmentStatus.closed, reason, context)
+    elif theirs is not None and await ended.has_ended(uow.connection, surviving):
+        # Folded into a lead whose story ended (an older lead, won or lost): nothing of it is
+        # worked any more, so what held the absorbed one lets go (it stalled the sweeper).
+        reason = f"merged: lead {absorbed} folded into {surviving}, which has ended"
+        await finish(uow, theirs, AssignmentStatus.closed, reason, context)
     await uow.flush_deferred()  # the trail moves with them
     await repository.move_assignments(uow.connection, absorbed, surviving)

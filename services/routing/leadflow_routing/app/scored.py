@@ -28,6 +28,7 @@ def lead_to_route(data: LeadScored) -> LeadToRoute:
     )
 
 
-def to_save(data: LeadScored) -> tuple[LeadToRoute, int, list[dict[str, Any]]]:
-    """A score as routing keeps it: the lead to route, its revision, its largest reasons."""
-    return lead_to_route(data), data.revision, top_reasons(data.reasons)
+def to_save(data: LeadScored) -> tuple[LeadToRoute, int, list[dict[str, Any]], int | None]:
+    """A score as routing keeps it: the lead to route, its revision, its largest reasons, and
+    the profile revision its card is from (a newer one than at a lead's end reopens it)."""
+    return lead_to_route(data), data.revision, top_reasons(data.reasons), data.card_revision

@@ -23,7 +23,7 @@ from leadflow_routing.app.context import RoutingContext, routing_context
 from leadflow_routing.app.scored import lead_to_route, leads_of, to_save
 from leadflow_routing.domain.policy import Assignment, AssignmentStatus
 from leadflow_routing.settings import RoutingSettings
-from leadflow_routing.store import cards, ended, repository
+from leadflow_routing.store import cards, ended, repository, scores
 from leadflow_routing.store import waiting as waiting_store
 from leadflow_routing.store.capacity import CapacityView
 
@@ -58,7 +58,10 @@ class RoutingService:
             await uow.load_keys(leads)  # for the contact cards of the decisions, in one read
             await cards.record_scored_cards(uow.connection, relevant)
             fresh = await uow.first_seen(relevant)
-            saved = await repository.save_newest_leads(
+            # Outcomes first: a score behind its lead's outcome in this batch must not route it.
+            for outcome in (e.data for e in fresh if isinstance(e.data, LeadOutcome)):
+                await ended.mark_ended(uow.connection, [outcome.lead_id], outcome.outcome, context.now)
+            saved = await scores.save_newest_leads(
                 uow.connection,
                 [to_save(e.data) for e in fresh if isinstance(e.data, LeadScored)],
                 context.now,
@@ -107,8 +110,7 @@ class RoutingService:
             await capacity.forget(uow.connection)
             await uow.flush_deferred()
             known.clear()
-            if isinstance(data, LeadOutcome):
-                await ended.mark_ended(uow.connection, [data.lead_id], data.outcome, context.now)
+            if isinstance(data, LeadOutcome):  # marked ended with the batch's outcomes, above
                 await lifecycle.close_lead(uow, data.lead_id, f"outcome: {data.outcome}", context)
             else:
                 await lifecycle.fold_merge(uow, data.absorbed_lead_id, data.surviving_lead_id, context)
@@ -121,7 +123,8 @@ class RoutingService:
         """Contact cards from leads.captured (its own consumer group: routing decisions never
         wait behind the busiest topic), and erasures (`lead.erased`): what routing holds that
         says who a person is are the cards."""
-        await apply_erasures(self._runtime, events, self._erase, then=self._end_erased)
+        end = lambda uow, lead_ids: lifecycle.end_erased(uow, lead_ids, self.context())  # noqa: E731
+        await apply_erasures(self._runtime, events, lifecycle.erase_leads, then=end)
         profiles = cards.newest_profiles(events)
         if not profiles:
             return
@@ -132,14 +135,6 @@ class RoutingService:
             await cards.record_cards(uow.connection, profiles)
             if carded := await cards.stop_awaiting(uow.connection, sorted(profiles)):
                 await self._route_awaited(uow, carded, self.context())
-
-    @staticmethod
-    async def _erase(connection: AsyncConnection, lead_ids: list[uuid.UUID]) -> None:
-        await repository.lock_leads(connection, lead_ids)  # first, as on every path of routing
-        await cards.erase_cards(connection, lead_ids)
-
-    async def _end_erased(self, uow: UnitOfWork, lead_ids: list[uuid.UUID]) -> None:
-        await lifecycle.end_erased(uow, lead_ids, self.context())
 
     async def _route_awaited(
         self, uow: UnitOfWork, lead_ids: list[uuid.UUID], context: RoutingContext

@@ -47,52 +47,6 @@ def as_assignment(row: Row | driver.Row) -> Assignment:
     )
 
 
-# A batch's scores in one statement, built once and run with the rows as parameters: one
-# multi-row INSERT … RETURNING rendered from a statement compiled once, not once a batch.
-_SAVE_LEADS = (
-    insert(leads)
-    .on_conflict_do_update(
-        index_elements=[leads.c.lead_id],
-        set_={
-            name: getattr(insert(leads).excluded, name)
-            for name in (
-                "reasons",
-                "score_revision",
-                "score",
-                "temperature",
-                "country",
-                "language",
-                "segment",
-                "updated_at",
-            )
-        },
-        where=leads.c.score_revision < insert(leads).excluded.score_revision,
-    )
-    .returning(leads.c.lead_id, leads.c.score_revision, leads.c.ended)
-)
-
-
-async def save_newest_leads(
-    connection: AsyncConnection, scored: list[tuple[LeadToRoute, int, list | None]], now: datetime
-) -> set[tuple[uuid.UUID, int]]:
-    """Each lead's newest score of these (one statement for all); the (lead, revision) pairs
-    stored, i.e. newer than what routing had, of the leads still to route (not ended)."""
-    newest: dict[uuid.UUID, tuple[LeadToRoute, int, list | None]] = {}
-    for lead, revision, reasons in scored:
-        if lead.lead_id not in newest or newest[lead.lead_id][1] < revision:
-            newest[lead.lead_id] = (lead, revision, reasons)
-    if not newest:
-        return set()
-    rows = [
-        {"lead_id": lead.lead_id, "reasons": reasons, "score_revision": revision, "score": lead.score}
-        | {"temperature": lead.temperature.value, "country": lead.country, "language": lead.language}
-        | {"segment": lead.segment, "account_id": lead.account_id, "updated_at": now}
-        for lead, revision, reasons in (newest[lead_id] for lead_id in sorted(newest))
-    ]
-    saved = await connection.execute(_SAVE_LEADS, rows)
-    return {(row.lead_id, row.score_revision) for row in saved if row.ended is None}
-
-
 _CURRENT_ASSIGNMENTS = Prepared(
     select(assignments).where(
         any_param(assignments.c.lead_id, "ids"),
@@ -247,9 +201,8 @@ async def get_assignments(connection: AsyncConnection, ids: list[uuid.UUID]) -> 
 
 
 async def lead_to_route(connection: AsyncConnection, lead_id: uuid.UUID) -> LeadToRoute | None:
-    """The lead as routing last scored it; None when unknown or ended (won, lost, erased)."""
     row = (await connection.execute(select(leads).where(leads.c.lead_id == lead_id))).first()
-    if row is None or row.ended is not None:
+    if row is None:
         return None
     return LeadToRoute(
         lead_id=row.lead_id,

@@ -54,7 +54,9 @@ leads = Table(
     Column("account_id", UUID(as_uuid=True)),  # its B2B account, from the score's routing hints
     Column("merged_into", UUID(as_uuid=True)),
     Column("reasons", JSONB),  # the score's largest reasons, for the contact card
-    Column("ended", Text),  # won, lost or erased: not routed again by a later score
+    Column("ended", Text),  # won, lost or erased: not routed again by a later score (ended.py)
+    Column("ended_revision", Integer),  # the profile revision at the end: a newer one reopens
+    Column("card_revision", Integer),  # the profile revision of the newest score's card
     Column("updated_at", DateTime(timezone=True), nullable=False),
 )
 
