@@ -448,3 +448,8 @@ async def test_a_person_changes_her_own_password_and_signs_in_again_with_it(syst
     await vi.get_by_role("button", name="Sign in").wait_for()  # the old one no longer opens
     await sign_in(vi, system.console, "vi@leadflow.example", new)
     await vi.get_by_role("heading", name="Live feed").wait_for()
+    for _ in range(6):  # a stolen session cannot guess the password without end: 5 tries
+        await change("a wrong guess", new)
+    assert await vi.locator("#current-password-error").text_content() == (
+        "Too many wrong tries: try again in 15 min"
+    )

@@ -128,6 +128,7 @@ async def test_leads_are_found_by_a_word_or_a_phone_a_rep_sees_only_hers_and_the
     await card.get_by_role("button", name="Accept").click()
     await ada.wait_for_load_state()
     await ada.locator("li.offer", has_text="Charles Babbage").get_by_role("button", name="Won").click()
+    await ada.wait_for_timeout(500)  # a second tap, not a double tap's (those ask again)
     await ada.locator("li.offer", has_text="Charles Babbage").get_by_role("button", name="Yes, won").click()
     await ada.get_by_text("Recorded as won.").wait_for()
 

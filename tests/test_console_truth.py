@@ -298,6 +298,7 @@ async def test_a_won_lead_leaves_the_offers_with_every_action_and_the_inbox_says
 
     await offer.get_by_role("button", name="Won").click()
     await offer.get_by_text('Record it as won? It is final: tap "Yes, won".').wait_for()  # one tap asks
+    await ada.wait_for_timeout(500)  # a second tap, not a double tap's (those ask again)
     await offer.get_by_role("button", name="Yes, won").click()
     closed = ada.locator("li.closed-lead")
     await closed.wait_for(timeout=5_000)

@@ -118,6 +118,7 @@ async def test_a_rep_works_a_lead_from_the_landing_page_to_accepted_in_the_brows
     await ada.goto(f"{console}/inbox")
     hers = ada.locator(f'li.offer[data-assignment="{assignment_id}"]')
     await hers.get_by_role("button", name="Won").click()
+    await ada.wait_for_timeout(500)  # a second tap, not a double tap's (those ask again)
     await hers.get_by_role("button", name="Yes, won").click()  # final: the first tap asks
     await ada.get_by_text("Recorded as won.").wait_for()
 

@@ -53,6 +53,12 @@ class Mapping:
             needed += [name for _, name, _, _ in string.Formatter().parse(template) if name]
         return list(dict.fromkeys(needed))
 
+    def canonical(self) -> str:
+        """The mapping as one text, the same in every run (a set's order is not)."""
+        columns = {name: [c.lead_field, c.kind, c.values] for name, c in self.columns.items()}
+        whole = {"columns": columns, "templates": self.templates, "empty": sorted(self.empty)}
+        return json.dumps(whole, sort_keys=True, default=str)
+
     def column_of(self, lead_field: str) -> str | None:
         """The CSV column that fills a lead field (for a rejected row's words)."""
         return next((name for name, column in self.columns.items() if column.lead_field == lead_field), None)
@@ -158,7 +164,7 @@ def field_problem(path: str) -> str | None:
 
 def check_header(mapping: Mapping, header: list[str]) -> list[str]:
     """The file's columns the mapping leaves out; an ImportProblem when it needs what is absent."""
-    repeated = sorted({name for name in header if header.count(name) > 1})
+    repeated = sorted({name for name in header if name and header.count(name) > 1})  # "" : trailing commas
     if repeated:
         raise ImportProblem(f"the file's first line names a column twice: {_names(repeated)}")
     missing = [name for name in mapping.needed_columns() if name not in header]

@@ -4,7 +4,7 @@ The mapping (`import_mapping.py`) and the file's first line are checked before a
 Exit status: 0 every row stored; 1 some rows refused (the rest stored, each refusal said by line
 and column); 2 the import could not start or stopped (a file, the mapping, capture refusing the
 batches or not answering). Running the same import again adds only what is missing: each batch
-carries an idempotency key made from the file's hash.
+carries an idempotency key made from the file's and the mapping's hash.
 """
 
 import csv
@@ -85,8 +85,10 @@ def run_import(
     """Post every row; a batch is retried on a network error or 5xx, and its Idempotency-Key
     (the file's hash and the batch number) makes a retried or repeated import add nothing."""
     summary.unused_columns = check_header(mapping, read_header(path))
-    with path.open("rb") as handle:
-        digest = hashlib.file_digest(handle, "sha256").hexdigest()[:16]
+    with path.open("rb") as handle:  # the file and the mapping: a mended mapping sends anew
+        hashed = hashlib.file_digest(handle, "sha256")
+    hashed.update(mapping.canonical().encode())
+    digest = hashed.hexdigest()[:16]
     total = sum(1 for _ in rows(path))
     batch: list[Row] = []
     number = 0

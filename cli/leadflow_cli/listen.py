@@ -60,7 +60,9 @@ def chosen_secret(secret_file: Path | None, given: str | None) -> str | None:
             raise ListenProblem(f"{secret_file} cannot be read: {error.strerror or error}") from None
     else:
         secret = os.environ.get("LEADFLOW_WEBHOOK_SECRET") or given
-        if given and not os.environ.get("LEADFLOW_WEBHOOK_SECRET"):
+        if given and os.environ.get("LEADFLOW_WEBHOOK_SECRET"):
+            sys.stderr.write("warning: --secret is ignored: LEADFLOW_WEBHOOK_SECRET is set\n")
+        elif given:
             sys.stderr.write(
                 "warning: --secret is readable by every user of this machine (ps); "
                 "use LEADFLOW_WEBHOOK_SECRET or --secret-file\n"

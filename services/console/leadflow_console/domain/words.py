@@ -55,6 +55,7 @@ AUDIT_ACTIONS = {
     "user.role_changed": "changed the account's role",
     "user.rep_changed": "linked the account to another rep record",
     "user.password_changed": "changed the account's password",
+    "user.password_change_failed": "gave a wrong password to change it",
     "key.created": "created the API key",
     "key.revoked": "revoked the API key",
     "rep.created": "added the rep",

@@ -56,7 +56,10 @@ async def actor_of(connection: AsyncConnection, who: str) -> str | None:
     if "@" in who:
         found = await connection.scalar(select(users.c.id).where(users.c.email == who.lower()))
         return f"user:{found}" if found else None
-    found = await connection.scalar(select(api_keys.c.id).where(api_keys.c.name == who).limit(1))
+    # A live key's name is its own; a revoked one may share it: the live one first, then the newest.
+    named = select(api_keys.c.id).where(func.lower(api_keys.c.name) == who.lower())
+    order = (api_keys.c.revoked_at.is_(None).desc(), api_keys.c.created_at.desc())
+    found = await connection.scalar(named.order_by(*order).limit(1))
     return f"key:{found}" if found else None
 
 

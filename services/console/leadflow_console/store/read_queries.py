@@ -126,7 +126,7 @@ async def inbox(connection: AsyncConnection, rep_id: uuid.UUID) -> list[LeadView
         # screen), then accepted leads, newest first.
         .order_by(
             case((lead_views.c.assignment_status == "offered", 0), else_=1),
-            lead_views.c.sla_deadline.asc().nulls_last(),
+            case((lead_views.c.assignment_status == "offered", lead_views.c.sla_deadline)).asc().nulls_last(),
             lead_views.c.decided_at.desc(),
         )
         .limit(SHOWN)

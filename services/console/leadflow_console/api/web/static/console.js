@@ -169,10 +169,16 @@ function confirmOutcomes() {
   // this script (an old or scriptless page) one tap records, as before.
   document.addEventListener("click", (event) => {
     const button = event.target.closest?.("form[action$='/outcome'] button[name='result']");
-    if (!button || button.dataset.confirming === "yes") return;
+    if (!button) return;
+    if (button.dataset.confirming === "yes") {
+      // A second tap records it, but not a double tap's (the first one asked 0.4 s ago).
+      if (Date.now() - Number(button.dataset.askedAt) < 400) event.preventDefault();
+      return;
+    }
     event.preventDefault();
     const said = button.textContent;
     button.dataset.confirming = "yes";
+    button.dataset.askedAt = String(Date.now());
     button.textContent = `Yes, ${button.value}`;
     const ask = document.createElement("span");
     ask.className = "confirm-ask";
