@@ -4,6 +4,7 @@ privilege and an admin is confirmed; webhooks are created, tested against a real
 disabled and replayed from the console; times show in the viewer's own time zone."""
 
 import re
+import time
 import uuid
 
 import httpx
@@ -370,7 +371,9 @@ async def test_an_admins_duplicates_and_stale_clicks_are_said_at_the_field_and_a
     await no_json(admin)
 
     await admin.goto(f"{system.console}/admin/keys")
-    stale = await new_page(browser)
+    # A tab that cannot hear changes (no script; an open page follows them and drops the button).
+    stale_context = await browser.new_context(viewport=DESKTOP, java_script_enabled=False)
+    stale = await stale_context.new_page()
     await sign_in(stale, system.console, ADMIN_EMAIL, ADMIN_PASSWORD)
     await stale.goto(f"{system.console}/admin/keys")
     for page in (admin, stale):
@@ -453,3 +456,55 @@ async def test_a_person_changes_her_own_password_and_signs_in_again_with_it(syst
     assert await vi.locator("#current-password-error").text_content() == (
         "Too many wrong tries: try again in 15 min"
     )
+
+
+@pytest.mark.timed  # how soon another admin's change shows
+async def test_the_keys_and_accounts_pages_follow_another_admins_changes(system, browser):
+    """Two admins at work: what one changes (a key made or revoked, an account disabled) shows
+    on the other's open page within a second or two, without a reload (it stayed until one)."""
+    keys, users = await new_page(browser), await new_page(browser)
+    for page in (keys, users):
+        await sign_in(page, system.console, ADMIN_EMAIL, ADMIN_PASSWORD)
+    await keys.goto(f"{system.console}/admin/keys")
+    await users.goto(f"{system.console}/admin/users")
+    for page, region in ((keys, "#keys-live"), (users, "#users-live")):
+        await page.locator(f"{region}[data-listening]").wait_for()
+    async with httpx.AsyncClient(timeout=10, headers=AUTH, base_url=system.console) as other_admin:
+
+        async def shown_within(page, row_text: str, expected: str, change) -> None:
+            await change()  # answered once committed (a password's hashing is not the page's time)
+            started = time.monotonic()
+            row = page.locator("tr", has_text=row_text)
+            await row.filter(has_text=expected).wait_for(timeout=5_000)
+            took = time.monotonic() - started
+            assert took <= 2.0, f"{row_text}: shown {took:.2f} s after the change was answered"
+
+        made = {}
+
+        async def make_key():
+            answer = await other_admin.post("/v1/keys", json={"name": "CRM sync", "scopes": ["leads:read"]})
+            assert answer.status_code == 201, answer.text
+            made.update(answer.json())
+
+        await shown_within(keys, "CRM sync", "Revoke", make_key)
+
+        async def revoke_key():
+            assert (await other_admin.delete(f"/v1/keys/{made['id']}")).status_code in (200, 204)
+
+        await shown_within(keys, "CRM sync", "revoked", revoke_key)
+        assert await keys.locator("tr", has_text="CRM sync").get_by_role("button").count() == 0
+
+        async def make_account():
+            body = {"email": "vic@leadflow.example", "password": PASSWORD, "role": "viewer"}
+            answer = await other_admin.post("/v1/users", json=body)
+            assert answer.status_code == 201, answer.text
+            made["user"] = answer.json()["id"]
+
+        await shown_within(users, "vic@leadflow.example", "Disable", make_account)
+
+        async def disable_account():
+            answer = await other_admin.patch(f"/v1/users/{made['user']}", json={"active": False})
+            assert answer.status_code == 200, answer.text
+
+        await shown_within(users, "vic@leadflow.example", "Enable", disable_account)
+    await screenshot(keys, "admin-keys-live")

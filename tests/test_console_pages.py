@@ -36,6 +36,15 @@ PAGES = {
     "/admin/audit": {"admin"},
     "/account": {"admin", "marketer", "rep", "viewer"},
 }
+# The live regions' streams (text/event-stream), and the roles that may follow each.
+STREAMS = {
+    "/inbox/stream": {"rep"},
+    "/feed/stream": {"admin", "marketer", "viewer"},
+    "/queue/stream": {"admin", "marketer"},
+    "/team/stream": {"admin"},
+    "/admin/users/stream": {"admin"},
+    "/admin/keys/stream": {"admin"},
+}
 
 
 def page_roles(route: APIRoute) -> frozenset[str] | None:
@@ -59,6 +68,7 @@ def test_every_page_declares_the_roles_that_may_open_it():
             assert page_roles(route), f"{method} {route.path} declares no page policy"
     declared = {route.path: page_roles(route) for route in pages if "GET" in route.methods}
     assert {path: declared[path] for path in PAGES} == PAGES
+    assert {path: declared[path] for path in STREAMS} == STREAMS
 
 
 async def sign_in(console: str, email: str, password: str) -> httpx.AsyncClient:
@@ -83,7 +93,7 @@ async def test_pages_sessions_and_forms_are_guarded(system):
                 "/login", data={"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD, "csrf_token": "x"}
             )
         assert forged.status_code == 403
-        for path in PAGES:
+        for path in [*PAGES, *STREAMS]:
             response = await anonymous.get(path)
             assert (response.status_code, response.headers["location"]) == (303, "/")
 
@@ -118,6 +128,12 @@ async def test_pages_sessions_and_forms_are_guarded(system):
                     assert "unsafe-inline" not in response.headers["content-security-policy"]
                     title = re.search(r"<title>(.*?)</title>", response.text, re.S).group(1)
                     assert title.endswith(" · Leadflow") and "<" not in title, (path, title)
+            for path, allowed in STREAMS.items():
+                async with client.stream("GET", path) as response:
+                    expected = 200 if role in allowed else 403
+                    assert response.status_code == expected, f"{role} GET {path}: {response.status_code}"
+                    if expected == 200:
+                        assert response.headers["content-type"].startswith("text/event-stream")
 
         # A range the wrong way round is said at its field, in the form's words, with the dates
         # typed kept (it was a page of its own naming URL parameters), for both funnels.

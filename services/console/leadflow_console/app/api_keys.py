@@ -9,6 +9,7 @@ from leadflow_common.access import Principal, Scope
 from leadflow_common.credentials import key_digest
 from leadflow_common.errors import Conflict, FieldError, NotFound
 from leadflow_common.runtime import ServiceRuntime
+from leadflow_console.app import live
 from leadflow_console.domain import accounts
 from leadflow_console.store import repository
 from leadflow_console.store.repository import ApiKey
@@ -37,6 +38,7 @@ class ApiKeyCases:
                 expires_at=expires_at,
             )
             await uow.audit(principal, "key.created", ("key", key_id), scopes=",".join(sorted(scopes)))
+            await live.announce_admin(uow.connection)
         return stored, secret
 
     async def list_keys(self) -> list[ApiKey]:
@@ -54,4 +56,5 @@ class ApiKeyCases:
             newly = revoked.revoked_at == now
             if newly:
                 await uow.audit(principal, "key.revoked", ("key", key_id))
+                await live.announce_admin(uow.connection)
             return revoked, newly

@@ -1,8 +1,9 @@
 """Telling the live pages of every console replica that the read model changed: the replica
 that applied a batch sends a PostgreSQL NOTIFY with the reps whose inbox changed, and another
 with the B2B accounts whose page changed (both delivered when its transaction commits), and
-every replica listens (the process's `Listener`). A page also looks again every few seconds, so
-a listener that is reconnecting delays a page, never loses a change."""
+every replica listens (the process's `Listener`). An account or a key made, changed or used is
+announced on a third, for the admin's pages. A page also looks again every few seconds, so a
+listener that is reconnecting delays a page, never loses a change."""
 
 import asyncio
 import uuid
@@ -16,6 +17,8 @@ CHANNEL = "leadflow_console_changed"
 # Its own channel: a replica of an earlier version, which reads every payload of CHANNEL as
 # rep ids, never hears it.
 ACCOUNTS_CHANNEL = "leadflow_console_accounts_changed"
+# Accounts and keys (the admin's pages): everything on them, so no payload to read.
+ADMIN_CHANNEL = "leadflow_console_admin_changed"
 EVERYONE = "*"
 MAX_PAYLOAD = 7000  # PostgreSQL takes up to 8000 bytes; beyond it every inbox looks again
 
@@ -39,6 +42,11 @@ async def announce(
     await notify(connection, CHANNEL, encode(reps))
     if accounts:
         await notify(connection, ACCOUNTS_CHANNEL, encode(accounts))
+
+
+async def announce_admin(connection: AsyncConnection) -> None:
+    """An account or a key changed, with the transaction that changed it."""
+    await notify(connection, ADMIN_CHANNEL, EVERYONE)
 
 
 class Changed:
@@ -90,9 +98,10 @@ class Changed:
         return False
 
 
-def listen(listener: Listener, changed: Changed, accounts: Changed) -> None:
-    """Every change announced reaches `changed` (inboxes) or `accounts` (account pages); after
-    a reconnection, a change for everyone (whatever happened while nobody listened)."""
+def listen(listener: Listener, changed: Changed, accounts: Changed, admin: Changed) -> None:
+    """Every change announced reaches `changed` (inboxes), `accounts` (account pages) or `admin`
+    (accounts and keys); after a reconnection, a change for everyone (whatever happened while
+    nobody listened)."""
     listener.on(
         CHANNEL, lambda payload: changed.notify(decode(payload)), on_connect=lambda: changed.notify(None)
     )
@@ -101,3 +110,4 @@ def listen(listener: Listener, changed: Changed, accounts: Changed) -> None:
         lambda payload: accounts.notify(decode(payload)),
         on_connect=lambda: accounts.notify(None),
     )
+    listener.on(ADMIN_CHANNEL, lambda _: admin.notify(None), on_connect=lambda: admin.notify(None))

@@ -17,6 +17,7 @@ from leadflow_common.events import AuditRecorded, CloudEvent
 from leadflow_common.runtime import ServiceRuntime
 from leadflow_common.unit_of_work import UnitOfWork
 from leadflow_console import metrics
+from leadflow_console.app import live
 from leadflow_console.app.api_keys import ApiKeyCases
 from leadflow_console.app.own_account import OwnAccountCases
 from leadflow_console.app.passwords import Passwords
@@ -53,6 +54,7 @@ class AccountsService(ApiKeyCases, OwnAccountCases):
         self._settings = settings
         self._reps = reps
         self._passwords = Passwords()
+        self.admin_changed = live.Changed()  # the admin's pages of accounts and keys
         self._limits = LoginLimits(
             settings.login_window_seconds,
             settings.login_failures_per_account,
@@ -173,6 +175,7 @@ class AccountsService(ApiKeyCases, OwnAccountCases):
             rep_id=rep_id,
         )
         await uow.audit(actor, "user.created", ("user", user.id), role=str(role), rep_id=str(rep_id or ""))
+        await live.announce_admin(uow.connection)
         return user
 
     async def _check_rep_record_free(
@@ -231,6 +234,7 @@ class AccountsService(ApiKeyCases, OwnAccountCases):
                 password_changed="password_hash" in values,
             ):
                 await uow.audit(principal, action, ("user", user_id), **details)
+            await live.announce_admin(uow.connection)
             return updated
 
     async def credentials_state(self, uses: dict[uuid.UUID, datetime]) -> CredentialsState:
@@ -239,6 +243,7 @@ class AccountsService(ApiKeyCases, OwnAccountCases):
         async with self._runtime.unit_of_work() as uow:
             if uses:
                 await repository.record_key_uses(uow.connection, uses)
+                await live.announce_admin(uow.connection)  # the keys' "last used"
             # First: each statement after it sees every change up to it (and maybe later ones),
             # so the state is at least as new as the epoch it is stamped with.
             epoch = await repository.credentials_epoch(uow.connection)

@@ -1,6 +1,6 @@
-"""The admin's pages: accounts and roles, API keys, and the audit trail. The team has its own
-page (pages_team.py), and so have webhooks (pages_webhooks.py). Every form answers at its fields
-(forms.py)."""
+"""The admin's pages: accounts and roles, and the audit trail. The team has its own page
+(pages_team.py), and so have API keys (pages_keys.py) and webhooks (pages_webhooks.py). Every
+form answers at its fields (forms.py)."""
 
 import uuid
 from typing import Annotated, Literal
@@ -9,18 +9,20 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import Response
 
-from leadflow_common.access import KEY_SCOPES, Role, parse_scopes
+from leadflow_common.access import Role
 from leadflow_common.errors import LeadflowError
 from leadflow_console.api.web import forms
 from leadflow_console.api.web.deps import AdminOnly, UpstreamDep
 from leadflow_console.api.web.forms import FormErrors
-from leadflow_console.api.web.render import format_time, page, redirect
+from leadflow_console.api.web.live_regions import Shown, live_region, redraws
+from leadflow_console.api.web.render import page, redirect, templates
 from leadflow_console.api.web.session import Viewer
 from leadflow_console.api.web.upstream import Upstream, UpstreamProblem
 from leadflow_console.app.services import AccountsService
 from leadflow_console.deps import AccountsDep
 
 router = APIRouter(include_in_schema=False)
+USERS = "_users_live.html"
 
 
 async def _users(
@@ -31,9 +33,17 @@ async def _users(
     status: int = 200,
     **context: object,
 ) -> Response:
+    """The accounts, following the present (another admin's change, a rep renamed); a page
+    answering a form that went wrong stays as drawn."""
+    shown = await _accounts(viewer, accounts, upstream)
+    live = None if context else live_region(USERS, "/admin/users/stream", None, viewer=viewer, **shown)
+    return page(request, "users.html", viewer, status, live=live, **{**shown, **context})
+
+
+async def _accounts(viewer: Viewer, accounts: AccountsService, upstream: Upstream) -> dict[str, object]:
     users = await accounts.list_users()
     reps = await upstream.call_list("routing", "GET", "/v1/reps", viewer.token)
-    return page(request, "users.html", viewer, status, users=users, reps=reps, roles=list(Role), **context)
+    return {"users": users, "reps": reps, "roles": list(Role)}
 
 
 @router.get("/admin/users", summary="admin: accounts and roles")
@@ -41,6 +51,17 @@ async def users(
     request: Request, viewer: AdminOnly, accounts: AccountsDep, upstream: UpstreamDep
 ) -> Response:
     return await _users(request, viewer, accounts, upstream)
+
+
+@router.get("/admin/users/stream", summary="admin: the accounts as they change (text/event-stream)")
+async def users_stream(
+    request: Request, viewer: AdminOnly, accounts: AccountsDep, upstream: UpstreamDep, shown: Shown = ""
+) -> Response:
+    async def draw() -> tuple[str, bool]:
+        now_shown = await _accounts(viewer, accounts, upstream)
+        return templates.get_template(USERS).render(viewer=viewer, **now_shown), True
+
+    return redraws(request, draw, accounts.admin_changed, page="users", event="users", shown=shown)
 
 
 AUDIT_PAGE = 200  # entries a page of the audit trail shows (audit_trail.named_entries' limit)
@@ -183,61 +204,6 @@ async def _rep_left(upstream: Upstream, viewer: Viewer, rep_id: uuid.UUID | None
         " Its rep record stays active: leads are still offered to that rep by mail until the rep"
         " is made inactive on the Team page."
     )
-
-
-async def _keys(
-    request: Request, viewer: Viewer, accounts: AccountsService, status: int = 200, **context: object
-) -> Response:
-    keys = await accounts.list_keys()
-    return page(request, "keys.html", viewer, status, keys=keys, scopes=sorted(KEY_SCOPES), **context)
-
-
-@router.get("/admin/keys", summary="admin: API keys")
-async def keys(request: Request, viewer: AdminOnly, accounts: AccountsDep) -> Response:
-    return await _keys(request, viewer, accounts)
-
-
-@router.post("/admin/keys", summary="admin: create an API key (shown once)")
-async def create_key(
-    request: Request,
-    viewer: AdminOnly,
-    accounts: AccountsDep,
-    name: Annotated[str, Form(max_length=100)] = "",
-    scopes: Annotated[list[str], Form(max_length=20)] = [],  # noqa: B006 (FastAPI copies it)
-) -> Response:
-    errors = FormErrors()
-    if not name.strip():
-        errors.add("name", "required: a name that says who uses the key")
-    if not scopes:
-        errors.add("scopes", "tick at least one scope: a key without one may do nothing")
-    try:
-        chosen = parse_scopes(scopes)
-    except ValueError as error:
-        errors.add("scopes", str(error))
-    if errors:
-        return await _keys(
-            request, viewer, accounts, 422, errors=errors, form={"name": name, "scopes": scopes}
-        )
-    try:
-        _stored, secret = await accounts.create_key(viewer.principal, name.strip(), chosen, None)
-    except LeadflowError as refused:  # a live key has this name
-        errors = forms.from_problem(refused, ("name", "scopes"))
-        return await _keys(
-            request, viewer, accounts, 422, errors=errors, form={"name": name, "scopes": scopes}
-        )
-    # The key is shown in this answer only, never stored or sent again.
-    return await _keys(request, viewer, accounts, created=secret)
-
-
-@router.post("/admin/keys/{key_id}/revoke", summary="admin: revoke an API key")
-async def revoke_key(
-    request: Request, key_id: uuid.UUID, viewer: AdminOnly, accounts: AccountsDep
-) -> Response:
-    revoked, newly = await accounts.revoke_key(viewer.principal, key_id)
-    if not newly:  # another tab or admin was first
-        when = format_time(revoked.revoked_at, viewer.zone)
-        return redirect(request, "/admin/keys", f"This key was revoked already, at {when}.")
-    return redirect(request, "/admin/keys", "Key revoked.")
 
 
 @router.get("/admin/audit", summary="admin: the audit trail, newest first, actors and targets named")

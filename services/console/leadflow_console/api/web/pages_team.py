@@ -45,7 +45,9 @@ async def _team(
     return page(request, "team.html", viewer, status, live=live, **{**shown, **context})
 
 
-@router.get("/team/stream", summary="admin: the reps' loads and the waiting leads as they change")
+@router.get(
+    "/team/stream", summary="admin: the reps' loads and the waiting leads as they change (text/event-stream)"
+)
 async def team_stream(
     request: Request,
     viewer: AdminOnly,
