@@ -168,6 +168,19 @@ def test_the_held_out_part_keeps_the_conversion_rate_and_too_few_outcomes_are_re
         held_out_split([0, 1] * 5)
     with pytest.raises(NotEnoughOutcomes):
         held_out_split([0] * 98 + [1] * 2)
+    with pytest.raises(NotEnoughOutcomes, match="at least 12 won and 12 lost leads; there are 11 won"):
+        held_out_split([1] * 11 + [0] * 50)
+
+
+@pytest.mark.parametrize(("won", "lost"), [(12, 12), (12, 200), (13, 12), (16, 20), (200, 12)])
+def test_whatever_the_split_lets_through_is_fitted(won, lost):
+    """The fewest outcomes the split takes are enough for every part of the fit: 16 won and 20
+    lost passed the old check (4 of each) and failed calibration's five folds (an error page)."""
+    samples, _ = synthetic(won + lost)
+    labels = [1] * won + [0] * lost
+    train, held_out = held_out_split(labels)
+    model = learning.fit([samples[i] for i in train], [labels[i] for i in train])
+    assert all(0 <= model.score(samples[i]) <= 100 for i in held_out)
 
 
 def test_conversion_per_band():

@@ -22,8 +22,12 @@ from leadflow_scoring.store.state import ScoringState
 TRAINING_LOCK = "scoring:training"
 
 
-MIN_OUTCOMES = 20
 HELD_OUT_SHARE = 0.25
+# Each kind of outcome is split three ways (held out to compare, fitted on, calibrated on, the
+# last in folds of at least two of each): 12 leaves every part enough (4 won and 4 lost let
+# through once failed the fit itself, a marketer saw "Internal error").
+MIN_EACH = 12
+MIN_OUTCOMES = 2 * MIN_EACH
 
 
 class TrainingBusy(Conflict):
@@ -36,8 +40,12 @@ class NotEnoughOutcomes(Conflict):
 
 def held_out_split(labels: list[int], *, seed: int = 11) -> tuple[list[int], list[int]]:
     """Indices to train on and to hold out, stratified so both keep the conversion rate."""
-    if len(labels) < MIN_OUTCOMES or min(labels.count(0), labels.count(1)) < 4:
-        raise NotEnoughOutcomes(f"need at least {MIN_OUTCOMES} outcomes with at least 4 won and 4 lost")
+    won, lost = labels.count(1), labels.count(0)
+    if min(won, lost) < MIN_EACH:
+        raise NotEnoughOutcomes(
+            f"it learns from at least {MIN_EACH} won and {MIN_EACH} lost leads; there are {won} won"
+            f" and {lost} lost so far"
+        )
     shuffle = random.Random(seed).shuffle
     held_out: list[int] = []
     for label in (0, 1):

@@ -34,9 +34,19 @@ def fit_calibrated(
         LogisticRegression(C=1.0, max_iter=2000),
     )
     pipeline.fit(fit_x, fit_y)
-    calibrator = CalibratedClassifierCV(FrozenEstimator(pipeline), method="sigmoid")
+    folds = calibration_folds(calibrate_y)
+    calibrator = CalibratedClassifierCV(FrozenEstimator(pipeline), method="sigmoid", cv=folds)
     calibrator.fit(calibrate_x, calibrate_y)
     return pipeline, calibrator
+
+
+def calibration_folds(labels: list[int], most: int = 5) -> int:
+    """Folds for calibrating on these labels: up to `most`, each with one of either kind at least
+    (stratified folds need as many of each); fewer than two of a kind cannot be calibrated."""
+    fewest = min(labels.count(0), labels.count(1))
+    if fewest < 2:
+        raise ValueError(f"calibration needs at least 2 won and 2 lost leads, not {fewest}")
+    return min(most, fewest)
 
 
 def served(pipeline: Pipeline, calibrator: CalibratedClassifierCV) -> ServedModel:

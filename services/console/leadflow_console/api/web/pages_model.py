@@ -36,8 +36,14 @@ async def retrain(request: Request, viewer: Analysts, upstream: UpstreamDep) -> 
     try:
         result = await upstream.call_object("scoring", "POST", "/v1/scoring/retrain", viewer.token)
     except UpstreamProblem as problem:
-        if problem.status != 409:
-            raise
-        return redirect(request, "/scoring/model", f"Not retrained: {problem.detail}")
+        if problem.status == 409:  # too few outcomes, or a retraining running
+            return redirect(request, "/scoring/model", f"Not retrained: {problem.detail}.", problem=True)
+        # Whatever else went wrong, said on the page it was asked from, not an error page.
+        said = "Not retrained: scoring could not do it just now"
+        if problem.status == 503:
+            said = "Not retrained: scoring is not answering just now"
+        return redirect(
+            request, "/scoring/model", f"{said}; the model in use stays. Try again later.", problem=True
+        )
     verdict = "put into use" if result["adopted"] else "kept aside (the model in use ranks better)"
     return redirect(request, "/scoring/model", f"Model version {result['version']} trained and {verdict}.")
