@@ -39,3 +39,29 @@ async def test_a_lead_won_that_no_rep_accepted_is_counted_and_said(system):
         assert re.search(r'id="won-unaccepted">\d+ of the won lead', page.text), page.text[-2000:]
     finally:
         await admin.aclose()
+
+
+async def test_a_source_spelt_two_ways_is_one_row_and_a_blank_campaign_is_none(system):
+    """A marketer's hour: "Google" (an import) and "google" (a form) were two rows of the funnel,
+    and a form's empty utm_campaign a row with no name beside "(none)"."""
+    async with httpx.AsyncClient(timeout=10, headers=AUTH) as client:
+        for index, source in enumerate(("Google", "google", "google")):
+            form = {"email": f"s{index}@spelt.example", "utm_source": source, "utm_campaign": ""}
+            posted = await client.post(f"{system.capture}/v1/leads/landing-page", data=form)
+            assert posted.status_code in (202, 303), posted.text
+    admin = await sign_in(system.console, ADMIN_EMAIL, ADMIN_PASSWORD)
+    try:
+
+        async def rows(by: str) -> dict[str, str]:
+            answer = await admin.get("/funnel.csv", params={"by": by})
+            header, *found = csv.reader(io.StringIO(answer.text.split("\r\n\r\n")[0]))  # the funnel part
+            return {row[0]: row[header.index("captured")] for row in found}
+
+        async def all_three() -> dict[str, str] | None:
+            by_source = await rows("source")
+            return by_source if sum(int(count) for count in by_source.values()) == 3 else None
+
+        assert await eventually(all_three, timeout=30) == {"Google": "3"}
+        assert await rows("campaign") == {"(none)": "3"}
+    finally:
+        await admin.aclose()

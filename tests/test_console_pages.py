@@ -124,6 +124,8 @@ async def test_pages_sessions_and_forms_are_guarded(system):
                 response = await client.get(path)
                 expected = 200 if role in allowed else 403
                 assert response.status_code == expected, f"{role} GET {path}: {response.status_code}"
+                if path == "/feed" and expected == 200:  # whom a decision is about: not for a viewer
+                    assert ("<th>Lead</th>" in response.text) == (role != "viewer"), role
                 if path != "/funnel.csv":
                     assert "unsafe-inline" not in response.headers["content-security-policy"]
                     title = re.search(r"<title>(.*?)</title>", response.text, re.S).group(1)

@@ -140,6 +140,11 @@ async def test_a_rep_works_a_lead_from_the_landing_page_to_accepted_in_the_brows
     assert "bigco" not in admin.url  # searches are posted: no personal data in the URL
     await admin.goto(f"{console}/feed")
     await admin.locator("#decisions tbody tr").first.wait_for()
+    # Each decision says whom it is about, a link to the lead (it named nobody: a marketer
+    # worked out who from the score).
+    await admin.locator("#decisions").get_by_role("link", name="Pat", exact=True).first.click()
+    await admin.wait_for_url(f"{console}/leads/*")
+    await admin.go_back()
     await screenshot(admin, "feed")
 
 

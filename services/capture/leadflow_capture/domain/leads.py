@@ -224,7 +224,8 @@ def normalize(lead: LeadInput, *, default_region: str, screening: Screening = NO
         profile["company_size"] = str(lead.company_size).strip()
         profile["company_size_min"], profile["company_size_max"] = size
     consent = {k: v for k, v in (lead.consent.model_dump() if lead.consent else {}).items() if v is not None}
-    attribution = lead.attribution.model_dump(exclude_none=True) if lead.attribution else {}
+    given = lead.attribution.model_dump(exclude_none=True) if lead.attribution else {}
+    attribution = {name: value for name, value in given.items() if value != ""}  # a form's empty utm_ field
     return NormalizedLead(
         email=email,
         phone=phone,

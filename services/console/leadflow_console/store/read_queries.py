@@ -213,7 +213,11 @@ async def feed(
 
 async def funnel(connection: AsyncConnection, since: datetime, until: datetime, by: str) -> list[FunnelRow]:
     """Leads captured in [since, until), by the given dimension: how many reached each stage."""
-    group = func.coalesce(getattr(lead_views.c, by), "(none)").label("group")
+    # "Google" and "google" are one source to a marketer, and a blank one is none: grouped by
+    # the value in lower case, shown as one of its spellings.
+    given = func.nullif(func.btrim(getattr(lead_views.c, by)), "")
+    key = func.lower(given)
+    group = func.coalesce(func.min(given), "(none)").label("group")
     counted = lambda column: func.count(column)  # noqa: E731  (counts the non-null ones)
     query = (
         select(
@@ -234,7 +238,7 @@ async def funnel(connection: AsyncConnection, since: datetime, until: datetime, 
             lead_views.c.captured_at < until,
             lead_views.c.merged_into.is_(None),
         )
-        .group_by(group)
+        .group_by(key)
         .order_by(func.count().desc())
         .limit(50)
     )

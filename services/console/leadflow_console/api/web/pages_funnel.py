@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
+from leadflow_common.access import Role
 from leadflow_common.errors import FieldError, Invalid
 from leadflow_console.api.web.deps import Analysts, ReadModelDep, UpstreamDep, Watchers
 from leadflow_console.api.web.live_regions import Shown, live_region, redraws
@@ -65,9 +66,9 @@ FeedFilterDep = Annotated[FeedFilter, Depends(feed_filter)]
 async def feed(
     request: Request, viewer: Watchers, read_model: ReadModelDep, upstream: UpstreamDep, chosen: FeedFilterDep
 ) -> Response:
-    decisions = await read_model.feed(**chosen.query)
+    shown = await _decisions(read_model, viewer, chosen.query)
     reps = await upstream.call_list("routing", "GET", "/v1/reps", viewer.token)
-    live = live_region(DECISIONS, "/feed/stream", chosen.asked, decisions=decisions, viewer=viewer)
+    live = live_region(DECISIONS, "/feed/stream", chosen.asked, viewer=viewer, **shown)
     return page(request, "feed.html", viewer, live=live, chosen=chosen, reps=reps)
 
 
@@ -78,12 +79,21 @@ async def feed_stream(
     filters = chosen.query
 
     async def draw() -> tuple[str, bool]:
-        rows = await read_model.feed(**filters)
-        return templates.get_template(DECISIONS).render(decisions=rows, viewer=viewer), True
+        shown = await _decisions(read_model, viewer, filters)
+        return templates.get_template(DECISIONS).render(viewer=viewer, **shown), True
 
     changed = read_model.changed
     settle = FEED_SETTLE_SECONDS
     return redraws(request, draw, changed, page="feed", event="decisions", shown=shown, settle=settle)
+
+
+async def _decisions(read_model: ReadModel, viewer: Viewer, filters: dict) -> dict[str, object]:
+    """The latest decisions and, for those who may read who a lead is (not a viewer: no
+    personal data), who each one is about (`views`, by lead)."""
+    decisions = await read_model.feed(**filters)
+    named = viewer.role in (Role.admin, Role.marketer)
+    views = await read_model.leads([decision.lead_id for decision in decisions]) if named else None
+    return {"decisions": decisions, "views": views}
 
 
 async def _funnel(
