@@ -13,6 +13,7 @@ Every mistake in a mapping is found before the first row goes (a field capture w
 
 import json
 import string
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -164,7 +165,8 @@ def field_problem(path: str) -> str | None:
 
 def check_header(mapping: Mapping, header: list[str]) -> list[str]:
     """The file's columns the mapping leaves out; an ImportProblem when it needs what is absent."""
-    repeated = sorted({name for name in header if name and header.count(name) > 1})  # "" : trailing commas
+    counted = Counter(header)  # once: a count per column was quadratic (40,000 columns: 30 s)
+    repeated = sorted(name for name, times in counted.items() if name and times > 1)  # "": trailing commas
     if repeated:
         raise ImportProblem(f"the file's first line names a column twice: {_names(repeated)}")
     missing = [name for name in mapping.needed_columns() if name not in header]

@@ -22,6 +22,9 @@ import httpx
 from leadflow_cli.import_mapping import ImportProblem, Mapping, check_header, read_mapping, row_to_lead
 
 BATCH_SIZE = 500
+# A batch's JSON stays well within capture's body limit (1 MB by default): 500 wide rows were
+# 1.3 MB, refused whole (413), and the import stopped at line 2.
+BATCH_BYTES = 400_000
 ATTEMPTS = 5
 SHOWN_REFUSALS = 10
 EXTRA = "\0more"  # where csv puts the values of a line longer than the header
@@ -90,37 +93,68 @@ def run_import(
     hashed.update(mapping.canonical().encode())
     digest = hashed.hexdigest()[:16]
     total = sum(1 for _ in rows(path))
-    batch: list[Row] = []
-    number = 0
-    for row in rows(path):
-        batch.append(row)
-        if len(batch) == batch_size:
-            _send(client, f"import:{digest}:{batch_size}:{number}", batch, mapping, summary)
-            batch, number = [], number + 1
-            _show(progress, summary, total)
-    if batch:
+    for number, batch in enumerate(_batches(rows(path), batch_size)):
         _send(client, f"import:{digest}:{batch_size}:{number}", batch, mapping, summary)
         _show(progress, summary, total)
     if progress:
         progress.write("\n")
 
 
+def _batches(found: Iterator[Row], batch_size: int) -> Iterator[list[Row]]:
+    """Rows in batches of `batch_size`, or fewer when their JSON would pass BATCH_BYTES (the same
+    boundaries for the same file, so a repeated import's keys match)."""
+    batch: list[Row] = []
+    size = 0
+    for row in found:
+        row_size = len(json.dumps(row.values))
+        if batch and (len(batch) == batch_size or size + row_size > BATCH_BYTES):
+            yield batch
+            batch, size = [], 0
+        batch.append(row)
+        size += row_size
+    if batch:
+        yield batch
+
+
+class TooLarge(Exception):
+    """Capture refused the batch's size (413): fewer rows at a time, or the row said alone."""
+
+
 def _send(client: httpx.Client, key: str, batch: list[Row], mapping: Mapping, summary: ImportSummary) -> None:
-    sent, first_refusal = [row for row in batch if row.fault is None], len(summary.rejections)
+    first_refusal = len(summary.rejections)
     for row in batch:
         if row.fault:
             _refused(summary, mapping, row, [{"name": "", "message": f"the line {row.fault}"}])
-    if sent:
-        leads = [row_to_lead(row.values, mapping) for row in sent]
-        headers = {"Idempotency-Key": key, "X-Leadflow-Channel": "import"}
-        answer = _post_with_retries(client, {"leads": leads}, headers, first_line=batch[0].line)
-        for result in answer["results"]:
-            if result["status"] == 202:
-                summary.accepted += 1
-            else:
-                _refused(summary, mapping, sent[result["index"]], result.get("errors") or [])
+    _post_rows(client, key, [row for row in batch if row.fault is None], mapping, summary)
     summary.rows += len(batch)
     summary.rejections[first_refusal:] = sorted(summary.rejections[first_refusal:], key=lambda r: r["line"])
+
+
+def _post_rows(
+    client: httpx.Client, key: str, sent: list[Row], mapping: Mapping, summary: ImportSummary
+) -> None:
+    """The rows posted in one request; when capture finds it too large, in two halves (each
+    with a key of its own), and a single row it finds too large is refused by its line."""
+    if not sent:
+        return
+    leads = [row_to_lead(row.values, mapping) for row in sent]
+    headers = {"Idempotency-Key": key, "X-Leadflow-Channel": "import"}
+    try:
+        answer = _post_with_retries(client, {"leads": leads}, headers, first_line=sent[0].line)
+    except TooLarge as refused:
+        if len(sent) == 1:
+            said = f"the line is larger than capture takes in one request ({refused})"
+            _refused(summary, mapping, sent[0], [{"name": "", "message": said}])
+            return
+        half = len(sent) // 2
+        _post_rows(client, f"{key}a", sent[:half], mapping, summary)
+        _post_rows(client, f"{key}b", sent[half:], mapping, summary)
+        return
+    for result in answer["results"]:
+        if result["status"] == 202:
+            summary.accepted += 1
+        else:
+            _refused(summary, mapping, sent[result["index"]], result.get("errors") or [])
 
 
 def _refused(summary: ImportSummary, mapping: Mapping, row: Row, errors: list[dict[str, str]]) -> None:
@@ -152,6 +186,8 @@ def _post_with_retries(
             if response.status_code == 202:
                 return response.json()  # type: ignore[no-any-return]
             failure = _problem_words(response)
+            if response.status_code == 413:
+                raise TooLarge(failure)
             if response.status_code < 500:
                 raise ImportProblem(f"capture refused the rows from line {first_line} on: {failure}")
         if attempt < ATTEMPTS:

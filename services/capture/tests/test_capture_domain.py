@@ -71,6 +71,19 @@ def test_field_length_and_attribute_limits():
     assert raised.value.errors[0].name == "attributes"
 
 
+def test_an_attribute_too_long_or_of_no_kind_is_one_error_in_words_at_its_name():
+    """Pydantic's check of the value's kinds said four errors for one value ("….constrained-str",
+    "….int", "….float", "….bool"), and the import could not name the column."""
+    with pytest.raises(InvalidLead) as raised:
+        parse(email="a@example.com", attributes={"notes": "x" * 501, "tags": ["a"], "ok": 3, " ": 1})
+    said = {(error.name, error.message) for error in raised.value.errors}
+    assert said == {
+        ("attributes.notes", "at most 500 characters"),
+        ("attributes.tags", "must be a string, number or boolean"),
+        ("attributes", "an attribute needs a name"),
+    }
+
+
 def test_unknown_fields_become_attributes_and_strings_are_trimmed():
     lead = parse(email="a@example.com", favourite_course=" Data Science ", first_name="  Ada ")
     assert lead.attributes == {"favourite_course": "Data Science"}
