@@ -151,6 +151,11 @@ async def test_a_key_without_scopes_is_refused_at_the_scopes(system, browser):
     too_long = await admin.request.post(f"{system.console}/admin/keys", form=long)
     assert too_long.status == 422
     assert "Nothing was changed: name: at most 100 characters: shorten it." in await too_long.text()
+    # A NUL in a name (PostgreSQL stores none) and an entry number past any id were error pages.
+    nul = await admin.request.post(f"{system.console}/admin/keys", form={**long, "name": "CRM\x00"})
+    assert nul.status == 422 and "may not contain NUL characters" in await nul.text()
+    past = await admin.request.get(f"{system.console}/admin/audit?before=9223372036854775808")
+    assert past.status == 422 and past.headers["content-type"].startswith("text/html")
 
 
 async def test_an_account_starts_as_a_viewer_keeps_its_role_and_an_admin_is_confirmed(system, browser):

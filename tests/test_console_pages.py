@@ -2,6 +2,7 @@
 it for every role; the session cookie's flags; CSRF on every form; the Content-Security-Policy;
 a session ended by signing out ends the pages too."""
 
+import contextlib
 import json
 import re
 
@@ -136,6 +137,20 @@ async def test_pages_sessions_and_forms_are_guarded(system):
                     assert response.status_code == expected, f"{role} GET {path}: {response.status_code}"
                     if expected == 200:
                         assert response.headers["content-type"].startswith("text/event-stream")
+
+        # A person holds at most 12 live pages open (180 of one page made routing refuse the
+        # console's redraws and cut everyone's streams); one more is refused, not retried.
+        async with contextlib.AsyncExitStack() as streams:
+            for _ in range(12):
+                opened_stream = await streams.enter_async_context(
+                    clients["viewer"].stream("GET", "/feed/stream")
+                )
+                assert opened_stream.status_code == 200
+            async with clients["viewer"].stream("GET", "/feed/stream") as one_more:
+                assert one_more.status_code == 429
+                assert "Too many live pages are open" in (await one_more.aread()).decode()
+            async with clients["admin"].stream("GET", "/feed/stream") as someone_else:
+                assert someone_else.status_code == 200, "the limit is a person's own"
 
         # A range the wrong way round is said at its field, in the form's words, with the dates
         # typed kept (it was a page of its own naming URL parameters), for both funnels.

@@ -40,6 +40,12 @@ def bounded_object(pairs: list[tuple[str, Any]]) -> dict[str, Any] | OversizedOb
     return OversizedObject() if len(pairs) > MAX_FIELDS else dict(pairs)
 
 
+def unstorable(text: str) -> bool:
+    """Whether PostgreSQL would refuse this text (a NUL, an unpaired surrogate): for what is
+    stored from a form, which no model checks."""
+    return _unstorable(text)
+
+
 def _unstorable(text: str) -> bool:
     if "\x00" in text:
         return True

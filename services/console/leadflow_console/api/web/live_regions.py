@@ -7,24 +7,32 @@ the page and its stream is sent at once."""
 
 import asyncio
 import hashlib
+import logging
 import uuid
+from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated
 from urllib.parse import urlencode
 
 from fastapi import Query, Request
+from fastapi.responses import PlainTextResponse, Response
 from markupsafe import Markup
-from sse_starlette.sse import EventSourceResponse
 
 from leadflow_console.api.web.render import live_stream, templates
-from leadflow_console.api.web.session import signed_in
+from leadflow_console.api.web.session import Viewer, signed_in
+from leadflow_console.api.web.upstream import UpstreamProblem
 from leadflow_console.app.live import Changed
 
+log = logging.getLogger(__name__)
 # A replica that did not consume the change itself finds it within this time.
 LOOK_AGAIN_SECONDS = 5.0
 # The digest the page drew its region with (`shown=` in the stream's URL).
 Shown = Annotated[str, Query(max_length=64, pattern=r"^[0-9a-f]*$")]
+# Live pages one person may have open in this process at once (tabs, a phone, a second screen).
+STREAMS_PER_PERSON = 12
+OPEN_STREAMS: Counter[str] = Counter()
+TOO_MANY_STREAMS = "Too many live pages are open for this account: close some and reload this one."
 # The region's HTML now, and whether there is more to follow (False: the stream ends after it).
 Draw = Callable[[], Awaitable[tuple[str, bool]]]
 
@@ -52,6 +60,7 @@ def live_region(
 
 def redraws(
     request: Request,
+    viewer: Viewer,
     draw: Draw,
     changed: Changed,
     *,
@@ -60,24 +69,40 @@ def redraws(
     shown: str,
     touching: uuid.UUID | None = None,
     settle: float = 0.0,
-) -> EventSourceResponse:
+) -> Response:
     """The stream of a region (`event`, of the `page`): drawn again at every change that may have
     touched `touching` (any change, for None), and at least every LOOK_AGAIN_SECONDS; sent when
     it differs from what the browser shows (`shown`: what the page drew). `settle`: a pause after
     a change, so a burst of them is drawn once. Ends when the viewer's session does, or when
-    `draw` says there is no more to follow."""
+    `draw` says there is no more to follow. A person holds at most STREAMS_PER_PERSON open (a
+    page opened 180 times over made routing refuse the console, cutting everyone's pages); a
+    service that does not answer a redraw is asked again at the next change or look, and the
+    stream stays open."""
+    person = viewer.principal.id
+    if OPEN_STREAMS[person] >= STREAMS_PER_PERSON:
+        return PlainTextResponse(TOO_MANY_STREAMS, status_code=429)  # a browser does not retry it
 
     async def events() -> AsyncIterator[dict[str, str]]:
-        showing, version = shown, changed.version
-        while await signed_in(request) is not None:  # a revoked or expired session ends the stream
-            html, more = await draw()
-            if (drawn := digest(html)) != showing:
-                showing = drawn
-                yield {"event": event, "data": html}
-            if not more:
-                return
-            version = await changed.next_touching(version, touching, LOOK_AGAIN_SECONDS)
-            if settle:
-                await asyncio.sleep(settle)
+        OPEN_STREAMS[person] += 1
+        try:
+            showing, version = shown, changed.version
+            while await signed_in(request) is not None:  # a revoked or expired session ends it
+                try:
+                    html, more = await draw()
+                except UpstreamProblem as problem:
+                    log.info("a live region waits for a service", extra={"page": page, "error": str(problem)})
+                    html, more = "", True
+                if html and (drawn := digest(html)) != showing:
+                    showing = drawn
+                    yield {"event": event, "data": html}
+                if not more:
+                    return
+                version = await changed.next_touching(version, touching, LOOK_AGAIN_SECONDS)
+                if settle:
+                    await asyncio.sleep(settle)
+        finally:
+            OPEN_STREAMS[person] -= 1
+            if OPEN_STREAMS[person] <= 0:
+                del OPEN_STREAMS[person]
 
     return live_stream(events(), page)

@@ -61,7 +61,7 @@ async def users_stream(
         now_shown = await _accounts(viewer, accounts, upstream)
         return templates.get_template(USERS).render(viewer=viewer, **now_shown), True
 
-    return redraws(request, draw, accounts.admin_changed, page="users", event="users", shown=shown)
+    return redraws(request, viewer, draw, accounts.admin_changed, page="users", event="users", shown=shown)
 
 
 AUDIT_PAGE = 200  # entries a page of the audit trail shows (audit_trail.named_entries' limit)
@@ -213,7 +213,7 @@ async def audit(
     accounts: AccountsDep,
     actor: Annotated[str, Query(max_length=200)] = "",
     action: Annotated[str, Query(max_length=100)] = "",
-    before: Annotated[int | None, Query(ge=1)] = None,
+    before: Annotated[int | None, Query(ge=1, le=2**63 - 1)] = None,  # an entry's id (bigint)
 ) -> Response:
     entries = await accounts.audit_trail(actor, action.strip() or None, before)
     errors = {}

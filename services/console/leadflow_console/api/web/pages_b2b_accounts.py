@@ -118,4 +118,6 @@ async def account_stream(
         return templates.get_template(LIVE_PART).render(viewer=viewer, **now), True
 
     changed = read_model.accounts_changed
-    return redraws(request, draw, changed, page="account", event="account", shown=shown, touching=account_id)
+    return redraws(
+        request, viewer, draw, changed, page="account", event="account", shown=shown, touching=account_id
+    )

@@ -84,7 +84,7 @@ async def feed_stream(
 
     changed = read_model.changed
     settle = FEED_SETTLE_SECONDS
-    return redraws(request, draw, changed, page="feed", event="decisions", shown=shown, settle=settle)
+    return redraws(request, viewer, draw, changed, page="feed", event="decisions", shown=shown, settle=settle)
 
 
 async def _decisions(read_model: ReadModel, viewer: Viewer, filters: dict) -> dict[str, object]:

@@ -74,7 +74,7 @@ async def inbox_stream(
         return templates.get_template(OFFERS).render(viewer=viewer, **shown_now), True
 
     changed = read_model.changed
-    return redraws(request, draw, changed, page="inbox", event="offers", shown=shown, touching=rep_id)
+    return redraws(request, viewer, draw, changed, page="inbox", event="offers", shown=shown, touching=rep_id)
 
 
 @router.post("/assignments/{assignment_id}/reject", summary="rep: pass the lead on, with a reason")

@@ -9,6 +9,7 @@ from fastapi.responses import Response
 
 from leadflow_common.access import KEY_SCOPES, parse_scopes
 from leadflow_common.errors import LeadflowError
+from leadflow_common.inputs import UNSTORABLE_TEXT, unstorable
 from leadflow_console.api.web import forms
 from leadflow_console.api.web.deps import AdminOnly
 from leadflow_console.api.web.forms import FormErrors
@@ -47,7 +48,7 @@ async def keys_stream(
         keys = await accounts.list_keys()
         return templates.get_template(KEYS).render(viewer=viewer, keys=keys), True
 
-    return redraws(request, draw, accounts.admin_changed, page="keys", event="keys", shown=shown)
+    return redraws(request, viewer, draw, accounts.admin_changed, page="keys", event="keys", shown=shown)
 
 
 @router.post("/admin/keys", summary="admin: create an API key (shown once)")
@@ -61,6 +62,8 @@ async def create_key(
     errors = FormErrors()
     if not name.strip():
         errors.add("name", "required: a name that says who uses the key")
+    elif unstorable(name):
+        errors.add("name", f"a key's name {UNSTORABLE_TEXT}")
     if not scopes:
         errors.add("scopes", "tick at least one scope: a key without one may do nothing")
     try:

@@ -74,7 +74,9 @@ async def queue_stream(
         return templates.get_template(ENTRIES).render(viewer=viewer, **now_shown), True
 
     changed = read_model.changed
-    return redraws(request, draw, changed, page="queue", event="queue", shown=shown, settle=SETTLE_SECONDS)
+    return redraws(
+        request, viewer, draw, changed, page="queue", event="queue", shown=shown, settle=SETTLE_SECONDS
+    )
 
 
 @router.post("/queue/{lead_id}/assign", summary="admin: give a waiting lead to a rep")

@@ -61,7 +61,9 @@ async def team_stream(
         return templates.get_template(TEAM).render(viewer=viewer, **now_shown), True
 
     changed = read_model.changed
-    return redraws(request, draw, changed, page="team", event="team", shown=shown, settle=SETTLE_SECONDS)
+    return redraws(
+        request, viewer, draw, changed, page="team", event="team", shown=shown, settle=SETTLE_SECONDS
+    )
 
 
 async def _reps_and_waiting(

@@ -11,6 +11,7 @@ from leadflow_console.api.web.session import PageError
 from leadflow_console.settings import ConsoleSettings
 
 TIMEOUT = httpx.Timeout(10.0, connect=3.0)
+LIMITS = httpx.Limits(max_connections=32, max_keepalive_connections=16)
 # A JSON object a service answered: its fields are the service's contract, read by pages and templates.
 JsonObject = dict[str, Any]
 Params = Mapping[str, str | int] | None  # a call's query string
@@ -47,7 +48,9 @@ class Upstream:
             "routing": settings.routing_url,
             "webhooks": settings.webhooks_url,
         }
-        self._client = httpx.AsyncClient(timeout=TIMEOUT)
+        # Fewer connections than a service takes from one address (64 by default): many live
+        # pages redrawing at once wait their turn here instead of being refused there.
+        self._client = httpx.AsyncClient(timeout=TIMEOUT, limits=LIMITS)
 
     async def close(self) -> None:
         await self._client.aclose()
