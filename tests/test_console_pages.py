@@ -70,6 +70,7 @@ def test_every_page_declares_the_roles_that_may_open_it():
     declared = {route.path: page_roles(route) for route in pages if "GET" in route.methods}
     assert {path: declared[path] for path in PAGES} == PAGES
     assert {path: declared[path] for path in STREAMS} == STREAMS
+    assert declared["/leads/{lead_id}/stream"] == {"admin", "marketer", "rep"}  # a rep: her own
 
 
 async def sign_in(console: str, email: str, password: str) -> httpx.AsyncClient:

@@ -341,10 +341,18 @@ async def test_a_warm_offer_turning_hot_leaves_the_mid_rep_live_and_her_inbox_sa
         offer = mia.locator("li.offer")
         await offer.wait_for(timeout=10_000)
         assert await offer.locator(".badge").text_content() == "warm · 68"
+        # The lead's page open, as the admin and as Mia (a new tab of hers): it showed the old
+        # offer counting down until a reload.
+        mias_lead = await mia.context.new_page()
+        for page in (admin, mias_lead):
+            await page.goto(f"{console}/leads/{lead_id}")
+            await page.locator("#lead-live[data-listening]").wait_for()
+        assert await admin.locator("#routing-now").text_content() == "With Mia (mid), offered"
         # Her demo request lands before Mia accepts: hot, for a senior.
         activity = {"lead_id": lead_id, "type": "demo_requested"}
         assert (await client.post(f"{system.capture}/v1/activities", json=activity)).status_code == 202
     await sol.locator("li.offer").wait_for(timeout=10_000)
+    sol_offered = time.monotonic()
     await offer.wait_for(state="detached", timeout=2_000)
     left = mia.locator("li.left-lead")
     await left.wait_for(timeout=2_000)
@@ -352,8 +360,15 @@ async def test_a_warm_offer_turning_hot_leaves_the_mid_rep_live_and_her_inbox_sa
         "It turned hotter and went to a more senior rep; another rep has it"
     )
     await screenshot(mia, "inbox-after-promotion")
-    await admin.goto(f"{console}/leads/{lead_id}")
-    await admin.get_by_text("Moved on from Mia: turned hot before it was accepted").wait_for()
+    # The open lead page follows without a reload: where the lead is, its score, its story.
+    await admin.locator("#routing-now", has_text="With Sol (senior), offered").wait_for(timeout=2_000)
+    assert time.monotonic() - sol_offered <= 2.0, "the lead page followed the decision within 2 s"
+    assert (await admin.locator("h2 .badge").text_content()).startswith("hot · ")
+    await admin.get_by_text("Moved on from Mia: turned hot before it was accepted").wait_for(timeout=2_000)
+    # Mia's page of it says it is no longer hers (its Accept would have been a stale click).
+    await mias_lead.get_by_text("This lead is no longer offered to you").wait_for(timeout=2_000)
+    assert await mias_lead.get_by_role("button", name="Accept").count() == 0
+    await screenshot(admin, "lead-live")
 
 
 async def test_an_erased_persons_offer_leaves_the_open_inbox_and_a_late_accept_says_why(system, browser):

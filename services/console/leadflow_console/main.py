@@ -66,7 +66,8 @@ def create_app(common: CommonSettings | None = None, settings: ConsoleSettings |
             opens=frozenset({"lead.captured", "lead.merged"}),  # the read models keep profiles only
             batch_gap_ms=settings.read_model_gap_ms,
         )
-        live.listen(runtime.listener, read_model.changed, read_model.accounts_changed, accounts.admin_changed)
+        changed = (read_model.changed, read_model.accounts_changed, read_model.leads_changed)
+        live.listen(runtime.listener, *changed, accounts.admin_changed)
         app.state.upstream = upstream = Upstream(settings)
         runtime.on_stop(upstream.close)
 

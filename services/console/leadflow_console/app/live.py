@@ -17,6 +17,8 @@ CHANNEL = "leadflow_console_changed"
 # Its own channel: a replica of an earlier version, which reads every payload of CHANNEL as
 # rep ids, never hears it.
 ACCOUNTS_CHANNEL = "leadflow_console_accounts_changed"
+# The leads whose page changed (a lead's own page).
+LEADS_CHANNEL = "leadflow_console_leads_changed"
 # Accounts and keys (the admin's pages): everything on them, so no payload to read.
 ADMIN_CHANNEL = "leadflow_console_admin_changed"
 EVERYONE = "*"
@@ -36,12 +38,17 @@ def decode(payload: str) -> set[uuid.UUID] | None:
 
 
 async def announce(
-    connection: AsyncConnection, reps: set[uuid.UUID], accounts: set[uuid.UUID] | None = None
+    connection: AsyncConnection,
+    reps: set[uuid.UUID],
+    accounts: set[uuid.UUID] | None = None,
+    leads: set[uuid.UUID] | None = None,
 ) -> None:
     """Sent with the transaction: nobody hears of a change that did not commit."""
     await notify(connection, CHANNEL, encode(reps))
     if accounts:
         await notify(connection, ACCOUNTS_CHANNEL, encode(accounts))
+    if leads:
+        await notify(connection, LEADS_CHANNEL, encode(leads))
 
 
 async def announce_admin(connection: AsyncConnection) -> None:
@@ -98,10 +105,10 @@ class Changed:
         return False
 
 
-def listen(listener: Listener, changed: Changed, accounts: Changed, admin: Changed) -> None:
-    """Every change announced reaches `changed` (inboxes), `accounts` (account pages) or `admin`
-    (accounts and keys); after a reconnection, a change for everyone (whatever happened while
-    nobody listened)."""
+def listen(listener: Listener, changed: Changed, accounts: Changed, leads: Changed, admin: Changed) -> None:
+    """Every change announced reaches `changed` (inboxes), `accounts` (account pages), `leads`
+    (lead pages) or `admin` (accounts and keys); after a reconnection, a change for everyone
+    (whatever happened while nobody listened)."""
     listener.on(
         CHANNEL, lambda payload: changed.notify(decode(payload)), on_connect=lambda: changed.notify(None)
     )
@@ -109,5 +116,8 @@ def listen(listener: Listener, changed: Changed, accounts: Changed, admin: Chang
         ACCOUNTS_CHANNEL,
         lambda payload: accounts.notify(decode(payload)),
         on_connect=lambda: accounts.notify(None),
+    )
+    listener.on(
+        LEADS_CHANNEL, lambda payload: leads.notify(decode(payload)), on_connect=lambda: leads.notify(None)
     )
     listener.on(ADMIN_CHANNEL, lambda _: admin.notify(None), on_connect=lambda: admin.notify(None))

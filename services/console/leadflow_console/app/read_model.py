@@ -33,24 +33,26 @@ class ReadModel:
         self._runtime = runtime
         self.changed = live.Changed()  # the reps' inboxes
         self.accounts_changed = live.Changed()  # the account pages
+        self.leads_changed = live.Changed()  # the lead pages
 
     async def apply_events(self, events: list[CloudEvent]) -> None:
         """The consumer: each event once, folded per lead, written in one unit of work."""
         async with self._runtime.unit_of_work(consumer=CONSUMER) as uow:
             fresh = await uow.first_seen(events)
             if fresh:
-                reps = await read_writes.apply(uow.connection, projection.fold(fresh))
+                changes = projection.fold(fresh)
+                reps = await read_writes.apply(uow.connection, changes)
                 accounts = await account_reads.apply(uow.connection, fresh)  # B2B accounts
-                await live.announce(uow.connection, reps, accounts)
+                await live.announce(uow.connection, reps, accounts, changes.leads)
         now = datetime.now(UTC)
         for event in fresh:
             metrics.READ_MODEL_DELAY.observe(max(0.0, (now - event.time).total_seconds()))
 
     async def erased(self, uow: UnitOfWork, lead_ids: list[uuid.UUID]) -> None:
-        """An erasure just applied: the open inboxes and account pages showing her look again
+        """An erasure just applied: the open inboxes, account pages and her page look again
         at once (they showed her name for up to their next look, seconds later)."""
         reps, accounts = await erasing.shown_to(uow.connection, lead_ids)
-        await live.announce(uow.connection, reps, accounts)
+        await live.announce(uow.connection, reps, accounts, set(lead_ids))
 
     async def inbox(self, rep_id: uuid.UUID) -> tuple[list[LeadView], dict[uuid.UUID, list[TimelineEntry]]]:
         """The rep's offers, each with its latest timeline entries."""

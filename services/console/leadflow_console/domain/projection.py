@@ -55,6 +55,13 @@ class Changes:
     changed_reps: set[uuid.UUID] = field(default_factory=set)  # named by assignment changes
 
     @property
+    def leads(self) -> set[uuid.UUID]:
+        """Leads whose page these changes touched."""
+        touched = set().union(self.profiles, self.scores, self.assignments, self.outcomes)
+        touched |= set(self.merges) | set(self.merges.values())
+        return touched | {row["lead_id"] for row in self.timeline}
+
+    @property
     def reps(self) -> set[uuid.UUID]:
         """Reps whose inbox a decision or a change of an assignment touched."""
         return {row["rep_id"] for row in self.decisions if row["rep_id"]} | self.changed_reps

@@ -4,6 +4,7 @@ be shared, and searched by a posted form; a rep opening anyone else's lead gets 
 whether it exists or not."""
 
 import uuid
+from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
@@ -11,9 +12,11 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from leadflow_common.access import Role
 from leadflow_console.api.web.deps import AccountReadsDep, AdminOnly, LeadWorkers, ReadModelDep, UpstreamDep
-from leadflow_console.api.web.render import page
+from leadflow_console.api.web.live_regions import Shown, live_region, redraws
+from leadflow_console.api.web.render import page, templates
 from leadflow_console.api.web.session import PageForbidden, Viewer
-from leadflow_console.api.web.upstream import UpstreamProblem
+from leadflow_console.api.web.upstream import Upstream, UpstreamProblem
+from leadflow_console.app.account_reads import AccountReads
 from leadflow_console.app.read_model import ReadModel
 from leadflow_console.deps import state_of
 from leadflow_console.domain.lead_filters import (
@@ -27,6 +30,7 @@ from leadflow_console.domain.lead_filters import (
 )
 
 router = APIRouter(include_in_schema=False)
+LEAD, LEFT = "_lead_live.html", "_lead_left.html"
 CHOICES = {
     "temperatures": [(value, value) for value in TEMPERATURES],
     "statuses": STATUSES,
@@ -89,19 +93,58 @@ async def lead_page(
     upstream: UpstreamDep,
     account_reads: AccountReadsDep,
 ) -> Response:
-    view, timeline = await read_model.lead(lead_id)
+    shown = await _lead_shown(lead_id, viewer, read_model, upstream, account_reads)
+    view = shown["lead"] if shown else None
     if viewer.is_(Role.rep) and (view is None or view.rep_id != viewer.principal.rep_id):
         raise PageForbidden("This lead is not offered to you.")
-    if view is None:
+    if shown is None:
         return page(
             request, "error.html", viewer, 404, title="No such lead", message="Nothing is known by this id."
         )
+    live = live_region(LEAD, f"/leads/{lead_id}/stream", None, viewer=viewer, **shown)
+    return page(request, "lead.html", viewer, live=live, **shown)
+
+
+@router.get(
+    "/leads/{lead_id}/stream",
+    summary="admin, marketer, rep (their own): the lead page as it changes (text/event-stream)",
+)
+async def lead_stream(
+    request: Request,
+    lead_id: uuid.UUID,
+    viewer: LeadWorkers,
+    read_model: ReadModelDep,
+    upstream: UpstreamDep,
+    account_reads: AccountReadsDep,
+    shown: Shown = "",
+) -> Response:
+    """The score, where the lead is and its story as they change (a rules change re-scored and
+    moved it on while its page showed the old offer counting down); a rep's page whose lead
+    is no longer hers says so and stops following."""
+
+    async def draw() -> tuple[str, bool]:
+        now = await _lead_shown(lead_id, viewer, read_model, upstream, account_reads)
+        if now is None or (viewer.is_(Role.rep) and now["lead"].rep_id != viewer.principal.rep_id):
+            return templates.get_template(LEFT).render(viewer=viewer), False
+        return templates.get_template(LEAD).render(viewer=viewer, **now), True
+
+    changed = read_model.leads_changed
+    return redraws(request, viewer, draw, changed, page="lead", event="lead", shown=shown, touching=lead_id)
+
+
+async def _lead_shown(
+    lead_id: uuid.UUID, viewer: Viewer, read_model: ReadModel, upstream: Upstream, account_reads: AccountReads
+) -> dict[str, Any] | None:
+    """The lead as the page shows it (None: nothing known by this id)."""
+    view, timeline = await read_model.lead(lead_id)
+    if view is None:
+        return None
     try:
         score = await upstream.call_object("scoring", "GET", f"/v1/leads/{lead_id}/score", viewer.token)
     except UpstreamProblem:
         score = None  # not scored yet, or scoring is away: the page shows what the read model has
     account = await account_reads.of_lead(lead_id)  # its B2B account, if any
-    return page(request, "lead.html", viewer, lead=view, timeline=timeline, score=score, account=account)
+    return {"lead": view, "timeline": timeline, "score": score, "account": account}
 
 
 @router.get("/leads/{lead_id}/export", summary="admin: everything held about the person, as a JSON file")
