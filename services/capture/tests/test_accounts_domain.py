@@ -89,6 +89,14 @@ def test_people_of_one_domain_make_one_account_and_free_mail_makes_none():
     assert [result.account_of[f.lead_id] for f in leads] == [account.account_id] * 2 + [None]
 
 
+def test_consumers_join_no_account_whatever_their_domain():
+    """Forty students imported with one placeholder domain were one company of 40 people."""
+    student = {"segment": "b2c", "company": "X Education"}
+    leads = [lead_facts(uuid.uuid4(), f"lead-{n}@x-education.example", student) for n in range(3)]
+    result = plan(leads)
+    assert result.accounts == {} and set(result.account_of.values()) <= {None}
+
+
 def test_an_account_is_known_by_the_names_its_people_give_and_matched_by_them():
     result = plan([facts("a@nwt.example"), facts("b@nwt.example", "Northwind Traders Ltd")])
     [account] = result.accounts.values()

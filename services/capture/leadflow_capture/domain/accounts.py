@@ -141,6 +141,7 @@ class LeadFacts:
     company_size: str | None = None
     industry: str | None = None
     country: str | None = None
+    consumer: bool = False  # the lead says it buys for itself (segment b2c): no buying group
 
     def domains(self) -> list[str]:
         return [d for d in (self.email_domain, self.website_domain) if d]
@@ -162,6 +163,7 @@ def lead_facts(lead_id: uuid.UUID, email: str | None, profile: dict) -> LeadFact
         company_size=profile.get("company_size"),
         industry=industry.strip() or None if industry else None,
         country=profile.get("country"),
+        consumer=profile.get("segment") == "b2c",
     )
 
 
@@ -216,7 +218,11 @@ def decide(facts: LeadFacts, by_domain: dict[str, Candidate], candidates: Iterab
     """One lead's account: `by_domain` holds the accounts of the lead's domains, `candidates`
     the accounts whose names may be the lead's company. A company domain no account has makes
     a new account, unless the name names an existing one clearly (a subsidiary's domain joins
-    its parent's account); a free-mail person joins by website or name, and makes none."""
+    its parent's account); a free-mail person joins by website or name, and makes none; a
+    consumer (segment b2c) joins none (40 students imported with one placeholder domain were
+    one "company" of 40 people)."""
+    if facts.consumer:
+        return Decision(None)
     if facts.email_domain and facts.email_domain in by_domain:
         return Decision(Match(by_domain[facts.email_domain].account_id, MatchMethod.domain, 1.0, True))
     if facts.website_domain and facts.website_domain in by_domain:
