@@ -8,8 +8,9 @@ from datetime import datetime
 from typing import Annotated, Any, Literal, TypeVar
 
 import pycountry
-from pydantic import ConfigDict, Field, StringConstraints, ValidationError, WithJsonSchema
+from pydantic import ConfigDict, Field, StringConstraints, ValidationError
 
+from leadflow_capture.domain.attributes import ATTRIBUTES_SCHEMA, attribute_errors
 from leadflow_capture.domain.identifiers import (
     email_mixes_scripts,
     is_blocked,
@@ -24,24 +25,8 @@ from leadflow_common.inputs import InputModel, Occurrence
 
 T = TypeVar("T")
 V = TypeVar("V", bound=str | int)
-MAX_ATTRIBUTES = 50
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
 LongText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=5000)]
-ATTRIBUTES_SCHEMA = WithJsonSchema(
-    {
-        "type": "object",
-        "maxProperties": MAX_ATTRIBUTES,
-        "propertyNames": {"minLength": 1, "maxLength": 64},
-        "additionalProperties": {
-            "anyOf": [
-                {"type": "string", "maxLength": 500},
-                {"type": "integer"},
-                {"type": "number"},
-                {"type": "boolean"},
-            ]
-        },
-    }
-)
 PROFILE_FIELDS = ("first_name", "last_name", "company", "job_title", "city", "language", "segment")
 TRUTHY = {"1", "true", "on", "yes", "y"}
 
@@ -216,21 +201,7 @@ def normalize(lead: LeadInput, *, default_region: str, screening: Screening = NO
         errors.append(FieldError(name="email", message="at least one of email or phone is required"))
 
     attributes = {**dict(lead.model_extra or {}), **lead.attributes}
-    for name, value in list(attributes.items()):
-        if not isinstance(value, str | int | float | bool):
-            errors.append(
-                FieldError(name=f"attributes.{name}", message="must be a string, number or boolean")
-            )
-        elif isinstance(value, str) and len(value) > 500:
-            errors.append(FieldError(name=f"attributes.{name}", message="at most 500 characters"))
-        elif not name.strip():
-            errors.append(FieldError(name="attributes", message="an attribute needs a name"))
-        elif len(name) > 64:
-            errors.append(
-                FieldError(name=f"attributes.{name}", message="attribute names have at most 64 characters")
-            )
-    if len(attributes) > MAX_ATTRIBUTES:
-        errors.append(FieldError(name="attributes", message=f"at most {MAX_ATTRIBUTES} attributes"))
+    errors += attribute_errors(attributes)
     if errors:
         raise InvalidLead(errors)
 
