@@ -43,7 +43,9 @@ def test_an_altered_or_foreign_link_is_refused():
     changed = signature[:middle] + ("B" if signature[middle] == "A" else "A") + signature[middle + 1 :]
     spare_bit = ALPHABET[ALPHABET.index(signature[-1]) ^ 1]
     bads = [f"{other}.{signature}", f"{payload}.{changed}", f"{payload}.{signature[:-1]}{spare_bit}"]
-    for bad in (*bads, "nonsense", sign(link_key("another"), a_link())):
-        with pytest.raises(InvalidLink):
+    for bad in (*bads, sign(link_key("another"), a_link())):
+        with pytest.raises(InvalidLink, match="this link was not issued by Leadflow"):
             verify(KEY, bad, NOW)
+    with pytest.raises(InvalidLink, match="this link is damaged"):
+        verify(KEY, "nonsense", NOW)
     assert link_key("a secret") != b"a secret"

@@ -66,6 +66,8 @@ def verify(key: bytes, token: str, now: datetime) -> Link:
             action=body["x"],
             expires_at=datetime.fromtimestamp(body["e"], tz=now.tzinfo),
         )
+    except InvalidLink:
+        raise  # said as it is (an InvalidLink is a ValueError too: it read "damaged")
     except (ValueError, KeyError, TypeError) as error:
         raise InvalidLink("this link is damaged") from error
     if link.action not in ("accept", "reject"):

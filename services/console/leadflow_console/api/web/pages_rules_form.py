@@ -82,7 +82,15 @@ async def post_rules_form(request: Request, viewer: Analysts, upstream: Upstream
     answer, errors, elsewhere = await _send(upstream, viewer, candidate, save)
     if answer is None:
         return await _form_page(
-            request, viewer, upstream, rows, 422, errors=errors, elsewhere=elsewhere, account_rows=account
+            request,
+            viewer,
+            upstream,
+            rows,
+            422,
+            errors=errors,
+            elsewhere=elsewhere,
+            account_rows=account,
+            asked="save" if save else "preview",
         )
     if save:
         notice = f"Rules version {answer['version']} is in use; every lead is being re-scored."
