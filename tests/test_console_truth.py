@@ -368,6 +368,8 @@ async def test_a_warm_offer_turning_hot_leaves_the_mid_rep_live_and_her_inbox_sa
     # Mia's page of it says it is no longer hers (its Accept would have been a stale click).
     await mias_lead.get_by_text("This lead is no longer offered to you").wait_for(timeout=2_000)
     assert await mias_lead.get_by_role("button", name="Accept").count() == 0
+    # ... and stops following (a stream that just ended was reopened every few seconds).
+    await mias_lead.locator("#lead-live[data-ended]:not([data-listening])").wait_for(timeout=2_000)
     await screenshot(admin, "lead-live")
 
 

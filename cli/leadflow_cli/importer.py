@@ -86,15 +86,16 @@ def run_import(
     progress: TextIO | None = None,
 ) -> None:
     """Post every row; a batch is retried on a network error or 5xx, and its Idempotency-Key
-    (the file's hash and the batch number) makes a retried or repeated import add nothing."""
+    (the file's and the mapping's hash and the batch's lines) makes a retried or repeated import
+    add nothing."""
     summary.unused_columns = check_header(mapping, read_header(path))
     with path.open("rb") as handle:  # the file and the mapping: a mended mapping sends anew
         hashed = hashlib.file_digest(handle, "sha256")
     hashed.update(mapping.canonical().encode())
     digest = hashed.hexdigest()[:16]
     total = sum(1 for _ in rows(path))
-    for number, batch in enumerate(_batches(rows(path), batch_size)):
-        _send(client, f"import:{digest}:{batch_size}:{number}", batch, mapping, summary)
+    for batch in _batches(rows(path), batch_size):
+        _send(client, f"import:{digest}", batch, mapping, summary)
         _show(progress, summary, total)
     if progress:
         progress.write("\n")
@@ -120,24 +121,29 @@ class TooLarge(Exception):
     """Capture refused the batch's size (413): fewer rows at a time, or the row said alone."""
 
 
-def _send(client: httpx.Client, key: str, batch: list[Row], mapping: Mapping, summary: ImportSummary) -> None:
+def _send(
+    client: httpx.Client, prefix: str, batch: list[Row], mapping: Mapping, summary: ImportSummary
+) -> None:
     first_refusal = len(summary.rejections)
     for row in batch:
         if row.fault:
             _refused(summary, mapping, row, [{"name": "", "message": f"the line {row.fault}"}])
-    _post_rows(client, key, [row for row in batch if row.fault is None], mapping, summary)
+    _post_rows(client, prefix, [row for row in batch if row.fault is None], mapping, summary)
     summary.rows += len(batch)
     summary.rejections[first_refusal:] = sorted(summary.rejections[first_refusal:], key=lambda r: r["line"])
 
 
 def _post_rows(
-    client: httpx.Client, key: str, sent: list[Row], mapping: Mapping, summary: ImportSummary
+    client: httpx.Client, prefix: str, sent: list[Row], mapping: Mapping, summary: ImportSummary
 ) -> None:
-    """The rows posted in one request; when capture finds it too large, in two halves (each
-    with a key of its own), and a single row it finds too large is refused by its line."""
+    """The rows posted in one request, keyed by the file's lines they are (capture keys each row
+    by the key and its place in it: a key that named other lines in an earlier run, another
+    version's batches or halves, would be refused as used for another lead); when capture finds
+    the request too large, in two halves, and a single row it finds too large is refused by its line."""
     if not sent:
         return
     leads = [row_to_lead(row.values, mapping) for row in sent]
+    key = f"{prefix}:L{sent[0].line}-{sent[-1].line}"
     headers = {"Idempotency-Key": key, "X-Leadflow-Channel": "import"}
     try:
         answer = _post_with_retries(client, {"leads": leads}, headers, first_line=sent[0].line)
@@ -147,8 +153,8 @@ def _post_rows(
             _refused(summary, mapping, sent[0], [{"name": "", "message": said}])
             return
         half = len(sent) // 2
-        _post_rows(client, f"{key}a", sent[:half], mapping, summary)
-        _post_rows(client, f"{key}b", sent[half:], mapping, summary)
+        _post_rows(client, prefix, sent[:half], mapping, summary)
+        _post_rows(client, prefix, sent[half:], mapping, summary)
         return
     for result in answer["results"]:
         if result["status"] == 202:

@@ -82,6 +82,8 @@ def test_an_attribute_too_long_or_of_no_kind_is_one_error_in_words_at_its_name()
         ("attributes.tags", "must be a string, number or boolean"),
         ("attributes", "an attribute needs a name"),
     }
+    padded = parse(email="a@example.com", attributes={" notes ": "y" * 500 + "  \n"})
+    assert padded.attributes == {"notes": "y" * 500}, "trimmed, then measured"
 
 
 def test_unknown_fields_become_attributes_and_strings_are_trimmed():

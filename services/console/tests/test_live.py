@@ -3,6 +3,7 @@
 import asyncio
 import uuid
 
+from leadflow_console.app import live
 from leadflow_console.app.live import EVERYONE, MAX_PAYLOAD, Changed, decode, encode
 
 ADA, GRACE = uuid.uuid4(), uuid.uuid4()
@@ -45,3 +46,13 @@ async def test_a_page_waits_past_changes_to_other_reps_and_wakes_on_its_own_or_o
     assert await asyncio.wait_for(anyone, 1) == start + 5
     quiet = changed.version  # nothing within the wait: the page looks again anyway
     assert await changed.next_touching(quiet, ADA, timeout=0.01) == quiet
+
+
+def test_many_leads_are_announced_in_parts_each_within_the_limit():
+    """An import's batch touched more leads than one payload holds: it read as "every lead
+    page", and every open lead page of every replica drew itself again."""
+    leads = {uuid.uuid4() for _ in range(500)}
+    payloads = live.parts(leads)
+    assert len(payloads) > 1 and all(len(payload) <= live.MAX_PAYLOAD for payload in payloads)
+    assert set().union(*(live.decode(payload) for payload in payloads)) == leads
+    assert live.parts(set()) == []

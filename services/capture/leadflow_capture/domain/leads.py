@@ -200,7 +200,11 @@ def normalize(lead: LeadInput, *, default_region: str, screening: Screening = NO
     if not lead.email and not lead.phone:
         errors.append(FieldError(name="email", message="at least one of email or phone is required"))
 
-    attributes = {**dict(lead.model_extra or {}), **lead.attributes}
+    given = {**dict(lead.model_extra or {}), **lead.attributes}
+    # Trimmed before they are checked, as every text is (a CSV's padding is not a character).
+    attributes = {
+        name.strip(): value.strip() if isinstance(value, str) else value for name, value in given.items()
+    }
     errors += attribute_errors(attributes)
     if errors:
         raise InvalidLead(errors)
@@ -220,7 +224,7 @@ def normalize(lead: LeadInput, *, default_region: str, screening: Screening = NO
         profile=profile,
         consent=consent,
         attribution=attribution,
-        attributes={k: v.strip() if isinstance(v, str) else v for k, v in attributes.items()},
+        attributes=attributes,
         message=lead.message or None,
         occurred_at=lead.occurred_at,
         company_size=size,

@@ -30,6 +30,13 @@ def encode(reps: set[uuid.UUID]) -> str:
     return text if len(text) <= MAX_PAYLOAD else EVERYONE
 
 
+def parts(keys: set[uuid.UUID]) -> list[str]:
+    """The keys as payloads of at most MAX_PAYLOAD each."""
+    ordered = sorted(str(key) for key in keys)
+    per_part = MAX_PAYLOAD // 37  # a UUID and its comma
+    return [",".join(ordered[start : start + per_part]) for start in range(0, len(ordered), per_part)]
+
+
 def decode(payload: str) -> set[uuid.UUID] | None:
     """The reps named, or None for everyone."""
     if payload == EVERYONE:
@@ -47,8 +54,8 @@ async def announce(
     await notify(connection, CHANNEL, encode(reps))
     if accounts:
         await notify(connection, ACCOUNTS_CHANNEL, encode(accounts))
-    if leads:
-        await notify(connection, LEADS_CHANNEL, encode(leads))
+    for part in parts(leads or set()):  # by parts: an import's batch is not "every lead page"
+        await notify(connection, LEADS_CHANNEL, part)
 
 
 async def announce_admin(connection: AsyncConnection) -> None:

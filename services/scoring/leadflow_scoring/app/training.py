@@ -27,7 +27,6 @@ HELD_OUT_SHARE = 0.25
 # last in folds of at least two of each): 12 leaves every part enough (4 won and 4 lost let
 # through once failed the fit itself, a marketer saw "Internal error").
 MIN_EACH = 12
-MIN_OUTCOMES = 2 * MIN_EACH
 
 
 class TrainingBusy(Conflict):

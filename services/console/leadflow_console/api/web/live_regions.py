@@ -9,6 +9,7 @@ import asyncio
 import hashlib
 import logging
 import uuid
+import weakref
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
@@ -29,9 +30,36 @@ log = logging.getLogger(__name__)
 LOOK_AGAIN_SECONDS = 5.0
 # The digest the page drew its region with (`shown=` in the stream's URL).
 Shown = Annotated[str, Query(max_length=64, pattern=r"^[0-9a-f]*$")]
-# Live pages one person may have open in this process at once (tabs, a phone, a second screen).
+# Live pages one person may have open in one console process at once (tabs, a phone, a screen).
 STREAMS_PER_PERSON = 12
 OPEN_STREAMS: Counter[str] = Counter()
+END = "end"  # the last event of a stream with no more to follow (console.js closes it)
+
+
+@dataclass
+class StreamSlot:
+    """One of a person's open streams, counted when the stream is answered (not when it starts:
+    many opened at once all passed the check), released once."""
+
+    person: str
+    released: bool = False
+
+    @classmethod
+    def take(cls, person: str) -> "StreamSlot | None":
+        if OPEN_STREAMS[person] >= STREAMS_PER_PERSON:
+            return None
+        OPEN_STREAMS[person] += 1
+        return cls(person)
+
+    def release(self) -> None:
+        if self.released:
+            return
+        self.released = True
+        OPEN_STREAMS[self.person] -= 1
+        if OPEN_STREAMS[self.person] <= 0:
+            del OPEN_STREAMS[self.person]
+
+
 TOO_MANY_STREAMS = "Too many live pages are open for this account: close some and reload this one."
 # The region's HTML now, and whether there is more to follow (False: the stream ends after it).
 Draw = Callable[[], Awaitable[tuple[str, bool]]]
@@ -78,12 +106,11 @@ def redraws(
     page opened 180 times over made routing refuse the console, cutting everyone's pages); a
     service that does not answer a redraw is asked again at the next change or look, and the
     stream stays open."""
-    person = viewer.principal.id
-    if OPEN_STREAMS[person] >= STREAMS_PER_PERSON:
+    slot = StreamSlot.take(viewer.principal.id)
+    if slot is None:
         return PlainTextResponse(TOO_MANY_STREAMS, status_code=429)  # a browser does not retry it
 
     async def events() -> AsyncIterator[dict[str, str]]:
-        OPEN_STREAMS[person] += 1
         try:
             showing, version = shown, changed.version
             while await signed_in(request) is not None:  # a revoked or expired session ends it
@@ -96,13 +123,15 @@ def redraws(
                     showing = drawn
                     yield {"event": event, "data": html}
                 if not more:
+                    # Said, so the page closes its stream: a browser reopens one that just ends.
+                    yield {"event": END, "data": ""}
                     return
                 version = await changed.next_touching(version, touching, LOOK_AGAIN_SECONDS)
                 if settle:
                     await asyncio.sleep(settle)
         finally:
-            OPEN_STREAMS[person] -= 1
-            if OPEN_STREAMS[person] <= 0:
-                del OPEN_STREAMS[person]
+            slot.release()
 
-    return live_stream(events(), page)
+    stream = events()
+    weakref.finalize(stream, slot.release)  # a stream never started (the client left first)
+    return live_stream(stream, page)

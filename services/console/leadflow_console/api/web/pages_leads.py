@@ -31,6 +31,7 @@ from leadflow_console.domain.lead_filters import (
 
 router = APIRouter(include_in_schema=False)
 LEAD, LEFT = "_lead_live.html", "_lead_left.html"
+SETTLE_SECONDS = 0.2  # a burst of changes to one lead (a score, its decision) redraws it once
 CHOICES = {
     "temperatures": [(value, value) for value in TEMPERATURES],
     "statuses": STATUSES,
@@ -94,8 +95,7 @@ async def lead_page(
     account_reads: AccountReadsDep,
 ) -> Response:
     shown = await _lead_shown(lead_id, viewer, read_model, upstream, account_reads)
-    view = shown["lead"] if shown else None
-    if viewer.is_(Role.rep) and (view is None or view.rep_id != viewer.principal.rep_id):
+    if shown is None and viewer.is_(Role.rep):
         raise PageForbidden("This lead is not offered to you.")
     if shown is None:
         return page(
@@ -123,25 +123,45 @@ async def lead_stream(
     is no longer hers says so and stops following."""
 
     async def draw() -> tuple[str, bool]:
-        now = await _lead_shown(lead_id, viewer, read_model, upstream, account_reads)
-        if now is None or (viewer.is_(Role.rep) and now["lead"].rep_id != viewer.principal.rep_id):
+        now = await _lead_shown(lead_id, viewer, read_model, upstream, account_reads, redraw=True)
+        if now is None:  # gone, or no longer hers: the same words whether it exists or not
             return templates.get_template(LEFT).render(viewer=viewer), False
         return templates.get_template(LEAD).render(viewer=viewer, **now), True
 
-    changed = read_model.leads_changed
-    return redraws(request, viewer, draw, changed, page="lead", event="lead", shown=shown, touching=lead_id)
+    changed, settle = read_model.leads_changed, SETTLE_SECONDS
+    return redraws(
+        request,
+        viewer,
+        draw,
+        changed,
+        page="lead",
+        event="lead",
+        shown=shown,
+        touching=lead_id,
+        settle=settle,
+    )
 
 
 async def _lead_shown(
-    lead_id: uuid.UUID, viewer: Viewer, read_model: ReadModel, upstream: Upstream, account_reads: AccountReads
+    lead_id: uuid.UUID,
+    viewer: Viewer,
+    read_model: ReadModel,
+    upstream: Upstream,
+    account_reads: AccountReads,
+    *,
+    redraw: bool = False,
 ) -> dict[str, Any] | None:
-    """The lead as the page shows it (None: nothing known by this id)."""
+    """The lead as the page shows it; None when nothing is known by this id or, for a rep, when
+    it is not hers (asked first: nothing else is read for her then). A redraw whose scoring
+    does not answer is skipped (the history would vanish until the next one), not drawn."""
     view, timeline = await read_model.lead(lead_id)
-    if view is None:
+    if view is None or (viewer.is_(Role.rep) and view.rep_id != viewer.principal.rep_id):
         return None
     try:
         score = await upstream.call_object("scoring", "GET", f"/v1/leads/{lead_id}/score", viewer.token)
-    except UpstreamProblem:
+    except UpstreamProblem as problem:
+        if redraw and problem.status != 404:
+            raise
         score = None  # not scored yet, or scoring is away: the page shows what the read model has
     account = await account_reads.of_lead(lead_id)  # its B2B account, if any
     return {"lead": view, "timeline": timeline, "score": score, "account": account}

@@ -50,10 +50,17 @@ function live(region) {
     delete region.dataset.listening;
     lost = true;
     if (source.readyState === EventSource.CLOSED) {  // refused (signed out): no retry comes
-      say(status, "This page stopped following changes: you may have been signed out. Reload it.", "problem", true);
+      say(status, "This page stopped following changes: you may have been signed out, or have too many live pages open. Reload it.", "problem", true);
     } else {
       say(status, "Not live: reconnecting. What this page shows may be out of date.", "problem");
     }
+  });
+  // A region with no more to follow (a lead no longer hers, an account gone) says so once and
+  // ends: closed here, or the browser would open it again every few seconds.
+  source.addEventListener("end", () => {
+    source.close();
+    delete region.dataset.listening;
+    region.dataset.ended = "true";
   });
   source.addEventListener(region.dataset.event, (message) => {
     // What the reader had opened, chosen or typed and not sent yet (a reason to pass on a lead)
