@@ -65,7 +65,7 @@ def start_run(
 
 def read_until_ready(launcher: subprocess.Popen) -> list[str]:
     output = []
-    deadline = time.monotonic() + 120
+    deadline = time.monotonic() + 240  # a loaded fresh-clone run once took more than 120 s
     for line in launcher.stdout:
         output.append(line)
         if line.startswith("Ready.") or time.monotonic() > deadline:
