@@ -18,6 +18,7 @@ from pathlib import Path
 import asyncpg
 import pytest
 from harness import fresh_database, fresh_topics, settings_for
+from service_forks import ForkedService, ServiceForks
 from sqlalchemy.engine import make_url
 
 from leadflow_capture.main import MIGRATIONS as CAPTURE_MIGRATIONS
@@ -169,21 +170,39 @@ def service_environment(settings: CommonSettings, **extra: str) -> dict[str, str
     }
 
 
+@pytest.fixture(scope="session")
+def service_forks() -> ServiceForks:
+    """This worker's fork server: its services start without importing themselves again."""
+    forks = ServiceForks()
+    yield forks
+    forks.close()
+
+
 @pytest.fixture
-def start_service(tmp_path):
-    """Start a service as a real process (its own entry point); stopped with SIGTERM after."""
-    processes: list[subprocess.Popen] = []
+def start_service(tmp_path, service_forks):
+    """Start a service as a real process serving on its own port, stopped with SIGTERM after.
+    Forked from the worker's fork server (`service_forks.py`); `command=True` runs its entry
+    point instead, for the tests of the command itself."""
+    processes: list[subprocess.Popen | ForkedService] = []
     bin_dir = Path(os.sys.executable).parent
 
-    def start(name: str, settings: CommonSettings, port: int | None = None, **extra: str) -> str:
+    def start(
+        name: str, settings: CommonSettings, port: int | None = None, *, command: bool = False, **extra: str
+    ) -> str:
         port = port or free_port()
-        log = open(tmp_path / f"{name}-{port}.log", "wb")
-        process = subprocess.Popen(
-            [str(bin_dir / f"leadflow-{name}"), "serve", "--host", "127.0.0.1", "--port", str(port)],
-            env=service_environment(settings, **extra),
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
+        log = tmp_path / f"{name}-{port}.log"
+        arguments = ["serve", "--host", "127.0.0.1", "--port", str(port)]
+        environment = service_environment(settings, **extra)
+        if command:
+            with open(log, "wb") as output:
+                process = subprocess.Popen(
+                    [str(bin_dir / f"leadflow-{name}"), *arguments],
+                    env=environment,
+                    stdout=output,
+                    stderr=subprocess.STDOUT,
+                )
+        else:
+            process = service_forks.start(name, arguments, environment, log)
         processes.append(process)
         return f"http://127.0.0.1:{port}"
 

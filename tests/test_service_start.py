@@ -16,7 +16,7 @@ GEN0_COLLECTIONS = re.compile(r'^python_gc_collections_total\{generation="0"\} (
 
 
 async def test_a_started_service_collects_its_garbage_again(settings, start_service):
-    url = start_service("capture", settings)
+    url = start_service("capture", settings, command=True)
     await eventually(lambda: is_ready(url), timeout=60)
     async with httpx.AsyncClient(timeout=10) as client:
 
@@ -38,7 +38,7 @@ async def test_a_started_service_collects_its_garbage_again(settings, start_serv
 async def test_a_services_log_is_one_json_object_a_line_uvicorns_own_lines_included(
     settings, start_service, tmp_path
 ):
-    url = start_service("capture", settings)
+    url = start_service("capture", settings, command=True)
     await eventually(lambda: is_ready(url), timeout=60)
     [log] = tmp_path.glob("capture-*.log")
     lines = [json.loads(line) for line in log.read_text().splitlines()]
