@@ -1,6 +1,7 @@
 """The console's read models as use cases: kept current from the topics (each applied batch
 announced to the live pages of every replica), read by the pages."""
 
+import dataclasses
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -26,6 +27,14 @@ SHOWN_LATELY = 10
 # The funnel's rows and its speed to lead, as the funnel page reads them (api/ does not import the store).
 FunnelRows = list[FunnelRow]
 SpeedRows = list[SpeedRow]
+
+
+@dataclasses.dataclass(frozen=True)
+class Inbox:
+    offers: list[LeadView]
+    timelines: dict[uuid.UUID, list[TimelineEntry]]
+    closed: list[LeadView]
+    left: list[LeftLead]
 
 
 class ReadModel:
@@ -54,23 +63,21 @@ class ReadModel:
         reps, accounts = await erasing.shown_to(uow.connection, lead_ids)
         await live.announce(uow.connection, reps, accounts, set(lead_ids))
 
-    async def inbox(self, rep_id: uuid.UUID) -> tuple[list[LeadView], dict[uuid.UUID, list[TimelineEntry]]]:
-        """The rep's offers, each with its latest timeline entries."""
-        async with self._runtime.engine.connect() as connection:
-            offers = await read_queries.inbox(connection, rep_id)
-            timelines = await read_queries.recent_timelines(connection, [offer.lead_id for offer in offers])
-        return offers, timelines
-
-    async def lately(self, rep_id: uuid.UUID) -> tuple[list[LeadView], list[LeftLead]]:
-        """The rep's leads won or lost in the last CLOSED_SHOWN_DAYS days, and those that left
-        them in the last LEFT_SHOWN_HOURS hours (at most SHOWN_LATELY of each)."""
+    async def inbox(self, rep_id: uuid.UUID) -> Inbox:
+        """The rep's offers, each with its latest timeline entries; her leads won or lost in the
+        last CLOSED_SHOWN_DAYS days, and those that left her in the last LEFT_SHOWN_HOURS hours
+        (at most SHOWN_LATELY of each). One snapshot: read one after the other, a win landing
+        between showed its lead both as an offer and as won (seen on a slow machine)."""
         now = datetime.now(UTC)
         async with self._runtime.engine.connect() as connection:
+            connection = await connection.execution_options(isolation_level="REPEATABLE READ")
+            offers = await read_queries.inbox(connection, rep_id)
+            timelines = await read_queries.recent_timelines(connection, [offer.lead_id for offer in offers])
             closed_since = now - timedelta(days=CLOSED_SHOWN_DAYS)
             closed = await inbox_queries.closed_recently(connection, rep_id, closed_since, SHOWN_LATELY)
             left_since = now - timedelta(hours=LEFT_SHOWN_HOURS)
             left = await inbox_queries.left_recently(connection, rep_id, left_since, SHOWN_LATELY)
-        return closed, left
+        return Inbox(offers, timelines, closed, left)
 
     async def lead(self, lead_id: uuid.UUID) -> tuple[LeadView | None, list[TimelineEntry]]:
         async with self._runtime.engine.connect() as connection:
