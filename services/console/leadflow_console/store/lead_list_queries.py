@@ -27,6 +27,8 @@ WORDS = literal_column(
     "coalesce(console.lead_views.company, ''))"
 )
 SCORE = func.coalesce(V.score, literal_column("-1"))
+# A campaign as the funnel counts it, whatever its case and spaces (migration 0011's index).
+CAMPAIGN = func.lower(func.btrim(V.campaign))
 CUSTOM_PLANS = text("SET LOCAL plan_cache_mode = force_custom_plan")  # for this transaction only
 
 
@@ -75,11 +77,12 @@ def conditions(criteria: LeadCriteria, only_rep: uuid.UUID | None) -> list[Colum
     for column, value in (
         (V.temperature, criteria.temperature),
         (V.channel, criteria.channel),
-        (V.campaign, criteria.campaign),
         (V.rep_id, criteria.owner),
     ):
         if value:
             found.append(column == value)
+    if criteria.campaign:
+        found.append(CAMPAIGN == func.lower(criteria.campaign))
     if criteria.status:
         found.append(_status(criteria.status))
     if criteria.since:
