@@ -79,6 +79,9 @@ templates.env.filters["decision_words"] = words.decision
 templates.env.filters["cause_words"] = words.score_cause
 templates.env.globals["breakdown"] = score_lines.breakdown
 templates.env.filters["iso"] = lambda value: value.astimezone(UTC).isoformat() if value else ""
+# The server's time as the page was drawn: countdowns and waiting clocks run on it (console.js),
+# not on the phone's clock, which may be minutes off.
+templates.env.globals["server_now"] = lambda: datetime.now(UTC).isoformat(timespec="milliseconds")
 
 
 # A notice that reports something that did not work starts with this (quote() leaves it as is).

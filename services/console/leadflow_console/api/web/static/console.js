@@ -2,8 +2,22 @@
 // script anywhere (the Content-Security-Policy allows only this file).
 "use strict";
 
+// How far the phone's clock is from the server's, from the time the page was drawn (a few
+// hundred milliseconds early at most: the page's way here). A phone set minutes off counted an
+// offer's time wrong, and disabled its Accept while the offer was open, or kept it past its end.
+let clockOffset = 0;
+
+function serverClock() {
+  const drawn = Date.parse(document.body.dataset.serverNow ?? "");
+  clockOffset = Number.isNaN(drawn) ? 0 : drawn - Date.now();
+}
+
+function serverNow() {
+  return Date.now() + clockOffset;
+}
+
 function countdowns() {
-  const now = Date.now();
+  const now = serverNow();
   for (const el of document.querySelectorAll("time.countdown")) {
     const left = Math.round((Date.parse(el.getAttribute("datetime")) - now) / 1000);
     if (Number.isNaN(left)) continue;
@@ -23,7 +37,7 @@ function countdowns() {
 
 function waitedClocks() {
   // How long each queued lead has waited, kept current here (a redraw each second would not be).
-  const now = Date.now();
+  const now = serverNow();
   for (const el of document.querySelectorAll("time.since")) {
     const seconds = Math.max(0, Math.round((now - Date.parse(el.getAttribute("datetime"))) / 1000));
     if (Number.isNaN(seconds)) continue;
@@ -226,6 +240,7 @@ function scrollableByKeyboard() {
 }
 
 document.addEventListener("DOMContentLoaded", () => {
+  serverClock();
   browserZone();
   for (const region of document.querySelectorAll("[data-stream]")) live(region);
   addRowButtons();
