@@ -91,6 +91,12 @@ async def test_a_marketer_edits_rules_in_the_form_and_the_next_lead_is_scored_by
     await marketer.locator("#preview").wait_for()
     assert await marketer.locator("#form-errors").count() == 0
     assert int(await marketer.locator("strong.moved").text_content()) == 2
+    # Which leads move, not only how many: each named, a link to its page.
+    moved = marketer.locator("ul.moves .moved-leads a")
+    assert sorted(await moved.all_text_contents()) == ["ann@bigco.example", "bo@bigco.example"]
+    assert sorted([await link.get_attribute("href") for link in await moved.all()]) == sorted(
+        f"/leads/{lead_id}" for lead_id in earlier
+    )
     assert await marketer.locator('td[data-band="hot"]').text_content() == "2"
     assert await marketer.locator("#b2b-countries-0-key").input_value() == "de"  # as typed
     assert await marketer.locator("#b2b-thresholds-hot").input_value() == "60"

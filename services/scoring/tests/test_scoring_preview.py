@@ -45,7 +45,8 @@ def test_lowering_the_thresholds_moves_a_recent_lead_up_and_is_measured_on_known
     assert result["recent"]["leads"] == 2
     assert result["recent"]["current"] == {"cold": 2}  # the CTO scores 35, the intern 0
     assert result["recent"]["candidate"] == {"hot": 1, "cold": 1}
-    assert result["recent"]["moves"] == [{"from": "cold", "to": "hot", "leads": 1}]
+    cto = recent[0][0].lead_id
+    assert result["recent"]["moves"] == [{"from": "cold", "to": "hot", "leads": 1, "examples": [str(cto)]}]
     assert result["recent"]["moved"] == 1
     assert result["outcomes"]["current"]["auc"] == result["outcomes"]["candidate"]["auc"] == 1.0
     assert result["outcomes"]["current"]["conversion_by_band"] == {

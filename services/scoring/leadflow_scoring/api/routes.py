@@ -77,7 +77,8 @@ class RetrainResult(BaseModel):
 
 class RulesPreview(BaseModel):
     recent: dict = Field(
-        description="The most recent leads' bands now and under the candidate, and the moves"
+        description="The most recent leads' bands now and under the candidate, and the moves (each"
+        " with `examples`: the ids of its first ten leads, the most recently scored first)"
     )
     outcomes: dict = Field(description="On leads with a known outcome: AUC and conversion per band, each way")
     accounts: dict = Field(

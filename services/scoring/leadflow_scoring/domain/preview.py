@@ -11,6 +11,7 @@ from leadflow_scoring.domain.rules import Activity, RuleSet, score_lead
 
 RECENT_LEADS = 2000  # how many of the most recently scored leads the preview covers
 TRIAL_LEADS = 200  # how many recent leads new rules must score before they are stored
+EXAMPLES = 10  # the leads a move names (the most recently scored first), beside its count
 
 
 @dataclass(frozen=True)
@@ -61,11 +62,17 @@ def compare(
     known: list[KnownOutcome],
     now: datetime,
 ) -> dict[str, object]:
+    """`recent`: the most recently scored first. Each move names its first EXAMPLES leads: a
+    marketer sees which leads a change moves, not only how many."""
     moves: Counter[tuple[str, str]] = Counter()
+    examples: dict[tuple[str, str], list[str]] = {}
     for profile, activities in recent:
         before = score_lead(profile, activities, current, now).temperature.value
         after = score_lead(profile, activities, candidate, now).temperature.value
         moves[(before, after)] += 1
+        named = examples.setdefault((before, after), [])
+        if before != after and len(named) < EXAMPLES:
+            named.append(str(profile.lead_id))
     current_bands: Counter[str] = Counter()
     candidate_bands: Counter[str] = Counter()
     for (before, after), count in moves.items():
@@ -78,7 +85,7 @@ def compare(
             "candidate": dict(candidate_bands),
             "moved": sum(count for (before, after), count in moves.items() if before != after),
             "moves": [
-                {"from": before, "to": after, "leads": count}
+                {"from": before, "to": after, "leads": count, "examples": examples[(before, after)]}
                 for (before, after), count in sorted(moves.items())
                 if before != after
             ],
