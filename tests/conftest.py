@@ -17,7 +17,7 @@ from pathlib import Path
 
 import asyncpg
 import pytest
-from harness import fresh_database, fresh_topics, settings_for
+from harness import fresh_database, fresh_topics, service_environment, settings_for
 from service_forks import ForkedService, ServiceForks
 from sqlalchemy.engine import make_url
 
@@ -155,25 +155,12 @@ def settings(kafka_bootstrap, database_url, topics) -> CommonSettings:
     return settings_for(kafka_bootstrap, database_url, topics)
 
 
-def service_environment(settings: CommonSettings, **extra: str) -> dict[str, str]:
-    """The environment a service process needs to join this test's broker, database, topics."""
-    return {
-        **os.environ,
-        "KAFKA_BOOTSTRAP_SERVERS": settings.kafka_bootstrap_servers,
-        "DATABASE_URL": settings.database_url,
-        "LEADFLOW_API_KEY": settings.leadflow_api_key,
-        "LEADFLOW_TOPIC_PREFIX": settings.leadflow_topic_prefix,
-        "OUTBOX_POLL_SECONDS": str(settings.outbox_poll_seconds),
-        "KAFKA_SESSION_TIMEOUT_MS": str(settings.kafka_session_timeout_ms),
-        "LEADFLOW_CONSOLE_URL": settings.leadflow_console_url,
-        **extra,
-    }
-
-
 @pytest.fixture(scope="session")
-def service_forks() -> ServiceForks:
-    """This worker's fork server: its services start without importing themselves again."""
-    forks = ServiceForks()
+def service_forks(tmp_path_factory) -> ServiceForks:
+    """This worker's fork server: its services start without importing themselves again.
+    Started here, once, not within a test's event loop (its imports take seconds)."""
+    forks = ServiceForks(tmp_path_factory.mktemp("forks") / "fork-server.log")
+    forks.start_server()
     yield forks
     forks.close()
 

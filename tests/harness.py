@@ -3,6 +3,7 @@
 import asyncio
 import contextlib
 import json
+import os
 import time
 import uuid
 from collections.abc import Callable
@@ -251,3 +252,18 @@ class IdleRelay:
 
     def wake(self) -> None:
         pass
+
+
+def service_environment(settings: CommonSettings, **extra: str) -> dict[str, str]:
+    """The environment a service process needs to join this test's broker, database, topics."""
+    return {
+        **os.environ,
+        "KAFKA_BOOTSTRAP_SERVERS": settings.kafka_bootstrap_servers,
+        "DATABASE_URL": settings.database_url,
+        "LEADFLOW_API_KEY": settings.leadflow_api_key,
+        "LEADFLOW_TOPIC_PREFIX": settings.leadflow_topic_prefix,
+        "OUTBOX_POLL_SECONDS": str(settings.outbox_poll_seconds),
+        "KAFKA_SESSION_TIMEOUT_MS": str(settings.kafka_session_timeout_ms),
+        "LEADFLOW_CONSOLE_URL": settings.leadflow_console_url,
+        **extra,
+    }

@@ -24,45 +24,61 @@ import signal
 import subprocess
 import sys
 import threading
+import traceback
 from pathlib import Path
 
 SERVICES = ("capture", "scoring", "routing", "console", "webhooks")
 PR_SET_PDEATHSIG = 1
+ANSWER_SECONDS = 60  # a fork answers at once; the first request waits for the imports too
 
 
-def _serve_in_child(request: dict) -> None:
-    """In the forked child: become the service's command, as its entry point would."""
-    signal.signal(signal.SIGCHLD, signal.SIG_DFL)  # scoring's training waits for its own children
-    signal.signal(signal.SIGINT, signal.default_int_handler)
-    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
-    if os.getppid() == 1:  # the fork server went before the line above
-        os._exit(1)
-    os.environ.clear()
-    os.environ.update(request["environment"])
-    nothing = os.open(os.devnull, os.O_RDONLY)  # not the fork server's requests
-    os.dup2(nothing, 0)
-    os.close(nothing)
-    log = os.open(request["log"], os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
-    os.dup2(log, 1)
-    os.dup2(log, 2)
-    os.close(log)
-    sys.argv = [f"leadflow-{request['name']}", *request["arguments"]]
-    from leadflow_common.launch import serve
-
-    code = 0
+def _serve_in_child(request: dict, server: int) -> None:
+    """In the forked child: become the service's command, as its entry point would, and end
+    with its exit code (never back into the fork server's loop)."""
+    code = 1
     try:
-        serve(f"leadflow_{request['name']}.main")
-    except SystemExit as ended:
-        code = ended.code if isinstance(ended.code, int) else 1
-    except BaseException:
-        import traceback
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)  # scoring's training waits for its children
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+        if os.getppid() != server:  # the fork server went before the line above
+            return
+        nothing = os.open(os.devnull, os.O_RDONLY)  # not the fork server's requests
+        os.dup2(nothing, 0)
+        os.close(nothing)
+        log = os.open(request["log"], os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+        os.dup2(log, 1)
+        os.dup2(log, 2)
+        os.close(log)
+        os.environ.clear()
+        os.environ.update(request["environment"])
+        sys.argv = [f"leadflow-{request['name']}", *request["arguments"]]
+        from leadflow_common.launch import serve
 
+        serve(f"leadflow_{request['name']}.main")
+        code = 0
+    except SystemExit as ended:  # as the interpreter ends on it: a message is printed, None is 0
+        if ended.code is None or isinstance(ended.code, int):
+            code = ended.code or 0
+        else:
+            print(ended.code, file=sys.stderr)
+    except BaseException:
         traceback.print_exc()
-        code = 1
     finally:
         sys.stdout.flush()
         sys.stderr.flush()
-    os._exit(code)
+        os._exit(code)
+
+
+def _reap_ended() -> None:
+    """Ended services are reaped only here, before the next fork: by then the worker holds a
+    pidfd of each service it started, so no pid it may signal has been given to another process."""
+    while True:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
 
 
 def fork_server() -> None:
@@ -71,14 +87,15 @@ def fork_server() -> None:
         importlib.import_module(f"leadflow_{name}.main")
     gc.collect()
     gc.freeze()  # imported for good: the children's writes then copy fewer of these pages
-    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the kernel reaps the services that end
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # a ^C is for the test run and its services
     print("ready", flush=True)
+    server = os.getpid()
     for line in sys.stdin:
         request = json.loads(line)
+        _reap_ended()
         pid = os.fork()
         if pid == 0:
-            _serve_in_child(request)
+            _serve_in_child(request, server)
         print(pid, flush=True)
 
 
@@ -90,7 +107,7 @@ class ForkedService:
         self.pid = pid
         try:
             self._pidfd: int | None = os.pidfd_open(pid)
-        except ProcessLookupError:  # ended already
+        except ProcessLookupError:  # reaped already (cannot be: the server reaps before a fork)
             self._pidfd = None
 
     def _signal(self, number: int) -> None:
@@ -105,6 +122,7 @@ class ForkedService:
 
     def kill(self) -> None:
         self._signal(signal.SIGKILL)
+        self.wait(10)
 
     def wait(self, timeout: float) -> None:
         if self._pidfd is None:
@@ -117,29 +135,65 @@ class ForkedService:
 
 
 class ServiceForks:
-    """A test worker's fork server, started at its first service."""
+    """A test worker's fork server; started again if it ended, and its failure said with the
+    end of its log (`log`)."""
 
-    def __init__(self) -> None:
+    def __init__(self, log: Path) -> None:
+        self._log = log
         self._server: subprocess.Popen | None = None
         self._lock = threading.Lock()
 
+    def start_server(self) -> None:
+        with self._lock:
+            self._running()
+
+    def _running(self) -> subprocess.Popen:
+        if self._server is not None and self._server.poll() is None:
+            return self._server
+        with open(self._log, "ab") as log:
+            self._server = subprocess.Popen(
+                [sys.executable, __file__],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=log,
+                text=True,
+            )
+        if self._answer() != "ready":
+            raise self._failed("did not start")
+        return self._server
+
+    def _answer(self) -> str:
+        assert self._server is not None and self._server.stdout is not None
+        readable, _, _ = select.select([self._server.stdout], [], [], ANSWER_SECONDS)
+        return self._server.stdout.readline().strip() if readable else ""
+
+    def _failed(self, what: str) -> RuntimeError:
+        if self._server is not None:
+            self._server.kill()
+            self._server.wait()
+        self._server = None
+        said = self._log.read_text(errors="replace")[-2000:] if self._log.exists() else ""
+        return RuntimeError(f"the service fork server {what}; its log ({self._log}) ends:\n{said}")
+
     def start(self, name: str, arguments: list[str], environment: dict[str, str], log: Path) -> ForkedService:
         with self._lock:
-            if self._server is None:
-                self._server = subprocess.Popen(
-                    [sys.executable, __file__], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
-                )
-                assert self._server.stdout.readline().strip() == "ready", "the fork server did not start"
+            server = self._running()
+            assert server.stdin is not None
             request = {"name": name, "arguments": arguments, "environment": environment, "log": str(log)}
-            self._server.stdin.write(json.dumps(request) + "\n")
-            self._server.stdin.flush()
-            return ForkedService(int(self._server.stdout.readline()))
+            try:
+                server.stdin.write(json.dumps(request) + "\n")
+                server.stdin.flush()
+            except BrokenPipeError:
+                raise self._failed("ended") from None
+            answer = self._answer()
+            if not answer.isdigit():
+                raise self._failed(f"did not fork {name} (it answered {answer!r})")
+            return ForkedService(int(answer))
 
     def close(self) -> None:
-        if self._server is not None:
+        if self._server is not None and self._server.stdin is not None:
             self._server.stdin.close()
             self._server.wait(30)
-            self._server.stdout.close()
 
 
 if __name__ == "__main__":
