@@ -1,7 +1,8 @@
 """Database engine, advisory locks, and the tables every service has: its outbox and its
 processed-event log."""
 
-from collections.abc import Iterable
+import contextlib
+from collections.abc import AsyncIterator, Iterable
 
 from sqlalchemy import (
     ARRAY,
@@ -105,6 +106,15 @@ LOCK_KEYS = Prepared(
     )
 )
 TRY_LOCK_KEY = Prepared(text("SELECT pg_try_advisory_xact_lock(hashtextextended(:key, 0))"))
+
+
+@contextlib.asynccontextmanager
+async def snapshot(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """A connection whose statements all read one moment of the database (REPEATABLE READ; at
+    READ COMMITTED each statement sees its own): a page read by several statements never shows
+    two moments, as a rep's inbox did (a lead both offered and won). The pool resets the level."""
+    async with engine.connect() as connection:
+        yield await connection.execution_options(isolation_level="REPEATABLE READ")
 
 
 async def lock_keys(connection: AsyncConnection, keys: Iterable[str]) -> None:

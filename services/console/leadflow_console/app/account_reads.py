@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from leadflow_common.db import snapshot
 from leadflow_common.events import CloudEvent
 from leadflow_common.runtime import ServiceRuntime
 from leadflow_console.domain.account_projection import fold_accounts, touched
@@ -43,8 +44,8 @@ class AccountReads:
 
     async def page(self, account_id: uuid.UUID, only_rep: uuid.UUID | None) -> AccountPage | None:
         """The account with the people the viewer may see (a rep: their own leads) and the
-        timeline across those people; None when it is unknown."""
-        async with self._runtime.engine.connect() as connection:
+        timeline across those people, from one moment; None when it is unknown."""
+        async with snapshot(self._runtime.engine) as connection:
             found = await account_queries.account(connection, account_id)
             if found is None:
                 return None
@@ -66,6 +67,7 @@ class AccountReads:
             return await account_queries.account_of_lead(connection, lead_id)
 
     async def funnel(self, since: datetime, until: datetime) -> AccountFunnel:
-        """The funnel by account for people captured in [since, until) (marketers)."""
-        async with self._runtime.engine.connect() as connection:
+        """The funnel by account for people captured in [since, until) (marketers): its stage
+        counts and its rows from one moment."""
+        async with snapshot(self._runtime.engine) as connection:
             return await funnel_by_account(connection, since, until)

@@ -6,6 +6,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from leadflow_common.db import snapshot
 from leadflow_common.events import CloudEvent
 from leadflow_common.runtime import ServiceRuntime
 from leadflow_common.unit_of_work import UnitOfWork
@@ -69,8 +70,7 @@ class ReadModel:
         (at most SHOWN_LATELY of each). One snapshot: read one after the other, a win landing
         between showed its lead both as an offer and as won (seen on a slow machine)."""
         now = datetime.now(UTC)
-        async with self._runtime.engine.connect() as connection:
-            connection = await connection.execution_options(isolation_level="REPEATABLE READ")
+        async with snapshot(self._runtime.engine) as connection:
             offers = await read_queries.inbox(connection, rep_id)
             timelines = await read_queries.recent_timelines(connection, [offer.lead_id for offer in offers])
             closed_since = now - timedelta(days=CLOSED_SHOWN_DAYS)
@@ -80,13 +80,24 @@ class ReadModel:
         return Inbox(offers, timelines, closed, left)
 
     async def lead(self, lead_id: uuid.UUID) -> tuple[LeadView | None, list[TimelineEntry]]:
-        async with self._runtime.engine.connect() as connection:
+        """The lead and its story, from one moment (its offer's buttons beside its story)."""
+        async with snapshot(self._runtime.engine) as connection:
             view = await read_queries.lead(connection, lead_id)
             return view, (await read_queries.timeline(connection, lead_id) if view else [])
 
     async def leads(self, lead_ids: list[uuid.UUID]) -> dict[uuid.UUID, LeadView]:
         async with self._runtime.engine.connect() as connection:
             return await read_queries.leads(connection, lead_ids)
+
+    async def name_moved_leads(self, preview: dict[str, Any] | None) -> None:
+        """A rules preview's moves, each with its example leads by name (`named`: id and name) as
+        the console knows them: the preview said how many leads a change moves, not which."""
+        moves = (preview or {}).get("recent", {}).get("moves", [])
+        ids = [uuid.UUID(lead) for move in moves for lead in move.get("examples", [])]
+        views = await self.leads(ids) if ids else {}
+        for move in moves:
+            shown = [views.get(uuid.UUID(lead)) for lead in move.get("examples", [])]
+            move["named"] = [(view.lead_id, view.display_name) for view in shown if view]
 
     async def name_entries(self, entries: list[dict[str, Any]]) -> None:
         """Each of routing's entries (its queue, a rep's waiting leads) given the console's view
@@ -110,7 +121,7 @@ class ReadModel:
     async def funnel(
         self, since: datetime, until: datetime, by: str
     ) -> tuple[list[FunnelRow], list[SpeedRow]]:
-        async with self._runtime.engine.connect() as connection:
+        async with snapshot(self._runtime.engine) as connection:
             stages = await read_queries.funnel(connection, since, until, by)
             speed = await read_queries.speed_to_lead(connection, since, until)
         return stages, speed
