@@ -2,14 +2,18 @@
 // script anywhere (the Content-Security-Policy allows only this file).
 "use strict";
 
-// How far the phone's clock is from the server's, from the time the page was drawn (a few
-// hundred milliseconds early at most: the page's way here). A phone set minutes off counted an
+// How far the phone's clock is from the server's: the server's time as it drew the page, against
+// the phone's as the answer began to arrive (not as the script ran: a slow phone's seconds of
+// parsing would count the offer's time as longer than it is). A phone set minutes off counted an
 // offer's time wrong, and disabled its Accept while the offer was open, or kept it past its end.
 let clockOffset = 0;
 
 function serverClock() {
   const drawn = Date.parse(document.body.dataset.serverNow ?? "");
-  clockOffset = Number.isNaN(drawn) ? 0 : drawn - Date.now();
+  if (Number.isNaN(drawn)) return;
+  const [navigation] = performance.getEntriesByType?.("navigation") ?? [];
+  const arrived = navigation ? performance.timeOrigin + navigation.responseStart : Date.now();
+  clockOffset = drawn - arrived;
 }
 
 function serverNow() {
