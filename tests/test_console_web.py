@@ -224,6 +224,8 @@ async def test_a_marketer_previews_a_rules_change_sees_the_bands_shift_and_saves
     await marketer.locator("#preview").wait_for()
     assert int(await marketer.locator("strong.moved").text_content()) >= 2
     assert await marketer.locator('td[data-band="warm"]').text_content() == "0"
+    named = await marketer.locator("ul.moves .moved-leads a").all_text_contents()
+    assert {"ann@bigco.example", "bo@bigco.example"} <= set(named), named  # which leads, too
     await screenshot(marketer, "scoring-preview")
 
     await marketer.get_by_role("button", name="Save and use").click()

@@ -75,10 +75,28 @@ class RetrainResult(BaseModel):
     metrics: dict
 
 
+class BandMove(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    from_: Temperature = Field(alias="from")
+    to: Temperature
+    leads: int = Field(description="How many of the recent leads move this way")
+    examples: list[uuid.UUID] = Field(
+        default_factory=list, description="The first ten of them, the most recently scored first"
+    )
+
+
+class RecentBands(BaseModel):
+    leads: int = Field(description="How many recent leads the preview scored both ways")
+    current: dict[Temperature, int] = Field(description="Their bands under the rules in use")
+    candidate: dict[Temperature, int] = Field(description="Their bands under the candidate")
+    moved: int = Field(description="How many change band")
+    moves: list[BandMove]
+
+
 class RulesPreview(BaseModel):
-    recent: dict = Field(
-        description="The most recent leads' bands now and under the candidate, and the moves (each"
-        " with `examples`: the ids of its first ten leads, the most recently scored first)"
+    recent: RecentBands = Field(
+        description="The most recent leads' bands now and under the candidate, and the moves"
     )
     outcomes: dict = Field(description="On leads with a known outcome: AUC and conversion per band, each way")
     accounts: dict = Field(

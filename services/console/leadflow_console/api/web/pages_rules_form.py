@@ -2,8 +2,6 @@
 with the Preview beside them. The form posts the whole document; the scoring service validates
 it whole, and its field errors come back at the inputs, in words, with what was typed kept."""
 
-import uuid
-
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
@@ -11,7 +9,6 @@ from leadflow_console.api.web.deps import Analysts, ReadModelDep, UpstreamDep
 from leadflow_console.api.web.render import page, redirect
 from leadflow_console.api.web.session import Viewer
 from leadflow_console.api.web.upstream import JsonObject, Upstream, UpstreamProblem
-from leadflow_console.app.read_model import ReadModel
 from leadflow_console.domain import account_rules_form, rules_form
 
 router = APIRouter(include_in_schema=False)
@@ -73,17 +70,6 @@ async def _send(
         return None, errors, elsewhere
 
 
-async def _name_moved_leads(read_model: ReadModel, answer: JsonObject | None) -> None:
-    """Each move's example leads by name (`named`: id and name), as the console knows them: the
-    preview said how many leads a change moves, not which (a marketer asked)."""
-    moves = (answer or {}).get("recent", {}).get("moves", [])
-    ids = [uuid.UUID(lead_id) for move in moves for lead_id in move.get("examples", [])]
-    views = await read_model.leads(ids) if ids else {}
-    for move in moves:
-        shown = [views.get(uuid.UUID(lead_id)) for lead_id in move.get("examples", [])]
-        move["named"] = [(view.lead_id, view.display_name or "(no name)") for view in shown if view]
-
-
 @router.post("/scoring", summary="admin, marketer: preview the rules in the form, or save and use them")
 async def post_rules_form(
     request: Request, viewer: Analysts, upstream: UpstreamDep, read_model: ReadModelDep
@@ -111,7 +97,7 @@ async def post_rules_form(
     if save:
         notice = f"Rules version {answer['version']} is in use; every lead is being re-scored."
         return redirect(request, "/scoring", notice)
-    await _name_moved_leads(read_model, answer)
+    await read_model.name_moved_leads(answer)
     return await _form_page(request, viewer, upstream, rows, preview=answer, account_rows=account)
 
 
@@ -139,7 +125,7 @@ async def preview_bands(
     account_rules_form.add_to_document(candidate, account_rows)
     answer, errors, elsewhere = await _send(upstream, viewer, candidate, save=False)
     status = 200 if answer is not None else 422
-    await _name_moved_leads(read_model, answer)
+    await read_model.name_moved_leads(answer)
     return await _form_page(
         request,
         viewer,

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
-from leadflow_console.api.web.deps import Analysts, UpstreamDep
+from leadflow_console.api.web.deps import Analysts, ReadModelDep, UpstreamDep
 from leadflow_console.api.web.render import page, redirect
 from leadflow_console.api.web.session import Viewer
 from leadflow_console.api.web.upstream import JsonObject, Upstream, UpstreamProblem
@@ -62,6 +62,7 @@ async def preview(
     request: Request,
     viewer: Analysts,
     upstream: UpstreamDep,
+    read_model: ReadModelDep,
     rules: Annotated[str, Form(max_length=MAX_RULES_CHARS)],
 ) -> Response:
     document, errors = _parse(rules)
@@ -76,6 +77,7 @@ async def preview(
                 raise
             errors = problem.listed() or [{"name": "rules", "message": problem.detail or ""}]
     status = 422 if errors else 200
+    await read_model.name_moved_leads(result)
     return await _editor(request, viewer, upstream, rules, status, errors=errors, preview=result)
 
 
