@@ -7,7 +7,8 @@ every number of rows."""
 
 import uuid
 
-from sqlalchemy import bindparam, case, func, update
+from sqlalchemy import any_, bindparam, case, func, literal, or_, select, update
+from sqlalchemy.dialects.postgresql import ARRAY, UUID
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -63,6 +64,17 @@ OUTCOMES = _upsert(lambda stored, incoming: {"outcome": incoming.outcome, "outco
 MERGES = _upsert(lambda stored, incoming: {"merged_into": incoming.merged_into})
 DECISIONS = Prepared(pg_insert(decisions).on_conflict_do_nothing())
 TIMELINE = Prepared(pg_insert(lead_timeline).on_conflict_do_nothing())
+INBOX = (ShownStatus.offered, ShownStatus.accepted)
+# The reps whose inbox shows any of these leads: a new score, a lead's new details or its outcome
+# changes a card without a change of its assignment (the inbox waited for its next look, 5 s).
+HOLDERS = Prepared(
+    select(lead_views.c.rep_id)
+    .distinct()
+    .where(
+        lead_views.c.lead_id == any_(bindparam("leads", type_=ARRAY(UUID(as_uuid=True)))),
+        or_(*(lead_views.c.assignment_status == literal(str(status)) for status in INBOX)),
+    )
+)
 # The offer a reassignment replaced: moved on, breached when the SLA ran out on it.
 MOVED_ON = Prepared(
     update(decisions)
@@ -86,6 +98,8 @@ async def apply(connection: AsyncConnection, changes: Changes) -> set[uuid.UUID]
     if changes.decisions:
         await _write_decisions(connection, changes)
     reps = changes.reps
+    if shown := sorted(set().union(changes.profiles, changes.scores, changes.outcomes)):
+        reps |= {row["rep_id"] for row in await HOLDERS.fetch(connection, {"leads": shown})}
     for action in changes.actions:
         reps |= await _write_action(connection, action)
     if changes.outcomes:

@@ -54,14 +54,14 @@ async def _inbox(
 async def _inbox_of(read_model: ReadModel, rep_id: uuid.UUID) -> dict[str, object]:
     """What the inbox shows, for the page and its live updates alike: the rep's open offers with
     their stories, how their recent leads ended and which left them."""
-    inbox = await read_model.inbox(rep_id)
+    read = await read_model.inbox(rep_id)
     # One list, newest first (won and lost ones came before every lead that left her).
     lately: list[tuple[str, datetime | None, object]] = [
-        ("closed", lead.outcome_at, lead) for lead in inbox.closed
+        ("closed", lead.outcome_at, lead) for lead in read.closed
     ]
-    lately += [("left", lead.at, lead) for lead in inbox.left]
+    lately += [("left", lead.at, lead) for lead in read.left]
     lately.sort(key=lambda entry: entry[1] or EARLIEST, reverse=True)
-    return {"offers": inbox.offers, "timelines": inbox.timelines, "lately": lately}
+    return {"offers": read.offers, "timelines": read.timelines, "lately": lately}
 
 
 @router.get("/inbox/stream", summary="rep: my offers as they change (text/event-stream)")
