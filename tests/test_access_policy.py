@@ -92,6 +92,7 @@ POLICY = {
     "webhooks POST /v1/webhooks/{webhook_id}/deliveries/{delivery_id}/retry": "webhooks:admin",
     "webhooks POST /v1/webhooks/{webhook_id}/replay": "webhooks:admin",
     "webhooks POST /v1/webhooks/{webhook_id}/test": "webhooks:admin",
+    "webhooks GET /v1/notifications": "routing:admin",
     "webhooks GET /v1/notifications/reps/{rep_id}": "routing:admin",
     "webhooks PUT /v1/notifications/reps/{rep_id}": "routing:admin",
 }

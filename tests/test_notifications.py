@@ -102,6 +102,8 @@ async def test_the_rep_is_mailed_and_messaged_and_accepts_with_one_click_once(
     ):
         rep = {"name": "Sam", "email": "sam@sales.example", "tier": "senior", "capacity": 3}
         rep_id = (await client.post(f"{urls['routing']}/v1/reps", json=rep)).json()["id"]
+        # With SMTP_HOST set, the system says it can mail reps (the console's team page asks).
+        assert (await client.get(f"{urls['webhooks']}/v1/notifications")).json() == {"mail": True}
         channels = {"email": True, "slack_url": slack.url}
         assert (
             await client.put(f"{urls['webhooks']}/v1/notifications/reps/{rep_id}", json=channels)

@@ -7,10 +7,12 @@ from fastapi import Depends, Request
 
 from leadflow_common.deps import provider
 from leadflow_webhooks.app.services import WebhooksService
+from leadflow_webhooks.settings import NotifySettings
 
 
 class WebhooksAppState(Protocol):
     webhooks: WebhooksService
+    notify_settings: NotifySettings
 
 
 def state_of(request: Request) -> WebhooksAppState:
@@ -18,6 +20,8 @@ def state_of(request: Request) -> WebhooksAppState:
 
 
 get_webhooks = provider(state_of, lambda state: state.webhooks)
+get_mail_on = provider(state_of, lambda state: bool(state.notify_settings.smtp_host))
 
 
 WebhooksDep = Annotated[WebhooksService, Depends(get_webhooks)]
+MailOnDep = Annotated[bool, Depends(get_mail_on)]

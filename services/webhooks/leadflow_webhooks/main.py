@@ -68,13 +68,15 @@ def create_app(
         runtime.background(dispatcher.run(), name="webhook-dispatcher")
         runtime.background(notifier.run(), name="notifier")
 
-    return create_service_app(
+    app = create_service_app(
         name="webhooks",
         common=common or CommonSettings(),
         outbox=outbox,
         routers=[api.router, api_notify.router, held_router("webhooks", HOLDINGS)],
         on_start=on_start,
     )
+    app.state.notify_settings = notify  # whether reps can be mailed (api/notify.py)
+    return app
 
 
 def main() -> None:

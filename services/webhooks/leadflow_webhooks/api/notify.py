@@ -4,13 +4,13 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter
-from pydantic import Field
+from pydantic import BaseModel, Field
 
 from leadflow_common.access import Principal, Scope
 from leadflow_common.auth import requires
 from leadflow_common.inputs import InputModel
 from leadflow_webhooks.app.services import Channels
-from leadflow_webhooks.deps import WebhooksDep
+from leadflow_webhooks.deps import MailOnDep, WebhooksDep
 from leadflow_webhooks.domain.schemas import Url
 
 router = APIRouter(prefix="/v1/notifications", tags=["notifications"])
@@ -22,6 +22,18 @@ class RepChannels(InputModel):
 
     email: bool = True
     slack_url: Url | None = Field(None, description="A Slack incoming webhook; `null`: no Slack")
+
+
+class Notifications(BaseModel):
+    mail: bool = Field(
+        description="Whether this system can mail reps (SMTP_HOST is set): without it, a rep with no"
+        " console account hears of an offer only by Slack, where set"
+    )
+
+
+@router.get("", summary="How this system can tell reps of offers")
+async def notifications(principal: RoutingAdmin, mail_on: MailOnDep) -> Notifications:
+    return Notifications(mail=mail_on)
 
 
 @router.get("/reps/{rep_id}", summary="How a rep is told of offers")

@@ -15,6 +15,7 @@ from leadflow_console.api.web import forms
 from leadflow_console.api.web.deps import AdminOnly, UpstreamDep
 from leadflow_console.api.web.forms import FormErrors
 from leadflow_console.api.web.live_regions import Shown, live_region, redraws
+from leadflow_console.api.web.pages_team import mail_on
 from leadflow_console.api.web.render import page, redirect, templates
 from leadflow_console.api.web.session import Viewer
 from leadflow_console.api.web.upstream import Upstream, UpstreamProblem
@@ -200,9 +201,11 @@ async def _rep_left(upstream: Upstream, viewer: Viewer, rep_id: uuid.UUID | None
         return " Its rep record may still be active: see the Team page."
     if not rep.get("active"):
         return ""
+    how = {True: " by mail", False: " (by Slack only, where set: no mail server is set up)", None: ""}
+    told = how[await mail_on(upstream, viewer)]
     return (
-        " Its rep record stays active: leads are still offered to that rep by mail until the rep"
-        " is made inactive on the Team page."
+        f" Its rep record stays active: leads are still offered to that rep{told} until the rep is"
+        " made inactive on the Team page."
     )
 
 

@@ -79,7 +79,23 @@ async def _reps_and_waiting(
     working_as = {
         str(user.rep_id): user.email for user in await accounts.list_users() if user.rep_id and user.active
     }
-    return {"reps": reps, "waiting": waiting, "working_as": working_as}
+    return {
+        "reps": reps,
+        "waiting": waiting,
+        "working_as": working_as,
+        "mail": await mail_on(upstream, viewer),
+    }
+
+
+async def mail_on(upstream: Upstream, viewer: Viewer) -> bool | None:
+    """Whether reps can be mailed (SMTP_HOST set in the webhooks service); None when it does
+    not answer. A rep with no console account hears of offers by mail: without mail, by nothing
+    but Slack (the team page said "by mail" on a system that had none)."""
+    try:
+        answer = await upstream.call_object("webhooks", "GET", "/v1/notifications", viewer.token)
+    except UpstreamProblem:
+        return None
+    return bool(answer.get("mail"))
 
 
 @router.get("/team", summary="admin: reps with load against capacity, the waiting queue")
