@@ -145,6 +145,9 @@ async def test_a_rep_works_a_lead_from_the_landing_page_to_accepted_in_the_brows
     await admin.locator("#decisions").get_by_role("link", name="Pat", exact=True).first.click()
     await admin.wait_for_url(f"{console}/leads/*")
     await admin.go_back()
+    # Said as what it was: a second offer is not "moved on", a won lead's decision says it was won.
+    cells = await admin.locator("#decisions tbody td").all_text_contents()
+    assert "offered again" in cells and "closed: won" in cells and "moved on" not in cells, cells
     await screenshot(admin, "feed")
 
 

@@ -4,9 +4,10 @@ too). A name not known here is shown as it is, tidied."""
 
 DECISIONS = {
     "lead.routed": "routed",
-    "lead.reassigned": "moved on",
     "lead.nurtured": "to nurture",
 }
+# The status of a decision where routing's word would mislead: "promoted" read as good news.
+STATUSES = {"promoted": "moved up (turned hotter)"}
 
 CAUSES = {
     "lead.captured": "captured",
@@ -22,8 +23,18 @@ CAUSE_PREFIXES = {
 }
 
 
-def decision(kind: str | None) -> str:
+def decision(kind: str | None, reason: str | None = None, to_rep: bool = True) -> str:
+    """A decision's kind. Routing names every decision after a lead's first `lead.reassigned`;
+    said as what it was (the feed read "moved on" for a manager's own hand assignment)."""
+    if kind == "lead.reassigned":
+        if (reason or "").startswith("assigned by hand"):
+            return "assigned by hand"
+        return "offered again" if to_rep else "back to the queue"
     return DECISIONS.get(kind or "", _tidy(kind or ""))
+
+
+def decision_status(status: str | None) -> str:
+    return STATUSES.get(status or "", status or "")
 
 
 def score_cause(cause: str | None) -> str:

@@ -76,6 +76,7 @@ templates.env.filters["signed"] = score_lines.signed
 templates.env.filters["channel_words"] = score_lines.channel_words
 templates.env.filters["audit_action"] = words.audit_action
 templates.env.filters["decision_words"] = words.decision
+templates.env.filters["decision_status"] = words.decision_status
 templates.env.filters["cause_words"] = words.score_cause
 templates.env.globals["breakdown"] = score_lines.breakdown
 templates.env.filters["iso"] = lambda value: value.astimezone(UTC).isoformat() if value else ""
