@@ -61,6 +61,10 @@ def test_reps_who_passed_on_the_lead_are_named_as_such():
     decision = decide(lead, [passed], now=NOW, exclude=frozenset({passed.id}))
     assert decision.waiting_for == "a mid or senior rep who has not passed on it or let it run out"
     assert what_is_missing(lead, [passed], NOW, "mid", frozenset()) == "a mid rep with capacity"
+    # Beside a later requirement, who passed is named: the one rep with a slot let it run out.
+    mike, sara = rep(Tier.mid, name="Mike Mid"), rep(Tier.senior, name="Sara", open_leads=2)
+    missing = what_is_missing(lead, [mike, sara], NOW, "mid or senior", frozenset({mike.id}))
+    assert missing == "a mid or senior rep with capacity, besides Mike Mid (passed on it or let it run out)"
 
 
 def test_a_cold_lead_waits_for_a_warmer_score():

@@ -258,11 +258,16 @@ def what_is_missing(
         (f"a {wanted} rep available now (presence, working hours)", lambda rep: rep.available_at(now)),
         (f"a {wanted} rep with capacity", lambda rep: rep.open_leads < rep.capacity),
     ]
+    # Who would do but passed on it or let it run out: named beside a later requirement (a queue
+    # read "waiting for a mid rep with capacity" beside a mid rep with a free slot: the one who
+    # had let it run out).
+    passed = sorted(rep.name for rep in reps if rep.active and rep.id in exclude)
+    besides = f", besides {', '.join(passed)} (passed on it or let it run out)" if passed else ""
     left = reps
-    for missing, requirement in requirements:
+    for step, (missing, requirement) in enumerate(requirements):
         left = [rep for rep in left if requirement(rep)]
         if not left:
-            return missing
+            return missing + (besides if step > 1 else "")
     return f"a {wanted} rep with capacity"  # all met: a slot was taken while deciding
 
 
