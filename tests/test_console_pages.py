@@ -22,27 +22,27 @@ PUBLIC_PAGES = {("GET", "/"), ("POST", "/login")}
 # The pages a GET opens, and the roles that may open each.
 PAGES = {
     "/inbox": {"rep"},
-    "/feed": {"admin", "marketer", "viewer"},
-    "/funnel": {"admin", "marketer"},
-    "/funnel.csv": {"admin", "marketer"},
-    "/leads": {"admin", "marketer", "rep"},
+    "/feed": {"admin", "manager", "marketer", "viewer"},
+    "/funnel": {"admin", "manager", "marketer"},
+    "/funnel.csv": {"admin", "manager", "marketer"},
+    "/leads": {"admin", "manager", "marketer", "rep"},
     "/scoring": {"admin", "marketer"},
     "/scoring/json": {"admin", "marketer"},
     "/scoring/model": {"admin", "marketer"},
-    "/team": {"admin"},
-    "/queue": {"admin", "marketer"},
+    "/team": {"admin", "manager"},
+    "/queue": {"admin", "manager", "marketer"},
     "/admin/users": {"admin"},
     "/admin/keys": {"admin"},
     "/admin/webhooks": {"admin"},
     "/admin/audit": {"admin"},
-    "/account": {"admin", "marketer", "rep", "viewer"},
+    "/account": {"admin", "manager", "marketer", "rep", "viewer"},
 }
 # The live regions' streams (text/event-stream), and the roles that may follow each.
 STREAMS = {
     "/inbox/stream": {"rep"},
-    "/feed/stream": {"admin", "marketer", "viewer"},
-    "/queue/stream": {"admin", "marketer"},
-    "/team/stream": {"admin"},
+    "/feed/stream": {"admin", "manager", "marketer", "viewer"},
+    "/queue/stream": {"admin", "manager", "marketer"},
+    "/team/stream": {"admin", "manager"},
     "/admin/users/stream": {"admin"},
     "/admin/keys/stream": {"admin"},
 }
@@ -70,7 +70,7 @@ def test_every_page_declares_the_roles_that_may_open_it():
     declared = {route.path: page_roles(route) for route in pages if "GET" in route.methods}
     assert {path: declared[path] for path in PAGES} == PAGES
     assert {path: declared[path] for path in STREAMS} == STREAMS
-    assert declared["/leads/{lead_id}/stream"] == {"admin", "marketer", "rep"}  # a rep: her own
+    assert declared["/leads/{lead_id}/stream"] == {"admin", "manager", "marketer", "rep"}  # a rep: her own
 
 
 async def sign_in(console: str, email: str, password: str) -> httpx.AsyncClient:
@@ -115,7 +115,7 @@ async def test_pages_sessions_and_forms_are_guarded(system):
         assert created.status_code == 201, created.text
         rep_id = created.json()["id"]
         clients = {"admin": admin}
-        for role in ("marketer", "viewer", "rep"):
+        for role in ("manager", "marketer", "viewer", "rep"):
             email, password, _ = await create_user(
                 api, system, admin_token, role, **({"rep_id": rep_id} if role == "rep" else {})
             )

@@ -15,6 +15,7 @@ from leadflow_common.errors import Forbidden
 
 class Role(StrEnum):
     admin = "admin"
+    manager = "manager"  # the sales team's: reps, the queue, assignments by hand; no admin pages
     marketer = "marketer"
     rep = "rep"
     viewer = "viewer"
@@ -51,6 +52,19 @@ ROLE_SCOPES: dict[Role, frozenset[Scope]] = {
             Scope.scoring_read,
             Scope.scoring_admin,
             Scope.routing_read,
+        }
+    ),
+    # A sales manager runs the team: reps and their settings, the waiting queue, assignments by
+    # hand; reads every lead (a manager had to be an admin to assign, with every admin page).
+    Role.manager: frozenset(
+        {
+            Scope.leads_read,
+            Scope.leads_write,
+            Scope.activities_write,
+            Scope.outcomes_write,
+            Scope.scoring_read,
+            Scope.routing_read,
+            Scope.routing_admin,
         }
     ),
     # A rep's reads and actions are limited to their own assignments and leads (OWN_SCOPES).

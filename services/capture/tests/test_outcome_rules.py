@@ -1,4 +1,5 @@
-"""A lead's outcome is final: repeated, corrected by an admin, never flipped by a rep (pure)."""
+"""A lead's outcome is final: repeated, corrected by an admin or a manager, never flipped by a rep
+(pure)."""
 
 import uuid
 from datetime import UTC, datetime
@@ -13,6 +14,7 @@ WON = RecordedOutcome(uuid.uuid4(), uuid.uuid4(), "won", datetime(2026, 12, 2, 1
 REP = Principal(PrincipalKind.user, "7", role=Role.rep, rep_id=uuid.uuid4())
 ADMIN = Principal(PrincipalKind.user, "1", role=Role.admin)
 MARKETER = Principal(PrincipalKind.user, "2", role=Role.marketer)
+MANAGER = Principal(PrincipalKind.user, "3", role=Role.manager)
 KEY = Principal(PrincipalKind.key, "crm")
 
 
@@ -37,8 +39,8 @@ def test_reps_and_marketers_do_not_correct(who):
         judge(WON, OutcomeReport("lost", WON.outcome_id, "changed my mind"), who)
 
 
-@pytest.mark.parametrize("who", [ADMIN, KEY, BOOTSTRAP])
-def test_an_admin_a_key_or_the_bootstrap_key_corrects_naming_the_outcome_and_saying_why(who):
+@pytest.mark.parametrize("who", [ADMIN, MANAGER, KEY, BOOTSTRAP])
+def test_an_admin_a_manager_a_key_or_the_bootstrap_key_corrects_naming_the_outcome_and_saying_why(who):
     assert judge(WON, OutcomeReport("lost", WON.outcome_id, "the contract fell through"), who) == "correct"
 
 

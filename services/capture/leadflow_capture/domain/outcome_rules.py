@@ -37,9 +37,11 @@ class OutcomeFinal(Conflict):
 
 
 def may_correct(principal: Principal) -> bool:
-    """Admins, integrations' keys and the bootstrap key correct outcomes; reps and marketers do
-    not (a rep cannot flip her own result)."""
-    return principal.role is Role.admin or principal.kind in (PrincipalKind.key, PrincipalKind.bootstrap)
+    """Admins, sales managers (a rep's mistaken result is theirs to put right), integrations' keys
+    and the bootstrap key correct outcomes; reps and marketers do not (a rep cannot flip her own
+    result)."""
+    corrector = principal.role in (Role.admin, Role.manager)
+    return corrector or principal.kind in (PrincipalKind.key, PrincipalKind.bootstrap)
 
 
 def judge(recorded: RecordedOutcome | None, report: OutcomeReport, principal: Principal) -> Verdict:

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from leadflow_common.access import Role
-from leadflow_console.api.web.deps import AccountReadsDep, Analysts, LeadWorkers, ReadModelDep, UpstreamDep
+from leadflow_console.api.web.deps import AccountReadsDep, LeadWorkers, Overseers, ReadModelDep, UpstreamDep
 from leadflow_console.api.web.live_regions import Shown, live_region, redraws
 from leadflow_console.api.web.render import page, templates
 from leadflow_console.api.web.session import PageForbidden, Viewer
@@ -43,14 +43,16 @@ def no_such_account(request: Request, viewer: Viewer) -> Response:
     )
 
 
-@router.get("/accounts", summary="admin, marketer: accounts turning hot this week; search by name or domain")
-async def accounts(request: Request, viewer: Analysts, reads: AccountReadsDep) -> Response:
+@router.get("/accounts", summary="admin, manager, marketer: accounts turning hot this week; search them")
+async def accounts(request: Request, viewer: Overseers, reads: AccountReadsDep) -> Response:
     words = request.query_params.get("q", "").strip()[:200]
     found = await reads.search(words) if words else None
     return page(request, "b2b_accounts.html", viewer, q=words, found=found, hot=await reads.hot_this_week())
 
 
-@router.get("/accounts/{account_id}", summary="admin, marketer, rep (their own leads of it): an account")
+@router.get(
+    "/accounts/{account_id}", summary="admin, manager, marketer, rep (their own leads of it): an account"
+)
 async def account_page(
     request: Request,
     account_id: uuid.UUID,
@@ -93,7 +95,7 @@ async def _shown(
 
 @router.get(
     "/accounts/{account_id}/stream",
-    summary="admin, marketer, rep (their own leads of it): an account as it changes (text/event-stream)",
+    summary="admin, manager, marketer, rep (their own leads of it): an account as it changes (event-stream)",
 )
 async def account_stream(
     request: Request,

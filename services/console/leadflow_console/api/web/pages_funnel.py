@@ -10,7 +10,7 @@ from fastapi.responses import Response
 
 from leadflow_common.access import Role
 from leadflow_common.errors import FieldError, Invalid
-from leadflow_console.api.web.deps import Analysts, ReadModelDep, UpstreamDep, Watchers
+from leadflow_console.api.web.deps import Overseers, ReadModelDep, UpstreamDep, Watchers
 from leadflow_console.api.web.live_regions import Shown, live_region, redraws
 from leadflow_console.api.web.render import page, templates
 from leadflow_console.api.web.session import PageInvalid, Viewer
@@ -62,7 +62,7 @@ def feed_filter(
 FeedFilterDep = Annotated[FeedFilter, Depends(feed_filter)]
 
 
-@router.get("/feed", summary="admin, marketer, viewer: routing decisions as they happen")
+@router.get("/feed", summary="admin, manager, marketer, viewer: routing decisions as they happen")
 async def feed(
     request: Request, viewer: Watchers, read_model: ReadModelDep, upstream: UpstreamDep, chosen: FeedFilterDep
 ) -> Response:
@@ -72,7 +72,7 @@ async def feed(
     return page(request, "feed.html", viewer, live=live, chosen=chosen, reps=reps)
 
 
-@router.get("/feed/stream", summary="admin, marketer, viewer: the feed as it changes (text/event-stream)")
+@router.get("/feed/stream", summary="admin, manager, marketer, viewer: the feed as it changes (event-stream)")
 async def feed_stream(
     request: Request, viewer: Watchers, read_model: ReadModelDep, chosen: FeedFilterDep, shown: Shown = ""
 ) -> Response:
@@ -91,7 +91,7 @@ async def _decisions(read_model: ReadModel, viewer: Viewer, filters: dict) -> di
     """The latest decisions and, for those who may read who a lead is (not a viewer: no
     personal data), who each one is about (`views`, by lead)."""
     decisions = await read_model.feed(**filters)
-    named = viewer.role in (Role.admin, Role.marketer)
+    named = viewer.role in (Role.admin, Role.manager, Role.marketer)
     views = await read_model.leads([decision.lead_id for decision in decisions]) if named else None
     return {"decisions": decisions, "views": views}
 
@@ -111,10 +111,10 @@ async def _funnel(
 LABELS = {"since": "From", "until": "To"}
 
 
-@router.get("/funnel", summary="admin, marketer: the funnel by channel, source, campaign or segment")
+@router.get("/funnel", summary="admin, manager, marketer: the funnel by channel, source, campaign or segment")
 async def funnel_page(
     request: Request,
-    viewer: Analysts,
+    viewer: Overseers,
     read_model: ReadModelDep,
     since: Annotated[str, Query(max_length=10)] = "",
     until: Annotated[str, Query(max_length=10)] = "",
@@ -144,9 +144,9 @@ async def funnel_page(
     )
 
 
-@router.get("/funnel.csv", summary="admin, marketer: the funnel as CSV")
+@router.get("/funnel.csv", summary="admin, manager, marketer: the funnel as CSV")
 async def funnel_csv(
-    viewer: Analysts,
+    viewer: Overseers,
     read_model: ReadModelDep,
     since: Annotated[str, Query(max_length=10)] = "",
     until: Annotated[str, Query(max_length=10)] = "",

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from leadflow_console.api.web.deps import AccountReadsDep, Analysts
+from leadflow_console.api.web.deps import AccountReadsDep, Overseers
 from leadflow_console.api.web.render import page
 from leadflow_console.app import funnel
 from leadflow_console.app.account_reads import FUNNEL_LISTED as LISTED
@@ -22,10 +22,10 @@ LABELS = {
 }
 
 
-@router.get("/funnel/accounts", summary="admin, marketer: the funnel by account for a date range")
+@router.get("/funnel/accounts", summary="admin, manager, marketer: the funnel by account for a date range")
 async def funnel_by_account(
     request: Request,
-    viewer: Analysts,
+    viewer: Overseers,
     reads: AccountReadsDep,
     since: Annotated[str, Query(max_length=10)] = "",
     until: Annotated[str, Query(max_length=10)] = "",

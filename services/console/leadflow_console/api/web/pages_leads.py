@@ -44,13 +44,13 @@ CHOICES = {
 # instead: emails and phone numbers stay out of access logs, browser history and referrers; the
 # form posts both, and without a search it is redirected to the filters' address. Every field is
 # read as text and checked here, so a bad value is said at its field rather than as JSON.
-@router.get("/leads", summary="admin, marketer, rep (their own): every lead, filtered and sorted")
+@router.get("/leads", summary="admin, manager, marketer, rep (their own): every lead, filtered and sorted")
 async def leads(request: Request, viewer: LeadWorkers, read_model: ReadModelDep) -> Response:
     typed = {name: request.query_params.get(name, "")[:1000] for name in PARAMETERS if name != "q"}
     return await _list(request, viewer, read_model, typed | {"q": ""})
 
 
-@router.post("/leads", summary="admin, marketer, rep (their own): search by words, phone or email")
+@router.post("/leads", summary="admin, manager, marketer, rep (their own): search by words, phone or email")
 async def search(request: Request, viewer: LeadWorkers, read_model: ReadModelDep) -> Response:
     form = await request.form()
     typed = {name: str(form.get(name) or "")[:1000] for name in PARAMETERS}
@@ -85,7 +85,7 @@ async def _list(request: Request, viewer: Viewer, read_model: ReadModel, typed: 
     )
 
 
-@router.get("/leads/{lead_id}", summary="admin, marketer, rep (their own): the lead page")
+@router.get("/leads/{lead_id}", summary="admin, manager, marketer, rep (their own): the lead page")
 async def lead_page(
     request: Request,
     lead_id: uuid.UUID,
@@ -107,7 +107,7 @@ async def lead_page(
 
 @router.get(
     "/leads/{lead_id}/stream",
-    summary="admin, marketer, rep (their own): the lead page as it changes (text/event-stream)",
+    summary="admin, manager, marketer, rep (their own): the lead page as it changes (text/event-stream)",
 )
 async def lead_stream(
     request: Request,

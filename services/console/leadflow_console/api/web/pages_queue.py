@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
-from leadflow_console.api.web.deps import AdminOnly, Analysts, ReadModelDep, UpstreamDep
+from leadflow_console.api.web.deps import Overseers, ReadModelDep, TeamLeads, UpstreamDep
 from leadflow_console.api.web.live_regions import Shown, live_region, redraws
 from leadflow_console.api.web.render import format_time, page, redirect, templates
 from leadflow_console.api.web.session import Viewer
@@ -58,16 +58,18 @@ async def _queue(
     return page(request, "queue.html", viewer, status, live=live, **{**shown, **context})
 
 
-@router.get("/queue", summary="admin, marketer: the leads waiting for a rep, and for what")
+@router.get("/queue", summary="admin, manager, marketer: the leads waiting for a rep, and for what")
 async def queue(
-    request: Request, viewer: Analysts, read_model: ReadModelDep, upstream: UpstreamDep
+    request: Request, viewer: Overseers, read_model: ReadModelDep, upstream: UpstreamDep
 ) -> Response:
     return await _queue(request, viewer, read_model, upstream)
 
 
-@router.get("/queue/stream", summary="admin, marketer: the waiting leads as they change (text/event-stream)")
+@router.get(
+    "/queue/stream", summary="admin, manager, marketer: the waiting leads as they change (event-stream)"
+)
 async def queue_stream(
-    request: Request, viewer: Analysts, read_model: ReadModelDep, upstream: UpstreamDep, shown: Shown = ""
+    request: Request, viewer: Overseers, read_model: ReadModelDep, upstream: UpstreamDep, shown: Shown = ""
 ) -> Response:
     async def draw() -> tuple[str, bool]:
         now_shown = await _waiting(viewer, read_model, upstream)
@@ -79,11 +81,11 @@ async def queue_stream(
     )
 
 
-@router.post("/queue/{lead_id}/assign", summary="admin: give a waiting lead to a rep")
+@router.post("/queue/{lead_id}/assign", summary="admin, manager: give a waiting lead to a rep")
 async def assign(
     request: Request,
     lead_id: uuid.UUID,
-    viewer: AdminOnly,
+    viewer: TeamLeads,
     read_model: ReadModelDep,
     upstream: UpstreamDep,
     rep_id: Annotated[uuid.UUID, Form()],

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
 from leadflow_console.api.web import forms
-from leadflow_console.api.web.deps import AdminOnly, ReadModelDep, UpstreamDep
+from leadflow_console.api.web.deps import ReadModelDep, TeamLeads, UpstreamDep
 from leadflow_console.api.web.forms import FormErrors
 from leadflow_console.api.web.live_regions import Shown, live_region, redraws
 from leadflow_console.api.web.render import page, redirect, templates
@@ -46,11 +46,12 @@ async def _team(
 
 
 @router.get(
-    "/team/stream", summary="admin: the reps' loads and the waiting leads as they change (text/event-stream)"
+    "/team/stream",
+    summary="admin, manager: the reps' loads and waiting leads as they change (event-stream)",
 )
 async def team_stream(
     request: Request,
-    viewer: AdminOnly,
+    viewer: TeamLeads,
     upstream: UpstreamDep,
     accounts: AccountsDep,
     read_model: ReadModelDep,
@@ -98,10 +99,10 @@ async def mail_on(upstream: Upstream, viewer: Viewer) -> bool | None:
     return bool(answer.get("mail"))
 
 
-@router.get("/team", summary="admin: reps with load against capacity, the waiting queue")
+@router.get("/team", summary="admin, manager: reps with load against capacity, the waiting queue")
 async def team(
     request: Request,
-    viewer: AdminOnly,
+    viewer: TeamLeads,
     upstream: UpstreamDep,
     accounts: AccountsDep,
     read_model: ReadModelDep,
@@ -112,10 +113,10 @@ async def team(
 NEW_REP_FIELDS = ("name", "email", "tier", "capacity", "territories", "languages", "segments")
 
 
-@router.post("/team/reps", summary="admin: add a rep")
+@router.post("/team/reps", summary="admin, manager: add a rep")
 async def create_rep(
     request: Request,
-    viewer: AdminOnly,
+    viewer: TeamLeads,
     upstream: UpstreamDep,
     accounts: AccountsDep,
     read_model: ReadModelDep,
@@ -154,11 +155,13 @@ async def create_rep(
     return redirect(request, "/team", f"Rep {name} added.")
 
 
-@router.post("/team/reps/{rep_id}", summary="admin: change a rep's tier, capacity, activity or presence")
+@router.post(
+    "/team/reps/{rep_id}", summary="admin, manager: change a rep's tier, capacity, activity, presence"
+)
 async def change_rep(
     request: Request,
     rep_id: uuid.UUID,
-    viewer: AdminOnly,
+    viewer: TeamLeads,
     upstream: UpstreamDep,
     accounts: AccountsDep,
     read_model: ReadModelDep,

@@ -39,19 +39,20 @@ PAGE_CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 )
-ADMIN, MARKETER, REP, VIEWER = Role.admin, Role.marketer, Role.rep, Role.viewer
+ADMIN, MANAGER, MARKETER, REP, VIEWER = Role.admin, Role.manager, Role.marketer, Role.rep, Role.viewer
 NAVIGATION = [
     ("/inbox", "Inbox", {REP}),
-    ("/feed", "Live feed", {ADMIN, MARKETER, VIEWER}),
-    ("/funnel", "Funnel", {ADMIN, MARKETER}),
-    ("/leads", "Leads", {ADMIN, MARKETER, REP}),
-    ("/accounts", "Accounts", {ADMIN, MARKETER}),
+    ("/queue", "Queue", {MANAGER}),  # a manager's first page, first
+    ("/feed", "Live feed", {ADMIN, MANAGER, MARKETER, VIEWER}),
+    ("/funnel", "Funnel", {ADMIN, MANAGER, MARKETER}),
+    ("/leads", "Leads", {ADMIN, MANAGER, MARKETER, REP}),
+    ("/accounts", "Accounts", {ADMIN, MANAGER, MARKETER}),
     ("/scoring", "Scoring", {ADMIN, MARKETER}),
-    ("/team", "Team", {ADMIN}),
+    ("/team", "Team", {ADMIN, MANAGER}),
     ("/queue", "Queue", {ADMIN, MARKETER}),
     ("/admin/users", "Admin", {ADMIN}),
 ]
-HOME = {REP: "/inbox", MARKETER: "/funnel", ADMIN: "/team", VIEWER: "/feed"}
+HOME = {REP: "/inbox", MANAGER: "/queue", MARKETER: "/funnel", ADMIN: "/team", VIEWER: "/feed"}
 
 
 def format_time(value: datetime | str | None, zone: str = "UTC") -> str:
