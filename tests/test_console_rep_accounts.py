@@ -74,6 +74,13 @@ async def test_the_team_page_and_the_users_page_say_whether_a_rep_still_gets_off
         assert "Role changed" in said and STILL_OFFERED not in said
         async with httpx.AsyncClient(timeout=10, headers=AUTH) as client:
             assert (await client.delete(f"{system.routing}/v1/reps/{rep_id}")).status_code == 200
+        # Omar's own inbox says so (it read "Presence: available", as if leads could come).
+        omar = await sign_in(system.console, account["email"], account["password"])
+        try:
+            inbox = html.unescape((await omar.get("/inbox")).text)
+            assert "Your rep record is inactive: no new leads are offered to you" in inbox
+        finally:
+            await omar.aclose()
         said = await post(f"/admin/users/{user_id}/active", {"active": "no"})
         assert "Account disabled" in said and "rep record" not in said
         assert await account_of_rep() == ""

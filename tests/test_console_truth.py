@@ -219,6 +219,9 @@ async def test_a_waiting_hot_lead_is_listed_with_its_reason_assigned_by_hand_and
     appeared = time.monotonic() - assigned_at
     assert appeared <= 2.0, f"the assigned lead took {appeared:.2f} s to reach the inbox"
     assert await lee.locator("li.offer a.who").text_content() == "Kim"
+    # With the manager's words on the card, not only on the lead's page.
+    handed = await lee.locator("li.offer .by-hand").text_content()
+    assert handed == "Assigned to you by hand: “Lee knows BigCo”"
     await admin.goto(f"{console}/leads/{lead_id}")
     assert await admin.locator("#routing-now").text_content() == "With Lee (senior), offered"
     await admin.get_by_text("assigned by hand: Lee knows BigCo").first.wait_for()
