@@ -1,9 +1,10 @@
 """Service processes for the tests, forked from one process that imported the five services once.
 
 Every end-to-end test starts its own services (its own database, topics and settings), and each
-start imported its service again: 1.2-1.5 s of CPU, about 400 starts a run, a quarter of the
-suite's CPU on two cores. A fork of a process that has imported them starts serving in a tenth of
-that. What runs is the same: the service's command (`leadflow_common.launch.serve`, its argument
+start imported its service again: 1.2-1.5 s of CPU (capture's imports and app: 1.49 s), some 350
+starts a run on two cores. A fork of a process that has imported them skips that (a subset of
+the suite: 89 -> 58 s of CPU; the untimed run on six workers: 12 min 51 s, 17-18.5 before). What
+runs is the same: the service's command (`leadflow_common.launch.serve`, its argument
 parser, settings from its own environment, uvicorn on its own port) in a process of its own,
 stopped by a signal; only the interpreter's start and the imports are shared. The commands
 themselves are started as commands by the tests of start-up (`test_service_start.py`), packaging
