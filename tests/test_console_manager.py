@@ -8,6 +8,7 @@ import pytest
 from browser import PASSWORD, add_account, new_page, sign_in
 from conftest import ADMIN_EMAIL, ADMIN_PASSWORD
 from harness import AUTH, HOT, eventually
+from test_access import token_for
 
 pytestmark = pytest.mark.e2e
 
@@ -16,7 +17,7 @@ async def test_a_manager_works_the_queue_and_the_team_without_the_admin_pages(sy
     console = system.console
     async with httpx.AsyncClient(timeout=10, headers=AUTH) as client:
         lee = {"name": "Lee", "email": "lee@sales.example", "tier": "senior", "capacity": 0}
-        assert (await client.post(f"{system.routing}/v1/reps", json=lee)).status_code == 201
+        lee_id = (await client.post(f"{system.routing}/v1/reps", json=lee)).json()["id"]
         lead = {**HOT, "email": "kim@bigco.example", "first_name": "Kim", "company": "BigCo"}
         lead_id = (await client.post(f"{system.capture}/v1/leads/landing-page", json=lead)).json()["lead_id"]
     admin = await new_page(browser)
@@ -62,3 +63,21 @@ async def test_a_manager_works_the_queue_and_the_team_without_the_admin_pages(sy
     # Not hers: the admin's pages and the scoring rules.
     for path in ("/admin/users", "/admin/keys", "/admin/webhooks", "/admin/audit", "/scoring"):
         assert (await max_.goto(f"{console}{path}")).status == 403, path
+
+    # Through the API as well: the team's work, not where a rep's offers and their one-click
+    # links go (with that, a manager could send a rep's offers to herself: a second read).
+    async with httpx.AsyncClient(timeout=10) as client:
+        token = await token_for(client, console, "max@leadflow.example", PASSWORD)
+        rep = f"{system.routing}/v1/reps/{lee_id}"
+        assert (await client.patch(rep, json={"capacity": 4}, headers=token)).status_code == 200
+        moved = await client.patch(rep, json={"email": "max@leadflow.example"}, headers=token)
+        assert moved.status_code == 403 and "routing:admin" in moved.json()["detail"], moved.text
+        channels = {"email": True, "slack_url": "https://hooks.slack.com/services/T0/B0/x"}
+        told = await client.put(
+            f"{system.webhooks}/v1/notifications/reps/{lee_id}", json=channels, headers=token
+        )
+        assert told.status_code == 403, told.text
+        links = await client.post(
+            f"{system.routing}/v1/offer-links", json={"assignment_ids": []}, headers=token
+        )
+        assert links.status_code == 403, links.text

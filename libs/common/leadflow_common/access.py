@@ -29,7 +29,10 @@ class Scope(StrEnum):
     scoring_read = "scoring:read"  # the rules and the model (no personal data)
     scoring_admin = "scoring:admin"  # change the rules, retrain
     routing_read = "routing:read"  # reps, assignments, the nurture queue (lead ids, no profiles)
-    routing_admin = "routing:admin"  # create and change reps
+    routing_admin = "routing:admin"  # reps' addresses, their notification channels, account owners
+    # The team's work: reps (added, their tier, capacity, coverage, activity and presence), a
+    # waiting lead assigned by hand; not where a rep's offers are sent (routing:admin).
+    team_work = "team:work"
     assignments_work = "assignments:work"  # accept, reject, complete (a rep: their own only)
     webhooks_admin = "webhooks:admin"
     privacy_admin = "privacy:admin"
@@ -56,6 +59,8 @@ ROLE_SCOPES: dict[Role, frozenset[Scope]] = {
     ),
     # A sales manager runs the team: reps and their settings, the waiting queue, assignments by
     # hand; reads every lead (a manager had to be an admin to assign, with every admin page).
+    # Not routing:admin: with it she could send a rep's offers, with their one-click links, to
+    # herself (a second read).
     Role.manager: frozenset(
         {
             Scope.leads_read,
@@ -64,7 +69,7 @@ ROLE_SCOPES: dict[Role, frozenset[Scope]] = {
             Scope.outcomes_write,
             Scope.scoring_read,
             Scope.routing_read,
-            Scope.routing_admin,
+            Scope.team_work,
         }
     ),
     # A rep's reads and actions are limited to their own assignments and leads (OWN_SCOPES).

@@ -39,12 +39,12 @@ async def waiting_queue(
     "/leads/{lead_id}/assign",
     response_model=AssignmentOut,
     responses={404: {}, 409: {}, 422: {}},
-    summary="Give a waiting lead to a rep by hand (admins; over capacity only when asked)",
+    summary="Give a waiting lead to a rep by hand (admins, managers; over capacity only when asked)",
 )
 async def assign_lead(
     lead_id: uuid.UUID,
     body: HandAssignmentIn,
-    principal: Annotated[Principal, requires(Scope.routing_admin)],
+    principal: Annotated[Principal, requires(Scope.team_work)],
     routing: RoutingDep,
 ) -> AssignmentOut:
     assignment = await routing.assign(principal, lead_id, body.rep_id, body.override_capacity, body.reason)

@@ -8,12 +8,13 @@ from fastapi import APIRouter
 
 from leadflow_common.access import Principal, Scope, ensure_own
 from leadflow_common.auth import requires
+from leadflow_common.errors import Forbidden
 from leadflow_routing.api.schemas import Presence, RepInput, RepOut, RepUpdate, WorkingHoursInput
 from leadflow_routing.app.reps import RepFields, RepRecord
 from leadflow_routing.deps import RepsDep
 
 router = APIRouter(prefix="/v1", tags=["reps"])
-RoutingAdmin = Annotated[Principal, requires(Scope.routing_admin)]
+TeamWork = Annotated[Principal, requires(Scope.team_work)]
 RoutingReader = Annotated[Principal, requires(Scope.routing_read)]
 
 
@@ -32,7 +33,7 @@ def rep_values(rep: RepInput | RepUpdate | Presence, *, partial: bool) -> RepFie
 @router.post(
     "/reps", status_code=201, response_model=RepOut, responses={409: {}, 422: {}}, summary="Add a sales rep"
 )
-async def create_rep(rep: RepInput, principal: RoutingAdmin, reps: RepsDep) -> RepOut:
+async def create_rep(rep: RepInput, principal: TeamWork, reps: RepsDep) -> RepOut:
     return rep_out(await reps.create(principal, rep_values(rep, partial=False)))
 
 
@@ -51,7 +52,10 @@ async def get_rep(rep_id: uuid.UUID, principal: RoutingReader, reps: RepsDep) ->
 @router.patch(
     "/reps/{rep_id}", response_model=RepOut, responses={404: {}, 409: {}, 422: {}}, summary="Change a rep"
 )
-async def update_rep(rep_id: uuid.UUID, change: RepUpdate, principal: RoutingAdmin, reps: RepsDep) -> RepOut:
+async def update_rep(rep_id: uuid.UUID, change: RepUpdate, principal: TeamWork, reps: RepsDep) -> RepOut:
+    if "email" in change.model_fields_set and not principal.may(Scope.routing_admin):
+        # Where the rep's offers are mailed, with their one-click links: not the team's work.
+        raise Forbidden("Changing a rep's email needs routing:admin (an admin)")
     return rep_out(await reps.change(principal, rep_id, rep_values(change, partial=True)))
 
 
@@ -61,7 +65,7 @@ async def update_rep(rep_id: uuid.UUID, change: RepUpdate, principal: RoutingAdm
     responses={404: {}},
     summary="Deactivate a rep (kept for history)",
 )
-async def deactivate_rep(rep_id: uuid.UUID, principal: RoutingAdmin, reps: RepsDep) -> RepOut:
+async def deactivate_rep(rep_id: uuid.UUID, principal: TeamWork, reps: RepsDep) -> RepOut:
     return rep_out(await reps.change(principal, rep_id, RepFields(active=False), action="rep.deactivated"))
 
 

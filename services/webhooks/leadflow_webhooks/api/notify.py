@@ -15,6 +15,7 @@ from leadflow_webhooks.domain.schemas import Url
 
 router = APIRouter(prefix="/v1/notifications", tags=["notifications"])
 RoutingAdmin = Annotated[Principal, requires(Scope.routing_admin)]
+RoutingReader = Annotated[Principal, requires(Scope.routing_read)]
 
 
 class RepChannels(InputModel):
@@ -32,7 +33,7 @@ class Notifications(BaseModel):
 
 
 @router.get("", summary="How this system can tell reps of offers")
-async def notifications(principal: RoutingAdmin, mail_on: MailOnDep) -> Notifications:
+async def notifications(principal: RoutingReader, mail_on: MailOnDep) -> Notifications:
     return Notifications(mail=mail_on)
 
 

@@ -1,6 +1,6 @@
 """The waiting queue: every lead waiting for a rep, hottest first, with how long and for what
-(admins and marketers); an admin gives one to a rep by hand, the reps' load in view, and
-confirms before going over a rep's capacity. Routing owns the queue and the rule."""
+(admins, managers and marketers); an admin or a manager gives one to a rep by hand, the reps'
+load in view, and confirms before going over a rep's capacity. Routing owns the queue and the rule."""
 
 import uuid
 from datetime import UTC, datetime

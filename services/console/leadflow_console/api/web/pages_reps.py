@@ -9,7 +9,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
 from leadflow_console.api.web import forms
-from leadflow_console.api.web.deps import TeamLeads, UpstreamDep
+from leadflow_console.api.web.deps import AdminOnly, UpstreamDep
 from leadflow_console.api.web.forms import FormErrors
 from leadflow_console.api.web.render import page, redirect
 from leadflow_console.api.web.session import Viewer
@@ -37,8 +37,8 @@ async def _editor(
     return page(request, "rep_edit.html", viewer, status, rep=rep, **lists, **context)
 
 
-@router.get("/team/reps/{rep_id}/edit", summary="admin, manager: a rep's whole record, to change")
-async def edit_rep(request: Request, rep_id: uuid.UUID, viewer: TeamLeads, upstream: UpstreamDep) -> Response:
+@router.get("/team/reps/{rep_id}/edit", summary="admin: a rep's whole record, to change")
+async def edit_rep(request: Request, rep_id: uuid.UUID, viewer: AdminOnly, upstream: UpstreamDep) -> Response:
     rep = await upstream.call_object("routing", "GET", f"/v1/reps/{rep_id}", viewer.token)
     return await _editor(request, viewer, upstream, rep)
 
@@ -46,11 +46,11 @@ async def edit_rep(request: Request, rep_id: uuid.UUID, viewer: TeamLeads, upstr
 REP_FIELDS = ("name", "tier", "capacity", "territories", "languages", "segments", "timezone", "start", "end")
 
 
-@router.post("/team/reps/{rep_id}/edit", summary="admin, manager: change a rep's whole record")
+@router.post("/team/reps/{rep_id}/edit", summary="admin: change a rep's whole record")
 async def save_rep(
     request: Request,
     rep_id: uuid.UUID,
-    viewer: TeamLeads,
+    viewer: AdminOnly,
     upstream: UpstreamDep,
     # Text as typed: what cannot be read is answered at its field, with the form kept.
     name: Annotated[str, Form(max_length=200)] = "",
