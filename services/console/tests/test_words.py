@@ -8,8 +8,9 @@ def test_machine_names_read_as_words():
     assert channel_words(None) == "an unknown channel"
     assert words.decision("lead.reassigned", "expired: no accept within 300 s") == "offered again"
     assert words.decision("lead.reassigned", "assigned by hand to Sara: knows them") == "assigned by hand"
-    assert words.decision("lead.reassigned", "expired: nobody free", to_rep=False) == "back to the queue"
-    assert words.decision_status("promoted") == "moved up (turned hotter)"
+    # A lead never offered before, assigned from the queue: its first decision, by hand.
+    assert words.decision("lead.routed", "assigned by hand to Sara") == "assigned by hand"
+    assert words.decision_status("promoted") == "moved on to a rep"
     assert words.decision_status("accepted") == "accepted"
     assert words.decision("lead.something_new") == "something new"
     assert words.score_cause("lead.captured") == "captured"

@@ -65,6 +65,11 @@ def test_reps_who_passed_on_the_lead_are_named_as_such():
     mike, sara = rep(Tier.mid, name="Mike Mid"), rep(Tier.senior, name="Sara", open_leads=2)
     missing = what_is_missing(lead, [mike, sara], NOW, "mid or senior", frozenset({mike.id}))
     assert missing == "a mid or senior rep with capacity, besides Mike Mid (passed on it or let it run out)"
+    # Only one who would do but for that: a rep who passed and lacks the language is not named.
+    german = LeadToRoute(lead_id=uuid.uuid4(), temperature=Temperature.warm, score=60.0, language="de")
+    mo = rep(Tier.mid, name="Mo", languages=("en",))
+    ines = rep(Tier.mid, name="Ines", languages=("de",), open_leads=2)
+    assert what_is_missing(german, [mo, ines], NOW, "mid", frozenset({mo.id})) == "a mid rep with capacity"
 
 
 def test_a_cold_lead_waits_for_a_warmer_score():

@@ -7,7 +7,8 @@ DECISIONS = {
     "lead.nurtured": "to nurture",
 }
 # The status of a decision where routing's word would mislead: "promoted" read as good news.
-STATUSES = {"promoted": "moved up (turned hotter)"}
+# (Routing promotes an offer that turned hotter, and a nurtured lead assigned by hand.)
+STATUSES = {"promoted": "moved on to a rep"}
 
 CAUSES = {
     "lead.captured": "captured",
@@ -23,13 +24,14 @@ CAUSE_PREFIXES = {
 }
 
 
-def decision(kind: str | None, reason: str | None = None, to_rep: bool = True) -> str:
-    """A decision's kind. Routing names every decision after a lead's first `lead.reassigned`;
-    said as what it was (the feed read "moved on" for a manager's own hand assignment)."""
+def decision(kind: str | None, reason: str | None = None) -> str:
+    """A decision's kind, said as what it was: routing names a lead's first decision
+    `lead.routed` and every later offer `lead.reassigned` (the feed read "moved on" for a
+    manager's own hand assignment, which is either)."""
+    if (reason or "").startswith("assigned by hand"):
+        return "assigned by hand"
     if kind == "lead.reassigned":
-        if (reason or "").startswith("assigned by hand"):
-            return "assigned by hand"
-        return "offered again" if to_rep else "back to the queue"
+        return "offered again"
     return DECISIONS.get(kind or "", _tidy(kind or ""))
 
 

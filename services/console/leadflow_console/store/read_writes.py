@@ -98,7 +98,7 @@ async def apply(connection: AsyncConnection, changes: Changes) -> set[uuid.UUID]
     if changes.decisions:
         await _write_decisions(connection, changes)
     reps = changes.reps
-    if shown := sorted(set().union(changes.profiles, changes.scores, changes.outcomes)):
+    if shown := sorted(set().union(changes.profiles, changes.scores, changes.outcomes, changes.merges)):
         reps |= {row["rep_id"] for row in await HOLDERS.fetch(connection, {"leads": shown})}
     for action in changes.actions:
         reps |= await _write_action(connection, action)

@@ -258,10 +258,11 @@ def what_is_missing(
         (f"a {wanted} rep available now (presence, working hours)", lambda rep: rep.available_at(now)),
         (f"a {wanted} rep with capacity", lambda rep: rep.open_leads < rep.capacity),
     ]
-    # Who would do but passed on it or let it run out: named beside a later requirement (a queue
-    # read "waiting for a mid rep with capacity" beside a mid rep with a free slot: the one who
-    # had let it run out).
-    passed = sorted(rep.name for rep in reps if rep.active and rep.id in exclude)
+    # Who would do but for having passed on it or let it run out (every other requirement met):
+    # named beside what is missing (a queue read "waiting for a mid rep with capacity" beside a
+    # mid rep with a free slot: the one who had let it run out).
+    others = [need for index, (_, need) in enumerate(requirements) if index != 1]
+    passed = sorted(rep.name for rep in reps if rep.id in exclude and all(need(rep) for need in others))
     besides = f", besides {', '.join(passed)} (passed on it or let it run out)" if passed else ""
     left = reps
     for step, (missing, requirement) in enumerate(requirements):
