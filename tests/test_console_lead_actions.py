@@ -55,6 +55,9 @@ async def test_a_rep_accepts_and_wins_her_lead_from_its_page(system):
 
         page = await eventually(completed_on_its_page, timeout=10)
         assert buttons(page) == ["Won", "Lost"], "completing took Won and Lost away"
+        # It left her offers; "Lately" keeps it in sight until its outcome (it vanished).
+        lately = (await noa.get("/inbox")).text.split('id="lately-heading"', 1)[1]
+        assert "You marked it complete" in lately and f'href="/leads/{lead_id}"' in lately
         won = await noa.post(f"/leads/{lead_id}/outcome", data={"csrf_token": csrf, "result": "won"})
         assert won.status_code == 303
 
@@ -67,6 +70,12 @@ async def test_a_rep_accepts_and_wins_her_lead_from_its_page(system):
             )
 
         await eventually(closed_on_its_page, timeout=10)
+
+        async def said_won_not_complete() -> bool:
+            lately = (await noa.get("/inbox")).text.split('id="lately-heading"', 1)[1]
+            return "You marked it complete" not in lately and 'class="outcome won"' in lately
+
+        await eventually(said_won_not_complete, timeout=10)
     finally:
         await noa.aclose()
 

@@ -5,14 +5,17 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from leadflow_console.store.read_queries import VIEW_COLUMNS, LeadView, display_name
 from leadflow_console.store.read_tables import decisions, lead_views
 
-# How an offer can leave a rep without an outcome (the console's names: projection.ENDED).
+# How an offer can leave a rep without an outcome (the console's names: projection.ENDED), and
+# a lead she marked complete while its outcome is still to come (it leaves her offers: without a
+# word in "Lately", she lost sight of the lead whose Won or Lost she was to record).
 LEFT = ("rejected", "moved on", "promoted")
+COMPLETED = "completed"
 
 
 @dataclass(frozen=True)
@@ -21,7 +24,7 @@ class LeftLead:
 
     lead_id: uuid.UUID
     profile: dict[str, str] | None
-    how: str  # one of LEFT
+    how: str  # one of LEFT, or COMPLETED
     at: datetime
     now_status: str | None  # where the lead is now: waiting, offered, accepted...
     now_with_this_rep: bool  # it came back to them since
@@ -52,8 +55,9 @@ async def closed_recently(
 async def left_recently(
     connection: AsyncConnection, rep_id: uuid.UUID, since: datetime, limit: int
 ) -> list[LeftLead]:
-    """Offers that left the rep since `since` (passed on, run out, or promoted to a senior), the
-    latest first, with where each lead is now."""
+    """Offers that left the rep since `since` (passed on, run out, or promoted to a senior), and
+    leads she marked complete whose outcome is still to come, the latest first, with where each
+    lead is now."""
     query = (
         select(
             decisions.c.lead_id,
@@ -64,7 +68,13 @@ async def left_recently(
             (lead_views.c.rep_id == rep_id).label("now_with_this_rep"),
         )
         .select_from(decisions.outerjoin(lead_views, lead_views.c.lead_id == decisions.c.lead_id))
-        .where(decisions.c.rep_id == rep_id, decisions.c.status.in_(LEFT), decisions.c.acted_at >= since)
+        .where(
+            decisions.c.rep_id == rep_id,
+            decisions.c.status.in_((*LEFT, COMPLETED)),
+            decisions.c.acted_at >= since,
+            # A completed lead until its outcome (then "closed" says how it ended).
+            or_(decisions.c.status != COMPLETED, lead_views.c.outcome.is_(None)),
+        )
         .order_by(decisions.c.acted_at.desc())
         .limit(limit)
     )
