@@ -147,6 +147,18 @@ async def add_account(
     await page.get_by_text("Account created.").wait_for()
 
 
+async def admin_adds_rep_with_account(browser, console: str, name: str):
+    """The admin's page, signed in, having added rep `name` (senior) and her console account
+    (`name@leadflow.example`, PASSWORD): the start of every test of a rep's screens."""
+    from conftest import ADMIN_EMAIL, ADMIN_PASSWORD
+
+    admin = await new_page(browser)
+    await sign_in(admin, console, ADMIN_EMAIL, ADMIN_PASSWORD)
+    await add_rep(admin, console, name)
+    await add_account(admin, console, f"{name.lower()}@leadflow.example", "rep", name)
+    return admin
+
+
 async def rep_on_her_phone(browser, console: str, admin, name: str):
     """The admin's page adds rep `name` with an account; she signs in on a phone-sized page,
     which is returned on her inbox."""

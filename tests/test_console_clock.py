@@ -6,8 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
-from browser import PASSWORD, add_account, add_rep, new_page, sign_in
-from conftest import ADMIN_EMAIL, ADMIN_PASSWORD
+from browser import PASSWORD, admin_adds_rep_with_account, new_page, sign_in
 from harness import HOT
 
 pytestmark = pytest.mark.e2e
@@ -16,10 +15,7 @@ pytestmark = pytest.mark.e2e
 @pytest.mark.parametrize("phone_off_by", [timedelta(minutes=10), timedelta(minutes=-10)])
 async def test_an_offers_countdown_runs_on_the_servers_clock(system, browser, phone_off_by):
     console = system.console
-    admin = await new_page(browser)
-    await sign_in(admin, console, ADMIN_EMAIL, ADMIN_PASSWORD)
-    await add_rep(admin, console, "Ada")
-    await add_account(admin, console, "ada@leadflow.example", "rep", "Ada")
+    await admin_adds_rep_with_account(browser, console, "Ada")
     ada = await new_page(browser)
     await ada.clock.install(time=datetime.now(UTC) + phone_off_by)  # the phone's clock, off
     await sign_in(ada, console, "ada@leadflow.example", PASSWORD)

@@ -6,8 +6,7 @@ import time
 
 import httpx
 import pytest
-from browser import PASSWORD, add_account, add_rep, new_page, sign_in
-from conftest import ADMIN_EMAIL, ADMIN_PASSWORD
+from browser import PASSWORD, admin_adds_rep_with_account, new_page, sign_in
 from harness import AUTH, HOT
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timed]  # says how soon a screen follows
@@ -16,10 +15,7 @@ FOLLOWS_WITHIN_SECONDS = 2.0
 
 async def test_an_open_inbox_shows_a_leads_new_score_within_seconds(system, browser):
     console = system.console
-    admin = await new_page(browser)
-    await sign_in(admin, console, ADMIN_EMAIL, ADMIN_PASSWORD)
-    await add_rep(admin, console, "Ada")
-    await add_account(admin, console, "ada@leadflow.example", "rep", "Ada")
+    await admin_adds_rep_with_account(browser, console, "Ada")
     ada = await new_page(browser)
     await sign_in(ada, console, "ada@leadflow.example", PASSWORD)
     async with httpx.AsyncClient(timeout=10) as client:

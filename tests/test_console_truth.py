@@ -9,7 +9,17 @@ from datetime import datetime
 
 import httpx
 import pytest
-from browser import DESKTOP, PASSWORD, PHONE, add_account, add_rep, new_page, screenshot, sign_in
+from browser import (
+    DESKTOP,
+    PASSWORD,
+    PHONE,
+    add_account,
+    add_rep,
+    admin_adds_rep_with_account,
+    new_page,
+    screenshot,
+    sign_in,
+)
 from conftest import ADMIN_EMAIL, ADMIN_PASSWORD, start_system
 from harness import AUTH, HOT, eventually
 
@@ -26,10 +36,7 @@ async def rep_in_two_tabs(browser, console: str, name: str):
     """The admin's page (which added rep `name` with an account), her inbox on a phone, and the
     same inbox in a tab that cannot hear changes (no script): what a rep sees when the live
     channel is cut, a laptop wakes up, or she clicks just as the offer moves on."""
-    admin = await new_page(browser)
-    await sign_in(admin, console, ADMIN_EMAIL, ADMIN_PASSWORD)
-    await add_rep(admin, console, name)
-    await add_account(admin, console, f"{name.lower()}@leadflow.example", "rep", name)
+    admin = await admin_adds_rep_with_account(browser, console, name)
     live = await new_page(browser, PHONE)
     await sign_in(live, console, f"{name.lower()}@leadflow.example", PASSWORD)
     stale_context = await browser.new_context(viewport=DESKTOP, java_script_enabled=False)
@@ -280,10 +287,7 @@ async def test_a_won_lead_leaves_the_offers_with_every_action_and_the_inbox_says
     system, browser
 ):
     console = system.console
-    admin = await new_page(browser)
-    await sign_in(admin, console, ADMIN_EMAIL, ADMIN_PASSWORD)
-    await add_rep(admin, console, "Ada")
-    await add_account(admin, console, "ada@leadflow.example", "rep", "Ada")
+    await admin_adds_rep_with_account(browser, console, "Ada")
     ada = await new_page(browser)
     await sign_in(ada, console, "ada@leadflow.example", PASSWORD)
     stale_context = await browser.new_context(viewport=DESKTOP, java_script_enabled=False)
