@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 from harness import IdleRelay, read_events
-from sqlalchemy import insert
+from sqlalchemy import insert, text
 from test_scoring_flow import scoring
 
 from leadflow_common.account_events import LeadMatched, MatchMethod
@@ -195,3 +195,57 @@ async def test_people_just_linked_are_read_before_the_account_facts_which_are_re
     assert len(reads) == 1, f"the account's facts were read {len(reads)} times"
     assert {person.lead_id for person in scored.people} == set(people)
     assert scored.temperature == Temperature.hot, "three warm people, one a VP, active today"
+
+
+async def test_a_link_that_says_what_is_stored_writes_nothing_and_an_unscored_person_is_stored_read(
+    settings,
+):
+    """Each new B2B lead is linked twice (lead.captured, then lead.matched): the second link
+    writes no row version (7 indexes each) and re-scores no account. A person not scored yet is
+    stored with her empty part read; a scored one is read when her account is scored next."""
+    engine = create_engine(settings.database_url, application_name="test")
+    account, elsewhere = uuid.uuid4(), uuid.uuid4()
+    scored, unscored = uuid.uuid4(), uuid.uuid4()
+    now = datetime.now(UTC)
+    rows = "SELECT lead_id, account_id, refreshed, xmin::text AS version FROM scoring.lead_accounts"
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(
+                insert(tables.scores).values(
+                    lead_id=scored,
+                    revision=1,
+                    score=60.0,
+                    temperature="warm",
+                    reasons=[],
+                    model={},
+                    scored_at=now,
+                )
+            )
+        links = [(scored, account), (unscored, account)]
+        async with engine.begin() as connection:
+            first = await account_store.link_many(connection, links)
+        async with engine.connect() as connection:
+            stored = {
+                row.lead_id: row
+                for row in await connection.execute(text(f"{rows} WHERE account_id = :a"), {"a": account})
+            }
+        assert first == account_store.Relinked(left=set(), joined={account})
+        assert (stored[scored].refreshed, stored[unscored].refreshed) == (False, True)
+
+        async with engine.begin() as connection:
+            again = await account_store.link_many(connection, links)
+        async with engine.connect() as connection:
+            after = {
+                row.lead_id: row
+                for row in await connection.execute(text(f"{rows} WHERE account_id = :a"), {"a": account})
+            }
+        assert again == account_store.Relinked(left=set(), joined=set())
+        assert {lead: row.version for lead, row in after.items()} == {
+            lead: row.version for lead, row in stored.items()
+        }, "the repeated links wrote new row versions"
+
+        async with engine.begin() as connection:
+            moved = await account_store.link_many(connection, [(unscored, elsewhere)])
+        assert moved == account_store.Relinked(left={account}, joined={elsewhere})
+    finally:
+        await engine.dispose()

@@ -77,7 +77,7 @@ class ScoringService:
 
             async def save_captured() -> None:
                 await repository.save_profiles_if_newer(uow.connection, snapshots)
-                left.update(await account_store.link_many(uow.connection, links))
+                left.update((await account_store.link_many(uow.connection, links)).left)
                 snapshots.clear()
                 links.clear()
 
@@ -112,8 +112,10 @@ class ScoringService:
         re-scored (an erased person taken out of her account is not scored again)."""
         async with self._runtime.unit_of_work(consumer=CONSUMER) as uow:
             links = [(event.data.lead_id, event.data.account_id) for event in await uow.first_seen(events)]
-            touched = await account_store.link_many(uow.connection, links)
-            touched |= {account for _, account in links if account is not None}
+            # Only the accounts whose people changed: a new lead's match repeats the link its
+            # lead.captured made, and then her account's score is what it was.
+            relinked = await account_store.link_many(uow.connection, links)
+            touched = relinked.left | relinked.joined
             topic, rules = self._runtime.topics.accounts, self.state.rules.account
             now = datetime.now(UTC)
             await rescore_accounts(uow, touched, rules=rules, topic=topic, now=now)

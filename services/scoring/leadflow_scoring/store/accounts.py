@@ -4,6 +4,7 @@ as the account score reads them, and the accounts' current scores."""
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
+from typing import NamedTuple
 
 from sqlalchemy import delete, func, select, text
 from sqlalchemy.dialects.postgresql import insert
@@ -35,13 +36,21 @@ async def link(
     return previous if previous != account_id else None
 
 
+class Relinked(NamedTuple):
+    """What a batch of links changed: the accounts leads left, and those leads joined (a lead
+    named again with the account it already has changes nothing)."""
+
+    left: set[uuid.UUID]
+    joined: set[uuid.UUID]
+
+
 async def link_many(
     connection: AsyncConnection, links: Sequence[tuple[uuid.UUID, uuid.UUID | None]]
-) -> set[uuid.UUID]:
+) -> Relinked:
     """Each lead now belongs to its account (None: to no account), in order (a lead named twice
-    ends in the last), in one statement; the accounts they left."""
+    ends in the last), in one statement."""
     if not links:
-        return set()
+        return Relinked(set(), set())
     final = dict(links)
     joined = {lead: account for lead, account in final.items() if account is not None}
     values = {
@@ -50,21 +59,29 @@ async def link_many(
         "joined": list(joined),
         "accounts": list(joined.values()),
     }
-    rows = await LINK_MANY.fetch(connection, values)
-    left = {row.account_id for row in rows if row.account_id != final[row.lead_id]}
-    return left | {account for lead, account in links if account is not None and account != final[lead]}
+    before = {row.lead_id: row.account_id for row in await LINK_MANY.fetch(connection, values)}
+    left = {account for lead, account in before.items() if account != final[lead]}
+    passed = {account for lead, account in links if account is not None and account != final[lead]}
+    new = {account for lead, account in joined.items() if before.get(lead) != account}
+    return Relinked(left | passed, new)
 
 
 # The links as they were (the CTEs all read the snapshot from before the statement), the
-# unlinked deleted and the others upserted.
+# unlinked deleted and the others upserted. A link that says what is stored writes nothing (each
+# new lead comes twice: on lead.captured and on lead.matched; 7 indexes a row version). A person
+# not scored yet counts for nothing, which the new row's empty part says already: it is stored
+# read (`refreshed`), so the account's score does not read her again, nor write her row twice.
 LINK_MANY = Prepared(
     text(
         "WITH before AS (SELECT lead_id, account_id FROM scoring.lead_accounts"
         "   WHERE lead_id = ANY(CAST(:leads AS uuid[]))),"
         " unlinked AS (DELETE FROM scoring.lead_accounts WHERE lead_id = ANY(CAST(:unlinked AS uuid[]))),"
-        " linked AS (INSERT INTO scoring.lead_accounts (lead_id, account_id)"
-        "   SELECT * FROM unnest(CAST(:joined AS uuid[]), CAST(:accounts AS uuid[]))"
-        "   ON CONFLICT (lead_id) DO UPDATE SET account_id = excluded.account_id)"
+        " linked AS (INSERT INTO scoring.lead_accounts (lead_id, account_id, refreshed)"
+        "   SELECT j.lead_id, j.account_id,"
+        "     NOT EXISTS (SELECT 1 FROM scoring.scores s WHERE s.lead_id = j.lead_id)"
+        "   FROM unnest(CAST(:joined AS uuid[]), CAST(:accounts AS uuid[])) AS j(lead_id, account_id)"
+        "   ON CONFLICT (lead_id) DO UPDATE SET account_id = excluded.account_id"
+        "   WHERE scoring.lead_accounts.account_id IS DISTINCT FROM excluded.account_id)"
         " SELECT lead_id, account_id FROM before"
     )
 )
