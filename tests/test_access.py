@@ -85,6 +85,13 @@ async def test_a_key_holds_its_scopes_and_once_revoked_is_refused_everywhere_wit
         rep = {"name": "R", "email": "r@sales.example", "tier": "mid", "capacity": 1}
         refused = await client.post(f"{system.routing}/v1/reps", json=rep, headers=key)
         assert refused.status_code == 403 and "team:work" in refused.json()["detail"]
+        # Curating B2B accounts decides which owner routes a company's leads: not leads:write's.
+        any_account = uuid.uuid4()
+        merge = {"into": str(uuid.uuid4())}
+        merged = await client.post(
+            f"{system.capture}/v1/accounts/{any_account}/merge", json=merge, headers=key
+        )
+        assert merged.status_code == 403 and "accounts:write" in merged.json()["detail"], merged.text
         activity = {"email": "from-the-crm@example.com", "type": "page_view"}
         assert (
             await client.post(f"{system.capture}/v1/activities", json=activity, headers=key)

@@ -33,6 +33,10 @@ class Scope(StrEnum):
     # The team's work: reps (added, their tier, capacity, coverage, activity and presence), a
     # waiting lead assigned by hand; not where a rep's offers are sent (routing:admin).
     team_work = "team:work"
+    # B2B accounts curated: people linked and unlinked by hand, suggestions dismissed, accounts
+    # merged. Each decides which account's owner routes a company's next leads, so it is not a
+    # manager's nor an import key's `leads:write` (a hostile probe merged an account with one).
+    accounts_write = "accounts:write"
     assignments_work = "assignments:work"  # accept, reject, complete (a rep: their own only)
     webhooks_admin = "webhooks:admin"
     privacy_admin = "privacy:admin"
@@ -55,6 +59,7 @@ ROLE_SCOPES: dict[Role, frozenset[Scope]] = {
             Scope.scoring_read,
             Scope.scoring_admin,
             Scope.routing_read,
+            Scope.accounts_write,
         }
     ),
     # A sales manager runs the team: reps and their settings, the waiting queue, assignments by

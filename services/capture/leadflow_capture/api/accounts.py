@@ -16,7 +16,7 @@ from leadflow_common.inputs import InputModel, StorableText
 
 router = APIRouter(prefix="/v1", tags=["accounts"])
 AccountsReader = Annotated[Principal, requires(Scope.leads_read)]
-AccountsWriter = Annotated[Principal, requires(Scope.leads_write)]
+AccountsWriter = Annotated[Principal, requires(Scope.accounts_write)]
 
 
 class PersonLink(InputModel):
