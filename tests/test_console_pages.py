@@ -121,6 +121,10 @@ async def test_pages_sessions_and_forms_are_guarded(system):
             )
             clients[role] = await sign_in(console, email, password)
     try:
+        # Words at the field, never JSON: a NUL byte in the accounts search was a problem+json 500.
+        nul = await clients["manager"].get("/accounts", params={"q": "a\x00b"})
+        assert nul.status_code == 422 and nul.headers["content-type"].startswith("text/html"), nul.text
+        assert "may not contain NUL" in nul.text and 'aria-invalid="true"' in nul.text
         for role, client in clients.items():
             for path, allowed in PAGES.items():
                 response = await client.get(path)

@@ -13,6 +13,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from leadflow_common.access import Role
+from leadflow_common.inputs import UNSTORABLE_TEXT, unstorable
 from leadflow_console.api.web.deps import AccountReadsDep, LeadWorkers, Overseers, ReadModelDep, UpstreamDep
 from leadflow_console.api.web.live_regions import Shown, live_region, redraws
 from leadflow_console.api.web.render import page, templates
@@ -46,8 +47,20 @@ def no_such_account(request: Request, viewer: Viewer) -> Response:
 @router.get("/accounts", summary="admin, manager, marketer: accounts turning hot this week; search them")
 async def accounts(request: Request, viewer: Overseers, reads: AccountReadsDep) -> Response:
     words = request.query_params.get("q", "").strip()[:200]
-    found = await reads.search(words) if words else None
-    return page(request, "b2b_accounts.html", viewer, q=words, found=found, hot=await reads.hot_this_week())
+    errors = {"q": f"the words {UNSTORABLE_TEXT}"} if unstorable(words) else {}
+    found = await reads.search(words) if words and not errors else None
+    hot = await reads.hot_this_week()
+    shown = "" if errors else words  # what cannot be searched for is not shown back either
+    return page(
+        request,
+        "b2b_accounts.html",
+        viewer,
+        422 if errors else 200,
+        q=shown,
+        found=found,
+        hot=hot,
+        errors=errors,
+    )
 
 
 @router.get(

@@ -18,7 +18,8 @@ from sse_starlette.sse import EventSourceResponse
 from leadflow_common import in_words as score_lines
 from leadflow_common.access import Role
 from leadflow_common.errors import LeadflowError
-from leadflow_common.http import problem_response, validation_problem
+from leadflow_common.failures import INFRASTRUCTURE_ERRORS
+from leadflow_common.http import on_unexpected, problem_response, validation_problem
 from leadflow_console import metrics
 from leadflow_console.api.web import forms
 from leadflow_console.api.web.session import (
@@ -169,6 +170,26 @@ def install_error_pages(app: FastAPI) -> None:
         return page(
             request, "error.html", await signed_in(request), 422, title="Not understood", message=message
         )
+
+    async def unexpected(request: Request, error: Exception) -> Response:
+        # Logged and answered as common's handler does; a person on a page reads words, never
+        # JSON (a hostile probe's NUL byte in a search showed one a problem+json 500).
+        answer = await on_unexpected(request, error)
+        if request.url.path.startswith("/v1/") or request.headers.get("accept") == "text/event-stream":
+            return answer
+        try:
+            viewer = await signed_in(request)
+        except Exception:  # the database that failed the page may fail this too
+            viewer = None
+        if answer.status_code == 503:
+            title, message = "Try again shortly", "The console cannot reach its database or broker just now."
+        else:
+            title = "Something went wrong"
+            message = "The console could not finish this; it is logged. Reload the page to see what stands."
+        return page(request, "error.html", viewer, answer.status_code, title=title, message=message)
+
+    for error_class in (*INFRASTRUCTURE_ERRORS, Exception):
+        app.add_exception_handler(error_class, unexpected)
 
 
 def _named(problem: LeadflowError) -> list[tuple[str, str]]:

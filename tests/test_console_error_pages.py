@@ -1,0 +1,40 @@
+"""A page that fails unexpectedly answers a person in words on an HTML page (status 500, or 503
+while the database or broker is away), and the API beside it keeps problem+json."""
+
+import httpx
+from fastapi import FastAPI
+
+from leadflow_common.http import install_problem_handlers
+from leadflow_console.api.web.render import install_error_pages
+
+
+def failing_app() -> FastAPI:
+    app = FastAPI()
+    install_problem_handlers(app)
+    install_error_pages(app)
+
+    @app.get("/broken")
+    async def broken_page() -> None:
+        raise RuntimeError("a bug")
+
+    @app.get("/away")
+    async def database_away() -> None:
+        raise ConnectionRefusedError("the database is not listening")
+
+    @app.get("/v1/broken")
+    async def broken_api() -> None:
+        raise RuntimeError("a bug")
+
+    return app
+
+
+async def test_an_unexpected_failure_is_a_page_in_words_for_a_person_and_problem_json_for_the_api():
+    transport = httpx.ASGITransport(app=failing_app(), raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://console") as client:
+        page = await client.get("/broken")
+        away = await client.get("/away")
+        api = await client.get("/v1/broken")
+    assert page.status_code == 500 and page.headers["content-type"].startswith("text/html"), page.text
+    assert "Something went wrong" in page.text and "a bug" not in page.text
+    assert away.status_code == 503 and "Try again shortly" in away.text, away.text
+    assert api.status_code == 500 and api.headers["content-type"] == "application/problem+json", api.text
