@@ -10,6 +10,7 @@ import uuid
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from leadflow_common import credential_sync
 from leadflow_common.listener import Listener
 from leadflow_common.wakeups import notify
 
@@ -128,3 +129,13 @@ def listen(listener: Listener, changed: Changed, accounts: Changed, leads: Chang
         LEADS_CHANNEL, lambda payload: leads.notify(decode(payload)), on_connect=lambda: leads.notify(None)
     )
     listener.on(ADMIN_CHANNEL, lambda _: admin.notify(None), on_connect=lambda: admin.notify(None))
+
+    def sessions_changed(table: str) -> None:
+        # A session ended (a logout, an account deactivated): every stream looks at once whether
+        # it was its viewer's; one waiting for its own rep's or account's change did so only at
+        # its next look (up to LOOK_AGAIN_SECONDS, a hostile probe measured 5 s).
+        if table == "sessions":
+            for each in (changed, accounts, leads, admin):
+                each.notify(None)
+
+    listener.on(credential_sync.CHANNEL, sessions_changed)
