@@ -204,7 +204,7 @@ async def test_the_queue_lists_what_waits_and_for_what_and_an_admin_assigns_by_h
         assert assigned.status_code == 200, assigned.text
         assert (assigned.json()["status"], assigned.json()["rep_id"]) == ("offered", mid)
         again = await s.client.post(f"/v1/leads/{first}/assign", json=body)
-        assert again.status_code == 409, "an offered lead is not in a queue"
+        assert again.status_code == 409 and again.json()["fields"][0]["name"] == "rep_id", "already hers"
         full = await s.client.post(f"/v1/leads/{second}/assign", json={"rep_id": mid})
         assert full.status_code == 409 and full.json()["fields"][0]["name"] == "override_capacity"
         assert "has 1 of 1 open leads" in full.json()["detail"]
@@ -229,6 +229,46 @@ async def test_the_queue_lists_what_waits_and_for_what_and_an_admin_assigns_by_h
         and hand["reason"] == "assigned by hand to " + hand["rep"]["name"] + ": Sam knows this account"
     )
     assert hand["sla_deadline"], "an offer made by hand has the same time to accept"
+
+
+async def test_a_lead_a_rep_accepted_is_reassigned_by_hand_the_rep_told_and_her_slot_goes_to_the_queue(
+    settings, topics
+):
+    """A manager takes an accepted lead from a rep who is out: the rep's assignment ends
+    (promoted, by the admin's hand), the new rep's offer is a `lead.reassigned` naming the
+    previous rep (webhooks tells them it moved), and the slot it left goes to a waiting lead."""
+    async with scenario(settings, topics) as s:
+        out_sick = await s.rep("mid", capacity=1)
+        lead, waiting = uuid.uuid4(), uuid.uuid4()
+        await s.score(lead, "warm", 60)
+        offer = await s.until_status(lead, "offered")
+        assert (await s.client.post(f"/v1/assignments/{offer['id']}/accept")).status_code == 200
+        await s.score(waiting, "warm", 58)  # her one slot is taken: this one waits
+        await s.until_status(waiting, "waiting")
+        cover = await s.rep("senior", capacity=5, segments=["b2b"])  # not for the warm lead
+        body = {"rep_id": cover, "reason": "Ana is out this week"}
+        moved = await s.client.post(f"/v1/leads/{lead}/assign", json=body)
+        assert moved.status_code == 200, moved.text
+        assert (moved.json()["status"], moved.json()["rep_id"]) == ("offered", cover)
+        back = await s.until_status(waiting, "offered")  # the slot the lead left
+        assert back["rep_id"] == out_sick
+
+        def told(events: list[dict]) -> bool:
+            return any(event["type"] == "lead.reassigned" for event in events)
+
+        decisions = await s.routed_events(until=told, types=frozenset({"lead.reassigned"}))
+        changes = await s.routed_events(until=lambda events: len(life_of(events, lead)) >= 4, types=CHANGE)
+    assert steps(life_of(changes, lead)) == [
+        ("offered", None, "system"),
+        ("accepted", "offered", "admin"),
+        ("promoted", "accepted", "admin"),
+        ("assigned", None, "admin"),
+    ]
+    taken = life_of(changes, lead)[2]
+    assert taken["rep"]["id"] == out_sick and taken["reason"].startswith("reassigned by hand to ")
+    [reassigned] = [event["data"] for event in decisions if event["subject"] == str(lead)]
+    assert reassigned["previous_rep_id"] == out_sick and reassigned["rep"]["id"] == cover
+    assert reassigned["reason"].endswith(": Ana is out this week")
 
 
 async def test_a_waiting_lead_relaxes_after_its_wait_and_may_go_back_to_a_rep_who_let_it_run_out(

@@ -39,7 +39,8 @@ async def waiting_queue(
     "/leads/{lead_id}/assign",
     response_model=AssignmentOut,
     responses={404: {}, 409: {}, 422: {}},
-    summary="Give a waiting lead to a rep by hand (admins, managers; over capacity only when asked)",
+    summary="Give a lead to a rep by hand: one waiting, or one another rep holds, who is told it moved"
+    " (admins, managers; over capacity only when asked)",
 )
 async def assign_lead(
     lead_id: uuid.UUID,

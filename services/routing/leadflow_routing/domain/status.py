@@ -19,7 +19,7 @@ class AssignmentStatus(StrEnum):
     reassigned = "reassigned"  # the SLA ran out: offered to the next rep
     completed = "completed"  # the rep is done with it
     closed = "closed"  # ended by an outcome or a merge
-    promoted = "promoted"  # a waiting or nurtured lead routed again
+    promoted = "promoted"  # routed again: from a queue, or taken from its rep (turned hotter, by hand)
 
     @property
     def is_open(self) -> bool:
@@ -35,7 +35,7 @@ PASSED_STATUSES = frozenset({AssignmentStatus.rejected, AssignmentStatus.reassig
 _S = AssignmentStatus
 TRANSITIONS: dict[AssignmentStatus, frozenset[AssignmentStatus]] = {
     _S.offered: frozenset({_S.accepted, _S.rejected, _S.reassigned, _S.completed, _S.closed, _S.promoted}),
-    _S.accepted: frozenset({_S.rejected, _S.completed, _S.closed}),
+    _S.accepted: frozenset({_S.rejected, _S.completed, _S.closed, _S.promoted}),  # promoted: by hand
     _S.waiting: frozenset({_S.waiting, _S.promoted, _S.closed}),
     _S.nurtured: frozenset({_S.nurtured, _S.promoted, _S.closed}),
     **{end: frozenset() for end in (_S.rejected, _S.reassigned, _S.completed, _S.closed, _S.promoted)},
