@@ -250,7 +250,7 @@ def change_title(data: AssignmentChanged) -> str | None:
         _S.closed: f"Closed: {data.reason.removeprefix('outcome: ')}",
         _S.promoted: (
             f"Moved on from {rep}: {data.reason}"
-            if data.previous_status is _S.offered
+            if data.previous_status in (_S.offered, _S.accepted)  # accepted: given to another by hand
             else "Left the queue for a rep"
         ),
     }.get(data.status)

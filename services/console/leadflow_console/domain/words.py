@@ -28,8 +28,8 @@ def decision(kind: str | None, reason: str | None = None) -> str:
     """A decision's kind, said as what it was: routing names a lead's first decision
     `lead.routed` and every later offer `lead.reassigned` (the feed read "moved on" for a
     manager's own hand assignment, which is either)."""
-    if (reason or "").startswith("assigned by hand"):
-        return "assigned by hand"
+    if (reason or "").startswith(("assigned by hand", "reassigned by hand")):
+        return (reason or "").split(" by hand", 1)[0] + " by hand"
     if kind == "lead.reassigned":
         return "offered again"
     return DECISIONS.get(kind or "", _tidy(kind or ""))

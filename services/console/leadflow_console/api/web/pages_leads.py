@@ -3,21 +3,30 @@
 be shared, and searched by a posted form; a rep opening anyone else's lead gets the 403 page,
 whether it exists or not."""
 
+import asyncio
 import uuid
-from typing import Any
+from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from leadflow_common.access import Role
-from leadflow_console.api.web.deps import AccountReadsDep, AdminOnly, LeadWorkers, ReadModelDep, UpstreamDep
+from leadflow_console.api.web.deps import (
+    AccountReadsDep,
+    AdminOnly,
+    LeadWorkers,
+    ReadModelDep,
+    TeamLeads,
+    UpstreamDep,
+)
+from leadflow_console.api.web.hand_assignment import SHOWN_AT_THE_FORM, assignment_body, give
 from leadflow_console.api.web.live_regions import Shown, live_region, redraws
-from leadflow_console.api.web.render import page, templates
+from leadflow_console.api.web.render import page, redirect, templates
 from leadflow_console.api.web.session import PageForbidden, Viewer
-from leadflow_console.api.web.upstream import Upstream, UpstreamProblem
+from leadflow_console.api.web.upstream import JsonObject, Upstream, UpstreamProblem
 from leadflow_console.app.account_reads import AccountReads
-from leadflow_console.app.read_model import ReadModel
+from leadflow_console.app.read_model import LeadView, ReadModel
 from leadflow_console.deps import state_of
 from leadflow_console.domain.lead_filters import (
     CHANNELS,
@@ -32,6 +41,8 @@ from leadflow_console.domain.lead_filters import (
 router = APIRouter(include_in_schema=False)
 LEAD, LEFT = "_lead_live.html", "_lead_left.html"
 SETTLE_SECONDS = 0.2  # a burst of changes to one lead (a score, its decision) redraws it once
+HELD = ("offered", "accepted")  # with a rep, who is told when it is given to another
+MOVABLE = (*HELD, "waiting", "nurtured")  # what routing gives to a rep by hand
 CHOICES = {
     "temperatures": [(value, value) for value in TEMPERATURES],
     "statuses": STATUSES,
@@ -157,14 +168,59 @@ async def _lead_shown(
     view, timeline = await read_model.lead(lead_id)
     if view is None or (viewer.is_(Role.rep) and view.rep_id != viewer.principal.rep_id):
         return None
+    # Scoring and routing asked together: a page that follows a decision waits for the slower.
+    score, reps = await asyncio.gather(
+        _score(lead_id, viewer, upstream, redraw), _reps_to_give_to(view, viewer, upstream)
+    )
+    account = await account_reads.of_lead(lead_id)  # its B2B account, if any
+    return {"lead": view, "timeline": timeline, "score": score, "account": account, "reps": reps}
+
+
+async def _score(lead_id: uuid.UUID, viewer: Viewer, upstream: Upstream, redraw: bool) -> JsonObject | None:
     try:
-        score = await upstream.call_object("scoring", "GET", f"/v1/leads/{lead_id}/score", viewer.token)
+        return await upstream.call_object("scoring", "GET", f"/v1/leads/{lead_id}/score", viewer.token)
     except UpstreamProblem as problem:
         if redraw and problem.status != 404:
             raise
-        score = None  # not scored yet, or scoring is away: the page shows what the read model has
-    account = await account_reads.of_lead(lead_id)  # its B2B account, if any
-    return {"lead": view, "timeline": timeline, "score": score, "account": account}
+        return None  # not scored yet, or scoring is away: the page shows what the read model has
+
+
+async def _reps_to_give_to(view: LeadView, viewer: Viewer, upstream: Upstream) -> list[JsonObject] | None:
+    """For an admin or a manager, the active reps the lead may be given to by hand (not the one
+    who has it) while it waits or is with a rep; None when there is no such choice."""
+    movable = view.assignment_status in MOVABLE and not view.outcome and not view.erased_at
+    if not movable or not (viewer.is_(Role.admin) or viewer.is_(Role.manager)):
+        return None
+    reps = await upstream.call_list("routing", "GET", "/v1/reps", viewer.token)
+    return [rep for rep in reps if rep["active"] and rep["id"] != str(view.rep_id)]
+
+
+@router.post(
+    "/leads/{lead_id}/assign", summary="admin, manager: give the lead to a rep (waiting, or another's)"
+)
+async def assign(
+    request: Request,
+    lead_id: uuid.UUID,
+    viewer: TeamLeads,
+    read_model: ReadModelDep,
+    upstream: UpstreamDep,
+    account_reads: AccountReadsDep,
+    rep_id: Annotated[uuid.UUID, Form()],
+    override_capacity: Annotated[Literal["", "yes"], Form()] = "",
+    reason: Annotated[str, Form(max_length=500)] = "",
+) -> Response:
+    body = assignment_body(rep_id, override_capacity, reason)
+    view, _ = await read_model.lead(lead_id)
+    held_by = view.rep_name if view and view.assignment_status in HELD else None
+    try:
+        notice = await give(upstream, viewer, lead_id, body, held_by=held_by)
+    except UpstreamProblem as problem:
+        shown = await _lead_shown(lead_id, viewer, read_model, upstream, account_reads)
+        if problem.status not in SHOWN_AT_THE_FORM or shown is None:
+            raise
+        # Drawn still (a redraw would take away the problem said at the form and what was chosen).
+        return page(request, "lead.html", viewer, problem.status, problem=problem, chosen=body, **shown)
+    return redirect(request, f"/leads/{lead_id}", notice)
 
 
 @router.get("/leads/{lead_id}/export", summary="admin: everything held about the person, as a JSON file")

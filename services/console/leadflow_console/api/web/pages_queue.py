@@ -10,10 +10,11 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
 from leadflow_console.api.web.deps import Overseers, ReadModelDep, TeamLeads, UpstreamDep
+from leadflow_console.api.web.hand_assignment import SHOWN_AT_THE_FORM, assignment_body, give
 from leadflow_console.api.web.live_regions import Shown, live_region, redraws
-from leadflow_console.api.web.render import format_time, page, redirect, templates
+from leadflow_console.api.web.render import page, redirect, templates
 from leadflow_console.api.web.session import Viewer
-from leadflow_console.api.web.upstream import JsonObject, Upstream, UpstreamProblem
+from leadflow_console.api.web.upstream import Upstream, UpstreamProblem
 from leadflow_console.app.read_model import ReadModel
 
 router = APIRouter(include_in_schema=False)
@@ -92,34 +93,14 @@ async def assign(
     override_capacity: Annotated[Literal["", "yes"], Form()] = "",
     reason: Annotated[str, Form(max_length=500)] = "",
 ) -> Response:
-    body = {
-        "rep_id": str(rep_id),
-        "override_capacity": override_capacity == "yes",
-        "reason": reason.strip() or None,
-    }
+    body = assignment_body(rep_id, override_capacity, reason)
     try:
-        assigned = await upstream.call_object(
-            "routing", "POST", f"/v1/leads/{lead_id}/assign", viewer.token, json=body
-        )
+        notice = await give(upstream, viewer, lead_id, body)
     except UpstreamProblem as problem:
-        if problem.status not in (404, 409, 422):
+        if problem.status not in SHOWN_AT_THE_FORM:
             raise
         chosen = {"lead_id": str(lead_id), **body}  # kept as chosen, the problem shown at the form
         return await _queue(
             request, viewer, read_model, upstream, problem.status, problem=problem, chosen=chosen
         )
-    return redirect(request, "/queue", await _assigned(upstream, viewer, assigned))
-
-
-async def _assigned(upstream: Upstream, viewer: Viewer, assigned: JsonObject) -> str:
-    """Who has the offer now, until when, and whether they are away (the offer counts down
-    all the same): what an admin needs to know her click did."""
-    try:
-        rep = await upstream.call_object("routing", "GET", f"/v1/reps/{assigned['rep_id']}", viewer.token)
-    except UpstreamProblem:
-        return "Assigned: the lead is offered to the rep."
-    until = (
-        f" until {format_time(assigned['sla_deadline'], viewer.zone)}" if assigned.get("sla_deadline") else ""
-    )
-    away = f" {rep['name']} is away now: the offer runs out all the same." if not rep.get("available") else ""
-    return f"Assigned: the lead is offered to {rep['name']}{until}.{away}"
+    return redirect(request, "/queue", notice)

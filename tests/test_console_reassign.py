@@ -1,0 +1,66 @@
+"""A lead a rep holds, given to another rep by hand, in real Chromium against the five services
+as processes: the manager opens the lead's page, gives it to a colleague with a reason, and is
+told who has it now; the rep who had it accepted it, and her open inbox lets it go at once. Only
+a waiting lead could be given by hand: a rep out sick kept her leads (a helper's hour)."""
+
+import httpx
+import pytest
+from browser import PASSWORD, add_account, admin_adds_rep_with_account, new_page, screenshot, sign_in
+from harness import AUTH, HOT, eventually
+
+pytestmark = pytest.mark.e2e
+
+
+async def test_a_manager_gives_a_lead_a_rep_accepted_to_another_rep_and_the_first_rep_lets_it_go(
+    system, browser
+):
+    console = system.console
+    admin = await admin_adds_rep_with_account(browser, console, "Ana")
+    await add_account(admin, console, "max@leadflow.example", "manager")
+    async with httpx.AsyncClient(timeout=10, headers=AUTH) as client:
+        lead = {**HOT, "email": "kim@bigco.example", "first_name": "Kim", "company": "BigCo"}
+        lead_id = (await client.post(f"{system.capture}/v1/leads/landing-page", json=lead)).json()["lead_id"]
+
+        async def offered() -> dict | None:
+            rows = (await client.get(f"{system.routing}/v1/assignments", params={"lead_id": lead_id})).json()
+            return next((row for row in rows if row["status"] == "offered"), None)
+
+        offer = await eventually(offered, timeout=20)
+        accepted = await client.post(f"{system.routing}/v1/assignments/{offer['id']}/accept")
+        assert accepted.status_code == 200, accepted.text
+        bo = {"name": "Bo", "email": "bo@sales.example", "tier": "senior", "capacity": 5}
+        assert (await client.post(f"{system.routing}/v1/reps", json=bo)).status_code == 201
+
+    ana = await new_page(browser)
+    await sign_in(ana, console, "ana@leadflow.example", PASSWORD)
+    card = ana.locator(f'li.offer[data-assignment="{offer["id"]}"]')
+    await card.wait_for()  # her accepted lead, on her open inbox
+
+    max_ = await new_page(browser)
+    await sign_in(max_, console, "max@leadflow.example", PASSWORD)
+
+    async def accepted_shown() -> bool:
+        await max_.goto(f"{console}/leads/{lead_id}")
+        return "With Ana (senior), accepted" in await max_.locator("#routing-now").inner_text()
+
+    await eventually(accepted_shown, timeout=10)
+    await max_.get_by_text("Give to another rep").click()
+    await max_.get_by_text("Ana is told the lead moved to another rep").wait_for()
+    give = max_.locator("#give-by-hand")
+    options = await give.get_by_label("Rep").locator("option").all_text_contents()
+    assert all(not option.startswith("Ana ") for option in options), options  # not the one who has it
+    await give.get_by_label("Rep").select_option(label="Bo (senior) · 0 / 5")
+    await give.get_by_label("Why (optional; in the lead's story)").fill("Ana is out this week")
+    await screenshot(max_, "lead-give-to-another-rep")
+    await give.get_by_role("button", name="Give to this rep").click()
+    await max_.get_by_text("Assigned: the lead is offered to Bo until").wait_for()
+    await max_.get_by_text("Ana is told it moved to another rep.").wait_for()
+    await max_.locator("#routing-now", has_text="With Bo (senior), offered").wait_for()
+    await max_.get_by_text("reassigned by hand to Bo: Ana is out this week").first.wait_for()
+
+    await card.wait_for(state="detached", timeout=3000)  # gone from her open inbox, live
+
+    # The lead is Bo's now: giving it to Bo again is said at the form, what was chosen kept.
+    await max_.goto(f"{console}/leads/{lead_id}")
+    options = await max_.locator("#give-by-hand").get_by_label("Rep").locator("option").all_text_contents()
+    assert all(not option.startswith("Bo ") for option in options), options
