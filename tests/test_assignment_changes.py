@@ -271,6 +271,34 @@ async def test_a_lead_a_rep_accepted_is_reassigned_by_hand_the_rep_told_and_her_
     assert reassigned["reason"].endswith(": Ana is out this week")
 
 
+async def test_a_deactivated_reps_offers_move_on_at_once_and_her_accepted_lead_stays_hers(settings, topics):
+    """Her offers would have counted down their whole SLA with nobody to accept them; the lead
+    she accepted stays with her until someone gives it to another rep by hand."""
+    async with scenario(settings, topics, sla_seconds=600) as s:
+        leaving = await s.rep("mid", capacity=2)
+        kept, offered = uuid.uuid4(), uuid.uuid4()
+        await s.score(kept, "warm", 60)
+        first = await s.until_status(kept, "offered")
+        assert (await s.client.post(f"/v1/assignments/{first['id']}/accept")).status_code == 200
+        await s.score(offered, "warm", 59)
+        await s.until_status(offered, "offered")
+        other = await s.rep("mid", capacity=2, segments=["b2b"])  # not for these two until asked
+        await s.client.patch(f"/v1/reps/{other}", json={"segments": []})
+        gone = await s.client.delete(f"/v1/reps/{leaving}")
+        assert gone.status_code == 200 and gone.json()["active"] is False, gone.text
+        moved = await s.until_status(offered, "offered", timeout=5)
+        assert moved["rep_id"] == other, "offered to the next rep at once, not after 600 s"
+        still = await s.until_status(kept, "accepted", timeout=5)
+        assert still["rep_id"] == leaving
+
+        def told(events: list[dict]) -> bool:
+            return any(event["subject"] == str(offered) for event in events)
+
+        decisions = await s.routed_events(until=told, types=frozenset({"lead.reassigned"}))
+    [reassigned] = [event["data"] for event in decisions if event["subject"] == str(offered)]
+    assert reassigned["previous_rep_id"] == leaving and reassigned["rep"]["id"] == other
+
+
 async def test_a_waiting_lead_relaxes_after_its_wait_and_may_go_back_to_a_rep_who_let_it_run_out(
     settings, topics
 ):

@@ -1,6 +1,6 @@
 """What a rep or the lead's story does to an assignment after the decision: accept, reject,
-complete, close on an outcome, fold into another lead on a merge. Each ending of an open
-assignment frees the rep's slot for the waiting queue."""
+complete, close on an outcome, fold into another lead on a merge, move on from a rep who left.
+Each ending of an open assignment frees the rep's slot for the waiting queue."""
 
 import dataclasses
 import uuid
@@ -98,3 +98,14 @@ async def fold_merge(
         await finish(uow, theirs, AssignmentStatus.closed, reason, context)
     await uow.flush_deferred()  # the trail moves with them
     await repository.move_assignments(uow.connection, absorbed, surviving)
+
+
+async def release_offer(uow: UnitOfWork, offer: Assignment, reason: str, context: RoutingContext) -> bool:
+    """An offer its rep can no longer accept (deactivated) moves on now, not at its SLA's end;
+    False when it is not an offer any more (accepted, or moved on meanwhile)."""
+    await repository.lock_leads(uow.connection, [offer.lead_id])
+    current = await repository.get_assignment(uow.connection, offer.id, for_update=True)
+    if current is None or current.status is not AssignmentStatus.offered:
+        return False
+    await pass_on(uow, current, AssignmentStatus.promoted, reason, context)
+    return True

@@ -11,12 +11,16 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from leadflow_common.access import Principal, Scope, ensure_own
 from leadflow_common.errors import Conflict, FieldError, NotFound
 from leadflow_common.runtime import ServiceRuntime
-from leadflow_routing.app import assigner
+from leadflow_routing.app import assigner, lifecycle
 from leadflow_routing.app.services import RoutingService
+from leadflow_routing.domain.policy import AssignmentStatus
+from leadflow_routing.store import repository
 from leadflow_routing.store import reps as reps_store
 from leadflow_routing.store.reps import RepFields, RepRecord
 
 __all__ = ["EmailTaken", "RepChange", "RepFields", "RepRecord", "Reps"]  # routes name the types here
+
+OFFERS_RELEASED = 1000  # a rep holds at most her capacity of offers; the SLA sweep takes any left
 
 # A change to reps on the unit of work's connection: the rep as it is after it (None: no such rep).
 RepChange = Callable[[AsyncConnection], Awaitable[RepRecord | None]]
@@ -39,13 +43,30 @@ class Reps:
     async def change(
         self, principal: Principal, rep_id: uuid.UUID, fields: RepFields, *, action: str = "rep.updated"
     ) -> RepRecord:
-        """`fields` set on the rep (404 when there is none), audited as `action`."""
+        """`fields` set on the rep (404 when there is none), audited as `action`. A rep made
+        inactive accepts nothing more: her offers move on now (her accepted leads stay hers
+        until someone gives them to another rep by hand)."""
         changed = await self._change(
             principal, action, lambda connection: reps_store.update_rep(connection, rep_id, fields)
         )
         if changed is None:
             raise NotFound(f"No rep {rep_id}")
+        if fields.get("active") is False:
+            await self._release_offers(changed)
         return changed
+
+    async def _release_offers(self, rep: RepRecord) -> None:
+        """Each of her offers in a unit of work of its own, under its lead's lock (as the SLA
+        sweep does), after the deactivation committed: a consumer holding a lead's lock and
+        waiting for the reps' never waits on this."""
+        async with self._runtime.engine.connect() as connection:
+            offers = await repository.find_assignments(
+                connection, rep_id=rep.id, status=AssignmentStatus.offered, limit=OFFERS_RELEASED
+            )
+        context = self._routing.context()
+        for offer in offers:
+            async with self._runtime.unit_of_work() as uow:
+                await lifecycle.release_offer(uow, offer, f"{rep.name} was deactivated", context)
 
     async def visible_to(self, principal: Principal) -> list[RepRecord]:
         only = principal.rep_id if principal.limited_to_own(Scope.routing_read) else None
