@@ -6,6 +6,7 @@ a waiting lead could be given by hand: a rep out sick kept her leads (a helper's
 import httpx
 import pytest
 from browser import PASSWORD, add_account, admin_adds_rep_with_account, new_page, screenshot, sign_in
+from conftest import ADMIN_EMAIL, ADMIN_PASSWORD
 from harness import AUTH, HOT, eventually
 
 pytestmark = pytest.mark.e2e
@@ -64,3 +65,34 @@ async def test_a_manager_gives_a_lead_a_rep_accepted_to_another_rep_and_the_firs
     await max_.goto(f"{console}/leads/{lead_id}")
     options = await max_.locator("#give-by-hand").get_by_label("Rep").locator("option").all_text_contents()
     assert all(not option.startswith("Bo ") for option in options), options
+
+
+async def test_a_rep_deactivated_with_a_lead_she_accepted_is_said_on_the_team_page_with_the_way_to_it(
+    system, browser
+):
+    console = system.console
+    async with httpx.AsyncClient(timeout=10, headers=AUTH) as client:
+        dee = {"name": "Dee", "email": "dee@sales.example", "tier": "senior", "capacity": 5}
+        assert (await client.post(f"{system.routing}/v1/reps", json=dee)).status_code == 201
+        lead = {**HOT, "email": "lou@bigco.example", "first_name": "Lou", "company": "BigCo"}
+        lead_id = (await client.post(f"{system.capture}/v1/leads/landing-page", json=lead)).json()["lead_id"]
+
+        async def offered() -> dict | None:
+            rows = (await client.get(f"{system.routing}/v1/assignments", params={"lead_id": lead_id})).json()
+            return next((row for row in rows if row["status"] == "offered"), None)
+
+        offer = await eventually(offered, timeout=20)
+        assert (await client.post(f"{system.routing}/v1/assignments/{offer['id']}/accept")).status_code == 200
+    admin = await new_page(browser)
+    await sign_in(admin, console, ADMIN_EMAIL, ADMIN_PASSWORD)
+    await admin.goto(f"{console}/team")
+    row = admin.locator("tr", has_text="Dee")
+    await row.get_by_text("Quick change").click()
+    await row.get_by_label("Active").select_option("no")
+    await row.get_by_role("button", name="Save").click()
+    holds = admin.locator("tr", has_text="Dee").get_by_role(
+        "link", name="Inactive, still holds 1 lead: give it to other reps from its page"
+    )
+    await holds.click()
+    await admin.get_by_role("link", name="Lou").first.click()
+    await admin.locator("#give-by-hand").wait_for()
