@@ -229,8 +229,12 @@ async def test_a_waiting_hot_lead_is_listed_with_its_reason_assigned_by_hand_and
     # With the manager's words on the card, not only on the lead's page.
     handed = await lee.locator("li.offer .by-hand").text_content()
     assert handed == "Assigned to you by hand: “Lee knows BigCo”"
+    # And still once she accepted it (the line went with her Accept: it read the newest entry).
+    await lee.locator("li.offer").get_by_role("button", name="Accept").click()
+    await lee.locator("li.offer .status", has_text="accepted").wait_for()
+    assert await lee.locator("li.offer .by-hand").text_content() == handed
     await admin.goto(f"{console}/leads/{lead_id}")
-    assert await admin.locator("#routing-now").text_content() == "With Lee (senior), offered"
+    assert await admin.locator("#routing-now").text_content() == "With Lee (senior), accepted"
     await admin.get_by_text("assigned by hand: Lee knows BigCo").first.wait_for()
 
 

@@ -2,8 +2,9 @@
 works as, the waiting queue, adding a rep and quick changes. Reps belong to routing and are
 changed there, as the admin; a rep's whole record is edited on its own page (pages_reps.py)."""
 
+import asyncio
 import uuid
-from typing import Annotated, Literal
+from typing import Annotated, Literal, cast
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
@@ -57,8 +58,12 @@ async def team_stream(
     read_model: ReadModelDep,
     shown: Shown = "",
 ) -> Response:
+    mail: bool | None = None  # a setting of the webhooks service (SMTP_HOST): asked once a stream
+
     async def draw() -> tuple[str, bool]:
-        now_shown = await _reps_and_waiting(viewer, upstream, accounts, read_model)
+        nonlocal mail
+        now_shown = await _reps_and_waiting(viewer, upstream, accounts, read_model, mail=mail)
+        mail = cast(bool | None, now_shown["mail"])
         return templates.get_template(TEAM).render(viewer=viewer, **now_shown), True
 
     changed = read_model.changed
@@ -68,11 +73,19 @@ async def team_stream(
 
 
 async def _reps_and_waiting(
-    viewer: Viewer, upstream: Upstream, accounts: AccountsService, read_model: ReadModel
+    viewer: Viewer,
+    upstream: Upstream,
+    accounts: AccountsService,
+    read_model: ReadModel,
+    *,
+    mail: bool | None = None,
 ) -> dict[str, object]:
-    reps = await upstream.call_list("routing", "GET", "/v1/reps", viewer.token)
-    waiting = await upstream.call_list(
-        "routing", "GET", "/v1/assignments?status=waiting&limit=50", viewer.token
+    """What the team page shows; `mail`: whether reps can be mailed, when already known (asked
+    of webhooks otherwise, beside routing's answers)."""
+    reps, waiting, mail = await asyncio.gather(
+        upstream.call_list("routing", "GET", "/v1/reps", viewer.token),
+        upstream.call_list("routing", "GET", "/v1/assignments?status=waiting&limit=50", viewer.token),
+        mail_on(upstream, viewer, known=mail),
     )
     await read_model.name_entries(waiting)  # who each one is, as the queue names them
     # A rep record without an active account still gets offers (by mail, with one-time links):
@@ -84,14 +97,17 @@ async def _reps_and_waiting(
         "reps": reps,
         "waiting": waiting,
         "working_as": working_as,
-        "mail": await mail_on(upstream, viewer),
+        "mail": mail,
     }
 
 
-async def mail_on(upstream: Upstream, viewer: Viewer) -> bool | None:
+async def mail_on(upstream: Upstream, viewer: Viewer, *, known: bool | None = None) -> bool | None:
     """Whether reps can be mailed (SMTP_HOST set in the webhooks service); None when it does
     not answer. A rep with no console account hears of offers by mail: without mail, by nothing
-    but Slack (the team page said "by mail" on a system that had none)."""
+    but Slack (the team page said "by mail" on a system that had none). `known`: the answer a
+    live page already has (a setting: a redraw does not ask again)."""
+    if known is not None:
+        return known
     try:
         answer = await upstream.call_object("webhooks", "GET", "/v1/notifications", viewer.token)
     except UpstreamProblem:
