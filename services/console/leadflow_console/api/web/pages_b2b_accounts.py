@@ -101,8 +101,9 @@ async def _shown(
         raise PageForbidden("No lead of this account is offered to you.")
     if shown is None:
         return None
-    # Weak matches, for those who may link or dismiss them (capture's leads:write).
-    suggested = await suggestions_of(upstream, viewer, account_id) if only_rep is None else None
+    # Weak matches, only for those who may link or dismiss them (capture's accounts:write).
+    curates = viewer.is_(Role.admin) or viewer.is_(Role.marketer)
+    suggested = await suggestions_of(upstream, viewer, account_id) if curates else None
     return {"shown": shown, "account": shown.account, "suggested": suggested}
 
 
