@@ -271,6 +271,30 @@ async def test_a_lead_a_rep_accepted_is_reassigned_by_hand_the_rep_told_and_her_
     assert reassigned["reason"].endswith(": Ana is out this week")
 
 
+async def test_an_offered_lead_is_given_by_hand_to_another_rep_the_first_told_it_moved(settings, topics):
+    async with scenario(settings, topics, sla_seconds=600) as s:
+        first_rep = await s.rep("mid")
+        lead = uuid.uuid4()
+        await s.score(lead, "warm", 61)
+        await s.until_status(lead, "offered")
+        second_rep = await s.rep("mid", segments=["b2b"])  # not for this lead but by hand
+        moved = await s.client.post(f"/v1/leads/{lead}/assign", json={"rep_id": second_rep})
+        assert moved.status_code == 200, moved.text
+        changes = await s.routed_events(until=lambda events: len(life_of(events, lead)) >= 3, types=CHANGE)
+        decisions = await s.routed_events(
+            until=lambda events: any(e["subject"] == str(lead) for e in events),
+            types=frozenset({"lead.reassigned"}),
+        )
+    assert steps(life_of(changes, lead)) == [
+        ("offered", None, "system"),
+        ("promoted", "offered", "admin"),
+        ("assigned", None, "admin"),
+    ]
+    [reassigned] = [event["data"] for event in decisions if event["subject"] == str(lead)]
+    assert (reassigned["previous_rep_id"], reassigned["rep"]["id"]) == (first_rep, second_rep)
+    assert reassigned["reason"] == f"reassigned by hand to {reassigned['rep']['name']}"
+
+
 async def test_a_deactivated_reps_offers_move_on_at_once_and_her_accepted_lead_stays_hers(settings, topics):
     """Her offers would have counted down their whole SLA with nobody to accept them; the lead
     she accepted stays with her until someone gives it to another rep by hand."""

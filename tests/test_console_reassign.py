@@ -39,12 +39,16 @@ async def test_a_manager_gives_a_lead_a_rep_accepted_to_another_rep_and_the_firs
 
     max_ = await new_page(browser)
     await sign_in(max_, console, "max@leadflow.example", PASSWORD)
+    stale_context = await browser.new_context(java_script_enabled=False)  # a tab that cannot follow
+    stale = await stale_context.new_page()
+    await sign_in(stale, console, "max@leadflow.example", PASSWORD)
 
     async def accepted_shown() -> bool:
         await max_.goto(f"{console}/leads/{lead_id}")
         return "With Ana (senior), accepted" in await max_.locator("#routing-now").inner_text()
 
     await eventually(accepted_shown, timeout=10)
+    await stale.goto(f"{console}/leads/{lead_id}")  # drawn while Ana has it: Bo is a choice
     await max_.get_by_text("Give to another rep").click()
     await max_.get_by_text("Ana is told the lead moved to another rep").wait_for()
     give = max_.locator("#give-by-hand")
@@ -60,11 +64,26 @@ async def test_a_manager_gives_a_lead_a_rep_accepted_to_another_rep_and_the_firs
     await max_.get_by_text("reassigned by hand to Bo: Ana is out this week").first.wait_for()
 
     await card.wait_for(state="detached", timeout=3000)  # gone from her open inbox, live
+    left = ana.locator("li.left-lead")
+    await left.wait_for(timeout=3000)
+    assert (
+        await left.locator(".how").text_content() == "It was given to another rep by hand; another rep has it"
+    )
 
-    # The lead is Bo's now: giving it to Bo again is said at the form, what was chosen kept.
+    # The lead is Bo's now: a tab drawn before offers Bo still; routing's no is said at its form.
     await max_.goto(f"{console}/leads/{lead_id}")
     options = await max_.locator("#give-by-hand").get_by_label("Rep").locator("option").all_text_contents()
     assert all(not option.startswith("Bo ") for option in options), options
+    gave = stale.locator("#give-by-hand")
+    await gave.locator("summary").click()
+    await gave.get_by_label("Rep").select_option(label="Bo (senior) · 0 / 5")
+    await gave.get_by_label("Why (optional; in the lead's story)").fill("Bo again")
+    await gave.get_by_role("button", name="Give to this rep").click()
+    refused = stale.locator("#give-by-hand [role=alert]")
+    assert "already offered with this rep" in await refused.text_content()
+    assert await stale.locator("#give-by-hand").get_by_label(
+        "Why (optional; in the lead's story)"
+    ).input_value() == ("Bo again")
 
 
 async def test_a_rep_deactivated_with_a_lead_she_accepted_is_said_on_the_team_page_with_the_way_to_it(

@@ -30,8 +30,9 @@ class Scope(StrEnum):
     scoring_admin = "scoring:admin"  # change the rules, retrain
     routing_read = "routing:read"  # reps, assignments, the nurture queue (lead ids, no profiles)
     routing_admin = "routing:admin"  # reps' addresses, their notification channels, account owners
-    # The team's work: reps (added, their tier, capacity, coverage, activity and presence), a
-    # waiting lead assigned by hand; not where a rep's offers are sent (routing:admin).
+    # The team's work: reps (added, their tier, capacity, coverage, activity and presence), a lead
+    # given to a rep by hand (waiting, or another rep's); not where a rep's offers are sent
+    # (routing:admin).
     team_work = "team:work"
     # B2B accounts curated: people linked and unlinked by hand, suggestions dismissed, accounts
     # merged. Each decides which account's owner routes a company's next leads, so it is not a

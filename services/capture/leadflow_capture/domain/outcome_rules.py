@@ -56,11 +56,11 @@ def judge(recorded: RecordedOutcome | None, report: OutcomeReport, principal: Pr
         at = recorded.occurred_at.astimezone(UTC)
         raise OutcomeFinal(
             f"This lead was recorded as {recorded.outcome} at {at:%Y-%m-%d %H:%M} UTC;"
-            " an admin can correct it, naming that outcome and saying why",
+            " an admin or a manager can correct it, naming that outcome and saying why",
             fields=[_latest(recorded, "name the outcome to correct")],
         )
     if not may_correct(principal):
-        raise Forbidden("Only an admin can correct a lead's outcome")
+        raise Forbidden("Only an admin or a manager can correct a lead's outcome")
     if report.corrects != recorded.outcome_id:
         raise OutcomeFinal(
             "corrects names an outcome that is not this lead's latest",

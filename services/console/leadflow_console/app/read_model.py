@@ -17,8 +17,9 @@ from leadflow_console.domain.lead_filters import LeadCriteria
 from leadflow_console.store import erasing, inbox_queries, lead_list_queries, read_queries, read_writes
 from leadflow_console.store.inbox_queries import LeftLead
 from leadflow_console.store.lead_list_queries import LeadPage, Owner
-from leadflow_console.store.read_queries import Decision, FunnelRow, SpeedRow, TimelineEntry
+from leadflow_console.store.read_queries import Decision, FunnelRow, SpeedRow
 from leadflow_console.store.read_queries import LeadView as LeadView  # what the pages are given
+from leadflow_console.store.read_queries import TimelineEntry as TimelineEntry  # what the pages are given
 
 CONSUMER = "console-read-model"
 # The inbox's "Lately": a rep sees how their recent leads ended and which left them, not their

@@ -34,6 +34,12 @@ def what_happened(detail: dict, when: Callable[[str], str]) -> str:
         return f"This lead was accepted at {at}: it is yours."
     if status == Status.completed:
         return f"This lead was marked complete at {at}."
+    if status == Status.promoted and reason.startswith("reassigned by hand"):
+        return f"This lead was given to another rep by hand at {at}."
+    if status == Status.promoted and reason.startswith("released:"):
+        return f"This lead went to another rep at {at}: your rep record was made inactive."
+    if status == Status.promoted:
+        return f"This lead moved on at {at}: it turned hotter than your tier takes{after}."
     if status == Status.closed:
         return f"This lead was closed at {at} ({reason})." if reason else f"This lead was closed at {at}."
     return f"This lead is {status} since {at}."

@@ -31,6 +31,7 @@ SLA_REASON = "not accepted within"
 _S = AssignmentStatusName
 # How the console names an assignment that changed (routing's `assignment.changed`, the one
 # source of an assignment's state; the audit trail only says who did it).
+RELEASED = "released:"  # routing's reason for an offer of a rep made inactive
 ENDED = {
     _S.accepted: ShownStatus.accepted,
     _S.rejected: ShownStatus.rejected,
@@ -128,7 +129,8 @@ def fold(events: list[CloudEvent]) -> Changes:
                 "at": data.occurred_at,
             }
             title = f"Outcome corrected to {data.outcome}" if data.corrects else f"Outcome: {data.outcome}"
-            details = {"amount": data.amount, "reason": data.reason}
+            # Its id: what a correction names (the lead page's Correct the outcome).
+            details = {"amount": data.amount, "reason": data.reason, "outcome_id": str(data.outcome_id)}
             changes.timeline.append(_entry(event, data.lead_id, "outcome", title, details))
         elif isinstance(data, AssignmentChanged):
             _fold_change(changes, event, data)
@@ -208,7 +210,7 @@ def _fold_change(changes: Changes, event: CloudEvent, data: AssignmentChanged) -
     if data.rep is not None:
         changes.changed_reps.add(data.rep.id)
     if data.status in ENDED:
-        status = ENDED[data.status]
+        status = _ended_as(data)
         breached = int(data.status is _S.expired)
         changes.actions.append(
             {"assignment_id": data.assignment_id, "status": status, "at": data.at, "breached": breached}
@@ -234,6 +236,17 @@ def _fold_change(changes: Changes, event: CloudEvent, data: AssignmentChanged) -
         changes.timeline.append(_entry(event, data.lead_id, "routing", title, details))
 
 
+def _ended_as(data: AssignmentChanged) -> ShownStatus:
+    """How the change ended its assignment, for the rep's "Lately" and the feed: a lead taken
+    from a rep was given to another by hand, released from an inactive rep, or outgrew her tier."""
+    if data.status is _S.promoted and data.previous_status in (_S.offered, _S.accepted):
+        if data.reason.startswith(RELEASED):
+            return ShownStatus.released
+        if data.by == "admin":
+            return ShownStatus.given
+    return ENDED[data.status]
+
+
 def change_title(data: AssignmentChanged) -> str | None:
     """The timeline's line for a change (None: the decision's own line says it)."""
     rep = data.rep.name if data.rep else "the rep"
@@ -249,7 +262,7 @@ def change_title(data: AssignmentChanged) -> str | None:
         _S.completed: f"Completed by {rep}",
         _S.closed: f"Closed: {data.reason.removeprefix('outcome: ')}",
         _S.promoted: (
-            f"Moved on from {rep}: {data.reason}"
+            f"Moved on from {rep}: {data.reason.removeprefix(RELEASED).strip()}"
             if data.previous_status in (_S.offered, _S.accepted)  # accepted: given to another by hand
             else "Left the queue for a rep"
         ),

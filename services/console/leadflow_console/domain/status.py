@@ -13,7 +13,9 @@ class ShownStatus(StrEnum):
     moved_on = "moved on"
     completed = "completed"
     closed = "closed"
-    promoted = "promoted"
+    promoted = "promoted"  # taken from its rep: it turned hotter than her tier takes
+    given = "given by hand"  # taken from its rep by an admin or a manager, for another rep
+    released = "released"  # taken from its rep when her record was made inactive
 
 
 class RoutingStatus(StrEnum):

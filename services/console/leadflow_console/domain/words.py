@@ -8,7 +8,11 @@ DECISIONS = {
 }
 # The status of a decision where routing's word would mislead: "promoted" read as good news.
 # (Routing promotes an offer that turned hotter, and a nurtured lead assigned by hand.)
-STATUSES = {"promoted": "moved on to a rep"}
+STATUSES = {
+    "promoted": "moved on to a rep",
+    "given by hand": "given to another rep by hand",
+    "released": "moved on: the rep's record was made inactive",
+}
 
 CAUSES = {
     "lead.captured": "captured",

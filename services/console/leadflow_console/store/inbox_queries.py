@@ -14,7 +14,7 @@ from leadflow_console.store.read_tables import decisions, lead_views
 # How an offer can leave a rep without an outcome (the console's names: projection.ENDED), and
 # a lead she marked complete while its outcome is still to come (it leaves her offers: without a
 # word in "Lately", she lost sight of the lead whose Won or Lost she was to record).
-LEFT = ("rejected", "moved on", "promoted")
+LEFT = ("rejected", "moved on", "promoted", "given by hand", "released")
 COMPLETED = "completed"
 
 

@@ -2,6 +2,7 @@
 given to waiting leads at once), and the reads, scoped to the caller in SQL (a rep reads only
 themselves)."""
 
+import logging
 import uuid
 from collections.abc import Awaitable, Callable
 
@@ -18,8 +19,11 @@ from leadflow_routing.store import repository
 from leadflow_routing.store import reps as reps_store
 from leadflow_routing.store.reps import RepFields, RepRecord
 
+log = logging.getLogger(__name__)
+
 __all__ = ["EmailTaken", "RepChange", "RepFields", "RepRecord", "Reps"]  # routes name the types here
 
+RELEASED = "released:"  # the reason's start, as the console reads it
 OFFERS_RELEASED = 1000  # a rep holds at most her capacity of offers; the SLA sweep takes any left
 
 # A change to reps on the unit of work's connection: the rep as it is after it (None: no such rep).
@@ -58,15 +62,23 @@ class Reps:
     async def _release_offers(self, rep: RepRecord) -> None:
         """Each of her offers in a unit of work of its own, under its lead's lock (as the SLA
         sweep does), after the deactivation committed: a consumer holding a lead's lock and
-        waiting for the reps' never waits on this."""
+        waiting for the reps' never waits on this. One that fails, or an offer made to her by a
+        batch that read her active a moment before, runs out at its SLA's end as any other; a
+        rep made active again meanwhile keeps hers."""
         async with self._runtime.engine.connect() as connection:
             offers = await repository.find_assignments(
                 connection, rep_id=rep.id, status=AssignmentStatus.offered, limit=OFFERS_RELEASED
             )
-        context = self._routing.context()
+        context, reason = self._routing.context(), f"{RELEASED} {rep.name}'s record was made inactive"
         for offer in offers:
-            async with self._runtime.unit_of_work() as uow:
-                await lifecycle.release_offer(uow, offer, f"{rep.name} was deactivated", context)
+            try:
+                async with self._runtime.unit_of_work() as uow:
+                    now = await reps_store.get_rep(uow.connection, rep.id)
+                    if now is None or now.active:
+                        return
+                    await lifecycle.release_offer(uow, offer, reason, context)
+            except Exception:
+                log.warning("an inactive rep's offer was not released", exc_info=True)
 
     async def visible_to(self, principal: Principal) -> list[RepRecord]:
         only = principal.rep_id if principal.limited_to_own(Scope.routing_read) else None

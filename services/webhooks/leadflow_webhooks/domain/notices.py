@@ -113,12 +113,13 @@ def offer_message(
 
 def moved_message(event: AssignmentEvent) -> Message:
     who = who_is(event.lead)
-    # It may have run out, been passed on, or turned hotter than the rep's tier takes: the
-    # notice says only what is true of all three, and not why the next rep was chosen (that
-    # told her another rep's tier and load).
+    # It may have run out, been passed on, turned hotter than the rep's tier takes, been given
+    # to another rep by hand (offered or accepted), or left a rep made inactive: the notice says
+    # only what is true of all, and not why the next rep was chosen (that told her another
+    # rep's tier and load).
     return Message(
         f"{who} moved to another rep",
-        (f"The lead offered to you ({who}) is no longer yours: it went to another rep.",),
+        (f"The lead you had ({who}) is no longer yours: it went to another rep.",),
     )
 
 

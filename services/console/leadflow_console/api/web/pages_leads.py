@@ -5,10 +5,10 @@ whether it exists or not."""
 
 import asyncio
 import uuid
-from typing import Annotated, Any, Literal
+from typing import Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from leadflow_common.access import Role
@@ -17,16 +17,14 @@ from leadflow_console.api.web.deps import (
     AdminOnly,
     LeadWorkers,
     ReadModelDep,
-    TeamLeads,
     UpstreamDep,
 )
-from leadflow_console.api.web.hand_assignment import SHOWN_AT_THE_FORM, assignment_body, give
 from leadflow_console.api.web.live_regions import Shown, live_region, redraws
-from leadflow_console.api.web.render import page, redirect, templates
+from leadflow_console.api.web.render import page, templates
 from leadflow_console.api.web.session import PageForbidden, Viewer
 from leadflow_console.api.web.upstream import JsonObject, Upstream, UpstreamProblem
 from leadflow_console.app.account_reads import AccountReads
-from leadflow_console.app.read_model import LeadView, ReadModel
+from leadflow_console.app.read_model import LeadView, ReadModel, TimelineEntry
 from leadflow_console.deps import state_of
 from leadflow_console.domain.lead_filters import (
     CHANNELS,
@@ -34,6 +32,7 @@ from leadflow_console.domain.lead_filters import (
     SORTS,
     STATUSES,
     TEMPERATURES,
+    ListStatus,
     read_criteria,
     write_cursor,
 )
@@ -42,7 +41,7 @@ router = APIRouter(include_in_schema=False)
 LEAD, LEFT = "_lead_live.html", "_lead_left.html"
 SETTLE_SECONDS = 0.2  # a burst of changes to one lead (a score, its decision) redraws it once
 HELD = ("offered", "accepted")  # with a rep, who is told when it is given to another
-MOVABLE = (*HELD, "waiting", "nurtured")  # what routing gives to a rep by hand
+MOVABLE = (*HELD, ListStatus.waiting, ListStatus.nurture)  # what routing gives to a rep by hand
 CHOICES = {
     "temperatures": [(value, value) for value in TEMPERATURES],
     "statuses": STATUSES,
@@ -105,7 +104,7 @@ async def lead_page(
     upstream: UpstreamDep,
     account_reads: AccountReadsDep,
 ) -> Response:
-    shown = await _lead_shown(lead_id, viewer, read_model, upstream, account_reads)
+    shown = await lead_shown(lead_id, viewer, read_model, upstream, account_reads)
     if shown is None and viewer.is_(Role.rep):
         raise PageForbidden("This lead is not offered to you.")
     if shown is None:
@@ -134,7 +133,7 @@ async def lead_stream(
     is no longer hers says so and stops following."""
 
     async def draw() -> tuple[str, bool]:
-        now = await _lead_shown(lead_id, viewer, read_model, upstream, account_reads, redraw=True)
+        now = await lead_shown(lead_id, viewer, read_model, upstream, account_reads, redraw=True)
         if now is None:  # gone, or no longer hers: the same words whether it exists or not
             return templates.get_template(LEFT).render(viewer=viewer), False
         return templates.get_template(LEAD).render(viewer=viewer, **now), True
@@ -153,7 +152,7 @@ async def lead_stream(
     )
 
 
-async def _lead_shown(
+async def lead_shown(
     lead_id: uuid.UUID,
     viewer: Viewer,
     read_model: ReadModel,
@@ -173,7 +172,22 @@ async def _lead_shown(
         _score(lead_id, viewer, upstream, redraw), _reps_to_give_to(view, viewer, upstream)
     )
     account = await account_reads.of_lead(lead_id)  # its B2B account, if any
-    return {"lead": view, "timeline": timeline, "score": score, "account": account, "reps": reps}
+    shown = {"lead": view, "timeline": timeline, "score": score, "account": account, "reps": reps}
+    return shown | {"correctable": _correctable(view, timeline, viewer)}
+
+
+def _correctable(view: LeadView, timeline: list[TimelineEntry], viewer: Viewer) -> str | None:
+    """For an admin or a manager, the id of the lead's latest outcome, which a correction names;
+    None when there is none (or it was recorded before the story kept its id)."""
+    if not view.outcome or not _runs_the_team(viewer):
+        return None
+    latest = next((entry for entry in timeline if entry.kind == "outcome"), None)  # newest first
+    found = latest.details.get("outcome_id") if latest else None
+    return found if isinstance(found, str) else None
+
+
+def _runs_the_team(viewer: Viewer) -> bool:
+    return viewer.is_(Role.admin) or viewer.is_(Role.manager)
 
 
 async def _score(lead_id: uuid.UUID, viewer: Viewer, upstream: Upstream, redraw: bool) -> JsonObject | None:
@@ -187,40 +201,16 @@ async def _score(lead_id: uuid.UUID, viewer: Viewer, upstream: Upstream, redraw:
 
 async def _reps_to_give_to(view: LeadView, viewer: Viewer, upstream: Upstream) -> list[JsonObject] | None:
     """For an admin or a manager, the active reps the lead may be given to by hand (not the one
-    who has it) while it waits or is with a rep; None when there is no such choice."""
+    who has it) while it waits or is with a rep; None when there is no such choice, or routing
+    does not answer now (the page shows the rest)."""
     movable = view.assignment_status in MOVABLE and not view.outcome and not view.erased_at
-    if not movable or not (viewer.is_(Role.admin) or viewer.is_(Role.manager)):
+    if not movable or not _runs_the_team(viewer):
         return None
-    reps = await upstream.call_list("routing", "GET", "/v1/reps", viewer.token)
-    return [rep for rep in reps if rep["active"] and rep["id"] != str(view.rep_id)]
-
-
-@router.post(
-    "/leads/{lead_id}/assign", summary="admin, manager: give the lead to a rep (waiting, or another's)"
-)
-async def assign(
-    request: Request,
-    lead_id: uuid.UUID,
-    viewer: TeamLeads,
-    read_model: ReadModelDep,
-    upstream: UpstreamDep,
-    account_reads: AccountReadsDep,
-    rep_id: Annotated[uuid.UUID, Form()],
-    override_capacity: Annotated[Literal["", "yes"], Form()] = "",
-    reason: Annotated[str, Form(max_length=500)] = "",
-) -> Response:
-    body = assignment_body(rep_id, override_capacity, reason)
-    view, _ = await read_model.lead(lead_id)
-    held_by = view.rep_name if view and view.assignment_status in HELD else None
     try:
-        notice = await give(upstream, viewer, lead_id, body, held_by=held_by)
-    except UpstreamProblem as problem:
-        shown = await _lead_shown(lead_id, viewer, read_model, upstream, account_reads)
-        if problem.status not in SHOWN_AT_THE_FORM or shown is None:
-            raise
-        # Drawn still (a redraw would take away the problem said at the form and what was chosen).
-        return page(request, "lead.html", viewer, problem.status, problem=problem, chosen=body, **shown)
-    return redirect(request, f"/leads/{lead_id}", notice)
+        reps = await upstream.call_list("routing", "GET", "/v1/reps", viewer.token)
+    except UpstreamProblem:
+        return None
+    return [rep for rep in reps if rep["active"] and rep["id"] != str(view.rep_id)]
 
 
 @router.get("/leads/{lead_id}/export", summary="admin: everything held about the person, as a JSON file")
