@@ -104,14 +104,26 @@ async def test_a_rep_deactivated_with_a_lead_she_accepted_is_said_on_the_team_pa
         assert (await client.post(f"{system.routing}/v1/assignments/{offer['id']}/accept")).status_code == 200
     admin = await new_page(browser)
     await sign_in(admin, console, ADMIN_EMAIL, ADMIN_PASSWORD)
+    await add_account(admin, console, "dee@leadflow.example", "rep", "Dee")
+    dee = await new_page(browser)
+    await sign_in(dee, console, "dee@leadflow.example", PASSWORD)
+    await dee.locator("#offers[data-listening]").wait_for(state="attached")
     await admin.goto(f"{console}/team")
     row = admin.locator("tr", has_text="Dee")
     await row.get_by_text("Quick change").click()
     await row.get_by_label("Active").select_option("no")
     await row.get_by_role("button", name="Save").click()
+    # Her open inbox says so at once (it said so only after a reload), and again when undone.
+    await dee.locator("#inactive").wait_for(timeout=2_000)
     holds = admin.locator("tr", has_text="Dee").get_by_role(
         "link", name="Inactive, still holds 1 lead: give it to other reps from its page"
     )
     await holds.click()
     await admin.get_by_role("link", name="Lou").first.click()
     await admin.locator("#give-by-hand").wait_for()
+    await admin.goto(f"{console}/team")
+    row = admin.locator("tr", has_text="Dee")
+    await row.get_by_text("Quick change").click()
+    await row.get_by_label("Active").select_option("yes")
+    await row.get_by_role("button", name="Save").click()
+    await dee.locator("#inactive").wait_for(state="detached", timeout=2_000)

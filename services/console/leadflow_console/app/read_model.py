@@ -66,6 +66,12 @@ class ReadModel:
         reps, accounts = await erasing.shown_to(uow.connection, lead_ids)
         await live.announce(uow.connection, reps, accounts, set(lead_ids))
 
+    async def rep_changed(self, rep_id: uuid.UUID) -> None:
+        """A rep's record changed in routing (made inactive or active, away): her open inbox,
+        on every console replica, draws again now rather than at its next look."""
+        async with self._runtime.engine.begin() as connection:
+            await live.announce(connection, {rep_id})
+
     async def inbox(self, rep_id: uuid.UUID) -> Inbox:
         """The rep's offers, each with its latest timeline entries; her leads won or lost in the
         last CLOSED_SHOWN_DAYS days, and those that left her in the last LEFT_SHOWN_HOURS hours

@@ -47,7 +47,8 @@ async def _inbox(
     except UpstreamProblem:
         me = None  # routing is away: the offers still show (from the read model), presence waits
     zones = choices.timezones()
-    live = live_region(OFFERS, "/inbox/stream", viewer=viewer, **shown)
+    inactive = me is not None and not me.get("active", True)
+    live = live_region(OFFERS, "/inbox/stream", viewer=viewer, inactive=inactive, **shown)
     return page(request, "inbox.html", viewer, status, me=me, timezones=zones, live=live, **context)
 
 
@@ -66,13 +67,20 @@ async def _inbox_of(read_model: ReadModel, rep_id: uuid.UUID) -> dict[str, objec
 
 @router.get("/inbox/stream", summary="rep: my offers as they change (text/event-stream)")
 async def inbox_stream(
-    request: Request, viewer: RepOnly, read_model: ReadModelDep, shown: Shown = ""
+    request: Request, viewer: RepOnly, read_model: ReadModelDep, upstream: UpstreamDep, shown: Shown = ""
 ) -> Response:
     rep_id = viewer.principal.rep_id
+    inactive = False  # as routing last said: her record made inactive, or active again
 
     async def draw() -> tuple[str, bool]:
+        nonlocal inactive
         shown_now = await _inbox_of(read_model, rep_id)
-        return templates.get_template(OFFERS).render(viewer=viewer, **shown_now), True
+        try:
+            me = await upstream.call_object("routing", "GET", f"/v1/reps/{rep_id}", viewer.token)
+            inactive = not me.get("active", True)
+        except UpstreamProblem:
+            pass  # routing is away: what it said last stands
+        return templates.get_template(OFFERS).render(viewer=viewer, inactive=inactive, **shown_now), True
 
     changed = read_model.changed
     return redraws(request, viewer, draw, changed, page="inbox", event="offers", shown=shown, touching=rep_id)

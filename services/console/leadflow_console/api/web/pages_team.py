@@ -199,6 +199,7 @@ async def change_rep(
                 raise
             errors = forms.from_problem(problem, body)
         else:
+            await read_model.rep_changed(rep_id)
             return redirect(request, "/team", f"Rep {rep['name']} changed.")
     quick = {"rep_id": str(rep_id), "capacity": capacity, "errors": errors}
     return await _team(request, viewer, upstream, accounts, read_model, 422, quick=quick)
