@@ -1,5 +1,7 @@
 """A page that fails unexpectedly answers a person in words on an HTML page (status 500, or 503
-while the database or broker is away), and the API beside it keeps problem+json."""
+while the database or broker is away), as does an address with no page or one only a form posts
+to (a refused form's page stays at it: reloaded, it said "Method Not Allowed" in JSON); the API
+beside it keeps problem+json."""
 
 import httpx
 from fastapi import FastAPI
@@ -21,6 +23,10 @@ def failing_app() -> FastAPI:
     async def database_away() -> None:
         raise ConnectionRefusedError("the database is not listening")
 
+    @app.post("/only-posted")
+    async def a_form_posts_here() -> None:
+        return None
+
     @app.get("/v1/broken")
     async def broken_api() -> None:
         raise RuntimeError("a bug")
@@ -34,7 +40,13 @@ async def test_an_unexpected_failure_is_a_page_in_words_for_a_person_and_problem
         page = await client.get("/broken")
         away = await client.get("/away")
         api = await client.get("/v1/broken")
+        nowhere = await client.get("/no/such/page")
+        form_address = await client.get("/only-posted")
+        api_nowhere = await client.get("/v1/no/such/route")
     assert page.status_code == 500 and page.headers["content-type"].startswith("text/html"), page.text
     assert "Something went wrong" in page.text and "a bug" not in page.text
     assert away.status_code == 503 and "Try again shortly" in away.text, away.text
     assert api.status_code == 500 and api.headers["content-type"] == "application/problem+json", api.text
+    assert nowhere.status_code == 404 and "No such page" in nowhere.text, nowhere.text  # HTML, not JSON
+    assert form_address.status_code == 405 and "where a form sends" in form_address.text, form_address.text
+    assert api_nowhere.headers["content-type"] == "application/problem+json", api_nowhere.text

@@ -50,7 +50,7 @@ async def test_a_manager_gives_a_lead_a_rep_accepted_to_another_rep_and_the_firs
     await eventually(accepted_shown, timeout=10)
     await stale.goto(f"{console}/leads/{lead_id}")  # drawn while Ana has it: Bo is a choice
     await max_.get_by_text("Give to another rep").click()
-    await max_.get_by_text("Ana is told the lead moved to another rep").wait_for()
+    await max_.get_by_text("Ana is told the lead went to another rep").wait_for()
     give = max_.locator("#give-by-hand")
     options = await give.get_by_label("Rep").locator("option").all_text_contents()
     assert all(not option.startswith("Ana ") for option in options), options  # not the one who has it
@@ -61,7 +61,7 @@ async def test_a_manager_gives_a_lead_a_rep_accepted_to_another_rep_and_the_firs
     await max_.get_by_text("Assigned: the lead is offered to Bo until").wait_for()
     await max_.get_by_text("Ana is told it moved to another rep.").wait_for()
     await max_.locator("#routing-now", has_text="With Bo (senior), offered").wait_for()
-    await max_.get_by_text("reassigned by hand to Bo: Ana is out this week").first.wait_for()
+    await max_.get_by_text("Given by hand to Bo, from Ana: Ana is out this week").first.wait_for()
 
     await card.wait_for(state="detached", timeout=3000)  # gone from her open inbox, live
     left = ana.locator("li.left-lead")
@@ -80,7 +80,7 @@ async def test_a_manager_gives_a_lead_a_rep_accepted_to_another_rep_and_the_firs
     await gave.get_by_label("Why (optional; in the lead's story)").fill("Bo again")
     await gave.get_by_role("button", name="Give to this rep").click()
     refused = stale.locator("#give-by-hand [role=alert]")
-    assert "already offered with this rep" in await refused.text_content()
+    assert "This rep already has the lead (offered)" in await refused.text_content()
     assert await stale.locator("#give-by-hand").get_by_label(
         "Why (optional; in the lead's story)"
     ).input_value() == ("Bo again")
@@ -127,3 +127,6 @@ async def test_a_rep_deactivated_with_a_lead_she_accepted_is_said_on_the_team_pa
     await row.get_by_label("Active").select_option("yes")
     await row.get_by_role("button", name="Save").click()
     await dee.locator("#inactive").wait_for(state="detached", timeout=2_000)
+    async with httpx.AsyncClient(timeout=10, headers=AUTH) as client:
+        audit = await client.get(f"{console}/v1/audit", params={"action": "rep.deactivated"})
+    assert audit.status_code == 200 and len(audit.json()["entries"]) == 1, audit.text  # as DELETE says it

@@ -320,7 +320,7 @@ async def test_a_won_lead_leaves_the_offers_with_every_action_and_the_inbox_says
 
     # The tab that did not hear it: Lost is refused in words, and the won stands.
     await stale.locator("li.offer").get_by_role("button", name="Lost").click()
-    notice = stale.get_by_role("status").filter(has_text="won")
+    notice = stale.get_by_role("alert").filter(has_text="won")  # her click did not do what it said
     await notice.wait_for()
     assert await stale.locator("li.offer").count() == 0
     assert await stale.locator("li.closed-lead .outcome").text_content() == "Won"
@@ -405,7 +405,7 @@ async def test_an_erased_persons_offer_leaves_the_open_inbox_and_a_late_accept_s
 
         # The tab that did not hear it: Accept answers with what happened; nothing is accepted.
         await stale.locator("li.offer").get_by_role("button", name="Accept").click()
-        notice = stale.get_by_role("status").filter(has_text="the person asked to be forgotten")
+        notice = stale.get_by_role("alert").filter(has_text="the person asked to be forgotten")
         await notice.wait_for()
         assert "Nell" not in await stale.content()
         rows = (await client.get(f"{system.routing}/v1/assignments", params={"lead_id": lead_id})).json()

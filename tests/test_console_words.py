@@ -28,7 +28,7 @@ def promoted(previous: AssignmentStatusName, reason: str) -> AssignmentChanged:
 
 def test_a_lead_taken_from_a_rep_by_hand_says_from_whom_and_why_and_a_queued_one_leaves_the_queue():
     taken = promoted(AssignmentStatusName.accepted, "reassigned by hand to Bo: Ana is out this week")
-    assert change_title(taken) == "Moved on from Ana: reassigned by hand to Bo: Ana is out this week"
+    assert change_title(taken) == "Given by hand to Bo, from Ana: Ana is out this week"
     offered = promoted(AssignmentStatusName.offered, "turned hot before it was accepted: to a senior rep")
     assert change_title(offered) == "Moved on from Ana: turned hot before it was accepted: to a senior rep"
     queued = promoted(AssignmentStatusName.waiting, "assigned by hand to Bo")

@@ -119,17 +119,7 @@ def install_problem_handlers(app: FastAPI) -> None:
     async def on_validation(request: Request, error: RequestValidationError) -> JSONResponse:
         return problem_response(validation_problem(error.errors()), request.url.path)
 
-    @app.exception_handler(StarletteHTTPException)
-    async def on_http(request: Request, error: StarletteHTTPException) -> JSONResponse:
-        if isinstance(error.__cause__, LeadflowError):
-            # FastAPI answers any failure to read a body it parses as a 400 "error parsing the
-            # body", raised from ours: a body too slow (408) or too large (413) is said as such.
-            return problem_response(error.__cause__, request.url.path)
-        title = HTTPStatus(error.status_code).phrase
-        detail = error.detail if isinstance(error.detail, str) else None
-        return problem_response(
-            Problem(error.status_code, title, detail, headers=error.headers), request.url.path
-        )
+    app.add_exception_handler(StarletteHTTPException, on_http_error)  # type: ignore[arg-type]
 
     @app.exception_handler(ClientDisconnect)
     async def on_disconnect(request: Request, error: ClientDisconnect) -> Response:
@@ -143,6 +133,19 @@ def install_problem_handlers(app: FastAPI) -> None:
     for infrastructure_error in INFRASTRUCTURE_ERRORS:
         app.add_exception_handler(infrastructure_error, on_unexpected)
     app.add_exception_handler(Exception, on_unexpected)
+
+
+async def on_http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:
+    """Starlette's own refusals (no such route, method not allowed) as problem+json."""
+    if isinstance(error.__cause__, LeadflowError):
+        # FastAPI answers any failure to read a body it parses as a 400 "error parsing the
+        # body", raised from ours: a body too slow (408) or too large (413) is said as such.
+        return problem_response(error.__cause__, request.url.path)
+    title = HTTPStatus(error.status_code).phrase
+    detail = error.detail if isinstance(error.detail, str) else None
+    return problem_response(
+        Problem(error.status_code, title, detail, headers=error.headers), request.url.path
+    )
 
 
 async def on_unexpected(request: Request, error: Exception) -> JSONResponse:

@@ -32,6 +32,7 @@ _S = AssignmentStatusName
 # How the console names an assignment that changed (routing's `assignment.changed`, the one
 # source of an assignment's state; the audit trail only says who did it).
 RELEASED = "released:"  # routing's reason for an offer of a rep made inactive
+BY_HAND = "reassigned by hand to "  # routing's reason for a lead given to another rep by hand
 ENDED = {
     _S.accepted: ShownStatus.accepted,
     _S.rejected: ShownStatus.rejected,
@@ -261,12 +262,19 @@ def change_title(data: AssignmentChanged) -> str | None:
         _S.expired: f"Moved on: {rep} did not accept it in time",
         _S.completed: f"Completed by {rep}",
         _S.closed: f"Closed: {data.reason.removeprefix('outcome: ')}",
-        _S.promoted: (
-            f"Moved on from {rep}: {data.reason.removeprefix(RELEASED).strip()}"
-            if data.previous_status in (_S.offered, _S.accepted)  # accepted: given to another by hand
-            else "Left the queue for a rep"
-        ),
+        _S.promoted: _taken_title(data, rep)
+        if data.previous_status in (_S.offered, _S.accepted)  # accepted: given to another by hand
+        else "Left the queue for a rep",
     }.get(data.status)
+
+
+def _taken_title(data: AssignmentChanged, rep: str) -> str:
+    """A lead leaving its rep: given to another by hand (who, and why), released from a rep
+    made inactive, or outgrown (routing's reason)."""
+    if data.reason.startswith(BY_HAND):
+        to, _, why = data.reason.removeprefix(BY_HAND).partition(": ")
+        return f"Given by hand to {to}, from {rep}" + (f": {why}" if why else "")
+    return f"Moved on from {rep}: {data.reason.removeprefix(RELEASED).strip()}"
 
 
 def _entry(event: CloudEvent, lead_id: uuid.UUID, kind: str, title: str, details: dict) -> dict:

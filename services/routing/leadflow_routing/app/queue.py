@@ -92,6 +92,6 @@ def check_movable(current: Assignment, request: HandAssignment) -> None:
         )
     if current.status.is_open and current.rep_id == request.rep_id:
         raise Conflict(
-            f"The lead is already {current.status} with this rep",
+            f"This rep already has the lead ({current.status})",
             fields=[FieldError(name="rep_id", message="choose another rep: the lead is with this one")],
         )

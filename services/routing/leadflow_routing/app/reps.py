@@ -50,6 +50,8 @@ class Reps:
         """`fields` set on the rep (404 when there is none), audited as `action`. A rep made
         inactive accepts nothing more: her offers move on now (her accepted leads stay hers
         until someone gives them to another rep by hand)."""
+        if fields.get("active") is False and action == "rep.updated":
+            action = "rep.deactivated"  # as DELETE says it: the audit's filter finds both
         changed = await self._change(
             principal, action, lambda connection: reps_store.update_rep(connection, rep_id, fields)
         )

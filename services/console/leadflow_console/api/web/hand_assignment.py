@@ -10,6 +10,9 @@ from leadflow_console.api.web.upstream import JsonObject, Upstream, UpstreamProb
 
 # What routing may answer that the form shows at itself (the rest is the error page's).
 SHOWN_AT_THE_FORM = (404, 409, 422)
+# What a reason may be here: the service that keeps it says its limit at the form (routing's and
+# capture's 500), with what was typed kept; past this, the request is not read at all.
+LONGEST_FORM_TEXT = 5000
 
 
 def assignment_body(rep_id: uuid.UUID, override_capacity: str, reason: str) -> dict[str, object]:

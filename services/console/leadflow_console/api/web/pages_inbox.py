@@ -147,7 +147,9 @@ async def _stale(
     if problem.status != 409:
         raise problem
     story = await _story(assignment_id, viewer, upstream)
-    return redirect(request, "/inbox", story or "This lead changed before your click reached it.")
+    # Said as a problem: her click did not do what its button said (it read as a success).
+    said = story or "This lead changed before your click reached it."
+    return redirect(request, "/inbox", said, problem=True)
 
 
 @router.post("/leads/{lead_id}/outcome", summary="rep: the lead was won or lost")
@@ -164,7 +166,8 @@ async def outcome(
     except UpstreamProblem as problem:
         if problem.status != 409:
             raise
-        return redirect(request, "/inbox", problem.detail or "This lead's outcome is recorded already.")
+        said = problem.detail or "This lead's outcome is recorded already."
+        return redirect(request, "/inbox", said, problem=True)
     return redirect(request, "/inbox", f"Recorded as {result}.")
 
 

@@ -6,10 +6,15 @@ import uuid
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import Response
+from fastapi.responses import RedirectResponse, Response
 
 from leadflow_console.api.web.deps import AccountReadsDep, ReadModelDep, TeamLeads, UpstreamDep
-from leadflow_console.api.web.hand_assignment import SHOWN_AT_THE_FORM, assignment_body, give
+from leadflow_console.api.web.hand_assignment import (
+    LONGEST_FORM_TEXT,
+    SHOWN_AT_THE_FORM,
+    assignment_body,
+    give,
+)
 from leadflow_console.api.web.pages_leads import HELD, lead_shown
 from leadflow_console.api.web.render import page, redirect
 from leadflow_console.api.web.session import Viewer
@@ -30,7 +35,7 @@ async def assign(
     account_reads: AccountReadsDep,
     rep_id: Annotated[uuid.UUID, Form()],
     override_capacity: Annotated[Literal["", "yes"], Form()] = "",
-    reason: Annotated[str, Form(max_length=500)] = "",
+    reason: Annotated[str, Form(max_length=LONGEST_FORM_TEXT)] = "",
 ) -> Response:
     body = assignment_body(rep_id, override_capacity, reason)
     view, _ = await read_model.lead(lead_id)
@@ -39,7 +44,8 @@ async def assign(
         notice = await give(upstream, viewer, lead_id, body, held_by=held_by)
     except UpstreamProblem as problem:
         context = {"problem": problem, "chosen": body}
-        return await _refused(request, lead_id, viewer, problem, read_model, upstream, account_reads, context)
+        args = (read_model, upstream, account_reads, context, "reps")
+        return await _refused(request, lead_id, viewer, problem, *args)
     return redirect(request, f"/leads/{lead_id}", notice)
 
 
@@ -56,14 +62,15 @@ async def correct_outcome(
     account_reads: AccountReadsDep,
     corrects: Annotated[uuid.UUID, Form()],
     outcome: Annotated[Literal["won", "lost"], Form()],
-    reason: Annotated[str, Form(max_length=500)] = "",
+    reason: Annotated[str, Form(max_length=LONGEST_FORM_TEXT)] = "",
 ) -> Response:
     body = {"lead_id": str(lead_id), "outcome": outcome, "corrects": str(corrects), "reason": reason.strip()}
     try:
         await upstream.send("capture", "POST", "/v1/outcomes", viewer.token, json=body)
     except UpstreamProblem as problem:
         context = {"correction_problem": problem, "correction": body}
-        return await _refused(request, lead_id, viewer, problem, read_model, upstream, account_reads, context)
+        args = (read_model, upstream, account_reads, context, "correctable")
+        return await _refused(request, lead_id, viewer, problem, *args)
     return redirect(request, f"/leads/{lead_id}", f"Corrected: the lead is recorded as {outcome}.")
 
 
@@ -76,10 +83,23 @@ async def _refused(
     upstream: UpstreamDep,
     account_reads: AccountReadsDep,
     context: dict[str, Any],
+    form: str,
 ) -> Response:
     """The lead's page drawn still (a redraw would take away the problem said at the form and
-    what was typed), or the error page for what no form shows."""
+    what was typed); when the page no longer has the form (the lead was won meanwhile), the
+    page as it is now with the problem said on top; the error page for what no form shows."""
     shown = await lead_shown(lead_id, viewer, read_model, upstream, account_reads)
     if problem.status not in SHOWN_AT_THE_FORM or shown is None:
         raise problem
+    if shown.get(form) is None:
+        said = f"Nothing was changed: {problem.detail or problem.title}"
+        return redirect(request, f"/leads/{lead_id}", said, problem=True)
     return page(request, "lead.html", viewer, problem.status, **shown, **context)
+
+
+@router.get("/leads/{lead_id}/assign", summary="admin, manager: the lead's page (where the form is)")
+@router.get("/leads/{lead_id}/outcome/correct", summary="admin, manager: the lead's page (where the form is)")
+async def back_to_the_lead(lead_id: uuid.UUID, viewer: TeamLeads) -> Response:
+    """The address a refused form's page stays at, opened again (reloaded, bookmarked): the
+    lead's page, not "Method Not Allowed"."""
+    return RedirectResponse(f"/leads/{lead_id}", status_code=303)

@@ -7,10 +7,15 @@ from datetime import UTC, datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import Response
+from fastapi.responses import RedirectResponse, Response
 
 from leadflow_console.api.web.deps import Overseers, ReadModelDep, TeamLeads, UpstreamDep
-from leadflow_console.api.web.hand_assignment import SHOWN_AT_THE_FORM, assignment_body, give
+from leadflow_console.api.web.hand_assignment import (
+    LONGEST_FORM_TEXT,
+    SHOWN_AT_THE_FORM,
+    assignment_body,
+    give,
+)
 from leadflow_console.api.web.live_regions import Shown, live_region, redraws
 from leadflow_console.api.web.render import page, redirect, templates
 from leadflow_console.api.web.session import Viewer
@@ -82,6 +87,12 @@ async def queue_stream(
     )
 
 
+@router.get("/queue/{lead_id}/assign", summary="admin, manager: the queue (where the form is)")
+async def back_to_the_queue(lead_id: uuid.UUID, viewer: TeamLeads) -> Response:
+    """The address a refused Assign's page stays at, opened again: the queue."""
+    return RedirectResponse("/queue", status_code=303)
+
+
 @router.post("/queue/{lead_id}/assign", summary="admin, manager: give a waiting lead to a rep")
 async def assign(
     request: Request,
@@ -91,7 +102,7 @@ async def assign(
     upstream: UpstreamDep,
     rep_id: Annotated[uuid.UUID, Form()],
     override_capacity: Annotated[Literal["", "yes"], Form()] = "",
-    reason: Annotated[str, Form(max_length=500)] = "",
+    reason: Annotated[str, Form(max_length=LONGEST_FORM_TEXT)] = "",
 ) -> Response:
     body = assignment_body(rep_id, override_capacity, reason)
     try:

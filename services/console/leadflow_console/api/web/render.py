@@ -3,6 +3,7 @@ every page, notices carried across a redirect, and the error pages."""
 
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
+from http import HTTPStatus
 from pathlib import Path
 from urllib.parse import quote, unquote
 from zoneinfo import ZoneInfo
@@ -14,12 +15,13 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import pass_context
 from jinja2.runtime import Context
 from sse_starlette.sse import EventSourceResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from leadflow_common import in_words as score_lines
 from leadflow_common.access import Role
 from leadflow_common.errors import LeadflowError
 from leadflow_common.failures import INFRASTRUCTURE_ERRORS
-from leadflow_common.http import on_unexpected, problem_response, validation_problem
+from leadflow_common.http import on_http_error, on_unexpected, problem_response, validation_problem
 from leadflow_console import metrics
 from leadflow_console.api.web import forms
 from leadflow_console.api.web.session import (
@@ -175,7 +177,7 @@ def install_error_pages(app: FastAPI) -> None:
         # Logged and answered as common's handler does; a person on a page reads words, never
         # JSON (a hostile probe's NUL byte in a search showed one a problem+json 500).
         answer = await on_unexpected(request, error)
-        if request.url.path.startswith("/v1/") or request.headers.get("accept") == "text/event-stream":
+        if _for_machines(request):
             return answer
         try:
             viewer = await signed_in(request)
@@ -190,6 +192,29 @@ def install_error_pages(app: FastAPI) -> None:
 
     for error_class in (*INFRASTRUCTURE_ERRORS, Exception):
         app.add_exception_handler(error_class, unexpected)
+
+    async def refused_by_starlette(request: Request, error: StarletteHTTPException) -> Response:
+        # No such page, or an address only a form posts to: words for a person, never JSON.
+        if _for_machines(request):
+            return await on_http_error(request, error)
+        title = "No such page" if error.status_code == 404 else HTTPStatus(error.status_code).phrase
+        message = (
+            "Nothing is here. Use the menu to find what you were looking for."
+            if error.status_code == 404
+            else "This address is where a form sends what was typed; open the page the form is on."
+        )
+        return page(
+            request, "error.html", await signed_in(request), error.status_code, title=title, message=message
+        )
+
+    app.add_exception_handler(StarletteHTTPException, refused_by_starlette)  # type: ignore[arg-type]
+
+
+def _for_machines(request: Request) -> bool:
+    """The API, the health and metrics endpoints and live streams keep their own answers."""
+    path = request.url.path
+    machine_paths = ("/v1/", "/healthz", "/readyz", "/metrics", "/static/", "/openapi", "/docs")
+    return path.startswith(machine_paths) or request.headers.get("accept") == "text/event-stream"
 
 
 def _named(problem: LeadflowError) -> list[tuple[str, str]]:
