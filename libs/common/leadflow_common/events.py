@@ -200,8 +200,7 @@ class LeadReassigned(AssignmentEvent):
     previous_rep_id: uuid.UUID | None = None
     previous_rep: RepRef | None = Field(
         None,
-        description="The rep who had it before, offered or accepted (told it moved on);"
-        " None: it waited in a queue",
+        description="The rep who had it, offered or accepted (told it moved on); None: it was in a queue",
     )
 
 
@@ -217,9 +216,7 @@ class AssignmentStatusName(StrEnum):
     rejected = "rejected"  # the rep passed on it (`reason` says why); the next step follows
     expired = "expired"  # the rep let the offer run out; the next step follows
     waiting = "waiting"  # in a queue: `queue` says which, `waiting_for` what no rep offers now
-    # Left its queue, or its rep (outgrew her tier, given to another by hand, her record made
-    # inactive): the next change offers it to a rep.
-    promoted = "promoted"
+    promoted = "promoted"  # left its queue or its rep (outgrown, given by hand, rep inactive)
     completed = "completed"  # the rep is done with it
     closed = "closed"  # ended by an outcome (won or lost) or a merge
     assigned = "assigned"  # given to a rep by hand

@@ -173,41 +173,41 @@ def install_error_pages(app: FastAPI) -> None:
             request, "error.html", await signed_in(request), 422, title="Not understood", message=message
         )
 
-    async def unexpected(request: Request, error: Exception) -> Response:
-        # Logged and answered as common's handler does; a person on a page reads words, never
-        # JSON (a hostile probe's NUL byte in a search showed one a problem+json 500).
-        answer = await on_unexpected(request, error)
-        if _for_machines(request):
-            return answer
-        try:
-            viewer = await signed_in(request)
-        except Exception:  # the database that failed the page may fail this too
-            viewer = None
-        if answer.status_code == 503:
-            title, message = "Try again shortly", "The console cannot reach its database or broker just now."
-        else:
-            title = "Something went wrong"
-            message = "The console could not finish this; it is logged. Reload the page to see what stands."
-        return page(request, "error.html", viewer, answer.status_code, title=title, message=message)
-
     for error_class in (*INFRASTRUCTURE_ERRORS, Exception):
-        app.add_exception_handler(error_class, unexpected)
+        app.add_exception_handler(error_class, _unexpected)
+    app.add_exception_handler(StarletteHTTPException, _refused_by_starlette)  # type: ignore[arg-type]
 
-    async def refused_by_starlette(request: Request, error: StarletteHTTPException) -> Response:
-        # No such page, or an address only a form posts to: words for a person, never JSON.
-        if _for_machines(request):
-            return await on_http_error(request, error)
-        title = "No such page" if error.status_code == 404 else HTTPStatus(error.status_code).phrase
-        message = (
-            "Nothing is here. Use the menu to find what you were looking for."
-            if error.status_code == 404
-            else "This address is where a form sends what was typed; open the page the form is on."
-        )
-        return page(
-            request, "error.html", await signed_in(request), error.status_code, title=title, message=message
-        )
 
-    app.add_exception_handler(StarletteHTTPException, refused_by_starlette)  # type: ignore[arg-type]
+async def _unexpected(request: Request, error: Exception) -> Response:
+    # Logged and answered as common's handler does; a person on a page reads words, never
+    # JSON (a hostile probe's NUL byte in a search showed one a problem+json 500).
+    answer = await on_unexpected(request, error)
+    if _for_machines(request):
+        return answer
+    try:
+        viewer = await signed_in(request)
+    except Exception:  # the database that failed the page may fail this too
+        viewer = None
+    if answer.status_code == 503:
+        title, message = "Try again shortly", "The console cannot reach its database or broker just now."
+    else:
+        title = "Something went wrong"
+        message = "The console could not finish this; it is logged. Reload the page to see what stands."
+    return page(request, "error.html", viewer, answer.status_code, title=title, message=message)
+
+
+async def _refused_by_starlette(request: Request, error: StarletteHTTPException) -> Response:
+    # No such page, or an address only a form posts to: words for a person, never JSON.
+    if _for_machines(request):
+        return await on_http_error(request, error)
+    title = "No such page" if error.status_code == 404 else HTTPStatus(error.status_code).phrase
+    message = (
+        "Nothing is here. Use the menu to find what you were looking for."
+        if error.status_code == 404
+        else "This address is where a form sends what was typed; open the page the form is on."
+    )
+    viewer = await signed_in(request)
+    return page(request, "error.html", viewer, error.status_code, title=title, message=message)
 
 
 def _for_machines(request: Request) -> bool:
