@@ -133,6 +133,20 @@ async def add_rep(page, console: str, name: str) -> None:
     await page.get_by_text(f"Rep {name} added.").wait_for()
 
 
+async def quick_change(
+    page, console: str, rep_name: str, *, active: str | None = None, capacity: str | None = None
+):
+    """The team page's Quick change of rep `rep_name`, saved: `active` "yes" or "no", `capacity`."""
+    await page.goto(f"{console}/team")
+    row = page.locator("tr", has_text=rep_name)
+    await row.get_by_text("Quick change").click()
+    if active is not None:
+        await row.get_by_label("Active").select_option(active)
+    if capacity is not None:
+        await row.get_by_label("Capacity").fill(capacity)
+    await row.get_by_role("button", name="Save").click()
+
+
 async def add_account(
     page, console: str, email: str, role: str, rep_name: str | None = None, tier: str = "senior"
 ) -> None:

@@ -168,6 +168,18 @@ async def opened(database_url: str, events: list[dict[str, Any]]) -> list[dict[s
     return [{**e, "data": sealing.unseal(e["type"], e["data"], key_of(e), e["subject"])} for e in events]
 
 
+async def post_until_offered(client: httpx.AsyncClient, system, lead: dict[str, Any]) -> tuple[str, dict]:
+    """A landing page's lead posted (`client` with the API key), and its first offer once routing
+    made it: the lead's id and the offered assignment."""
+    lead_id = (await client.post(f"{system.capture}/v1/leads/landing-page", json=lead)).json()["lead_id"]
+
+    async def offered() -> dict | None:
+        rows = (await client.get(f"{system.routing}/v1/assignments", params={"lead_id": lead_id})).json()
+        return next((row for row in rows if row["status"] == "offered"), None)
+
+    return lead_id, await eventually(offered, timeout=20)
+
+
 def problem_fields(response: httpx.Response, status: int = 422) -> dict[str, str]:
     """A problem+json answer of `status`, as the fields it names (name → message)."""
     assert response.status_code == status, (response.request.method, response.request.url, response.text)

@@ -5,7 +5,7 @@ who assigned had to be an admin, with every admin page (a helper's hour)."""
 
 import httpx
 import pytest
-from browser import PASSWORD, add_account, new_page, sign_in
+from browser import PASSWORD, add_account, new_page, quick_change, sign_in
 from conftest import ADMIN_EMAIL, ADMIN_PASSWORD
 from harness import AUTH, HOT, eventually
 from test_access import token_for
@@ -51,11 +51,7 @@ async def test_a_manager_works_the_queue_and_the_team_without_the_admin_pages(sy
     await max_.get_by_text("Assigned: the lead is offered to Lee until").wait_for()
 
     # The team: she changes a rep's capacity; she reads the lead's page and its story.
-    await max_.goto(f"{console}/team")
-    row = max_.locator("tr", has_text="Lee")
-    await row.get_by_text("Quick change").click()
-    await row.get_by_label("Capacity").fill("3")
-    await row.get_by_role("button", name="Save").click()
+    await quick_change(max_, console, "Lee", capacity="3")
     await max_.locator("tr", has_text="Lee").locator("td[data-label='Load']").get_by_text("1 / 3").wait_for()
     await max_.goto(f"{console}/leads/{lead_id}")
     await max_.get_by_text("assigned by hand: Lee knows BigCo").first.wait_for()

@@ -6,7 +6,7 @@ import httpx
 import pytest
 from browser import PASSWORD, add_account, new_page, sign_in
 from conftest import ADMIN_EMAIL, ADMIN_PASSWORD
-from harness import AUTH, HOT, eventually
+from harness import AUTH, HOT, eventually, post_until_offered
 
 pytestmark = pytest.mark.e2e
 
@@ -17,13 +17,7 @@ async def test_a_manager_corrects_a_won_lead_to_lost_saying_why_and_a_marketer_c
         rep = {"name": "Uma", "email": "uma@sales.example", "tier": "senior", "capacity": 5}
         assert (await client.post(f"{system.routing}/v1/reps", json=rep)).status_code == 201
         lead = {**HOT, "email": "vic@bigco.example", "first_name": "Vic", "company": "BigCo"}
-        lead_id = (await client.post(f"{system.capture}/v1/leads/landing-page", json=lead)).json()["lead_id"]
-
-        async def offered() -> dict | None:
-            rows = (await client.get(f"{system.routing}/v1/assignments", params={"lead_id": lead_id})).json()
-            return next((row for row in rows if row["status"] == "offered"), None)
-
-        await eventually(offered, timeout=20)
+        lead_id, _ = await post_until_offered(client, system, lead)
         won = await client.post(f"{system.capture}/v1/outcomes", json={"lead_id": lead_id, "outcome": "won"})
         assert won.status_code in (200, 202), won.text
     admin = await new_page(browser)

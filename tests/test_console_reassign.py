@@ -5,9 +5,17 @@ a waiting lead could be given by hand: a rep out sick kept her leads (a helper's
 
 import httpx
 import pytest
-from browser import PASSWORD, add_account, admin_adds_rep_with_account, new_page, screenshot, sign_in
+from browser import (
+    PASSWORD,
+    add_account,
+    admin_adds_rep_with_account,
+    new_page,
+    quick_change,
+    screenshot,
+    sign_in,
+)
 from conftest import ADMIN_EMAIL, ADMIN_PASSWORD
-from harness import AUTH, HOT, eventually
+from harness import AUTH, HOT, eventually, post_until_offered
 
 pytestmark = pytest.mark.e2e
 
@@ -20,13 +28,7 @@ async def test_a_manager_gives_a_lead_a_rep_accepted_to_another_rep_and_the_firs
     await add_account(admin, console, "max@leadflow.example", "manager")
     async with httpx.AsyncClient(timeout=10, headers=AUTH) as client:
         lead = {**HOT, "email": "kim@bigco.example", "first_name": "Kim", "company": "BigCo"}
-        lead_id = (await client.post(f"{system.capture}/v1/leads/landing-page", json=lead)).json()["lead_id"]
-
-        async def offered() -> dict | None:
-            rows = (await client.get(f"{system.routing}/v1/assignments", params={"lead_id": lead_id})).json()
-            return next((row for row in rows if row["status"] == "offered"), None)
-
-        offer = await eventually(offered, timeout=20)
+        lead_id, offer = await post_until_offered(client, system, lead)
         accepted = await client.post(f"{system.routing}/v1/assignments/{offer['id']}/accept")
         assert accepted.status_code == 200, accepted.text
         bo = {"name": "Bo", "email": "bo@sales.example", "tier": "senior", "capacity": 5}
@@ -94,13 +96,7 @@ async def test_a_rep_deactivated_with_a_lead_she_accepted_is_said_on_the_team_pa
         dee = {"name": "Dee", "email": "dee@sales.example", "tier": "senior", "capacity": 5}
         assert (await client.post(f"{system.routing}/v1/reps", json=dee)).status_code == 201
         lead = {**HOT, "email": "lou@bigco.example", "first_name": "Lou", "company": "BigCo"}
-        lead_id = (await client.post(f"{system.capture}/v1/leads/landing-page", json=lead)).json()["lead_id"]
-
-        async def offered() -> dict | None:
-            rows = (await client.get(f"{system.routing}/v1/assignments", params={"lead_id": lead_id})).json()
-            return next((row for row in rows if row["status"] == "offered"), None)
-
-        offer = await eventually(offered, timeout=20)
+        _, offer = await post_until_offered(client, system, lead)
         assert (await client.post(f"{system.routing}/v1/assignments/{offer['id']}/accept")).status_code == 200
     admin = await new_page(browser)
     await sign_in(admin, console, ADMIN_EMAIL, ADMIN_PASSWORD)
@@ -108,11 +104,7 @@ async def test_a_rep_deactivated_with_a_lead_she_accepted_is_said_on_the_team_pa
     dee = await new_page(browser)
     await sign_in(dee, console, "dee@leadflow.example", PASSWORD)
     await dee.locator("#offers[data-listening]").wait_for(state="attached")
-    await admin.goto(f"{console}/team")
-    row = admin.locator("tr", has_text="Dee")
-    await row.get_by_text("Quick change").click()
-    await row.get_by_label("Active").select_option("no")
-    await row.get_by_role("button", name="Save").click()
+    await quick_change(admin, console, "Dee", active="no")
     # Her open inbox says so at once (it said so only after a reload), and again when undone.
     await dee.locator("#inactive").wait_for(timeout=2_000)
     holds = admin.locator("tr", has_text="Dee").get_by_role(
@@ -121,11 +113,7 @@ async def test_a_rep_deactivated_with_a_lead_she_accepted_is_said_on_the_team_pa
     await holds.click()
     await admin.get_by_role("link", name="Lou").first.click()
     await admin.locator("#give-by-hand").wait_for()
-    await admin.goto(f"{console}/team")
-    row = admin.locator("tr", has_text="Dee")
-    await row.get_by_text("Quick change").click()
-    await row.get_by_label("Active").select_option("yes")
-    await row.get_by_role("button", name="Save").click()
+    await quick_change(admin, console, "Dee", active="yes")
     await dee.locator("#inactive").wait_for(state="detached", timeout=2_000)
     async with httpx.AsyncClient(timeout=10, headers=AUTH) as client:
         audit = await client.get(f"{console}/v1/audit", params={"action": "rep.deactivated"})
