@@ -91,3 +91,15 @@ account_backfill = Table(
     Column("matched", Integer, nullable=False),  # of them, linked to an account
     Column("finished_at", DateTime(timezone=True)),
 )
+
+# Each account's distinct company names with how many of its people gave each: kept by a trigger
+# on `company_names` (migration 0014), so matching reads an account's names, not its people.
+account_names = Table(
+    "account_names",
+    metadata,
+    Column("account_id", UUID(as_uuid=True), nullable=False),
+    Column("normalized_name", Text, nullable=False),
+    Column("name_keys", ARRAY(Text), nullable=False),  # GIN-indexed, as company_names.name_keys
+    Column("people", Integer, nullable=False),
+    PrimaryKeyConstraint("account_id", "normalized_name"),
+)

@@ -15,6 +15,7 @@ from leadflow_capture.domain.accounts import name_keys, normalize_name
 from leadflow_capture.store import suggestions as suggestions_store
 from leadflow_capture.store.account_tables import (
     account_domains,
+    account_names,
     account_suggestions,
     accounts,
     company_names,
@@ -39,10 +40,11 @@ ACCOUNT_COLUMNS = (
 )
 
 
-# The company names an account's people gave, normalized: what matching compares names with.
+# The company names an account's people gave, normalized: what matching compares names with
+# (each once, however many people gave it: account_names).
 _NAMES = (
-    select(func.array_agg(company_names.c.normalized_name.distinct()))
-    .where(company_names.c.account_id == accounts.c.id)
+    select(func.array_agg(account_names.c.normalized_name))
+    .where(account_names.c.account_id == accounts.c.id)
     .scalar_subquery()
     .label("names")
 )
@@ -78,9 +80,8 @@ def _for_matching_statement() -> Prepared:
     by_domain = accounts.c.domains.overlap(bindparam("domains", type_=ARRAY(Text)))
     by_label = accounts.c.name_keys.overlap(bindparam("keys", type_=ARRAY(Text)))
     by_people = accounts.c.id.in_(
-        select(company_names.c.account_id).where(
-            company_names.c.name_keys.overlap(bindparam("keys", type_=ARRAY(Text))),
-            company_names.c.account_id.is_not(None),
+        select(account_names.c.account_id).where(
+            account_names.c.name_keys.overlap(bindparam("keys", type_=ARRAY(Text)))
         )
     )
     return Prepared(

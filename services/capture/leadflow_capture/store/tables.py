@@ -136,4 +136,10 @@ HOLDINGS = (
     Holding("capture.lead_accounts"),  # the person's account link (accounts_tables.py)
     Holding("capture.account_suggestions"),
     Holding("capture.company_names"),  # the company name she gave
+    # Her account's count of that name (migration 0014): it goes with its last person.
+    Holding(
+        "capture.account_names",
+        "(t.account_id, t.normalized_name) IN (SELECT account_id, normalized_name"
+        " FROM capture.company_names WHERE lead_id::text = ANY({leads}))",
+    ),
 )
