@@ -5,9 +5,16 @@ import uuid
 from datetime import UTC, datetime
 
 from leadflow_common.event_base import RepRef
-from leadflow_common.events import AssignmentChanged, AssignmentStatusName, Temperature, Tier
+from leadflow_common.events import (
+    AssignmentChanged,
+    AssignmentStatusName,
+    LeadReassigned,
+    Temperature,
+    Tier,
+    new_event,
+)
 from leadflow_console.domain import words
-from leadflow_console.domain.projection import change_title
+from leadflow_console.domain.projection import change_title, fold
 
 ANA = RepRef(id=uuid.uuid4(), name="Ana", email="ana@sales.example", tier=Tier.senior)
 
@@ -40,3 +47,22 @@ def test_a_decision_by_hand_is_said_as_such_and_any_other_later_offer_as_offered
     assert words.decision("lead.reassigned", "reassigned by hand: Ana is out") == "reassigned by hand"
     assert words.decision("lead.reassigned", "not accepted within 900s") == "offered again"
     assert words.decision("lead.routed", "hot lead to senior rep") == "routed"
+
+
+def test_a_lead_given_by_hand_tells_its_new_rep_whom_it_came_from():
+    bo = RepRef(id=uuid.uuid4(), name="Bo", email="bo@sales.example", tier=Tier.senior)
+    given = LeadReassigned(
+        assignment_id=uuid.uuid4(),
+        lead_id=uuid.uuid4(),
+        rep=bo,
+        temperature=Temperature.warm,
+        score=61,
+        reason="reassigned by hand to Bo: Ana is out this week",
+        previous_rep_id=ANA.id,
+        previous_rep=ANA,
+    )
+    [entry] = fold([new_event(given, source="routing", subject=given.lead_id)]).timeline
+    assert (entry["title"], entry["details"]) == (
+        "To Bo (senior)",
+        {"reason": "reassigned by hand: Ana is out this week", "from": "Ana"},
+    )

@@ -201,7 +201,10 @@ def _fold_decision(changes: Changes, event: CloudEvent, data: AssignmentEvent) -
     who = f"{rep.name} ({rep.tier})" if rep else f"the {data.queue} queue"
     # The rep is named by the title: "To Ana (senior)", "assigned by hand: …", not twice.
     reason = data.reason.replace(f" to {rep.name}", "", 1) if rep else data.reason
-    changes.timeline.append(_entry(event, data.lead_id, "routing", f"To {who}", {"reason": reason}))
+    details = {"reason": reason}
+    if isinstance(data, LeadReassigned) and data.previous_rep is not None:
+        details["from"] = data.previous_rep.name  # whom it came from: the new rep's card says so
+    changes.timeline.append(_entry(event, data.lead_id, "routing", f"To {who}", details))
 
 
 def _fold_change(changes: Changes, event: CloudEvent, data: AssignmentChanged) -> None:
