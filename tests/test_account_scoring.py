@@ -35,6 +35,13 @@ async def capture(s, account_id: uuid.UUID | None, **fields) -> uuid.UUID:
     return lead_id
 
 
+def warm_score(lead_id: uuid.UUID, now: datetime):
+    """A lead's stored score, warm at 60: her part of an account's score."""
+    return insert(tables.scores).values(
+        lead_id=lead_id, revision=1, score=60.0, temperature="warm", reasons=[], model={}, scored_at=now
+    )
+
+
 async def account_scores(s, account_id, until) -> list[dict]:
     def mine(events):
         return [
@@ -176,17 +183,7 @@ async def test_people_just_linked_are_read_before_the_account_facts_which_are_re
                 await connection.execute(
                     insert(tables.leads).values(lead_id=lead, revision=1, profile=profile)
                 )
-                await connection.execute(
-                    insert(tables.scores).values(
-                        lead_id=lead,
-                        revision=1,
-                        score=60.0,
-                        temperature="warm",
-                        reasons=[],
-                        model={},
-                        scored_at=now,
-                    )
-                )
+                await connection.execute(warm_score(lead, now))
         async with UnitOfWork(engine, outbox=tables.outbox, relay=IdleRelay(), source="test") as uow:
             await account_store.link_many(uow.connection, [(lead, account) for lead in people])
             [scored] = await rescore_accounts(uow, {account}, rules=AccountRules(), topic="accounts", now=now)
@@ -210,17 +207,7 @@ async def test_a_link_that_says_what_is_stored_writes_nothing_and_an_unscored_pe
     rows = "SELECT lead_id, account_id, refreshed, xmin::text AS version FROM scoring.lead_accounts"
     try:
         async with engine.begin() as connection:
-            await connection.execute(
-                insert(tables.scores).values(
-                    lead_id=scored,
-                    revision=1,
-                    score=60.0,
-                    temperature="warm",
-                    reasons=[],
-                    model={},
-                    scored_at=now,
-                )
-            )
+            await connection.execute(warm_score(scored, now))
         links = [(scored, account), (unscored, account)]
         async with engine.begin() as connection:
             first = await account_store.link_many(connection, links)

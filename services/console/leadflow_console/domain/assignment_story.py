@@ -4,6 +4,7 @@ answer for the assignment (`GET /v1/assignments/{id}`: the assignment and its le
 
 from collections.abc import Callable
 
+from leadflow_common.routing_reasons import REASSIGNED_BY_HAND, RELEASED
 from leadflow_console.domain.status import RoutingStatus as Status
 
 WHERE_NEXT = {
@@ -34,9 +35,9 @@ def what_happened(detail: dict, when: Callable[[str], str]) -> str:
         return f"This lead was accepted at {at}: it is yours."
     if status == Status.completed:
         return f"This lead was marked complete at {at}."
-    if status == Status.promoted and reason.startswith("reassigned by hand"):
+    if status == Status.promoted and reason.startswith(REASSIGNED_BY_HAND):
         return f"This lead was given to another rep by hand at {at}."
-    if status == Status.promoted and reason.startswith("released:"):
+    if status == Status.promoted and reason.startswith(RELEASED):
         return f"This lead went to another rep at {at}: your rep record was made inactive."
     if status == Status.promoted:
         return f"This lead moved on at {at}: it turned hotter than your tier takes{after}."

@@ -25,14 +25,14 @@ from leadflow_common.events import (
     Temperature,
 )
 from leadflow_common.in_words import channel_words
+from leadflow_common.routing_reasons import REASSIGNED_BY_HAND, RELEASED
 from leadflow_console.domain.status import ShownStatus
 
 SLA_REASON = "not accepted within"
 _S = AssignmentStatusName
 # How the console names an assignment that changed (routing's `assignment.changed`, the one
 # source of an assignment's state; the audit trail only says who did it).
-RELEASED = "released:"  # routing's reason for an offer of a rep made inactive
-BY_HAND = "reassigned by hand to "  # routing's reason for a lead given to another rep by hand
+BY_HAND = f"{REASSIGNED_BY_HAND} to "  # how routing's reason for a lead taken by hand begins
 ENDED = {
     _S.accepted: ShownStatus.accepted,
     _S.rejected: ShownStatus.rejected,

@@ -2,6 +2,8 @@
 changed, a routing decision's kind (a channel: `leadflow_common.in_words`, which a rep's mail says
 too). A name not known here is shown as it is, tidied."""
 
+from leadflow_common.routing_reasons import ASSIGNED_BY_HAND, REASSIGNED_BY_HAND
+
 DECISIONS = {
     "lead.routed": "routed",
     "lead.nurtured": "to nurture",
@@ -32,8 +34,9 @@ def decision(kind: str | None, reason: str | None = None) -> str:
     """A decision's kind, said as what it was: routing names a lead's first decision
     `lead.routed` and every later offer `lead.reassigned` (the feed read "moved on" for a
     manager's own hand assignment, which is either)."""
-    if (reason or "").startswith(("assigned by hand", "reassigned by hand")):
-        return (reason or "").split(" by hand", 1)[0] + " by hand"
+    for by_hand in (ASSIGNED_BY_HAND, REASSIGNED_BY_HAND):
+        if (reason or "").startswith(by_hand):
+            return by_hand
     if kind == "lead.reassigned":
         return "offered again"
     return DECISIONS.get(kind or "", _tidy(kind or ""))

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from leadflow_common.access import Principal
 from leadflow_common.errors import Conflict, FieldError, Invalid, NotFound
 from leadflow_common.events import AssignmentStatusName, Tier
+from leadflow_common.routing_reasons import ASSIGNED_BY_HAND, REASSIGNED_BY_HAND, by_hand
 from leadflow_common.unit_of_work import UnitOfWork
 from leadflow_routing.app.assigner import drain_waiting, place, transition
 from leadflow_routing.app.context import RoutingContext
@@ -63,8 +64,8 @@ async def assign_by_hand(
     rep = check_rep(next((rep for rep in reps if rep.id == request.rep_id), None), request)
     over = rep.open_leads >= rep.capacity
     held_by = current.rep_id if current.status.is_open else None
-    verb = "reassigned" if held_by else "assigned"
-    reason = f"{verb} by hand to {rep.name}" + (f": {request.reason}" if request.reason else "")
+    verb = REASSIGNED_BY_HAND if held_by else ASSIGNED_BY_HAND
+    reason = by_hand(verb, rep.name, request.reason)
     await transition(uow, current, AssignmentStatus.promoted, reason, context)
     decision = Decision(kind="assign", rep_id=rep.id, reason=reason)
     shown = AssignmentStatusName.assigned

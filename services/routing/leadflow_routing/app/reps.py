@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from leadflow_common.access import Principal, Scope, ensure_own
 from leadflow_common.errors import Conflict, FieldError, NotFound
+from leadflow_common.routing_reasons import released
 from leadflow_common.runtime import ServiceRuntime
 from leadflow_routing.app import assigner, lifecycle
 from leadflow_routing.app.services import RoutingService
@@ -23,7 +24,6 @@ log = logging.getLogger(__name__)
 
 __all__ = ["EmailTaken", "RepChange", "RepFields", "RepRecord", "Reps"]  # routes name the types here
 
-RELEASED = "released:"  # the reason's start, as the console reads it
 OFFERS_RELEASED = 1000  # a rep holds at most her capacity of offers; the SLA sweep takes any left
 
 # A change to reps on the unit of work's connection: the rep as it is after it (None: no such rep).
@@ -71,7 +71,7 @@ class Reps:
             offers = await repository.find_assignments(
                 connection, rep_id=rep.id, status=AssignmentStatus.offered, limit=OFFERS_RELEASED
             )
-        context, reason = self._routing.context(), f"{RELEASED} {rep.name}'s record was made inactive"
+        context, reason = self._routing.context(), released(rep.name)
         for offer in offers:
             try:
                 async with self._runtime.unit_of_work() as uow:
