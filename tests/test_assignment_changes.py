@@ -15,6 +15,7 @@ from leadflow_common.events import LeadOutcome, new_event
 
 pytestmark = pytest.mark.integration
 CHANGE = frozenset({"assignment.changed"})
+NOT_AGAIN = "who has not passed on it, let it run out or had it taken away"
 
 
 def life_of(events: list[dict], lead: uuid.UUID) -> list[dict]:
@@ -64,7 +65,7 @@ async def test_an_offer_rejected_then_let_run_out_then_accepted_and_completed(se
     assert again["rep"]["id"] == second["rep_id"] and again["attempt"] == 2
     assert expiry["rep"]["id"] == second["rep_id"] and "not accepted within" in expiry["reason"]
     assert waiting["rep"] is None and waiting["queue"] == "waiting"
-    assert waiting["waiting_for"] == "a mid or senior rep who has not passed on it or let it run out"
+    assert waiting["waiting_for"] == f"a mid or senior rep {NOT_AGAIN}"
     assert promoted["assignment_id"] == waiting["assignment_id"]
     assert last["rep"]["id"] == senior and last["rep"]["tier"] == "senior"
     assert accepted["assignment_id"] == completed["assignment_id"] == last["assignment_id"]
@@ -293,6 +294,31 @@ async def test_an_offered_lead_is_given_by_hand_to_another_rep_the_first_told_it
     [reassigned] = [event["data"] for event in decisions if event["subject"] == str(lead)]
     assert (reassigned["previous_rep_id"], reassigned["rep"]["id"]) == (first_rep, second_rep)
     assert reassigned["reason"] == f"reassigned by hand to {reassigned['rep']['name']}"
+
+
+async def test_a_rep_a_lead_was_taken_from_by_hand_is_not_offered_it_again_but_may_be_given_it(
+    settings, topics
+):
+    """A manager's move is not undone by routing: when the new rep passes on the lead, it waits
+    rather than going back to the rep it was taken from; a hand may still give it back."""
+    async with scenario(settings, topics, sla_seconds=600) as s:
+        taken_from = await s.rep("mid")
+        lead = uuid.uuid4()
+        await s.score(lead, "warm", 61)
+        await s.until_status(lead, "offered")
+        given_to = await s.rep("mid", segments=["b2b"])  # not for this lead but by hand
+        moved = await s.client.post(f"/v1/leads/{lead}/assign", json={"rep_id": given_to})
+        assert moved.status_code == 200, moved.text
+        offer = await s.until_status(lead, "offered")
+        assert offer["rep_id"] == given_to
+        passed = await s.client.post(f"/v1/assignments/{offer['id']}/reject", json={"reason": "not mine"})
+        assert passed.status_code == 200, passed.text
+        waiting = await s.until_status(lead, "waiting")
+        assert waiting["waiting_for"] == f"a mid or senior rep {NOT_AGAIN}"
+        back = await s.client.post(f"/v1/leads/{lead}/assign", json={"rep_id": taken_from})
+        assert back.status_code == 200, back.text
+        again = await s.until_status(lead, "offered")
+        assert again["rep_id"] == taken_from
 
 
 async def test_a_deactivated_reps_offers_move_on_at_once_and_her_accepted_lead_stays_hers(settings, topics):

@@ -83,8 +83,8 @@ async def test_an_offer_that_runs_out_leaves_the_inbox_and_a_late_click_says_wha
     await admin.goto(f"{console}/leads/{lead_id}")
     routing_now = await admin.locator("#routing-now").text_content()
     assert (
-        routing_now
-        == "Waiting in the queue for a mid or senior rep who has not passed on it or let it run out"
+        routing_now == "Waiting in the queue for a mid or senior rep who has not passed on it, let it run out"
+        " or had it taken away"
     )
     await admin.get_by_text("Moved on: Ada did not accept it in time").wait_for()
 

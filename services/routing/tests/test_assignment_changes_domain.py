@@ -18,6 +18,7 @@ from leadflow_routing.domain.policy import (
 )
 
 NOW = datetime(2026, 12, 2, 12, tzinfo=UTC)  # a Wednesday, noon
+GONE_WORDS = "who has not passed on it, let it run out or had it taken away"
 
 
 def rep(tier: Tier = Tier.senior, **fields) -> Rep:
@@ -59,12 +60,13 @@ def test_reps_who_passed_on_the_lead_are_named_as_such():
     passed = rep(Tier.mid)
     lead = LeadToRoute(lead_id=uuid.uuid4(), temperature=Temperature.warm, score=60.0)
     decision = decide(lead, [passed], now=NOW, exclude=frozenset({passed.id}))
-    assert decision.waiting_for == "a mid or senior rep who has not passed on it or let it run out"
+    assert decision.waiting_for == f"a mid or senior rep {GONE_WORDS}"
     assert what_is_missing(lead, [passed], NOW, "mid", frozenset()) == "a mid rep with capacity"
     # Beside a later requirement, who passed is named: the one rep with a slot let it run out.
     mike, sara = rep(Tier.mid, name="Mike Mid"), rep(Tier.senior, name="Sara", open_leads=2)
     missing = what_is_missing(lead, [mike, sara], NOW, "mid or senior", frozenset({mike.id}))
-    assert missing == "a mid or senior rep with capacity, besides Mike Mid (passed on it or let it run out)"
+    gone = "passed on it, let it run out or had it taken away"
+    assert missing == f"a mid or senior rep with capacity, besides Mike Mid ({gone})"
     # Only one who would do but for that: a rep who passed and lacks the language is not named.
     german = LeadToRoute(lead_id=uuid.uuid4(), temperature=Temperature.warm, score=60.0, language="de")
     mo = rep(Tier.mid, name="Mo", languages=("en",))

@@ -234,9 +234,9 @@ def what_is_missing(
     soft_relaxed: bool = False,
 ) -> str:
     """What no rep of the wanted tiers offers, named by the first requirement that leaves none
-    (in the order a person fixes them: someone active, who has not passed on it or let it run
-    out, who covers the lead's country, language and segment, who is working now, who has a
-    free slot)."""
+    (in the order a person fixes them: someone active, who has not passed on it, let it run
+    out or had it taken away by hand, who covers the lead's country, language and segment, who
+    is working now, who has a free slot)."""
 
     def covering(what: str, value: str | None) -> str:
         if value:
@@ -245,7 +245,10 @@ def what_is_missing(
 
     requirements: list[tuple[str, Callable[[Rep], bool]]] = [
         (f"an active {wanted} rep", lambda rep: rep.active),
-        (f"a {wanted} rep who has not passed on it or let it run out", lambda rep: rep.id not in exclude),
+        (
+            f"a {wanted} rep who has not passed on it, let it run out or had it taken away",
+            lambda rep: rep.id not in exclude,
+        ),
         (
             covering("country", lead.country),
             lambda rep: soft_relaxed or matches(rep.territories, lead.country),
@@ -258,12 +261,13 @@ def what_is_missing(
         (f"a {wanted} rep available now (presence, working hours)", lambda rep: rep.available_at(now)),
         (f"a {wanted} rep with capacity", lambda rep: rep.open_leads < rep.capacity),
     ]
-    # Who would do but for having passed on it or let it run out (every other requirement met):
-    # named beside what is missing (a queue read "waiting for a mid rep with capacity" beside a
-    # mid rep with a free slot: the one who had let it run out).
+    # Who would do but for having passed on it, let it run out or lost it by hand (every other
+    # requirement met): named beside what is missing (a queue read "waiting for a mid rep with
+    # capacity" beside a mid rep with a free slot: the one who had let it run out).
     others = [need for index, (_, need) in enumerate(requirements) if index != 1]
     passed = sorted(rep.name for rep in reps if rep.id in exclude and all(need(rep) for need in others))
-    besides = f", besides {', '.join(passed)} (passed on it or let it run out)" if passed else ""
+    gone = "passed on it, let it run out or had it taken away"
+    besides = f", besides {', '.join(passed)} ({gone})" if passed else ""
     left = reps
     for step, (missing, requirement) in enumerate(requirements):
         left = [rep for rep in left if requirement(rep)]

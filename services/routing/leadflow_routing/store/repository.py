@@ -11,6 +11,7 @@ from leadflow_common import driver
 from leadflow_common.db import any_of, any_param, constant, lock_keys, try_lock_key
 from leadflow_common.driver import Prepared
 from leadflow_common.events import Temperature, Tier
+from leadflow_common.routing_reasons import REASSIGNED_BY_HAND
 from leadflow_common.unit_of_work import UnitOfWork
 from leadflow_routing.domain.policy import (
     CURRENT_STATUSES,
@@ -218,10 +219,19 @@ async def lead_to_route(connection: AsyncConnection, lead_id: uuid.UUID) -> Lead
 async def reps_who_passed(
     connection: AsyncConnection, lead_id: uuid.UUID, statuses: frozenset[AssignmentStatus] = PASSED_STATUSES
 ) -> frozenset[uuid.UUID]:
-    """Reps who rejected this lead or let its offer lapse (`statuses`): it is not offered to
-    them again."""
-    rep_ids = select(assignments.c.rep_id).where(assignments.c.lead_id == lead_id)
-    rows = await connection.execute(rep_ids.where(assignments.c.status.in_(statuses)))
+    """Reps who rejected this lead or let its offer lapse (`statuses`), and reps it was taken
+    from by hand (a manager's decision routing does not undo; a hand may give it back): it is
+    not offered to them again."""
+    passed = select(assignments.c.rep_id).where(
+        assignments.c.lead_id == lead_id, assignments.c.status.in_(statuses)
+    )
+    events = assignment_events.c
+    taken = select(events.rep_id).where(
+        events.lead_id == lead_id,
+        events.status == AssignmentStatus.promoted,
+        events.reason.startswith(REASSIGNED_BY_HAND, autoescape=True),
+    )
+    rows = await connection.execute(passed.union(taken))
     return frozenset(row.rep_id for row in rows)
 
 
