@@ -87,6 +87,11 @@ async def test_a_manager_gives_a_lead_a_rep_accepted_to_another_rep_and_the_firs
         "Why (optional; in the lead's story)"
     ).input_value() == ("Bo again")
 
+    # The admin's audit trail names both reps (it said their ids).
+    await admin.goto(f"{console}/admin/audit?action=lead.assigned")
+    [row] = await admin.locator("tbody tr").all_text_contents()
+    assert "assigned the lead by hand to Bo, from Ana lead.assigned" in row and "lead Kim" in row, row
+
 
 async def test_a_rep_deactivated_with_a_lead_she_accepted_is_said_on_the_team_page_with_the_way_to_it(
     system, browser

@@ -27,7 +27,7 @@ from leadflow_console.domain.accounts import LoginLimits
 from leadflow_console.domain.tokens import issue_token, new_key_pair
 from leadflow_console.settings import ConsoleSettings
 from leadflow_console.store import audit_trail, repository
-from leadflow_console.store.audit_trail import NamedEntry
+from leadflow_console.store.audit_trail import NamedEntry as NamedEntry
 from leadflow_console.store.repository import ApiKey as ApiKey  # the API names these
 from leadflow_console.store.repository import User as User
 

@@ -19,7 +19,7 @@ from leadflow_console.api.web.pages_team import mail_on
 from leadflow_console.api.web.render import page, redirect, templates
 from leadflow_console.api.web.session import Viewer
 from leadflow_console.api.web.upstream import Upstream, UpstreamProblem
-from leadflow_console.app.services import AccountsService
+from leadflow_console.app.services import AccountsService, NamedEntry
 from leadflow_console.deps import AccountsDep
 
 router = APIRouter(include_in_schema=False)
@@ -214,6 +214,7 @@ async def audit(
     request: Request,
     viewer: AdminOnly,
     accounts: AccountsDep,
+    upstream: UpstreamDep,
     actor: Annotated[str, Query(max_length=200)] = "",
     action: Annotated[str, Query(max_length=100)] = "",
     before: Annotated[int | None, Query(ge=1, le=2**63 - 1)] = None,  # an entry's id (bigint)
@@ -228,5 +229,22 @@ async def audit(
         filters = {name: value for name, value in chosen.items() if value}
         older = "/admin/audit?" + urlencode({**filters, "before": entries[-1].id})
     status = 422 if errors else 200
-    shown = {"entries": entries or [], "chosen": chosen, "errors": errors, "older": older}
+    reps = await _rep_names(upstream, viewer, entries or [])
+    shown = {"entries": entries or [], "chosen": chosen, "errors": errors, "older": older, "reps": reps}
     return page(request, "audit.html", viewer, status, continued=bool(before), **shown)
+
+
+REP_DETAILS = ("rep_id", "from_rep_id")  # the entries' details naming a rep (hand moves, owners)
+
+
+async def _rep_names(upstream: Upstream, viewer: Viewer, entries: list[NamedEntry]) -> dict[str, str]:
+    """The names of the reps the entries name by id (a rep changed, a lead given to one), from
+    routing, which keeps them: asked only when an entry names one; ids stay while it is away."""
+    named = any(e.target_type == "rep" or any(k in e.details for k in REP_DETAILS) for e in entries)
+    if not named:
+        return {}
+    try:
+        reps = await upstream.call_list("routing", "GET", "/v1/reps", viewer.token)
+    except UpstreamProblem:
+        return {}
+    return {str(rep["id"]): str(rep["name"]) for rep in reps}
