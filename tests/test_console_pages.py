@@ -45,6 +45,7 @@ STREAMS = {
     "/team/stream": {"admin", "manager"},
     "/admin/users/stream": {"admin"},
     "/admin/keys/stream": {"admin"},
+    "/leads/stream": {"admin", "manager", "marketer", "rep"},  # a rep: her own leads' rows
 }
 
 

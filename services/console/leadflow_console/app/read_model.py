@@ -16,7 +16,8 @@ from leadflow_console.domain import projection
 from leadflow_console.domain.lead_filters import LeadCriteria
 from leadflow_console.store import erasing, inbox_queries, lead_list_queries, read_queries, read_writes
 from leadflow_console.store.inbox_queries import LeftLead
-from leadflow_console.store.lead_list_queries import LeadPage, Owner
+from leadflow_console.store.lead_list_queries import LeadPage as LeadPage
+from leadflow_console.store.lead_list_queries import Owner as Owner
 from leadflow_console.store.read_queries import Decision, FunnelRow, SpeedRow
 from leadflow_console.store.read_queries import LeadView as LeadView  # what the pages are given
 from leadflow_console.store.read_queries import TimelineEntry as TimelineEntry  # what the pages are given

@@ -93,6 +93,7 @@ class LeadCriteria:
     until: datetime | None = None  # captured before (the day after the "to" date)
     sort: Sort = Sort.newest
     after: Cursor | None = None
+    only: tuple[uuid.UUID, ...] | None = None  # of these leads (a search's page, followed)
 
 
 @dataclass

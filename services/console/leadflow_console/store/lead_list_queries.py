@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, Select, func, literal_column, select, text, tuple_
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from leadflow_common.db import any_of
 from leadflow_console.domain.lead_filters import (
     OUTCOMES,
     PAGE_SIZE,
@@ -73,6 +74,8 @@ def conditions(criteria: LeadCriteria, only_rep: uuid.UUID | None) -> list[Colum
     found = [V.merged_into.is_(None), V.captured_at.is_not(None)]
     if only_rep is not None:
         found.append(V.rep_id == only_rep)
+    if criteria.only is not None:
+        found.append(any_of(V.lead_id, criteria.only))
     found += _search(criteria.search)
     for column, value in (
         (V.temperature, criteria.temperature),

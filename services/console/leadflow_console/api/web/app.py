@@ -14,6 +14,7 @@ from leadflow_console.api.web import (
     pages_inbox,
     pages_keys,
     pages_lead_actions,
+    pages_lead_list,
     pages_leads,
     pages_model,
     pages_queue,
@@ -28,6 +29,7 @@ from leadflow_console.api.web.render import HERE, install_error_pages
 PAGE_ROUTERS = (
     pages_auth.router,
     pages_inbox.router,
+    pages_lead_list.router,  # before the lead page: /leads/stream is not a lead's id
     pages_leads.router,
     pages_lead_actions.router,
     pages_funnel.router,

@@ -1,15 +1,12 @@
-"""Finding a lead and everything known about them. The list shows every lead the viewer may see
-(a rep: only their own, scoped in SQL), filtered and sorted by what its URL says, so a link can
-be shared, and searched by a posted form; a rep opening anyone else's lead gets the 403 page,
-whether it exists or not."""
+"""A lead's page: everything known about them, following the present; a rep opening anyone
+else's lead gets the 403 page, whether it exists or not. The list is pages_lead_list.py."""
 
 import asyncio
 import uuid
 from typing import Any
-from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.responses import JSONResponse, Response
 
 from leadflow_common.access import Role
 from leadflow_console.api.web.deps import (
@@ -25,16 +22,8 @@ from leadflow_console.api.web.session import PageForbidden, Viewer
 from leadflow_console.api.web.upstream import JsonObject, Upstream, UpstreamProblem
 from leadflow_console.app.account_reads import AccountReads
 from leadflow_console.app.read_model import LeadView, ReadModel, TimelineEntry
-from leadflow_console.deps import state_of
 from leadflow_console.domain.lead_filters import (
-    CHANNELS,
-    PARAMETERS,
-    SORTS,
-    STATUSES,
-    TEMPERATURES,
     ListStatus,
-    read_criteria,
-    write_cursor,
 )
 
 router = APIRouter(include_in_schema=False)
@@ -42,57 +31,6 @@ LEAD, LEFT = "_lead_live.html", "_lead_left.html"
 SETTLE_SECONDS = 0.2  # a burst of changes to one lead (a score, its decision) redraws it once
 HELD = ("offered", "accepted")  # with a rep, who is told when it is given to another
 MOVABLE = (*HELD, ListStatus.waiting, ListStatus.nurture)  # what routing gives to a rep by hand
-CHOICES = {
-    "temperatures": [(value, value) for value in TEMPERATURES],
-    "statuses": STATUSES,
-    "channels": [(value, value.replace("_", " ")) for value in CHANNELS],
-    "sorts": SORTS,
-}
-
-
-# The list's address carries its filters, so a link to it can be shared. A search is posted
-# instead: emails and phone numbers stay out of access logs, browser history and referrers; the
-# form posts both, and without a search it is redirected to the filters' address. Every field is
-# read as text and checked here, so a bad value is said at its field rather than as JSON.
-@router.get("/leads", summary="admin, manager, marketer, rep (their own): every lead, filtered and sorted")
-async def leads(request: Request, viewer: LeadWorkers, read_model: ReadModelDep) -> Response:
-    typed = {name: request.query_params.get(name, "")[:1000] for name in PARAMETERS if name != "q"}
-    return await _list(request, viewer, read_model, typed | {"q": ""})
-
-
-@router.post("/leads", summary="admin, manager, marketer, rep (their own): search by words, phone or email")
-async def search(request: Request, viewer: LeadWorkers, read_model: ReadModelDep) -> Response:
-    form = await request.form()
-    typed = {name: str(form.get(name) or "")[:1000] for name in PARAMETERS}
-    if not typed["q"].strip():
-        filters = {name: value for name, value in typed.items() if value and name not in ("q", "after")}
-        return RedirectResponse("/leads" + ("?" + urlencode(filters) if filters else ""), status_code=303)
-    return await _list(request, viewer, read_model, typed)
-
-
-async def _list(request: Request, viewer: Viewer, read_model: ReadModel, typed: dict[str, str]) -> Response:
-    read = read_criteria(typed, state_of(request).default_region, viewer.tz)
-    only_rep = viewer.principal.rep_id if viewer.is_(Role.rep) else None
-    found, owners = await read_model.lead_list(read.criteria, only_rep, with_owners=only_rep is None)
-    shown = {name: value for name, value in typed.items() if name != "after"}
-    filters = {name: value for name, value in shown.items() if value and name != "q"}
-    after = write_cursor(found.next_cursor) if found.next_cursor else None
-    return page(
-        request,
-        "leads.html",
-        viewer,
-        422 if read.errors else 200,
-        typed=shown,
-        errors=read.errors,
-        found=found.leads,
-        after=after,
-        next_url="/leads?" + urlencode(filters | {"after": after}) if after else None,
-        first_url="/leads?" + urlencode(filters),
-        continued=bool(typed["after"]),
-        filtered=any(name != "sort" for name in filters),
-        owners=[(str(owner.rep_id), owner.name) for owner in owners],
-        **CHOICES,
-    )
 
 
 @router.get("/leads/{lead_id}", summary="admin, manager, marketer, rep (their own): the lead page")

@@ -1,0 +1,155 @@
+"""The leads list: every lead the viewer may see (a rep: only their own, scoped in SQL), filtered
+and sorted by what its URL says, so a link can be shared, and searched by a posted form; the
+rows follow the present (a new lead, a score, an owner, a status) like every other page.
+
+A search's stream carries the ids of the leads it found, never the words searched (which stay
+out of addresses and access logs): its rows stay current, and a lead that matches only later
+shows at the next search."""
+
+import dataclasses
+import uuid
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import RedirectResponse, Response
+
+from leadflow_common.access import Role
+from leadflow_console.api.web.deps import LeadWorkers, ReadModelDep
+from leadflow_console.api.web.live_regions import Shown, live_region, redraws
+from leadflow_console.api.web.render import page, templates
+from leadflow_console.api.web.session import Viewer
+from leadflow_console.app.read_model import LeadPage, Owner, ReadModel
+from leadflow_console.deps import state_of
+from leadflow_console.domain.lead_filters import (
+    CHANNELS,
+    PAGE_SIZE,
+    PARAMETERS,
+    SORTS,
+    STATUSES,
+    TEMPERATURES,
+    read_criteria,
+    write_cursor,
+)
+
+router = APIRouter(include_in_schema=False)
+ROWS = "_lead_rows.html"
+# Changes come in bursts (a batch of leads captured, then scored, then routed): the list is
+# drawn once a burst, within a second of its first change.
+SETTLE_SECONDS = 0.5
+CHOICES = {
+    "temperatures": [(value, value) for value in TEMPERATURES],
+    "statuses": STATUSES,
+    "channels": [(value, value.replace("_", " ")) for value in CHANNELS],
+    "sorts": SORTS,
+}
+FOUND_IDS = f"^[0-9a-f-]{{36}}(,[0-9a-f-]{{36}}){{0,{PAGE_SIZE - 1}}}$"  # a search's page of leads
+
+
+# The list's address carries its filters, so a link to it can be shared. A search is posted
+# instead: emails and phone numbers stay out of access logs, browser history and referrers; the
+# form posts both, and without a search it is redirected to the filters' address. Every field is
+# read as text and checked here, so a bad value is said at its field rather than as JSON.
+@router.get("/leads", summary="admin, manager, marketer, rep (their own): every lead, filtered and sorted")
+async def leads(request: Request, viewer: LeadWorkers, read_model: ReadModelDep) -> Response:
+    typed = {name: request.query_params.get(name, "")[:1000] for name in PARAMETERS if name != "q"}
+    return await _list(request, viewer, read_model, typed | {"q": ""})
+
+
+@router.post("/leads", summary="admin, manager, marketer, rep (their own): search by words, phone or email")
+async def search(request: Request, viewer: LeadWorkers, read_model: ReadModelDep) -> Response:
+    form = await request.form()
+    typed = {name: str(form.get(name) or "")[:1000] for name in PARAMETERS}
+    if not typed["q"].strip():
+        filters = {name: value for name, value in typed.items() if value and name not in ("q", "after")}
+        return RedirectResponse("/leads" + ("?" + urlencode(filters) if filters else ""), status_code=303)
+    return await _list(request, viewer, read_model, typed)
+
+
+@router.get(
+    "/leads/stream",
+    summary="admin, manager, marketer, rep (their own): the leads list's rows as they change (event-stream)",
+)
+async def leads_stream(
+    request: Request,
+    viewer: LeadWorkers,
+    read_model: ReadModelDep,
+    shown: Shown = "",
+    found: str | None = Query(None, max_length=PAGE_SIZE * 37, pattern=FOUND_IDS),
+) -> Response:
+    """The rows the page drew, drawn again as leads change: the same filters and page (a
+    search's: the same leads, by id, with its filters)."""
+    typed = {name: request.query_params.get(name, "")[:1000] for name in PARAMETERS if name != "q"}
+    typed["q"] = ""
+    only = tuple(uuid.UUID(lead_id) for lead_id in found.split(",")) if found else None
+    continued = bool(typed["after"]) or "continued" in request.query_params
+
+    async def draw() -> tuple[str, bool]:
+        now, _, _ = await _read(request, viewer, read_model, typed, only)
+        rows = _rows(typed, now, searched=only is not None, continued=continued)
+        return templates.get_template(ROWS).render(viewer=viewer, **rows), True
+
+    changed = read_model.leads_changed
+    return redraws(
+        request, viewer, draw, changed, page="leads", event="leads", shown=shown, settle=SETTLE_SECONDS
+    )
+
+
+async def _read(
+    request: Request,
+    viewer: Viewer,
+    read_model: ReadModel,
+    typed: dict[str, str],
+    only: tuple[uuid.UUID, ...] | None = None,
+) -> tuple[LeadPage, list[Owner], dict[str, str]]:
+    """A page of the list as `typed` asks (`only`: of these leads), the owner filter's choices,
+    and what could not be used, said at its field."""
+    read = read_criteria(typed, state_of(request).default_region, viewer.tz)
+    criteria = dataclasses.replace(read.criteria, only=only)
+    only_rep = viewer.principal.rep_id if viewer.is_(Role.rep) else None
+    found, owners = await read_model.lead_list(criteria, only_rep, with_owners=only_rep is None)
+    return found, owners, read.errors
+
+
+def _rows(typed: dict[str, str], found: LeadPage, *, searched: bool, continued: bool) -> dict[str, object]:
+    """What the rows' region shows, for the page and its stream alike (never the words searched:
+    the stream does not know them)."""
+    filters = {name: value for name, value in typed.items() if value and name not in ("q", "after")}
+    after = write_cursor(found.next_cursor) if found.next_cursor else None
+    return {
+        "found": found.leads,
+        "next_url": "/leads?" + urlencode(filters | {"after": after}) if after else None,
+        "first_url": "/leads?" + urlencode(filters),
+        "continued": continued,
+        "filtered": any(name != "sort" for name in filters),
+        "searched": searched,
+        "sort": typed["sort"] or "newest",
+        "sorts": SORTS,
+    }
+
+
+async def _list(request: Request, viewer: Viewer, read_model: ReadModel, typed: dict[str, str]) -> Response:
+    found, owners, errors = await _read(request, viewer, read_model, typed)
+    shown = {name: value for name, value in typed.items() if name != "after"}
+    filters = {name: value for name, value in shown.items() if value and name != "q"}
+    after = write_cursor(found.next_cursor) if found.next_cursor else None
+    searched, continued = bool(typed["q"].strip()), bool(typed["after"])
+    rows = _rows(typed, found, searched=searched, continued=continued)
+    if searched:  # the same leads, by id, with the filters; none found: nothing to follow
+        ids = ",".join(str(lead.lead_id) for lead in found.leads)
+        query = filters | {"found": ids} | ({"continued": "1"} if continued else {})
+        live = live_region(ROWS, "/leads/stream", query, viewer=viewer, **rows) if ids else None
+    else:  # the same filters and page
+        query = filters | ({"after": typed["after"]} if continued else {})
+        live = live_region(ROWS, "/leads/stream", query, viewer=viewer, **rows)
+    return page(
+        request,
+        "leads.html",
+        viewer,
+        422 if errors else 200,
+        typed=shown,
+        errors=errors,
+        after=after,
+        live=live,
+        owners=[(str(owner.rep_id), owner.name) for owner in owners],
+        **(CHOICES | rows),
+    )
