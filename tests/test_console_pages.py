@@ -46,6 +46,7 @@ STREAMS = {
     "/admin/users/stream": {"admin"},
     "/admin/keys/stream": {"admin"},
     "/leads/stream": {"admin", "manager", "marketer", "rep"},  # a rep: her own leads' rows
+    "/funnel/stream": {"admin", "manager", "marketer"},
 }
 
 
