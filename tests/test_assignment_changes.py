@@ -315,6 +315,15 @@ async def test_a_rep_a_lead_was_taken_from_by_hand_is_not_offered_it_again_but_m
         assert passed.status_code == 200, passed.text
         waiting = await s.until_status(lead, "waiting")
         assert waiting["waiting_for"] == f"a mid or senior rep {NOT_AGAIN}"
+        await s.score(lead, "warm", 62)  # a new score tries again: still not to her
+
+        async def rescored() -> dict | None:
+            row = await s.current(lead)
+            return row if row and row["score"] == 62 else None
+
+        still = await eventually(rescored)
+        assert (still["id"], still["status"]) == (waiting["id"], "waiting")
+        assert still["waiting_for"] == waiting["waiting_for"]
         back = await s.client.post(f"/v1/leads/{lead}/assign", json={"rep_id": taken_from})
         assert back.status_code == 200, back.text
         again = await s.until_status(lead, "offered")

@@ -82,7 +82,10 @@ async def on_new_score(
             uow.connection, current.id, AssignmentStatus.nurtured, context.now, score=lead.score
         )
         return None
-    return await route(uow, lead, context, current=current, capacity=capacity)
+    # A lead routed before keeps away from the reps who let it go or had it taken (a new lead
+    # has none: no statement for it).
+    passed = await repository.reps_who_passed(uow.connection, lead.lead_id) if current else frozenset()
+    return await route(uow, lead, context, current=current, exclude=passed, capacity=capacity)
 
 
 async def _promote_if_outgrown(
@@ -104,13 +107,13 @@ async def _promote_if_outgrown(
     tiers = TIERS_BY_TEMPERATURE[lead.temperature]
     candidates = [rep for rep in reps if rep.tier in tiers]
     holding = frozenset({offer.rep_id}) if offer.rep_id is not None else frozenset()
-    if decide(lead, candidates, now=context.now, exclude=holding).kind != "assign":
+    exclude = holding | await repository.reps_who_passed(uow.connection, lead.lead_id)
+    if decide(lead, candidates, now=context.now, exclude=exclude).kind != "assign":
         return None
     reason = f"turned {lead.temperature.value} before it was accepted: to a {' or '.join(tiers)} rep"
     await transition(uow, offer, AssignmentStatus.promoted, reason, context)
     if capacity is not None:
         await capacity.forget(uow.connection)  # the holder's slot is free again
-    exclude = frozenset({offer.rep_id}) if offer.rep_id else frozenset()
     decision = await route(
         uow,
         lead,
@@ -281,7 +284,7 @@ async def drain_waiting(uow: UnitOfWork, context: RoutingContext, *, limit: int 
             context.now - current.created_at, context.relax_after.get(lead.temperature)
         )
         # Once its tier relaxes, a rep who let its offer run out may have it again; one who
-        # rejected it may not.
+        # rejected it, or had it taken by hand, may not.
         statuses = REJECTED_ONLY if relaxed.next_tier else PASSED_STATUSES
         passed = await repository.reps_who_passed(uow.connection, lead.lead_id, statuses)
         decision = await route(

@@ -220,16 +220,23 @@ async def reps_who_passed(
     connection: AsyncConnection, lead_id: uuid.UUID, statuses: frozenset[AssignmentStatus] = PASSED_STATUSES
 ) -> frozenset[uuid.UUID]:
     """Reps who rejected this lead or let its offer lapse (`statuses`), and reps it was taken
-    from by hand (a manager's decision routing does not undo; a hand may give it back): it is
-    not offered to them again."""
+    from by hand and not given back since (a manager's decision routing does not undo, at any
+    relaxation; a hand may give it back): it is not offered to them again. Reads the trail as
+    committed (a unit's own trail rows are written at its end)."""
     passed = select(assignments.c.rep_id).where(
         assignments.c.lead_id == lead_id, assignments.c.status.in_(statuses)
     )
     events = assignment_events.c
+    given_back = select(assignments.c.id).where(
+        assignments.c.lead_id == lead_id,
+        assignments.c.rep_id == events.rep_id,
+        assignments.c.created_at > events.at,
+    )
     taken = select(events.rep_id).where(
         events.lead_id == lead_id,
         events.status == AssignmentStatus.promoted,
         events.reason.startswith(REASSIGNED_BY_HAND, autoescape=True),
+        ~given_back.exists(),
     )
     rows = await connection.execute(passed.union(taken))
     return frozenset(row.rep_id for row in rows)
