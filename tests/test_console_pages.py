@@ -47,6 +47,7 @@ STREAMS = {
     "/admin/keys/stream": {"admin"},
     "/leads/stream": {"admin", "manager", "marketer", "rep"},  # a rep: her own leads' rows
     "/funnel/stream": {"admin", "manager", "marketer"},
+    "/admin/audit/stream": {"admin"},
 }
 
 

@@ -67,7 +67,7 @@ def create_app(common: CommonSettings | None = None, settings: ConsoleSettings |
             batch_gap_ms=settings.read_model_gap_ms,
         )
         changed = (read_model.changed, read_model.accounts_changed, read_model.leads_changed)
-        live.listen(runtime.listener, *changed, accounts.admin_changed)
+        live.listen(runtime.listener, *changed, accounts.admin_changed, accounts.audit_changed)
         app.state.upstream = upstream = Upstream(settings)
         runtime.on_stop(upstream.close)
 

@@ -56,3 +56,13 @@ def test_many_leads_are_announced_in_parts_each_within_the_limit():
     assert len(payloads) > 1 and all(len(payload) <= live.MAX_PAYLOAD for payload in payloads)
     assert set().union(*(live.decode(payload) for payload in payloads)) == leads
     assert live.parts(set()) == []
+
+
+def test_a_search_page_follows_the_leads_it_shows_and_sleeps_past_others():
+    changed = Changed()
+    start = changed.version
+    shown = frozenset({ADA, GRACE})
+    changed.notify({uuid.uuid4()})  # a lead the search did not find
+    assert not changed.touched(shown, start)
+    changed.notify({GRACE})
+    assert changed.touched(shown, start) and not changed.touched(frozenset(), start)

@@ -22,6 +22,8 @@ ACCOUNTS_CHANNEL = "leadflow_console_accounts_changed"
 LEADS_CHANNEL = "leadflow_console_leads_changed"
 # Accounts and keys (the admin's pages): everything on them, so no payload to read.
 ADMIN_CHANNEL = "leadflow_console_admin_changed"
+# The audit trail: an entry filed, from any service.
+AUDIT_CHANNEL = "leadflow_console_audit_changed"
 EVERYONE = "*"
 MAX_PAYLOAD = 7000  # PostgreSQL takes up to 8000 bytes; beyond it every inbox looks again
 
@@ -64,6 +66,14 @@ async def announce_admin(connection: AsyncConnection) -> None:
     await notify(connection, ADMIN_CHANNEL, EVERYONE)
 
 
+async def announce_audit(connection: AsyncConnection) -> None:
+    """Entries filed in the audit trail, with the transaction that filed them."""
+    await notify(connection, AUDIT_CHANNEL, EVERYONE)
+
+
+Keys = uuid.UUID | frozenset[uuid.UUID]  # what a page shows: one rep, account or lead, or several
+
+
 class Changed:
     """A version that grows with every change heard, and what each one touched (the reps whose
     inbox, or the accounts whose page, it changed)."""
@@ -93,30 +103,33 @@ class Changed:
                 pass
         return self._version
 
-    async def next_touching(self, after: int, key: uuid.UUID | None, timeout: float) -> int:
-        """The version once a change after `after` may have touched `key` (any change, for None),
-        or `after` itself when none did within `timeout` of a wait (a listener reconnecting
-        loses nothing: the caller looks again)."""
+    async def next_touching(self, after: int, key: Keys | None, timeout: float) -> int:
+        """The version once a change after `after` may have touched `key` (or one of the keys;
+        any change, for None), or `after` itself when none did within `timeout` of a wait (a
+        listener reconnecting loses nothing: the caller looks again)."""
         while True:
             latest = await self.wait(after, timeout)
             if latest == after or key is None or self.touched(key, after):
                 return latest
             after = latest
 
-    def touched(self, key: uuid.UUID, after: int) -> bool:
+    def touched(self, key: Keys, after: int) -> bool:
         """Whether a change after version `after` may have touched this rep's inbox (or this
-        account's page)."""
+        account's page, these leads' rows)."""
+        keys = key if isinstance(key, frozenset) else frozenset({key})
         for version in range(after + 1, self._version + 1):
             reps = self._reps.get(version)
-            if reps is None or key in reps:
+            if reps is None or not keys.isdisjoint(reps):
                 return True
         return False
 
 
-def listen(listener: Listener, changed: Changed, accounts: Changed, leads: Changed, admin: Changed) -> None:
+def listen(
+    listener: Listener, changed: Changed, accounts: Changed, leads: Changed, admin: Changed, audit: Changed
+) -> None:
     """Every change announced reaches `changed` (inboxes), `accounts` (account pages), `leads`
-    (lead pages) or `admin` (accounts and keys); after a reconnection, a change for everyone
-    (whatever happened while nobody listened)."""
+    (lead pages), `admin` (accounts and keys) or `audit` (the audit trail); after a reconnection,
+    a change for everyone (whatever happened while nobody listened)."""
     listener.on(
         CHANNEL, lambda payload: changed.notify(decode(payload)), on_connect=lambda: changed.notify(None)
     )
@@ -129,13 +142,14 @@ def listen(listener: Listener, changed: Changed, accounts: Changed, leads: Chang
         LEADS_CHANNEL, lambda payload: leads.notify(decode(payload)), on_connect=lambda: leads.notify(None)
     )
     listener.on(ADMIN_CHANNEL, lambda _: admin.notify(None), on_connect=lambda: admin.notify(None))
+    listener.on(AUDIT_CHANNEL, lambda _: audit.notify(None), on_connect=lambda: audit.notify(None))
 
     def sessions_changed(table: str) -> None:
         # A session ended (a logout, an account deactivated): every stream looks at once whether
         # it was its viewer's; one waiting for its own rep's or account's change did so only at
         # its next look (up to LOOK_AGAIN_SECONDS, a hostile probe measured 5 s).
         if table == "sessions":
-            for each in (changed, accounts, leads, admin):
+            for each in (changed, accounts, leads, admin, audit):
                 each.notify(None)
 
     listener.on(credential_sync.CHANNEL, sessions_changed)

@@ -55,6 +55,7 @@ class AccountsService(ApiKeyCases, OwnAccountCases):
         self._reps = reps
         self._passwords = Passwords()
         self.admin_changed = live.Changed()  # the admin's pages of accounts and keys
+        self.audit_changed = live.Changed()  # the audit trail's page
         self._limits = LoginLimits(
             settings.login_window_seconds,
             settings.login_failures_per_account,
@@ -282,6 +283,7 @@ class AccountsService(ApiKeyCases, OwnAccountCases):
         if entries:
             async with self._runtime.unit_of_work() as uow:
                 await repository.insert_audit_entries(uow.connection, entries)
+                await live.announce_audit(uow.connection)  # an open trail shows them
                 for entry in entries:
                     metrics.AUDIT_RECORDED.labels(service=entry.data.service).inc()
                 # Failed logins older than the window count for nothing: keep the table small.

@@ -8,7 +8,6 @@ the page and its stream is sent at once."""
 import asyncio
 import hashlib
 import logging
-import uuid
 import weakref
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -23,7 +22,7 @@ from markupsafe import Markup
 from leadflow_console.api.web.render import live_stream, templates
 from leadflow_console.api.web.session import Viewer, signed_in
 from leadflow_console.api.web.upstream import UpstreamProblem
-from leadflow_console.app.live import Changed
+from leadflow_console.app.live import Changed, Keys
 
 log = logging.getLogger(__name__)
 # A replica that did not consume the change itself finds it within this time.
@@ -95,7 +94,7 @@ def redraws(
     page: str,
     event: str,
     shown: str,
-    touching: uuid.UUID | None = None,
+    touching: Keys | None = None,
     settle: float = 0.0,
 ) -> Response:
     """The stream of a region (`event`, of the `page`): drawn again at every change that may have

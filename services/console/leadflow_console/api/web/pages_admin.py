@@ -66,6 +66,8 @@ async def users_stream(
 
 
 AUDIT_PAGE = 200  # entries a page of the audit trail shows (audit_trail.named_entries' limit)
+AUDIT = "_audit_entries.html"
+AuditBefore = Annotated[int | None, Query(ge=1, le=2**63 - 1)]  # an entry's id (bigint): the next page
 USER_FIELDS = ("email", "password", "role", "rep_id", "confirm_admin")
 
 
@@ -217,30 +219,68 @@ async def audit(
     upstream: UpstreamDep,
     actor: Annotated[str, Query(max_length=200)] = "",
     action: Annotated[str, Query(max_length=100)] = "",
-    before: Annotated[int | None, Query(ge=1, le=2**63 - 1)] = None,  # an entry's id (bigint)
+    before: AuditBefore = None,
 ) -> Response:
-    entries = await accounts.audit_trail(actor, action.strip() or None, before)
-    errors = {}
-    if entries is None:
-        errors["actor"] = "No account has this email, and no key this name."
     chosen = {"actor": actor, "action": action}
+    shown = await _audit_shown(accounts, upstream, viewer, chosen, before)
+    errors = {"actor": "No account has this email, and no key this name."} if shown["unknown"] else {}
+    query = {**chosen, **({"before": str(before)} if before else {})}
+    live = live_region(AUDIT, "/admin/audit/stream", query, viewer=viewer, **shown)
+    shown = {**shown, "chosen": chosen, "errors": errors, "live": live}
+    return page(request, "audit.html", viewer, 422 if errors else 200, **shown)
+
+
+@router.get("/admin/audit/stream", summary="admin: the audit trail as entries are filed (event-stream)")
+async def audit_stream(
+    request: Request,
+    viewer: AdminOnly,
+    accounts: AccountsDep,
+    upstream: UpstreamDep,
+    actor: Annotated[str, Query(max_length=200)] = "",
+    action: Annotated[str, Query(max_length=100)] = "",
+    before: AuditBefore = None,
+    shown: Shown = "",
+) -> Response:
+    """The same filters and page, drawn again as entries are filed by any service."""
+    chosen = {"actor": actor, "action": action}
+
+    async def draw() -> tuple[str, bool]:
+        now_shown = await _audit_shown(accounts, upstream, viewer, chosen, before)
+        return templates.get_template(AUDIT).render(viewer=viewer, **now_shown), True
+
+    changed = accounts.audit_changed
+    return redraws(request, viewer, draw, changed, page="audit", event="audit", shown=shown, settle=0.2)
+
+
+async def _audit_shown(
+    accounts: AccountsService, upstream: Upstream, viewer: Viewer, chosen: dict[str, str], before: int | None
+) -> dict[str, object]:
+    """The entries the filters and page ask for, named, with the next page's address."""
+    entries = await accounts.audit_trail(chosen["actor"], chosen["action"].strip() or None, before)
     older = None
     if entries and len(entries) == AUDIT_PAGE:  # there may be more: the next page starts after the last
         filters = {name: value for name, value in chosen.items() if value}
         older = "/admin/audit?" + urlencode({**filters, "before": entries[-1].id})
-    status = 422 if errors else 200
     reps = await _rep_names(upstream, viewer, entries or [])
-    shown = {"entries": entries or [], "chosen": chosen, "errors": errors, "older": older, "reps": reps}
-    return page(request, "audit.html", viewer, status, continued=bool(before), **shown)
+    return {
+        "entries": entries or [],
+        "unknown": entries is None,
+        "older": older,
+        "continued": before is not None,
+        "reps": reps,
+        "rep_actions": REP_ACTIONS,
+        "chosen": chosen,
+    }
 
 
-REP_DETAILS = ("rep_id", "from_rep_id")  # the entries' details naming a rep (hand moves, owners)
+# The actions whose details name a rep they went to (a lead given by hand, an account's owner).
+REP_ACTIONS = frozenset({"lead.assigned", "account.owner_changed"})
 
 
 async def _rep_names(upstream: Upstream, viewer: Viewer, entries: list[NamedEntry]) -> dict[str, str]:
     """The names of the reps the entries name by id (a rep changed, a lead given to one), from
     routing, which keeps them: asked only when an entry names one; ids stay while it is away."""
-    named = any(e.target_type == "rep" or any(k in e.details for k in REP_DETAILS) for e in entries)
+    named = any(e.target_type == "rep" or e.action in REP_ACTIONS for e in entries)
     if not named:
         return {}
     try:

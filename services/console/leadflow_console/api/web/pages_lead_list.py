@@ -42,7 +42,8 @@ CHOICES = {
     "channels": [(value, value.replace("_", " ")) for value in CHANNELS],
     "sorts": SORTS,
 }
-FOUND_IDS = f"^[0-9a-f-]{{36}}(,[0-9a-f-]{{36}}){{0,{PAGE_SIZE - 1}}}$"  # a search's page of leads
+_ID = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+FOUND_IDS = f"^{_ID}(,{_ID}){{0,{PAGE_SIZE - 1}}}$"  # a search's page of leads, by id
 
 
 # The list's address carries its filters, so a link to it can be shared. A search is posted
@@ -84,13 +85,23 @@ async def leads_stream(
     continued = bool(typed["after"]) or "continued" in request.query_params
 
     async def draw() -> tuple[str, bool]:
-        now, _, _ = await _read(request, viewer, read_model, typed, only)
-        rows = _rows(typed, now, searched=only is not None, continued=continued)
+        leads_now, _, _ = await _read(request, viewer, read_model, typed, only, with_owners=False)
+        rows = _rows(typed, leads_now, searched=only is not None, continued=continued)
         return templates.get_template(ROWS).render(viewer=viewer, **rows), True
 
-    changed = read_model.leads_changed
+    changed, settle = read_model.leads_changed, SETTLE_SECONDS
+    # A search's rows change only with their own leads; a list's with any (one may join it).
+    touching = frozenset(only) if only is not None else None
     return redraws(
-        request, viewer, draw, changed, page="leads", event="leads", shown=shown, settle=SETTLE_SECONDS
+        request,
+        viewer,
+        draw,
+        changed,
+        page="leads",
+        event="leads",
+        shown=shown,
+        touching=touching,
+        settle=settle,
     )
 
 
@@ -100,13 +111,15 @@ async def _read(
     read_model: ReadModel,
     typed: dict[str, str],
     only: tuple[uuid.UUID, ...] | None = None,
+    *,
+    with_owners: bool = True,
 ) -> tuple[LeadPage, list[Owner], dict[str, str]]:
     """A page of the list as `typed` asks (`only`: of these leads), the owner filter's choices,
     and what could not be used, said at its field."""
     read = read_criteria(typed, state_of(request).default_region, viewer.tz)
     criteria = dataclasses.replace(read.criteria, only=only)
     only_rep = viewer.principal.rep_id if viewer.is_(Role.rep) else None
-    found, owners = await read_model.lead_list(criteria, only_rep, with_owners=only_rep is None)
+    found, owners = await read_model.lead_list(criteria, only_rep, with_owners=with_owners and not only_rep)
     return found, owners, read.errors
 
 
