@@ -82,8 +82,7 @@ async def on_new_score(
             uow.connection, current.id, AssignmentStatus.nurtured, context.now, score=lead.score
         )
         return None
-    # A lead routed before keeps away from the reps who let it go or had it taken (a new lead
-    # has none: no statement for it).
+    # Kept from the reps who let it go or had it taken (a new lead has none: no statement).
     passed = await repository.reps_who_passed(uow.connection, lead.lead_id) if current else frozenset()
     return await route(uow, lead, context, current=current, exclude=passed, capacity=capacity)
 
@@ -106,8 +105,8 @@ async def _promote_if_outgrown(
         return None
     tiers = TIERS_BY_TEMPERATURE[lead.temperature]
     candidates = [rep for rep in reps if rep.tier in tiers]
-    holding = frozenset({offer.rep_id}) if offer.rep_id is not None else frozenset()
-    exclude = holding | await repository.reps_who_passed(uow.connection, lead.lead_id)
+    passed = await repository.reps_who_passed(uow.connection, lead.lead_id)
+    exclude = passed | {offer.rep_id} if offer.rep_id else passed
     if decide(lead, candidates, now=context.now, exclude=exclude).kind != "assign":
         return None
     reason = f"turned {lead.temperature.value} before it was accepted: to a {' or '.join(tiers)} rep"
@@ -283,8 +282,7 @@ async def drain_waiting(uow: UnitOfWork, context: RoutingContext, *, limit: int 
         relaxed = relaxation_after(
             context.now - current.created_at, context.relax_after.get(lead.temperature)
         )
-        # Once its tier relaxes, a rep who let its offer run out may have it again; one who
-        # rejected it, or had it taken by hand, may not.
+        # Relaxed, a rep who let it run out may have it again; not one who rejected it or had it taken.
         statuses = REJECTED_ONLY if relaxed.next_tier else PASSED_STATUSES
         passed = await repository.reps_who_passed(uow.connection, lead.lead_id, statuses)
         decision = await route(

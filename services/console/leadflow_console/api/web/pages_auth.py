@@ -9,6 +9,7 @@ from fastapi.responses import Response
 
 from leadflow_common.errors import LeadflowError
 from leadflow_console.api.web.render import HOME, page, redirect
+from leadflow_console.api.web.searches import forget_searches
 from leadflow_console.api.web.session import (
     LOGIN_COOKIE,
     SESSION_COOKIE,
@@ -63,6 +64,7 @@ async def log_in(
     lifetime = int((expires_at - datetime.now(UTC)).total_seconds())
     response.set_cookie(SESSION_COOKIE, token, **cookie_options(request, lifetime))
     response.delete_cookie(LOGIN_COOKIE, path="/")
+    forget_searches(response)  # another person's, on a shared browser
     return response
 
 
@@ -73,4 +75,5 @@ async def log_out(
     await accounts.logout(viewer.principal)
     response = redirect(request, "/")
     response.delete_cookie(SESSION_COOKIE, path="/")
+    forget_searches(response)
     return response

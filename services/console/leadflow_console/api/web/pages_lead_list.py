@@ -8,6 +8,7 @@ shows at the next search."""
 
 import dataclasses
 import uuid
+from typing import Annotated
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
@@ -17,11 +18,13 @@ from leadflow_common.access import Role
 from leadflow_console.api.web.deps import LeadWorkers, ReadModelDep
 from leadflow_console.api.web.live_regions import Shown, live_region, redraws
 from leadflow_console.api.web.render import page, templates
+from leadflow_console.api.web.searches import SEARCH_ID, keep_search, kept_searches, new_search_id
 from leadflow_console.api.web.session import Viewer
 from leadflow_console.app.read_model import LeadPage, Owner, ReadModel
 from leadflow_console.deps import state_of
 from leadflow_console.domain.lead_filters import (
     CHANNELS,
+    MAX_QUERY,
     PAGE_SIZE,
     PARAMETERS,
     SORTS,
@@ -47,23 +50,37 @@ FOUND_IDS = f"^{_ID}(,{_ID}){{0,{PAGE_SIZE - 1}}}$"  # a search's page of leads,
 
 
 # The list's address carries its filters, so a link to it can be shared. A search is posted
-# instead: emails and phone numbers stay out of access logs, browser history and referrers; the
-# form posts both, and without a search it is redirected to the filters' address. Every field is
-# read as text and checked here, so a bad value is said at its field rather than as JSON.
+# instead (searches.py): emails and phone numbers stay out of access logs, browser history and
+# referrers; the answer is a redirect to the list's address naming the search by an id, so Back
+# and Reload show it again. Every field is read as text and checked here, so a bad value is said
+# at its field rather than as JSON.
 @router.get("/leads", summary="admin, manager, marketer, rep (their own): every lead, filtered and sorted")
-async def leads(request: Request, viewer: LeadWorkers, read_model: ReadModelDep) -> Response:
+async def leads(
+    request: Request,
+    viewer: LeadWorkers,
+    read_model: ReadModelDep,
+    search: Annotated[str, Query(max_length=16, pattern=SEARCH_ID)] = "",
+) -> Response:
     typed = {name: request.query_params.get(name, "")[:1000] for name in PARAMETERS if name != "q"}
-    return await _list(request, viewer, read_model, typed | {"q": ""})
+    words = kept_searches(request).get(search, "") if search else ""
+    lost = bool(search) and not words  # another browser's, or dropped since
+    return await _list(request, viewer, read_model, typed | {"q": words}, search if words else "", lost)
 
 
 @router.post("/leads", summary="admin, manager, marketer, rep (their own): search by words, phone or email")
-async def search(request: Request, viewer: LeadWorkers, read_model: ReadModelDep) -> Response:
+async def search_leads(request: Request, viewer: LeadWorkers, read_model: ReadModelDep) -> Response:
     form = await request.form()
     typed = {name: str(form.get(name) or "")[:1000] for name in PARAMETERS}
-    if not typed["q"].strip():
-        filters = {name: value for name, value in typed.items() if value and name not in ("q", "after")}
+    filters = {name: value for name, value in typed.items() if value and name not in ("q", "after")}
+    words = typed["q"].strip()
+    if not words:
         return RedirectResponse("/leads" + ("?" + urlencode(filters) if filters else ""), status_code=303)
-    return await _list(request, viewer, read_model, typed)
+    if len(words) > MAX_QUERY:  # said at the field, on the page answering the post
+        return await _list(request, viewer, read_model, typed, "", False)
+    key = new_search_id()
+    response = RedirectResponse("/leads?" + urlencode({"search": key} | filters), status_code=303)
+    keep_search(request, response, key, words)
+    return response
 
 
 @router.get(
@@ -140,11 +157,17 @@ def _rows(typed: dict[str, str], found: LeadPage, *, searched: bool, continued: 
     }
 
 
-async def _list(request: Request, viewer: Viewer, read_model: ReadModel, typed: dict[str, str]) -> Response:
+async def _list(
+    request: Request, viewer: Viewer, read_model: ReadModel, typed: dict[str, str], search: str, lost: bool
+) -> Response:
+    """The list as `typed` asks: a search's (`search`: its id) or the filters'; `lost`: a search
+    this browser no longer keeps, said at the search box."""
     found, owners, errors = await _read(request, viewer, read_model, typed)
+    if lost:
+        errors = {**errors, "q": "This search is no longer kept in this browser: search again."}
     shown = {name: value for name, value in typed.items() if name != "after"}
     filters = {name: value for name, value in shown.items() if value and name != "q"}
-    after = write_cursor(found.next_cursor) if found.next_cursor else None
+    after = write_cursor(found.next_cursor) if found.next_cursor else None  # a search's next page
     searched, continued = bool(typed["q"].strip()), bool(typed["after"])
     rows = _rows(typed, found, searched=searched, continued=continued)
     if searched:  # the same leads, by id, with the filters; none found: nothing to follow
@@ -161,8 +184,20 @@ async def _list(request: Request, viewer: Viewer, read_model: ReadModel, typed: 
         422 if errors else 200,
         typed=shown,
         errors=errors,
-        after=after,
         live=live,
+        search_pages=_search_pages(search, filters, after),
         owners=[(str(owner.rep_id), owner.name) for owner in owners],
         **(CHOICES | rows),
     )
+
+
+def _search_pages(search: str, filters: dict[str, str], after: str | None) -> dict[str, str | None]:
+    """A search's first and next pages, by its id (its pager is the page's: the stream knows
+    the leads found, not the search)."""
+    if not search:
+        return {"first": None, "next": None}
+    asked = {"search": search} | filters
+    return {
+        "first": "/leads?" + urlencode(asked),
+        "next": "/leads?" + urlencode(asked | {"after": after}) if after else None,
+    }

@@ -1,0 +1,44 @@
+"""A person's last searches of the leads list, kept in her browser: a search is posted (emails
+and phone numbers stay out of addresses, access logs and history), then answered by a redirect
+to the list's address naming the search by a short id, so Back and Reload show its results
+again (a posted page asked to be sent again: a manager's hour). The words live in a cookie only
+the list's pages receive, dropped when a session begins or ends."""
+
+import json
+import secrets
+from urllib.parse import quote, unquote
+
+from fastapi import Request, Response
+
+from leadflow_console.api.web.session import cookie_options
+from leadflow_console.domain.lead_filters import MAX_QUERY
+
+SEARCHES_COOKIE = "leadflow_searches"
+KEPT = 4  # searches a browser goes back to (a cookie holds about 4 KB)
+KEPT_SECONDS = 12 * 3600
+SEARCH_ID = r"^[A-Za-z0-9_-]{0,16}$"
+
+
+def kept_searches(request: Request) -> dict[str, str]:
+    """The searches this browser keeps, by id (none when the cookie is missing or unreadable)."""
+    try:
+        pairs = json.loads(unquote(request.cookies.get(SEARCHES_COOKIE, "")) or "[]")
+        return {str(key): str(words)[:MAX_QUERY] for key, words in pairs}
+    except (ValueError, TypeError):
+        return {}
+
+
+def new_search_id() -> str:
+    return secrets.token_urlsafe(6)
+
+
+def keep_search(request: Request, response: Response, key: str, words: str) -> None:
+    """Keeps `words` as this browser's newest search, by `key` (the oldest beyond KEPT dropped)."""
+    pairs = [*list(kept_searches(request).items())[-(KEPT - 1) :], (key, words[:MAX_QUERY])]
+    options = cookie_options(request, KEPT_SECONDS)
+    options["path"] = "/leads"
+    response.set_cookie(SEARCHES_COOKIE, quote(json.dumps(pairs)), **options)
+
+
+def forget_searches(response: Response) -> None:
+    response.delete_cookie(SEARCHES_COOKIE, path="/leads")
