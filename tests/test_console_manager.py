@@ -39,14 +39,12 @@ async def test_a_manager_works_the_queue_and_the_team_without_the_admin_pages(sy
 
     await eventually(waiting, timeout=20)
     await entry.get_by_label("Rep").select_option(label="Lee (senior) · 0 / 0 · at capacity")
+    # Offered at once beside a full rep (it showed only after a refused try); left unticked here.
+    assert await entry.get_by_label("Assign anyway, over capacity").is_visible()
     await entry.get_by_label("Why (optional; in the lead's story)").fill("Lee knows BigCo")
     await entry.get_by_role("button", name="Assign").click()
     await max_.locator(f'li[data-lead="{lead_id}"]').get_by_text("has 0 of 0 open leads").wait_for()
-    await (
-        max_.locator(f'li[data-lead="{lead_id}"]')
-        .get_by_label("Assign anyway, over the rep's capacity")
-        .check()
-    )
+    await max_.locator(f'li[data-lead="{lead_id}"]').get_by_label("Assign anyway, over capacity").check()
     await max_.locator(f'li[data-lead="{lead_id}"]').get_by_role("button", name="Assign").click()
     await max_.get_by_text("Assigned: the lead is offered to Lee until").wait_for()
 

@@ -196,7 +196,7 @@ async def test_a_waiting_hot_lead_is_listed_with_its_reason_assigned_by_hand_and
     await team.locator("#team-live[data-listening]").wait_for(state="attached")
     lees_load = team.locator("tr", has_text="Lee").locator("td[data-label='Load']")
     assert (await lees_load.text_content()).strip().endswith(" 0 / 0")
-    await entry.get_by_label("Assign anyway, over the rep's capacity").check()
+    await entry.get_by_label("Assign anyway, over capacity").check()
     await entry.get_by_role("button", name="Assign").click()
     notice = admin.get_by_text("Assigned: the lead is offered to Lee until")
     await notice.wait_for()
