@@ -27,6 +27,7 @@ from leadflow_common.events import (
 from leadflow_common.in_words import channel_words
 from leadflow_common.routing_reasons import REASSIGNED_BY_HAND, RELEASED
 from leadflow_console.domain.status import ShownStatus
+from leadflow_console.domain.story import STILL_WAITING
 
 SLA_REASON = "not accepted within"
 _S = AssignmentStatusName
@@ -257,7 +258,7 @@ def change_title(data: AssignmentChanged) -> str | None:
     if data.status is _S.waiting:
         if data.queue == "nurture":
             return None
-        still = "Still waiting" if data.previous_status is _S.waiting else "Waiting"
+        still = STILL_WAITING if data.previous_status is _S.waiting else "Waiting"
         return f"{still} for {data.waiting_for}" if data.waiting_for else f"{still} for a rep"
     return {
         _S.accepted: f"Accepted by {rep}",

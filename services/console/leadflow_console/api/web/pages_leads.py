@@ -22,6 +22,7 @@ from leadflow_console.api.web.session import PageForbidden, Viewer
 from leadflow_console.api.web.upstream import JsonObject, Upstream, UpstreamProblem
 from leadflow_console.app.account_reads import AccountReads
 from leadflow_console.app.read_model import LeadView, ReadModel, TimelineEntry
+from leadflow_console.domain import story
 from leadflow_console.domain.lead_filters import (
     ListStatus,
 )
@@ -110,6 +111,7 @@ async def lead_shown(
         _score(lead_id, viewer, upstream, redraw), _reps_to_give_to(view, viewer, upstream)
     )
     account = await account_reads.of_lead(lead_id)  # its B2B account, if any
+    timeline = story.told_once(timeline)
     shown = {"lead": view, "timeline": timeline, "score": score, "account": account, "reps": reps}
     return shown | {"correctable": _correctable(view, timeline, viewer)}
 
