@@ -9,9 +9,11 @@ from datetime import UTC, datetime
 
 import pytest
 from harness import eventually
+from sqlalchemy import update
 from test_routing_flow import DECISIONS, scenario
 
 from leadflow_common.events import LeadOutcome, new_event
+from leadflow_routing.store.tables import reps
 
 pytestmark = pytest.mark.integration
 CHANGE = frozenset({"assignment.changed"})
@@ -356,6 +358,33 @@ async def test_a_deactivated_reps_offers_move_on_at_once_and_her_accepted_lead_s
         decisions = await s.routed_events(until=told, types=frozenset({"lead.reassigned"}))
     [reassigned] = [event["data"] for event in decisions if event["subject"] == str(offered)]
     assert reassigned["previous_rep_id"] == leaving and reassigned["rep"]["id"] == other
+
+
+async def test_an_offer_left_with_a_rep_made_inactive_behind_the_api_moves_on_at_the_next_sweep(
+    settings, topics
+):
+    """An offer her deactivation's release could not see (made by a unit that read her active a
+    moment before it committed) moves on at the sweep, not at its SLA's end."""
+    async with scenario(settings, topics, sla_seconds=600) as s:
+        leaving = await s.rep("mid")
+        lead = uuid.uuid4()
+        await s.score(lead, "warm", 60)
+        offer = await s.until_status(lead, "offered")
+        other = await s.rep("mid")
+        async with s.runtime.engine.begin() as connection:  # as the racing unit left it
+            await connection.execute(update(reps).where(reps.c.id == uuid.UUID(leaving)).values(active=False))
+
+        async def moved_on() -> dict | None:
+            row = await s.current(lead)
+            return row if row and row["status"] == "offered" and row["id"] != offer["id"] else None
+
+        moved = await eventually(moved_on, timeout=5)
+        assert moved["rep_id"] == other, "offered to the next rep at the sweep, not after 600 s"
+
+        changes = await s.routed_events(until=lambda events: len(life_of(events, lead)) >= 3, types=CHANGE)
+    released = life_of(changes, lead)[1]
+    assert (released["status"], released["rep"]["id"]) == ("promoted", leaving)
+    assert released["reason"] == f"released: {released['rep']['name']}'s record was made inactive"
 
 
 async def test_a_waiting_lead_relaxes_after_its_wait_and_may_go_back_to_a_rep_who_let_it_run_out(

@@ -128,12 +128,10 @@ async def time_page(client: httpx.AsyncClient, request: tuple, times: int, at_on
     latencies: list[float] = []
 
     async def user() -> None:
-        # Each user her own cookies (a search is posted, then read from the address it redirects
-        # to, by an id its cookie keeps): the time is the two requests'.
-        async with httpx.AsyncClient(base_url=client.base_url, cookies=client.cookies, timeout=30) as own:
+        async with httpx.AsyncClient(base_url=client.base_url, cookies=client.cookies, timeout=30) as her:
             for _ in range(times // at_once):
                 started = time.perf_counter()
-                response = await own.request(method, path, data=data, follow_redirects=True)
+                response = await her.request(method, path, data=data, follow_redirects=True)
                 latencies.append(time.perf_counter() - started)
                 assert response.status_code == 200, (path, response.status_code)
 

@@ -3,18 +3,22 @@ complete, close on an outcome, fold into another lead on a merge, move on from a
 Each ending of an open assignment frees the rep's slot for the waiting queue."""
 
 import dataclasses
+import logging
 import uuid
+from collections.abc import Callable
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from leadflow_common.routing_reasons import released
 from leadflow_common.unit_of_work import UnitOfWork
 from leadflow_routing.app import account_routing
 from leadflow_routing.app.assigner import drain_waiting, pass_on, transition
 from leadflow_routing.app.context import RoutingContext
 from leadflow_routing.domain.policy import Assignment, AssignmentStatus, check_transition
 from leadflow_routing.domain.status import check_expected
-from leadflow_routing.store import cards, ended, repository
+from leadflow_routing.store import cards, ended, repository, reps, waiting
 
+log = logging.getLogger(__name__)
 # The reason an erased person's assignment ends with, as the rep and the sales tools read it.
 ERASED = "erased: the person asked to be forgotten and not contacted"
 
@@ -109,3 +113,26 @@ async def release_offer(uow: UnitOfWork, offer: Assignment, reason: str, context
         return False
     await pass_on(uow, current, AssignmentStatus.promoted, reason, context)
     return True
+
+
+async def release_stranded(
+    unit_of_work: Callable[[], UnitOfWork], context: RoutingContext, limit: int
+) -> int:
+    """The sweep's share of a deactivation: offers to an inactive rep that her deactivation's
+    own release could not see (made by a unit that read her active a moment before) move on
+    now, each in a unit of work of its own, as that release does; not at their SLA's end. How
+    many moved."""
+    async with unit_of_work() as uow:
+        stranded = await waiting.offers_to_inactive_reps(uow.connection, limit)
+    moved = 0
+    for offer in stranded:
+        try:
+            async with unit_of_work() as uow:
+                rep = await reps.get_rep(uow.connection, offer.rep_id)
+                current = await repository.get_assignment(uow.connection, offer.id)
+                if rep is None or rep.active or current is None:
+                    continue  # made active again meanwhile: hers
+                moved += await release_offer(uow, current, released(offer.rep_name), context)
+        except Exception:  # one offer's failure must not stop the sweep's other work
+            log.warning("an inactive rep's offer was not released", exc_info=True)
+    return moved

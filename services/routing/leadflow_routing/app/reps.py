@@ -65,8 +65,8 @@ class Reps:
         """Each of her offers in a unit of work of its own, under its lead's lock (as the SLA
         sweep does), after the deactivation committed: a consumer holding a lead's lock and
         waiting for the reps' never waits on this. One that fails, or an offer made to her by a
-        batch that read her active a moment before, runs out at its SLA's end as any other; a
-        rep made active again meanwhile keeps hers."""
+        batch that read her active a moment before, moves on at the next sweep
+        (`lifecycle.release_stranded`); a rep made active again meanwhile keeps hers."""
         async with self._runtime.engine.connect() as connection:
             offers = await repository.find_assignments(
                 connection, rep_id=rep.id, status=AssignmentStatus.offered, limit=OFFERS_RELEASED

@@ -250,10 +250,15 @@ class RoutingService:
                 reason = f"not accepted within {self.settings.sla_seconds:g}s"
                 await assigner.pass_on(uow, assignment, AssignmentStatus.reassigned, reason, context)
                 metrics.SLA_BREACHES.inc()
+        stranded = await lifecycle.release_stranded(self._runtime.unit_of_work, context, OVERDUE_BATCH)
         async with self._runtime.unit_of_work() as uow:
             await assigner.drain_waiting(uow, context)
         said, next_long_wait = await self._say_long_waits(context, oldest.get(Temperature.hot.value))
-        if len(overdue) == OVERDUE_BATCH or len(waited_out) > OVERDUE_BATCH or said == escalations.BATCH:
+        if (
+            OVERDUE_BATCH in (len(overdue), stranded)
+            or len(waited_out) > OVERDUE_BATCH
+            or said == escalations.BATCH
+        ):
             return context.now
         next_wait_end = waits[len(waited_out)][1] + card_wait if len(waits) > len(waited_out) else None
         return min((t for t in (next_deadline, next_wait_end, next_long_wait) if t is not None), default=None)

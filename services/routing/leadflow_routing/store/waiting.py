@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from leadflow_common.db import constant
 from leadflow_routing.domain.policy import Assignment, AssignmentStatus
 from leadflow_routing.store.repository import as_assignment
-from leadflow_routing.store.tables import assignments
+from leadflow_routing.store.tables import assignments, reps
 
 
 class OverdueOffer(NamedTuple):
@@ -58,6 +58,25 @@ async def overdue_offers(connection: AsyncConnection, now: datetime, limit: int)
         .limit(limit)
     )
     return [OverdueOffer(*row) for row in rows]
+
+
+class StrandedOffer(NamedTuple):
+    id: uuid.UUID
+    lead_id: uuid.UUID
+    rep_id: uuid.UUID
+    rep_name: str
+
+
+async def offers_to_inactive_reps(connection: AsyncConnection, limit: int) -> list[StrandedOffer]:
+    """Open offers whose rep is inactive: made by a unit that read her active just before her
+    deactivation committed, after it released her offers (nobody will accept them)."""
+    rows = await connection.execute(
+        select(assignments.c.id, assignments.c.lead_id, reps.c.id, reps.c.name)
+        .join(reps, reps.c.id == assignments.c.rep_id)
+        .where(assignments.c.status == constant(AssignmentStatus.offered), reps.c.active.is_(False))
+        .limit(limit)
+    )
+    return [StrandedOffer(*row) for row in rows]
 
 
 async def next_offer_deadline(connection: AsyncConnection, now: datetime) -> datetime | None:
