@@ -16,7 +16,8 @@ from leadflow_routing.app.assigner import drain_waiting, pass_on, transition
 from leadflow_routing.app.context import RoutingContext
 from leadflow_routing.domain.policy import Assignment, AssignmentStatus, check_transition
 from leadflow_routing.domain.status import check_expected
-from leadflow_routing.store import cards, ended, repository, reps, waiting
+from leadflow_routing.store import cards, ended, repository, reps
+from leadflow_routing.store.waiting import StrandedOffer
 
 log = logging.getLogger(__name__)
 # The reason an erased person's assignment ends with, as the rep and the sales tools read it.
@@ -116,14 +117,12 @@ async def release_offer(uow: UnitOfWork, offer: Assignment, reason: str, context
 
 
 async def release_stranded(
-    unit_of_work: Callable[[], UnitOfWork], context: RoutingContext, limit: int
+    unit_of_work: Callable[[], UnitOfWork], stranded: list[StrandedOffer], context: RoutingContext
 ) -> int:
     """The sweep's share of a deactivation: offers to an inactive rep that her deactivation's
     own release could not see (made by a unit that read her active a moment before) move on
     now, each in a unit of work of its own, as that release does; not at their SLA's end. How
     many moved."""
-    async with unit_of_work() as uow:
-        stranded = await waiting.offers_to_inactive_reps(uow.connection, limit)
     moved = 0
     for offer in stranded:
         try:

@@ -229,6 +229,7 @@ class RoutingService:
         card_wait = timedelta(seconds=self.settings.card_wait_seconds)
         async with self._runtime.engine.connect() as connection:
             overdue = await waiting_store.overdue_offers(connection, context.now, OVERDUE_BATCH)
+            stranded = await waiting_store.offers_to_inactive_reps(connection, OVERDUE_BATCH)
             oldest = await waiting_store.oldest_waiting(connection)
             report_waits(oldest, context.now)
             next_deadline = await waiting_store.next_offer_deadline(connection, context.now)
@@ -250,15 +251,12 @@ class RoutingService:
                 reason = f"not accepted within {self.settings.sla_seconds:g}s"
                 await assigner.pass_on(uow, assignment, AssignmentStatus.reassigned, reason, context)
                 metrics.SLA_BREACHES.inc()
-        stranded = await lifecycle.release_stranded(self._runtime.unit_of_work, context, OVERDUE_BATCH)
+        await lifecycle.release_stranded(self._runtime.unit_of_work, stranded, context)
         async with self._runtime.unit_of_work() as uow:
             await assigner.drain_waiting(uow, context)
         said, next_long_wait = await self._say_long_waits(context, oldest.get(Temperature.hot.value))
-        if (
-            OVERDUE_BATCH in (len(overdue), stranded)
-            or len(waited_out) > OVERDUE_BATCH
-            or said == escalations.BATCH
-        ):
+        full = OVERDUE_BATCH in (len(overdue), len(stranded)) or len(waited_out) > OVERDUE_BATCH
+        if full or said == escalations.BATCH:
             return context.now
         next_wait_end = waits[len(waited_out)][1] + card_wait if len(waits) > len(waited_out) else None
         return min((t for t in (next_deadline, next_wait_end, next_long_wait) if t is not None), default=None)
