@@ -115,15 +115,34 @@ async def _funnel(
 LABELS = {"since": "From", "until": "To"}
 
 
+@dataclass(frozen=True)
+class FunnelAsked:
+    """The funnel's days and grouping as its address asks them (text, checked by each route)."""
+
+    since: str
+    until: str
+    by: str
+
+
+def funnel_asked(
+    since: Annotated[str, Query(max_length=10)] = "",
+    until: Annotated[str, Query(max_length=10)] = "",
+    by: Dimension = "channel",
+) -> FunnelAsked:
+    return FunnelAsked(since, until, by)
+
+
+FunnelAskedDep = Annotated[FunnelAsked, Depends(funnel_asked)]
+
+
 @router.get("/funnel", summary="admin, manager, marketer: the funnel by channel, source, campaign or segment")
 async def funnel_page(
     request: Request,
     viewer: Overseers,
     read_model: ReadModelDep,
-    since: Annotated[str, Query(max_length=10)] = "",
-    until: Annotated[str, Query(max_length=10)] = "",
-    by: Dimension = "channel",
+    asked: FunnelAskedDep,
 ) -> Response:
+    since, until, by = asked.since, asked.until, asked.by
     start, end, date_errors = funnel.date_range_or_default(since, until, viewer.today, viewer.tz)
     errors = {**date_errors, **({} if by in DIMENSIONS else {"by": BY_WORDS})}
     by = by if by in DIMENSIONS else "channel"
@@ -151,16 +170,14 @@ async def funnel_stream(
     request: Request,
     viewer: Overseers,
     read_model: ReadModelDep,
-    since: Annotated[str, Query(max_length=10)] = "",
-    until: Annotated[str, Query(max_length=10)] = "",
-    by: Dimension = "channel",
+    asked: FunnelAskedDep,
     shown: Shown = "",
 ) -> Response:
     """The same days and grouping as the page drew, counted again as leads are captured, routed,
     accepted and won (what the page asked for, checked as the page checks it)."""
-    start, end, _ = funnel.date_range_or_default(since, until, viewer.today, viewer.tz)
+    start, end, _ = funnel.date_range_or_default(asked.since, asked.until, viewer.today, viewer.tz)
     chosen = {"since": str(start.date()), "until": str(funnel.last_day(end))}
-    chosen["by"] = by if by in DIMENSIONS else "channel"
+    chosen["by"] = asked.by if asked.by in DIMENSIONS else "channel"
 
     async def draw() -> tuple[str, bool]:
         now_shown = await _funnel_shown(read_model, start, end, chosen)
@@ -191,13 +208,12 @@ async def _funnel_shown(
 async def funnel_csv(
     viewer: Overseers,
     read_model: ReadModelDep,
-    since: Annotated[str, Query(max_length=10)] = "",
-    until: Annotated[str, Query(max_length=10)] = "",
-    by: Dimension = "channel",
+    asked: FunnelAskedDep,
 ) -> Response:
+    by = asked.by
     if by not in DIMENSIONS:  # a download has no form to say it at
         raise PageInvalid(f"By: {BY_WORDS}")
-    start, end, rows, speed = await _funnel(read_model, viewer, since, until, by)
+    start, end, rows, speed = await _funnel(read_model, viewer, asked.since, asked.until, by)
     # The days the page says (the range's end is exclusive: the day after its last).
     name = f"leadflow-funnel-{by}-{start.date()}-{funnel.last_day(end)}.csv"
     return Response(
