@@ -1,6 +1,7 @@
 """The leads page's URL read as criteria: what the search box is taken for, each filter checked
 with its error in words, and the keyset cursor read back as it was written."""
 
+import base64
 import uuid
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
@@ -73,6 +74,19 @@ def test_a_cursor_reads_back_as_written_and_a_forged_one_starts_over():
     assert read_cursor(write_cursor(score), "score") == score
     assert read_cursor("not-a-cursor", "newest") is None
     assert criteria(after=write_cursor(at)).criteria.after == at
+    # At the calendar's end, with a zone: the database refused it, a 500 (a hostile probe).
+    for end in ("9999-12-31T23:59:59-14:00", "0001-01-01T00:00:00+14:00"):
+        forged = base64.urlsafe_b64encode(f"{end}|{uuid.uuid4()}".encode()).decode()
+        assert read_cursor(forged, "newest") is None
+
+
+def test_a_day_past_what_the_list_can_hold_is_said_at_its_field():
+    read = criteria(**{"from": "0001-01-01", "to": "9999-12-31"})
+    assert read.errors == {
+        "from": "Write a date from 1900-01-01 to 9000-12-31.",
+        "to": "Write a date from 1900-01-01 to 9000-12-31.",
+    }
+    assert (read.criteria.since, read.criteria.until) == (None, None)
 
 
 def test_a_search_of_only_signs_is_said_at_the_search_box_not_taken_for_everything():

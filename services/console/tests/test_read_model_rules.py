@@ -239,7 +239,9 @@ def test_the_date_range_defaults_to_thirty_days_and_refuses_nonsense():
     today = date(2026, 11, 26)
     since, until = funnel.date_range("", "", today)
     assert (since, until) == (datetime(2026, 10, 28, tzinfo=UTC), datetime(2026, 11, 27, tzinfo=UTC))
-    for bad in (("2026-12-01", "2026-11-01"), ("yesterday", ""), ("2020-01-01", "2026-01-01")):
+    # The calendar's ends were a 500 (a day added to the last one, 29 taken from the first).
+    ends = (("", "9999-12-31"), ("", "0001-01-01"), ("0001-01-01", "0001-01-02"))
+    for bad in (("2026-12-01", "2026-11-01"), ("yesterday", ""), ("2020-01-01", "2026-01-01"), *ends):
         with pytest.raises(Invalid):
             funnel.date_range(*bad, today)
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 from leadflow_common.errors import Invalid
+from leadflow_console.domain.lead_filters import FIRST_DAY, LAST_DAY
 from leadflow_console.store.read_queries import DIMENSIONS as DIMENSIONS  # the pages list them
 from leadflow_console.store.read_queries import FunnelRow, SpeedRow
 
@@ -46,6 +47,11 @@ def date_range(since: str, until: str, today: date, zone: tzinfo = UTC) -> tuple
         first = date.fromisoformat(since) if since else last - timedelta(days=DEFAULT_DAYS - 1)
     except ValueError:
         raise Invalid.field("since" if since else "until", "Must be a date, such as 2026-12-01.") from None
+    except OverflowError:  # 30 days before the calendar's first
+        raise Invalid.field("until", f"Must be a date from {FIRST_DAY} to {LAST_DAY}.") from None
+    for name, day in (("since", first), ("until", last)):
+        if not FIRST_DAY <= day <= LAST_DAY:
+            raise Invalid.field(name, f"Must be a date from {FIRST_DAY} to {LAST_DAY}.")
     if first > last:
         raise Invalid.field("since", "Must not be after the To date.")
     if (last - first).days >= MAX_DAYS:

@@ -18,6 +18,9 @@ import phonenumbers
 from leadflow_common.events import Channel, Temperature
 
 PAGE_SIZE = 50
+# The days a filter, a cursor or the funnel may name: any lead's, with room on either side for
+# a time zone (a day at the calendar's end was a 500 once a zone or a day was added to it).
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(9000, 12, 31)
 
 
 class Sort(StrEnum):
@@ -186,6 +189,8 @@ def read_cursor(text: str, sort: Sort) -> Cursor | None:
         raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)).decode()
         value, lead_id = raw.rsplit("|", 1)
         start = datetime.fromisoformat(value) if sort == Sort.newest else float(value)
+        if isinstance(start, datetime) and not FIRST_DAY <= start.date() <= LAST_DAY:
+            return None  # past the calendar the database keeps: none of the list's
         return Cursor(start, uuid.UUID(lead_id))
     except (ValueError, binascii.Error, UnicodeDecodeError):
         return None
@@ -214,7 +219,11 @@ def _day(text: str, name: str, errors: dict[str, str]) -> date | None:
     if not text:
         return None
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError:
         errors[name] = "Write a date as YYYY-MM-DD, for example 2026-11-30."
         return None
+    if not FIRST_DAY <= day <= LAST_DAY:  # a day past the calendar's end was a 500
+        errors[name] = f"Write a date from {FIRST_DAY} to {LAST_DAY}."
+        return None
+    return day

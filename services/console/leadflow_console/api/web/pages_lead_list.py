@@ -168,7 +168,8 @@ async def _list(
     shown = {name: value for name, value in typed.items() if name != "after"}
     filters = {name: value for name, value in shown.items() if value and name != "q"}
     after = write_cursor(found.next_cursor) if found.next_cursor else None  # a search's next page
-    searched, continued = bool(typed["q"].strip()), bool(typed["after"])
+    searched = bool(typed["q"].strip()) and "q" not in errors  # a search refused lists no rows of it
+    continued = bool(typed["after"])
     rows = _rows(typed, found, searched=searched, continued=continued)
     if searched:  # the same leads, by id, with the filters; none found: nothing to follow
         ids = ",".join(str(lead.lead_id) for lead in found.leads)

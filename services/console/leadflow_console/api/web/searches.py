@@ -14,18 +14,32 @@ from leadflow_console.api.web.session import cookie_options
 from leadflow_console.domain.lead_filters import MAX_QUERY
 
 SEARCHES_COOKIE = "leadflow_searches"
-KEPT = 4  # searches a browser goes back to (a cookie holds about 4 KB)
+KEPT = 4  # searches a browser goes back to
+# A browser keeps a cookie of up to 4,096 bytes and silently drops a larger one: a search of
+# 200 characters takes at most 2,400 (12 a character, an emoji's UTF-8 URL-quoted).
+MOST_BYTES = 3800
 KEPT_SECONDS = 12 * 3600
 SEARCH_ID = r"^[A-Za-z0-9_-]{0,16}$"
 
 
 def kept_searches(request: Request) -> dict[str, str]:
-    """The searches this browser keeps, by id (none when the cookie is missing or unreadable)."""
-    try:
-        pairs = json.loads(unquote(request.cookies.get(SEARCHES_COOKIE, "")) or "[]")
-        return {str(key): str(words)[:MAX_QUERY] for key, words in pairs}
-    except (ValueError, TypeError):
+    """The searches this browser keeps, by id (none when the cookie is missing or not one this
+    console wrote: too long, too deep, or not pairs of texts)."""
+    text = request.cookies.get(SEARCHES_COOKIE, "")
+    if not text or len(text) > MOST_BYTES:
         return {}
+    try:
+        pairs = json.loads(unquote(text))
+    except (ValueError, RecursionError):
+        return {}
+    if not isinstance(pairs, list) or len(pairs) > KEPT:
+        return {}
+    return {
+        key: words[:MAX_QUERY]
+        for pair in pairs
+        if isinstance(pair, list) and len(pair) == 2 and all(isinstance(part, str) for part in pair)
+        for key, words in [pair]
+    }
 
 
 def new_search_id() -> str:
@@ -35,9 +49,17 @@ def new_search_id() -> str:
 def keep_search(request: Request, response: Response, key: str, words: str) -> None:
     """Keeps `words` as this browser's newest search, by `key` (the oldest beyond KEPT dropped)."""
     pairs = [*list(kept_searches(request).items())[-(KEPT - 1) :], (key, words[:MAX_QUERY])]
+    value = _written(pairs)
+    while len(value) > MOST_BYTES and len(pairs) > 1:  # the oldest go first (a browser drops it all)
+        pairs = pairs[1:]
+        value = _written(pairs)
     options = cookie_options(request, KEPT_SECONDS)
     options["path"] = "/leads"
-    response.set_cookie(SEARCHES_COOKIE, quote(json.dumps(pairs)), **options)
+    response.set_cookie(SEARCHES_COOKIE, value, **options)
+
+
+def _written(pairs: list[tuple[str, str]]) -> str:
+    return quote(json.dumps(pairs, ensure_ascii=False, separators=(",", ":")))
 
 
 def forget_searches(response: Response) -> None:
