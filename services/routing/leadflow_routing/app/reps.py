@@ -52,9 +52,14 @@ class Reps:
         until someone gives them to another rep by hand)."""
         if fields.get("active") is False and action == "rep.updated":
             action = "rep.deactivated"  # as DELETE says it: the audit's filter finds both
-        changed = await self._change(
-            principal, action, lambda connection: reps_store.update_rep(connection, rep_id, fields)
-        )
+        said: dict[str, str] = {}
+
+        async def update(connection: AsyncConnection) -> RepRecord | None:
+            before = await reps_store.get_rep(connection, rep_id)
+            said["changed"] = changed_words(fields, before)
+            return await reps_store.update_rep(connection, rep_id, fields)
+
+        changed = await self._change(principal, action, update, said)
         if changed is None:
             raise NotFound(f"No rep {rep_id}")
         if fields.get("active") is False:
@@ -97,14 +102,16 @@ class Reps:
             raise NotFound(f"No rep {rep_id}")
         return found
 
-    async def _change(self, principal: Principal, action: str, change: RepChange) -> RepRecord | None:
-        """A change to reps, audited as `action`; added or freed capacity goes to waiting leads
-        at once."""
+    async def _change(
+        self, principal: Principal, action: str, change: RepChange, details: dict[str, str] | None = None
+    ) -> RepRecord | None:
+        """A change to reps, audited as `action` with `details`; added or freed capacity goes to
+        waiting leads at once."""
         try:
             async with self._runtime.unit_of_work() as uow:
                 result = await change(uow.connection)
                 if result is not None:
-                    await uow.audit(principal, action, ("rep", result.id))
+                    await uow.audit(principal, action, ("rep", result.id), **(details or {}))
                     await assigner.drain_waiting(uow, self._routing.context())
         except IntegrityError:
             raise EmailTaken() from None
@@ -115,3 +122,20 @@ class EmailTaken(Conflict):
     def __init__(self) -> None:
         used = FieldError(name="email", message="already used")
         super().__init__("A rep with this email exists", fields=[used])
+
+
+SHOWN_VALUES = ("tier", "capacity", "active", "available")  # the others named only (an email, hours)
+
+
+def changed_words(fields: RepFields, before: RepRecord | None) -> str:
+    """What a change changed, for the audit trail: `available no, capacity 30, territories` (a
+    form sends every field: those left as they were are not said)."""
+    said = []
+    for name, value in sorted(fields.items()):
+        if before is not None and getattr(before, name, object()) == value:
+            continue
+        if name not in SHOWN_VALUES:
+            said.append(name)
+        else:
+            said.append(f"{name} {('yes' if value else 'no') if isinstance(value, bool) else value}")
+    return ", ".join(said)
