@@ -360,6 +360,45 @@ async def test_a_deactivated_reps_offers_move_on_at_once_and_her_accepted_lead_s
     assert reassigned["previous_rep_id"] == leaving and reassigned["rep"]["id"] == other
 
 
+async def test_a_lead_taken_by_hand_from_a_senior_that_turns_hot_is_not_promoted_back_to_her(
+    settings, topics
+):
+    async with scenario(settings, topics, sla_seconds=600) as s:
+        senior = await s.rep("senior")
+        lead = uuid.uuid4()
+        await s.score(lead, "warm", 60)
+        assert (await s.until_status(lead, "offered"))["rep_id"] == senior
+        mid = await s.rep("mid", segments=["b2b"])  # not for this lead but by hand
+        moved = await s.client.post(f"/v1/leads/{lead}/assign", json={"rep_id": mid})
+        assert moved.status_code == 200, moved.text
+        offer = await s.until_status(lead, "offered")
+        await s.score(lead, "hot", 90)  # outgrows a mid rep: the only senior is the one it left
+        marker = uuid.uuid4()
+        await s.score(marker, "cold", 5, key=lead)  # consumed after the re-score: same partition
+        await s.until_status(marker, "nurtured")
+        still = await s.current(lead)
+        assert (still["id"], still["rep_id"]) == (offer["id"], mid)
+
+
+async def test_a_rep_given_a_lead_back_by_hand_may_have_it_again_once_its_wait_relaxes(settings, topics):
+    """Taken from Ana, given back to her, let run out: once the wait relaxes, she may have it
+    again as anyone who let it run out (her being taken from counts no more after the give-back)."""
+    async with scenario(settings, topics, sla_seconds=3, relax_warm_seconds=1) as s:
+        ana = await s.rep("mid")
+        lead = uuid.uuid4()
+        await s.score(lead, "warm", 60)
+        await s.until_status(lead, "offered")
+        bo = await s.rep("mid", segments=["b2b"])  # not for this lead but by hand
+        for rep in (bo, ana):
+            moved = await s.client.post(f"/v1/leads/{lead}/assign", json={"rep_id": rep})
+            assert moved.status_code == 200, moved.text
+        given_back = await s.until_status(lead, "offered")
+        assert given_back["rep_id"] == ana
+        await s.until_status(lead, "waiting", timeout=10)  # she let it run out; Bo had it taken
+        again = await s.until_status(lead, "offered", timeout=10)
+        assert (again["rep_id"], again["id"] != given_back["id"]) == (ana, True)
+
+
 async def test_an_offer_left_with_a_rep_made_inactive_behind_the_api_moves_on_at_the_next_sweep(
     settings, topics
 ):

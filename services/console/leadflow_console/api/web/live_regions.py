@@ -118,9 +118,6 @@ def redraws(
                 except UpstreamProblem as problem:
                     log.info("a live region waits for a service", extra={"page": page, "error": str(problem)})
                     html, more = "", True
-                except Exception:  # a bug, or what the page let through: end, never cut mid-body
-                    log.exception("a live region could not be drawn", extra={"page": page})
-                    html, more = "", False
                 if html and (drawn := digest(html)) != showing:
                     showing = drawn
                     yield {"event": event, "data": html}
