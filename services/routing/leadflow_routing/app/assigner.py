@@ -82,7 +82,7 @@ async def on_new_score(
             uow.connection, current.id, AssignmentStatus.nurtured, context.now, score=lead.score
         )
         return None
-    # Kept from the reps who let it go or had it taken (a new lead has none: no statement).
+    # Kept from reps who let it go or had it taken; one with no place is routed as new (no statement).
     passed = await repository.reps_who_passed(uow.connection, lead.lead_id) if current else frozenset()
     return await route(uow, lead, context, current=current, exclude=passed, capacity=capacity)
 

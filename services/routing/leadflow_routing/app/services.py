@@ -251,11 +251,11 @@ class RoutingService:
                 reason = f"not accepted within {self.settings.sla_seconds:g}s"
                 await assigner.pass_on(uow, assignment, AssignmentStatus.reassigned, reason, context)
                 metrics.SLA_BREACHES.inc()
-        await lifecycle.release_stranded(self._runtime.unit_of_work, stranded, context)
+        released = await lifecycle.release_stranded(self._runtime.unit_of_work, stranded, context)
         async with self._runtime.unit_of_work() as uow:
             await assigner.drain_waiting(uow, context)
         said, next_long_wait = await self._say_long_waits(context, oldest.get(Temperature.hot.value))
-        full = OVERDUE_BATCH in (len(overdue), len(stranded)) or len(waited_out) > OVERDUE_BATCH
+        full = OVERDUE_BATCH in (len(overdue), released) or len(waited_out) > OVERDUE_BATCH  # more to do
         if full or said == escalations.BATCH:
             return context.now
         next_wait_end = waits[len(waited_out)][1] + card_wait if len(waits) > len(waited_out) else None

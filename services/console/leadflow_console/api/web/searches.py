@@ -2,7 +2,7 @@
 and phone numbers stay out of addresses, access logs and history), then answered by a redirect
 to the list's address naming the search by a short id, so Back and Reload show its results
 again (a posted page asked to be sent again: a manager's hour). The words live in a cookie only
-the list's pages receive, dropped when a session begins or ends."""
+the leads pages receive (`/leads` and under it), dropped at sign-in and sign-out."""
 
 import json
 import secrets
