@@ -12,6 +12,7 @@ def test_machine_names_read_as_words():
     assert words.decision("lead.routed", "assigned by hand to Sara") == "assigned by hand"
     assert words.decision_status("promoted") == "moved on to a rep"
     assert words.decision_status("accepted") == "accepted"
+    assert words.decision_status("rejected") == "passed on by the rep"  # not the decision refused
     assert words.decision("lead.something_new") == "something new"
     assert words.score_cause("lead.captured") == "captured"
     assert words.score_cause("activity:email_opened") == "activity: email opened"

@@ -11,6 +11,9 @@ DECISIONS = {
 # The status of a decision where routing's word would mislead: "promoted" read as good news.
 # (Routing promotes an offer that turned hotter, and a nurtured lead assigned by hand.)
 STATUSES = {
+    # What became of a decision, as the feed says it: "rejected" beside "reassigned by hand" read
+    # as if the move was refused (a manager's hour); it is the rep who passed on the lead.
+    "rejected": "passed on by the rep",
     "promoted": "moved on to a rep",
     "given by hand": "given to another rep by hand",
     "released": "moved on: the rep's record was made inactive",
