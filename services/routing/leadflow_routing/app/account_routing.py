@@ -129,7 +129,8 @@ async def set_owner(
     await account_owner_store.set_owner(uow.connection, account_id, rep_id, context.now)
     if previous != rep_id:
         await _announce(uow, account_id, rep_id, previous, "admin", context)
-        await uow.audit(principal, "account.owner_changed", ("account", account_id), rep_id=str(rep_id))
+        owner_id = str(rep_id) if rep_id is not None else None  # removed: no rep, not the text "None"
+        await uow.audit(principal, "account.owner_changed", ("account", account_id), rep_id=owner_id)
     return owner
 
 
