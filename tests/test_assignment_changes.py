@@ -249,10 +249,8 @@ async def test_a_lead_a_rep_accepted_is_reassigned_by_hand_the_rep_told_and_her_
         await s.score(waiting, "warm", 58)  # her one slot is taken: this one waits
         await s.until_status(waiting, "waiting")
         cover = await s.rep("senior", capacity=5, segments=["b2b"])  # not for the warm lead
-        body = {"rep_id": cover, "reason": "Ana is out this week"}
-        moved = await s.client.post(f"/v1/leads/{lead}/assign", json=body)
-        assert moved.status_code == 200, moved.text
-        assert (moved.json()["status"], moved.json()["rep_id"]) == ("offered", cover)
+        moved = await s.give_by_hand(lead, cover, reason="Ana is out this week")
+        assert (moved["status"], moved["rep_id"]) == ("offered", cover)
         back = await s.until_status(waiting, "offered")  # the slot the lead left
         assert back["rep_id"] == out_sick
 
@@ -281,8 +279,7 @@ async def test_an_offered_lead_is_given_by_hand_to_another_rep_the_first_told_it
         await s.score(lead, "warm", 61)
         await s.until_status(lead, "offered")
         second_rep = await s.rep("mid", segments=["b2b"])  # not for this lead but by hand
-        moved = await s.client.post(f"/v1/leads/{lead}/assign", json={"rep_id": second_rep})
-        assert moved.status_code == 200, moved.text
+        await s.give_by_hand(lead, second_rep)
         changes = await s.routed_events(until=lambda events: len(life_of(events, lead)) >= 3, types=CHANGE)
         decisions = await s.routed_events(
             until=lambda events: any(e["subject"] == str(lead) for e in events),
@@ -309,8 +306,7 @@ async def test_a_rep_a_lead_was_taken_from_by_hand_is_not_offered_it_again_but_m
         await s.score(lead, "warm", 61)
         await s.until_status(lead, "offered")
         given_to = await s.rep("mid", segments=["b2b"])  # not for this lead but by hand
-        moved = await s.client.post(f"/v1/leads/{lead}/assign", json={"rep_id": given_to})
-        assert moved.status_code == 200, moved.text
+        await s.give_by_hand(lead, given_to)
         offer = await s.until_status(lead, "offered")
         assert offer["rep_id"] == given_to
         passed = await s.client.post(f"/v1/assignments/{offer['id']}/reject", json={"reason": "not mine"})
@@ -326,8 +322,7 @@ async def test_a_rep_a_lead_was_taken_from_by_hand_is_not_offered_it_again_but_m
         still = await eventually(rescored)
         assert (still["id"], still["status"]) == (waiting["id"], "waiting")
         assert still["waiting_for"] == waiting["waiting_for"]
-        back = await s.client.post(f"/v1/leads/{lead}/assign", json={"rep_id": taken_from})
-        assert back.status_code == 200, back.text
+        await s.give_by_hand(lead, taken_from)
         again = await s.until_status(lead, "offered")
         assert again["rep_id"] == taken_from
 
@@ -369,8 +364,7 @@ async def test_a_lead_taken_by_hand_from_a_senior_that_turns_hot_is_not_promoted
         await s.score(lead, "warm", 60)
         assert (await s.until_status(lead, "offered"))["rep_id"] == senior
         mid = await s.rep("mid", segments=["b2b"])  # not for this lead but by hand
-        moved = await s.client.post(f"/v1/leads/{lead}/assign", json={"rep_id": mid})
-        assert moved.status_code == 200, moved.text
+        await s.give_by_hand(lead, mid)
         offer = await s.until_status(lead, "offered")
         await s.score(lead, "hot", 90)  # outgrows a mid rep: the only senior is the one it left
         marker = uuid.uuid4()
@@ -390,8 +384,7 @@ async def test_a_rep_given_a_lead_back_by_hand_may_have_it_again_once_its_wait_r
         await s.until_status(lead, "offered")
         bo = await s.rep("mid", segments=["b2b"])  # not for this lead but by hand
         for rep in (bo, ana):
-            moved = await s.client.post(f"/v1/leads/{lead}/assign", json={"rep_id": rep})
-            assert moved.status_code == 200, moved.text
+            await s.give_by_hand(lead, rep)
         given_back = await s.until_status(lead, "offered")
         assert given_back["rep_id"] == ana
         await s.until_status(lead, "waiting", timeout=10)  # she let it run out; Bo had it taken

@@ -88,6 +88,12 @@ class Scenario:
         await self.until_status(hotter, "waiting")
         return rep, held, colder, hotter
 
+    async def give_by_hand(self, lead_id: uuid.UUID, rep_id: str, **body) -> dict:
+        """The lead given to the rep by hand (`POST /v1/leads/{id}/assign`), as a manager does."""
+        moved = await self.client.post(f"/v1/leads/{lead_id}/assign", json={"rep_id": rep_id, **body})
+        assert moved.status_code == 200, moved.text
+        return moved.json()
+
     async def publish(self, topic: str, event, key: uuid.UUID | None = None) -> None:
         partition_key = str(key) if key else event.subject
         await self.producer.send_and_wait(topic, event.model_dump_json().encode(), key=partition_key.encode())
