@@ -127,6 +127,8 @@ async def release_stranded(
     for offer in stranded:
         try:
             async with unit_of_work() as uow:
+                if not await repository.try_lock_lead(uow.connection, offer.lead_id):
+                    continue  # another replica's sweep, or a consumer, has it: the next look
                 rep = await reps.get_rep(uow.connection, offer.rep_id)
                 current = await repository.get_assignment(uow.connection, offer.id)
                 if rep is None or rep.active or current is None:
