@@ -49,6 +49,16 @@ def test_the_newest_revision_of_an_account_and_of_its_score_win_whatever_the_ord
     assert staying.scores[ACCOUNT]["hot_at"] is None, "staying hot keeps the date it turned"
 
 
+def test_an_account_turned_hot_and_scored_again_in_one_batch_keeps_the_date_it_turned():
+    rescored = [scored(2, Temperature.hot, Temperature.warm), scored(3, Temperature.hot, Temperature.hot)]
+    changes = fold_accounts([event(data) for data in rescored])
+    assert changes.scores[ACCOUNT]["score_revision"] == 3
+    assert changes.scores[ACCOUNT]["hot_at"] == T0 + timedelta(minutes=2), "it turned hot at revision 2"
+    cooling = scored(4, Temperature.warm, Temperature.hot)
+    cooled = fold_accounts([event(data) for data in [*rescored, cooling]])
+    assert cooled.scores[ACCOUNT]["hot_at"] is None, "no longer hot: no date of turning hot"
+
+
 def test_the_latest_owner_and_match_win_and_a_match_is_a_line_on_the_leads_timeline():
     rep = RepRef(id=uuid.uuid4(), name="Nora", email="nora@sales.example", tier=Tier.senior)
     owners = [

@@ -35,6 +35,24 @@ def _keep_newer(rows: dict, key, row: dict, version: str) -> None:
         rows[key] = row
 
 
+def _fold_score(changes: AccountChanges, data: AccountScored) -> None:
+    turned_hot = data.temperature == Temperature.hot and data.previous_temperature != Temperature.hot
+    row = {
+        "account_id": data.account_id,
+        "score_revision": data.revision,
+        "score": data.score,
+        "temperature": data.temperature.value,
+        "reasons": [reason.model_dump() for reason in data.reasons],
+        "hot_at": data.scored_at if turned_hot else None,
+    }
+    earlier = changes.scores.get(data.account_id)
+    _keep_newer(changes.scores, data.account_id, row, "score_revision")
+    if earlier is not None and earlier["hot_at"] and changes.scores[data.account_id] is row:
+        # Turned hot earlier in the batch and scored again since: still hot, it keeps
+        # that date (the newer row alone said nothing of it, and the date was lost).
+        row["hot_at"] = earlier["hot_at"] if data.temperature == Temperature.hot else None
+
+
 def fold_accounts(events: list[CloudEvent]) -> AccountChanges:
     changes = AccountChanges()
     for event in events:
@@ -51,16 +69,7 @@ def fold_accounts(events: list[CloudEvent]) -> AccountChanges:
             }
             _keep_newer(changes.accounts, data.account_id, row, "revision")
         elif isinstance(data, AccountScored):
-            turned_hot = data.temperature == Temperature.hot and data.previous_temperature != Temperature.hot
-            row = {
-                "account_id": data.account_id,
-                "score_revision": data.revision,
-                "score": data.score,
-                "temperature": data.temperature.value,
-                "reasons": [reason.model_dump() for reason in data.reasons],
-                "hot_at": data.scored_at if turned_hot else None,
-            }
-            _keep_newer(changes.scores, data.account_id, row, "score_revision")
+            _fold_score(changes, data)
         elif isinstance(data, AccountOwnerChanged):
             row = {
                 "account_id": data.account_id,
