@@ -48,6 +48,7 @@ STREAMS = {
     "/leads/stream": {"admin", "manager", "marketer", "rep"},  # a rep: her own leads' rows
     "/funnel/stream": {"admin", "manager", "marketer"},
     "/admin/audit/stream": {"admin"},
+    "/accounts/stream": {"admin", "manager", "marketer"},
 }
 
 

@@ -7,9 +7,9 @@ Events): a person joining or leaving, a score, an owner, a person's rep, a dismi
 a rep whose last lead of it leaves them is told so and hears nothing more of it."""
 
 import uuid
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from leadflow_common.access import Role
@@ -23,6 +23,10 @@ from leadflow_console.app.account_reads import AccountReads
 
 router = APIRouter(include_in_schema=False)
 LIVE_PART = "_account_live.html"
+LIST_PART = "_accounts_live.html"
+# Any account's change may touch the list (one may come to match, or turn hot): a burst of them
+# is drawn once, within a second of its first.
+LIST_SETTLE_SECONDS = 0.8
 
 
 async def suggestions_of(
@@ -48,19 +52,44 @@ def no_such_account(request: Request, viewer: Viewer) -> Response:
 async def accounts(request: Request, viewer: Overseers, reads: AccountReadsDep) -> Response:
     words = request.query_params.get("q", "").strip()[:200]
     errors = {"q": f"the words {UNSTORABLE_TEXT}"} if unstorable(words) else {}
-    found = await reads.search(words) if words and not errors else None
-    hot = await reads.hot_this_week()
     shown = "" if errors else words  # what cannot be searched for is not shown back either
+    listed = await _listed(reads, shown)
+    live = live_region(LIST_PART, "/accounts/stream", {"q": shown} if shown else {}, viewer=viewer, **listed)
     return page(
-        request,
-        "b2b_accounts.html",
-        viewer,
-        422 if errors else 200,
-        q=shown,
-        found=found,
-        hot=hot,
-        errors=errors,
+        request, "b2b_accounts.html", viewer, 422 if errors else 200, q=shown, live=live, errors=errors
     )
+
+
+@router.get(
+    "/accounts/stream",
+    summary="admin, manager, marketer: the accounts found and turning hot, as they change (event-stream)",
+)
+async def accounts_stream(
+    request: Request,
+    viewer: Overseers,
+    reads: AccountReadsDep,
+    read_model: ReadModelDep,
+    q: Annotated[str, Query(max_length=200)] = "",
+    shown: Shown = "",
+) -> Response:
+    """The same words searched again as accounts change: an account that comes to match joins
+    the found, a score or an owner changes in place, one turning hot joins the week's."""
+    words = "" if unstorable(q.strip()) else q.strip()
+
+    async def draw() -> tuple[str, bool]:
+        listed = await _listed(reads, words)
+        return templates.get_template(LIST_PART).render(viewer=viewer, **listed), True
+
+    changed, settle = read_model.accounts_changed, LIST_SETTLE_SECONDS
+    return redraws(
+        request, viewer, draw, changed, page="accounts", event="accounts", shown=shown, settle=settle
+    )
+
+
+async def _listed(reads: AccountReads, words: str) -> dict[str, object]:
+    """What the list's region shows, for the page and its stream alike (`found`: None unsearched)."""
+    found = await reads.search(words) if words else None
+    return {"found": found, "hot": await reads.hot_this_week()}
 
 
 @router.get(

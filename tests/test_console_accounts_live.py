@@ -1,0 +1,35 @@
+"""The accounts list follows the present, in real Chromium against the five services as
+processes: a marketer who searched for a company before anyone of it came sees its account
+join the found as its first person is captured, its people counted as more come, and the
+account join the week's hot ones as it turns hot, without a reload (the list was drawn once and
+kept until a reload), dated when it turned hot even when its scores came in one batch (it was
+listed nowhere: the batch's last score, staying hot, had no date)."""
+
+import pytest
+from browser import new_page, sign_in
+from conftest import ADMIN_EMAIL, ADMIN_PASSWORD
+from test_console_accounts import capture
+
+pytestmark = pytest.mark.e2e
+FOLLOWS_WITHIN_MS = 20_000  # capture, scoring and the account's score, then the list's second
+
+
+async def test_an_open_accounts_list_gains_an_account_and_follows_it_turning_hot(system, browser):
+    console = system.console
+    admin = await new_page(browser)
+    await sign_in(admin, console, ADMIN_EMAIL, ADMIN_PASSWORD)
+    await admin.goto(f"{console}/accounts?q=acme")
+    assert (await admin.locator("#found tbody").inner_text()).strip() == "None."
+    assert (await admin.locator("#hot-this-week tbody").inner_text()).strip() == "None."
+    await admin.evaluate("window.drawnOnce = true")  # gone if the page were loaded again
+
+    await capture(system, "ada")
+    found = admin.locator("#found tbody tr", has_text="Acme")
+    await found.wait_for(timeout=FOLLOWS_WITHIN_MS)
+    await capture(system, "bea"), await capture(system, "cy")
+    await admin.locator("#found tbody tr td:nth-child(3)", has_text="3").wait_for(timeout=FOLLOWS_WITHIN_MS)
+    await admin.locator("#hot-this-week tbody tr", has_text="Acme").wait_for(timeout=FOLLOWS_WITHIN_MS)
+    assert "hot" in await found.locator(".badge").text_content()
+    # Turned hot as its people came in one batch of scores: dated all the same (it was not).
+    assert await admin.locator("#hot-this-week tbody tr td:last-child").first.text_content()
+    assert await admin.evaluate("window.drawnOnce === true"), "followed, not reloaded"
