@@ -3,7 +3,8 @@ processes: a marketer who searched for a company before anyone of it came sees i
 join the found as its first person is captured, its people counted as more come, and the
 account join the week's hot ones as it turns hot, without a reload (the list was drawn once and
 kept until a reload), dated when it turned hot even when its scores came in one batch (it was
-listed nowhere: the batch's last score, staying hot, had no date)."""
+listed nowhere: the batch's last score, staying hot, had no date). The funnel by account counts
+a person as she comes (it was drawn once too)."""
 
 import pytest
 from browser import new_page, sign_in
@@ -32,4 +33,21 @@ async def test_an_open_accounts_list_gains_an_account_and_follows_it_turning_hot
     assert "hot" in await found.locator(".badge").text_content()
     # Turned hot as its people came in one batch of scores: dated all the same (it was not).
     assert await admin.locator("#hot-this-week tbody tr td:last-child").first.text_content()
+    assert await admin.evaluate("window.drawnOnce === true"), "followed, not reloaded"
+
+
+async def test_an_open_funnel_by_account_counts_an_accounts_people_without_a_reload(system, browser):
+    admin = await new_page(browser)
+    await sign_in(admin, system.console, ADMIN_EMAIL, ADMIN_PASSWORD)
+    await admin.goto(f"{system.console}/funnel/accounts")
+    stages = admin.locator("#account-stages tbody tr td:nth-child(2)")
+    assert await stages.all_text_contents() == ["0", "0", "0", "0"]
+    await admin.evaluate("window.drawnOnce = true")
+
+    await capture(system, "ada")
+    await admin.locator("#account-funnel tbody tr", has_text="Acme").wait_for(timeout=FOLLOWS_WITHIN_MS)
+    await admin.locator('#account-stages tr[data-stage="scored"] td', has_text="1").first.wait_for(
+        timeout=FOLLOWS_WITHIN_MS
+    )
+    assert (await stages.all_text_contents())[:2] == ["1", "1"]
     assert await admin.evaluate("window.drawnOnce === true"), "followed, not reloaded"

@@ -49,6 +49,7 @@ STREAMS = {
     "/funnel/stream": {"admin", "manager", "marketer"},
     "/admin/audit/stream": {"admin"},
     "/accounts/stream": {"admin", "manager", "marketer"},
+    "/funnel/accounts/stream": {"admin", "manager", "marketer"},
 }
 
 
