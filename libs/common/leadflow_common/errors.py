@@ -39,6 +39,12 @@ class Conflict(LeadflowError):
     status, title = 409, "Conflict"
 
 
+class PreconditionFailed(LeadflowError):
+    """An `If-Match` that no longer holds: the document changed since the version it names."""
+
+    status, title = 412, "Precondition failed"
+
+
 class Invalid(LeadflowError):
     status, title = 422, "Validation failed"
 

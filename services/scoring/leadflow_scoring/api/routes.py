@@ -4,11 +4,12 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Header, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from leadflow_common.access import Principal, Scope, ensure_own
 from leadflow_common.auth import requires
+from leadflow_common.errors import PreconditionFailed
 from leadflow_common.events import ModelRef, ScoreReason, Temperature
 from leadflow_scoring.app.services import ScoringState
 from leadflow_scoring.deps import JobsDep, ScoreReadsDep, ScoringDep
@@ -59,14 +60,32 @@ class VersionedRules(BaseModel):
         description="What cannot score now (a stored version that does not validate, a version that"
         " fails on leads) and what scores instead; empty when healthy",
     )
+    latest_version: int = Field(
+        description="The newest version stored: `version` unless that one cannot score (see"
+        " `problems`). It is the ETag; a PUT with `If-Match` naming another is refused (412)"
+    )
 
 
 def _versioned(state: ScoringState) -> VersionedRules:
+    unusable = [problem.version for problem in state.degraded if problem.kind == "rules"]
     return VersionedRules(
         version=state.rules_version,
         rules=state.rules,
         problems=[RulesProblemOut.model_validate(problem) for problem in state.degraded],
+        latest_version=max([state.rules_version, *unusable]),
     )
+
+
+def _based_on(if_match: str | None) -> int | None:
+    """The rules version an `If-Match` names (`"7"`, `W/"7"` or `7`); None for none or `*`."""
+    if if_match is None or if_match.strip() == "*":
+        return None
+    tag = if_match.strip().removeprefix("W/").strip('"')
+    if not (tag.isascii() and tag.isdigit()) or len(tag) > 9:
+        raise PreconditionFailed(
+            f"If-Match names no rules version ({if_match[:40]!r}): use the ETag of a GET"
+        )
+    return int(tag)
 
 
 class RetrainResult(BaseModel):
@@ -169,23 +188,35 @@ async def lead_score(
     )
 
 
-@router.get("/scoring/rules", response_model=VersionedRules, summary="The rules in use")
-async def get_rules(principal: ScoringReader, scoring: ScoringDep) -> VersionedRules:
-    return _versioned(scoring.state)
+@router.get(
+    "/scoring/rules", response_model=VersionedRules, summary="The rules in use (ETag: the newest version)"
+)
+async def get_rules(principal: ScoringReader, scoring: ScoringDep, response: Response) -> VersionedRules:
+    versioned = _versioned(scoring.state)
+    response.headers["ETag"] = f'"{versioned.latest_version}"'
+    return versioned
 
 
 @router.put(
     "/scoring/rules",
     response_model=VersionedRules,
-    responses={413: {}, 422: {}},
-    summary="New rules: a new version, every lead re-scored in the background",
+    responses={412: {}, 413: {}, 422: {}},
+    summary="New rules: a new version, every lead re-scored in the background; with If-Match, only"
+    " if no other version was saved since the one it names",
 )
 async def put_rules(
-    rules: RuleSet, principal: ScoringAdmin, scoring: ScoringDep, jobs: JobsDep
+    rules: RuleSet,
+    principal: ScoringAdmin,
+    scoring: ScoringDep,
+    jobs: JobsDep,
+    response: Response,
+    if_match: Annotated[str | None, Header(max_length=100)] = None,
 ) -> VersionedRules:
-    version = await scoring.store_rules(principal, rules)
+    version = await scoring.store_rules(principal, rules, _based_on(if_match))
     jobs.rescore_everyone(f"rules:{version}")
-    return _versioned(scoring.state)
+    versioned = _versioned(scoring.state)
+    response.headers["ETag"] = f'"{versioned.latest_version}"'
+    return versioned
 
 
 @router.post(

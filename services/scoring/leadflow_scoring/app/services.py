@@ -12,7 +12,7 @@ from leadflow_common import lead_access
 from leadflow_common.access import Principal
 from leadflow_common.account_events import LeadMatched
 from leadflow_common.erasure import apply_erasures
-from leadflow_common.errors import Invalid
+from leadflow_common.errors import Invalid, PreconditionFailed
 from leadflow_common.events import (
     CloudEvent,
     EventData,
@@ -144,11 +144,19 @@ class ScoringService:
         async with self._runtime.engine.connect() as connection:
             return await lead_access.rep_of_lead(connection, lead_reps, lead_id)
 
-    async def store_rules(self, principal: Principal, rules: RuleSet) -> int:
+    async def store_rules(self, principal: Principal, rules: RuleSet, based_on: int | None = None) -> int:
         """A new rules version, in use by every scoring process within a refresh; its number.
-        Tried on recent leads first: rules that fail on one are refused, nothing stored."""
+        Tried on recent leads first: rules that fail on one are refused, nothing stored.
+        `based_on`: the newest version the editor started from (an If-Match); refused when
+        another was saved since, so nobody replaces a colleague's rules unseen."""
         await self._try_on_recent_leads(rules, preview.TRIAL_LEADS)
         async with self._runtime.unit_of_work() as uow:
+            newest = await versions.newest_rules(uow.connection)
+            if based_on is not None and based_on != newest:
+                raise PreconditionFailed(
+                    f"Rules version {newest} was saved after version {based_on}, which these rules"
+                    " were based on: read the rules in use and save again."
+                )
             document = rules.model_dump(mode="json")
             version = await versions.add_rules(uow.connection, document, datetime.now(UTC))
             if rules.account.seniority_levels != self.state.rules.account.seniority_levels:

@@ -9,11 +9,16 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from leadflow_scoring.store.tables import models, rule_versions
 
 
+async def newest_rules(connection: AsyncConnection) -> int:
+    """The newest version stored (0: none), held until the transaction ends: no other can be
+    added meanwhile."""
+    await connection.execute(text("LOCK TABLE scoring.rule_versions IN EXCLUSIVE MODE"))
+    return await connection.scalar(select(func.coalesce(func.max(rule_versions.c.version), 0))) or 0
+
+
 async def add_rules(connection: AsyncConnection, document: dict[str, object], now: datetime) -> int:
     """Store a new rules version (serialised: two concurrent PUTs get two versions)."""
-    await connection.execute(text("LOCK TABLE scoring.rule_versions IN EXCLUSIVE MODE"))
-    newest: int = await connection.scalar(select(func.coalesce(func.max(rule_versions.c.version), 0))) or 0
-    version = newest + 1
+    version = await newest_rules(connection) + 1
     await connection.execute(insert(rule_versions).values(version=version, document=document, created_at=now))
     return version
 
