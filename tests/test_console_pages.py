@@ -50,6 +50,7 @@ STREAMS = {
     "/admin/audit/stream": {"admin"},
     "/accounts/stream": {"admin", "manager", "marketer"},
     "/funnel/accounts/stream": {"admin", "manager", "marketer"},
+    "/scoring/stream": {"admin", "marketer"},
 }
 
 

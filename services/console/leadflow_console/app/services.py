@@ -265,7 +265,7 @@ class AccountsService(ApiKeyCases, OwnAccountCases):
             return await repository.audit_entries(connection, **filters)
 
     async def audit_trail(
-        self, who: str, action: str | None, before_id: int | None = None
+        self, who: str, action: str | None, before_id: int | None = None, limit: int = 200
     ) -> list[NamedEntry] | None:
         """The newest entries (before `before_id`) with their actors and targets named; None
         when nobody is known by `who` (an account's email, a key's name)."""
@@ -274,7 +274,7 @@ class AccountsService(ApiKeyCases, OwnAccountCases):
             if who and actor is None:
                 return None
             return await audit_trail.named_entries(
-                connection, actor=actor, action=action, before_id=before_id
+                connection, actor=actor, action=action, before_id=before_id, limit=limit
             )
 
     async def record_audit(self, events: list[CloudEvent]) -> None:

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from leadflow_console.api.web.deps import Analysts, ReadModelDep, UpstreamDep
+from leadflow_console.api.web.pages_rules_versions import newer_region, newest_of, posted_based_on, save_rules
 from leadflow_console.api.web.render import page, redirect
 from leadflow_console.api.web.session import Viewer
 from leadflow_console.api.web.upstream import JsonObject, Upstream, UpstreamProblem
@@ -13,6 +14,7 @@ from leadflow_console.domain import account_rules_form, rules_form
 
 router = APIRouter(include_in_schema=False)
 CHANNELS = ("landing_page", "popup", "sms", "api", "import")
+STALE = 412  # the scoring service's answer to a save based on an older version
 
 
 async def _form_page(
@@ -26,11 +28,18 @@ async def _form_page(
     in_use = await upstream.call_object("scoring", "GET", "/v1/scoring/rules", viewer.token)
     account_rows = context.pop("account_rows", None) or account_rules_form.rows_from_document(in_use["rules"])
     rows = rules_form.with_spare_rows(rows) if rows else rules_form.rows_from_document(in_use["rules"])
+    # What a form posted back started from stays so (a refused save starts from the newest).
+    based_on = context.pop("based_on", None)
+    based_on = based_on if isinstance(based_on, int) else newest_of(in_use)
     return page(
         request,
         "scoring.html",
         viewer,
         status,
+        based_on=based_on,
+        newest=newest_of(in_use),
+        rules_newer=newer_region(viewer, based_on, "forms"),
+        editor_path="/scoring",
         version=in_use["version"],
         problems=in_use.get("problems", []),
         rows=rows,
@@ -50,15 +59,22 @@ async def rules_form_page(request: Request, viewer: Analysts, upstream: Upstream
 
 
 async def _send(
-    upstream: Upstream, viewer: Viewer, candidate: rules_form.Candidate, save: bool
+    upstream: Upstream,
+    viewer: Viewer,
+    candidate: rules_form.Candidate,
+    save: bool,
+    based_on: int | None = None,
 ) -> tuple[JsonObject | None, dict[str, str], list[str]]:
-    """The scoring service's answer to the candidate, or its field errors placed at the inputs."""
+    """The scoring service's answer to the candidate, or its field errors placed at the inputs
+    (a save refused as based on an older version raises: the caller says so)."""
     if candidate.errors:
         return None, candidate.errors, []
-    method, path = ("PUT", "/v1/scoring/rules") if save else ("POST", "/v1/scoring/rules/preview")
+    path = "/v1/scoring/rules/preview"
     try:
+        if save:
+            return await save_rules(upstream, viewer, candidate.document, based_on), {}, []
         return (
-            await upstream.call_object("scoring", method, path, viewer.token, json=candidate.document),
+            await upstream.call_object("scoring", "POST", path, viewer.token, json=candidate.document),
             {},
             [],
         )
@@ -81,7 +97,16 @@ async def post_rules_form(
     account = account_rules_form.rows_from_form(typed)
     account_rules_form.add_to_document(candidate, account)
     save = typed.get("action") == "save"
-    answer, errors, elsewhere = await _send(upstream, viewer, candidate, save)
+    based_on = posted_based_on(typed.get("based_on"))
+    try:
+        answer, errors, elsewhere = await _send(upstream, viewer, candidate, save, based_on)
+    except UpstreamProblem as problem:
+        if problem.status != STALE:
+            raise
+        # Another version was saved since this form's: what was typed comes back, said so.
+        return await _form_page(
+            request, viewer, upstream, rows, 409, account_rows=account, stale_from=based_on
+        )
     if answer is None:
         return await _form_page(
             request,
@@ -93,12 +118,15 @@ async def post_rules_form(
             elsewhere=elsewhere,
             account_rows=account,
             asked="save" if save else "preview",
+            based_on=based_on,
         )
     if save:
         notice = f"Rules version {answer['version']} is in use; every lead is being re-scored."
         return redirect(request, "/scoring", notice)
     await read_model.name_moved_leads(answer)
-    return await _form_page(request, viewer, upstream, rows, preview=answer, account_rows=account)
+    return await _form_page(
+        request, viewer, upstream, rows, preview=answer, account_rows=account, based_on=based_on
+    )
 
 
 @router.post(
@@ -137,4 +165,5 @@ async def preview_bands(
         elsewhere=elsewhere,
         account_rows=account_rows,
         from_bands=True,
+        based_on=newest_of(in_use),  # the rules its rows came from
     )

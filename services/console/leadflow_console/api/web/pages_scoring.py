@@ -9,6 +9,8 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
 from leadflow_console.api.web.deps import Analysts, ReadModelDep, UpstreamDep
+from leadflow_console.api.web.pages_rules_form import STALE
+from leadflow_console.api.web.pages_rules_versions import newer_region, newest_of, posted_based_on, save_rules
 from leadflow_console.api.web.render import page, redirect
 from leadflow_console.api.web.session import Viewer
 from leadflow_console.api.web.upstream import JsonObject, Upstream, UpstreamProblem
@@ -40,11 +42,18 @@ async def _editor(
     if text is None:
         text = json.dumps(in_use["rules"], indent=2)
     problems = in_use.get("problems", [])
+    # What a form posted back started from stays so (a refused save starts from the newest).
+    based_on = context.pop("based_on", None)
+    based_on = based_on if isinstance(based_on, int) else newest_of(in_use)
     return page(
         request,
         "scoring_json.html",
         viewer,
         status,
+        based_on=based_on,
+        newest=newest_of(in_use),
+        rules_newer=newer_region(viewer, based_on, "json"),
+        editor_path="/scoring/json",
         version=in_use["version"],
         text=text,
         problems=problems,
@@ -64,6 +73,7 @@ async def preview(
     upstream: UpstreamDep,
     read_model: ReadModelDep,
     rules: Annotated[str, Form(max_length=MAX_RULES_CHARS)],
+    based_on: Annotated[str, Form(max_length=12)] = "",
 ) -> Response:
     document, errors = _parse(rules)
     result = None
@@ -78,7 +88,10 @@ async def preview(
             errors = problem.listed() or [{"name": "rules", "message": problem.detail or ""}]
     status = 422 if errors else 200
     await read_model.name_moved_leads(result)
-    return await _editor(request, viewer, upstream, rules, status, errors=errors, preview=result)
+    started = posted_based_on(based_on)
+    return await _editor(
+        request, viewer, upstream, rules, status, errors=errors, preview=result, based_on=started
+    )
 
 
 @router.post("/scoring/save", summary="admin, marketer: put candidate rules into use")
@@ -87,14 +100,16 @@ async def save(
     viewer: Analysts,
     upstream: UpstreamDep,
     rules: Annotated[str, Form(max_length=MAX_RULES_CHARS)],
+    based_on: Annotated[str, Form(max_length=12)] = "",
 ) -> Response:
     document, errors = _parse(rules)
+    started = posted_based_on(based_on)
     if document is not None:
         try:
-            saved = await upstream.call_object(
-                "scoring", "PUT", "/v1/scoring/rules", viewer.token, json=document
-            )
+            saved = await save_rules(upstream, viewer, document, started)
         except UpstreamProblem as problem:
+            if problem.status == STALE:  # another version was saved since: what was typed comes back
+                return await _editor(request, viewer, upstream, rules, 409, stale_from=started)
             if problem.status != 422:
                 raise
             errors = problem.listed() or [{"name": "rules", "message": problem.detail or ""}]
@@ -104,4 +119,4 @@ async def save(
                 "/scoring/json",
                 f"Rules version {saved['version']} is in use; every lead is being re-scored.",
             )
-    return await _editor(request, viewer, upstream, rules, 422, errors=errors)
+    return await _editor(request, viewer, upstream, rules, 422, errors=errors, based_on=started)

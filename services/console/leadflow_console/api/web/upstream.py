@@ -56,10 +56,18 @@ class Upstream:
         await self._client.aclose()
 
     async def call_object(
-        self, service: str, method: str, path: str, token: str, *, json: object = None, params: Params = None
+        self,
+        service: str,
+        method: str,
+        path: str,
+        token: str,
+        *,
+        json: object = None,
+        params: Params = None,
+        headers: dict[str, str] | None = None,
     ) -> JsonObject:
         """A call whose answer is one JSON object (502 when the service answers anything else)."""
-        body = await self.call(service, method, path, token, json=json, params=params)
+        body = await self.call(service, method, path, token, json=json, params=params, headers=headers)
         if not isinstance(body, dict):
             raise _unexpected(service, "an object")
         return body
@@ -80,14 +88,22 @@ class Upstream:
         await self.call(service, method, path, token, json=json, params=params)
 
     async def call(
-        self, service: str, method: str, path: str, token: str, *, json: object = None, params: Params = None
+        self,
+        service: str,
+        method: str,
+        path: str,
+        token: str,
+        *,
+        json: object = None,
+        params: Params = None,
+        headers: dict[str, str] | None = None,
     ) -> object:
         """Any answer, as JSON decoded (None when empty); `call_object` and `call_list` check its shape."""
         try:
             response = await self._client.request(
                 method,
                 f"{self._urls[service]}{path}",
-                headers={"authorization": f"Bearer {token}"},
+                headers={**(headers or {}), "authorization": f"Bearer {token}"},
                 json=json,
                 params=params,
             )
