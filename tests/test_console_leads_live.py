@@ -9,7 +9,7 @@ import re
 
 import httpx
 import pytest
-from browser import PASSWORD, admin_adds_rep_with_account, screenshot
+from browser import DESKTOP, PASSWORD, admin_adds_rep_with_account, screenshot
 from harness import AUTH, HOT, eventually
 
 pytestmark = pytest.mark.e2e
@@ -70,6 +70,17 @@ async def test_the_leads_list_and_a_search_follow_new_leads_and_their_routing_wi
     assert "Ana" in await row(admin, "Kim").inner_text()
     assert await admin.evaluate("window.drawnOnce === true"), "followed, not reloaded"
     await screenshot(admin, "leads-list-live")
+
+    # At phone width the table scrolls sideways in its box; a redraw leaves it where the reader
+    # took it (it went back to the start at every new lead).
+    await admin.set_viewport_size({"width": 390, "height": 844})
+    await admin.locator("#leads-live .table-wrap").evaluate("box => { box.scrollLeft = 150; }")
+    scrolled = await admin.locator("#leads-live .table-wrap").evaluate("box => box.scrollLeft")
+    assert scrolled > 0
+    await post(system, email="zed@zedco.example", first_name="Zed", company="ZedCo")
+    await row(admin, "Zed").wait_for(timeout=FOLLOWS_WITHIN * 1000)
+    assert await admin.locator("#leads-live .table-wrap").evaluate("box => box.scrollLeft") == scrolled
+    await admin.set_viewport_size(DESKTOP)
 
     # A search: its rows follow too; its stream's address names the leads, not the words.
     await admin.get_by_label("Email, phone, name or company").fill("bigco")

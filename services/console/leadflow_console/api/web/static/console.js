@@ -51,6 +51,9 @@ function waitedClocks() {
   }
 }
 
+// The boxes a wide table scrolls sideways in (console.css), in the order a region holds them.
+const SCROLLERS = ".table-wrap, section.card";
+
 function live(region) {
   // The server sends the region's new HTML whenever it changed; the browser reconnects by itself.
   const source = new EventSource(region.dataset.stream);
@@ -87,10 +90,15 @@ function live(region) {
     const open = [...region.querySelectorAll("details[open][id]")].map((el) => el.id);
     const unsent = unsentFields(region);
     const focused = region.contains(document.activeElement) ? document.activeElement.id : "";
+    // A table scrolled sideways (a phone) stays where the reader took it, not back at its start.
+    const scrolled = [...region.querySelectorAll(SCROLLERS)].map((box) => box.scrollLeft);
     region.innerHTML = message.data;
     for (const id of open) document.getElementById(id)?.setAttribute("open", "");
     restoreFields(unsent);
-    if (focused) document.getElementById(focused)?.focus();
+    if (focused) document.getElementById(focused)?.focus({ preventScroll: true });
+    region.querySelectorAll(SCROLLERS).forEach((box, index) => {
+      if (scrolled[index]) box.scrollLeft = scrolled[index];
+    });
     region.dataset.updated = String(Date.now());
     scrollableByKeyboard();
     countdowns();
@@ -232,7 +240,7 @@ function browserZone() {
 function scrollableByKeyboard() {
   // A table wider than the screen scrolls inside its box: a keyboard user reaches the box with
   // Tab and scrolls it with the arrow keys (WCAG 2.1.1). Only boxes that do scroll get a tab stop.
-  for (const box of document.querySelectorAll(".table-wrap, section.card, table.rule-rows")) {
+  for (const box of document.querySelectorAll(`${SCROLLERS}, table.rule-rows`)) {
     if (box.scrollWidth <= box.clientWidth || box.hasAttribute("tabindex")) continue;
     box.tabIndex = 0;
     if (box.tagName !== "SECTION") box.setAttribute("role", "region");
