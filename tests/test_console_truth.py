@@ -301,7 +301,7 @@ async def test_a_won_lead_leaves_the_offers_with_every_action_and_the_inbox_says
         lead = {**HOT, "email": "kay@smallco.example", "first_name": "Kay", "company": "SmallCo"}
         response = await client.post(f"{system.capture}/v1/leads/landing-page", json=lead)
         lead_id = response.json()["lead_id"]
-    offer = ada.locator("li.offer")
+    offer = ada.locator("li.offer", has_text="Kay")
     await offer.get_by_role("button", name="Accept").click()
     await offer.get_by_role("button", name="Won").wait_for()
     await stale.goto(f"{console}/inbox")  # a tab that will not hear the won
@@ -309,11 +309,18 @@ async def test_a_won_lead_leaves_the_offers_with_every_action_and_the_inbox_says
 
     await offer.get_by_role("button", name="Won").click()
     await offer.get_by_text('Record it as won? It is final: tap "Yes, won".').wait_for()  # one tap asks
-    await ada.wait_for_timeout(500)  # a second tap, not a double tap's (those ask again)
+    # An offer arriving redraws the cards between the two taps: the question and the focus stay
+    # (the button went back to "Won" and the focus to the page).
+    async with httpx.AsyncClient(timeout=10) as client:
+        lou = {**HOT, "email": "lou@smallco.example", "first_name": "Lou", "company": "SmallCo"}
+        assert (await client.post(f"{system.capture}/v1/leads/landing-page", json=lou)).status_code == 202
+    await ada.locator("li.offer", has_text="Lou").wait_for(timeout=4_000)
+    await offer.get_by_text('Record it as won? It is final: tap "Yes, won".').wait_for(timeout=500)
+    assert await ada.evaluate("document.activeElement.id") == f"won-{lead_id}"
     await offer.get_by_role("button", name="Yes, won").click()
     closed = ada.locator("li.closed-lead")
     await closed.wait_for(timeout=5_000)
-    assert await ada.locator("li.offer").count() == 0, "a won lead is no longer an offer"
+    assert await offer.count() == 0, "a won lead is no longer an offer"
     assert await closed.locator(".outcome").text_content() == "Won"
     assert await ada.locator("section.closed button").count() == 0, "no action on a closed lead"
     await screenshot(ada, "inbox-after-won")
@@ -322,7 +329,7 @@ async def test_a_won_lead_leaves_the_offers_with_every_action_and_the_inbox_says
     await stale.locator("li.offer").get_by_role("button", name="Lost").click()
     notice = stale.get_by_role("alert").filter(has_text="won")  # her click did not do what it said
     await notice.wait_for()
-    assert await stale.locator("li.offer").count() == 0
+    assert await stale.locator("li.offer", has_text="Kay").count() == 0
     assert await stale.locator("li.closed-lead .outcome").text_content() == "Won"
     await ada.goto(f"{console}/leads/{lead_id}")
     await ada.get_by_role("paragraph").filter(has_text="Outcome: won").wait_for()

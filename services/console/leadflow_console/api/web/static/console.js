@@ -92,6 +92,8 @@ function live(region) {
     const focused = region.contains(document.activeElement) ? document.activeElement.id : "";
     // A table scrolled sideways (a phone) stays where the reader took it, not back at its start.
     const scrolled = [...region.querySelectorAll(SCROLLERS)].map((box) => box.scrollLeft);
+    const asking = [...region.querySelectorAll("button[data-confirming='yes'][id]")].map(
+      (button) => [button.id, Number(button.dataset.askedAt)]);
     region.innerHTML = message.data;
     for (const id of open) document.getElementById(id)?.setAttribute("open", "");
     restoreFields(unsent);
@@ -99,6 +101,10 @@ function live(region) {
     region.querySelectorAll(SCROLLERS).forEach((box, index) => {
       if (scrolled[index]) box.scrollLeft = scrolled[index];
     });
+    for (const [id, askedAt] of asking) {
+      const button = document.getElementById(id);
+      if (button && Date.now() - askedAt < ASK_FOR_MS) askOutcome(button, askedAt);
+    }
     region.dataset.updated = String(Date.now());
     scrollableByKeyboard();
     countdowns();
@@ -209,22 +215,30 @@ function confirmOutcomes() {
       return;
     }
     event.preventDefault();
-    const said = button.textContent;
-    button.dataset.confirming = "yes";
-    button.dataset.askedAt = String(Date.now());
-    button.textContent = `Yes, ${button.value}`;
-    const ask = document.createElement("span");
-    ask.className = "confirm-ask";
-    ask.setAttribute("role", "status");
-    ask.textContent = `Record it as ${button.value}? It is final: tap "Yes, ${button.value}".`;
-    button.form.append(ask);
-    setTimeout(() => {
-      if (!button.isConnected) return;
-      delete button.dataset.confirming;
-      button.textContent = said;
-      ask.remove();
-    }, 6000);
+    askOutcome(button, Date.now());
   });
+}
+
+const ASK_FOR_MS = 6000;
+
+function askOutcome(button, askedAt) {
+  // The question asked at `askedAt`, for what is left of its time (a live redraw asks it again
+  // on the button drawn anew: the reader's first tap is not undone by an offer arriving).
+  const said = button.textContent;
+  button.dataset.confirming = "yes";
+  button.dataset.askedAt = String(askedAt);
+  button.textContent = `Yes, ${button.value}`;
+  const ask = document.createElement("span");
+  ask.className = "confirm-ask";
+  ask.setAttribute("role", "status");
+  ask.textContent = `Record it as ${button.value}? It is final: tap "Yes, ${button.value}".`;
+  button.form.append(ask);
+  setTimeout(() => {
+    if (!button.isConnected) return;
+    delete button.dataset.confirming;
+    button.textContent = said;
+    ask.remove();
+  }, Math.max(0, ASK_FOR_MS - (Date.now() - askedAt)));
 }
 
 function browserZone() {
