@@ -384,7 +384,10 @@ async def test_a_warm_offer_turning_hot_leaves_the_mid_rep_live_and_her_inbox_sa
     assert (await admin.locator("h2 .badge").text_content()).startswith("hot · ")
     await admin.get_by_text("Moved on from Mia: turned hot before it was accepted").wait_for(timeout=2_000)
     # Mia's page of it says it is no longer hers (its Accept would have been a stale click).
-    await mias_lead.get_by_text("This lead is no longer offered to you").wait_for(timeout=2_000)
+    gone = mias_lead.locator(
+        "#lead-left", has_text="is no longer yours. It turned hotter and went to a more senior rep"
+    )
+    await gone.wait_for(timeout=2_000)  # which lead, and how (it said "moved on, or was closed")
     assert await mias_lead.get_by_role("button", name="Accept").count() == 0
     # ... and stops following (a stream that just ended was reopened every few seconds).
     await mias_lead.locator("#lead-live[data-ended]:not([data-listening])").wait_for(timeout=2_000)

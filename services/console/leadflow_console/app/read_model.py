@@ -88,6 +88,14 @@ class ReadModel:
             left = await inbox_queries.left_recently(connection, rep_id, left_since, SHOWN_LATELY)
         return Inbox(offers, timelines, closed, left)
 
+    async def how_it_left(self, rep_id: uuid.UUID, lead_id: uuid.UUID) -> LeftLead | None:
+        """How the lead last left the rep in the last LEFT_SHOWN_HOURS hours, if it did (her
+        open page of it says so); None for a lead that was never hers."""
+        since = datetime.now(UTC) - timedelta(hours=LEFT_SHOWN_HOURS)
+        async with self._runtime.engine.connect() as connection:
+            found = await inbox_queries.left_recently(connection, rep_id, since, 1, lead_id)
+        return found[0] if found else None
+
     async def lead(self, lead_id: uuid.UUID) -> tuple[LeadView | None, list[TimelineEntry]]:
         """The lead and its story, from one moment (its offer's buttons beside its story)."""
         async with snapshot(self._runtime.engine) as connection:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import or_, select
+from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from leadflow_console.store.read_queries import VIEW_COLUMNS, LeadView, display_name
@@ -53,29 +54,41 @@ async def closed_recently(
 
 
 async def left_recently(
-    connection: AsyncConnection, rep_id: uuid.UUID, since: datetime, limit: int
+    connection: AsyncConnection,
+    rep_id: uuid.UUID,
+    since: datetime,
+    limit: int,
+    lead_id: uuid.UUID | None = None,
 ) -> list[LeftLead]:
     """Offers that left the rep since `since` (passed on, run out, or promoted to a senior), and
     leads she marked complete whose outcome is still to come, the latest first, with where each
-    lead is now."""
-    query = (
-        select(
-            decisions.c.lead_id,
-            lead_views.c.profile,
-            decisions.c.status.label("how"),
-            decisions.c.acted_at.label("at"),
-            lead_views.c.assignment_status.label("now_status"),
-            (lead_views.c.rep_id == rep_id).label("now_with_this_rep"),
-        )
-        .select_from(decisions.outerjoin(lead_views, lead_views.c.lead_id == decisions.c.lead_id))
+    lead is now: each lead once, as it last left her (a lead offered to her again and run out
+    again was listed at each); `lead_id`: that lead's only."""
+    latest = (
+        select(decisions.c.lead_id, decisions.c.status.label("how"), decisions.c.acted_at.label("at"))
         .where(
             decisions.c.rep_id == rep_id,
             decisions.c.status.in_((*LEFT, COMPLETED)),
             decisions.c.acted_at >= since,
-            # A completed lead until its outcome (then "closed" says how it ended).
-            or_(decisions.c.status != COMPLETED, lead_views.c.outcome.is_(None)),
+            *([decisions.c.lead_id == lead_id] if lead_id is not None else []),
         )
-        .order_by(decisions.c.acted_at.desc())
+        .ext(distinct_on(decisions.c.lead_id))
+        .order_by(decisions.c.lead_id, decisions.c.acted_at.desc())
+        .subquery()
+    )
+    query = (
+        select(
+            latest.c.lead_id,
+            lead_views.c.profile,
+            latest.c.how,
+            latest.c.at,
+            lead_views.c.assignment_status.label("now_status"),
+            (lead_views.c.rep_id == rep_id).label("now_with_this_rep"),
+        )
+        .select_from(latest.outerjoin(lead_views, lead_views.c.lead_id == latest.c.lead_id))
+        # A completed lead until its outcome (then "closed" says how it ended).
+        .where(or_(latest.c.how != COMPLETED, lead_views.c.outcome.is_(None)))
+        .order_by(latest.c.at.desc())
         .limit(limit)
     )
     rows = await connection.execute(query)

@@ -29,6 +29,7 @@ from leadflow_console.domain.lead_filters import (
 
 router = APIRouter(include_in_schema=False)
 LEAD, LEFT = "_lead_live.html", "_lead_left.html"
+LEFT_DRAWS = 3  # a page whose lead left its rep: drawn at most this often, waiting to say how
 SETTLE_SECONDS = 0.2  # a burst of changes to one lead (a score, its decision) redraws it once
 HELD = ("offered", "accepted")  # with a rep, who is told when it is given to another
 MOVABLE = (*HELD, ListStatus.waiting, ListStatus.nurture)  # what routing gives to a rep by hand
@@ -71,10 +72,18 @@ async def lead_stream(
     moved it on while its page showed the old offer counting down); a rep's page whose lead
     is no longer hers says so and stops following."""
 
+    unsaid: list[bool] = []  # the draws since the lead left this viewer
+
     async def draw() -> tuple[str, bool]:
         now = await lead_shown(lead_id, viewer, read_model, upstream, account_reads, redraw=True)
-        if now is None:  # gone, or no longer hers: the same words whether it exists or not
-            return templates.get_template(LEFT).render(viewer=viewer), False
+        if now is None:  # gone, or no longer hers: which and how only when she had it lately
+            rep_id = viewer.principal.rep_id if viewer.is_(Role.rep) else None
+            left = await read_model.how_it_left(rep_id, lead_id) if rep_id else None
+            unsaid.append(left is None)
+            # How it left her may land a moment after the lead moved (another topic): followed
+            # a few draws more for it, then ended.
+            more = left is None and len(unsaid) < LEFT_DRAWS
+            return templates.get_template(LEFT).render(viewer=viewer, left=left), more
         return templates.get_template(LEAD).render(viewer=viewer, **now), True
 
     changed, settle = read_model.leads_changed, SETTLE_SECONDS
