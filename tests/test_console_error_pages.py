@@ -1,7 +1,8 @@
 """A page that fails unexpectedly answers a person in words on an HTML page (status 500, or 503
 while the database or broker is away), as does an address with no page or one only a form posts
-to (a refused form's page stays at it: reloaded, it said "Method Not Allowed" in JSON); the API
-beside it keeps problem+json."""
+to; the API beside it keeps problem+json. A form's address opened (a refused form's page
+reloaded, or a tab the phone discarded loaded again) goes to the page the form is on: it said
+"Method Not Allowed", in JSON and then in words."""
 
 import httpx
 from fastapi import FastAPI
@@ -27,6 +28,14 @@ def failing_app() -> FastAPI:
     async def a_form_posts_here() -> None:
         return None
 
+    @app.get("/things/{thing}")
+    async def a_page(thing: int) -> None:
+        return None
+
+    @app.post("/things/{thing}/done")
+    async def its_form_posts_here(thing: int) -> None:
+        return None
+
     @app.get("/v1/broken")
     async def broken_api() -> None:
         raise RuntimeError("a bug")
@@ -41,7 +50,10 @@ async def test_an_unexpected_failure_is_a_page_in_words_for_a_person_and_problem
         away = await client.get("/away")
         api = await client.get("/v1/broken")
         nowhere = await client.get("/no/such/page")
-        form_address = await client.get("/only-posted")
+        form_address = await client.put("/only-posted")
+        reloaded = await client.get("/only-posted")
+        its_page = await client.get("/things/7/done")
+        deep = await client.get("/things/7/done/" + "/".join("x" * 12))
         api_nowhere = await client.get("/v1/no/such/route")
     assert page.status_code == 500 and page.headers["content-type"].startswith("text/html"), page.text
     assert "Something went wrong" in page.text and "a bug" not in page.text
@@ -49,4 +61,7 @@ async def test_an_unexpected_failure_is_a_page_in_words_for_a_person_and_problem
     assert api.status_code == 500 and api.headers["content-type"] == "application/problem+json", api.text
     assert nowhere.status_code == 404 and "No such page" in nowhere.text, nowhere.text  # HTML, not JSON
     assert form_address.status_code == 405 and "where a form sends" in form_address.text, form_address.text
+    assert (reloaded.status_code, reloaded.headers["location"]) == (303, "/")
+    assert (its_page.status_code, its_page.headers["location"]) == (303, "/things/7")
+    assert deep.status_code == 404, "no page, no form: nothing to go back to"
     assert api_nowhere.headers["content-type"] == "application/problem+json", api_nowhere.text

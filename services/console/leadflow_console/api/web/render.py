@@ -16,6 +16,7 @@ from jinja2 import pass_context
 from jinja2.runtime import Context
 from sse_starlette.sse import EventSourceResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from leadflow_common import in_words as score_lines
 from leadflow_common.access import Role
@@ -200,6 +201,10 @@ async def _refused_by_starlette(request: Request, error: StarletteHTTPException)
     # No such page, or an address only a form posts to: words for a person, never JSON.
     if _for_machines(request):
         return await on_http_error(request, error)
+    if error.status_code == 405 and request.method in ("GET", "HEAD"):
+        # A form's address opened (a reload after the form, a tab the phone discarded and loads
+        # again): the page the form is on, not a "Method Not Allowed" page.
+        return RedirectResponse(_page_of_form(request), status_code=303)
     title = "No such page" if error.status_code == 404 else HTTPStatus(error.status_code).phrase
     message = (
         "Nothing is here. Use the menu to find what you were looking for."
@@ -208,6 +213,24 @@ async def _refused_by_starlette(request: Request, error: StarletteHTTPException)
     )
     viewer = await signed_in(request)
     return page(request, "error.html", viewer, error.status_code, title=title, message=message)
+
+
+def _page_of_form(request: Request) -> str:
+    """The page a form's address belongs to: the address without its last parts, up to one a
+    person can open (`/leads/<id>/outcome` is `/leads/<id>`), or the start page."""
+    parts = request.url.path.split("/")
+    if request.url.path.startswith("//") or len(parts) > MAX_FORM_DEPTH:
+        return "/"
+    while len(parts) > 2:
+        parts.pop()
+        path = "/".join(parts)
+        scope = {"type": "http", "path": path, "method": "GET", "root_path": ""}
+        if any(route.matches(scope)[0] == Match.FULL for route in request.app.router.routes):
+            return path
+    return "/"
+
+
+MAX_FORM_DEPTH = 8  # the console's deepest form address has six parts
 
 
 def _for_machines(request: Request) -> bool:

@@ -71,7 +71,7 @@ function live(region) {
     delete region.dataset.listening;
     lost = true;
     if (source.readyState === EventSource.CLOSED) {  // refused (signed out): no retry comes
-      say(status, "This page stopped following changes: you may have been signed out, or have too many live pages open. Reload it.", "problem", true);
+      say(status, "This page stopped following changes: you may have been signed out, or have too many live pages open.", "problem", true);
     } else {
       say(status, "Not live: reconnecting. What this page shows may be out of date.", "problem");
     }
