@@ -1,5 +1,5 @@
 """A rep works her lead from its page as from her inbox, through the five services as processes:
-the page of an offer has Accept and Reject, of an accepted lead Complete, Won and Lost, of a
+the page of an offer has Accept and Reject first, of an accepted lead Complete, Won and Lost, of a
 completed one Won and Lost, of a closed one none (a helper's hour found a rep sent back to the
 inbox to record an outcome); and a Reject from a tab that did not hear her Accept leaves the lead
 hers."""
@@ -18,8 +18,11 @@ pytestmark = pytest.mark.e2e
 
 
 def buttons(page_html: str) -> list[str]:
-    routing = page_html.split("<h2>Routing</h2>", 1)[1].split("</section>", 1)[0]
-    return re.findall(r'<button type="submit"[^>]*>([^<]+)</button>', routing)
+    """The rep's buttons on the lead's page (her move, above its contact card)."""
+    if 'id="your-move"' not in page_html:
+        return []
+    move = page_html.split('id="your-move"', 1)[1].split("</section>", 1)[0]
+    return re.findall(r'<button type="submit"[^>]*>([^<]+)</button>', move)
 
 
 async def test_a_rep_accepts_and_wins_her_lead_from_its_page(system):
@@ -35,6 +38,8 @@ async def test_a_rep_accepts_and_wins_her_lead_from_its_page(system):
 
         page = await eventually(offered_on_its_page, timeout=20)
         assert buttons(page) == ["Accept", "Reject"]
+        # Her move first, its clock beside it: on a phone Accept sat under the contact and score.
+        assert page.index('id="your-move"') < page.index("<h2>Contact</h2>") and "accept within" in page
         csrf = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
         accept = re.search(r'action="(/assignments/[^"]+/accept)"', page).group(1)
         assert (await noa.post(accept, data={"csrf_token": csrf})).status_code == 303
@@ -45,7 +50,7 @@ async def test_a_rep_accepts_and_wins_her_lead_from_its_page(system):
 
         page = await eventually(accepted_on_its_page, timeout=10)
         assert buttons(page) == ["Complete", "Won", "Lost"]
-        assert "Won or Lost can still be recorded on its page" in page
+        assert "Won or Lost can still be recorded here" in page, "on its own page: here"
         complete = re.search(r'action="(/assignments/[^"]+/complete)"', page).group(1)
         assert (await noa.post(complete, data={"csrf_token": csrf})).status_code == 303
 

@@ -183,6 +183,15 @@ async def test_a_reason_chosen_on_an_offer_is_kept_when_a_new_offer_redraws_the_
         answer = await client.get(f"{system.routing}/v1/assignments/{assignment_id}", headers=AUTH)
     assert "rejected: Not a fit" in [change["reason"] for change in answer.json()["history"]]
 
+    # The other offer's page on her phone: Accept and its clock on the first screen (they sat
+    # under the contact and score cards, below the fold while the clock ran).
+    await ada.locator("li.offer a.who").first.click()
+    accept = ada.get_by_role("button", name="Accept")
+    await accept.wait_for()
+    box, screen = await accept.bounding_box(), ada.viewport_size
+    assert box["y"] + box["height"] <= screen["height"], (box, screen)
+    await screenshot(ada, "lead-page-phone")
+
 
 async def test_a_marketer_previews_a_rules_change_sees_the_bands_shift_and_saves_it(system, browser):
     console = system.console
