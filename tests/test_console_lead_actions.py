@@ -37,7 +37,7 @@ async def test_a_rep_accepts_and_wins_her_lead_from_its_page(system):
             return page.text if page.status_code == 200 and "Accept" in buttons(page.text) else None
 
         page = await eventually(offered_on_its_page, timeout=20)
-        assert buttons(page) == ["Accept", "Reject"]
+        assert buttons(page) == ["Accept", "Pass on it"]
         # Her move first, its clock beside it: on a phone Accept sat under the contact and score.
         assert page.index('id="your-move"') < page.index("<h2>Contact</h2>") and "accept within" in page
         csrf = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
@@ -93,12 +93,12 @@ async def test_a_reject_from_a_tab_still_showing_the_offer_leaves_the_lead_she_a
     lead_id = await post_hot_lead(system, "hedy.lead@bigco.example", "Lamarr")
     await live.locator("li.offer").wait_for(timeout=10_000)
     await stale.goto(f"{console}/inbox")
-    await stale.locator("li.offer").get_by_role("button", name="Reject").wait_for()
+    await stale.locator("li.offer").get_by_role("button", name="Pass on it").wait_for()
 
     await live.locator("li.offer").get_by_role("button", name="Accept").click()
     await live.get_by_text("Accepted. The lead is yours.").wait_for()
     await stale.locator("li.offer").get_by_label("Reason").select_option("No capacity")
-    await stale.locator("li.offer").get_by_role("button", name="Reject").click()
+    await stale.locator("li.offer").get_by_role("button", name="Pass on it").click()
     notice = stale.get_by_text("This lead was accepted at")
     await notice.wait_for()
     assert "it is yours" in await notice.text_content()
@@ -116,7 +116,7 @@ async def test_an_inbox_that_stops_following_says_so_and_a_reason_must_be_chosen
     offer = live.locator("li.offer")
     await offer.wait_for(timeout=10_000)
     assert await offer.get_by_label("Reason").input_value() == "", "no reason is chosen for her"
-    await offer.get_by_role("button", name="Reject").click()
+    await offer.get_by_role("button", name="Pass on it").click()
     assert await offer.count() == 1, "the browser holds it back until a reason is chosen"
     # A page that could not hold it back (an old page): the server says it and changes nothing.
     reject = await offer.locator("form.reject").get_attribute("action")

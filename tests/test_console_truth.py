@@ -96,7 +96,7 @@ async def test_an_offer_that_runs_out_leaves_the_inbox_and_a_late_click_says_wha
     offered = grace.locator("li.offer")
     await offered.wait_for(timeout=10_000)
     await offered.get_by_label("Reason").select_option("Not a fit")
-    await offered.get_by_role("button", name="Reject").click()
+    await offered.get_by_role("button", name="Pass on it").click()
     rejected_at = time.monotonic()
     await grace.get_by_text("You passed on this lead at").wait_for()
     await screenshot(grace, "inbox-after-reject")

@@ -96,7 +96,7 @@ async def test_a_rep_works_a_lead_from_the_landing_page_to_accepted_in_the_brows
     await grace_offer.first.wait_for(timeout=10_000)
     rejected_id = await grace_offer.first.get_attribute("data-assignment")
     await grace_offer.first.get_by_label("Reason").select_option("Not a fit")
-    await grace_offer.first.get_by_role("button", name="Reject").click()
+    await grace_offer.first.get_by_role("button", name="Pass on it").click()
     await grace.get_by_text("You passed on this lead at").wait_for()  # and where it went
     async with httpx.AsyncClient(timeout=10) as client:
         rejected = (await client.get(f"{system.routing}/v1/assignments/{rejected_id}", headers=AUTH)).json()
@@ -177,7 +177,7 @@ async def test_a_reason_chosen_on_an_offer_is_kept_when_a_new_offer_redraws_the_
     assert await ada.locator("#offers").get_attribute("data-updated") != redrawn, "the inbox was redrawn"
     assert await card.get_by_label("Reason").input_value() == "Not a fit", "the redraw kept her choice"
 
-    await card.get_by_role("button", name="Reject").click()
+    await card.get_by_role("button", name="Pass on it").click()
     await ada.get_by_text("You passed on this lead at").wait_for()
     async with httpx.AsyncClient(timeout=10) as client:
         answer = await client.get(f"{system.routing}/v1/assignments/{assignment_id}", headers=AUTH)
