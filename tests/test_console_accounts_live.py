@@ -15,11 +15,8 @@ pytestmark = pytest.mark.e2e
 FOLLOWS_WITHIN_MS = 20_000  # capture, scoring and the account's score, then the list's second
 
 
-async def test_an_open_accounts_list_gains_an_account_and_follows_it_turning_hot(system, browser):
-    console = system.console
-    admin = await new_page(browser)
-    await sign_in(admin, console, ADMIN_EMAIL, ADMIN_PASSWORD)
-    await admin.goto(f"{console}/accounts?q=acme")
+async def an_open_accounts_list_gains_an_account_and_follows_it_turning_hot(system, admin) -> None:
+    await admin.goto(f"{system.console}/accounts?q=acme")
     assert (await admin.locator("#found tbody").inner_text()).strip() == "None."
     assert (await admin.locator("#hot-this-week tbody").inner_text()).strip() == "None."
     await admin.evaluate("window.drawnOnce = true")  # gone if the page were loaded again
@@ -36,18 +33,20 @@ async def test_an_open_accounts_list_gains_an_account_and_follows_it_turning_hot
     assert await admin.evaluate("window.drawnOnce === true"), "followed, not reloaded"
 
 
-async def test_an_open_funnel_by_account_counts_an_accounts_people_without_a_reload(system, browser):
+async def test_the_accounts_list_and_the_funnel_by_account_follow_the_present(system, browser):
+    """One system for both pages (each test starts five services)."""
     admin = await new_page(browser)
     await sign_in(admin, system.console, ADMIN_EMAIL, ADMIN_PASSWORD)
-    await admin.goto(f"{system.console}/funnel/accounts")
-    stages = admin.locator("#account-stages tbody tr td:nth-child(2)")
+    funnel = await new_page(browser)
+    await sign_in(funnel, system.console, ADMIN_EMAIL, ADMIN_PASSWORD)
+    await funnel.goto(f"{system.console}/funnel/accounts")
+    stages = funnel.locator("#account-stages tbody tr td:nth-child(2)")
     assert await stages.all_text_contents() == ["0", "0", "0", "0"]
-    await admin.evaluate("window.drawnOnce = true")
-
-    await capture(system, "ada")
-    await admin.locator("#account-funnel tbody tr", has_text="Acme").wait_for(timeout=FOLLOWS_WITHIN_MS)
-    await admin.locator('#account-stages tr[data-stage="scored"] td', has_text="1").first.wait_for(
+    await funnel.evaluate("window.drawnOnce = true")
+    await an_open_accounts_list_gains_an_account_and_follows_it_turning_hot(system, admin)
+    await funnel.locator("#account-funnel tbody tr", has_text="Acme").wait_for(timeout=FOLLOWS_WITHIN_MS)
+    await funnel.locator('#account-stages tr[data-stage="scored"] td', has_text="1").first.wait_for(
         timeout=FOLLOWS_WITHIN_MS
     )
     assert (await stages.all_text_contents())[:2] == ["1", "1"]
-    assert await admin.evaluate("window.drawnOnce === true"), "followed, not reloaded"
+    assert await funnel.evaluate("window.drawnOnce === true"), "followed, not reloaded"

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.e2e
 FOLLOWS_WITHIN_MS = 5000  # the audit entry's way through the broker, then the page's redraw
 
 
-async def test_the_api_refuses_a_save_based_on_an_older_version(system):
+async def the_api_refuses_a_save_based_on_an_older_version(system) -> None:
     rules_url = f"{system.scoring}/v1/scoring/rules"
     async with httpx.AsyncClient(timeout=30, headers=AUTH) as client:
         first = await client.get(rules_url)
@@ -39,6 +39,8 @@ async def test_the_api_refuses_a_save_based_on_an_older_version(system):
 
 
 async def test_a_marketer_is_told_of_a_colleagues_save_and_hers_does_not_replace_it_unseen(system, browser):
+    """The console's forms and JSON editor, then the API itself (one system: each test starts
+    five services)."""
     console = system.console
     admin = await new_page(browser)
     await sign_in(admin, console, ADMIN_EMAIL, ADMIN_PASSWORD)
@@ -85,3 +87,4 @@ async def test_a_marketer_is_told_of_a_colleagues_save_and_hers_does_not_replace
     await mia.locator("#rules-newer").wait_for(timeout=FOLLOWS_WITHIN_MS)
     await mia.get_by_role("button", name="Save and use", exact=True).click()
     await mia.locator("#rules-stale").wait_for()
+    await the_api_refuses_a_save_based_on_an_older_version(system)
