@@ -11,7 +11,7 @@ import httpx
 import pytest
 from browser import DESKTOP, PASSWORD, add_account, add_rep, new_page, screenshot, sign_in
 from conftest import ADMIN_EMAIL, ADMIN_PASSWORD
-from harness import AUTH, eventually
+from harness import AUTH, HOT, eventually
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 from standardwebhooks import Webhook
@@ -331,6 +331,29 @@ async def test_a_webhook_is_created_tested_disabled_and_replayed_from_the_consol
             return first[1:4] == ["webhook.test", "succeeded", "2"]
 
         await eventually(logged_twice, timeout=15)
+
+        # Both pages follow the present: a lead's event delivered shows on the open endpoint
+        # page, and the endpoint disabled elsewhere (another admin, or the service after
+        # failures) on the open list and page, without a reload (each was drawn once).
+        listing = await new_page(browser)
+        await sign_in(listing, system.console, ADMIN_EMAIL, ADMIN_PASSWORD)
+        await listing.goto(f"{system.console}/admin/webhooks")
+        await admin.goto(f"{system.console}/admin/webhooks/{webhook_id}")
+        for page in (admin, listing):
+            await page.evaluate("window.drawnOnce = true")
+        async with httpx.AsyncClient(timeout=10) as client:
+            lead = {**HOT, "email": "wes@bigco.example", "first_name": "Wes", "company": "BigCo"}
+            posted = await client.post(f"{system.capture}/v1/leads/landing-page", json=lead)
+            assert posted.status_code == 202, posted.text
+        scored = admin.locator("#webhook-live tbody tr", has_text="lead.scored")
+        await scored.filter(has_text="succeeded").wait_for(timeout=10_000)
+        async with httpx.AsyncClient(timeout=10, headers=AUTH) as client:
+            off = await client.patch(f"{system.webhooks}/v1/webhooks/{webhook_id}", json={"enabled": False})
+            assert off.status_code == 200, off.text
+        await listing.locator("#webhooks-live tbody tr", has_text="disabled").wait_for(timeout=5_000)
+        await admin.get_by_role("button", name="Enable").wait_for(timeout=6_000)
+        for page in (admin, listing):
+            assert await page.evaluate("window.drawnOnce === true"), "followed, not reloaded"
 
 
 async def test_times_show_in_the_viewers_time_zone(system, browser):

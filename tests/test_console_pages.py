@@ -51,6 +51,7 @@ STREAMS = {
     "/accounts/stream": {"admin", "manager", "marketer"},
     "/funnel/accounts/stream": {"admin", "manager", "marketer"},
     "/scoring/stream": {"admin", "marketer"},
+    "/admin/webhooks/stream": {"admin"},
 }
 
 

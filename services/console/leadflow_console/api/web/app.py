@@ -24,6 +24,7 @@ from leadflow_console.api.web import (
     pages_scoring,
     pages_team,
     pages_webhooks,
+    pages_webhooks_live,
 )
 from leadflow_console.api.web.render import HERE, install_error_pages
 
@@ -44,6 +45,7 @@ PAGE_ROUTERS = (
     pages_reps.router,
     pages_team.router,
     pages_account.router,
+    pages_webhooks_live.router,  # before the endpoint page: /admin/webhooks/stream is not an id
     pages_webhooks.router,
     pages_b2b_accounts.router,
     pages_b2b_merge.router,

@@ -1,7 +1,8 @@
 """Webhooks, edited by an admin (every route: admin only): create an endpoint (its signing
 secret shown once, in the answer to the creation), change its events, enable or disable it,
 send it a test event, and page through its deliveries, sending one again (a failed one: retry;
-any other: replay). The webhooks service owns them and checks everything again."""
+any other: replay). The webhooks service owns them and checks everything again. Both pages
+follow the present (pages_webhooks_live.py)."""
 
 import uuid
 from typing import Annotated, Literal
@@ -13,6 +14,7 @@ from fastapi.responses import Response
 from leadflow_console.api.web import forms
 from leadflow_console.api.web.deps import AdminOnly, UpstreamDep
 from leadflow_console.api.web.forms import FormErrors
+from leadflow_console.api.web.live_regions import live_region
 from leadflow_console.api.web.render import page, redirect
 from leadflow_console.api.web.session import Viewer
 from leadflow_console.api.web.upstream import JsonObject, Upstream, UpstreamProblem
@@ -21,6 +23,7 @@ from leadflow_console.domain.status import DeliveryStatus
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 20
 WEBHOOK_FIELDS = ("url", "events", "description", "enabled")
+LIST_PART, ENDPOINT_PART = "_webhooks_live.html", "_webhook_live.html"
 
 
 async def _event_types(upstream: Upstream, viewer: Viewer) -> list[JsonObject]:
@@ -32,7 +35,8 @@ async def _list(
 ) -> Response:
     endpoints = await upstream.call_list("webhooks", "GET", "/v1/webhooks", viewer.token)
     types = await _event_types(upstream, viewer)
-    return page(request, "webhooks.html", viewer, status, endpoints=endpoints, event_types=types, **context)
+    live = live_region(LIST_PART, "/admin/webhooks/stream", viewer=viewer, endpoints=endpoints)
+    return page(request, "webhooks.html", viewer, status, live=live, event_types=types, **context)
 
 
 @router.get("/admin/webhooks", summary="admin: webhook endpoints, and a form to add one")
@@ -96,6 +100,20 @@ async def _endpoint(
     before: int | None = None,
     **context: object,
 ) -> Response:
+    shown = await endpoint_shown(upstream, viewer, webhook_id, before)
+    types = await _event_types(upstream, viewer)
+    stream = f"/admin/webhooks/{webhook_id}/stream"
+    live = live_region(
+        ENDPOINT_PART, stream, {"before": str(before)} if before else {}, viewer=viewer, **shown
+    )
+    return page(request, "webhook.html", viewer, status, live=live, event_types=types, **shown, **context)
+
+
+async def endpoint_shown(
+    upstream: Upstream, viewer: Viewer, webhook_id: str, before: int | None
+) -> dict[str, object]:
+    """An endpoint and a page of its deliveries (those before `before`, or the newest), for its
+    page and its stream alike."""
     endpoint = await upstream.call_object("webhooks", "GET", f"/v1/webhooks/{webhook_id}", viewer.token)
     path = f"/v1/webhooks/{webhook_id}/deliveries?limit={PAGE_SIZE + 1}" + (
         f"&before={before}" if before else ""
@@ -103,19 +121,7 @@ async def _endpoint(
     found = await upstream.call_list("webhooks", "GET", path, viewer.token)
     deliveries, more = found[:PAGE_SIZE], len(found) > PAGE_SIZE
     older = deliveries[-1]["seq"] if more and deliveries else None
-    types = await _event_types(upstream, viewer)
-    return page(
-        request,
-        "webhook.html",
-        viewer,
-        status,
-        endpoint=endpoint,
-        deliveries=deliveries,
-        older=older,
-        paged=before is not None,
-        event_types=types,
-        **context,
-    )
+    return {"endpoint": endpoint, "deliveries": deliveries, "older": older, "paged": before is not None}
 
 
 @router.get("/admin/webhooks/{webhook_id}", summary="admin: one endpoint and its deliveries, paged")
