@@ -5,6 +5,8 @@ colleague's unseen. In the console, the second marketer's page says within a sec
 were saved since hers, by whom; her save comes back refused with what she typed still in the
 form; saving again replaces them knowingly (before: the last save won silently)."""
 
+import asyncio
+
 import httpx
 import pytest
 from browser import PASSWORD, SCREENSHOTS, add_account, new_page, sign_in
@@ -36,6 +38,15 @@ async def the_api_refuses_a_save_based_on_an_older_version(system) -> None:
         unchecked = await client.put(rules_url, json=rules)  # no If-Match: as before
         assert (anyway.status_code, unchecked.status_code) == (200, 200)
         assert unchecked.json()["latest_version"] == newest + 2
+        listed = await client.put(rules_url, json=rules, headers={"if-match": f'"1", "{newest + 2}"'})
+        assert listed.status_code == 200, "a list matches when the newest is in it"
+
+        # Two saves at once from the same version: one is stored, the other refused.
+        tag = listed.headers["etag"]
+        both = await asyncio.gather(
+            *(client.put(rules_url, json=rules, headers={"if-match": tag}) for _ in "ab")
+        )
+        assert sorted(answer.status_code for answer in both) == [200, 412], [a.text for a in both]
 
 
 async def test_a_marketer_is_told_of_a_colleagues_save_and_hers_does_not_replace_it_unseen(system, browser):

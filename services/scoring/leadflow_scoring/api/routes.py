@@ -9,7 +9,6 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from leadflow_common.access import Principal, Scope, ensure_own
 from leadflow_common.auth import requires
-from leadflow_common.errors import PreconditionFailed
 from leadflow_common.events import ModelRef, ScoreReason, Temperature
 from leadflow_scoring.app.services import ScoringState
 from leadflow_scoring.deps import JobsDep, ScoreReadsDep, ScoringDep
@@ -61,31 +60,33 @@ class VersionedRules(BaseModel):
         " fails on leads) and what scores instead; empty when healthy",
     )
     latest_version: int = Field(
-        description="The newest version stored: `version` unless that one cannot score (see"
-        " `problems`). It is the ETag; a PUT with `If-Match` naming another is refused (412)"
+        description="The newest version stored, read from the database: `version` unless that one"
+        " cannot score (see `problems`), or another process saved one a moment ago. It is the"
+        " ETag; a PUT whose `If-Match` names another is refused (412)"
     )
 
 
-def _versioned(state: ScoringState) -> VersionedRules:
-    unusable = [problem.version for problem in state.degraded if problem.kind == "rules"]
+def _versioned(state: ScoringState, latest_version: int) -> VersionedRules:
     return VersionedRules(
         version=state.rules_version,
         rules=state.rules,
         problems=[RulesProblemOut.model_validate(problem) for problem in state.degraded],
-        latest_version=max([state.rules_version, *unusable]),
+        latest_version=latest_version,
     )
 
 
-def _based_on(if_match: str | None) -> int | None:
-    """The rules version an `If-Match` names (`"7"`, `W/"7"` or `7`); None for none or `*`."""
+def _based_on(if_match: str | None) -> frozenset[int] | None:
+    """The rules versions an `If-Match` names (`"7"`, or a list: `"7", "8"`); None for none or
+    `*`. A weak tag (`W/"7"`) names none (If-Match compares strongly, RFC 9110), nor does
+    anything else: the save is refused."""
     if if_match is None or if_match.strip() == "*":
         return None
-    tag = if_match.strip().removeprefix("W/").strip('"')
-    if not (tag.isascii() and tag.isdigit()) or len(tag) > 9:
-        raise PreconditionFailed(
-            f"If-Match names no rules version ({if_match[:40]!r}): use the ETag of a GET"
-        )
-    return int(tag)
+    tags = (tag.strip() for tag in if_match.split(","))
+    return frozenset(
+        int(tag[1:-1])
+        for tag in tags
+        if 3 <= len(tag) <= 11 and tag[0] == tag[-1] == '"' and tag[1:-1].isascii() and tag[1:-1].isdigit()
+    )
 
 
 class RetrainResult(BaseModel):
@@ -191,8 +192,10 @@ async def lead_score(
 @router.get(
     "/scoring/rules", response_model=VersionedRules, summary="The rules in use (ETag: the newest version)"
 )
-async def get_rules(principal: ScoringReader, scoring: ScoringDep, response: Response) -> VersionedRules:
-    versioned = _versioned(scoring.state)
+async def get_rules(
+    principal: ScoringReader, scoring: ScoringDep, reads: ScoreReadsDep, response: Response
+) -> VersionedRules:
+    versioned = _versioned(scoring.state, await reads.newest_rules_version())
     response.headers["ETag"] = f'"{versioned.latest_version}"'
     return versioned
 
@@ -214,8 +217,8 @@ async def put_rules(
 ) -> VersionedRules:
     version = await scoring.store_rules(principal, rules, _based_on(if_match))
     jobs.rescore_everyone(f"rules:{version}")
-    versioned = _versioned(scoring.state)
-    response.headers["ETag"] = f'"{versioned.latest_version}"'
+    versioned = _versioned(scoring.state, version)  # the ETag names what this save stored
+    response.headers["ETag"] = f'"{version}"'
     return versioned
 
 

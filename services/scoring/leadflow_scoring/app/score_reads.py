@@ -1,5 +1,5 @@
 """Reading scores and models for the API: a lead's score with its history, the evidence behind
-the model in use, the trained models. No state changes here."""
+the model in use, the trained models, the newest rules version. No state changes here."""
 
 import uuid
 from dataclasses import dataclass
@@ -39,3 +39,8 @@ class ScoreReads:
     async def recent_models(self) -> list[TrainedModel]:
         async with self._runtime.engine.connect() as connection:
             return await versions.recent_models(connection)
+
+    async def newest_rules_version(self) -> int:
+        """The newest rules version stored (this process may not use it yet: its refresh)."""
+        async with self._runtime.engine.connect() as connection:
+            return await versions.newest_rules_stored(connection)

@@ -1,6 +1,6 @@
-"""Scoring's use cases: apply a consumer's batch of events, re-score a lead, store a rules
-version. Each runs in one unit of work, so a score and its `lead.scored` event commit together
-and the relay is woken after; the HTTP routes, the consumer and the background jobs call these."""
+"""Scoring's use cases: apply a consumer's batch of events, re-score a lead, store a rules version,
+each in one unit of work (a score and its `lead.scored` event commit together, the relay woken
+after); the HTTP routes, the consumer and the background jobs call these."""
 
 import asyncio
 import uuid
@@ -30,6 +30,7 @@ from leadflow_scoring.app.scorer import audit_problems, rescore_many
 from leadflow_scoring.app.training import snapshot_lead
 from leadflow_scoring.domain import bands, preview
 from leadflow_scoring.domain.account_score import compare_accounts
+from leadflow_scoring.domain.rule_versions import stale_rules
 from leadflow_scoring.domain.rules import RuleSet
 from leadflow_scoring.store import account_facts, account_outcomes, erasing, repository, score_store, versions
 from leadflow_scoring.store import accounts as account_store
@@ -144,19 +145,16 @@ class ScoringService:
         async with self._runtime.engine.connect() as connection:
             return await lead_access.rep_of_lead(connection, lead_reps, lead_id)
 
-    async def store_rules(self, principal: Principal, rules: RuleSet, based_on: int | None = None) -> int:
-        """A new rules version, in use by every scoring process within a refresh; its number.
-        Tried on recent leads first: rules that fail on one are refused, nothing stored.
-        `based_on`: the newest version the editor started from (an If-Match); refused when
-        another was saved since, so nobody replaces a colleague's rules unseen."""
+    async def store_rules(
+        self, principal: Principal, rules: RuleSet, based_on: frozenset[int] | None = None
+    ) -> int:
+        """A new rules version (its number), in use everywhere within a refresh; tried on recent
+        leads first. `based_on` (an If-Match): refused unless the newest stored is among them."""
         await self._try_on_recent_leads(rules, preview.TRIAL_LEADS)
         async with self._runtime.unit_of_work() as uow:
-            newest = await versions.newest_rules(uow.connection)
-            if based_on is not None and based_on != newest:
-                raise PreconditionFailed(
-                    f"Rules version {newest} was saved after version {based_on}, which these rules"
-                    " were based on: read the rules in use and save again."
-                )
+            newest = await versions.newest_rules(uow.connection)  # locked until the insert commits
+            if based_on is not None and newest not in based_on:
+                raise PreconditionFailed(stale_rules(newest, based_on))
             document = rules.model_dump(mode="json")
             version = await versions.add_rules(uow.connection, document, datetime.now(UTC))
             if rules.account.seniority_levels != self.state.rules.account.seniority_levels:
@@ -164,7 +162,7 @@ class ScoringService:
             await uow.audit(principal, "rules.updated", ("rules", version))
         async with self._runtime.engine.connect() as connection:
             await self.state.refresh(connection)
-        return self.state.rules_version
+        return version
 
     async def preview_rules(self, candidate: RuleSet) -> dict:
         """What the candidate rules would change against the rules in use (nothing is stored)."""

@@ -13,6 +13,11 @@ async def newest_rules(connection: AsyncConnection) -> int:
     """The newest version stored (0: none), held until the transaction ends: no other can be
     added meanwhile."""
     await connection.execute(text("LOCK TABLE scoring.rule_versions IN EXCLUSIVE MODE"))
+    return await newest_rules_stored(connection)
+
+
+async def newest_rules_stored(connection: AsyncConnection) -> int:
+    """The newest version stored (0: none), as it is now."""
     return await connection.scalar(select(func.coalesce(func.max(rule_versions.c.version), 0))) or 0
 
 
