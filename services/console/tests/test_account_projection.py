@@ -57,6 +57,17 @@ def test_an_account_turned_hot_and_scored_again_in_one_batch_keeps_the_date_it_t
     cooling = scored(4, Temperature.warm, Temperature.hot)
     cooled = fold_accounts([event(data) for data in [*rescored, cooling]])
     assert cooled.scores[ACCOUNT]["hot_at"] is None, "no longer hot: no date of turning hot"
+    # In any order within the batch (a second read ran these two against the first version).
+    backwards = fold_accounts([event(data) for data in reversed(rescored)])
+    assert backwards.scores[ACCOUNT]["hot_at"] == T0 + timedelta(minutes=2)
+    again = [
+        scored(2, Temperature.hot, Temperature.warm),
+        scored(4, Temperature.hot, Temperature.warm),
+        cooling,
+    ]
+    again[2] = scored(3, Temperature.warm, Temperature.hot)
+    rehot = fold_accounts([event(data) for data in again])  # hot at 2, cooled at 3, hot again at 4
+    assert rehot.scores[ACCOUNT]["hot_at"] == T0 + timedelta(minutes=4), "the latest time it turned hot"
 
 
 def test_the_latest_owner_and_match_win_and_a_match_is_a_line_on_the_leads_timeline():

@@ -13,6 +13,7 @@ from leadflow_common.unit_of_work import UnitOfWork
 from leadflow_console import metrics
 from leadflow_console.app import account_reads, live
 from leadflow_console.domain import projection
+from leadflow_console.domain.account_projection import matched_leads
 from leadflow_console.domain.lead_filters import LeadCriteria
 from leadflow_console.store import erasing, inbox_queries, lead_list_queries, read_queries, read_writes
 from leadflow_console.store.inbox_queries import LeftLead
@@ -56,7 +57,8 @@ class ReadModel:
                 changes = projection.fold(fresh)
                 reps = await read_writes.apply(uow.connection, changes)
                 accounts = await account_reads.apply(uow.connection, fresh)  # B2B accounts
-                await live.announce(uow.connection, reps, accounts, changes.leads)
+                leads = changes.leads | matched_leads(fresh)  # a person joining an account too
+                await live.announce(uow.connection, reps, accounts, leads)
         now = datetime.now(UTC)
         for event in fresh:
             metrics.READ_MODEL_DELAY.observe(max(0.0, (now - event.time).total_seconds()))

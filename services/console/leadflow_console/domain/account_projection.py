@@ -47,14 +47,19 @@ def _fold_score(changes: AccountChanges, data: AccountScored) -> None:
     }
     earlier = changes.scores.get(data.account_id)
     _keep_newer(changes.scores, data.account_id, row, "score_revision")
-    if earlier is not None and earlier["hot_at"] and changes.scores[data.account_id] is row:
-        # Turned hot earlier in the batch and scored again since: still hot, it keeps
-        # that date (the newer row alone said nothing of it, and the date was lost).
-        row["hot_at"] = earlier["hot_at"] if data.temperature == Temperature.hot else None
+    if earlier is not None and earlier["hot_at"] and not turned_hot and data.temperature == Temperature.hot:
+        # Turned hot earlier in the batch and scored again since, still hot: it keeps that
+        # date (the newer row alone said nothing of it, and the date was lost).
+        row["hot_at"] = earlier["hot_at"]
 
 
 def fold_accounts(events: list[CloudEvent]) -> AccountChanges:
     changes = AccountChanges()
+    # Scores in revision order (a batch may hold them in any): the date an account turned hot
+    # is carried through its later revisions only while they stay hot.
+    scores = sorted((e.data for e in events if isinstance(e.data, AccountScored)), key=lambda d: d.revision)
+    for score in scores:
+        _fold_score(changes, score)
     for event in events:
         data = event.data
         if isinstance(data, AccountUpdated):
@@ -68,8 +73,6 @@ def fold_accounts(events: list[CloudEvent]) -> AccountChanges:
                 "merged_into": data.merged_into,
             }
             _keep_newer(changes.accounts, data.account_id, row, "revision")
-        elif isinstance(data, AccountScored):
-            _fold_score(changes, data)
         elif isinstance(data, AccountOwnerChanged):
             row = {
                 "account_id": data.account_id,
@@ -144,3 +147,9 @@ def touched(events: list[CloudEvent]) -> tuple[set[uuid.UUID], set[uuid.UUID]]:
 def _accounts_named(data: EventData) -> set[uuid.UUID]:
     named = {getattr(data, name, None) for name in ("account_id", "previous_account_id", "merged_into")}
     return {account for account in named if isinstance(account, uuid.UUID)}
+
+
+def matched_leads(events: list[CloudEvent]) -> set[uuid.UUID]:
+    """The leads a batch moved into or out of an account: their pages, and the funnel by
+    account, show which account they count for."""
+    return {event.data.lead_id for event in events if isinstance(event.data, LeadMatched)}
