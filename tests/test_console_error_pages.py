@@ -36,6 +36,10 @@ def failing_app() -> FastAPI:
     async def its_form_posts_here(thing: int) -> None:
         return None
 
+    @app.post("/things/{thing}/a/b/c/d/e/f/g")
+    async def a_form_too_deep_to_look_through(thing: int) -> None:
+        return None
+
     @app.get("/v1/broken")
     async def broken_api() -> None:
         raise RuntimeError("a bug")
@@ -53,7 +57,7 @@ async def test_an_unexpected_failure_is_a_page_in_words_for_a_person_and_problem
         form_address = await client.put("/only-posted")
         reloaded = await client.get("/only-posted")
         its_page = await client.get("/things/7/done")
-        deep = await client.get("/things/7/done/" + "/".join("x" * 12))
+        deep = await client.get("/things/7/a/b/c/d/e/f/g")
         api_nowhere = await client.get("/v1/no/such/route")
     assert page.status_code == 500 and page.headers["content-type"].startswith("text/html"), page.text
     assert "Something went wrong" in page.text and "a bug" not in page.text
@@ -63,5 +67,5 @@ async def test_an_unexpected_failure_is_a_page_in_words_for_a_person_and_problem
     assert form_address.status_code == 405 and "where a form sends" in form_address.text, form_address.text
     assert (reloaded.status_code, reloaded.headers["location"]) == (303, "/")
     assert (its_page.status_code, its_page.headers["location"]) == (303, "/things/7")
-    assert deep.status_code == 404, "no page, no form: nothing to go back to"
+    assert (deep.status_code, deep.headers["location"]) == (303, "/"), "not looked through: the start page"
     assert api_nowhere.headers["content-type"] == "application/problem+json", api_nowhere.text

@@ -130,3 +130,7 @@ async def test_the_leads_list_and_a_search_follow_new_leads_and_their_routing_wi
     await eventually(lee_listed_for_the_admin, timeout=FOLLOWS_WITHIN)
     hers = await rows_streamed(system, "ana@leadflow.example", f"found={kim},{lee}")
     assert "Kim" in hers and "Lee" not in hers, hers
+    # A search that found none, its words since forgotten by the browser: still none, not her
+    # whole list drawn as if unsearched (a second read).
+    forgotten = await rows_streamed(system, "ana@leadflow.example", "search=forgotten1")
+    assert "matches this search" in forgotten and "Kim" not in forgotten, forgotten

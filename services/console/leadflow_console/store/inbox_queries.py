@@ -73,7 +73,7 @@ async def left_recently(
             *([decisions.c.lead_id == lead_id] if lead_id is not None else []),
         )
         .ext(distinct_on(decisions.c.lead_id))
-        .order_by(decisions.c.lead_id, decisions.c.acted_at.desc())
+        .order_by(decisions.c.lead_id, decisions.c.acted_at.desc(), decisions.c.assignment_id)
         .subquery()
     )
     query = (

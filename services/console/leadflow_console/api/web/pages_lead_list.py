@@ -106,6 +106,8 @@ async def leads_stream(
     typed["q"] = kept_searches(request).get(search, "") if search else ""
     searching = bool(typed["q"])
     only = tuple(uuid.UUID(lead_id) for lead_id in found.split(",")) if found and not searching else None
+    if search and not searching and only is None:  # a search that found none, its words since forgotten
+        only = ()  # still none (not the whole list, unsearched)
     continued = bool(typed["after"]) or "continued" in request.query_params
     if only is not None:  # the page's leads by id: no cursor past them
         typed["after"] = ""
@@ -151,7 +153,7 @@ async def _read(
 
 def _rows(typed: dict[str, str], found: LeadPage, *, searched: bool, continued: bool) -> dict[str, object]:
     """What the rows' region shows, for the page and its stream alike (never the words searched:
-    the stream does not know them)."""
+    the region is drawn without them, so they are not in it, and a search's pager is the page's)."""
     filters = {name: value for name, value in typed.items() if value and name not in ("q", "after")}
     after = write_cursor(found.next_cursor) if found.next_cursor else None
     return {

@@ -6,7 +6,13 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from leadflow_console.api.web.deps import Analysts, ReadModelDep, UpstreamDep
-from leadflow_console.api.web.pages_rules_versions import newer_region, newest_of, posted_based_on, save_rules
+from leadflow_console.api.web.pages_rules_versions import (
+    STALE,
+    newer_region,
+    newest_of,
+    posted_based_on,
+    save_rules,
+)
 from leadflow_console.api.web.render import page, redirect
 from leadflow_console.api.web.session import Viewer
 from leadflow_console.api.web.upstream import JsonObject, Upstream, UpstreamProblem
@@ -14,7 +20,6 @@ from leadflow_console.domain import account_rules_form, rules_form
 
 router = APIRouter(include_in_schema=False)
 CHANNELS = ("landing_page", "popup", "sms", "api", "import")
-STALE = 412  # the scoring service's answer to a save based on an older version
 
 
 async def _form_page(

@@ -21,6 +21,7 @@ router = APIRouter(include_in_schema=False)
 NEWER = "_rules_newer.html"
 SAVED = "rules.updated"  # the scoring service's audit action for a saved version
 MAX_VERSION = 999_999_999
+STALE = 412  # the scoring service's answer to a save based on another version than the newest
 Editor = Literal["forms", "json"]
 EDITORS: dict[str, str] = {"forms": "/scoring", "json": "/scoring/json"}  # where to start again
 

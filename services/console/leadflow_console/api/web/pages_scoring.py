@@ -9,8 +9,13 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
 from leadflow_console.api.web.deps import Analysts, ReadModelDep, UpstreamDep
-from leadflow_console.api.web.pages_rules_form import STALE
-from leadflow_console.api.web.pages_rules_versions import newer_region, newest_of, posted_based_on, save_rules
+from leadflow_console.api.web.pages_rules_versions import (
+    STALE,
+    newer_region,
+    newest_of,
+    posted_based_on,
+    save_rules,
+)
 from leadflow_console.api.web.render import page, redirect
 from leadflow_console.api.web.session import Viewer
 from leadflow_console.api.web.upstream import JsonObject, Upstream, UpstreamProblem

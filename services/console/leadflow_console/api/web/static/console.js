@@ -91,25 +91,41 @@ function live(region) {
     const unsent = unsentFields(region);
     const focused = region.contains(document.activeElement) ? document.activeElement.id : "";
     // A table scrolled sideways (a phone) stays where the reader took it, not back at its start.
-    const scrolled = [...region.querySelectorAll(SCROLLERS)].map((box) => box.scrollLeft);
+    const scrolled = scrollOf(region);
     const asking = [...region.querySelectorAll("button[data-confirming='yes'][id]")].map(
       (button) => [button.id, Number(button.dataset.askedAt)]);
     region.innerHTML = message.data;
     for (const id of open) document.getElementById(id)?.setAttribute("open", "");
     restoreFields(unsent);
     if (focused) document.getElementById(focused)?.focus({ preventScroll: true });
-    region.querySelectorAll(SCROLLERS).forEach((box, index) => {
-      if (scrolled[index]) box.scrollLeft = scrolled[index];
-    });
+    for (const [key, box] of scrollKeys(region)) {
+      if (scrolled.get(key)) box.scrollLeft = scrolled.get(key);
+    }
     for (const [id, askedAt] of asking) {
       const button = document.getElementById(id);
-      if (button && Date.now() - askedAt < ASK_FOR_MS) askOutcome(button, askedAt);
+      if (button && Date.now() - askedAt < ASK_FOR_MS) askOutcome(button, askedAt, true);
     }
     region.dataset.updated = String(Date.now());
     scrollableByKeyboard();
     countdowns();
   });
   window.addEventListener("pagehide", () => source.close());
+}
+
+function scrollKeys(region) {
+  // Each sideways-scrolling box of a region by a key a redraw keeps: its id, or its kind and
+  // place among its kind (a box that comes or goes, such as a lead page's "your move" card,
+  // must not hand its scroll to the next one).
+  const seen = new Map();
+  return [...region.querySelectorAll(SCROLLERS)].map((box) => {
+    const kind = box.className;
+    seen.set(kind, (seen.get(kind) ?? 0) + 1);
+    return [box.id || `${kind}#${seen.get(kind)}`, box];
+  });
+}
+
+function scrollOf(region) {
+  return new Map(scrollKeys(region).map(([key, box]) => [key, box.scrollLeft]));
 }
 
 function liveStatus(region) {
@@ -221,16 +237,16 @@ function confirmOutcomes() {
 
 const ASK_FOR_MS = 6000;
 
-function askOutcome(button, askedAt) {
+function askOutcome(button, askedAt, again = false) {
   // The question asked at `askedAt`, for what is left of its time (a live redraw asks it again
-  // on the button drawn anew: the reader's first tap is not undone by an offer arriving).
+  // on the button drawn anew, `again`: not read aloud a second time).
   const said = button.textContent;
   button.dataset.confirming = "yes";
   button.dataset.askedAt = String(askedAt);
   button.textContent = `Yes, ${button.value}`;
   const ask = document.createElement("span");
   ask.className = "confirm-ask";
-  ask.setAttribute("role", "status");
+  if (!again) ask.setAttribute("role", "status");
   ask.textContent = `Record it as ${button.value}? It is final: tap "Yes, ${button.value}".`;
   button.form.append(ask);
   setTimeout(() => {
