@@ -14,6 +14,7 @@ from leadflow_common.errors import LeadflowError
 from leadflow_console.api.web import forms
 from leadflow_console.api.web.deps import AdminOnly, UpstreamDep
 from leadflow_console.api.web.forms import FormErrors
+from leadflow_console.api.web.live_regions import LOOK_AGAIN_DEAR_SECONDS as DEAR
 from leadflow_console.api.web.live_regions import Shown, live_region, redraws
 from leadflow_console.api.web.pages_team import mail_on
 from leadflow_console.api.web.render import page, redirect, templates
@@ -249,7 +250,9 @@ async def audit_stream(
         return templates.get_template(AUDIT).render(viewer=viewer, **now_shown), True
 
     changed = accounts.audit_changed
-    return redraws(request, viewer, draw, changed, page="audit", event="audit", shown=shown, settle=0.2)
+    return redraws(
+        request, viewer, draw, changed, page="audit", event="audit", shown=shown, settle=0.2, look_again=DEAR
+    )
 
 
 async def _audit_shown(

@@ -15,6 +15,7 @@ from fastapi.responses import Response
 from leadflow_common.access import Role
 from leadflow_common.inputs import UNSTORABLE_TEXT, unstorable
 from leadflow_console.api.web.deps import AccountReadsDep, LeadWorkers, Overseers, ReadModelDep, UpstreamDep
+from leadflow_console.api.web.live_regions import LOOK_AGAIN_DEAR_SECONDS as DEAR
 from leadflow_console.api.web.live_regions import Shown, live_region, redraws
 from leadflow_console.api.web.render import page, templates
 from leadflow_console.api.web.session import PageForbidden, Viewer
@@ -82,7 +83,15 @@ async def accounts_stream(
 
     changed, settle = read_model.accounts_changed, LIST_SETTLE_SECONDS
     return redraws(
-        request, viewer, draw, changed, page="accounts", event="accounts", shown=shown, settle=settle
+        request,
+        viewer,
+        draw,
+        changed,
+        page="accounts",
+        event="accounts",
+        shown=shown,
+        settle=settle,
+        look_again=DEAR,
     )
 
 

@@ -11,6 +11,7 @@ from fastapi.responses import Response
 from leadflow_common.access import Role
 from leadflow_common.errors import FieldError, Invalid
 from leadflow_console.api.web.deps import Overseers, ReadModelDep, UpstreamDep, Watchers
+from leadflow_console.api.web.live_regions import LOOK_AGAIN_DEAR_SECONDS as DEAR
 from leadflow_console.api.web.live_regions import Shown, live_region, redraws
 from leadflow_console.api.web.render import page, templates
 from leadflow_console.api.web.session import PageInvalid, Viewer
@@ -184,7 +185,17 @@ async def funnel_stream(
         return templates.get_template(FUNNEL).render(viewer=viewer, **now_shown), True
 
     changed, settle = read_model.leads_changed, FUNNEL_SETTLE_SECONDS
-    return redraws(request, viewer, draw, changed, page="funnel", event="funnel", shown=shown, settle=settle)
+    return redraws(
+        request,
+        viewer,
+        draw,
+        changed,
+        page="funnel",
+        event="funnel",
+        shown=shown,
+        settle=settle,
+        look_again=DEAR,
+    )
 
 
 async def _funnel_shown(

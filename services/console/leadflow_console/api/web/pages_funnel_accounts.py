@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from leadflow_console.api.web.deps import AccountReadsDep, Overseers, ReadModelDep
+from leadflow_console.api.web.live_regions import LOOK_AGAIN_DEAR_SECONDS as DEAR
 from leadflow_console.api.web.live_regions import Shown, live_region, redraws
 from leadflow_console.api.web.render import page, templates
 from leadflow_console.app import funnel
@@ -76,7 +77,15 @@ async def funnel_by_account_stream(
 
     changed, settle = read_model.leads_changed, SETTLE_SECONDS
     return redraws(
-        request, viewer, draw, changed, page="funnel_accounts", event="funnel", shown=shown, settle=settle
+        request,
+        viewer,
+        draw,
+        changed,
+        page="funnel_accounts",
+        event="funnel",
+        shown=shown,
+        settle=settle,
+        look_again=DEAR,
     )
 
 
