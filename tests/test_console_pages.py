@@ -52,6 +52,7 @@ STREAMS = {
     "/funnel/accounts/stream": {"admin", "manager", "marketer"},
     "/scoring/stream": {"admin", "marketer"},
     "/admin/webhooks/stream": {"admin"},
+    "/scoring/model/stream": {"admin", "marketer"},
 }
 
 

@@ -236,3 +236,17 @@ async def test_the_model_page_proposes_thresholds_from_outcomes_adopted_through_
         rules = (await client.get(f"{system.scoring}/v1/scoring/rules", headers=AUTH)).json()["rules"]
     assert rules["profiles"]["b2b"]["thresholds"] == {"warm": warm, "hot": hot}
     assert rules["account"]["thresholds"] == {"warm": account_warm, "hot": account_hot}
+
+    # The model page follows the present: a retrain (a colleague's, or the automatic one every
+    # so many outcomes) shows on an open page without a reload (it was drawn once).
+    await marketer.goto(f"{system.console}/scoring/model")
+    versions = marketer.locator("#model-live table:last-of-type tbody")
+    await marketer.get_by_text("No model trained yet.").wait_for()
+    await marketer.evaluate("window.drawnOnce = true")
+    async with httpx.AsyncClient(timeout=120) as client:
+        trained = await client.post(f"{system.scoring}/v1/scoring/retrain", headers=AUTH)
+    assert trained.status_code == 200, trained.text
+    await versions.locator("tr td:first-child", has_text=str(trained.json()["version"])).wait_for(
+        timeout=8_000
+    )
+    assert await marketer.evaluate("window.drawnOnce === true"), "followed, not reloaded"
