@@ -206,6 +206,10 @@ async def test_a_waiting_hot_lead_is_listed_with_its_reason_assigned_by_hand_and
     await other_tab.locator(f'li[data-lead="{lead_id}"]').wait_for(state="detached", timeout=5_000)
     left = time.monotonic() - assigned_at
     assert left <= 2.0, f"the assigned lead stayed {left:.2f} s on the open queue"
+    # Read aloud: the one line that changed, not the whole queue at each redraw.
+    assert await other_tab.locator("#queue-live").get_attribute("aria-live") == "off"
+    said = other_tab.locator("#queue-live + p[aria-live='polite']")
+    await said.filter(has_text="0 waiting").wait_for(state="attached", timeout=2_000)
     await (
         team.locator("tr", has_text="Lee")
         .locator("td[data-label='Load']", has_text="1 / 0")

@@ -61,6 +61,7 @@ function live(region) {
   // only what changes after), said on the page: a rep acts on what the screen says, so a screen
   // that stopped following must say so (a lost connection, or a sign-out in another tab).
   const status = liveStatus(region);
+  const spoken = sayLine(region);
   let lost = false;
   source.addEventListener("open", () => {
     region.dataset.listening = "true";
@@ -105,6 +106,7 @@ function live(region) {
       const button = document.getElementById(id);
       if (button && Date.now() - askedAt < ASK_FOR_MS) askOutcome(button, askedAt, true);
     }
+    spoken.update();
     region.dataset.updated = String(Date.now());
     scrollableByKeyboard();
     countdowns();
@@ -126,6 +128,23 @@ function scrollKeys(region) {
 
 function scrollOf(region) {
   return new Map(scrollKeys(region).map(([key, box]) => [key, box.scrollLeft]));
+}
+
+function sayLine(region) {
+  // A region too large to be read aloud at each redraw (aria-live off) may name, in an element
+  // marked data-say, the one line a listener needs ("4 waiting"): read when it changes.
+  const line = document.createElement("p");
+  line.className = "visually-hidden";
+  line.setAttribute("aria-live", "polite");
+  region.after(line);
+  let said = region.querySelector("[data-say]")?.textContent.trim() ?? "";
+  return {
+    update() {
+      const now = region.querySelector("[data-say]")?.textContent.trim() ?? "";
+      if (now && now !== said) line.textContent = now;
+      said = now;
+    },
+  };
 }
 
 function liveStatus(region) {
