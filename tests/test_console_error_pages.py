@@ -56,6 +56,7 @@ async def test_an_unexpected_failure_is_a_page_in_words_for_a_person_and_problem
         nowhere = await client.get("/no/such/page")
         form_address = await client.put("/only-posted")
         reloaded = await client.get("/only-posted")
+        monitored = await client.head("/only-posted")
         its_page = await client.get("/things/7/done")
         deep = await client.get("/things/7/a/b/c/d/e/f/g")
         api_nowhere = await client.get("/v1/no/such/route")
@@ -66,6 +67,7 @@ async def test_an_unexpected_failure_is_a_page_in_words_for_a_person_and_problem
     assert nowhere.status_code == 404 and "No such page" in nowhere.text, nowhere.text  # HTML, not JSON
     assert form_address.status_code == 405 and "where a form sends" in form_address.text, form_address.text
     assert (reloaded.status_code, reloaded.headers["location"]) == (303, "/")
+    assert monitored.status_code == 405, "a HEAD (a monitor's) is not sent to a page"
     assert (its_page.status_code, its_page.headers["location"]) == (303, "/things/7")
     assert (deep.status_code, deep.headers["location"]) == (303, "/"), "not looked through: the start page"
     assert api_nowhere.headers["content-type"] == "application/problem+json", api_nowhere.text

@@ -6,6 +6,8 @@ rep's stream shows only her own leads, whatever ids its address names. The list 
 and kept what it showed until a reload (a manager acted on an offer that had moved on)."""
 
 import re
+import time
+import uuid
 
 import httpx
 import pytest
@@ -134,3 +136,24 @@ async def test_the_leads_list_and_a_search_follow_new_leads_and_their_routing_wi
     # whole list drawn as if unsearched (a second read).
     forgotten = await rows_streamed(system, "ana@leadflow.example", "search=forgotten1")
     assert "matches this search" in forgotten and "Kim" not in forgotten, forgotten
+
+    # A lead never hers: its page's stream ends at once, as for a lead that does not exist (it
+    # stayed open for up to three looks, 13 s: how long told her which leads exist, a probe).
+    for lead_id in (lee, str(uuid.uuid4())):
+        assert await seconds_to_end(system, "ana@leadflow.example", f"/leads/{lead_id}/stream") < 3
+
+
+async def seconds_to_end(system, email: str, path: str) -> float:
+    """How long a signed-in person's stream stays open before it says it ends."""
+    async with httpx.AsyncClient(base_url=system.console, timeout=30) as client:
+        form = await client.get("/")
+        token = re.search(r'name="csrf_token" value="([^"]+)"', form.text).group(1)
+        login = {"email": email, "password": PASSWORD, "csrf_token": token}
+        assert (await client.post("/login", data=login)).status_code == 303
+        started = time.monotonic()
+        async with client.stream("GET", path, headers={"accept": "text/event-stream"}) as stream:
+            assert stream.status_code == 200
+            async for line in stream.aiter_lines():
+                if line.strip() == "event: end":
+                    return time.monotonic() - started
+    raise AssertionError("the stream ended without saying so")

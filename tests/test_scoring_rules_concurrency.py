@@ -40,6 +40,11 @@ async def the_api_refuses_a_save_based_on_an_older_version(system) -> None:
         assert unchecked.json()["latest_version"] == newest + 2
         listed = await client.put(rules_url, json=rules, headers={"if-match": f'"1", "{newest + 2}"'})
         assert listed.status_code == 200, "a list matches when the newest is in it"
+        lines = [("if-match", '"1"'), ("if-match", listed.headers["etag"])]  # as one list, RFC 9110
+        assert (await client.put(rules_url, json=rules, headers=httpx.Headers(lines))).status_code == 200
+        refused = await client.put(rules_url, json=rules, headers={"if-match": '"1"'})
+        assert refused.status_code == 412 and refused.headers["etag"] == f'"{newest + 4}"', "says the newest"
+        listed = await client.get(rules_url)
 
         # Two saves at once from the same version: one is stored, the other refused.
         tag = listed.headers["etag"]
@@ -96,6 +101,11 @@ async def test_a_marketer_is_told_of_a_colleagues_save_and_hers_does_not_replace
         rules = (await client.get(f"{system.scoring}/v1/scoring/rules")).json()["rules"]
         assert (await client.put(f"{system.scoring}/v1/scoring/rules", json=rules)).status_code == 200
     await mia.locator("#rules-newer").wait_for(timeout=FOLLOWS_WITHIN_MS)
+    await mia.get_by_role("button", name="Save and use", exact=True).click()
+    await mia.locator("#rules-stale").wait_for()
+    # A form that does not say which version it started from (a page from before the field, a
+    # mangled one) is refused too, never saved unchecked over a colleague's (a probe).
+    await mia.evaluate("document.querySelector('input[name=based_on]').remove()")
     await mia.get_by_role("button", name="Save and use", exact=True).click()
     await mia.locator("#rules-stale").wait_for()
     await the_api_refuses_a_save_based_on_an_older_version(system)

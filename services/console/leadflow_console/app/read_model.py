@@ -98,6 +98,10 @@ class ReadModel:
             found = await inbox_queries.left_recently(connection, rep_id, since, 1, lead_id)
         return found[0] if found else None
 
+    async def was_offered(self, rep_id: uuid.UUID, lead_id: uuid.UUID) -> bool:
+        async with self._runtime.engine.connect() as connection:
+            return await inbox_queries.was_offered(connection, rep_id, lead_id)
+
     async def lead(self, lead_id: uuid.UUID) -> tuple[LeadView | None, list[TimelineEntry]]:
         """The lead and its story, from one moment (its offer's buttons beside its story)."""
         async with snapshot(self._runtime.engine) as connection:

@@ -93,3 +93,11 @@ async def left_recently(
     )
     rows = await connection.execute(query)
     return [LeftLead(**{**row._mapping, "now_with_this_rep": bool(row.now_with_this_rep)}) for row in rows]
+
+
+async def was_offered(connection: AsyncConnection, rep_id: uuid.UUID, lead_id: uuid.UUID) -> bool:
+    """Whether the lead was ever offered or given to the rep (a decision naming her)."""
+    found = select(decisions.c.assignment_id).where(
+        decisions.c.rep_id == rep_id, decisions.c.lead_id == lead_id
+    )
+    return bool(await connection.scalar(select(found.exists())))

@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Header, Response
+from fastapi import APIRouter, Header, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from leadflow_common.access import Principal, Scope, ensure_own
@@ -212,10 +212,13 @@ async def put_rules(
     principal: ScoringAdmin,
     scoring: ScoringDep,
     jobs: JobsDep,
+    request: Request,
     response: Response,
-    if_match: Annotated[str | None, Header(max_length=100)] = None,
+    if_match: Annotated[str | None, Header(max_length=1000)] = None,
 ) -> VersionedRules:
-    version = await scoring.store_rules(principal, rules, _based_on(if_match))
+    # Every If-Match line, as one list (RFC 9110): FastAPI's parameter holds the first only.
+    lines = request.headers.getlist("if-match")
+    version = await scoring.store_rules(principal, rules, _based_on(", ".join(lines) if lines else if_match))
     jobs.rescore_everyone(f"rules:{version}")
     versioned = _versioned(scoring.state, version)  # the ETag names what this save stored
     response.headers["ETag"] = f'"{version}"'

@@ -154,7 +154,7 @@ class ScoringService:
         async with self._runtime.unit_of_work() as uow:
             newest = await versions.newest_rules(uow.connection)  # locked until the insert commits
             if based_on is not None and newest not in based_on:
-                raise PreconditionFailed(stale_rules(newest, based_on))
+                raise PreconditionFailed(stale_rules(newest, based_on), headers={"ETag": f'"{newest}"'})
             document = rules.model_dump(mode="json")
             version = await versions.add_rules(uow.connection, document, datetime.now(UTC))
             if rules.account.seniority_levels != self.state.rules.account.seniority_levels:

@@ -81,8 +81,10 @@ async def lead_stream(
             left = await read_model.how_it_left(rep_id, lead_id) if rep_id else None
             unsaid.append(left is None)
             # How it left her may land a moment after the lead moved (another topic): followed
-            # a few draws more for it, then ended.
-            more = left is None and len(unsaid) < LEFT_DRAWS
+            # a few draws more for it, then ended; at once for a lead never hers, as for one that
+            # does not exist (how long it stayed open told a rep which leads exist: a probe).
+            waiting = left is None and rep_id is not None and len(unsaid) < LEFT_DRAWS
+            more = waiting and rep_id is not None and await read_model.was_offered(rep_id, lead_id)
             return templates.get_template(LEFT).render(viewer=viewer, left=left), more
         return templates.get_template(LEAD).render(viewer=viewer, **now), True
 

@@ -59,9 +59,11 @@ def newer_region(viewer: Viewer, based_on: int, editor: Editor) -> LiveRegion:
     return live_region(NEWER, "/scoring/stream", query, viewer=viewer, **shown)
 
 
-def posted_based_on(typed: object) -> int | None:
-    """The version a posted form started from; None when it does not say (saved unchecked)."""
-    return _version(typed)
+def posted_based_on(typed: object) -> int:
+    """The version a posted form started from. One that does not say, or says nonsense (a page
+    from before forms carried it, a mangled field), started from the built-in rules: its save is
+    refused once any version was saved, never stored unchecked over a colleague's (a probe)."""
+    return _version(typed) or 0
 
 
 def _version(text: object) -> int | None:

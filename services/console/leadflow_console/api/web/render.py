@@ -201,7 +201,7 @@ async def _refused_by_starlette(request: Request, error: StarletteHTTPException)
     # No such page, or an address only a form posts to: words for a person, never JSON.
     if _for_machines(request):
         return await on_http_error(request, error)
-    if error.status_code == 405 and request.method in ("GET", "HEAD"):
+    if error.status_code == 405 and request.method == "GET":  # not HEAD: a monitor's is a 405
         # A form's address opened (a reload after the form, a tab the phone discarded and loads
         # again): the page the form is on, not a "Method Not Allowed" page.
         return RedirectResponse(_page_of_form(request), status_code=303)
