@@ -5,9 +5,11 @@ the leads found, never the words searched; a
 rep's stream shows only her own leads, whatever ids its address names. The list was drawn once
 and kept what it showed until a reload (a manager acted on an offer that had moved on)."""
 
+import contextlib
 import re
 import time
 import uuid
+from collections.abc import AsyncIterator
 
 import httpx
 import pytest
@@ -36,13 +38,20 @@ async def post(system, **lead) -> str:
     return answer.json()["lead_id"]
 
 
-async def rows_streamed(system, email: str, query: str) -> str:
-    """The first rows a signed-in person's stream of the list sends."""
-    async with httpx.AsyncClient(base_url=system.console, timeout=10) as client:
+@contextlib.asynccontextmanager
+async def signed_in(system, email: str) -> AsyncIterator[httpx.AsyncClient]:
+    """A client of the console signed in as `email` (its session cookie kept)."""
+    async with httpx.AsyncClient(base_url=system.console, timeout=30) as client:
         form = await client.get("/")
         token = re.search(r'name="csrf_token" value="([^"]+)"', form.text).group(1)
         login = {"email": email, "password": PASSWORD, "csrf_token": token}
         assert (await client.post("/login", data=login)).status_code == 303
+        yield client
+
+
+async def rows_streamed(system, email: str, query: str) -> str:
+    """The first rows a signed-in person's stream of the list sends."""
+    async with signed_in(system, email) as client:
         headers = {"accept": "text/event-stream"}
         async with client.stream("GET", f"/leads/stream?{query}", headers=headers) as stream:
             assert stream.status_code == 200
@@ -145,11 +154,7 @@ async def test_the_leads_list_and_a_search_follow_new_leads_and_their_routing_wi
 
 async def seconds_to_end(system, email: str, path: str) -> float:
     """How long a signed-in person's stream stays open before it says it ends."""
-    async with httpx.AsyncClient(base_url=system.console, timeout=30) as client:
-        form = await client.get("/")
-        token = re.search(r'name="csrf_token" value="([^"]+)"', form.text).group(1)
-        login = {"email": email, "password": PASSWORD, "csrf_token": token}
-        assert (await client.post("/login", data=login)).status_code == 303
+    async with signed_in(system, email) as client:
         started = time.monotonic()
         async with client.stream("GET", path, headers={"accept": "text/event-stream"}) as stream:
             assert stream.status_code == 200
