@@ -36,7 +36,7 @@ async def save_rules(
     upstream: Upstream, viewer: Viewer, document: object, based_on: int | None
 ) -> JsonObject:
     """The rules saved as a new version, unless another was saved after `based_on` (412)."""
-    headers = {"if-match": f'"{based_on}"'} if based_on is not None else None
+    headers = {"if-match": f'"{based_on}"'} if based_on is not None else {}
     return await upstream.call_object(
         "scoring", "PUT", "/v1/scoring/rules", viewer.token, json=document, headers=headers
     )

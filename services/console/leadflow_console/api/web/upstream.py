@@ -2,7 +2,7 @@
 (who may accept what, what a valid rules document is) stays in the owning service."""
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 import httpx
 
@@ -40,6 +40,14 @@ class UpstreamProblem(PageError):
         return f"{self.title}: {self.detail}" if self.detail else self.title
 
 
+class CallOptions(TypedDict, total=False):
+    """What a call may carry besides the user's token: a JSON body, query parameters, headers."""
+
+    json: object
+    params: Params
+    headers: dict[str, str]
+
+
 class Upstream:
     def __init__(self, settings: ConsoleSettings):
         self._urls = {
@@ -56,56 +64,40 @@ class Upstream:
         await self._client.aclose()
 
     async def call_object(
-        self,
-        service: str,
-        method: str,
-        path: str,
-        token: str,
-        *,
-        json: object = None,
-        params: Params = None,
-        headers: dict[str, str] | None = None,
+        self, service: str, method: str, path: str, token: str, **options: Unpack[CallOptions]
     ) -> JsonObject:
         """A call whose answer is one JSON object (502 when the service answers anything else)."""
-        body = await self.call(service, method, path, token, json=json, params=params, headers=headers)
+        body = await self.call(service, method, path, token, **options)
         if not isinstance(body, dict):
             raise _unexpected(service, "an object")
         return body
 
     async def call_list(
-        self, service: str, method: str, path: str, token: str, *, json: object = None, params: Params = None
+        self, service: str, method: str, path: str, token: str, **options: Unpack[CallOptions]
     ) -> list[JsonObject]:
         """A call whose answer is a JSON list of objects (502 when the service answers anything else)."""
-        body = await self.call(service, method, path, token, json=json, params=params)
+        body = await self.call(service, method, path, token, **options)
         if not isinstance(body, list) or not all(isinstance(item, dict) for item in body):
             raise _unexpected(service, "a list of objects")
         return body
 
     async def send(
-        self, service: str, method: str, path: str, token: str, *, json: object = None, params: Params = None
+        self, service: str, method: str, path: str, token: str, **options: Unpack[CallOptions]
     ) -> None:
         """A command whose answer the page does not read."""
-        await self.call(service, method, path, token, json=json, params=params)
+        await self.call(service, method, path, token, **options)
 
     async def call(
-        self,
-        service: str,
-        method: str,
-        path: str,
-        token: str,
-        *,
-        json: object = None,
-        params: Params = None,
-        headers: dict[str, str] | None = None,
+        self, service: str, method: str, path: str, token: str, **options: Unpack[CallOptions]
     ) -> object:
         """Any answer, as JSON decoded (None when empty); `call_object` and `call_list` check its shape."""
         try:
             response = await self._client.request(
                 method,
                 f"{self._urls[service]}{path}",
-                headers={**(headers or {}), "authorization": f"Bearer {token}"},
-                json=json,
-                params=params,
+                headers={**(options.get("headers") or {}), "authorization": f"Bearer {token}"},
+                json=options.get("json"),
+                params=options.get("params"),
             )
         except httpx.HTTPError:
             raise UpstreamProblem(
